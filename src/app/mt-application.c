@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-application"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "mt-application.h"
+#include "mt-db.h"
+#include "mt-demo.h"
+#include "mt-window.h"
+
+struct _MtApplication
+{
+  AdwApplication  parent_instance;
+  MtDb           *db;
+  char           *db_path;
+  char           *user;
+  char           *password;
+  char           *page;
+};
+
+G_DEFINE_FINAL_TYPE (MtApplication, mt_application, ADW_TYPE_APPLICATION)
+
+static void
+mt_application_finalize (GObject *object)
+{
+  MtApplication *self = MT_APPLICATION (object);
+
+  g_clear_pointer (&self->db, mt_db_close);
+  g_free (self->db_path);
+  g_free (self->user);
+  g_free (self->password);
+  g_free (self->page);
+  G_OBJECT_CLASS (mt_application_parent_class)->finalize (object);
+}
+
+static gboolean
+open_database (MtApplication  *self,
+               GError        **error)
+{
+  g_autofree char *path = self->db_path
+    ? g_strdup (self->db_path)
+    : g_build_filename (g_get_user_data_dir (), "mingtang", "mingtang.db", NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  gboolean fresh = !g_file_test (path, G_FILE_TEST_EXISTS);
+
+  g_mkdir_with_parents (dir, 0700);
+  self->db = mt_db_open (path, error);
+  if (self->db == NULL)
+    return FALSE;
+  if (fresh)
+    {
+      MtDemoOptions options;
+
+      mt_demo_options_init (&options);
+      g_message ("Creating the demo fleet in %s", path);
+      if (!mt_demo_generate (self->db, &options, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+mt_application_activate (GApplication *app)
+{
+  MtApplication *self = MT_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_autoptr(GError) error = NULL;
+
+  if (window == NULL)
+    {
+      if (self->db == NULL && !open_database (self, &error))
+        {
+          GtkWidget *dialog = adw_message_dialog_new (NULL, _("Cannot open the database"), error->message);
+          adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+          gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (app));
+          gtk_window_present (GTK_WINDOW (dialog));
+          return;
+        }
+      window = GTK_WINDOW (mt_window_new (GTK_APPLICATION (app), self->db));
+      if (self->user && self->password &&
+          !mt_window_sign_in (MT_WINDOW (window), self->user, self->password, &error))
+        g_printerr ("%s\n", error->message);
+      if (self->page && mt_window_get_actor (MT_WINDOW (window)))
+        mt_window_show_page (MT_WINDOW (window), self->page);
+    }
+  gtk_window_present (window);
+}
+
+static int
+mt_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  MtApplication *self = MT_APPLICATION (app);
+
+  g_variant_dict_lookup (options, "database", "^ay", &self->db_path);
+  g_variant_dict_lookup (options, "user", "s", &self->user);
+  g_variant_dict_lookup (options, "page", "s", &self->page);
+  if (self->user)
+    self->password = g_strdup (g_getenv ("MINGTANG_PASSWORD"));
+  return -1;
+}
+
+static void
+mt_application_class_init (MtApplicationClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = mt_application_finalize;
+  G_APPLICATION_CLASS (klass)->activate = mt_application_activate;
+  G_APPLICATION_CLASS (klass)->handle_local_options = mt_application_handle_local_options;
+}
+
+static void
+quit_cb (GSimpleAction *action,
+         GVariant      *param,
+         gpointer       app)
+{
+  g_application_quit (app);
+}
+
+static void
+mt_application_init (MtApplication *self)
+{
+  static const GActionEntry entries[] = { { "quit", quit_cb } };
+  static const char *const quit_accels[] = { "<Control>q", NULL };
+  static const GOptionEntry options[] = {
+    { "database", 'd', 0, G_OPTION_ARG_FILENAME, NULL, N_("The database to open (created with a demo fleet when missing)"), N_("FILE") },
+    { "user", 'u', 0, G_OPTION_ARG_STRING, NULL, N_("Sign in as this user (password from MINGTANG_PASSWORD)"), N_("NAME") },
+    { "page", 'p', 0, G_OPTION_ARG_STRING, NULL, N_("Open this page after signing in"), N_("PAGE") },
+    { NULL }
+  };
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+}
+
+MtApplication *
+mt_application_new (void)
+{
+  return g_object_new (MT_TYPE_APPLICATION, "application-id", APPLICATION_ID,
+                       "flags", G_APPLICATION_NON_UNIQUE, NULL);
+}

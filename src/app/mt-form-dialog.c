@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-form-dialog"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "mt-error.h"
+#include "mt-form-dialog.h"
+#include "mt-ops.h"
+
+typedef struct
+{
+  const MtFieldSpec *spec;
+  GtkWidget         *row;      /* the row that shows errors */
+  GtkWidget         *widget;   /* entry row, switch, combo row */
+  GtkWidget         *confirm;  /* password confirmation */
+  GPtrArray         *options;  /* CHOICE/REF: ids in combo order */
+  GtkWidget         *levels[3];/* REGION cascade */
+  GPtrArray         *level_options[3];
+  GPtrArray         *checks;   /* CAPS / PERMISSIONS: GtkCheckButton with "value" data */
+} Field;
+
+struct _MtFormDialog
+{
+  GtkWindow          parent_instance;
+
+  MtDb              *db;
+  const MtActor     *actor;
+  const MtEntity    *entity;
+  gint64             id;
+  gint64             version;
+  GArray            *fields;   /* Field */
+  GtkWidget         *error_label;
+  GtkWidget         *save_button;
+  char              *error;
+};
+
+G_DEFINE_FINAL_TYPE (MtFormDialog, mt_form_dialog, GTK_TYPE_WINDOW)
+
+enum { SAVED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+field_clear (gpointer data)
+{
+  Field *f = data;
+
+  g_clear_pointer (&f->options, g_ptr_array_unref);
+  g_clear_pointer (&f->checks, g_ptr_array_unref);
+  for (guint i = 0; i < 3; i++)
+    g_clear_pointer (&f->level_options[i], g_ptr_array_unref);
+}
+
+static void
+mt_form_dialog_finalize (GObject *object)
+{
+  MtFormDialog *self = MT_FORM_DIALOG (object);
+
+  g_clear_pointer (&self->fields, g_array_unref);
+  g_free (self->error);
+  G_OBJECT_CLASS (mt_form_dialog_parent_class)->finalize (object);
+}
+
+static void
+mt_form_dialog_class_init (MtFormDialogClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = mt_form_dialog_finalize;
+  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                 NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+  gtk_widget_class_add_binding_action (GTK_WIDGET_CLASS (klass), GDK_KEY_Escape, 0,
+                                       "window.close", NULL);
+}
+
+static void
+mt_form_dialog_init (MtFormDialog *self)
+{
+  self->fields = g_array_new (FALSE, TRUE, sizeof (Field));
+  g_array_set_clear_func (self->fields, field_clear);
+}
+
+static GtkStringList *
+labels_of (GPtrArray *options,
+           const char *first)
+{
+  GtkStringList *list = gtk_string_list_new (NULL);
+
+  if (first)
+    gtk_string_list_append (list, first);
+  for (guint i = 0; i < options->len; i++)
+    gtk_string_list_append (list, ((MtOption *) options->pdata[i])->label);
+  return list;
+}
+
+static void fill_region_level (MtFormDialog *self, Field *f, guint level, const char *parent);
+
+static void
+region_changed_cb (GtkDropDown  *dropdown,
+                   GParamSpec   *pspec,
+                   MtFormDialog *self)
+{
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *f = &g_array_index (self->fields, Field, i);
+      for (guint level = 0; level < 2; level++)
+        if (f->levels[level] == GTK_WIDGET (dropdown))
+          {
+            guint pos = gtk_drop_down_get_selected (dropdown);
+            const char *code = pos > 0 && pos - 1 < f->level_options[level]->len
+                               ? ((MtOption *) f->level_options[level]->pdata[pos - 1])->id : NULL;
+            fill_region_level (self, f, level + 1, code);
+          }
+    }
+}
+
+static void
+fill_region_level (MtFormDialog *self,
+                   Field        *f,
+                   guint         level,
+                   const char   *parent)
+{
+  static const char *const prompts[] = { N_("Province"), N_("City"), N_("District") };
+  g_autoptr(GtkStringList) labels = NULL;
+
+  g_clear_pointer (&f->level_options[level], g_ptr_array_unref);
+  f->level_options[level] = (level == 0 || parent) ? mt_region_children (self->db, parent)
+                                                   : g_ptr_array_new_with_free_func ((GDestroyNotify) mt_option_free);
+  labels = labels_of (f->level_options[level], _(prompts[level]));
+  g_signal_handlers_block_by_func (f->levels[level], region_changed_cb, self);
+  gtk_drop_down_set_model (GTK_DROP_DOWN (f->levels[level]), G_LIST_MODEL (labels));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (f->levels[level]), 0);
+  g_signal_handlers_unblock_by_func (f->levels[level], region_changed_cb, self);
+  if (level < 2)
+    fill_region_level (self, f, level + 1, NULL);
+}
+
+static void
+select_region (MtFormDialog *self,
+               Field        *f,
+               const char   *code)
+{
+  for (guint level = 0; level < 3 && code; level++)
+    {
+      static const guint lengths[] = { 2, 4, 6 };
+      g_autofree char *prefix = g_strndup (code, level == 2 ? strlen (code) : lengths[level]);
+      GPtrArray *opts = f->level_options[level];
+
+      for (guint i = 0; opts && i < opts->len; i++)
+        if (g_str_equal (((MtOption *) opts->pdata[i])->id, prefix))
+          {
+            gtk_drop_down_set_selected (GTK_DROP_DOWN (f->levels[level]), i + 1);
+            break;
+          }
+    }
+}
+
+static GtkWidget *
+check_for (const char *label,
+           const char *value,
+           gboolean    active)
+{
+  GtkWidget *check = gtk_check_button_new_with_label (label);
+
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), active);
+  g_object_set_data_full (G_OBJECT (check), "value", g_strdup (value), g_free);
+  return check;
+}
+
+static GtkWidget *
+build_field (MtFormDialog *self,
+             Field        *f,
+             GHashTable   *values)
+{
+  const MtFieldSpec *spec = f->spec;
+  const char *value = values ? g_hash_table_lookup (values, spec->key) : NULL;
+  const char *label = _(spec->label);
+  gboolean readonly = self->id != 0 && (spec->flags & MT_FIELD_CREATE_ONLY);
+
+  switch (spec->kind)
+    {
+    case MT_FIELD_BOOL:
+      f->row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (f->row), label);
+      f->widget = gtk_switch_new ();
+      gtk_widget_set_valign (f->widget, GTK_ALIGN_CENTER);
+      gtk_switch_set_active (GTK_SWITCH (f->widget),
+                             value ? g_str_equal (value, "1") : !g_str_has_prefix (spec->key, "pay_offline") &&
+                                                                !g_str_equal (spec->key, "forced_settlement") &&
+                                                                !g_str_equal (spec->key, "power_cut_unrented"));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (f->row), f->widget);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (f->row), f->widget);
+      return f->row;
+
+    case MT_FIELD_CHOICE:
+    case MT_FIELD_REF:
+      {
+        g_autoptr(GtkStringList) labels = NULL;
+        guint selected = 0;
+
+        if (spec->kind == MT_FIELD_CHOICE)
+          {
+            f->options = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_option_free);
+            for (guint i = 0; spec->choices[i].value; i++)
+              {
+                MtOption *o = g_new0 (MtOption, 1);
+                o->id = g_strdup (spec->choices[i].value);
+                o->label = g_strdup (_(spec->choices[i].label));
+                g_ptr_array_add (f->options, o);
+              }
+          }
+        else
+          f->options = mt_lookup (self->db, self->actor, spec->ref, NULL, 0);
+        labels = labels_of (f->options, (spec->flags & MT_FIELD_OPTIONAL) ? _("None") : _("Choose…"));
+        for (guint i = 0; value && i < f->options->len; i++)
+          if (g_str_equal (((MtOption *) f->options->pdata[i])->id, value))
+            selected = i + 1;
+        f->row = f->widget = adw_combo_row_new ();
+        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (f->row), label);
+        adw_combo_row_set_model (ADW_COMBO_ROW (f->row), G_LIST_MODEL (labels));
+        adw_combo_row_set_selected (ADW_COMBO_ROW (f->row), selected);
+        gtk_widget_set_sensitive (f->row, !readonly);
+        return f->row;
+      }
+
+    case MT_FIELD_REGION:
+      {
+        GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+        f->row = adw_action_row_new ();
+        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (f->row), label);
+        for (guint level = 0; level < 3; level++)
+          {
+            f->levels[level] = gtk_drop_down_new (NULL, NULL);
+            gtk_widget_set_valign (f->levels[level], GTK_ALIGN_CENTER);
+            g_signal_connect (f->levels[level], "notify::selected", G_CALLBACK (region_changed_cb), self);
+            gtk_box_append (GTK_BOX (box), f->levels[level]);
+          }
+        adw_action_row_add_suffix (ADW_ACTION_ROW (f->row), box);
+        fill_region_level (self, f, 0, NULL);
+        select_region (self, f, value);
+        return f->row;
+      }
+
+    case MT_FIELD_CAPS:
+    case MT_FIELD_PERMISSIONS:
+      {
+        GtkWidget *flow = gtk_flow_box_new ();
+        guint64 caps = value ? g_ascii_strtoull (value, NULL, 10) : 0;
+        g_auto(GStrv) perms = g_strsplit (value ? value : "", " ", -1);
+
+        f->checks = g_ptr_array_new ();
+        f->row = adw_expander_row_new ();
+        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (f->row), label);
+        gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (flow), GTK_SELECTION_NONE);
+        gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (flow), 3);
+        gtk_widget_set_margin_start (flow, 12);
+        gtk_widget_set_margin_end (flow, 12);
+        if (spec->kind == MT_FIELD_CAPS)
+          {
+            for (guint i = 0; i < MT_N_CAPS; i++)
+              {
+                g_autofree char *v = g_strdup_printf ("%u", 1u << i);
+                GtkWidget *check = check_for (mt_capability_title (1u << i), v, (caps & (1u << i)) != 0);
+                g_ptr_array_add (f->checks, check);
+                gtk_flow_box_append (GTK_FLOW_BOX (flow), check);
+              }
+            adw_expander_row_add_row (ADW_EXPANDER_ROW (f->row), flow);
+          }
+        else
+          {
+            guint n_pages;
+            const MtPageInfo *pages = mt_pages (&n_pages);
+
+            for (guint p = 0; p < n_pages; p++)
+              {
+                GtkWidget *row = adw_action_row_new ();
+                GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+                g_auto(GStrv) acts = g_strsplit (pages[p].actions, " ", -1);
+
+                adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(pages[p].title));
+                for (guint a = 0; acts[a]; a++)
+                  {
+                    g_autofree char *key = g_strconcat (pages[p].id, ":", acts[a], NULL);
+                    GtkWidget *check = check_for (mt_action_title (acts[a]), key,
+                                                  g_strv_contains ((const char *const *) perms, key));
+                    g_ptr_array_add (f->checks, check);
+                    gtk_box_append (GTK_BOX (box), check);
+                  }
+                adw_action_row_add_suffix (ADW_ACTION_ROW (row), box);
+                adw_expander_row_add_row (ADW_EXPANDER_ROW (f->row), row);
+              }
+            g_object_unref (g_object_ref_sink (flow));
+          }
+        adw_expander_row_set_expanded (ADW_EXPANDER_ROW (f->row), TRUE);
+        return f->row;
+      }
+
+    case MT_FIELD_PASSWORD:
+      {
+        g_autofree char *confirm_title = g_strdup_printf (_("Confirm %s"), label);
+
+        f->row = f->widget = adw_password_entry_row_new ();
+        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (f->row), self->id ? _("New password (leave empty to keep)") : label);
+        f->confirm = adw_password_entry_row_new ();
+        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (f->confirm), confirm_title);
+        return f->row;
+      }
+
+    default:
+      f->row = f->widget = adw_entry_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (f->row), label);
+      if (value)
+        gtk_editable_set_text (GTK_EDITABLE (f->widget), value);
+      else if (spec->hint && spec->kind == MT_FIELD_HOURS)
+        gtk_editable_set_text (GTK_EDITABLE (f->widget), _(spec->hint));
+      gtk_widget_set_sensitive (f->row, !readonly);
+      if (spec->hint && spec->kind != MT_FIELD_HOURS)
+        gtk_widget_set_tooltip_text (f->row, _(spec->hint));
+      return f->row;
+    }
+}
+
+static char *
+field_value (Field *f)
+{
+  switch (f->spec->kind)
+    {
+    case MT_FIELD_BOOL:
+      return g_strdup (gtk_switch_get_active (GTK_SWITCH (f->widget)) ? "1" : "0");
+
+    case MT_FIELD_CHOICE:
+    case MT_FIELD_REF:
+      {
+        guint pos = adw_combo_row_get_selected (ADW_COMBO_ROW (f->widget));
+        if (pos == 0 || pos == GTK_INVALID_LIST_POSITION || pos - 1 >= f->options->len)
+          return g_strdup ("");
+        return g_strdup (((MtOption *) f->options->pdata[pos - 1])->id);
+      }
+
+    case MT_FIELD_REGION:
+      for (int level = 2; level >= 0; level--)
+        {
+          guint pos = gtk_drop_down_get_selected (GTK_DROP_DOWN (f->levels[level]));
+          if (pos > 0 && pos != GTK_INVALID_LIST_POSITION && pos - 1 < f->level_options[level]->len)
+            return g_strdup (((MtOption *) f->level_options[level]->pdata[pos - 1])->id);
+        }
+      return g_strdup ("");
+
+    case MT_FIELD_CAPS:
+      {
+        guint caps = 0;
+        for (guint i = 0; i < f->checks->len; i++)
+          if (gtk_check_button_get_active (f->checks->pdata[i]))
+            caps |= (guint) g_ascii_strtoull (g_object_get_data (f->checks->pdata[i], "value"), NULL, 10);
+        return g_strdup_printf ("%u", caps);
+      }
+
+    case MT_FIELD_PERMISSIONS:
+      {
+        GString *s = g_string_new ("");
+        for (guint i = 0; i < f->checks->len; i++)
+          if (gtk_check_button_get_active (f->checks->pdata[i]))
+            {
+              if (s->len)
+                g_string_append_c (s, ' ');
+              g_string_append (s, g_object_get_data (f->checks->pdata[i], "value"));
+            }
+        return g_string_free (s, FALSE);
+      }
+
+    default:
+      return g_strdup (gtk_editable_get_text (GTK_EDITABLE (f->widget)));
+    }
+}
+
+const char *
+mt_form_dialog_get_error (MtFormDialog *self)
+{
+  return self->error;
+}
+
+gint64
+mt_form_dialog_save (MtFormDialog *self)
+{
+  g_autoptr(GHashTable) values = mt_fields_new ();
+  g_autoptr(GError) error = NULL;
+  const char *bad_field;
+  gint64 id;
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *f = &g_array_index (self->fields, Field, i);
+
+      gtk_widget_remove_css_class (f->row, "error");
+      if (self->id != 0 && (f->spec->flags & MT_FIELD_CREATE_ONLY))
+        continue;
+      g_hash_table_insert (values, g_strdup (f->spec->key), field_value (f));
+      if (f->confirm)
+        g_hash_table_insert (values, g_strconcat (f->spec->key, "_confirm", NULL),
+                             g_strdup (gtk_editable_get_text (GTK_EDITABLE (f->confirm))));
+    }
+
+  id = mt_entity_save (self->db, self->actor, self->entity, self->id, self->version, values, &error);
+  if (id == 0)
+    {
+      g_free (self->error);
+      self->error = g_strdup (error->message);
+      gtk_label_set_text (GTK_LABEL (self->error_label), error->message);
+      gtk_widget_set_visible (self->error_label, TRUE);
+      bad_field = mt_error_get_field (error);
+      for (guint i = 0; bad_field && i < self->fields->len; i++)
+        {
+          Field *f = &g_array_index (self->fields, Field, i);
+          if (g_str_equal (f->spec->key, bad_field))
+            {
+              gtk_widget_add_css_class (f->row, "error");
+              gtk_widget_grab_focus (f->row);
+            }
+        }
+      return 0;
+    }
+  g_clear_pointer (&self->error, g_free);
+  g_signal_emit (self, signals[SAVED], 0, id);
+  return id;
+}
+
+static void
+save_clicked_cb (MtFormDialog *self)
+{
+  if (mt_form_dialog_save (self) != 0)
+    gtk_window_destroy (GTK_WINDOW (self));
+}
+
+void
+mt_form_dialog_set_value (MtFormDialog *self,
+                          const char   *key,
+                          const char   *value)
+{
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *f = &g_array_index (self->fields, Field, i);
+
+      if (!g_str_equal (f->spec->key, key))
+        continue;
+      switch (f->spec->kind)
+        {
+        case MT_FIELD_BOOL:
+          gtk_switch_set_active (GTK_SWITCH (f->widget), g_strcmp0 (value, "1") == 0);
+          break;
+        case MT_FIELD_CHOICE:
+        case MT_FIELD_REF:
+          adw_combo_row_set_selected (ADW_COMBO_ROW (f->widget), 0);
+          for (guint o = 0; o < f->options->len; o++)
+            if (g_strcmp0 (((MtOption *) f->options->pdata[o])->id, value) == 0)
+              adw_combo_row_set_selected (ADW_COMBO_ROW (f->widget), o + 1);
+          break;
+        case MT_FIELD_REGION:
+          fill_region_level (self, f, 0, NULL);
+          select_region (self, f, value);
+          break;
+        case MT_FIELD_PASSWORD:
+          gtk_editable_set_text (GTK_EDITABLE (f->widget), value);
+          gtk_editable_set_text (GTK_EDITABLE (f->confirm), value);
+          break;
+        case MT_FIELD_CAPS:
+        case MT_FIELD_PERMISSIONS:
+          break;
+        default:
+          gtk_editable_set_text (GTK_EDITABLE (f->widget), value);
+          break;
+        }
+    }
+}
+
+MtFormDialog *
+mt_form_dialog_new (GtkWindow      *parent,
+                    MtDb           *db,
+                    const MtActor  *actor,
+                    const MtEntity *entity,
+                    gint64          id)
+{
+  MtFormDialog *self = g_object_new (MT_TYPE_FORM_DIALOG, "transient-for", parent, "modal", TRUE,
+                                     "default-width", 640, "default-height", 720, NULL);
+  g_autoptr(GHashTable) values = NULL;
+  GtkWidget *header = adw_header_bar_new ();
+  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+  GtkWidget *page = adw_preferences_page_new ();
+  GtkWidget *group = adw_preferences_group_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  g_autofree char *title = NULL;
+  guint n_fields;
+  const MtFieldSpec *specs = mt_entity_get_fields (entity, &n_fields);
+
+  self->db = db;
+  self->actor = actor;
+  self->entity = entity;
+  self->id = id;
+
+  if (id != 0)
+    {
+      g_autoptr(GError) error = NULL;
+      values = mt_entity_load (db, actor, entity, id, &error);
+      if (values == NULL)
+        g_warning ("Cannot load %s %" G_GINT64_FORMAT ": %s", mt_entity_get_title (entity), id,
+                   error->message);
+      else
+        self->version = g_ascii_strtoll (g_hash_table_lookup (values, "version"), NULL, 10);
+    }
+
+  /* TRANSLATORS: window title, e.g. "New Store" */
+  title = id ? g_strdup_printf (_("Edit %s"), mt_entity_get_title (entity))
+             : g_strdup_printf (_("New %s"), mt_entity_get_title (entity));
+  gtk_window_set_title (GTK_WINDOW (self), title);
+
+  self->save_button = gtk_button_new_with_mnemonic (_("_Save"));
+  gtk_widget_add_css_class (self->save_button, "suggested-action");
+  g_signal_connect_swapped (self->save_button, "clicked", G_CALLBACK (save_clicked_cb), self);
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), self);
+  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
+  adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->save_button);
+  gtk_window_set_titlebar (GTK_WINDOW (self), header);
+  gtk_window_set_default_widget (GTK_WINDOW (self), self->save_button);
+
+  self->error_label = gtk_label_new (NULL);
+  gtk_label_set_wrap (GTK_LABEL (self->error_label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (self->error_label), 0);
+  gtk_widget_add_css_class (self->error_label, "error");
+  gtk_widget_set_margin_start (self->error_label, 24);
+  gtk_widget_set_margin_end (self->error_label, 24);
+  gtk_widget_set_margin_top (self->error_label, 12);
+  gtk_widget_set_visible (self->error_label, FALSE);
+  gtk_box_append (GTK_BOX (box), self->error_label);
+
+  for (guint i = 0; i < n_fields; i++)
+    {
+      Field f = { 0 };
+      Field *stored;
+
+      f.spec = &specs[i];
+      g_array_append_val (self->fields, f);
+      stored = &g_array_index (self->fields, Field, self->fields->len - 1);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), build_field (self, stored, values));
+      if (stored->confirm)
+        adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), stored->confirm);
+    }
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
+  gtk_widget_set_vexpand (page, TRUE);
+  gtk_box_append (GTK_BOX (box), page);
+  gtk_window_set_child (GTK_WINDOW (self), box);
+  return self;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "mt-db.h"
+#include "mt-entity.h"
+#include "mt-perm.h"
+
+G_BEGIN_DECLS
+
+#define MT_TYPE_FORM_DIALOG (mt_form_dialog_get_type ())
+G_DECLARE_FINAL_TYPE (MtFormDialog, mt_form_dialog, MT, FORM_DIALOG, GtkWindow)
+
+/* An editor for one row of @entity (@id 0: a new row), built from the entity's fields */
+MtFormDialog *mt_form_dialog_new        (GtkWindow      *parent,
+                                         MtDb           *db,
+                                         const MtActor  *actor,
+                                         const MtEntity *entity,
+                                         gint64          id);
+void          mt_form_dialog_set_value  (MtFormDialog   *self,
+                                         const char     *key,
+                                         const char     *value);
+/* Saves as the Save button does; returns the row id or 0 with the error shown */
+gint64        mt_form_dialog_save       (MtFormDialog   *self);
+const char   *mt_form_dialog_get_error  (MtFormDialog   *self);
+
+G_END_DECLS

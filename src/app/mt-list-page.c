@@ -1,0 +1,813 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-list-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "mt-entity.h"
+#include "mt-error.h"
+#include "mt-form-dialog.h"
+#include "mt-list-page.h"
+#include "mt-ops.h"
+#include "mt-repair-dialog.h"
+#include "mt-row-model.h"
+#include "mt-validate.h"
+
+struct _MtListPage
+{
+  GtkBox              parent_instance;
+
+  MtDb               *db;
+  const MtActor      *actor;
+  MtListing          *listing;
+  MtRowModel         *model;
+  GtkMultiSelection  *selection;
+  GtkWidget          *column_view;
+  GtkWidget          *search;
+  GtkWidget          *states_box;
+  GPtrArray          *state_buttons;
+  GtkWidget          *count_label;
+  GtkWidget          *action_bar;
+  GtkWidget          *selected_label;
+  GtkWidget          *date_from;
+  GtkWidget          *date_to;
+  GPtrArray          *filter_options;  /* per filter: GPtrArray of MtOption */
+  GPtrArray          *columns;         /* GtkColumnViewColumn, in listing order */
+  const MtEntity     *entity;
+  guint               search_timeout;
+};
+
+G_DEFINE_FINAL_TYPE (MtListPage, mt_list_page, GTK_TYPE_BOX)
+
+static void
+mt_list_page_dispose (GObject *object)
+{
+  MtListPage *self = MT_LIST_PAGE (object);
+
+  g_clear_handle_id (&self->search_timeout, g_source_remove);
+  G_OBJECT_CLASS (mt_list_page_parent_class)->dispose (object);
+}
+
+static void
+mt_list_page_finalize (GObject *object)
+{
+  MtListPage *self = MT_LIST_PAGE (object);
+
+  g_clear_object (&self->selection);
+  g_clear_object (&self->model);
+  g_clear_pointer (&self->listing, mt_listing_free);
+  g_clear_pointer (&self->state_buttons, g_ptr_array_unref);
+  g_clear_pointer (&self->filter_options, g_ptr_array_unref);
+  g_clear_pointer (&self->columns, g_ptr_array_unref);
+  G_OBJECT_CLASS (mt_list_page_parent_class)->finalize (object);
+}
+
+static void
+mt_list_page_class_init (MtListPageClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = mt_list_page_dispose;
+  G_OBJECT_CLASS (klass)->finalize = mt_list_page_finalize;
+}
+
+static void
+mt_list_page_init (MtListPage *self)
+{
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
+  self->state_buttons = g_ptr_array_new ();
+  self->filter_options = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  self->columns = g_ptr_array_new ();
+}
+
+static GtkWindow *
+toplevel (MtListPage *self)
+{
+  return GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
+}
+
+static void
+show_error (MtListPage   *self,
+            const GError *error)
+{
+  GtkWidget *dialog = adw_message_dialog_new (toplevel (self), _("Not done"), error->message);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+update_counts (MtListPage *self)
+{
+  const MtChoice *states = mt_listing_get_states (self->listing);
+  g_autofree char *text = NULL;
+
+  if (states != NULL)
+    {
+      guint total = 0;
+      g_autofree guint *counts = mt_listing_state_counts (self->listing, &total);
+
+      for (guint i = 0; i < self->state_buttons->len; i++)
+        {
+          g_autofree char *label = i == 0
+            ? g_strdup_printf (_("All %u"), total)
+            : g_strdup_printf ("%s %u", _(states[i - 1].label), counts[i - 1]);
+          gtk_button_set_label (self->state_buttons->pdata[i], label);
+        }
+    }
+  text = g_strdup_printf (ngettext ("%u row", "%u rows", g_list_model_get_n_items (G_LIST_MODEL (self->model))),
+                          g_list_model_get_n_items (G_LIST_MODEL (self->model)));
+  gtk_label_set_text (GTK_LABEL (self->count_label), text);
+}
+
+void
+mt_list_page_reload (MtListPage *self)
+{
+  mt_row_model_reload (self->model);
+  update_counts (self);
+}
+
+static gboolean
+search_timeout_cb (gpointer data)
+{
+  MtListPage *self = data;
+
+  self->search_timeout = 0;
+  mt_listing_set_search (self->listing, gtk_editable_get_text (GTK_EDITABLE (self->search)));
+  mt_list_page_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+search_changed_cb (MtListPage *self)
+{
+  /* Typing stays fluid: the query runs once the keys pause */
+  g_clear_handle_id (&self->search_timeout, g_source_remove);
+  self->search_timeout = g_timeout_add (150, search_timeout_cb, self);
+}
+
+void
+mt_list_page_set_search (MtListPage *self,
+                         const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search), text);
+  g_clear_handle_id (&self->search_timeout, g_source_remove);
+  search_timeout_cb (self);
+}
+
+static void
+filter_changed_cb (GtkDropDown *dropdown,
+                   GParamSpec  *pspec,
+                   MtListPage  *self)
+{
+  const char *key = g_object_get_data (G_OBJECT (dropdown), "filter-key");
+  GPtrArray *options = g_object_get_data (G_OBJECT (dropdown), "filter-options");
+  guint pos = gtk_drop_down_get_selected (dropdown);
+
+  mt_listing_set_filter (self->listing, key,
+                         pos > 0 && pos - 1 < options->len ? ((MtOption *) options->pdata[pos - 1])->id : NULL);
+  mt_list_page_reload (self);
+}
+
+static void
+state_toggled_cb (GtkToggleButton *button,
+                  MtListPage      *self)
+{
+  if (!gtk_toggle_button_get_active (button))
+    return;
+  mt_listing_set_state (self->listing, g_object_get_data (G_OBJECT (button), "state"));
+  mt_list_page_reload (self);
+}
+
+static void
+dates_changed_cb (MtListPage *self)
+{
+  gint64 from = 0, to = 0;
+  const char *a = gtk_editable_get_text (GTK_EDITABLE (self->date_from));
+  const char *b = gtk_editable_get_text (GTK_EDITABLE (self->date_to));
+  gboolean ok_a = a[0] == '\0' || mt_parse_date (a, &from);
+  gboolean ok_b = b[0] == '\0' || mt_parse_date (b, &to);
+
+  if (ok_a) gtk_widget_remove_css_class (self->date_from, "error");
+  else gtk_widget_add_css_class (self->date_from, "error");
+  if (ok_b) gtk_widget_remove_css_class (self->date_to, "error");
+  else gtk_widget_add_css_class (self->date_to, "error");
+  if (!ok_a || !ok_b)
+    return;
+  /* The end date is included: the range ends at the next midnight */
+  mt_listing_set_dates (self->listing, from, to ? to + G_USEC_PER_SEC * (gint64) 86400 : 0);
+  mt_list_page_reload (self);
+}
+
+/* ------------------------------------------------------------------ sorting */
+
+static int
+probe_sort_cb (gconstpointer a,
+               gconstpointer b,
+               gpointer      column_key)
+{
+  /* Never used to sort rows: the list is sorted by SQLite. See sorter_changed_cb. */
+  g_object_set_data ((GObject *) a, "probe-column", column_key);
+  return -1;
+}
+
+static void
+sorter_changed_cb (GtkSorter       *sorter,
+                   GtkSorterChange  change,
+                   MtListPage      *self)
+{
+  /* GTK 4.8 has no getter for the primary sort column: ask the sorter to compare two probe
+   * objects; the column sorter it consults first marks the probe, and the sign tells the order. */
+  g_autoptr(GObject) a = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GObject) b = g_object_new (G_TYPE_OBJECT, NULL);
+  GtkOrdering order = gtk_sorter_compare (sorter, a, b);
+  const char *key = g_object_get_data (a, "probe-column");
+  if (key == NULL)
+    key = g_object_get_data (b, "probe-column");
+
+  mt_listing_set_sort (self->listing, order == GTK_ORDERING_EQUAL ? NULL : key,
+                       order == GTK_ORDERING_LARGER);
+  mt_list_page_reload (self);
+}
+
+/* ------------------------------------------------------------------ cells */
+
+static void
+setup_cell_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_cell_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              gpointer                  user_data)
+{
+  guint column = GPOINTER_TO_UINT (user_data);
+  MtRowItem *row = gtk_list_item_get_item (item);
+  GtkWidget *label = gtk_list_item_get_child (item);
+
+  gtk_label_set_text (GTK_LABEL (label), row ? mt_row_item_get_cell (row, column) : "");
+}
+
+/* ------------------------------------------------------------------ actions */
+
+static GArray *
+selected_ids (MtListPage *self)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  GtkBitsetIter iter;
+  guint pos;
+
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, set, &pos); ok; ok = gtk_bitset_iter_next (&iter, &pos))
+    {
+      g_autoptr(MtRowItem) item = g_list_model_get_item (G_LIST_MODEL (self->model), pos);
+      if (item)
+        {
+          gint64 id = mt_row_item_get_id (item);
+          g_array_append_val (ids, id);
+        }
+    }
+  return ids;
+}
+
+static void
+selection_changed_cb (MtListPage *self)
+{
+  g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  guint64 n = gtk_bitset_get_size (set);
+  g_autofree char *text = g_strdup_printf (ngettext ("%u selected", "%u selected", (gulong) n), (guint) n);
+
+  gtk_label_set_text (GTK_LABEL (self->selected_label), text);
+  gtk_action_bar_set_revealed (GTK_ACTION_BAR (self->action_bar), n > 0);
+}
+
+static void
+saved_cb (MtListPage *self)
+{
+  mt_list_page_reload (self);
+}
+
+static void
+open_row (MtListPage *self,
+          guint       position)
+{
+  g_autoptr(MtRowItem) item = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+  const char *page = mt_listing_get_page (self->listing);
+
+  if (item == NULL || mt_row_item_get_id (item) == 0)
+    return;
+  if (g_str_equal (page, "repairs"))
+    {
+      MtRepairDialog *dialog = mt_repair_dialog_new (toplevel (self), self->db, self->actor,
+                                                     mt_row_item_get_id (item));
+      g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+  else if (self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "edit"))
+    {
+      MtFormDialog *dialog = mt_form_dialog_new (toplevel (self), self->db, self->actor, self->entity,
+                                                 mt_row_item_get_id (item));
+      g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+  else
+    {
+      /* Details: every column of the row */
+      guint n;
+      const MtListColumn *cols = mt_listing_get_columns (self->listing, &n);
+      GString *body = g_string_new (NULL);
+      GtkWidget *dialog;
+
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf (body, "%s: %s\n", _(cols[i].title), mt_row_item_get_cell (item, i));
+      dialog = adw_message_dialog_new (toplevel (self), _("Details"), body->str);
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+      gtk_window_present (GTK_WINDOW (dialog));
+      g_string_free (body, TRUE);
+    }
+}
+
+static void
+activate_cb (GtkColumnView *view,
+             guint          position,
+             MtListPage    *self)
+{
+  open_row (self, position);
+}
+
+static void
+new_clicked_cb (MtListPage *self)
+{
+  if (g_str_equal (mt_listing_get_page (self->listing), "repairs"))
+    {
+      MtRepairDialog *dialog = mt_repair_dialog_new (toplevel (self), self->db, self->actor, 0);
+      g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
+      gtk_window_present (GTK_WINDOW (dialog));
+      return;
+    }
+  {
+    MtFormDialog *dialog = mt_form_dialog_new (toplevel (self), self->db, self->actor, self->entity, 0);
+    g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
+    gtk_window_present (GTK_WINDOW (dialog));
+  }
+}
+
+static void
+delete_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    MtListPage       *self)
+{
+  g_autoptr(GArray) ids = NULL;
+
+  if (!g_str_equal (response, "delete"))
+    return;
+  ids = selected_ids (self);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!mt_entity_delete (self->db, self->actor, self->entity, g_array_index (ids, gint64, i), 0, &error))
+        {
+          show_error (self, error);
+          break;
+        }
+    }
+  mt_list_page_reload (self);
+}
+
+static void
+delete_clicked_cb (MtListPage *self)
+{
+  GtkWidget *dialog = adw_message_dialog_new (toplevel (self), _("Delete the selected rows?"),
+                                              _("Deleted rows disappear from every list."));
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "delete", _("_Delete"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  g_signal_connect (dialog, "response", G_CALLBACK (delete_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+typedef enum { BATCH_STORE, BATCH_TYPE } BatchKind;
+
+static void
+batch_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   MtListPage       *self)
+{
+  GtkWidget *dropdown = adw_message_dialog_get_extra_child (dialog);
+  GPtrArray *options = g_object_get_data (G_OBJECT (dialog), "options");
+  BatchKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "kind"));
+  guint pos = gtk_drop_down_get_selected (GTK_DROP_DOWN (dropdown));
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 target;
+  gboolean ok;
+
+  if (!g_str_equal (response, "apply") || pos >= options->len)
+    return;
+  target = g_ascii_strtoll (((MtOption *) options->pdata[pos])->id, NULL, 10);
+  ids = selected_ids (self);
+  if (kind == BATCH_STORE)
+    ok = mt_devices_transfer (self->db, self->actor, (gint64 *) ids->data, ids->len, 0, target, &error);
+  else
+    ok = mt_devices_set_type (self->db, self->actor, (gint64 *) ids->data, ids->len, target, &error);
+  if (!ok)
+    show_error (self, error);
+  mt_list_page_reload (self);
+}
+
+static void
+batch_choose (MtListPage *self,
+              BatchKind   kind)
+{
+  GPtrArray *options = mt_lookup (self->db, self->actor, kind == BATCH_STORE ? "stores" : "device_types", NULL, 0);
+  GtkStringList *labels = gtk_string_list_new (NULL);
+  GtkWidget *dialog = adw_message_dialog_new (toplevel (self),
+                                              kind == BATCH_STORE ? _("Transfer to store") : _("Change device type"),
+                                              kind == BATCH_STORE ? _("Rented devices cannot be transferred.")
+                                                                  : _("Rented devices keep their type."));
+
+  for (guint i = 0; i < options->len; i++)
+    gtk_string_list_append (labels, ((MtOption *) options->pdata[i])->label);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), gtk_drop_down_new (G_LIST_MODEL (labels), NULL));
+  g_object_set_data_full (G_OBJECT (dialog), "options", options, (GDestroyNotify) g_ptr_array_unref);
+  g_object_set_data (G_OBJECT (dialog), "kind", GINT_TO_POINTER (kind));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "apply", _("_Apply"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "apply", ADW_RESPONSE_SUGGESTED);
+  g_signal_connect (dialog, "response", G_CALLBACK (batch_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void transfer_clicked_cb (MtListPage *self) { batch_choose (self, BATCH_STORE); }
+static void type_clicked_cb (MtListPage *self) { batch_choose (self, BATCH_TYPE); }
+
+static void
+power_cut (MtListPage *self,
+           gboolean    on)
+{
+  g_autoptr(GArray) ids = selected_ids (self);
+  g_autoptr(GError) error = NULL;
+
+  if (!mt_devices_set_power_cut (self->db, self->actor, (gint64 *) ids->data, ids->len, on, &error))
+    show_error (self, error);
+  mt_list_page_reload (self);
+}
+
+static void power_cut_on_cb (MtListPage *self) { power_cut (self, TRUE); }
+static void power_cut_off_cb (MtListPage *self) { power_cut (self, FALSE); }
+
+static void
+copy_ids_cb (MtListPage *self)
+{
+  g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  g_autoptr(GString) text = g_string_new (NULL);
+  GtkBitsetIter iter;
+  guint pos;
+
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, set, &pos); ok; ok = gtk_bitset_iter_next (&iter, &pos))
+    {
+      g_autoptr(MtRowItem) item = g_list_model_get_item (G_LIST_MODEL (self->model), pos);
+      if (item)
+        g_string_append_printf (text, "%s%s", text->len ? "\n" : "", mt_row_item_get_cell (item, 0));
+    }
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text->str);
+}
+
+static void
+send_clicked_cb (MtListPage *self)
+{
+  g_autoptr(GArray) ids = selected_ids (self);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!mt_message_send (self->db, self->actor, g_array_index (ids, gint64, i), &error))
+        {
+          show_error (self, error);
+          break;
+        }
+    }
+  mt_list_page_reload (self);
+}
+
+/* ------------------------------------------------------------------ export */
+
+static void
+export_response_cb (GtkNativeDialog *chooser,
+                    int              response,
+                    MtListPage      *self)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean xlsx = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "xlsx"));
+  gboolean ok;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      path = g_file_get_path (file);
+      ok = xlsx ? mt_listing_export_xlsx (self->listing, path, &error)
+                : mt_listing_export_csv (self->listing, path, &error);
+      if (!ok)
+        show_error (self, error);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+export (MtListPage *self,
+        gboolean    xlsx)
+{
+  const MtPageInfo *page = mt_page_lookup (mt_listing_get_page (self->listing));
+  GtkFileChooserNative *chooser =
+    gtk_file_chooser_native_new (_("Export"), toplevel (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                 _("_Export"), _("_Cancel"));
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M");
+  g_autofree char *name = g_strdup_printf ("%s-%s.%s", _(page->title), stamp, xlsx ? "xlsx" : "csv");
+
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  g_object_set_data (G_OBJECT (chooser), "xlsx", GINT_TO_POINTER (xlsx));
+  g_signal_connect (chooser, "response", G_CALLBACK (export_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void export_csv_cb (MtListPage *self) { export (self, FALSE); }
+static void export_xlsx_cb (MtListPage *self) { export (self, TRUE); }
+
+/* ------------------------------------------------------------------ construction */
+
+static GtkWidget *
+button (const char *label,
+        GCallback   callback,
+        gpointer    self)
+{
+  GtkWidget *b = gtk_button_new_with_mnemonic (label);
+
+  g_signal_connect_swapped (b, "clicked", callback, self);
+  return b;
+}
+
+static void
+build_filters (MtListPage *self,
+               GtkWidget  *bar)
+{
+  guint n;
+  const MtListFilter *filters = mt_listing_get_filters (self->listing, &n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      GPtrArray *options;
+      g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+      g_autofree char *all = g_strdup_printf (_("All: %s"), _(filters[i].title));
+      GtkWidget *dropdown;
+
+      if (filters[i].ref)
+        options = mt_lookup (self->db, self->actor, filters[i].ref, NULL, 0);
+      else
+        {
+          options = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_option_free);
+          for (guint c = 0; filters[i].choices[c].value; c++)
+            {
+              MtOption *o = g_new0 (MtOption, 1);
+              o->id = g_strdup (filters[i].choices[c].value);
+              o->label = g_strdup (_(filters[i].choices[c].label));
+              g_ptr_array_add (options, o);
+            }
+        }
+      g_ptr_array_add (self->filter_options, options);
+      gtk_string_list_append (labels, all);
+      for (guint o = 0; o < options->len; o++)
+        gtk_string_list_append (labels, ((MtOption *) options->pdata[o])->label);
+      dropdown = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (labels)), NULL);
+      gtk_widget_set_tooltip_text (dropdown, _(filters[i].title));
+      g_object_set_data (G_OBJECT (dropdown), "filter-key", (gpointer) filters[i].key);
+      g_object_set_data (G_OBJECT (dropdown), "filter-options", options);
+      g_signal_connect (dropdown, "notify::selected", G_CALLBACK (filter_changed_cb), self);
+      gtk_box_append (GTK_BOX (bar), dropdown);
+    }
+
+  if (mt_listing_has_dates (self->listing))
+    {
+      self->date_from = gtk_entry_new ();
+      self->date_to = gtk_entry_new ();
+      gtk_entry_set_placeholder_text (GTK_ENTRY (self->date_from), _("From YYYY-MM-DD"));
+      gtk_entry_set_placeholder_text (GTK_ENTRY (self->date_to), _("To YYYY-MM-DD"));
+      gtk_editable_set_width_chars (GTK_EDITABLE (self->date_from), 14);
+      gtk_editable_set_width_chars (GTK_EDITABLE (self->date_to), 14);
+      g_signal_connect_swapped (self->date_from, "activate", G_CALLBACK (dates_changed_cb), self);
+      g_signal_connect_swapped (self->date_to, "activate", G_CALLBACK (dates_changed_cb), self);
+      gtk_box_append (GTK_BOX (bar), self->date_from);
+      gtk_box_append (GTK_BOX (bar), self->date_to);
+    }
+}
+
+static void
+build_states (MtListPage *self)
+{
+  const MtChoice *states = mt_listing_get_states (self->listing);
+  GtkWidget *first = NULL;
+
+  self->states_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_add_css_class (self->states_box, "linked");
+  gtk_widget_set_margin_start (self->states_box, 12);
+  gtk_widget_set_margin_bottom (self->states_box, 6);
+  if (states == NULL)
+    return;
+  for (int i = -1; i < 0 || states[i].value; i++)
+    {
+      GtkWidget *b = gtk_toggle_button_new ();
+
+      if (i >= 0)
+        g_object_set_data (G_OBJECT (b), "state", (gpointer) states[i].value);
+      if (first)
+        gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (b), GTK_TOGGLE_BUTTON (first));
+      else
+        {
+          first = b;
+          gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (b), TRUE);
+        }
+      g_signal_connect (b, "toggled", G_CALLBACK (state_toggled_cb), self);
+      g_ptr_array_add (self->state_buttons, b);
+      gtk_box_append (GTK_BOX (self->states_box), b);
+    }
+}
+
+static void
+build_action_bar (MtListPage *self)
+{
+  const char *page = mt_listing_get_page (self->listing);
+
+  self->action_bar = gtk_action_bar_new ();
+  self->selected_label = gtk_label_new (NULL);
+  gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar), self->selected_label);
+  if (g_str_equal (page, "devices"))
+    {
+      if (mt_actor_can (self->actor, "devices", "transfer"))
+        gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
+                                   button (_("_Transfer to Store…"), G_CALLBACK (transfer_clicked_cb), self));
+      if (mt_actor_can (self->actor, "devices", "edit"))
+        {
+          gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
+                                     button (_("Change _Type…"), G_CALLBACK (type_clicked_cb), self));
+          gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
+                                     button (_("Power-Cut _On"), G_CALLBACK (power_cut_on_cb), self));
+          gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
+                                     button (_("Power-Cut O_ff"), G_CALLBACK (power_cut_off_cb), self));
+        }
+      gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
+                                 button (_("_Copy IDs"), G_CALLBACK (copy_ids_cb), self));
+    }
+  if (g_str_equal (page, "messages") && mt_actor_can (self->actor, "messages", "edit"))
+    gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
+                               button (_("_Send"), G_CALLBACK (send_clicked_cb), self));
+  if (self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "delete"))
+    {
+      GtkWidget *del = button (_("_Delete…"), G_CALLBACK (delete_clicked_cb), self);
+      gtk_widget_add_css_class (del, "destructive-action");
+      gtk_action_bar_pack_end (GTK_ACTION_BAR (self->action_bar), del);
+    }
+  gtk_action_bar_set_revealed (GTK_ACTION_BAR (self->action_bar), FALSE);
+}
+
+MtListPage *
+mt_list_page_new (MtDb           *db,
+                  const MtActor  *actor,
+                  const char     *page_id,
+                  GError        **error)
+{
+  g_autoptr(MtListing) listing = mt_listing_new (db, actor, page_id, error);
+  MtListPage *self;
+  GtkWidget *bar, *scroller, *menu_button, *spacer;
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  static const GActionEntry export_actions[] = { { "csv" }, { "xlsx" } };
+  guint n_columns;
+  const MtListColumn *columns;
+  GtkSorter *sorter;
+
+  if (listing == NULL)
+    return NULL;
+
+  self = g_object_new (MT_TYPE_LIST_PAGE, NULL);
+  self->db = db;
+  self->actor = actor;
+  self->listing = g_steal_pointer (&listing);
+  self->entity = mt_listing_get_entity (self->listing)
+                 ? mt_entity_lookup (mt_listing_get_entity (self->listing)) : NULL;
+  self->model = mt_row_model_new (self->listing);
+  self->selection = gtk_multi_selection_new (G_LIST_MODEL (g_object_ref (self->model)));
+
+  /* Filter bar */
+  bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_margin_start (bar, 12);
+  gtk_widget_set_margin_end (bar, 12);
+  gtk_widget_set_margin_top (bar, 12);
+  gtk_widget_set_margin_bottom (bar, 6);
+  self->search = gtk_search_entry_new ();
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->search), 24);
+  g_object_set (self->search, "placeholder-text", _("Search"), NULL);
+  g_signal_connect_swapped (self->search, "search-changed", G_CALLBACK (search_changed_cb), self);
+  gtk_box_append (GTK_BOX (bar), self->search);
+  build_filters (self, bar);
+  spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_set_hexpand (spacer, TRUE);
+  gtk_box_append (GTK_BOX (bar), spacer);
+
+  if (g_str_equal (page_id, "repairs") && mt_actor_can (actor, "repairs", "report"))
+    gtk_box_append (GTK_BOX (bar), button (_("_Report Fault…"), G_CALLBACK (new_clicked_cb), self));
+  else if (self->entity && mt_actor_can (actor, mt_entity_get_page (self->entity), "edit"))
+    {
+      GtkWidget *b = button (_("_New…"), G_CALLBACK (new_clicked_cb), self);
+      gtk_widget_add_css_class (b, "suggested-action");
+      gtk_box_append (GTK_BOX (bar), b);
+    }
+
+  g_menu_append (menu, _("Export as CSV…"), "list.csv");
+  g_menu_append (menu, _("Export as Excel (XLSX)…"), "list.xlsx");
+  menu_button = gtk_menu_button_new ();
+  gtk_menu_button_set_label (GTK_MENU_BUTTON (menu_button), _("Export"));
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu_button), G_MENU_MODEL (menu));
+  g_action_map_add_action_entries (G_ACTION_MAP (group), export_actions, G_N_ELEMENTS (export_actions), self);
+  g_signal_connect_swapped (g_action_map_lookup_action (G_ACTION_MAP (group), "csv"), "activate",
+                            G_CALLBACK (export_csv_cb), self);
+  g_signal_connect_swapped (g_action_map_lookup_action (G_ACTION_MAP (group), "xlsx"), "activate",
+                            G_CALLBACK (export_xlsx_cb), self);
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "list", G_ACTION_GROUP (group));
+  gtk_box_append (GTK_BOX (bar), menu_button);
+  gtk_box_append (GTK_BOX (self), bar);
+
+  /* State counts */
+  build_states (self);
+  self->count_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->count_label, "dim-label");
+  gtk_widget_set_margin_start (self->count_label, 12);
+  {
+    GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+    gtk_box_append (GTK_BOX (row), self->states_box);
+    gtk_box_append (GTK_BOX (row), self->count_label);
+    gtk_widget_set_margin_bottom (row, 6);
+    gtk_box_append (GTK_BOX (self), row);
+  }
+
+  /* Columns */
+  self->column_view = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)));
+  gtk_column_view_set_show_column_separators (GTK_COLUMN_VIEW (self->column_view), TRUE);
+  gtk_column_view_set_reorderable (GTK_COLUMN_VIEW (self->column_view), FALSE);
+  gtk_widget_add_css_class (self->column_view, "data-table");
+  columns = mt_listing_get_columns (self->listing, &n_columns);
+  for (guint i = 0; i < n_columns; i++)
+    {
+      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+      GtkColumnViewColumn *column;
+
+      g_signal_connect (factory, "setup", G_CALLBACK (setup_cell_cb), NULL);
+      g_signal_connect (factory, "bind", G_CALLBACK (bind_cell_cb), GUINT_TO_POINTER (i));
+      column = gtk_column_view_column_new (_(columns[i].title), factory);
+      gtk_column_view_column_set_resizable (column, TRUE);
+      gtk_column_view_column_set_expand (column, columns[i].kind == MT_COL_TEXT);
+      gtk_column_view_column_set_sorter (column, GTK_SORTER (gtk_custom_sorter_new (probe_sort_cb,
+                                                                                    (gpointer) columns[i].key,
+                                                                                    NULL)));
+      gtk_column_view_append_column (GTK_COLUMN_VIEW (self->column_view), column);
+      g_ptr_array_add (self->columns, column);
+      g_object_unref (column);
+    }
+  sorter = gtk_column_view_get_sorter (GTK_COLUMN_VIEW (self->column_view));
+  g_signal_connect (sorter, "changed", G_CALLBACK (sorter_changed_cb), self);
+  g_signal_connect (self->column_view, "activate", G_CALLBACK (activate_cb), self);
+  g_signal_connect_swapped (self->selection, "selection-changed", G_CALLBACK (selection_changed_cb), self);
+
+  scroller = gtk_scrolled_window_new ();
+  gtk_widget_set_vexpand (scroller, TRUE);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), self->column_view);
+  gtk_box_append (GTK_BOX (self), scroller);
+
+  build_action_bar (self);
+  gtk_box_append (GTK_BOX (self), self->action_bar);
+
+  update_counts (self);
+  return self;
+}
+
+MtListing *
+mt_list_page_get_listing (MtListPage *self)
+{
+  return self->listing;
+}
+
+GListModel *
+mt_list_page_get_model (MtListPage *self)
+{
+  return G_LIST_MODEL (self->model);
+}

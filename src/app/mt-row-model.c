@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-row-model"
+
+#include "config.h"
+
+#include "mt-row-model.h"
+
+#define PAGE_SIZE 100
+
+struct _MtRowItem
+{
+  GObject    parent_instance;
+  MtListRow *row;
+};
+
+G_DEFINE_FINAL_TYPE (MtRowItem, mt_row_item, G_TYPE_OBJECT)
+
+static void
+mt_row_item_finalize (GObject *object)
+{
+  MtRowItem *self = MT_ROW_ITEM (object);
+
+  g_clear_pointer (&self->row, mt_list_row_free);
+  G_OBJECT_CLASS (mt_row_item_parent_class)->finalize (object);
+}
+
+static void
+mt_row_item_class_init (MtRowItemClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = mt_row_item_finalize;
+}
+
+static void
+mt_row_item_init (MtRowItem *self)
+{
+}
+
+gint64
+mt_row_item_get_id (MtRowItem *self)
+{
+  return self->row->id;
+}
+
+gint64
+mt_row_item_get_version (MtRowItem *self)
+{
+  return self->row->version;
+}
+
+const char *
+mt_row_item_get_cell (MtRowItem *self,
+                      guint      column)
+{
+  return self->row->cells[column];
+}
+
+struct _MtRowModel
+{
+  GObject     parent_instance;
+  MtListing  *listing;
+  guint       n_items;
+  GHashTable *pages;  /* page index → GPtrArray of MtRowItem */
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (MtRowModel, mt_row_model, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+static GType
+mt_row_model_get_item_type (GListModel *model)
+{
+  return MT_TYPE_ROW_ITEM;
+}
+
+static guint
+mt_row_model_get_n_items (GListModel *model)
+{
+  return MT_ROW_MODEL (model)->n_items;
+}
+
+static gpointer
+mt_row_model_get_item (GListModel *model,
+                       guint       position)
+{
+  MtRowModel *self = MT_ROW_MODEL (model);
+  guint page = position / PAGE_SIZE;
+  GPtrArray *items;
+
+  if (position >= self->n_items)
+    return NULL;
+
+  items = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page));
+  if (items == NULL)
+    {
+      g_autoptr(GPtrArray) rows = mt_listing_fetch (self->listing, page * PAGE_SIZE, PAGE_SIZE);
+
+      items = g_ptr_array_new_with_free_func (g_object_unref);
+      for (guint i = 0; i < rows->len; i++)
+        {
+          MtRowItem *item = g_object_new (MT_TYPE_ROW_ITEM, NULL);
+          item->row = g_steal_pointer (&rows->pdata[i]);
+          g_ptr_array_add (items, item);
+        }
+      g_hash_table_insert (self->pages, GUINT_TO_POINTER (page), items);
+    }
+  if (position % PAGE_SIZE >= items->len)
+    return NULL;
+  return g_object_ref (items->pdata[position % PAGE_SIZE]);
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = mt_row_model_get_item_type;
+  iface->get_n_items = mt_row_model_get_n_items;
+  iface->get_item = mt_row_model_get_item;
+}
+
+static void
+mt_row_model_finalize (GObject *object)
+{
+  MtRowModel *self = MT_ROW_MODEL (object);
+
+  g_clear_pointer (&self->pages, g_hash_table_destroy);
+  G_OBJECT_CLASS (mt_row_model_parent_class)->finalize (object);
+}
+
+static void
+mt_row_model_class_init (MtRowModelClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = mt_row_model_finalize;
+}
+
+static void
+mt_row_model_init (MtRowModel *self)
+{
+  self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+}
+
+MtRowModel *
+mt_row_model_new (MtListing *listing)
+{
+  MtRowModel *self = g_object_new (MT_TYPE_ROW_MODEL, NULL);
+
+  self->listing = listing;
+  self->n_items = mt_listing_count (listing);
+  return self;
+}
+
+MtListing *
+mt_row_model_get_listing (MtRowModel *self)
+{
+  return self->listing;
+}
+
+void
+mt_row_model_reload (MtRowModel *self)
+{
+  guint old = self->n_items;
+
+  g_hash_table_remove_all (self->pages);
+  self->n_items = mt_listing_count (self->listing);
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, old, self->n_items);
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "mt-listing.h"
+
+G_BEGIN_DECLS
+
+#define MT_TYPE_ROW_ITEM (mt_row_item_get_type ())
+G_DECLARE_FINAL_TYPE (MtRowItem, mt_row_item, MT, ROW_ITEM, GObject)
+
+gint64      mt_row_item_get_id      (MtRowItem *self);
+gint64      mt_row_item_get_version (MtRowItem *self);
+const char *mt_row_item_get_cell    (MtRowItem *self,
+                                     guint      column);
+
+#define MT_TYPE_ROW_MODEL (mt_row_model_get_type ())
+G_DECLARE_FINAL_TYPE (MtRowModel, mt_row_model, MT, ROW_MODEL, GObject)
+
+/* A lazy list over a listing: rows are read from SQLite a page at a time, when shown */
+MtRowModel *mt_row_model_new     (MtListing  *listing);
+MtListing  *mt_row_model_get_listing (MtRowModel *self);
+/* Re-runs the query (after a filter, sort or data change) */
+void        mt_row_model_reload  (MtRowModel *self);
+
+G_END_DECLS

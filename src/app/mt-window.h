@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "mt-db.h"
+#include "mt-perm.h"
+
+G_BEGIN_DECLS
+
+#define MT_TYPE_WINDOW (mt_window_get_type ())
+G_DECLARE_FINAL_TYPE (MtWindow, mt_window, MT, WINDOW, AdwApplicationWindow)
+
+MtWindow   *mt_window_new            (GtkApplication *app,
+                                      MtDb           *db);
+gboolean    mt_window_sign_in        (MtWindow       *self,
+                                      const char     *username,
+                                      const char     *password,
+                                      GError        **error);
+void        mt_window_sign_out       (MtWindow       *self);
+const MtActor *mt_window_get_actor   (MtWindow       *self);
+/* The ids of the sidebar's pages, in order (NULL-terminated, free with g_strfreev) */
+char      **mt_window_list_pages     (MtWindow       *self);
+GtkWidget  *mt_window_show_page      (MtWindow       *self,
+                                      const char     *page_id);
+
+G_END_DECLS

@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-db"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "mt-db-private.h"
+#include "mt-error.h"
+
+struct _MtDb
+{
+  sqlite3    *handle;
+  char       *path;
+  GHashTable *statements; /* SQL text → sqlite3_stmt */
+  int         depth;      /* nesting of mt_db_begin() */
+  gboolean    failed;     /* an inner level rolled back */
+};
+
+static gint64 (*clock_func) (void) = NULL;
+
+gint64
+mt_now (void)
+{
+  return clock_func ? clock_func () : g_get_real_time ();
+}
+
+void
+mt_set_clock (gint64 (*clock) (void))
+{
+  clock_func = clock;
+}
+
+int
+mt_db_latest_version (void)
+{
+  return mt_migrations[mt_n_migrations - 1].version;
+}
+
+static void
+set_sqlite_error (GError    **error,
+                  sqlite3    *handle,
+                  int         rc)
+{
+  int code = MT_ERROR_FAILED;
+  const char *msg = handle ? sqlite3_errmsg (handle) : sqlite3_errstr (rc);
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      code = MT_ERROR_CORRUPT;
+      break;
+    case SQLITE_CONSTRAINT:
+      code = MT_ERROR_CONFLICT;
+      break;
+    default:
+      break;
+    }
+
+  if (code == MT_ERROR_CORRUPT)
+    g_set_error (error, MT_ERROR, code,
+                 _("The database is damaged or is not a Mingtang database (%s)"), msg);
+  else
+    g_set_error (error, MT_ERROR, code, _("Database error: %s"), msg);
+}
+
+gboolean
+mt_db_step_error (MtDb    *db,
+                  int      rc,
+                  GError **error)
+{
+  if (rc == SQLITE_DONE || rc == SQLITE_ROW || rc == SQLITE_OK)
+    return TRUE;
+  set_sqlite_error (error, db->handle, rc);
+  return FALSE;
+}
+
+static void
+finalize_stmt (gpointer data)
+{
+  sqlite3_finalize (data);
+}
+
+gboolean
+mt_db_exec (MtDb        *db,
+            const char  *sql,
+            GError     **error)
+{
+  char *errmsg = NULL;
+  int rc;
+
+  rc = sqlite3_exec (db->handle, sql, NULL, NULL, &errmsg);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, db->handle, rc);
+      sqlite3_free (errmsg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mt_db_begin (MtDb    *db,
+             GError **error)
+{
+  g_return_val_if_fail (db != NULL, FALSE);
+
+  if (db->depth++ > 0)
+    return TRUE;
+  db->failed = FALSE;
+  if (!mt_db_exec (db, "BEGIN IMMEDIATE", error))
+    {
+      db->depth = 0;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mt_db_commit (MtDb    *db,
+              GError **error)
+{
+  g_return_val_if_fail (db != NULL && db->depth > 0, FALSE);
+
+  if (--db->depth > 0)
+    return TRUE;
+  if (db->failed)
+    {
+      mt_db_exec (db, "ROLLBACK", NULL);
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FAILED,
+                           _("The change was rolled back"));
+      return FALSE;
+    }
+  if (!mt_db_exec (db, "COMMIT", error))
+    {
+      mt_db_exec (db, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+mt_db_rollback (MtDb *db)
+{
+  g_return_if_fail (db != NULL && db->depth > 0);
+
+  if (--db->depth > 0)
+    {
+      db->failed = TRUE;
+      return;
+    }
+  mt_db_exec (db, "ROLLBACK", NULL);
+}
+
+sqlite3_stmt *
+mt_db_prepare_va (MtDb        *db,
+                  GError     **error,
+                  const char  *sql,
+                  const char  *types,
+                  va_list      args)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = g_hash_table_lookup (db->statements, sql);
+  if (stmt == NULL)
+    {
+      rc = sqlite3_prepare_v3 (db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+      if (rc != SQLITE_OK)
+        {
+          set_sqlite_error (error, db->handle, rc);
+          return NULL;
+        }
+      g_hash_table_insert (db->statements, g_strdup (sql), stmt);
+    }
+  else
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+    }
+
+  for (int i = 0; types != NULL && types[i] != '\0'; i++)
+    {
+      int pos = i + 1;
+
+      switch (types[i])
+        {
+        case 'i':
+          sqlite3_bind_int64 (stmt, pos, va_arg (args, gint64));
+          break;
+        case 'b':
+          sqlite3_bind_int (stmt, pos, va_arg (args, gboolean) ? 1 : 0);
+          break;
+        case 'd':
+          sqlite3_bind_double (stmt, pos, va_arg (args, double));
+          break;
+        case 't':
+          {
+            const char *s = va_arg (args, const char *);
+            if (s == NULL)
+              sqlite3_bind_null (stmt, pos);
+            else
+              sqlite3_bind_text (stmt, pos, s, -1, SQLITE_TRANSIENT);
+          }
+          break;
+        case 'n':
+          sqlite3_bind_null (stmt, pos);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+
+  return stmt;
+}
+
+sqlite3_stmt *
+mt_db_prepare (MtDb        *db,
+               GError     **error,
+               const char  *sql,
+               const char  *types,
+               ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+
+  va_start (args, types);
+  stmt = mt_db_prepare_va (db, error, sql, types, args);
+  va_end (args);
+  return stmt;
+}
+
+gboolean
+mt_db_run (MtDb        *db,
+           GError     **error,
+           const char  *sql,
+           const char  *types,
+           ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+  gboolean ok;
+
+  va_start (args, types);
+  stmt = mt_db_prepare_va (db, error, sql, types, args);
+  va_end (args);
+  if (stmt == NULL)
+    return FALSE;
+  ok = mt_db_step_error (db, sqlite3_step (stmt), error);
+  sqlite3_reset (stmt);
+  return ok;
+}
+
+gint64
+mt_db_query_int (MtDb        *db,
+                 gint64       fallback,
+                 const char  *sql,
+                 const char  *types,
+                 ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+  gint64 ret = fallback;
+
+  va_start (args, types);
+  stmt = mt_db_prepare_va (db, NULL, sql, types, args);
+  va_end (args);
+  if (stmt == NULL)
+    return fallback;
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    ret = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return ret;
+}
+
+char *
+mt_db_query_text (MtDb        *db,
+                  const char  *sql,
+                  const char  *types,
+                  ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+  char *ret = NULL;
+
+  va_start (args, types);
+  stmt = mt_db_prepare_va (db, NULL, sql, types, args);
+  va_end (args);
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    ret = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return ret;
+}
+
+gint64
+mt_db_last_insert_id (MtDb *db)
+{
+  return sqlite3_last_insert_rowid (db->handle);
+}
+
+int
+mt_db_changes (MtDb *db)
+{
+  return sqlite3_changes (db->handle);
+}
+
+gboolean
+mt_db_integrity_ok (MtDb *db)
+{
+  g_autofree char *result = mt_db_query_text (db, "PRAGMA integrity_check", NULL);
+  gint64 fk = mt_db_query_int (db, 1, "SELECT count(*) FROM pragma_foreign_key_check", NULL);
+
+  return g_strcmp0 (result, "ok") == 0 && fk == 0;
+}
+
+int
+mt_db_get_version (MtDb *db)
+{
+  return (int) mt_db_query_int (db, 0, "PRAGMA user_version", NULL);
+}
+
+const char *
+mt_db_get_path (MtDb *db)
+{
+  return db->path;
+}
+
+sqlite3 *
+mt_db_get_handle (MtDb *db)
+{
+  return db->handle;
+}
+
+static gboolean
+apply_migration (MtDb              *db,
+                 const MtMigration *m,
+                 GError           **error)
+{
+  g_autofree char *pragma = NULL;
+
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  if (!mt_db_exec (db, m->sql, error))
+    goto fail;
+  for (guint i = 0; m->synced_tables[i] != NULL; i++)
+    {
+      g_autofree char *sql = _mt_schema_journal_sql (m->synced_tables[i]);
+      if (!mt_db_exec (db, sql, error))
+        goto fail;
+    }
+  if (m->after != NULL && !m->after (db, error))
+    goto fail;
+  pragma = g_strdup_printf ("PRAGMA user_version = %d", m->version);
+  if (!mt_db_exec (db, pragma, error))
+    goto fail;
+  return mt_db_commit (db, error);
+
+fail:
+  g_prefix_error (error, _("Upgrading the database to version %d failed: "), m->version);
+  mt_db_rollback (db);
+  return FALSE;
+}
+
+gboolean
+mt_db_migrate (MtDb    *db,
+               int      target,
+               GError **error)
+{
+  int current = mt_db_get_version (db);
+
+  if (current > mt_db_latest_version ())
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_TOO_NEW,
+                   _("The database was written by a newer Mingtang (schema %d; this version "
+                     "reads up to %d). Update Mingtang to open it."),
+                   current, mt_db_latest_version ());
+      return FALSE;
+    }
+
+  for (guint i = 0; i < mt_n_migrations; i++)
+    {
+      const MtMigration *m = &mt_migrations[i];
+
+      if (m->version <= current || m->version > target)
+        continue;
+      g_debug ("Migrating %s to schema %d", db->path, m->version);
+      if (!apply_migration (db, m, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_mingtang_db (MtDb    *db,
+                   GError **error)
+{
+  gint64 n_tables;
+
+  /* Forces reading the header: a file that is not SQLite fails here */
+  n_tables = mt_db_query_int (db, -1, "SELECT count(*) FROM sqlite_schema", NULL);
+  if (n_tables < 0)
+    {
+      int rc = sqlite3_errcode (db->handle);
+      set_sqlite_error (error, db->handle, rc == SQLITE_OK ? SQLITE_NOTADB : rc);
+      return FALSE;
+    }
+  if (n_tables > 0 && mt_db_get_version (db) == 0)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_CORRUPT,
+                   _("“%s” is an SQLite database, but not a Mingtang database"), db->path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+MtDb *
+mt_db_open_at_version (const char  *path,
+                       int          version,
+                       GError     **error)
+{
+  g_autoptr(MtDb) db = g_new0 (MtDb, 1);
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  db->path = g_strdup (path);
+  db->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
+  rc = sqlite3_open_v2 (path, &db->handle,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_FAILED, _("Cannot open the database “%s”: %s"),
+                   path, db->handle ? sqlite3_errmsg (db->handle) : sqlite3_errstr (rc));
+      return NULL;
+    }
+  sqlite3_busy_timeout (db->handle, 5000);
+  sqlite3_extended_result_codes (db->handle, 0);
+
+  if (!check_mingtang_db (db, error))
+    return NULL;
+  if (!mt_db_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                       "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
+                       "PRAGMA cache_size = -32000;", error))
+    return NULL;
+  if (!mt_db_migrate (db, version, error))
+    return NULL;
+
+  return g_steal_pointer (&db);
+}
+
+MtDb *
+mt_db_open (const char  *path,
+            GError     **error)
+{
+  return mt_db_open_at_version (path, mt_db_latest_version (), error);
+}
+
+void
+mt_db_close (MtDb *db)
+{
+  if (db == NULL)
+    return;
+  g_clear_pointer (&db->statements, g_hash_table_destroy);
+  if (db->handle)
+    sqlite3_close_v2 (db->handle);
+  g_free (db->path);
+  g_free (db);
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <sqlite3.h>
+
+G_BEGIN_DECLS
+
+typedef struct _MtDb MtDb;
+
+/* The newest schema version this build writes. */
+#define MT_DB_SCHEMA_VERSION (mt_db_latest_version ())
+
+int           mt_db_latest_version    (void);
+MtDb         *mt_db_open              (const char  *path,
+                                       GError     **error);
+MtDb         *mt_db_open_at_version   (const char  *path,
+                                       int          version,
+                                       GError     **error);
+gboolean      mt_db_migrate           (MtDb        *db,
+                                       int          target,
+                                       GError     **error);
+void          mt_db_close             (MtDb        *db);
+int           mt_db_get_version       (MtDb        *db);
+const char   *mt_db_get_path          (MtDb        *db);
+sqlite3      *mt_db_get_handle        (MtDb        *db);
+
+gboolean      mt_db_begin             (MtDb        *db,
+                                       GError     **error);
+gboolean      mt_db_commit            (MtDb        *db,
+                                       GError     **error);
+void          mt_db_rollback          (MtDb        *db);
+gboolean      mt_db_exec              (MtDb        *db,
+                                       const char  *sql,
+                                       GError     **error);
+
+/*
+ * Prepared statements, cached by SQL text, reset and bound on every call.
+ * @types has one letter per parameter: i gint64, t const char * (NULL binds NULL),
+ * d double, n NULL (no argument), b gboolean.
+ */
+sqlite3_stmt *mt_db_prepare           (MtDb        *db,
+                                       GError     **error,
+                                       const char  *sql,
+                                       const char  *types,
+                                       ...);
+sqlite3_stmt *mt_db_prepare_va        (MtDb        *db,
+                                       GError     **error,
+                                       const char  *sql,
+                                       const char  *types,
+                                       va_list      args);
+/* Runs a statement that returns no row. */
+gboolean      mt_db_run               (MtDb        *db,
+                                       GError     **error,
+                                       const char  *sql,
+                                       const char  *types,
+                                       ...);
+/* First column of the first row, or @fallback when there is no row. */
+gint64        mt_db_query_int         (MtDb        *db,
+                                       gint64       fallback,
+                                       const char  *sql,
+                                       const char  *types,
+                                       ...);
+char         *mt_db_query_text        (MtDb        *db,
+                                       const char  *sql,
+                                       const char  *types,
+                                       ...);
+gboolean      mt_db_step_error        (MtDb        *db,
+                                       int          rc,
+                                       GError     **error);
+gint64        mt_db_last_insert_id    (MtDb        *db);
+int           mt_db_changes           (MtDb        *db);
+gboolean      mt_db_integrity_ok      (MtDb        *db);
+
+/* Now, in UTC microseconds; overridable for tests and the demo generator. */
+gint64        mt_now                  (void);
+void          mt_set_clock            (gint64      (*clock) (void));
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtDb, mt_db_close)
+
+G_END_DECLS

@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-entities"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "mt-entity-private.h"
+#include "mt-error.h"
+#include "mt-ops.h"
+#include "mt-validate.h"
+
+#define END_FIELDS { NULL }
+
+const MtChoice mt_device_states[] = {
+  { "ready", N_("Ready") },
+  { "rented", N_("Rented") },
+  { "repair", N_("In Repair") },
+  { "scrapped", N_("Scrapped") },
+  { NULL }
+};
+
+const MtChoice mt_chemistries[] = {
+  { "LFP", N_("LiFePO₄ (LFP)") },
+  { "NMC", N_("Ternary (NMC)") },
+  { "LMO", N_("Manganese (LMO)") },
+  { "LTO", N_("Titanate (LTO)") },
+  { NULL }
+};
+
+const MtChoice mt_audiences[] = {
+  { "all", N_("Everyone") },
+  { "members", N_("Members") },
+  { "stores", N_("Stores") },
+  { NULL }
+};
+
+const MtChoice mt_reporter_kinds[] = {
+  { "member", N_("Member") },
+  { "store", N_("Store") },
+  { "operator", N_("Operator") },
+  { NULL }
+};
+
+/* ------------------------------------------------------------------ accounts */
+
+static gboolean
+accounts_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+                  GHashTable *fields, MtColumns *cols, GError **error)
+{
+  gint64 operator_id = _mt_columns_get_int (cols, "operator_id", _mt_row_int (old, "operator_id"));
+  gint64 store_id = _mt_columns_has (cols, "store_id")
+                    ? _mt_columns_get_int (cols, "store_id", 0) : _mt_row_int (old, "store_id");
+  gint64 role_id = _mt_columns_get_int (cols, "role_id", _mt_row_int (old, "role_id"));
+  g_autofree char *perms = NULL;
+
+  if (store_id != 0 &&
+      mt_db_query_int (db, 0, "SELECT operator_id FROM stores WHERE id = ?", "i", store_id) != operator_id)
+    {
+      mt_set_field_error (error, "store_id", _("Store"), _("belongs to another operator"));
+      return FALSE;
+    }
+
+  /* Nobody hands out more than they hold themselves */
+  perms = mt_db_query_text (db, "SELECT permissions FROM roles WHERE id = ?", "i", role_id);
+  if (!actor->all_permissions)
+    {
+      g_auto(GStrv) list = g_strsplit (perms ? perms : "", " ", -1);
+      for (guint i = 0; list[i]; i++)
+        {
+          const char *colon = strchr (list[i], ':');
+          g_autofree char *page = colon ? g_strndup (list[i], colon - list[i]) : NULL;
+
+          if (g_str_equal (list[i], "*") || (colon && !mt_actor_can (actor, page, colon + 1)))
+            {
+              mt_set_field_error (error, "role_id", _("Role"),
+                                  _("grants more than your own role: choose another"));
+              return FALSE;
+            }
+        }
+    }
+
+  if (id != 0 && id == actor->account_id && _mt_columns_get_int (cols, "enabled", 1) == 0)
+    {
+      mt_set_field_error (error, "enabled", _("Enabled"), _("you cannot disable your own account"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const MtFieldSpec account_fields[] = {
+  { "username", N_("User name"), MT_FIELD_TEXT, MT_FIELD_REQUIRED | MT_FIELD_CREATE_ONLY, .max = 32 },
+  { "password", N_("Password"), MT_FIELD_PASSWORD, MT_FIELD_REQUIRED },
+  { "name", N_("Name"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 40 },
+  { "mobile", N_("Mobile"), MT_FIELD_MOBILE, MT_FIELD_OPTIONAL },
+  { "operator_id", N_("Operator"), MT_FIELD_REF, MT_FIELD_REQUIRED, .ref = "operators" },
+  { "store_id", N_("Store"), MT_FIELD_REF, MT_FIELD_OPTIONAL, .ref = "stores" },
+  { "role_id", N_("Role"), MT_FIELD_REF, MT_FIELD_REQUIRED, .ref = "roles" },
+  { "enabled", N_("Enabled"), MT_FIELD_BOOL, 0 },
+  END_FIELDS
+};
+
+static const MtEntity accounts_entity = {
+  "accounts", "accounts", "accounts", N_("Account"), account_fields,
+  "operator_id", "store_id", "username", NULL, accounts_prepare, NULL, NULL
+};
+
+/* ------------------------------------------------------------------ roles */
+
+static gboolean
+roles_scope (MtDb *db, const MtActor *actor, GHashTable *row)
+{
+  if (g_hash_table_lookup (row, "builtin") != NULL)
+    return TRUE;
+  return mt_actor_owns_operator (db, actor, _mt_row_int (row, "operator_id"));
+}
+
+static gboolean
+roles_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+               GHashTable *fields, MtColumns *cols, GError **error)
+{
+  if (old != NULL && g_hash_table_lookup (old, "builtin") != NULL)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FORBIDDEN,
+                           _("Built-in roles cannot be changed: make a new role instead"));
+      return FALSE;
+    }
+  if (old == NULL)
+    _mt_columns_int (cols, "operator_id", actor->operator_id);
+  return TRUE;
+}
+
+static gboolean
+roles_can_delete (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old, GError **error)
+{
+  if (g_hash_table_lookup (old, "builtin") != NULL)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FORBIDDEN, _("Built-in roles cannot be deleted"));
+      return FALSE;
+    }
+  if (mt_db_query_int (db, 0, "SELECT count(*) FROM accounts WHERE role_id = ? AND deleted = 0", "i", id) > 0)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                           _("Accounts still have this role: give them another role first"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const MtFieldSpec role_fields[] = {
+  { "name", N_("Name"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 40 },
+  { "description", N_("Description"), MT_FIELD_MULTILINE, MT_FIELD_OPTIONAL, .max = 400 },
+  { "permissions", N_("Permissions"), MT_FIELD_PERMISSIONS, MT_FIELD_OPTIONAL },
+  END_FIELDS
+};
+
+static const MtEntity roles_entity = {
+  "roles", "roles", "roles", N_("Role"), role_fields,
+  NULL, NULL, NULL, roles_scope, roles_prepare, NULL, roles_can_delete
+};
+
+/* ------------------------------------------------------------------ operators */
+
+static gboolean
+operators_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+                   GHashTable *fields, MtColumns *cols, GError **error)
+{
+  gint64 parent_id = old ? _mt_row_int (old, "parent_id") : _mt_columns_get_int (cols, "parent_id", 0);
+  gint64 parent_caps;
+  gint64 caps;
+
+  if (old != NULL && parent_id == 0)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FORBIDDEN,
+                           _("Headquarters is not edited here: change it in the general settings"));
+      return FALSE;
+    }
+  /* An operator is edited by its parent: its own accounts cannot raise its flags */
+  if (old != NULL && id == actor->operator_id && !mt_actor_is_root (actor))
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FORBIDDEN,
+                           _("Forbidden: only the parent operator changes an operator"));
+      return FALSE;
+    }
+
+  parent_caps = mt_db_query_int (db, 0, "SELECT caps FROM operators WHERE id = ?", "i", parent_id);
+  caps = _mt_columns_get_int (cols, "caps", old ? _mt_row_int (old, "caps") : 0);
+  if ((caps & ~parent_caps) != 0)
+    {
+      mt_set_field_error (error, "caps", _("Capabilities"),
+                          _("can only include what the parent operator has"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+operators_after_save (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+                      MtColumns *cols, GError **error)
+{
+  g_autofree char *parent_path = NULL;
+  g_autofree char *path = NULL;
+
+  if (old != NULL)
+    return TRUE;
+  parent_path = mt_db_query_text (db, "SELECT path FROM operators WHERE id = "
+                                      "(SELECT parent_id FROM operators WHERE id = ?)", "i", id);
+  path = g_strdup_printf ("%s%" G_GINT64_FORMAT "/", parent_path, id);
+  return mt_db_run (db, error, "UPDATE operators SET path = ? WHERE id = ?", "ti", path, id);
+}
+
+static gboolean
+operators_scope (MtDb *db, const MtActor *actor, GHashTable *row)
+{
+  return mt_actor_owns_operator (db, actor, _mt_row_int (row, "id"));
+}
+
+static const MtFieldSpec operator_fields[] = {
+  { "name", N_("Name"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 60 },
+  { "parent_id", N_("Parent operator"), MT_FIELD_REF, MT_FIELD_REQUIRED | MT_FIELD_CREATE_ONLY, .ref = "operators" },
+  { "region_code", N_("Region"), MT_FIELD_REGION, MT_FIELD_OPTIONAL },
+  { "address", N_("Address"), MT_FIELD_TEXT, MT_FIELD_OPTIONAL, .max = 200 },
+  { "contact", N_("Contact"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 40 },
+  { "phone", N_("Phone"), MT_FIELD_MOBILE, MT_FIELD_REQUIRED },
+  { "id_card", N_("ID card number"), MT_FIELD_ID_CARD, MT_FIELD_OPTIONAL },
+  { "caps", N_("Capabilities"), MT_FIELD_CAPS, 0 },
+  { "enabled", N_("Enabled"), MT_FIELD_BOOL, 0 },
+  END_FIELDS
+};
+
+static const MtEntity operators_entity = {
+  "operators", "operators", "operators", N_("Operator"), operator_fields,
+  NULL, NULL, NULL, operators_scope, operators_prepare, operators_after_save, NULL
+};
+
+/* ------------------------------------------------------------------ stores */
+
+static gboolean
+stores_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+                GHashTable *fields, MtColumns *cols, GError **error)
+{
+  gint64 operator_id = _mt_columns_get_int (cols, "operator_id", _mt_row_int (old, "operator_id"));
+  gint64 caps = mt_db_query_int (db, 0, "SELECT caps FROM operators WHERE id = ?", "i", operator_id);
+
+  if (old != NULL && operator_id != _mt_row_int (old, "operator_id") &&
+      mt_db_query_int (db, 0, "SELECT count(*) FROM devices WHERE store_id = ? AND deleted = 0", "i", id) > 0)
+    {
+      mt_set_field_error (error, "operator_id", _("Operator"),
+                          _("cannot change while the store has devices"));
+      return FALSE;
+    }
+  if (_mt_columns_get_int (cols, "pay_offline", 0) && !(caps & MT_CAP_OFFLINE_PAYMENT))
+    {
+      mt_set_field_error (error, "pay_offline", _("Offline payment"),
+                          _("the operator is not allowed to take offline payments"));
+      return FALSE;
+    }
+  if (old == NULL)
+    {
+      g_autofree char *no = mt_generate_store_no (db);
+      _mt_columns_text (cols, "store_no", no);
+    }
+  return TRUE;
+}
+
+static gboolean
+stores_can_delete (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old, GError **error)
+{
+  if (mt_db_query_int (db, 0, "SELECT count(*) FROM devices WHERE store_id = ? AND deleted = 0", "i", id) > 0)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                           _("The store still has devices: transfer them first"));
+      return FALSE;
+    }
+  if (mt_db_query_int (db, 0, "SELECT count(*) FROM orders WHERE store_id = ? AND state <> 'ended' "
+                              "AND deleted = 0", "i", id) > 0)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                           _("The store still has open orders: end them first"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const MtFieldSpec store_fields[] = {
+  { "name", N_("Store name"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 60 },
+  { "operator_id", N_("Operator"), MT_FIELD_REF, MT_FIELD_REQUIRED, .ref = "operators" },
+  { "mobile", N_("Main account (mobile)"), MT_FIELD_MOBILE, MT_FIELD_REQUIRED, .hint = N_("Receives SMS codes") },
+  { "password", N_("Password"), MT_FIELD_PASSWORD, MT_FIELD_REQUIRED },
+  { "manager", N_("Manager"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 40 },
+  { "manager_id_card", N_("Manager ID card number"), MT_FIELD_ID_CARD, MT_FIELD_REQUIRED },
+  { "hours", N_("Business hours"), MT_FIELD_HOURS, MT_FIELD_REQUIRED, .hint = N_("08:00-22:00") },
+  { "region_code", N_("Region"), MT_FIELD_REGION, MT_FIELD_REQUIRED | MT_FIELD_LEAF },
+  { "address", N_("Street address"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 200 },
+  { "pay_offline", N_("Offline payment"), MT_FIELD_BOOL, 0 },
+  { "pay_online", N_("Online payment"), MT_FIELD_BOOL, 0 },
+  { "forced_settlement", N_("Forced settlement"), MT_FIELD_BOOL, 0 },
+  { "lat", N_("Latitude"), MT_FIELD_COORD, MT_FIELD_OPTIONAL, .max = 90 },
+  { "lng", N_("Longitude"), MT_FIELD_COORD, MT_FIELD_OPTIONAL, .max = 180 },
+  { "enabled", N_("Enabled"), MT_FIELD_BOOL, 0 },
+  END_FIELDS
+};
+
+static const MtEntity stores_entity = {
+  "stores", "stores", "stores", N_("Store"), store_fields,
+  "operator_id", "id", NULL, NULL, stores_prepare, NULL, stores_can_delete
+};
+
+/* ------------------------------------------------------------------ device types and specs */
+
+static gboolean
+device_types_can_delete (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old, GError **error)
+{
+  if (mt_db_query_int (db, 0, "SELECT (SELECT count(*) FROM devices WHERE type_id = ?1 AND deleted = 0) + "
+                              "(SELECT count(*) FROM device_specs WHERE type_id = ?1 AND deleted = 0)",
+                       "i", id) > 0)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                           _("Devices or specs still use this type"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const MtFieldSpec device_type_fields[] = {
+  { "name", N_("Name"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 60 },
+  { "description", N_("Description"), MT_FIELD_MULTILINE, MT_FIELD_OPTIONAL, .max = 400 },
+  END_FIELDS
+};
+
+static const MtEntity device_types_entity = {
+  "device_types", "device_types", "device_types", N_("Device type"), device_type_fields,
+  NULL, NULL, "name", NULL, NULL, NULL, device_types_can_delete
+};
+
+static gboolean
+device_specs_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+                      GHashTable *fields, MtColumns *cols, GError **error)
+{
+  gint64 ov = _mt_columns_get_int (cols, "cell_ov_mv", _mt_row_int (old, "cell_ov_mv"));
+  gint64 uv = _mt_columns_get_int (cols, "cell_uv_mv", _mt_row_int (old, "cell_uv_mv"));
+  gint64 th = _mt_columns_get_int (cols, "temp_high_dc", _mt_row_int (old, "temp_high_dc"));
+  gint64 tl = _mt_columns_get_int (cols, "temp_low_dc", _mt_row_int (old, "temp_low_dc"));
+
+  if (ov <= uv)
+    {
+      mt_set_field_error (error, "cell_ov_mv", _("Cell over-voltage (mV)"),
+                          _("must be above the cell under-voltage"));
+      return FALSE;
+    }
+  if (th <= tl)
+    {
+      mt_set_field_error (error, "temp_high_dc", _("High temperature (0.1 °C)"),
+                          _("must be above the low temperature"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+device_specs_can_delete (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old, GError **error)
+{
+  if (mt_db_query_int (db, 0, "SELECT count(*) FROM devices WHERE spec_id = ? AND deleted = 0", "i", id) > 0)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT, _("Devices still use this spec"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const MtFieldSpec device_spec_fields[] = {
+  { "type_id", N_("Device type"), MT_FIELD_REF, MT_FIELD_REQUIRED, .ref = "device_types" },
+  { "name", N_("Name"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 60 },
+  { "chemistry", N_("Chemistry"), MT_FIELD_CHOICE, MT_FIELD_REQUIRED, .choices = mt_chemistries },
+  { "series", N_("Cells in series"), MT_FIELD_INT, MT_FIELD_REQUIRED, .min = 1, .max = 32 },
+  { "nominal_mv", N_("Nominal voltage (mV)"), MT_FIELD_INT, MT_FIELD_REQUIRED, .min = 1000, .max = 200000 },
+  { "capacity_mah", N_("Capacity (mAh)"), MT_FIELD_INT, MT_FIELD_REQUIRED, .min = 100, .max = 1000000 },
+  { "cell_ov_mv", N_("Cell over-voltage (mV)"), MT_FIELD_INT, MT_FIELD_REQUIRED, .min = 1000, .max = 5000 },
+  { "cell_uv_mv", N_("Cell under-voltage (mV)"), MT_FIELD_INT, MT_FIELD_REQUIRED, .min = 1000, .max = 5000 },
+  { "charge_oc_ma", N_("Charge over-current (mA)"), MT_FIELD_INT, MT_FIELD_REQUIRED, .min = 100, .max = 500000 },
+  { "discharge_oc_ma", N_("Discharge over-current (mA)"), MT_FIELD_INT, MT_FIELD_REQUIRED, .min = 100, .max = 500000 },
+  { "temp_high_dc", N_("High temperature (0.1 °C)"), MT_FIELD_INT, MT_FIELD_REQUIRED, .min = -400, .max = 1200 },
+  { "temp_low_dc", N_("Low temperature (0.1 °C)"), MT_FIELD_INT, MT_FIELD_REQUIRED, .min = -400, .max = 1200 },
+  END_FIELDS
+};
+
+static const MtEntity device_specs_entity = {
+  "device_specs", "device_specs", "device_specs", N_("Device spec"), device_spec_fields,
+  NULL, NULL, "name", NULL, device_specs_prepare, NULL, device_specs_can_delete
+};
+
+/* ------------------------------------------------------------------ devices */
+
+static gboolean
+devices_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+                 GHashTable *fields, MtColumns *cols, GError **error)
+{
+  gint64 operator_id = _mt_columns_get_int (cols, "operator_id", _mt_row_int (old, "operator_id"));
+  gint64 store_id = _mt_columns_has (cols, "store_id")
+                    ? _mt_columns_get_int (cols, "store_id", 0) : _mt_row_int (old, "store_id");
+  gint64 type_id = _mt_columns_get_int (cols, "type_id", _mt_row_int (old, "type_id"));
+  gint64 spec_id = _mt_columns_has (cols, "spec_id")
+                   ? _mt_columns_get_int (cols, "spec_id", 0) : _mt_row_int (old, "spec_id");
+  const char *state = old ? g_hash_table_lookup (old, "state") : "ready";
+
+  if (store_id != 0 &&
+      mt_db_query_int (db, 0, "SELECT operator_id FROM stores WHERE id = ?", "i", store_id) != operator_id)
+    {
+      mt_set_field_error (error, "store_id", _("Store"), _("belongs to another operator"));
+      return FALSE;
+    }
+  if (spec_id != 0 &&
+      mt_db_query_int (db, 0, "SELECT type_id FROM device_specs WHERE id = ?", "i", spec_id) != type_id)
+    {
+      mt_set_field_error (error, "spec_id", _("Spec"), _("belongs to another device type"));
+      return FALSE;
+    }
+  if (old != NULL && g_strcmp0 (state, "rented") == 0 &&
+      (operator_id != _mt_row_int (old, "operator_id") || store_id != _mt_row_int (old, "store_id") ||
+       type_id != _mt_row_int (old, "type_id")))
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                           _("The device is rented: its operator, store and type change only after "
+                             "the order ends"));
+      return FALSE;
+    }
+  if (_mt_columns_get_int (cols, "power_cut_unrented", 0) &&
+      !(mt_db_query_int (db, 0, "SELECT caps FROM operators WHERE id = ?", "i", operator_id) &
+        MT_CAP_UNRENTED_POWER_CUT))
+    {
+      mt_set_field_error (error, "power_cut_unrented", _("Power cut when unrented"),
+                          _("the operator is not allowed unrented power-cut"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+devices_can_delete (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old, GError **error)
+{
+  if (g_strcmp0 (g_hash_table_lookup (old, "state"), "rented") == 0)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT, _("A rented device cannot be deleted"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const MtFieldSpec device_fields[] = {
+  { "device_no", N_("Device number"), MT_FIELD_TEXT, MT_FIELD_REQUIRED | MT_FIELD_CREATE_ONLY, .max = 32 },
+  { "name", N_("Name"), MT_FIELD_TEXT, MT_FIELD_OPTIONAL, .max = 60 },
+  { "type_id", N_("Device type"), MT_FIELD_REF, MT_FIELD_REQUIRED, .ref = "device_types" },
+  { "spec_id", N_("Spec"), MT_FIELD_REF, MT_FIELD_OPTIONAL, .ref = "device_specs" },
+  { "operator_id", N_("Operator"), MT_FIELD_REF, MT_FIELD_REQUIRED, .ref = "operators" },
+  { "store_id", N_("Store"), MT_FIELD_REF, MT_FIELD_OPTIONAL, .ref = "stores" },
+  { "power_cut_unrented", N_("Power cut when unrented"), MT_FIELD_BOOL, 0 },
+  END_FIELDS
+};
+
+static const MtEntity devices_entity = {
+  "devices", "devices", "devices", N_("Device"), device_fields,
+  "operator_id", "store_id", "device_no", NULL, devices_prepare, NULL, devices_can_delete
+};
+
+/* ------------------------------------------------------------------ members */
+
+static gboolean
+members_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+                 GHashTable *fields, MtColumns *cols, GError **error)
+{
+  gint64 operator_id = _mt_columns_get_int (cols, "operator_id", _mt_row_int (old, "operator_id"));
+  gint64 store_id = _mt_columns_has (cols, "store_id")
+                    ? _mt_columns_get_int (cols, "store_id", 0) : _mt_row_int (old, "store_id");
+
+  if (store_id != 0 &&
+      mt_db_query_int (db, 0, "SELECT operator_id FROM stores WHERE id = ?", "i", store_id) != operator_id)
+    {
+      mt_set_field_error (error, "store_id", _("Store"), _("belongs to another operator"));
+      return FALSE;
+    }
+  if (actor->store_id != 0 && store_id != actor->store_id)
+    {
+      mt_set_field_error (error, "store_id", _("Store"), _("must be your own store"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const MtFieldSpec member_fields[] = {
+  { "name", N_("Name"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 40 },
+  { "mobile", N_("Mobile"), MT_FIELD_MOBILE, MT_FIELD_REQUIRED },
+  { "id_card", N_("ID card number"), MT_FIELD_ID_CARD, MT_FIELD_OPTIONAL },
+  { "operator_id", N_("Operator"), MT_FIELD_REF, MT_FIELD_REQUIRED, .ref = "operators" },
+  { "store_id", N_("Store"), MT_FIELD_REF, MT_FIELD_OPTIONAL, .ref = "stores" },
+  { "enabled", N_("Enabled"), MT_FIELD_BOOL, 0 },
+  END_FIELDS
+};
+
+static const MtEntity members_entity = {
+  "members", "members", "members", N_("Member"), member_fields,
+  "operator_id", "store_id", "mobile", NULL, members_prepare, NULL, NULL
+};
+
+/* ------------------------------------------------------------------ messages */
+
+static gboolean
+messages_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+                  GHashTable *fields, MtColumns *cols, GError **error)
+{
+  if (old == NULL)
+    _mt_columns_int (cols, "operator_id", actor->operator_id);
+  else if (g_strcmp0 (g_hash_table_lookup (old, "state"), "sent") == 0)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                           _("A sent message cannot be changed"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const MtFieldSpec message_fields[] = {
+  { "title", N_("Title"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 80 },
+  { "body", N_("Text"), MT_FIELD_MULTILINE, MT_FIELD_REQUIRED, .max = 2000 },
+  { "audience", N_("Audience"), MT_FIELD_CHOICE, MT_FIELD_REQUIRED, .choices = mt_audiences },
+  END_FIELDS
+};
+
+static const MtEntity messages_entity = {
+  "messages", "messages", "messages", N_("Message"), message_fields,
+  "operator_id", NULL, NULL, NULL, messages_prepare, NULL, NULL
+};
+
+/* ------------------------------------------------------------------ registry */
+
+const MtEntity *const _mt_entities[] = {
+  &accounts_entity, &roles_entity, &operators_entity, &stores_entity, &device_types_entity,
+  &device_specs_entity, &devices_entity, &members_entity, &messages_entity, NULL
+};
+
+const MtEntity *
+mt_entity_lookup (const char *id)
+{
+  for (guint i = 0; _mt_entities[i]; i++)
+    if (g_strcmp0 (_mt_entities[i]->id, id) == 0)
+      return _mt_entities[i];
+  return NULL;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "mt-listing.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  const char          *page;
+  const char          *from;
+  const char          *where;
+  const char          *alias;       /* the row's table alias: alias.id, alias.version; NULL = none */
+  const char          *op_col;      /* owner columns for scoping */
+  const char          *store_col;
+  const char          *scope_or;    /* rows visible whatever their owner */
+  const MtListColumn  *columns;
+  const char          *search;      /* space-separated expressions matched with LIKE */
+  const MtListFilter  *filters;
+  const char          *state_expr;  /* the facet counted per state */
+  const MtChoice      *states;
+  const char          *date_expr;   /* what the date range applies to */
+  const char          *order;       /* default order */
+  const char          *entity;      /* editable entity, or NULL */
+} MtListSpec;
+
+extern const MtListSpec _mt_list_specs[];
+extern const MtChoice mt_alarm_types[];
+
+G_END_DECLS

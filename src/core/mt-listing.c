@@ -1,0 +1,648 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-listing"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <xlsxwriter.h>
+
+#include "mt-error.h"
+#include "mt-listing-private.h"
+#include "mt-validate.h"
+
+struct _MtListing
+{
+  MtDb              *db;
+  MtActor           *actor;   /* a copy of what matters: account, scope */
+  const MtListSpec  *spec;
+  char              *search;
+  GHashTable        *filters; /* key → value */
+  char              *state;
+  gint64             date_from;
+  gint64             date_to;
+  const MtListColumn *sort_column;
+  gboolean           sort_desc;
+  guint              n_columns;
+  char              *base_where;
+};
+
+typedef struct
+{
+  GString   *sql;
+  GPtrArray *params;  /* GVariant: int64 or string */
+} Query;
+
+static void
+query_init (Query *q)
+{
+  q->sql = g_string_new (NULL);
+  q->params = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+}
+
+static void
+query_clear (Query *q)
+{
+  g_string_free (q->sql, TRUE);
+  g_ptr_array_unref (q->params);
+}
+
+static void
+query_add_value (Query      *q,
+                 const char *value)
+{
+  gint64 n;
+
+  if (g_ascii_string_to_signed (value, 10, G_MININT64, G_MAXINT64, &n, NULL))
+    g_ptr_array_add (q->params, g_variant_ref_sink (g_variant_new_int64 (n)));
+  else
+    g_ptr_array_add (q->params, g_variant_ref_sink (g_variant_new_string (value)));
+}
+
+static sqlite3_stmt *
+query_prepare (MtListing *self,
+               Query     *q)
+{
+  g_autofree char *account = g_strdup_printf ("%" G_GINT64_FORMAT, self->actor->account_id);
+  g_auto(GStrv) parts = g_strsplit (q->sql->str, "$ACCOUNT", -1);
+  g_autofree char *sql = g_strjoinv (account, parts);
+  sqlite3_stmt *stmt = mt_db_prepare (self->db, NULL, sql, NULL);
+
+  if (stmt == NULL)
+    {
+      g_warning ("Listing %s: cannot prepare %s: %s", self->spec->page, q->sql->str,
+                 sqlite3_errmsg (mt_db_get_handle (self->db)));
+      return NULL;
+    }
+  for (guint i = 0; i < q->params->len; i++)
+    {
+      GVariant *v = q->params->pdata[i];
+      if (g_variant_is_of_type (v, G_VARIANT_TYPE_INT64))
+        sqlite3_bind_int64 (stmt, i + 1, g_variant_get_int64 (v));
+      else
+        sqlite3_bind_text (stmt, i + 1, g_variant_get_string (v, NULL), -1, SQLITE_TRANSIENT);
+    }
+  return stmt;
+}
+
+MtListing *
+mt_listing_new (MtDb           *db,
+                const MtActor  *actor,
+                const char     *page,
+                GError        **error)
+{
+  MtListing *self;
+  const MtListSpec *spec = NULL;
+  g_autofree char *account = NULL;
+  g_auto(GStrv) parts = NULL;
+
+  for (guint i = 0; _mt_list_specs[i].page; i++)
+    if (g_strcmp0 (_mt_list_specs[i].page, page) == 0)
+      spec = &_mt_list_specs[i];
+  if (spec == NULL)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("There is no list “%s”"), page);
+      return NULL;
+    }
+  if (!mt_actor_require (actor, page, "view", error))
+    return NULL;
+
+  self = g_new0 (MtListing, 1);
+  self->db = db;
+  self->actor = g_new0 (MtActor, 1);
+  self->actor->account_id = actor->account_id;
+  self->actor->operator_id = actor->operator_id;
+  self->actor->store_id = actor->store_id;
+  self->actor->operator_path = g_strdup (actor->operator_path);
+  self->spec = spec;
+  self->filters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  while (spec->columns[self->n_columns].key)
+    self->n_columns++;
+
+  /* $ACCOUNT is the signed-in account's id: an integer from the database, never user input */
+  account = g_strdup_printf ("%" G_GINT64_FORMAT, actor->account_id);
+  parts = g_strsplit (spec->where, "$ACCOUNT", -1);
+  self->base_where = g_strjoinv (account, parts);
+
+  return self;
+}
+
+void
+mt_listing_free (MtListing *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->actor->operator_path);
+  g_free (self->actor);
+  g_free (self->search);
+  g_free (self->state);
+  g_free (self->base_where);
+  g_hash_table_destroy (self->filters);
+  g_free (self);
+}
+
+const char *
+mt_listing_get_page (MtListing *self)
+{
+  return self->spec->page;
+}
+
+const MtListColumn *
+mt_listing_get_columns (MtListing *self,
+                        guint     *n_columns)
+{
+  *n_columns = self->n_columns;
+  return self->spec->columns;
+}
+
+const MtListFilter *
+mt_listing_get_filters (MtListing *self,
+                        guint     *n_filters)
+{
+  guint n = 0;
+
+  while (self->spec->filters && self->spec->filters[n].key)
+    n++;
+  *n_filters = n;
+  return self->spec->filters;
+}
+
+const MtChoice *
+mt_listing_get_states (MtListing *self)
+{
+  return self->spec->states;
+}
+
+gboolean
+mt_listing_has_dates (MtListing *self)
+{
+  return self->spec->date_expr != NULL;
+}
+
+const char *
+mt_listing_get_entity (MtListing *self)
+{
+  return self->spec->entity;
+}
+
+void
+mt_listing_set_search (MtListing  *self,
+                       const char *text)
+{
+  g_free (self->search);
+  self->search = (text && text[0]) ? g_strstrip (g_strdup (text)) : NULL;
+}
+
+void
+mt_listing_set_filter (MtListing  *self,
+                       const char *key,
+                       const char *value)
+{
+  if (value == NULL || value[0] == '\0')
+    g_hash_table_remove (self->filters, key);
+  else
+    g_hash_table_insert (self->filters, g_strdup (key), g_strdup (value));
+}
+
+void
+mt_listing_set_state (MtListing  *self,
+                      const char *state)
+{
+  g_free (self->state);
+  self->state = (state && state[0]) ? g_strdup (state) : NULL;
+}
+
+void
+mt_listing_set_dates (MtListing *self,
+                      gint64     from_usec,
+                      gint64     to_usec)
+{
+  self->date_from = from_usec;
+  self->date_to = to_usec;
+}
+
+gboolean
+mt_listing_set_sort (MtListing  *self,
+                     const char *column_key,
+                     gboolean    descending)
+{
+  self->sort_column = NULL;
+  for (guint i = 0; column_key && i < self->n_columns; i++)
+    if (g_str_equal (self->spec->columns[i].key, column_key))
+      self->sort_column = &self->spec->columns[i];
+  self->sort_desc = descending;
+  return self->sort_column != NULL || column_key == NULL;
+}
+
+static char *
+escape_like (const char *text)
+{
+  GString *s = g_string_new ("%");
+
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '%' || *p == '_' || *p == '\\')
+        g_string_append_c (s, '\\');
+      g_string_append_c (s, *p);
+    }
+  g_string_append_c (s, '%');
+  return g_string_free (s, FALSE);
+}
+
+/* FROM … WHERE … for the current filters; @with_state FALSE leaves the state facet open */
+static void
+build_where (MtListing *self,
+             Query     *q,
+             gboolean   with_state)
+{
+  const MtListSpec *spec = self->spec;
+  g_autoptr(GPtrArray) scope_params = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *scope = NULL;
+  GHashTableIter iter;
+  const char *key, *value;
+
+  g_string_append_printf (q->sql, " FROM %s WHERE (%s)", spec->from, self->base_where);
+
+  scope = mt_actor_scope_sql (self->actor, spec->op_col, spec->store_col, scope_params);
+  if (spec->op_col == NULL && spec->store_col == NULL)
+    g_clear_pointer (&scope, g_free);
+  if (scope != NULL)
+    {
+      if (spec->scope_or)
+        g_string_append_printf (q->sql, " AND (%s OR %s)", spec->scope_or, scope);
+      else
+        g_string_append_printf (q->sql, " AND %s", scope);
+      for (guint i = 0; i < scope_params->len; i++)
+        g_ptr_array_add (q->params, g_variant_ref_sink (g_variant_new_string (scope_params->pdata[i])));
+    }
+
+  if (self->search && spec->search)
+    {
+      g_auto(GStrv) exprs = g_strsplit (spec->search, " ", -1);
+      g_autofree char *pattern = escape_like (self->search);
+
+      g_string_append (q->sql, " AND (");
+      for (guint i = 0; exprs[i]; i++)
+        {
+          g_string_append_printf (q->sql, "%s%s LIKE ? ESCAPE '\\'", i ? " OR " : "", exprs[i]);
+          g_ptr_array_add (q->params, g_variant_ref_sink (g_variant_new_string (pattern)));
+        }
+      g_string_append (q->sql, ")");
+    }
+
+  g_hash_table_iter_init (&iter, self->filters);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &value))
+    {
+      for (guint i = 0; spec->filters && spec->filters[i].key; i++)
+        {
+          const MtListFilter *f = &spec->filters[i];
+
+          if (!g_str_equal (f->key, key))
+            continue;
+          if (f->conds != NULL)
+            {
+              for (guint c = 0; f->choices[c].value; c++)
+                if (g_str_equal (f->choices[c].value, value))
+                  g_string_append_printf (q->sql, " AND (%s)", f->conds[c]);
+            }
+          else
+            {
+              g_string_append_printf (q->sql, " AND %s = ?", f->expr);
+              query_add_value (q, value);
+            }
+        }
+    }
+
+  if (with_state && self->state && spec->state_expr)
+    {
+      g_string_append_printf (q->sql, " AND %s = ?", spec->state_expr);
+      query_add_value (q, self->state);
+    }
+
+  if (spec->date_expr && self->date_from > 0)
+    {
+      g_string_append_printf (q->sql, " AND %s >= ?", spec->date_expr);
+      g_ptr_array_add (q->params, g_variant_ref_sink (g_variant_new_int64 (self->date_from)));
+    }
+  if (spec->date_expr && self->date_to > 0)
+    {
+      g_string_append_printf (q->sql, " AND %s < ?", spec->date_expr);
+      g_ptr_array_add (q->params, g_variant_ref_sink (g_variant_new_int64 (self->date_to)));
+    }
+}
+
+guint
+mt_listing_count (MtListing *self)
+{
+  Query q;
+  sqlite3_stmt *stmt;
+  guint n = 0;
+
+  query_init (&q);
+  g_string_append (q.sql, "SELECT count(*)");
+  build_where (self, &q, TRUE);
+  stmt = query_prepare (self, &q);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    n = (guint) sqlite3_column_int64 (stmt, 0);
+  if (stmt)
+    sqlite3_reset (stmt);
+  query_clear (&q);
+  return n;
+}
+
+guint *
+mt_listing_state_counts (MtListing *self,
+                         guint     *total)
+{
+  const MtChoice *states = self->spec->states;
+  guint n_states = 0;
+  guint *counts;
+  Query q;
+  sqlite3_stmt *stmt;
+
+  *total = 0;
+  if (states == NULL)
+    return NULL;
+  while (states[n_states].value)
+    n_states++;
+  counts = g_new0 (guint, n_states);
+
+  query_init (&q);
+  g_string_append_printf (q.sql, "SELECT %s, count(*)", self->spec->state_expr);
+  build_where (self, &q, FALSE);
+  g_string_append (q.sql, " GROUP BY 1");
+  stmt = query_prepare (self, &q);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *v = (const char *) sqlite3_column_text (stmt, 0);
+      guint c = (guint) sqlite3_column_int64 (stmt, 1);
+
+      *total += c;
+      for (guint i = 0; i < n_states; i++)
+        if (g_strcmp0 (states[i].value, v) == 0)
+          counts[i] += c;
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  query_clear (&q);
+  return counts;
+}
+
+static void
+format_cell (const MtListColumn *col,
+             sqlite3_stmt       *stmt,
+             int                 i,
+             char              **text,
+             double             *number)
+{
+  gint64 v;
+
+  *number = NAN;
+  if (sqlite3_column_type (stmt, i) == SQLITE_NULL)
+    {
+      *text = g_strdup ("");
+      return;
+    }
+  v = sqlite3_column_int64 (stmt, i);
+  switch (col->kind)
+    {
+    case MT_COL_TEXT:
+      *text = g_strdup ((const char *) sqlite3_column_text (stmt, i));
+      break;
+    case MT_COL_INT:
+      *text = g_strdup_printf ("%" G_GINT64_FORMAT, v);
+      *number = (double) v;
+      break;
+    case MT_COL_MONEY:
+      *text = mt_format_money (v);
+      *number = (double) v / 100.0;
+      break;
+    case MT_COL_TIME:
+      *text = mt_format_time (v);
+      break;
+    case MT_COL_DATE:
+      *text = mt_format_date (v);
+      break;
+    case MT_COL_CHOICE:
+      *text = g_strdup (mt_choice_label (col->choices, (const char *) sqlite3_column_text (stmt, i)));
+      break;
+    case MT_COL_BOOL:
+      if (col->choices)
+        *text = g_strdup (mt_choice_label (col->choices, v ? "1" : "0"));
+      else
+        *text = g_strdup (v ? _("Yes") : _("No"));
+      break;
+    case MT_COL_PERCENT:
+      *text = g_strdup_printf ("%" G_GINT64_FORMAT "%%", v);
+      *number = (double) v;
+      break;
+    case MT_COL_VOLTAGE:
+      *text = g_strdup_printf ("%.2f V", v / 1000.0);
+      *number = v / 1000.0;
+      break;
+    case MT_COL_COORD:
+      *number = sqlite3_column_double (stmt, i);
+      *text = g_strdup_printf ("%.6f", *number);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+void
+mt_list_row_free (MtListRow *row)
+{
+  if (row == NULL)
+    return;
+  g_strfreev (row->cells);
+  g_free (row->numbers);
+  g_free (row);
+}
+
+GPtrArray *
+mt_listing_fetch (MtListing *self,
+                  guint      offset,
+                  guint      limit)
+{
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_list_row_free);
+  const char *alias = self->spec->alias;
+  Query q;
+  sqlite3_stmt *stmt;
+
+  query_init (&q);
+  if (alias)
+    g_string_append_printf (q.sql, "SELECT %s.id, %s.version", alias, alias);
+  else
+    g_string_append (q.sql, "SELECT 0, 0");
+  for (guint i = 0; i < self->n_columns; i++)
+    g_string_append_printf (q.sql, ", %s", self->spec->columns[i].expr);
+  build_where (self, &q, TRUE);
+  if (self->sort_column)
+    g_string_append_printf (q.sql, " ORDER BY %s %s%s%s", self->sort_column->expr,
+                            self->sort_desc ? "DESC" : "ASC", alias ? ", " : "",
+                            alias ? self->spec->order : "");
+  else
+    g_string_append_printf (q.sql, " ORDER BY %s", self->spec->order);
+  g_string_append (q.sql, " LIMIT ? OFFSET ?");
+  g_ptr_array_add (q.params, g_variant_ref_sink (g_variant_new_int64 (limit)));
+  g_ptr_array_add (q.params, g_variant_ref_sink (g_variant_new_int64 (offset)));
+
+  stmt = query_prepare (self, &q);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtListRow *row = g_new0 (MtListRow, 1);
+
+      row->id = sqlite3_column_int64 (stmt, 0);
+      row->version = sqlite3_column_int64 (stmt, 1);
+      row->cells = g_new0 (char *, self->n_columns + 1);
+      row->numbers = g_new0 (double, self->n_columns);
+      for (guint i = 0; i < self->n_columns; i++)
+        format_cell (&self->spec->columns[i], stmt, i + 2, &row->cells[i], &row->numbers[i]);
+      g_ptr_array_add (rows, row);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  query_clear (&q);
+  return rows;
+}
+
+/* ------------------------------------------------------------------ export */
+
+#define EXPORT_CHUNK 2000
+
+static void
+csv_field (GString    *line,
+           const char *text)
+{
+  if (strpbrk (text, ",\"\n\r") == NULL)
+    {
+      g_string_append (line, text);
+      return;
+    }
+  g_string_append_c (line, '"');
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (line, '"');
+      g_string_append_c (line, *p);
+    }
+  g_string_append_c (line, '"');
+}
+
+gboolean
+mt_listing_export_csv (MtListing   *self,
+                       const char  *path,
+                       GError     **error)
+{
+  g_autofree char *tmp = g_strconcat (path, ".part", NULL);
+  g_autoptr(GString) line = g_string_new ("\xEF\xBB\xBF");  /* BOM: spreadsheets read UTF-8 */
+  FILE *f = g_fopen (tmp, "wb");
+  gboolean ok = TRUE;
+
+  if (f == NULL)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_FAILED, _("Cannot write “%s”: %s"), path,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  for (guint i = 0; i < self->n_columns; i++)
+    {
+      if (i)
+        g_string_append_c (line, ',');
+      csv_field (line, _(self->spec->columns[i].title));
+    }
+  g_string_append (line, "\r\n");
+
+  for (guint offset = 0;; offset += EXPORT_CHUNK)
+    {
+      g_autoptr(GPtrArray) rows = mt_listing_fetch (self, offset, EXPORT_CHUNK);
+
+      for (guint r = 0; r < rows->len; r++)
+        {
+          MtListRow *row = rows->pdata[r];
+          for (guint i = 0; i < self->n_columns; i++)
+            {
+              if (i)
+                g_string_append_c (line, ',');
+              csv_field (line, row->cells[i]);
+            }
+          g_string_append (line, "\r\n");
+        }
+      ok &= fwrite (line->str, 1, line->len, f) == line->len;
+      g_string_truncate (line, 0);
+      if (rows->len < EXPORT_CHUNK)
+        break;
+    }
+  ok &= fclose (f) == 0;
+  if (!ok || g_rename (tmp, path) != 0)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_FAILED, _("Cannot write “%s”: %s"), path,
+                   g_strerror (errno));
+      g_unlink (tmp);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mt_listing_export_xlsx (MtListing   *self,
+                        const char  *path,
+                        GError     **error)
+{
+  g_autofree char *tmp = g_strconcat (path, ".part", NULL);
+  const MtPageInfo *page = mt_page_lookup (self->spec->page);
+  lxw_workbook *wb = workbook_new (tmp);
+  lxw_worksheet *ws;
+  lxw_format *bold, *money;
+  guint r0 = 1;
+  lxw_error rc;
+
+  if (wb == NULL)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_FAILED, _("Cannot write “%s”"), path);
+      return FALSE;
+    }
+  ws = workbook_add_worksheet (wb, page ? _(page->title) : NULL);
+  bold = workbook_add_format (wb);
+  format_set_bold (bold);
+  money = workbook_add_format (wb);
+  format_set_num_format (money, "#,##0.00");
+
+  for (guint i = 0; i < self->n_columns; i++)
+    {
+      worksheet_write_string (ws, 0, i, _(self->spec->columns[i].title), bold);
+      worksheet_set_column (ws, i, i, 16, NULL);
+    }
+
+  for (guint offset = 0;; offset += EXPORT_CHUNK)
+    {
+      g_autoptr(GPtrArray) rows = mt_listing_fetch (self, offset, EXPORT_CHUNK);
+
+      for (guint r = 0; r < rows->len; r++, r0++)
+        {
+          MtListRow *row = rows->pdata[r];
+          for (guint i = 0; i < self->n_columns; i++)
+            {
+              const MtListColumn *col = &self->spec->columns[i];
+              if (!isnan (row->numbers[i]) && (col->kind == MT_COL_MONEY || col->kind == MT_COL_INT))
+                worksheet_write_number (ws, r0, i, row->numbers[i],
+                                        col->kind == MT_COL_MONEY ? money : NULL);
+              else
+                worksheet_write_string (ws, r0, i, row->cells[i], NULL);
+            }
+        }
+      if (rows->len < EXPORT_CHUNK)
+        break;
+    }
+
+  rc = workbook_close (wb);
+  if (rc != LXW_NO_ERROR || g_rename (tmp, path) != 0)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_FAILED, _("Cannot write “%s”: %s"), path,
+                   rc != LXW_NO_ERROR ? lxw_strerror (rc) : g_strerror (errno));
+      g_unlink (tmp);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "mt-db.h"
+#include "mt-entity.h"
+#include "mt-perm.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  MT_COL_TEXT,
+  MT_COL_INT,
+  MT_COL_MONEY,    /* fen → ¥ */
+  MT_COL_TIME,     /* UTC µs → local time */
+  MT_COL_DATE,
+  MT_COL_CHOICE,   /* value → translated label */
+  MT_COL_BOOL,     /* 1/0 → choices[0] / choices[1] labels, or Yes/No */
+  MT_COL_PERCENT,
+  MT_COL_VOLTAGE,  /* mV → V */
+  MT_COL_COORD,
+} MtColumnKind;
+
+typedef struct
+{
+  const char     *key;
+  const char     *title;   /* N_() */
+  const char     *expr;    /* SQL over the page's FROM */
+  MtColumnKind    kind;
+  const MtChoice *choices;
+  int             width;   /* characters, a hint */
+} MtListColumn;
+
+typedef struct
+{
+  const char         *key;
+  const char         *title;    /* N_() */
+  const char         *expr;     /* compared for equality with the chosen value */
+  const MtChoice     *choices;  /* fixed options, or NULL with ref */
+  const char         *ref;      /* mt_lookup() options */
+  const char *const  *conds;    /* with choices: an SQL condition per choice instead of expr */
+} MtListFilter;
+
+typedef struct
+{
+  gint64   id;
+  gint64   version;
+  char   **cells;     /* display text, one per column */
+  double  *numbers;   /* numeric value per column, NAN when not a number */
+} MtListRow;
+
+typedef struct _MtListing MtListing;
+
+MtListing          *mt_listing_new          (MtDb          *db,
+                                             const MtActor *actor,
+                                             const char    *page,
+                                             GError       **error);
+void                mt_listing_free         (MtListing     *listing);
+const char         *mt_listing_get_page     (MtListing     *listing);
+const MtListColumn *mt_listing_get_columns  (MtListing     *listing,
+                                             guint         *n_columns);
+const MtListFilter *mt_listing_get_filters  (MtListing     *listing,
+                                             guint         *n_filters);
+const MtChoice     *mt_listing_get_states   (MtListing     *listing);
+gboolean            mt_listing_has_dates    (MtListing     *listing);
+const char         *mt_listing_get_entity   (MtListing     *listing);
+
+void                mt_listing_set_search   (MtListing     *listing,
+                                             const char    *text);
+void                mt_listing_set_filter   (MtListing     *listing,
+                                             const char    *key,
+                                             const char    *value);
+void                mt_listing_set_state    (MtListing     *listing,
+                                             const char    *state);
+void                mt_listing_set_dates    (MtListing     *listing,
+                                             gint64         from_usec,
+                                             gint64         to_usec);
+gboolean            mt_listing_set_sort     (MtListing     *listing,
+                                             const char    *column_key,
+                                             gboolean       descending);
+
+guint               mt_listing_count        (MtListing     *listing);
+/* Counts per state of the facet (same order as the states), ignoring the state filter */
+guint              *mt_listing_state_counts (MtListing     *listing,
+                                             guint         *total);
+GPtrArray          *mt_listing_fetch        (MtListing     *listing,
+                                             guint          offset,
+                                             guint          limit);
+void                mt_list_row_free        (MtListRow     *row);
+
+gboolean            mt_listing_export_csv   (MtListing     *listing,
+                                             const char    *path,
+                                             GError       **error);
+gboolean            mt_listing_export_xlsx  (MtListing     *listing,
+                                             const char    *path,
+                                             GError       **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtListing, mt_listing_free)
+
+G_END_DECLS

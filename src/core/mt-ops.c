@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-ops"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "mt-error.h"
+#include "mt-ops.h"
+#include "mt-validate.h"
+
+const MtChoice mt_repair_states[] = {
+  { "pending", N_("Pending") },
+  { "repairing", N_("Repairing") },
+  { "done", N_("Repaired") },
+  { "scrapped", N_("Scrapped") },
+  { NULL }
+};
+
+char *
+mt_generate_store_no (MtDb *db)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (mt_now () / G_USEC_PER_SEC);
+  g_autofree char *date = g_date_time_format (now, "%Y%m%d");
+
+  for (;;)
+    {
+      char *no = g_strdup_printf ("M%s%04d", date, g_random_int_range (0, 10000));
+      if (mt_db_query_int (db, 0, "SELECT count(*) FROM stores WHERE store_no = ?", "t", no) == 0)
+        return no;
+      g_free (no);
+    }
+}
+
+/* Loads each device for a batch change: in scope, not rented */
+static gboolean
+check_devices (MtDb          *db,
+               const MtActor *actor,
+               const gint64  *ids,
+               guint          n_ids,
+               gboolean       refuse_rented,
+               GError       **error)
+{
+  for (guint i = 0; i < n_ids; i++)
+    {
+      sqlite3_stmt *stmt = mt_db_prepare (db, error,
+                                          "SELECT operator_id, coalesce (store_id, 0), state, device_no "
+                                          "FROM devices WHERE id = ? AND deleted = 0", "i", ids[i]);
+      gboolean ok;
+      g_autofree char *no = NULL;
+      g_autofree char *state = NULL;
+
+      if (stmt == NULL)
+        return FALSE;
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        {
+          sqlite3_reset (stmt);
+          g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND,
+                       _("Device %" G_GINT64_FORMAT " does not exist"), ids[i]);
+          return FALSE;
+        }
+      ok = mt_actor_owns_row (db, actor, sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1));
+      state = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      no = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      sqlite3_reset (stmt);
+      if (!ok)
+        {
+          mt_set_forbidden (error);
+          return FALSE;
+        }
+      if (refuse_rented && g_str_equal (state, "rented"))
+        {
+          g_set_error (error, MT_ERROR, MT_ERROR_CONFLICT,
+                       _("Device %s is rented: nothing was changed. Leave rented devices out of "
+                         "the selection."), no);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+mt_devices_transfer (MtDb          *db,
+                     const MtActor *actor,
+                     const gint64  *ids,
+                     guint          n_ids,
+                     gint64         operator_id,
+                     gint64         store_id,
+                     GError       **error)
+{
+  if (!mt_actor_require (actor, "devices", "transfer", error))
+    return FALSE;
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  if (!check_devices (db, actor, ids, n_ids, TRUE, error))
+    goto fail;
+
+  if (store_id != 0)
+    {
+      sqlite3_stmt *stmt = mt_db_prepare (db, error, "SELECT operator_id FROM stores WHERE id = ? "
+                                                     "AND deleted = 0", "i", store_id);
+      gboolean found = stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW;
+
+      operator_id = found ? sqlite3_column_int64 (stmt, 0) : 0;
+      if (stmt)
+        sqlite3_reset (stmt);
+      if (!found || !mt_actor_owns_row (db, actor, operator_id, store_id))
+        {
+          mt_set_field_error (error, "store_id", _("Store"), _("does not exist or is outside your operator"));
+          goto fail;
+        }
+    }
+  else if (!mt_actor_owns_operator (db, actor, operator_id) || actor->store_id != 0)
+    {
+      mt_set_field_error (error, "operator_id", _("Operator"), _("does not exist or is outside your operator"));
+      goto fail;
+    }
+
+  for (guint i = 0; i < n_ids; i++)
+    {
+      if (!mt_db_run (db, error,
+                      "UPDATE devices SET operator_id = ?1, store_id = nullif (?2, 0), "
+                      "version = version + 1, updated_at = ?3 WHERE id = ?4", "iiii",
+                      operator_id, store_id, mt_now (), ids[i]))
+        goto fail;
+    }
+  mt_audit (db, actor, store_id ? "transfer-to-store" : "transfer-to-operator", "devices",
+            n_ids == 1 ? ids[0] : 0, "ok", NULL);
+  return mt_db_commit (db, error);
+
+fail:
+  mt_db_rollback (db);
+  return FALSE;
+}
+
+gboolean
+mt_devices_set_type (MtDb          *db,
+                     const MtActor *actor,
+                     const gint64  *ids,
+                     guint          n_ids,
+                     gint64         type_id,
+                     GError       **error)
+{
+  if (!mt_actor_require (actor, "devices", "edit", error))
+    return FALSE;
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  if (!check_devices (db, actor, ids, n_ids, TRUE, error))
+    goto fail;
+  if (mt_db_query_int (db, 0, "SELECT 1 FROM device_types WHERE id = ? AND deleted = 0", "i", type_id) != 1)
+    {
+      mt_set_field_error (error, "type_id", _("Device type"), _("does not exist"));
+      goto fail;
+    }
+  for (guint i = 0; i < n_ids; i++)
+    if (!mt_db_run (db, error,
+                    "UPDATE devices SET type_id = ?, spec_id = NULL, version = version + 1, "
+                    "updated_at = ? WHERE id = ? AND type_id <> ?1", "iii", type_id, mt_now (), ids[i]))
+      goto fail;
+  mt_audit (db, actor, "change-type", "devices", n_ids == 1 ? ids[0] : 0, "ok", NULL);
+  return mt_db_commit (db, error);
+
+fail:
+  mt_db_rollback (db);
+  return FALSE;
+}
+
+gboolean
+mt_devices_set_power_cut (MtDb          *db,
+                          const MtActor *actor,
+                          const gint64  *ids,
+                          guint          n_ids,
+                          gboolean       power_cut,
+                          GError       **error)
+{
+  if (!mt_actor_require (actor, "devices", "edit", error))
+    return FALSE;
+  if (power_cut && !(actor->caps & MT_CAP_UNRENTED_POWER_CUT))
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FORBIDDEN,
+                           _("Forbidden: your operator is not allowed unrented power-cut"));
+      return FALSE;
+    }
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  if (!check_devices (db, actor, ids, n_ids, FALSE, error))
+    goto fail;
+  for (guint i = 0; i < n_ids; i++)
+    if (!mt_db_run (db, error,
+                    "UPDATE devices SET power_cut_unrented = ?, version = version + 1, updated_at = ? "
+                    "WHERE id = ? AND power_cut_unrented <> ?1", "bii", power_cut, mt_now (), ids[i]))
+      goto fail;
+  mt_audit (db, actor, power_cut ? "power-cut-on" : "power-cut-off", "devices",
+            n_ids == 1 ? ids[0] : 0, "ok", NULL);
+  return mt_db_commit (db, error);
+
+fail:
+  mt_db_rollback (db);
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ repairs */
+
+static char *
+generate_repair_no (MtDb *db)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (mt_now () / G_USEC_PER_SEC);
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d%H%M%S");
+
+  for (guint n = 0;; n++)
+    {
+      char *no = g_strdup_printf ("WX%s%03u", stamp, n);
+      if (mt_db_query_int (db, 0, "SELECT count(*) FROM repairs WHERE repair_no = ?", "t", no) == 0)
+        return no;
+      g_free (no);
+    }
+}
+
+gint64
+mt_repair_report (MtDb          *db,
+                  const MtActor *actor,
+                  gint64         device_id,
+                  const char    *reporter_kind,
+                  const char    *reporter,
+                  const char    *fault,
+                  GError       **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 operator_id, store_id, repair_id;
+  g_autofree char *state = NULL;
+  g_autofree char *no = NULL;
+  gboolean known_kind = FALSE;
+
+  if (!mt_actor_require (actor, "repairs", "report", error))
+    return 0;
+  for (guint i = 0; mt_reporter_kinds[i].value; i++)
+    known_kind |= g_strcmp0 (mt_reporter_kinds[i].value, reporter_kind) == 0;
+  if (!known_kind)
+    {
+      mt_set_field_error (error, "reporter_kind", _("Reported by"), _("is not one of the offered choices"));
+      return 0;
+    }
+  if (!mt_validate_required (fault, "fault", _("Fault"), 500, error))
+    return 0;
+
+  if (!mt_db_begin (db, error))
+    return 0;
+  stmt = mt_db_prepare (db, error, "SELECT operator_id, coalesce (store_id, 0), state FROM devices "
+                                   "WHERE id = ? AND deleted = 0", "i", device_id);
+  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      if (stmt)
+        sqlite3_reset (stmt);
+      mt_set_field_error (error, "device_id", _("Device"), _("does not exist"));
+      goto fail;
+    }
+  operator_id = sqlite3_column_int64 (stmt, 0);
+  store_id = sqlite3_column_int64 (stmt, 1);
+  state = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  sqlite3_reset (stmt);
+
+  if (!mt_actor_owns_row (db, actor, operator_id, store_id))
+    {
+      mt_set_forbidden (error);
+      goto fail;
+    }
+  if (g_str_equal (state, "rented"))
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                           _("The device is rented: replace it in the order (the old one goes to "
+                             "repair) or end the order first"));
+      goto fail;
+    }
+  if (g_str_equal (state, "repair"))
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                           _("The device already has an open repair ticket"));
+      goto fail;
+    }
+  if (g_str_equal (state, "scrapped"))
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT, _("The device is scrapped"));
+      goto fail;
+    }
+
+  no = generate_repair_no (db);
+  if (!mt_db_run (db, error,
+                  "INSERT INTO repairs (created_at, updated_at, repair_no, device_id, operator_id, "
+                  "store_id, reporter_kind, reporter, fault, state, previous_state) "
+                  "VALUES (?1, ?1, ?2, ?3, ?4, nullif (?5, 0), ?6, ?7, ?8, 'pending', ?9)",
+                  "itiiitttt", mt_now (), no, device_id, operator_id, store_id, reporter_kind,
+                  reporter ? reporter : "", fault, state))
+    goto fail;
+  repair_id = mt_db_last_insert_id (db);
+  if (!mt_db_run (db, error,
+                  "INSERT INTO repair_steps (created_at, updated_at, repair_id, state, note, "
+                  "account_id, at) VALUES (?1, ?1, ?2, 'pending', ?3, nullif (?4, 0), ?1)",
+                  "iiti", mt_now (), repair_id, fault, actor->account_id))
+    goto fail;
+  if (!mt_db_run (db, error,
+                  "UPDATE devices SET state = 'repair', version = version + 1, updated_at = ? "
+                  "WHERE id = ?", "ii", mt_now (), device_id))
+    goto fail;
+  mt_audit (db, actor, "repair-report", "repairs", repair_id, "ok", NULL);
+  if (!mt_db_commit (db, error))
+    return 0;
+  return repair_id;
+
+fail:
+  mt_db_rollback (db);
+  return 0;
+}
+
+const char *const *
+mt_repair_next_states (const char *state)
+{
+  static const char *const from_pending[] = { "pending", "repairing", "done", "scrapped", NULL };
+  static const char *const from_repairing[] = { "repairing", "done", "scrapped", NULL };
+  static const char *const closed[] = { NULL };
+
+  if (g_strcmp0 (state, "pending") == 0)
+    return from_pending;
+  if (g_strcmp0 (state, "repairing") == 0)
+    return from_repairing;
+  return closed;
+}
+
+gboolean
+mt_repair_progress (MtDb          *db,
+                    const MtActor *actor,
+                    gint64         repair_id,
+                    gint64         version,
+                    const char    *state,
+                    const char    *note,
+                    gint64         cost_fen,
+                    GError       **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *current = NULL;
+  gint64 device_id, operator_id, store_id, row_version;
+  const char *device_state = NULL;
+
+  if (!mt_actor_require (actor, "repairs", "progress", error))
+    return FALSE;
+  if (cost_fen < 0)
+    {
+      mt_set_field_error (error, "cost", _("Repair cost"), _("must not be negative"));
+      return FALSE;
+    }
+  if (note != NULL && g_utf8_strlen (note, -1) > 500)
+    {
+      mt_set_field_error (error, "note", _("Note"), _("may have at most 500 characters"));
+      return FALSE;
+    }
+
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  stmt = mt_db_prepare (db, error, "SELECT state, device_id, operator_id, coalesce (store_id, 0), version "
+                                   "FROM repairs WHERE id = ? AND deleted = 0", "i", repair_id);
+  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      if (stmt)
+        sqlite3_reset (stmt);
+      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("Repair ticket %" G_GINT64_FORMAT " does not exist"),
+                   repair_id);
+      goto fail;
+    }
+  current = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  device_id = sqlite3_column_int64 (stmt, 1);
+  operator_id = sqlite3_column_int64 (stmt, 2);
+  store_id = sqlite3_column_int64 (stmt, 3);
+  row_version = sqlite3_column_int64 (stmt, 4);
+  sqlite3_reset (stmt);
+
+  if (!mt_actor_owns_row (db, actor, operator_id, store_id))
+    {
+      mt_set_forbidden (error);
+      goto fail;
+    }
+  if (version > 0 && version != row_version)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                           _("Someone else changed this repair ticket meanwhile: it has been "
+                             "reloaded, check it and make your change again"));
+      goto fail;
+    }
+  if (!g_strv_contains (mt_repair_next_states (current), state ? state : ""))
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_CONFLICT,
+                   _("A ticket that is “%s” cannot become “%s”"),
+                   mt_choice_label (mt_repair_states, current),
+                   mt_choice_label (mt_repair_states, state));
+      goto fail;
+    }
+  if (g_str_equal (state, current) && (note == NULL || note[0] == '\0') && cost_fen == 0)
+    {
+      mt_set_field_error (error, "note", _("Note"), _("write what was done"));
+      goto fail;
+    }
+
+  if (!mt_db_run (db, error,
+                  "INSERT INTO repair_steps (created_at, updated_at, repair_id, state, note, cost_fen, "
+                  "account_id, at) VALUES (?1, ?1, ?2, ?3, ?4, ?5, nullif (?6, 0), ?1)",
+                  "iittii", mt_now (), repair_id, state, note ? note : "", cost_fen, actor->account_id))
+    goto fail;
+  if (!mt_db_run (db, error,
+                  "UPDATE repairs SET state = ?, cost_fen = cost_fen + ?, version = version + 1, "
+                  "updated_at = ? WHERE id = ?", "tiii", state, cost_fen, mt_now (), repair_id))
+    goto fail;
+
+  if (g_str_equal (state, "done"))
+    device_state = "ready";
+  else if (g_str_equal (state, "scrapped"))
+    device_state = "scrapped";
+  if (device_state != NULL &&
+      !mt_db_run (db, error, "UPDATE devices SET state = ?, version = version + 1, updated_at = ? "
+                             "WHERE id = ?", "tii", device_state, mt_now (), device_id))
+    goto fail;
+
+  mt_audit (db, actor, "repair-progress", "repairs", repair_id, "ok", state);
+  return mt_db_commit (db, error);
+
+fail:
+  mt_db_rollback (db);
+  return FALSE;
+}
+
+gboolean
+mt_operator_set_enabled (MtDb          *db,
+                         const MtActor *actor,
+                         gint64         operator_id,
+                         gboolean       enabled,
+                         GError       **error)
+{
+  if (!mt_actor_require (actor, "operators", "edit", error))
+    return FALSE;
+  if (operator_id == actor->operator_id || !mt_actor_owns_operator (db, actor, operator_id) ||
+      actor->store_id != 0)
+    {
+      mt_set_forbidden (error);
+      return FALSE;
+    }
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  if (!mt_db_run (db, error, "UPDATE operators SET enabled = ?, version = version + 1, updated_at = ? "
+                             "WHERE id = ? AND enabled <> ?1", "bii", enabled, mt_now (), operator_id))
+    {
+      mt_db_rollback (db);
+      return FALSE;
+    }
+  mt_audit (db, actor, enabled ? "operator-enable" : "operator-disable", "operators", operator_id, "ok", NULL);
+  return mt_db_commit (db, error);
+}
+
+gboolean
+mt_message_send (MtDb          *db,
+                 const MtActor *actor,
+                 gint64         message_id,
+                 GError       **error)
+{
+  gint64 operator_id = mt_db_query_int (db, -1, "SELECT operator_id FROM messages WHERE id = ? "
+                                                "AND deleted = 0", "i", message_id);
+
+  if (!mt_actor_require (actor, "messages", "edit", error))
+    return FALSE;
+  if (operator_id < 0)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("The message does not exist"));
+      return FALSE;
+    }
+  if (!mt_actor_owns_operator (db, actor, operator_id))
+    {
+      mt_set_forbidden (error);
+      return FALSE;
+    }
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  if (!mt_db_run (db, error, "UPDATE messages SET state = 'sent', sent_at = ?1, updated_at = ?1, "
+                             "version = version + 1 WHERE id = ?2 AND state = 'draft'", "ii",
+                  mt_now (), message_id))
+    {
+      mt_db_rollback (db);
+      return FALSE;
+    }
+  mt_audit (db, actor, "message-send", "messages", message_id, "ok", NULL);
+  return mt_db_commit (db, error);
+}
+
+char *
+mt_setting_get (MtDb       *db,
+                gint64      operator_id,
+                const char *key)
+{
+  /* The nearest operator up the tree that sets the key wins */
+  return mt_db_query_text (db,
+                           "SELECT s.value FROM settings s JOIN operators o ON o.id = s.operator_id "
+                           "WHERE s.key = ?2 AND s.deleted = 0 AND "
+                           "(SELECT path FROM operators WHERE id = ?1) LIKE o.path || '%' "
+                           "ORDER BY length (o.path) DESC LIMIT 1", "it", operator_id, key);
+}
+
+gboolean
+mt_setting_set (MtDb          *db,
+                const MtActor *actor,
+                const char    *key,
+                const char    *value,
+                GError       **error)
+{
+  if (!mt_actor_require (actor, "settings", "edit", error))
+    return FALSE;
+  if (key == NULL || key[0] == '\0' || value == NULL || !g_utf8_validate (value, -1, NULL))
+    {
+      mt_set_field_error (error, key ? key : "key", key ? key : "key", _("is not valid text"));
+      return FALSE;
+    }
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  if (!mt_db_run (db, error,
+                  "INSERT INTO settings (created_at, updated_at, operator_id, key, value) "
+                  "VALUES (?1, ?1, ?2, ?3, ?4) ON CONFLICT (operator_id, key) WHERE deleted = 0 "
+                  "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, "
+                  "version = version + 1 WHERE value <> excluded.value",
+                  "iitt", mt_now (), actor->operator_id, key, value))
+    {
+      mt_db_rollback (db);
+      return FALSE;
+    }
+  mt_audit (db, actor, "setting", "settings", 0, "ok", key);
+  return mt_db_commit (db, error);
+}
+
+gint64
+mt_operator_balance (MtDb   *db,
+                     gint64  operator_id)
+{
+  /* Income the operator collected itself, minus what it withdrew */
+  return mt_db_query_int (db, 0,
+                          "SELECT coalesce (sum (operator_fen), 0) FROM splits WHERE operator_id = ?1 "
+                          "AND deleted = 0", "i", operator_id)
+         - mt_db_query_int (db, 0,
+                            "SELECT coalesce (sum (amount_fen), 0) FROM withdrawals WHERE operator_id = ?1 "
+                            "AND store_id IS NULL AND state IN ('approved', 'paid') AND deleted = 0",
+                            "i", operator_id);
+}
+
+GPtrArray *
+mt_region_children (MtDb       *db,
+                    const char *parent)
+{
+  GPtrArray *options = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_option_free);
+  sqlite3_stmt *stmt = parent
+    ? mt_db_prepare (db, NULL, "SELECT code, name FROM regions WHERE parent_code = ? ORDER BY code", "t", parent)
+    : mt_db_prepare (db, NULL, "SELECT code, name FROM regions WHERE parent_code IS NULL ORDER BY code", NULL);
+
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtOption *o = g_new0 (MtOption, 1);
+      o->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      o->label = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      g_ptr_array_add (options, o);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return options;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "mt-db.h"
+#include "mt-entity.h"
+#include "mt-perm.h"
+
+G_BEGIN_DECLS
+
+extern const MtChoice mt_device_states[];
+extern const MtChoice mt_chemistries[];
+extern const MtChoice mt_audiences[];
+extern const MtChoice mt_reporter_kinds[];
+extern const MtChoice mt_repair_states[];
+
+/* "M" + local date + 4 digits, not yet used */
+char     *mt_generate_store_no        (MtDb          *db);
+
+/* Batch device actions: all or nothing; a rented device refuses the whole batch */
+gboolean  mt_devices_transfer         (MtDb          *db,
+                                       const MtActor *actor,
+                                       const gint64  *ids,
+                                       guint          n_ids,
+                                       gint64         operator_id,
+                                       gint64         store_id,
+                                       GError       **error);
+gboolean  mt_devices_set_type         (MtDb          *db,
+                                       const MtActor *actor,
+                                       const gint64  *ids,
+                                       guint          n_ids,
+                                       gint64         type_id,
+                                       GError       **error);
+gboolean  mt_devices_set_power_cut    (MtDb          *db,
+                                       const MtActor *actor,
+                                       const gint64  *ids,
+                                       guint          n_ids,
+                                       gboolean       power_cut,
+                                       GError       **error);
+
+/* Repairs: report puts the device in repair; progress moves the ticket on */
+gint64    mt_repair_report            (MtDb          *db,
+                                       const MtActor *actor,
+                                       gint64         device_id,
+                                       const char    *reporter_kind,
+                                       const char    *reporter,
+                                       const char    *fault,
+                                       GError       **error);
+gboolean  mt_repair_progress          (MtDb          *db,
+                                       const MtActor *actor,
+                                       gint64         repair_id,
+                                       gint64         version,
+                                       const char    *state,
+                                       const char    *note,
+                                       gint64         cost_fen,
+                                       GError       **error);
+/* Which states a ticket in @state may move to (NULL-terminated, static) */
+const char *const *mt_repair_next_states (const char *state);
+
+/* Operator enable/disable, by its parent */
+gboolean  mt_operator_set_enabled     (MtDb          *db,
+                                       const MtActor *actor,
+                                       gint64         operator_id,
+                                       gboolean       enabled,
+                                       GError       **error);
+gboolean  mt_message_send             (MtDb          *db,
+                                       const MtActor *actor,
+                                       gint64         message_id,
+                                       GError       **error);
+
+/* Settings, per operator with the parent's value as the default */
+char     *mt_setting_get              (MtDb          *db,
+                                       gint64         operator_id,
+                                       const char    *key);
+gboolean  mt_setting_set              (MtDb          *db,
+                                       const MtActor *actor,
+                                       const char    *key,
+                                       const char    *value,
+                                       GError       **error);
+/* The operator's available balance in fen, derived from the ledger */
+gint64    mt_operator_balance         (MtDb          *db,
+                                       gint64         operator_id);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+/* Child regions of @parent (NULL: provinces) as MtOption (code, name) */
+GPtrArray *mt_region_children (MtDb       *db,
+                               const char *parent);
+G_END_DECLS

@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-perm"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <sodium.h>
+
+#include "mt-error.h"
+#include "mt-perm.h"
+
+static const MtGroupInfo groups[] = {
+  { "system", N_("System") },
+  { "operations", N_("Operations") },
+  { "devices", N_("Devices") },
+  { "finance", N_("Finance") },
+  { "members", N_("Members") },
+  { "operators", N_("Operators") },
+  { "stores", N_("Stores") },
+  { "geofences", N_("Geofences") },
+  { "repairs", N_("Repairs") },
+  { "alarms", N_("Alarms") },
+  { "statistics", N_("Statistics") },
+};
+
+/* The admin menu, in its order; each page's actions are its permission leaves */
+static const MtPageInfo pages[] = {
+  { "accounts", "system", N_("Accounts"), "avatar-default-symbolic", "view detail edit delete" },
+  { "roles", "system", N_("Roles & Permissions"), "system-users-symbolic", "view edit delete" },
+  { "settings", "system", N_("General Settings"), "preferences-system-symbolic", "view edit" },
+  { "billing", "operations", N_("Billing Rules"), "accessories-calculator-symbolic", "view edit delete" },
+  { "device_types", "operations", N_("Device Types"), "view-grid-symbolic", "view edit delete" },
+  { "device_specs", "operations", N_("Device Specs"), "view-list-symbolic", "view edit delete" },
+  { "campaigns", "operations", N_("Campaigns"), "starred-symbolic", "view edit" },
+  { "messages", "operations", N_("Messages"), "mail-unread-symbolic", "view edit delete" },
+  { "devices", "devices", N_("Device List"), "battery-good-symbolic", "view detail edit transfer delete" },
+  { "monitor", "devices", N_("Location Monitor"), "find-location-symbolic", "view" },
+  { "bms", "devices", N_("BMS"), "utilities-system-monitor-symbolic", "view control params" },
+  { "tracks", "devices", N_("Track Playback"), "media-playback-start-symbolic", "view" },
+  { "orders", "finance", N_("Orders"), "document-edit-symbolic", "view detail renew replace end" },
+  { "rentals", "finance", N_("Rental Records"), "x-office-calendar-symbolic", "view" },
+  { "transactions", "finance", N_("Transactions"), "view-paged-symbolic", "view" },
+  { "deposits", "finance", N_("Deposits"), "security-medium-symbolic", "view" },
+  { "deposit_refunds", "finance", N_("Deposit Refunds"), "edit-undo-symbolic", "view approve" },
+  { "withdrawals", "finance", N_("Withdrawals"), "send-to-symbolic", "view request approve" },
+  { "splits", "finance", N_("Revenue Split"), "view-pie-symbolic", "view edit" },
+  { "referrals", "finance", N_("Referral Orders"), "emblem-shared-symbolic", "view" },
+  { "members", "members", N_("Member List"), "system-users-symbolic", "view detail edit" },
+  { "recharges", "members", N_("Recharges"), "list-add-symbolic", "view recharge" },
+  { "operators", "operators", N_("Operator List"), "network-workgroup-symbolic", "view detail edit" },
+  { "stores", "stores", N_("Store List"), "go-home-symbolic", "view detail edit delete" },
+  { "geofences", "geofences", N_("Geofences"), "mark-location-symbolic", "view edit delete" },
+  { "repairs", "repairs", N_("Repair Tickets"), "applications-engineering-symbolic", "view report progress" },
+  { "alarms", "alarms", N_("Alarm List"), "dialog-warning-symbolic", "view handle" },
+  { "alarm_types", "alarms", N_("Alarm Types"), "view-conceal-symbolic", "view edit" },
+  { "statistics", "statistics", N_("Statistics"), "x-office-presentation-symbolic", "view" },
+};
+
+static const struct { const char *id; const char *title; } actions[] = {
+  { "view", N_("List") },
+  { "detail", N_("Details") },
+  { "edit", N_("Edit") },
+  { "delete", N_("Delete") },
+  { "transfer", N_("Transfer") },
+  { "control", N_("Charge/Discharge Control") },
+  { "params", N_("BMS Parameters") },
+  { "renew", N_("Renew") },
+  { "replace", N_("Replace Device") },
+  { "end", N_("End Order") },
+  { "approve", N_("Approve") },
+  { "request", N_("Request") },
+  { "recharge", N_("Recharge") },
+  { "report", N_("Report Fault") },
+  { "progress", N_("Repair Progress") },
+  { "handle", N_("Handle Alarm") },
+};
+
+static const char *const cap_titles[MT_N_CAPS] = {
+  N_("BMS charge/discharge control"),
+  N_("BMS parameter writes"),
+  N_("Independent collection"),
+  N_("Offline payment"),
+  N_("Unrented power-cut"),
+  N_("Custom billing rules"),
+};
+
+static const struct { const char *builtin; const char *perms; } builtin_roles[] = {
+  { "hq_admin", "*" },
+  { "operator_admin",
+    "accounts:view accounts:detail accounts:edit accounts:delete settings:view settings:edit "
+    "billing:view billing:edit billing:delete device_types:view device_specs:view "
+    "campaigns:view campaigns:edit messages:view messages:edit messages:delete "
+    "devices:view devices:detail devices:edit devices:transfer devices:delete monitor:view "
+    "bms:view bms:control bms:params tracks:view orders:view orders:detail orders:renew "
+    "orders:replace orders:end rentals:view transactions:view deposits:view "
+    "deposit_refunds:view deposit_refunds:approve withdrawals:view withdrawals:request "
+    "withdrawals:approve splits:view splits:edit referrals:view members:view members:detail "
+    "members:edit recharges:view recharges:recharge operators:view operators:detail "
+    "operators:edit stores:view stores:detail stores:edit stores:delete geofences:view "
+    "geofences:edit geofences:delete repairs:view repairs:report repairs:progress "
+    "alarms:view alarms:handle alarm_types:view alarm_types:edit statistics:view" },
+  { "store_manager",
+    "devices:view devices:detail monitor:view bms:view tracks:view orders:view orders:detail "
+    "orders:renew orders:replace orders:end rentals:view transactions:view deposits:view "
+    "deposit_refunds:view withdrawals:view withdrawals:request members:view members:detail "
+    "members:edit recharges:view recharges:recharge stores:view stores:detail repairs:view "
+    "repairs:report alarms:view alarms:handle alarm_types:view alarm_types:edit "
+    "messages:view" },
+  { "technician",
+    "device_types:view device_specs:view devices:view devices:detail monitor:view bms:view "
+    "bms:control bms:params tracks:view geofences:view repairs:view repairs:report "
+    "repairs:progress alarms:view alarms:handle alarm_types:view alarm_types:edit" },
+  { "finance",
+    "billing:view orders:view orders:detail rentals:view transactions:view deposits:view "
+    "deposit_refunds:view deposit_refunds:approve withdrawals:view withdrawals:approve "
+    "splits:view splits:edit referrals:view members:view members:detail recharges:view "
+    "statistics:view" },
+};
+
+const MtGroupInfo *
+mt_groups (guint *n_groups)
+{
+  *n_groups = G_N_ELEMENTS (groups);
+  return groups;
+}
+
+const MtPageInfo *
+mt_pages (guint *n_pages)
+{
+  *n_pages = G_N_ELEMENTS (pages);
+  return pages;
+}
+
+const MtPageInfo *
+mt_page_lookup (const char *id)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    if (g_strcmp0 (pages[i].id, id) == 0)
+      return &pages[i];
+  return NULL;
+}
+
+const char *
+mt_action_title (const char *action)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    if (g_strcmp0 (actions[i].id, action) == 0)
+      return _(actions[i].title);
+  return action;
+}
+
+const char *
+mt_capability_title (guint cap)
+{
+  for (guint i = 0; i < MT_N_CAPS; i++)
+    if (cap == (1u << i))
+      return _(cap_titles[i]);
+  return "";
+}
+
+const char *
+mt_builtin_role_permissions (const char *builtin)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (builtin_roles); i++)
+    if (g_strcmp0 (builtin_roles[i].builtin, builtin) == 0)
+      return builtin_roles[i].perms;
+  return NULL;
+}
+
+gboolean
+mt_permission_is_known (const char *perm)
+{
+  const char *colon = strchr (perm, ':');
+  g_autofree char *page_id = NULL;
+  const MtPageInfo *page;
+  g_auto(GStrv) acts = NULL;
+
+  if (colon == NULL)
+    return FALSE;
+  page_id = g_strndup (perm, colon - perm);
+  page = mt_page_lookup (page_id);
+  if (page == NULL)
+    return FALSE;
+  acts = g_strsplit (page->actions, " ", -1);
+  return g_strv_contains ((const char * const *) acts, colon + 1);
+}
+
+static void
+actor_set_permissions (MtActor    *actor,
+                       const char *perms)
+{
+  g_auto(GStrv) list = g_strsplit_set (perms ? perms : "", " \n\t", -1);
+
+  g_hash_table_remove_all (actor->permissions);
+  actor->all_permissions = FALSE;
+  for (guint i = 0; list[i] != NULL; i++)
+    {
+      if (g_str_equal (list[i], "*"))
+        actor->all_permissions = TRUE;
+      else if (list[i][0] != '\0')
+        g_hash_table_add (actor->permissions, g_strdup (list[i]));
+    }
+}
+
+static MtActor *
+actor_new (void)
+{
+  MtActor *actor = g_new0 (MtActor, 1);
+
+  actor->permissions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return actor;
+}
+
+/* The actor of set-up work (migrations, the demo generator, the server's init) */
+MtActor *
+mt_actor_new_system (void)
+{
+  MtActor *actor = actor_new ();
+
+  actor->operator_id = 1;
+  actor->operator_path = g_strdup ("/1/");
+  actor->username = g_strdup ("system");
+  actor->name = g_strdup ("system");
+  actor->operator_name = g_strdup ("");
+  actor->role_name = g_strdup ("");
+  actor->caps = MT_CAP_ALL;
+  actor->all_permissions = TRUE;
+  return actor;
+}
+
+MtActor *
+mt_actor_load (MtDb    *db,
+               gint64   account_id,
+               GError **error)
+{
+  g_autoptr(MtActor) actor = actor_new ();
+  sqlite3_stmt *stmt;
+
+  stmt = mt_db_prepare (db, error,
+                        "SELECT a.id, a.operator_id, coalesce (a.store_id, 0), a.role_id, o.path, "
+                        "a.username, a.name, o.name, r.name, r.builtin, o.caps, r.permissions "
+                        "FROM accounts a JOIN operators o ON o.id = a.operator_id "
+                        "JOIN roles r ON r.id = a.role_id "
+                        "WHERE a.id = ? AND a.deleted = 0", "i", account_id);
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("The account does not exist"));
+      return NULL;
+    }
+  actor->account_id = sqlite3_column_int64 (stmt, 0);
+  actor->operator_id = sqlite3_column_int64 (stmt, 1);
+  actor->store_id = sqlite3_column_int64 (stmt, 2);
+  actor->role_id = sqlite3_column_int64 (stmt, 3);
+  actor->operator_path = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+  actor->username = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+  actor->name = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+  actor->operator_name = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+  actor->role_name = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+  actor->role_builtin = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
+  actor->caps = (guint) sqlite3_column_int64 (stmt, 10);
+  actor_set_permissions (actor, (const char *) sqlite3_column_text (stmt, 11));
+  sqlite3_reset (stmt);
+
+  return g_steal_pointer (&actor);
+}
+
+void
+mt_actor_free (MtActor *actor)
+{
+  if (actor == NULL)
+    return;
+  g_free (actor->operator_path);
+  g_free (actor->username);
+  g_free (actor->name);
+  g_free (actor->operator_name);
+  g_free (actor->role_name);
+  g_free (actor->role_builtin);
+  g_clear_pointer (&actor->permissions, g_hash_table_destroy);
+  g_free (actor);
+}
+
+gboolean
+mt_actor_can (const MtActor *actor,
+              const char    *page,
+              const char    *action)
+{
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (actor != NULL, FALSE);
+
+  if (actor->all_permissions)
+    return TRUE;
+  key = g_strconcat (page, ":", action, NULL);
+  return g_hash_table_contains (actor->permissions, key);
+}
+
+gboolean
+mt_actor_can_view (const MtActor *actor,
+                   const char    *page)
+{
+  return mt_actor_can (actor, page, "view");
+}
+
+gboolean
+mt_actor_require (const MtActor  *actor,
+                  const char     *page,
+                  const char     *action,
+                  GError        **error)
+{
+  if (mt_actor_can (actor, page, action))
+    return TRUE;
+  g_set_error (error, MT_ERROR, MT_ERROR_FORBIDDEN,
+               _("Forbidden: your role does not allow “%s” on “%s”"),
+               mt_action_title (action),
+               mt_page_lookup (page) ? _(mt_page_lookup (page)->title) : page);
+  return FALSE;
+}
+
+gboolean
+mt_actor_is_root (const MtActor *actor)
+{
+  return actor->store_id == 0 && g_strcmp0 (actor->operator_path, "/1/") == 0;
+}
+
+gboolean
+mt_actor_owns_operator (MtDb          *db,
+                        const MtActor *actor,
+                        gint64         operator_id)
+{
+  g_autofree char *path = NULL;
+
+  if (actor->store_id != 0)
+    return operator_id == actor->operator_id;
+  if (mt_actor_is_root (actor))
+    return mt_db_query_int (db, 0, "SELECT 1 FROM operators WHERE id = ?", "i", operator_id) == 1;
+  path = mt_db_query_text (db, "SELECT path FROM operators WHERE id = ?", "i", operator_id);
+  return path != NULL && g_str_has_prefix (path, actor->operator_path);
+}
+
+gboolean
+mt_actor_owns_row (MtDb          *db,
+                   const MtActor *actor,
+                   gint64         operator_id,
+                   gint64         store_id)
+{
+  if (actor->store_id != 0)
+    return store_id == actor->store_id;
+  return mt_actor_owns_operator (db, actor, operator_id);
+}
+
+char *
+mt_actor_scope_sql (const MtActor *actor,
+                    const char    *op_col,
+                    const char    *store_col,
+                    GPtrArray     *params)
+{
+  /* Ids are integers from the database, written as literals; only the path is bound */
+  if (actor->store_id != 0)
+    {
+      if (store_col == NULL)
+        return g_strdup_printf ("%s = %" G_GINT64_FORMAT, op_col ? op_col : "0", actor->operator_id);
+      return g_strdup_printf ("%s = %" G_GINT64_FORMAT, store_col, actor->store_id);
+    }
+  if (mt_actor_is_root (actor) || op_col == NULL)
+    return g_strdup ("1");
+  g_ptr_array_add (params, g_strconcat (actor->operator_path, "%", NULL));
+  return g_strdup_printf ("%s IN (SELECT id FROM operators WHERE path LIKE ?)", op_col);
+}
+
+static gboolean
+sodium_ready (void)
+{
+  static gsize init = 0;
+
+  if (g_once_init_enter (&init))
+    {
+      if (sodium_init () < 0)
+        g_error ("libsodium failed to initialise");
+      g_once_init_leave (&init, 1);
+    }
+  return TRUE;
+}
+
+char *
+mt_password_hash (const char *password)
+{
+  char hash[crypto_pwhash_STRBYTES];
+
+  sodium_ready ();
+  if (crypto_pwhash_str_alg (hash, password, strlen (password),
+                             crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                             crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                             crypto_pwhash_ALG_ARGON2ID13) != 0)
+    g_error ("Out of memory hashing a password");
+  return g_strdup (hash);
+}
+
+gboolean
+mt_password_verify (const char *hash,
+                    const char *password)
+{
+  sodium_ready ();
+  if (hash == NULL || password == NULL)
+    return FALSE;
+  return crypto_pwhash_str_verify (hash, password, strlen (password)) == 0;
+}
+
+MtActor *
+mt_sign_in (MtDb        *db,
+            const char  *username,
+            const char  *password,
+            GError     **error)
+{
+  /* A fixed hash of a random string, so an unknown user name costs as much as a wrong password */
+  static char *dummy_hash = NULL;
+  sqlite3_stmt *stmt;
+  g_autofree char *hash = NULL;
+  gint64 account_id = 0;
+  gboolean enabled = FALSE;
+  gint64 disabled_operators;
+
+  stmt = mt_db_prepare (db, error,
+                        "SELECT id, password_hash, enabled FROM accounts "
+                        "WHERE username = ? AND deleted = 0", "t", username ? username : "");
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      account_id = sqlite3_column_int64 (stmt, 0);
+      hash = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      enabled = sqlite3_column_int (stmt, 2);
+    }
+  sqlite3_reset (stmt);
+
+  if (hash == NULL)
+    {
+      static gsize dummy_init = 0;
+
+      if (g_once_init_enter (&dummy_init))
+        {
+          dummy_hash = mt_password_hash ("mingtang-no-such-account");
+          g_once_init_leave (&dummy_init, 1);
+        }
+      mt_password_verify (dummy_hash, password ? password : "");
+    }
+  if (hash == NULL || !mt_password_verify (hash, password))
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_AUTH,
+                           _("The user name or the password is wrong"));
+      return NULL;
+    }
+  if (!enabled)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_DISABLED, _("This account is disabled"));
+      return NULL;
+    }
+
+  /* A disabled operator anywhere above the account shuts it out */
+  disabled_operators = mt_db_query_int (db, 0,
+    "SELECT count(*) FROM operators o, accounts a, operators mine "
+    "WHERE a.id = ? AND mine.id = a.operator_id AND o.enabled = 0 "
+    "AND mine.path LIKE o.path || '%'", "i", account_id);
+  if (disabled_operators > 0)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_DISABLED,
+                           _("The operator of this account is disabled"));
+      return NULL;
+    }
+
+  mt_db_run (db, NULL,
+             "UPDATE accounts SET last_sign_in = ?1, updated_at = ?1, version = version + 1 "
+             "WHERE id = ?2", "ii", mt_now (), account_id);
+  return mt_actor_load (db, account_id, error);
+}
+
+void
+mt_audit (MtDb          *db,
+          const MtActor *actor,
+          const char    *operation,
+          const char    *table,
+          gint64         target_id,
+          const char    *result,
+          const char    *detail)
+{
+  mt_db_run (db, NULL,
+             "INSERT INTO audit_log (at, account_id, operator_id, operation, target_table, "
+             "target_id, result, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "iiittitt",
+             mt_now (), actor ? actor->account_id : (gint64) 0,
+             actor ? actor->operator_id : (gint64) 0, operation, table ? table : "",
+             target_id, result ? result : "ok", detail ? detail : "");
+}

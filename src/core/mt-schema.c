@@ -1,0 +1,617 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-schema"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "mt-db-private.h"
+#include "mt-error.h"
+
+/*
+ * Numbered migrations. A released migration is never edited: a change to the schema is a new
+ * migration appended at the end. Every synced table has the same sync columns (stable id,
+ * row version, times, tombstone) and journal triggers, so a change and its journal row are
+ * written by the same statement, in the same transaction.
+ */
+
+#define SYNC_COLUMNS \
+  "id INTEGER PRIMARY KEY, " \
+  "version INTEGER NOT NULL DEFAULT 1 CHECK (version > 0), " \
+  "created_at INTEGER NOT NULL, " \
+  "updated_at INTEGER NOT NULL, " \
+  "deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)), "
+
+#define MONEY(col) col " INTEGER NOT NULL DEFAULT 0 CHECK (" col " >= 0)"
+
+static const char migration_1[] =
+  /* GB/T 2260 administrative divisions: reference data, filled from the shipped table */
+  "CREATE TABLE regions ("
+  "  code TEXT PRIMARY KEY CHECK (length (code) IN (2, 4, 6, 9)),"
+  "  name TEXT NOT NULL,"
+  "  parent_code TEXT REFERENCES regions (code),"
+  "  level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),"
+  "  leaf INTEGER NOT NULL DEFAULT 1"
+  ");"
+  "CREATE INDEX regions_parent ON regions (parent_code);"
+
+  "CREATE TABLE operators (" SYNC_COLUMNS
+  "  parent_id INTEGER REFERENCES operators (id),"
+  "  path TEXT NOT NULL,"
+  "  name TEXT NOT NULL CHECK (length (name) > 0),"
+  "  region_code TEXT REFERENCES regions (code),"
+  "  address TEXT NOT NULL DEFAULT '',"
+  "  contact TEXT NOT NULL DEFAULT '',"
+  "  phone TEXT NOT NULL DEFAULT '',"
+  "  id_card TEXT NOT NULL DEFAULT '',"
+  "  caps INTEGER NOT NULL DEFAULT 0 CHECK (caps >= 0),"
+  "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
+  "  " MONEY ("split_permille") ","
+  "  CHECK (split_permille <= 1000)"
+  ");"
+  "CREATE INDEX operators_parent ON operators (parent_id);"
+  "CREATE INDEX operators_path ON operators (path);"
+
+  "CREATE TABLE roles (" SYNC_COLUMNS
+  "  name TEXT NOT NULL CHECK (length (name) > 0),"
+  "  builtin TEXT UNIQUE,"
+  "  operator_id INTEGER REFERENCES operators (id),"
+  "  description TEXT NOT NULL DEFAULT '',"
+  "  permissions TEXT NOT NULL DEFAULT ''"
+  ");"
+
+  "CREATE TABLE accounts (" SYNC_COLUMNS
+  "  username TEXT NOT NULL CHECK (length (username) BETWEEN 3 AND 32),"
+  "  password_hash TEXT NOT NULL,"
+  "  name TEXT NOT NULL DEFAULT '',"
+  "  mobile TEXT NOT NULL DEFAULT '',"
+  "  avatar TEXT NOT NULL DEFAULT '',"
+  "  role_id INTEGER NOT NULL REFERENCES roles (id),"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER,"
+  "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
+  "  last_sign_in INTEGER"
+  ");"
+  "CREATE UNIQUE INDEX accounts_username ON accounts (username) WHERE deleted = 0;"
+  "CREATE INDEX accounts_operator ON accounts (operator_id);"
+
+  "CREATE TABLE settings (" SYNC_COLUMNS
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  key TEXT NOT NULL,"
+  "  value TEXT NOT NULL"
+  ");"
+  "CREATE UNIQUE INDEX settings_key ON settings (operator_id, key) WHERE deleted = 0;"
+
+  /* Not synced: the server's own record of who did what */
+  "CREATE TABLE audit_log ("
+  "  id INTEGER PRIMARY KEY,"
+  "  at INTEGER NOT NULL,"
+  "  account_id INTEGER,"
+  "  operator_id INTEGER,"
+  "  operation TEXT NOT NULL,"
+  "  target_table TEXT NOT NULL DEFAULT '',"
+  "  target_id INTEGER,"
+  "  result TEXT NOT NULL DEFAULT 'ok',"
+  "  detail TEXT NOT NULL DEFAULT ''"
+  ");"
+  "CREATE INDEX audit_log_at ON audit_log (at);"
+
+  /* The change journal the sync feed reads; one row per changed row version */
+  "CREATE TABLE change_log ("
+  "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  tbl TEXT NOT NULL,"
+  "  row_id INTEGER NOT NULL,"
+  "  version INTEGER NOT NULL,"
+  "  op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),"
+  "  at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX change_log_row ON change_log (tbl, row_id);";
+
+static const char *const synced_1[] = { "operators", "roles", "accounts", "settings", NULL };
+
+static const char migration_2[] =
+  "CREATE TABLE stores (" SYNC_COLUMNS
+  "  store_no TEXT NOT NULL CHECK (store_no GLOB 'M[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'),"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  name TEXT NOT NULL CHECK (length (name) > 0),"
+  "  mobile TEXT NOT NULL CHECK (mobile GLOB '1[3-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'),"
+  "  password_hash TEXT NOT NULL,"
+  "  manager TEXT NOT NULL CHECK (length (manager) > 0),"
+  "  manager_id_card TEXT NOT NULL CHECK (length (manager_id_card) = 18),"
+  "  open_minute INTEGER NOT NULL CHECK (open_minute BETWEEN 0 AND 1439),"
+  "  close_minute INTEGER NOT NULL CHECK (close_minute BETWEEN 1 AND 1440),"
+  "  region_code TEXT NOT NULL REFERENCES regions (code),"
+  "  address TEXT NOT NULL DEFAULT '',"
+  "  pay_offline INTEGER NOT NULL DEFAULT 1 CHECK (pay_offline IN (0, 1)),"
+  "  pay_online INTEGER NOT NULL DEFAULT 1 CHECK (pay_online IN (0, 1)),"
+  "  forced_settlement INTEGER NOT NULL DEFAULT 0 CHECK (forced_settlement IN (0, 1)),"
+  "  lat REAL CHECK (lat IS NULL OR lat BETWEEN -90 AND 90),"
+  "  lng REAL CHECK (lng IS NULL OR lng BETWEEN -180 AND 180),"
+  "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
+  "  CHECK (close_minute > open_minute)"
+  ");"
+  "CREATE UNIQUE INDEX stores_no ON stores (store_no);"
+  "CREATE INDEX stores_operator ON stores (operator_id);"
+
+  "CREATE TABLE device_types (" SYNC_COLUMNS
+  "  name TEXT NOT NULL CHECK (length (name) > 0),"
+  "  description TEXT NOT NULL DEFAULT ''"
+  ");"
+  "CREATE UNIQUE INDEX device_types_name ON device_types (name) WHERE deleted = 0;"
+
+  "CREATE TABLE device_specs (" SYNC_COLUMNS
+  "  type_id INTEGER NOT NULL REFERENCES device_types (id),"
+  "  name TEXT NOT NULL CHECK (length (name) > 0),"
+  "  chemistry TEXT NOT NULL CHECK (chemistry IN ('LFP', 'NMC', 'LMO', 'LTO')),"
+  "  series INTEGER NOT NULL CHECK (series BETWEEN 1 AND 32),"
+  "  nominal_mv INTEGER NOT NULL CHECK (nominal_mv > 0),"
+  "  capacity_mah INTEGER NOT NULL CHECK (capacity_mah > 0),"
+  "  cell_ov_mv INTEGER NOT NULL CHECK (cell_ov_mv > 0),"
+  "  cell_uv_mv INTEGER NOT NULL CHECK (cell_uv_mv > 0),"
+  "  charge_oc_ma INTEGER NOT NULL CHECK (charge_oc_ma > 0),"
+  "  discharge_oc_ma INTEGER NOT NULL CHECK (discharge_oc_ma > 0),"
+  "  temp_high_dc INTEGER NOT NULL,"
+  "  temp_low_dc INTEGER NOT NULL,"
+  "  CHECK (cell_ov_mv > cell_uv_mv), CHECK (temp_high_dc > temp_low_dc)"
+  ");"
+  "CREATE UNIQUE INDEX device_specs_name ON device_specs (type_id, name) WHERE deleted = 0;"
+
+  "CREATE TABLE members (" SYNC_COLUMNS
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER REFERENCES stores (id),"
+  "  wechat_id TEXT NOT NULL DEFAULT '',"
+  "  name TEXT NOT NULL DEFAULT '',"
+  "  mobile TEXT NOT NULL CHECK (mobile GLOB '1[3-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'),"
+  "  id_card TEXT NOT NULL DEFAULT '' CHECK (id_card = '' OR length (id_card) = 18),"
+  "  " MONEY ("balance_fen") ","
+  "  referrer_id INTEGER REFERENCES members (id),"
+  "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1))"
+  ");"
+  "CREATE UNIQUE INDEX members_mobile ON members (operator_id, mobile) WHERE deleted = 0;"
+  "CREATE INDEX members_store ON members (store_id);"
+
+  "CREATE TABLE devices (" SYNC_COLUMNS
+  "  device_no TEXT NOT NULL CHECK (length (device_no) BETWEEN 4 AND 32),"
+  "  name TEXT NOT NULL DEFAULT '',"
+  "  type_id INTEGER NOT NULL REFERENCES device_types (id),"
+  "  spec_id INTEGER REFERENCES device_specs (id),"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER REFERENCES stores (id),"
+  "  state TEXT NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'rented', 'repair', 'scrapped')),"
+  "  member_id INTEGER REFERENCES members (id),"
+  "  rent_expiry INTEGER,"
+  "  power_cut_unrented INTEGER NOT NULL DEFAULT 0 CHECK (power_cut_unrented IN (0, 1)),"
+  "  CHECK ((state = 'rented') = (member_id IS NOT NULL))"
+  ");"
+  "CREATE UNIQUE INDEX devices_no ON devices (device_no) WHERE deleted = 0;"
+  "CREATE INDEX devices_operator ON devices (operator_id, state);"
+  "CREATE INDEX devices_store ON devices (store_id, state);"
+
+  /* Live state from telemetry: written at telemetry rate, so not journalled row by row */
+  "CREATE TABLE device_status ("
+  "  device_id INTEGER PRIMARY KEY REFERENCES devices (id),"
+  "  online INTEGER NOT NULL DEFAULT 0 CHECK (online IN (0, 1)),"
+  "  pack_mv INTEGER,"
+  "  soc INTEGER CHECK (soc IS NULL OR soc BETWEEN 0 AND 100),"
+  "  lat REAL,"
+  "  lng REAL,"
+  "  last_seen INTEGER"
+  ");"
+
+  "CREATE TABLE repairs (" SYNC_COLUMNS
+  "  repair_no TEXT NOT NULL,"
+  "  device_id INTEGER NOT NULL REFERENCES devices (id),"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER REFERENCES stores (id),"
+  "  reporter_kind TEXT NOT NULL CHECK (reporter_kind IN ('member', 'store', 'operator')),"
+  "  reporter TEXT NOT NULL DEFAULT '',"
+  "  fault TEXT NOT NULL CHECK (length (fault) > 0),"
+  "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'repairing', 'done', 'scrapped')),"
+  "  " MONEY ("cost_fen") ","
+  "  previous_state TEXT NOT NULL DEFAULT 'ready'"
+  ");"
+  "CREATE UNIQUE INDEX repairs_no ON repairs (repair_no);"
+  "CREATE INDEX repairs_device ON repairs (device_id);"
+  "CREATE UNIQUE INDEX repairs_open ON repairs (device_id) WHERE state IN ('pending', 'repairing') AND deleted = 0;"
+
+  "CREATE TABLE repair_steps (" SYNC_COLUMNS
+  "  repair_id INTEGER NOT NULL REFERENCES repairs (id),"
+  "  state TEXT NOT NULL CHECK (state IN ('pending', 'repairing', 'done', 'scrapped')),"
+  "  note TEXT NOT NULL DEFAULT '',"
+  "  " MONEY ("cost_fen") ","
+  "  account_id INTEGER REFERENCES accounts (id),"
+  "  at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX repair_steps_repair ON repair_steps (repair_id);"
+
+  "CREATE TABLE messages (" SYNC_COLUMNS
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  title TEXT NOT NULL CHECK (length (title) > 0),"
+  "  body TEXT NOT NULL DEFAULT '',"
+  "  audience TEXT NOT NULL CHECK (audience IN ('all', 'members', 'stores')),"
+  "  state TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ('draft', 'sent')),"
+  "  sent_at INTEGER"
+  ");";
+
+static const char *const synced_2[] = {
+  "stores", "device_types", "device_specs", "members", "devices", "repairs", "repair_steps",
+  "messages", NULL
+};
+
+static const char migration_3[] =
+  "CREATE TABLE billing_rules (" SYNC_COLUMNS
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  region_code TEXT NOT NULL REFERENCES regions (code),"
+  "  type_id INTEGER NOT NULL REFERENCES device_types (id),"
+  "  rent_fen INTEGER NOT NULL CHECK (rent_fen > 0),"
+  "  period_days INTEGER NOT NULL CHECK (period_days BETWEEN 1 AND 366),"
+  "  " MONEY ("deposit_fen") ","
+  "  contract TEXT NOT NULL DEFAULT ''"
+  ");"
+  "CREATE UNIQUE INDEX billing_rules_unique ON billing_rules (region_code, type_id) WHERE deleted = 0;"
+
+  "CREATE TABLE billing_services (" SYNC_COLUMNS
+  "  rule_id INTEGER NOT NULL REFERENCES billing_rules (id),"
+  "  name TEXT NOT NULL CHECK (length (name) > 0),"
+  "  " MONEY ("price_fen") ","
+  "  per_period INTEGER NOT NULL DEFAULT 0 CHECK (per_period IN (0, 1))"
+  ");"
+  "CREATE TRIGGER billing_services_max BEFORE INSERT ON billing_services "
+  "WHEN (SELECT count(*) FROM billing_services WHERE rule_id = NEW.rule_id AND deleted = 0) >= 3 "
+  "BEGIN SELECT RAISE (ABORT, 'a billing rule has at most 3 services'); END;"
+
+  "CREATE TABLE orders (" SYNC_COLUMNS
+  "  order_no TEXT NOT NULL,"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER NOT NULL REFERENCES stores (id),"
+  "  member_id INTEGER NOT NULL REFERENCES members (id),"
+  "  device_id INTEGER NOT NULL REFERENCES devices (id),"
+  "  type_id INTEGER NOT NULL REFERENCES device_types (id),"
+  "  rule_id INTEGER REFERENCES billing_rules (id),"
+  "  state TEXT NOT NULL CHECK (state IN ('active', 'overdue', 'ended')),"
+  "  pay_method TEXT NOT NULL CHECK (pay_method IN ('offline', 'online', 'balance')),"
+  "  periods INTEGER NOT NULL CHECK (periods > 0),"
+  "  period_days INTEGER NOT NULL CHECK (period_days > 0),"
+  "  start_at INTEGER NOT NULL,"
+  "  expire_at INTEGER NOT NULL,"
+  "  end_at INTEGER,"
+  "  " MONEY ("rent_fen") ","
+  "  " MONEY ("services_fen") ","
+  "  " MONEY ("deposit_fen") ","
+  "  " MONEY ("overdue_fen") ","
+  "  " MONEY ("damage_fen") ","
+  "  " MONEY ("refund_fen") ","
+  "  contract TEXT NOT NULL DEFAULT '',"
+  "  referrer_id INTEGER REFERENCES members (id),"
+  "  CHECK (expire_at > start_at), CHECK ((state = 'ended') = (end_at IS NOT NULL))"
+  ");"
+  "CREATE UNIQUE INDEX orders_no ON orders (order_no);"
+  "CREATE UNIQUE INDEX orders_open_device ON orders (device_id) WHERE state <> 'ended' AND deleted = 0;"
+  "CREATE INDEX orders_store ON orders (store_id, state);"
+  "CREATE INDEX orders_operator ON orders (operator_id, state);"
+  "CREATE INDEX orders_member ON orders (member_id);"
+  "CREATE INDEX orders_start ON orders (start_at);"
+
+  "CREATE TABLE rentals (" SYNC_COLUMNS
+  "  order_id INTEGER NOT NULL REFERENCES orders (id),"
+  "  device_id INTEGER NOT NULL REFERENCES devices (id),"
+  "  member_id INTEGER NOT NULL REFERENCES members (id),"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER NOT NULL REFERENCES stores (id),"
+  "  reason TEXT NOT NULL CHECK (reason IN ('rent', 'replace')),"
+  "  start_at INTEGER NOT NULL,"
+  "  end_at INTEGER"
+  ");"
+  "CREATE INDEX rentals_order ON rentals (order_id);"
+  "CREATE INDEX rentals_store ON rentals (store_id);"
+
+  /* The ledger is append-only: every money movement is a row, never updated or removed */
+  "CREATE TABLE ledger (" SYNC_COLUMNS
+  "  txn_no TEXT NOT NULL,"
+  "  at INTEGER NOT NULL,"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER REFERENCES stores (id),"
+  "  member_id INTEGER REFERENCES members (id),"
+  "  order_id INTEGER REFERENCES orders (id),"
+  "  kind TEXT NOT NULL CHECK (kind IN ('rent', 'deposit_in', 'deposit_out', 'deposit_deduct',"
+  "    'service', 'overdue', 'damage', 'recharge', 'bonus', 'balance_pay', 'refund', 'repair_fee',"
+  "    'withdrawal', 'split', 'commission')),"
+  "  amount_fen INTEGER NOT NULL CHECK (amount_fen <> 0),"
+  "  pay_method TEXT NOT NULL CHECK (pay_method IN ('offline', 'online', 'balance', 'internal')),"
+  "  note TEXT NOT NULL DEFAULT ''"
+  ");"
+  "CREATE UNIQUE INDEX ledger_no ON ledger (txn_no);"
+  "CREATE INDEX ledger_at ON ledger (at);"
+  "CREATE INDEX ledger_store ON ledger (store_id);"
+  "CREATE INDEX ledger_operator ON ledger (operator_id);"
+  "CREATE INDEX ledger_order ON ledger (order_id);"
+  "CREATE TRIGGER ledger_append_only BEFORE UPDATE ON ledger "
+  "BEGIN SELECT RAISE (ABORT, 'the ledger is append-only'); END;"
+
+  "CREATE TABLE deposits (" SYNC_COLUMNS
+  "  order_id INTEGER NOT NULL REFERENCES orders (id),"
+  "  member_id INTEGER NOT NULL REFERENCES members (id),"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER NOT NULL REFERENCES stores (id),"
+  "  " MONEY ("amount_fen") ","
+  "  " MONEY ("deducted_fen") ","
+  "  state TEXT NOT NULL CHECK (state IN ('held', 'deducted', 'refunded')),"
+  "  CHECK (deducted_fen <= amount_fen)"
+  ");"
+  "CREATE UNIQUE INDEX deposits_order ON deposits (order_id);"
+
+  "CREATE TABLE deposit_refunds (" SYNC_COLUMNS
+  "  deposit_id INTEGER NOT NULL REFERENCES deposits (id),"
+  "  member_id INTEGER NOT NULL REFERENCES members (id),"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER REFERENCES stores (id),"
+  "  amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),"
+  "  state TEXT NOT NULL CHECK (state IN ('requested', 'approved', 'refunded', 'rejected')),"
+  "  reason TEXT NOT NULL DEFAULT '',"
+  "  handled_by INTEGER REFERENCES accounts (id),"
+  "  handled_at INTEGER"
+  ");"
+
+  "CREATE TABLE withdrawals (" SYNC_COLUMNS
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER REFERENCES stores (id),"
+  "  amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),"
+  "  state TEXT NOT NULL CHECK (state IN ('requested', 'approved', 'paid', 'rejected')),"
+  "  payee TEXT NOT NULL DEFAULT '',"
+  "  handled_by INTEGER REFERENCES accounts (id),"
+  "  handled_at INTEGER"
+  ");"
+
+  "CREATE TABLE split_rules (" SYNC_COLUMNS
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER REFERENCES stores (id),"
+  "  hq_permille INTEGER NOT NULL CHECK (hq_permille BETWEEN 0 AND 1000),"
+  "  operator_permille INTEGER NOT NULL CHECK (operator_permille BETWEEN 0 AND 1000),"
+  "  store_permille INTEGER NOT NULL CHECK (store_permille BETWEEN 0 AND 1000),"
+  "  CHECK (hq_permille + operator_permille + store_permille = 1000)"
+  ");"
+
+  "CREATE TABLE splits (" SYNC_COLUMNS
+  "  ledger_id INTEGER NOT NULL REFERENCES ledger (id),"
+  "  order_id INTEGER REFERENCES orders (id),"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER REFERENCES stores (id),"
+  "  " MONEY ("total_fen") ","
+  "  " MONEY ("hq_fen") ","
+  "  " MONEY ("operator_fen") ","
+  "  " MONEY ("store_fen") ","
+  "  at INTEGER NOT NULL,"
+  "  CHECK (hq_fen + operator_fen + store_fen = total_fen)"
+  ");"
+  "CREATE INDEX splits_ledger ON splits (ledger_id);"
+
+  "CREATE TABLE referrals (" SYNC_COLUMNS
+  "  referrer_id INTEGER NOT NULL REFERENCES members (id),"
+  "  member_id INTEGER NOT NULL REFERENCES members (id),"
+  "  order_id INTEGER REFERENCES orders (id),"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER REFERENCES stores (id),"
+  "  " MONEY ("commission_fen") ","
+  "  at INTEGER NOT NULL,"
+  "  CHECK (referrer_id <> member_id)"
+  ");"
+
+  "CREATE TABLE campaigns (" SYNC_COLUMNS
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  name TEXT NOT NULL CHECK (length (name) > 0),"
+  "  kind TEXT NOT NULL CHECK (kind IN ('recharge_bonus', 'referral', 'discount')),"
+  "  starts_at INTEGER NOT NULL,"
+  "  ends_at INTEGER NOT NULL,"
+  "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
+  "  CHECK (ends_at > starts_at)"
+  ");"
+
+  "CREATE TABLE recharge_plans (" SYNC_COLUMNS
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  campaign_id INTEGER REFERENCES campaigns (id),"
+  "  amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),"
+  "  " MONEY ("bonus_fen")
+  ");"
+
+  "CREATE TABLE recharges (" SYNC_COLUMNS
+  "  member_id INTEGER NOT NULL REFERENCES members (id),"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER REFERENCES stores (id),"
+  "  amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),"
+  "  " MONEY ("bonus_fen") ","
+  "  pay_method TEXT NOT NULL CHECK (pay_method IN ('offline', 'online')),"
+  "  campaign_id INTEGER REFERENCES campaigns (id),"
+  "  at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX recharges_member ON recharges (member_id);"
+
+  "CREATE TABLE rental_cards (" SYNC_COLUMNS
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  name TEXT NOT NULL CHECK (length (name) > 0),"
+  "  days INTEGER NOT NULL CHECK (days > 0),"
+  "  price_fen INTEGER NOT NULL CHECK (price_fen > 0),"
+  "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1))"
+  ");"
+
+  "CREATE TABLE member_cards (" SYNC_COLUMNS
+  "  card_id INTEGER NOT NULL REFERENCES rental_cards (id),"
+  "  member_id INTEGER NOT NULL REFERENCES members (id),"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  starts_at INTEGER NOT NULL,"
+  "  ends_at INTEGER NOT NULL,"
+  "  state TEXT NOT NULL CHECK (state IN ('active', 'expired', 'used')),"
+  "  CHECK (ends_at > starts_at)"
+  ");";
+
+static const char *const synced_3[] = {
+  "billing_rules", "billing_services", "orders", "rentals", "ledger", "deposits",
+  "deposit_refunds", "withdrawals", "split_rules", "splits", "referrals", "campaigns",
+  "recharge_plans", "recharges", "rental_cards", "member_cards", NULL
+};
+
+static const char migration_4[] =
+  "CREATE TABLE alarms (" SYNC_COLUMNS
+  "  alarm_no TEXT NOT NULL,"
+  "  device_id INTEGER NOT NULL REFERENCES devices (id),"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER REFERENCES stores (id),"
+  "  type TEXT NOT NULL,"
+  "  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'handled')),"
+  "  count INTEGER NOT NULL DEFAULT 1 CHECK (count > 0),"
+  "  first_at INTEGER NOT NULL,"
+  "  latest_at INTEGER NOT NULL,"
+  "  value REAL,"
+  "  handled_by INTEGER REFERENCES accounts (id),"
+  "  handled_at INTEGER,"
+  "  note TEXT NOT NULL DEFAULT '',"
+  "  CHECK (latest_at >= first_at)"
+  ");"
+  "CREATE UNIQUE INDEX alarms_no ON alarms (alarm_no);"
+  "CREATE UNIQUE INDEX alarms_open ON alarms (device_id, type) WHERE state = 'open' AND deleted = 0;"
+  "CREATE INDEX alarms_operator ON alarms (operator_id, state);"
+
+  "CREATE TABLE alarm_hidden (" SYNC_COLUMNS
+  "  account_id INTEGER NOT NULL REFERENCES accounts (id),"
+  "  type TEXT NOT NULL"
+  ");"
+  "CREATE UNIQUE INDEX alarm_hidden_unique ON alarm_hidden (account_id, type) WHERE deleted = 0;"
+
+  "CREATE TABLE geofences (" SYNC_COLUMNS
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  name TEXT NOT NULL CHECK (length (name) > 0),"
+  "  shape TEXT NOT NULL CHECK (shape IN ('polygon', 'circle')),"
+  "  geojson TEXT NOT NULL,"
+  "  alarm_on TEXT NOT NULL DEFAULT 'exit' CHECK (alarm_on IN ('exit', 'entry'))"
+  ");"
+
+  "CREATE TABLE geofence_devices (" SYNC_COLUMNS
+  "  fence_id INTEGER NOT NULL REFERENCES geofences (id),"
+  "  device_id INTEGER NOT NULL REFERENCES devices (id)"
+  ");"
+  "CREATE UNIQUE INDEX geofence_devices_unique ON geofence_devices (fence_id, device_id) WHERE deleted = 0;"
+
+  /* Telemetry history: large, append-only, kept for a retention period; not synced */
+  "CREATE TABLE track_points ("
+  "  device_id INTEGER NOT NULL REFERENCES devices (id),"
+  "  at INTEGER NOT NULL,"
+  "  lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),"
+  "  lng REAL NOT NULL CHECK (lng BETWEEN -180 AND 180),"
+  "  speed_kmh REAL,"
+  "  soc INTEGER,"
+  "  PRIMARY KEY (device_id, at)"
+  ") WITHOUT ROWID;"
+
+  "CREATE TABLE bms_snapshots ("
+  "  device_id INTEGER NOT NULL REFERENCES devices (id),"
+  "  at INTEGER NOT NULL,"
+  "  soc INTEGER,"
+  "  pack_mv INTEGER,"
+  "  current_ma INTEGER,"
+  "  payload TEXT NOT NULL,"
+  "  PRIMARY KEY (device_id, at)"
+  ") WITHOUT ROWID;";
+
+static const char *const synced_4[] = {
+  "alarms", "alarm_hidden", "geofences", "geofence_devices", NULL
+};
+
+/* List performance for large fleets: the columns the list pages filter and sort by */
+static const char migration_5[] =
+  "CREATE INDEX devices_type ON devices (type_id);"
+  "CREATE INDEX devices_expiry ON devices (rent_expiry) WHERE rent_expiry IS NOT NULL;"
+  "CREATE INDEX members_name ON members (name);"
+  "CREATE INDEX orders_expire ON orders (expire_at);"
+  "CREATE INDEX repairs_state ON repairs (operator_id, state);";
+
+static const char *const synced_5[] = { NULL };
+
+const MtMigration mt_migrations[] = {
+  { 1, migration_1, synced_1, _mt_schema_load_regions },
+  { 2, migration_2, synced_2, NULL },
+  { 3, migration_3, synced_3, NULL },
+  { 4, migration_4, synced_4, NULL },
+  { 5, migration_5, synced_5, NULL },
+};
+const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
+
+char *
+_mt_schema_journal_sql (const char *table)
+{
+  const char *now = "CAST ((julianday ('now') - 2440587.5) * 86400000000.0 AS INTEGER)";
+
+  return g_strdup_printf (
+    "CREATE TRIGGER %1$s_journal_insert AFTER INSERT ON %1$s BEGIN "
+    "INSERT INTO change_log (tbl, row_id, version, op, at) "
+    "VALUES ('%1$s', NEW.id, NEW.version, 'insert', %2$s); END;"
+    "CREATE TRIGGER %1$s_journal_update AFTER UPDATE ON %1$s BEGIN "
+    "INSERT INTO change_log (tbl, row_id, version, op, at) "
+    "VALUES ('%1$s', NEW.id, NEW.version, CASE WHEN NEW.deleted THEN 'delete' ELSE 'update' END, %2$s); END;"
+    "CREATE TRIGGER %1$s_no_delete BEFORE DELETE ON %1$s BEGIN "
+    "SELECT RAISE (ABORT, 'rows are removed with a tombstone'); END;",
+    table, now);
+}
+
+/* Fills the regions table from the GB/T 2260 table compiled into the library. */
+gboolean
+_mt_schema_load_regions (MtDb    *db,
+                         GError **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *provinces;
+  sqlite3_stmt *stmt;
+
+  bytes = g_resources_lookup_data ("/com/mtxnyjs/Mingtang/core/pca-code.json",
+                                   G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+  if (bytes == NULL)
+    return FALSE;
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+                                   g_bytes_get_size (bytes), error))
+    return FALSE;
+
+  provinces = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (provinces); i++)
+    {
+      JsonObject *p = json_array_get_object_element (provinces, i);
+      JsonArray *cities = json_object_get_array_member (p, "children");
+      const char *pcode = json_object_get_string_member (p, "code");
+
+      stmt = mt_db_prepare (db, error,
+                            "INSERT INTO regions (code, name, parent_code, level, leaf) "
+                            "VALUES (?, ?, NULL, 1, ?)", "tti",
+                            pcode, json_object_get_string_member (p, "name"),
+                            (gint64) (cities == NULL || json_array_get_length (cities) == 0));
+      if (stmt == NULL || !mt_db_step_error (db, sqlite3_step (stmt), error))
+        return FALSE;
+
+      for (guint j = 0; cities != NULL && j < json_array_get_length (cities); j++)
+        {
+          JsonObject *c = json_array_get_object_element (cities, j);
+          JsonArray *districts = json_object_has_member (c, "children")
+                                 ? json_object_get_array_member (c, "children") : NULL;
+          const char *ccode = json_object_get_string_member (c, "code");
+
+          if (!mt_db_run (db, error,
+                          "INSERT INTO regions (code, name, parent_code, level, leaf) "
+                          "VALUES (?, ?, ?, 2, ?)", "ttti",
+                          ccode, json_object_get_string_member (c, "name"), pcode,
+                          (gint64) (districts == NULL || json_array_get_length (districts) == 0)))
+            return FALSE;
+
+          for (guint k = 0; districts != NULL && k < json_array_get_length (districts); k++)
+            {
+              JsonObject *d = json_array_get_object_element (districts, k);
+
+              if (!mt_db_run (db, error,
+                              "INSERT INTO regions (code, name, parent_code, level, leaf) "
+                              "VALUES (?, ?, ?, 3, 1)", "ttt",
+                              json_object_get_string_member (d, "code"),
+                              json_object_get_string_member (d, "name"), ccode))
+                return FALSE;
+            }
+        }
+    }
+
+  return TRUE;
+}

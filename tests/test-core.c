@@ -1,0 +1,589 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "mt-db.h"
+#include "mt-demo.h"
+#include "mt-entity.h"
+#include "mt-error.h"
+#include "mt-listing.h"
+#include "mt-ops.h"
+#include "mt-perm.h"
+#include "mt-validate.h"
+
+typedef struct
+{
+  char *dir;
+  char *path;
+  MtDb *db;
+} Fixture;
+
+/* One demo database, generated once and copied per test: Argon2id hashing is deliberately slow */
+static char *template_path = NULL;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("mt-test-XXXXXX", NULL);
+  f->path = g_build_filename (f->dir, "test.db", NULL);
+  if (data != NULL)   /* an empty database */
+    {
+      f->db = mt_db_open (f->path, &error);
+      g_assert_no_error (error);
+      return;
+    }
+  g_assert_true (g_file_get_contents (template_path, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (f->path, contents, len, NULL));
+  f->db = mt_db_open (f->path, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (f->path, "-shm", NULL);
+
+  mt_db_close (f->db);
+  g_unlink (f->path);
+  g_unlink (wal);
+  g_unlink (shm);
+  g_rmdir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static MtActor *
+sign_in (Fixture *f, const char *user)
+{
+  g_autoptr(GError) error = NULL;
+  MtActor *actor = mt_sign_in (f->db, user, MT_DEMO_PASSWORD, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (actor);
+  return actor;
+}
+
+static void
+test_validate_mobile (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (mt_validate_mobile ("13812345678", "mobile", "Mobile", NULL));
+  g_assert_false (mt_validate_mobile ("12812345678", "mobile", "Mobile", NULL));
+  g_assert_false (mt_validate_mobile ("1381234567", "mobile", "Mobile", NULL));
+  g_assert_false (mt_validate_mobile ("1381234567a", "mobile", "Mobile", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "mobile");
+  g_assert_nonnull (strstr (error->message, "Mobile"));
+}
+
+static void
+test_validate_id_card (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* GB 11643 example number, and one with the check digit X */
+  g_assert_true (mt_validate_id_card ("11010519491231002X", "id", "ID", NULL));
+  g_assert_true (mt_validate_id_card ("11010519491231002x", "id", "ID", NULL));
+  g_assert_true (mt_validate_id_card ("440305199003071236", "id", "ID", NULL));
+  g_assert_false (mt_validate_id_card ("440305199003071235", "id", "ID", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "id");
+  g_assert_false (mt_validate_id_card ("44030519900307123", "id", "ID", NULL));
+  g_assert_false (mt_validate_id_card ("440305199013071236", "id", "ID", NULL)); /* month 13 */
+}
+
+static void
+test_validate_money_hours (void)
+{
+  gint64 fen = -1;
+  int open = 0, close = 0;
+
+  g_assert_true (mt_parse_money ("12.5", &fen, "p", "P", NULL));
+  g_assert_cmpint (fen, ==, 1250);
+  g_assert_true (mt_parse_money ("0.07", &fen, "p", "P", NULL));
+  g_assert_cmpint (fen, ==, 7);
+  g_assert_true (mt_parse_money ("300", &fen, "p", "P", NULL));
+  g_assert_cmpint (fen, ==, 30000);
+  g_assert_false (mt_parse_money ("-1", &fen, "p", "P", NULL));
+  g_assert_false (mt_parse_money ("1.234", &fen, "p", "P", NULL));
+  g_assert_false (mt_parse_money ("abc", &fen, "p", "P", NULL));
+  g_assert_false (mt_parse_money ("", &fen, "p", "P", NULL));
+
+  g_assert_true (mt_parse_hours ("08:00-22:00", &open, &close, "h", "H", NULL));
+  g_assert_cmpint (open, ==, 480);
+  g_assert_cmpint (close, ==, 1320);
+  g_assert_true (mt_parse_hours ("00:00-24:00", &open, &close, "h", "H", NULL));
+  g_assert_false (mt_parse_hours ("22:00-08:00", &open, &close, "h", "H", NULL));
+  g_assert_false (mt_parse_hours ("8-22", &open, &close, "h", "H", NULL));
+  g_assert_false (mt_parse_hours ("08:60-22:00", &open, &close, "h", "H", NULL));
+
+  g_assert_true (mt_validate_store_no ("M202209302832"));
+  g_assert_false (mt_validate_store_no ("M202213302832"));
+  g_assert_false (mt_validate_store_no ("X202209302832"));
+  {
+    g_autofree char *s = mt_format_money (123456789);
+    g_assert_cmpstr (s, ==, "¥1,234,567.89");
+  }
+}
+
+static GHashTable *
+store_fields (void)
+{
+  GHashTable *fields = mt_fields_new ();
+
+  g_hash_table_insert (fields, g_strdup ("name"), g_strdup ("测试门店"));
+  g_hash_table_insert (fields, g_strdup ("operator_id"), g_strdup ("2"));
+  g_hash_table_insert (fields, g_strdup ("mobile"), g_strdup ("13812345678"));
+  g_hash_table_insert (fields, g_strdup ("password"), g_strdup ("secret-pass"));
+  g_hash_table_insert (fields, g_strdup ("password_confirm"), g_strdup ("secret-pass"));
+  g_hash_table_insert (fields, g_strdup ("manager"), g_strdup ("张三"));
+  g_hash_table_insert (fields, g_strdup ("manager_id_card"), g_strdup ("11010519491231002X"));
+  g_hash_table_insert (fields, g_strdup ("hours"), g_strdup ("08:00-22:00"));
+  g_hash_table_insert (fields, g_strdup ("region_code"), g_strdup ("310115"));
+  g_hash_table_insert (fields, g_strdup ("address"), g_strdup ("张杨路 1 号"));
+  g_hash_table_insert (fields, g_strdup ("pay_offline"), g_strdup ("1"));
+  g_hash_table_insert (fields, g_strdup ("pay_online"), g_strdup ("1"));
+  g_hash_table_insert (fields, g_strdup ("forced_settlement"), g_strdup ("0"));
+  return fields;
+}
+
+static void
+assert_store_refused (Fixture    *f,
+                      MtActor    *actor,
+                      const char *key,
+                      const char *value)
+{
+  g_autoptr(GHashTable) fields = store_fields ();
+  g_autoptr(GError) error = NULL;
+  gint64 stores = mt_db_query_int (f->db, 0, "SELECT count(*) FROM stores", NULL);
+  gint64 journal = mt_db_query_int (f->db, 0, "SELECT count(*) FROM change_log", NULL);
+
+  if (value)
+    g_hash_table_insert (fields, g_strdup (key), g_strdup (value));
+  else
+    g_hash_table_remove (fields, key);
+  g_assert_cmpint (mt_entity_save (f->db, actor, mt_entity_lookup ("stores"), 0, 0, fields, &error), ==, 0);
+  g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+  /* a mismatched confirmation is reported on the password itself */
+  g_assert_cmpstr (mt_error_get_field (error), ==,
+                   g_str_equal (key, "password_confirm") ? "password" : key);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM stores", NULL), ==, stores);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM change_log", NULL), ==, journal);
+}
+
+static void
+test_store_create (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(GHashTable) fields = store_fields ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *no = NULL;
+  gint64 id;
+
+  assert_store_refused (f, admin, "mobile", "1381234567");
+  assert_store_refused (f, admin, "manager_id_card", "110105194912310021");
+  assert_store_refused (f, admin, "region_code", NULL);
+  assert_store_refused (f, admin, "region_code", "");
+  assert_store_refused (f, admin, "region_code", "3101");        /* a city: the district is missing */
+  assert_store_refused (f, admin, "hours", "22:00-08:00");
+  assert_store_refused (f, admin, "password_confirm", "other-pass");
+  assert_store_refused (f, admin, "colour", "red");              /* unknown field */
+
+  id = mt_entity_save (f->db, admin, mt_entity_lookup ("stores"), 0, 0, fields, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+  no = mt_db_query_text (f->db, "SELECT store_no FROM stores WHERE id = ?", "i", id);
+  g_assert_true (mt_validate_store_no (no));
+  /* The journal row is written with the change */
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM change_log WHERE tbl = 'stores' "
+                                              "AND row_id = ? AND op = 'insert'", "i", id), ==, 1);
+  g_assert_null (mt_db_query_text (f->db, "SELECT 1 FROM stores WHERE password_hash LIKE '%secret-pass%'", NULL));
+  g_assert_true (mt_db_integrity_ok (f->db));
+}
+
+static void
+test_store_stale_version (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(GHashTable) fields = mt_fields_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 version = mt_db_query_int (f->db, 0, "SELECT version FROM stores WHERE id = 1", NULL);
+
+  g_hash_table_insert (fields, g_strdup ("name"), g_strdup ("改名门店"));
+  g_assert_cmpint (mt_entity_save (f->db, admin, mt_entity_lookup ("stores"), 1, version, fields, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_entity_save (f->db, admin, mt_entity_lookup ("stores"), 1, version, fields, &error), ==, 0);
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT version FROM stores WHERE id = 1", NULL), ==, version + 1);
+}
+
+static void
+test_store_manager_scope (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) manager = sign_in (f, "store");
+  g_autoptr(GError) error = NULL;
+  const char *pages[] = { "devices", "orders", "members" };
+  gint64 other_device;
+  g_autoptr(GHashTable) row = NULL;
+
+  g_assert_cmpint (manager->store_id, >, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_autoptr(MtListing) listing = mt_listing_new (f->db, manager, pages[i], &error);
+      g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s WHERE store_id = ? AND deleted = 0",
+                                              pages[i]);
+      guint n;
+
+      g_assert_no_error (error);
+      n = mt_listing_count (listing);
+      g_assert_cmpint (n, >, 0);
+      g_assert_cmpint (n, ==, mt_db_query_int (f->db, -1, sql, "i", manager->store_id));
+    }
+
+  /* A core call for another store's row is forbidden, not merely hidden */
+  other_device = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE store_id <> ? LIMIT 1", "i",
+                                  manager->store_id);
+  row = mt_entity_load (f->db, manager, mt_entity_lookup ("devices"), other_device, &error);
+  g_assert_null (row);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_cmpint (mt_repair_report (f->db, manager, other_device, "store", "x", "坏了", &error), ==, 0);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_null (mt_listing_new (f->db, manager, "accounts", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+}
+
+static void
+test_operator_scope (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) hz = sign_in (f, "hangzhou");
+  g_autoptr(MtActor) east = sign_in (f, "east");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtListing) hz_devices = mt_listing_new (f->db, hz, "devices", &error);
+  g_autoptr(MtListing) east_devices = mt_listing_new (f->db, east, "devices", &error);
+  gint64 south_store = mt_db_query_int (f->db, 0, "SELECT id FROM stores WHERE operator_id = 3 LIMIT 1", NULL);
+  gint64 hz_device = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE operator_id = 5 AND state = 'ready' LIMIT 1", NULL);
+
+  /* The sub-operator's devices are inside its parent's subtree */
+  g_assert_cmpint (mt_listing_count (hz_devices), ==,
+                   mt_db_query_int (f->db, 0, "SELECT count(*) FROM devices WHERE operator_id = 5", NULL));
+  g_assert_cmpint (mt_listing_count (east_devices), ==,
+                   mt_db_query_int (f->db, 0, "SELECT count(*) FROM devices WHERE operator_id IN (2, 5)", NULL));
+  /* East cannot move a device into another operator's store */
+  g_assert_false (mt_devices_transfer (f->db, east, &hz_device, 1, 0, south_store, &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+  g_clear_error (&error);
+  /* The sub-operator cannot reach its parent's operator */
+  g_assert_false (mt_operator_set_enabled (f->db, hz, 2, FALSE, &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+}
+
+static void
+test_roles_pages (Fixture *f, gconstpointer data)
+{
+  struct { const char *user; const char *visible; const char *hidden; } cases[] = {
+    { "admin", "accounts roles settings devices orders statistics", "" },
+    { "east", "accounts devices orders operators stores", "roles" },
+    { "store", "devices orders members repairs alarms", "accounts roles settings operators billing statistics" },
+    { "tech", "devices bms repairs alarms", "orders members accounts stores" },
+    { "finance", "orders transactions withdrawals statistics", "devices repairs accounts" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(MtActor) actor = sign_in (f, cases[i].user);
+      g_auto(GStrv) visible = g_strsplit (cases[i].visible, " ", -1);
+      g_auto(GStrv) hidden = g_strsplit (cases[i].hidden, " ", -1);
+
+      for (guint v = 0; visible[v]; v++)
+        g_assert_true (mt_actor_can_view (actor, visible[v]));
+      for (guint h = 0; hidden[h] && hidden[h][0]; h++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_assert_false (mt_actor_can_view (actor, hidden[h]));
+          g_assert_null (mt_listing_new (f->db, actor, hidden[h], &error));
+          g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+        }
+    }
+}
+
+static void
+test_sign_in_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+
+  g_assert_null (mt_sign_in (f->db, "admin", "wrong-password", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_AUTH);
+  g_clear_error (&error);
+  g_assert_null (mt_sign_in (f->db, "nobody", MT_DEMO_PASSWORD, &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_AUTH);
+  g_clear_error (&error);
+  /* A disabled operator shuts out its accounts and its sub-operators' */
+  g_assert_true (mt_operator_set_enabled (f->db, admin, 2, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_null (mt_sign_in (f->db, "hangzhou", MT_DEMO_PASSWORD, &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_DISABLED);
+}
+
+static void
+test_repairs (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) tech = sign_in (f, "tech");
+  g_autoptr(GError) error = NULL;
+  gint64 device = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE state = 'ready' LIMIT 1", NULL);
+  gint64 rented = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE state = 'rented' LIMIT 1", NULL);
+  gint64 repair;
+  g_autofree char *state = NULL;
+
+  g_assert_cmpint (mt_repair_report (f->db, tech, rented, "store", "门店", "坏了", &error), ==, 0);
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  repair = mt_repair_report (f->db, tech, device, "member", "骑手", "无法充电", &error);
+  g_assert_no_error (error);
+  state = mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", device);
+  g_assert_cmpstr (state, ==, "repair");
+  g_clear_pointer (&state, g_free);
+
+  g_assert_true (mt_repair_progress (f->db, tech, repair, 0, "repairing", "拆检", 0, &error));
+  g_assert_false (mt_repair_progress (f->db, tech, repair, 0, "pending", "", 0, &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_false (mt_repair_progress (f->db, tech, repair, 0, "done", "", -5, &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_true (mt_repair_progress (f->db, tech, repair, 0, "done", "更换电芯", 3500, &error));
+  g_assert_no_error (error);
+  state = mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", device);
+  g_assert_cmpstr (state, ==, "ready");
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT cost_fen FROM repairs WHERE id = ?", "i", repair), ==, 3500);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM repair_steps WHERE repair_id = ?", "i", repair), ==, 3);
+  /* Closed tickets do not move */
+  g_assert_false (mt_repair_progress (f->db, tech, repair, 0, "scrapped", "x", 0, &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  /* Scrapping scraps the device */
+  repair = mt_repair_report (f->db, tech, device, "store", "门店", "进水", &error);
+  g_assert_true (mt_repair_progress (f->db, tech, repair, 0, "scrapped", "无法修复", 0, &error));
+  g_clear_pointer (&state, g_free);
+  state = mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", device);
+  g_assert_cmpstr (state, ==, "scrapped");
+}
+
+static void
+test_transfer_rented_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(GError) error = NULL;
+  gint64 ids[2] = {
+    mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE state = 'ready' LIMIT 1", NULL),
+    mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE state = 'rented' LIMIT 1", NULL),
+  };
+  gint64 store0 = mt_db_query_int (f->db, 0, "SELECT store_id FROM devices WHERE id = ?", "i", ids[0]);
+
+  g_assert_false (mt_devices_transfer (f->db, admin, ids, 2, 0, 2, &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  /* all or nothing */
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT store_id FROM devices WHERE id = ?", "i", ids[0]), ==, store0);
+  g_clear_error (&error);
+  g_assert_true (mt_devices_transfer (f->db, admin, ids, 1, 0, 2, &error));
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT store_id FROM devices WHERE id = ?", "i", ids[0]), ==, 2);
+}
+
+static void
+test_export_filtered (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtListing) listing = mt_listing_new (f->db, admin, "devices", &error);
+  g_autofree char *csv = g_build_filename (f->dir, "devices.csv", NULL);
+  g_autofree char *xlsx = g_build_filename (f->dir, "devices.xlsx", NULL);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint expected;
+
+  mt_listing_set_state (listing, "ready");
+  mt_listing_set_filter (listing, "type", "1");
+  expected = mt_db_query_int (f->db, 0, "SELECT count(*) FROM devices WHERE state = 'ready' AND type_id = 1", NULL);
+  g_assert_cmpint (mt_listing_count (listing), ==, expected);
+  g_assert_true (mt_listing_export_csv (listing, csv, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (csv, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\r\n", -1);
+  g_assert_cmpint (g_strv_length (lines), ==, expected + 2);  /* header, rows, empty tail */
+  for (guint i = 1; i <= expected; i++)
+    {
+      g_autofree char *no = g_strndup (lines[i], strchr (lines[i], ',') - lines[i]);
+      g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM devices WHERE device_no = ? "
+                                                  "AND state = 'ready' AND type_id = 1", "t", no), ==, 1);
+    }
+  g_assert_true (mt_listing_export_xlsx (listing, xlsx, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (xlsx, G_FILE_TEST_IS_REGULAR));
+  g_unlink (csv);
+  g_unlink (xlsx);
+}
+
+static void
+test_every_listing (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  guint n_pages;
+  const MtPageInfo *pages = mt_pages (&n_pages);
+
+  for (guint i = 0; i < n_pages; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MtListing) listing = mt_listing_new (f->db, admin, pages[i].id, &error);
+      g_autoptr(GPtrArray) rows = NULL;
+      guint n_columns;
+
+      g_assert_no_error (error);
+      mt_listing_set_search (listing, "%_'\";--");
+      if (!g_str_equal (pages[i].id, "alarm_types"))   /* a fixed list: nothing to search */
+        g_assert_cmpint (mt_listing_count (listing), ==, 0);
+      mt_listing_set_search (listing, NULL);
+      rows = mt_listing_fetch (listing, 0, 50);
+      g_assert_cmpint (rows->len, ==, MIN (50u, mt_listing_count (listing)));
+      if (!g_str_equal (pages[i].id, "geofences") && !g_str_equal (pages[i].id, "campaigns"))
+        g_assert_cmpint (rows->len, >, 0);
+      mt_listing_get_columns (listing, &n_columns);
+      g_assert_true (mt_listing_set_sort (listing, mt_listing_get_columns (listing, &n_columns)[n_columns - 1].key, TRUE));
+      g_clear_pointer (&rows, g_ptr_array_unref);
+      rows = mt_listing_fetch (listing, 0, 5);
+      g_assert_cmpint (rows->len, <=, 5);
+    }
+}
+
+static void
+test_migrations (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("mt-migrate-XXXXXX", NULL);
+
+  for (int from = 0; from < mt_db_latest_version (); from++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/v%d.db", dir, from);
+      g_autoptr(GError) error = NULL;
+      MtDb *db = mt_db_open_at_version (path, from, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (mt_db_get_version (db), ==, from);
+      if (from >= 1)
+        g_assert_true (mt_db_run (db, NULL, "INSERT INTO operators (created_at, updated_at, path, name) "
+                                            "VALUES (1, 1, '/1/', 'HQ')", NULL));
+      mt_db_close (db);
+
+      db = mt_db_open (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (mt_db_get_version (db), ==, mt_db_latest_version ());
+      g_assert_true (mt_db_integrity_ok (db));
+      if (from >= 1)
+        g_assert_cmpint (mt_db_query_int (db, 0, "SELECT count(*) FROM operators", NULL), ==, 1);
+      g_assert_cmpint (mt_db_query_int (db, 0, "SELECT count(*) FROM regions", NULL), ==, 3429);
+      mt_db_close (db);
+    }
+
+  /* A newer schema and a file that is not a database are refused with a clear error */
+  {
+    g_autofree char *path = g_strdup_printf ("%s/new.db", dir);
+    g_autoptr(GError) error = NULL;
+    MtDb *db = mt_db_open (path, &error);
+    mt_db_exec (db, "PRAGMA user_version = 999", NULL);
+    mt_db_close (db);
+    g_assert_null (mt_db_open (path, &error));
+    g_assert_error (error, MT_ERROR, MT_ERROR_TOO_NEW);
+  }
+  {
+    g_autofree char *path = g_strdup_printf ("%s/junk.db", dir);
+    g_autoptr(GError) error = NULL;
+    g_file_set_contents (path, "this is not a database, not at all, no sqlite here at all......", -1, NULL);
+    g_assert_null (mt_db_open (path, &error));
+    g_assert_error (error, MT_ERROR, MT_ERROR_CORRUPT);
+  }
+}
+
+static void
+test_demo_deterministic (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("mt-demo-XXXXXX", NULL);
+  MtDemoOptions options;
+  char *sums[2];
+
+  mt_demo_options_init (&options);
+  options.n_devices = 60;
+  options.n_members = 80;
+  options.now = G_GINT64_CONSTANT (1790000000000000);
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/d%d.db", dir, i);
+      g_autoptr(GError) error = NULL;
+      MtDb *db = mt_db_open (path, &error);
+
+      g_assert_true (mt_demo_generate (db, &options, &error));
+      g_assert_no_error (error);
+      sums[i] = mt_db_query_text (db, "SELECT group_concat (device_no || state || coalesce (member_id, ''), ',') "
+                                      "FROM (SELECT * FROM devices ORDER BY id)", NULL);
+      g_assert_cmpint (mt_db_query_int (db, 0, "SELECT count(DISTINCT state) FROM devices", NULL), ==, 4);
+      g_assert_true (mt_db_integrity_ok (db));
+      mt_db_close (db);
+    }
+  g_assert_cmpstr (sums[0], ==, sums[1]);
+  g_free (sums[0]);
+  g_free (sums[1]);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autofree char *dir = NULL;
+  MtDemoOptions options;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  dir = g_dir_make_tmp ("mt-template-XXXXXX", NULL);
+  template_path = g_build_filename (dir, "demo.db", NULL);
+  {
+    g_autoptr(GError) error = NULL;
+    MtDb *db = mt_db_open (template_path, &error);
+    g_assert_no_error (error);
+    mt_demo_options_init (&options);
+    g_assert_true (mt_demo_generate (db, &options, &error));
+    mt_db_exec (db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
+    mt_db_close (db);
+  }
+
+  g_test_add_func ("/mt/core/validate/mobile", test_validate_mobile);
+  g_test_add_func ("/mt/core/validate/id-card", test_validate_id_card);
+  g_test_add_func ("/mt/core/validate/money-hours", test_validate_money_hours);
+  g_test_add_func ("/mt/core/migrations", test_migrations);
+  g_test_add_func ("/mt/core/demo/deterministic", test_demo_deterministic);
+#define ADD(name, fn) g_test_add ("/mt/core/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("store/create", test_store_create);
+  ADD ("store/stale-version", test_store_stale_version);
+  ADD ("scope/store-manager", test_store_manager_scope);
+  ADD ("scope/operator", test_operator_scope);
+  ADD ("roles/pages", test_roles_pages);
+  ADD ("sign-in/refused", test_sign_in_refused);
+  ADD ("repairs/lifecycle", test_repairs);
+  ADD ("devices/transfer-rented", test_transfer_rented_refused);
+  ADD ("listing/export-filtered", test_export_filtered);
+  ADD ("listing/every-page", test_every_listing);
+
+  ret = g_test_run ();
+  g_unlink (template_path);
+  g_rmdir (dir);
+  return ret;
+}
