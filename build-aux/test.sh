@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Installs what is missing, builds, and runs the whole test suite under Xvfb and a private D-Bus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash build-aux/setup.sh
+BUILD=${BUILD:-_build}
+if [ ! -f "$BUILD/build.ninja" ]; then
+  meson setup "$BUILD" --prefix=/usr
+fi
+ninja -C "$BUILD"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+mkdir -p "$TMP"/{data,config,cache,runtime}
+chmod 700 "$TMP/runtime"
+export XDG_DATA_HOME="$TMP/data" XDG_CONFIG_HOME="$TMP/config" XDG_CACHE_HOME="$TMP/cache" \
+       XDG_RUNTIME_DIR="$TMP/runtime" GSK_RENDERER=cairo NO_AT_BRIDGE=1
+xvfb-run -a -s "-screen 0 1600x1000x24" dbus-run-session -- \
+  meson test -C "$BUILD" --print-errorlogs "$@"
