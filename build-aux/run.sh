@@ -3,12 +3,6 @@
 # Installs what is missing, builds, and runs the console on its embedded demo database
 # (created with a demo fleet on first start). Extra arguments go to mingtang.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bash build-aux/setup.sh
-BUILD=${BUILD:-_build}
-if [ ! -f "$BUILD/build.ninja" ]; then
-  meson setup "$BUILD" --prefix=/usr
-fi
-ninja -C "$BUILD"
+source "$(dirname "$0")/build.sh"
 export GSETTINGS_SCHEMA_DIR="$PWD/$BUILD/data"
 exec "$BUILD/src/app/mingtang" "$@"

@@ -2,13 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Installs what is missing, builds, and runs the whole test suite under Xvfb and a private D-Bus.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bash build-aux/setup.sh
-BUILD=${BUILD:-_build}
-if [ ! -f "$BUILD/build.ninja" ]; then
-  meson setup "$BUILD" --prefix=/usr
-fi
-ninja -C "$BUILD"
+source "$(dirname "$0")/build.sh"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 mkdir -p "$TMP"/{data,config,cache,runtime}
