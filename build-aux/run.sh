@@ -4,5 +4,5 @@
 # (created with a demo fleet on first start). Extra arguments go to mingtang.
 set -euo pipefail
 source "$(dirname "$0")/build.sh"
-export GSETTINGS_SCHEMA_DIR="$PWD/$BUILD/data"
+export GSETTINGS_SCHEMA_DIR="$PWD/$BUILD/data" MINGTANG_LOCALEDIR="$PWD/$BUILD/po"
 exec "$BUILD/src/app/mingtang" "$@"

@@ -12,7 +12,7 @@ PACKAGES=(
   libqrencode-dev
   # run and test
   sqlite3 mosquitto mosquitto-clients xvfb xauth dbus dbus-x11 gnome-keyring
-  imagemagick desktop-file-utils appstream fonts-noto-cjk
+  imagemagick desktop-file-utils appstream fonts-noto-cjk locales
 )
 
 missing=()
@@ -22,15 +22,20 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
-
-echo "setup: installing ${missing[*]}" >&2
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   SUDO="sudo"
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The console's primary language: the Chinese locale must exist for LANG=zh_CN.UTF-8
+if ! locale -a 2>/dev/null | grep -qi '^zh_CN\.utf-\?8$'; then
+  echo "setup: generating the zh_CN.UTF-8 locale" >&2
+  $SUDO localedef -i zh_CN -f UTF-8 zh_CN.UTF-8
+fi

@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <locale.h>
 
 #include "mt-db.h"
 #include "mt-demo.h"
@@ -82,7 +84,7 @@ test_store_form (void)
   mt_form_dialog_set_value (form, "region_code", "310115");
   mt_form_dialog_set_value (form, "address", "张杨路 2 号");
   g_assert_cmpint (mt_form_dialog_save (form), ==, 0);
-  g_assert_nonnull (strstr (mt_form_dialog_get_error (form), "mobile"));
+  g_assert_nonnull (strstr (mt_form_dialog_get_error (form), _("Main account (mobile)")));
   mt_form_dialog_set_value (form, "mobile", "13812345678");
   g_assert_cmpint (mt_form_dialog_save (form), >, 0);
   g_assert_cmpint (mt_db_query_int (db, 0, "SELECT count(*) FROM stores", NULL), ==, stores + 1);
@@ -99,6 +101,164 @@ test_store_form (void)
   iterate (50);
 }
 
+/* With MT_SCREENSHOT_DIR set, the Chinese walk saves what a person should look at */
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *name)
+{
+  const char *dir = g_getenv ("MT_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  GskRenderer *renderer;
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+
+  if (dir == NULL)
+    return;
+  paintable = gtk_widget_paintable_new (widget);
+  for (guint attempt = 0; node == NULL && attempt < 20; attempt++)
+    {
+      iterate (50);   /* until the page has been laid out and drawn once */
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+    }
+  g_assert_nonnull (node);
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  path = g_build_filename (dir, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+/* Words in Latin letters that are right in a Chinese interface: units, acronyms, formats */
+static const char *const latin_allowed[] = {
+  "BMS", "SOC", "CSV", "Excel", "XLSX", "SQLite", "mV", "mA", "mAh", "Ah", "V", "km", "h",
+  "LFP", "NMC", "LMO", "LTO", "MINGTANG_PASSWORD", NULL
+};
+
+static void
+collect_latin (GtkWidget *widget,
+               GString   *found)
+{
+  const char *texts[3] = { NULL, NULL, NULL };
+
+  if (!gtk_widget_get_visible (widget) || gtk_widget_has_css_class (widget, "mt-data"))
+    return;
+  if (GTK_IS_LABEL (widget))
+    texts[0] = gtk_label_get_text (GTK_LABEL (widget));
+  else if (GTK_IS_TEXT (widget))
+    texts[0] = gtk_text_get_placeholder_text (GTK_TEXT (widget));
+  texts[1] = gtk_widget_get_tooltip_text (widget);
+
+  for (guint t = 0; t < 2; t++)
+    {
+      const char *p = texts[t];
+
+      while (p && *p)
+        {
+          if (g_ascii_isalpha (*p))
+            {
+              const char *start = p;
+              g_autofree char *word = NULL;
+
+              while (g_ascii_isalnum (*p) || *p == '_')
+                p++;
+              word = g_strndup (start, p - start);
+              /* a mnemonic shown the Chinese way: 登录(S) */
+              if (p - start == 1 && start > texts[t] && start[-1] == '(' && *p == ')')
+                continue;
+              if (!g_strv_contains (latin_allowed, word) &&
+                  !(g_ascii_isdigit (word[strlen (word) - 1]) && g_ascii_isupper (word[0])))
+                g_string_append_printf (found, "%s “%s” in “%s”\n", G_OBJECT_TYPE_NAME (widget),
+                                        word, texts[t]);
+            }
+          else
+            p++;
+        }
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    collect_latin (child, found);
+}
+
+static void
+assert_chinese (GtkWidget *widget)
+{
+  g_autoptr(GString) found = g_string_new (NULL);
+
+  collect_latin (widget, found);
+  if (found->len > 0)
+    g_error ("English left in the Chinese interface:\n%s", found->str);
+}
+
+/* Under LANG=zh_CN.UTF-8 every page and dialog is Chinese: no English word outside the data */
+static void
+test_chinese (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  MtWindow *window;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) pages = NULL;
+  GtkWidget *dialog;
+
+  if (messages == NULL || !g_str_has_prefix (messages, "zh_CN"))
+    {
+      g_test_skip ("runs under LC_ALL=zh_CN.UTF-8 (the app-zh_CN test)");
+      return;
+    }
+  window = mt_window_new (app, db);
+  gtk_window_present (GTK_WINDOW (window));
+  iterate (100);
+  assert_chinese (GTK_WIDGET (window));   /* the sign-in screen */
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  g_assert_no_error (error);
+
+  pages = mt_window_list_pages (window);
+  for (guint i = 0; pages[i]; i++)
+    {
+      g_autofree char *name = g_strconcat (pages[i], ".png", NULL);
+
+      mt_window_show_page (window, pages[i]);
+      iterate (60);
+      assert_chinese (GTK_WIDGET (window));
+      save_screenshot (GTK_WIDGET (window), name);
+    }
+
+  dialog = GTK_WIDGET (mt_form_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window),
+                                           mt_entity_lookup ("stores"), 0));
+  gtk_window_present (GTK_WINDOW (dialog));
+  iterate (100);
+  assert_chinese (dialog);
+  save_screenshot (dialog, "store-editor.png");
+  mt_form_dialog_set_value (MT_FORM_DIALOG (dialog), "name", "中文门店");
+  mt_form_dialog_set_value (MT_FORM_DIALOG (dialog), "operator_id", "2");
+  mt_form_dialog_set_value (MT_FORM_DIALOG (dialog), "mobile", "1381234567");
+  mt_form_dialog_set_value (MT_FORM_DIALOG (dialog), "password", "secret-pass");
+  mt_form_dialog_set_value (MT_FORM_DIALOG (dialog), "manager", "李四");
+  mt_form_dialog_set_value (MT_FORM_DIALOG (dialog), "manager_id_card", "11010519491231002X");
+  mt_form_dialog_set_value (MT_FORM_DIALOG (dialog), "region_code", "310115");
+  mt_form_dialog_set_value (MT_FORM_DIALOG (dialog), "address", "张杨路 2 号");
+  g_assert_cmpint (mt_form_dialog_save (MT_FORM_DIALOG (dialog)), ==, 0);
+  g_assert_nonnull (strstr (mt_form_dialog_get_error (MT_FORM_DIALOG (dialog)), "手机号"));
+  iterate (100);
+  save_screenshot (dialog, "store-editor-error.png");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  dialog = GTK_WIDGET (mt_repair_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window),
+                                             mt_db_query_int (db, 0, "SELECT id FROM repairs WHERE state = 'repairing' LIMIT 1", NULL)));
+  gtk_window_present (GTK_WINDOW (dialog));
+  iterate (100);
+  assert_chinese (dialog);
+  save_screenshot (dialog, "repair-progress.png");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -108,7 +268,11 @@ main (int argc, char *argv[])
   MtDemoOptions options;
   int ret;
 
+  setlocale (LC_ALL, "");   /* gtk_test_init () keeps the C locale otherwise */
   gtk_test_init (&argc, &argv, NULL);
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("MINGTANG_LOCALEDIR"));
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   adw_init ();
   app = gtk_application_new ("com.mtxnyjs.Mingtang.Test", G_APPLICATION_NON_UNIQUE);
   g_application_register (G_APPLICATION (app), NULL, NULL);
@@ -124,6 +288,7 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/mt/app/pages/technician", "tech", test_walk_pages);
   g_test_add_data_func ("/mt/app/pages/finance", "finance", test_walk_pages);
   g_test_add_func ("/mt/app/store-form", test_store_form);
+  g_test_add_func ("/mt/app/chinese", test_chinese);
   ret = g_test_run ();
 
   mt_db_close (db);

@@ -2,11 +2,13 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-entity.h"
 #include "mt-error.h"
+#include "mt-labels.h"
 #include "mt-listing.h"
 #include "mt-ops.h"
 #include "mt-perm.h"
@@ -403,6 +405,87 @@ test_transfer_rented_refused (Fixture *f, gconstpointer data)
 }
 
 static void
+test_settings (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(MtActor) east = sign_in (f, "east");
+  g_autoptr(MtActor) tech = sign_in (f, "tech");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+  gint64 journal = mt_db_query_int (f->db, 0, "SELECT count(*) FROM change_log", NULL);
+
+  /* refused: unknown key, out of range, not a switch value, a tile URL without {x}, no permission */
+  g_assert_false (mt_setting_set (f->db, admin, "colour", "red", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (mt_setting_set (f->db, admin, "overdue_grace_hours", "1000", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "overdue_grace_hours");
+  g_clear_error (&error);
+  g_assert_false (mt_setting_set (f->db, admin, "overdue_power_cut", "maybe", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (mt_setting_set (f->db, admin, "tile_url", "https://tiles.example/{z}/{y}.png", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (mt_setting_set (f->db, tech, "overdue_grace_hours", "12", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM change_log", NULL), ==, journal);
+
+  /* an operator's own value overrides headquarters' for its subtree only */
+  g_assert_true (mt_setting_set (f->db, east, "overdue_grace_hours", " 12 ", &error));
+  g_assert_no_error (error);
+  value = mt_setting_get (f->db, east->operator_id, "overdue_grace_hours");
+  g_assert_cmpstr (value, ==, "12");
+  g_clear_pointer (&value, g_free);
+  value = mt_setting_get (f->db, admin->operator_id, "overdue_grace_hours");
+  g_assert_cmpstr (value, ==, "24");
+  g_clear_pointer (&value, g_free);
+  g_assert_true (mt_setting_set (f->db, admin, "overdue_power_cut", "0", &error));
+  value = mt_setting_get (f->db, admin->operator_id, "overdue_power_cut");
+  g_assert_cmpstr (value, ==, "false");
+}
+
+static void
+test_labels (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(MtActor) store = sign_in (f, "store");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "labels.pdf", NULL);
+  g_autofree char *pdf = NULL;
+  gint64 ids[30];
+  gint64 foreign;
+  gsize len = 0;
+  guint pages = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    ids[i] = mt_db_query_int (f->db, 0, "SELECT id FROM devices ORDER BY id LIMIT 1 OFFSET ?", "i", (gint64) i);
+  g_assert_true (mt_devices_write_labels (f->db, admin, ids, G_N_ELEMENTS (ids), path, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &pdf, &len, NULL));
+  g_assert_true (g_str_has_prefix (pdf, "%PDF-"));
+  /* the PDF holds binary streams: compare bytes, not strings */
+  for (gsize i = 0; i + 12 <= len; i++)
+    if (memcmp (pdf + i, "/Type /Page", 11) == 0 && pdf[i + 11] != 's')
+      pages++;
+  g_assert_cmpuint (pages, ==, (G_N_ELEMENTS (ids) + MT_LABELS_PER_PAGE - 1) / MT_LABELS_PER_PAGE);
+  g_unlink (path);
+
+  /* a store manager prints only its own devices; nothing is written otherwise */
+  foreign = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE coalesce (store_id, 0) <> ? LIMIT 1",
+                             "i", store->store_id);
+  g_assert_false (mt_devices_write_labels (f->db, store, &foreign, 1, path, &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  g_assert_false (mt_devices_write_labels (f->db, admin, (gint64[]) { 99999999 }, 1, path, &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_NOT_FOUND);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
+static void
 test_export_filtered (Fixture *f, gconstpointer data)
 {
   g_autoptr(MtActor) admin = sign_in (f, "admin");
@@ -580,6 +663,8 @@ main (int argc, char *argv[])
   ADD ("repairs/lifecycle", test_repairs);
   ADD ("devices/transfer-rented", test_transfer_rented_refused);
   ADD ("listing/export-filtered", test_export_filtered);
+  ADD ("settings/validate", test_settings);
+  ADD ("devices/qr-labels", test_labels);
   ADD ("listing/every-page", test_every_listing);
 
   ret = g_test_run ();

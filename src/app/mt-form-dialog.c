@@ -277,7 +277,7 @@ build_field (MtFormDialog *self,
                 GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
                 g_auto(GStrv) acts = g_strsplit (pages[p].actions, " ", -1);
 
-                adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(pages[p].title));
+                adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), mt_page_title (&pages[p]));
                 for (guint a = 0; acts[a]; a++)
                   {
                     g_autofree char *key = g_strconcat (pages[p].id, ":", acts[a], NULL);

@@ -8,6 +8,7 @@
 #include "mt-entity.h"
 #include "mt-error.h"
 #include "mt-form-dialog.h"
+#include "mt-labels.h"
 #include "mt-list-page.h"
 #include "mt-ops.h"
 #include "mt-repair-dialog.h"
@@ -238,6 +239,8 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
 {
   GtkWidget *label = gtk_label_new (NULL);
 
+  /* "mt-data": shows stored data, not interface text (the translation test skips it) */
+  gtk_widget_add_css_class (label, "mt-data");
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_list_item_set_child (item, label);
@@ -295,6 +298,65 @@ saved_cb (MtListPage *self)
 }
 
 static void
+setting_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     MtListPage       *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *key = g_object_get_data (G_OBJECT (dialog), "key");
+  GtkWidget *input = adw_message_dialog_get_extra_child (dialog);
+  const char *value;
+
+  if (!g_str_equal (response, "save"))
+    return;
+  if (GTK_IS_SWITCH (input))
+    value = gtk_switch_get_active (GTK_SWITCH (input)) ? "true" : "false";
+  else
+    value = gtk_editable_get_text (GTK_EDITABLE (input));
+  if (!mt_setting_set (self->db, self->actor, key, value, &error))
+    show_error (self, error);
+  mt_list_page_reload (self);
+}
+
+/* General settings: one value at a time, with the control its kind needs */
+static void
+edit_setting (MtListPage *self,
+              gint64      id)
+{
+  g_autofree char *key = mt_db_query_text (self->db, "SELECT key FROM settings WHERE id = ?", "i", id);
+  g_autofree char *value = mt_setting_get (self->db, self->actor->operator_id, key);
+  const MtSettingInfo *info = mt_setting_lookup (key);
+  GtkWidget *dialog, *input;
+
+  if (info == NULL)
+    return;
+  dialog = adw_message_dialog_new (toplevel (self), _(info->title), NULL);
+  if (info->kind == MT_SETTING_BOOL)
+    {
+      input = gtk_switch_new ();
+      gtk_switch_set_active (GTK_SWITCH (input), g_strcmp0 (value, "true") == 0);
+      gtk_widget_set_halign (input, GTK_ALIGN_CENTER);
+    }
+  else
+    {
+      input = gtk_entry_new ();
+      gtk_editable_set_text (GTK_EDITABLE (input), value ? value : "");
+      gtk_entry_set_activates_default (GTK_ENTRY (input), TRUE);
+      if (info->kind == MT_SETTING_INT)
+        gtk_entry_set_input_purpose (GTK_ENTRY (input), GTK_INPUT_PURPOSE_DIGITS);
+    }
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), input);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "save", _("_Save"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  g_object_set_data_full (G_OBJECT (dialog), "key", g_steal_pointer (&key), g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (setting_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 open_row (MtListPage *self,
           guint       position)
 {
@@ -310,6 +372,8 @@ open_row (MtListPage *self,
       g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
       gtk_window_present (GTK_WINDOW (dialog));
     }
+  else if (g_str_equal (page, "settings") && mt_actor_can (self->actor, "settings", "edit"))
+    edit_setting (self, mt_row_item_get_id (item));
   else if (self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "edit"))
     {
       MtFormDialog *dialog = mt_form_dialog_new (toplevel (self), self->db, self->actor, self->entity,
@@ -326,7 +390,10 @@ open_row (MtListPage *self,
       GtkWidget *dialog;
 
       for (guint i = 0; i < n; i++)
-        g_string_append_printf (body, "%s: %s\n", _(cols[i].title), mt_row_item_get_cell (item, i));
+        {
+          g_string_append_printf (body, _("%s: %s"), _(cols[i].title), mt_row_item_get_cell (item, i));
+          g_string_append_c (body, '\n');
+        }
       dialog = adw_message_dialog_new (toplevel (self), _("Details"), body->str);
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
       gtk_window_present (GTK_WINDOW (dialog));
@@ -395,7 +462,7 @@ delete_clicked_cb (MtListPage *self)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-typedef enum { BATCH_STORE, BATCH_TYPE } BatchKind;
+typedef enum { BATCH_STORE, BATCH_OPERATOR, BATCH_TYPE } BatchKind;
 
 static void
 batch_response_cb (AdwMessageDialog *dialog,
@@ -417,6 +484,8 @@ batch_response_cb (AdwMessageDialog *dialog,
   ids = selected_ids (self);
   if (kind == BATCH_STORE)
     ok = mt_devices_transfer (self->db, self->actor, (gint64 *) ids->data, ids->len, 0, target, &error);
+  else if (kind == BATCH_OPERATOR)
+    ok = mt_devices_transfer (self->db, self->actor, (gint64 *) ids->data, ids->len, target, 0, &error);
   else
     ok = mt_devices_set_type (self->db, self->actor, (gint64 *) ids->data, ids->len, target, &error);
   if (!ok)
@@ -428,12 +497,16 @@ static void
 batch_choose (MtListPage *self,
               BatchKind   kind)
 {
-  GPtrArray *options = mt_lookup (self->db, self->actor, kind == BATCH_STORE ? "stores" : "device_types", NULL, 0);
+  static const char *const refs[] = { "stores", "operators", "device_types" };
+  const char *titles[] = { _("Transfer to store"), _("Transfer to operator"), _("Change device type") };
+  const char *bodies[] = {
+    _("Rented devices cannot be transferred."),
+    _("Rented devices cannot be transferred. The devices leave their store: choose one later."),
+    _("Rented devices keep their type."),
+  };
+  GPtrArray *options = mt_lookup (self->db, self->actor, refs[kind], NULL, 0);
   GtkStringList *labels = gtk_string_list_new (NULL);
-  GtkWidget *dialog = adw_message_dialog_new (toplevel (self),
-                                              kind == BATCH_STORE ? _("Transfer to store") : _("Change device type"),
-                                              kind == BATCH_STORE ? _("Rented devices cannot be transferred.")
-                                                                  : _("Rented devices keep their type."));
+  GtkWidget *dialog = adw_message_dialog_new (toplevel (self), titles[kind], bodies[kind]);
 
   for (guint i = 0; i < options->len; i++)
     gtk_string_list_append (labels, ((MtOption *) options->pdata[i])->label);
@@ -448,6 +521,7 @@ batch_choose (MtListPage *self,
 }
 
 static void transfer_clicked_cb (MtListPage *self) { batch_choose (self, BATCH_STORE); }
+static void transfer_operator_clicked_cb (MtListPage *self) { batch_choose (self, BATCH_OPERATOR); }
 static void type_clicked_cb (MtListPage *self) { batch_choose (self, BATCH_TYPE); }
 
 static void
@@ -481,6 +555,27 @@ copy_ids_cb (MtListPage *self)
     }
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text->str);
 }
+
+static void
+operators_enable (MtListPage *self,
+                  gboolean    enabled)
+{
+  g_autoptr(GArray) ids = selected_ids (self);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!mt_operator_set_enabled (self->db, self->actor, g_array_index (ids, gint64, i), enabled, &error))
+        {
+          show_error (self, error);
+          break;
+        }
+    }
+  mt_list_page_reload (self);
+}
+
+static void enable_clicked_cb (MtListPage *self) { operators_enable (self, TRUE); }
+static void disable_clicked_cb (MtListPage *self) { operators_enable (self, FALSE); }
 
 static void
 send_clicked_cb (MtListPage *self)
@@ -534,11 +629,48 @@ export (MtListPage *self,
                                  _("_Export"), _("_Cancel"));
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M");
-  g_autofree char *name = g_strdup_printf ("%s-%s.%s", _(page->title), stamp, xlsx ? "xlsx" : "csv");
+  g_autofree char *name = g_strdup_printf ("%s-%s.%s", mt_page_title (page), stamp, xlsx ? "xlsx" : "csv");
 
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   g_object_set_data (G_OBJECT (chooser), "xlsx", GINT_TO_POINTER (xlsx));
   g_signal_connect (chooser, "response", G_CALLBACK (export_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+labels_response_cb (GtkNativeDialog *chooser,
+                    int              response,
+                    MtListPage      *self)
+{
+  g_autoptr(GError) error = NULL;
+  GArray *ids = g_object_get_data (G_OBJECT (chooser), "ids");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (!mt_devices_write_labels (self->db, self->actor, (gint64 *) ids->data, ids->len, path, &error))
+        show_error (self, error);
+    }
+  g_object_unref (chooser);
+}
+
+/* QR labels of the selected devices, as a PDF sheet to print */
+static void
+labels_clicked_cb (MtListPage *self)
+{
+  GtkFileChooserNative *chooser =
+    gtk_file_chooser_native_new (_("QR Labels"), toplevel (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                 _("_Export"), _("_Cancel"));
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M");
+  /* TRANSLATORS: file name of the QR label sheet; %s is the date and time */
+  g_autofree char *name = g_strdup_printf (_("qr-labels-%s.pdf"), stamp);
+
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  g_object_set_data_full (G_OBJECT (chooser), "ids", selected_ids (self), (GDestroyNotify) g_array_unref);
+  g_signal_connect (chooser, "response", G_CALLBACK (labels_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
@@ -654,8 +786,13 @@ build_action_bar (MtListPage *self)
   if (g_str_equal (page, "devices"))
     {
       if (mt_actor_can (self->actor, "devices", "transfer"))
-        gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
-                                   button (_("_Transfer to Store…"), G_CALLBACK (transfer_clicked_cb), self));
+        {
+          gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
+                                     button (_("_Transfer to Store…"), G_CALLBACK (transfer_clicked_cb), self));
+          if (self->actor->store_id == 0)
+            gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
+                                       button (_("To _Operator…"), G_CALLBACK (transfer_operator_clicked_cb), self));
+        }
       if (mt_actor_can (self->actor, "devices", "edit"))
         {
           gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
@@ -666,7 +803,16 @@ build_action_bar (MtListPage *self)
                                      button (_("Power-Cut O_ff"), G_CALLBACK (power_cut_off_cb), self));
         }
       gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
+                                 button (_("_QR Labels…"), G_CALLBACK (labels_clicked_cb), self));
+      gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
                                  button (_("_Copy IDs"), G_CALLBACK (copy_ids_cb), self));
+    }
+  if (g_str_equal (page, "operators") && mt_actor_can (self->actor, "operators", "edit"))
+    {
+      gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
+                                 button (_("_Enable"), G_CALLBACK (enable_clicked_cb), self));
+      gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
+                                 button (_("_Disable"), G_CALLBACK (disable_clicked_cb), self));
     }
   if (g_str_equal (page, "messages") && mt_actor_can (self->actor, "messages", "edit"))
     gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),

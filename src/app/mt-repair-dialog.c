@@ -116,6 +116,7 @@ history_group (MtRepairDialog *self)
   while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
     {
       GtkWidget *row = adw_action_row_new ();
+      GtkWidget *note = NULL;
       g_autofree char *when = mt_format_time (sqlite3_column_int64 (stmt, 3));
       g_autofree char *cost = mt_format_money (sqlite3_column_int64 (stmt, 2));
       g_autofree char *who = g_strdup_printf ("%s · %s · %s", when,
@@ -126,7 +127,9 @@ history_group (MtRepairDialog *self)
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
                                      mt_choice_label (mt_repair_states, (const char *) sqlite3_column_text (stmt, 0)));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), who);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_label_new ((const char *) sqlite3_column_text (stmt, 1)));
+      note = gtk_label_new ((const char *) sqlite3_column_text (stmt, 1));
+      gtk_widget_add_css_class (note, "mt-data");
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), note);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
   if (stmt)

@@ -76,7 +76,17 @@ mt_window_show_page (MtWindow   *self,
       gtk_stack_add_named (GTK_STACK (self->pages), child, page_id);
     }
   gtk_stack_set_visible_child (GTK_STACK (self->pages), child);
-  adw_window_title_set_title (ADW_WINDOW_TITLE (self->title), _(info->title));
+
+  /* Keep the sidebar on the page shown, however it was chosen (--page, tests, links) */
+  for (GtkWidget *row = gtk_widget_get_first_child (self->sidebar); row;
+       row = gtk_widget_get_next_sibling (row))
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "page"), page_id) == 0)
+      {
+        if (!gtk_list_box_row_is_selected (GTK_LIST_BOX_ROW (row)))
+          gtk_list_box_select_row (GTK_LIST_BOX (self->sidebar), GTK_LIST_BOX_ROW (row));
+        break;
+      }
+  adw_window_title_set_title (ADW_WINDOW_TITLE (self->title), mt_page_title (info));
   return child;
 }
 
@@ -116,7 +126,7 @@ build_sidebar (MtWindow *self)
             continue;
           if (!header_added)
             {
-              GtkWidget *header = gtk_label_new (_(groups[g].title));
+              GtkWidget *header = gtk_label_new (mt_group_title (&groups[g]));
               GtkWidget *hrow = gtk_list_box_row_new ();
 
               gtk_label_set_xalign (GTK_LABEL (header), 0);
@@ -133,7 +143,7 @@ build_sidebar (MtWindow *self)
             }
           row = gtk_list_box_row_new ();
           box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 9);
-          label = gtk_label_new (_(pages[p].title));
+          label = gtk_label_new (mt_page_title (&pages[p]));
           gtk_label_set_xalign (GTK_LABEL (label), 0);
           gtk_box_append (GTK_BOX (box), gtk_image_new_from_icon_name (pages[p].icon));
           gtk_box_append (GTK_BOX (box), label);
@@ -273,6 +283,7 @@ build_sign_in (MtWindow *self)
   gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
   gtk_label_set_selectable (GTK_LABEL (hint), TRUE);
   gtk_widget_add_css_class (hint, "dim-label");
+  gtk_widget_add_css_class (hint, "mt-data");
 
   gtk_widget_set_size_request (box, 360, -1);
   gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
@@ -314,6 +325,7 @@ build_main (MtWindow *self)
   adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), self->title);
   adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
   self->account_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->account_label, "mt-data");
   self->balance_label = gtk_label_new (NULL);
   gtk_widget_add_css_class (self->balance_label, "dim-label");
   gtk_widget_set_tooltip_text (sign_out, _("Sign Out"));

@@ -7,6 +7,7 @@
 
 #include "mt-db-private.h"
 #include "mt-error.h"
+#include "mt-ops.h"
 
 struct _MtDb
 {
@@ -416,6 +417,43 @@ check_mingtang_db (MtDb    *db,
   return TRUE;
 }
 
+/* tr(text): the translation of a source string stored in the database (built-in role names) */
+/* setting_title(key), setting_value(key, value): settings as the interface names them */
+static void
+sql_setting_title (sqlite3_context *context,
+                   int              argc,
+                   sqlite3_value  **argv)
+{
+  const char *key = (const char *) sqlite3_value_text (argv[0]);
+  const MtSettingInfo *info = mt_setting_lookup (key);
+
+  sqlite3_result_text (context, info ? _(info->title) : key, -1, SQLITE_TRANSIENT);
+}
+
+static void
+sql_setting_value (sqlite3_context *context,
+                   int              argc,
+                   sqlite3_value  **argv)
+{
+  char *text = mt_setting_format ((const char *) sqlite3_value_text (argv[0]),
+                                  (const char *) sqlite3_value_text (argv[1]));
+
+  sqlite3_result_text (context, text, -1, g_free);
+}
+
+static void
+sql_translate (sqlite3_context *context,
+               int              argc,
+               sqlite3_value  **argv)
+{
+  const char *text = (const char *) sqlite3_value_text (argv[0]);
+
+  if (text == NULL)
+    sqlite3_result_null (context);
+  else
+    sqlite3_result_text (context, g_dgettext (GETTEXT_PACKAGE, text), -1, SQLITE_TRANSIENT);
+}
+
 MtDb *
 mt_db_open_at_version (const char  *path,
                        int          version,
@@ -438,6 +476,12 @@ mt_db_open_at_version (const char  *path,
     }
   sqlite3_busy_timeout (db->handle, 5000);
   sqlite3_extended_result_codes (db->handle, 0);
+  sqlite3_create_function (db->handle, "tr", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                           sql_translate, NULL, NULL);
+  sqlite3_create_function (db->handle, "setting_title", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                           sql_setting_title, NULL, NULL);
+  sqlite3_create_function (db->handle, "setting_value", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                           sql_setting_value, NULL, NULL);
 
   if (!check_mingtang_db (db, error))
     return NULL;

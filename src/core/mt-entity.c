@@ -274,6 +274,7 @@ mt_lookup (MtDb          *db,
       g_ptr_array_add (params, g_strconcat (actor->operator_path, "%", NULL));
       scope = g_strdup ("(builtin IS NOT NULL OR operator_id IN "
                         "(SELECT id FROM operators WHERE path LIKE ?))");
+      label = "CASE WHEN builtin IS NULL THEN name ELSE tr (name) END";
     }
   else
     scope = g_strdup ("1");
@@ -587,8 +588,8 @@ _mt_entity_fetch_for_change (MtDb           *db,
 
   if (row == NULL)
     {
-      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("%s %" G_GINT64_FORMAT " does not exist"),
-                   _(entity->title), id);
+      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("%s %lld does not exist"),
+                   _(entity->title), (long long) id);
       return NULL;
     }
   if (!row_in_scope (db, actor, entity, row))

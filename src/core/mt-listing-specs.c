@@ -106,7 +106,7 @@ static const MtListColumn account_cols[] = {
   COL ("username", N_("User name"), "a.username", MT_COL_TEXT),
   COL ("name", N_("Name"), "a.name", MT_COL_TEXT),
   COL ("mobile", N_("Mobile"), "a.mobile", MT_COL_TEXT),
-  COL ("role", N_("Role"), "r.name", MT_COL_TEXT),
+  COL ("role", N_("Role"), "CASE WHEN r.builtin IS NULL THEN r.name ELSE tr (r.name) END", MT_COL_TEXT),
   COL ("operator", N_("Operator"), "o.name", MT_COL_TEXT),
   COL ("store", N_("Store"), "s.name", MT_COL_TEXT),
   BOOL_COL ("enabled", N_("State"), "a.enabled", enabled_choices),
@@ -120,7 +120,7 @@ static const MtListFilter account_filters[] = {
 };
 
 static const MtListColumn role_cols[] = {
-  COL ("name", N_("Name"), "r.name", MT_COL_TEXT),
+  COL ("name", N_("Name"), "CASE WHEN r.builtin IS NULL THEN r.name ELSE tr (r.name) END", MT_COL_TEXT),
   BOOL_COL ("builtin", N_("Kind"), "r.builtin IS NOT NULL", builtin_choices),
   COL ("description", N_("Description"), "r.description", MT_COL_TEXT),
   COL ("operator", N_("Operator"), "o.name", MT_COL_TEXT),
@@ -129,8 +129,8 @@ static const MtListColumn role_cols[] = {
 };
 
 static const MtListColumn setting_cols[] = {
-  COL ("key", N_("Setting"), "g.key", MT_COL_TEXT),
-  COL ("value", N_("Value"), "g.value", MT_COL_TEXT),
+  COL ("key", N_("Setting"), "setting_title (g.key)", MT_COL_TEXT),
+  COL ("value", N_("Value"), "setting_value (g.key, g.value)", MT_COL_TEXT),
   COL ("operator", N_("Operator"), "o.name", MT_COL_TEXT),
   COL ("updated", N_("Changed"), "g.updated_at", MT_COL_TIME),
   END_COLS

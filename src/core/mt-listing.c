@@ -603,7 +603,7 @@ mt_listing_export_xlsx (MtListing   *self,
       g_set_error (error, MT_ERROR, MT_ERROR_FAILED, _("Cannot write “%s”"), path);
       return FALSE;
     }
-  ws = workbook_add_worksheet (wb, page ? _(page->title) : NULL);
+  ws = workbook_add_worksheet (wb, page ? mt_page_title (page) : NULL);
   bold = workbook_add_format (wb);
   format_set_bold (bold);
   money = workbook_add_format (wb);

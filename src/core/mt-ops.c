@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "mt-error.h"
 #include "mt-ops.h"
@@ -56,7 +57,7 @@ check_devices (MtDb          *db,
         {
           sqlite3_reset (stmt);
           g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND,
-                       _("Device %" G_GINT64_FORMAT " does not exist"), ids[i]);
+                       _("Device %lld does not exist"), (long long) ids[i]);
           return FALSE;
         }
       ok = mt_actor_owns_row (db, actor, sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1));
@@ -361,8 +362,8 @@ mt_repair_progress (MtDb          *db,
     {
       if (stmt)
         sqlite3_reset (stmt);
-      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("Repair ticket %" G_GINT64_FORMAT " does not exist"),
-                   repair_id);
+      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("Repair ticket %lld does not exist"),
+                   (long long) repair_id);
       goto fail;
     }
   current = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
@@ -486,6 +487,88 @@ mt_message_send (MtDb          *db,
   return mt_db_commit (db, error);
 }
 
+static const MtSettingInfo settings[] = {
+  { "platform_name", N_("Platform name"), MT_SETTING_TEXT, 1, 40 },
+  { "overdue_grace_hours", N_("Overdue grace period (hours)"), MT_SETTING_INT, 0, 720 },
+  { "overdue_power_cut", N_("Cut power when the grace period ends"), MT_SETTING_BOOL },
+  { "track_retention_days", N_("Keep track points (days)"), MT_SETTING_INT, 1, 3650 },
+  { "tile_url", N_("Map tile address"), MT_SETTING_TILE_URL, 1, 500 },
+};
+
+const MtSettingInfo *
+mt_settings (guint *n_settings)
+{
+  *n_settings = G_N_ELEMENTS (settings);
+  return settings;
+}
+
+const MtSettingInfo *
+mt_setting_lookup (const char *key)
+{
+  for (guint i = 0; key && i < G_N_ELEMENTS (settings); i++)
+    if (g_str_equal (settings[i].key, key))
+      return &settings[i];
+  return NULL;
+}
+
+char *
+mt_setting_format (const char *key,
+                   const char *value)
+{
+  const MtSettingInfo *info = mt_setting_lookup (key);
+  gboolean on = FALSE;
+
+  if (info && info->kind == MT_SETTING_BOOL && mt_parse_bool (value, &on, key, key, NULL))
+    return g_strdup (on ? _("Yes") : _("No"));
+  return g_strdup (value);
+}
+
+static gboolean
+setting_validate (const MtSettingInfo  *info,
+                  const char           *value,
+                  char                **normalized,
+                  GError              **error)
+{
+  const char *label = _(info->title);
+  gint64 number = 0;
+  gboolean on = FALSE;
+
+  switch (info->kind)
+    {
+    case MT_SETTING_INT:
+      if (!mt_parse_int (value, info->min, info->max, &number, info->key, label, error))
+        return FALSE;
+      *normalized = g_strdup_printf ("%" G_GINT64_FORMAT, number);
+      return TRUE;
+    case MT_SETTING_BOOL:
+      if (!mt_parse_bool (value, &on, info->key, label, error))
+        return FALSE;
+      *normalized = g_strdup (on ? "true" : "false");
+      return TRUE;
+    case MT_SETTING_TILE_URL:
+      if (!(g_str_has_prefix (value, "https://") || g_str_has_prefix (value, "http://")) ||
+          !strstr (value, "{z}") || !strstr (value, "{x}") || !strstr (value, "{y}") ||
+          strchr (value, ' ') != NULL)
+        {
+          mt_set_field_error (error, info->key, label,
+                              _("must be an http or https address with {z}, {x} and {y}, such as "
+                                "https://tile.openstreetmap.org/{z}/{x}/{y}.png"));
+          return FALSE;
+        }
+      G_GNUC_FALLTHROUGH;
+    case MT_SETTING_TEXT:
+    default:
+      {
+        g_autofree char *text = g_strdup (value);
+
+        if (!mt_validate_required (text, info->key, label, (guint) info->max, error))
+          return FALSE;
+        *normalized = g_steal_pointer (&text);
+        return TRUE;
+      }
+    }
+}
+
 char *
 mt_setting_get (MtDb       *db,
                 gint64      operator_id,
@@ -506,13 +589,28 @@ mt_setting_set (MtDb          *db,
                 const char    *value,
                 GError       **error)
 {
+  const MtSettingInfo *info = mt_setting_lookup (key);
+  g_autofree char *normalized = NULL;
+
   if (!mt_actor_require (actor, "settings", "edit", error))
     return FALSE;
-  if (key == NULL || key[0] == '\0' || value == NULL || !g_utf8_validate (value, -1, NULL))
+  if (info == NULL)
     {
-      mt_set_field_error (error, key ? key : "key", key ? key : "key", _("is not valid text"));
+      mt_set_field_error (error, "key", _("Setting"), _("is not a setting of Mingtang"));
       return FALSE;
     }
+  if (value == NULL || !g_utf8_validate (value, -1, NULL))
+    {
+      mt_set_field_error (error, key, _(info->title), _("is not valid text"));
+      return FALSE;
+    }
+  {
+    g_autofree char *stripped = g_strstrip (g_strdup (value));
+
+    if (!setting_validate (info, stripped, &normalized, error))
+      return FALSE;
+  }
+  value = normalized;
   if (!mt_db_begin (db, error))
     return FALSE;
   if (!mt_db_run (db, error,

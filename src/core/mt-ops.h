@@ -70,6 +70,27 @@ gboolean  mt_message_send             (MtDb          *db,
                                        GError       **error);
 
 /* Settings, per operator with the parent's value as the default */
+typedef enum
+{
+  MT_SETTING_TEXT,
+  MT_SETTING_INT,
+  MT_SETTING_BOOL,
+  MT_SETTING_TILE_URL,   /* http(s) URL with {z}, {x} and {y} */
+} MtSettingKind;
+
+typedef struct
+{
+  const char    *key;
+  const char    *title;   /* N_() */
+  MtSettingKind  kind;
+  gint64         min, max;
+} MtSettingInfo;
+
+const MtSettingInfo *mt_settings           (guint         *n_settings);
+const MtSettingInfo *mt_setting_lookup     (const char    *key);
+/* The value as shown: translated yes/no for switches */
+char     *mt_setting_format           (const char    *key,
+                                       const char    *value);
 char     *mt_setting_get              (MtDb          *db,
                                        gint64         operator_id,
                                        const char    *key);

@@ -10,50 +10,50 @@
 #include "mt-perm.h"
 
 static const MtGroupInfo groups[] = {
-  { "system", N_("System") },
-  { "operations", N_("Operations") },
-  { "devices", N_("Devices") },
-  { "finance", N_("Finance") },
-  { "members", N_("Members") },
-  { "operators", N_("Operators") },
-  { "stores", N_("Stores") },
-  { "geofences", N_("Geofences") },
-  { "repairs", N_("Repairs") },
-  { "alarms", N_("Alarms") },
-  { "statistics", N_("Statistics") },
+  { "system", NC_("sidebar group", "System") },
+  { "operations", NC_("sidebar group", "Operations") },
+  { "devices", NC_("sidebar group", "Devices") },
+  { "finance", NC_("sidebar group", "Finance") },
+  { "members", NC_("sidebar group", "Members") },
+  { "operators", NC_("sidebar group", "Operators") },
+  { "stores", NC_("sidebar group", "Stores") },
+  { "geofences", NC_("sidebar group", "Geofences") },
+  { "repairs", NC_("sidebar group", "Repairs") },
+  { "alarms", NC_("sidebar group", "Alarms") },
+  { "statistics", NC_("sidebar group", "Statistics") },
 };
 
 /* The admin menu, in its order; each page's actions are its permission leaves */
 static const MtPageInfo pages[] = {
-  { "accounts", "system", N_("Accounts"), "avatar-default-symbolic", "view detail edit delete" },
-  { "roles", "system", N_("Roles & Permissions"), "system-users-symbolic", "view edit delete" },
-  { "settings", "system", N_("General Settings"), "preferences-system-symbolic", "view edit" },
-  { "billing", "operations", N_("Billing Rules"), "accessories-calculator-symbolic", "view edit delete" },
-  { "device_types", "operations", N_("Device Types"), "view-grid-symbolic", "view edit delete" },
-  { "device_specs", "operations", N_("Device Specs"), "view-list-symbolic", "view edit delete" },
-  { "campaigns", "operations", N_("Campaigns"), "starred-symbolic", "view edit" },
-  { "messages", "operations", N_("Messages"), "mail-unread-symbolic", "view edit delete" },
-  { "devices", "devices", N_("Device List"), "battery-good-symbolic", "view detail edit transfer delete" },
-  { "monitor", "devices", N_("Location Monitor"), "find-location-symbolic", "view" },
-  { "bms", "devices", N_("BMS"), "utilities-system-monitor-symbolic", "view control params" },
-  { "tracks", "devices", N_("Track Playback"), "media-playback-start-symbolic", "view" },
-  { "orders", "finance", N_("Orders"), "document-edit-symbolic", "view detail renew replace end" },
-  { "rentals", "finance", N_("Rental Records"), "x-office-calendar-symbolic", "view" },
-  { "transactions", "finance", N_("Transactions"), "view-paged-symbolic", "view" },
-  { "deposits", "finance", N_("Deposits"), "security-medium-symbolic", "view" },
-  { "deposit_refunds", "finance", N_("Deposit Refunds"), "edit-undo-symbolic", "view approve" },
-  { "withdrawals", "finance", N_("Withdrawals"), "send-to-symbolic", "view request approve" },
-  { "splits", "finance", N_("Revenue Split"), "view-pie-symbolic", "view edit" },
-  { "referrals", "finance", N_("Referral Orders"), "emblem-shared-symbolic", "view" },
-  { "members", "members", N_("Member List"), "system-users-symbolic", "view detail edit" },
-  { "recharges", "members", N_("Recharges"), "list-add-symbolic", "view recharge" },
-  { "operators", "operators", N_("Operator List"), "network-workgroup-symbolic", "view detail edit" },
-  { "stores", "stores", N_("Store List"), "go-home-symbolic", "view detail edit delete" },
-  { "geofences", "geofences", N_("Geofences"), "mark-location-symbolic", "view edit delete" },
-  { "repairs", "repairs", N_("Repair Tickets"), "applications-engineering-symbolic", "view report progress" },
-  { "alarms", "alarms", N_("Alarm List"), "dialog-warning-symbolic", "view handle" },
-  { "alarm_types", "alarms", N_("Alarm Types"), "view-conceal-symbolic", "view edit" },
-  { "statistics", "statistics", N_("Statistics"), "x-office-presentation-symbolic", "view" },
+  { "accounts", "system", NC_("page", "Accounts"), "avatar-default-symbolic", "view detail edit delete" },
+  { "roles", "system", NC_("page", "Roles & Permissions"), "system-users-symbolic", "view edit delete" },
+  { "settings", "system", NC_("page", "General Settings"), "preferences-system-symbolic", "view edit" },
+  { "billing", "operations", NC_("page", "Billing Rules"), "accessories-calculator-symbolic", "view edit delete" },
+  { "device_types", "operations", NC_("page", "Device Types"), "view-grid-symbolic", "view edit delete" },
+  { "device_specs", "operations", NC_("page", "Device Specs"), "view-list-symbolic", "view edit delete" },
+  { "campaigns", "operations", NC_("page", "Campaigns"), "starred-symbolic", "view edit" },
+  { "messages", "operations", NC_("page", "Messages"), "mail-unread-symbolic", "view edit delete" },
+  { "devices", "devices", NC_("page", "Device List"), "battery-good-symbolic", "view detail edit transfer delete" },
+  { "monitor", "devices", NC_("page", "Location Monitor"), "find-location-symbolic", "view" },
+  { "bms", "devices", NC_("page", "BMS"), "battery-level-70-charging-symbolic", "view control params" },
+  { "tracks", "devices", NC_("page", "Track Playback"), "media-playback-start-symbolic", "view" },
+  { "orders", "finance", NC_("page", "Orders"), "document-edit-symbolic", "view detail renew replace end" },
+  { "rentals", "finance", NC_("page", "Rental Records"), "x-office-calendar-symbolic", "view" },
+  { "transactions", "finance", NC_("page", "Transactions"), "view-paged-symbolic", "view" },
+  { "deposits", "finance", NC_("page", "Deposits"), "security-medium-symbolic", "view" },
+  { "deposit_refunds", "finance", NC_("page", "Deposit Refunds"), "edit-undo-symbolic", "view approve" },
+  { "withdrawals", "finance", NC_("page", "Withdrawals"), "send-to-symbolic", "view request approve" },
+  { "splits", "finance", NC_("page", "Revenue Split"), "edit-cut-symbolic", "view edit" },
+  { "referrals", "finance", NC_("page", "Referral Orders"), "emblem-shared-symbolic", "view" },
+  { "members", "members", NC_("page", "Member List"), "system-users-symbolic", "view detail edit" },
+  { "recharges", "members", NC_("page", "Recharges"), "list-add-symbolic", "view recharge" },
+  { "operators", "operators", NC_("page", "Operator List"), "network-workgroup-symbolic", "view detail edit" },
+  { "stores", "stores", NC_("page", "Store List"), "go-home-symbolic", "view detail edit delete" },
+  { "geofences", "geofences", NC_("page", "Geofences"), "mark-location-symbolic", "view edit delete" },
+  { "repairs", "repairs", NC_("page", "Repair Tickets"), "applications-engineering-symbolic", "view report progress" },
+  { "alarms", "alarms", NC_("page", "Alarm List"), "dialog-warning-symbolic", "view handle" },
+  { "alarm_types", "alarms", NC_("page", "Alarm Types"), "view-conceal-symbolic", "view edit" },
+  { "statistics", "statistics", NC_("page", "Statistics"), "x-office-presentation-symbolic", "view" },
 };
 
 static const struct { const char *id; const char *title; } actions[] = {
@@ -138,6 +138,20 @@ mt_page_lookup (const char *id)
     if (g_strcmp0 (pages[i].id, id) == 0)
       return &pages[i];
   return NULL;
+}
+
+const char *
+mt_group_title (const MtGroupInfo *group)
+{
+  g_return_val_if_fail (group != NULL, NULL);
+  return g_dpgettext2 (GETTEXT_PACKAGE, "sidebar group", group->title);
+}
+
+const char *
+mt_page_title (const MtPageInfo *page)
+{
+  g_return_val_if_fail (page != NULL, NULL);
+  return g_dpgettext2 (GETTEXT_PACKAGE, "page", page->title);
 }
 
 const char *
@@ -238,7 +252,7 @@ mt_actor_load (MtDb    *db,
 
   stmt = mt_db_prepare (db, error,
                         "SELECT a.id, a.operator_id, coalesce (a.store_id, 0), a.role_id, o.path, "
-                        "a.username, a.name, o.name, r.name, r.builtin, o.caps, r.permissions "
+                        "a.username, a.name, o.name, CASE WHEN r.builtin IS NULL THEN r.name ELSE tr (r.name) END, r.builtin, o.caps, r.permissions "
                         "FROM accounts a JOIN operators o ON o.id = a.operator_id "
                         "JOIN roles r ON r.id = a.role_id "
                         "WHERE a.id = ? AND a.deleted = 0", "i", account_id);
@@ -315,7 +329,7 @@ mt_actor_require (const MtActor  *actor,
   g_set_error (error, MT_ERROR, MT_ERROR_FORBIDDEN,
                _("Forbidden: your role does not allow “%s” on “%s”"),
                mt_action_title (action),
-               mt_page_lookup (page) ? _(mt_page_lookup (page)->title) : page);
+               mt_page_lookup (page) ? mt_page_title (mt_page_lookup (page)) : page);
   return FALSE;
 }
 

@@ -23,14 +23,14 @@ typedef enum
 typedef struct
 {
   const char *id;      /* "system" */
-  const char *title;   /* N_() */
+  const char *title;   /* NC_("sidebar group", …): show with mt_group_title() */
 } MtGroupInfo;
 
 typedef struct
 {
   const char *id;       /* "devices": also the permission prefix */
   const char *group;    /* MtGroupInfo id */
-  const char *title;    /* N_() */
+  const char *title;    /* NC_("page", …): show with mt_page_title() */
   const char *icon;
   const char *actions;  /* space separated: "view detail edit" */
 } MtPageInfo;
@@ -55,6 +55,8 @@ typedef struct
 const MtGroupInfo *mt_groups               (guint       *n_groups);
 const MtPageInfo  *mt_pages                (guint       *n_pages);
 const MtPageInfo  *mt_page_lookup          (const char  *id);
+const char        *mt_group_title          (const MtGroupInfo *group);
+const char        *mt_page_title           (const MtPageInfo  *page);
 const char        *mt_action_title         (const char  *action);
 const char        *mt_capability_title     (guint        cap);
 const char        *mt_builtin_role_permissions (const char *builtin);

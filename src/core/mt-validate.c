@@ -278,8 +278,8 @@ mt_parse_int (const char  *value,
   if (value == NULL || !g_ascii_string_to_signed (value, 10, min, max, &v, &local))
     {
       g_autofree char *problem =
-        g_strdup_printf (_("must be a whole number from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT),
-                         min, max);
+        g_strdup_printf (_("must be a whole number from %lld to %lld"),
+                         (long long) min, (long long) max);
       mt_set_field_error (error, field, label, problem);
       return FALSE;
     }

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "mt-db.h"
+#include "mt-perm.h"
+
+G_BEGIN_DECLS
+
+#define MT_LABELS_PER_PAGE 24   /* 3 × 8 on A4 */
+
+/* A printable A4 PDF sheet of QR labels, one per device, in the given order. The file appears
+ * whole or not at all. */
+gboolean  mt_devices_write_labels (MtDb          *db,
+                                   const MtActor *actor,
+                                   const gint64  *ids,
+                                   guint          n_ids,
+                                   const char    *path,
+                                   GError       **error);
+
+G_END_DECLS
