@@ -20,7 +20,10 @@ done < "$TMP/listed"
 # Every source, template and data file that marks strings for translation
 grep -rlE '\b(N?C?_|g_dpgettext2|ngettext)\s*\(\s*"|translatable="yes"' \
   --include='*.c' --include='*.ui' --include='*.in' src ui data 2>/dev/null |
-  grep -v '^data/regions/' | LC_ALL=C sort > "$TMP/marked" || true
+  grep -v '^data/regions/' > "$TMP/marked" || true
+# Data files are translated whole: desktop entries, metainfo, schemas
+find data -name '*.desktop.in*' -o -name '*.metainfo.xml.in*' -o -name '*.gschema.xml' >> "$TMP/marked"
+LC_ALL=C sort -u -o "$TMP/marked" "$TMP/marked"
 for f in $(LC_ALL=C comm -23 "$TMP/marked" "$TMP/listed"); do
   echo "po/POTFILES.in misses $f, which has translatable strings" >&2; fail=1
 done

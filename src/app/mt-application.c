@@ -19,6 +19,7 @@ struct _MtApplication
   char           *user;
   char           *password;
   char           *page;
+  GSettings      *settings;   /* NULL when the schema is not installed */
 };
 
 G_DEFINE_FINAL_TYPE (MtApplication, mt_application, ADW_TYPE_APPLICATION)
@@ -33,6 +34,7 @@ mt_application_finalize (GObject *object)
   g_free (self->user);
   g_free (self->password);
   g_free (self->page);
+  g_clear_object (&self->settings);
   G_OBJECT_CLASS (mt_application_parent_class)->finalize (object);
 }
 
@@ -131,9 +133,26 @@ mt_application_init (MtApplication *self)
     { NULL }
   };
 
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, BASE_APPLICATION_ID, TRUE)
+                                             : NULL;
+
+  /* Running uninstalled without GSETTINGS_SCHEMA_DIR: work, just remember nothing */
+  if (schema != NULL)
+    self->settings = g_settings_new (BASE_APPLICATION_ID);
+  else
+    g_debug ("GSettings schema %s not found: window state is not kept", BASE_APPLICATION_ID);
+
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   g_application_add_main_option_entries (G_APPLICATION (self), options);
+}
+
+GSettings *
+mt_application_get_settings (MtApplication *self)
+{
+  g_return_val_if_fail (MT_IS_APPLICATION (self), NULL);
+  return self->settings;
 }
 
 MtApplication *

@@ -8,6 +8,7 @@ G_BEGIN_DECLS
 #define MT_TYPE_APPLICATION (mt_application_get_type ())
 G_DECLARE_FINAL_TYPE (MtApplication, mt_application, MT, APPLICATION, AdwApplication)
 
-MtApplication *mt_application_new (void);
+MtApplication *mt_application_new          (void);
+GSettings     *mt_application_get_settings (MtApplication *self);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "mt-application.h"
 #include "mt-demo.h"
 #include "mt-list-page.h"
 #include "mt-ops.h"
@@ -27,6 +28,7 @@ struct _MtWindow
   GtkWidget            *account_label;
   GtkWidget            *balance_label;
   GPtrArray            *page_ids;
+  GSettings            *settings;     /* the application's, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (MtWindow, mt_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -38,6 +40,7 @@ mt_window_finalize (GObject *object)
 
   g_clear_pointer (&self->actor, mt_actor_free);
   g_clear_pointer (&self->page_ids, g_ptr_array_unref);
+  g_clear_object (&self->settings);
   G_OBJECT_CLASS (mt_window_parent_class)->finalize (object);
 }
 
@@ -87,6 +90,8 @@ mt_window_show_page (MtWindow   *self,
         break;
       }
   adw_window_title_set_title (ADW_WINDOW_TITLE (self->title), mt_page_title (info));
+  if (self->settings)
+    g_settings_set_string (self->settings, "last-page", page_id);
   return child;
 }
 
@@ -230,6 +235,8 @@ static void
 sign_in_clicked_cb (MtWindow *self)
 {
   g_autoptr(GError) error = NULL;
+  /* read before signing in: showing the first page overwrites it */
+  g_autofree char *page = self->settings ? g_settings_get_string (self->settings, "last-page") : NULL;
 
   gtk_widget_set_visible (self->sign_in_error, FALSE);
   if (!mt_window_sign_in (self, gtk_editable_get_text (GTK_EDITABLE (self->username)),
@@ -237,6 +244,14 @@ sign_in_clicked_cb (MtWindow *self)
     {
       gtk_label_set_text (GTK_LABEL (self->sign_in_error), error->message);
       gtk_widget_set_visible (self->sign_in_error, TRUE);
+      return;
+    }
+  gtk_editable_set_text (GTK_EDITABLE (self->password), "");
+  if (self->settings)
+    {
+      g_settings_set_string (self->settings, "last-user", self->actor->username);
+      if (page[0] != '\0')
+        mt_window_show_page (self, page);   /* refused quietly if this account may not see it */
     }
 }
 
@@ -368,5 +383,19 @@ mt_window_new (GtkApplication *app,
   gtk_stack_add_named (GTK_STACK (self->stack), sign_in_page, "sign-in");
   gtk_stack_add_named (GTK_STACK (self->stack), build_main (self), "main");
   adw_application_window_set_content (ADW_APPLICATION_WINDOW (self), self->stack);
+
+  if (MT_IS_APPLICATION (app) && mt_application_get_settings (MT_APPLICATION (app)))
+    {
+      g_autofree char *user = NULL;
+
+      self->settings = g_object_ref (mt_application_get_settings (MT_APPLICATION (app)));
+      g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+      user = g_settings_get_string (self->settings, "last-user");
+      gtk_editable_set_text (GTK_EDITABLE (self->username), user);
+      if (user[0] != '\0')
+        gtk_widget_grab_focus (self->password);
+    }
   return self;
 }
