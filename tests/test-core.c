@@ -547,7 +547,42 @@ test_every_listing (Fixture *f, gconstpointer data)
       g_clear_pointer (&rows, g_ptr_array_unref);
       rows = mt_listing_fetch (listing, 0, 5);
       g_assert_cmpint (rows->len, <=, 5);
+
+      /* the count (taken from a lighter grouped query) is exactly the rows the view shows */
+      for (guint view = 0; view < 3; view++)
+        {
+          const MtChoice *states = mt_listing_get_states (listing);
+          guint n;
+
+          mt_listing_set_search (listing, view == 1 ? "1" : NULL);
+          mt_listing_set_state (listing, view == 2 && states ? states[0].value : NULL);
+          n = mt_listing_count (listing);
+          g_clear_pointer (&rows, g_ptr_array_unref);
+          rows = mt_listing_fetch (listing, 0, n + 10);
+          g_assert_cmpuint (rows->len, ==, n);
+        }
     }
+}
+
+/* Cached counts follow changes made meanwhile */
+static void
+test_listing_counts_follow_changes (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtListing) listing = mt_listing_new (f->db, admin, "devices", &error);
+  gint64 ready = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE state = 'ready' LIMIT 1", NULL);
+  guint total, before, *counts;
+
+  mt_listing_set_state (listing, "repair");
+  before = mt_listing_count (listing);
+  g_free (mt_listing_state_counts (listing, &total));
+  g_assert_cmpint (mt_repair_report (f->db, admin, ready, "store", "门店", "不亮", &error), >, 0);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mt_listing_count (listing), ==, before + 1);
+  counts = mt_listing_state_counts (listing, &total);
+  g_assert_cmpuint (counts[2], ==, before + 1);   /* ready · rented · repair · scrapped */
+  g_free (counts);
 }
 
 static void
@@ -666,6 +701,7 @@ main (int argc, char *argv[])
   ADD ("settings/validate", test_settings);
   ADD ("devices/qr-labels", test_labels);
   ADD ("listing/every-page", test_every_listing);
+  ADD ("listing/counts-follow-changes", test_listing_counts_follow_changes);
 
   ret = g_test_run ();
   g_unlink (template_path);

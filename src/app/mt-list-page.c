@@ -120,10 +120,16 @@ update_counts (MtListPage *self)
   gtk_label_set_text (GTK_LABEL (self->count_label), text);
 }
 
+static void selection_changed_cb (MtListPage *self);
+
 void
 mt_list_page_reload (MtListPage *self)
 {
-  mt_row_model_reload (self->model);
+  /* Two steps: remove every row, then add the new ones. One items-changed (0, old, new) makes
+   * GTK 4.8's list item manager look up every added position to reuse widgets, paging in the
+   * whole table; an addition alone binds only the rows on screen. */
+  mt_row_model_reset (self->model);
+  selection_changed_cb (self);
   update_counts (self);
 }
 

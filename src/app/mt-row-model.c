@@ -155,11 +155,16 @@ mt_row_model_get_listing (MtRowModel *self)
 }
 
 void
-mt_row_model_reload (MtRowModel *self)
+mt_row_model_reset (MtRowModel *self)
 {
   guint old = self->n_items;
 
+  g_return_if_fail (MT_IS_ROW_MODEL (self));
   g_hash_table_remove_all (self->pages);
+  self->n_items = 0;
+  if (old > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old, 0);
   self->n_items = mt_listing_count (self->listing);
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, old, self->n_items);
+  if (self->n_items > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, self->n_items);
 }

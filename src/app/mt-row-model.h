@@ -22,6 +22,8 @@ G_DECLARE_FINAL_TYPE (MtRowModel, mt_row_model, MT, ROW_MODEL, GObject)
 MtRowModel *mt_row_model_new     (MtListing  *listing);
 MtListing  *mt_row_model_get_listing (MtRowModel *self);
 /* Re-runs the query (after a filter, sort or data change) */
-void        mt_row_model_reload  (MtRowModel *self);
+
+/* Reads the listing again: its rows changed, or its search, filters or order */
+void        mt_row_model_reset   (MtRowModel *self);
 
 G_END_DECLS

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdlib.h>
 
 #include "mt-db-private.h"
 #include "mt-error.h"
@@ -297,6 +298,14 @@ mt_db_query_text (MtDb        *db,
 }
 
 gint64
+mt_db_data_stamp (MtDb *db)
+{
+  gint64 others = mt_db_query_int (db, 0, "PRAGMA data_version", NULL);
+
+  return sqlite3_total_changes64 (db->handle) + (others << 40);
+}
+
+gint64
 mt_db_last_insert_id (MtDb *db)
 {
   return sqlite3_last_insert_rowid (db->handle);
@@ -417,6 +426,24 @@ check_mingtang_db (MtDb    *db,
   return TRUE;
 }
 
+/* MINGTANG_SQL_PROFILE=ms: every statement slower than ms milliseconds, on stderr */
+static int
+profile_cb (unsigned int  type,
+            void         *data,
+            void         *p,
+            void         *x)
+{
+  double ms = *(sqlite3_int64 *) x / 1e6;
+
+  if (ms >= GPOINTER_TO_UINT (data))
+    {
+      char *sql = sqlite3_expanded_sql (p);
+      g_printerr ("sql %8.1f ms  %s\n", ms, sql ? sql : sqlite3_sql (p));
+      sqlite3_free (sql);
+    }
+  return 0;
+}
+
 /* tr(text): the translation of a source string stored in the database (built-in role names) */
 /* setting_title(key), setting_value(key, value): settings as the interface names them */
 static void
@@ -476,6 +503,9 @@ mt_db_open_at_version (const char  *path,
     }
   sqlite3_busy_timeout (db->handle, 5000);
   sqlite3_extended_result_codes (db->handle, 0);
+  if (g_getenv ("MINGTANG_SQL_PROFILE"))
+    sqlite3_trace_v2 (db->handle, SQLITE_TRACE_PROFILE, profile_cb,
+                      GUINT_TO_POINTER (atoi (g_getenv ("MINGTANG_SQL_PROFILE"))));
   sqlite3_create_function (db->handle, "tr", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                            sql_translate, NULL, NULL);
   sqlite3_create_function (db->handle, "setting_title", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,

@@ -69,6 +69,8 @@ gboolean      mt_db_step_error        (MtDb        *db,
                                        int          rc,
                                        GError     **error);
 gint64        mt_db_last_insert_id    (MtDb        *db);
+/* Changes whenever this connection or another one changed the database: a cache key */
+gint64        mt_db_data_stamp        (MtDb        *db);
 int           mt_db_changes           (MtDb        *db);
 gboolean      mt_db_integrity_ok      (MtDb        *db);
 

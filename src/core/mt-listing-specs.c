@@ -512,105 +512,108 @@ static const MtListColumn statistic_cols[] = {
   "SELECT 'temp_low' UNION ALL SELECT 'imbalance' UNION ALL SELECT 'low_soc' UNION ALL " \
   "SELECT 'offline') k"
 
+/* Lookups are LEFT JOINs on primary keys: the rows are the same (the keys are NOT NULL and
+ * enforced), and SQLite drops a LEFT JOIN whose columns a query does not use, so counting and
+ * grouping touch only the base table unless a search or filter needs the lookup. */
 const MtListSpec _mt_list_specs[] = {
-  { "accounts", "accounts a JOIN roles r ON r.id = a.role_id JOIN operators o ON o.id = a.operator_id "
+  { "accounts", "accounts a LEFT JOIN roles r ON r.id = a.role_id LEFT JOIN operators o ON o.id = a.operator_id "
     "LEFT JOIN stores s ON s.id = a.store_id", "a.deleted = 0", "a", "a.operator_id", "a.store_id", NULL,
     account_cols, "a.username a.name a.mobile", account_filters, "a.enabled", enabled_choices, NULL,
     "a.id", "accounts" },
   { "roles", "roles r LEFT JOIN operators o ON o.id = r.operator_id", "r.deleted = 0", "r",
     "r.operator_id", NULL, "r.builtin IS NOT NULL", role_cols, "r.name r.description", NULL,
     "(r.builtin IS NOT NULL)", builtin_choices, NULL, "r.id", "roles" },
-  { "settings", "settings g JOIN operators o ON o.id = g.operator_id", "g.deleted = 0", "g",
+  { "settings", "settings g LEFT JOIN operators o ON o.id = g.operator_id", "g.deleted = 0", "g",
     "g.operator_id", NULL, NULL, setting_cols, "g.key g.value", NULL, NULL, NULL, NULL, "g.key", NULL },
-  { "billing", "billing_rules b JOIN regions rg ON rg.code = b.region_code JOIN device_types t "
-    "ON t.id = b.type_id JOIN operators o ON o.id = b.operator_id", "b.deleted = 0", "b",
+  { "billing", "billing_rules b LEFT JOIN regions rg ON rg.code = b.region_code LEFT JOIN device_types t "
+    "ON t.id = b.type_id LEFT JOIN operators o ON o.id = b.operator_id", "b.deleted = 0", "b",
     "b.operator_id", NULL, NULL, billing_cols, "rg.name t.name", billing_filters, NULL, NULL, NULL,
     "b.region_code", NULL },
   { "device_types", "device_types t", "t.deleted = 0", "t", NULL, NULL, NULL, type_cols,
     "t.name t.description", NULL, NULL, NULL, NULL, "t.id", "device_types" },
-  { "device_specs", "device_specs p JOIN device_types t ON t.id = p.type_id", "p.deleted = 0", "p",
+  { "device_specs", "device_specs p LEFT JOIN device_types t ON t.id = p.type_id", "p.deleted = 0", "p",
     NULL, NULL, NULL, spec_cols, "p.name t.name", spec_filters, "p.chemistry", mt_chemistries, NULL,
     "p.id", "device_specs" },
-  { "campaigns", "campaigns c JOIN operators o ON o.id = c.operator_id", "c.deleted = 0", "c",
+  { "campaigns", "campaigns c LEFT JOIN operators o ON o.id = c.operator_id", "c.deleted = 0", "c",
     "c.operator_id", NULL, NULL, campaign_cols, "c.name", NULL, "c.enabled", enabled_choices,
     "c.starts_at", "c.starts_at DESC", NULL },
-  { "messages", "messages g JOIN operators o ON o.id = g.operator_id", "g.deleted = 0", "g",
+  { "messages", "messages g LEFT JOIN operators o ON o.id = g.operator_id", "g.deleted = 0", "g",
     "g.operator_id", NULL, NULL, message_cols, "g.title g.body", NULL, "g.state", message_states,
     "g.created_at", "g.created_at DESC", "messages" },
-  { "devices", "devices d JOIN device_types t ON t.id = d.type_id JOIN operators o ON o.id = d.operator_id "
+  { "devices", "devices d LEFT JOIN device_types t ON t.id = d.type_id LEFT JOIN operators o ON o.id = d.operator_id "
     "LEFT JOIN stores s ON s.id = d.store_id LEFT JOIN members m ON m.id = d.member_id "
     "LEFT JOIN device_status st ON st.device_id = d.id", "d.deleted = 0", "d", "d.operator_id",
     "d.store_id", NULL, device_cols, "d.device_no d.name", device_filters, "d.state",
     mt_device_states, NULL, "d.id", "devices" },
-  { "monitor", "devices d JOIN device_status st ON st.device_id = d.id LEFT JOIN stores s "
+  { "monitor", "devices d LEFT JOIN device_status st ON st.device_id = d.id LEFT JOIN stores s "
     "ON s.id = d.store_id LEFT JOIN members m ON m.id = d.member_id",
     "d.deleted = 0 AND st.lat IS NOT NULL", "d", "d.operator_id", "d.store_id", NULL, monitor_cols,
     "d.device_no", monitor_filters, "d.state", mt_device_states, NULL, "d.id", NULL },
   { "bms", "devices d LEFT JOIN device_specs p ON p.id = d.spec_id LEFT JOIN device_status st "
     "ON st.device_id = d.id", "d.deleted = 0", "d", "d.operator_id", "d.store_id", NULL, bms_cols,
     "d.device_no", NULL, "coalesce (st.online, 0)", online_choices, NULL, "d.id", NULL },
-  { "tracks", "track_points tp JOIN devices d ON d.id = tp.device_id", "1", NULL, "d.operator_id",
+  { "tracks", "track_points tp LEFT JOIN devices d ON d.id = tp.device_id", "1", NULL, "d.operator_id",
     "d.store_id", NULL, track_cols, "d.device_no", NULL, NULL, NULL, "tp.at",
     "tp.device_id, tp.at", NULL },
-  { "orders", "orders r JOIN members m ON m.id = r.member_id JOIN devices d ON d.id = r.device_id "
-    "JOIN stores s ON s.id = r.store_id JOIN device_types t ON t.id = r.type_id", "r.deleted = 0", "r",
+  { "orders", "orders r LEFT JOIN members m ON m.id = r.member_id LEFT JOIN devices d ON d.id = r.device_id "
+    "LEFT JOIN stores s ON s.id = r.store_id LEFT JOIN device_types t ON t.id = r.type_id", "r.deleted = 0", "r",
     "r.operator_id", "r.store_id", NULL, order_cols, "r.order_no d.device_no m.mobile m.name",
     order_filters, "r.state", order_states, "r.start_at", "r.start_at DESC", NULL },
-  { "rentals", "rentals x JOIN orders r ON r.id = x.order_id JOIN devices d ON d.id = x.device_id "
-    "JOIN members m ON m.id = x.member_id JOIN stores s ON s.id = x.store_id", "x.deleted = 0", "x",
+  { "rentals", "rentals x LEFT JOIN orders r ON r.id = x.order_id LEFT JOIN devices d ON d.id = x.device_id "
+    "LEFT JOIN members m ON m.id = x.member_id LEFT JOIN stores s ON s.id = x.store_id", "x.deleted = 0", "x",
     "x.operator_id", "x.store_id", NULL, rental_cols, "r.order_no d.device_no m.mobile m.name", NULL,
     "x.reason", rental_reasons, "x.start_at", "x.start_at DESC", NULL },
   { "transactions", "ledger l LEFT JOIN members m ON m.id = l.member_id LEFT JOIN stores s "
     "ON s.id = l.store_id LEFT JOIN orders r ON r.id = l.order_id", "l.deleted = 0", "l",
     "l.operator_id", "l.store_id", NULL, ledger_cols, "l.txn_no r.order_no m.mobile m.name",
     ledger_filters, NULL, NULL, "l.at", "l.at DESC", NULL },
-  { "deposits", "deposits x JOIN orders r ON r.id = x.order_id JOIN members m ON m.id = x.member_id "
-    "JOIN stores s ON s.id = x.store_id", "x.deleted = 0", "x", "x.operator_id", "x.store_id", NULL,
+  { "deposits", "deposits x LEFT JOIN orders r ON r.id = x.order_id LEFT JOIN members m ON m.id = x.member_id "
+    "LEFT JOIN stores s ON s.id = x.store_id", "x.deleted = 0", "x", "x.operator_id", "x.store_id", NULL,
     deposit_cols, "r.order_no m.mobile m.name", NULL, "x.state", deposit_states, "x.created_at",
     "x.created_at DESC", NULL },
-  { "deposit_refunds", "deposit_refunds x JOIN members m ON m.id = x.member_id LEFT JOIN stores s "
+  { "deposit_refunds", "deposit_refunds x LEFT JOIN members m ON m.id = x.member_id LEFT JOIN stores s "
     "ON s.id = x.store_id", "x.deleted = 0", "x", "x.operator_id", "x.store_id", NULL, refund_cols,
     "m.mobile m.name", NULL, "x.state", refund_states, "x.created_at", "x.created_at DESC", NULL },
-  { "withdrawals", "withdrawals x JOIN operators o ON o.id = x.operator_id LEFT JOIN stores s "
+  { "withdrawals", "withdrawals x LEFT JOIN operators o ON o.id = x.operator_id LEFT JOIN stores s "
     "ON s.id = x.store_id", "x.deleted = 0", "x", "x.operator_id", "x.store_id", NULL,
     withdrawal_cols, "o.name s.name x.payee", NULL, "x.state", withdrawal_states, "x.created_at",
     "x.created_at DESC", NULL },
-  { "splits", "splits x JOIN ledger l ON l.id = x.ledger_id LEFT JOIN orders r ON r.id = x.order_id "
+  { "splits", "splits x LEFT JOIN ledger l ON l.id = x.ledger_id LEFT JOIN orders r ON r.id = x.order_id "
     "LEFT JOIN stores s ON s.id = x.store_id", "x.deleted = 0", "x", "x.operator_id", "x.store_id", NULL,
     split_cols, "l.txn_no r.order_no", NULL, NULL, NULL, "x.at", "x.at DESC", NULL },
-  { "referrals", "referrals x JOIN members rm ON rm.id = x.referrer_id JOIN members m "
+  { "referrals", "referrals x LEFT JOIN members rm ON rm.id = x.referrer_id LEFT JOIN members m "
     "ON m.id = x.member_id LEFT JOIN orders r ON r.id = x.order_id", "x.deleted = 0", "x",
     "x.operator_id", "x.store_id", NULL, referral_cols, "rm.name rm.mobile m.name r.order_no", NULL,
     NULL, NULL, "x.at", "x.at DESC", NULL },
-  { "members", "members m JOIN operators o ON o.id = m.operator_id LEFT JOIN stores s "
+  { "members", "members m LEFT JOIN operators o ON o.id = m.operator_id LEFT JOIN stores s "
     "ON s.id = m.store_id", "m.deleted = 0", "m", "m.operator_id", "m.store_id", NULL, member_cols,
     "m.name m.mobile", member_filters, "m.enabled", enabled_choices, "m.created_at", "m.id DESC",
     "members" },
-  { "recharges", "recharges x JOIN members m ON m.id = x.member_id LEFT JOIN stores s "
+  { "recharges", "recharges x LEFT JOIN members m ON m.id = x.member_id LEFT JOIN stores s "
     "ON s.id = x.store_id LEFT JOIN campaigns c ON c.id = x.campaign_id", "x.deleted = 0", "x",
     "x.operator_id", "x.store_id", NULL, recharge_cols, "m.name m.mobile", NULL, "x.pay_method",
     pay_methods, "x.at", "x.at DESC", NULL },
   { "operators", "operators o LEFT JOIN operators po ON po.id = o.parent_id LEFT JOIN regions rg "
     "ON rg.code = o.region_code", "o.deleted = 0", "o", "o.id", NULL, NULL, operator_cols,
     "o.name o.contact o.phone", NULL, "o.enabled", enabled_choices, NULL, "o.path", "operators" },
-  { "stores", "stores s JOIN operators o ON o.id = s.operator_id JOIN regions rg "
+  { "stores", "stores s LEFT JOIN operators o ON o.id = s.operator_id LEFT JOIN regions rg "
     "ON rg.code = s.region_code", "s.deleted = 0", "s", "s.operator_id", "s.id", NULL, store_cols,
     "s.store_no s.name s.manager s.mobile s.address", store_filters, "s.enabled", enabled_choices,
     "s.created_at", "s.id", "stores" },
-  { "geofences", "geofences f JOIN operators o ON o.id = f.operator_id", "f.deleted = 0", "f",
+  { "geofences", "geofences f LEFT JOIN operators o ON o.id = f.operator_id", "f.deleted = 0", "f",
     "f.operator_id", NULL, NULL, fence_cols, "f.name", NULL, "f.shape", shapes, NULL, "f.id", NULL },
-  { "repairs", "repairs w JOIN devices d ON d.id = w.device_id LEFT JOIN stores s ON s.id = w.store_id",
+  { "repairs", "repairs w LEFT JOIN devices d ON d.id = w.device_id LEFT JOIN stores s ON s.id = w.store_id",
     "w.deleted = 0", "w", "w.operator_id", "w.store_id", NULL, repair_cols,
     "w.repair_no d.device_no w.reporter w.fault", repair_filters, "w.state", mt_repair_states,
     "w.created_at", "w.created_at DESC", NULL },
-  { "alarms", "alarms a JOIN devices d ON d.id = a.device_id LEFT JOIN stores s ON s.id = a.store_id",
+  { "alarms", "alarms a LEFT JOIN devices d ON d.id = a.device_id LEFT JOIN stores s ON s.id = a.store_id",
     "a.deleted = 0 AND a.type NOT IN (SELECT h.type FROM alarm_hidden h WHERE h.account_id = $ACCOUNT "
     "AND h.deleted = 0)", "a", "a.operator_id", "a.store_id", NULL, alarm_cols,
     "a.alarm_no d.device_no", alarm_filters, "a.state", alarm_states, "a.latest_at",
     "a.latest_at DESC", NULL },
   { "alarm_types", ALARM_TYPES_FROM, "1", NULL, NULL, NULL, NULL, alarm_type_cols, NULL, NULL, NULL,
     NULL, NULL, "k.type", NULL },
-  { "statistics", "stores s JOIN operators o ON o.id = s.operator_id", "s.deleted = 0", "s",
+  { "statistics", "stores s LEFT JOIN operators o ON o.id = s.operator_id", "s.deleted = 0", "s",
     "s.operator_id", "s.id", NULL, statistic_cols, "s.name o.name", NULL, NULL, NULL, NULL, "s.id", NULL },
   { NULL }
 };

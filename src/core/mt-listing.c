@@ -26,6 +26,11 @@ struct _MtListing
   gboolean           sort_desc;
   guint              n_columns;
   char              *base_where;
+  /* state counts of the current search and filters, valid while nothing changed */
+  guint             *counts;
+  guint              counts_total;
+  gboolean           counts_valid;
+  gint64             counts_stamp;
 };
 
 typedef struct
@@ -138,6 +143,7 @@ mt_listing_free (MtListing *self)
   g_free (self->search);
   g_free (self->state);
   g_free (self->base_where);
+  g_free (self->counts);
   g_hash_table_destroy (self->filters);
   g_free (self);
 }
@@ -192,6 +198,7 @@ mt_listing_set_search (MtListing  *self,
 {
   g_free (self->search);
   self->search = (text && text[0]) ? g_strstrip (g_strdup (text)) : NULL;
+  self->counts_valid = FALSE;
 }
 
 void
@@ -203,6 +210,7 @@ mt_listing_set_filter (MtListing  *self,
     g_hash_table_remove (self->filters, key);
   else
     g_hash_table_insert (self->filters, g_strdup (key), g_strdup (value));
+  self->counts_valid = FALSE;
 }
 
 void
@@ -220,6 +228,7 @@ mt_listing_set_dates (MtListing *self,
 {
   self->date_from = from_usec;
   self->date_to = to_usec;
+  self->counts_valid = FALSE;
 }
 
 gboolean
@@ -251,10 +260,52 @@ escape_like (const char *text)
 }
 
 /* FROM … WHERE … for the current filters; @with_state FALSE leaves the state facet open */
+/* Whether sql mentions "alias." as a whole name */
+static gboolean
+mentions_alias (const char *sql,
+                const char *alias)
+{
+  gsize len = strlen (alias);
+
+  for (const char *p = strstr (sql, alias); p; p = strstr (p + 1, alias))
+    if (p[len] == '.' && (p == sql || !(g_ascii_isalnum (p[-1]) || p[-1] == '_')))
+      return TRUE;
+  return FALSE;
+}
+
+/* The FROM clause without the lookups the query does not use. Every lookup is a LEFT JOIN on a
+ * primary key, so leaving one out changes no count; SQLite does not drop them by itself in
+ * grouped queries. A kept join keeps the joins its ON clause needs. */
+static char *
+prune_from (const char *from,
+            const char *used_sql)
+{
+  g_auto(GStrv) joins = g_strsplit (from, " LEFT JOIN ", -1);
+  g_autoptr(GString) used = g_string_new (used_sql);
+  guint n = g_strv_length (joins);
+  g_autofree gboolean *keep = g_new0 (gboolean, n);
+  GString *out = g_string_new (joins[0]);
+
+  for (guint i = n - 1; i >= 1; i--)
+    {
+      g_auto(GStrv) words = g_strsplit (joins[i], " ", 3);   /* table alias ON … */
+
+      if (g_strv_length (words) == 3 && !mentions_alias (used->str, words[1]))
+        continue;
+      keep[i] = TRUE;
+      g_string_append_printf (used, " %s", joins[i]);
+    }
+  for (guint i = 1; i < n; i++)
+    if (keep[i])
+      g_string_append_printf (out, " LEFT JOIN %s", joins[i]);
+  return g_string_free (out, FALSE);
+}
+
 static void
 build_where (MtListing *self,
              Query     *q,
-             gboolean   with_state)
+             gboolean   with_state,
+             gboolean   prune)
 {
   const MtListSpec *spec = self->spec;
   g_autoptr(GPtrArray) scope_params = g_ptr_array_new_with_free_func (g_free);
@@ -262,7 +313,9 @@ build_where (MtListing *self,
   GHashTableIter iter;
   const char *key, *value;
 
-  g_string_append_printf (q->sql, " FROM %s WHERE (%s)", spec->from, self->base_where);
+  gsize from_at = q->sql->len;
+
+  g_string_append_printf (q->sql, " WHERE (%s)", self->base_where);
 
   scope = mt_actor_scope_sql (self->actor, spec->op_col, spec->store_col, scope_params);
   if (spec->op_col == NULL && spec->store_col == NULL)
@@ -330,7 +383,16 @@ build_where (MtListing *self,
       g_string_append_printf (q->sql, " AND %s < ?", spec->date_expr);
       g_ptr_array_add (q->params, g_variant_ref_sink (g_variant_new_int64 (self->date_to)));
     }
+
+  {
+    g_autofree char *from = prune ? prune_from (spec->from, q->sql->str) : g_strdup (spec->from);
+    g_autofree char *clause = g_strdup_printf (" FROM %s", from);
+
+    g_string_insert (q->sql, from_at, clause);
+  }
 }
+
+static void ensure_counts (MtListing *self);
 
 guint
 mt_listing_count (MtListing *self)
@@ -339,9 +401,21 @@ mt_listing_count (MtListing *self)
   sqlite3_stmt *stmt;
   guint n = 0;
 
+  /* With states, one grouped query answers both the count and the state buttons */
+  if (self->spec->states && self->spec->state_expr)
+    {
+      ensure_counts (self);
+      if (self->state == NULL)
+        return self->counts_total;
+      for (guint i = 0; self->spec->states[i].value; i++)
+        if (g_str_equal (self->spec->states[i].value, self->state))
+          return self->counts[i];
+      return 0;
+    }
+
   query_init (&q);
   g_string_append (q.sql, "SELECT count(*)");
-  build_where (self, &q, TRUE);
+  build_where (self, &q, TRUE, TRUE);
   stmt = query_prepare (self, &q);
   if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
     n = (guint) sqlite3_column_int64 (stmt, 0);
@@ -355,22 +429,41 @@ guint *
 mt_listing_state_counts (MtListing *self,
                          guint     *total)
 {
+  guint n_states = 0;
+
+  *total = 0;
+  if (self->spec->states == NULL || self->spec->state_expr == NULL)
+    return NULL;
+  while (self->spec->states[n_states].value)
+    n_states++;
+  ensure_counts (self);
+  *total = self->counts_total;
+  return g_memdup2 (self->counts, n_states * sizeof (guint));
+}
+
+static void
+ensure_counts (MtListing *self)
+{
   const MtChoice *states = self->spec->states;
   guint n_states = 0;
   guint *counts;
+  guint *total;
   Query q;
   sqlite3_stmt *stmt;
+  gint64 stamp = mt_db_data_stamp (self->db);
 
-  *total = 0;
-  if (states == NULL)
-    return NULL;
+  if (self->counts_valid && self->counts_stamp == stamp)
+    return;
   while (states[n_states].value)
     n_states++;
-  counts = g_new0 (guint, n_states);
+  g_free (self->counts);
+  counts = self->counts = g_new0 (guint, n_states);
+  total = &self->counts_total;
+  *total = 0;
 
   query_init (&q);
   g_string_append_printf (q.sql, "SELECT %s, count(*)", self->spec->state_expr);
-  build_where (self, &q, FALSE);
+  build_where (self, &q, FALSE, TRUE);
   g_string_append (q.sql, " GROUP BY 1");
   stmt = query_prepare (self, &q);
   while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
@@ -386,7 +479,8 @@ mt_listing_state_counts (MtListing *self,
   if (stmt)
     sqlite3_reset (stmt);
   query_clear (&q);
-  return counts;
+  self->counts_valid = TRUE;
+  self->counts_stamp = stamp;
 }
 
 static void
@@ -477,7 +571,7 @@ mt_listing_fetch (MtListing *self,
     g_string_append (q.sql, "SELECT 0, 0");
   for (guint i = 0; i < self->n_columns; i++)
     g_string_append_printf (q.sql, ", %s", self->spec->columns[i].expr);
-  build_where (self, &q, TRUE);
+  build_where (self, &q, TRUE, FALSE);
   if (self->sort_column)
     g_string_append_printf (q.sql, " ORDER BY %s %s%s%s", self->sort_column->expr,
                             self->sort_desc ? "DESC" : "ASC", alias ? ", " : "",

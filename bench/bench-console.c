@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The console against a big database: time to the first painted page of a list, time from a
+ * filter keystroke to the painted answer, resident memory. Prints medians (these machines are
+ * noisy: read the ratios, not single runs). Run through bench/run.sh. */
+#include "config.h"
+
+#include <adwaita.h>
+#include <stdio.h>
+
+#include "mt-demo.h"
+#include "mt-list-page.h"
+#include "mt-window.h"
+
+static guint paints = 0;
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                gpointer       data)
+{
+  paints++;
+}
+
+/* Iterates until the window has painted a frame after this call: what the user sees */
+static void
+wait_painted (GtkWidget *window)
+{
+  guint start = paints;
+  gint64 give_up = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  gtk_widget_queue_draw (window);
+  while (paints == start && g_get_monotonic_time () < give_up)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+static double
+percentile (GArray *ms,
+            double  p)
+{
+  g_array_sort (ms, compare_doubles);
+  return g_array_index (ms, double, (guint) MIN (ms->len - 1, p * ms->len));
+}
+
+static double
+rss_mb (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      !(line = strstr (status, "VmRSS:")))
+    return 0;
+  return g_ascii_strtod (line + 6, NULL) / 1024.0;
+}
+
+static void
+bench_page (MtWindow   *window,
+            const char *page_id,
+            const char *typed,
+            guint       runs)
+{
+  g_autoptr(GArray) open_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) key_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) query_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GError) error = NULL;
+  guint n_rows = 0;
+
+  for (guint run = 0; run < runs; run++)
+    {
+      GtkWidget *page;
+      gint64 t0;
+      double ms;
+
+      /* signing in again drops the cached pages: every run opens the page cold */
+      if (!mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error))
+        g_error ("%s", error->message);
+      mt_window_show_page (window, "settings");
+      wait_painted (GTK_WIDGET (window));
+
+      t0 = g_get_monotonic_time ();
+      page = mt_window_show_page (window, page_id);
+      wait_painted (GTK_WIDGET (window));
+      ms = (g_get_monotonic_time () - t0) / 1000.0;
+      g_array_append_val (open_ms, ms);
+      n_rows = g_list_model_get_n_items (mt_list_page_get_model (MT_LIST_PAGE (page)));
+
+      /* type the search one key at a time; each key's query runs and the answer is painted */
+      for (guint i = 1; typed[i - 1]; i++)
+        {
+          g_autofree char *prefix = g_strndup (typed, i);
+
+          t0 = g_get_monotonic_time ();
+          mt_list_page_set_search (MT_LIST_PAGE (page), prefix);
+          ms = (g_get_monotonic_time () - t0) / 1000.0;
+          g_array_append_val (query_ms, ms);
+          wait_painted (GTK_WIDGET (window));
+          ms = (g_get_monotonic_time () - t0) / 1000.0;
+          g_array_append_val (key_ms, ms);
+        }
+      mt_list_page_set_search (MT_LIST_PAGE (page), "");
+    }
+  g_print ("%-10s rows %8u  first page: median %6.1f ms (min %6.1f, max %6.1f)  "
+           "keystroke: median %6.1f ms, p95 %6.1f ms, max %6.1f ms (%u keys; query and model %5.1f ms)\n",
+           page_id, n_rows, percentile (open_ms, 0.5), percentile (open_ms, 0), percentile (open_ms, 1),
+           percentile (key_ms, 0.5), percentile (key_ms, 0.95), percentile (key_ms, 1), key_ms->len,
+           percentile (query_ms, 0.5));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GtkApplication) app = NULL;
+  MtWindow *window;
+  MtDb *db;
+  guint runs = argc > 2 ? (guint) atoi (argv[2]) : 7;
+
+  if (argc < 2)
+    {
+      g_printerr ("usage: bench-console DATABASE [RUNS]\n");
+      return 2;
+    }
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  gtk_init ();
+  adw_init ();
+  app = gtk_application_new ("com.mtxnyjs.Mingtang.Bench", G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+  db = mt_db_open (argv[1], &error);
+  if (db == NULL)
+    g_error ("%s", error->message);
+
+  window = mt_window_new (app, db);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_painted (GTK_WIDGET (window));
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
+                    G_CALLBACK (after_paint_cb), NULL);
+
+  g_print ("database %s, %d devices, %d orders, %d members, RSS at start %.0f MB\n", argv[1],
+           (int) mt_db_query_int (db, 0, "SELECT count(*) FROM devices", NULL),
+           (int) mt_db_query_int (db, 0, "SELECT count(*) FROM orders", NULL),
+           (int) mt_db_query_int (db, 0, "SELECT count(*) FROM members", NULL), rss_mb ());
+  /* BENCH_PAGES=devices,orders limits the pages */
+  {
+    static const char *const pages[][2] = { { "devices", "2306001234" }, { "members", "1390" },
+                                            { "orders", "ZL2026" } };
+    const char *only = g_getenv ("BENCH_PAGES");
+
+    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+      if (only == NULL || strstr (only, pages[i][0]))
+        bench_page (window, pages[i][0], pages[i][1], runs);
+  }
+  g_print ("resident memory after all pages: %.0f MB\n", rss_mb ());
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  mt_db_close (db);
+  return 0;
+}
