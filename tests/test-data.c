@@ -58,7 +58,7 @@ test_desktop_translated (void)
   g_assert_no_error (error);
   name = g_key_file_get_locale_string (file, "Desktop Entry", "Name", "zh_CN", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (name, ==, "明堂");
+  g_assert_cmpstr (name, ==, "明唐");
   comment = g_key_file_get_locale_string (file, "Desktop Entry", "Comment", "zh_CN", &error);
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (comment, "经营电池租赁业务"));

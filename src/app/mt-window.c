@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "mt-app-resources.h"
 #include "mt-application.h"
 #include "mt-demo.h"
 #include "mt-list-page.h"
@@ -22,6 +23,7 @@ struct _MtWindow
   GtkWidget            *username;
   GtkWidget            *password;
   GtkWidget            *sign_in_error;
+  GtkWidget            *demo_hint;
   GtkWidget            *sidebar;
   GtkWidget            *pages;        /* GtkStack of MtListPage, created on first show */
   GtkWidget            *title;
@@ -44,16 +46,52 @@ mt_window_finalize (GObject *object)
   G_OBJECT_CLASS (mt_window_parent_class)->finalize (object);
 }
 
+static void sign_in_clicked_cb (MtWindow *self);
+static void row_selected_cb (GtkListBox *box, GtkListBoxRow *row, MtWindow *self);
+
 static void
 mt_window_class_init (MtWindowClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->finalize = mt_window_finalize;
+
+  /* referenced so that the linker keeps the templates of this static library (their
+   * constructor registers them) */
+  g_assert (mt_app_get_resource () != NULL);
+  gtk_widget_class_set_template_from_resource (widget_class, "/com/mtxnyjs/Mingtang/ui/mt-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, username);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, password);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, sign_in_error);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, demo_hint);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, pages);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, title);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, account_label);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, balance_label);
+  gtk_widget_class_bind_template_callback (widget_class, sign_in_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, row_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, mt_window_sign_out);
 }
 
 static void
 mt_window_init (MtWindow *self)
 {
+  const char *const *demo = mt_demo_accounts ();
+  g_autoptr(GString) accounts = g_string_new (NULL);
+  g_autofree char *hint = NULL;
+  g_autofree char *hint_free = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
   self->page_ids = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; demo[i]; i += 2)
+    g_string_append_printf (accounts, "\n%s (%s)", demo[i], _(demo[i + 1]));
+  /* TRANSLATORS: followed by one demo account per line, "admin (Headquarters admin)" */
+  hint = g_strdup_printf (_("Demo accounts (password %s):"), MT_DEMO_PASSWORD);
+  hint = g_strconcat (hint_free = hint, accounts->str, NULL);
+  gtk_label_set_text (GTK_LABEL (self->demo_hint), hint);
 }
 
 GtkWidget *
@@ -255,135 +293,13 @@ sign_in_clicked_cb (MtWindow *self)
     }
 }
 
-static GtkWidget *
-build_sign_in (MtWindow *self)
-{
-  GtkWidget *status = adw_status_page_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *list = gtk_list_box_new ();
-  GtkWidget *button = gtk_button_new_with_mnemonic (_("_Sign In"));
-  GtkWidget *hint;
-  const char *const *demo = mt_demo_accounts ();
-  GString *accounts = g_string_new (NULL);
-  g_autofree char *hint_text = NULL;
-
-  adw_status_page_set_icon_name (ADW_STATUS_PAGE (status), "battery-good-symbolic");
-  adw_status_page_set_title (ADW_STATUS_PAGE (status), _("Mingtang"));
-  adw_status_page_set_description (ADW_STATUS_PAGE (status), _("Battery rental operations console"));
-
-  gtk_widget_add_css_class (list, "boxed-list");
-  self->username = adw_entry_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->username), _("User name"));
-  self->password = adw_password_entry_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->password), _("Password"));
-  g_signal_connect_swapped (self->password, "entry-activated", G_CALLBACK (sign_in_clicked_cb), self);
-  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->password), TRUE);
-  gtk_list_box_append (GTK_LIST_BOX (list), self->username);
-  gtk_list_box_append (GTK_LIST_BOX (list), self->password);
-
-  self->sign_in_error = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->sign_in_error, "error");
-  gtk_widget_set_visible (self->sign_in_error, FALSE);
-
-  gtk_widget_add_css_class (button, "suggested-action");
-  gtk_widget_add_css_class (button, "pill");
-  gtk_widget_set_halign (button, GTK_ALIGN_CENTER);
-  g_signal_connect_swapped (button, "clicked", G_CALLBACK (sign_in_clicked_cb), self);
-
-  for (guint i = 0; demo[i]; i += 2)
-    g_string_append_printf (accounts, "%s%s (%s)", i ? ", " : "", demo[i], _(demo[i + 1]));
-  hint_text = g_strdup_printf (_("Demo accounts: %s. Password: %s"), accounts->str, MT_DEMO_PASSWORD);
-  g_string_free (accounts, TRUE);
-  hint = gtk_label_new (hint_text);
-  gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
-  gtk_label_set_selectable (GTK_LABEL (hint), TRUE);
-  gtk_widget_add_css_class (hint, "dim-label");
-  gtk_widget_add_css_class (hint, "mt-data");
-
-  gtk_widget_set_size_request (box, 360, -1);
-  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
-  gtk_box_append (GTK_BOX (box), list);
-  gtk_box_append (GTK_BOX (box), self->sign_in_error);
-  gtk_box_append (GTK_BOX (box), button);
-  gtk_box_append (GTK_BOX (box), hint);
-  adw_status_page_set_child (ADW_STATUS_PAGE (status), box);
-  return status;
-}
-
-static GtkWidget *
-build_main (MtWindow *self)
-{
-  GtkWidget *paned = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  GtkWidget *side = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *side_header = adw_header_bar_new ();
-  GtkWidget *side_scroll = gtk_scrolled_window_new ();
-  GtkWidget *content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *sign_out = gtk_button_new_from_icon_name ("system-log-out-symbolic");
-  GtkWidget *brand = gtk_label_new (_("Mingtang"));
-
-  gtk_widget_add_css_class (brand, "title");
-  adw_header_bar_set_title_widget (ADW_HEADER_BAR (side_header), brand);
-  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (side_header), FALSE);
-  gtk_box_append (GTK_BOX (side), side_header);
-  self->sidebar = gtk_list_box_new ();
-  gtk_widget_add_css_class (self->sidebar, "navigation-sidebar");
-  g_signal_connect (self->sidebar, "row-selected", G_CALLBACK (row_selected_cb), self);
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (side_scroll), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (side_scroll), self->sidebar);
-  gtk_widget_set_vexpand (side_scroll, TRUE);
-  gtk_box_append (GTK_BOX (side), side_scroll);
-  gtk_widget_set_size_request (side, 220, -1);
-  gtk_widget_add_css_class (side, "background");
-
-  self->title = adw_window_title_new ("", "");
-  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), self->title);
-  adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  self->account_label = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->account_label, "mt-data");
-  self->balance_label = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->balance_label, "dim-label");
-  gtk_widget_set_tooltip_text (sign_out, _("Sign Out"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (sign_out), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Sign Out"), -1);
-  g_signal_connect_swapped (sign_out, "clicked", G_CALLBACK (mt_window_sign_out), self);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), sign_out);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->account_label);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->balance_label);
-  gtk_box_append (GTK_BOX (content), header);
-  self->pages = gtk_stack_new ();
-  gtk_widget_set_vexpand (self->pages, TRUE);
-  gtk_widget_set_hexpand (self->pages, TRUE);
-  gtk_box_append (GTK_BOX (content), self->pages);
-
-  gtk_box_append (GTK_BOX (paned), side);
-  gtk_box_append (GTK_BOX (paned), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  gtk_box_append (GTK_BOX (paned), content);
-  return paned;
-}
-
 MtWindow *
 mt_window_new (GtkApplication *app,
                MtDb           *db)
 {
-  MtWindow *self = g_object_new (MT_TYPE_WINDOW, "application", app, "default-width", 1400,
-                                 "default-height", 860, "title", _("Mingtang"), NULL);
-  GtkWidget *sign_in_page;
+  MtWindow *self = g_object_new (MT_TYPE_WINDOW, "application", app, NULL);
 
   self->db = db;
-  self->stack = gtk_stack_new ();
-  gtk_stack_set_transition_type (GTK_STACK (self->stack), GTK_STACK_TRANSITION_TYPE_CROSSFADE);
-  sign_in_page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  {
-    GtkWidget *header = adw_header_bar_new ();
-    GtkWidget *status = build_sign_in (self);
-    gtk_widget_set_vexpand (status, TRUE);
-    gtk_box_append (GTK_BOX (sign_in_page), header);
-    gtk_box_append (GTK_BOX (sign_in_page), status);
-  }
-  gtk_stack_add_named (GTK_STACK (self->stack), sign_in_page, "sign-in");
-  gtk_stack_add_named (GTK_STACK (self->stack), build_main (self), "main");
-  adw_application_window_set_content (ADW_APPLICATION_WINDOW (self), self->stack);
-
   if (MT_IS_APPLICATION (app) && mt_application_get_settings (MT_APPLICATION (app)))
     {
       g_autofree char *user = NULL;
