@@ -11,6 +11,7 @@
 #include "mt-form-dialog.h"
 #include "mt-list-page.h"
 #include "mt-repair-dialog.h"
+#include "mt-row-model.h"
 #include "mt-window.h"
 
 static MtDb *db = NULL;
@@ -57,6 +58,67 @@ test_walk_pages (gconstpointer data)
       g_assert_nonnull (page);
       iterate (60);
     }
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
+static GtkWidget *
+find_label_with_text (GtkWidget  *widget,
+                      const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label_with_text (child, text);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* A search shows what it found on screen (rows are read again in place), and forgets the
+ * selection: batch actions never reach a row the user did not pick */
+static void
+test_search_in_place (void)
+{
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = mt_db_query_text (db, "SELECT device_no FROM devices ORDER BY id LIMIT 1", NULL);
+  g_autofree char *wanted = mt_db_query_text (db, "SELECT device_no FROM devices ORDER BY id LIMIT 1 OFFSET 7", NULL);
+  MtListPage *page;
+  GListModel *model;
+  GtkSelectionModel *selection;
+  g_autoptr(MtRowItem) item = NULL;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  page = MT_LIST_PAGE (mt_window_show_page (window, "devices"));
+  iterate (100);
+  g_assert_nonnull (find_label_with_text (GTK_WIDGET (page), first));   /* the list starts with it */
+
+  model = mt_list_page_get_model (page);
+  selection = mt_list_page_get_selection (page);
+  gtk_selection_model_select_item (selection, 0, TRUE);
+  g_assert_true (gtk_selection_model_is_selected (selection, 0));
+
+  mt_list_page_set_search (page, wanted);
+  iterate (100);
+  model = mt_list_page_get_model (page);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  item = g_list_model_get_item (model, 0);
+  g_assert_cmpstr (mt_row_item_get_cell (item, 0), ==, wanted);
+  g_assert_nonnull (find_label_with_text (GTK_WIDGET (page), wanted));
+  g_assert_null (find_label_with_text (GTK_WIDGET (page), first));
+  g_assert_false (gtk_selection_model_is_selected (selection, 0));
+
+  mt_list_page_set_search (page, NULL);
+  iterate (100);
+  g_assert_cmpuint (g_list_model_get_n_items (mt_list_page_get_model (page)), ==, 300);
+  g_assert_nonnull (find_label_with_text (GTK_WIDGET (page), first));
+
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (50);
 }
@@ -288,6 +350,7 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/mt/app/pages/technician", "tech", test_walk_pages);
   g_test_add_data_func ("/mt/app/pages/finance", "finance", test_walk_pages);
   g_test_add_func ("/mt/app/store-form", test_store_form);
+  g_test_add_func ("/mt/app/search-in-place", test_search_in_place);
   g_test_add_func ("/mt/app/chinese", test_chinese);
   ret = g_test_run ();
 

@@ -128,6 +128,8 @@ mt_list_page_reload (MtListPage *self)
   /* Two steps: remove every row, then add the new ones. One items-changed (0, old, new) makes
    * GTK 4.8's list item manager look up every added position to reuse widgets, paging in the
    * whole table; an addition alone binds only the rows on screen. */
+  /* rows keep their positions across a reset, not their meaning: drop the selection first */
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
   mt_row_model_reset (self->model);
   selection_changed_cb (self);
   update_counts (self);
@@ -156,7 +158,7 @@ void
 mt_list_page_set_search (MtListPage *self,
                          const char *text)
 {
-  gtk_editable_set_text (GTK_EDITABLE (self->search), text);
+  gtk_editable_set_text (GTK_EDITABLE (self->search), text ? text : "");
   g_clear_handle_id (&self->search_timeout, g_source_remove);
   search_timeout_cb (self);
 }
@@ -253,6 +255,15 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
+cell_item_changed_cb (MtRowItem *row,
+                      GtkLabel  *label)
+{
+  guint column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (label), "column"));
+
+  gtk_label_set_text (label, mt_row_item_get_cell (row, column));
+}
+
+static void
 bind_cell_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
               gpointer                  user_data)
@@ -261,7 +272,22 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
   MtRowItem *row = gtk_list_item_get_item (item);
   GtkWidget *label = gtk_list_item_get_child (item);
 
+  g_object_set_data (G_OBJECT (label), "column", GUINT_TO_POINTER (column));
   gtk_label_set_text (GTK_LABEL (label), row ? mt_row_item_get_cell (row, column) : "");
+  /* the item may be read again in place (a new search): follow it while bound */
+  if (row)
+    g_signal_connect_object (row, "changed", G_CALLBACK (cell_item_changed_cb), label, 0);
+}
+
+static void
+unbind_cell_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                gpointer                  user_data)
+{
+  MtRowItem *row = gtk_list_item_get_item (item);
+
+  if (row)
+    g_signal_handlers_disconnect_by_func (row, cell_item_changed_cb, gtk_list_item_get_child (item));
 }
 
 /* ------------------------------------------------------------------ actions */
@@ -925,6 +951,7 @@ mt_list_page_new (MtDb           *db,
 
       g_signal_connect (factory, "setup", G_CALLBACK (setup_cell_cb), NULL);
       g_signal_connect (factory, "bind", G_CALLBACK (bind_cell_cb), GUINT_TO_POINTER (i));
+      g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell_cb), NULL);
       column = gtk_column_view_column_new (_(columns[i].title), factory);
       gtk_column_view_column_set_resizable (column, TRUE);
       gtk_column_view_column_set_expand (column, columns[i].kind == MT_COL_TEXT);
@@ -962,4 +989,11 @@ GListModel *
 mt_list_page_get_model (MtListPage *self)
 {
   return G_LIST_MODEL (self->model);
+}
+
+GtkSelectionModel *
+mt_list_page_get_selection (MtListPage *self)
+{
+  g_return_val_if_fail (MT_IS_LIST_PAGE (self), NULL);
+  return GTK_SELECTION_MODEL (self->selection);
 }

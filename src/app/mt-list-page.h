@@ -20,6 +20,7 @@ MtListPage *mt_list_page_new          (MtDb          *db,
 MtListing  *mt_list_page_get_listing  (MtListPage    *self);
 GListModel *mt_list_page_get_model    (MtListPage    *self);
 void        mt_list_page_reload       (MtListPage    *self);
+GtkSelectionModel *mt_list_page_get_selection (MtListPage *self);
 void        mt_list_page_set_search   (MtListPage    *self,
                                        const char    *text);
 

@@ -15,6 +15,9 @@ struct _MtRowItem
 
 G_DEFINE_FINAL_TYPE (MtRowItem, mt_row_item, G_TYPE_OBJECT)
 
+enum { ITEM_CHANGED, N_ITEM_SIGNALS };
+static guint item_signals[N_ITEM_SIGNALS];
+
 static void
 mt_row_item_finalize (GObject *object)
 {
@@ -28,6 +31,14 @@ static void
 mt_row_item_class_init (MtRowItemClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = mt_row_item_finalize;
+
+  /**
+   * MtRowItem::changed:
+   *
+   * The row at this item's position was read again: what its cells show may differ.
+   */
+  item_signals[ITEM_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                             0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -91,18 +102,22 @@ mt_row_model_get_item (GListModel *model,
     return NULL;
 
   items = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page));
-  if (items == NULL)
+  /* a page may be partly there: the first page after a reset keeps only the rows it had */
+  if (items == NULL || position % PAGE_SIZE >= items->len)
     {
       g_autoptr(GPtrArray) rows = mt_listing_fetch (self->listing, page * PAGE_SIZE, PAGE_SIZE);
 
-      items = g_ptr_array_new_with_free_func (g_object_unref);
-      for (guint i = 0; i < rows->len; i++)
+      if (items == NULL)
+        {
+          items = g_ptr_array_new_with_free_func (g_object_unref);
+          g_hash_table_insert (self->pages, GUINT_TO_POINTER (page), items);
+        }
+      for (guint i = items->len; i < rows->len; i++)
         {
           MtRowItem *item = g_object_new (MT_TYPE_ROW_ITEM, NULL);
           item->row = g_steal_pointer (&rows->pdata[i]);
           g_ptr_array_add (items, item);
         }
-      g_hash_table_insert (self->pages, GUINT_TO_POINTER (page), items);
     }
   if (position % PAGE_SIZE >= items->len)
     return NULL;
@@ -154,17 +169,44 @@ mt_row_model_get_listing (MtRowModel *self)
   return self->listing;
 }
 
+/* The first page keeps its item objects, read again in place (they emit ::changed), and only
+ * the positions after it are removed and added. GTK then keeps the row widgets on screen instead
+ * of destroying and building them all, and never looks through the added positions (an
+ * items-changed that removes the rows on screen makes GTK 4.8 search every added item). */
 void
 mt_row_model_reset (MtRowModel *self)
 {
   guint old = self->n_items;
+  GPtrArray *first;
+  g_autoptr(GPtrArray) rows = NULL;
+  guint kept = 0;
 
   g_return_if_fail (MT_IS_ROW_MODEL (self));
+  first = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (0));
+  if (first != NULL)
+    g_ptr_array_ref (first);
   g_hash_table_remove_all (self->pages);
-  self->n_items = 0;
-  if (old > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, old, 0);
   self->n_items = mt_listing_count (self->listing);
-  if (self->n_items > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, self->n_items);
+
+  if (first != NULL && self->n_items > 0)
+    {
+      rows = mt_listing_fetch (self->listing, 0, PAGE_SIZE);
+      kept = MIN (first->len, rows->len);
+      g_ptr_array_set_size (first, kept);
+      for (guint i = 0; i < kept; i++)
+        {
+          MtRowItem *item = first->pdata[i];
+
+          mt_list_row_free (item->row);
+          item->row = g_steal_pointer (&rows->pdata[i]);
+        }
+      /* rows after the kept ones are made on demand by get_item */
+      if (kept > 0)
+        g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), g_ptr_array_ref (first));
+    }
+
+  g_list_model_items_changed (G_LIST_MODEL (self), kept, old - kept, self->n_items - kept);
+  for (guint i = 0; i < kept; i++)
+    g_signal_emit (first->pdata[i], item_signals[ITEM_CHANGED], 0);
+  g_clear_pointer (&first, g_ptr_array_unref);
 }
