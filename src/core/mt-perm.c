@@ -422,6 +422,30 @@ mt_password_verify (const char *hash,
   return crypto_pwhash_str_verify (hash, password, strlen (password)) == 0;
 }
 
+gboolean
+mt_account_check_enabled (MtDb    *db,
+                          gint64   account_id,
+                          GError **error)
+{
+  if (mt_db_query_int (db, 0, "SELECT enabled FROM accounts WHERE id = ? AND deleted = 0", "i",
+                       account_id) != 1)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_DISABLED, _("This account is disabled"));
+      return FALSE;
+    }
+  /* A disabled operator anywhere above the account shuts it out */
+  if (mt_db_query_int (db, 0,
+                       "SELECT count(*) FROM operators o, accounts a, operators mine "
+                       "WHERE a.id = ? AND mine.id = a.operator_id AND o.enabled = 0 "
+                       "AND mine.path LIKE o.path || '%'", "i", account_id) > 0)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_DISABLED,
+                           _("The operator of this account is disabled"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 MtActor *
 mt_sign_in (MtDb        *db,
             const char  *username,
@@ -433,8 +457,6 @@ mt_sign_in (MtDb        *db,
   sqlite3_stmt *stmt;
   g_autofree char *hash = NULL;
   gint64 account_id = 0;
-  gboolean enabled = FALSE;
-  gint64 disabled_operators;
 
   stmt = mt_db_prepare (db, error,
                         "SELECT id, password_hash, enabled FROM accounts "
@@ -445,7 +467,6 @@ mt_sign_in (MtDb        *db,
     {
       account_id = sqlite3_column_int64 (stmt, 0);
       hash = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      enabled = sqlite3_column_int (stmt, 2);
     }
   sqlite3_reset (stmt);
 
@@ -466,23 +487,8 @@ mt_sign_in (MtDb        *db,
                            _("The user name or the password is wrong"));
       return NULL;
     }
-  if (!enabled)
-    {
-      g_set_error_literal (error, MT_ERROR, MT_ERROR_DISABLED, _("This account is disabled"));
-      return NULL;
-    }
-
-  /* A disabled operator anywhere above the account shuts it out */
-  disabled_operators = mt_db_query_int (db, 0,
-    "SELECT count(*) FROM operators o, accounts a, operators mine "
-    "WHERE a.id = ? AND mine.id = a.operator_id AND o.enabled = 0 "
-    "AND mine.path LIKE o.path || '%'", "i", account_id);
-  if (disabled_operators > 0)
-    {
-      g_set_error_literal (error, MT_ERROR, MT_ERROR_DISABLED,
-                           _("The operator of this account is disabled"));
-      return NULL;
-    }
+  if (!mt_account_check_enabled (db, account_id, error))
+    return NULL;
 
   mt_db_run (db, NULL,
              "UPDATE accounts SET last_sign_in = ?1, updated_at = ?1, version = version + 1 "

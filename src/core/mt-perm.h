@@ -98,6 +98,10 @@ char     *mt_actor_scope_sql       (const MtActor *actor,
 char     *mt_password_hash         (const char  *password);
 gboolean  mt_password_verify       (const char  *hash,
                                     const char  *password);
+/* The account and every operator above it are enabled, else MT_ERROR_DISABLED */
+gboolean  mt_account_check_enabled (MtDb        *db,
+                                    gint64       account_id,
+                                    GError     **error);
 MtActor  *mt_sign_in               (MtDb        *db,
                                     const char  *username,
                                     const char  *password,

@@ -542,6 +542,25 @@ static const char migration_6[] =
 
 static const char *const synced_6[] = { NULL };
 
+/* Server sessions: only a hash of each token is kept. Failed sign-ins per user name, for
+ * throttling. Neither is synced. */
+static const char migration_7[] =
+  "CREATE TABLE sessions ("
+  "  token_hash TEXT PRIMARY KEY,"
+  "  account_id INTEGER NOT NULL REFERENCES accounts (id),"
+  "  created_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL,"
+  "  last_seen INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX sessions_account ON sessions (account_id);"
+  "CREATE TABLE sign_in_failures ("
+  "  username TEXT PRIMARY KEY,"
+  "  failures INTEGER NOT NULL CHECK (failures > 0),"
+  "  last_at INTEGER NOT NULL"
+  ");";
+
+static const char *const synced_7[] = { NULL };
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -549,6 +568,7 @@ const MtMigration mt_migrations[] = {
   { 4, migration_4, synced_4, NULL },
   { 5, migration_5, synced_5, NULL },
   { 6, migration_6, synced_6, NULL },
+  { 7, migration_7, synced_7, NULL },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 

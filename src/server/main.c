@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* mingtang-server: the shared database behind many consoles (docs/api.md).
+ *   mingtang-server [--config FILE] [--listen ADDR:PORT] [--database FILE] [--tls-cert FILE
+ *                   --tls-key FILE] [--log-level quiet|info|debug]
+ *   mingtang-server init --database FILE --admin NAME   (password from MINGTANG_ADMIN_PASSWORD)
+ */
+#define G_LOG_DOMAIN "mingtang-server"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include "mt-db.h"
+#include "mt-entity.h"
+#include "mt-error.h"
+#include "mt-perm.h"
+#include "mt-server.h"
+
+typedef struct
+{
+  char *listen;
+  char *database;
+  char *tls_cert;
+  char *tls_key;
+  char *log_level;
+} Config;
+
+static void
+config_clear (Config *config)
+{
+  g_free (config->listen);
+  g_free (config->database);
+  g_free (config->tls_cert);
+  g_free (config->tls_key);
+  g_free (config->log_level);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Config, config_clear)
+
+/* [server] listen=, database=, tls-cert=, tls-key=, log-level=; flags override the file */
+static gboolean
+config_load (Config      *config,
+             const char  *path,
+             GError     **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  static const char *const keys[] = { "listen", "database", "tls-cert", "tls-key", "log-level" };
+  char **slots[] = { &config->listen, &config->database, &config->tls_cert, &config->tls_key,
+                     &config->log_level };
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (*slots[i] == NULL)
+      *slots[i] = g_key_file_get_string (file, "server", keys[i], NULL);
+  return TRUE;
+}
+
+/* The first headquarters admin of a new database */
+static int
+run_init (const char *database,
+          const char *admin)
+{
+  g_autoptr(GError) error = NULL;
+  const char *password = g_getenv ("MINGTANG_ADMIN_PASSWORD");
+  g_autoptr(MtActor) system = mt_actor_new_system ();
+  g_autoptr(GHashTable) fields = mt_fields_new ();
+  MtDb *db;
+  gint64 role;
+
+  if (database == NULL || admin == NULL || password == NULL)
+    {
+      g_printerr ("%s\n", _("init needs --database FILE --admin NAME and MINGTANG_ADMIN_PASSWORD"));
+      return 2;
+    }
+  db = mt_db_open (database, &error);
+  if (db == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  if (mt_db_query_int (db, 0, "SELECT count(*) FROM accounts", NULL) > 0)
+    {
+      g_printerr ("%s\n", _("The database already has accounts: init only sets up a new one"));
+      mt_db_close (db);
+      return 1;
+    }
+  role = mt_db_query_int (db, 0, "SELECT id FROM roles WHERE builtin = 'hq_admin'", NULL);
+  if (!mt_db_begin (db, &error) ||
+      (mt_db_query_int (db, 0, "SELECT count(*) FROM operators", NULL) == 0 &&
+       !mt_db_run (db, &error, "INSERT INTO operators (created_at, updated_at, name, path, caps) "
+                               "VALUES (?1, ?1, ?2, '/1/', 63)", "it", mt_now (), _("Headquarters"))) ||
+      (role == 0 &&
+       !mt_db_run (db, &error, "INSERT INTO roles (created_at, updated_at, name, builtin, permissions) "
+                               "VALUES (?1, ?1, 'Headquarters admin', 'hq_admin', ?2)", "it", mt_now (),
+                   mt_builtin_role_permissions ("hq_admin"))))
+    {
+      g_printerr ("%s\n", error->message);
+      mt_db_close (db);
+      return 1;
+    }
+  role = mt_db_query_int (db, 0, "SELECT id FROM roles WHERE builtin = 'hq_admin'", NULL);
+  {
+    g_autofree char *hash = mt_password_hash (password);
+    g_autofree char *name = g_strdup (admin);
+
+    if (!mt_db_run (db, &error, "INSERT INTO accounts (created_at, updated_at, username, name, "
+                                "password_hash, role_id, operator_id, enabled) "
+                                "VALUES (?1, ?1, ?2, ?2, ?3, ?4, (SELECT min (id) FROM operators), 1)",
+                    "itti", mt_now (), name, hash, role) ||
+        !mt_db_commit (db, &error))
+      {
+        mt_db_rollback (db);
+        g_printerr ("%s\n", error->message);
+        mt_db_close (db);
+        return 1;
+      }
+  }
+  g_print (_("Created %s with the headquarters admin “%s”\n"), database, admin);
+  mt_db_close (db);
+  return 0;
+}
+
+static gboolean
+quit_cb (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_auto(Config) config = { NULL };
+  g_autofree char *config_path = NULL;
+  g_autofree char *admin = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(MtServer) server = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *host = NULL;
+  guint64 port = 8787;
+  const char *colon;
+  MtDb *db;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Configuration file ([server] group)"), N_("FILE") },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &config.listen, N_("Address and port (default 127.0.0.1:8787; port 0: any)"), N_("ADDR:PORT") },
+    { "database", 'd', 0, G_OPTION_ARG_FILENAME, &config.database, N_("The shared database"), N_("FILE") },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &config.tls_cert, N_("TLS certificate (PEM)"), N_("FILE") },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &config.tls_key, N_("TLS private key (PEM)"), N_("FILE") },
+    { "log-level", 0, 0, G_OPTION_ARG_STRING, &config.log_level, N_("quiet, info (every request) or debug"), N_("LEVEL") },
+    { "admin", 0, 0, G_OPTION_ARG_STRING, &admin, N_("init: user name of the first headquarters admin"), N_("NAME") },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("MINGTANG_LOCALEDIR") ? g_getenv ("MINGTANG_LOCALEDIR") : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (_("[init] — the shared Mingtang server"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error) ||
+      (config_path && !config_load (&config, config_path, &error)))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (argc > 1 && g_str_equal (argv[1], "init"))
+    return run_init (config.database, admin);
+  if (argc > 1)
+    {
+      g_printerr (_("Unknown command “%s”\n"), argv[1]);
+      return 2;
+    }
+  if (config.database == NULL)
+    {
+      g_printerr ("%s\n", _("Give the database with --database or in the configuration file"));
+      return 2;
+    }
+
+  host = g_strdup (config.listen ? config.listen : "127.0.0.1:8787");
+  colon = strrchr (host, ':');
+  if (colon == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL))
+    {
+      g_printerr (_("--listen needs ADDRESS:PORT, not “%s”\n"), host);
+      return 2;
+    }
+  host[colon - host] = '\0';
+
+  if (config.tls_cert || config.tls_key)
+    {
+      certificate = g_tls_certificate_new_from_files (config.tls_cert, config.tls_key, &error);
+      if (certificate == NULL)
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+    }
+
+  db = mt_db_open (config.database, &error);
+  if (db == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  server = mt_server_new (db);
+  mt_server_set_verbose (server, g_strcmp0 (config.log_level, "quiet") != 0);
+  if (!mt_server_listen (server, host, (guint) port, certificate, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      mt_db_close (db);
+      return 1;
+    }
+  url = mt_server_get_url (server);
+  /* the first line of output: scripts and tests read the address from it */
+  printf ("listening on %s\n", url);
+  fflush (stdout);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_main_loop_run (loop);
+
+  g_clear_object (&server);
+  mt_db_close (db);
+  return 0;
+}

@@ -1,0 +1,1115 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-server"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+
+#include "mt-entity.h"
+#include "mt-error.h"
+#include "mt-listing.h"
+#include "mt-ops.h"
+#include "mt-server.h"
+#include "mt-session.h"
+
+#define API_PREFIX "/api/v1/"
+#define MAX_LIST 1000
+#define MAX_CHANGES 5000
+
+struct _MtServer
+{
+  GObject     parent_instance;
+  MtDb       *db;
+  SoupServer *soup;
+  GPtrArray  *sockets;   /* SoupWebsocketConnection: told when something changed */
+  gboolean    verbose;
+};
+
+G_DEFINE_FINAL_TYPE (MtServer, mt_server, G_TYPE_OBJECT)
+
+typedef struct
+{
+  MtServer          *server;
+  SoupServerMessage *msg;
+  const char        *method;
+  char             **segments;   /* the path after /api/v1/, split at '/' */
+  guint              n_segments;
+  GHashTable        *query;
+  JsonObject        *body;       /* NULL without a body */
+  MtActor           *actor;
+  guint              status;
+} Request;
+
+/* ------------------------------------------------------------------ responses */
+
+static void
+respond_node (Request  *req,
+              guint     status,
+              JsonNode *node)
+{
+  g_autofree char *text = NULL;
+
+  req->status = status;
+  soup_server_message_set_status (req->msg, status, NULL);
+  if (node == NULL)
+    return;
+  text = json_to_string (node, FALSE);
+  soup_server_message_set_response (req->msg, "application/json; charset=utf-8", SOUP_MEMORY_COPY,
+                                    text, strlen (text));
+}
+
+static void
+respond_builder (Request     *req,
+                 guint        status,
+                 JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) node = json_builder_get_root (builder);
+  respond_node (req, status, node);
+}
+
+static void
+respond_error (Request    *req,
+               guint       status,
+               const char *code,
+               const char *message,
+               const char *field)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "code");
+  json_builder_add_string_value (b, code);
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, message);
+  if (field)
+    {
+      json_builder_set_member_name (b, "field");
+      json_builder_add_string_value (b, field);
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  respond_builder (req, status, b);
+}
+
+/* The API's statuses for the core's errors (SPEC §5) */
+static void
+respond_gerror (Request      *req,
+                const GError *error)
+{
+  static const struct { int code; guint status; const char *name; } map[] = {
+    { MT_ERROR_INVALID, 422, "invalid" },
+    { MT_ERROR_NOT_FOUND, 404, "not-found" },
+    { MT_ERROR_CONFLICT, 409, "conflict" },
+    { MT_ERROR_FORBIDDEN, 403, "forbidden" },
+    { MT_ERROR_AUTH, 401, "unauthorized" },
+    { MT_ERROR_DISABLED, 401, "disabled" },
+    { MT_ERROR_THROTTLED, 429, "throttled" },
+  };
+
+  if (error->domain == MT_ERROR)
+    for (guint i = 0; i < G_N_ELEMENTS (map); i++)
+      if (map[i].code == error->code)
+        {
+          respond_error (req, map[i].status, map[i].name, error->message, mt_error_get_field (error));
+          return;
+        }
+  g_warning ("%s %s: %s", req->method, g_uri_get_path (soup_server_message_get_uri (req->msg)), error->message);
+  respond_error (req, 500, "failed", error->message, NULL);
+}
+
+static void
+respond_invalid (Request    *req,
+                 const char *field,
+                 const char *problem)
+{
+  g_autofree char *message = g_strdup_printf (_("%s: %s"), field, problem);
+  respond_error (req, 422, "invalid", message, field);
+}
+
+/* ------------------------------------------------------------------ requests */
+
+static gboolean
+parse_id (const char *text,
+          gint64     *id)
+{
+  return text != NULL && g_ascii_string_to_signed (text, 10, 1, G_MAXINT64, (gint64 *) id, NULL);
+}
+
+/* A JSON value as the core's field text; FALSE for objects and arrays */
+static gboolean
+node_to_text (JsonNode  *node,
+              char     **text)
+{
+  if (JSON_NODE_HOLDS_NULL (node))
+    *text = g_strdup ("");
+  else if (!JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  else if (json_node_get_value_type (node) == G_TYPE_STRING)
+    *text = g_strdup (json_node_get_string (node));
+  else if (json_node_get_value_type (node) == G_TYPE_INT64)
+    *text = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+  else if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      *text = g_strdup (g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node)));
+    }
+  else if (json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    *text = g_strdup (json_node_get_boolean (node) ? "true" : "false");
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* Body members as the field table of mt_entity_save (all but @skip) */
+static GHashTable *
+body_fields (Request     *req,
+             const char  *skip)
+{
+  GHashTable *fields = mt_fields_new ();
+  g_autoptr(GList) members = json_object_get_members (req->body);
+
+  for (GList *l = members; l; l = l->next)
+    {
+      char *text = NULL;
+
+      if (skip && g_str_equal (l->data, skip))
+        continue;
+      if (!node_to_text (json_object_get_member (req->body, l->data), &text))
+        {
+          respond_invalid (req, l->data, _("must be a text, a number, true or false"));
+          g_hash_table_unref (fields);
+          return NULL;
+        }
+      g_hash_table_insert (fields, g_strdup (l->data), text);
+    }
+  return fields;
+}
+
+static gboolean
+body_int (Request    *req,
+          const char *member,
+          gboolean    required,
+          gint64     *value)
+{
+  JsonNode *node = req->body ? json_object_get_member (req->body, member) : NULL;
+
+  if (node == NULL && !required)
+    return TRUE;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    {
+      respond_invalid (req, member, node ? _("must be a whole number") : _("is required"));
+      return FALSE;
+    }
+  *value = json_node_get_int (node);
+  return TRUE;
+}
+
+static const char *
+body_string (Request    *req,
+             const char *member,
+             gboolean    required)
+{
+  JsonNode *node = req->body ? json_object_get_member (req->body, member) : NULL;
+
+  if (node == NULL && !required)
+    return "";
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      respond_invalid (req, member, node ? _("must be a text") : _("is required"));
+      return NULL;
+    }
+  return json_node_get_string (node);
+}
+
+static gboolean
+body_bool (Request    *req,
+           const char *member,
+           gboolean   *value)
+{
+  JsonNode *node = req->body ? json_object_get_member (req->body, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      respond_invalid (req, member, _("must be true or false"));
+      return FALSE;
+    }
+  *value = json_node_get_boolean (node);
+  return TRUE;
+}
+
+/* "ids": [1, 2, 3] */
+static GArray *
+body_ids (Request *req)
+{
+  JsonNode *node = req->body ? json_object_get_member (req->body, "ids") : NULL;
+  JsonArray *array;
+  GArray *ids;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) == 0)
+    {
+      respond_invalid (req, "ids", _("must be a list of row numbers"));
+      return NULL;
+    }
+  array = json_node_get_array (node);
+  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      gint64 id;
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_INT64)
+        {
+          respond_invalid (req, "ids", _("must be a list of row numbers"));
+          g_array_unref (ids);
+          return NULL;
+        }
+      id = json_node_get_int (element);
+      g_array_append_val (ids, id);
+    }
+  return ids;
+}
+
+static void
+add_row_object (JsonBuilder *b,
+                GHashTable  *row)
+{
+  GHashTableIter iter;
+  const char *key, *value;
+
+  json_builder_begin_object (b);
+  g_hash_table_iter_init (&iter, row);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &value))
+    {
+      json_builder_set_member_name (b, key);
+      if (g_str_equal (key, "id") || g_str_equal (key, "version"))
+        json_builder_add_int_value (b, g_ascii_strtoll (value, NULL, 10));
+      else
+        json_builder_add_string_value (b, value);
+    }
+  json_builder_end_object (b);
+}
+
+static void
+respond_saved (Request *req,
+               guint    status,
+               const char *table,
+               gint64   id)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *sql = g_strdup_printf ("SELECT version FROM %s WHERE id = ?", table);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_int_value (b, id);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, mt_db_query_int (req->server->db, 0, sql, "i", id));
+  json_builder_end_object (b);
+  respond_builder (req, status, b);
+}
+
+/* ------------------------------------------------------------------ change notifications */
+
+static void
+notify_changed (MtServer *self)
+{
+  g_autofree char *text = g_strdup_printf ("{\"cursor\":%" G_GINT64_FORMAT "}",
+                                           mt_db_query_int (self->db, 0, "SELECT max(seq) FROM change_log", NULL));
+
+  for (guint i = 0; i < self->sockets->len; i++)
+    {
+      SoupWebsocketConnection *ws = self->sockets->pdata[i];
+
+      if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_send_text (ws, text);
+    }
+}
+
+/* 204 and a change notice, or the error */
+static void
+respond_done (Request      *req,
+              gboolean      ok,
+              const GError *error)
+{
+  if (!ok)
+    return respond_gerror (req, error);
+  notify_changed (req->server);
+  respond_node (req, 204, NULL);
+}
+
+static void
+websocket_closed_cb (SoupWebsocketConnection *ws,
+                     MtServer                *self)
+{
+  g_ptr_array_remove (self->sockets, ws);
+}
+
+static void
+websocket_cb (SoupServer              *soup,
+              SoupServerMessage       *msg,
+              const char              *path,
+              SoupWebsocketConnection *ws,
+              gpointer                 data)
+{
+  MtServer *self = data;
+  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                   "Authorization");
+  g_autoptr(MtActor) actor = NULL;
+
+  /* only signed-in consoles may listen */
+  if (auth && g_str_has_prefix (auth, "Bearer "))
+    actor = mt_session_actor (self->db, auth + 7, NULL);
+  if (actor == NULL)
+    {
+      soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "sign in first");
+      return;
+    }
+  g_ptr_array_add (self->sockets, g_object_ref (ws));
+  g_signal_connect_object (ws, "closed", G_CALLBACK (websocket_closed_cb), self, 0);
+}
+
+/* ------------------------------------------------------------------ change feed */
+
+typedef struct
+{
+  const char *table;
+  const char *page;     /* the page whose view permission shows the table */
+  const char *scope;    /* "operator": operator_id/store_id columns; "self": the operators tree;
+                           "repair": through its ticket; NULL: not scoped */
+} FeedTable;
+
+static const FeedTable feed_tables[] = {
+  { "operators", "operators", "self" },
+  { "roles", "roles", NULL },
+  { "accounts", "accounts", "operator" },
+  { "settings", "settings", "operator" },
+  { "stores", "stores", "operator" },
+  { "device_types", "device_types", NULL },
+  { "device_specs", "device_specs", NULL },
+  { "members", "members", "operator" },
+  { "devices", "devices", "operator" },
+  { "repairs", "repairs", "operator" },
+  { "repair_steps", "repairs", "repair" },
+  { "messages", "messages", "operator" },
+};
+
+static const FeedTable *
+feed_table (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (feed_tables); i++)
+    if (g_str_equal (feed_tables[i].table, name))
+      return &feed_tables[i];
+  return NULL;
+}
+
+/* The row as JSON when the actor may see it now, else NULL (removed, or outside its scope) */
+static JsonNode *
+feed_row (MtServer        *self,
+          const MtActor   *actor,
+          const FeedTable *table,
+          gint64           id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT * FROM %s WHERE id = ? AND deleted = 0", table->table);
+  sqlite3_stmt *stmt = mt_db_prepare (self->db, NULL, sql, "i", id);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  gint64 operator_id = 0, store_id = 0, repair_id = 0;
+  gboolean found;
+
+  if (stmt == NULL)
+    return NULL;
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  if (found)
+    {
+      json_builder_begin_object (b);
+      for (int c = 0; c < sqlite3_column_count (stmt); c++)
+        {
+          const char *name = sqlite3_column_name (stmt, c);
+
+          if (g_str_equal (name, "operator_id"))
+            operator_id = sqlite3_column_int64 (stmt, c);
+          else if (g_str_equal (name, "store_id"))
+            store_id = sqlite3_column_int64 (stmt, c);
+          else if (g_str_equal (name, "repair_id"))
+            repair_id = sqlite3_column_int64 (stmt, c);
+          if (g_str_equal (name, "password_hash"))
+            continue;   /* never leaves the server */
+          json_builder_set_member_name (b, name);
+          switch (sqlite3_column_type (stmt, c))
+            {
+            case SQLITE_INTEGER:
+              json_builder_add_int_value (b, sqlite3_column_int64 (stmt, c));
+              break;
+            case SQLITE_FLOAT:
+              json_builder_add_double_value (b, sqlite3_column_double (stmt, c));
+              break;
+            case SQLITE_NULL:
+              json_builder_add_null_value (b);
+              break;
+            default:
+              json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, c));
+            }
+        }
+      json_builder_end_object (b);
+    }
+  sqlite3_reset (stmt);
+  if (!found)
+    return NULL;
+
+  if (g_strcmp0 (table->scope, "self") == 0 && !mt_actor_owns_operator (self->db, actor, id))
+    return NULL;
+  if (g_strcmp0 (table->scope, "operator") == 0 &&
+      !mt_actor_owns_row (self->db, actor, operator_id,
+                          g_str_equal (table->table, "stores") ? id : store_id))
+    return NULL;
+  if (g_strcmp0 (table->scope, "repair") == 0)
+    {
+      sqlite3_stmt *parent = mt_db_prepare (self->db, NULL, "SELECT operator_id, coalesce (store_id, 0) "
+                                                            "FROM repairs WHERE id = ?", "i", repair_id);
+      gboolean owned = parent && sqlite3_step (parent) == SQLITE_ROW &&
+                       mt_actor_owns_row (self->db, actor, sqlite3_column_int64 (parent, 0),
+                                          sqlite3_column_int64 (parent, 1));
+      if (parent)
+        sqlite3_reset (parent);
+      if (!owned)
+        return NULL;
+    }
+  return json_builder_get_root (b);
+}
+
+/* GET changes?since=CURSOR&limit=N: what this account may see that changed after the cursor.
+ * A row it may no longer see (deleted, or moved out of its scope) comes as a removal. */
+static void
+handle_changes (Request *req)
+{
+  MtServer *self = req->server;
+  const char *since_text = req->query ? g_hash_table_lookup (req->query, "since") : NULL;
+  const char *limit_text = req->query ? g_hash_table_lookup (req->query, "limit") : NULL;
+  gint64 since = 0, limit = 1000, cursor, last;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sqlite3_stmt *stmt;
+  guint n = 0;
+
+  if (since_text && !g_ascii_string_to_signed (since_text, 10, 0, G_MAXINT64, &since, NULL))
+    return respond_invalid (req, "since", _("must be a cursor from an earlier answer"));
+  if (limit_text && !g_ascii_string_to_signed (limit_text, 10, 1, MAX_CHANGES, &limit, NULL))
+    return respond_invalid (req, "limit", _("must be a number from 1 to 5000"));
+
+  last = mt_db_query_int (self->db, 0, "SELECT coalesce (max (seq), 0) FROM change_log", NULL);
+  cursor = since;
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "changes");
+  json_builder_begin_array (b);
+  /* newest entry per row within the page; the page ends at a fixed sequence number */
+  stmt = mt_db_prepare (self->db, NULL,
+                        "SELECT max (seq), tbl, row_id FROM change_log WHERE seq > ?1 AND seq <= "
+                        "(SELECT coalesce (max (seq), 0) FROM (SELECT seq FROM change_log WHERE seq > ?1 "
+                        "ORDER BY seq LIMIT ?2)) GROUP BY tbl, row_id ORDER BY 1", "ii", since, limit);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 seq = sqlite3_column_int64 (stmt, 0);
+      const char *tbl = (const char *) sqlite3_column_text (stmt, 1);
+      gint64 id = sqlite3_column_int64 (stmt, 2);
+      const FeedTable *table = feed_table (tbl);
+      JsonNode *row;
+
+      cursor = MAX (cursor, seq);
+      if (table == NULL || !mt_actor_can_view (req->actor, table->page))
+        continue;
+      row = feed_row (self, req->actor, table, id);
+      /* a first sync has nothing to remove */
+      if (row == NULL && since == 0)
+        continue;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "table");
+      json_builder_add_string_value (b, tbl);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_int_value (b, id);
+      json_builder_set_member_name (b, "op");
+      json_builder_add_string_value (b, row ? "upsert" : "remove");
+      if (row)
+        {
+          json_builder_set_member_name (b, "row");
+          json_builder_add_value (b, row);
+        }
+      json_builder_end_object (b);
+      n++;
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "cursor");
+  json_builder_add_int_value (b, cursor);
+  json_builder_set_member_name (b, "more");
+  json_builder_add_boolean_value (b, cursor < last);
+  json_builder_end_object (b);
+  respond_builder (req, 200, b);
+}
+
+/* ------------------------------------------------------------------ handlers */
+
+static void
+handle_session (Request *req)
+{
+  MtServer *self = req->server;
+
+  if (g_str_equal (req->method, "POST"))
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MtActor) actor = NULL;
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autofree char *token = NULL;
+      const char *username, *password;
+      guint retry = 0;
+
+      if (!(username = body_string (req, "username", TRUE)) ||
+          !(password = body_string (req, "password", TRUE)))
+        return;
+      token = mt_session_open (self->db, username, password, &actor, &retry, &error);
+      if (token == NULL)
+        {
+          if (retry > 0)
+            {
+              g_autofree char *seconds = g_strdup_printf ("%u", retry);
+              soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                            "Retry-After", seconds);
+            }
+          return respond_gerror (req, error);
+        }
+      req->actor = g_steal_pointer (&actor);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "token");
+      json_builder_add_string_value (b, token);
+      json_builder_set_member_name (b, "account");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_int_value (b, req->actor->account_id);
+      json_builder_set_member_name (b, "username");
+      json_builder_add_string_value (b, req->actor->username);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, req->actor->name);
+      json_builder_set_member_name (b, "operator_id");
+      json_builder_add_int_value (b, req->actor->operator_id);
+      json_builder_set_member_name (b, "operator");
+      json_builder_add_string_value (b, req->actor->operator_name);
+      json_builder_set_member_name (b, "store_id");
+      json_builder_add_int_value (b, req->actor->store_id);
+      json_builder_set_member_name (b, "role");
+      json_builder_add_string_value (b, req->actor->role_name);
+      json_builder_end_object (b);
+      json_builder_end_object (b);
+      return respond_builder (req, 201, b);
+    }
+  if (g_str_equal (req->method, "DELETE"))
+    {
+      const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
+                                                       "Authorization");
+      if (auth && g_str_has_prefix (auth, "Bearer "))
+        mt_session_close (self->db, auth + 7);
+      return respond_node (req, 204, NULL);
+    }
+  respond_error (req, 405, "method", _("This address does not take that method"), NULL);
+}
+
+static void
+handle_list (Request        *req,
+             const MtEntity *entity)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtListing) listing = mt_listing_new (req->server->db, req->actor, mt_entity_get_page (entity), &error);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GPtrArray) rows = NULL;
+  const char *text;
+  gint64 offset = 0, limit = 100;
+  guint n_columns;
+  const MtListColumn *columns;
+
+  if (listing == NULL)
+    return respond_gerror (req, error);
+  if (req->query && (text = g_hash_table_lookup (req->query, "offset")) &&
+      !g_ascii_string_to_signed (text, 10, 0, G_MAXINT32, &offset, NULL))
+    return respond_invalid (req, "offset", _("must be a whole number"));
+  if (req->query && (text = g_hash_table_lookup (req->query, "limit")) &&
+      !g_ascii_string_to_signed (text, 10, 1, MAX_LIST, &limit, NULL))
+    return respond_invalid (req, "limit", _("must be a number from 1 to 1000"));
+  if (req->query && (text = g_hash_table_lookup (req->query, "search")))
+    mt_listing_set_search (listing, text);
+  if (req->query && (text = g_hash_table_lookup (req->query, "state")))
+    mt_listing_set_state (listing, text);
+
+  columns = mt_listing_get_columns (listing, &n_columns);
+  rows = mt_listing_fetch (listing, (guint) offset, (guint) limit);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "total");
+  json_builder_add_int_value (b, mt_listing_count (listing));
+  json_builder_set_member_name (b, "rows");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      MtListRow *row = rows->pdata[i];
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_int_value (b, row->id);
+      json_builder_set_member_name (b, "version");
+      json_builder_add_int_value (b, row->version);
+      json_builder_set_member_name (b, "cells");
+      json_builder_begin_object (b);
+      for (guint c = 0; c < n_columns; c++)
+        {
+          json_builder_set_member_name (b, columns[c].key);
+          json_builder_add_string_value (b, row->cells[c]);
+        }
+      json_builder_end_object (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  respond_builder (req, 200, b);
+}
+
+static void
+handle_entity (Request        *req,
+               const MtEntity *entity)
+{
+  MtDb *db = req->server->db;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) fields = NULL;
+  const char *table = req->segments[0];
+  gint64 id = 0, version = 0;
+
+  if (req->n_segments > 2 || (req->n_segments == 2 && !parse_id (req->segments[1], &id)))
+    return respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+
+  if (g_str_equal (req->method, "GET") && id == 0)
+    return handle_list (req, entity);
+  if (g_str_equal (req->method, "GET"))
+    {
+      g_autoptr(GHashTable) row = mt_entity_load (db, req->actor, entity, id, &error);
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+
+      if (row == NULL)
+        return respond_gerror (req, error);
+      g_hash_table_remove (row, "password_hash");
+      add_row_object (b, row);
+      return respond_builder (req, 200, b);
+    }
+  if (g_str_equal (req->method, "POST") && id == 0)
+    {
+      if (req->body == NULL)
+        return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
+      if (!(fields = body_fields (req, NULL)))
+        return;
+      id = mt_entity_save (db, req->actor, entity, 0, 0, fields, &error);
+      if (id == 0)
+        return respond_gerror (req, error);
+      notify_changed (req->server);
+      return respond_saved (req, 201, table, id);
+    }
+  if (g_str_equal (req->method, "PUT") && id != 0)
+    {
+      if (req->body == NULL)
+        return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
+      if (!body_int (req, "version", TRUE, &version) || !(fields = body_fields (req, "version")))
+        return;
+      if (mt_entity_save (db, req->actor, entity, id, version, fields, &error) == 0)
+        return respond_gerror (req, error);
+      notify_changed (req->server);
+      return respond_saved (req, 200, table, id);
+    }
+  if (g_str_equal (req->method, "DELETE") && id != 0)
+    {
+      const char *text = req->query ? g_hash_table_lookup (req->query, "version") : NULL;
+
+      if (text == NULL || !g_ascii_string_to_signed (text, 10, 1, G_MAXINT64, &version, NULL))
+        return respond_invalid (req, "version", _("is required"));
+      if (!mt_entity_delete (db, req->actor, entity, id, version, &error))
+        return respond_gerror (req, error);
+      notify_changed (req->server);
+      return respond_node (req, 204, NULL);
+    }
+  respond_error (req, 405, "method", _("This address does not take that method"), NULL);
+}
+
+/* POST devices/transfer {ids, operator_id | store_id}, devices/type {ids, type_id},
+ * devices/power-cut {ids, on} */
+static gboolean
+handle_device_batch (Request *req)
+{
+  MtDb *db = req->server->db;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = NULL;
+  const char *action = req->segments[1];
+  gint64 a = 0, b = 0;
+  gboolean ok;
+
+  if (req->n_segments != 2 || !g_str_equal (req->method, "POST") ||
+      !(g_str_equal (action, "transfer") || g_str_equal (action, "type") || g_str_equal (action, "power-cut")))
+    return FALSE;
+  if (req->body == NULL)
+    {
+      respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
+      return TRUE;
+    }
+  if (!(ids = body_ids (req)))
+    return TRUE;
+  if (g_str_equal (action, "transfer"))
+    {
+      if (!body_int (req, "operator_id", FALSE, &a) || !body_int (req, "store_id", FALSE, &b))
+        return TRUE;
+      ok = mt_devices_transfer (db, req->actor, (gint64 *) ids->data, ids->len, a, b, &error);
+    }
+  else if (g_str_equal (action, "type"))
+    {
+      if (!body_int (req, "type_id", TRUE, &a))
+        return TRUE;
+      ok = mt_devices_set_type (db, req->actor, (gint64 *) ids->data, ids->len, a, &error);
+    }
+  else
+    {
+      gboolean on;
+
+      if (!body_bool (req, "on", &on))
+        return TRUE;
+      ok = mt_devices_set_power_cut (db, req->actor, (gint64 *) ids->data, ids->len, on, &error);
+    }
+  respond_done (req, ok, error);
+  return TRUE;
+}
+
+/* POST repairs {device_id, reporter_kind, reporter, fault};
+ * POST repairs/ID/steps {version, state, note, cost_fen} */
+static gboolean
+handle_repairs (Request *req)
+{
+  MtDb *db = req->server->db;
+  g_autoptr(GError) error = NULL;
+  gint64 id = 0, device = 0, version = 0, cost = 0;
+  const char *kind, *reporter, *fault, *state, *note;
+
+  if (!g_str_equal (req->method, "POST") || req->body == NULL)
+    return FALSE;
+  if (req->n_segments == 1)
+    {
+      if (!body_int (req, "device_id", TRUE, &device) ||
+          !(kind = body_string (req, "reporter_kind", TRUE)) ||
+          !(reporter = body_string (req, "reporter", FALSE)) ||
+          !(fault = body_string (req, "fault", TRUE)))
+        return TRUE;
+      id = mt_repair_report (db, req->actor, device, kind, reporter, fault, &error);
+      if (id == 0)
+        respond_gerror (req, error);
+      else
+        {
+          notify_changed (req->server);
+          respond_saved (req, 201, "repairs", id);
+        }
+      return TRUE;
+    }
+  if (req->n_segments == 3 && parse_id (req->segments[1], &id) && g_str_equal (req->segments[2], "steps"))
+    {
+      if (!body_int (req, "version", TRUE, &version) || !(state = body_string (req, "state", TRUE)) ||
+          !(note = body_string (req, "note", FALSE)) || !body_int (req, "cost_fen", FALSE, &cost))
+        return TRUE;
+      if (!mt_repair_progress (db, req->actor, id, version, state, note, cost, &error))
+        respond_gerror (req, error);
+      else
+        {
+          notify_changed (req->server);
+          respond_saved (req, 200, "repairs", id);
+        }
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* POST messages/ID/send; PUT operators/ID/enabled {enabled}; GET|PUT settings/KEY {value} */
+static gboolean
+handle_actions (Request *req)
+{
+  MtDb *db = req->server->db;
+  g_autoptr(GError) error = NULL;
+  const char *what = req->segments[0];
+  gint64 id = 0;
+  gboolean ok;
+
+  if (g_str_equal (what, "settings") && req->n_segments == 2)
+    {
+      const MtSettingInfo *info = mt_setting_lookup (req->segments[1]);
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autofree char *value = NULL;
+      const char *text;
+
+      if (info == NULL)
+        {
+          respond_error (req, 404, "not-found", _("There is no such setting"), NULL);
+          return TRUE;
+        }
+      if (g_str_equal (req->method, "PUT"))
+        {
+          if (req->body == NULL || !(text = body_string (req, "value", TRUE)))
+            {
+              if (req->body == NULL)
+                respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
+              return TRUE;
+            }
+          if (!mt_setting_set (db, req->actor, info->key, text, &error))
+            {
+              respond_gerror (req, error);
+              return TRUE;
+            }
+          notify_changed (req->server);
+        }
+      else if (!mt_actor_require (req->actor, "settings", "view", &error))
+        {
+          respond_gerror (req, error);
+          return TRUE;
+        }
+      value = mt_setting_get (db, req->actor->operator_id, info->key);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "key");
+      json_builder_add_string_value (b, info->key);
+      json_builder_set_member_name (b, "value");
+      json_builder_add_string_value (b, value ? value : "");
+      json_builder_end_object (b);
+      respond_builder (req, 200, b);
+      return TRUE;
+    }
+  if (req->n_segments != 3 || !parse_id (req->segments[1], &id))
+    return FALSE;
+  if (g_str_equal (what, "messages") && g_str_equal (req->segments[2], "send") &&
+      g_str_equal (req->method, "POST"))
+    ok = mt_message_send (db, req->actor, id, &error);
+  else if (g_str_equal (what, "operators") && g_str_equal (req->segments[2], "enabled") &&
+           g_str_equal (req->method, "PUT") && req->body)
+    {
+      gboolean enabled;
+
+      if (!body_bool (req, "enabled", &enabled))
+        return TRUE;
+      ok = mt_operator_set_enabled (db, req->actor, id, enabled, &error);
+    }
+  else
+    return FALSE;
+  respond_done (req, ok, error);
+  return TRUE;
+}
+
+static void
+route (Request *req)
+{
+  const MtEntity *entity;
+  const char *auth;
+  g_autoptr(GError) error = NULL;
+
+  if (req->n_segments == 0)
+    return respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+  if (g_str_equal (req->segments[0], "session") && req->n_segments == 1)
+    return handle_session (req);
+
+  auth = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg), "Authorization");
+  req->actor = mt_session_actor (req->server->db, auth && g_str_has_prefix (auth, "Bearer ") ? auth + 7 : NULL,
+                                 &error);
+  if (req->actor == NULL)
+    return respond_gerror (req, error);
+
+  if (g_str_equal (req->segments[0], "changes") && req->n_segments == 1 && g_str_equal (req->method, "GET"))
+    return handle_changes (req);
+  if (g_str_equal (req->segments[0], "devices") && req->n_segments == 2 && handle_device_batch (req))
+    return;
+  if (g_str_equal (req->segments[0], "repairs") && handle_repairs (req))
+    return;
+  if (handle_actions (req))
+    return;
+  entity = mt_entity_lookup (req->segments[0]);
+  if (entity == NULL)
+    return respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+  handle_entity (req, entity);
+}
+
+/* Messages in the client's language: Chinese when its Accept-Language starts with zh (and the
+ * zh_CN.UTF-8 locale exists), else the source English. gettext follows uselocale(). */
+static locale_t
+request_locale (SoupServerMessage *msg)
+{
+  static locale_t chinese = (locale_t) 0, english = (locale_t) 0;
+  static gsize once = 0;
+  const char *accept = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                     "Accept-Language");
+
+  if (g_once_init_enter (&once))
+    {
+      chinese = newlocale (LC_ALL_MASK, "zh_CN.UTF-8", (locale_t) 0);
+      english = newlocale (LC_ALL_MASK, "C.UTF-8", (locale_t) 0);
+      g_once_init_leave (&once, 1);
+    }
+  if (accept && g_ascii_strncasecmp (accept, "zh", 2) == 0 && chinese)
+    return chinese;
+  return english ? english : LC_GLOBAL_LOCALE;
+}
+
+static void
+api_cb (SoupServer        *soup,
+        SoupServerMessage *msg,
+        const char        *path,
+        GHashTable        *query,
+        gpointer           data)
+{
+  MtServer *self = data;
+  Request req = { self, msg, soup_server_message_get_method (msg), NULL, 0, query, NULL, NULL, 500 };
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(JsonParser) parser = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  locale_t previous = uselocale (request_locale (msg));
+
+  if (!g_str_has_prefix (path, API_PREFIX))
+    respond_error (&req, 404, "not-found", _("There is nothing at this address"), NULL);
+  else if (body->length > MT_SERVER_MAX_BODY)
+    respond_error (&req, 413, "too-large", _("The request is too large"), NULL);
+  else
+    {
+      g_autoptr(GError) error = NULL;
+      g_auto(GStrv) parts = g_strsplit (path + strlen (API_PREFIX), "/", -1);
+      GPtrArray *segments = g_ptr_array_new ();
+
+      for (guint i = 0; parts[i]; i++)
+        if (parts[i][0] != '\0')
+          g_ptr_array_add (segments, g_strdup (parts[i]));
+      req.n_segments = segments->len;
+      g_ptr_array_add (segments, NULL);
+      req.segments = (char **) g_ptr_array_free (segments, FALSE);
+
+      if (body->length > 0)
+        {
+          parser = json_parser_new ();
+          if (!g_utf8_validate (body->data, body->length, NULL) ||
+              !json_parser_load_from_data (parser, body->data, body->length, &error))
+            respond_error (&req, 400, "malformed", _("The request is not valid JSON"), NULL);
+          else if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+            respond_error (&req, 400, "malformed", _("The request needs a JSON object"), NULL);
+          else
+            req.body = json_node_get_object (json_parser_get_root (parser));
+        }
+      if (body->length == 0 || req.body != NULL)
+        route (&req);
+    }
+
+  if (self->verbose)
+    g_printerr ("method=%s path=%s account=%s status=%u ms=%.1f\n", req.method, path,
+                req.actor ? req.actor->username : "-", req.status,
+                (g_get_monotonic_time () - t0) / 1000.0);
+  g_strfreev (req.segments);
+  g_clear_pointer (&req.actor, mt_actor_free);
+  uselocale (previous);
+}
+
+/* ------------------------------------------------------------------ object */
+
+static void
+mt_server_dispose (GObject *object)
+{
+  MtServer *self = MT_SERVER (object);
+
+  if (self->soup)
+    soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
+  g_clear_pointer (&self->sockets, g_ptr_array_unref);
+  G_OBJECT_CLASS (mt_server_parent_class)->dispose (object);
+}
+
+static void
+mt_server_class_init (MtServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = mt_server_dispose;
+}
+
+static void
+mt_server_init (MtServer *self)
+{
+  self->sockets = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+MtServer *
+mt_server_new (MtDb *db)
+{
+  MtServer *self = g_object_new (MT_TYPE_SERVER, NULL);
+
+  self->db = db;
+  return self;
+}
+
+/* A body announced bigger than the limit is refused before it is read */
+static void
+got_headers_cb (SoupServerMessage *msg,
+                gpointer           data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  static const char answer[] = "{\"error\":{\"code\":\"too-large\",\"message\":\"request too large\"}}";
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > MT_SERVER_MAX_BODY)
+    {
+      soup_server_message_set_status (msg, 413, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, answer,
+                                        sizeof answer - 1);
+    }
+}
+
+static void
+request_started_cb (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           data)
+{
+  g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), data);
+}
+
+gboolean
+mt_server_listen (MtServer         *self,
+                  const char       *address,
+                  guint             port,
+                  GTlsCertificate  *certificate,
+                  GError          **error)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address ? address : "127.0.0.1");
+  g_autoptr(GSocketAddress) socket_address = NULL;
+
+  g_return_val_if_fail (MT_IS_SERVER (self), FALSE);
+  if (inet == NULL)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_INVALID, _("“%s” is not an IP address"), address);
+      return FALSE;
+    }
+  self->soup = soup_server_new ("server-header", "mingtang-server/" PACKAGE_VERSION,
+                                certificate ? "tls-certificate" : NULL, certificate, NULL);
+  soup_server_add_handler (self->soup, "/", api_cb, self, NULL);
+  soup_server_add_websocket_handler (self->soup, API_PREFIX "events", NULL, NULL, websocket_cb, self, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
+  socket_address = g_inet_socket_address_new (inet, port);
+  return soup_server_listen (self->soup, socket_address,
+                             certificate ? SOUP_SERVER_LISTEN_HTTPS : 0, error);
+}
+
+char *
+mt_server_get_url (MtServer *self)
+{
+  GSList *uris;
+  char *url = NULL;
+
+  g_return_val_if_fail (MT_IS_SERVER (self), NULL);
+  uris = soup_server_get_uris (self->soup);
+  if (uris)
+    url = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return url;
+}
+
+void
+mt_server_set_verbose (MtServer *self,
+                       gboolean  verbose)
+{
+  g_return_if_fail (MT_IS_SERVER (self));
+  self->verbose = verbose;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "mt-db.h"
+
+G_BEGIN_DECLS
+
+#define MT_TYPE_SERVER (mt_server_get_type ())
+G_DECLARE_FINAL_TYPE (MtServer, mt_server, MT, SERVER, GObject)
+
+#define MT_SERVER_MAX_BODY (1024 * 1024)   /* bigger request bodies get 413 */
+
+/* Serves the HTTP/JSON API of docs/api.md over @db (which it does not own) */
+MtServer  *mt_server_new        (MtDb        *db);
+/* Listens on @address:@port (port 0: any free one); TLS when @certificate is set */
+gboolean   mt_server_listen     (MtServer    *self,
+                                 const char  *address,
+                                 guint        port,
+                                 GTlsCertificate *certificate,
+                                 GError     **error);
+/* The first address actually listened on, as a base URL "http://127.0.0.1:8787/" */
+char      *mt_server_get_url    (MtServer    *self);
+/* Requests are logged when verbose (method, path, account, status, duration) */
+void       mt_server_set_verbose (MtServer   *self,
+                                  gboolean    verbose);
+
+G_END_DECLS

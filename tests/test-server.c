@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* mingtang-server as consoles meet it: a real server process on a free loopback port, over a
+ * temporary demo database, spoken to over HTTP. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include "mt-db.h"
+#include "mt-demo.h"
+
+typedef struct
+{
+  char        *dir;
+  char        *path;
+  GSubprocess *server;
+  char        *url;
+  SoupSession *session;
+} Fixture;
+
+static char *template_path = NULL;
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
+server_start (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+  /* a failed assertion aborts the test: the server must not outlive it */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  f->server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("MINGTANG_SERVER"),
+                                           "--database", f->path, "--listen", "127.0.0.1:0",
+                                           "--log-level", "quiet", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:"));
+  g_free (f->url);
+  f->url = g_strdup (line + strlen ("listening on "));
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  f->dir = g_dir_make_tmp ("mt-server-XXXXXX", NULL);
+  f->path = g_build_filename (f->dir, "shared.db", NULL);
+  g_assert_true (g_file_get_contents (template_path, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (f->path, contents, len, NULL));
+  f->session = soup_session_new_with_options ("max-conns-per-host", 16, NULL);
+  server_start (f);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (f->path, "-shm", NULL);
+
+  g_subprocess_send_signal (f->server, SIGTERM);
+  g_subprocess_wait (f->server, NULL, NULL);
+  g_clear_object (&f->server);
+  g_clear_object (&f->session);
+  g_unlink (f->path);
+  g_unlink (wal);
+  g_unlink (shm);
+  g_rmdir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+  g_free (f->url);
+}
+
+static SoupMessage *
+new_message (Fixture    *f,
+             const char *method,
+             const char *path,
+             const char *token,
+             const char *body)
+{
+  g_autofree char *uri = g_strconcat (f->url, "api/v1/", path, NULL);
+  SoupMessage *msg = soup_message_new (method, uri);
+
+  if (token)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  if (body)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  return msg;
+}
+
+/* One request; the answer's JSON (or NULL when empty) and its status */
+static JsonNode *
+call (Fixture    *f,
+      const char *method,
+      const char *path,
+      const char *token,
+      const char *body,
+      guint      *status)
+{
+  g_autoptr(SoupMessage) msg = new_message (f, method, path, token, body);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) answer = soup_session_send_and_read (f->session, msg, NULL, &error);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  if (g_bytes_get_size (answer) == 0)
+    return NULL;
+  json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), &error);
+  g_assert_no_error (error);
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+static const char *
+member_string (JsonNode   *node,
+               const char *path)
+{
+  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
+  JsonObject *object = json_node_get_object (node);
+
+  for (guint i = 0; parts[i + 1]; i++)
+    object = json_object_get_object_member (object, parts[i]);
+  return json_object_get_string_member (object, parts[g_strv_length (parts) - 1]);
+}
+
+static char *
+sign_in (Fixture *f, const char *user)
+{
+  g_autofree char *body = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", user, MT_DEMO_PASSWORD);
+  guint status = 0;
+  g_autoptr(JsonNode) answer = call (f, "POST", "session", NULL, body, &status);
+
+  g_assert_cmpuint (status, ==, 201);
+  return g_strdup (member_string (answer, "token"));
+}
+
+static gint64
+db_int (Fixture *f, const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  MtDb *db = mt_db_open (f->path, &error);
+  gint64 value;
+
+  g_assert_no_error (error);
+  value = mt_db_query_int (db, -1, sql, NULL);
+  mt_db_close (db);
+  return value;
+}
+
+static gboolean
+db_intact (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  MtDb *db = mt_db_open (f->path, &error);
+  gboolean ok;
+
+  g_assert_no_error (error);
+  ok = mt_db_integrity_ok (db);
+  mt_db_close (db);
+  return ok;
+}
+
+#define STORE_JSON(name, mobile, card) \
+  "{\"name\":" name ",\"operator_id\":2,\"mobile\":\"" mobile "\",\"password\":\"secret-pass\"," \
+  "\"password_confirm\":\"secret-pass\",\"manager\":\"李四\",\"manager_id_card\":\"" card "\"," \
+  "\"hours\":\"08:00-22:00\",\"region_code\":\"310115\",\"address\":\"张杨路 2 号\"}"
+
+/* Sessions: a wrong password is throttled; a disabled account's token stops working at once */
+static void
+test_sessions (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  g_autofree char *tech = sign_in (f, "tech");
+  g_autofree char *body = NULL;
+  g_autoptr(JsonNode) account = NULL;
+  guint status = 0, throttled = 0;
+  gint64 tech_id = db_int (f, "SELECT id FROM accounts WHERE username = 'tech'");
+  g_autofree char *tech_path = g_strdup_printf ("accounts/%" G_GINT64_FORMAT, tech_id);
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(JsonNode) answer = call (f, "POST", "session", NULL,
+                                         "{\"username\":\"east\",\"password\":\"wrong-one\"}", &status);
+      g_assert_true (status == 401 || status == 429);
+      throttled += status == 429;
+    }
+  g_assert_cmpuint (throttled, >, 0);
+  /* even the right password waits now */
+  {
+    g_autoptr(JsonNode) answer = call (f, "POST", "session", NULL,
+                                       "{\"username\":\"east\",\"password\":\"" MT_DEMO_PASSWORD "\"}", &status);
+    g_assert_cmpuint (status, ==, 429);
+  }
+  /* only a hash of the token is stored */
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM sessions WHERE length (token_hash) = 64"), >=, 2);
+
+  /* the technician works, is disabled by headquarters, and is refused on the next request */
+  g_clear_pointer (&account, json_node_unref);
+  account = call (f, "GET", "devices?limit=1", tech, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_clear_pointer (&account, json_node_unref);
+  account = call (f, "GET", tech_path, admin, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  body = g_strdup_printf ("{\"version\":%" G_GINT64_FORMAT ",\"enabled\":false}",
+                          json_object_get_int_member (json_node_get_object (account), "version"));
+  g_clear_pointer (&account, json_node_unref);
+  account = call (f, "PUT", tech_path, admin, body, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_clear_pointer (&account, json_node_unref);
+  account = call (f, "GET", "devices?limit=1", tech, NULL, &status);
+  g_assert_cmpuint (status, ==, 401);
+  g_assert_cmpstr (member_string (account, "error.code"), ==, "disabled");
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM sessions s JOIN accounts a ON a.id = s.account_id "
+                              "WHERE a.username = 'tech'"), ==, 0);
+
+  /* signing out ends the session */
+  g_clear_pointer (&account, json_node_unref);
+  account = call (f, "DELETE", "session", admin, NULL, &status);
+  g_assert_cmpuint (status, ==, 204);
+  account = call (f, "GET", "stores", admin, NULL, &status);
+  g_assert_cmpuint (status, ==, 401);
+}
+
+/* Bad input gets the right status and names the field; nothing is written */
+static void
+test_bad_input (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  gint64 stores = db_int (f, "SELECT count(*) FROM stores");
+  gint64 journal = db_int (f, "SELECT count(*) FROM change_log");
+  g_autoptr(GString) huge = g_string_new ("{\"name\":\"");
+  static const struct { const char *body; guint status; const char *field; } cases[] = {
+    { "{\"name\": ", 400, NULL },                                         /* malformed */
+    { "[1, 2, 3]", 400, NULL },                                           /* not an object */
+    { "\"text\"", 400, NULL },
+    { "{\"name\":\"x\"}", 422, "operator_id" },                          /* missing fields */
+    { "{\"name\":{\"a\":1},\"operator_id\":2}", 422, "name" },            /* wrong type */
+    { "{\"name\":[1],\"operator_id\":2}", 422, "name" },
+    { STORE_JSON ("\"界面门店\"", "1381234567", "11010519491231002X"), 422, "mobile" },
+    { STORE_JSON ("\"界面门店\"", "13812345678", "110105194912310021"), 422, "manager_id_card" },
+    { STORE_JSON ("\"界面门店\"", "13812345678", "11010519491231002X") /* + unknown */, 0, NULL },
+  };
+  guint status = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases) - 1; i++)
+    {
+      g_autoptr(JsonNode) answer = call (f, "POST", "stores", admin, cases[i].body, &status);
+
+      g_assert_cmpuint (status, ==, cases[i].status);
+      g_assert_nonnull (member_string (answer, "error.message"));
+      if (cases[i].field)
+        g_assert_cmpstr (member_string (answer, "error.field"), ==, cases[i].field);
+    }
+  {
+    /* an unknown field is refused by name */
+    g_autofree char *body = g_strdup (cases[G_N_ELEMENTS (cases) - 1].body);
+    g_autofree char *extra = NULL;
+    g_autoptr(JsonNode) answer = NULL;
+
+    body[strlen (body) - 1] = '\0';
+    extra = g_strconcat (body, ",\"owner\":\"me\"}", NULL);
+    answer = call (f, "POST", "stores", admin, extra, &status);
+    g_assert_cmpuint (status, ==, 422);
+    g_assert_cmpstr (member_string (answer, "error.field"), ==, "owner");
+  }
+  /* a body over the limit */
+  while (huge->len < 2 * 1024 * 1024)
+    g_string_append (huge, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  g_string_append (huge, "\"}");
+  {
+    g_autoptr(JsonNode) answer = call (f, "POST", "stores", admin, huge->str, &status);
+    g_assert_cmpuint (status, ==, 413);
+  }
+  /* bad ids and versions */
+  {
+    g_autoptr(JsonNode) a = call (f, "GET", "stores/abc", admin, NULL, &status);
+    g_assert_cmpuint (status, ==, 404);
+  }
+  {
+    g_autoptr(JsonNode) a = call (f, "PUT", "stores/1", admin, "{\"name\":\"x\"}", &status);
+    g_assert_cmpuint (status, ==, 422);
+    g_assert_cmpstr (member_string (a, "error.field"), ==, "version");
+  }
+  {
+    g_autoptr(JsonNode) a = call (f, "GET", "stores/999999", admin, NULL, &status);
+    g_assert_cmpuint (status, ==, 404);
+  }
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM stores"), ==, stores);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM change_log"), ==, journal);
+
+  /* messages come in the client's language */
+  {
+    g_autoptr(SoupMessage) msg = new_message (f, "POST", "stores", admin,
+                                              STORE_JSON ("\"界面门店\"", "1381234567", "11010519491231002X"));
+    g_autoptr(GBytes) answer = NULL;
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept-Language", "zh-CN,zh;q=0.9");
+    answer = soup_session_send_and_read (f->session, msg, NULL, NULL);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 422);
+    g_assert_nonnull (strstr (g_bytes_get_data (answer, NULL), "手机号"));
+  }
+
+  /* SQL metacharacters in every string field are only text */
+  {
+    static const char *const nasty[] = { "\"x'); DROP TABLE stores;--\"", "\"%_\\\\ 100%\"", "\"' OR 1=1 --\"" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (nasty); i++)
+      {
+        g_autofree char *body = g_strdup_printf ("{\"name\":%s,\"operator_id\":2,\"mobile\":%s,"
+                                                 "\"password\":%s,\"password_confirm\":%s,\"manager\":%s,"
+                                                 "\"manager_id_card\":%s,\"hours\":%s,\"region_code\":%s,"
+                                                 "\"address\":%s}", nasty[i], nasty[i], nasty[i], nasty[i],
+                                                 nasty[i], nasty[i], nasty[i], nasty[i], nasty[i]);
+        g_autoptr(JsonNode) answer = call (f, "POST", "stores", admin, body, &status);
+        g_autoptr(JsonNode) search = NULL;
+        g_autofree char *path = g_strdup_printf ("stores?search=%s", "DROP%20TABLE");
+
+        g_assert_cmpuint (status, ==, 422);
+        search = call (f, "GET", path, admin, NULL, &status);
+        g_assert_cmpuint (status, ==, 200);
+      }
+  }
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM stores"), ==, stores);
+  g_assert_true (db_intact (f));
+
+  /* and a good store is created */
+  {
+    g_autoptr(JsonNode) answer = call (f, "POST", "stores", admin,
+                                       STORE_JSON ("\"x'); DROP TABLE stores;--\"", "13812345678",
+                                                   "11010519491231002X"), &status);
+    g_assert_cmpuint (status, ==, 201);
+    g_assert_cmpint (db_int (f, "SELECT count(*) FROM stores WHERE name = 'x''); DROP TABLE stores;--'"), ==, 1);
+  }
+}
+
+typedef struct
+{
+  guint ok, conflict, other, pending;
+  GMainLoop *loop;
+} Race;
+
+static void
+race_done_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Race *race = data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  guint status = soup_message_get_status (msg);
+
+  if (status == 200)
+    race->ok++;
+  else if (status == 409)
+    race->conflict++;
+  else
+    race->other++;
+  if (--race->pending == 0)
+    g_main_loop_quit (race->loop);
+}
+
+/* Ten updates of one row from the same version: one wins, nine are told someone else changed it */
+static void
+test_concurrent_versions (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  gint64 version = db_int (f, "SELECT version FROM stores WHERE id = 3");
+  Race race = { 0, 0, 0, 10, g_main_loop_new (NULL, FALSE) };
+  g_autofree char *name = NULL;
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"version\":%" G_GINT64_FORMAT ",\"name\":\"并发门店 %u\"}",
+                                               version, i);
+      g_autoptr(SoupMessage) msg = new_message (f, "PUT", "stores/3", admin, body);
+
+      soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, race_done_cb, &race);
+    }
+  g_main_loop_run (race.loop);
+  g_main_loop_unref (race.loop);
+  g_assert_cmpuint (race.ok, ==, 1);
+  g_assert_cmpuint (race.conflict, ==, 9);
+  g_assert_cmpuint (race.other, ==, 0);
+  g_assert_cmpint (db_int (f, "SELECT version FROM stores WHERE id = 3"), ==, version + 1);
+  g_assert_true (db_intact (f));
+}
+
+/* Everything a change feed pages out, as "table:id" → op */
+static GHashTable *
+read_feed (Fixture *f, const char *token, gint64 *cursor)
+{
+  GHashTable *ops = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  gboolean more = TRUE;
+
+  while (more)
+    {
+      g_autofree char *path = g_strdup_printf ("changes?since=%" G_GINT64_FORMAT "&limit=500", *cursor);
+      guint status = 0;
+      g_autoptr(JsonNode) answer = call (f, "GET", path, token, NULL, &status);
+      JsonObject *o = json_node_get_object (answer);
+      JsonArray *changes = json_object_get_array_member (o, "changes");
+
+      g_assert_cmpuint (status, ==, 200);
+      for (guint i = 0; i < json_array_get_length (changes); i++)
+        {
+          JsonObject *c = json_array_get_object_element (changes, i);
+          char *key = g_strdup_printf ("%s:%" G_GINT64_FORMAT, json_object_get_string_member (c, "table"),
+                                       json_object_get_int_member (c, "id"));
+          g_hash_table_insert (ops, key, g_strdup (json_object_get_string_member (c, "op")));
+          if (json_object_has_member (c, "row"))
+            g_assert_false (json_object_has_member (json_object_get_object_member (c, "row"), "password_hash"));
+        }
+      g_assert_cmpint (json_object_get_int_member (o, "cursor"), >=, *cursor);
+      *cursor = json_object_get_int_member (o, "cursor");
+      more = json_object_get_boolean_member (o, "more");
+    }
+  return ops;
+}
+
+/* The change feed holds what the account may see; a row leaving its scope comes as a removal */
+static void
+test_change_feed_scope (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  g_autofree char *store = sign_in (f, "store");
+  gint64 my_store = db_int (f, "SELECT store_id FROM accounts WHERE username = 'store'");
+  gint64 cursor = 0, admin_cursor = 0;
+  g_autoptr(GHashTable) feed = read_feed (f, store, &cursor);
+  g_autoptr(GHashTable) admin_feed = read_feed (f, admin, &admin_cursor);
+  g_autoptr(GHashTable) after = NULL;
+  GHashTableIter iter;
+  const char *key;
+  gint64 device, other_store;
+  guint devices = 0, status = 0;
+  g_autofree char *body = NULL;
+
+  const char *op;
+
+  g_hash_table_iter_init (&iter, feed);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &op))
+    if (g_str_has_prefix (key, "devices:"))
+      {
+        g_autofree char *sql = g_strdup_printf ("SELECT store_id FROM devices WHERE id = %s", key + 8);
+        /* removals of rows it never had are harmless; every row it gets is its own store's */
+        if (g_str_equal (op, "remove"))
+          continue;
+        g_assert_cmpint (db_int (f, sql), ==, my_store);
+        devices++;
+      }
+  g_assert_cmpint (devices, ==, db_int (f, "SELECT count(*) FROM devices d JOIN accounts a "
+                                           "ON a.store_id = d.store_id WHERE a.username = 'store' AND d.deleted = 0"));
+  g_assert_false (g_hash_table_contains (feed, "accounts:1"));   /* not its page */
+
+  /* headquarters moves one of its ready devices to another store */
+  device = db_int (f, "SELECT d.id FROM devices d JOIN accounts a ON a.store_id = d.store_id "
+                      "WHERE a.username = 'store' AND d.state = 'ready' LIMIT 1");
+  other_store = db_int (f, "SELECT s.id FROM stores s JOIN accounts a ON a.store_id <> s.id "
+                           "WHERE a.username = 'store' LIMIT 1");
+  body = g_strdup_printf ("{\"ids\":[%" G_GINT64_FORMAT "],\"store_id\":%" G_GINT64_FORMAT "}", device, other_store);
+  {
+    g_autoptr(JsonNode) answer = call (f, "POST", "devices/transfer", admin, body, &status);
+    g_assert_cmpuint (status, ==, 204);
+  }
+  after = read_feed (f, store, &cursor);
+  {
+    g_autofree char *k = g_strdup_printf ("devices:%" G_GINT64_FORMAT, device);
+    g_assert_cmpstr (g_hash_table_lookup (after, k), ==, "remove");
+  }
+  g_clear_pointer (&after, g_hash_table_unref);
+  after = read_feed (f, admin, &admin_cursor);
+  {
+    g_autofree char *k = g_strdup_printf ("devices:%" G_GINT64_FORMAT, device);
+    g_assert_cmpstr (g_hash_table_lookup (after, k), ==, "upsert");
+  }
+}
+
+/* kill -9 in the middle of a stream of writes: every acknowledged write is there afterwards */
+static void
+test_kill_during_writes (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  g_autoptr(GArray) acked = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GString) ids = g_string_new (NULL);
+  g_autofree char *sql = NULL;
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"title\":\"通知 %u\",\"body\":\"内容\",\"audience\":\"all\"}", i);
+      guint status = 0;
+      g_autoptr(JsonNode) answer = call (f, "POST", "messages", admin, body, &status);
+      gint64 id;
+
+      g_assert_cmpuint (status, ==, 201);
+      id = json_object_get_int_member (json_node_get_object (answer), "id");
+      g_array_append_val (acked, id);
+      if (i == 25)
+        {
+          /* the next write is in flight when the server dies */
+          g_autofree char *next = g_strdup_printf ("{\"title\":\"未确认\",\"body\":\"x\",\"audience\":\"all\"}");
+          g_autoptr(SoupMessage) msg = new_message (f, "POST", "messages", admin, next);
+          soup_session_send_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+          g_subprocess_force_exit (f->server);
+          g_subprocess_wait (f->server, NULL, NULL);
+          break;
+        }
+    }
+  g_clear_object (&f->server);
+  g_assert_true (db_intact (f));
+  for (guint i = 0; i < acked->len; i++)
+    g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, i ? "," : "", g_array_index (acked, gint64, i));
+  sql = g_strdup_printf ("SELECT count(*) FROM messages WHERE id IN (%s) AND deleted = 0", ids->str);
+  g_assert_cmpint (db_int (f, sql), ==, acked->len);
+  /* and it serves again */
+  server_start (f);
+  g_free (admin);
+  admin = sign_in (f, "admin");
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autofree char *dir = g_dir_make_tmp ("mt-server-template-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  MtDemoOptions options;
+  MtDb *db;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  template_path = g_build_filename (dir, "template.db", NULL);
+  db = mt_db_open (template_path, &error);
+  g_assert_no_error (error);
+  mt_demo_options_init (&options);
+  g_assert_true (mt_demo_generate (db, &options, &error));
+  mt_db_exec (db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
+  mt_db_close (db);
+
+#define ADD(name, fn) g_test_add ("/mt/server/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("sessions", test_sessions);
+  ADD ("bad-input", test_bad_input);
+  ADD ("concurrent-versions", test_concurrent_versions);
+  ADD ("change-feed-scope", test_change_feed_scope);
+  ADD ("kill-during-writes", test_kill_during_writes);
+  ret = g_test_run ();
+
+  {
+    g_autofree char *wal = g_strconcat (template_path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (template_path, "-shm", NULL);
+    g_unlink (template_path);
+    g_unlink (wal);
+    g_unlink (shm);
+  }
+  g_rmdir (dir);
+  g_free (template_path);
+  return ret;
+}
