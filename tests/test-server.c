@@ -6,11 +6,10 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
-#include <signal.h>
-#include <sys/prctl.h>
 
 #include "mt-db.h"
 #include "mt-demo.h"
+#include "test-util.h"
 
 typedef struct
 {
@@ -21,47 +20,19 @@ typedef struct
   SoupSession *session;
 } Fixture;
 
-static char *template_path = NULL;
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
 static void
 server_start (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *line = NULL;
-
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-
-  /* a failed assertion aborts the test: the server must not outlive it */
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  f->server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("MINGTANG_SERVER"),
-                                           "--database", f->path, "--listen", "127.0.0.1:0",
-                                           "--log-level", "quiet", NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:"));
   g_free (f->url);
-  f->url = g_strdup (line + strlen ("listening on "));
+  f->server = mt_test_server_start (f->path, &f->url);
 }
 
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-
   f->dir = g_dir_make_tmp ("mt-server-XXXXXX", NULL);
   f->path = g_build_filename (f->dir, "shared.db", NULL);
-  g_assert_true (g_file_get_contents (template_path, &contents, &len, NULL));
-  g_assert_true (g_file_set_contents (f->path, contents, len, NULL));
+  mt_test_demo_copy (f->path);
   f->session = soup_session_new_with_options ("max-conns-per-host", 16, NULL);
   server_start (f);
 }
@@ -72,9 +43,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
   g_autofree char *shm = g_strconcat (f->path, "-shm", NULL);
 
-  g_subprocess_send_signal (f->server, SIGTERM);
-  g_subprocess_wait (f->server, NULL, NULL);
-  g_clear_object (&f->server);
+  mt_test_server_stop (g_steal_pointer (&f->server));
   g_clear_object (&f->session);
   g_unlink (f->path);
   g_unlink (wal);
@@ -537,21 +506,9 @@ test_kill_during_writes (Fixture *f, gconstpointer data)
 int
 main (int argc, char *argv[])
 {
-  g_autofree char *dir = g_dir_make_tmp ("mt-server-template-XXXXXX", NULL);
-  g_autoptr(GError) error = NULL;
-  MtDemoOptions options;
-  MtDb *db;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  template_path = g_build_filename (dir, "template.db", NULL);
-  db = mt_db_open (template_path, &error);
-  g_assert_no_error (error);
-  mt_demo_options_init (&options);
-  g_assert_true (mt_demo_generate (db, &options, &error));
-  mt_db_exec (db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
-  mt_db_close (db);
-
 #define ADD(name, fn) g_test_add ("/mt/server/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("sessions", test_sessions);
   ADD ("bad-input", test_bad_input);
@@ -559,15 +516,6 @@ main (int argc, char *argv[])
   ADD ("change-feed-scope", test_change_feed_scope);
   ADD ("kill-during-writes", test_kill_during_writes);
   ret = g_test_run ();
-
-  {
-    g_autofree char *wal = g_strconcat (template_path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (template_path, "-shm", NULL);
-    g_unlink (template_path);
-    g_unlink (wal);
-    g_unlink (shm);
-  }
-  g_rmdir (dir);
-  g_free (template_path);
+  mt_test_demo_cleanup ();
   return ret;
 }

@@ -74,6 +74,24 @@ mt_set_field_error (GError     **error,
     priv->field = g_strdup (field);
 }
 
+/* An error as a remote peer reported it: its code, its own (already translated) message and the
+ * field it names, if any */
+void
+mt_set_remote_error (GError     **error,
+                     int          code,
+                     const char  *field,
+                     const char  *message)
+{
+  MtErrorPrivate *priv;
+
+  if (error == NULL)
+    return;
+  g_set_error_literal (error, MT_ERROR, code, message);
+  priv = mt_error_get_private (*error);
+  if (priv != NULL && field != NULL)
+    priv->field = g_strdup (field);
+}
+
 void
 mt_set_forbidden (GError **error)
 {

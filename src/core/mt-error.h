@@ -29,5 +29,9 @@ void         mt_set_field_error      (GError     **error,
                                       const char  *label,
                                       const char  *problem);
 void         mt_set_forbidden        (GError     **error);
+void         mt_set_remote_error     (GError     **error,
+                                      int          code,
+                                      const char  *field,
+                                      const char  *message);
 
 G_END_DECLS

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* A real mingtang-server ($MINGTANG_SERVER) on a free loopback port over @database; it dies with
+ * the test. Returns the process and sets @url ("http://127.0.0.1:PORT/"). */
+GSubprocess *mt_test_server_start (const char  *database,
+                                   char       **url);
+void         mt_test_server_stop  (GSubprocess *server);
+/* A copy of a demo database (generated once per test program) at @path */
+void         mt_test_demo_copy    (const char  *path);
+void         mt_test_demo_cleanup (void);
+
+G_END_DECLS
