@@ -13,6 +13,8 @@
 #include "mt-repair-dialog.h"
 #include "mt-row-model.h"
 #include "mt-window.h"
+#include "test-util.h"
+#include <libsecret/secret.h>
 
 static MtDb *db = NULL;
 static GtkApplication *app = NULL;
@@ -321,6 +323,98 @@ test_chinese (void)
   iterate (50);
 }
 
+static gboolean
+wait_until (gboolean (*check) (MtWindow *), MtWindow *window, gboolean wanted, guint seconds)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (check (window) != wanted && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (5000);
+  return check (window) == wanted;
+}
+
+static gboolean
+signed_in (MtWindow *window)
+{
+  return mt_window_get_actor (window) != NULL;
+}
+
+/* Connected to a real server: the server's rows in a read-only replica, the offline banner
+ * when it stops, recovery when it is back */
+static void
+test_connected (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("mt-connected-XXXXXX", NULL);
+  g_autofree char *shared = g_build_filename (dir, "shared.db", NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *token = NULL;
+  GSubprocess *server;
+  MtWindow *window;
+  MtListPage *page;
+  guint stores;
+
+  if (g_getenv ("MINGTANG_SERVER") == NULL)
+    {
+      g_test_skip ("needs MINGTANG_SERVER");
+      return;
+    }
+  mt_test_demo_copy (shared);
+  server = mt_test_server_start (shared, &url);
+  listen = g_strndup (url + strlen ("http://"), strlen (url) - strlen ("http://") - 1);
+  {
+    MtDb *server_db = mt_db_open (shared, NULL);
+
+    stores = mt_db_query_int (server_db, 0, "SELECT count(*) FROM stores s JOIN operators o "
+                                            "ON o.id = s.operator_id WHERE o.path LIKE '/1/2/%' AND s.deleted = 0", NULL);
+    mt_db_close (server_db);
+  }
+
+  window = mt_window_new (app, db);
+  gtk_window_present (GTK_WINDOW (window));
+  mt_window_connect (window, url, "east", MT_DEMO_PASSWORD);
+  g_assert_true (wait_until (signed_in, window, TRUE, 20));
+  g_assert_false (mt_actor_can (mt_window_get_actor (window), "stores", "edit"));
+  page = MT_LIST_PAGE (mt_window_show_page (window, "stores"));
+  iterate (200);
+  g_assert_cmpuint (g_list_model_get_n_items (mt_list_page_get_model (page)), ==, stores);
+  save_screenshot (GTK_WIDGET (window), "connected.png");
+
+  /* the session is in the keyring, not in a file (the store is asynchronous) */
+  iterate (300);
+  token = secret_password_lookup_sync (&(SecretSchema) { "com.mtxnyjs.Mingtang.Session", SECRET_SCHEMA_NONE,
+                                                         { { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
+                                                           { "username", SECRET_SCHEMA_ATTRIBUTE_STRING },
+                                                           { NULL, 0 } } },
+                                       NULL, NULL, "server", url, "username", "east", NULL);
+  g_assert_nonnull (token);   /* build-aux/test.sh runs an unlocked keyring */
+
+  /* the server stops: the banner shows, the lists stay */
+  mt_test_server_stop (server);
+  g_assert_true (wait_until (mt_window_is_offline, window, TRUE, 10));
+  iterate (300);
+  save_screenshot (GTK_WIDGET (window), "offline.png");
+  g_assert_cmpuint (g_list_model_get_n_items (mt_list_page_get_model (page)), ==, stores);
+
+  /* and comes back on the same address: the console reconnects by itself */
+  g_free (url);
+  server = mt_test_server_start_at (shared, listen, &url);
+  g_assert_true (wait_until (mt_window_is_offline, window, FALSE, 40));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+  mt_test_server_stop (server);
+  {
+    const char *suffixes[] = { "", "-wal", "-shm" };
+    for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+      {
+        g_autofree char *file = g_strconcat (shared, suffixes[i], NULL);
+        g_unlink (file);
+      }
+    g_rmdir (dir);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -351,10 +445,12 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/mt/app/pages/finance", "finance", test_walk_pages);
   g_test_add_func ("/mt/app/store-form", test_store_form);
   g_test_add_func ("/mt/app/search-in-place", test_search_in_place);
+  g_test_add_func ("/mt/app/connected", test_connected);
   g_test_add_func ("/mt/app/chinese", test_chinese);
   ret = g_test_run ();
 
   mt_db_close (db);
   g_object_unref (app);
+  mt_test_demo_cleanup ();
   return ret;
 }

@@ -22,6 +22,14 @@ GSubprocess *
 mt_test_server_start (const char  *database,
                       char       **url)
 {
+  return mt_test_server_start_at (database, "127.0.0.1:0", url);
+}
+
+GSubprocess *
+mt_test_server_start_at (const char  *database,
+                         const char  *listen,
+                         char       **url)
+{
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) out = NULL;
@@ -31,7 +39,7 @@ mt_test_server_start (const char  *database,
   /* a failed assertion aborts the test: the server must not outlive it */
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("MINGTANG_SERVER"),
-                                        "--database", database, "--listen", "127.0.0.1:0",
+                                        "--database", database, "--listen", listen,
                                         "--log-level", "quiet", NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));

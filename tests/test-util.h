@@ -9,6 +9,10 @@ G_BEGIN_DECLS
  * the test. Returns the process and sets @url ("http://127.0.0.1:PORT/"). */
 GSubprocess *mt_test_server_start (const char  *database,
                                    char       **url);
+/* The same on a given "127.0.0.1:PORT" (to come back where it was) */
+GSubprocess *mt_test_server_start_at (const char  *database,
+                                      const char  *listen,
+                                      char       **url);
 void         mt_test_server_stop  (GSubprocess *server);
 /* A copy of a demo database (generated once per test program) at @path */
 void         mt_test_demo_copy    (const char  *path);

@@ -8,7 +8,10 @@
 #include "mt-app-resources.h"
 #include "mt-application.h"
 #include "mt-demo.h"
+#include "mt-error.h"
 #include "mt-list-page.h"
+#include "mt-sync-engine.h"
+#include <libsecret/secret.h>
 #include "mt-ops.h"
 #include "mt-validate.h"
 #include "mt-window.h"
@@ -24,6 +27,17 @@ struct _MtWindow
   GtkWidget            *password;
   GtkWidget            *sign_in_error;
   GtkWidget            *demo_hint;
+  GtkWidget            *server_url;
+  GtkWidget            *server_user;
+  GtkWidget            *server_password;
+  GtkWidget            *connect_error;
+  GtkWidget            *connect_button;
+  GtkWidget            *connect_progress;
+  GtkWidget            *connect_status;
+  GtkWidget            *offline_banner;
+  MtDb                 *local_db;      /* the embedded database, while connected to a server */
+  MtSyncEngine         *engine;        /* connected mode: the server link, owning the replica */
+  GCancellable         *connecting;
   GtkWidget            *sidebar;
   GtkWidget            *pages;        /* GtkStack of MtListPage, created on first show */
   GtkWidget            *title;
@@ -43,10 +57,19 @@ mt_window_finalize (GObject *object)
   g_clear_pointer (&self->actor, mt_actor_free);
   g_clear_pointer (&self->page_ids, g_ptr_array_unref);
   g_clear_object (&self->settings);
+  if (self->connecting)
+    g_cancellable_cancel (self->connecting);
+  g_clear_object (&self->connecting);
+  if (self->engine)
+    g_signal_handlers_disconnect_by_data (self->engine, self);
+  g_clear_object (&self->engine);
   G_OBJECT_CLASS (mt_window_parent_class)->finalize (object);
 }
 
 static void sign_in_clicked_cb (MtWindow *self);
+static void show_connect_cb (MtWindow *self);
+static void back_clicked_cb (MtWindow *self);
+static void connect_clicked_cb (MtWindow *self);
 static void row_selected_cb (GtkListBox *box, GtkListBoxRow *row, MtWindow *self);
 
 static void
@@ -65,6 +88,14 @@ mt_window_class_init (MtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MtWindow, password);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, sign_in_error);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, demo_hint);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, server_url);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, server_user);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, server_password);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, connect_error);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, connect_button);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, connect_progress);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, connect_status);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, offline_banner);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, pages);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, title);
@@ -73,6 +104,9 @@ mt_window_class_init (MtWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, sign_in_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, mt_window_sign_out);
+  gtk_widget_class_bind_template_callback (widget_class, show_connect_cb);
+  gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, connect_clicked_cb);
 }
 
 static void
@@ -225,6 +259,8 @@ mt_window_get_actor (MtWindow *self)
   return self->actor;
 }
 
+static void show_actor (MtWindow *self, MtActor *actor);
+
 gboolean
 mt_window_sign_in (MtWindow    *self,
                    const char  *username,
@@ -232,13 +268,23 @@ mt_window_sign_in (MtWindow    *self,
                    GError     **error)
 {
   MtActor *actor = mt_sign_in (self->db, username, password, error);
+
+  if (actor == NULL)
+    return FALSE;
+  show_actor (self, actor);
+  return TRUE;
+}
+
+/* Takes @actor and shows what it may use */
+static void
+show_actor (MtWindow *self,
+            MtActor  *actor)
+{
   g_autofree char *who = NULL;
   g_autofree char *balance = NULL;
   g_autofree char *money = NULL;
   GtkWidget *child;
 
-  if (actor == NULL)
-    return FALSE;
   g_clear_pointer (&self->actor, mt_actor_free);
   self->actor = actor;
 
@@ -253,7 +299,6 @@ mt_window_sign_in (MtWindow    *self,
 
   build_sidebar (self);
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "main");
-  return TRUE;
 }
 
 void
@@ -267,6 +312,13 @@ mt_window_sign_out (MtWindow *self)
   g_clear_pointer (&self->actor, mt_actor_free);
   gtk_editable_set_text (GTK_EDITABLE (self->password), "");
   gtk_widget_grab_focus (self->username);
+  if (self->engine)
+    {
+      g_signal_handlers_disconnect_by_data (self->engine, self);
+      g_clear_object (&self->engine);   /* closes the replica */
+      self->db = self->local_db;
+      gtk_info_bar_set_revealed (GTK_INFO_BAR (self->offline_banner), FALSE);
+    }
 }
 
 static void
@@ -293,13 +345,245 @@ sign_in_clicked_cb (MtWindow *self)
     }
 }
 
+/* ------------------------------------------------------------------ connected mode */
+
+/* Session tokens live in the desktop keyring, one per server and user name */
+static const SecretSchema *
+token_schema (void)
+{
+  static const SecretSchema schema = {
+    BASE_APPLICATION_ID ".Session", SECRET_SCHEMA_NONE,
+    { { "server", SECRET_SCHEMA_ATTRIBUTE_STRING }, { "username", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 } }
+  };
+  return &schema;
+}
+
+static void
+show_connect_cb (MtWindow *self)
+{
+  gtk_widget_set_visible (self->connect_error, FALSE);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "connect");
+  gtk_widget_grab_focus (gtk_editable_get_text (GTK_EDITABLE (self->server_url))[0]
+                         ? self->server_password : self->server_url);
+}
+
+static void
+back_clicked_cb (MtWindow *self)
+{
+  if (self->connecting)
+    g_cancellable_cancel (self->connecting);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "sign-in");
+}
+
+static void
+connect_failed (MtWindow     *self,
+                const GError *error)
+{
+  gtk_widget_set_visible (self->connect_progress, FALSE);
+  gtk_widget_set_sensitive (self->connect_button, TRUE);
+  g_clear_object (&self->connecting);
+  g_clear_object (&self->engine);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_debug ("Connecting failed: %s", error->message);
+  gtk_label_set_text (GTK_LABEL (self->connect_error), error->message);
+  gtk_widget_set_visible (self->connect_error, TRUE);
+}
+
+static void
+engine_online_cb (MtSyncEngine *engine,
+                  GParamSpec   *pspec,
+                  MtWindow     *self)
+{
+  gtk_info_bar_set_revealed (GTK_INFO_BAR (self->offline_banner), !mt_sync_engine_get_online (engine));
+}
+
+/* The replica changed under the lists: the page on screen reads it again */
+static void
+engine_changed_cb (MtSyncEngine *engine,
+                   MtWindow     *self)
+{
+  GtkWidget *page = gtk_stack_get_visible_child (GTK_STACK (self->pages));
+
+  if (MT_IS_LIST_PAGE (page))
+    mt_list_page_reload (MT_LIST_PAGE (page));
+}
+
+static void
+connected_pull_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  MtWindow *self = data;
+  MtSyncEngine *engine = MT_SYNC_ENGINE (source);
+  g_autoptr(GError) error = NULL;
+  const char *username = gtk_editable_get_text (GTK_EDITABLE (self->server_user));
+  MtDb *replica = mt_sync_engine_get_replica (engine);
+  MtActor *actor = NULL;
+  gint64 account;
+
+  if (mt_sync_engine_pull_finish (engine, result, &error) < 0)
+    {
+      connect_failed (self, error);
+      g_object_unref (self);
+      return;
+    }
+  account = mt_db_query_int (replica, 0, "SELECT id FROM accounts WHERE username = ? AND deleted = 0",
+                             "t", username);
+  actor = account ? mt_actor_load (replica, account, &error) : NULL;
+  if (actor == NULL)
+    {
+      if (error == NULL)
+        g_set_error (&error, MT_ERROR, MT_ERROR_FAILED, _("The server sent no account “%s”"), username);
+      connect_failed (self, error);
+      g_object_unref (self);
+      return;
+    }
+  /* every change goes through the server: the replica is only read */
+  mt_actor_restrict_to_viewing (actor);
+  gtk_widget_set_visible (self->connect_progress, FALSE);
+  gtk_widget_set_sensitive (self->connect_button, TRUE);
+  g_clear_object (&self->connecting);
+  self->db = replica;
+  g_signal_connect (engine, "notify::online", G_CALLBACK (engine_online_cb), self);
+  g_signal_connect (engine, "changed", G_CALLBACK (engine_changed_cb), self);
+  mt_sync_engine_start (engine);
+  show_actor (self, actor);
+  if (self->settings)
+    {
+      g_settings_set_string (self->settings, "last-server", gtk_editable_get_text (GTK_EDITABLE (self->server_url)));
+      g_settings_set_string (self->settings, "last-server-user", username);
+    }
+  g_object_unref (self);
+}
+
+static void
+token_stored_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_password_store_finish (result, &error))
+    g_message ("The session is not kept in the keyring (%s): the next start asks for the password",
+               error->message);
+}
+
+static void
+connected_sign_in_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      data)
+{
+  MtWindow *self = data;
+  MtSyncEngine *engine = MT_SYNC_ENGINE (source);
+  g_autoptr(GError) error = NULL;
+  const char *url = gtk_editable_get_text (GTK_EDITABLE (self->server_url));
+  const char *username = gtk_editable_get_text (GTK_EDITABLE (self->server_user));
+  g_autofree char *label = NULL;
+
+  if (!mt_sync_engine_sign_in_finish (engine, result, &error))
+    {
+      connect_failed (self, error);
+      g_object_unref (self);
+      return;
+    }
+  gtk_editable_set_text (GTK_EDITABLE (self->server_password), "");
+  label = g_strdup_printf (_("Mingtang session on %s"), url);
+  secret_password_store (token_schema (), SECRET_COLLECTION_DEFAULT, label,
+                         mt_sync_engine_get_token (engine), NULL, token_stored_cb, NULL,
+                         "server", url, "username", username, NULL);
+  gtk_label_set_text (GTK_LABEL (self->connect_status), _("Copying what your account may see…"));
+  mt_sync_engine_pull_async (engine, self->connecting, connected_pull_cb, self);
+}
+
+/* Connects to @url as @username: with @password, or with the session kept in the keyring when
+ * @password is empty. Shows the server's pages once the replica is in. */
+void
+mt_window_connect (MtWindow   *self,
+                   const char *url,
+                   const char *username,
+                   const char *password)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (url ? url : "", G_URI_FLAGS_NONE, NULL);
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "mingtang", "replicas", NULL);
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *token = NULL;
+
+  g_return_if_fail (MT_IS_WINDOW (self));
+  gtk_editable_set_text (GTK_EDITABLE (self->server_url), url ? url : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->server_user), username ? username : "");
+  gtk_widget_set_visible (self->connect_error, FALSE);
+  if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+                      g_strcmp0 (g_uri_get_scheme (uri), "https") != 0) || g_uri_get_host (uri) == NULL)
+    {
+      g_set_error_literal (&error, MT_ERROR, MT_ERROR_INVALID,
+                           _("Server address: write it as http://host:port or https://host"));
+      connect_failed (self, error);
+      return;
+    }
+  if (username == NULL || username[0] == '\0')
+    {
+      g_set_error_literal (&error, MT_ERROR, MT_ERROR_INVALID, _("User name: is required"));
+      connect_failed (self, error);
+      return;
+    }
+
+  /* one replica per server and account */
+  name = g_strdup_printf ("%s-%d-%s.db", g_uri_get_host (uri), g_uri_get_port (uri), username);
+  g_strdelimit (name, "/\\:", '_');
+  g_mkdir_with_parents (dir, 0700);
+  path = g_build_filename (dir, name, NULL);
+  g_clear_object (&self->engine);
+  self->engine = mt_sync_engine_new (url, path, &error);
+  if (self->engine == NULL)
+    {
+      connect_failed (self, error);
+      return;
+    }
+  g_clear_object (&self->connecting);
+  self->connecting = g_cancellable_new ();
+  gtk_widget_set_sensitive (self->connect_button, FALSE);
+  gtk_widget_set_visible (self->connect_progress, TRUE);
+  gtk_label_set_text (GTK_LABEL (self->connect_status), _("Connecting…"));
+
+  if (password == NULL || password[0] == '\0')
+    token = secret_password_lookup_sync (token_schema (), NULL, NULL, "server", url, "username", username, NULL);
+  if (token != NULL)
+    {
+      mt_sync_engine_set_token (self->engine, token);
+      gtk_label_set_text (GTK_LABEL (self->connect_status), _("Copying what your account may see…"));
+      mt_sync_engine_pull_async (self->engine, self->connecting, connected_pull_cb, g_object_ref (self));
+      return;
+    }
+  mt_sync_engine_sign_in_async (self->engine, username, password ? password : "", self->connecting,
+                                connected_sign_in_cb, g_object_ref (self));
+}
+
+static void
+connect_clicked_cb (MtWindow *self)
+{
+  mt_window_connect (self, gtk_editable_get_text (GTK_EDITABLE (self->server_url)),
+                     gtk_editable_get_text (GTK_EDITABLE (self->server_user)),
+                     gtk_editable_get_text (GTK_EDITABLE (self->server_password)));
+}
+
+gboolean
+mt_window_is_offline (MtWindow *self)
+{
+  g_return_val_if_fail (MT_IS_WINDOW (self), FALSE);
+  return gtk_info_bar_get_revealed (GTK_INFO_BAR (self->offline_banner));
+}
+
 MtWindow *
 mt_window_new (GtkApplication *app,
                MtDb           *db)
 {
   MtWindow *self = g_object_new (MT_TYPE_WINDOW, "application", app, NULL);
 
-  self->db = db;
+  self->db = self->local_db = db;
   if (MT_IS_APPLICATION (app) && mt_application_get_settings (MT_APPLICATION (app)))
     {
       g_autofree char *user = NULL;
@@ -308,6 +592,13 @@ mt_window_new (GtkApplication *app,
       g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+      {
+        g_autofree char *server = g_settings_get_string (self->settings, "last-server");
+        g_autofree char *server_user = g_settings_get_string (self->settings, "last-server-user");
+
+        gtk_editable_set_text (GTK_EDITABLE (self->server_url), server);
+        gtk_editable_set_text (GTK_EDITABLE (self->server_user), server_user);
+      }
       user = g_settings_get_string (self->settings, "last-user");
       gtk_editable_set_text (GTK_EDITABLE (self->username), user);
       if (user[0] != '\0')

@@ -24,4 +24,11 @@ char      **mt_window_list_pages     (MtWindow       *self);
 GtkWidget  *mt_window_show_page      (MtWindow       *self,
                                       const char     *page_id);
 
+/* Connected mode: the server's database through a replica (see mt-sync-engine.h) */
+void        mt_window_connect        (MtWindow       *self,
+                                      const char     *url,
+                                      const char     *username,
+                                      const char     *password);
+gboolean    mt_window_is_offline     (MtWindow       *self);
+
 G_END_DECLS
