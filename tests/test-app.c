@@ -374,10 +374,47 @@ test_connected (void)
   gtk_window_present (GTK_WINDOW (window));
   mt_window_connect (window, url, "east", MT_DEMO_PASSWORD);
   g_assert_true (wait_until (signed_in, window, TRUE, 20));
-  g_assert_false (mt_actor_can (mt_window_get_actor (window), "stores", "edit"));
   page = MT_LIST_PAGE (mt_window_show_page (window, "stores"));
   iterate (200);
   g_assert_cmpuint (g_list_model_get_n_items (mt_list_page_get_model (page)), ==, stores);
+
+  /* an edit goes to the server, and comes back through the replica */
+  {
+    MtDb *replica = mt_window_get_database (window);
+    const MtEntity *entity = mt_entity_lookup ("stores");
+    gint64 store = mt_db_query_int (replica, 0, "SELECT s.id FROM stores s JOIN operators o ON o.id = s.operator_id "
+                                                "WHERE o.path LIKE '/1/2/%' ORDER BY s.id LIMIT 1", NULL);
+    g_autoptr(GHashTable) fields = mt_fields_new ();
+    g_autoptr(GError) error = NULL;
+    MtFormDialog *form = mt_form_dialog_new (GTK_WINDOW (window), replica, mt_window_get_actor (window), entity, store);
+    g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM stores WHERE id = %" G_GINT64_FORMAT
+                                            " AND name = '远程改名'", store);
+    gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    MtDb *server_db;
+
+    mt_form_dialog_set_engine (form, mt_window_get_engine (window));
+    gtk_window_present (GTK_WINDOW (form));
+    iterate (100);
+    mt_form_dialog_set_value (form, "mobile", "1381234567");
+    mt_form_dialog_save (form);
+    while (mt_form_dialog_get_error (form) == NULL && g_get_monotonic_time () < end)
+      iterate (20);
+    g_assert_nonnull (strstr (mt_form_dialog_get_error (form), _("Main account (mobile)")));
+    mt_form_dialog_set_value (form, "mobile", "13812345678");
+    mt_form_dialog_set_value (form, "name", "远程改名");
+    mt_form_dialog_save (form);   /* closes itself once the server said yes */
+    while (mt_db_query_int (replica, 0, sql, NULL) == 0 && g_get_monotonic_time () < end)
+      iterate (20);
+    g_assert_cmpint (mt_db_query_int (replica, 0, sql, NULL), ==, 1);
+    server_db = mt_db_open (shared, NULL);
+    g_assert_cmpint (mt_db_query_int (server_db, 0, sql, NULL), ==, 1);
+    mt_db_close (server_db);
+
+    /* the pages' connection cannot write: nothing bypasses the server */
+    g_hash_table_insert (fields, g_strdup ("name"), g_strdup ("本地改名"));
+    g_assert_cmpint (mt_entity_save (replica, mt_window_get_actor (window), entity, store, 0, fields, &error), ==, 0);
+    g_assert_nonnull (error);
+  }
   save_screenshot (GTK_WIDGET (window), "connected.png");
 
   /* the session is in the keyring, not in a file (the store is asynchronous) */

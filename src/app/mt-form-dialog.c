@@ -7,6 +7,7 @@
 
 #include "mt-error.h"
 #include "mt-form-dialog.h"
+#include "mt-sync-engine.h"
 #include "mt-ops.h"
 
 typedef struct
@@ -34,6 +35,7 @@ struct _MtFormDialog
   GtkWidget         *error_label;
   GtkWidget         *save_button;
   char              *error;
+  MtSyncEngine      *engine;   /* connected mode: saves go to the server */
 };
 
 G_DEFINE_FINAL_TYPE (MtFormDialog, mt_form_dialog, GTK_TYPE_WINDOW)
@@ -59,6 +61,7 @@ mt_form_dialog_finalize (GObject *object)
 
   g_clear_pointer (&self->fields, g_array_unref);
   g_free (self->error);
+  g_clear_object (&self->engine);
   G_OBJECT_CLASS (mt_form_dialog_parent_class)->finalize (object);
 }
 
@@ -379,12 +382,100 @@ mt_form_dialog_get_error (MtFormDialog *self)
   return self->error;
 }
 
+static void
+show_error (MtFormDialog *self,
+            const GError *error)
+{
+  const char *bad_field = mt_error_get_field (error);
+
+  g_free (self->error);
+  self->error = g_strdup (error->message);
+  gtk_label_set_text (GTK_LABEL (self->error_label), error->message);
+  gtk_widget_set_visible (self->error_label, TRUE);
+  for (guint i = 0; bad_field && i < self->fields->len; i++)
+    {
+      Field *f = &g_array_index (self->fields, Field, i);
+      if (g_str_equal (f->spec->key, bad_field))
+        {
+          gtk_widget_add_css_class (f->row, "error");
+          gtk_widget_grab_focus (f->row);
+        }
+    }
+}
+
+static void
+saved_remote_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_autoptr(MtFormDialog) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+
+  gtk_widget_set_sensitive (self->save_button, TRUE);
+  if (answer == NULL)
+    {
+      /* someone else changed the row: take the server's version for the next try */
+      if (g_error_matches (error, MT_ERROR, MT_ERROR_CONFLICT) && self->id != 0)
+        {
+          g_autofree char *sql = g_strdup_printf ("SELECT version FROM %s WHERE id = ?",
+                                                  mt_entity_get_page (self->entity));
+          self->version = mt_db_query_int (self->db, self->version, sql, "i", self->id);
+        }
+      show_error (self, error);
+      return;
+    }
+  g_clear_pointer (&self->error, g_free);
+  g_signal_emit (self, signals[SAVED], 0,
+                 json_object_get_int_member_with_default (json_node_get_object (answer), "id", self->id));
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+/* Connected mode: the same fields, to the server; the answer comes back later */
+static void
+save_remote (MtFormDialog *self,
+             GHashTable   *values)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *path = NULL;
+  GHashTableIter iter;
+  const char *key, *value;
+
+  json_builder_begin_object (b);
+  if (self->id != 0)
+    {
+      json_builder_set_member_name (b, "version");
+      json_builder_add_int_value (b, self->version);
+    }
+  g_hash_table_iter_init (&iter, values);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &value))
+    {
+      json_builder_set_member_name (b, key);
+      json_builder_add_string_value (b, value);
+    }
+  json_builder_end_object (b);
+  body = json_builder_get_root (b);
+  path = self->id ? g_strdup_printf ("%s/%" G_GINT64_FORMAT, mt_entity_get_page (self->entity), self->id)
+                  : g_strdup (mt_entity_get_page (self->entity));
+  gtk_widget_set_sensitive (self->save_button, FALSE);
+  mt_sync_engine_request_async (self->engine, self->id ? "PUT" : "POST", path, body, NULL,
+                                saved_remote_cb, g_object_ref (self));
+}
+
+void
+mt_form_dialog_set_engine (MtFormDialog *self,
+                           MtSyncEngine *engine)
+{
+  g_return_if_fail (MT_IS_FORM_DIALOG (self));
+  g_set_object (&self->engine, engine);
+}
+
 gint64
 mt_form_dialog_save (MtFormDialog *self)
 {
   g_autoptr(GHashTable) values = mt_fields_new ();
   g_autoptr(GError) error = NULL;
-  const char *bad_field;
   gint64 id;
 
   for (guint i = 0; i < self->fields->len; i++)
@@ -400,23 +491,15 @@ mt_form_dialog_save (MtFormDialog *self)
                              g_strdup (gtk_editable_get_text (GTK_EDITABLE (f->confirm))));
     }
 
+  if (self->engine)
+    {
+      save_remote (self, values);
+      return 0;
+    }
   id = mt_entity_save (self->db, self->actor, self->entity, self->id, self->version, values, &error);
   if (id == 0)
     {
-      g_free (self->error);
-      self->error = g_strdup (error->message);
-      gtk_label_set_text (GTK_LABEL (self->error_label), error->message);
-      gtk_widget_set_visible (self->error_label, TRUE);
-      bad_field = mt_error_get_field (error);
-      for (guint i = 0; bad_field && i < self->fields->len; i++)
-        {
-          Field *f = &g_array_index (self->fields, Field, i);
-          if (g_str_equal (f->spec->key, bad_field))
-            {
-              gtk_widget_add_css_class (f->row, "error");
-              gtk_widget_grab_focus (f->row);
-            }
-        }
+      show_error (self, error);
       return 0;
     }
   g_clear_pointer (&self->error, g_free);

@@ -5,6 +5,7 @@
 
 #include "mt-db.h"
 #include "mt-entity.h"
+#include "mt-sync-engine.h"
 #include "mt-perm.h"
 
 G_BEGIN_DECLS
@@ -24,5 +25,9 @@ void          mt_form_dialog_set_value  (MtFormDialog   *self,
 /* Saves as the Save button does; returns the row id or 0 with the error shown */
 gint64        mt_form_dialog_save       (MtFormDialog   *self);
 const char   *mt_form_dialog_get_error  (MtFormDialog   *self);
+
+/* Connected mode: saves go to the server through @engine (the dialog closes on success) */
+void          mt_form_dialog_set_engine (MtFormDialog *self,
+                                         MtSyncEngine *engine);
 
 G_END_DECLS

@@ -37,6 +37,8 @@ struct _MtWindow
   GtkWidget            *offline_banner;
   MtDb                 *local_db;      /* the embedded database, while connected to a server */
   MtSyncEngine         *engine;        /* connected mode: the server link, owning the replica */
+  MtDb                 *replica_db;    /* its read-only connection for the lists */
+  char                 *replica_path;
   GCancellable         *connecting;
   GtkWidget            *sidebar;
   GtkWidget            *pages;        /* GtkStack of MtListPage, created on first show */
@@ -63,6 +65,8 @@ mt_window_finalize (GObject *object)
   if (self->engine)
     g_signal_handlers_disconnect_by_data (self->engine, self);
   g_clear_object (&self->engine);
+  g_clear_pointer (&self->replica_db, mt_db_close);
+  g_free (self->replica_path);
   G_OBJECT_CLASS (mt_window_parent_class)->finalize (object);
 }
 
@@ -140,7 +144,7 @@ mt_window_show_page (MtWindow   *self,
   if (child == NULL)
     {
       g_autoptr(GError) error = NULL;
-      MtListPage *page = mt_list_page_new (self->db, self->actor, page_id, &error);
+      MtListPage *page = mt_list_page_new (self->db, self->actor, page_id, self->engine, &error);
 
       if (page == NULL)
         {
@@ -315,7 +319,11 @@ mt_window_sign_out (MtWindow *self)
   if (self->engine)
     {
       g_signal_handlers_disconnect_by_data (self->engine, self);
-      g_clear_object (&self->engine);   /* closes the replica */
+      /* the pages read the replica: drop them before it closes */
+      while ((child = gtk_widget_get_first_child (self->pages)))
+        gtk_stack_remove (GTK_STACK (self->pages), child);
+      g_clear_object (&self->engine);
+      g_clear_pointer (&self->replica_db, mt_db_close);
       self->db = self->local_db;
       gtk_info_bar_set_revealed (GTK_INFO_BAR (self->offline_banner), FALSE);
     }
@@ -419,12 +427,22 @@ connected_pull_cb (GObject      *source,
   MtSyncEngine *engine = MT_SYNC_ENGINE (source);
   g_autoptr(GError) error = NULL;
   const char *username = gtk_editable_get_text (GTK_EDITABLE (self->server_user));
-  MtDb *replica = mt_sync_engine_get_replica (engine);
+  MtDb *replica = NULL;
   MtActor *actor = NULL;
   gint64 account;
 
   if (mt_sync_engine_pull_finish (engine, result, &error) < 0)
     {
+      connect_failed (self, error);
+      g_object_unref (self);
+      return;
+    }
+  /* the window reads the replica on its own connection that cannot write: every change goes
+   * through the server, and a write that would not is refused by SQLite, never kept locally */
+  replica = mt_db_open (self->replica_path, &error);
+  if (replica == NULL || !mt_db_exec (replica, "PRAGMA query_only = ON", &error))
+    {
+      g_clear_pointer (&replica, mt_db_close);
       connect_failed (self, error);
       g_object_unref (self);
       return;
@@ -436,16 +454,16 @@ connected_pull_cb (GObject      *source,
     {
       if (error == NULL)
         g_set_error (&error, MT_ERROR, MT_ERROR_FAILED, _("The server sent no account “%s”"), username);
+      mt_db_close (replica);
       connect_failed (self, error);
       g_object_unref (self);
       return;
     }
-  /* every change goes through the server: the replica is only read */
-  mt_actor_restrict_to_viewing (actor);
   gtk_widget_set_visible (self->connect_progress, FALSE);
   gtk_widget_set_sensitive (self->connect_button, TRUE);
   g_clear_object (&self->connecting);
-  self->db = replica;
+  g_clear_pointer (&self->replica_db, mt_db_close);
+  self->db = self->replica_db = replica;
   g_signal_connect (engine, "notify::online", G_CALLBACK (engine_online_cb), self);
   g_signal_connect (engine, "changed", G_CALLBACK (engine_changed_cb), self);
   mt_sync_engine_start (engine);
@@ -536,6 +554,8 @@ mt_window_connect (MtWindow   *self,
   g_strdelimit (name, "/\\:", '_');
   g_mkdir_with_parents (dir, 0700);
   path = g_build_filename (dir, name, NULL);
+  g_free (self->replica_path);
+  self->replica_path = g_strdup (path);
   g_clear_object (&self->engine);
   self->engine = mt_sync_engine_new (url, path, &error);
   if (self->engine == NULL)
@@ -568,6 +588,20 @@ connect_clicked_cb (MtWindow *self)
   mt_window_connect (self, gtk_editable_get_text (GTK_EDITABLE (self->server_url)),
                      gtk_editable_get_text (GTK_EDITABLE (self->server_user)),
                      gtk_editable_get_text (GTK_EDITABLE (self->server_password)));
+}
+
+MtSyncEngine *
+mt_window_get_engine (MtWindow *self)
+{
+  g_return_val_if_fail (MT_IS_WINDOW (self), NULL);
+  return self->engine;
+}
+
+MtDb *
+mt_window_get_database (MtWindow *self)
+{
+  g_return_val_if_fail (MT_IS_WINDOW (self), NULL);
+  return self->db;
 }
 
 gboolean

@@ -5,6 +5,7 @@
 
 #include "mt-db.h"
 #include "mt-perm.h"
+#include "mt-sync-engine.h"
 
 G_BEGIN_DECLS
 
@@ -30,5 +31,8 @@ void        mt_window_connect        (MtWindow       *self,
                                       const char     *username,
                                       const char     *password);
 gboolean    mt_window_is_offline     (MtWindow       *self);
+/* The server link (NULL when standalone) and the database the pages read */
+MtSyncEngine *mt_window_get_engine   (MtWindow       *self);
+MtDb       *mt_window_get_database   (MtWindow       *self);
 
 G_END_DECLS

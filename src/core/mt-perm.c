@@ -422,38 +422,6 @@ mt_password_verify (const char *hash,
   return crypto_pwhash_str_verify (hash, password, strlen (password)) == 0;
 }
 
-static gboolean
-steal_into (gpointer key,
-            gpointer value,
-            gpointer set)
-{
-  g_hash_table_add (set, key);
-  return TRUE;
-}
-
-/* Keeps only what the actor may look at (list and details): for a replica, where every change
- * has to go through the server */
-void
-mt_actor_restrict_to_viewing (MtActor *actor)
-{
-  guint n_pages;
-  const MtPageInfo *pages = mt_pages (&n_pages);
-  g_autoptr(GHashTable) viewing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-  g_return_if_fail (actor != NULL);
-  for (guint i = 0; i < n_pages; i++)
-    {
-      static const char *const looks[] = { "view", "detail" };
-
-      for (guint a = 0; a < G_N_ELEMENTS (looks); a++)
-        if (mt_actor_can (actor, pages[i].id, looks[a]))
-          g_hash_table_add (viewing, g_strdup_printf ("%s:%s", pages[i].id, looks[a]));
-    }
-  g_hash_table_remove_all (actor->permissions);
-  g_hash_table_foreach_steal (viewing, (GHRFunc) steal_into, actor->permissions);
-  actor->all_permissions = FALSE;
-}
-
 gboolean
 mt_account_check_enabled (MtDb    *db,
                           gint64   account_id,

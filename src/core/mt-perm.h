@@ -98,7 +98,6 @@ char     *mt_actor_scope_sql       (const MtActor *actor,
 char     *mt_password_hash         (const char  *password);
 gboolean  mt_password_verify       (const char  *hash,
                                     const char  *password);
-void      mt_actor_restrict_to_viewing (MtActor   *actor);
 /* The account and every operator above it are enabled, else MT_ERROR_DISABLED */
 gboolean  mt_account_check_enabled (MtDb        *db,
                                     gint64       account_id,
