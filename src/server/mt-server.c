@@ -396,6 +396,10 @@ static const FeedTable feed_tables[] = {
   { "messages", "messages", "operator" },
 };
 
+#define FEED_TABLES_SQL \
+  "('operators', 'roles', 'accounts', 'settings', 'stores', 'device_types', 'device_specs', " \
+  "'members', 'devices', 'repairs', 'repair_steps', 'messages')"
+
 static const FeedTable *
 feed_table (const char *name)
 {
@@ -487,7 +491,8 @@ handle_changes (Request *req)
   MtServer *self = req->server;
   const char *since_text = req->query ? g_hash_table_lookup (req->query, "since") : NULL;
   const char *limit_text = req->query ? g_hash_table_lookup (req->query, "limit") : NULL;
-  gint64 since = 0, limit = 1000, cursor, last;
+  gint64 since = 0, limit = 1000, cursor, last, page_end;
+  gboolean page_full;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   sqlite3_stmt *stmt;
@@ -503,11 +508,25 @@ handle_changes (Request *req)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "changes");
   json_builder_begin_array (b);
-  /* newest entry per row within the page; the page ends at a fixed sequence number */
+  /* The page: the next @limit journal entries of fed tables (others — orders, ledger … — are
+   * skipped here, not paged through), newest entry per row. It ends at a fixed sequence
+   * number; with fewer entries than the limit it reaches the end of the journal. "+tbl" keeps
+   * SQLite on the sequence order (the (tbl, row_id) index would read every fed entry). */
   stmt = mt_db_prepare (self->db, NULL,
-                        "SELECT max (seq), tbl, row_id FROM change_log WHERE seq > ?1 AND seq <= "
-                        "(SELECT coalesce (max (seq), 0) FROM (SELECT seq FROM change_log WHERE seq > ?1 "
-                        "ORDER BY seq LIMIT ?2)) GROUP BY tbl, row_id ORDER BY 1", "ii", since, limit);
+                        "SELECT coalesce (max (seq), 0), count(*) FROM (SELECT seq FROM change_log "
+                        "WHERE seq > ?1 AND +tbl IN " FEED_TABLES_SQL " ORDER BY seq LIMIT ?2)", "ii", since, limit);
+  page_end = last;
+  page_full = FALSE;
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int64 (stmt, 1) == limit)
+    {
+      page_end = sqlite3_column_int64 (stmt, 0);
+      page_full = TRUE;
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  stmt = mt_db_prepare (self->db, NULL,
+                        "SELECT max (seq), tbl, row_id FROM change_log WHERE seq > ?1 AND seq <= ?2 AND "
+                        "+tbl IN " FEED_TABLES_SQL " GROUP BY tbl, row_id ORDER BY 1", "ii", since, page_end);
   while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
     {
       gint64 seq = sqlite3_column_int64 (stmt, 0);
@@ -548,9 +567,9 @@ handle_changes (Request *req)
     sqlite3_reset (stmt);
   json_builder_end_array (b);
   json_builder_set_member_name (b, "cursor");
-  json_builder_add_int_value (b, cursor);
+  json_builder_add_int_value (b, MAX (cursor, page_end));
   json_builder_set_member_name (b, "more");
-  json_builder_add_boolean_value (b, cursor < last);
+  json_builder_add_boolean_value (b, page_full);
   json_builder_end_object (b);
   respond_builder (req, 200, b);
 }
