@@ -276,6 +276,10 @@ test_bad_input (Fixture *f, gconstpointer data)
   }
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM stores"), ==, stores);
   g_assert_cmpint (db_int (f, "SELECT count(*) FROM change_log"), ==, journal);
+  /* refused writes are in the audit log, with who and why */
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM audit_log x JOIN accounts a ON a.id = x.account_id "
+                              "WHERE a.username = 'admin' AND x.operation = 'POST' AND x.target_table = 'stores' "
+                              "AND x.result = 'invalid'"), >=, 3);
 
   /* messages come in the client's language */
   {

@@ -546,6 +546,17 @@ mt_demo_generate (MtDb                *db,
            "VALUES (?1, ?1, ?2, ?3, 'circle', ?4)", "iitt", start, stores[c].operator_id, name, geo);
     }
 
+  /* the audit log of all that: who created the stores and repair tickets, and sent messages */
+  RUN ("INSERT INTO audit_log (at, account_id, operator_id, operation, target_table, target_id, result) "
+       "SELECT created_at, (SELECT id FROM accounts WHERE username = 'admin'), operator_id, 'create', "
+       "'stores', id, 'ok' FROM stores", NULL);
+  RUN ("INSERT INTO audit_log (at, account_id, operator_id, operation, target_table, target_id, result) "
+       "SELECT created_at, (SELECT id FROM accounts WHERE username = 'tech'), operator_id, 'repair-report', "
+       "'repairs', id, 'ok' FROM repairs", NULL);
+  RUN ("INSERT INTO audit_log (at, account_id, operator_id, operation, target_table, target_id, result) "
+       "SELECT sent_at, (SELECT id FROM accounts WHERE username = 'admin'), operator_id, 'message-send', "
+       "'messages', id, 'ok' FROM messages WHERE state = 'sent'", NULL);
+
   return mt_db_commit (db, error);
 
 fail:

@@ -128,6 +128,44 @@ static const MtListColumn role_cols[] = {
   END_COLS
 };
 
+static const MtChoice audit_operations[] = {
+  { "create", N_("Create") }, { "update", N_("Change") }, { "delete", N_("Delete") },
+  { "sign-in", N_("Sign in") }, { "setting", N_("Change a setting") },
+  { "transfer-to-store", N_("Transfer to store") }, { "transfer-to-operator", N_("Transfer to operator") },
+  { "change-type", N_("Change device type") }, { "power-cut-on", N_("Unrented power-cut on") },
+  { "power-cut-off", N_("Unrented power-cut off") }, { "repair-report", N_("Report Fault") },
+  { "repair-progress", N_("Repair Progress") }, { "message-send", N_("Send a message") },
+  { "operator-enable", N_("Enable an operator") }, { "operator-disable", N_("Disable an operator") },
+  { "POST", N_("Create (refused)") }, { "PUT", N_("Change (refused)") }, { "DELETE", N_("Delete (refused)") },
+  { NULL }
+};
+
+static const MtChoice audit_results[] = {
+  { "ok", N_("Done") }, { "invalid", N_("Invalid input") }, { "forbidden", N_("Forbidden") },
+  { "conflict", N_("Conflict") }, { "not-found", N_("Not found") }, { "unauthorized", N_("Not signed in") },
+  { "disabled", N_("Disabled") }, { "throttled", N_("Throttled") }, { "failed", N_("Failed") },
+  { NULL }
+};
+
+/* Who did what, when, to which row, and how it ended: every write */
+static const MtListColumn audit_cols[] = {
+  COL ("at", N_("Time"), "x.at", MT_COL_TIME),
+  COL ("account", N_("Account"), "ac.username", MT_COL_TEXT),
+  COL ("operator", N_("Operator"), "o.name", MT_COL_TEXT),
+  CHOICE_COL ("operation", N_("Operation"), "x.operation", audit_operations),
+  /* table names as the interface calls them (msgids that the catalogue has from the forms) */
+  COL ("target", N_("Target"),
+       "CASE x.target_table WHEN 'stores' THEN tr ('Store') WHEN 'devices' THEN tr ('Device') "
+       "WHEN 'members' THEN tr ('Member') WHEN 'repairs' THEN tr ('Ticket') WHEN 'messages' THEN tr ('Message') "
+       "WHEN 'accounts' THEN tr ('Account') WHEN 'roles' THEN tr ('Role') WHEN 'operators' THEN tr ('Operator') "
+       "WHEN 'settings' THEN tr ('Setting') WHEN 'device_types' THEN tr ('Device type') "
+       "WHEN 'device_specs' THEN tr ('Device spec') WHEN 'sessions' THEN tr ('Sign in') ELSE x.target_table END "
+       "|| CASE WHEN x.target_id THEN ' #' || x.target_id ELSE '' END", MT_COL_TEXT),
+  CHOICE_COL ("result", N_("Result"), "x.result", audit_results),
+  COL ("detail", N_("Detail"), "x.detail", MT_COL_TEXT),
+  END_COLS
+};
+
 static const MtListColumn setting_cols[] = {
   COL ("key", N_("Setting"), "setting_title (g.key)", MT_COL_TEXT),
   COL ("value", N_("Value"), "setting_value (g.key, g.value)", MT_COL_TEXT),
@@ -525,6 +563,10 @@ const MtListSpec _mt_list_specs[] = {
     "(r.builtin IS NOT NULL)", builtin_choices, NULL, "r.id", "roles" },
   { "settings", "settings g LEFT JOIN operators o ON o.id = g.operator_id", "g.deleted = 0", "g",
     "g.operator_id", NULL, NULL, setting_cols, "g.key g.value", NULL, NULL, NULL, NULL, "g.key", NULL },
+  { "audit", "audit_log x LEFT JOIN accounts ac ON ac.id = x.account_id LEFT JOIN operators o "
+    "ON o.id = x.operator_id", "1", NULL, "x.operator_id", NULL, NULL, audit_cols,
+    "ac.username x.operation x.target_table x.detail", NULL, "x.result", audit_results, "x.at",
+    "x.at DESC", NULL },
   { "billing", "billing_rules b LEFT JOIN regions rg ON rg.code = b.region_code LEFT JOIN device_types t "
     "ON t.id = b.type_id LEFT JOIN operators o ON o.id = b.operator_id", "b.deleted = 0", "b",
     "b.operator_id", NULL, NULL, billing_cols, "rg.name t.name", billing_filters, NULL, NULL, NULL,

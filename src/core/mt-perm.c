@@ -28,6 +28,7 @@ static const MtPageInfo pages[] = {
   { "accounts", "system", NC_("page", "Accounts"), "avatar-default-symbolic", "view detail edit delete" },
   { "roles", "system", NC_("page", "Roles & Permissions"), "system-users-symbolic", "view edit delete" },
   { "settings", "system", NC_("page", "General Settings"), "preferences-system-symbolic", "view edit" },
+  { "audit", "system", NC_("page", "Audit Log"), "document-open-recent-symbolic", "view" },
   { "billing", "operations", NC_("page", "Billing Rules"), "accessories-calculator-symbolic", "view edit delete" },
   { "device_types", "operations", NC_("page", "Device Types"), "view-grid-symbolic", "view edit delete" },
   { "device_specs", "operations", NC_("page", "Device Specs"), "view-list-symbolic", "view edit delete" },

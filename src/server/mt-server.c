@@ -40,6 +40,7 @@ typedef struct
   JsonObject        *body;       /* NULL without a body */
   MtActor           *actor;
   guint              status;
+  const char        *error_code;   /* of a refused request, for the audit log */
 } Request;
 
 /* ------------------------------------------------------------------ responses */
@@ -78,6 +79,7 @@ respond_error (Request    *req,
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
+  req->error_code = code;
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "error");
   json_builder_begin_object (b);
@@ -984,7 +986,7 @@ api_cb (SoupServer        *soup,
         gpointer           data)
 {
   MtServer *self = data;
-  Request req = { self, msg, soup_server_message_get_method (msg), NULL, 0, query, NULL, NULL, 500 };
+  Request req = { self, msg, soup_server_message_get_method (msg), NULL, 0, query, NULL, NULL, 500, NULL };
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr(JsonParser) parser = NULL;
   gint64 t0 = g_get_monotonic_time ();
@@ -1022,6 +1024,15 @@ api_cb (SoupServer        *soup,
         route (&req);
     }
 
+  /* successful writes are audited by the core operation; refused ones here */
+  if (req.actor && req.error_code && !g_str_equal (req.method, "GET") && req.n_segments > 0)
+    {
+      gint64 target = 0;
+
+      if (req.n_segments > 1)
+        g_ascii_string_to_signed (req.segments[1], 10, 1, G_MAXINT64, &target, NULL);
+      mt_audit (self->db, req.actor, req.method, req.segments[0], target, req.error_code, path);
+    }
   if (self->verbose)
     g_printerr ("method=%s path=%s account=%s status=%u ms=%.1f\n", req.method, path,
                 req.actor ? req.actor->username : "-", req.status,
