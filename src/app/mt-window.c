@@ -419,6 +419,22 @@ engine_changed_cb (MtSyncEngine *engine,
 }
 
 static void
+engine_progress_cb (MtSyncEngine *engine,
+                    gint64        rows,
+                    MtWindow     *self)
+{
+  g_autofree char *text = NULL;
+
+  if (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)) == NULL ||
+      !g_str_equal (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "connect"))
+    return;
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Copying what your account may see: %lld row",
+                                       "Copying what your account may see: %lld rows", (gulong) rows),
+                          (long long) rows);
+  gtk_label_set_text (GTK_LABEL (self->connect_status), text);
+}
+
+static void
 connected_pull_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      data)
@@ -563,6 +579,7 @@ mt_window_connect (MtWindow   *self,
       connect_failed (self, error);
       return;
     }
+  g_signal_connect (self->engine, "progress", G_CALLBACK (engine_progress_cb), self);
   g_clear_object (&self->connecting);
   self->connecting = g_cancellable_new ();
   gtk_widget_set_sensitive (self->connect_button, FALSE);

@@ -41,7 +41,7 @@ G_DEFINE_FINAL_TYPE (MtSyncEngine, mt_sync_engine, G_TYPE_OBJECT)
 enum { PROP_0, PROP_ONLINE, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-enum { CHANGED, N_SIGNALS };
+enum { CHANGED, PROGRESS, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* The tables a replica holds: the server's change feed sends nothing else */
@@ -126,6 +126,14 @@ mt_sync_engine_class_init (MtSyncEngineClass *klass)
    */
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                    NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * MtSyncEngine::progress:
+   * @rows: rows applied so far by the running pull
+   *
+   * A page of changes went into the replica (for a first sync's progress display).
+   */
+  signals[PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                    NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
 }
 
 static void
@@ -481,6 +489,7 @@ pull_page_cb (GObject      *source,
       return;
     }
   self->pulled += applied;
+  g_signal_emit (self, signals[PROGRESS], 0, self->pulled);
   more = json_object_get_boolean_member_with_default (json_node_get_object (answer), "more", FALSE);
   if (more || self->pull_again)
     {
