@@ -13,6 +13,7 @@
 #include "mt-repair-dialog.h"
 #include "mt-row-model.h"
 #include "mt-window.h"
+#include "mt-sync-engine.h"
 #include "test-util.h"
 #include <libsecret/secret.h>
 
@@ -409,6 +410,41 @@ test_connected (void)
     server_db = mt_db_open (shared, NULL);
     g_assert_cmpint (mt_db_query_int (server_db, 0, sql, NULL), ==, 1);
     mt_db_close (server_db);
+
+    /* someone else changes the row while the form is open: 409, the form takes the row as it
+     * is now, and the next save goes through */
+    {
+      MtFormDialog *late = mt_form_dialog_new (GTK_WINDOW (window), replica, mt_window_get_actor (window),
+                                               entity, store);
+      g_autofree char *other = g_strdup_printf ("{\"version\":%" G_GINT64_FORMAT ",\"address\":\"别人改的地址\"}",
+                                                mt_db_query_int (replica, 0, "SELECT version FROM stores WHERE id = ?",
+                                                                 "i", store));
+      g_autoptr(JsonNode) body = json_from_string (other, NULL);
+      g_autofree char *path = g_strdup_printf ("stores/%" G_GINT64_FORMAT, store);
+      g_autofree char *late_sql = g_strdup_printf ("SELECT count(*) FROM stores WHERE id = %" G_GINT64_FORMAT
+                                                   " AND name = '冲突后改名' AND address = '别人改的地址'", store);
+      gboolean written = FALSE;
+
+      mt_form_dialog_set_engine (late, mt_window_get_engine (window));
+      mt_sync_engine_request_async (mt_window_get_engine (window), "PUT", path, body, NULL,
+                                    NULL, NULL);
+      end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+      while (mt_db_query_int (replica, 0, "SELECT count(*) FROM stores WHERE address = '别人改的地址'", NULL) == 0 &&
+             g_get_monotonic_time () < end)
+        iterate (20);
+      mt_form_dialog_set_value (late, "name", "冲突改名");
+      mt_form_dialog_save (late);
+      while (mt_form_dialog_get_error (late) == NULL && g_get_monotonic_time () < end)
+        iterate (20);
+      g_assert_nonnull (mt_form_dialog_get_error (late));
+      iterate (300);   /* the row comes in and fills the form */
+      mt_form_dialog_set_value (late, "name", "冲突后改名");
+      mt_form_dialog_save (late);
+      end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+      while (!(written = mt_db_query_int (replica, 0, late_sql, NULL) == 1) && g_get_monotonic_time () < end)
+        iterate (20);
+      g_assert_true (written);   /* and the other's address was kept: the form had reloaded it */
+    }
 
     /* the pages' connection cannot write: nothing bypasses the server */
     g_hash_table_insert (fields, g_strdup ("name"), g_strdup ("本地改名"));

@@ -404,6 +404,29 @@ show_error (MtFormDialog *self,
 }
 
 static void
+conflict_pulled_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  g_autoptr(MtFormDialog) self = data;
+  g_autoptr(GHashTable) values = NULL;
+
+  mt_sync_engine_pull_finish (MT_SYNC_ENGINE (source), result, NULL);
+  values = mt_entity_load (self->db, self->actor, self->entity, self->id, NULL);
+  if (values == NULL)
+    return;
+  self->version = g_ascii_strtoll (g_hash_table_lookup (values, "version"), NULL, 10);
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *f = &g_array_index (self->fields, Field, i);
+      const char *value = g_hash_table_lookup (values, f->spec->key);
+
+      if (f->spec->kind != MT_FIELD_PASSWORD && value != NULL)
+        mt_form_dialog_set_value (self, f->spec->key, value);
+    }
+}
+
+static void
 saved_remote_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      data)
@@ -415,14 +438,10 @@ saved_remote_cb (GObject      *source,
   gtk_widget_set_sensitive (self->save_button, TRUE);
   if (answer == NULL)
     {
-      /* someone else changed the row: take the server's version for the next try */
-      if (g_error_matches (error, MT_ERROR, MT_ERROR_CONFLICT) && self->id != 0)
-        {
-          g_autofree char *sql = g_strdup_printf ("SELECT version FROM %s WHERE id = ?",
-                                                  mt_entity_get_page (self->entity));
-          self->version = mt_db_query_int (self->db, self->version, sql, "i", self->id);
-        }
       show_error (self, error);
+      /* someone else changed the row: bring it in and show it, so the user edits what is there */
+      if (g_error_matches (error, MT_ERROR, MT_ERROR_CONFLICT) && self->id != 0)
+        mt_sync_engine_pull_async (self->engine, NULL, conflict_pulled_cb, g_object_ref (self));
       return;
     }
   g_clear_pointer (&self->error, g_free);
