@@ -36,6 +36,7 @@ struct _MtFormDialog
   GtkWidget         *save_button;
   char              *error;
   MtSyncEngine      *engine;   /* connected mode: saves go to the server */
+  gboolean           closed;   /* disposed: late answers leave it alone */
 };
 
 G_DEFINE_FINAL_TYPE (MtFormDialog, mt_form_dialog, GTK_TYPE_WINDOW)
@@ -55,6 +56,13 @@ field_clear (gpointer data)
 }
 
 static void
+mt_form_dialog_dispose (GObject *object)
+{
+  MT_FORM_DIALOG (object)->closed = TRUE;
+  G_OBJECT_CLASS (mt_form_dialog_parent_class)->dispose (object);
+}
+
+static void
 mt_form_dialog_finalize (GObject *object)
 {
   MtFormDialog *self = MT_FORM_DIALOG (object);
@@ -68,6 +76,7 @@ mt_form_dialog_finalize (GObject *object)
 static void
 mt_form_dialog_class_init (MtFormDialogClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = mt_form_dialog_dispose;
   G_OBJECT_CLASS (klass)->finalize = mt_form_dialog_finalize;
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
@@ -412,6 +421,8 @@ conflict_pulled_cb (GObject      *source,
   g_autoptr(GHashTable) values = NULL;
 
   mt_sync_engine_pull_finish (MT_SYNC_ENGINE (source), result, NULL);
+  if (self->closed)
+    return;   /* closed meanwhile */
   values = mt_entity_load (self->db, self->actor, self->entity, self->id, NULL);
   if (values == NULL)
     return;
@@ -435,6 +446,8 @@ saved_remote_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
 
+  if (self->closed)
+    return;
   gtk_widget_set_sensitive (self->save_button, TRUE);
   if (answer == NULL)
     {

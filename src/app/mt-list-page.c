@@ -108,6 +108,8 @@ remote_done_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
 
+  if (gtk_widget_get_root (GTK_WIDGET (self)) == NULL)
+    return;   /* its window closed meanwhile */
   if (answer == NULL)
     show_error (self, error);
   mt_list_page_reload (self);

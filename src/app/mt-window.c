@@ -51,6 +51,24 @@ struct _MtWindow
 
 G_DEFINE_FINAL_TYPE (MtWindow, mt_window, ADW_TYPE_APPLICATION_WINDOW)
 
+/* A closed window stops listening to the server at once: pending requests may keep it alive a
+ * while, and their news must not reach widgets that are gone */
+static void
+mt_window_dispose (GObject *object)
+{
+  MtWindow *self = MT_WINDOW (object);
+
+  if (self->connecting)
+    g_cancellable_cancel (self->connecting);
+  g_clear_object (&self->connecting);
+  if (self->engine)
+    {
+      g_signal_handlers_disconnect_by_data (self->engine, self);
+      mt_sync_engine_stop (self->engine);
+    }
+  G_OBJECT_CLASS (mt_window_parent_class)->dispose (object);
+}
+
 static void
 mt_window_finalize (GObject *object)
 {
@@ -59,11 +77,6 @@ mt_window_finalize (GObject *object)
   g_clear_pointer (&self->actor, mt_actor_free);
   g_clear_pointer (&self->page_ids, g_ptr_array_unref);
   g_clear_object (&self->settings);
-  if (self->connecting)
-    g_cancellable_cancel (self->connecting);
-  g_clear_object (&self->connecting);
-  if (self->engine)
-    g_signal_handlers_disconnect_by_data (self->engine, self);
   g_clear_object (&self->engine);
   g_clear_pointer (&self->replica_db, mt_db_close);
   g_free (self->replica_path);
@@ -81,6 +94,7 @@ mt_window_class_init (MtWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  G_OBJECT_CLASS (klass)->dispose = mt_window_dispose;
   G_OBJECT_CLASS (klass)->finalize = mt_window_finalize;
 
   /* referenced so that the linker keeps the templates of this static library (their
