@@ -326,6 +326,64 @@ test_bad_input (Fixture *f, gconstpointer data)
   }
 }
 
+/* The actions beyond entities: settings, sending a message, disabling an operator */
+static void
+test_actions (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  g_autofree char *hangzhou = sign_in (f, "hangzhou");
+  g_autofree char *send = NULL;
+  g_autofree char *enabled = NULL;
+  gint64 draft = db_int (f, "SELECT id FROM messages WHERE state = 'draft' LIMIT 1");
+  gint64 op = db_int (f, "SELECT operator_id FROM accounts WHERE username = 'hangzhou'");
+  guint status = 0;
+
+  {
+    g_autoptr(JsonNode) a = call (f, "PUT", "settings/overdue_grace_hours", admin, "{\"value\":\"1000\"}", &status);
+    g_assert_cmpuint (status, ==, 422);
+    g_assert_cmpstr (member_string (a, "error.field"), ==, "overdue_grace_hours");
+  }
+  {
+    g_autoptr(JsonNode) a = call (f, "PUT", "settings/overdue_grace_hours", admin, "{\"value\":\"12\"}", &status);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpstr (member_string (a, "value"), ==, "12");
+  }
+  {
+    g_autoptr(JsonNode) a = call (f, "GET", "settings/no_such_key", admin, NULL, &status);
+    g_assert_cmpuint (status, ==, 404);
+  }
+
+  send = g_strdup_printf ("messages/%" G_GINT64_FORMAT "/send", draft);
+  {
+    g_autoptr(JsonNode) a = call (f, "POST", send, admin, NULL, &status);
+    g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM messages WHERE id = %" G_GINT64_FORMAT
+                                            " AND state = 'sent' AND sent_at > 0", draft);
+
+    g_assert_cmpuint (status, ==, 204);
+    g_assert_cmpint (db_int (f, sql), ==, 1);
+  }
+
+  /* an operator disabled by headquarters: its accounts' sessions end at once */
+  enabled = g_strdup_printf ("operators/%" G_GINT64_FORMAT "/enabled", op);
+  {
+    g_autoptr(JsonNode) a = call (f, "PUT", enabled, hangzhou, "{\"enabled\":false}", &status);
+    g_assert_cmpuint (status, ==, 403);   /* not its own: only the parent changes an operator */
+  }
+  {
+    g_autoptr(JsonNode) a = call (f, "PUT", enabled, admin, "{\"enabled\":\"no\"}", &status);
+    g_assert_cmpuint (status, ==, 422);
+  }
+  {
+    g_autoptr(JsonNode) a = call (f, "PUT", enabled, admin, "{\"enabled\":false}", &status);
+    g_assert_cmpuint (status, ==, 204);
+  }
+  {
+    g_autoptr(JsonNode) a = call (f, "GET", "devices?limit=1", hangzhou, NULL, &status);
+    g_assert_cmpuint (status, ==, 401);
+    g_assert_cmpstr (member_string (a, "error.code"), ==, "disabled");
+  }
+}
+
 typedef struct
 {
   guint ok, conflict, other, pending;
@@ -515,6 +573,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add ("/mt/server/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("sessions", test_sessions);
+  ADD ("actions", test_actions);
   ADD ("bad-input", test_bad_input);
   ADD ("concurrent-versions", test_concurrent_versions);
   ADD ("change-feed-scope", test_change_feed_scope);

@@ -388,6 +388,20 @@ setting_response_cb (AdwMessageDialog *dialog,
     value = gtk_switch_get_active (GTK_SWITCH (input)) ? "true" : "false";
   else
     value = gtk_editable_get_text (GTK_EDITABLE (input));
+  if (self->engine)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) body = NULL;
+      g_autofree char *path = g_strdup_printf ("settings/%s", key);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "value");
+      json_builder_add_string_value (b, value);
+      json_builder_end_object (b);
+      body = json_builder_get_root (b);
+      mt_sync_engine_request_async (self->engine, "PUT", path, body, NULL, remote_done_cb, g_object_ref (self));
+      return;
+    }
   if (!mt_setting_set (self->db, self->actor, key, value, &error))
     show_error (self, error);
   mt_list_page_reload (self);
@@ -447,8 +461,7 @@ open_row (MtListPage *self,
       g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
       gtk_window_present (GTK_WINDOW (dialog));
     }
-  else if (g_str_equal (page, "settings") && mt_actor_can (self->actor, "settings", "edit") &&
-           self->engine == NULL)
+  else if (g_str_equal (page, "settings") && mt_actor_can (self->actor, "settings", "edit"))
     edit_setting (self, mt_row_item_get_id (item));
   else if (self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "edit"))
     {
@@ -681,6 +694,13 @@ operators_enable (MtListPage *self,
 {
   g_autoptr(GArray) ids = selected_ids (self);
 
+  for (guint i = 0; self->engine && i < ids->len; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("operators/%" G_GINT64_FORMAT "/enabled", g_array_index (ids, gint64, i));
+      remote_write (self, "PUT", path, enabled ? "{\"enabled\":true}" : "{\"enabled\":false}");
+    }
+  if (self->engine)
+    return;
   for (guint i = 0; i < ids->len; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -701,6 +721,13 @@ send_clicked_cb (MtListPage *self)
 {
   g_autoptr(GArray) ids = selected_ids (self);
 
+  for (guint i = 0; self->engine && i < ids->len; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("messages/%" G_GINT64_FORMAT "/send", g_array_index (ids, gint64, i));
+      remote_write (self, "POST", path, NULL);
+    }
+  if (self->engine)
+    return;
   for (guint i = 0; i < ids->len; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -926,15 +953,14 @@ build_action_bar (MtListPage *self)
       gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
                                  button (_("_Copy IDs"), G_CALLBACK (copy_ids_cb), self));
     }
-  /* (connected mode: these go through the server in a later version; not offered meanwhile) */
-  if (g_str_equal (page, "operators") && mt_actor_can (self->actor, "operators", "edit") && self->engine == NULL)
+  if (g_str_equal (page, "operators") && mt_actor_can (self->actor, "operators", "edit"))
     {
       gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
                                  button (_("_Enable"), G_CALLBACK (enable_clicked_cb), self));
       gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
                                  button (_("_Disable"), G_CALLBACK (disable_clicked_cb), self));
     }
-  if (g_str_equal (page, "messages") && mt_actor_can (self->actor, "messages", "edit") && self->engine == NULL)
+  if (g_str_equal (page, "messages") && mt_actor_can (self->actor, "messages", "edit"))
     gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
                                button (_("_Send"), G_CALLBACK (send_clicked_cb), self));
   if (self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "delete"))
