@@ -363,6 +363,40 @@ test_actions (Fixture *f, gconstpointer data)
     g_assert_cmpint (db_int (f, sql), ==, 1);
   }
 
+  /* a repair ticket reported and moved on, then a step its state does not allow */
+  {
+    gint64 device = db_int (f, "SELECT id FROM devices WHERE state = 'ready' LIMIT 1");
+    g_autofree char *report = g_strdup_printf ("{\"device_id\":%" G_GINT64_FORMAT ",\"reporter_kind\":\"store\","
+                                               "\"reporter\":\"门店\",\"fault\":\"无法充电\"}", device);
+    g_autoptr(JsonNode) ticket = call (f, "POST", "repairs", admin, report, &status);
+    gint64 id, version;
+    g_autofree char *steps = NULL;
+    g_autofree char *body = NULL;
+    g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM devices WHERE id = %" G_GINT64_FORMAT
+                                            " AND state = 'repair'", device);
+
+    g_assert_cmpuint (status, ==, 201);
+    g_assert_cmpint (db_int (f, sql), ==, 1);
+    id = json_object_get_int_member (json_node_get_object (ticket), "id");
+    version = json_object_get_int_member (json_node_get_object (ticket), "version");
+    steps = g_strdup_printf ("repairs/%" G_GINT64_FORMAT "/steps", id);
+    body = g_strdup_printf ("{\"version\":%" G_GINT64_FORMAT ",\"state\":\"done\",\"note\":\"更换电芯\","
+                            "\"cost_fen\":3500}", version);
+    {
+      g_autoptr(JsonNode) a = call (f, "POST", steps, admin, body, &status);
+      g_assert_cmpuint (status, ==, 200);
+    }
+    {
+      g_autoptr(JsonNode) a = call (f, "POST", steps, admin, body, &status);   /* same version again */
+      g_assert_cmpuint (status, ==, 409);
+    }
+    {
+      g_autoptr(JsonNode) a = call (f, "POST", "repairs", admin, "{\"device_id\":\"x\"}", &status);
+      g_assert_cmpuint (status, ==, 422);
+      g_assert_cmpstr (member_string (a, "error.field"), ==, "device_id");
+    }
+  }
+
   /* an operator disabled by headquarters: its accounts' sessions end at once */
   enabled = g_strdup_printf ("operators/%" G_GINT64_FORMAT "/enabled", op);
   {

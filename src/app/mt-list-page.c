@@ -454,10 +454,12 @@ open_row (MtListPage *self,
 
   if (item == NULL || mt_row_item_get_id (item) == 0)
     return;
-  if (g_str_equal (page, "repairs") && self->engine == NULL)
+  if (g_str_equal (page, "repairs"))
     {
       MtRepairDialog *dialog = mt_repair_dialog_new (toplevel (self), self->db, self->actor,
                                                      mt_row_item_get_id (item));
+      if (self->engine)
+        mt_repair_dialog_set_engine (dialog, self->engine);
       g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
       gtk_window_present (GTK_WINDOW (dialog));
     }
@@ -506,6 +508,8 @@ new_clicked_cb (MtListPage *self)
   if (g_str_equal (mt_listing_get_page (self->listing), "repairs"))
     {
       MtRepairDialog *dialog = mt_repair_dialog_new (toplevel (self), self->db, self->actor, 0);
+      if (self->engine)
+        mt_repair_dialog_set_engine (dialog, self->engine);
       g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
       gtk_window_present (GTK_WINDOW (dialog));
       return;
@@ -1018,7 +1022,7 @@ mt_list_page_new (MtDb           *db,
   gtk_widget_set_hexpand (spacer, TRUE);
   gtk_box_append (GTK_BOX (bar), spacer);
 
-  if (g_str_equal (page_id, "repairs") && mt_actor_can (actor, "repairs", "report") && engine == NULL)
+  if (g_str_equal (page_id, "repairs") && mt_actor_can (actor, "repairs", "report"))
     gtk_box_append (GTK_BOX (bar), button (_("_Report Fault…"), G_CALLBACK (new_clicked_cb), self));
   else if (self->entity && mt_actor_can (actor, mt_entity_get_page (self->entity), "edit"))
     {

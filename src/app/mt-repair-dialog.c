@@ -8,6 +8,7 @@
 #include "mt-entity.h"
 #include "mt-ops.h"
 #include "mt-repair-dialog.h"
+#include "mt-sync-engine.h"
 #include "mt-validate.h"
 
 struct _MtRepairDialog
@@ -25,6 +26,8 @@ struct _MtRepairDialog
   GtkWidget     *kind_row;
   GtkWidget     *reporter_row;
   const char *const *next_states;
+  MtSyncEngine  *engine;     /* connected mode: the ticket changes on the server */
+  gboolean       closed;
 };
 
 G_DEFINE_FINAL_TYPE (MtRepairDialog, mt_repair_dialog, GTK_TYPE_WINDOW)
@@ -33,8 +36,19 @@ enum { SAVED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
+mt_repair_dialog_dispose (GObject *object)
+{
+  MtRepairDialog *self = MT_REPAIR_DIALOG (object);
+
+  self->closed = TRUE;
+  g_clear_object (&self->engine);
+  G_OBJECT_CLASS (mt_repair_dialog_parent_class)->dispose (object);
+}
+
+static void
 mt_repair_dialog_class_init (MtRepairDialogClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = mt_repair_dialog_dispose;
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                  NULL, NULL, NULL, G_TYPE_NONE, 0);
   gtk_widget_class_add_binding_action (GTK_WIDGET_CLASS (klass), GDK_KEY_Escape, 0, "window.close", NULL);
@@ -51,6 +65,73 @@ show_error (MtRepairDialog *self,
 {
   gtk_label_set_text (GTK_LABEL (self->error_label), error->message);
   gtk_widget_set_visible (self->error_label, TRUE);
+}
+
+static void
+saved_remote_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_autoptr(MtRepairDialog) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+
+  if (self->closed)
+    return;
+  if (answer == NULL)
+    return show_error (self, error);
+  g_signal_emit (self, signals[SAVED], 0);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+/* Connected mode: the report or the step as the server's API takes it */
+static void
+save_remote (MtRepairDialog *self,
+             gint64          device_id,
+             const char     *state,
+             gint64          cost)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *path = NULL;
+
+  json_builder_begin_object (b);
+  if (self->repair_id == 0)
+    {
+      guint kind = adw_combo_row_get_selected (ADW_COMBO_ROW (self->kind_row));
+
+      json_builder_set_member_name (b, "device_id");
+      json_builder_add_int_value (b, device_id);
+      json_builder_set_member_name (b, "reporter_kind");
+      json_builder_add_string_value (b, mt_reporter_kinds[kind].value);
+      json_builder_set_member_name (b, "reporter");
+      json_builder_add_string_value (b, gtk_editable_get_text (GTK_EDITABLE (self->reporter_row)));
+      json_builder_set_member_name (b, "fault");
+      path = g_strdup ("repairs");
+    }
+  else
+    {
+      json_builder_set_member_name (b, "version");
+      json_builder_add_int_value (b, self->version);
+      json_builder_set_member_name (b, "state");
+      json_builder_add_string_value (b, state);
+      json_builder_set_member_name (b, "cost_fen");
+      json_builder_add_int_value (b, cost);
+      json_builder_set_member_name (b, "note");
+      path = g_strdup_printf ("repairs/%" G_GINT64_FORMAT "/steps", self->repair_id);
+    }
+  json_builder_add_string_value (b, gtk_editable_get_text (GTK_EDITABLE (self->note_row)));
+  json_builder_end_object (b);
+  body = json_builder_get_root (b);
+  mt_sync_engine_request_async (self->engine, "POST", path, body, NULL, saved_remote_cb, g_object_ref (self));
+}
+
+void
+mt_repair_dialog_set_engine (MtRepairDialog *self,
+                             MtSyncEngine   *engine)
+{
+  g_return_if_fail (MT_IS_REPAIR_DIALOG (self));
+  g_set_object (&self->engine, engine);
 }
 
 static void
@@ -72,6 +153,8 @@ save_clicked_cb (MtRepairDialog *self)
           gtk_widget_set_visible (self->error_label, TRUE);
           return;
         }
+      if (self->engine)
+        return save_remote (self, device_id, NULL, 0);
       ok = mt_repair_report (self->db, self->actor, device_id, mt_reporter_kinds[kind].value,
                              gtk_editable_get_text (GTK_EDITABLE (self->reporter_row)),
                              gtk_editable_get_text (GTK_EDITABLE (self->note_row)), &error) != 0;
@@ -87,6 +170,8 @@ save_clicked_cb (MtRepairDialog *self)
           show_error (self, error);
           return;
         }
+      if (self->engine && self->next_states[0] != NULL)
+        return save_remote (self, 0, self->next_states[pos], cost);
       ok = self->next_states[0] != NULL &&
            mt_repair_progress (self->db, self->actor, self->repair_id, self->version,
                                self->next_states[pos], gtk_editable_get_text (GTK_EDITABLE (self->note_row)),

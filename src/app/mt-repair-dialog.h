@@ -5,6 +5,7 @@
 
 #include "mt-db.h"
 #include "mt-perm.h"
+#include "mt-sync-engine.h"
 
 G_BEGIN_DECLS
 
@@ -16,5 +17,9 @@ MtRepairDialog *mt_repair_dialog_new (GtkWindow     *parent,
                                       MtDb          *db,
                                       const MtActor *actor,
                                       gint64         repair_id);
+
+/* Connected mode: the report or progress step goes to the server through @engine */
+void            mt_repair_dialog_set_engine (MtRepairDialog *self,
+                                             MtSyncEngine   *engine);
 
 G_END_DECLS
