@@ -66,6 +66,14 @@ wait_result (GAsyncResult **slot)
   return *slot;
 }
 
+static void
+progress_cb (MtSyncEngine *engine, gint64 rows, gint64 expected, gint64 *last)
+{
+  g_assert_cmpint (rows, <=, expected);   /* the total is an upper bound of what arrives */
+  last[0] = rows;
+  last[1] = expected;
+}
+
 /* A console signed in as @user, its replica synced once and listening for changes */
 static MtSyncEngine *
 console (Fixture *f, const char *user)
@@ -80,12 +88,19 @@ console (Fixture *f, const char *user)
   g_assert_true (mt_sync_engine_sign_in_finish (engine, wait_result (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
-  mt_sync_engine_pull_async (engine, NULL, done_cb, &result);
   {
-    gint64 applied = mt_sync_engine_pull_finish (engine, wait_result (&result), &error);
+    gint64 progress[2] = { 0, 0 };
+    gulong handler = g_signal_connect (engine, "progress", G_CALLBACK (progress_cb), progress);
+    gint64 applied;
 
+    mt_sync_engine_pull_async (engine, NULL, done_cb, &result);
+    applied = mt_sync_engine_pull_finish (engine, wait_result (&result), &error);
     g_assert_no_error (error);
     g_assert_cmpint (applied, >, 0);
+    /* the first sync knew how much was coming */
+    g_assert_cmpint (progress[1], >, 0);
+    g_assert_cmpint (progress[0], ==, applied);
+    g_signal_handler_disconnect (engine, handler);
   }
   mt_sync_engine_start (engine);
   return engine;

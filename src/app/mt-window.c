@@ -34,6 +34,7 @@ struct _MtWindow
   GtkWidget            *connect_button;
   GtkWidget            *connect_progress;
   GtkWidget            *connect_status;
+  GtkWidget            *connect_bar;
   GtkWidget            *offline_banner;
   MtDb                 *local_db;      /* the embedded database, while connected to a server */
   MtSyncEngine         *engine;        /* connected mode: the server link, owning the replica */
@@ -113,6 +114,7 @@ mt_window_class_init (MtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MtWindow, connect_button);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, connect_progress);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, connect_status);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, connect_bar);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, offline_banner);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, pages);
@@ -403,6 +405,7 @@ connect_failed (MtWindow     *self,
                 const GError *error)
 {
   gtk_widget_set_visible (self->connect_progress, FALSE);
+  gtk_widget_set_visible (self->connect_bar, FALSE);
   gtk_widget_set_sensitive (self->connect_button, TRUE);
   g_clear_object (&self->connecting);
   g_clear_object (&self->engine);
@@ -435,6 +438,7 @@ engine_changed_cb (MtSyncEngine *engine,
 static void
 engine_progress_cb (MtSyncEngine *engine,
                     gint64        rows,
+                    gint64        expected,
                     MtWindow     *self)
 {
   g_autofree char *text = NULL;
@@ -446,6 +450,11 @@ engine_progress_cb (MtSyncEngine *engine,
                                        "Copying what your account may see: %lld rows", (gulong) rows),
                           (long long) rows);
   gtk_label_set_text (GTK_LABEL (self->connect_status), text);
+  if (expected > 0)
+    {
+      gtk_widget_set_visible (self->connect_bar, TRUE);
+      gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->connect_bar), MIN (1.0, (double) rows / expected));
+    }
 }
 
 static void
@@ -490,6 +499,7 @@ connected_pull_cb (GObject      *source,
       return;
     }
   gtk_widget_set_visible (self->connect_progress, FALSE);
+  gtk_widget_set_visible (self->connect_bar, FALSE);
   gtk_widget_set_sensitive (self->connect_button, TRUE);
   g_clear_object (&self->connecting);
   g_clear_pointer (&self->replica_db, mt_db_close);

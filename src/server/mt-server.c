@@ -570,6 +570,13 @@ handle_changes (Request *req)
   json_builder_end_array (b);
   json_builder_set_member_name (b, "cursor");
   json_builder_add_int_value (b, MAX (cursor, page_end));
+  /* a first sync learns how much is coming, for its progress bar */
+  if (since == 0)
+    {
+      json_builder_set_member_name (b, "total");
+      json_builder_add_int_value (b, mt_db_query_int (self->db, 0, "SELECT count(*) FROM change_log WHERE "
+                                                                   "+tbl IN " FEED_TABLES_SQL, NULL));
+    }
   json_builder_set_member_name (b, "more");
   json_builder_add_boolean_value (b, page_full);
   json_builder_end_object (b);

@@ -28,6 +28,7 @@ struct _MtSyncEngine
   GPtrArray               *pull_waiting;   /* GTask: asked while it ran; answered after a new round */
   gboolean                 pull_again;
   gint64                   pulled;
+  gint64                   expected;   /* journal entries a first sync will read, 0 unknown */
 
   gboolean                 started;
   SoupWebsocketConnection *events;
@@ -129,11 +130,12 @@ mt_sync_engine_class_init (MtSyncEngineClass *klass)
   /**
    * MtSyncEngine::progress:
    * @rows: rows applied so far by the running pull
+   * @expected: what a first sync will read in all (journal entries, an upper bound), 0 unknown
    *
-   * A page of changes went into the replica (for a first sync's progress display).
+   * A page of changes went into the replica (for a first sync's progress bar).
    */
   signals[PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                    NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+                                    NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_INT64);
 }
 
 static void
@@ -489,7 +491,9 @@ pull_page_cb (GObject      *source,
       return;
     }
   self->pulled += applied;
-  g_signal_emit (self, signals[PROGRESS], 0, self->pulled);
+  if (json_object_has_member (json_node_get_object (answer), "total"))
+    self->expected = json_object_get_int_member (json_node_get_object (answer), "total");
+  g_signal_emit (self, signals[PROGRESS], 0, self->pulled, self->expected);
   more = json_object_get_boolean_member_with_default (json_node_get_object (answer), "more", FALSE);
   if (more || self->pull_again)
     {
