@@ -7,6 +7,7 @@
 #include <adwaita.h>
 #include <stdio.h>
 
+#include "bench-stats.h"
 #include "mt-demo.h"
 #include "mt-list-page.h"
 #include "mt-window.h"
@@ -32,20 +33,11 @@ wait_painted (GtkWidget *window)
     g_main_context_iteration (NULL, TRUE);
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
 static double
 percentile (GArray *ms,
-            double  p)
+            guint   percent)
 {
-  g_array_sort (ms, compare_doubles);
-  return g_array_index (ms, double, (guint) MIN (ms->len - 1, p * ms->len));
+  return bench_percentile ((double *) ms->data, ms->len, percent);
 }
 
 static double
@@ -108,9 +100,9 @@ bench_page (MtWindow   *window,
     }
   g_print ("%-10s rows %8u  first page: median %6.1f ms (min %6.1f, max %6.1f)  "
            "keystroke: median %6.1f ms, p95 %6.1f ms, max %6.1f ms (%u keys; query and model %5.1f ms)\n",
-           page_id, n_rows, percentile (open_ms, 0.5), percentile (open_ms, 0), percentile (open_ms, 1),
-           percentile (key_ms, 0.5), percentile (key_ms, 0.95), percentile (key_ms, 1), key_ms->len,
-           percentile (query_ms, 0.5));
+           page_id, n_rows, percentile (open_ms, 50), percentile (open_ms, 0), percentile (open_ms, 100),
+           percentile (key_ms, 50), percentile (key_ms, 95), percentile (key_ms, 100), key_ms->len,
+           percentile (query_ms, 50));
 }
 
 int

@@ -5,24 +5,9 @@
 
 #include <stdio.h>
 
+#include "bench-stats.h"
 #include "mt-demo.h"
 #include "mt-listing.h"
-
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *values,
-        guint   n)
-{
-  qsort (values, n, sizeof (double), (int (*)(const void *, const void *)) compare_doubles);
-  return values[n / 2];
-}
 
 static double
 ms_since (gint64 t0)
@@ -86,8 +71,8 @@ main (int argc, char *argv[])
           search_ms[r] = ms_since (t0);
           mt_listing_free (listing);
         }
-      g_print ("%-16s %9u %10.1f %10.1f %10.1f\n", pages[p].id, rows, median (count_ms, runs),
-               median (page_ms, runs), median (search_ms, runs));
+      g_print ("%-16s %9u %10.1f %10.1f %10.1f\n", pages[p].id, rows, bench_percentile (count_ms, runs, 50),
+               bench_percentile (page_ms, runs, 50), bench_percentile (search_ms, runs, 50));
     }
   mt_actor_free (actor);
   mt_db_close (db);

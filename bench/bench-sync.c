@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 
+#include "bench-stats.h"
 #include "mt-demo.h"
 #include "mt-sync-engine.h"
 
@@ -40,13 +41,6 @@ console (const char *url, const char *dir, const char *user)
   if (!mt_sync_engine_sign_in_finish (engine, wait_result (&result), &error))
     g_error ("%s", error->message);
   return engine;
-}
-
-static int
-compare (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
 }
 
 int
@@ -121,9 +115,8 @@ main (int argc, char *argv[])
       ms = (g_get_monotonic_time () - t0) / 1000.0;
       g_array_append_val (latency, ms);
     }
-  g_array_sort (latency, compare);
   g_print ("edit on one console -> seen in the other's replica (%u edits): median %.1f ms, p99 %.1f ms\n", edits,
-           g_array_index (latency, double, latency->len / 2),
-           g_array_index (latency, double, MIN (latency->len - 1, latency->len * 99 / 100)));
+           bench_percentile ((double *) latency->data, latency->len, 50),
+           bench_percentile ((double *) latency->data, latency->len, 99));
   return 0;
 }

@@ -82,6 +82,22 @@ find_label_with_text (GtkWidget  *widget,
   return NULL;
 }
 
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *label)
+{
+  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child, label);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
 /* A search shows what it found on screen (rows are read again in place), and forgets the
  * selection: batch actions never reach a row the user did not pick */
 static void
@@ -373,6 +389,15 @@ test_connected (void)
 
   window = mt_window_new (app, db);
   gtk_window_present (GTK_WINDOW (window));
+  /* the sign-in screen leads to the connect screen */
+  {
+    GtkWidget *button = find_button (GTK_WIDGET (window), _("Connect to a _Server…"));
+
+    g_assert_nonnull (button);
+    g_signal_emit_by_name (button, "clicked");
+    iterate (200);
+    save_screenshot (GTK_WIDGET (window), "connect.png");
+  }
   mt_window_connect (window, url, "east", MT_DEMO_PASSWORD);
   g_assert_true (wait_until (signed_in, window, TRUE, 20));
   page = MT_LIST_PAGE (mt_window_show_page (window, "stores"));

@@ -400,14 +400,21 @@ back_clicked_cb (MtWindow *self)
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "sign-in");
 }
 
+/* The connect screen at rest again, whatever the outcome */
 static void
-connect_failed (MtWindow     *self,
-                const GError *error)
+connect_finished (MtWindow *self)
 {
   gtk_widget_set_visible (self->connect_progress, FALSE);
   gtk_widget_set_visible (self->connect_bar, FALSE);
   gtk_widget_set_sensitive (self->connect_button, TRUE);
   g_clear_object (&self->connecting);
+}
+
+static void
+connect_failed (MtWindow     *self,
+                const GError *error)
+{
+  connect_finished (self);
   g_clear_object (&self->engine);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -462,7 +469,7 @@ connected_pull_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      data)
 {
-  MtWindow *self = data;
+  g_autoptr(MtWindow) self = data;
   MtSyncEngine *engine = MT_SYNC_ENGINE (source);
   g_autoptr(GError) error = NULL;
   const char *username = gtk_editable_get_text (GTK_EDITABLE (self->server_user));
@@ -473,7 +480,6 @@ connected_pull_cb (GObject      *source,
   if (mt_sync_engine_pull_finish (engine, result, &error) < 0)
     {
       connect_failed (self, error);
-      g_object_unref (self);
       return;
     }
   /* the window reads the replica on its own connection that cannot write: every change goes
@@ -483,7 +489,6 @@ connected_pull_cb (GObject      *source,
     {
       g_clear_pointer (&replica, mt_db_close);
       connect_failed (self, error);
-      g_object_unref (self);
       return;
     }
   account = mt_db_query_int (replica, 0, "SELECT id FROM accounts WHERE username = ? AND deleted = 0",
@@ -495,13 +500,9 @@ connected_pull_cb (GObject      *source,
         g_set_error (&error, MT_ERROR, MT_ERROR_FAILED, _("The server sent no account “%s”"), username);
       mt_db_close (replica);
       connect_failed (self, error);
-      g_object_unref (self);
       return;
     }
-  gtk_widget_set_visible (self->connect_progress, FALSE);
-  gtk_widget_set_visible (self->connect_bar, FALSE);
-  gtk_widget_set_sensitive (self->connect_button, TRUE);
-  g_clear_object (&self->connecting);
+  connect_finished (self);
   g_clear_pointer (&self->replica_db, mt_db_close);
   self->db = self->replica_db = replica;
   g_signal_connect (engine, "notify::online", G_CALLBACK (engine_online_cb), self);
@@ -513,7 +514,6 @@ connected_pull_cb (GObject      *source,
       g_settings_set_string (self->settings, "last-server", gtk_editable_get_text (GTK_EDITABLE (self->server_url)));
       g_settings_set_string (self->settings, "last-server-user", username);
     }
-  g_object_unref (self);
 }
 
 static void
