@@ -241,6 +241,111 @@ test_errors_and_offline (Fixture *f, gconstpointer data)
   g_assert_cmpint (replica_int (hq, "SELECT count(*) FROM devices WHERE deleted = 0"), ==, 300);
 }
 
+/* The rows of @table the server has in @condition, against the replica's */
+static void
+assert_same_rows (Fixture *f, MtSyncEngine *engine, const char *table, const char *condition)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s "
+                                          "WHERE deleted = 0 AND %s", table, condition);
+  g_autofree char *sum_sql = g_strdup_printf ("SELECT coalesce (sum (id * version), 0) FROM %s "
+                                              "WHERE deleted = 0 AND %s", table, condition);
+  MtDb *shared = mt_db_open (f->path, NULL);
+  gint64 count = mt_db_query_int (shared, -1, sql, NULL);
+  gint64 sum = mt_db_query_int (shared, -1, sum_sql, NULL);
+  gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+  mt_db_close (shared);
+  g_assert_cmpint (count, >, 0);
+  /* (sign-ins of the other consoles are still on their way) */
+  while ((replica_int (engine, sql) != count || replica_int (engine, sum_sql) != sum) &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+  if (replica_int (engine, sql) != count || replica_int (engine, sum_sql) != sum)
+    g_error ("%s: the replica has %" G_GINT64_FORMAT " rows (version sum %" G_GINT64_FORMAT "), the server %"
+             G_GINT64_FORMAT " (%" G_GINT64_FORMAT ")", table, replica_int (engine, sql),
+             replica_int (engine, sum_sql), count, sum);
+}
+
+static void
+cancel_on_progress (MtSyncEngine *engine, gint64 rows, gint64 expected, GCancellable *cancellable)
+{
+  if (rows >= 5000)
+    g_cancellable_cancel (cancellable);
+}
+
+/* Finance rows are replicated in each account's scope, only to accounts whose pages show them;
+ * an interrupted first sync resumes where it stopped */
+static void
+test_finance_scope_and_resume (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtSyncEngine) hq = console (f, "admin");
+  g_autoptr(MtSyncEngine) store = console (f, "store");
+  g_autoptr(MtSyncEngine) tech = console (f, "tech");
+  MtDb *shared = mt_db_open (f->path, NULL);
+  gint64 my_store = mt_db_query_int (shared, 0, "SELECT store_id FROM accounts WHERE username = 'store'", NULL);
+  gint64 all_rows = 0;
+  g_autofree char *in_store = g_strdup_printf ("store_id = %" G_GINT64_FORMAT, my_store);
+  const char *finance[] = { "orders", "rentals", "ledger", "deposits", "deposit_refunds", "recharges" };
+  const char *hq_tables[] = { "orders", "rentals", "ledger", "deposits", "deposit_refunds", "withdrawals",
+                              "splits", "split_rules", "referrals", "recharges", "campaigns", "billing_rules",
+                              "billing_services", "alarms", "geofences", "repairs", "repair_steps", "members",
+                              "devices", "stores", "accounts", "operators" };
+
+  mt_db_close (shared);
+  for (guint i = 0; i < G_N_ELEMENTS (hq_tables); i++)
+    assert_same_rows (f, hq, hq_tables[i], "1");
+  for (guint i = 0; i < G_N_ELEMENTS (finance); i++)
+    {
+      g_autofree char *outside = g_strdup_printf ("SELECT count(*) FROM %s WHERE store_id IS NOT %" G_GINT64_FORMAT,
+                                                  finance[i], my_store);
+      assert_same_rows (f, store, finance[i], in_store);
+      g_assert_cmpint (replica_int (store, outside), ==, 0);
+    }
+  /* a technician's pages show no money: its replica has none */
+  g_assert_cmpint (replica_int (tech, "SELECT count(*) FROM orders"), ==, 0);
+  g_assert_cmpint (replica_int (tech, "SELECT count(*) FROM ledger"), ==, 0);
+  assert_same_rows (f, tech, "repairs", "1");
+
+  /* a first sync broken off after its first pages goes on from there */
+  {
+    g_autofree char *replica = g_strdup_printf ("%s/replica-resumed.db", f->dir);
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    MtSyncEngine *first = mt_sync_engine_new (f->url, replica, &error);
+    MtSyncEngine *second;
+    gint64 applied;
+
+    g_assert_no_error (error);
+    mt_sync_engine_set_token (first, mt_sync_engine_get_token (hq));
+    g_signal_connect (first, "progress", G_CALLBACK (cancel_on_progress), cancellable);
+    mt_sync_engine_pull_async (first, cancellable, done_cb, &result);
+    g_assert_cmpint (mt_sync_engine_pull_finish (first, wait_result (&result), &error), ==, -1);
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+    g_clear_object (&result);
+    g_object_unref (first);
+
+    second = mt_sync_engine_new (f->url, replica, &error);
+    g_assert_no_error (error);
+    mt_sync_engine_set_token (second, mt_sync_engine_get_token (hq));
+    mt_sync_engine_pull_async (second, NULL, done_cb, &result);
+    applied = mt_sync_engine_pull_finish (second, wait_result (&result), &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < G_N_ELEMENTS (hq_tables); i++)
+      {
+        g_autofree char *count = g_strdup_printf ("SELECT count(*) FROM %s", hq_tables[i]);
+
+        assert_same_rows (f, second, hq_tables[i], "1");
+        all_rows += replica_int (second, count);
+      }
+    /* the rows it had were not read again */
+    g_assert_cmpint (applied, <, all_rows);
+    g_assert_cmpint (mt_sync_engine_get_cursor (second), ==, mt_sync_engine_get_cursor (hq));
+    g_object_unref (second);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -250,6 +355,8 @@ main (int argc, char *argv[])
   g_test_add ("/mt/sync/replicas", Fixture, NULL, fixture_set_up, test_replicas, fixture_tear_down);
   g_test_add ("/mt/sync/errors-and-offline", Fixture, NULL, fixture_set_up, test_errors_and_offline,
               fixture_tear_down);
+  g_test_add ("/mt/sync/finance-scope-and-resume", Fixture, NULL, fixture_set_up,
+              test_finance_scope_and_resume, fixture_tear_down);
   ret = g_test_run ();
   mt_test_demo_cleanup ();
   return ret;

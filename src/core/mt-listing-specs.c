@@ -659,3 +659,54 @@ const MtListSpec _mt_list_specs[] = {
     "s.operator_id", "s.id", NULL, statistic_cols, "s.name o.name", NULL, NULL, NULL, NULL, "s.id", NULL },
   { NULL }
 };
+
+/* Whether @word occurs in @text as a whole SQL identifier */
+static gboolean
+sql_mentions (const char *text,
+              const char *word)
+{
+  gsize len = strlen (word);
+
+  for (const char *p = text ? strstr (text, word) : NULL; p; p = strstr (p + 1, word))
+    {
+      gboolean starts = p == text || !(g_ascii_isalnum (p[-1]) || p[-1] == '_' || p[-1] == '.');
+      gboolean ends = !(g_ascii_isalnum (p[len]) || p[len] == '_');
+
+      if (starts && ends)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+mt_actor_sees_table (const MtActor *actor,
+                     const char    *table)
+{
+  g_return_val_if_fail (actor != NULL && table != NULL, FALSE);
+
+  for (const MtListSpec *spec = _mt_list_specs; spec->page; spec++)
+    {
+      const MtEntity *entity = spec->entity ? mt_entity_lookup (spec->entity) : NULL;
+
+      if (!mt_actor_can_view (actor, spec->page))
+        continue;
+      if (sql_mentions (spec->from, table) || sql_mentions (spec->where, table))
+        return TRUE;
+      for (const MtListColumn *column = spec->columns; column && column->key; column++)
+        if (sql_mentions (column->expr, table))
+          return TRUE;
+      for (const MtListFilter *filter = spec->filters; filter && filter->key; filter++)
+        if (g_strcmp0 (filter->ref, table) == 0)
+          return TRUE;
+      if (entity && mt_actor_can (actor, spec->page, "edit"))
+        {
+          guint n_fields;
+          const MtFieldSpec *fields = mt_entity_get_fields (entity, &n_fields);
+
+          for (guint i = 0; i < n_fields; i++)
+            if (g_strcmp0 (fields[i].ref, table) == 0)
+              return TRUE;
+        }
+    }
+  return FALSE;
+}

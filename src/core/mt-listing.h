@@ -99,4 +99,11 @@ gboolean            mt_listing_export_xlsx  (MtListing     *listing,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtListing, mt_listing_free)
 
+/*
+ * Whether the pages @actor may view show rows of @table: as their own rows, looked up or
+ * counted in a column, or as options of their filters and editors. What a replica holds.
+ */
+gboolean            mt_actor_sees_table     (const MtActor *actor,
+                                             const char    *table);
+
 G_END_DECLS

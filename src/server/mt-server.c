@@ -17,6 +17,7 @@
 #define API_PREFIX "/api/v1/"
 #define MAX_LIST 1000
 #define MAX_CHANGES 5000
+#define MAX_SNAPSHOT 20000
 
 struct _MtServer
 {
@@ -25,6 +26,7 @@ struct _MtServer
   SoupServer *soup;
   GPtrArray  *sockets;   /* SoupWebsocketConnection: told when something changed */
   gboolean    verbose;
+  gint64      notified_seq;   /* the journal's end the consoles were last told of */
 };
 
 G_DEFINE_FINAL_TYPE (MtServer, mt_server, G_TYPE_OBJECT)
@@ -41,6 +43,8 @@ typedef struct
   MtActor           *actor;
   guint              status;
   const char        *error_code;   /* of a refused request, for the audit log */
+  GHashTable        *feed_scopes;      /* table → FeedScope: what of it the account gets */
+  GHashTable        *feed_statements;  /* SQL → sqlite3_stmt, finalized with the request */
 } Request;
 
 /* ------------------------------------------------------------------ responses */
@@ -315,12 +319,17 @@ respond_saved (Request *req,
 
 /* ------------------------------------------------------------------ change notifications */
 
+/* Tells the consoles when the journal moved on since the last notice */
 static void
 notify_changed (MtServer *self)
 {
-  g_autofree char *text = g_strdup_printf ("{\"cursor\":%" G_GINT64_FORMAT "}",
-                                           mt_db_query_int (self->db, 0, "SELECT max(seq) FROM change_log", NULL));
+  gint64 seq = mt_db_query_int (self->db, 0, "SELECT coalesce (max (seq), 0) FROM change_log", NULL);
+  g_autofree char *text = NULL;
 
+  if (seq <= self->notified_seq)
+    return;
+  self->notified_seq = seq;
+  text = g_strdup_printf ("{\"cursor\":%" G_GINT64_FORMAT "}", seq);
   for (guint i = 0; i < self->sockets->len; i++)
     {
       SoupWebsocketConnection *ws = self->sockets->pdata[i];
@@ -375,32 +384,55 @@ websocket_cb (SoupServer              *soup,
 
 /* ------------------------------------------------------------------ change feed */
 
+/*
+ * The tables a replica may hold and how their rows are scoped: by owner columns as the core's
+ * listings scope them, or through a parent row. A table is fed to an account whose pages show
+ * its rows (mt_actor_sees_table), or show its parent's.
+ */
 typedef struct
 {
   const char *table;
-  const char *page;     /* the page whose view permission shows the table */
-  const char *scope;    /* "operator": operator_id/store_id columns; "self": the operators tree;
-                           "repair": through its ticket; NULL: not scoped */
+  const char *op_col;        /* owner columns for mt_actor_scope_sql; NULL: shared by everyone */
+  const char *store_col;
+  const char *parent_fk;     /* child rows: this column points at a row of parent */
+  const char *parent;
+  const char *pages;         /* also fed to accounts that view one of these pages */
 } FeedTable;
 
 static const FeedTable feed_tables[] = {
-  { "operators", "operators", "self" },
-  { "roles", "roles", NULL },
-  { "accounts", "accounts", "operator" },
-  { "settings", "settings", "operator" },
-  { "stores", "stores", "operator" },
-  { "device_types", "device_types", NULL },
-  { "device_specs", "device_specs", NULL },
-  { "members", "members", "operator" },
-  { "devices", "devices", "operator" },
-  { "repairs", "repairs", "operator" },
-  { "repair_steps", "repairs", "repair" },
-  { "messages", "messages", "operator" },
+  { "operators", "id", NULL, NULL, NULL, NULL },
+  { "roles", "operator_id", NULL, NULL, NULL, NULL },
+  { "accounts", "operator_id", "store_id", NULL, NULL, NULL },
+  { "settings", "operator_id", NULL, NULL, NULL, NULL },
+  { "stores", "operator_id", "id", NULL, NULL, NULL },
+  { "device_types", NULL, NULL, NULL, NULL, NULL },
+  { "device_specs", NULL, NULL, NULL, NULL, NULL },
+  { "members", "operator_id", "store_id", NULL, NULL, NULL },
+  { "devices", "operator_id", "store_id", NULL, NULL, NULL },
+  { "repairs", "operator_id", "store_id", NULL, NULL, NULL },
+  { "repair_steps", NULL, NULL, "repair_id", "repairs", NULL },
+  { "messages", "operator_id", NULL, NULL, NULL, NULL },
+  { "billing_rules", "operator_id", NULL, NULL, NULL, NULL },
+  { "billing_services", NULL, NULL, "rule_id", "billing_rules", NULL },
+  { "orders", "operator_id", "store_id", NULL, NULL, NULL },
+  { "rentals", "operator_id", "store_id", NULL, NULL, NULL },
+  { "ledger", "operator_id", "store_id", NULL, NULL, NULL },
+  { "deposits", "operator_id", "store_id", NULL, NULL, NULL },
+  { "deposit_refunds", "operator_id", "store_id", NULL, NULL, NULL },
+  { "withdrawals", "operator_id", "store_id", NULL, NULL, NULL },
+  { "split_rules", "operator_id", "store_id", NULL, NULL, "splits" },
+  { "splits", "operator_id", "store_id", NULL, NULL, NULL },
+  { "referrals", "operator_id", "store_id", NULL, NULL, NULL },
+  { "campaigns", "operator_id", NULL, NULL, NULL, NULL },
+  { "recharge_plans", "operator_id", NULL, NULL, NULL, "recharges" },
+  { "recharges", "operator_id", "store_id", NULL, NULL, NULL },
+  { "rental_cards", "operator_id", NULL, NULL, NULL, "campaigns members" },
+  { "member_cards", "operator_id", NULL, NULL, NULL, "members" },
+  { "alarms", "operator_id", "store_id", NULL, NULL, NULL },
+  { "alarm_hidden", NULL, NULL, NULL, NULL, "alarms alarm_types" },
+  { "geofences", "operator_id", NULL, NULL, NULL, NULL },
+  { "geofence_devices", NULL, NULL, "fence_id", "geofences", NULL },
 };
-
-#define FEED_TABLES_SQL \
-  "('operators', 'roles', 'accounts', 'settings', 'stores', 'device_types', 'device_specs', " \
-  "'members', 'devices', 'repairs', 'repair_steps', 'messages')"
 
 static const FeedTable *
 feed_table (const char *name)
@@ -411,77 +443,208 @@ feed_table (const char *name)
   return NULL;
 }
 
-/* The row as JSON when the actor may see it now, else NULL (removed, or outside its scope) */
+/* "('operators', 'roles', …)": the journal's fed tables, for SQL */
+static const char *
+feed_tables_sql (void)
+{
+  static gsize sql = 0;
+
+  if (g_once_init_enter (&sql))
+    {
+      GString *s = g_string_new ("(");
+
+      for (guint i = 0; i < G_N_ELEMENTS (feed_tables); i++)
+        g_string_append_printf (s, "%s'%s'", i ? ", " : "", feed_tables[i].table);
+      g_string_append_c (s, ')');
+      g_once_init_leave (&sql, (gsize) g_string_free (s, FALSE));
+    }
+  return (const char *) sql;
+}
+
+typedef struct
+{
+  char      *sql;      /* a condition over the table's columns */
+  GPtrArray *params;   /* text values for its "?" */
+  gint64     own_only; /* not the account's page: only its own row, this id */
+} FeedScope;
+
+static void
+feed_scope_free (FeedScope *scope)
+{
+  if (scope == NULL)
+    return;   /* a table the account does not get */
+  g_free (scope->sql);
+  g_ptr_array_unref (scope->params);
+  g_free (scope);
+}
+
+static gboolean
+feed_pages_viewable (const MtActor *actor,
+                     const char    *pages)
+{
+  g_auto(GStrv) list = pages ? g_strsplit (pages, " ", -1) : NULL;
+
+  for (guint i = 0; list && list[i]; i++)
+    if (mt_actor_can_view (actor, list[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* Which rows of @table the request's account gets, or NULL when it gets none (kept per request) */
+static const FeedScope *
+feed_scope (Request         *req,
+            const FeedTable *table)
+{
+  const MtActor *actor = req->actor;
+  FeedScope *scope;
+  gint64 own = 0;
+  gboolean fed;
+
+  if (req->feed_scopes == NULL)
+    req->feed_scopes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                              (GDestroyNotify) feed_scope_free);
+  if (g_hash_table_contains (req->feed_scopes, table->table))
+    return g_hash_table_lookup (req->feed_scopes, table->table);
+
+  fed = mt_actor_sees_table (actor, table->table) || feed_pages_viewable (actor, table->pages);
+  if (table->parent)
+    fed = fed || feed_scope (req, feed_table (table->parent)) != NULL;
+  /* an account always gets its own account, role and operator: a console needs them */
+  if (g_str_equal (table->table, "accounts"))
+    own = actor->account_id;
+  else if (g_str_equal (table->table, "roles"))
+    own = actor->role_id;
+  else if (g_str_equal (table->table, "operators"))
+    own = actor->operator_id;
+  if (!fed && own == 0)
+    {
+      g_hash_table_insert (req->feed_scopes, (gpointer) table->table, NULL);
+      return NULL;
+    }
+
+  scope = g_new0 (FeedScope, 1);
+  scope->params = g_ptr_array_new_with_free_func (g_free);
+  if (!fed)
+    {
+      scope->sql = g_strdup_printf ("id = %" G_GINT64_FORMAT, own);
+      scope->own_only = own;
+    }
+  else if (table->parent)
+    {
+      const FeedScope *parent = feed_scope (req, feed_table (table->parent));
+
+      scope->sql = g_strdup_printf ("%s IN (SELECT id FROM %s WHERE %s)", table->parent_fk, table->parent,
+                                    parent ? parent->sql : "0");
+      for (guint i = 0; parent && i < parent->params->len; i++)
+        g_ptr_array_add (scope->params, g_strdup (parent->params->pdata[i]));
+    }
+  else if (g_str_equal (table->table, "alarm_hidden"))
+    scope->sql = g_strdup_printf ("account_id = %" G_GINT64_FORMAT, actor->account_id);
+  else if (table->op_col)
+    {
+      g_autofree char *owned = mt_actor_scope_sql (actor, table->op_col, table->store_col, scope->params);
+
+      if (g_str_equal (table->table, "roles"))
+        scope->sql = g_strdup_printf ("(builtin IS NOT NULL OR %s)", owned);
+      else if (own != 0)
+        scope->sql = g_strdup_printf ("(%s OR id = %" G_GINT64_FORMAT ")", owned, own);
+      else
+        scope->sql = g_steal_pointer (&owned);
+    }
+  else
+    scope->sql = g_strdup ("1");
+  g_hash_table_insert (req->feed_scopes, (gpointer) table->table, scope);
+  return scope;
+}
+
+static void
+finalize_statement (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+/* A statement over @table's rows in the account's scope: @head, then "AND (scope)", then @tail.
+ * @head binds ?1 at most, @tail nothing. Kept for the request; NULL if not fed. */
+static sqlite3_stmt *
+feed_statement (Request         *req,
+                const FeedTable *table,
+                const char      *head,
+                const char      *tail)
+{
+  const FeedScope *scope = feed_scope (req, table);
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  int offset;
+
+  if (scope == NULL)
+    return NULL;
+  sql = g_strdup_printf ("%s AND (%s) %s", head, scope->sql, tail ? tail : "");
+  if (req->feed_statements == NULL)
+    req->feed_statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                  finalize_statement);
+  stmt = g_hash_table_lookup (req->feed_statements, sql);
+  if (stmt == NULL)
+    {
+      if (sqlite3_prepare_v2 (mt_db_get_handle (req->server->db), sql, -1, &stmt, NULL) != SQLITE_OK)
+        {
+          g_warning ("feed %s: %s", table->table, sqlite3_errmsg (mt_db_get_handle (req->server->db)));
+          return NULL;
+        }
+      g_hash_table_insert (req->feed_statements, g_strdup (sql), stmt);
+    }
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  /* the scope's values are the statement's last parameters */
+  offset = sqlite3_bind_parameter_count (stmt) - (int) scope->params->len;
+  for (guint i = 0; i < scope->params->len; i++)
+    sqlite3_bind_text (stmt, offset + i + 1, scope->params->pdata[i], -1, SQLITE_TRANSIENT);
+  return stmt;
+}
+
+/* The row as JSON when the account may see it now, else NULL (removed, or outside its scope) */
 static JsonNode *
-feed_row (MtServer        *self,
-          const MtActor   *actor,
+feed_row (Request         *req,
           const FeedTable *table,
           gint64           id)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT * FROM %s WHERE id = ? AND deleted = 0", table->table);
-  sqlite3_stmt *stmt = mt_db_prepare (self->db, NULL, sql, "i", id);
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  gint64 operator_id = 0, store_id = 0, repair_id = 0;
-  gboolean found;
+  g_autofree char *head = g_strdup_printf ("SELECT * FROM %s WHERE id = ?1 AND deleted = 0", table->table);
+  sqlite3_stmt *stmt = feed_statement (req, table, head, NULL);
+  g_autoptr(JsonBuilder) b = NULL;
 
   if (stmt == NULL)
     return NULL;
-  found = sqlite3_step (stmt) == SQLITE_ROW;
-  if (found)
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
     {
-      json_builder_begin_object (b);
-      for (int c = 0; c < sqlite3_column_count (stmt); c++)
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  for (int c = 0; c < sqlite3_column_count (stmt); c++)
+    {
+      const char *name = sqlite3_column_name (stmt, c);
+
+      if (g_str_equal (name, "password_hash"))
+        continue;   /* never leaves the server */
+      json_builder_set_member_name (b, name);
+      switch (sqlite3_column_type (stmt, c))
         {
-          const char *name = sqlite3_column_name (stmt, c);
-
-          if (g_str_equal (name, "operator_id"))
-            operator_id = sqlite3_column_int64 (stmt, c);
-          else if (g_str_equal (name, "store_id"))
-            store_id = sqlite3_column_int64 (stmt, c);
-          else if (g_str_equal (name, "repair_id"))
-            repair_id = sqlite3_column_int64 (stmt, c);
-          if (g_str_equal (name, "password_hash"))
-            continue;   /* never leaves the server */
-          json_builder_set_member_name (b, name);
-          switch (sqlite3_column_type (stmt, c))
-            {
-            case SQLITE_INTEGER:
-              json_builder_add_int_value (b, sqlite3_column_int64 (stmt, c));
-              break;
-            case SQLITE_FLOAT:
-              json_builder_add_double_value (b, sqlite3_column_double (stmt, c));
-              break;
-            case SQLITE_NULL:
-              json_builder_add_null_value (b);
-              break;
-            default:
-              json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, c));
-            }
+        case SQLITE_INTEGER:
+          json_builder_add_int_value (b, sqlite3_column_int64 (stmt, c));
+          break;
+        case SQLITE_FLOAT:
+          json_builder_add_double_value (b, sqlite3_column_double (stmt, c));
+          break;
+        case SQLITE_NULL:
+          json_builder_add_null_value (b);
+          break;
+        default:
+          json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, c));
         }
-      json_builder_end_object (b);
     }
+  json_builder_end_object (b);
   sqlite3_reset (stmt);
-  if (!found)
-    return NULL;
-
-  if (g_strcmp0 (table->scope, "self") == 0 && !mt_actor_owns_operator (self->db, actor, id))
-    return NULL;
-  if (g_strcmp0 (table->scope, "operator") == 0 &&
-      !mt_actor_owns_row (self->db, actor, operator_id,
-                          g_str_equal (table->table, "stores") ? id : store_id))
-    return NULL;
-  if (g_strcmp0 (table->scope, "repair") == 0)
-    {
-      sqlite3_stmt *parent = mt_db_prepare (self->db, NULL, "SELECT operator_id, coalesce (store_id, 0) "
-                                                            "FROM repairs WHERE id = ?", "i", repair_id);
-      gboolean owned = parent && sqlite3_step (parent) == SQLITE_ROW &&
-                       mt_actor_owns_row (self->db, actor, sqlite3_column_int64 (parent, 0),
-                                          sqlite3_column_int64 (parent, 1));
-      if (parent)
-        sqlite3_reset (parent);
-      if (!owned)
-        return NULL;
-    }
   return json_builder_get_root (b);
 }
 
@@ -496,9 +659,9 @@ handle_changes (Request *req)
   gint64 since = 0, limit = 1000, cursor, last, page_end;
   gboolean page_full;
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *page_sql = NULL;
+  g_autofree char *entries_sql = NULL;
   sqlite3_stmt *stmt;
-  guint n = 0;
 
   if (since_text && !g_ascii_string_to_signed (since_text, 10, 0, G_MAXINT64, &since, NULL))
     return respond_invalid (req, "since", _("must be a cursor from an earlier answer"));
@@ -510,13 +673,13 @@ handle_changes (Request *req)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "changes");
   json_builder_begin_array (b);
-  /* The page: the next @limit journal entries of fed tables (others — orders, ledger … — are
+  /* The page: the next @limit journal entries of fed tables (others — audit, sessions … — are
    * skipped here, not paged through), newest entry per row. It ends at a fixed sequence
    * number; with fewer entries than the limit it reaches the end of the journal. "+tbl" keeps
    * SQLite on the sequence order (the (tbl, row_id) index would read every fed entry). */
-  stmt = mt_db_prepare (self->db, NULL,
-                        "SELECT coalesce (max (seq), 0), count(*) FROM (SELECT seq FROM change_log "
-                        "WHERE seq > ?1 AND +tbl IN " FEED_TABLES_SQL " ORDER BY seq LIMIT ?2)", "ii", since, limit);
+  page_sql = g_strdup_printf ("SELECT coalesce (max (seq), 0), count(*) FROM (SELECT seq FROM change_log "
+                              "WHERE seq > ?1 AND +tbl IN %s ORDER BY seq LIMIT ?2)", feed_tables_sql ());
+  stmt = mt_db_prepare (self->db, NULL, page_sql, "ii", since, limit);
   page_end = last;
   page_full = FALSE;
   if (stmt && sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int64 (stmt, 1) == limit)
@@ -526,33 +689,29 @@ handle_changes (Request *req)
     }
   if (stmt)
     sqlite3_reset (stmt);
-  stmt = mt_db_prepare (self->db, NULL,
-                        "SELECT max (seq), tbl, row_id FROM change_log WHERE seq > ?1 AND seq <= ?2 AND "
-                        "+tbl IN " FEED_TABLES_SQL " GROUP BY tbl, row_id ORDER BY 1", "ii", since, page_end);
+  entries_sql = g_strdup_printf ("SELECT max (seq), tbl, row_id FROM change_log WHERE seq > ?1 AND seq <= ?2 "
+                                 "AND +tbl IN %s GROUP BY tbl, row_id ORDER BY 1", feed_tables_sql ());
+  stmt = mt_db_prepare (self->db, NULL, entries_sql, "ii", since, page_end);
   while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
     {
       gint64 seq = sqlite3_column_int64 (stmt, 0);
-      const char *tbl = (const char *) sqlite3_column_text (stmt, 1);
+      const FeedTable *table = feed_table ((const char *) sqlite3_column_text (stmt, 1));
       gint64 id = sqlite3_column_int64 (stmt, 2);
-      const FeedTable *table = feed_table (tbl);
+      const FeedScope *scope;
       JsonNode *row;
 
+
       cursor = MAX (cursor, seq);
-      if (table == NULL)
+      if (table == NULL || (scope = feed_scope (req, table)) == NULL)
         continue;
-      /* an account always gets its own account, role and operator: a console needs them */
-      if (!mt_actor_can_view (req->actor, table->page) &&
-          !((g_str_equal (tbl, "accounts") && id == req->actor->account_id) ||
-            (g_str_equal (tbl, "roles") && id == req->actor->role_id) ||
-            (g_str_equal (tbl, "operators") && id == req->actor->operator_id)))
-        continue;
-      row = feed_row (self, req->actor, table, id);
-      /* a first sync has nothing to remove */
-      if (row == NULL && since == 0)
+      row = feed_row (req, table, id);
+      /* a first sync has nothing to remove, nor has a replica others' rows of a table it only
+       * gets its own row of */
+      if (row == NULL && (since == 0 || (scope->own_only != 0 && id != scope->own_only)))
         continue;
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "table");
-      json_builder_add_string_value (b, tbl);
+      json_builder_add_string_value (b, table->table);
       json_builder_set_member_name (b, "id");
       json_builder_add_int_value (b, id);
       json_builder_set_member_name (b, "op");
@@ -563,24 +722,153 @@ handle_changes (Request *req)
           json_builder_add_value (b, row);
         }
       json_builder_end_object (b);
-      n++;
     }
   if (stmt)
     sqlite3_reset (stmt);
   json_builder_end_array (b);
   json_builder_set_member_name (b, "cursor");
   json_builder_add_int_value (b, MAX (cursor, page_end));
-  /* a first sync learns how much is coming, for its progress bar */
-  if (since == 0)
-    {
-      json_builder_set_member_name (b, "total");
-      json_builder_add_int_value (b, mt_db_query_int (self->db, 0, "SELECT count(*) FROM change_log WHERE "
-                                                                   "+tbl IN " FEED_TABLES_SQL, NULL));
-    }
   json_builder_set_member_name (b, "more");
   json_builder_add_boolean_value (b, page_full);
   json_builder_end_object (b);
   respond_builder (req, 200, b);
+}
+
+/* ------------------------------------------------------------------ snapshot */
+
+static void
+append_json_string (GString    *out,
+                    const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p; p++)
+    {
+      guchar c = *p;
+
+      if (c == '"' || c == '\\')
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, c);
+        }
+      else if (c < 0x20)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_c (out, c);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* GET snapshot: where a first sync starts — the journal's position now, and the tables this
+ * account gets with their row counts (for a progress bar). Rows read afterwards are at least
+ * as new as that position; the change feed from it brings whatever changes meanwhile. */
+static void
+handle_snapshot_start (Request *req)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "cursor");
+  json_builder_add_int_value (b, mt_db_query_int (req->server->db, 0,
+                                                  "SELECT coalesce (max (seq), 0) FROM change_log", NULL));
+  json_builder_set_member_name (b, "tables");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < G_N_ELEMENTS (feed_tables); i++)
+    {
+      g_autofree char *head = g_strdup_printf ("SELECT count(*) FROM %s WHERE deleted = 0", feed_tables[i].table);
+      sqlite3_stmt *stmt = feed_statement (req, &feed_tables[i], head, NULL);
+
+      if (stmt == NULL)
+        continue;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "table");
+      json_builder_add_string_value (b, feed_tables[i].table);
+      json_builder_set_member_name (b, "rows");
+      json_builder_add_int_value (b, sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0);
+      json_builder_end_object (b);
+      sqlite3_reset (stmt);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  respond_builder (req, 200, b);
+}
+
+/* GET snapshot/TABLE?after=ID&limit=N: the table's rows in scope after id @after, in id order,
+ * as arrays under "columns" — compact, for the millions of rows of a headquarters replica */
+static void
+handle_snapshot_table (Request *req)
+{
+  const FeedTable *table = feed_table (req->segments[1]);
+  const char *after_text = req->query ? g_hash_table_lookup (req->query, "after") : NULL;
+  const char *limit_text = req->query ? g_hash_table_lookup (req->query, "limit") : NULL;
+  gint64 after = 0, limit = 5000, last = 0, n = 0;
+  g_autofree char *head = NULL;
+  g_autofree char *tail = NULL;
+  g_autoptr(GString) out = NULL;
+  sqlite3_stmt *stmt;
+  int n_columns;
+
+  if (table == NULL)
+    return respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+  if (after_text && !g_ascii_string_to_signed (after_text, 10, 0, G_MAXINT64, &after, NULL))
+    return respond_invalid (req, "after", _("must be the id of the last row received"));
+  if (limit_text && !g_ascii_string_to_signed (limit_text, 10, 1, MAX_SNAPSHOT, &limit, NULL))
+    return respond_invalid (req, "limit", _("must be a number from 1 to 20000"));
+  head = g_strdup_printf ("SELECT * FROM %s WHERE id > ?1 AND deleted = 0", table->table);
+  tail = g_strdup_printf ("ORDER BY id LIMIT %" G_GINT64_FORMAT, limit);
+  stmt = feed_statement (req, table, head, tail);
+  if (stmt == NULL)
+    return respond_error (req, 403, "forbidden", _("Forbidden: your role does not show these rows"), NULL);
+  sqlite3_bind_int64 (stmt, 1, after);
+
+  out = g_string_sized_new (256 * 1024);
+  g_string_append (out, "{\"table\":");
+  append_json_string (out, table->table);
+  g_string_append (out, ",\"columns\":[");
+  n_columns = sqlite3_column_count (stmt);
+  for (int c = 0, shown = 0; c < n_columns; c++)
+    if (!g_str_equal (sqlite3_column_name (stmt, c), "password_hash"))
+      {
+        g_string_append (out, shown++ ? "," : "");
+        append_json_string (out, sqlite3_column_name (stmt, c));
+      }
+  g_string_append (out, "],\"rows\":[");
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_string_append (out, n++ ? ",[" : "[");
+      for (int c = 0, shown = 0; c < n_columns; c++)
+        {
+          if (g_str_equal (sqlite3_column_name (stmt, c), "password_hash"))
+            continue;   /* never leaves the server */
+          g_string_append (out, shown++ ? "," : "");
+          switch (sqlite3_column_type (stmt, c))
+            {
+            case SQLITE_INTEGER:
+              g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, c));
+              break;
+            case SQLITE_FLOAT:
+              {
+                char number[G_ASCII_DTOSTR_BUF_SIZE];
+                g_string_append (out, g_ascii_dtostr (number, sizeof number, sqlite3_column_double (stmt, c)));
+              }
+              break;
+            case SQLITE_NULL:
+              g_string_append (out, "null");
+              break;
+            default:
+              append_json_string (out, (const char *) sqlite3_column_text (stmt, c));
+            }
+        }
+      g_string_append_c (out, ']');
+      last = sqlite3_column_int64 (stmt, 0);
+    }
+  sqlite3_reset (stmt);
+  g_string_append_printf (out, "],\"after\":%" G_GINT64_FORMAT ",\"more\":%s}", n ? last : after,
+                          n == limit ? "true" : "false");
+  req->status = 200;
+  soup_server_message_set_status (req->msg, 200, NULL);
+  soup_server_message_set_response (req->msg, "application/json; charset=utf-8", SOUP_MEMORY_TAKE,
+                                    out->str, out->len);
+  g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 /* ------------------------------------------------------------------ handlers */
@@ -952,6 +1240,8 @@ route (Request *req)
 
   if (g_str_equal (req->segments[0], "changes") && req->n_segments == 1 && g_str_equal (req->method, "GET"))
     return handle_changes (req);
+  if (g_str_equal (req->segments[0], "snapshot") && g_str_equal (req->method, "GET") && req->n_segments <= 2)
+    return req->n_segments == 1 ? handle_snapshot_start (req) : handle_snapshot_table (req);
   if (g_str_equal (req->segments[0], "devices") && req->n_segments == 2 && handle_device_batch (req))
     return;
   if (g_str_equal (req->segments[0], "repairs") && handle_repairs (req))
@@ -993,7 +1283,7 @@ api_cb (SoupServer        *soup,
         gpointer           data)
 {
   MtServer *self = data;
-  Request req = { self, msg, soup_server_message_get_method (msg), NULL, 0, query, NULL, NULL, 500, NULL };
+  Request req = { self, msg, soup_server_message_get_method (msg), NULL, 0, query, NULL, NULL, 500, NULL, NULL, NULL };
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr(JsonParser) parser = NULL;
   gint64 t0 = g_get_monotonic_time ();
@@ -1030,6 +1320,9 @@ api_cb (SoupServer        *soup,
       if (body->length == 0 || req.body != NULL)
         route (&req);
     }
+  /* whatever changed rows (a sign-in stamps its account too) reaches the consoles at once */
+  if (!g_str_equal (req.method, "GET"))
+    notify_changed (self);
 
   /* successful writes are audited by the core operation; refused ones here */
   if (req.actor && req.error_code && !g_str_equal (req.method, "GET") && req.n_segments > 0)
@@ -1045,6 +1338,8 @@ api_cb (SoupServer        *soup,
                 req.actor ? req.actor->username : "-", req.status,
                 (g_get_monotonic_time () - t0) / 1000.0);
   g_strfreev (req.segments);
+  g_clear_pointer (&req.feed_statements, g_hash_table_unref);
+  g_clear_pointer (&req.feed_scopes, g_hash_table_unref);
   g_clear_pointer (&req.actor, mt_actor_free);
   uselocale (previous);
 }

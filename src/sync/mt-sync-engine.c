@@ -10,6 +10,7 @@
 #include "mt-sync-engine.h"
 
 #define PAGE_LIMIT 2000
+#define SNAPSHOT_LIMIT 5000
 #define MAX_BACKOFF_SECONDS 30
 
 struct _MtSyncEngine
@@ -28,7 +29,13 @@ struct _MtSyncEngine
   GPtrArray               *pull_waiting;   /* GTask: asked while it ran; answered after a new round */
   gboolean                 pull_again;
   gint64                   pulled;
-  gint64                   expected;   /* journal entries a first sync will read, 0 unknown */
+  gint64                   expected;   /* rows a first sync will read, 0 unknown */
+
+  /* a first sync copies the tables, then follows the journal from where it stood */
+  GPtrArray               *snapshot_tables;   /* char *: the server's tables for this account */
+  guint                    snapshot_index;
+  gint64                   snapshot_after;    /* last id read of that table */
+  gint64                   snapshot_cursor;   /* the journal's position when the copy began */
 
   gboolean                 started;
   SoupWebsocketConnection *events;
@@ -44,12 +51,6 @@ static GParamSpec *properties[N_PROPS];
 
 enum { CHANGED, PROGRESS, N_SIGNALS };
 static guint signals[N_SIGNALS];
-
-/* The tables a replica holds: the server's change feed sends nothing else */
-static const char *const replica_tables[] = {
-  "operators", "roles", "accounts", "settings", "stores", "device_types", "device_specs",
-  "members", "devices", "repairs", "repair_steps", "messages", NULL
-};
 
 static void connect_events (MtSyncEngine *self);
 
@@ -83,6 +84,7 @@ mt_sync_engine_finalize (GObject *object)
   g_clear_pointer (&self->replica, mt_db_close);
   g_clear_pointer (&self->columns, g_hash_table_unref);
   g_clear_pointer (&self->pull_waiting, g_ptr_array_unref);
+  g_clear_pointer (&self->snapshot_tables, g_ptr_array_unref);
   g_free (self->url);
   g_free (self->token);
   G_OBJECT_CLASS (mt_sync_engine_parent_class)->finalize (object);
@@ -164,6 +166,21 @@ mt_sync_engine_new (const char  *server_url,
                                   "CREATE TABLE IF NOT EXISTS sync_state (key TEXT PRIMARY KEY, value TEXT);",
                    error))
     return NULL;
+  /* the server keeps the journal and the ledger's rules; the replica takes rows as they come */
+  {
+    g_autoptr(GPtrArray) drops = g_ptr_array_new_with_free_func (g_free);
+    sqlite3_stmt *stmt = mt_db_prepare (self->replica, error, "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                        "AND (name LIKE '%\\_journal\\_%' ESCAPE '\\' OR name = 'ledger_append_only')", NULL);
+
+    if (stmt == NULL)
+      return NULL;
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      g_ptr_array_add (drops, g_strdup_printf ("DROP TRIGGER \"%s\";", sqlite3_column_text (stmt, 0)));
+    sqlite3_reset (stmt);
+    for (guint i = 0; i < drops->len; i++)
+      if (!mt_db_exec (self->replica, drops->pdata[i], error))
+        return NULL;
+  }
   cursor = mt_db_query_text (self->replica, "SELECT value FROM sync_state WHERE key = 'cursor'", NULL);
   self->cursor = cursor ? g_ascii_strtoll (cursor, NULL, 10) : 0;
   return g_steal_pointer (&self);
@@ -297,6 +314,7 @@ offline_error (MtSyncEngine *self,
 
 /* ------------------------------------------------------------------ replica */
 
+/* The replica's columns of @table, or NULL when it keeps no such table (a newer server's) */
 static char **
 table_columns (MtSyncEngine *self,
                const char   *table)
@@ -307,7 +325,10 @@ table_columns (MtSyncEngine *self,
   sqlite3_stmt *stmt;
 
   if (columns)
-    return columns;
+    return columns[0] ? columns : NULL;
+  for (const char *p = table; *p; p++)
+    if (!(g_ascii_islower (*p) || *p == '_'))
+      return NULL;
   builder = g_strv_builder_new ();
   sql = g_strdup_printf ("PRAGMA table_info (%s)", table);
   stmt = mt_db_prepare (self->replica, NULL, sql, NULL);
@@ -317,8 +338,14 @@ table_columns (MtSyncEngine *self,
     sqlite3_reset (stmt);
   columns = g_strv_builder_end (builder);
   g_strv_builder_unref (builder);
+  /* synced tables have a row version; local ones (sync_state …) are never written from outside */
+  if (!g_strv_contains ((const char *const *) columns, "version"))
+    {
+      g_strfreev (columns);
+      columns = g_new0 (char *, 1);
+    }
   g_hash_table_insert (self->columns, g_strdup (table), columns);
-  return columns;
+  return columns[0] ? columns : NULL;
 }
 
 /* The row as the server has it now; columns the replica does not know are left out */
@@ -329,13 +356,16 @@ apply_upsert (MtSyncEngine  *self,
               GError       **error)
 {
   char **columns = table_columns (self, table);
-  g_autoptr(GString) sql = g_string_new (NULL);
+  g_autoptr(GString) sql = NULL;
   g_autoptr(GString) values = g_string_new (NULL);
   g_autoptr(GString) updates = g_string_new (NULL);
   g_autoptr(GPtrArray) used = g_ptr_array_new ();
   sqlite3_stmt *stmt;
   gboolean ok;
 
+  if (columns == NULL)
+    return TRUE;   /* a newer server's table: not kept here */
+  sql = g_string_new (NULL);
   for (guint i = 0; columns[i]; i++)
     if (json_object_has_member (row, columns[i]))
       {
@@ -381,34 +411,51 @@ apply_upsert (MtSyncEngine  *self,
   return ok;
 }
 
+/* @object's member @name when it is an array (a server's answer is checked, not trusted) */
+static JsonArray *
+array_member (JsonObject *object,
+              const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
 static gboolean
 apply_page (MtSyncEngine  *self,
             JsonObject    *page,
             guint         *applied,
             GError       **error)
 {
-  JsonArray *changes = json_object_get_array_member (page, "changes");
-  gint64 cursor = json_object_get_int_member (page, "cursor");
+  JsonArray *changes = array_member (page, "changes");
+  gint64 cursor = json_object_get_int_member_with_default (page, "cursor", -1);
   g_autofree char *cursor_text = g_strdup_printf ("%" G_GINT64_FORMAT, cursor);
 
+  if (changes == NULL || cursor < 0)
+    return FALSE;   /* the caller says the page makes no sense */
   if (!mt_db_begin (self->replica, error))
     return FALSE;
-  for (guint i = 0; changes && i < json_array_get_length (changes); i++)
+  for (guint i = 0; i < json_array_get_length (changes); i++)
     {
-      JsonObject *change = json_array_get_object_element (changes, i);
-      const char *table = json_object_get_string_member_with_default (change, "table", "");
-      const char *op = json_object_get_string_member_with_default (change, "op", "");
+      JsonNode *node = json_array_get_element (changes, i);
+      JsonObject *change = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonNode *row = change ? json_object_get_member (change, "row") : NULL;
+      const char *table = change ? json_object_get_string_member_with_default (change, "table", "") : "";
+      const char *op = change ? json_object_get_string_member_with_default (change, "op", "") : "";
       gboolean ok;
 
-      if (!g_strv_contains (replica_tables, table))
-        continue;   /* a newer server's table: not kept here */
-      if (g_str_equal (op, "upsert") && json_object_has_member (change, "row"))
-        ok = apply_upsert (self, table, json_object_get_object_member (change, "row"), error);
-      else
+      if (table_columns (self, table) == NULL)
+        continue;   /* a newer server's table, or no change at all: not kept here */
+      if (g_str_equal (op, "upsert") && row && JSON_NODE_HOLDS_OBJECT (row))
+        ok = apply_upsert (self, table, json_node_get_object (row), error);
+      else if (g_str_equal (op, "remove"))
         {
           g_autofree char *sql = g_strdup_printf ("UPDATE %s SET deleted = 1 WHERE id = ? AND deleted = 0", table);
-          ok = mt_db_run (self->replica, error, sql, "i", json_object_get_int_member (change, "id"));
+          ok = mt_db_run (self->replica, error, sql, "i",
+                          json_object_get_int_member_with_default (change, "id", 0));
         }
+      else
+        ok = FALSE;   /* neither: the page makes no sense, and nothing of it is kept */
       if (!ok)
         {
           mt_db_rollback (self->replica);
@@ -491,8 +538,6 @@ pull_page_cb (GObject      *source,
       return;
     }
   self->pulled += applied;
-  if (json_object_has_member (json_node_get_object (answer), "total"))
-    self->expected = json_object_get_int_member (json_node_get_object (answer), "total");
   g_signal_emit (self, signals[PROGRESS], 0, self->pulled, self->expected);
   more = json_object_get_boolean_member_with_default (json_node_get_object (answer), "more", FALSE);
   if (more || self->pull_again)
@@ -515,6 +560,313 @@ pull_next (MtSyncEngine *self)
                                     g_task_get_cancellable (self->pull), pull_page_cb, g_object_ref (self));
 }
 
+/* ------------------------------------------------------------------ first sync */
+
+static void snapshot_next (MtSyncEngine *self);
+
+static gboolean
+save_state_text (MtSyncEngine  *self,
+                 const char    *key,
+                 const char    *value,
+                 GError       **error)
+{
+  return mt_db_run (self->replica, error, "INSERT INTO sync_state (key, value) VALUES (?, ?) "
+                                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value", "tt", key, value);
+}
+
+static gboolean
+save_state (MtSyncEngine  *self,
+            const char    *key,
+            gint64         value,
+            GError       **error)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, value);
+
+  return save_state_text (self, key, text, error);
+}
+
+static gint64
+load_state (MtSyncEngine *self,
+            const char   *key)
+{
+  g_autofree char *text = mt_db_query_text (self->replica, "SELECT value FROM sync_state WHERE key = ?", "t", key);
+
+  return text ? g_ascii_strtoll (text, NULL, 10) : 0;
+}
+
+static gboolean
+bind_json (sqlite3_stmt *stmt,
+           int           position,
+           JsonNode     *node)
+{
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return sqlite3_bind_null (stmt, position) == SQLITE_OK;
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+      return sqlite3_bind_int64 (stmt, position, json_node_get_int (node)) == SQLITE_OK;
+    case G_TYPE_DOUBLE:
+      return sqlite3_bind_double (stmt, position, json_node_get_double (node)) == SQLITE_OK;
+    case G_TYPE_BOOLEAN:
+      return sqlite3_bind_int (stmt, position, json_node_get_boolean (node)) == SQLITE_OK;
+    default:
+      return sqlite3_bind_text (stmt, position, json_node_get_string (node), -1, SQLITE_TRANSIENT) == SQLITE_OK;
+    }
+}
+
+/* One page of a table's rows, as arrays in the order of "columns", in one transaction with the
+ * position reached (an interrupted first sync resumes there) */
+static gboolean
+apply_snapshot_page (MtSyncEngine  *self,
+                     JsonObject    *page,
+                     guint         *applied,
+                     GError       **error)
+{
+  const char *table = json_object_get_string_member_with_default (page, "table", "");
+  JsonArray *names = array_member (page, "columns");
+  JsonArray *rows = array_member (page, "rows");
+  char **columns = table_columns (self, table);
+  g_autoptr(GString) sql = g_string_new ("INSERT INTO ");
+  g_autoptr(GString) updates = g_string_new (NULL);
+  g_autoptr(GArray) picked = g_array_new (FALSE, FALSE, sizeof (guint));   /* page column of each bound value */
+  gboolean has_id = FALSE, has_hash;
+  sqlite3_stmt *stmt;
+
+  if (names == NULL || rows == NULL)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FAILED, _("The server sent a change page that makes no sense"));
+      return FALSE;
+    }
+  if (columns == NULL)
+    return TRUE;   /* a newer server's table: not kept here */
+  g_string_append_printf (sql, "%s (", table);
+  for (guint c = 0; c < json_array_get_length (names); c++)
+    {
+      JsonNode *node = json_array_get_element (names, c);
+      const char *name = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_string (node) : NULL;
+
+      if (name == NULL || !g_strv_contains ((const char *const *) columns, name))
+        continue;
+      g_string_append_printf (sql, "%s%s", picked->len ? ", " : "", name);
+      if (g_str_equal (name, "id"))
+        has_id = TRUE;
+      else
+        g_string_append_printf (updates, "%s%s = excluded.%s", updates->len ? ", " : "", name, name);
+      g_array_append_val (picked, c);
+    }
+  if (!has_id || updates->len == 0)
+    return TRUE;
+  /* the server never sends password hashes; the column is NOT NULL: keep it empty */
+  has_hash = g_strv_contains ((const char *const *) columns, "password_hash");
+  g_string_append (sql, has_hash ? ", password_hash) VALUES (" : ") VALUES (");
+  for (guint i = 0; i < picked->len; i++)
+    g_string_append (sql, i ? ", ?" : "?");
+  g_string_append_printf (sql, "%s) ON CONFLICT (id) DO UPDATE SET %s", has_hash ? ", ''" : "", updates->str);
+
+  stmt = mt_db_prepare (self->replica, error, sql->str, NULL);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint r = 0; r < json_array_get_length (rows); r++)
+    {
+      JsonNode *node = json_array_get_element (rows, r);
+      JsonArray *row = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+
+      sqlite3_reset (stmt);
+      for (guint i = 0; i < picked->len; i++)
+        {
+          guint c = g_array_index (picked, guint, i);
+
+          if (row == NULL || c >= json_array_get_length (row) ||
+              !bind_json (stmt, i + 1, json_array_get_element (row, c)))
+            {
+              sqlite3_reset (stmt);
+              g_set_error_literal (error, MT_ERROR, MT_ERROR_FAILED, _("The server sent a change page that makes no sense"));
+              return FALSE;
+            }
+        }
+      if (!mt_db_step_error (self->replica, sqlite3_step (stmt), error))
+        {
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
+      (*applied)++;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static void
+snapshot_fail (MtSyncEngine *self,
+               GError       *error)
+{
+  g_clear_pointer (&self->snapshot_tables, g_ptr_array_unref);
+  pull_finish_task (self, error);
+}
+
+/* The object a snapshot request answered, or NULL once the pull has failed (offline, or an
+ * answer without @member) */
+static JsonNode *
+snapshot_answer (MtSyncEngine *self,
+                 GObject      *source,
+                 GAsyncResult *result,
+                 const char   *member)
+{
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_autoptr(JsonNode) answer = NULL;
+  JsonNode *value;
+
+  if (bytes == NULL)
+    {
+      GError *offline = NULL;
+      offline_error (self, error, &offline);
+      snapshot_fail (self, offline);
+      return NULL;
+    }
+  set_online (self, TRUE);
+  answer = parse_answer (self, msg, bytes, &error);
+  value = answer && JSON_NODE_HOLDS_OBJECT (answer) ? json_object_get_member (json_node_get_object (answer), member)
+                                                    : NULL;
+  if (value == NULL || !JSON_NODE_HOLDS_ARRAY (value))
+    {
+      if (error == NULL)
+        g_set_error_literal (&error, MT_ERROR, MT_ERROR_FAILED, _("The server sent a change page that makes no sense"));
+      snapshot_fail (self, g_steal_pointer (&error));
+      return NULL;
+    }
+  return g_steal_pointer (&answer);
+}
+
+static void
+snapshot_page_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  g_autoptr(MtSyncEngine) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = snapshot_answer (self, source, result, "rows");
+  JsonObject *page;
+  guint applied = 0;
+  gboolean ok;
+
+  if (answer == NULL)
+    return;
+  page = json_node_get_object (answer);
+  ok = mt_db_begin (self->replica, &error);
+  if (ok && !(ok = apply_snapshot_page (self, page, &applied, &error) &&
+                   save_state_text (self, "snapshot_table", self->snapshot_tables->pdata[self->snapshot_index],
+                                    &error) &&
+                   save_state (self, "snapshot_after", json_object_get_int_member_with_default (page, "after", 0),
+                               &error)))
+    mt_db_rollback (self->replica);
+  if (ok)
+    ok = mt_db_commit (self->replica, &error);
+  if (!ok)
+    return snapshot_fail (self, g_steal_pointer (&error));
+
+  self->pulled += applied;
+  g_signal_emit (self, signals[PROGRESS], 0, self->pulled, self->expected);
+  if (json_object_get_boolean_member_with_default (page, "more", FALSE))
+    self->snapshot_after = json_object_get_int_member_with_default (page, "after", 0);
+  else
+    {
+      self->snapshot_index++;
+      self->snapshot_after = 0;
+    }
+  snapshot_next (self);
+}
+
+/* The next page of the copy; after the last table, the journal from where the copy began */
+static void
+snapshot_next (MtSyncEngine *self)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+
+  if (self->snapshot_index >= self->snapshot_tables->len)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean ok = mt_db_begin (self->replica, &error);
+
+      if (ok && !(ok = save_state (self, "cursor", self->snapshot_cursor, &error) &&
+                       mt_db_run (self->replica, &error, "DELETE FROM sync_state WHERE key LIKE 'snapshot\\_%' "
+                                                         "ESCAPE '\\'", NULL)))
+        mt_db_rollback (self->replica);
+      if (ok)
+        ok = mt_db_commit (self->replica, &error);
+      if (!ok)
+        return snapshot_fail (self, g_steal_pointer (&error));
+      self->cursor = self->snapshot_cursor;
+      g_clear_pointer (&self->snapshot_tables, g_ptr_array_unref);
+      pull_next (self);
+      return;
+    }
+  path = g_strdup_printf ("snapshot/%s?after=%" G_GINT64_FORMAT "&limit=%d",
+                          (const char *) self->snapshot_tables->pdata[self->snapshot_index], self->snapshot_after,
+                          SNAPSHOT_LIMIT);
+  msg = new_message (self, "GET", path, NULL);
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, g_task_get_cancellable (self->pull),
+                                    snapshot_page_cb, g_object_ref (self));
+}
+
+static void
+snapshot_start_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  g_autoptr(MtSyncEngine) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = snapshot_answer (self, source, result, "tables");
+  JsonObject *start;
+  JsonArray *tables;
+  g_autofree char *resume_table = NULL;
+
+  if (answer == NULL)
+    return;
+  start = json_node_get_object (answer);
+  tables = array_member (start, "tables");
+
+  /* an interrupted copy goes on from its table and row, with the journal position it began at */
+  self->snapshot_cursor = load_state (self, "snapshot_cursor");
+  if (self->snapshot_cursor > 0)
+    {
+      resume_table = mt_db_query_text (self->replica, "SELECT value FROM sync_state WHERE key = 'snapshot_table'",
+                                       NULL);
+      self->snapshot_after = load_state (self, "snapshot_after");
+    }
+  else
+    {
+      self->snapshot_cursor = json_object_get_int_member_with_default (start, "cursor", 0);
+      self->snapshot_after = 0;
+      if (!save_state (self, "snapshot_cursor", self->snapshot_cursor, &error))
+        return snapshot_fail (self, g_steal_pointer (&error));
+    }
+  self->snapshot_tables = g_ptr_array_new_with_free_func (g_free);
+  self->snapshot_index = 0;
+  self->expected = 0;
+  for (guint i = 0; tables && i < json_array_get_length (tables); i++)
+    {
+      JsonObject *table = json_array_get_object_element (tables, i);
+      const char *name = table ? json_object_get_string_member_with_default (table, "table", NULL) : NULL;
+
+      if (name == NULL || table_columns (self, name) == NULL)
+        continue;
+      g_ptr_array_add (self->snapshot_tables, g_strdup (name));
+      self->expected += json_object_get_int_member_with_default (table, "rows", 0);
+    }
+  /* the tables before the one it stopped in are there; that one goes on after its last row */
+  if (resume_table && g_ptr_array_find_with_equal_func (self->snapshot_tables, resume_table, g_str_equal,
+                                                        &self->snapshot_index))
+    ;
+  else
+    self->snapshot_after = 0;
+  g_signal_emit (self, signals[PROGRESS], 0, self->pulled, self->expected);
+  snapshot_next (self);
+}
+
 void
 mt_sync_engine_pull_async (MtSyncEngine        *self,
                            GCancellable        *cancellable,
@@ -535,6 +887,15 @@ mt_sync_engine_pull_async (MtSyncEngine        *self,
     }
   self->pull = task;
   self->pulled = 0;
+  if (self->cursor == 0)
+    {
+      /* a first sync: copy the tables, then follow the journal */
+      g_autoptr(SoupMessage) msg = new_message (self, "GET", "snapshot", NULL);
+
+      soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
+                                        snapshot_start_cb, g_object_ref (self));
+      return;
+    }
   pull_next (self);
 }
 
