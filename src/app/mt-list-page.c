@@ -49,6 +49,14 @@ mt_list_page_dispose (GObject *object)
   MtListPage *self = MT_LIST_PAGE (object);
 
   g_clear_handle_id (&self->search_timeout, g_source_remove);
+  /* Disposing the column view removes its columns, and the sorter says it changed: the page
+   * must not reload then, its state buttons and labels are already gone */
+  if (self->column_view != NULL)
+    g_signal_handlers_disconnect_by_data (gtk_column_view_get_sorter (GTK_COLUMN_VIEW (self->column_view)),
+                                          self);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+  self->column_view = NULL;
   G_OBJECT_CLASS (mt_list_page_parent_class)->dispose (object);
 }
 

@@ -191,7 +191,8 @@ mt_row_model_reset (MtRowModel *self)
   if (first != NULL && self->n_items > 0)
     {
       rows = mt_listing_fetch (self->listing, 0, PAGE_SIZE);
-      kept = MIN (first->len, rows->len);
+      /* a page read after the count may hold rows added since: never keep more than there were */
+      kept = MIN (MIN (first->len, rows->len), old);
       g_ptr_array_set_size (first, kept);
       for (guint i = 0; i < kept; i++)
         {
