@@ -502,15 +502,7 @@ test_connected (void)
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (50);
   mt_test_server_stop (server);
-  {
-    const char *suffixes[] = { "", "-wal", "-shm" };
-    for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-      {
-        g_autofree char *file = g_strconcat (shared, suffixes[i], NULL);
-        g_unlink (file);
-      }
-    g_rmdir (dir);
-  }
+  mt_test_remove_db (shared);
 }
 
 int

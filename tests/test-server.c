@@ -4,11 +4,13 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "mt-db.h"
 #include "mt-demo.h"
+#include "mt-orders.h"
 #include "test-util.h"
 
 typedef struct
@@ -422,6 +424,7 @@ typedef struct
 {
   guint ok, conflict, other, pending;
   GMainLoop *loop;
+  guint ok_status;     /* what success answers: 200 by default */
 } Race;
 
 static void
@@ -432,14 +435,136 @@ race_done_cb (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
   guint status = soup_message_get_status (msg);
 
-  if (status == 200)
+  if (status == (race->ok_status ? race->ok_status : 200))
     race->ok++;
-  else if (status == 409)
+  else if (status == 409 || (race->ok_status == 201 && status == 422))
     race->conflict++;
   else
     race->other++;
   if (--race->pending == 0)
     g_main_loop_quit (race->loop);
+}
+
+/* Money through the server: two rentals of one device at once, another store's order, a
+ * withdrawal above the balance, and the books after it all */
+static void
+test_money (Fixture *f, gconstpointer data)
+{
+  g_autofree char *manager = sign_in (f, "store");
+  g_autofree char *east = sign_in (f, "east");
+  gint64 store = db_int (f, "SELECT store_id FROM accounts WHERE username = 'store'");
+  gint64 other_store = db_int (f, "SELECT id FROM stores WHERE operator_id = 5 AND id <> "
+                                  "(SELECT store_id FROM accounts WHERE username = 'store') LIMIT 1");
+  g_autofree char *device_sql = g_strdup_printf ("SELECT id FROM devices WHERE store_id = %" G_GINT64_FORMAT
+                                                 " AND state = 'ready' AND type_id IN (SELECT type_id FROM billing_rules) "
+                                                 "ORDER BY id LIMIT 1", store);
+  gint64 device = db_int (f, device_sql);
+  Race race = { 0, 0, 0, 2, g_main_loop_new (NULL, FALSE), 201 };
+  g_autofree char *rent = g_strdup_printf ("{\"store_id\":%" G_GINT64_FORMAT ",\"device_id\":%" G_GINT64_FORMAT ","
+                                           "\"mobile\":\"13912345678\",\"name\":\"并发骑手\","
+                                           "\"id_card\":\"11010519491231002X\",\"periods\":1,\"services\":1,"
+                                           "\"pay_method\":\"online\"}", store, device);
+  gint64 orders = db_int (f, "SELECT count(*) FROM orders");
+  guint status = 0;
+  gint64 order, withdrawals, ledger;
+
+  g_assert_cmpint (device, >, 0);
+  /* the quote first: rent, the per-period service and the deposit */
+  {
+    g_autoptr(JsonNode) quote = call (f, "POST", "orders/quote", manager, rent, &status);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (quote), "total_fen"), >,
+                     json_object_get_int_member (json_node_get_object (quote), "deposit_fen"));
+    g_assert_nonnull (strstr (json_object_get_string_member (json_node_get_object (quote), "contract"), "并发骑手"));
+  }
+  /* two counters rent the same battery at once: one order */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(SoupMessage) msg = new_message (f, "POST", "orders", i ? east : manager, rent);
+      soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, race_done_cb, &race);
+    }
+  g_main_loop_run (race.loop);
+  g_main_loop_unref (race.loop);
+  g_assert_cmpuint (race.ok, ==, 1);
+  g_assert_cmpuint (race.conflict, ==, 1);
+  g_assert_cmpuint (race.other, ==, 0);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, orders + 1);
+  order = db_int (f, "SELECT max (id) FROM orders");
+
+  /* bad bodies: unknown members, wrong types */
+  {
+    g_autoptr(JsonNode) a = call (f, "POST", "orders/quote", manager, "{\"store_id\":1,\"device_id\":1,"
+                                  "\"periods\":1,\"pay_method\":\"online\",\"price\":1}", &status);
+    g_assert_cmpuint (status, ==, 422);
+    g_assert_cmpstr (member_string (a, "error.field"), ==, "price");
+  }
+  {
+    g_autoptr(JsonNode) a = call (f, "POST", "orders", manager, "{\"store_id\":\"x\"}", &status);
+    g_assert_cmpuint (status, ==, 422);
+    g_assert_cmpstr (member_string (a, "error.field"), ==, "store_id");
+  }
+
+  /* another store's order: the manager of this store may not end it */
+  {
+    g_autofree char *sql = g_strdup_printf ("SELECT id FROM orders WHERE store_id = %" G_GINT64_FORMAT
+                                            " AND state <> 'ended' LIMIT 1", other_store);
+    g_autofree char *path = g_strdup_printf ("orders/%" G_GINT64_FORMAT "/end", db_int (f, sql));
+    g_autoptr(JsonNode) a = call (f, "POST", path, manager, "{}", &status);
+    g_assert_cmpuint (status, ==, 403);
+  }
+  /* its own: the settlement, then the end */
+  {
+    g_autofree char *path = g_strdup_printf ("orders/%" G_GINT64_FORMAT "/end", order);
+    g_autoptr(JsonNode) a = call (f, "POST", path, manager, "{\"damage_fen\":500}", &status);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (a), "deducted_fen"), ==, 500);
+    g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders WHERE state = 'ended' "
+                                "AND id = (SELECT max (id) FROM orders)"), ==, 1);
+  }
+
+  /* refusals of the other money actions answer with their status, never a dropped connection */
+  {
+    g_autofree char *admin = sign_in (f, "admin");
+    g_autoptr(JsonNode) a = call (f, "POST", "deposit_refunds/999999/approve", manager, "{}", &status);
+    g_assert_cmpuint (status, ==, 403);
+    g_clear_pointer (&a, json_node_unref);
+    a = call (f, "POST", "deposit_refunds/999999/reject", admin, "{\"reason\":\"x\"}", &status);
+    g_assert_cmpuint (status, ==, 404);
+    g_clear_pointer (&a, json_node_unref);
+    a = call (f, "POST", "deposit_refunds/999999/reject", admin, "{}", &status);
+    g_assert_cmpuint (status, ==, 422);
+    g_clear_pointer (&a, json_node_unref);
+    a = call (f, "POST", "members/1/recharge", admin, "{\"amount_fen\":100,\"pay_method\":\"cheque\"}", &status);
+    g_assert_cmpuint (status, ==, 422);
+    g_assert_cmpstr (member_string (a, "error.field"), ==, "pay_method");
+    g_clear_pointer (&a, json_node_unref);
+    a = call (f, "PUT", "withdrawals/999999/state", admin, "{\"state\":\"paid\"}", &status);
+    g_assert_cmpuint (status, ==, 404);
+  }
+
+  /* a withdrawal above the available balance: 422 on the amount, nothing written */
+  withdrawals = db_int (f, "SELECT count(*) FROM withdrawals");
+  ledger = db_int (f, "SELECT count(*) FROM ledger");
+  {
+    g_autoptr(JsonNode) a = call (f, "POST", "withdrawals", east,
+                                  "{\"amount_fen\":9000000000,\"payee\":\"华东换电运营\"}", &status);
+    g_assert_cmpuint (status, ==, 422);
+    g_assert_cmpstr (member_string (a, "error.field"), ==, "amount_fen");
+  }
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM withdrawals"), ==, withdrawals);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM ledger"), ==, ledger);
+  {
+    g_autoptr(JsonNode) a = call (f, "POST", "withdrawals", east, "{\"amount_fen\":100,\"payee\":\"华东换电运营\"}",
+                                  &status);
+    g_assert_cmpuint (status, ==, 201);
+  }
+  g_assert_true (db_intact (f));
+  {
+    g_autoptr(GError) error = NULL;
+    MtDb *db = mt_db_open (f->path, &error);
+    g_assert_true (mt_ledger_reconcile (db, NULL));
+    mt_db_close (db);
+  }
 }
 
 /* Ten updates of one row from the same version: one wins, nine are told someone else changed it */
@@ -612,6 +737,7 @@ main (int argc, char *argv[])
   ADD ("concurrent-versions", test_concurrent_versions);
   ADD ("change-feed-scope", test_change_feed_scope);
   ADD ("kill-during-writes", test_kill_during_writes);
+  ADD ("money", test_money);
   ret = g_test_run ();
   mt_test_demo_cleanup ();
   return ret;

@@ -86,18 +86,25 @@ mt_test_demo_copy (const char *path)
 }
 
 void
-mt_test_demo_cleanup (void)
+mt_test_remove_db (const char *path)
 {
   const char *suffixes[] = { "", "-wal", "-shm" };
+  g_autofree char *dir = g_path_get_dirname (path);
 
-  if (demo_path == NULL)
-    return;
   for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
     {
-      g_autofree char *file = g_strconcat (demo_path, suffixes[i], NULL);
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
       g_unlink (file);
     }
-  g_rmdir (demo_dir);
+  g_rmdir (dir);
+}
+
+void
+mt_test_demo_cleanup (void)
+{
+  if (demo_path == NULL)
+    return;
+  mt_test_remove_db (demo_path);
   g_clear_pointer (&demo_path, g_free);
   g_clear_pointer (&demo_dir, g_free);
 }

@@ -17,5 +17,7 @@ void         mt_test_server_stop  (GSubprocess *server);
 /* A copy of a demo database (generated once per test program) at @path */
 void         mt_test_demo_copy    (const char  *path);
 void         mt_test_demo_cleanup (void);
+/* Removes a database file with its -wal and -shm, and its folder when that is then empty */
+void         mt_test_remove_db    (const char  *path);
 
 G_END_DECLS

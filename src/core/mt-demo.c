@@ -378,10 +378,12 @@ mt_demo_generate (MtDb                *db,
 
           RUN ("INSERT INTO orders (created_at, updated_at, order_no, operator_id, store_id, member_id, "
                "device_id, type_id, state, pay_method, periods, period_days, start_at, expire_at, end_at, "
-               "rent_fen, services_fen, deposit_fen) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 30, "
-               "?1, ?11, nullif (?12, 0), ?13, ?14, ?15)", "itiiiiittiiiiii",
+               "rent_fen, services_fen, deposit_fen, refund_fen, period_rent_fen, period_services_fen, services) "
+               "VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 30, ?1, ?11, nullif (?12, 0), ?13, ?14, ?15, "
+               "?16, ?17, 1000, 1)", "itiiiiittiiiiii" "ii",
                begin, order_no, stores[s].operator_id, stores[s].id, member, device_id, type_ids[t],
-               ostate, method, (gint64) periods, expire, end, rent, services, types[t].deposit_fen);
+               ostate, method, (gint64) periods, expire, end, rent, services, types[t].deposit_fen,
+               current ? (gint64) 0 : types[t].deposit_fen, types[t].rent_fen);
           order_id = mt_db_last_insert_id (db);
           RUN ("INSERT INTO rentals (created_at, updated_at, order_id, device_id, member_id, operator_id, "
                "store_id, reason, start_at, end_at) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, 'rent', ?1, nullif (?7, 0))",
@@ -406,9 +408,17 @@ mt_demo_generate (MtDb                *db,
           {
             g_autofree char *n1 = g_strdup_printf ("JY%s%010" G_GUINT64_FORMAT, ymd, ++txn);
             g_autofree char *n2 = g_strdup_printf ("JY%s%010" G_GUINT64_FORMAT, ymd, ++txn);
+            gint64 ledger_id;
+
             RUN ("INSERT INTO ledger (created_at, updated_at, txn_no, at, operator_id, store_id, member_id, "
                  "order_id, kind, amount_fen, pay_method) VALUES (?1, ?1, ?2, ?1, ?3, ?4, ?5, ?6, 'service', ?7, ?8)",
                  "itiiiiit", begin, n1, stores[s].operator_id, stores[s].id, member, order_id, services, method);
+            ledger_id = mt_db_last_insert_id (db);
+            RUN ("INSERT INTO splits (created_at, updated_at, ledger_id, order_id, operator_id, store_id, "
+                 "total_fen, hq_fen, operator_fen, store_fen, at) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1)",
+                 "iiiiiiiii", begin, ledger_id, order_id, stores[s].operator_id, stores[s].id, services,
+                 services * 200 / 1000, services * 500 / 1000,
+                 services - services * 200 / 1000 - services * 500 / 1000);
             RUN ("INSERT INTO ledger (created_at, updated_at, txn_no, at, operator_id, store_id, member_id, "
                  "order_id, kind, amount_fen, pay_method) VALUES (?1, ?1, ?2, ?1, ?3, ?4, ?5, ?6, 'deposit_in', ?7, ?8)",
                  "itiiiiit", begin, n2, stores[s].operator_id, stores[s].id, member, order_id,
@@ -520,12 +530,16 @@ mt_demo_generate (MtDb                *db,
          stores[member_store[i]].id);
   RUN ("INSERT INTO deposit_refunds (created_at, updated_at, deposit_id, member_id, operator_id, store_id, "
        "amount_fen, state, reason) SELECT ?1, ?1, id, member_id, operator_id, store_id, amount_fen, "
-       "CASE id % 3 WHEN 0 THEN 'requested' WHEN 1 THEN 'refunded' ELSE 'approved' END, '退租' "
+       "'refunded', '退租' "
        "FROM deposits WHERE state = 'refunded' AND id % 40 = 0", "i", now - 2 * DAY);
   for (guint i = 1; i < G_N_ELEMENTS (operators); i++)
     RUN ("INSERT INTO withdrawals (created_at, updated_at, operator_id, amount_fen, state, payee) "
          "VALUES (?1, ?1, ?2, 500000, 'paid', ?3), (?4, ?4, ?2, 200000, 'requested', ?3)", "iiti",
          now - 40 * DAY, op_ids[i], operators[i].name, now - DAY);
+  /* the paid ones left through the ledger */
+  RUN ("INSERT INTO ledger (created_at, updated_at, txn_no, at, operator_id, kind, amount_fen, pay_method) "
+       "SELECT created_at, created_at, 'JYTX' || id, created_at, operator_id, 'withdrawal', -amount_fen, 'online' "
+       "FROM withdrawals WHERE state = 'paid'", NULL);
   {
     static const char *const titles[] = { "春节期间营业时间调整", "新品 72V55Ah 电池上线", "夏季高温充电安全提示",
                                           "押金退还流程更新", "充值有礼活动开启", "系统维护通知" };

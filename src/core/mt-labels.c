@@ -139,7 +139,6 @@ mt_devices_write_labels (MtDb          *db,
   g_autofree char *partial = NULL;
   cairo_surface_t *surface;
   cairo_t *cr;
-  cairo_status_t status;
   double cell_w = (PAGE_W - 2 * MARGIN_X) / COLS;
   double cell_h = (PAGE_H - 2 * MARGIN_Y) / ROWS;
 
@@ -181,10 +180,20 @@ mt_devices_write_labels (MtDb          *db,
       draw_text (cr, label->owner, "Sans 7", text_x, y + 54, text_w);
     }
   cairo_destroy (cr);
+  return mt_pdf_finish (surface, partial, path, error);
+}
+
+gboolean
+mt_pdf_finish (cairo_surface_t  *surface,
+               const char       *partial,
+               const char       *path,
+               GError          **error)
+{
+  cairo_status_t status;
+
   cairo_surface_finish (surface);
   status = cairo_surface_status (surface);
   cairo_surface_destroy (surface);
-
   if (status != CAIRO_STATUS_SUCCESS || g_rename (partial, path) != 0)
     {
       g_set_error (error, MT_ERROR, MT_ERROR_FAILED, _("Cannot write “%s”: %s"), path,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <cairo.h>
+
 #include "mt-db.h"
 #include "mt-perm.h"
 
@@ -16,5 +18,12 @@ gboolean  mt_devices_write_labels (MtDb          *db,
                                    guint          n_ids,
                                    const char    *path,
                                    GError       **error);
+
+/* Finishes and frees a PDF @surface written to @partial, then moves it to @path: the file is
+ * there whole, or not at all */
+gboolean  mt_pdf_finish           (cairo_surface_t *surface,
+                                   const char      *partial,
+                                   const char      *path,
+                                   GError         **error);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "mt-listing-private.h"
+#include "mt-orders.h"
 #include "mt-ops.h"
 
 /*
@@ -21,14 +22,14 @@ static const MtChoice enabled_choices[] = { { "1", N_("Enabled") }, { "0", N_("D
 static const MtChoice online_choices[] = { { "1", N_("Online") }, { "0", N_("Offline") }, { NULL } };
 static const MtChoice yes_no[] = { { "1", N_("Yes") }, { "0", N_("No") }, { NULL } };
 static const MtChoice builtin_choices[] = { { "1", N_("Built-in") }, { "0", N_("Custom") }, { NULL } };
-static const MtChoice order_states[] = {
+const MtChoice mt_order_states[] = {
   { "active", N_("In Use") }, { "overdue", N_("Overdue") }, { "ended", N_("Ended") }, { NULL }
 };
-static const MtChoice pay_methods[] = {
+const MtChoice mt_pay_methods[] = {
   { "offline", N_("Offline (cash)") }, { "online", N_("Online") }, { "balance", N_("Balance") },
   { "internal", N_("Internal") }, { NULL }
 };
-static const MtChoice ledger_kinds[] = {
+const MtChoice mt_ledger_kinds[] = {
   { "rent", N_("Rent") }, { "deposit_in", N_("Deposit received") },
   { "deposit_out", N_("Deposit refunded") }, { "deposit_deduct", N_("Deposit deducted") },
   { "service", N_("Service fee") }, { "overdue", N_("Overdue rent") }, { "damage", N_("Damages") },
@@ -310,16 +311,16 @@ static const MtListColumn order_cols[] = {
   COL ("mobile", N_("Mobile"), "m.mobile", MT_COL_TEXT),
   COL ("type", N_("Device type"), "t.name", MT_COL_TEXT),
   COL ("store", N_("Store"), "s.name", MT_COL_TEXT),
-  CHOICE_COL ("pay_method", N_("Payment"), "r.pay_method", pay_methods),
+  CHOICE_COL ("pay_method", N_("Payment"), "r.pay_method", mt_pay_methods),
   COL ("rent", N_("Rent"), "r.rent_fen + r.services_fen", MT_COL_MONEY),
   COL ("deposit", N_("Deposit"), "r.deposit_fen", MT_COL_MONEY),
   COL ("start", N_("Start"), "r.start_at", MT_COL_TIME),
   COL ("expire", N_("Expiry"), "r.expire_at", MT_COL_TIME),
-  CHOICE_COL ("state", N_("State"), "r.state", order_states),
+  CHOICE_COL ("state", N_("State"), "r.state", mt_order_states),
   END_COLS
 };
 static const MtListFilter order_filters[] = {
-  { "pay_method", N_("Payment"), "r.pay_method", pay_methods },
+  { "pay_method", N_("Payment"), "r.pay_method", mt_pay_methods },
   { "type", N_("Device type"), "r.type_id", NULL, "device_types" },
   { "store", N_("Store"), "r.store_id", NULL, "stores" },
   { "expiry", N_("Expiry"), NULL, expiry_choices, NULL, order_expiry_conds },
@@ -341,9 +342,9 @@ static const MtListColumn rental_cols[] = {
 static const MtListColumn ledger_cols[] = {
   COL ("txn_no", N_("Transaction"), "l.txn_no", MT_COL_TEXT),
   COL ("at", N_("Time"), "l.at", MT_COL_TIME),
-  CHOICE_COL ("kind", N_("Kind"), "l.kind", ledger_kinds),
+  CHOICE_COL ("kind", N_("Kind"), "l.kind", mt_ledger_kinds),
   COL ("amount", N_("Amount"), "l.amount_fen", MT_COL_MONEY),
-  CHOICE_COL ("pay_method", N_("Payment"), "l.pay_method", pay_methods),
+  CHOICE_COL ("pay_method", N_("Payment"), "l.pay_method", mt_pay_methods),
   COL ("member", N_("Member"), "m.name", MT_COL_TEXT),
   COL ("store", N_("Store"), "s.name", MT_COL_TEXT),
   COL ("order_no", N_("Order number"), "r.order_no", MT_COL_TEXT),
@@ -351,8 +352,8 @@ static const MtListColumn ledger_cols[] = {
   END_COLS
 };
 static const MtListFilter ledger_filters[] = {
-  { "kind", N_("Kind"), "l.kind", ledger_kinds },
-  { "pay_method", N_("Payment"), "l.pay_method", pay_methods },
+  { "kind", N_("Kind"), "l.kind", mt_ledger_kinds },
+  { "pay_method", N_("Payment"), "l.pay_method", mt_pay_methods },
   { "store", N_("Store"), "l.store_id", NULL, "stores" },
   { NULL }
 };
@@ -438,7 +439,7 @@ static const MtListColumn recharge_cols[] = {
   COL ("mobile", N_("Mobile"), "m.mobile", MT_COL_TEXT),
   COL ("amount", N_("Amount"), "x.amount_fen", MT_COL_MONEY),
   COL ("bonus", N_("Bonus"), "x.bonus_fen", MT_COL_MONEY),
-  CHOICE_COL ("pay_method", N_("Payment"), "x.pay_method", pay_methods),
+  CHOICE_COL ("pay_method", N_("Payment"), "x.pay_method", mt_pay_methods),
   COL ("campaign", N_("Campaign"), "c.name", MT_COL_TEXT),
   COL ("store", N_("Store"), "s.name", MT_COL_TEXT),
   COL ("at", N_("Time"), "x.at", MT_COL_TIME),
@@ -600,7 +601,7 @@ const MtListSpec _mt_list_specs[] = {
   { "orders", "orders r LEFT JOIN members m ON m.id = r.member_id LEFT JOIN devices d ON d.id = r.device_id "
     "LEFT JOIN stores s ON s.id = r.store_id LEFT JOIN device_types t ON t.id = r.type_id", "r.deleted = 0", "r",
     "r.operator_id", "r.store_id", NULL, order_cols, "r.order_no d.device_no m.mobile m.name",
-    order_filters, "r.state", order_states, "r.start_at", "r.start_at DESC", NULL },
+    order_filters, "r.state", mt_order_states, "r.start_at", "r.start_at DESC", NULL },
   { "rentals", "rentals x LEFT JOIN orders r ON r.id = x.order_id LEFT JOIN devices d ON d.id = x.device_id "
     "LEFT JOIN members m ON m.id = x.member_id LEFT JOIN stores s ON s.id = x.store_id", "x.deleted = 0", "x",
     "x.operator_id", "x.store_id", NULL, rental_cols, "r.order_no d.device_no m.mobile m.name", NULL,
@@ -634,7 +635,7 @@ const MtListSpec _mt_list_specs[] = {
   { "recharges", "recharges x LEFT JOIN members m ON m.id = x.member_id LEFT JOIN stores s "
     "ON s.id = x.store_id LEFT JOIN campaigns c ON c.id = x.campaign_id", "x.deleted = 0", "x",
     "x.operator_id", "x.store_id", NULL, recharge_cols, "m.name m.mobile", NULL, "x.pay_method",
-    pay_methods, "x.at", "x.at DESC", NULL },
+    mt_pay_methods, "x.at", "x.at DESC", NULL },
   { "operators", "operators o LEFT JOIN operators po ON po.id = o.parent_id LEFT JOIN regions rg "
     "ON rg.code = o.region_code", "o.deleted = 0", "o", "o.id", NULL, NULL, operator_cols,
     "o.name o.contact o.phone", NULL, "o.enabled", enabled_choices, NULL, "o.path", "operators" },

@@ -38,7 +38,7 @@ static const MtPageInfo pages[] = {
   { "monitor", "devices", NC_("page", "Location Monitor"), "find-location-symbolic", "view" },
   { "bms", "devices", NC_("page", "BMS"), "battery-level-70-charging-symbolic", "view control params" },
   { "tracks", "devices", NC_("page", "Track Playback"), "media-playback-start-symbolic", "view" },
-  { "orders", "finance", NC_("page", "Orders"), "document-edit-symbolic", "view detail renew replace end" },
+  { "orders", "finance", NC_("page", "Orders"), "document-edit-symbolic", "view detail rent renew replace end" },
   { "rentals", "finance", NC_("page", "Rental Records"), "x-office-calendar-symbolic", "view" },
   { "transactions", "finance", NC_("page", "Transactions"), "view-paged-symbolic", "view" },
   { "deposits", "finance", NC_("page", "Deposits"), "security-medium-symbolic", "view" },
@@ -65,6 +65,7 @@ static const struct { const char *id; const char *title; } actions[] = {
   { "transfer", N_("Transfer") },
   { "control", N_("Charge/Discharge Control") },
   { "params", N_("BMS Parameters") },
+  { "rent", N_("Rent Out") },
   { "renew", N_("Renew") },
   { "replace", N_("Replace Device") },
   { "end", N_("End Order") },
@@ -92,7 +93,7 @@ static const struct { const char *builtin; const char *perms; } builtin_roles[] 
     "billing:view billing:edit billing:delete device_types:view device_specs:view "
     "campaigns:view campaigns:edit messages:view messages:edit messages:delete "
     "devices:view devices:detail devices:edit devices:transfer devices:delete monitor:view "
-    "bms:view bms:control bms:params tracks:view orders:view orders:detail orders:renew "
+    "bms:view bms:control bms:params tracks:view orders:view orders:detail orders:rent orders:renew "
     "orders:replace orders:end rentals:view transactions:view deposits:view "
     "deposit_refunds:view deposit_refunds:approve withdrawals:view withdrawals:request "
     "withdrawals:approve splits:view splits:edit referrals:view members:view members:detail "
@@ -102,7 +103,7 @@ static const struct { const char *builtin; const char *perms; } builtin_roles[] 
     "alarms:view alarms:handle alarm_types:view alarm_types:edit statistics:view" },
   { "store_manager",
     "devices:view devices:detail monitor:view bms:view tracks:view orders:view orders:detail "
-    "orders:renew orders:replace orders:end rentals:view transactions:view deposits:view "
+    "orders:rent orders:renew orders:replace orders:end rentals:view transactions:view deposits:view "
     "deposit_refunds:view withdrawals:view withdrawals:request members:view members:detail "
     "members:edit recharges:view recharges:recharge stores:view stores:detail repairs:view "
     "repairs:report alarms:view alarms:handle alarm_types:view alarm_types:edit "

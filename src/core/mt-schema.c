@@ -561,6 +561,25 @@ static const char migration_7[] =
 
 static const char *const synced_7[] = { NULL };
 
+/* Rental and money: what an order charges per period (renewals and overdue rent use it), the
+ * services chosen, the overdue power-cut intent; the counter's permission; lookups the ledger
+ * checks need */
+static const char migration_8[] =
+  "ALTER TABLE orders ADD COLUMN " MONEY ("period_rent_fen") ";"
+  "ALTER TABLE orders ADD COLUMN " MONEY ("period_services_fen") ";"
+  "ALTER TABLE orders ADD COLUMN services INTEGER NOT NULL DEFAULT 0 CHECK (services BETWEEN 0 AND 7);"
+  "ALTER TABLE orders ADD COLUMN power_cut INTEGER NOT NULL DEFAULT 0 CHECK (power_cut IN (0, 1));"
+  "CREATE INDEX ledger_member ON ledger (member_id);"
+  "CREATE INDEX deposits_order_state ON deposits (state, order_id);"
+  "CREATE INDEX deposit_refunds_deposit ON deposit_refunds (deposit_id, state);"
+  "CREATE INDEX withdrawals_owner ON withdrawals (operator_id, store_id, state);"
+  "CREATE INDEX splits_store ON splits (store_id, store_fen);"
+  "CREATE INDEX billing_rules_match ON billing_rules (type_id, region_code) WHERE deleted = 0;"
+  "UPDATE roles SET permissions = permissions || ' orders:rent', version = version + 1 "
+  "WHERE builtin IN ('operator_admin', 'store_manager') AND ' ' || permissions || ' ' NOT LIKE '% orders:rent %';";
+
+static const char *const synced_8[] = { NULL };
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -569,6 +588,7 @@ const MtMigration mt_migrations[] = {
   { 5, migration_5, synced_5, NULL },
   { 6, migration_6, synced_6, NULL },
   { 7, migration_7, synced_7, NULL },
+  { 8, migration_8, synced_8, NULL },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 

@@ -17,6 +17,7 @@
 #include "mt-entity.h"
 #include "mt-error.h"
 #include "mt-perm.h"
+#include "mt-orders.h"
 #include "mt-server.h"
 
 typedef struct
@@ -57,6 +58,35 @@ config_load (Config      *config,
     if (*slots[i] == NULL)
       *slots[i] = g_key_file_get_string (file, "server", keys[i], NULL);
   return TRUE;
+}
+
+/* Checks the books: every stored balance against the ledger. Exit status 0 when they balance,
+ * 1 when they do not (each difference printed), 2 when the database cannot be read. */
+static int
+run_reconcile (const char *database)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  MtDb *db;
+  gboolean ok;
+
+  if (database == NULL)
+    {
+      g_printerr ("%s\n", _("Give the database with --database or in the configuration file"));
+      return 2;
+    }
+  db = mt_db_open (database, &error);
+  if (db == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  ok = mt_ledger_reconcile (db, problems);
+  for (guint i = 0; i < problems->len; i++)
+    g_print ("%s\n", (const char *) problems->pdata[i]);
+  g_print ("%s\n", ok ? _("The books balance to the fen.") : _("The books do not balance."));
+  mt_db_close (db);
+  return ok ? 0 : 1;
 }
 
 /* The first headquarters admin of a new database */
@@ -164,7 +194,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("[init] — the shared Mingtang server"));
+  context = g_option_context_new (_("[init | reconcile] — the shared Mingtang server"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error) ||
       (config_path && !config_load (&config, config_path, &error)))
@@ -174,6 +204,8 @@ main (int   argc,
     }
   if (argc > 1 && g_str_equal (argv[1], "init"))
     return run_init (config.database, admin);
+  if (argc > 1 && g_str_equal (argv[1], "reconcile"))
+    return run_reconcile (config.database);
   if (argc > 1)
     {
       g_printerr (_("Unknown command “%s”\n"), argv[1]);

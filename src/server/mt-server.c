@@ -11,6 +11,7 @@
 #include "mt-error.h"
 #include "mt-listing.h"
 #include "mt-ops.h"
+#include "mt-orders.h"
 #include "mt-server.h"
 #include "mt-session.h"
 
@@ -1220,6 +1221,281 @@ handle_actions (Request *req)
   return TRUE;
 }
 
+/* ------------------------------------------------------------------ money */
+
+/* A body with only the members this request takes: anything else is refused naming it */
+static gboolean
+body_only (Request           *req,
+           const char *const *allowed)
+{
+  g_autoptr(GList) members = NULL;
+
+  if (req->body == NULL)
+    {
+      respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
+      return FALSE;
+    }
+  members = json_object_get_members (req->body);
+  for (GList *l = members; l; l = l->next)
+    if (!g_strv_contains (allowed, l->data))
+      {
+        respond_invalid (req, l->data, _("is not a field of this request"));
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* An optional true/false member, FALSE when absent */
+static gboolean
+body_flag (Request    *req,
+           const char *member,
+           gboolean   *value)
+{
+  *value = FALSE;
+  return !json_object_has_member (req->body, member) || body_bool (req, member, value);
+}
+
+static void
+add_int (JsonBuilder *b,
+         const char  *name,
+         gint64       value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+static gboolean
+body_rent_request (Request       *req,
+                   MtRentRequest *r)
+{
+  static const char *const allowed[] = { "store_id", "device_id", "member_id", "mobile", "name", "id_card",
+                                         "periods", "services", "pay_method", NULL };
+  gint64 periods = 0, services = 0;
+
+  if (!body_only (req, allowed) || !body_int (req, "store_id", TRUE, &r->store_id) ||
+      !body_int (req, "device_id", TRUE, &r->device_id) || !body_int (req, "member_id", FALSE, &r->member_id) ||
+      !(r->mobile = body_string (req, "mobile", FALSE)) || !(r->name = body_string (req, "name", FALSE)) ||
+      !(r->id_card = body_string (req, "id_card", FALSE)) || !body_int (req, "periods", TRUE, &periods) ||
+      !body_int (req, "services", FALSE, &services) || !(r->pay_method = body_string (req, "pay_method", TRUE)))
+    return FALSE;
+  if (periods < 1 || periods > MT_MAX_PERIODS || services < 0 || services > 7)
+    {
+      respond_invalid (req, periods < 1 || periods > MT_MAX_PERIODS ? "periods" : "services",
+                       _("is out of range"));
+      return FALSE;
+    }
+  r->periods = (guint) periods;
+  r->services = (guint) services;
+  return TRUE;
+}
+
+static gboolean
+body_end_request (Request      *req,
+                  MtEndRequest *end)
+{
+  static const char *const allowed[] = { "damage_fen", "pay_method", "forced", "hold_deposit", NULL };
+  const char *method;
+
+  if (!body_only (req, allowed) || !body_int (req, "damage_fen", FALSE, &end->damage_fen) ||
+      !(method = body_string (req, "pay_method", FALSE)) || !body_flag (req, "forced", &end->forced) ||
+      !body_flag (req, "hold_deposit", &end->hold_deposit))
+    return FALSE;
+  end->pay_method = *method ? method : NULL;
+  return TRUE;
+}
+
+static void
+respond_settlement (Request            *req,
+                    gint64              order_id,
+                    const MtSettlement *s)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  add_int (b, "order_id", order_id);
+  add_int (b, "overdue_fen", s->overdue_fen);
+  add_int (b, "damage_fen", s->damage_fen);
+  add_int (b, "deducted_fen", s->deducted_fen);
+  add_int (b, "shortfall_fen", s->shortfall_fen);
+  add_int (b, "refund_fen", s->refund_fen);
+  json_builder_end_object (b);
+  respond_builder (req, 200, b);
+}
+
+/* POST orders/quote, POST orders {store_id, device_id, member_id | mobile name id_card, periods,
+ * services, pay_method}; POST orders/ID/renew {periods, pay_method}; POST orders/ID/replace
+ * {device_id, fault}; POST orders/ID/settlement and orders/ID/end {damage_fen, pay_method,
+ * forced, hold_deposit} */
+static gboolean
+handle_orders (Request *req)
+{
+  MtDb *db = req->server->db;
+  g_autoptr(GError) error = NULL;
+  const char *action = req->n_segments > 2 ? req->segments[2] : NULL;
+  gint64 id = 0;
+
+  if (!g_str_equal (req->method, "POST"))
+    return FALSE;
+  if (req->n_segments == 1 || (req->n_segments == 2 && g_str_equal (req->segments[1], "quote")))
+    {
+      MtRentRequest r = { 0 };
+      MtQuote quote;
+      g_autofree char *contract = NULL;
+
+      if (!body_rent_request (req, &r))
+        return TRUE;
+      if (req->n_segments == 1)
+        {
+          id = mt_order_rent (db, req->actor, &r, &error);
+          if (id == 0)
+            respond_gerror (req, error);
+          else
+            respond_saved (req, 201, "orders", id);
+        }
+      else if (!mt_order_quote (db, req->actor, &r, &quote, &contract, &error))
+        respond_gerror (req, error);
+      else
+        {
+          g_autoptr(JsonBuilder) b = json_builder_new ();
+
+          json_builder_begin_object (b);
+          add_int (b, "periods", quote.periods);
+          add_int (b, "rent_fen", quote.rent_fen);
+          add_int (b, "services_fen", quote.services_fen);
+          add_int (b, "deposit_fen", quote.deposit_fen);
+          add_int (b, "total_fen", quote.total_fen);
+          json_builder_set_member_name (b, "contract");
+          json_builder_add_string_value (b, contract ? contract : "");
+          json_builder_end_object (b);
+          respond_builder (req, 200, b);
+        }
+      return TRUE;
+    }
+  if (req->n_segments != 3 || !parse_id (req->segments[1], &id))
+    return FALSE;
+  if (g_str_equal (action, "renew"))
+    {
+      static const char *const allowed[] = { "periods", "pay_method", NULL };
+      gint64 periods = 0;
+      const char *method;
+
+      if (!body_only (req, allowed) || !body_int (req, "periods", TRUE, &periods) ||
+          !(method = body_string (req, "pay_method", TRUE)))
+        return TRUE;
+      if (periods < 1 || periods > MT_MAX_PERIODS)
+        respond_invalid (req, "periods", _("is out of range"));
+      else if (!mt_order_renew (db, req->actor, id, (guint) periods, method, &error))
+        respond_gerror (req, error);
+      else
+        respond_saved (req, 200, "orders", id);
+      return TRUE;
+    }
+  if (g_str_equal (action, "replace"))
+    {
+      static const char *const allowed[] = { "device_id", "fault", NULL };
+      gint64 device = 0;
+      const char *fault;
+
+      if (!body_only (req, allowed) || !body_int (req, "device_id", TRUE, &device) ||
+          !(fault = body_string (req, "fault", FALSE)))
+        return TRUE;
+      if (!mt_order_replace (db, req->actor, id, device, *fault ? fault : NULL, &error))
+        respond_gerror (req, error);
+      else
+        respond_saved (req, 200, "orders", id);
+      return TRUE;
+    }
+  if (g_str_equal (action, "settlement") || g_str_equal (action, "end"))
+    {
+      MtEndRequest end = { 0 };
+      MtSettlement s;
+      gboolean ok;
+
+      if (!body_end_request (req, &end))
+        return TRUE;
+      ok = g_str_equal (action, "end") ? mt_order_end (db, req->actor, id, &end, &s, &error)
+                                       : mt_order_settlement (db, req->actor, id, &end, &s, &error);
+      if (!ok)
+        respond_gerror (req, error);
+      else
+        respond_settlement (req, id, &s);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* POST members/ID/recharge {plan_id | amount_fen, pay_method};
+ * POST deposit_refunds/ID/approve {}; POST deposit_refunds/ID/reject {reason};
+ * POST withdrawals {store_id, amount_fen, payee}; PUT withdrawals/ID/state {state} */
+static gboolean
+handle_money (Request *req)
+{
+  MtDb *db = req->server->db;
+  g_autoptr(GError) error = NULL;
+  const char *what = req->segments[0];
+  gint64 id = 0;
+  gboolean ok;
+
+  if (g_str_equal (what, "withdrawals") && req->n_segments == 1 && g_str_equal (req->method, "POST"))
+    {
+      static const char *const allowed[] = { "store_id", "amount_fen", "payee", NULL };
+      gint64 store = 0, amount = 0;
+      const char *payee;
+
+      if (!body_only (req, allowed) || !body_int (req, "store_id", FALSE, &store) ||
+          !body_int (req, "amount_fen", TRUE, &amount) || !(payee = body_string (req, "payee", TRUE)))
+        return TRUE;
+      id = mt_withdrawal_request (db, req->actor, store, amount, payee, &error);
+      if (id == 0)
+        respond_gerror (req, error);
+      else
+        respond_saved (req, 201, "withdrawals", id);
+      return TRUE;
+    }
+  if (req->n_segments != 3 || !parse_id (req->segments[1], &id))
+    return FALSE;
+  if (g_str_equal (what, "withdrawals") && g_str_equal (req->segments[2], "state") && g_str_equal (req->method, "PUT"))
+    {
+      static const char *const allowed[] = { "state", NULL };
+      const char *state;
+
+      if (!body_only (req, allowed) || !(state = body_string (req, "state", TRUE)))
+        return TRUE;
+      ok = mt_withdrawal_handle (db, req->actor, id, state, &error);
+      respond_done (req, ok, error);
+      return TRUE;
+    }
+  if (!g_str_equal (req->method, "POST"))
+    return FALSE;
+  if (g_str_equal (what, "members") && g_str_equal (req->segments[2], "recharge"))
+    {
+      static const char *const allowed[] = { "plan_id", "amount_fen", "pay_method", NULL };
+      gint64 plan = 0, amount = 0;
+      const char *method;
+
+      if (!body_only (req, allowed) || !body_int (req, "plan_id", FALSE, &plan) ||
+          !body_int (req, "amount_fen", FALSE, &amount) || !(method = body_string (req, "pay_method", TRUE)))
+        return TRUE;
+      ok = mt_member_recharge (db, req->actor, id, plan, amount, method, &error);
+      respond_done (req, ok, error);
+      return TRUE;
+    }
+  if (g_str_equal (what, "deposit_refunds") &&
+      (g_str_equal (req->segments[2], "approve") || g_str_equal (req->segments[2], "reject")))
+    {
+      static const char *const allowed[] = { "reason", NULL };
+      gboolean approve = g_str_equal (req->segments[2], "approve");
+      const char *reason;
+
+      if (!body_only (req, allowed) || !(reason = body_string (req, "reason", !approve)))
+        return TRUE;
+      ok = mt_deposit_refund_handle (db, req->actor, id, approve, reason, &error);
+      respond_done (req, ok, error);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 route (Request *req)
 {
@@ -1245,6 +1521,10 @@ route (Request *req)
   if (g_str_equal (req->segments[0], "devices") && req->n_segments == 2 && handle_device_batch (req))
     return;
   if (g_str_equal (req->segments[0], "repairs") && handle_repairs (req))
+    return;
+  if (g_str_equal (req->segments[0], "orders") && handle_orders (req))
+    return;
+  if (handle_money (req))
     return;
   if (handle_actions (req))
     return;

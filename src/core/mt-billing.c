@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-billing"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "mt-billing.h"
+#include "mt-error.h"
+
+#define DAY (G_USEC_PER_SEC * (gint64) 86400)
+
+void
+mt_billing_rule_free (MtBillingRule *rule)
+{
+  if (rule == NULL)
+    return;
+  for (guint i = 0; i < rule->n_services; i++)
+    g_free (rule->services[i].name);
+  g_free (rule->region_code);
+  g_free (rule->contract);
+  g_free (rule);
+}
+
+gint64
+mt_billing_days (gint64 start,
+                 gint64 end)
+{
+  if (end <= start)
+    return 1;
+  return (end - start + DAY - 1) / DAY;
+}
+
+gint64
+mt_billing_periods (gint64 days,
+                    guint  period_days)
+{
+  g_return_val_if_fail (period_days > 0, 1);
+
+  if (days < 1)
+    return 1;
+  return (days + period_days - 1) / period_days;
+}
+
+void
+mt_billing_quote (const MtBillingRule *rule,
+                  guint                periods,
+                  guint                services,
+                  gboolean             with_deposit,
+                  MtQuote             *quote)
+{
+  memset (quote, 0, sizeof *quote);
+  quote->periods = periods;
+  quote->rent_fen = rule->rent_fen * periods;
+  for (guint i = 0; i < rule->n_services; i++)
+    if (services & (1u << i))
+      quote->services_fen += rule->services[i].per_period ? rule->services[i].price_fen * periods
+                                                          : rule->services[i].price_fen;
+  quote->deposit_fen = with_deposit ? rule->deposit_fen : 0;
+  quote->total_fen = quote->rent_fen + quote->services_fen + quote->deposit_fen;
+}
+
+gint64
+mt_billing_overdue_fen (gint64 rent_fen,
+                        guint  period_days,
+                        gint64 expire,
+                        gint64 end)
+{
+  if (end <= expire)
+    return 0;
+  return mt_billing_periods (mt_billing_days (expire, end), period_days) * rent_fen;
+}
+
+MtBillingRule *
+mt_billing_rule_load (MtDb    *db,
+                      gint64   rule_id,
+                      GError **error)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, error,
+                                      "SELECT operator_id, region_code, type_id, rent_fen, period_days, deposit_fen, "
+                                      "contract FROM billing_rules WHERE id = ? AND deleted = 0", "i", rule_id);
+  MtBillingRule *rule;
+
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("Billing rule %lld does not exist"), (long long) rule_id);
+      return NULL;
+    }
+  rule = g_new0 (MtBillingRule, 1);
+  rule->id = rule_id;
+  rule->operator_id = sqlite3_column_int64 (stmt, 0);
+  rule->region_code = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  rule->type_id = sqlite3_column_int64 (stmt, 2);
+  rule->rent_fen = sqlite3_column_int64 (stmt, 3);
+  rule->period_days = sqlite3_column_int (stmt, 4);
+  rule->deposit_fen = sqlite3_column_int64 (stmt, 5);
+  rule->contract = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+  sqlite3_reset (stmt);
+
+  stmt = mt_db_prepare (db, error, "SELECT id, name, price_fen, per_period FROM billing_services "
+                                   "WHERE rule_id = ? AND deleted = 0 ORDER BY id LIMIT 3", "i", rule_id);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtBillingService *s = &rule->services[rule->n_services++];
+
+      s->id = sqlite3_column_int64 (stmt, 0);
+      s->name = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      s->price_fen = sqlite3_column_int64 (stmt, 2);
+      s->per_period = sqlite3_column_int (stmt, 3);
+    }
+  if (stmt == NULL)
+    {
+      mt_billing_rule_free (rule);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return rule;
+}
+
+MtBillingRule *
+mt_billing_match (MtDb    *db,
+                  gint64   store_id,
+                  gint64   type_id,
+                  GError **error)
+{
+  /* A rule covers the store when its region is the store's district or a prefix of it (GB/T
+   * 2260: province "33", city "3301", district "330106"), and it belongs to the store's
+   * operator or one above it. The longest region wins; then the nearest operator. */
+  gint64 rule_id = mt_db_query_int (db, 0,
+                                    "SELECT r.id FROM stores s "
+                                    "JOIN operators so ON so.id = s.operator_id "
+                                    "JOIN billing_rules r ON r.type_id = ?2 AND r.deleted = 0 "
+                                    "  AND r.region_code IN (substr (s.region_code, 1, 2), "
+                                    "                        substr (s.region_code, 1, 4), s.region_code) "
+                                    "JOIN operators ro ON ro.id = r.operator_id "
+                                    "  AND substr (so.path, 1, length (ro.path)) = ro.path "
+                                    "WHERE s.id = ?1 "
+                                    "ORDER BY length (r.region_code) DESC, length (ro.path) DESC LIMIT 1",
+                                    "ii", store_id, type_id);
+
+  if (rule_id == 0)
+    {
+      g_autofree char *type = mt_db_query_text (db, "SELECT name FROM device_types WHERE id = ?", "i", type_id);
+      g_autofree char *store = mt_db_query_text (db, "SELECT name FROM stores WHERE id = ?", "i", store_id);
+
+      g_set_error (error, MT_ERROR, MT_ERROR_CONFLICT,
+                   _("No billing rule covers “%s” at store “%s”: add a rule for its region before renting it"),
+                   type ? type : "?", store ? store : "?");
+      return NULL;
+    }
+  return mt_billing_rule_load (db, rule_id, error);
+}
+
+static const struct { const char *key; const char *title; } placeholders[] = {
+  { "party_a", N_("Party A (operator)") },
+  { "party_b", N_("Party B (member)") },
+  { "mobile", N_("Mobile") },
+  { "id_card", N_("ID card") },
+  { "store", N_("Store") },
+  { "device", N_("Device number") },
+  { "start", N_("Start") },
+  { "expiry", N_("Expiry") },
+  { "rent", N_("Rent") },
+  { "deposit", N_("Deposit") },
+  { "services", N_("Services") },
+};
+
+const char *const *
+mt_contract_placeholders (void)
+{
+  static const char *keys[G_N_ELEMENTS (placeholders) + 1];
+
+  if (keys[0] == NULL)
+    for (guint i = 0; i < G_N_ELEMENTS (placeholders); i++)
+      keys[i] = placeholders[i].key;
+  return keys;
+}
+
+const char *
+mt_contract_placeholder_title (const char *placeholder)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (placeholders); i++)
+    if (g_strcmp0 (placeholders[i].key, placeholder) == 0)
+      return _(placeholders[i].title);
+  return NULL;
+}
+
+char *
+mt_contract_render (const char *template_text,
+                    GHashTable *values)
+{
+  GString *out = g_string_new (NULL);
+  const char *p = template_text ? template_text : "";
+
+  while (*p)
+    {
+      const char *open = strchr (p, '{');
+      const char *close = open ? strchr (open, '}') : NULL;
+      g_autofree char *key = NULL;
+      const char *value;
+
+      if (close == NULL)
+        {
+          g_string_append (out, p);
+          break;
+        }
+      g_string_append_len (out, p, open - p);
+      key = g_strndup (open + 1, close - open - 1);
+      value = g_hash_table_lookup (values, key);
+      if (value)
+        g_string_append (out, value);
+      else
+        g_string_append_len (out, open, close - open + 1);
+      p = close + 1;
+    }
+  return g_string_free (out, FALSE);
+}

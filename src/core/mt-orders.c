@@ -1,0 +1,1357 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-orders"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "mt-error.h"
+#include "mt-ops.h"
+#include "mt-orders.h"
+#include "mt-validate.h"
+
+#define DAY (G_USEC_PER_SEC * (gint64) 86400)
+
+/* Revenue split when neither the store nor its operator has a rule, in permille */
+#define SPLIT_HQ 200
+#define SPLIT_OPERATOR 500
+
+/* ------------------------------------------------------------------ helpers */
+
+/* @prefix + local date + 8 digits, not yet used in @table.@column */
+static char *
+new_number (MtDb       *db,
+            const char *prefix,
+            const char *table,
+            const char *column)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (mt_now () / G_USEC_PER_SEC);
+  g_autofree char *date = g_date_time_format (now, "%Y%m%d");
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s WHERE %s = ?", table, column);
+
+  for (;;)
+    {
+      char *no = g_strdup_printf ("%s%s%08d", prefix, date, g_random_int_range (0, 100000000));
+      if (mt_db_query_int (db, 1, sql, "t", no) == 0)
+        return no;
+      g_free (no);
+    }
+}
+
+static gboolean
+is_income (const char *kind)
+{
+  return g_str_equal (kind, "rent") || g_str_equal (kind, "service") || g_str_equal (kind, "overdue") ||
+         g_str_equal (kind, "damage") || g_str_equal (kind, "repair_fee");
+}
+
+/* The split ratios of a store: its own rule, else its operator's, else the default */
+static void
+split_ratios (MtDb   *db,
+              gint64  operator_id,
+              gint64  store_id,
+              gint64 *hq,
+              gint64 *op)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL,
+                                      "SELECT hq_permille, operator_permille FROM split_rules "
+                                      "WHERE deleted = 0 AND operator_id = ?1 AND (store_id = ?2 OR store_id IS NULL) "
+                                      "ORDER BY store_id IS NULL LIMIT 1", "ii", operator_id, store_id);
+
+  *hq = SPLIT_HQ;
+  *op = SPLIT_OPERATOR;
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      *hq = sqlite3_column_int64 (stmt, 0);
+      *op = sqlite3_column_int64 (stmt, 1);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+}
+
+/* Appends one movement to the ledger (and, for income, its revenue split) */
+static gboolean
+ledger_add (MtDb        *db,
+            gint64       operator_id,
+            gint64       store_id,
+            gint64       member_id,
+            gint64       order_id,
+            const char  *kind,
+            gint64       amount_fen,
+            const char  *pay_method,
+            const char  *note,
+            GError     **error)
+{
+  g_autofree char *no = NULL;
+  gint64 now = mt_now (), ledger_id;
+
+  if (amount_fen == 0)
+    return TRUE;
+  no = new_number (db, "JY", "ledger", "txn_no");
+  if (!mt_db_run (db, error,
+                  "INSERT INTO ledger (created_at, updated_at, txn_no, at, operator_id, store_id, member_id, "
+                  "order_id, kind, amount_fen, pay_method, note) "
+                  "VALUES (?1, ?1, ?2, ?1, ?3, nullif (?4, 0), nullif (?5, 0), nullif (?6, 0), ?7, ?8, ?9, ?10)",
+                  "itiiiitit" "t", now, no, operator_id, store_id, member_id, order_id, kind, amount_fen,
+                  pay_method, note ? note : ""))
+    return FALSE;
+  ledger_id = mt_db_last_insert_id (db);
+  if (is_income (kind))
+    {
+      gint64 hq, op, hq_fen, op_fen;
+
+      split_ratios (db, operator_id, store_id, &hq, &op);
+      hq_fen = amount_fen * hq / 1000;
+      op_fen = amount_fen * op / 1000;
+      if (!mt_db_run (db, error,
+                      "INSERT INTO splits (created_at, updated_at, ledger_id, order_id, operator_id, store_id, "
+                      "total_fen, hq_fen, operator_fen, store_fen, at) "
+                      "VALUES (?1, ?1, ?2, nullif (?3, 0), ?4, nullif (?5, 0), ?6, ?7, ?8, ?9, ?1)",
+                      "iiiiiiiii", now, ledger_id, order_id, operator_id, store_id, amount_fen, hq_fen, op_fen,
+                      amount_fen - hq_fen - op_fen))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The member pays @amount_fen from its balance: refused when it does not have it */
+static gboolean
+take_balance (MtDb    *db,
+              gint64   member_id,
+              gint64   amount_fen,
+              GError **error)
+{
+  gint64 balance = mt_db_query_int (db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member_id);
+
+  if (balance < amount_fen)
+    {
+      g_autofree char *has = mt_format_money (balance);
+      g_autofree char *needs = mt_format_money (amount_fen);
+
+      g_set_error (error, MT_ERROR, MT_ERROR_INVALID,
+                   _("Payment method: the member's balance is %s, %s is needed"), has, needs);
+      return FALSE;
+    }
+  return mt_db_run (db, error, "UPDATE members SET balance_fen = balance_fen - ?, version = version + 1, "
+                               "updated_at = ? WHERE id = ?", "iii", amount_fen, mt_now (), member_id);
+}
+
+static gboolean
+give_balance (MtDb    *db,
+              gint64   member_id,
+              gint64   amount_fen,
+              GError **error)
+{
+  return mt_db_run (db, error, "UPDATE members SET balance_fen = balance_fen + ?, version = version + 1, "
+                               "updated_at = ? WHERE id = ?", "iii", amount_fen, mt_now (), member_id);
+}
+
+/* Whether the store takes @method; sets an error naming the payment method otherwise */
+static gboolean
+check_pay_method (MtDb          *db,
+                  const MtActor *actor,
+                  gint64         store_id,
+                  const char    *method,
+                  GError       **error)
+{
+  const char *column;
+
+  if (g_strcmp0 (method, "balance") == 0)
+    return TRUE;
+  if (g_strcmp0 (method, "offline") == 0)
+    column = "pay_offline";
+  else if (g_strcmp0 (method, "online") == 0)
+    column = "pay_online";
+  else
+    {
+      mt_set_field_error (error, "pay_method", _("Payment method"), _("is not one of the offered choices"));
+      return FALSE;
+    }
+  if ((g_str_equal (column, "pay_offline")
+       ? mt_db_query_int (db, 0, "SELECT pay_offline FROM stores WHERE id = ?", "i", store_id)
+       : mt_db_query_int (db, 0, "SELECT pay_online FROM stores WHERE id = ?", "i", store_id)) != 1)
+    {
+      mt_set_field_error (error, "pay_method", _("Payment method"), _("is not offered by this store"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Takes a payment by @method: from the balance (refused when short), or in cash or online.
+ * The ledger row is the caller's. */
+static gboolean
+collect (MtDb        *db,
+         gint64       member_id,
+         const char  *method,
+         gint64       amount_fen,
+         GError     **error)
+{
+  if (g_str_equal (method, "balance"))
+    return take_balance (db, member_id, amount_fen, error);
+  return TRUE;
+}
+
+typedef struct
+{
+  gint64  id, version, operator_id, store_id, member_id, device_id, type_id, rule_id;
+  char   *state;
+  char   *pay_method;
+  gint64  periods, period_days, start_at, expire_at;
+  gint64  rent_fen, services_fen, deposit_fen, period_rent_fen, period_services_fen;
+} Order;
+
+static void
+order_clear (Order *o)
+{
+  g_clear_pointer (&o->state, g_free);
+  g_clear_pointer (&o->pay_method, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Order, order_clear)
+
+/* Loads an order in the actor's scope; @action is checked on the orders page */
+static gboolean
+order_load (MtDb          *db,
+            const MtActor *actor,
+            gint64         order_id,
+            Order         *o,
+            GError       **error)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, error,
+                                      "SELECT version, operator_id, store_id, member_id, device_id, type_id, "
+                                      "coalesce (rule_id, 0), state, pay_method, periods, period_days, start_at, "
+                                      "expire_at, rent_fen, services_fen, deposit_fen, period_rent_fen, "
+                                      "period_services_fen FROM orders WHERE id = ? AND deleted = 0", "i", order_id);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("Order %lld does not exist"), (long long) order_id);
+      return FALSE;
+    }
+  o->id = order_id;
+  o->version = sqlite3_column_int64 (stmt, 0);
+  o->operator_id = sqlite3_column_int64 (stmt, 1);
+  o->store_id = sqlite3_column_int64 (stmt, 2);
+  o->member_id = sqlite3_column_int64 (stmt, 3);
+  o->device_id = sqlite3_column_int64 (stmt, 4);
+  o->type_id = sqlite3_column_int64 (stmt, 5);
+  o->rule_id = sqlite3_column_int64 (stmt, 6);
+  o->state = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+  o->pay_method = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+  o->periods = sqlite3_column_int64 (stmt, 9);
+  o->period_days = sqlite3_column_int64 (stmt, 10);
+  o->start_at = sqlite3_column_int64 (stmt, 11);
+  o->expire_at = sqlite3_column_int64 (stmt, 12);
+  o->rent_fen = sqlite3_column_int64 (stmt, 13);
+  o->services_fen = sqlite3_column_int64 (stmt, 14);
+  o->deposit_fen = sqlite3_column_int64 (stmt, 15);
+  o->period_rent_fen = sqlite3_column_int64 (stmt, 16);
+  o->period_services_fen = sqlite3_column_int64 (stmt, 17);
+  sqlite3_reset (stmt);
+  /* orders from before migration 8 kept only totals */
+  if (o->period_rent_fen == 0 && o->periods > 0)
+    o->period_rent_fen = o->rent_fen / o->periods;
+  if (!mt_actor_owns_row (db, actor, o->operator_id, o->store_id))
+    {
+      mt_set_forbidden (error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_periods (guint    periods,
+               GError **error)
+{
+  if (periods < 1 || periods > MT_MAX_PERIODS)
+    {
+      g_autofree char *problem = g_strdup_printf (_("must be a whole number from 1 to %d"), MT_MAX_PERIODS);
+      mt_set_field_error (error, "periods", _("Periods"), problem);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ renting */
+
+typedef struct
+{
+  gint64  operator_id;
+  gint64  type_id;
+  char   *device_no;
+  char   *store_name;
+  char   *party_a;
+} RentContext;
+
+static void
+rent_context_clear (RentContext *c)
+{
+  g_clear_pointer (&c->device_no, g_free);
+  g_clear_pointer (&c->store_name, g_free);
+  g_clear_pointer (&c->party_a, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RentContext, rent_context_clear)
+
+/* Checks what a rental needs that does not depend on the member: permission, store in scope,
+ * the device ready in that store, a billing rule, periods and services */
+static MtBillingRule *
+rent_check (MtDb                *db,
+            const MtActor       *actor,
+            const MtRentRequest *r,
+            RentContext         *c,
+            GError             **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *state = NULL;
+  gint64 device_store = 0;
+  MtBillingRule *rule;
+
+  if (!mt_actor_require (actor, "orders", "rent", error))
+    return NULL;
+  stmt = mt_db_prepare (db, error, "SELECT s.operator_id, s.name, o.name FROM stores s "
+                                   "JOIN operators o ON o.id = s.operator_id "
+                                   "WHERE s.id = ? AND s.deleted = 0", "i", r->store_id);
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      mt_set_field_error (error, "store_id", _("Store"), _("does not exist"));
+      return NULL;
+    }
+  c->operator_id = sqlite3_column_int64 (stmt, 0);
+  c->store_name = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  c->party_a = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  sqlite3_reset (stmt);
+  if (!mt_actor_owns_row (db, actor, c->operator_id, r->store_id))
+    {
+      mt_set_forbidden (error);
+      return NULL;
+    }
+
+  stmt = mt_db_prepare (db, error, "SELECT coalesce (store_id, 0), state, type_id, device_no FROM devices "
+                                   "WHERE id = ? AND deleted = 0", "i", r->device_id);
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      device_store = sqlite3_column_int64 (stmt, 0);
+      state = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      c->type_id = sqlite3_column_int64 (stmt, 2);
+      c->device_no = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+    }
+  sqlite3_reset (stmt);
+  if (state == NULL || device_store != r->store_id)
+    {
+      mt_set_field_error (error, "device_id", _("Device"), _("is not a device of this store"));
+      return NULL;
+    }
+  if (!g_str_equal (state, "ready"))
+    {
+      mt_set_field_error (error, "device_id", _("Device"),
+                          g_str_equal (state, "rented") ? _("is already rented")
+                          : g_str_equal (state, "repair") ? _("is in repair and cannot be rented")
+                          : _("is scrapped"));
+      return NULL;
+    }
+  if (!check_periods (r->periods, error))
+    return NULL;
+  rule = mt_billing_match (db, r->store_id, c->type_id, error);
+  if (rule == NULL)
+    return NULL;
+  if (r->services >> rule->n_services)
+    {
+      mt_set_field_error (error, "services", _("Services"), _("is not one of the offered choices"));
+      mt_billing_rule_free (rule);
+      return NULL;
+    }
+  return rule;
+}
+
+static void
+contract_values (GHashTable          *values,
+                 const RentContext   *c,
+                 const MtBillingRule *rule,
+                 const MtRentRequest *r,
+                 const MtQuote       *quote,
+                 const char          *name,
+                 const char          *mobile,
+                 const char          *id_card,
+                 gint64               start,
+                 gint64               expire)
+{
+  g_autoptr(GDateTime) s = g_date_time_new_from_unix_local (start / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) e = g_date_time_new_from_unix_local (expire / G_USEC_PER_SEC);
+  GString *services = g_string_new (NULL);
+
+  for (guint i = 0; i < rule->n_services; i++)
+    if (r->services & (1u << i))
+      g_string_append_printf (services, "%s%s", services->len ? "、" : "", rule->services[i].name);
+  g_hash_table_insert (values, "party_a", g_strdup (c->party_a));
+  g_hash_table_insert (values, "party_b", g_strdup (name));
+  g_hash_table_insert (values, "mobile", g_strdup (mobile));
+  g_hash_table_insert (values, "id_card", g_strdup (id_card));
+  g_hash_table_insert (values, "store", g_strdup (c->store_name));
+  g_hash_table_insert (values, "device", g_strdup (c->device_no));
+  g_hash_table_insert (values, "start", g_date_time_format (s, "%Y-%m-%d %H:%M"));
+  g_hash_table_insert (values, "expiry", g_date_time_format (e, "%Y-%m-%d %H:%M"));
+  g_hash_table_insert (values, "rent", mt_format_money (quote->rent_fen));
+  g_hash_table_insert (values, "deposit", mt_format_money (quote->deposit_fen));
+  g_hash_table_insert (values, "services", g_string_free (services, FALSE));
+}
+
+gboolean
+mt_order_quote (MtDb                *db,
+                const MtActor       *actor,
+                const MtRentRequest *request,
+                MtQuote             *quote,
+                char               **contract,
+                GError             **error)
+{
+  g_auto(RentContext) c = { 0 };
+  g_autoptr(MtBillingRule) rule = rent_check (db, actor, request, &c, error);
+  g_autoptr(GHashTable) values = NULL;
+  gint64 now = mt_now ();
+
+  if (rule == NULL)
+    return FALSE;
+  mt_billing_quote (rule, request->periods, request->services, TRUE, quote);
+  if (contract)
+    {
+      values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+      contract_values (values, &c, rule, request, quote, request->name ? request->name : "",
+                       request->mobile ? request->mobile : "", request->id_card ? request->id_card : "",
+                       now, now + (gint64) request->periods * rule->period_days * DAY);
+      *contract = mt_contract_render (rule->contract, values);
+    }
+  return TRUE;
+}
+
+/* The member renting: the given id in scope, or found by mobile, or created */
+static gint64
+rent_member (MtDb                *db,
+             const MtActor       *actor,
+             const MtRentRequest *r,
+             gint64               operator_id,
+             GError             **error)
+{
+  gint64 member_id = r->member_id;
+
+  if (member_id != 0)
+    {
+      gint64 op = mt_db_query_int (db, 0, "SELECT operator_id FROM members WHERE id = ? AND deleted = 0 "
+                                          "AND enabled = 1", "i", member_id);
+      if (op != operator_id)
+        {
+          mt_set_field_error (error, "member_id", _("Member"), _("does not exist or belongs to another operator"));
+          return 0;
+        }
+      return member_id;
+    }
+  if (!mt_validate_mobile (r->mobile, "mobile", _("Mobile"), error))
+    return 0;
+  member_id = mt_db_query_int (db, 0, "SELECT id FROM members WHERE operator_id = ? AND mobile = ? "
+                                      "AND deleted = 0", "it", operator_id, r->mobile);
+  if (member_id != 0)
+    return member_id;
+  if (!mt_validate_required (r->name, "name", _("Name"), 40, error) ||
+      !mt_validate_id_card (r->id_card, "id_card", _("ID card"), error))
+    return 0;
+  if (!mt_db_run (db, error, "INSERT INTO members (created_at, updated_at, operator_id, store_id, name, mobile, "
+                             "id_card) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6)", "iiittt", mt_now (), operator_id,
+                  r->store_id, r->name, r->mobile, r->id_card))
+    return 0;
+  return mt_db_last_insert_id (db);
+}
+
+gint64
+mt_order_rent (MtDb                *db,
+               const MtActor       *actor,
+               const MtRentRequest *r,
+               GError             **error)
+{
+  g_auto(RentContext) c = { 0 };
+  g_autoptr(MtBillingRule) rule = NULL;
+  g_autoptr(GHashTable) values = NULL;
+  g_autofree char *order_no = NULL;
+  g_autofree char *contract = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *mobile = NULL;
+  g_autofree char *id_card = NULL;
+  gint64 now = mt_now (), expire, member_id, order_id, period_services = 0;
+  MtQuote quote;
+
+  if (!mt_db_begin (db, error))
+    return 0;
+  rule = rent_check (db, actor, r, &c, error);
+  if (rule == NULL)
+    goto fail;
+  if (!check_pay_method (db, actor, r->store_id, r->pay_method, error))
+    goto fail;
+  member_id = rent_member (db, actor, r, c.operator_id, error);
+  if (member_id == 0)
+    goto fail;
+  if (mt_db_query_int (db, 0, "SELECT count(*) FROM orders WHERE member_id = ? AND state <> 'ended' "
+                              "AND deleted = 0", "i", member_id) >= 3)
+    {
+      mt_set_field_error (error, "member_id", _("Member"), _("already has 3 open orders"));
+      goto fail;
+    }
+
+  mt_billing_quote (rule, r->periods, r->services, TRUE, &quote);
+  for (guint i = 0; i < rule->n_services; i++)
+    if ((r->services & (1u << i)) && rule->services[i].per_period)
+      period_services += rule->services[i].price_fen;
+  expire = now + (gint64) r->periods * rule->period_days * DAY;
+
+  name = mt_db_query_text (db, "SELECT name FROM members WHERE id = ?", "i", member_id);
+  mobile = mt_db_query_text (db, "SELECT mobile FROM members WHERE id = ?", "i", member_id);
+  id_card = mt_db_query_text (db, "SELECT id_card FROM members WHERE id = ?", "i", member_id);
+  values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  contract_values (values, &c, rule, r, &quote, name, mobile, id_card, now, expire);
+  contract = mt_contract_render (rule->contract, values);
+
+  if (!collect (db, member_id, r->pay_method, quote.total_fen, error))
+    goto fail;
+  order_no = new_number (db, "DD", "orders", "order_no");
+  if (!mt_db_run (db, error,
+                  "INSERT INTO orders (created_at, updated_at, order_no, operator_id, store_id, member_id, device_id, "
+                  "type_id, rule_id, state, pay_method, periods, period_days, start_at, expire_at, rent_fen, "
+                  "services_fen, deposit_fen, contract, period_rent_fen, period_services_fen, services) "
+                  "VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'active', ?9, ?10, ?11, ?1, ?12, ?13, ?14, ?15, ?16, "
+                  "?17, ?18, ?19)", "itiiiiiiti" "iiiiiti" "ii",
+                  now, order_no, c.operator_id, r->store_id, member_id, r->device_id, c.type_id, rule->id,
+                  r->pay_method, (gint64) r->periods, (gint64) rule->period_days, expire, quote.rent_fen,
+                  quote.services_fen, quote.deposit_fen, contract, rule->rent_fen, period_services,
+                  (gint64) r->services))
+    goto fail;
+  order_id = mt_db_last_insert_id (db);
+  if (!mt_db_run (db, error,
+                  "INSERT INTO rentals (created_at, updated_at, order_id, device_id, member_id, operator_id, "
+                  "store_id, reason, start_at) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, 'rent', ?1)", "iiiiii",
+                  now, order_id, r->device_id, member_id, c.operator_id, r->store_id) ||
+      !mt_db_run (db, error,
+                  "INSERT INTO deposits (created_at, updated_at, order_id, member_id, operator_id, store_id, "
+                  "amount_fen, state) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, 'held')", "iiiiii",
+                  now, order_id, member_id, c.operator_id, r->store_id, quote.deposit_fen) ||
+      !mt_db_run (db, error,
+                  "UPDATE devices SET state = 'rented', member_id = ?, rent_expiry = ?, version = version + 1, "
+                  "updated_at = ? WHERE id = ? AND state = 'ready'", "iiii", member_id, expire, now, r->device_id) ||
+      !ledger_add (db, c.operator_id, r->store_id, member_id, order_id, "rent", quote.rent_fen, r->pay_method,
+                   NULL, error) ||
+      !ledger_add (db, c.operator_id, r->store_id, member_id, order_id, "service", quote.services_fen,
+                   r->pay_method, NULL, error) ||
+      !ledger_add (db, c.operator_id, r->store_id, member_id, order_id, "deposit_in", quote.deposit_fen,
+                   r->pay_method, NULL, error))
+    goto fail;
+  mt_audit (db, actor, "rent", "orders", order_id, "ok", order_no);
+  if (!mt_db_commit (db, error))
+    return 0;
+  return order_id;
+
+fail:
+  mt_db_rollback (db);
+  return 0;
+}
+
+gboolean
+mt_order_renew (MtDb          *db,
+                const MtActor *actor,
+                gint64         order_id,
+                guint          periods,
+                const char    *pay_method,
+                GError       **error)
+{
+  g_auto(Order) o = { 0 };
+  gint64 rent, services, expire;
+
+  if (!mt_actor_require (actor, "orders", "renew", error) || !check_periods (periods, error))
+    return FALSE;
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  if (!order_load (db, actor, order_id, &o, error))
+    goto fail;
+  if (g_str_equal (o.state, "ended"))
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT, _("The order has ended: it cannot be renewed"));
+      goto fail;
+    }
+  if (o.periods + periods > MT_MAX_PERIODS * 10)
+    {
+      mt_set_field_error (error, "periods", _("Periods"), _("make the order too long"));
+      goto fail;
+    }
+  if (!check_pay_method (db, actor, o.store_id, pay_method, error))
+    goto fail;
+  rent = o.period_rent_fen * periods;
+  services = o.period_services_fen * periods;
+  /* the new periods follow the old expiry: an overdue order pays for its late days this way */
+  expire = o.expire_at + (gint64) periods * o.period_days * DAY;
+  if (!collect (db, o.member_id, pay_method, rent + services, error) ||
+      !mt_db_run (db, error,
+                  "UPDATE orders SET periods = periods + ?1, expire_at = ?2, rent_fen = rent_fen + ?3, "
+                  "services_fen = services_fen + ?4, state = CASE WHEN ?2 > ?5 THEN 'active' ELSE state END, "
+                  "version = version + 1, updated_at = ?5 WHERE id = ?6", "iiiiii",
+                  (gint64) periods, expire, rent, services, mt_now (), order_id) ||
+      !mt_db_run (db, error, "UPDATE devices SET rent_expiry = ?, version = version + 1, updated_at = ? "
+                             "WHERE id = ?", "iii", expire, mt_now (), o.device_id) ||
+      !ledger_add (db, o.operator_id, o.store_id, o.member_id, order_id, "rent", rent, pay_method,
+                   _("Renewal"), error) ||
+      !ledger_add (db, o.operator_id, o.store_id, o.member_id, order_id, "service", services, pay_method,
+                   _("Renewal"), error))
+    goto fail;
+  mt_audit (db, actor, "renew", "orders", order_id, "ok", NULL);
+  return mt_db_commit (db, error);
+
+fail:
+  mt_db_rollback (db);
+  return FALSE;
+}
+
+gboolean
+mt_order_replace (MtDb          *db,
+                  const MtActor *actor,
+                  gint64         order_id,
+                  gint64         device_id,
+                  const char    *fault,
+                  GError       **error)
+{
+  g_auto(Order) o = { 0 };
+  gint64 now = mt_now ();
+  gint64 store = -1, type = 0;
+  g_autofree char *state = NULL;
+  sqlite3_stmt *stmt;
+
+  if (!mt_actor_require (actor, "orders", "replace", error))
+    return FALSE;
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  if (!order_load (db, actor, order_id, &o, error))
+    goto fail;
+  if (g_str_equal (o.state, "ended"))
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT, _("The order has ended: its device cannot be replaced"));
+      goto fail;
+    }
+  stmt = mt_db_prepare (db, error, "SELECT coalesce (store_id, 0), type_id, state FROM devices "
+                                   "WHERE id = ? AND deleted = 0", "i", device_id);
+  if (stmt == NULL)
+    goto fail;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      store = sqlite3_column_int64 (stmt, 0);
+      type = sqlite3_column_int64 (stmt, 1);
+      state = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+    }
+  sqlite3_reset (stmt);
+  if (store != o.store_id || type != o.type_id || device_id == o.device_id)
+    {
+      mt_set_field_error (error, "device_id", _("Device"), _("must be another device of the same store and type"));
+      goto fail;
+    }
+  if (!g_str_equal (state, "ready"))
+    {
+      mt_set_field_error (error, "device_id", _("Device"), _("is not ready to rent"));
+      goto fail;
+    }
+  if (!mt_db_run (db, error, "UPDATE devices SET state = 'ready', member_id = NULL, rent_expiry = NULL, "
+                             "version = version + 1, updated_at = ? WHERE id = ?", "ii", now, o.device_id) ||
+      !mt_db_run (db, error, "UPDATE devices SET state = 'rented', member_id = ?, rent_expiry = ?, "
+                             "version = version + 1, updated_at = ? WHERE id = ?", "iiii",
+                  o.member_id, o.expire_at, now, device_id) ||
+      !mt_db_run (db, error, "UPDATE rentals SET end_at = ?, version = version + 1, updated_at = ?1 "
+                             "WHERE order_id = ? AND end_at IS NULL", "ii", now, order_id) ||
+      !mt_db_run (db, error, "INSERT INTO rentals (created_at, updated_at, order_id, device_id, member_id, "
+                             "operator_id, store_id, reason, start_at) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, "
+                             "'replace', ?1)", "iiiiii", now, order_id, device_id, o.member_id, o.operator_id,
+                  o.store_id) ||
+      !mt_db_run (db, error, "UPDATE orders SET device_id = ?, version = version + 1, updated_at = ? WHERE id = ?",
+                  "iii", device_id, now, order_id))
+    goto fail;
+  /* the old device's fault becomes its repair ticket, in this same transaction */
+  if (fault != NULL && mt_repair_report (db, actor, o.device_id, "store", actor->name, fault, error) == 0)
+    goto fail;
+  mt_audit (db, actor, "replace", "orders", order_id, "ok", NULL);
+  return mt_db_commit (db, error);
+
+fail:
+  mt_db_rollback (db);
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ ending */
+
+typedef struct
+{
+  gint64 id, amount_fen, deducted_fen;
+} Deposit;
+
+static gboolean
+deposit_load (MtDb     *db,
+              gint64    order_id,
+              Deposit  *d,
+              GError  **error)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, error, "SELECT id, amount_fen, deducted_fen FROM deposits "
+                                                 "WHERE order_id = ? AND deleted = 0", "i", order_id);
+  gboolean found = stmt && sqlite3_step (stmt) == SQLITE_ROW;
+
+  if (found)
+    {
+      d->id = sqlite3_column_int64 (stmt, 0);
+      d->amount_fen = sqlite3_column_int64 (stmt, 1);
+      d->deducted_fen = sqlite3_column_int64 (stmt, 2);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  if (!found && stmt)
+    g_set_error (error, MT_ERROR, MT_ERROR_FAILED, _("Order %lld has no deposit record"), (long long) order_id);
+  return found;
+}
+
+static void
+settle (const Order        *o,
+        const Deposit      *d,
+        const MtEndRequest *request,
+        gint64              now,
+        MtSettlement       *s)
+{
+  gint64 held = d->amount_fen - d->deducted_fen, charges;
+
+  memset (s, 0, sizeof *s);
+  s->overdue_fen = mt_billing_overdue_fen (o->period_rent_fen, o->period_days, o->expire_at, now);
+  s->damage_fen = request->damage_fen;
+  charges = s->overdue_fen + s->damage_fen;
+  s->deducted_fen = MIN (charges, held);
+  s->shortfall_fen = charges - s->deducted_fen;
+  s->refund_fen = held - s->deducted_fen;
+}
+
+static gboolean
+end_check (MtDb               *db,
+           const MtActor      *actor,
+           gint64              order_id,
+           const MtEndRequest *request,
+           Order              *o,
+           Deposit            *d,
+           GError            **error)
+{
+  if (!mt_actor_require (actor, "orders", "end", error))
+    return FALSE;
+  if (request->damage_fen < 0 || request->damage_fen > G_GINT64_CONSTANT (100000000))
+    {
+      mt_set_field_error (error, "damage_fen", _("Damages"), _("must be an amount from 0 to ¥1,000,000.00"));
+      return FALSE;
+    }
+  if (!order_load (db, actor, order_id, o, error))
+    return FALSE;
+  if (g_str_equal (o->state, "ended"))
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT, _("The order has already ended"));
+      return FALSE;
+    }
+  if (request->forced && actor->store_id != 0 &&
+      mt_db_query_int (db, 0, "SELECT forced_settlement FROM stores WHERE id = ?", "i", o->store_id) != 1)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FORBIDDEN,
+                           _("Forbidden: this store may not force a settlement; ask its operator"));
+      return FALSE;
+    }
+  return deposit_load (db, order_id, d, error);
+}
+
+gboolean
+mt_order_settlement (MtDb               *db,
+                     const MtActor      *actor,
+                     gint64              order_id,
+                     const MtEndRequest *request,
+                     MtSettlement       *settlement,
+                     GError            **error)
+{
+  g_auto(Order) o = { 0 };
+  Deposit d = { 0 };
+
+  if (!end_check (db, actor, order_id, request, &o, &d, error))
+    return FALSE;
+  settle (&o, &d, request, mt_now (), settlement);
+  return TRUE;
+}
+
+/* The deposit goes back by the route it came: online to the payment, balance to the balance,
+ * offline recorded as paid out at the counter */
+static gboolean
+refund_deposit (MtDb          *db,
+                const Order   *o,
+                gint64         amount_fen,
+                GError       **error)
+{
+  if (g_str_equal (o->pay_method, "balance") && !give_balance (db, o->member_id, amount_fen, error))
+    return FALSE;
+  return ledger_add (db, o->operator_id, o->store_id, o->member_id, o->id, "deposit_out", -amount_fen,
+                     o->pay_method, NULL, error);
+}
+
+gboolean
+mt_order_end (MtDb               *db,
+              const MtActor      *actor,
+              gint64              order_id,
+              const MtEndRequest *request,
+              MtSettlement       *settlement,
+              GError            **error)
+{
+  g_auto(Order) o = { 0 };
+  Deposit d = { 0 };
+  MtSettlement s;
+  gint64 now = mt_now (), overdue_in, damage_in;
+  const char *route = request->pay_method ? request->pay_method : NULL;
+  const char *deposit_state;
+
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  if (!end_check (db, actor, order_id, request, &o, &d, error))
+    goto fail;
+  settle (&o, &d, request, now, &s);
+  if (route == NULL)
+    route = o.pay_method;
+  if (s.shortfall_fen > 0 &&
+      (!check_pay_method (db, actor, o.store_id, route, error) || !collect (db, o.member_id, route, s.shortfall_fen, error)))
+    goto fail;
+
+  /* charges come out of the deposit first: overdue rent, then damages */
+  overdue_in = MIN (s.overdue_fen, s.deducted_fen);
+  damage_in = s.deducted_fen - overdue_in;
+  if (!ledger_add (db, o.operator_id, o.store_id, o.member_id, order_id, "overdue", overdue_in, "internal",
+                   _("From the deposit"), error) ||
+      !ledger_add (db, o.operator_id, o.store_id, o.member_id, order_id, "overdue", s.overdue_fen - overdue_in,
+                   route, NULL, error) ||
+      !ledger_add (db, o.operator_id, o.store_id, o.member_id, order_id, "damage", damage_in, "internal",
+                   _("From the deposit"), error) ||
+      !ledger_add (db, o.operator_id, o.store_id, o.member_id, order_id, "damage", s.damage_fen - damage_in,
+                   route, NULL, error) ||
+      !ledger_add (db, o.operator_id, o.store_id, o.member_id, order_id, "deposit_deduct", -s.deducted_fen,
+                   "internal", NULL, error))
+    goto fail;
+
+  if (s.refund_fen > 0 && request->hold_deposit)
+    {
+      deposit_state = "held";
+      if (!mt_db_run (db, error, "INSERT INTO deposit_refunds (created_at, updated_at, deposit_id, member_id, "
+                                 "operator_id, store_id, amount_fen, state, reason) VALUES (?1, ?1, ?2, ?3, ?4, "
+                                 "?5, ?6, 'requested', ?7)", "iiiiiit", now, d.id, o.member_id, o.operator_id,
+                      o.store_id, s.refund_fen, _("Order ended")))
+        goto fail;
+    }
+  else if (s.refund_fen > 0)
+    {
+      deposit_state = "refunded";
+      if (!refund_deposit (db, &o, s.refund_fen, error) ||
+          !mt_db_run (db, error, "INSERT INTO deposit_refunds (created_at, updated_at, deposit_id, member_id, "
+                                 "operator_id, store_id, amount_fen, state, reason, handled_by, handled_at) "
+                                 "VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, 'refunded', ?7, nullif (?8, 0), ?1)",
+                      "iiiiiiti", now, d.id, o.member_id, o.operator_id, o.store_id, s.refund_fen,
+                      _("Order ended"), actor->account_id))
+        goto fail;
+    }
+  else
+    deposit_state = s.deducted_fen > 0 ? "deducted" : "refunded";
+
+  if (!mt_db_run (db, error, "UPDATE deposits SET deducted_fen = deducted_fen + ?, state = ?, version = version + 1, "
+                             "updated_at = ? WHERE id = ?", "itii", s.deducted_fen, deposit_state, now, d.id) ||
+      !mt_db_run (db, error, "UPDATE orders SET state = 'ended', end_at = ?1, overdue_fen = ?2, damage_fen = ?3, "
+                             "refund_fen = ?4, version = version + 1, updated_at = ?1 WHERE id = ?5", "iiiii",
+                  now, s.overdue_fen, s.damage_fen, request->hold_deposit ? (gint64) 0 : s.refund_fen, order_id) ||
+      !mt_db_run (db, error, "UPDATE rentals SET end_at = ?1, version = version + 1, updated_at = ?1 "
+                             "WHERE order_id = ?2 AND end_at IS NULL", "ii", now, order_id) ||
+      !mt_db_run (db, error, "UPDATE devices SET state = 'ready', member_id = NULL, rent_expiry = NULL, "
+                             "version = version + 1, updated_at = ? WHERE id = ? AND state = 'rented'", "ii",
+                  now, o.device_id))
+    goto fail;
+  mt_audit (db, actor, request->forced ? "forced-settlement" : "end", "orders", order_id, "ok", NULL);
+  if (!mt_db_commit (db, error))
+    return FALSE;
+  if (settlement)
+    *settlement = s;
+  return TRUE;
+
+fail:
+  mt_db_rollback (db);
+  return FALSE;
+}
+
+gint64
+mt_orders_mark_overdue (MtDb    *db,
+                        GError **error)
+{
+  gint64 now = mt_now (), n;
+
+  if (!mt_db_begin (db, error))
+    return -1;
+  if (!mt_db_run (db, error, "UPDATE orders SET state = 'overdue', version = version + 1, updated_at = ?1 "
+                             "WHERE state = 'active' AND expire_at < ?1 AND deleted = 0", "i", now))
+    {
+      mt_db_rollback (db);
+      return -1;
+    }
+  n = mt_db_changes (db);
+  /* the operator's policy: after the grace hours, the battery's power is to be cut (the command
+   * is sent by telemetry; here the intent is recorded on the order) */
+  {
+    g_autoptr(GArray) due = g_array_new (FALSE, FALSE, sizeof (gint64));
+    sqlite3_stmt *stmt = mt_db_prepare (db, error, "SELECT id, operator_id, expire_at FROM orders "
+                                                   "WHERE state = 'overdue' AND power_cut = 0 AND deleted = 0", NULL);
+    while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+      {
+        gint64 id = sqlite3_column_int64 (stmt, 0);
+        gint64 op = sqlite3_column_int64 (stmt, 1);
+        gint64 expire = sqlite3_column_int64 (stmt, 2);
+        g_autofree char *cut = mt_setting_get (db, op, "overdue_power_cut");
+        g_autofree char *grace = mt_setting_get (db, op, "overdue_grace_hours");
+
+        if (g_strcmp0 (cut, "true") == 0 && now > expire + g_ascii_strtoll (grace ? grace : "0", NULL, 10) * 3600 * G_USEC_PER_SEC)
+          g_array_append_val (due, id);
+      }
+    if (stmt)
+      sqlite3_reset (stmt);
+    for (guint i = 0; i < due->len; i++)
+      if (!mt_db_run (db, error, "UPDATE orders SET power_cut = 1, version = version + 1, updated_at = ? "
+                                 "WHERE id = ?", "ii", now, g_array_index (due, gint64, i)))
+        {
+          mt_db_rollback (db);
+          return -1;
+        }
+  }
+  if (!mt_db_commit (db, error))
+    return -1;
+  return n;
+}
+
+/* ------------------------------------------------------------------ members' money */
+
+gboolean
+mt_member_recharge (MtDb          *db,
+                    const MtActor *actor,
+                    gint64         member_id,
+                    gint64         plan_id,
+                    gint64         amount_fen,
+                    const char    *pay_method,
+                    GError       **error)
+{
+  gint64 operator_id = 0, store_id = 0, bonus = 0, campaign = 0, now = mt_now ();
+  sqlite3_stmt *stmt;
+  gboolean found;
+
+  if (!mt_actor_require (actor, "recharges", "recharge", error))
+    return FALSE;
+  if (g_strcmp0 (pay_method, "offline") != 0 && g_strcmp0 (pay_method, "online") != 0)
+    {
+      mt_set_field_error (error, "pay_method", _("Payment method"), _("is not one of the offered choices"));
+      return FALSE;
+    }
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  stmt = mt_db_prepare (db, error, "SELECT operator_id, coalesce (store_id, 0) FROM members "
+                                   "WHERE id = ? AND deleted = 0", "i", member_id);
+  found = stmt && sqlite3_step (stmt) == SQLITE_ROW;
+  if (found)
+    {
+      operator_id = sqlite3_column_int64 (stmt, 0);
+      store_id = sqlite3_column_int64 (stmt, 1);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  if (!found)
+    {
+      mt_set_field_error (error, "member_id", _("Member"), _("does not exist"));
+      goto fail;
+    }
+  if (!mt_actor_owns_row (db, actor, operator_id, store_id))
+    {
+      mt_set_forbidden (error);
+      goto fail;
+    }
+  if (store_id != 0 && !check_pay_method (db, actor, store_id, pay_method, error))
+    goto fail;
+  if (plan_id != 0)
+    {
+      /* a denomination of the member's operator (or one above it); its bonus while the
+       * campaign runs */
+      stmt = mt_db_prepare (db, error,
+                            "SELECT p.amount_fen, p.bonus_fen, coalesce (p.campaign_id, 0), "
+                            "  p.campaign_id IS NULL OR EXISTS (SELECT 1 FROM campaigns c WHERE c.id = p.campaign_id "
+                            "    AND c.enabled = 1 AND c.deleted = 0 AND ?3 BETWEEN c.starts_at AND c.ends_at) "
+                            "FROM recharge_plans p JOIN operators po ON po.id = p.operator_id "
+                            "JOIN operators mo ON mo.id = ?2 "
+                            "WHERE p.id = ?1 AND p.deleted = 0 AND substr (mo.path, 1, length (po.path)) = po.path",
+                            "iii", plan_id, operator_id, now);
+      found = stmt && sqlite3_step (stmt) == SQLITE_ROW;
+      if (found)
+        {
+          amount_fen = sqlite3_column_int64 (stmt, 0);
+          bonus = sqlite3_column_int (stmt, 3) ? sqlite3_column_int64 (stmt, 1) : 0;
+          campaign = bonus ? sqlite3_column_int64 (stmt, 2) : 0;
+        }
+      if (stmt)
+        sqlite3_reset (stmt);
+      if (!found)
+        {
+          mt_set_field_error (error, "plan_id", _("Denomination"), _("is not offered to this member"));
+          goto fail;
+        }
+    }
+  else if (amount_fen < 1 || amount_fen > G_GINT64_CONSTANT (10000000))
+    {
+      mt_set_field_error (error, "amount_fen", _("Amount"), _("must be from ¥0.01 to ¥100,000.00"));
+      goto fail;
+    }
+  if (!mt_db_run (db, error, "INSERT INTO recharges (created_at, updated_at, member_id, operator_id, store_id, "
+                             "amount_fen, bonus_fen, pay_method, campaign_id, at) VALUES (?1, ?1, ?2, ?3, "
+                             "nullif (?4, 0), ?5, ?6, ?7, nullif (?8, 0), ?1)", "iiiiiiti", now, member_id,
+                  operator_id, store_id, amount_fen, bonus, pay_method, campaign) ||
+      !give_balance (db, member_id, amount_fen + bonus, error) ||
+      !ledger_add (db, operator_id, store_id, member_id, 0, "recharge", amount_fen, pay_method, NULL, error) ||
+      !ledger_add (db, operator_id, store_id, member_id, 0, "bonus", bonus, "internal", NULL, error))
+    goto fail;
+  mt_audit (db, actor, "recharge", "members", member_id, "ok", NULL);
+  return mt_db_commit (db, error);
+
+fail:
+  mt_db_rollback (db);
+  return FALSE;
+}
+
+gboolean
+mt_deposit_refund_handle (MtDb          *db,
+                          const MtActor *actor,
+                          gint64         refund_id,
+                          gboolean       approve,
+                          const char    *reason,
+                          GError       **error)
+{
+  g_auto(Order) o = { 0 };
+  gint64 deposit_id = 0, amount = 0, order_id = 0, now = mt_now ();
+  g_autofree char *state = NULL;
+  sqlite3_stmt *stmt;
+
+  if (!mt_actor_require (actor, "deposit_refunds", "approve", error))
+    return FALSE;
+  if (!approve && !mt_validate_required (reason, "reason", _("Reason"), 200, error))
+    return FALSE;
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  stmt = mt_db_prepare (db, error, "SELECT r.deposit_id, r.amount_fen, r.state, d.order_id FROM deposit_refunds r "
+                                   "JOIN deposits d ON d.id = r.deposit_id WHERE r.id = ? AND r.deleted = 0",
+                        "i", refund_id);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      deposit_id = sqlite3_column_int64 (stmt, 0);
+      amount = sqlite3_column_int64 (stmt, 1);
+      state = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      order_id = sqlite3_column_int64 (stmt, 3);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  if (state == NULL)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("Deposit refund %lld does not exist"), (long long) refund_id);
+      goto fail;
+    }
+  if (!order_load (db, actor, order_id, &o, error))
+    goto fail;
+  if (!g_str_equal (state, "requested"))
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT, _("This refund has already been handled"));
+      goto fail;
+    }
+  if (approve)
+    {
+      if (!refund_deposit (db, &o, amount, error) ||
+          !mt_db_run (db, error, "UPDATE deposits SET state = 'refunded', version = version + 1, updated_at = ? "
+                                 "WHERE id = ?", "ii", now, deposit_id) ||
+          !mt_db_run (db, error, "UPDATE orders SET refund_fen = refund_fen + ?, version = version + 1, "
+                                 "updated_at = ? WHERE id = ?", "iii", amount, now, order_id))
+        goto fail;
+    }
+  else
+    {
+      /* refused: the deposit is kept as damages */
+      if (!ledger_add (db, o.operator_id, o.store_id, o.member_id, order_id, "damage", amount, "internal",
+                       reason, error) ||
+          !ledger_add (db, o.operator_id, o.store_id, o.member_id, order_id, "deposit_deduct", -amount,
+                       "internal", reason, error) ||
+          !mt_db_run (db, error, "UPDATE deposits SET state = 'deducted', deducted_fen = deducted_fen + ?, "
+                                 "version = version + 1, updated_at = ? WHERE id = ?", "iii", amount, now, deposit_id) ||
+          !mt_db_run (db, error, "UPDATE orders SET damage_fen = damage_fen + ?, version = version + 1, "
+                                 "updated_at = ? WHERE id = ?", "iii", amount, now, order_id))
+        goto fail;
+    }
+  if (!mt_db_run (db, error, "UPDATE deposit_refunds SET state = ?, reason = CASE WHEN ?2 = '' THEN reason ELSE ?2 END, "
+                             "handled_by = nullif (?3, 0), handled_at = ?4, version = version + 1, updated_at = ?4 "
+                             "WHERE id = ?5", "ttiii", approve ? "refunded" : "rejected", reason ? reason : "",
+                  actor->account_id, now, refund_id))
+    goto fail;
+  mt_audit (db, actor, approve ? "refund-approve" : "refund-reject", "deposit_refunds", refund_id, "ok", NULL);
+  return mt_db_commit (db, error);
+
+fail:
+  mt_db_rollback (db);
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ withdrawals */
+
+gint64
+mt_available_balance (MtDb   *db,
+                      gint64  operator_id,
+                      gint64  store_id)
+{
+  if (store_id != 0)
+    return mt_db_query_int (db, 0, "SELECT coalesce (sum (store_fen), 0) FROM splits WHERE store_id = ? "
+                                   "AND deleted = 0", "i", store_id)
+           - mt_db_query_int (db, 0, "SELECT coalesce (sum (amount_fen), 0) FROM withdrawals WHERE store_id = ? "
+                                     "AND state <> 'rejected' AND deleted = 0", "i", store_id);
+  return mt_db_query_int (db, 0, "SELECT coalesce (sum (operator_fen), 0) FROM splits WHERE operator_id = ? "
+                                 "AND deleted = 0", "i", operator_id)
+         - mt_db_query_int (db, 0, "SELECT coalesce (sum (amount_fen), 0) FROM withdrawals WHERE operator_id = ? "
+                                   "AND store_id IS NULL AND state <> 'rejected' AND deleted = 0", "i", operator_id);
+}
+
+gint64
+mt_withdrawal_request (MtDb          *db,
+                       const MtActor *actor,
+                       gint64         store_id,
+                       gint64         amount_fen,
+                       const char    *payee,
+                       GError       **error)
+{
+  gint64 operator_id = actor->operator_id, available, id;
+
+  if (!mt_actor_require (actor, "withdrawals", "request", error))
+    return 0;
+  if (actor->store_id != 0)
+    store_id = actor->store_id;
+  if (!mt_db_begin (db, error))
+    return 0;
+  if (store_id != 0)
+    {
+      operator_id = mt_db_query_int (db, 0, "SELECT operator_id FROM stores WHERE id = ? AND deleted = 0", "i", store_id);
+      if (operator_id == 0 || !mt_actor_owns_row (db, actor, operator_id, store_id))
+        {
+          mt_set_forbidden (error);
+          goto fail;
+        }
+    }
+  if ((mt_db_query_int (db, 0, "SELECT caps FROM operators WHERE id = ?", "i", operator_id) &
+       MT_CAP_INDEPENDENT_COLLECTION) == 0)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FORBIDDEN,
+                           _("Forbidden: only operators and stores with independent collection withdraw"));
+      goto fail;
+    }
+  available = mt_available_balance (db, operator_id, store_id);
+  if (amount_fen < 1 || amount_fen > available)
+    {
+      g_autofree char *text = mt_format_money (MAX (available, 0));
+      g_autofree char *problem = g_strdup_printf (_("must be more than ¥0.00 and at most the available balance, %s"), text);
+      mt_set_field_error (error, "amount_fen", _("Amount"), problem);
+      goto fail;
+    }
+  if (!mt_validate_required (payee, "payee", _("Payee"), 100, error) ||
+      !mt_db_run (db, error, "INSERT INTO withdrawals (created_at, updated_at, operator_id, store_id, amount_fen, "
+                             "state, payee) VALUES (?1, ?1, ?2, nullif (?3, 0), ?4, 'requested', ?5)", "iiiit",
+                  mt_now (), operator_id, store_id, amount_fen, payee))
+    goto fail;
+  id = mt_db_last_insert_id (db);
+  mt_audit (db, actor, "withdrawal-request", "withdrawals", id, "ok", NULL);
+  if (!mt_db_commit (db, error))
+    return 0;
+  return id;
+
+fail:
+  mt_db_rollback (db);
+  return 0;
+}
+
+gboolean
+mt_withdrawal_handle (MtDb          *db,
+                      const MtActor *actor,
+                      gint64         withdrawal_id,
+                      const char    *state,
+                      GError       **error)
+{
+  gint64 operator_id = 0, store_id = 0, amount = 0, now = mt_now ();
+  g_autofree char *current = NULL;
+  sqlite3_stmt *stmt;
+  gboolean allowed;
+
+  if (!mt_actor_require (actor, "withdrawals", "approve", error))
+    return FALSE;
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  stmt = mt_db_prepare (db, error, "SELECT operator_id, coalesce (store_id, 0), amount_fen, state FROM withdrawals "
+                                   "WHERE id = ? AND deleted = 0", "i", withdrawal_id);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      operator_id = sqlite3_column_int64 (stmt, 0);
+      store_id = sqlite3_column_int64 (stmt, 1);
+      amount = sqlite3_column_int64 (stmt, 2);
+      current = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  if (current == NULL)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("Withdrawal %lld does not exist"), (long long) withdrawal_id);
+      goto fail;
+    }
+  /* an operator's own withdrawal is approved above it */
+  if (!mt_actor_owns_row (db, actor, operator_id, store_id) || actor->store_id != 0 ||
+      (store_id == 0 && operator_id == actor->operator_id && !mt_actor_is_root (actor)))
+    {
+      mt_set_forbidden (error);
+      goto fail;
+    }
+  allowed = (g_strcmp0 (state, "approved") == 0 && g_str_equal (current, "requested")) ||
+            (g_strcmp0 (state, "paid") == 0 && g_str_equal (current, "approved")) ||
+            (g_strcmp0 (state, "rejected") == 0 && (g_str_equal (current, "requested") ||
+                                                    g_str_equal (current, "approved")));
+  if (!allowed)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT, _("The withdrawal cannot move to that state from its state now"));
+      goto fail;
+    }
+  if (!mt_db_run (db, error, "UPDATE withdrawals SET state = ?, handled_by = nullif (?, 0), handled_at = ?3, "
+                             "version = version + 1, updated_at = ?3 WHERE id = ?", "tiii", state, actor->account_id,
+                  now, withdrawal_id) ||
+      (g_str_equal (state, "paid") &&
+       !ledger_add (db, operator_id, store_id, 0, 0, "withdrawal", -amount, "online", NULL, error)))
+    goto fail;
+  mt_audit (db, actor, "withdrawal-handle", "withdrawals", withdrawal_id, "ok", state);
+  return mt_db_commit (db, error);
+
+fail:
+  mt_db_rollback (db);
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ reconcile */
+
+/* Each row of @sql is a difference: its columns joined make the problem's line */
+static gboolean
+expect_none (MtDb       *db,
+             GPtrArray  *problems,
+             const char *what,
+             const char *sql)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, sql, NULL);
+  gboolean ok = TRUE;
+
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      GString *line = g_string_new (what);
+
+      for (int c = 0; c < sqlite3_column_count (stmt); c++)
+        g_string_append_printf (line, " %s=%s", sqlite3_column_name (stmt, c),
+                                sqlite3_column_text (stmt, c) ? (const char *) sqlite3_column_text (stmt, c) : "NULL");
+      if (problems)
+        g_ptr_array_add (problems, g_string_free (line, FALSE));
+      else
+        g_string_free (line, TRUE);
+      ok = FALSE;
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return ok && stmt != NULL;
+}
+
+gboolean
+mt_ledger_reconcile (MtDb      *db,
+                     GPtrArray *problems)
+{
+  gboolean ok = TRUE;
+
+  /* member balances: recharges, bonuses and commissions in; what was paid from the balance out */
+  ok &= expect_none (db, problems, "member balance differs from the ledger:",
+                     "SELECT m.id, m.balance_fen, coalesce (l.s, 0) AS ledger FROM members m LEFT JOIN "
+                     "(SELECT member_id, sum (CASE WHEN kind IN ('recharge', 'bonus', 'commission') THEN amount_fen "
+                     "  WHEN pay_method = 'balance' THEN -amount_fen ELSE 0 END) AS s FROM ledger "
+                     "  WHERE member_id IS NOT NULL GROUP BY member_id) l ON l.member_id = m.id "
+                     "WHERE m.balance_fen <> coalesce (l.s, 0)");
+  /* each order's money: its columns equal its ledger rows */
+  ok &= expect_none (db, problems, "order money differs from the ledger:",
+                     "SELECT o.id, o.rent_fen, l.rent, o.services_fen, l.service, o.overdue_fen, l.overdue, "
+                     "o.damage_fen, l.damage, o.deposit_fen, l.deposit_in, o.refund_fen, l.refund FROM orders o JOIN "
+                     "(SELECT order_id, sum (CASE kind WHEN 'rent' THEN amount_fen ELSE 0 END) AS rent, "
+                     "  sum (CASE kind WHEN 'service' THEN amount_fen ELSE 0 END) AS service, "
+                     "  sum (CASE kind WHEN 'overdue' THEN amount_fen ELSE 0 END) AS overdue, "
+                     "  sum (CASE kind WHEN 'damage' THEN amount_fen ELSE 0 END) AS damage, "
+                     "  sum (CASE kind WHEN 'deposit_in' THEN amount_fen ELSE 0 END) AS deposit_in, "
+                     "  -sum (CASE kind WHEN 'deposit_out' THEN amount_fen ELSE 0 END) AS refund "
+                     "  FROM ledger WHERE order_id IS NOT NULL GROUP BY order_id) l ON l.order_id = o.id "
+                     "WHERE o.rent_fen <> l.rent OR o.services_fen <> l.service OR o.overdue_fen <> l.overdue "
+                     "OR o.damage_fen <> l.damage OR o.deposit_fen <> l.deposit_in OR o.refund_fen <> l.refund");
+  ok &= expect_none (db, problems, "order without ledger rows:",
+                     "SELECT o.id FROM orders o WHERE o.rent_fen > 0 AND NOT EXISTS "
+                     "(SELECT 1 FROM ledger l WHERE l.order_id = o.id)");
+  /* deposits: what is held equals what came in less what went out or was deducted */
+  ok &= expect_none (db, problems, "deposit differs from the ledger:",
+                     "SELECT d.id, d.state, d.amount_fen, d.deducted_fen, coalesce (l.held, 0) AS ledger FROM deposits d "
+                     "LEFT JOIN (SELECT order_id, sum (amount_fen) AS held, "
+                     "  -sum (CASE kind WHEN 'deposit_deduct' THEN amount_fen ELSE 0 END) AS deducted FROM ledger "
+                     "  WHERE kind IN ('deposit_in', 'deposit_out', 'deposit_deduct') GROUP BY order_id) l "
+                     "ON l.order_id = d.order_id "
+                     "WHERE coalesce (l.held, 0) <> CASE d.state WHEN 'held' THEN d.amount_fen - d.deducted_fen ELSE 0 END "
+                     "OR coalesce (l.deducted, 0) <> d.deducted_fen");
+  /* a deposit is held only by an open order or one whose refund waits for approval */
+  ok &= expect_none (db, problems, "deposit held without an open order or a pending refund:",
+                     "SELECT d.id, o.state FROM deposits d JOIN orders o ON o.id = d.order_id "
+                     "WHERE d.state = 'held' AND o.state = 'ended' AND NOT EXISTS (SELECT 1 FROM deposit_refunds r "
+                     "WHERE r.deposit_id = d.id AND r.state = 'requested')");
+  ok &= expect_none (db, problems, "open order whose deposit is not held:",
+                     "SELECT o.id, d.state FROM orders o JOIN deposits d ON d.order_id = o.id "
+                     "WHERE o.state <> 'ended' AND d.state <> 'held'");
+  /* open orders and devices agree */
+  ok &= expect_none (db, problems, "open order whose device is not rented to its member:",
+                     "SELECT o.id, v.state, v.member_id, o.member_id FROM orders o JOIN devices v ON v.id = o.device_id "
+                     "WHERE o.state <> 'ended' AND o.deleted = 0 AND (v.state <> 'rented' OR v.member_id <> o.member_id)");
+  ok &= expect_none (db, problems, "rented device without an open order:",
+                     "SELECT v.id FROM devices v WHERE v.state = 'rented' AND v.deleted = 0 AND NOT EXISTS "
+                     "(SELECT 1 FROM orders o WHERE o.device_id = v.id AND o.state <> 'ended' AND o.deleted = 0)");
+  /* every income row is split once, in full */
+  ok &= expect_none (db, problems, "income not split exactly once:",
+                     "SELECT l.id, l.kind, l.amount_fen, count (s.id) AS splits, coalesce (sum (s.total_fen), 0) AS split "
+                     "FROM ledger l LEFT JOIN splits s ON s.ledger_id = l.id "
+                     "WHERE l.kind IN ('rent', 'service', 'overdue', 'damage', 'repair_fee') "
+                     "GROUP BY l.id HAVING count (s.id) <> 1 OR sum (s.total_fen) <> l.amount_fen");
+  /* withdrawals paid equal the ledger's, and nobody withdrew more than it earned */
+  ok &= expect_none (db, problems, "withdrawals paid differ from the ledger:",
+                     "SELECT w.operator_id, w.store_id, w.paid, coalesce (l.out, 0) AS ledger FROM "
+                     "(SELECT operator_id, store_id, sum (amount_fen) AS paid FROM withdrawals WHERE state = 'paid' "
+                     "  GROUP BY operator_id, store_id) w LEFT JOIN "
+                     "(SELECT operator_id, store_id, -sum (amount_fen) AS out FROM ledger WHERE kind = 'withdrawal' "
+                     "  GROUP BY operator_id, store_id) l ON l.operator_id = w.operator_id "
+                     "  AND l.store_id IS w.store_id WHERE w.paid <> coalesce (l.out, 0)");
+  ok &= expect_none (db, problems, "operator withdrew more than its share:",
+                     "SELECT o.id, coalesce ((SELECT sum (operator_fen) FROM splits WHERE operator_id = o.id), 0) AS earned, "
+                     "(SELECT sum (amount_fen) FROM withdrawals WHERE operator_id = o.id AND store_id IS NULL "
+                     "  AND state <> 'rejected') AS withdrawn FROM operators o WHERE withdrawn > earned");
+  ok &= expect_none (db, problems, "store withdrew more than its share:",
+                     "SELECT s.id, coalesce ((SELECT sum (store_fen) FROM splits WHERE store_id = s.id), 0) AS earned, "
+                     "(SELECT sum (amount_fen) FROM withdrawals WHERE store_id = s.id AND state <> 'rejected') "
+                     "AS withdrawn FROM stores s WHERE withdrawn > earned");
+  /* the books: money in from outside equals balances + deposits held + income − withdrawals −
+   * what the business gave away (bonuses, commissions), with the stored figures */
+  ok &= expect_none (db, problems, "the books do not balance:",
+                     "SELECT e.v AS outside, b.v AS balances, d.v AS deposits, i.v AS income, w.v AS withdrawn, "
+                     "g.v AS given FROM "
+                     "(SELECT coalesce (sum (amount_fen), 0) AS v FROM ledger WHERE pay_method IN ('offline', 'online')) e, "
+                     "(SELECT coalesce (sum (balance_fen), 0) AS v FROM members) b, "
+                     "(SELECT coalesce (sum (amount_fen - deducted_fen), 0) AS v FROM deposits WHERE state = 'held') d, "
+                     "(SELECT coalesce (sum (rent_fen + services_fen + overdue_fen + damage_fen), 0) AS v FROM orders) i, "
+                     "(SELECT coalesce (sum (amount_fen), 0) AS v FROM withdrawals WHERE state = 'paid') w, "
+                     "(SELECT coalesce (sum (amount_fen), 0) AS v FROM ledger WHERE kind IN ('bonus', 'commission')) g "
+                     "WHERE e.v <> b.v + d.v + i.v - w.v - g.v");
+  return ok;
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "mt-billing.h"
+#include "mt-db.h"
+#include "mt-entity.h"
+#include "mt-perm.h"
+
+G_BEGIN_DECLS
+
+/* Orders and money (SPEC §3.5). Every operation is one transaction: the order, the device, the
+ * deposit, the ledger and the revenue split change together or not at all. The ledger is
+ * append-only; mt_ledger_reconcile() checks every stored balance against it. */
+
+#define MT_MAX_PERIODS 120
+
+extern const MtChoice mt_order_states[];
+extern const MtChoice mt_pay_methods[];    /* offline, online, balance, internal */
+extern const MtChoice mt_ledger_kinds[];
+
+typedef struct
+{
+  gint64      store_id;
+  gint64      device_id;    /* a ready device of the store */
+  gint64      member_id;    /* 0: found or created from the three fields below */
+  const char *mobile;
+  const char *name;
+  const char *id_card;
+  guint       periods;      /* 1 … MT_MAX_PERIODS */
+  guint       services;     /* bit i = the rule's service i */
+  const char *pay_method;   /* "offline", "online" or "balance" */
+} MtRentRequest;
+
+typedef struct
+{
+  gint64      damage_fen;   /* deducted from the deposit first */
+  const char *pay_method;   /* for what the deposit does not cover; NULL: the order's */
+  gboolean    forced;       /* 强制结算: settled without the member's return */
+  gboolean    hold_deposit; /* the refund waits for approval (deposit refunds) */
+} MtEndRequest;
+
+typedef struct
+{
+  gint64 overdue_fen;
+  gint64 damage_fen;
+  gint64 deducted_fen;   /* taken from the deposit */
+  gint64 shortfall_fen;  /* paid on top, by the end request's route */
+  gint64 refund_fen;     /* deposit back to the member (or waiting for approval) */
+} MtSettlement;
+
+/* The quote a rental would get now, and its rendered contract (may be NULL) */
+gboolean  mt_order_quote              (MtDb                *db,
+                                       const MtActor       *actor,
+                                       const MtRentRequest *request,
+                                       MtQuote             *quote,
+                                       char               **contract,
+                                       GError             **error);
+/* Rents the device out: returns the new order's id, or 0 */
+gint64    mt_order_rent               (MtDb                *db,
+                                       const MtActor       *actor,
+                                       const MtRentRequest *request,
+                                       GError             **error);
+gboolean  mt_order_renew              (MtDb                *db,
+                                       const MtActor       *actor,
+                                       gint64               order_id,
+                                       guint                periods,
+                                       const char          *pay_method,
+                                       GError             **error);
+/* Another ready device of the same store and type; the old one back to ready, or to repair
+ * with @fault as its ticket's fault when @fault is not NULL */
+gboolean  mt_order_replace            (MtDb                *db,
+                                       const MtActor       *actor,
+                                       gint64               order_id,
+                                       gint64               device_id,
+                                       const char          *fault,
+                                       GError             **error);
+/* What ending the order now would settle, without changing anything */
+gboolean  mt_order_settlement         (MtDb                *db,
+                                       const MtActor       *actor,
+                                       gint64               order_id,
+                                       const MtEndRequest  *request,
+                                       MtSettlement        *settlement,
+                                       GError             **error);
+gboolean  mt_order_end                (MtDb                *db,
+                                       const MtActor       *actor,
+                                       gint64               order_id,
+                                       const MtEndRequest  *request,
+                                       MtSettlement        *settlement,
+                                       GError             **error);
+/* Active orders past their expiry become overdue; returns how many did */
+gint64    mt_orders_mark_overdue      (MtDb                *db,
+                                       GError             **error);
+
+/* Member recharge: @plan_id 0 for a free amount without bonus */
+gboolean  mt_member_recharge          (MtDb                *db,
+                                       const MtActor       *actor,
+                                       gint64               member_id,
+                                       gint64               plan_id,
+                                       gint64               amount_fen,
+                                       const char          *pay_method,
+                                       GError             **error);
+
+/* A held deposit's refund request: approve pays it to the original route, reject keeps the
+ * deposit as damages */
+gboolean  mt_deposit_refund_handle    (MtDb                *db,
+                                       const MtActor       *actor,
+                                       gint64               refund_id,
+                                       gboolean             approve,
+                                       const char          *reason,
+                                       GError             **error);
+
+/* What an operator (store_id 0) or store may still withdraw: its split shares minus its
+ * withdrawals that are not rejected */
+gint64    mt_available_balance        (MtDb                *db,
+                                       gint64               operator_id,
+                                       gint64               store_id);
+gint64    mt_withdrawal_request       (MtDb                *db,
+                                       const MtActor       *actor,
+                                       gint64               store_id,
+                                       gint64               amount_fen,
+                                       const char          *payee,
+                                       GError             **error);
+/* requested → approved → paid, or requested/approved → rejected */
+gboolean  mt_withdrawal_handle        (MtDb                *db,
+                                       const MtActor       *actor,
+                                       gint64               withdrawal_id,
+                                       const char          *state,
+                                       GError             **error);
+
+/* Checks every stored balance against the ledger. Each difference is a line in @problems
+ * (may be NULL); returns whether the books balance to the fen. */
+gboolean  mt_ledger_reconcile         (MtDb                *db,
+                                       GPtrArray           *problems);
+
+G_END_DECLS

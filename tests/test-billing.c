@@ -1,0 +1,1117 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Billing and money: the charging rules as a table, then every branch of renting, renewing,
+ * replacing, ending, refunds, recharges and withdrawals on a demo database, each followed by a
+ * reconciliation of the books. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "mt-billing.h"
+#include "mt-demo.h"
+#include "mt-error.h"
+#include "mt-ops.h"
+#include "mt-orders.h"
+#include "mt-receipt.h"
+#include "mt-validate.h"
+#include "test-util.h"
+
+#define HOUR (G_USEC_PER_SEC * (gint64) 3600)
+#define DAY (24 * HOUR)
+
+/* ------------------------------------------------------------------ the table */
+
+typedef struct
+{
+  const char *what;
+  gint64      duration;     /* rented for, or late by */
+  guint       period_days;  /* N */
+  gint64      rent_fen;     /* P */
+  gint64      periods;      /* expected ceil (days / N) */
+  gint64      fen;          /* expected periods × P */
+} PeriodCase;
+
+static const PeriodCase period_cases[] = {
+  { "an hour is a day", HOUR, 30, 12000, 1, 12000 },
+  { "nothing is still a day", 0, 30, 12000, 1, 12000 },
+  { "N-1 days", 29 * DAY, 30, 12000, 1, 12000 },
+  { "N days", 30 * DAY, 30, 12000, 1, 12000 },
+  { "N+1 days", 31 * DAY, 30, 12000, 2, 24000 },
+  { "N days and an hour", 30 * DAY + HOUR, 30, 12000, 2, 24000 },
+  { "N days and a second", 30 * DAY + G_USEC_PER_SEC, 30, 12000, 2, 24000 },
+  { "2N days", 60 * DAY, 30, 12000, 2, 24000 },
+  { "2N days and an hour", 60 * DAY + HOUR, 30, 12000, 3, 36000 },
+  { "daily: a day and an hour", DAY + HOUR, 1, 1500, 2, 3000 },
+  { "daily: exactly a day", DAY, 1, 1500, 1, 1500 },
+  { "weekly: N-1", 6 * DAY, 7, 4999, 1, 4999 },
+  { "weekly: N", 7 * DAY, 7, 4999, 1, 4999 },
+  { "weekly: N+1", 8 * DAY, 7, 4999, 2, 9998 },
+  { "yearly: 366 days", 366 * DAY, 365, 100001, 2, 200002 },
+  { "a fen per period", 90 * DAY, 30, 1, 3, 3 },
+};
+
+static void
+test_periods (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (period_cases); i++)
+    {
+      const PeriodCase *c = &period_cases[i];
+      gint64 start = G_GINT64_CONSTANT (1767225600000000);   /* 2026-01-01 00:00 UTC */
+      gint64 days = mt_billing_days (start, start + c->duration);
+      gint64 periods = mt_billing_periods (days, c->period_days);
+
+      g_test_message ("%s", c->what);
+      g_assert_cmpint (periods, ==, c->periods);
+      g_assert_cmpint (periods * c->rent_fen, ==, c->fen);
+    }
+}
+
+typedef struct
+{
+  const char *what;
+  gint64      late;      /* returned this long after expiry (negative: before) */
+  gint64      overdue;   /* expected overdue rent, P = 12000 per 30 days */
+} OverdueCase;
+
+static const OverdueCase overdue_cases[] = {
+  { "returned early", -5 * DAY, 0 },
+  { "returned at expiry", 0, 0 },
+  { "a second late", G_USEC_PER_SEC, 12000 },
+  { "an hour late", HOUR, 12000 },
+  { "N-1 days late", 29 * DAY, 12000 },
+  { "N days late", 30 * DAY, 12000 },
+  { "N days and an hour late", 30 * DAY + HOUR, 24000 },
+  { "2N+1 days late", 61 * DAY, 36000 },
+};
+
+static void
+test_overdue_rent (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (overdue_cases); i++)
+    {
+      gint64 expire = G_GINT64_CONSTANT (1767225600000000);
+
+      g_test_message ("%s", overdue_cases[i].what);
+      g_assert_cmpint (mt_billing_overdue_fen (12000, 30, expire, expire + overdue_cases[i].late), ==,
+                       overdue_cases[i].overdue);
+    }
+}
+
+typedef struct
+{
+  const char *what;
+  guint       periods;
+  guint       services;     /* bit set: 0 insurance per period 1000, 1 charger once 6000, 2 per period 250 */
+  gboolean    deposit;
+  gint64      rent, services_fen, deposit_fen, total;
+} QuoteCase;
+
+static const QuoteCase quote_cases[] = {
+  { "no services", 1, 0, TRUE, 12000, 0, 50000, 62000 },
+  { "per-period service, 1 period", 1, 1, TRUE, 12000, 1000, 50000, 63000 },
+  { "per-period service, 3 periods", 3, 1, TRUE, 36000, 3000, 50000, 89000 },
+  { "one-time service, 3 periods", 3, 2, TRUE, 36000, 6000, 50000, 92000 },
+  { "all three, 2 periods", 2, 7, TRUE, 24000, 2000 + 6000 + 500, 50000, 82500 },
+  { "renewal: no deposit", 2, 1, FALSE, 24000, 2000, 0, 26000 },
+  { "renewal: one-time service charged again only when chosen", 2, 0, FALSE, 24000, 0, 0, 24000 },
+};
+
+static void
+test_quotes (void)
+{
+  MtBillingRule rule = { .rent_fen = 12000, .period_days = 30, .deposit_fen = 50000, .n_services = 3,
+                         .services = { { 1, "保险", 1000, TRUE }, { 2, "充电器", 6000, FALSE },
+                                       { 3, "救援", 250, TRUE } } };
+
+  for (guint i = 0; i < G_N_ELEMENTS (quote_cases); i++)
+    {
+      const QuoteCase *c = &quote_cases[i];
+      MtQuote q;
+
+      g_test_message ("%s", c->what);
+      mt_billing_quote (&rule, c->periods, c->services, c->deposit, &q);
+      g_assert_cmpint (q.rent_fen, ==, c->rent);
+      g_assert_cmpint (q.services_fen, ==, c->services_fen);
+      g_assert_cmpint (q.deposit_fen, ==, c->deposit_fen);
+      g_assert_cmpint (q.total_fen, ==, c->total);
+    }
+}
+
+static void
+test_money_text (void)
+{
+  static const struct { gint64 fen; const char *text; } cases[] = {
+    { 0, "¥0.00" }, { 5, "¥0.05" }, { 12000, "¥120.00" }, { 123456789, "¥1,234,567.89" },
+    { -150, "-¥1.50" }, { G_MININT64, "-¥92,233,720,368,547,758.08" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = mt_format_money (cases[i].fen);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
+static void
+test_contract (void)
+{
+  g_autoptr(GHashTable) values = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *text = NULL;
+
+  g_hash_table_insert (values, "party_b", "张三");
+  g_hash_table_insert (values, "rent", "¥120.00");
+  text = mt_contract_render ("乙方{party_b}，租金{rent}，{unknown}，{未闭合", values);
+  g_assert_cmpstr (text, ==, "乙方张三，租金¥120.00，{unknown}，{未闭合");
+  for (guint i = 0; mt_contract_placeholders ()[i]; i++)
+    g_assert_nonnull (mt_contract_placeholder_title (mt_contract_placeholders ()[i]));
+}
+
+/* ------------------------------------------------------------------ on a database */
+
+typedef struct
+{
+  char    *dir;
+  char    *path;
+  MtDb    *db;
+  MtActor *system;
+} Fixture;
+
+static gint64 fake_now;
+
+static gint64
+test_clock (void)
+{
+  return fake_now;
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("mt-billing-XXXXXX", NULL);
+  f->path = g_build_filename (f->dir, "test.db", NULL);
+  mt_test_demo_copy (f->path);
+  f->db = mt_db_open (f->path, &error);
+  g_assert_no_error (error);
+  f->system = mt_actor_new_system ();
+  fake_now = g_get_real_time ();
+  mt_set_clock (test_clock);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  mt_set_clock (NULL);
+  mt_actor_free (f->system);
+  mt_db_close (f->db);
+  mt_test_remove_db (f->path);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static void
+assert_books_balance (MtDb *db)
+{
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  gboolean ok = mt_ledger_reconcile (db, problems);
+
+  for (guint i = 0; i < problems->len && i < 10; i++)
+    g_test_message ("%s", (const char *) problems->pdata[i]);
+  g_assert_cmpuint (problems->len, ==, 0);
+  g_assert_true (ok);
+}
+
+static MtActor *
+actor_for (MtDb       *db,
+           const char *username)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 id = mt_db_query_int (db, 0, "SELECT id FROM accounts WHERE username = ?", "t", username);
+  MtActor *actor = mt_actor_load (db, id, &error);
+
+  g_assert_no_error (error);
+  return actor;
+}
+
+/* The Hangzhou West Lake store of the demo (district 330106): the "store" account's */
+static gint64
+store_of (MtDb       *db,
+          const char *username)
+{
+  return mt_db_query_int (db, 0, "SELECT store_id FROM accounts WHERE username = ?", "t", username);
+}
+
+static gint64
+ready_device (MtDb   *db,
+              gint64  store_id,
+              gint64  type_id)
+{
+  gint64 id = type_id
+    ? mt_db_query_int (db, 0, "SELECT id FROM devices WHERE store_id = ? AND type_id = ? AND state = 'ready' "
+                              "AND deleted = 0 ORDER BY id LIMIT 1", "ii", store_id, type_id)
+    : mt_db_query_int (db, 0, "SELECT id FROM devices WHERE store_id = ? AND state = 'ready' AND deleted = 0 "
+                              "ORDER BY id LIMIT 1", "i", store_id);
+  g_assert_cmpint (id, >, 0);
+  return id;
+}
+
+static gint64
+make_device (MtDb   *db,
+             gint64  store_id,
+             gint64  type_id,
+             const char *no)
+{
+  gint64 op = mt_db_query_int (db, 0, "SELECT operator_id FROM stores WHERE id = ?", "i", store_id);
+
+  g_assert_true (mt_db_run (db, NULL, "INSERT INTO devices (created_at, updated_at, device_no, type_id, "
+                                      "operator_id, store_id) VALUES (?1, ?1, ?2, ?3, ?4, ?5)", "itiii",
+                            fake_now, no, type_id, op, store_id));
+  return mt_db_last_insert_id (db);
+}
+
+static MtRentRequest
+request_for (gint64      store_id,
+             gint64      device_id,
+             const char *method)
+{
+  MtRentRequest r = { .store_id = store_id, .device_id = device_id, .mobile = "13912345678",
+                      .name = "测试骑手", .id_card = "11010519491231002X", .periods = 1,
+                      .services = 0, .pay_method = method };
+  return r;
+}
+
+static gint64
+count (MtDb       *db,
+       const char *table)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", table);
+  return mt_db_query_int (db, -1, sql, NULL);
+}
+
+/* A rule of its own for the test type at a region, replacing what the demo had there */
+static gint64
+add_rule (MtDb       *db,
+          const char *region,
+          gint64      type_id,
+          gint64      rent_fen,
+          guint       period_days,
+          gint64      deposit_fen)
+{
+  g_assert_true (mt_db_run (db, NULL, "UPDATE billing_rules SET deleted = 1 WHERE region_code = ? AND type_id = ?",
+                            "ti", region, type_id));
+  g_assert_true (mt_db_run (db, NULL, "INSERT INTO billing_rules (created_at, updated_at, operator_id, region_code, "
+                                      "type_id, rent_fen, period_days, deposit_fen, contract) VALUES "
+                                      "(?1, ?1, 1, ?2, ?3, ?4, ?5, ?6, '乙方{party_b}租用{device}，押金{deposit}')",
+                            "itiiii", fake_now, region, type_id, rent_fen, (gint64) period_days, deposit_fen));
+  return mt_db_last_insert_id (db);
+}
+
+/* A type of its own, so the demo's rules do not interfere */
+static gint64
+test_type (MtDb *db)
+{
+  g_assert_true (mt_db_run (db, NULL, "INSERT INTO device_types (created_at, updated_at, name) "
+                                      "VALUES (?1, ?1, '测试型号')", "i", fake_now));
+  return mt_db_last_insert_id (db);
+}
+
+static void
+test_region_specificity (Fixture       *f,
+                         gconstpointer  data)
+{
+  gint64 type = test_type (f->db);
+  gint64 west_lake = mt_db_query_int (f->db, 0, "SELECT id FROM stores WHERE region_code = '330106'", NULL);
+  gint64 yuhang = mt_db_query_int (f->db, 0, "SELECT id FROM stores WHERE region_code = '330110'", NULL);
+  gint64 beijing = mt_db_query_int (f->db, 0, "SELECT id FROM stores WHERE region_code LIKE '11%'", NULL);
+  gint64 province = add_rule (f->db, "33", type, 10000, 30, 40000);
+  gint64 city = add_rule (f->db, "3301", type, 11000, 30, 40000);
+  gint64 district = add_rule (f->db, "330106", type, 12000, 30, 40000);
+  g_autoptr(GError) error = NULL;
+  MtBillingRule *rule;
+
+  /* district beats city beats province */
+  rule = mt_billing_match (f->db, west_lake, type, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rule->id, ==, district);
+  mt_billing_rule_free (rule);
+  rule = mt_billing_match (f->db, yuhang, type, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rule->id, ==, city);
+  mt_billing_rule_free (rule);
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE billing_rules SET deleted = 1 WHERE id = ?", "i", city));
+  rule = mt_billing_match (f->db, yuhang, type, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rule->id, ==, province);
+  mt_billing_rule_free (rule);
+
+  /* outside every rule's region: a clear refusal, and renting is refused the same way */
+  rule = mt_billing_match (f->db, beijing, type, &error);
+  g_assert_null (rule);
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, "测试型号"));
+  g_clear_error (&error);
+  {
+    gint64 device = make_device (f->db, beijing, type, "TEST000001");
+    MtRentRequest r = request_for (beijing, device, "offline");
+    gint64 orders = count (f->db, "orders");
+
+    g_assert_cmpint (mt_order_rent (f->db, f->system, &r, &error), ==, 0);
+    g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+    g_assert_cmpint (count (f->db, "orders"), ==, orders);
+    g_clear_error (&error);
+  }
+
+  /* a sibling operator's rule does not apply */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE billing_rules SET operator_id = 3 WHERE id = ?", "i", province));
+  rule = mt_billing_match (f->db, yuhang, type, &error);
+  g_assert_null (rule);
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  /* a second rule for the same region and type, and a fourth service, are refused */
+  g_assert_false (mt_db_run (f->db, &error, "INSERT INTO billing_rules (created_at, updated_at, operator_id, "
+                                            "region_code, type_id, rent_fen, period_days) VALUES (1, 1, 1, '330106', "
+                                            "?, 100, 30)", "i", type));
+  g_clear_error (&error);
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (mt_db_run (f->db, NULL, "INSERT INTO billing_services (created_at, updated_at, rule_id, name, "
+                                           "price_fen) VALUES (1, 1, ?, 'x', 100)", "i", district));
+  g_assert_false (mt_db_run (f->db, &error, "INSERT INTO billing_services (created_at, updated_at, rule_id, name, "
+                                            "price_fen) VALUES (1, 1, ?, 'x', 100)", "i", district));
+  g_clear_error (&error);
+  assert_books_balance (f->db);
+}
+
+/* Rent at the district rule's price with per-period and one-time services, paid by each route */
+static void
+test_rent_and_end_routes (Fixture       *f,
+                          gconstpointer  data)
+{
+  static const char *const routes[] = { "offline", "online", "balance" };
+  gint64 type = test_type (f->db);
+  gint64 store = store_of (f->db, "store");
+  gint64 rule = add_rule (f->db, "330106", type, 12000, 30, 50000);
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+
+  g_assert_true (mt_db_run (f->db, NULL, "INSERT INTO billing_services (created_at, updated_at, rule_id, name, "
+                                         "price_fen, per_period) VALUES (1, 1, ?1, '保险', 1000, 1), "
+                                         "(1, 1, ?1, '充电器', 6000, 0)", "i", rule));
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      g_autofree char *no = g_strdup_printf ("ROUTE%05u", i);
+      gint64 device = make_device (f->db, store, type, no);
+      MtRentRequest r = request_for (store, device, routes[i]);
+      g_autoptr(GError) error = NULL;
+      gint64 member, balance, order;
+      MtSettlement s;
+      MtEndRequest end = { 0 };
+      MtQuote quote;
+      g_autofree char *contract = NULL;
+
+      r.periods = 2;
+      r.services = 3;
+      g_assert_true (mt_order_quote (f->db, manager, &r, &quote, &contract, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (quote.total_fen, ==, 24000 + 2000 + 6000 + 50000);
+      g_assert_nonnull (strstr (contract, no));
+      g_assert_nonnull (strstr (contract, "¥500.00"));
+
+      if (g_str_equal (routes[i], "balance"))
+        {
+          /* short of money: refused, nothing written */
+          gint64 orders = count (f->db, "orders"), ledger = count (f->db, "ledger");
+          member = mt_db_query_int (f->db, 0, "SELECT id FROM members WHERE mobile = '13912345678'", NULL);
+          g_assert_cmpint (member, >, 0);
+          balance = mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member);
+          g_assert_cmpint (balance, <, quote.total_fen);
+          g_assert_cmpint (mt_order_rent (f->db, manager, &r, &error), ==, 0);
+          g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+          g_clear_error (&error);
+          g_assert_cmpint (count (f->db, "orders"), ==, orders);
+          g_assert_cmpint (count (f->db, "ledger"), ==, ledger);
+          g_assert_true (mt_member_recharge (f->db, manager, member, 0, 100000, "offline", &error));
+          g_assert_no_error (error);
+        }
+      order = mt_order_rent (f->db, manager, &r, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (order, >, 0);
+      member = mt_db_query_int (f->db, 0, "SELECT member_id FROM orders WHERE id = ?", "i", order);
+      balance = mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member);
+      g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", device), ==, "rented");
+      g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT expire_at - start_at FROM orders WHERE id = ?", "i", order),
+                       ==, 60 * DAY);
+      g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT sum (amount_fen) FROM ledger WHERE order_id = ? AND pay_method = ?",
+                                        "it", order, routes[i]), ==, quote.total_fen);
+      g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM splits WHERE order_id = ?", "i", order), ==, 2);
+      assert_books_balance (f->db);
+
+      /* its receipt and contract: a two-page PDF, refused to another store's manager */
+      if (i == 0)
+        {
+          g_autoptr(MtOrderDoc) doc = mt_order_doc_load (f->db, manager, order, &error);
+          g_autofree char *pdf = g_build_filename (f->dir, "receipt.pdf", NULL);
+          g_autofree char *contents = NULL;
+          g_autoptr(MtActor) other = actor_for (f->db, "tech");
+          gsize len = 0;
+          guint pages = 0;
+
+          g_assert_no_error (error);
+          g_assert_true (mt_order_doc_write_pdf (doc, pdf, &error));
+          g_assert_true (g_file_get_contents (pdf, &contents, &len, NULL));
+          g_assert_true (g_str_has_prefix (contents, "%PDF"));
+          /* the PDF holds binary streams: search its bytes, not a string */
+          for (gsize at = 0; at + 12 <= len; at++)
+            pages += memcmp (contents + at, "/Type /Page", 11) == 0 && contents[at + 11] != 's';
+          g_assert_cmpuint (pages, ==, 2);
+          g_unlink (pdf);
+          g_assert_null (mt_order_doc_load (f->db, other, order, &error));
+          g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+          g_clear_error (&error);
+        }
+
+      /* returned on time: the whole deposit goes back by the same route */
+      fake_now += 59 * DAY;
+      g_assert_true (mt_order_end (f->db, manager, order, &end, &s, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (s.overdue_fen, ==, 0);
+      g_assert_cmpint (s.refund_fen, ==, 50000);
+      g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT amount_fen FROM ledger WHERE order_id = ? AND kind = 'deposit_out' "
+                                        "AND pay_method = ?", "it", order, routes[i]), ==, -50000);
+      g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM deposits WHERE order_id = ?", "i", order), ==, "refunded");
+      g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", device), ==, "ready");
+      g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==,
+                       balance + (g_str_equal (routes[i], "balance") ? 50000 : 0));
+      assert_books_balance (f->db);
+
+      /* and cannot end twice */
+      g_assert_false (mt_order_end (f->db, manager, order, &end, NULL, &error));
+      g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+    }
+}
+
+typedef struct
+{
+  const char *what;
+  gint64      late;          /* returned this long after expiry */
+  gint64      damage;
+  gint64      overdue, deducted, shortfall, refund;
+  const char *deposit_state;
+} SettleCase;
+
+/* P = 12000 per 30 days, deposit 20000 */
+static const SettleCase settle_cases[] = {
+  { "on time", -DAY, 0, 0, 0, 0, 20000, "refunded" },
+  { "an hour late", HOUR, 0, 12000, 12000, 0, 8000, "refunded" },
+  { "N days late", 30 * DAY, 0, 12000, 12000, 0, 8000, "refunded" },
+  { "N+1 days late: two periods, deposit short", 31 * DAY, 0, 24000, 20000, 4000, 0, "deducted" },
+  { "damages within the deposit", -DAY, 5000, 0, 5000, 0, 15000, "refunded" },
+  { "late and damaged", HOUR, 8000, 12000, 20000, 0, 0, "deducted" },
+  { "damages above the deposit", -DAY, 26000, 0, 20000, 6000, 0, "deducted" },
+};
+
+static void
+test_settlements (Fixture       *f,
+                  gconstpointer  data)
+{
+  gint64 type = test_type (f->db);
+  gint64 store = store_of (f->db, "store");
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+
+  add_rule (f->db, "330106", type, 12000, 30, 20000);
+  for (guint i = 0; i < G_N_ELEMENTS (settle_cases); i++)
+    {
+      const SettleCase *c = &settle_cases[i];
+      g_autofree char *no = g_strdup_printf ("SETTLE%04u", i);
+      gint64 device = make_device (f->db, store, type, no);
+      MtRentRequest r = request_for (store, device, "online");
+      MtEndRequest end = { .damage_fen = c->damage, .pay_method = "offline" };
+      g_autoptr(GError) error = NULL;
+      MtSettlement preview, s;
+      gint64 order, ledger_out;
+
+      g_test_message ("%s", c->what);
+      order = mt_order_rent (f->db, manager, &r, &error);
+      g_assert_no_error (error);
+      fake_now += 30 * DAY + c->late;
+      g_assert_true (mt_order_settlement (f->db, manager, order, &end, &preview, &error));
+      g_assert_true (mt_order_end (f->db, manager, order, &end, &s, &error));
+      g_assert_no_error (error);
+      g_assert_cmpmem (&preview, sizeof preview, &s, sizeof s);
+      g_assert_cmpint (s.overdue_fen, ==, c->overdue);
+      g_assert_cmpint (s.deducted_fen, ==, c->deducted);
+      g_assert_cmpint (s.shortfall_fen, ==, c->shortfall);
+      g_assert_cmpint (s.refund_fen, ==, c->refund);
+      g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM deposits WHERE order_id = ?", "i", order), ==,
+                       c->deposit_state);
+      /* the refund goes back online (the rental's route), what the deposit did not cover was paid
+       * at the counter */
+      ledger_out = mt_db_query_int (f->db, 0, "SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id = ? "
+                                              "AND kind = 'deposit_out' AND pay_method = 'online'", "i", order);
+      g_assert_cmpint (ledger_out, ==, -c->refund);
+      g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id = ? "
+                                                  "AND pay_method = 'offline'", "i", order), ==, c->shortfall);
+      assert_books_balance (f->db);
+    }
+}
+
+static void
+test_renewals_and_overdue (Fixture       *f,
+                           gconstpointer  data)
+{
+  gint64 type = test_type (f->db);
+  gint64 store = store_of (f->db, "store");
+  gint64 rule = add_rule (f->db, "330106", type, 12000, 30, 20000);
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(GError) error = NULL;
+  gint64 device = make_device (f->db, store, type, "RENEW00001");
+  MtRentRequest r = request_for (store, device, "offline");
+  gint64 order, expire, start;
+
+  g_assert_true (mt_db_run (f->db, NULL, "INSERT INTO billing_services (created_at, updated_at, rule_id, name, "
+                                         "price_fen, per_period) VALUES (1, 1, ?1, '保险', 1000, 1), "
+                                         "(1, 1, ?1, '充电器', 6000, 0)", "i", rule));
+  r.services = 3;
+  order = mt_order_rent (f->db, manager, &r, &error);
+  g_assert_no_error (error);
+  start = fake_now;
+  expire = start + 30 * DAY;
+
+  /* renewing two periods: rent and the per-period service twice, not the one-time charger */
+  g_assert_true (mt_order_renew (f->db, manager, order, 2, "offline", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT expire_at FROM orders WHERE id = ?", "i", order), ==, expire + 60 * DAY);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT rent_fen FROM orders WHERE id = ?", "i", order), ==, 36000);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT services_fen FROM orders WHERE id = ?", "i", order), ==, 3000 + 6000);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT rent_expiry FROM devices WHERE id = ?", "i", device), ==, expire + 60 * DAY);
+  assert_books_balance (f->db);
+
+  /* past expiry: overdue on the periodic check, with the power-cut intent after the grace hours */
+  g_assert_true (mt_setting_set (f->db, f->system, "overdue_power_cut", "1", &error));
+  g_assert_true (mt_setting_set (f->db, f->system, "overdue_grace_hours", "24", &error));
+  g_assert_no_error (error);
+  fake_now = expire + 60 * DAY + HOUR;
+  g_assert_cmpint (mt_orders_mark_overdue (f->db, &error), >=, 1);
+  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM orders WHERE id = ?", "i", order), ==, "overdue");
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT power_cut FROM orders WHERE id = ?", "i", order), ==, 0);
+  fake_now += 24 * HOUR;
+  g_assert_cmpint (mt_orders_mark_overdue (f->db, &error), ==, 0);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT power_cut FROM orders WHERE id = ?", "i", order), ==, 1);
+
+  /* renewing an overdue order covers its late days: active again, no overdue rent at the end */
+  g_assert_true (mt_order_renew (f->db, manager, order, 1, "online", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM orders WHERE id = ?", "i", order), ==, "active");
+  {
+    MtEndRequest end = { 0 };
+    MtSettlement s;
+
+    g_assert_true (mt_order_end (f->db, manager, order, &end, &s, &error));
+    g_assert_cmpint (s.overdue_fen, ==, 0);
+    g_assert_cmpint (s.refund_fen, ==, 20000);
+  }
+  /* an ended order is not renewed; periods out of range are refused naming the field */
+  g_assert_false (mt_order_renew (f->db, manager, order, 1, "offline", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_false (mt_order_renew (f->db, manager, order, 0, "offline", &error));
+  g_assert_cmpstr (mt_error_get_field (error), ==, "periods");
+  assert_books_balance (f->db);
+}
+
+static void
+test_replace (Fixture       *f,
+              gconstpointer  data)
+{
+  gint64 type = test_type (f->db);
+  gint64 store = store_of (f->db, "store");
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(GError) error = NULL;
+  gint64 first = make_device (f->db, store, type, "SWAP000001");
+  gint64 second = make_device (f->db, store, type, "SWAP000002");
+  gint64 third = make_device (f->db, store, type, "SWAP000003");
+  gint64 other_type = ready_device (f->db, store, 0);
+  MtRentRequest r = request_for (store, first, "offline");
+  gint64 order;
+
+  add_rule (f->db, "330106", type, 12000, 30, 20000);
+  order = mt_order_rent (f->db, manager, &r, &error);
+  g_assert_no_error (error);
+
+  /* another type, or the same device, is refused */
+  g_assert_false (mt_order_replace (f->db, manager, order, other_type, NULL, &error));
+  g_assert_cmpstr (mt_error_get_field (error), ==, "device_id");
+  g_clear_error (&error);
+
+  /* the old one back to ready */
+  g_assert_true (mt_order_replace (f->db, manager, order, second, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", first), ==, "ready");
+  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", second), ==, "rented");
+  /* the old one to repair: a ticket with the fault; the device cannot be rented meanwhile */
+  g_assert_true (mt_order_replace (f->db, manager, order, third, "电芯鼓包", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", second), ==, "repair");
+  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT fault FROM repairs WHERE device_id = ?", "i", second), ==, "电芯鼓包");
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM rentals WHERE order_id = ?", "i", order), ==, 3);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM rentals WHERE order_id = ? AND end_at IS NULL",
+                                    "i", order), ==, 1);
+  {
+    MtRentRequest again = request_for (store, second, "offline");
+    again.mobile = "13912340000";
+    g_assert_cmpint (mt_order_rent (f->db, manager, &again, &error), ==, 0);
+    g_assert_cmpstr (mt_error_get_field (error), ==, "device_id");
+    g_clear_error (&error);
+  }
+  assert_books_balance (f->db);
+}
+
+static void
+test_refusals_and_scope (Fixture       *f,
+                         gconstpointer  data)
+{
+  gint64 type = test_type (f->db);
+  gint64 store = store_of (f->db, "store");
+  gint64 other_store = mt_db_query_int (f->db, 0, "SELECT id FROM stores WHERE region_code = '330110'", NULL);
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(MtActor) tech = actor_for (f->db, "tech");
+  g_autoptr(GError) error = NULL;
+  gint64 device = make_device (f->db, store, type, "SCOPE00001");
+  gint64 elsewhere = make_device (f->db, other_store, type, "SCOPE00002");
+  gint64 orders = count (f->db, "orders"), ledger = count (f->db, "ledger");
+  MtRentRequest r;
+  gint64 order;
+
+  add_rule (f->db, "33", type, 12000, 30, 20000);
+
+  /* another store's device, or renting at another store: forbidden or refused */
+  r = request_for (store, elsewhere, "offline");
+  g_assert_cmpint (mt_order_rent (f->db, manager, &r, &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "device_id");
+  g_clear_error (&error);
+  r = request_for (other_store, elsewhere, "offline");
+  g_assert_cmpint (mt_order_rent (f->db, manager, &r, &error), ==, 0);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  /* a technician does not rent */
+  r = request_for (store, device, "offline");
+  g_assert_cmpint (mt_order_rent (f->db, tech, &r, &error), ==, 0);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  /* bad member fields name the field */
+  r.id_card = "110105194912310021";
+  g_assert_cmpint (mt_order_rent (f->db, manager, &r, &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "id_card");
+  g_clear_error (&error);
+  r = request_for (store, device, "offline");
+  r.mobile = "1391234567";
+  g_assert_cmpint (mt_order_rent (f->db, manager, &r, &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "mobile");
+  g_clear_error (&error);
+  /* a payment method the store does not take; an unknown one; a service the rule lacks */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE stores SET pay_offline = 0 WHERE id = ?", "i", store));
+  r = request_for (store, device, "offline");
+  g_assert_cmpint (mt_order_rent (f->db, manager, &r, &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "pay_method");
+  g_clear_error (&error);
+  r.pay_method = "bitcoin";
+  g_assert_cmpint (mt_order_rent (f->db, manager, &r, &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "pay_method");
+  g_clear_error (&error);
+  r = request_for (store, device, "online");
+  r.services = 1;
+  g_assert_cmpint (mt_order_rent (f->db, manager, &r, &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "services");
+  g_clear_error (&error);
+  r.services = 0;
+  r.periods = MT_MAX_PERIODS + 1;
+  g_assert_cmpint (mt_order_rent (f->db, manager, &r, &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "periods");
+  g_clear_error (&error);
+  /* nothing of those was written */
+  g_assert_cmpint (count (f->db, "orders"), ==, orders);
+  g_assert_cmpint (count (f->db, "ledger"), ==, ledger);
+
+  /* another store's order cannot be ended by this manager; forced settlement needs the store's
+   * permission */
+  r = request_for (other_store, elsewhere, "online");
+  order = mt_order_rent (f->db, f->system, &r, &error);
+  g_assert_no_error (error);
+  {
+    MtEndRequest end = { 0 }, forced = { .forced = TRUE };
+    g_autoptr(MtActor) east = actor_for (f->db, "east");
+    gint64 mine;
+
+    g_assert_false (mt_order_end (f->db, manager, order, &end, NULL, &error));
+    g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+    g_clear_error (&error);
+    r = request_for (store, device, "online");
+    mine = mt_order_rent (f->db, manager, &r, &error);
+    g_assert_no_error (error);
+    g_assert_true (mt_db_run (f->db, NULL, "UPDATE stores SET forced_settlement = 0 WHERE id = ?", "i", store));
+    g_assert_false (mt_order_end (f->db, manager, mine, &forced, NULL, &error));
+    g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+    g_clear_error (&error);
+    g_assert_true (mt_order_end (f->db, east, mine, &forced, NULL, &error));   /* its operator may */
+    g_assert_no_error (error);
+    g_assert_true (mt_db_run (f->db, NULL, "UPDATE stores SET forced_settlement = 1 WHERE id = ?", "i", store));
+    mine = mt_order_rent (f->db, manager, &r, &error);
+    g_assert_true (mt_order_end (f->db, manager, mine, &forced, NULL, &error));
+    g_assert_no_error (error);
+  }
+  assert_books_balance (f->db);
+}
+
+static void
+test_deposit_refund_requests (Fixture       *f,
+                              gconstpointer  data)
+{
+  gint64 type = test_type (f->db);
+  gint64 store = store_of (f->db, "store");
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(MtActor) finance = actor_for (f->db, "finance");
+  g_autoptr(GError) error = NULL;
+  MtEndRequest hold = { .hold_deposit = TRUE };
+
+  add_rule (f->db, "330106", type, 12000, 30, 20000);
+  for (guint approve = 0; approve < 2; approve++)
+    {
+      g_autofree char *no = g_strdup_printf ("HOLD%06u", approve);
+      MtRentRequest r = request_for (store, make_device (f->db, store, type, no), "online");
+      gint64 order = mt_order_rent (f->db, manager, &r, &error), refund;
+
+      g_assert_true (mt_order_end (f->db, manager, order, &hold, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM deposits WHERE order_id = ?", "i", order), ==, "held");
+      refund = mt_db_query_int (f->db, 0, "SELECT r.id FROM deposit_refunds r JOIN deposits d ON d.id = r.deposit_id "
+                                          "WHERE d.order_id = ? AND r.state = 'requested'", "i", order);
+      g_assert_cmpint (refund, >, 0);
+      assert_books_balance (f->db);
+
+      /* a store manager may not approve; rejecting needs a reason */
+      g_assert_false (mt_deposit_refund_handle (f->db, manager, refund, TRUE, NULL, &error));
+      g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+      g_clear_error (&error);
+      g_assert_false (mt_deposit_refund_handle (f->db, finance, refund, FALSE, "", &error));
+      g_assert_cmpstr (mt_error_get_field (error), ==, "reason");
+      g_clear_error (&error);
+
+      g_assert_true (mt_deposit_refund_handle (f->db, finance, refund, approve, approve ? NULL : "外壳破损", &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM deposits WHERE order_id = ?", "i", order), ==,
+                       approve ? "refunded" : "deducted");
+      g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id = ? "
+                                                  "AND kind = 'deposit_out' AND pay_method = 'online'", "i", order), ==,
+                       approve ? -20000 : 0);
+      /* handled once only */
+      g_assert_false (mt_deposit_refund_handle (f->db, finance, refund, TRUE, NULL, &error));
+      g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+      g_clear_error (&error);
+      assert_books_balance (f->db);
+    }
+}
+
+static void
+test_recharges (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(GError) error = NULL;
+  gint64 store = store_of (f->db, "store");
+  gint64 member = mt_db_query_int (f->db, 0, "SELECT id FROM members WHERE store_id = ? ORDER BY id LIMIT 1", "i", store);
+  gint64 other = mt_db_query_int (f->db, 0, "SELECT id FROM members WHERE store_id <> ? ORDER BY id LIMIT 1", "i", store);
+  gint64 plan = mt_db_query_int (f->db, 0, "SELECT id FROM recharge_plans WHERE amount_fen = 20000", NULL);
+  gint64 balance = mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member);
+
+  /* a denomination with its campaign's bonus */
+  g_assert_true (mt_member_recharge (f->db, manager, member, plan, 0, "online", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==,
+                   balance + 20000 + 1500);
+  /* after the campaign: no bonus */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE campaigns SET ends_at = ? WHERE id = 1", "i", fake_now - DAY));
+  g_assert_true (mt_member_recharge (f->db, manager, member, plan, 0, "online", &error));
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==,
+                   balance + 2 * 20000 + 1500);
+  /* a free amount; bad amounts and routes; another store's member */
+  g_assert_true (mt_member_recharge (f->db, manager, member, 0, 123, "offline", &error));
+  g_assert_false (mt_member_recharge (f->db, manager, member, 0, 0, "offline", &error));
+  g_assert_cmpstr (mt_error_get_field (error), ==, "amount_fen");
+  g_clear_error (&error);
+  g_assert_false (mt_member_recharge (f->db, manager, member, 0, 100, "balance", &error));
+  g_assert_cmpstr (mt_error_get_field (error), ==, "pay_method");
+  g_clear_error (&error);
+  g_assert_false (mt_member_recharge (f->db, manager, other, 0, 100, "offline", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  assert_books_balance (f->db);
+}
+
+static void
+test_withdrawals (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(MtActor) east = actor_for (f->db, "east");
+  g_autoptr(MtActor) admin = actor_for (f->db, "admin");
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(GError) error = NULL;
+  gint64 available = mt_available_balance (f->db, east->operator_id, 0);
+  gint64 rows = count (f->db, "withdrawals"), id;
+
+  g_assert_cmpint (available, >, 0);
+  /* above the available balance: refused on the amount, nothing written */
+  g_assert_cmpint (mt_withdrawal_request (f->db, east, 0, available + 1, "华东换电运营", &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "amount_fen");
+  g_clear_error (&error);
+  g_assert_cmpint (count (f->db, "withdrawals"), ==, rows);
+  /* without independent collection: forbidden */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE operators SET caps = caps & ~4 WHERE id = ?", "i", east->operator_id));
+  g_assert_cmpint (mt_withdrawal_request (f->db, east, 0, 100, "华东换电运营", &error), ==, 0);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE operators SET caps = caps | 4 WHERE id = ?", "i", east->operator_id));
+
+  /* the whole balance, then nothing more until it is rejected */
+  id = mt_withdrawal_request (f->db, east, 0, available, "华东换电运营", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_available_balance (f->db, east->operator_id, 0), ==, 0);
+  g_assert_cmpint (mt_withdrawal_request (f->db, east, 0, 1, "华东换电运营", &error), ==, 0);
+  g_clear_error (&error);
+  /* it does not approve its own; its parent does; paid means a ledger row */
+  g_assert_false (mt_withdrawal_handle (f->db, east, id, "approved", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_false (mt_withdrawal_handle (f->db, admin, id, "paid", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_true (mt_withdrawal_handle (f->db, admin, id, "rejected", &error));
+  g_assert_cmpint (mt_available_balance (f->db, east->operator_id, 0), ==, available);
+  id = mt_withdrawal_request (f->db, east, 0, 1000, "华东换电运营", &error);
+  g_assert_true (mt_withdrawal_handle (f->db, admin, id, "approved", &error));
+  g_assert_true (mt_withdrawal_handle (f->db, admin, id, "paid", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM ledger WHERE kind = 'withdrawal' AND amount_fen = -1000 "
+                                    "AND operator_id = ?", "i", east->operator_id), ==, 1);
+  /* a store withdraws from its own share, when its operator collects independently */
+  g_assert_cmpint (mt_withdrawal_request (f->db, manager, 0, 100, "王小店", &error), ==, 0);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE operators SET caps = caps | 4 WHERE id = ?", "i", manager->operator_id));
+  id = mt_withdrawal_request (f->db, manager, 0, 100, "王小店", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT store_id FROM withdrawals WHERE id = ?", "i", id), ==,
+                   manager->store_id);
+  assert_books_balance (f->db);
+}
+
+static void
+test_demo_reconciles (Fixture       *f,
+                      gconstpointer  data)
+{
+  assert_books_balance (f->db);
+  /* and a forged balance is found */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE members SET balance_fen = balance_fen + 1 WHERE id = 1", NULL));
+  g_assert_false (mt_ledger_reconcile (f->db, NULL));
+}
+
+
+/* ------------------------------------------------------------------ randomized */
+
+static gint64
+pick (MtDb       *db,
+      GRand      *rand,
+      const char *sql)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, sql, NULL);
+
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return ids->len ? g_array_index (ids, gint64, g_rand_int_range (rand, 0, ids->len)) : 0;
+}
+
+/* The invariants after every operation: the books balance, no balance is negative, a device
+ * is in at most one open order, the deposits held are the open orders' (or wait for approval) */
+static void
+check_invariants (MtDb *db)
+{
+  assert_books_balance (db);
+  g_assert_cmpint (mt_db_query_int (db, -1, "SELECT count(*) FROM members WHERE balance_fen < 0", NULL), ==, 0);
+  g_assert_cmpint (mt_db_query_int (db, -1, "SELECT count(*) FROM (SELECT device_id FROM orders WHERE state <> 'ended' "
+                                            "GROUP BY device_id HAVING count(*) > 1)", NULL), ==, 0);
+  g_assert_cmpint (mt_db_query_int (db, -1, "SELECT coalesce (sum (d.amount_fen - d.deducted_fen), 0) FROM deposits d "
+                                            "JOIN orders o ON o.id = d.order_id WHERE d.state = 'held' "
+                                            "AND o.state = 'ended'", NULL), ==,
+                   mt_db_query_int (db, -1, "SELECT coalesce (sum (amount_fen), 0) FROM deposit_refunds "
+                                            "WHERE state = 'requested'", NULL));
+  g_assert_cmpint (mt_db_query_int (db, -1, "SELECT count(*) FROM orders o JOIN deposits d ON d.order_id = o.id "
+                                            "WHERE o.state <> 'ended' AND d.state <> 'held'", NULL), ==, 0);
+  g_assert_cmpint (mt_db_query_int (db, -1, "SELECT count(*) FROM operators o WHERE (SELECT coalesce (sum (operator_fen), 0) "
+                                            "FROM splits WHERE operator_id = o.id) < (SELECT coalesce (sum (amount_fen), 0) "
+                                            "FROM withdrawals WHERE operator_id = o.id AND store_id IS NULL "
+                                            "AND state <> 'rejected')", NULL), ==, 0);
+}
+
+static void
+test_random_operations (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("mt-random-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "random.db", NULL);
+  const char *n_text = g_getenv ("MT_RANDOM_OPERATIONS");
+  guint n_ops = n_text ? (guint) g_ascii_strtoull (n_text, NULL, 10) : 10000;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261126);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtActor) system = mt_actor_new_system ();
+  static const char *const methods[] = { "offline", "online", "balance" };
+  static const char *const withdrawal_states[] = { "approved", "paid", "rejected" };
+  guint done[10] = { 0 }, refused = 0;
+  MtDemoOptions options;
+  MtDb *db;
+
+  fake_now = G_GINT64_CONSTANT (1767225600000000);
+  mt_set_clock (test_clock);
+  db = mt_db_open (path, &error);
+  g_assert_no_error (error);
+  mt_demo_options_init (&options);
+  options.n_devices = 80;
+  options.n_members = 60;
+  options.now = fake_now;
+  g_assert_true (mt_demo_generate (db, &options, &error));
+  g_assert_true (mt_db_run (db, NULL, "UPDATE operators SET caps = caps | 4", NULL));
+  check_invariants (db);
+
+  for (guint i = 0; i < n_ops; i++)
+    {
+      guint op = g_rand_int_range (rand, 0, 10);
+      gint64 ledger = count (db, "ledger");
+      const char *method = methods[g_rand_int_range (rand, 0, 3)];
+      gboolean ok = FALSE;
+
+      fake_now += g_rand_int_range (rand, 0, 12 * 3600) * G_USEC_PER_SEC;
+      switch (op)
+        {
+        case 0:
+        case 1:   /* rent a ready device to one of a few riders */
+          {
+            gint64 device = pick (db, rand, "SELECT id FROM devices WHERE state = 'ready' AND store_id IS NOT NULL");
+            g_autofree char *mobile = g_strdup_printf ("1390000%04d", g_rand_int_range (rand, 0, 40));
+            MtRentRequest r = { .store_id = mt_db_query_int (db, 0, "SELECT store_id FROM devices WHERE id = ?", "i", device),
+                                .device_id = device, .mobile = mobile, .name = "随机骑手",
+                                .id_card = "11010519491231002X", .periods = g_rand_int_range (rand, 1, 4),
+                                .services = g_rand_int_range (rand, 0, 4), .pay_method = method };
+            ok = device && mt_order_rent (db, system, &r, &error) > 0;
+          }
+          break;
+        case 2:
+          ok = mt_order_renew (db, system, pick (db, rand, "SELECT id FROM orders WHERE state <> 'ended'"),
+                               g_rand_int_range (rand, 1, 3), method, &error);
+          break;
+        case 3:
+          {
+            gint64 order = pick (db, rand, "SELECT id FROM orders WHERE state <> 'ended'");
+            gint64 device = mt_db_query_int (db, 0, "SELECT v.id FROM orders o JOIN devices v ON v.store_id = o.store_id "
+                                                    "AND v.type_id = o.type_id AND v.state = 'ready' WHERE o.id = ? LIMIT 1",
+                                             "i", order);
+            ok = mt_order_replace (db, system, order, device, g_rand_boolean (rand) ? "随机故障" : NULL, &error);
+          }
+          break;
+        case 4:
+        case 5:
+          {
+            MtEndRequest end = { .damage_fen = g_rand_boolean (rand) ? 0 : g_rand_int_range (rand, 0, 80000),
+                                 .pay_method = method, .hold_deposit = g_rand_int_range (rand, 0, 4) == 0,
+                                 .forced = g_rand_int_range (rand, 0, 8) == 0 };
+            ok = mt_order_end (db, system, pick (db, rand, "SELECT id FROM orders WHERE state <> 'ended'"), &end,
+                               NULL, &error);
+          }
+          break;
+        case 6:
+          fake_now += g_rand_int_range (rand, 1, 40) * DAY;
+          ok = mt_orders_mark_overdue (db, &error) >= 0;
+          break;
+        case 7:
+          ok = mt_member_recharge (db, system, pick (db, rand, "SELECT id FROM members"),
+                                   g_rand_boolean (rand) ? pick (db, rand, "SELECT id FROM recharge_plans") : 0,
+                                   g_rand_int_range (rand, 0, 60000), g_rand_boolean (rand) ? "online" : "offline",
+                                   &error);
+          break;
+        case 8:
+          ok = mt_deposit_refund_handle (db, system, pick (db, rand, "SELECT id FROM deposit_refunds WHERE state = 'requested'"),
+                                         g_rand_boolean (rand), "随机拒绝", &error);
+          break;
+        case 9:
+          {
+            gint64 store = g_rand_boolean (rand) ? pick (db, rand, "SELECT id FROM stores") : 0;
+            g_autoptr(MtActor) owner = NULL;
+            gint64 w;
+
+            if (store == 0)
+              {
+                owner = mt_actor_new_system ();
+                owner->operator_id = pick (db, rand, "SELECT id FROM operators WHERE id > 1");
+              }
+            w = mt_withdrawal_request (db, owner ? owner : system, store, g_rand_int_range (rand, 1, 2000000),
+                                       "随机收款人", &error);
+            g_clear_error (&error);
+            ok = mt_withdrawal_handle (db, system, w ? w : pick (db, rand, "SELECT id FROM withdrawals"),
+                                       withdrawal_states[g_rand_int_range (rand, 0, 3)], &error) || w != 0;
+          }
+          break;
+        }
+      if (ok)
+        done[op]++;
+      else
+        {
+          /* a refused operation writes nothing */
+          refused++;
+          if (op != 9)
+            g_assert_cmpint (count (db, "ledger"), ==, ledger);
+        }
+      g_clear_error (&error);
+      check_invariants (db);
+    }
+  g_test_message ("%u operations: rent %u, renew %u, replace %u, end %u, overdue %u, recharge %u, refund %u, "
+                  "withdrawal %u, refused %u", n_ops, done[0] + done[1], done[2], done[3], done[4] + done[5],
+                  done[6], done[7], done[8], done[9], refused);
+  g_assert_cmpuint (done[0] + done[1], >, n_ops / 20);
+  g_assert_cmpuint (done[4] + done[5], >, n_ops / 20);
+  mt_set_clock (NULL);
+  mt_db_close (db);
+  mt_test_remove_db (path);
+}
+
+int
+main (int argc, char *argv[])
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/mt/billing/periods", test_periods);
+  g_test_add_func ("/mt/billing/overdue-rent", test_overdue_rent);
+  g_test_add_func ("/mt/billing/quotes", test_quotes);
+  g_test_add_func ("/mt/billing/money-text", test_money_text);
+  g_test_add_func ("/mt/billing/contract", test_contract);
+#define ADD(path, func) g_test_add ("/mt/billing/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("demo-reconciles", test_demo_reconciles);
+  ADD ("region-specificity", test_region_specificity);
+  ADD ("rent-and-end-routes", test_rent_and_end_routes);
+  ADD ("settlements", test_settlements);
+  ADD ("renewals-and-overdue", test_renewals_and_overdue);
+  ADD ("replace", test_replace);
+  ADD ("refusals-and-scope", test_refusals_and_scope);
+  ADD ("deposit-refund-requests", test_deposit_refund_requests);
+  ADD ("recharges", test_recharges);
+  ADD ("withdrawals", test_withdrawals);
+#undef ADD
+  g_test_add_func ("/mt/billing/random-operations", test_random_operations);
+  ret = g_test_run ();
+  mt_test_demo_cleanup ();
+  return ret;
+}
