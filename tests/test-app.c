@@ -5,11 +5,15 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <locale.h>
+#include <string.h>
 
 #include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-form-dialog.h"
 #include "mt-list-page.h"
+#include "mt-order-dialog.h"
+#include "mt-orders.h"
+#include "mt-rent-dialog.h"
 #include "mt-repair-dialog.h"
 #include "mt-row-model.h"
 #include "mt-window.h"
@@ -215,7 +219,7 @@ save_screenshot (GtkWidget  *widget,
 
 /* Words in Latin letters that are right in a Chinese interface: units, acronyms, formats */
 static const char *const latin_allowed[] = {
-  "BMS", "SOC", "CSV", "Excel", "XLSX", "SQLite", "mV", "mA", "mAh", "Ah", "V", "km", "h",
+  "BMS", "SOC", "CSV", "Excel", "XLSX", "PDF", "SQLite", "mV", "mA", "mAh", "Ah", "V", "km", "h",
   "LFP", "NMC", "LMO", "LTO", "MINGTANG_PASSWORD", NULL
 };
 
@@ -273,6 +277,110 @@ assert_chinese (GtkWidget *widget)
   collect_latin (widget, found);
   if (found->len > 0)
     g_error ("English left in the Chinese interface:\n%s", found->str);
+}
+
+/* The rental counter end to end as a store manager: a scanned device, a new member, a quote
+ * with a service, the order, its detail with the settlement, the receipt PDF, the end. In the
+ * zh_CN run every screen is also checked for English and photographed. */
+static void
+test_rental_counter (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  gboolean chinese = messages && g_str_has_prefix (messages, "zh_CN");
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  gint64 store = mt_db_query_int (db, 0, "SELECT store_id FROM accounts WHERE username = 'store'", NULL);
+  g_autofree char *device_no = mt_db_query_text (db, "SELECT d.device_no FROM devices d WHERE d.store_id = ? "
+                                                     "AND d.state = 'ready' AND d.type_id IN (SELECT type_id FROM "
+                                                     "billing_rules WHERE deleted = 0) ORDER BY d.id LIMIT 1",
+                                                 "i", store);
+  g_autofree char *mobile = g_strdup_printf ("1380000%04d", chinese ? 1 : 2);
+  gint64 orders = mt_db_query_int (db, 0, "SELECT count(*) FROM orders", NULL);
+  const char *dir = g_getenv ("MT_SCREENSHOT_DIR");
+  MtRentDialog *rent;
+  MtOrderDialog *detail;
+  gint64 order;
+  g_autofree char *total_before = NULL;
+
+  g_assert_nonnull (device_no);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "store", MT_DEMO_PASSWORD, &error));
+  g_assert_no_error (error);
+
+  rent = mt_rent_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window), store, 0);
+  gtk_window_present (GTK_WINDOW (rent));
+  iterate (100);
+  /* nothing scanned yet: no quote, a message that says what is missing */
+  mt_rent_dialog_refresh (rent);
+  g_assert_cmpstr (mt_rent_dialog_get_total (rent), ==, "—");
+  g_assert_nonnull (mt_rent_dialog_get_error (rent));
+
+  mt_rent_dialog_set_field (rent, "device_no", device_no);
+  mt_rent_dialog_set_field (rent, "mobile", mobile);
+  mt_rent_dialog_set_field (rent, "name", "柜台骑手");
+  mt_rent_dialog_set_field (rent, "id_card", "11010519491231002X");
+  mt_rent_dialog_set_field (rent, "periods", "2");
+  mt_rent_dialog_set_field (rent, "pay_method", "offline");
+  mt_rent_dialog_refresh (rent);
+  g_assert_null (mt_rent_dialog_get_error (rent));
+  total_before = g_strdup (mt_rent_dialog_get_total (rent));
+  g_assert_true (g_str_has_prefix (total_before, "¥"));
+  /* a per-period service raises the quote */
+  mt_rent_dialog_set_service (rent, 0, TRUE);
+  mt_rent_dialog_refresh (rent);
+  g_assert_cmpstr (mt_rent_dialog_get_total (rent), !=, total_before);
+  iterate (100);
+  if (chinese)
+    assert_chinese (GTK_WIDGET (rent));
+  save_screenshot (GTK_WIDGET (rent), "rent-quote.png");
+
+  order = mt_rent_dialog_rent (rent);
+  g_assert_cmpint (order, >, 0);
+  g_assert_cmpint (mt_db_query_int (db, 0, "SELECT count(*) FROM orders", NULL), ==, orders + 1);
+  g_assert_true (mt_ledger_reconcile (db, NULL));
+  iterate (50);
+
+  detail = mt_order_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window), order);
+  gtk_window_present (GTK_WINDOW (detail));
+  iterate (100);
+  g_assert_null (mt_order_dialog_get_error (detail));
+  g_assert_nonnull (strstr (mt_order_dialog_get_settlement (detail), "¥"));
+  if (chinese)
+    assert_chinese (GTK_WIDGET (detail));
+  save_screenshot (GTK_WIDGET (detail), "order-detail.png");
+  {
+    g_autofree char *pdf = g_build_filename (dir ? dir : g_get_tmp_dir (), "receipt.pdf", NULL);
+
+    g_assert_true (mt_order_dialog_write_pdf (detail, pdf, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_test (pdf, G_FILE_TEST_IS_REGULAR));
+    if (dir == NULL)
+      g_unlink (pdf);
+    else
+      {
+        /* the pages as a person sees them: receipt-1.png, receipt-2.png */
+        g_autofree char *prefix = g_build_filename (dir, "receipt", NULL);
+        const char *argv[] = { "pdftoppm", "-png", "-r", "80", pdf, prefix, NULL };
+        g_autoptr(GSubprocess) pdftoppm = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, &error);
+
+        g_assert_no_error (error);
+        g_assert_true (g_subprocess_wait_check (pdftoppm, NULL, &error));
+      }
+  }
+  /* renew one period, then end it with damages */
+  mt_order_dialog_set_field (detail, "periods", "1");
+  g_assert_true (mt_order_dialog_run (detail, "renew"));
+  g_assert_cmpint (mt_db_query_int (db, 0, "SELECT periods FROM orders WHERE id = ?", "i", order), ==, 3);
+  mt_order_dialog_set_field (detail, "damage", "12.50");
+  g_assert_nonnull (strstr (mt_order_dialog_get_settlement (detail), "12.50"));
+  g_assert_true (mt_order_dialog_run (detail, "end"));
+  g_assert_cmpstr (mt_db_query_text (db, "SELECT state FROM orders WHERE id = ?", "i", order), ==, "ended");
+  g_assert_cmpint (mt_db_query_int (db, 0, "SELECT damage_fen FROM orders WHERE id = ?", "i", order), ==, 1250);
+  g_assert_true (mt_ledger_reconcile (db, NULL));
+  iterate (50);
+  gtk_window_destroy (GTK_WINDOW (detail));
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
 }
 
 /* Under LANG=zh_CN.UTF-8 every page and dialog is Chinese: no English word outside the data */
@@ -348,6 +456,13 @@ wait_until (gboolean (*check) (MtWindow *), MtWindow *window, gboolean wanted, g
   while (check (window) != wanted && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, FALSE), g_usleep (5000);
   return check (window) == wanted;
+}
+
+static void
+record_order_cb (gint64 *order,
+                 gint64  id)
+{
+  *order = id;
 }
 
 static gboolean
@@ -478,6 +593,50 @@ test_connected (void)
   }
   save_screenshot (GTK_WIDGET (window), "connected.png");
 
+  /* the rental counter through the server: its quote, the order, the end */
+  {
+    MtDb *replica = mt_window_get_database (window);
+    gint64 device = mt_db_query_int (replica, 0, "SELECT d.id FROM devices d JOIN operators o ON o.id = d.operator_id "
+                                                 "WHERE o.path LIKE '/1/2/%' AND d.state = 'ready' AND d.store_id IS NOT NULL "
+                                                 "AND d.type_id = (SELECT min (id) FROM device_types) ORDER BY d.id LIMIT 1",
+                                     NULL);
+    gint64 store = mt_db_query_int (replica, 0, "SELECT store_id FROM devices WHERE id = ?", "i", device);
+    g_autofree char *no = mt_db_query_text (replica, "SELECT device_no FROM devices WHERE id = ?", "i", device);
+    MtRentDialog *rent = mt_rent_dialog_new (GTK_WINDOW (window), replica, mt_window_get_actor (window), store, 0);
+    gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    gint64 order = 0;
+    MtOrderDialog *detail;
+
+    mt_rent_dialog_set_engine (rent, mt_window_get_engine (window));
+    g_signal_connect_swapped (rent, "rented", G_CALLBACK (record_order_cb), &order);
+    gtk_window_present (GTK_WINDOW (rent));
+    mt_rent_dialog_set_field (rent, "device_no", no);
+    mt_rent_dialog_set_field (rent, "mobile", "13900009999");
+    mt_rent_dialog_set_field (rent, "name", "远程骑手");
+    mt_rent_dialog_set_field (rent, "id_card", "11010519491231002X");
+    mt_rent_dialog_set_field (rent, "pay_method", "online");
+    mt_rent_dialog_refresh (rent);
+    while (g_str_equal (mt_rent_dialog_get_total (rent), "—") && g_get_monotonic_time () < end)
+      iterate (20);
+    g_assert_null (mt_rent_dialog_get_error (rent));
+    g_assert_true (g_str_has_prefix (mt_rent_dialog_get_total (rent), "¥"));
+    mt_rent_dialog_rent (rent);   /* closes itself once the server said yes */
+    while (order == 0 && g_get_monotonic_time () < end)
+      iterate (20);
+    g_assert_cmpint (order, >, 0);
+    g_assert_cmpstr (mt_db_query_text (replica, "SELECT state FROM devices WHERE id = ?", "i", device), ==, "rented");
+
+    detail = mt_order_dialog_new (GTK_WINDOW (window), replica, mt_window_get_actor (window), order);
+    mt_order_dialog_set_engine (detail, mt_window_get_engine (window));
+    gtk_window_present (GTK_WINDOW (detail));
+    g_assert_true (mt_order_dialog_run (detail, "end"));
+    while (g_strcmp0 (mt_db_query_text (replica, "SELECT state FROM orders WHERE id = ?", "i", order), "ended") != 0 &&
+           g_get_monotonic_time () < end)
+      iterate (20);
+    g_assert_cmpstr (mt_db_query_text (replica, "SELECT state FROM orders WHERE id = ?", "i", order), ==, "ended");
+    gtk_window_destroy (GTK_WINDOW (detail));
+  }
+
   /* the session is in the keyring, not in a file (the store is asynchronous) */
   iterate (300);
   token = secret_password_lookup_sync (&(SecretSchema) { "com.mtxnyjs.Mingtang.Session", SECRET_SCHEMA_NONE,
@@ -535,6 +694,7 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/mt/app/pages/finance", "finance", test_walk_pages);
   g_test_add_func ("/mt/app/store-form", test_store_form);
   g_test_add_func ("/mt/app/search-in-place", test_search_in_place);
+  g_test_add_func ("/mt/app/rental-counter", test_rental_counter);
   g_test_add_func ("/mt/app/connected", test_connected);
   g_test_add_func ("/mt/app/chinese", test_chinese);
   ret = g_test_run ();

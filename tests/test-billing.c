@@ -413,7 +413,7 @@ test_rent_and_end_routes (Fixture       *f,
 
       r.periods = 2;
       r.services = 3;
-      g_assert_true (mt_order_quote (f->db, manager, &r, &quote, &contract, &error));
+      g_assert_true (mt_order_quote (f->db, manager, &r, &quote, &contract, NULL, &error));
       g_assert_no_error (error);
       g_assert_cmpint (quote.total_fen, ==, 24000 + 2000 + 6000 + 50000);
       g_assert_nonnull (strstr (contract, no));

@@ -11,6 +11,8 @@
 #include "mt-labels.h"
 #include "mt-list-page.h"
 #include "mt-ops.h"
+#include "mt-order-dialog.h"
+#include "mt-rent-dialog.h"
 #include "mt-repair-dialog.h"
 #include "mt-row-model.h"
 #include "mt-sync-engine.h"
@@ -454,6 +456,55 @@ edit_setting (MtListPage *self,
 }
 
 static void
+open_order (MtListPage *self,
+            gint64      order_id)
+{
+  MtOrderDialog *dialog = mt_order_dialog_new (toplevel (self), self->db, self->actor, order_id);
+
+  if (self->engine)
+    mt_order_dialog_set_engine (dialog, self->engine);
+  g_signal_connect_swapped (dialog, "changed", G_CALLBACK (saved_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+rented_cb (MtRentDialog *dialog,
+           gint64        order_id,
+           MtListPage   *self)
+{
+  mt_list_page_reload (self);
+  if (order_id > 0 && gtk_widget_get_root (GTK_WIDGET (self)))
+    open_order (self, order_id);
+}
+
+/* The rental counter, for the selected store or device when there is one */
+static void
+rent_clicked_cb (MtListPage *self)
+{
+  const char *page = mt_listing_get_page (self->listing);
+  g_autoptr(GArray) ids = selected_ids (self);
+  gint64 first = ids->len ? g_array_index (ids, gint64, 0) : 0;
+  gint64 store = 0, device = 0;
+  MtRentDialog *dialog;
+
+  if (g_str_equal (page, "stores"))
+    store = first;
+  else if (g_str_equal (page, "devices") && first)
+    {
+      device = first;
+      store = mt_db_query_int (self->db, 0, "SELECT coalesce (store_id, 0) FROM devices WHERE id = ?", "i", device);
+    }
+  if (store == 0)
+    store = self->actor->store_id;
+  dialog = mt_rent_dialog_new (toplevel (self), self->db, self->actor, store, device);
+  if (self->engine)
+    mt_rent_dialog_set_engine (dialog, self->engine);
+  g_signal_connect_object (dialog, "rented", G_CALLBACK (rented_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  mt_rent_dialog_refresh (dialog);
+}
+
+static void
 open_row (MtListPage *self,
           guint       position)
 {
@@ -462,7 +513,9 @@ open_row (MtListPage *self,
 
   if (item == NULL || mt_row_item_get_id (item) == 0)
     return;
-  if (g_str_equal (page, "repairs"))
+  if (g_str_equal (page, "orders") && mt_actor_can (self->actor, "orders", "detail"))
+    open_order (self, mt_row_item_get_id (item));
+  else if (g_str_equal (page, "repairs"))
     {
       MtRepairDialog *dialog = mt_repair_dialog_new (toplevel (self), self->db, self->actor,
                                                      mt_row_item_get_id (item));
@@ -1030,6 +1083,15 @@ mt_list_page_new (MtDb           *db,
   gtk_widget_set_hexpand (spacer, TRUE);
   gtk_box_append (GTK_BOX (bar), spacer);
 
+  if ((g_str_equal (page_id, "orders") || g_str_equal (page_id, "devices") || g_str_equal (page_id, "stores")) &&
+      mt_actor_can (actor, "orders", "rent"))
+    {
+      GtkWidget *b = button (_("_Rent Out…"), G_CALLBACK (rent_clicked_cb), self);
+      if (g_str_equal (page_id, "orders"))
+        gtk_widget_add_css_class (b, "suggested-action");
+      gtk_widget_set_tooltip_text (b, _("The rental counter: for the selected store or device, if any"));
+      gtk_box_append (GTK_BOX (bar), b);
+    }
   if (g_str_equal (page_id, "repairs") && mt_actor_can (actor, "repairs", "report"))
     gtk_box_append (GTK_BOX (bar), button (_("_Report Fault…"), G_CALLBACK (new_clicked_cb), self));
   else if (self->entity && mt_actor_can (actor, mt_entity_get_page (self->entity), "edit"))

@@ -409,6 +409,7 @@ mt_order_quote (MtDb                *db,
                 const MtRentRequest *request,
                 MtQuote             *quote,
                 char               **contract,
+                MtBillingRule      **rule_out,
                 GError             **error)
 {
   g_auto(RentContext) c = { 0 };
@@ -427,6 +428,8 @@ mt_order_quote (MtDb                *db,
                        now, now + (gint64) request->periods * rule->period_days * DAY);
       *contract = mt_contract_render (rule->contract, values);
     }
+  if (rule_out)
+    *rule_out = g_steal_pointer (&rule);
   return TRUE;
 }
 

@@ -50,12 +50,14 @@ typedef struct
   gint64 refund_fen;     /* deposit back to the member (or waiting for approval) */
 } MtSettlement;
 
-/* The quote a rental would get now, and its rendered contract (may be NULL) */
+/* The quote a rental would get now, its rendered contract and the rule it follows (each out
+ * argument may be NULL) */
 gboolean  mt_order_quote              (MtDb                *db,
                                        const MtActor       *actor,
                                        const MtRentRequest *request,
                                        MtQuote             *quote,
                                        char               **contract,
+                                       MtBillingRule      **rule,
                                        GError             **error);
 /* Rents the device out: returns the new order's id, or 0 */
 gint64    mt_order_rent               (MtDb                *db,

@@ -178,6 +178,33 @@ mt_order_doc_get_title (MtOrderDoc *doc)
   return doc->title;
 }
 
+guint
+mt_order_doc_n_lines (MtOrderDoc *doc,
+                      gboolean    money)
+{
+  return (money ? doc->money : doc->facts)->len;
+}
+
+void
+mt_order_doc_get_line (MtOrderDoc  *doc,
+                       gboolean     money,
+                       guint        index,
+                       const char **label,
+                       const char **value)
+{
+  GArray *lines = money ? doc->money : doc->facts;
+
+  g_return_if_fail (index < lines->len);
+  *label = g_array_index (lines, Line, index).label;
+  *value = g_array_index (lines, Line, index).value;
+}
+
+const char *
+mt_order_doc_get_total (MtOrderDoc *doc)
+{
+  return doc->total;
+}
+
 static PangoLayout *
 new_layout (cairo_t    *cr,
             const char *font,

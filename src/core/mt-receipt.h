@@ -21,6 +21,16 @@ void        mt_order_doc_free       (MtOrderDoc    *doc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtOrderDoc, mt_order_doc_free)
 
 const char *mt_order_doc_get_title  (MtOrderDoc    *doc);
+/* What the document says, for showing it on screen: the order's facts (@money FALSE) or its
+ * ledger lines (@money TRUE), and the paid / refunded total */
+guint       mt_order_doc_n_lines    (MtOrderDoc    *doc,
+                                     gboolean       money);
+void        mt_order_doc_get_line   (MtOrderDoc    *doc,
+                                     gboolean       money,
+                                     guint          index,
+                                     const char   **label,
+                                     const char   **value);
+const char *mt_order_doc_get_total  (MtOrderDoc    *doc);
 /* Lays the document out for pages of @width × @height on @cr; returns the number of pages */
 guint       mt_order_doc_paginate   (MtOrderDoc    *doc,
                                      cairo_t       *cr,

@@ -1341,6 +1341,7 @@ handle_orders (Request *req)
       MtRentRequest r = { 0 };
       MtQuote quote;
       g_autofree char *contract = NULL;
+      g_autoptr(MtBillingRule) rule = NULL;
 
       if (!body_rent_request (req, &r))
         return TRUE;
@@ -1352,7 +1353,7 @@ handle_orders (Request *req)
           else
             respond_saved (req, 201, "orders", id);
         }
-      else if (!mt_order_quote (db, req->actor, &r, &quote, &contract, &error))
+      else if (!mt_order_quote (db, req->actor, &r, &quote, &contract, &rule, &error))
         respond_gerror (req, error);
       else
         {
@@ -1366,6 +1367,20 @@ handle_orders (Request *req)
           add_int (b, "total_fen", quote.total_fen);
           json_builder_set_member_name (b, "contract");
           json_builder_add_string_value (b, contract ? contract : "");
+          /* the rule's services, in the order of the services bits */
+          json_builder_set_member_name (b, "services");
+          json_builder_begin_array (b);
+          for (guint i = 0; i < rule->n_services; i++)
+            {
+              json_builder_begin_object (b);
+              json_builder_set_member_name (b, "name");
+              json_builder_add_string_value (b, rule->services[i].name);
+              add_int (b, "price_fen", rule->services[i].price_fen);
+              json_builder_set_member_name (b, "per_period");
+              json_builder_add_boolean_value (b, rule->services[i].per_period);
+              json_builder_end_object (b);
+            }
+          json_builder_end_array (b);
           json_builder_end_object (b);
           respond_builder (req, 200, b);
         }

@@ -1,0 +1,676 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-order-dialog"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "mt-entity.h"
+#include "mt-error.h"
+#include "mt-order-dialog.h"
+#include "mt-orders.h"
+#include "mt-receipt.h"
+#include "mt-validate.h"
+
+struct _MtOrderDialog
+{
+  GtkWindow      parent_instance;
+
+  MtDb          *db;
+  const MtActor *actor;
+  MtSyncEngine  *engine;
+  gboolean       closed;
+  gint64         order_id;
+  MtOrderDoc    *doc;
+
+  GtkWidget     *error_label;
+  GtkWidget     *holder;        /* the page, rebuilt after each action */
+  GtkWidget     *renew_spin;
+  GtkWidget     *renew_pay;
+  GtkWidget     *device_row;
+  GtkWidget     *fault_row;
+  GtkWidget     *damage_row;
+  GtkWidget     *pay_row;
+  GtkWidget     *hold_switch;
+  GtkWidget     *forced_switch;
+  GtkWidget     *settle_row;
+  char          *error;
+  guint          settle_serial;
+};
+
+G_DEFINE_FINAL_TYPE (MtOrderDialog, mt_order_dialog, GTK_TYPE_WINDOW)
+
+enum { CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static const char *const pay_methods[] = { "offline", "online", "balance" };
+
+static void
+mt_order_dialog_dispose (GObject *object)
+{
+  MtOrderDialog *self = MT_ORDER_DIALOG (object);
+
+  self->closed = TRUE;
+  g_clear_object (&self->engine);
+  G_OBJECT_CLASS (mt_order_dialog_parent_class)->dispose (object);
+}
+
+static void
+mt_order_dialog_finalize (GObject *object)
+{
+  MtOrderDialog *self = MT_ORDER_DIALOG (object);
+
+  g_clear_pointer (&self->doc, mt_order_doc_free);
+  g_free (self->error);
+  G_OBJECT_CLASS (mt_order_dialog_parent_class)->finalize (object);
+}
+
+static void
+mt_order_dialog_class_init (MtOrderDialogClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = mt_order_dialog_dispose;
+  G_OBJECT_CLASS (klass)->finalize = mt_order_dialog_finalize;
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                   NULL, G_TYPE_NONE, 0);
+  gtk_widget_class_add_binding_action (GTK_WIDGET_CLASS (klass), GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+mt_order_dialog_init (MtOrderDialog *self)
+{
+}
+
+static void
+show_error (MtOrderDialog *self,
+            const char    *message)
+{
+  g_free (self->error);
+  self->error = g_strdup (message);
+  gtk_label_set_text (GTK_LABEL (self->error_label), message ? message : "");
+  gtk_widget_set_visible (self->error_label, message != NULL);
+}
+
+static const char *
+chosen_method (GtkWidget *combo_row)
+{
+  return pay_methods[MIN (adw_combo_row_get_selected (ADW_COMBO_ROW (combo_row)), 2)];
+}
+
+static GtkWidget *
+pay_combo (const char *title)
+{
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  GtkWidget *row = adw_combo_row_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (pay_methods); i++)
+    gtk_string_list_append (labels, mt_choice_label (mt_pay_methods, pay_methods[i]));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (labels));
+  return row;
+}
+
+/* ------------------------------------------------------------------ settlement */
+
+static gboolean
+end_request (MtOrderDialog *self,
+             MtEndRequest  *end,
+             GError       **error)
+{
+  const char *damage = gtk_editable_get_text (GTK_EDITABLE (self->damage_row));
+
+  memset (end, 0, sizeof *end);
+  if (damage[0] && !mt_parse_money (damage, &end->damage_fen, "damage_fen", _("Damages (yuan)"), error))
+    return FALSE;
+  end->pay_method = chosen_method (self->pay_row);
+  end->hold_deposit = gtk_switch_get_active (GTK_SWITCH (self->hold_switch));
+  end->forced = gtk_switch_get_active (GTK_SWITCH (self->forced_switch));
+  return TRUE;
+}
+
+static JsonNode *
+end_json (const MtEndRequest *end)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "damage_fen");
+  json_builder_add_int_value (b, end->damage_fen);
+  json_builder_set_member_name (b, "pay_method");
+  json_builder_add_string_value (b, end->pay_method);
+  json_builder_set_member_name (b, "hold_deposit");
+  json_builder_add_boolean_value (b, end->hold_deposit);
+  json_builder_set_member_name (b, "forced");
+  json_builder_add_boolean_value (b, end->forced);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static void
+show_settlement (MtOrderDialog      *self,
+                 const MtSettlement *s,
+                 const char         *problem)
+{
+  g_autofree char *text = NULL;
+
+  if (s)
+    {
+      g_autofree char *overdue = mt_format_money (s->overdue_fen);
+      g_autofree char *damage = mt_format_money (s->damage_fen);
+      g_autofree char *deducted = mt_format_money (s->deducted_fen);
+      g_autofree char *shortfall = mt_format_money (s->shortfall_fen);
+      g_autofree char *refund = mt_format_money (s->refund_fen);
+
+      text = g_strdup_printf (_("Overdue rent %s · damages %s · from the deposit %s · to pay %s · "
+                                "deposit back %s"), overdue, damage, deducted, shortfall, refund);
+    }
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->settle_row), s ? text : problem);
+}
+
+static void
+settlement_remote_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      data)
+{
+  g_autoptr(MtOrderDialog) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+  MtSettlement s = { 0 };
+  JsonObject *o;
+
+  if (self->closed || self->settle_row == NULL ||
+      GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (source), "mt-settle-serial")) != self->settle_serial)
+    return;
+  if (answer == NULL || !JSON_NODE_HOLDS_OBJECT (answer))
+    return show_settlement (self, NULL, error ? error->message : "");
+  o = json_node_get_object (answer);
+  s.overdue_fen = json_object_get_int_member_with_default (o, "overdue_fen", 0);
+  s.damage_fen = json_object_get_int_member_with_default (o, "damage_fen", 0);
+  s.deducted_fen = json_object_get_int_member_with_default (o, "deducted_fen", 0);
+  s.shortfall_fen = json_object_get_int_member_with_default (o, "shortfall_fen", 0);
+  s.refund_fen = json_object_get_int_member_with_default (o, "refund_fen", 0);
+  show_settlement (self, &s, NULL);
+}
+
+static void
+update_settlement (MtOrderDialog *self)
+{
+  g_autoptr(GError) error = NULL;
+  MtEndRequest end;
+  MtSettlement s;
+
+  if (self->settle_row == NULL)
+    return;
+  self->settle_serial++;
+  if (!end_request (self, &end, &error))
+    return show_settlement (self, NULL, error->message);
+  if (self->engine)
+    {
+      g_autoptr(JsonNode) body = end_json (&end);
+      g_autofree char *path = g_strdup_printf ("orders/%" G_GINT64_FORMAT "/settlement", self->order_id);
+
+      g_object_set_data (G_OBJECT (self->engine), "mt-settle-serial", GUINT_TO_POINTER (self->settle_serial));
+      mt_sync_engine_request_async (self->engine, "POST", path, body, NULL, settlement_remote_cb, g_object_ref (self));
+      return;
+    }
+  if (!mt_order_settlement (self->db, self->actor, self->order_id, &end, &s, &error))
+    return show_settlement (self, NULL, error->message);
+  show_settlement (self, &s, NULL);
+}
+
+/* ------------------------------------------------------------------ actions */
+
+static void rebuild (MtOrderDialog *self);
+
+static void
+done (MtOrderDialog *self)
+{
+  show_error (self, NULL);
+  g_signal_emit (self, signals[CHANGED], 0);
+  rebuild (self);
+}
+
+static void
+action_remote_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  g_autoptr(MtOrderDialog) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+
+  if (self->closed)
+    return;
+  if (answer == NULL)
+    return show_error (self, error->message);
+  done (self);   /* the replica is up to date when the answer comes */
+}
+
+gboolean
+mt_order_dialog_run (MtOrderDialog *self,
+                     const char    *action)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (MT_IS_ORDER_DIALOG (self), FALSE);
+  json_builder_begin_object (b);
+  if (g_str_equal (action, "renew") && self->renew_spin)
+    {
+      guint periods = (guint) gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->renew_spin));
+      const char *method = chosen_method (self->renew_pay);
+
+      json_builder_set_member_name (b, "periods");
+      json_builder_add_int_value (b, periods);
+      json_builder_set_member_name (b, "pay_method");
+      json_builder_add_string_value (b, method);
+      ok = self->engine || mt_order_renew (self->db, self->actor, self->order_id, periods, method, &error);
+    }
+  else if (g_str_equal (action, "replace") && self->device_row)
+    {
+      const char *no = gtk_editable_get_text (GTK_EDITABLE (self->device_row));
+      const char *fault = gtk_editable_get_text (GTK_EDITABLE (self->fault_row));
+      gint64 device = mt_db_query_int (self->db, 0, "SELECT id FROM devices WHERE device_no = ? AND deleted = 0",
+                                       "t", no);
+
+      if (device == 0)
+        {
+          show_error (self, _("Device number: no device has this number"));
+          return FALSE;
+        }
+      json_builder_set_member_name (b, "device_id");
+      json_builder_add_int_value (b, device);
+      json_builder_set_member_name (b, "fault");
+      json_builder_add_string_value (b, fault);
+      ok = self->engine || mt_order_replace (self->db, self->actor, self->order_id, device, fault[0] ? fault : NULL,
+                                             &error);
+    }
+  else if (g_str_equal (action, "end") && self->damage_row)
+    {
+      MtEndRequest end;
+
+      if (!end_request (self, &end, &error))
+        {
+          show_error (self, error->message);
+          return FALSE;
+        }
+      if (self->engine)
+        {
+          g_autofree char *path = g_strdup_printf ("orders/%" G_GINT64_FORMAT "/end", self->order_id);
+          g_autoptr(JsonNode) end_body = end_json (&end);
+
+          mt_sync_engine_request_async (self->engine, "POST", path, end_body, NULL, action_remote_cb,
+                                        g_object_ref (self));
+          return TRUE;
+        }
+      ok = mt_order_end (self->db, self->actor, self->order_id, &end, NULL, &error);
+    }
+  else
+    return FALSE;
+  json_builder_end_object (b);
+  if (self->engine)
+    {
+      g_autofree char *path = g_strdup_printf ("orders/%" G_GINT64_FORMAT "/%s", self->order_id, action);
+
+      body = json_builder_get_root (b);
+      mt_sync_engine_request_async (self->engine, "POST", path, body, NULL, action_remote_cb, g_object_ref (self));
+      return TRUE;
+    }
+  if (!ok)
+    {
+      show_error (self, error->message);
+      return FALSE;
+    }
+  done (self);
+  return TRUE;
+}
+
+static void
+renew_clicked_cb (MtOrderDialog *self)
+{
+  mt_order_dialog_run (self, "renew");
+}
+
+static void
+replace_clicked_cb (MtOrderDialog *self)
+{
+  mt_order_dialog_run (self, "replace");
+}
+
+static void
+end_clicked_cb (MtOrderDialog *self)
+{
+  mt_order_dialog_run (self, "end");
+}
+
+/* ------------------------------------------------------------------ documents */
+
+gboolean
+mt_order_dialog_write_pdf (MtOrderDialog *self,
+                           const char    *path,
+                           GError       **error)
+{
+  if (self->doc == NULL)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_NOT_FOUND, self->error ? self->error : "");
+      return FALSE;
+    }
+  return mt_order_doc_write_pdf (self->doc, path, error);
+}
+
+static void
+pdf_response_cb (GtkNativeDialog *chooser,
+                 int              response,
+                 MtOrderDialog   *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GError) error = NULL;
+
+      if (path == NULL || !mt_order_dialog_write_pdf (self, path, &error))
+        show_error (self, error ? error->message : _("Choose a local file"));
+    }
+  g_object_unref (chooser);
+}
+
+static void
+pdf_clicked_cb (MtOrderDialog *self)
+{
+  GtkFileChooserNative *chooser =
+    gtk_file_chooser_native_new (_("Save Receipt and Contract"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                 _("_Save"), _("_Cancel"));
+  g_autofree char *name = g_strdup_printf ("%s.pdf", self->doc ? mt_order_doc_get_title (self->doc) : "receipt");
+
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  g_signal_connect (chooser, "response", G_CALLBACK (pdf_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+begin_print_cb (GtkPrintOperation *operation,
+                GtkPrintContext   *context,
+                MtOrderDialog     *self)
+{
+  gtk_print_operation_set_n_pages (operation,
+                                   mt_order_doc_paginate (self->doc, gtk_print_context_get_cairo_context (context),
+                                                          gtk_print_context_get_width (context),
+                                                          gtk_print_context_get_height (context)));
+}
+
+static void
+draw_page_cb (GtkPrintOperation *operation,
+              GtkPrintContext   *context,
+              int                page,
+              MtOrderDialog     *self)
+{
+  mt_order_doc_draw_page (self->doc, gtk_print_context_get_cairo_context (context), (guint) page);
+}
+
+static void
+print_clicked_cb (MtOrderDialog *self)
+{
+  g_autoptr(GtkPrintOperation) operation = gtk_print_operation_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (self->doc == NULL)
+    return;
+  gtk_print_operation_set_job_name (operation, mt_order_doc_get_title (self->doc));
+  gtk_print_operation_set_unit (operation, GTK_UNIT_POINTS);
+  gtk_print_operation_set_use_full_page (operation, TRUE);
+  g_signal_connect (operation, "begin-print", G_CALLBACK (begin_print_cb), self);
+  g_signal_connect (operation, "draw-page", G_CALLBACK (draw_page_cb), self);
+  if (gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG, GTK_WINDOW (self), &error) ==
+      GTK_PRINT_OPERATION_RESULT_ERROR)
+    show_error (self, error->message);
+}
+
+/* ------------------------------------------------------------------ building */
+
+static GtkWidget *
+text_row (const char *title,
+          const char *value)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *label = gtk_label_new (value);
+
+  gtk_widget_add_css_class (label, "mt-data");
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 48);
+  gtk_label_set_xalign (GTK_LABEL (label), 1);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+  return row;
+}
+
+static GtkWidget *
+group_with_button (const char *title,
+                   const char *label,
+                   GCallback   callback,
+                   gpointer    self,
+                   gboolean    destructive)
+{
+  GtkWidget *group = adw_preferences_group_new ();
+  GtkWidget *b = gtk_button_new_with_mnemonic (label);
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title);
+  gtk_widget_add_css_class (b, destructive ? "destructive-action" : "suggested-action");
+  gtk_widget_set_valign (b, GTK_ALIGN_CENTER);
+  g_signal_connect_swapped (b, "clicked", callback, self);
+  adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (group), b);
+  return group;
+}
+
+static GtkWidget *
+switch_row (GtkWidget  *group,
+            const char *title,
+            const char *subtitle,
+            GtkWidget **sw)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  *sw = gtk_switch_new ();
+  gtk_widget_set_valign (*sw, GTK_ALIGN_CENTER);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), *sw);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), *sw);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+  return row;
+}
+
+static void
+rebuild (MtOrderDialog *self)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWidget *page = adw_preferences_page_new ();
+  GtkWidget *details = adw_preferences_group_new ();
+  GtkWidget *money = adw_preferences_group_new ();
+  g_autofree char *state = mt_db_query_text (self->db, "SELECT state FROM orders WHERE id = ?", "i", self->order_id);
+  gboolean open = state && !g_str_equal (state, "ended");
+
+  self->renew_spin = self->renew_pay = self->device_row = self->fault_row = NULL;
+  self->damage_row = self->pay_row = self->hold_switch = self->forced_switch = self->settle_row = NULL;
+  g_clear_pointer (&self->doc, mt_order_doc_free);
+  self->doc = mt_order_doc_load (self->db, self->actor, self->order_id, &error);
+  if (self->doc == NULL)
+    {
+      show_error (self, error->message);
+      return;
+    }
+  {
+    g_autofree char *no = mt_db_query_text (self->db, "SELECT order_no FROM orders WHERE id = ?", "i", self->order_id);
+    g_autofree char *title = g_strdup_printf (_("Order %s"), no ? no : "");
+    gtk_window_set_title (GTK_WINDOW (self), title);
+  }
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (details), _("Order"));
+  for (guint i = 0; i < mt_order_doc_n_lines (self->doc, FALSE); i++)
+    {
+      const char *label, *value;
+      mt_order_doc_get_line (self->doc, FALSE, i, &label, &value);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (details), text_row (label, value));
+    }
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (details));
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (money), _("Money"));
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (money), mt_order_doc_get_total (self->doc));
+  for (guint i = 0; i < mt_order_doc_n_lines (self->doc, TRUE); i++)
+    {
+      const char *label, *value;
+      mt_order_doc_get_line (self->doc, TRUE, i, &label, &value);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (money), text_row (label, value));
+    }
+
+  if (open && mt_actor_can (self->actor, "orders", "end"))
+    {
+      GtkWidget *group = group_with_button (_("End Order"), _("_End Order"), G_CALLBACK (end_clicked_cb), self, TRUE);
+
+      self->damage_row = adw_entry_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->damage_row), _("Damages (yuan)"));
+      g_signal_connect_swapped (self->damage_row, "changed", G_CALLBACK (update_settlement), self);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->damage_row);
+      self->pay_row = pay_combo (_("What the deposit does not cover is paid by"));
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->pay_row);
+      switch_row (group, _("Hold the deposit for approval"), _("The refund waits in Deposit Refunds"),
+                  &self->hold_switch);
+      switch_row (group, _("Forced settlement"), _("Settle without the member returning the device"),
+                  &self->forced_switch);
+      g_signal_connect_swapped (self->hold_switch, "notify::active", G_CALLBACK (update_settlement), self);
+      g_signal_connect_swapped (self->forced_switch, "notify::active", G_CALLBACK (update_settlement), self);
+      self->settle_row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->settle_row), _("Settlement now"));
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->settle_row);
+      adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
+      update_settlement (self);
+    }
+  if (open && mt_actor_can (self->actor, "orders", "renew"))
+    {
+      GtkWidget *group = group_with_button (_("Renew"), _("Re_new"), G_CALLBACK (renew_clicked_cb), self, FALSE);
+      GtkWidget *row = adw_action_row_new ();
+
+      self->renew_spin = gtk_spin_button_new_with_range (1, MT_MAX_PERIODS, 1);
+      gtk_widget_set_valign (self->renew_spin, GTK_ALIGN_CENTER);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Periods"));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), self->renew_spin);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+      self->renew_pay = pay_combo (_("Payment method"));
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->renew_pay);
+      adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
+    }
+  if (open && mt_actor_can (self->actor, "orders", "replace"))
+    {
+      GtkWidget *group = group_with_button (_("Replace Device"), _("Re_place"), G_CALLBACK (replace_clicked_cb),
+                                            self, FALSE);
+
+      self->device_row = adw_entry_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->device_row), _("New device number (type or scan)"));
+      self->fault_row = adw_entry_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->fault_row), _("Fault of the old device (sends it to repair)"));
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->device_row);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->fault_row);
+      adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
+    }
+  /* the money last: the counter's actions come first */
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (money));
+  gtk_widget_set_vexpand (page, TRUE);
+  if (gtk_widget_get_first_child (self->holder))
+    gtk_box_remove (GTK_BOX (self->holder), gtk_widget_get_first_child (self->holder));
+  gtk_box_append (GTK_BOX (self->holder), page);
+}
+
+void
+mt_order_dialog_set_field (MtOrderDialog *self,
+                           const char    *key,
+                           const char    *value)
+{
+  g_return_if_fail (MT_IS_ORDER_DIALOG (self));
+
+  if (g_str_equal (key, "periods") && self->renew_spin)
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->renew_spin), g_ascii_strtod (value, NULL));
+  else if (g_str_equal (key, "pay_method") && self->renew_pay)
+    for (guint i = 0; i < G_N_ELEMENTS (pay_methods); i++)
+      {
+        if (g_str_equal (pay_methods[i], value))
+          {
+            adw_combo_row_set_selected (ADW_COMBO_ROW (self->renew_pay), i);
+            if (self->pay_row)
+              adw_combo_row_set_selected (ADW_COMBO_ROW (self->pay_row), i);
+          }
+      }
+  else if (g_str_equal (key, "device_no") && self->device_row)
+    gtk_editable_set_text (GTK_EDITABLE (self->device_row), value);
+  else if (g_str_equal (key, "fault") && self->fault_row)
+    gtk_editable_set_text (GTK_EDITABLE (self->fault_row), value);
+  else if (g_str_equal (key, "damage") && self->damage_row)
+    gtk_editable_set_text (GTK_EDITABLE (self->damage_row), value);
+  else if (g_str_equal (key, "hold") && self->hold_switch)
+    gtk_switch_set_active (GTK_SWITCH (self->hold_switch), g_str_equal (value, "true"));
+  else if (g_str_equal (key, "forced") && self->forced_switch)
+    gtk_switch_set_active (GTK_SWITCH (self->forced_switch), g_str_equal (value, "true"));
+  else
+    g_warning ("No order field “%s” here", key);
+}
+
+const char *
+mt_order_dialog_get_settlement (MtOrderDialog *self)
+{
+  return self->settle_row ? adw_action_row_get_subtitle (ADW_ACTION_ROW (self->settle_row)) : NULL;
+}
+
+const char *
+mt_order_dialog_get_error (MtOrderDialog *self)
+{
+  return self->error;
+}
+
+void
+mt_order_dialog_set_engine (MtOrderDialog *self,
+                            MtSyncEngine  *engine)
+{
+  g_return_if_fail (MT_IS_ORDER_DIALOG (self));
+  g_set_object (&self->engine, engine);
+  update_settlement (self);
+}
+
+MtOrderDialog *
+mt_order_dialog_new (GtkWindow     *parent,
+                     MtDb          *db,
+                     const MtActor *actor,
+                     gint64         order_id)
+{
+  MtOrderDialog *self = g_object_new (MT_TYPE_ORDER_DIALOG, "transient-for", parent, "modal", TRUE,
+                                      "default-width", 760, "default-height", 820, NULL);
+  GtkWidget *header = adw_header_bar_new ();
+  GtkWidget *pdf = gtk_button_new_with_mnemonic (_("Save _PDF…"));
+  GtkWidget *print = gtk_button_new_from_icon_name ("printer-symbolic");
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+  self->db = db;
+  self->actor = actor;
+  self->order_id = order_id;
+  gtk_widget_set_tooltip_text (print, _("Print the receipt and contract"));
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), print);
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), pdf);
+  g_signal_connect_swapped (pdf, "clicked", G_CALLBACK (pdf_clicked_cb), self);
+  g_signal_connect_swapped (print, "clicked", G_CALLBACK (print_clicked_cb), self);
+  gtk_window_set_titlebar (GTK_WINDOW (self), header);
+
+  self->error_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->error_label, "error");
+  gtk_label_set_wrap (GTK_LABEL (self->error_label), TRUE);
+  gtk_widget_set_margin_top (self->error_label, 12);
+  gtk_widget_set_visible (self->error_label, FALSE);
+  gtk_box_append (GTK_BOX (box), self->error_label);
+  self->holder = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_set_vexpand (self->holder, TRUE);
+  gtk_box_append (GTK_BOX (box), self->holder);
+  gtk_window_set_child (GTK_WINDOW (self), box);
+  rebuild (self);
+  return self;
+}

@@ -1,0 +1,704 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-rent-dialog"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "mt-entity.h"
+#include "mt-error.h"
+#include "mt-orders.h"
+#include "mt-rent-dialog.h"
+#include "mt-validate.h"
+
+struct _MtRentDialog
+{
+  GtkWindow      parent_instance;
+
+  MtDb          *db;
+  const MtActor *actor;
+  MtSyncEngine  *engine;       /* connected mode */
+  gboolean       closed;
+  GPtrArray     *stores;       /* MtOption, in the store row's order */
+
+  GtkWidget     *error_label;
+  GtkWidget     *store_row;
+  GtkWidget     *device_row;
+  GtkWidget     *device_group;
+  GtkWidget     *member_group;
+  GtkWidget     *mobile_row;
+  GtkWidget     *name_row;
+  GtkWidget     *id_card_row;
+  GtkWidget     *periods_spin;
+  GtkWidget     *pay_row;
+  GtkWidget     *services_group;
+  GPtrArray     *service_rows;   /* AdwActionRow with a GtkCheckButton suffix ("check" data) */
+  GtkWidget     *rent_label;
+  GtkWidget     *services_label;
+  GtkWidget     *deposit_label;
+  GtkWidget     *total_label;
+  GtkTextBuffer *contract;
+  GtkWidget     *rent_button;
+
+  guint          quote_timeout;
+  guint          quote_serial;   /* only the newest answer counts */
+  char          *error;
+};
+
+G_DEFINE_FINAL_TYPE (MtRentDialog, mt_rent_dialog, GTK_TYPE_WINDOW)
+
+enum { RENTED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static const char *const pay_methods[] = { "offline", "online", "balance" };
+
+static void
+mt_rent_dialog_dispose (GObject *object)
+{
+  MtRentDialog *self = MT_RENT_DIALOG (object);
+
+  self->closed = TRUE;
+  g_clear_handle_id (&self->quote_timeout, g_source_remove);
+  g_clear_object (&self->engine);
+  G_OBJECT_CLASS (mt_rent_dialog_parent_class)->dispose (object);
+}
+
+static void
+mt_rent_dialog_finalize (GObject *object)
+{
+  MtRentDialog *self = MT_RENT_DIALOG (object);
+
+  g_clear_pointer (&self->stores, g_ptr_array_unref);
+  g_clear_pointer (&self->service_rows, g_ptr_array_unref);
+  g_free (self->error);
+  G_OBJECT_CLASS (mt_rent_dialog_parent_class)->finalize (object);
+}
+
+static void
+mt_rent_dialog_class_init (MtRentDialogClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = mt_rent_dialog_dispose;
+  G_OBJECT_CLASS (klass)->finalize = mt_rent_dialog_finalize;
+  /**
+   * MtRentDialog::rented:
+   * @order_id: the new order
+   */
+  signals[RENTED] = g_signal_new ("rented", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                  NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+  gtk_widget_class_add_binding_action (GTK_WIDGET_CLASS (klass), GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+mt_rent_dialog_init (MtRentDialog *self)
+{
+  self->service_rows = g_ptr_array_new ();
+}
+
+/* ------------------------------------------------------------------ the request */
+
+static gint64
+store_id (MtRentDialog *self)
+{
+  guint pos = adw_combo_row_get_selected (ADW_COMBO_ROW (self->store_row));
+
+  if (pos >= self->stores->len)
+    return 0;
+  return g_ascii_strtoll (((MtOption *) self->stores->pdata[pos])->id, NULL, 10);
+}
+
+static guint
+chosen_services (MtRentDialog *self)
+{
+  guint bits = 0;
+
+  for (guint i = 0; i < self->service_rows->len; i++)
+    if (gtk_check_button_get_active (g_object_get_data (self->service_rows->pdata[i], "check")))
+      bits |= 1u << i;
+  return bits;
+}
+
+static gboolean
+build_request (MtRentDialog  *self,
+               MtRentRequest *r,
+               GError       **error)
+{
+  /* a scanner may add spaces or a line end around the number */
+  g_autofree char *no = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->device_row))));
+
+  memset (r, 0, sizeof *r);
+  r->store_id = store_id (self);
+  r->device_id = mt_db_query_int (self->db, 0, "SELECT id FROM devices WHERE device_no = ? AND deleted = 0",
+                                  "t", no);
+  if (r->device_id == 0)
+    {
+      mt_set_field_error (error, "device_id", _("Device number"),
+                          no[0] ? _("no device has this number") : _("type or scan the device's number"));
+      return FALSE;
+    }
+  r->mobile = gtk_editable_get_text (GTK_EDITABLE (self->mobile_row));
+  r->name = gtk_editable_get_text (GTK_EDITABLE (self->name_row));
+  r->id_card = gtk_editable_get_text (GTK_EDITABLE (self->id_card_row));
+  r->periods = (guint) gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->periods_spin));
+  r->services = chosen_services (self);
+  r->pay_method = pay_methods[MIN (adw_combo_row_get_selected (ADW_COMBO_ROW (self->pay_row)), 2)];
+  return TRUE;
+}
+
+static JsonNode *
+request_json (const MtRentRequest *r)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "store_id");
+  json_builder_add_int_value (b, r->store_id);
+  json_builder_set_member_name (b, "device_id");
+  json_builder_add_int_value (b, r->device_id);
+  json_builder_set_member_name (b, "mobile");
+  json_builder_add_string_value (b, r->mobile);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, r->name);
+  json_builder_set_member_name (b, "id_card");
+  json_builder_add_string_value (b, r->id_card);
+  json_builder_set_member_name (b, "periods");
+  json_builder_add_int_value (b, r->periods);
+  json_builder_set_member_name (b, "services");
+  json_builder_add_int_value (b, r->services);
+  json_builder_set_member_name (b, "pay_method");
+  json_builder_add_string_value (b, r->pay_method);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* ------------------------------------------------------------------ the quote */
+
+static void
+show_error (MtRentDialog *self,
+            const char   *message)
+{
+  g_free (self->error);
+  self->error = g_strdup (message);
+  gtk_label_set_text (GTK_LABEL (self->error_label), message ? message : "");
+  gtk_widget_set_visible (self->error_label, message != NULL);
+}
+
+static void
+set_money (GtkWidget *label,
+           gint64     fen,
+           gboolean   known)
+{
+  g_autofree char *text = known ? mt_format_money (fen) : g_strdup ("—");
+  gtk_label_set_text (GTK_LABEL (label), text);
+}
+
+static void
+services_changed_cb (MtRentDialog *self);
+
+/* The rule's services as check rows, rebuilt only when they differ (so ticks survive) */
+static void
+show_services (MtRentDialog       *self,
+               guint               n,
+               const char *const  *names,
+               const gint64       *prices,
+               const gboolean     *per_period)
+{
+  gboolean same = n == self->service_rows->len;
+
+  for (guint i = 0; same && i < n; i++)
+    same = g_strcmp0 (adw_preferences_row_get_title (self->service_rows->pdata[i]), names[i]) == 0;
+  if (same)
+    return;
+  for (guint i = 0; i < self->service_rows->len; i++)
+    adw_preferences_group_remove (ADW_PREFERENCES_GROUP (self->services_group), self->service_rows->pdata[i]);
+  g_ptr_array_set_size (self->service_rows, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *check = gtk_check_button_new ();
+      g_autofree char *price = mt_format_money (prices[i]);
+      g_autofree char *subtitle = g_strdup_printf (per_period[i] ? _("%s per period") : _("%s once"), price);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), names[i]);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+      g_object_set_data (G_OBJECT (row), "check", check);
+      g_signal_connect_swapped (check, "toggled", G_CALLBACK (services_changed_cb), self);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->services_group), row);
+      g_ptr_array_add (self->service_rows, row);
+    }
+  gtk_widget_set_visible (self->services_group, n > 0);
+}
+
+static void
+show_quote (MtRentDialog  *self,
+            const MtQuote *quote,
+            const char    *contract)
+{
+  show_error (self, NULL);
+  set_money (self->rent_label, quote ? quote->rent_fen : 0, quote != NULL);
+  set_money (self->services_label, quote ? quote->services_fen : 0, quote != NULL);
+  set_money (self->deposit_label, quote ? quote->deposit_fen : 0, quote != NULL);
+  set_money (self->total_label, quote ? quote->total_fen : 0, quote != NULL);
+  gtk_text_buffer_set_text (self->contract, contract ? contract : "", -1);
+  gtk_widget_set_sensitive (self->rent_button, quote != NULL);
+}
+
+static void
+quote_failed (MtRentDialog *self,
+              const char   *message)
+{
+  show_quote (self, NULL, NULL);
+  show_error (self, message);
+}
+
+static void
+quote_remote_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_autoptr(MtRentDialog) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+  guint serial = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (source), "mt-quote-serial"));
+  JsonObject *o;
+  JsonArray *services;
+  MtQuote quote = { 0 };
+
+  if (self->closed || serial != self->quote_serial)
+    return;
+  if (answer == NULL || !JSON_NODE_HOLDS_OBJECT (answer))
+    return quote_failed (self, error ? error->message : _("The server sent an answer that makes no sense"));
+  o = json_node_get_object (answer);
+  quote.periods = json_object_get_int_member_with_default (o, "periods", 0);
+  quote.rent_fen = json_object_get_int_member_with_default (o, "rent_fen", 0);
+  quote.services_fen = json_object_get_int_member_with_default (o, "services_fen", 0);
+  quote.deposit_fen = json_object_get_int_member_with_default (o, "deposit_fen", 0);
+  quote.total_fen = json_object_get_int_member_with_default (o, "total_fen", 0);
+  services = json_object_has_member (o, "services") ? json_object_get_array_member (o, "services") : NULL;
+  if (services)
+    {
+      guint n = MIN (json_array_get_length (services), 3);
+      const char *names[3];
+      gint64 prices[3];
+      gboolean per_period[3];
+
+      for (guint i = 0; i < n; i++)
+        {
+          JsonObject *s = json_array_get_object_element (services, i);
+          names[i] = json_object_get_string_member_with_default (s, "name", "");
+          prices[i] = json_object_get_int_member_with_default (s, "price_fen", 0);
+          per_period[i] = json_object_get_boolean_member_with_default (s, "per_period", FALSE);
+        }
+      show_services (self, n, names, prices, per_period);
+    }
+  show_quote (self, &quote, json_object_get_string_member_with_default (o, "contract", ""));
+}
+
+void
+mt_rent_dialog_refresh (MtRentDialog *self)
+{
+  g_autoptr(GError) error = NULL;
+  MtRentRequest r;
+
+  g_return_if_fail (MT_IS_RENT_DIALOG (self));
+  g_clear_handle_id (&self->quote_timeout, g_source_remove);
+  self->quote_serial++;
+  if (!build_request (self, &r, &error))
+    return quote_failed (self, error->message);
+  if (self->engine)
+    {
+      g_autoptr(JsonNode) body = request_json (&r);
+
+      g_object_set_data (G_OBJECT (self->engine), "mt-quote-serial", GUINT_TO_POINTER (self->quote_serial));
+      mt_sync_engine_request_async (self->engine, "POST", "orders/quote", body, NULL, quote_remote_cb,
+                                    g_object_ref (self));
+    }
+  else
+    {
+      g_autoptr(MtBillingRule) rule = NULL;
+      g_autofree char *contract = NULL;
+      MtQuote quote;
+
+      if (!mt_order_quote (self->db, self->actor, &r, &quote, &contract, &rule, &error))
+        {
+          /* a rule may still be there to offer its services (e.g. only the member is missing) */
+          return quote_failed (self, error->message);
+        }
+      {
+        const char *names[3];
+        gint64 prices[3];
+        gboolean per_period[3];
+
+        for (guint i = 0; i < rule->n_services; i++)
+          {
+            names[i] = rule->services[i].name;
+            prices[i] = rule->services[i].price_fen;
+            per_period[i] = rule->services[i].per_period;
+          }
+        show_services (self, rule->n_services, names, prices, per_period);
+      }
+      /* the services shown may have changed: quote again with their ticks */
+      if (r.services != chosen_services (self))
+        {
+          r.services = chosen_services (self);
+          g_clear_pointer (&contract, g_free);
+          if (!mt_order_quote (self->db, self->actor, &r, &quote, &contract, NULL, &error))
+            return quote_failed (self, error->message);
+        }
+      show_quote (self, &quote, contract);
+    }
+}
+
+static gboolean
+quote_timeout_cb (gpointer data)
+{
+  MtRentDialog *self = data;
+
+  self->quote_timeout = 0;
+  mt_rent_dialog_refresh (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Typing stays fluid: the quote follows once the keys pause */
+static void
+inputs_changed_cb (MtRentDialog *self)
+{
+  g_clear_handle_id (&self->quote_timeout, g_source_remove);
+  self->quote_timeout = g_timeout_add (250, quote_timeout_cb, self);
+}
+
+static void
+services_changed_cb (MtRentDialog *self)
+{
+  inputs_changed_cb (self);
+}
+
+/* An 11-digit mobile of a known member fills in the rest and shows the balance */
+static void
+mobile_changed_cb (MtRentDialog *self)
+{
+  const char *mobile = gtk_editable_get_text (GTK_EDITABLE (self->mobile_row));
+  gint64 operator_id = mt_db_query_int (self->db, 0, "SELECT operator_id FROM stores WHERE id = ?", "i",
+                                        store_id (self));
+  sqlite3_stmt *stmt = strlen (mobile) == 11
+    ? mt_db_prepare (self->db, NULL, "SELECT name, id_card, balance_fen FROM members WHERE mobile = ? "
+                                     "AND operator_id = ? AND deleted = 0", "ti", mobile, operator_id)
+    : NULL;
+
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autofree char *balance = mt_format_money (sqlite3_column_int64 (stmt, 2));
+      g_autofree char *text = g_strdup_printf (_("A member already: balance %s"), balance);
+
+      gtk_editable_set_text (GTK_EDITABLE (self->name_row), (const char *) sqlite3_column_text (stmt, 0));
+      gtk_editable_set_text (GTK_EDITABLE (self->id_card_row), (const char *) sqlite3_column_text (stmt, 1));
+      adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->member_group), text);
+    }
+  else
+    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->member_group),
+                                           strlen (mobile) == 11 ? _("A new member: give the name and ID card")
+                                                                 : NULL);
+  if (stmt)
+    sqlite3_reset (stmt);
+  inputs_changed_cb (self);
+}
+
+/* A scanner types the number and Enter: quote at once and go on to the member */
+static void
+device_activated_cb (MtRentDialog *self)
+{
+  mt_rent_dialog_refresh (self);
+  gtk_widget_grab_focus (self->mobile_row);
+}
+
+/* ------------------------------------------------------------------ renting */
+
+static void
+rented_remote_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  g_autoptr(MtRentDialog) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+  gint64 id;
+
+  if (self->closed)
+    return;
+  gtk_widget_set_sensitive (self->rent_button, TRUE);
+  if (answer == NULL || !JSON_NODE_HOLDS_OBJECT (answer))
+    return show_error (self, error ? error->message : _("The server sent an answer that makes no sense"));
+  id = json_object_get_int_member_with_default (json_node_get_object (answer), "id", 0);
+  g_signal_emit (self, signals[RENTED], 0, id);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+gint64
+mt_rent_dialog_rent (MtRentDialog *self)
+{
+  g_autoptr(GError) error = NULL;
+  MtRentRequest r;
+  gint64 id;
+
+  g_return_val_if_fail (MT_IS_RENT_DIALOG (self), 0);
+  if (!build_request (self, &r, &error))
+    {
+      show_error (self, error->message);
+      return 0;
+    }
+  if (self->engine)
+    {
+      g_autoptr(JsonNode) body = request_json (&r);
+
+      gtk_widget_set_sensitive (self->rent_button, FALSE);
+      mt_sync_engine_request_async (self->engine, "POST", "orders", body, NULL, rented_remote_cb, g_object_ref (self));
+      return 0;
+    }
+  id = mt_order_rent (self->db, self->actor, &r, &error);
+  if (id == 0)
+    {
+      show_error (self, error->message);
+      return 0;
+    }
+  g_signal_emit (self, signals[RENTED], 0, id);
+  gtk_window_destroy (GTK_WINDOW (self));
+  return id;
+}
+
+static void
+rent_clicked_cb (MtRentDialog *self)
+{
+  mt_rent_dialog_rent (self);
+}
+
+/* ------------------------------------------------------------------ scripted use */
+
+void
+mt_rent_dialog_set_field (MtRentDialog *self,
+                          const char   *key,
+                          const char   *value)
+{
+  g_return_if_fail (MT_IS_RENT_DIALOG (self));
+
+  if (g_str_equal (key, "device_no"))
+    gtk_editable_set_text (GTK_EDITABLE (self->device_row), value);
+  else if (g_str_equal (key, "mobile"))
+    gtk_editable_set_text (GTK_EDITABLE (self->mobile_row), value);
+  else if (g_str_equal (key, "name"))
+    gtk_editable_set_text (GTK_EDITABLE (self->name_row), value);
+  else if (g_str_equal (key, "id_card"))
+    gtk_editable_set_text (GTK_EDITABLE (self->id_card_row), value);
+  else if (g_str_equal (key, "periods"))
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->periods_spin), g_ascii_strtod (value, NULL));
+  else if (g_str_equal (key, "pay_method"))
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (pay_methods); i++)
+        if (g_str_equal (pay_methods[i], value))
+          adw_combo_row_set_selected (ADW_COMBO_ROW (self->pay_row), i);
+    }
+  else
+    g_warning ("No rent field “%s”", key);
+}
+
+void
+mt_rent_dialog_set_service (MtRentDialog *self,
+                            guint         index,
+                            gboolean      on)
+{
+  g_return_if_fail (MT_IS_RENT_DIALOG (self) && index < self->service_rows->len);
+  gtk_check_button_set_active (g_object_get_data (self->service_rows->pdata[index], "check"), on);
+}
+
+const char *
+mt_rent_dialog_get_total (MtRentDialog *self)
+{
+  return gtk_label_get_text (GTK_LABEL (self->total_label));
+}
+
+const char *
+mt_rent_dialog_get_error (MtRentDialog *self)
+{
+  return self->error;
+}
+
+void
+mt_rent_dialog_set_engine (MtRentDialog *self,
+                           MtSyncEngine *engine)
+{
+  g_return_if_fail (MT_IS_RENT_DIALOG (self));
+  g_set_object (&self->engine, engine);
+}
+
+/* ------------------------------------------------------------------ building */
+
+static GtkWidget *
+money_row (GtkWidget   *group,
+           const char  *title,
+           GtkWidget  **label)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  *label = gtk_label_new ("—");
+  gtk_widget_add_css_class (*label, "mt-data");
+  gtk_widget_add_css_class (*label, "numeric");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), *label);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+  return row;
+}
+
+static GtkWidget *
+entry_row (GtkWidget    *group,
+           const char   *title,
+           MtRentDialog *self,
+           GCallback     changed)
+{
+  GtkWidget *row = adw_entry_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  g_signal_connect_swapped (row, "changed", changed, self);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+  return row;
+}
+
+MtRentDialog *
+mt_rent_dialog_new (GtkWindow     *parent,
+                    MtDb          *db,
+                    const MtActor *actor,
+                    gint64         store,
+                    gint64         device)
+{
+  MtRentDialog *self = g_object_new (MT_TYPE_RENT_DIALOG, "transient-for", parent, "modal", TRUE,
+                                     "default-width", 1040, "default-height", 720,
+                                     "title", _("Rent Out"), NULL);
+  GtkWidget *header = adw_header_bar_new ();
+  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+  GtkWidget *columns = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *left = adw_preferences_page_new ();
+  GtkWidget *right = adw_preferences_page_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *rental = adw_preferences_group_new ();
+  GtkWidget *quote = adw_preferences_group_new ();
+  GtkWidget *contract_group = adw_preferences_group_new ();
+  GtkWidget *periods_row = adw_action_row_new ();
+  GtkWidget *view, *scroller;
+  g_autoptr(GtkStringList) store_names = gtk_string_list_new (NULL);
+  g_autoptr(GtkStringList) methods = gtk_string_list_new (NULL);
+
+  self->db = db;
+  self->actor = actor;
+
+  /* header: cancel, the title, rent */
+  self->rent_button = gtk_button_new_with_mnemonic (_("_Rent Out"));
+  gtk_widget_add_css_class (self->rent_button, "suggested-action");
+  gtk_widget_set_sensitive (self->rent_button, FALSE);
+  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
+  adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->rent_button);
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), self);
+  g_signal_connect_swapped (self->rent_button, "clicked", G_CALLBACK (rent_clicked_cb), self);
+  gtk_window_set_titlebar (GTK_WINDOW (self), header);
+
+  self->error_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->error_label, "error");
+  gtk_label_set_wrap (GTK_LABEL (self->error_label), TRUE);
+  gtk_widget_set_margin_top (self->error_label, 12);
+  gtk_widget_set_margin_start (self->error_label, 12);
+  gtk_widget_set_margin_end (self->error_label, 12);
+  gtk_widget_set_visible (self->error_label, FALSE);
+  gtk_box_append (GTK_BOX (box), self->error_label);
+
+  /* the device: its store, its number (typed or scanned) */
+  self->device_group = adw_preferences_group_new ();
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->device_group), _("Device"));
+  self->stores = mt_lookup (db, actor, "stores", NULL, 0);
+  for (guint i = 0; i < self->stores->len; i++)
+    gtk_string_list_append (store_names, ((MtOption *) self->stores->pdata[i])->label);
+  self->store_row = adw_combo_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->store_row), _("Store"));
+  adw_combo_row_set_model (ADW_COMBO_ROW (self->store_row), G_LIST_MODEL (store_names));
+  for (guint i = 0; i < self->stores->len; i++)
+    if (g_ascii_strtoll (((MtOption *) self->stores->pdata[i])->id, NULL, 10) == store)
+      adw_combo_row_set_selected (ADW_COMBO_ROW (self->store_row), i);
+  g_signal_connect_swapped (self->store_row, "notify::selected", G_CALLBACK (inputs_changed_cb), self);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->device_group), self->store_row);
+  self->device_row = entry_row (self->device_group, _("Device number (type or scan)"), self,
+                                G_CALLBACK (inputs_changed_cb));
+  g_signal_connect_swapped (self->device_row, "entry-activated", G_CALLBACK (device_activated_cb), self);
+  if (device != 0)
+    {
+      g_autofree char *no = mt_db_query_text (db, "SELECT device_no FROM devices WHERE id = ?", "i", device);
+      gtk_editable_set_text (GTK_EDITABLE (self->device_row), no ? no : "");
+    }
+
+  /* the member */
+  self->member_group = adw_preferences_group_new ();
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->member_group), _("Member"));
+  self->mobile_row = entry_row (self->member_group, _("Mobile"), self, G_CALLBACK (mobile_changed_cb));
+  self->name_row = entry_row (self->member_group, _("Full name"), self, G_CALLBACK (inputs_changed_cb));
+  self->id_card_row = entry_row (self->member_group, _("ID card"), self, G_CALLBACK (inputs_changed_cb));
+
+  /* periods, payment */
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (rental), _("Rental"));
+  self->periods_spin = gtk_spin_button_new_with_range (1, MT_MAX_PERIODS, 1);
+  gtk_widget_set_valign (self->periods_spin, GTK_ALIGN_CENTER);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (periods_row), _("Periods"));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (periods_row), self->periods_spin);
+  g_signal_connect_swapped (self->periods_spin, "value-changed", G_CALLBACK (inputs_changed_cb), self);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (rental), periods_row);
+  for (guint i = 0; i < G_N_ELEMENTS (pay_methods); i++)
+    gtk_string_list_append (methods, mt_choice_label (mt_pay_methods, pay_methods[i]));
+  self->pay_row = adw_combo_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->pay_row), _("Payment method"));
+  adw_combo_row_set_model (ADW_COMBO_ROW (self->pay_row), G_LIST_MODEL (methods));
+  g_signal_connect_swapped (self->pay_row, "notify::selected", G_CALLBACK (inputs_changed_cb), self);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (rental), self->pay_row);
+  self->services_group = adw_preferences_group_new ();
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->services_group), _("Services"));
+  gtk_widget_set_visible (self->services_group, FALSE);
+
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (left), ADW_PREFERENCES_GROUP (self->device_group));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (left), ADW_PREFERENCES_GROUP (self->member_group));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (left), ADW_PREFERENCES_GROUP (rental));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (left), ADW_PREFERENCES_GROUP (self->services_group));
+
+  /* the quote and the contract */
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (quote), _("Quote"));
+  money_row (quote, _("Rent"), &self->rent_label);
+  money_row (quote, _("Services"), &self->services_label);
+  money_row (quote, _("Deposit"), &self->deposit_label);
+  gtk_widget_add_css_class (money_row (quote, _("To pay now"), &self->total_label), "property");
+  gtk_widget_add_css_class (self->total_label, "title-3");
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (contract_group), _("Contract"));
+  view = gtk_text_view_new ();
+  self->contract = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  gtk_text_view_set_editable (GTK_TEXT_VIEW (view), FALSE);
+  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), GTK_WRAP_WORD_CHAR);
+  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 12);
+  gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 12);
+  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 12);
+  gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (view), 12);
+  gtk_widget_add_css_class (view, "mt-data");
+  scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
+  gtk_widget_set_size_request (scroller, -1, 240);
+  gtk_widget_add_css_class (scroller, "card");
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (contract_group), scroller);
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (right), ADW_PREFERENCES_GROUP (quote));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (right), ADW_PREFERENCES_GROUP (contract_group));
+
+  gtk_widget_set_hexpand (left, TRUE);
+  gtk_widget_set_hexpand (right, TRUE);
+  gtk_box_append (GTK_BOX (columns), left);
+  gtk_box_append (GTK_BOX (columns), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (columns), right);
+  gtk_widget_set_vexpand (columns, TRUE);
+  gtk_box_append (GTK_BOX (box), columns);
+  gtk_window_set_child (GTK_WINDOW (self), box);
+  gtk_window_set_default_widget (GTK_WINDOW (self), self->rent_button);
+  gtk_widget_grab_focus (self->device_row);
+  return self;
+}
