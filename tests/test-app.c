@@ -436,6 +436,17 @@ test_chinese (void)
   save_screenshot (dialog, "store-editor-error.png");
   gtk_window_destroy (GTK_WINDOW (dialog));
 
+  /* the billing rule editor, with its services and the contract's placeholder menu */
+  dialog = GTK_WIDGET (mt_form_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window),
+                                           mt_entity_lookup ("billing_rules"),
+                                           mt_db_query_int (db, 0, "SELECT min (id) FROM billing_rules "
+                                                                   "WHERE deleted = 0", NULL)));
+  gtk_window_present (GTK_WINDOW (dialog));
+  iterate (100);
+  assert_chinese (dialog);
+  save_screenshot (dialog, "billing-editor.png");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
   dialog = GTK_WIDGET (mt_repair_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window),
                                              mt_db_query_int (db, 0, "SELECT id FROM repairs WHERE state = 'repairing' LIMIT 1", NULL)));
   gtk_window_present (GTK_WINDOW (dialog));

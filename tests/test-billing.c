@@ -9,6 +9,7 @@
 
 #include "mt-billing.h"
 #include "mt-demo.h"
+#include "mt-entity.h"
 #include "mt-error.h"
 #include "mt-ops.h"
 #include "mt-orders.h"
@@ -906,6 +907,112 @@ test_withdrawals (Fixture       *f,
   assert_books_balance (f->db);
 }
 
+/* The billing rule editor's entity: any region level, three services at most, one rule per
+ * region and type, rent above zero, custom rules only where the operator may */
+static void
+test_rule_editor (Fixture       *f,
+                  gconstpointer  data)
+{
+  const MtEntity *entity = mt_entity_lookup ("billing_rules");
+  g_autoptr(MtActor) east = actor_for (f->db, "east");
+  g_autoptr(GHashTable) fields = mt_fields_new ();
+  g_autoptr(GHashTable) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *type = g_strdup_printf ("%" G_GINT64_FORMAT, test_type (f->db));
+  gint64 id, version;
+
+#define SET(k, v) g_hash_table_insert (fields, g_strdup (k), g_strdup (v))
+  SET ("operator_id", "1");
+  SET ("region_code", "3301");
+  SET ("type_id", type);
+  SET ("rent_fen", "99.50");
+  SET ("period_days", "30");
+  SET ("deposit_fen", "500");
+  SET ("service1_name", "电池保险");
+  SET ("service1_price", "10");
+  SET ("service1_per_period", "1");
+  SET ("service2_name", "充电器");
+  SET ("service2_price", "60");
+  SET ("service2_per_period", "0");
+  SET ("service3_name", "上门救援");
+  SET ("service3_price", "2.5");
+  SET ("service3_per_period", "1");
+  SET ("contract", "乙方{party_b}租用{device}");
+  id = mt_entity_save (f->db, f->system, entity, 0, 0, fields, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT rent_fen FROM billing_rules WHERE id = ?", "i", id), ==, 9950);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM billing_services WHERE rule_id = ? AND deleted = 0",
+                                    "i", id), ==, 3);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT sum (price_fen) FROM billing_services WHERE rule_id = ? "
+                                              "AND deleted = 0", "i", id), ==, 1000 + 6000 + 250);
+  loaded = mt_entity_load (f->db, f->system, entity, id, &error);
+  g_assert_cmpstr (g_hash_table_lookup (loaded, "service2_name"), ==, "充电器");
+  g_assert_cmpstr (g_hash_table_lookup (loaded, "service2_price"), ==, "60.00");
+  g_assert_cmpstr (g_hash_table_lookup (loaded, "service3_per_period"), ==, "1");
+
+  /* one service dropped: two remain */
+  g_hash_table_remove_all (fields);
+  SET ("service2_name", "");
+  SET ("service2_price", "");
+  SET ("service1_name", "电池保险");
+  SET ("service1_price", "12");
+  SET ("service3_name", "上门救援");
+  SET ("service3_price", "2.5");
+  version = mt_db_query_int (f->db, 0, "SELECT version FROM billing_rules WHERE id = ?", "i", id);
+  g_assert_cmpint (mt_entity_save (f->db, f->system, entity, id, version, fields, &error), ==, id);
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM billing_services WHERE rule_id = ? AND deleted = 0",
+                                    "i", id), ==, 2);
+
+  /* refusals name their field and write nothing */
+  {
+    static const struct { const char *key, *value, *field; } bad[] = {
+      { "rent_fen", "0", "rent_fen" },
+      { "period_days", "0", "period_days" },
+      { "region_code", "999999", "region_code" },
+      { "service1_price", "5", "service1_name" },   /* a price without a name */
+      { "region_code", "3301", "region_code" },     /* the same region and type again */
+    };
+    gint64 rules = count (f->db, "billing_rules");
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_hash_table_remove_all (fields);
+        SET ("operator_id", "1");
+        SET ("region_code", "33");
+        SET ("type_id", type);
+        SET ("rent_fen", "100");
+        SET ("period_days", "30");
+        SET ("deposit_fen", "0");
+        SET (bad[i].key, bad[i].value);
+        if (g_str_equal (bad[i].key, "service1_price"))
+          SET ("service1_name", "");
+        g_assert_cmpint (mt_entity_save (f->db, f->system, entity, 0, 0, fields, &error), ==, 0);
+        g_assert_cmpstr (mt_error_get_field (error), ==, bad[i].field);
+        g_clear_error (&error);
+      }
+    g_assert_cmpint (count (f->db, "billing_rules"), ==, rules);
+
+    /* an operator without custom billing rules */
+    g_hash_table_remove_all (fields);
+    SET ("operator_id", "2");
+    SET ("region_code", "32");
+    SET ("type_id", type);
+    SET ("rent_fen", "100");
+    SET ("period_days", "30");
+    SET ("deposit_fen", "0");
+    g_assert_true (mt_db_run (f->db, NULL, "UPDATE operators SET caps = caps & ~32 WHERE id = 2", NULL));
+    g_assert_cmpint (mt_entity_save (f->db, east, entity, 0, 0, fields, &error), ==, 0);
+    g_assert_cmpstr (mt_error_get_field (error), ==, "operator_id");
+    g_clear_error (&error);
+    g_assert_true (mt_db_run (f->db, NULL, "UPDATE operators SET caps = caps | 32 WHERE id = 2", NULL));
+    g_assert_cmpint (mt_entity_save (f->db, east, entity, 0, 0, fields, &error), >, 0);
+    g_assert_no_error (error);
+  }
+#undef SET
+}
+
 static void
 test_demo_reconciles (Fixture       *f,
                       gconstpointer  data)
@@ -1101,6 +1208,7 @@ main (int argc, char *argv[])
 #define ADD(path, func) g_test_add ("/mt/billing/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("demo-reconciles", test_demo_reconciles);
   ADD ("region-specificity", test_region_specificity);
+  ADD ("rule-editor", test_rule_editor);
   ADD ("rent-and-end-routes", test_rent_and_end_routes);
   ADD ("settlements", test_settlements);
   ADD ("renewals-and-overdue", test_renewals_and_overdue);

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "mt-application.h"
+#include "mt-orders.h"
 #include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-window.h"
@@ -20,6 +21,7 @@ struct _MtApplication
   char           *password;
   char           *page;
   GSettings      *settings;   /* NULL when the schema is not installed */
+  guint           overdue_id;
 };
 
 G_DEFINE_FINAL_TYPE (MtApplication, mt_application, ADW_TYPE_APPLICATION)
@@ -29,6 +31,7 @@ mt_application_finalize (GObject *object)
 {
   MtApplication *self = MT_APPLICATION (object);
 
+  g_clear_handle_id (&self->overdue_id, g_source_remove);
   g_clear_pointer (&self->db, mt_db_close);
   g_free (self->db_path);
   g_free (self->user);
@@ -36,6 +39,17 @@ mt_application_finalize (GObject *object)
   g_free (self->page);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (mt_application_parent_class)->finalize (object);
+}
+
+static gboolean
+overdue_cb (gpointer data)
+{
+  MtApplication *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (mt_orders_mark_overdue (self->db, &error) < 0)
+    g_warning ("The overdue check failed: %s", error->message);
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -61,6 +75,10 @@ open_database (MtApplication  *self,
       if (!mt_demo_generate (self->db, &options, error))
         return FALSE;
     }
+  /* the embedded database has no server to mark overdue orders: the console does, at start
+   * and every few minutes */
+  overdue_cb (self);
+  self->overdue_id = g_timeout_add_seconds (MT_OVERDUE_CHECK_SECONDS, overdue_cb, self);
   return TRUE;
 }
 

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "mt-billing.h"
 #include "mt-error.h"
 #include "mt-form-dialog.h"
 #include "mt-sync-engine.h"
@@ -178,6 +179,79 @@ check_for (const char *label,
   return check;
 }
 
+static void
+data_item_setup_cb (GtkSignalListItemFactory *factory,
+                    GtkListItem              *item,
+                    gpointer                  data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (label, "mt-data");   /* rows of the database, not interface text */
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+data_item_bind_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item,
+                   gpointer                  data)
+{
+  GtkStringObject *string = gtk_list_item_get_item (item);
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), gtk_string_object_get_string (string));
+}
+
+/* Choices that are database rows (a store, a device type) shown as data */
+static GtkListItemFactory *
+data_item_factory (void)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (data_item_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (data_item_bind_cb), NULL);
+  return factory;
+}
+
+static void
+placeholder_clicked_cb (GtkButton *button,
+                        GtkWidget *view)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  g_autofree char *text = g_strdup_printf ("{%s}", (const char *) g_object_get_data (G_OBJECT (button), "key"));
+
+  gtk_text_buffer_insert_at_cursor (buffer, text, -1);
+  gtk_popover_popdown (GTK_POPOVER (gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_POPOVER)));
+  gtk_widget_grab_focus (view);
+}
+
+/* "Insert": the contract's placeholders, each put in at the cursor */
+static GtkWidget *
+placeholder_menu (GtkWidget *view)
+{
+  GtkWidget *menu = gtk_menu_button_new ();
+  GtkWidget *popover = gtk_popover_new ();
+  GtkWidget *list = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  const char *const *keys = mt_contract_placeholders ();
+
+  for (guint i = 0; keys[i]; i++)
+    {
+      GtkWidget *b = gtk_button_new_with_label (mt_contract_placeholder_title (keys[i]));
+
+      gtk_widget_add_css_class (b, "flat");
+      gtk_widget_set_halign (gtk_button_get_child (GTK_BUTTON (b)), GTK_ALIGN_START);
+      g_object_set_data (G_OBJECT (b), "key", (gpointer) keys[i]);
+      g_signal_connect (b, "clicked", G_CALLBACK (placeholder_clicked_cb), view);
+      gtk_box_append (GTK_BOX (list), b);
+    }
+  gtk_popover_set_child (GTK_POPOVER (popover), list);
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (menu), popover);
+  gtk_menu_button_set_label (GTK_MENU_BUTTON (menu), _("Insert Placeholder"));
+  gtk_widget_set_tooltip_text (menu, _("Party A, party B, mobile, ID card, store, device, dates and amounts, "
+                                       "filled in for each order"));
+  return menu;
+}
+
 static GtkWidget *
 build_field (MtFormDialog *self,
              Field        *f,
@@ -228,6 +302,11 @@ build_field (MtFormDialog *self,
             selected = i + 1;
         f->row = f->widget = adw_combo_row_new ();
         adw_preferences_row_set_title (ADW_PREFERENCES_ROW (f->row), label);
+        if (spec->kind == MT_FIELD_REF)
+          {
+            g_autoptr(GtkListItemFactory) factory = data_item_factory ();
+            adw_combo_row_set_factory (ADW_COMBO_ROW (f->row), factory);
+          }
         adw_combo_row_set_model (ADW_COMBO_ROW (f->row), G_LIST_MODEL (labels));
         adw_combo_row_set_selected (ADW_COMBO_ROW (f->row), selected);
         gtk_widget_set_sensitive (f->row, !readonly);
@@ -307,6 +386,40 @@ build_field (MtFormDialog *self,
         return f->row;
       }
 
+    case MT_FIELD_MULTILINE:
+      {
+        GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+        GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+        GtkWidget *title = gtk_label_new (label);
+        GtkWidget *scroller = gtk_scrolled_window_new ();
+
+        f->widget = gtk_text_view_new ();
+        gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (f->widget), GTK_WRAP_WORD_CHAR);
+        gtk_text_view_set_left_margin (GTK_TEXT_VIEW (f->widget), 8);
+        gtk_text_view_set_right_margin (GTK_TEXT_VIEW (f->widget), 8);
+        gtk_text_view_set_top_margin (GTK_TEXT_VIEW (f->widget), 8);
+        gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (f->widget), 8);
+        gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (f->widget)), value ? value : "", -1);
+        gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), f->widget);
+        gtk_widget_set_size_request (scroller, -1, 160);
+        gtk_widget_add_css_class (scroller, "card");
+        gtk_label_set_xalign (GTK_LABEL (title), 0);
+        gtk_widget_set_hexpand (title, TRUE);
+        gtk_box_append (GTK_BOX (top), title);
+        if (g_str_equal (spec->key, "contract"))
+          gtk_box_append (GTK_BOX (top), placeholder_menu (f->widget));
+        gtk_box_append (GTK_BOX (box), top);
+        gtk_box_append (GTK_BOX (box), scroller);
+        gtk_widget_set_margin_top (box, 8);
+        gtk_widget_set_margin_bottom (box, 12);
+        gtk_widget_set_margin_start (box, 12);
+        gtk_widget_set_margin_end (box, 12);
+        f->row = adw_preferences_row_new ();
+        gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (f->row), FALSE);
+        gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (f->row), box);
+        return f->row;
+      }
+
     case MT_FIELD_PASSWORD:
       {
         g_autofree char *confirm_title = g_strdup_printf (_("Confirm %s"), label);
@@ -378,6 +491,15 @@ field_value (Field *f)
               g_string_append (s, g_object_get_data (f->checks->pdata[i], "value"));
             }
         return g_string_free (s, FALSE);
+      }
+
+    case MT_FIELD_MULTILINE:
+      {
+        GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (f->widget));
+        GtkTextIter start, end;
+
+        gtk_text_buffer_get_bounds (buffer, &start, &end);
+        return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
       }
 
     default:
@@ -579,6 +701,9 @@ mt_form_dialog_set_value (MtFormDialog *self,
           break;
         case MT_FIELD_CAPS:
         case MT_FIELD_PERMISSIONS:
+          break;
+        case MT_FIELD_MULTILINE:
+          gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (f->widget)), value, -1);
           break;
         default:
           gtk_editable_set_text (GTK_EDITABLE (f->widget), value);

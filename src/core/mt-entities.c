@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "mt-billing.h"
 #include "mt-entity-private.h"
 #include "mt-error.h"
 #include "mt-ops.h"
@@ -532,9 +533,118 @@ static const MtEntity messages_entity = {
 
 /* ------------------------------------------------------------------ registry */
 
+/* ------------------------------------------------------------------ billing rules */
+
+static const char *const service_keys[MT_MAX_SERVICES][3] = {
+  { "service1_name", "service1_price", "service1_per_period" },
+  { "service2_name", "service2_price", "service2_per_period" },
+  { "service3_name", "service3_price", "service3_per_period" },
+};
+
+static gboolean
+billing_rules_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+                       GHashTable *fields, MtColumns *cols, GError **error)
+{
+  gint64 operator_id = _mt_columns_get_int (cols, "operator_id", _mt_row_int (old, "operator_id"));
+  gint64 caps = mt_db_query_int (db, 0, "SELECT caps FROM operators WHERE id = ?", "i", operator_id);
+
+  /* headquarters sets the rules; an operator only with the custom billing capability */
+  if (operator_id != 1 && !(caps & MT_CAP_CUSTOM_BILLING))
+    {
+      mt_set_field_error (error, "operator_id", _("Operator"), _("is not allowed custom billing rules"));
+      return FALSE;
+    }
+  if (_mt_columns_has (cols, "rent_fen") && _mt_columns_get_int (cols, "rent_fen", 0) <= 0)
+    {
+      mt_set_field_error (error, "rent_fen", _("Rent per period (yuan)"), _("must be more than ¥0.00"));
+      return FALSE;
+    }
+  for (guint i = 0; i < MT_MAX_SERVICES; i++)
+    {
+      const char *name = _mt_columns_extra_text (cols, service_keys[i][0]);
+      gint64 price = _mt_columns_extra_int (cols, service_keys[i][1]);
+
+      if (name[0] == '\0' && price != 0)
+        {
+          mt_set_field_error (error, service_keys[i][0], _("Service name"), _("is required when it has a price"));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* The services: the rule's rows replaced by the form's (at most 3, by the form's slots) */
+static gboolean
+billing_rules_after_save (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+                          MtColumns *cols, GError **error)
+{
+  gint64 now = mt_now ();
+
+  if (!_mt_columns_has_extra (cols, service_keys[0][0]))
+    return TRUE;   /* the services were not part of this change */
+  if (!mt_db_run (db, error, "UPDATE billing_services SET deleted = 1, version = version + 1, updated_at = ? "
+                             "WHERE rule_id = ? AND deleted = 0", "ii", now, id))
+    return FALSE;
+  for (guint i = 0; i < MT_MAX_SERVICES; i++)
+    {
+      const char *name = _mt_columns_extra_text (cols, service_keys[i][0]);
+
+      if (name[0] == '\0')
+        continue;
+      if (!mt_db_run (db, error, "INSERT INTO billing_services (created_at, updated_at, rule_id, name, price_fen, "
+                                 "per_period) VALUES (?1, ?1, ?2, ?3, ?4, ?5)", "iitii", now, id, name,
+                      _mt_columns_extra_int (cols, service_keys[i][1]),
+                      _mt_columns_extra_int (cols, service_keys[i][2])))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+billing_rules_load_extra (MtDb *db, gint64 id, GHashTable *out)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, "SELECT name, price_fen, per_period FROM billing_services "
+                                                "WHERE rule_id = ? AND deleted = 0 ORDER BY id LIMIT 3", "i", id);
+
+  for (guint i = 0; stmt && sqlite3_step (stmt) == SQLITE_ROW; i++)
+    {
+      g_hash_table_insert (out, g_strdup (service_keys[i][0]), g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      g_hash_table_insert (out, g_strdup (service_keys[i][1]), mt_format_yuan (sqlite3_column_int64 (stmt, 1)));
+      g_hash_table_insert (out, g_strdup (service_keys[i][2]), g_strdup (sqlite3_column_int (stmt, 2) ? "1" : "0"));
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+}
+
+static const MtFieldSpec billing_rule_fields[] = {
+  { "operator_id", N_("Operator"), MT_FIELD_REF, MT_FIELD_REQUIRED, .ref = "operators" },
+  { "region_code", N_("Region (province, city or district)"), MT_FIELD_REGION, MT_FIELD_REQUIRED },
+  { "type_id", N_("Device type"), MT_FIELD_REF, MT_FIELD_REQUIRED, .ref = "device_types" },
+  { "rent_fen", N_("Rent per period (yuan)"), MT_FIELD_MONEY, MT_FIELD_REQUIRED },
+  { "period_days", N_("Days per period"), MT_FIELD_INT, MT_FIELD_REQUIRED, .min = 1, .max = 366 },
+  { "deposit_fen", N_("Deposit (yuan)"), MT_FIELD_MONEY, MT_FIELD_REQUIRED },
+  { "service1_name", N_("Service 1"), MT_FIELD_TEXT, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA, .max = 30 },
+  { "service1_price", N_("Service 1 price (yuan)"), MT_FIELD_MONEY, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA },
+  { "service1_per_period", N_("Service 1 charged every period"), MT_FIELD_BOOL, MT_FIELD_EXTRA },
+  { "service2_name", N_("Service 2"), MT_FIELD_TEXT, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA, .max = 30 },
+  { "service2_price", N_("Service 2 price (yuan)"), MT_FIELD_MONEY, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA },
+  { "service2_per_period", N_("Service 2 charged every period"), MT_FIELD_BOOL, MT_FIELD_EXTRA },
+  { "service3_name", N_("Service 3"), MT_FIELD_TEXT, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA, .max = 30 },
+  { "service3_price", N_("Service 3 price (yuan)"), MT_FIELD_MONEY, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA },
+  { "service3_per_period", N_("Service 3 charged every period"), MT_FIELD_BOOL, MT_FIELD_EXTRA },
+  { "contract", N_("Contract template"), MT_FIELD_MULTILINE, MT_FIELD_OPTIONAL, .max = 8000 },
+  END_FIELDS
+};
+
+static const MtEntity billing_rules_entity = {
+  "billing_rules", "billing_rules", "billing", N_("Billing rule"), billing_rule_fields,
+  "operator_id", NULL, "region_code", NULL, billing_rules_prepare, billing_rules_after_save, NULL,
+  billing_rules_load_extra
+};
+
 const MtEntity *const _mt_entities[] = {
   &accounts_entity, &roles_entity, &operators_entity, &stores_entity, &device_types_entity,
-  &device_specs_entity, &devices_entity, &members_entity, &messages_entity, NULL
+  &device_specs_entity, &devices_entity, &members_entity, &messages_entity, &billing_rules_entity, NULL
 };
 
 const MtEntity *

@@ -24,6 +24,8 @@ struct _MtEntity
                                   MtColumns *cols, GError **error);
   gboolean         (*can_delete) (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
                                   GError **error);
+  /* MT_FIELD_EXTRA fields of row @id as form text, into @out */
+  void             (*load_extra) (MtDb *db, gint64 id, GHashTable *out);
 };
 
 extern const MtEntity *const _mt_entities[];
@@ -34,6 +36,10 @@ void        _mt_columns_text     (MtColumns *cols, const char *name, const char 
 void        _mt_columns_null     (MtColumns *cols, const char *name);
 gboolean    _mt_columns_has      (MtColumns *cols, const char *name);
 gint64      _mt_columns_get_int  (MtColumns *cols, const char *name, gint64 fallback);
+/* MT_FIELD_EXTRA values, checked like the others but kept out of the row's columns */
+gboolean    _mt_columns_has_extra (MtColumns *cols, const char *name);
+gint64      _mt_columns_extra_int (MtColumns *cols, const char *name);
+const char *_mt_columns_extra_text (MtColumns *cols, const char *name);
 gint64      _mt_row_int          (GHashTable *row, const char *column);
 gboolean    _mt_ref_check        (MtDb *db, const MtActor *actor, const char *ref, gint64 id);
 GHashTable *_mt_entity_fetch_for_change (MtDb *db, const MtActor *actor, const MtEntity *entity,

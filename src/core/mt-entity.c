@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 #include <math.h>
 
 #include "mt-entity-private.h"
@@ -24,6 +25,7 @@ typedef struct
 struct _MtColumns
 {
   GArray *cols;
+  GArray *extra;   /* MT_FIELD_EXTRA values */
 };
 
 static void
@@ -42,6 +44,8 @@ columns_new (void)
 
   cols->cols = g_array_new (FALSE, TRUE, sizeof (MtColumn));
   g_array_set_clear_func (cols->cols, column_clear);
+  cols->extra = g_array_new (FALSE, TRUE, sizeof (MtColumn));
+  g_array_set_clear_func (cols->extra, column_clear);
   return cols;
 }
 
@@ -49,6 +53,7 @@ static void
 columns_free (MtColumns *cols)
 {
   g_array_unref (cols->cols);
+  g_array_unref (cols->extra);
   g_free (cols);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtColumns, columns_free)
@@ -123,6 +128,60 @@ _mt_columns_get_int (MtColumns *cols, const char *name, gint64 fallback)
         return c->type == 'i' ? c->i : fallback;
     }
   return fallback;
+}
+
+/* Moves the value @name from the columns to the extras */
+static void
+columns_move_extra (MtColumns  *cols,
+                    const char *name)
+{
+  for (guint i = 0; i < cols->cols->len; i++)
+    {
+      MtColumn *c = &g_array_index (cols->cols, MtColumn, i);
+
+      if (g_str_equal (c->name, name))
+        {
+          MtColumn moved = *c;
+
+          memset (c, 0, sizeof *c);   /* now owned by the extras */
+          g_array_remove_index (cols->cols, i);
+          g_array_append_val (cols->extra, moved);
+          return;
+        }
+    }
+}
+
+static const MtColumn *
+extra_find (MtColumns  *cols,
+            const char *name)
+{
+  for (guint i = 0; i < cols->extra->len; i++)
+    if (g_str_equal (g_array_index (cols->extra, MtColumn, i).name, name))
+      return &g_array_index (cols->extra, MtColumn, i);
+  return NULL;
+}
+
+gboolean
+_mt_columns_has_extra (MtColumns  *cols,
+                       const char *name)
+{
+  return extra_find (cols, name) != NULL;
+}
+
+gint64
+_mt_columns_extra_int (MtColumns  *cols,
+                       const char *name)
+{
+  const MtColumn *c = extra_find (cols, name);
+  return c && c->type == 'i' ? c->i : 0;
+}
+
+const char *
+_mt_columns_extra_text (MtColumns  *cols,
+                        const char *name)
+{
+  const MtColumn *c = extra_find (cols, name);
+  return c && c->type == 't' ? c->s : "";
 }
 
 static void
@@ -722,8 +781,12 @@ mt_entity_save (MtDb           *db,
     }
 
   for (guint i = 0; entity->fields[i].key; i++)
-    if (!field_to_columns (db, actor, &entity->fields[i], fields, creating, cols, error))
-      goto fail;
+    {
+      if (!field_to_columns (db, actor, &entity->fields[i], fields, creating, cols, error))
+        goto fail;
+      if (entity->fields[i].flags & MT_FIELD_EXTRA)
+        columns_move_extra (cols, entity->fields[i].key);
+    }
 
   if (entity->prepare != NULL && !entity->prepare (db, actor, id, old, fields, cols, error))
     goto fail;
@@ -791,6 +854,8 @@ mt_entity_load (MtDb           *db,
         }
       g_hash_table_insert (out, g_strdup (f->key), text);
     }
+  if (entity->load_extra != NULL)
+    entity->load_extra (db, id, out);
   return out;
 }
 

@@ -33,6 +33,7 @@ typedef enum
   MT_FIELD_CREATE_ONLY = 1 << 1,  /* set when created, read-only afterwards */
   MT_FIELD_OPTIONAL    = 1 << 2,  /* may be empty */
   MT_FIELD_LEAF        = 1 << 3,  /* REGION: down to the district */
+  MT_FIELD_EXTRA       = 1 << 4,  /* not a column of the table: the entity stores it itself */
 } MtFieldFlags;
 
 typedef struct

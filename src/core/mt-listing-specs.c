@@ -571,7 +571,7 @@ const MtListSpec _mt_list_specs[] = {
   { "billing", "billing_rules b LEFT JOIN regions rg ON rg.code = b.region_code LEFT JOIN device_types t "
     "ON t.id = b.type_id LEFT JOIN operators o ON o.id = b.operator_id", "b.deleted = 0", "b",
     "b.operator_id", NULL, NULL, billing_cols, "rg.name t.name", billing_filters, NULL, NULL, NULL,
-    "b.region_code", NULL },
+    "b.region_code", "billing_rules" },
   { "device_types", "device_types t", "t.deleted = 0", "t", NULL, NULL, NULL, type_cols,
     "t.name t.description", NULL, NULL, NULL, NULL, "t.id", "device_types" },
   { "device_specs", "device_specs p LEFT JOIN device_types t ON t.id = p.type_id", "p.deleted = 0", "p",
@@ -600,23 +600,23 @@ const MtListSpec _mt_list_specs[] = {
     "tp.device_id, tp.at", NULL },
   { "orders", "orders r LEFT JOIN members m ON m.id = r.member_id LEFT JOIN devices d ON d.id = r.device_id "
     "LEFT JOIN stores s ON s.id = r.store_id LEFT JOIN device_types t ON t.id = r.type_id", "r.deleted = 0", "r",
-    "r.operator_id", "r.store_id", NULL, order_cols, "r.order_no d.device_no m.mobile m.name",
+    "r.operator_id", "r.store_id", NULL, order_cols, "r.order_no r.device_id=devices(device_no) r.member_id=members(mobile,name)",
     order_filters, "r.state", mt_order_states, "r.start_at", "r.start_at DESC", NULL },
   { "rentals", "rentals x LEFT JOIN orders r ON r.id = x.order_id LEFT JOIN devices d ON d.id = x.device_id "
     "LEFT JOIN members m ON m.id = x.member_id LEFT JOIN stores s ON s.id = x.store_id", "x.deleted = 0", "x",
-    "x.operator_id", "x.store_id", NULL, rental_cols, "r.order_no d.device_no m.mobile m.name", NULL,
+    "x.operator_id", "x.store_id", NULL, rental_cols, "x.order_id=orders(order_no) x.device_id=devices(device_no) x.member_id=members(mobile,name)", NULL,
     "x.reason", rental_reasons, "x.start_at", "x.start_at DESC", NULL },
   { "transactions", "ledger l LEFT JOIN members m ON m.id = l.member_id LEFT JOIN stores s "
     "ON s.id = l.store_id LEFT JOIN orders r ON r.id = l.order_id", "l.deleted = 0", "l",
-    "l.operator_id", "l.store_id", NULL, ledger_cols, "l.txn_no r.order_no m.mobile m.name",
+    "l.operator_id", "l.store_id", NULL, ledger_cols, "l.txn_no l.order_id=orders(order_no) l.member_id=members(mobile,name)",
     ledger_filters, NULL, NULL, "l.at", "l.at DESC", NULL },
   { "deposits", "deposits x LEFT JOIN orders r ON r.id = x.order_id LEFT JOIN members m ON m.id = x.member_id "
     "LEFT JOIN stores s ON s.id = x.store_id", "x.deleted = 0", "x", "x.operator_id", "x.store_id", NULL,
-    deposit_cols, "r.order_no m.mobile m.name", NULL, "x.state", deposit_states, "x.created_at",
+    deposit_cols, "x.order_id=orders(order_no) x.member_id=members(mobile,name)", NULL, "x.state", deposit_states, "x.created_at",
     "x.created_at DESC", NULL },
   { "deposit_refunds", "deposit_refunds x LEFT JOIN members m ON m.id = x.member_id LEFT JOIN stores s "
     "ON s.id = x.store_id", "x.deleted = 0", "x", "x.operator_id", "x.store_id", NULL, refund_cols,
-    "m.mobile m.name", NULL, "x.state", refund_states, "x.created_at", "x.created_at DESC", NULL },
+    "x.member_id=members(mobile,name)", NULL, "x.state", refund_states, "x.created_at", "x.created_at DESC", NULL },
   { "withdrawals", "withdrawals x LEFT JOIN operators o ON o.id = x.operator_id LEFT JOIN stores s "
     "ON s.id = x.store_id", "x.deleted = 0", "x", "x.operator_id", "x.store_id", NULL,
     withdrawal_cols, "o.name s.name x.payee", NULL, "x.state", withdrawal_states, "x.created_at",
@@ -634,7 +634,7 @@ const MtListSpec _mt_list_specs[] = {
     "members" },
   { "recharges", "recharges x LEFT JOIN members m ON m.id = x.member_id LEFT JOIN stores s "
     "ON s.id = x.store_id LEFT JOIN campaigns c ON c.id = x.campaign_id", "x.deleted = 0", "x",
-    "x.operator_id", "x.store_id", NULL, recharge_cols, "m.name m.mobile", NULL, "x.pay_method",
+    "x.operator_id", "x.store_id", NULL, recharge_cols, "x.member_id=members(name,mobile)", NULL, "x.pay_method",
     mt_pay_methods, "x.at", "x.at DESC", NULL },
   { "operators", "operators o LEFT JOIN operators po ON po.id = o.parent_id LEFT JOIN regions rg "
     "ON rg.code = o.region_code", "o.deleted = 0", "o", "o.id", NULL, NULL, operator_cols,

@@ -338,8 +338,34 @@ build_where (MtListing *self,
       g_string_append (q->sql, " AND (");
       for (guint i = 0; exprs[i]; i++)
         {
-          g_string_append_printf (q->sql, "%s%s LIKE ? ESCAPE '\\'", i ? " OR " : "", exprs[i]);
-          g_ptr_array_add (q->params, g_variant_ref_sink (g_variant_new_string (pattern)));
+          const char *in = strchr (exprs[i], '=');
+
+          if (i > 0)
+            g_string_append (q->sql, " OR ");
+          if (in == NULL)
+            {
+              g_string_append_printf (q->sql, "%s LIKE ? ESCAPE '\\'", exprs[i]);
+              g_ptr_array_add (q->params, g_variant_ref_sink (g_variant_new_string (pattern)));
+              continue;
+            }
+          /* "r.member_id=members(mobile,name)": the rows whose member matches, looked up in
+           * the member ids that match — no join of every row. The unary + keeps SQLite from
+           * walking the index once per id, which is slower than one scan when many match. */
+          {
+            g_autofree char *id_expr = g_strndup (exprs[i], in - exprs[i]);
+            const char *open = strchr (in, '(');
+            g_autofree char *table = g_strndup (in + 1, open - in - 1);
+            g_autofree char *list = g_strndup (open + 1, strlen (open + 1) - 1);
+            g_auto(GStrv) columns = g_strsplit (list, ",", -1);
+
+            g_string_append_printf (q->sql, "+%s IN (SELECT id FROM %s WHERE ", id_expr, table);
+            for (guint c = 0; columns[c]; c++)
+              {
+                g_string_append_printf (q->sql, "%s%s LIKE ? ESCAPE '\\'", c ? " OR " : "", columns[c]);
+                g_ptr_array_add (q->params, g_variant_ref_sink (g_variant_new_string (pattern)));
+              }
+            g_string_append (q->sql, ")");
+          }
         }
       g_string_append (q->sql, ")");
     }

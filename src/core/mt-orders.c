@@ -903,6 +903,8 @@ mt_orders_mark_overdue (MtDb    *db,
    * is sent by telemetry; here the intent is recorded on the order) */
   {
     g_autoptr(GArray) due = g_array_new (FALSE, FALSE, sizeof (gint64));
+    /* per operator: -1 when it does not cut power, else its grace in µs */
+    g_autoptr(GHashTable) policy = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
     sqlite3_stmt *stmt = mt_db_prepare (db, error, "SELECT id, operator_id, expire_at FROM orders "
                                                    "WHERE state = 'overdue' AND power_cut = 0 AND deleted = 0", NULL);
     while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
@@ -910,10 +912,19 @@ mt_orders_mark_overdue (MtDb    *db,
         gint64 id = sqlite3_column_int64 (stmt, 0);
         gint64 op = sqlite3_column_int64 (stmt, 1);
         gint64 expire = sqlite3_column_int64 (stmt, 2);
-        g_autofree char *cut = mt_setting_get (db, op, "overdue_power_cut");
-        g_autofree char *grace = mt_setting_get (db, op, "overdue_grace_hours");
+        gint64 *grace = g_hash_table_lookup (policy, &op);
 
-        if (g_strcmp0 (cut, "true") == 0 && now > expire + g_ascii_strtoll (grace ? grace : "0", NULL, 10) * 3600 * G_USEC_PER_SEC)
+        if (grace == NULL)
+          {
+            g_autofree char *cut = mt_setting_get (db, op, "overdue_power_cut");
+            g_autofree char *hours = mt_setting_get (db, op, "overdue_grace_hours");
+
+            grace = g_new (gint64, 1);
+            *grace = g_strcmp0 (cut, "true") == 0
+                     ? g_ascii_strtoll (hours ? hours : "0", NULL, 10) * 3600 * G_USEC_PER_SEC : -1;
+            g_hash_table_insert (policy, g_memdup2 (&op, sizeof op), grace);
+          }
+        if (*grace >= 0 && now > expire + *grace)
           g_array_append_val (due, id);
       }
     if (stmt)

@@ -15,6 +15,7 @@ G_BEGIN_DECLS
  * append-only; mt_ledger_reconcile() checks every stored balance against it. */
 
 #define MT_MAX_PERIODS 120
+#define MT_OVERDUE_CHECK_SECONDS 300   /* how often servers and standalone consoles look */
 
 extern const MtChoice mt_order_states[];
 extern const MtChoice mt_pay_methods[];    /* offline, online, balance, internal */

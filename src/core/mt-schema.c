@@ -580,6 +580,15 @@ static const char migration_8[] =
 
 static const char *const synced_8[] = { NULL };
 
+/* Searches find a member's or device's rows through these instead of joining every row */
+static const char migration_9[] =
+  "CREATE INDEX orders_device ON orders (device_id);"
+  "CREATE INDEX rentals_member ON rentals (member_id);"
+  "CREATE INDEX rentals_device ON rentals (device_id);"
+  "CREATE INDEX deposit_refunds_member ON deposit_refunds (member_id);";
+
+static const char *const synced_9[] = { NULL };
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -589,6 +598,7 @@ const MtMigration mt_migrations[] = {
   { 6, migration_6, synced_6, NULL },
   { 7, migration_7, synced_7, NULL },
   { 8, migration_8, synced_8, NULL },
+  { 9, migration_9, synced_9, NULL },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 

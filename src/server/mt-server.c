@@ -28,6 +28,7 @@ struct _MtServer
   GPtrArray  *sockets;   /* SoupWebsocketConnection: told when something changed */
   gboolean    verbose;
   gint64      notified_seq;   /* the journal's end the consoles were last told of */
+  guint       overdue_id;     /* the periodic overdue check */
 };
 
 G_DEFINE_FINAL_TYPE (MtServer, mt_server, G_TYPE_OBJECT)
@@ -1646,6 +1647,7 @@ mt_server_dispose (GObject *object)
 {
   MtServer *self = MT_SERVER (object);
 
+  g_clear_handle_id (&self->overdue_id, g_source_remove);
   if (self->soup)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
@@ -1699,6 +1701,24 @@ request_started_cb (SoupServer        *soup,
   g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), data);
 }
 
+static gboolean
+overdue_cb (gpointer data)
+{
+  MtServer *self = data;
+  g_autoptr(GError) error = NULL;
+  gint64 n = mt_orders_mark_overdue (self->db, &error);
+
+  if (n < 0)
+    g_warning ("The overdue check failed: %s", error->message);
+  else if (n > 0)
+    {
+      if (self->verbose)
+        g_printerr ("overdue orders=%" G_GINT64_FORMAT "\n", n);
+      notify_changed (self);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 mt_server_listen (MtServer         *self,
                   const char       *address,
@@ -1721,8 +1741,12 @@ mt_server_listen (MtServer         *self,
   soup_server_add_websocket_handler (self->soup, API_PREFIX "events", NULL, NULL, websocket_cb, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
   socket_address = g_inet_socket_address_new (inet, port);
-  return soup_server_listen (self->soup, socket_address,
-                             certificate ? SOUP_SERVER_LISTEN_HTTPS : 0, error);
+  if (!soup_server_listen (self->soup, socket_address, certificate ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+    return FALSE;
+  /* orders past their expiry become overdue at start and every few minutes after */
+  overdue_cb (self);
+  self->overdue_id = g_timeout_add_seconds (MT_OVERDUE_CHECK_SECONDS, overdue_cb, self);
+  return TRUE;
 }
 
 char *
