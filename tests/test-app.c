@@ -11,6 +11,7 @@
 #include "mt-demo.h"
 #include "mt-form-dialog.h"
 #include "mt-list-page.h"
+#include "mt-money-actions.h"
 #include "mt-order-dialog.h"
 #include "mt-orders.h"
 #include "mt-rent-dialog.h"
@@ -383,6 +384,98 @@ test_rental_counter (void)
   iterate (50);
 }
 
+static void
+select_row_with_id (MtListPage *page,
+                    gint64      id)
+{
+  GListModel *model = mt_list_page_get_model (page);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(MtRowItem) item = g_list_model_get_item (model, i);
+      if (mt_row_item_get_id (item) == id)
+        {
+          gtk_selection_model_select_item (mt_list_page_get_selection (page), i, TRUE);
+          return;
+        }
+    }
+  g_error ("row %" G_GINT64_FORMAT " is not on the page", id);
+}
+
+/* The finance pages' actions: a held deposit approved, a withdrawal requested by an operator and
+ * paid by headquarters, a member recharged — each through the page, each leaving the books
+ * balanced */
+static void
+test_finance_actions (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtActor) system = mt_actor_new_system ();
+  gint64 store = mt_db_query_int (db, 0, "SELECT store_id FROM accounts WHERE username = 'store'", NULL);
+  gint64 device = mt_db_query_int (db, 0, "SELECT id FROM devices WHERE store_id = ? AND state = 'ready' AND type_id IN "
+                                          "(SELECT type_id FROM billing_rules WHERE deleted = 0) ORDER BY id DESC LIMIT 1",
+                                   "i", store);
+  MtRentRequest r = { .store_id = store, .device_id = device, .mobile = "13800007777", .name = "押金骑手",
+                      .id_card = "11010519491231002X", .periods = 1, .pay_method = "online" };
+  MtEndRequest hold = { .hold_deposit = TRUE };
+  gint64 order = mt_order_rent (db, system, &r, &error), refund, withdrawal, member, balance;
+  MtWindow *window;
+  MtListPage *page;
+
+  g_assert_no_error (error);
+  g_assert_true (mt_order_end (db, system, order, &hold, NULL, &error));
+  refund = mt_db_query_int (db, 0, "SELECT max (id) FROM deposit_refunds WHERE state = 'requested'", NULL);
+
+  /* finance approves the held refund */
+  window = mt_window_new (app, db);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "finance", MT_DEMO_PASSWORD, &error));
+  page = MT_LIST_PAGE (mt_window_show_page (window, "deposit_refunds"));
+  iterate (100);
+  select_row_with_id (page, refund);
+  g_assert_true (mt_money_actions_refunds (page, TRUE, NULL));
+  g_assert_cmpstr (mt_db_query_text (db, "SELECT state FROM deposit_refunds WHERE id = ?", "i", refund), ==, "refunded");
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* an operator requests a withdrawal, headquarters approves and pays it */
+  window = mt_window_new (app, db);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "east", MT_DEMO_PASSWORD, &error));
+  page = MT_LIST_PAGE (mt_window_show_page (window, "withdrawals"));
+  iterate (50);
+  g_assert_false (mt_money_actions_request (page, "abc", "华东换电运营"));   /* a bad amount: refused */
+  g_assert_true (mt_money_actions_request (page, "12.34", "华东换电运营"));
+  withdrawal = mt_db_query_int (db, 0, "SELECT max (id) FROM withdrawals WHERE amount_fen = 1234", NULL);
+  g_assert_cmpint (withdrawal, >, 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+  window = mt_window_new (app, db);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  page = MT_LIST_PAGE (mt_window_show_page (window, "withdrawals"));
+  iterate (100);
+  select_row_with_id (page, withdrawal);
+  g_assert_true (mt_money_actions_withdrawals (page, "approved"));
+  select_row_with_id (page, withdrawal);
+  g_assert_true (mt_money_actions_withdrawals (page, "paid"));
+  g_assert_cmpstr (mt_db_query_text (db, "SELECT state FROM withdrawals WHERE id = ?", "i", withdrawal), ==, "paid");
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* a store manager recharges one of its members with a denomination */
+  window = mt_window_new (app, db);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "store", MT_DEMO_PASSWORD, &error));
+  page = MT_LIST_PAGE (mt_window_show_page (window, "members"));
+  iterate (100);
+  member = mt_db_query_int (db, 0, "SELECT max (id) FROM members WHERE store_id = ?", "i", store);
+  balance = mt_db_query_int (db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member);
+  select_row_with_id (page, member);
+  g_assert_true (mt_money_actions_recharge (page, 0, "50", "offline"));
+  g_assert_cmpint (mt_db_query_int (db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==,
+                   balance + 5000);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+  g_assert_true (mt_ledger_reconcile (db, NULL));
+}
+
 /* Under LANG=zh_CN.UTF-8 every page and dialog is Chinese: no English word outside the data */
 static void
 test_chinese (void)
@@ -706,6 +799,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/store-form", test_store_form);
   g_test_add_func ("/mt/app/search-in-place", test_search_in_place);
   g_test_add_func ("/mt/app/rental-counter", test_rental_counter);
+  g_test_add_func ("/mt/app/finance-actions", test_finance_actions);
   g_test_add_func ("/mt/app/connected", test_connected);
   g_test_add_func ("/mt/app/chinese", test_chinese);
   ret = g_test_run ();

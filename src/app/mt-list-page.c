@@ -11,6 +11,7 @@
 #include "mt-labels.h"
 #include "mt-list-page.h"
 #include "mt-ops.h"
+#include "mt-money-actions.h"
 #include "mt-order-dialog.h"
 #include "mt-rent-dialog.h"
 #include "mt-repair-dialog.h"
@@ -99,9 +100,9 @@ toplevel (MtListPage *self)
   return GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
 }
 
-static void
-show_error (MtListPage   *self,
-            const GError *error)
+void
+mt_list_page_show_error (MtListPage   *self,
+                         const GError *error)
 {
   GtkWidget *dialog = adw_message_dialog_new (toplevel (self), _("Not done"), error->message);
 
@@ -121,16 +122,16 @@ remote_done_cb (GObject      *source,
   if (gtk_widget_get_root (GTK_WIDGET (self)) == NULL)
     return;   /* its window closed meanwhile */
   if (answer == NULL)
-    show_error (self, error);
+    mt_list_page_show_error (self, error);
   mt_list_page_reload (self);
 }
 
 /* Connected mode: one write through the server; its answer (or error) arrives later */
-static void
-remote_write (MtListPage *self,
-              const char *method,
-              const char *path,
-              const char *json)
+void
+mt_list_page_remote_write (MtListPage *self,
+                           const char *method,
+                           const char *path,
+                           const char *json)
 {
   g_autoptr(JsonNode) body = json ? json_from_string (json, NULL) : NULL;
 
@@ -345,8 +346,8 @@ unbind_cell_cb (GtkSignalListItemFactory *factory,
 
 /* ------------------------------------------------------------------ actions */
 
-static GArray *
-selected_ids (MtListPage *self)
+GArray *
+mt_list_page_get_selected_ids (MtListPage *self)
 {
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
@@ -413,7 +414,7 @@ setting_response_cb (AdwMessageDialog *dialog,
       return;
     }
   if (!mt_setting_set (self->db, self->actor, key, value, &error))
-    show_error (self, error);
+    mt_list_page_show_error (self, error);
   mt_list_page_reload (self);
 }
 
@@ -482,7 +483,7 @@ static void
 rent_clicked_cb (MtListPage *self)
 {
   const char *page = mt_listing_get_page (self->listing);
-  g_autoptr(GArray) ids = selected_ids (self);
+  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (self);
   gint64 first = ids->len ? g_array_index (ids, gint64, 0) : 0;
   gint64 store = 0, device = 0;
   MtRentDialog *dialog;
@@ -610,17 +611,17 @@ delete_response_cb (AdwMessageDialog *dialog,
           path = g_strdup_printf ("%s/%" G_GINT64_FORMAT "?version=%" G_GINT64_FORMAT,
                                   mt_entity_get_page (self->entity), mt_row_item_get_id (item),
                                   mt_row_item_get_version (item));
-          remote_write (self, "DELETE", path, NULL);
+          mt_list_page_remote_write (self, "DELETE", path, NULL);
         }
       return;
     }
-  ids = selected_ids (self);
+  ids = mt_list_page_get_selected_ids (self);
   for (guint i = 0; i < ids->len; i++)
     {
       g_autoptr(GError) error = NULL;
       if (!mt_entity_delete (self->db, self->actor, self->entity, g_array_index (ids, gint64, i), 0, &error))
         {
-          show_error (self, error);
+          mt_list_page_show_error (self, error);
           break;
         }
     }
@@ -660,7 +661,7 @@ batch_response_cb (AdwMessageDialog *dialog,
   if (!g_str_equal (response, "apply") || pos >= options->len)
     return;
   target = g_ascii_strtoll (((MtOption *) options->pdata[pos])->id, NULL, 10);
-  ids = selected_ids (self);
+  ids = mt_list_page_get_selected_ids (self);
   if (self->engine)
     {
       g_autofree char *list = ids_json (ids);
@@ -668,7 +669,7 @@ batch_response_cb (AdwMessageDialog *dialog,
                                                kind == BATCH_STORE ? "store_id"
                                                : kind == BATCH_OPERATOR ? "operator_id" : "type_id", target);
 
-      remote_write (self, "POST", kind == BATCH_TYPE ? "devices/type" : "devices/transfer", json);
+      mt_list_page_remote_write (self, "POST", kind == BATCH_TYPE ? "devices/type" : "devices/transfer", json);
       return;
     }
   if (kind == BATCH_STORE)
@@ -678,7 +679,7 @@ batch_response_cb (AdwMessageDialog *dialog,
   else
     ok = mt_devices_set_type (self->db, self->actor, (gint64 *) ids->data, ids->len, target, &error);
   if (!ok)
-    show_error (self, error);
+    mt_list_page_show_error (self, error);
   mt_list_page_reload (self);
 }
 
@@ -717,7 +718,7 @@ static void
 power_cut (MtListPage *self,
            gboolean    on)
 {
-  g_autoptr(GArray) ids = selected_ids (self);
+  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (self);
   g_autoptr(GError) error = NULL;
 
   if (self->engine)
@@ -725,11 +726,11 @@ power_cut (MtListPage *self,
       g_autofree char *list = ids_json (ids);
       g_autofree char *json = g_strdup_printf ("{\"ids\":%s,\"on\":%s}", list, on ? "true" : "false");
 
-      remote_write (self, "POST", "devices/power-cut", json);
+      mt_list_page_remote_write (self, "POST", "devices/power-cut", json);
       return;
     }
   if (!mt_devices_set_power_cut (self->db, self->actor, (gint64 *) ids->data, ids->len, on, &error))
-    show_error (self, error);
+    mt_list_page_show_error (self, error);
   mt_list_page_reload (self);
 }
 
@@ -757,12 +758,12 @@ static void
 operators_enable (MtListPage *self,
                   gboolean    enabled)
 {
-  g_autoptr(GArray) ids = selected_ids (self);
+  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (self);
 
   for (guint i = 0; self->engine && i < ids->len; i++)
     {
       g_autofree char *path = g_strdup_printf ("operators/%" G_GINT64_FORMAT "/enabled", g_array_index (ids, gint64, i));
-      remote_write (self, "PUT", path, enabled ? "{\"enabled\":true}" : "{\"enabled\":false}");
+      mt_list_page_remote_write (self, "PUT", path, enabled ? "{\"enabled\":true}" : "{\"enabled\":false}");
     }
   if (self->engine)
     return;
@@ -771,7 +772,7 @@ operators_enable (MtListPage *self,
       g_autoptr(GError) error = NULL;
       if (!mt_operator_set_enabled (self->db, self->actor, g_array_index (ids, gint64, i), enabled, &error))
         {
-          show_error (self, error);
+          mt_list_page_show_error (self, error);
           break;
         }
     }
@@ -784,12 +785,12 @@ static void disable_clicked_cb (MtListPage *self) { operators_enable (self, FALS
 static void
 send_clicked_cb (MtListPage *self)
 {
-  g_autoptr(GArray) ids = selected_ids (self);
+  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (self);
 
   for (guint i = 0; self->engine && i < ids->len; i++)
     {
       g_autofree char *path = g_strdup_printf ("messages/%" G_GINT64_FORMAT "/send", g_array_index (ids, gint64, i));
-      remote_write (self, "POST", path, NULL);
+      mt_list_page_remote_write (self, "POST", path, NULL);
     }
   if (self->engine)
     return;
@@ -798,7 +799,7 @@ send_clicked_cb (MtListPage *self)
       g_autoptr(GError) error = NULL;
       if (!mt_message_send (self->db, self->actor, g_array_index (ids, gint64, i), &error))
         {
-          show_error (self, error);
+          mt_list_page_show_error (self, error);
           break;
         }
     }
@@ -825,7 +826,7 @@ export_response_cb (GtkNativeDialog *chooser,
       ok = xlsx ? mt_listing_export_xlsx (self->listing, path, &error)
                 : mt_listing_export_csv (self->listing, path, &error);
       if (!ok)
-        show_error (self, error);
+        mt_list_page_show_error (self, error);
     }
   g_object_unref (chooser);
 }
@@ -862,7 +863,7 @@ labels_response_cb (GtkNativeDialog *chooser,
       g_autofree char *path = g_file_get_path (file);
 
       if (!mt_devices_write_labels (self->db, self->actor, (gint64 *) ids->data, ids->len, path, &error))
-        show_error (self, error);
+        mt_list_page_show_error (self, error);
     }
   g_object_unref (chooser);
 }
@@ -880,7 +881,7 @@ labels_clicked_cb (MtListPage *self)
   g_autofree char *name = g_strdup_printf (_("qr-labels-%s.pdf"), stamp);
 
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  g_object_set_data_full (G_OBJECT (chooser), "ids", selected_ids (self), (GDestroyNotify) g_array_unref);
+  g_object_set_data_full (G_OBJECT (chooser), "ids", mt_list_page_get_selected_ids (self), (GDestroyNotify) g_array_unref);
   g_signal_connect (chooser, "response", G_CALLBACK (labels_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
@@ -1163,6 +1164,7 @@ mt_list_page_new (MtDb           *db,
   gtk_box_append (GTK_BOX (self), scroller);
 
   build_action_bar (self);
+  mt_money_actions_add (self, page_id, bar, self->action_bar);
   gtk_box_append (GTK_BOX (self), self->action_bar);
 
   update_counts (self);
@@ -1186,4 +1188,22 @@ mt_list_page_get_selection (MtListPage *self)
 {
   g_return_val_if_fail (MT_IS_LIST_PAGE (self), NULL);
   return GTK_SELECTION_MODEL (self->selection);
+}
+
+MtDb *
+mt_list_page_get_db (MtListPage *self)
+{
+  return self->db;
+}
+
+const MtActor *
+mt_list_page_get_actor (MtListPage *self)
+{
+  return self->actor;
+}
+
+MtSyncEngine *
+mt_list_page_get_engine (MtListPage *self)
+{
+  return self->engine;
 }

@@ -27,4 +27,19 @@ GtkSelectionModel *mt_list_page_get_selection (MtListPage *self);
 void        mt_list_page_set_search   (MtListPage    *self,
                                        const char    *text);
 
+/* For the page's action modules */
+MtDb          *mt_list_page_get_db       (MtListPage    *self);
+const MtActor *mt_list_page_get_actor    (MtListPage    *self);
+MtSyncEngine  *mt_list_page_get_engine   (MtListPage    *self);
+/* The ids of the selected rows, in order */
+GArray        *mt_list_page_get_selected_ids (MtListPage *self);
+void           mt_list_page_show_error   (MtListPage    *self,
+                                          const GError  *error);
+/* Connected mode: one write through the server; the page reloads (or shows the error) when
+ * the answer comes */
+void           mt_list_page_remote_write (MtListPage    *self,
+                                          const char    *method,
+                                          const char    *path,
+                                          const char    *json);
+
 G_END_DECLS

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-money-actions"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "mt-entity.h"
+#include "mt-money-actions.h"
+#include "mt-orders.h"
+#include "mt-validate.h"
+
+/* Runs @one for each selected row, or sends @method @path_format (with the id) and @json for
+ * each in connected mode; stops at the first refusal and shows it */
+typedef gboolean (*RowAction) (MtListPage *page, gint64 id, gpointer data, GError **error);
+
+static gboolean
+for_each_selected (MtListPage *page,
+                   RowAction   one,
+                   gpointer    data,
+                   const char *method,
+                   const char *path_format,
+                   const char *json)
+{
+  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (page);
+  gboolean ok = ids->len > 0;
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      g_autoptr(GError) error = NULL;
+
+      if (mt_list_page_get_engine (page))
+        {
+          g_autofree char *path = g_strdup_printf (path_format, id);
+          mt_list_page_remote_write (page, method, path, json);
+          continue;
+        }
+      if (!one (page, id, data, &error))
+        {
+          mt_list_page_show_error (page, error);
+          ok = FALSE;
+          break;
+        }
+    }
+  if (!mt_list_page_get_engine (page))
+    mt_list_page_reload (page);
+  return ok;
+}
+
+/* ------------------------------------------------------------------ deposit refunds */
+
+typedef struct
+{
+  gboolean    approve;
+  const char *reason;
+} RefundChoice;
+
+static gboolean
+refund_one (MtListPage *page,
+            gint64      id,
+            gpointer    data,
+            GError    **error)
+{
+  RefundChoice *c = data;
+
+  return mt_deposit_refund_handle (mt_list_page_get_db (page), mt_list_page_get_actor (page), id, c->approve,
+                                   c->reason, error);
+}
+
+gboolean
+mt_money_actions_refunds (MtListPage *page,
+                          gboolean    approve,
+                          const char *reason)
+{
+  RefundChoice choice = { approve, reason };
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *json = NULL;
+
+  json_builder_begin_object (b);
+  if (!approve)
+    {
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, reason ? reason : "");
+    }
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  json = json_to_string (node, FALSE);
+  return for_each_selected (page, refund_one, &choice, "POST",
+                            approve ? "deposit_refunds/%" G_GINT64_FORMAT "/approve"
+                                    : "deposit_refunds/%" G_GINT64_FORMAT "/reject", json);
+}
+
+static void
+approve_refunds_cb (MtListPage *page)
+{
+  mt_money_actions_refunds (page, TRUE, NULL);
+}
+
+/* ------------------------------------------------------------------ small forms */
+
+/* A message dialog with entry and combo rows; @done runs on "ok" with the dialog */
+static GtkWidget *
+form_dialog (MtListPage *page,
+             const char *title,
+             const char *body,
+             const char *ok_label,
+             GtkWidget **rows,
+             GCallback   done)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (page))), title, body);
+  GtkWidget *list = gtk_list_box_new ();
+
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  for (guint i = 0; rows[i]; i++)
+    gtk_list_box_append (GTK_LIST_BOX (list), rows[i]);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "ok", ok_label, NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "ok", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "ok");
+  g_signal_connect_object (dialog, "response::ok", done, page, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
+
+static GtkWidget *
+entry_row (const char *title)
+{
+  GtkWidget *row = adw_entry_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  return row;
+}
+
+static const char *
+row_text (GtkWidget  *dialog,
+          const char *key)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (g_object_get_data (G_OBJECT (dialog), key)));
+}
+
+static void
+reject_done_cb (MtListPage *page,
+                const char *response,
+                GtkWidget  *dialog)
+{
+  mt_money_actions_refunds (page, FALSE, row_text (dialog, "reason"));
+}
+
+static void
+reject_refunds_cb (MtListPage *page)
+{
+  GtkWidget *rows[] = { entry_row (_("Reason")), NULL };
+  GtkWidget *dialog = form_dialog (page, _("Reject the Refunds?"),
+                                   _("The deposits are kept as damages. The reason is recorded."),
+                                   _("_Reject"), rows, G_CALLBACK (reject_done_cb));
+
+  g_object_set_data (G_OBJECT (dialog), "reason", rows[0]);
+}
+
+/* ------------------------------------------------------------------ withdrawals */
+
+static gboolean
+withdrawal_one (MtListPage *page,
+                gint64      id,
+                gpointer    data,
+                GError    **error)
+{
+  return mt_withdrawal_handle (mt_list_page_get_db (page), mt_list_page_get_actor (page), id, data, error);
+}
+
+gboolean
+mt_money_actions_withdrawals (MtListPage *page,
+                              const char *state)
+{
+  g_autofree char *json = g_strdup_printf ("{\"state\":\"%s\"}", state);
+
+  return for_each_selected (page, withdrawal_one, (gpointer) state, "PUT",
+                            "withdrawals/%" G_GINT64_FORMAT "/state", json);
+}
+
+static void
+approve_withdrawals_cb (MtListPage *page)
+{
+  mt_money_actions_withdrawals (page, "approved");
+}
+
+static void
+pay_withdrawals_cb (MtListPage *page)
+{
+  mt_money_actions_withdrawals (page, "paid");
+}
+
+static void
+reject_withdrawals_cb (MtListPage *page)
+{
+  mt_money_actions_withdrawals (page, "rejected");
+}
+
+gboolean
+mt_money_actions_request (MtListPage *page,
+                          const char *amount_yuan,
+                          const char *payee)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 amount = 0;
+
+  if (!mt_parse_money (amount_yuan, &amount, "amount_fen", _("Amount (yuan)"), &error))
+    {
+      mt_list_page_show_error (page, error);
+      return FALSE;
+    }
+  if (mt_list_page_get_engine (page))
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
+      g_autofree char *json = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "amount_fen");
+      json_builder_add_int_value (b, amount);
+      json_builder_set_member_name (b, "payee");
+      json_builder_add_string_value (b, payee);
+      json_builder_end_object (b);
+      node = json_builder_get_root (b);
+      json = json_to_string (node, FALSE);
+      mt_list_page_remote_write (page, "POST", "withdrawals", json);
+      return TRUE;
+    }
+  if (mt_withdrawal_request (mt_list_page_get_db (page), mt_list_page_get_actor (page), 0, amount, payee,
+                             &error) == 0)
+    {
+      mt_list_page_show_error (page, error);
+      return FALSE;
+    }
+  mt_list_page_reload (page);
+  return TRUE;
+}
+
+static void
+request_done_cb (MtListPage *page,
+                 const char *response,
+                 GtkWidget  *dialog)
+{
+  mt_money_actions_request (page, row_text (dialog, "amount"), row_text (dialog, "payee"));
+}
+
+static void
+request_clicked_cb (MtListPage *page)
+{
+  const MtActor *actor = mt_list_page_get_actor (page);
+  gint64 available = mt_available_balance (mt_list_page_get_db (page), actor->operator_id, actor->store_id);
+  g_autofree char *money = mt_format_money (available);
+  g_autofree char *body = g_strdup_printf (_("Available to withdraw: %s"), money);
+  GtkWidget *rows[] = { entry_row (_("Amount (yuan)")), entry_row (_("Payee")), NULL };
+  GtkWidget *dialog = form_dialog (page, _("Request a Withdrawal"), body, _("_Request"), rows,
+                                   G_CALLBACK (request_done_cb));
+
+  g_object_set_data (G_OBJECT (dialog), "amount", rows[0]);
+  g_object_set_data (G_OBJECT (dialog), "payee", rows[1]);
+}
+
+/* ------------------------------------------------------------------ recharges */
+
+typedef struct
+{
+  gint64      plan_id;
+  gint64      amount;
+  const char *method;
+} Recharge;
+
+static gboolean
+recharge_one (MtListPage *page,
+              gint64      id,
+              gpointer    data,
+              GError    **error)
+{
+  Recharge *r = data;
+
+  return mt_member_recharge (mt_list_page_get_db (page), mt_list_page_get_actor (page), id, r->plan_id, r->amount,
+                             r->method, error);
+}
+
+gboolean
+mt_money_actions_recharge (MtListPage *page,
+                           gint64      plan_id,
+                           const char *amount_yuan,
+                           const char *pay_method)
+{
+  Recharge r = { plan_id, 0, pay_method };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+
+  if (plan_id == 0 && !mt_parse_money (amount_yuan, &r.amount, "amount_fen", _("Amount (yuan)"), &error))
+    {
+      mt_list_page_show_error (page, error);
+      return FALSE;
+    }
+  json = plan_id ? g_strdup_printf ("{\"plan_id\":%" G_GINT64_FORMAT ",\"pay_method\":\"%s\"}", plan_id, pay_method)
+                 : g_strdup_printf ("{\"amount_fen\":%" G_GINT64_FORMAT ",\"pay_method\":\"%s\"}", r.amount, pay_method);
+  return for_each_selected (page, recharge_one, &r, "POST", "members/%" G_GINT64_FORMAT "/recharge", json);
+}
+
+static void
+recharge_done_cb (MtListPage *page,
+                  const char *response,
+                  GtkWidget  *dialog)
+{
+  GPtrArray *plans = g_object_get_data (G_OBJECT (dialog), "plans");
+  guint pos = adw_combo_row_get_selected (g_object_get_data (G_OBJECT (dialog), "plan"));
+  guint method = adw_combo_row_get_selected (g_object_get_data (G_OBJECT (dialog), "method"));
+  gint64 plan = pos > 0 && pos - 1 < plans->len ? GPOINTER_TO_SIZE (plans->pdata[pos - 1]) : 0;
+
+  mt_money_actions_recharge (page, plan, row_text (dialog, "amount"), method == 0 ? "offline" : "online");
+}
+
+static void
+recharge_clicked_cb (MtListPage *page)
+{
+  MtDb *db = mt_list_page_get_db (page);
+  GtkWidget *plan_row = adw_combo_row_new ();
+  GtkWidget *method_row = adw_combo_row_new ();
+  GtkWidget *rows[] = { plan_row, entry_row (_("Other amount (yuan)")), method_row, NULL };
+  g_autoptr(GtkStringList) plan_labels = gtk_string_list_new (NULL);
+  g_autoptr(GtkStringList) methods = gtk_string_list_new (NULL);
+  GPtrArray *plans = g_ptr_array_new ();
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, "SELECT id, amount_fen, bonus_fen FROM recharge_plans "
+                                                "WHERE deleted = 0 ORDER BY amount_fen", NULL);
+  GtkWidget *dialog;
+
+  gtk_string_list_append (plan_labels, _("Other amount"));
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autofree char *amount = mt_format_money (sqlite3_column_int64 (stmt, 1));
+      g_autofree char *bonus = mt_format_money (sqlite3_column_int64 (stmt, 2));
+      g_autofree char *label = g_strdup_printf (_("%s (bonus %s)"), amount, bonus);
+
+      g_ptr_array_add (plans, GSIZE_TO_POINTER (sqlite3_column_int64 (stmt, 0)));
+      gtk_string_list_append (plan_labels, label);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (plan_row), _("Denomination"));
+  adw_combo_row_set_model (ADW_COMBO_ROW (plan_row), G_LIST_MODEL (plan_labels));
+  gtk_string_list_append (methods, mt_choice_label (mt_pay_methods, "offline"));
+  gtk_string_list_append (methods, mt_choice_label (mt_pay_methods, "online"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (method_row), _("Payment method"));
+  adw_combo_row_set_model (ADW_COMBO_ROW (method_row), G_LIST_MODEL (methods));
+  dialog = form_dialog (page, _("Recharge the Selected Members"),
+                        _("A denomination's bonus is added while its campaign runs."), _("_Recharge"), rows,
+                        G_CALLBACK (recharge_done_cb));
+  g_object_set_data (G_OBJECT (dialog), "plan", plan_row);
+  g_object_set_data (G_OBJECT (dialog), "amount", rows[1]);
+  g_object_set_data (G_OBJECT (dialog), "method", method_row);
+  g_object_set_data_full (G_OBJECT (dialog), "plans", plans, (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* ------------------------------------------------------------------ the buttons */
+
+static GtkWidget *
+button (const char *label,
+        GCallback   callback,
+        MtListPage *page)
+{
+  GtkWidget *b = gtk_button_new_with_mnemonic (label);
+
+  g_signal_connect_swapped (b, "clicked", callback, page);
+  return b;
+}
+
+void
+mt_money_actions_add (MtListPage *page,
+                      const char *page_id,
+                      GtkWidget  *bar,
+                      GtkWidget  *action_bar)
+{
+  const MtActor *actor = mt_list_page_get_actor (page);
+  GtkActionBar *actions = GTK_ACTION_BAR (action_bar);
+
+  if (g_str_equal (page_id, "deposit_refunds") && mt_actor_can (actor, "deposit_refunds", "approve"))
+    {
+      gtk_action_bar_pack_start (actions, button (_("_Approve Refund"), G_CALLBACK (approve_refunds_cb), page));
+      gtk_action_bar_pack_start (actions, button (_("_Reject…"), G_CALLBACK (reject_refunds_cb), page));
+    }
+  if (g_str_equal (page_id, "withdrawals"))
+    {
+      if (mt_actor_can (actor, "withdrawals", "request"))
+        gtk_box_append (GTK_BOX (bar), button (_("Request _Withdrawal…"), G_CALLBACK (request_clicked_cb), page));
+      if (mt_actor_can (actor, "withdrawals", "approve"))
+        {
+          gtk_action_bar_pack_start (actions, button (_("_Approve"), G_CALLBACK (approve_withdrawals_cb), page));
+          gtk_action_bar_pack_start (actions, button (_("Mark _Paid"), G_CALLBACK (pay_withdrawals_cb), page));
+          gtk_action_bar_pack_start (actions, button (_("_Reject"), G_CALLBACK (reject_withdrawals_cb), page));
+        }
+    }
+  if (g_str_equal (page_id, "members") && mt_actor_can (actor, "recharges", "recharge"))
+    gtk_action_bar_pack_start (actions, button (_("_Recharge…"), G_CALLBACK (recharge_clicked_cb), page));
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "mt-list-page.h"
+
+G_BEGIN_DECLS
+
+/* The money actions of a finance or member page, as its role allows: approving or rejecting
+ * deposit refunds, requesting and handling withdrawals, recharging members. Buttons that act on
+ * the selection go to @action_bar, the others to @bar. */
+void      mt_money_actions_add     (MtListPage *page,
+                                    const char *page_id,
+                                    GtkWidget  *bar,
+                                    GtkWidget  *action_bar);
+
+/* The same actions without their dialogs, for tests and scripts: on the selected rows.
+ * Standalone: done at once. */
+gboolean  mt_money_actions_refunds (MtListPage *page,
+                                    gboolean    approve,
+                                    const char *reason);
+gboolean  mt_money_actions_withdrawals (MtListPage *page,
+                                        const char *state);
+gboolean  mt_money_actions_request (MtListPage *page,
+                                    const char *amount_yuan,
+                                    const char *payee);
+gboolean  mt_money_actions_recharge (MtListPage *page,
+                                     gint64      plan_id,
+                                     const char *amount_yuan,
+                                     const char *pay_method);
+
+G_END_DECLS
