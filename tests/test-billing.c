@@ -1013,6 +1013,115 @@ test_rule_editor (Fixture       *f,
 #undef SET
 }
 
+/* A referred member's first rental pays its referrer the operator's commission, once */
+static void
+test_referral (Fixture       *f,
+               gconstpointer  data)
+{
+  gint64 type = test_type (f->db);
+  gint64 store = store_of (f->db, "store");
+  gint64 operator_id = mt_db_query_int (f->db, 0, "SELECT operator_id FROM stores WHERE id = ?", "i", store);
+  g_autofree char *referrer_mobile = mt_db_query_text (f->db, "SELECT mobile FROM members WHERE operator_id = ? "
+                                                              "ORDER BY id LIMIT 1", "i", operator_id);
+  gint64 referrer = mt_db_query_int (f->db, 0, "SELECT id FROM members WHERE operator_id = ? ORDER BY id LIMIT 1",
+                                     "i", operator_id);
+  gint64 balance = mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", referrer);
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(GError) error = NULL;
+  MtRentRequest r = request_for (store, make_device (f->db, store, type, "REFER00001"), "offline");
+  MtEndRequest end = { 0 };
+  gint64 order, referrals = count (f->db, "referrals");
+
+  add_rule (f->db, "330106", type, 12000, 30, 20000);
+  g_assert_true (mt_setting_set (f->db, f->system, "referral_commission", "20", &error));
+  r.mobile = "13911112222";
+
+  /* a referrer who is not a member: refused on the field */
+  r.referrer = "13900000000";
+  g_assert_cmpint (mt_order_rent (f->db, manager, &r, &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "referrer");
+  g_clear_error (&error);
+
+  r.referrer = referrer_mobile;
+  order = mt_order_rent (f->db, manager, &r, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count (f->db, "referrals"), ==, referrals + 1);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", referrer), ==,
+                   balance + 2000);
+  assert_books_balance (f->db);
+
+  /* the second rental of the same member pays nothing more */
+  g_assert_true (mt_order_end (f->db, manager, order, &end, NULL, &error));
+  r.device_id = make_device (f->db, store, type, "REFER00002");
+  r.referrer = NULL;
+  g_assert_cmpint (mt_order_rent (f->db, manager, &r, &error), >, 0);
+  g_assert_cmpint (count (f->db, "referrals"), ==, referrals + 1);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", referrer), ==,
+                   balance + 2000);
+  assert_books_balance (f->db);
+}
+
+/* A store's revenue split ratios, edited on the store's form: parts that add up to 1000 ‰, only
+ * with the right to edit splits; its payments are then split by them */
+static void
+test_split_ratios (Fixture       *f,
+                   gconstpointer  data)
+{
+  const MtEntity *stores = mt_entity_lookup ("stores");
+  gint64 type = test_type (f->db);
+  gint64 store = store_of (f->db, "store");
+  gint64 version = mt_db_query_int (f->db, 0, "SELECT version FROM stores WHERE id = ?", "i", store);
+  g_autoptr(MtActor) east = actor_for (f->db, "east");
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(GHashTable) fields = mt_fields_new ();
+  g_autoptr(GHashTable) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  MtRentRequest r = request_for (store, make_device (f->db, store, type, "SPLIT00001"), "online");
+  gint64 order;
+
+#define SET(k, v) g_hash_table_insert (fields, g_strdup (k), g_strdup (v))
+  SET ("split_hq_permille", "100");
+  SET ("split_operator_permille", "300");
+  SET ("split_store_permille", "500");
+  g_assert_cmpint (mt_entity_save (f->db, east, stores, store, version, fields, &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "split_hq_permille");
+  g_clear_error (&error);
+  SET ("split_store_permille", "600");
+  g_assert_cmpint (mt_entity_save (f->db, east, stores, store, version, fields, &error), ==, store);
+  g_assert_no_error (error);
+  loaded = mt_entity_load (f->db, east, stores, store, &error);
+  g_assert_cmpstr (g_hash_table_lookup (loaded, "split_store_permille"), ==, "600");
+
+  /* without the right to edit splits: the same values save, others are refused */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE roles SET permissions = replace (permissions, 'splits:edit', '') "
+                                         "WHERE builtin = 'operator_admin'", NULL));
+  {
+    g_autoptr(MtActor) limited = actor_for (f->db, "east");
+
+    version = mt_db_query_int (f->db, 0, "SELECT version FROM stores WHERE id = ?", "i", store);
+    SET ("address", "文三路 1 号");
+    g_assert_cmpint (mt_entity_save (f->db, limited, stores, store, version, fields, &error), ==, store);
+    g_assert_no_error (error);
+    version = mt_db_query_int (f->db, 0, "SELECT version FROM stores WHERE id = ?", "i", store);
+    SET ("split_hq_permille", "200");
+    SET ("split_store_permille", "500");
+    g_assert_cmpint (mt_entity_save (f->db, limited, stores, store, version, fields, &error), ==, 0);
+    g_assert_cmpstr (mt_error_get_field (error), ==, "split_hq_permille");
+    g_clear_error (&error);
+  }
+#undef SET
+
+  /* a payment at the store is split 100 / 300 / 600 */
+  add_rule (f->db, "330106", type, 12000, 30, 20000);
+  order = mt_order_rent (f->db, manager, &r, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT store_fen FROM splits WHERE order_id = ? AND total_fen = 12000",
+                                    "i", order), ==, 7200);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT hq_fen FROM splits WHERE order_id = ? AND total_fen = 12000",
+                                    "i", order), ==, 1200);
+  assert_books_balance (f->db);
+}
+
 static void
 test_demo_reconciles (Fixture       *f,
                       gconstpointer  data)
@@ -1216,6 +1325,8 @@ main (int argc, char *argv[])
   ADD ("refusals-and-scope", test_refusals_and_scope);
   ADD ("deposit-refund-requests", test_deposit_refund_requests);
   ADD ("recharges", test_recharges);
+  ADD ("referral", test_referral);
+  ADD ("split-ratios", test_split_ratios);
   ADD ("withdrawals", test_withdrawals);
 #undef ADD
   g_test_add_func ("/mt/billing/random-operations", test_random_operations);

@@ -30,6 +30,7 @@ struct _MtRentDialog
   GtkWidget     *mobile_row;
   GtkWidget     *name_row;
   GtkWidget     *id_card_row;
+  GtkWidget     *referrer_row;
   GtkWidget     *periods_spin;
   GtkWidget     *pay_row;
   GtkWidget     *services_group;
@@ -139,6 +140,7 @@ build_request (MtRentDialog  *self,
   r->mobile = gtk_editable_get_text (GTK_EDITABLE (self->mobile_row));
   r->name = gtk_editable_get_text (GTK_EDITABLE (self->name_row));
   r->id_card = gtk_editable_get_text (GTK_EDITABLE (self->id_card_row));
+  r->referrer = gtk_editable_get_text (GTK_EDITABLE (self->referrer_row));
   r->periods = (guint) gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->periods_spin));
   r->services = chosen_services (self);
   r->pay_method = pay_methods[MIN (adw_combo_row_get_selected (ADW_COMBO_ROW (self->pay_row)), 2)];
@@ -161,6 +163,8 @@ request_json (const MtRentRequest *r)
   json_builder_add_string_value (b, r->name);
   json_builder_set_member_name (b, "id_card");
   json_builder_add_string_value (b, r->id_card);
+  json_builder_set_member_name (b, "referrer");
+  json_builder_add_string_value (b, r->referrer);
   json_builder_set_member_name (b, "periods");
   json_builder_add_int_value (b, r->periods);
   json_builder_set_member_name (b, "services");
@@ -490,6 +494,8 @@ mt_rent_dialog_set_field (MtRentDialog *self,
     gtk_editable_set_text (GTK_EDITABLE (self->name_row), value);
   else if (g_str_equal (key, "id_card"))
     gtk_editable_set_text (GTK_EDITABLE (self->id_card_row), value);
+  else if (g_str_equal (key, "referrer"))
+    gtk_editable_set_text (GTK_EDITABLE (self->referrer_row), value);
   else if (g_str_equal (key, "periods"))
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->periods_spin), g_ascii_strtod (value, NULL));
   else if (g_str_equal (key, "pay_method"))
@@ -640,6 +646,8 @@ mt_rent_dialog_new (GtkWindow     *parent,
   self->mobile_row = entry_row (self->member_group, _("Mobile"), self, G_CALLBACK (mobile_changed_cb));
   self->name_row = entry_row (self->member_group, _("Full name"), self, G_CALLBACK (inputs_changed_cb));
   self->id_card_row = entry_row (self->member_group, _("ID card"), self, G_CALLBACK (inputs_changed_cb));
+  self->referrer_row = entry_row (self->member_group, _("Referred by (mobile, optional)"), self,
+                                  G_CALLBACK (inputs_changed_cb));
 
   /* periods, payment */
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (rental), _("Rental"));

@@ -26,7 +26,7 @@ void          mt_rent_dialog_set_engine (MtRentDialog  *self,
 
 /* For tests and scripted use: what a person types and picks */
 void          mt_rent_dialog_set_field  (MtRentDialog  *self,
-                                         const char    *key,     /* device_no mobile name id_card periods pay_method */
+                                         const char    *key,     /* device_no mobile name id_card referrer periods pay_method */
                                          const char    *value);
 void          mt_rent_dialog_set_service (MtRentDialog *self,
                                           guint         index,

@@ -528,6 +528,14 @@ mt_demo_generate (MtDb                *db,
          "commission_fen, at) VALUES (?1, ?1, ?2, ?3, ?4, ?5, 1000, ?1)", "iiiii",
          start + i * DAY, member_ids[i], member_ids[i + 1], stores[member_store[i]].operator_id,
          stores[member_store[i]].id);
+  /* the commissions reached the referrers' balances through the ledger */
+  RUN ("UPDATE members SET referrer_id = (SELECT referrer_id FROM referrals r WHERE r.member_id = members.id) "
+       "WHERE id IN (SELECT member_id FROM referrals)", NULL);
+  RUN ("INSERT INTO ledger (created_at, updated_at, txn_no, at, operator_id, store_id, member_id, kind, amount_fen, "
+       "pay_method, note) SELECT at, at, 'JYRF' || id, at, operator_id, store_id, referrer_id, 'commission', "
+       "commission_fen, 'internal', '' FROM referrals", NULL);
+  RUN ("UPDATE members SET balance_fen = balance_fen + (SELECT sum (commission_fen) FROM referrals r "
+       "WHERE r.referrer_id = members.id) WHERE id IN (SELECT referrer_id FROM referrals)", NULL);
   RUN ("INSERT INTO deposit_refunds (created_at, updated_at, deposit_id, member_id, operator_id, store_id, "
        "amount_fen, state, reason) SELECT ?1, ?1, id, member_id, operator_id, store_id, amount_fen, "
        "'refunded', '退租' "

@@ -160,6 +160,129 @@ static const MtEntity roles_entity = {
   NULL, NULL, NULL, roles_scope, roles_prepare, NULL, roles_can_delete
 };
 
+/* ------------------------------------------------------------------ revenue split ratios */
+
+/* An operator's or store's split of its income, in permille, kept in split_rules. All three
+ * empty: the default applies. Changing them needs the revenue split page's edit right. */
+#define OPERATOR_SPLIT "operator_id = ? AND store_id IS NULL"
+#define STORE_SPLIT "store_id = ?"
+
+static const char *const split_keys[3] = { "split_hq_permille", "split_operator_permille", "split_store_permille" };
+
+#define SPLIT_FIELDS \
+  { "split_hq_permille", N_("Revenue split: headquarters (‰)"), MT_FIELD_INT, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA, .min = 0, .max = 1000 }, \
+  { "split_operator_permille", N_("Revenue split: operator (‰)"), MT_FIELD_INT, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA, .min = 0, .max = 1000 }, \
+  { "split_store_permille", N_("Revenue split: store (‰)"), MT_FIELD_INT, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA, .min = 0, .max = 1000 }
+
+static gint64
+split_current (MtDb       *db,
+               const char *owner_sql,
+               gint64      id,
+               guint       part)
+{
+  static const char *const columns[3] = { "hq_permille", "operator_permille", "store_permille" };
+  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM split_rules WHERE deleted = 0 AND %s", columns[part], owner_sql);
+
+  return mt_db_query_int (db, -1, sql, "i", id);
+}
+
+static gboolean
+split_changed (MtDb       *db,
+               const char *owner_sql,
+               gint64      id,
+               MtColumns  *cols)
+{
+  for (guint i = 0; i < 3; i++)
+    {
+      gint64 v = _mt_columns_extra_empty (cols, split_keys[i]) ? -1 : _mt_columns_extra_int (cols, split_keys[i]);
+      if (v != (id ? split_current (db, owner_sql, id, i) : -1))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+split_prepare (MtDb          *db,
+               const MtActor *actor,
+               gint64         id,
+               const char    *owner_sql,
+               MtColumns     *cols,
+               GError       **error)
+{
+  gint64 sum = 0;
+  guint given = 0;
+
+  if (!_mt_columns_has_extra (cols, split_keys[0]) || !split_changed (db, owner_sql, id, cols))
+    return TRUE;
+  for (guint i = 0; i < 3; i++)
+    {
+      given += !_mt_columns_extra_empty (cols, split_keys[i]);
+      sum += _mt_columns_extra_int (cols, split_keys[i]);
+    }
+  if (!mt_actor_can (actor, "splits", "edit"))
+    {
+      mt_set_field_error (error, split_keys[0], _("Revenue split"), _("is changed only with the right to edit revenue splits"));
+      return FALSE;
+    }
+  if (given != 0 && (given != 3 || sum != 1000))
+    {
+      mt_set_field_error (error, split_keys[0], _("Revenue split"), _("must be three parts that add up to 1000 ‰"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+split_after_save (MtDb       *db,
+                  gint64      operator_id,
+                  gint64      store_id,
+                  MtColumns  *cols,
+                  GError    **error)
+{
+  gint64 now = mt_now ();
+  gboolean set = !_mt_columns_extra_empty (cols, split_keys[0]);   /* checked: all three or none */
+
+  if (!_mt_columns_has_extra (cols, split_keys[0]) ||
+      !split_changed (db, store_id ? STORE_SPLIT : OPERATOR_SPLIT, store_id ? store_id : operator_id, cols))
+    return TRUE;
+  if (!mt_db_run (db, error, "UPDATE split_rules SET deleted = 1, version = version + 1, updated_at = ? "
+                             "WHERE deleted = 0 AND operator_id = ? AND store_id IS nullif (?, 0)", "iii",
+                  now, operator_id, store_id))
+    return FALSE;
+  if (!set)
+    return TRUE;
+  return mt_db_run (db, error, "INSERT INTO split_rules (created_at, updated_at, operator_id, store_id, hq_permille, "
+                               "operator_permille, store_permille) VALUES (?1, ?1, ?2, nullif (?3, 0), ?4, ?5, ?6)",
+                    "iiiiii", now, operator_id, store_id, _mt_columns_extra_int (cols, split_keys[0]),
+                    _mt_columns_extra_int (cols, split_keys[1]), _mt_columns_extra_int (cols, split_keys[2]));
+}
+
+static void
+split_load (MtDb       *db,
+            const char *owner_sql,
+            gint64      id,
+            GHashTable *out)
+{
+  for (guint i = 0; i < 3; i++)
+    {
+      gint64 v = split_current (db, owner_sql, id, i);
+      g_hash_table_insert (out, g_strdup (split_keys[i]), v < 0 ? g_strdup ("") : g_strdup_printf ("%" G_GINT64_FORMAT, v));
+    }
+}
+
+
+static void
+operators_load_extra (MtDb *db, gint64 id, GHashTable *out)
+{
+  split_load (db, OPERATOR_SPLIT, id, out);
+}
+
+static void
+stores_load_extra (MtDb *db, gint64 id, GHashTable *out)
+{
+  split_load (db, STORE_SPLIT, id, out);
+}
+
 /* ------------------------------------------------------------------ operators */
 
 static gboolean
@@ -192,7 +315,7 @@ operators_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
                           _("can only include what the parent operator has"));
       return FALSE;
     }
-  return TRUE;
+  return split_prepare (db, actor, id, OPERATOR_SPLIT, cols, error);
 }
 
 static gboolean
@@ -202,6 +325,8 @@ operators_after_save (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old
   g_autofree char *parent_path = NULL;
   g_autofree char *path = NULL;
 
+  if (!split_after_save (db, id, 0, cols, error))
+    return FALSE;
   if (old != NULL)
     return TRUE;
   parent_path = mt_db_query_text (db, "SELECT path FROM operators WHERE id = "
@@ -226,12 +351,13 @@ static const MtFieldSpec operator_fields[] = {
   { "id_card", N_("ID card number"), MT_FIELD_ID_CARD, MT_FIELD_OPTIONAL },
   { "caps", N_("Capabilities"), MT_FIELD_CAPS, 0 },
   { "enabled", N_("Enabled"), MT_FIELD_BOOL, 0 },
+  SPLIT_FIELDS,
   END_FIELDS
 };
 
 static const MtEntity operators_entity = {
   "operators", "operators", "operators", N_("Operator"), operator_fields,
-  NULL, NULL, NULL, operators_scope, operators_prepare, operators_after_save, NULL
+  NULL, NULL, NULL, operators_scope, operators_prepare, operators_after_save, NULL, operators_load_extra
 };
 
 /* ------------------------------------------------------------------ stores */
@@ -261,7 +387,16 @@ stores_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
       g_autofree char *no = mt_generate_store_no (db);
       _mt_columns_text (cols, "store_no", no);
     }
-  return TRUE;
+  return split_prepare (db, actor, id, STORE_SPLIT, cols, error);
+}
+
+static gboolean
+stores_after_save (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+                   MtColumns *cols, GError **error)
+{
+  gint64 operator_id = mt_db_query_int (db, 0, "SELECT operator_id FROM stores WHERE id = ?", "i", id);
+
+  return split_after_save (db, operator_id, id, cols, error);
 }
 
 static gboolean
@@ -299,12 +434,13 @@ static const MtFieldSpec store_fields[] = {
   { "lat", N_("Latitude"), MT_FIELD_COORD, MT_FIELD_OPTIONAL, .max = 90 },
   { "lng", N_("Longitude"), MT_FIELD_COORD, MT_FIELD_OPTIONAL, .max = 180 },
   { "enabled", N_("Enabled"), MT_FIELD_BOOL, 0 },
+  SPLIT_FIELDS,
   END_FIELDS
 };
 
 static const MtEntity stores_entity = {
   "stores", "stores", "stores", N_("Store"), store_fields,
-  "operator_id", "id", NULL, NULL, stores_prepare, NULL, stores_can_delete
+  "operator_id", "id", NULL, NULL, stores_prepare, stores_after_save, stores_can_delete, stores_load_extra
 };
 
 /* ------------------------------------------------------------------ device types and specs */

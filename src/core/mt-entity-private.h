@@ -40,6 +40,7 @@ gint64      _mt_columns_get_int  (MtColumns *cols, const char *name, gint64 fall
 gboolean    _mt_columns_has_extra (MtColumns *cols, const char *name);
 gint64      _mt_columns_extra_int (MtColumns *cols, const char *name);
 const char *_mt_columns_extra_text (MtColumns *cols, const char *name);
+gboolean    _mt_columns_extra_empty (MtColumns *cols, const char *name);
 gint64      _mt_row_int          (GHashTable *row, const char *column);
 gboolean    _mt_ref_check        (MtDb *db, const MtActor *actor, const char *ref, gint64 id);
 GHashTable *_mt_entity_fetch_for_change (MtDb *db, const MtActor *actor, const MtEntity *entity,

@@ -176,6 +176,14 @@ _mt_columns_extra_int (MtColumns  *cols,
   return c && c->type == 'i' ? c->i : 0;
 }
 
+gboolean
+_mt_columns_extra_empty (MtColumns  *cols,
+                         const char *name)
+{
+  const MtColumn *c = extra_find (cols, name);
+  return c == NULL || c->type == 'n' || (c->type == 't' && (c->s == NULL || c->s[0] == '\0'));
+}
+
 const char *
 _mt_columns_extra_text (MtColumns  *cols,
                         const char *name)

@@ -492,6 +492,7 @@ static const MtSettingInfo settings[] = {
   { "overdue_grace_hours", N_("Overdue grace period (hours)"), MT_SETTING_INT, 0, 720 },
   { "overdue_power_cut", N_("Cut power when the grace period ends"), MT_SETTING_BOOL },
   { "track_retention_days", N_("Keep track points (days)"), MT_SETTING_INT, 1, 3650 },
+  { "referral_commission", N_("Referral commission per first rental (yuan)"), MT_SETTING_INT, 0, 1000 },
   { "tile_url", N_("Map tile address"), MT_SETTING_TILE_URL, 1, 500 },
 };
 

@@ -441,7 +441,7 @@ rent_member (MtDb                *db,
              gint64               operator_id,
              GError             **error)
 {
-  gint64 member_id = r->member_id;
+  gint64 member_id = r->member_id, referrer = 0;
 
   if (member_id != 0)
     {
@@ -463,11 +463,51 @@ rent_member (MtDb                *db,
   if (!mt_validate_required (r->name, "name", _("Name"), 40, error) ||
       !mt_validate_id_card (r->id_card, "id_card", _("ID card"), error))
     return 0;
+  if (r->referrer && r->referrer[0])
+    {
+      referrer = mt_db_query_int (db, 0, "SELECT id FROM members WHERE operator_id = ? AND mobile = ? "
+                                         "AND deleted = 0", "it", operator_id, r->referrer);
+      if (referrer == 0)
+        {
+          mt_set_field_error (error, "referrer", _("Referred by"), _("is not the mobile of a member"));
+          return 0;
+        }
+    }
   if (!mt_db_run (db, error, "INSERT INTO members (created_at, updated_at, operator_id, store_id, name, mobile, "
-                             "id_card) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6)", "iiittt", mt_now (), operator_id,
-                  r->store_id, r->name, r->mobile, r->id_card))
+                             "id_card, referrer_id) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, nullif (?7, 0))", "iiittti",
+                  mt_now (), operator_id, r->store_id, r->name, r->mobile, r->id_card, referrer))
     return 0;
   return mt_db_last_insert_id (db);
+}
+
+/* A referred member's first order earns its referrer the operator's commission, credited to
+ * the referrer's balance */
+static gboolean
+pay_commission (MtDb    *db,
+                gint64   operator_id,
+                gint64   store_id,
+                gint64   member_id,
+                gint64   order_id,
+                GError **error)
+{
+  gint64 referrer = mt_db_query_int (db, 0, "SELECT coalesce (referrer_id, 0) FROM members WHERE id = ?", "i", member_id);
+  g_autofree char *yuan = NULL;
+  gint64 commission;
+
+  if (referrer == 0 || referrer == member_id ||
+      mt_db_query_int (db, 0, "SELECT count(*) FROM orders WHERE member_id = ? AND deleted = 0", "i", member_id) != 1 ||
+      mt_db_query_int (db, 0, "SELECT count(*) FROM referrals WHERE member_id = ? AND deleted = 0", "i", member_id) > 0)
+    return TRUE;
+  yuan = mt_setting_get (db, operator_id, "referral_commission");
+  commission = (yuan ? g_ascii_strtoll (yuan, NULL, 10) : 0) * 100;
+  if (commission <= 0)
+    return TRUE;
+  return mt_db_run (db, error, "INSERT INTO referrals (created_at, updated_at, referrer_id, member_id, order_id, "
+                               "operator_id, store_id, commission_fen, at) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?1)",
+                    "iiiiiii", mt_now (), referrer, member_id, order_id, operator_id, store_id, commission) &&
+         give_balance (db, referrer, commission, error) &&
+         ledger_add (db, operator_id, store_id, referrer, order_id, "commission", commission, "internal",
+                     _("Referral commission"), error);
 }
 
 gint64
@@ -548,7 +588,8 @@ mt_order_rent (MtDb                *db,
       !ledger_add (db, c.operator_id, r->store_id, member_id, order_id, "service", quote.services_fen,
                    r->pay_method, NULL, error) ||
       !ledger_add (db, c.operator_id, r->store_id, member_id, order_id, "deposit_in", quote.deposit_fen,
-                   r->pay_method, NULL, error))
+                   r->pay_method, NULL, error) ||
+      !pay_commission (db, c.operator_id, r->store_id, member_id, order_id, error))
     goto fail;
   mt_audit (db, actor, "rent", "orders", order_id, "ok", order_no);
   if (!mt_db_commit (db, error))
@@ -1293,6 +1334,12 @@ mt_ledger_reconcile (MtDb      *db,
                      "  WHEN pay_method = 'balance' THEN -amount_fen ELSE 0 END) AS s FROM ledger "
                      "  WHERE member_id IS NOT NULL GROUP BY member_id) l ON l.member_id = m.id "
                      "WHERE m.balance_fen <> coalesce (l.s, 0)");
+  /* referral commissions: each paid once, as the ledger has it */
+  ok &= expect_none (db, problems, "referral commissions differ from the ledger:",
+                     "SELECT r.total, coalesce (l.total, 0) AS ledger FROM "
+                     "(SELECT coalesce (sum (commission_fen), 0) AS total FROM referrals WHERE deleted = 0) r, "
+                     "(SELECT sum (amount_fen) AS total FROM ledger WHERE kind = 'commission') l "
+                     "WHERE r.total <> coalesce (l.total, 0)");
   /* each order's money: its columns equal its ledger rows */
   ok &= expect_none (db, problems, "order money differs from the ledger:",
                      "SELECT o.id, o.rent_fen, l.rent, o.services_fen, l.service, o.overdue_fen, l.overdue, "

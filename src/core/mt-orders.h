@@ -32,6 +32,7 @@ typedef struct
   guint       periods;      /* 1 … MT_MAX_PERIODS */
   guint       services;     /* bit i = the rule's service i */
   const char *pay_method;   /* "offline", "online" or "balance" */
+  const char *referrer;     /* a new member: the mobile of the member who referred it, or NULL */
 } MtRentRequest;
 
 typedef struct

@@ -1270,14 +1270,15 @@ body_rent_request (Request       *req,
                    MtRentRequest *r)
 {
   static const char *const allowed[] = { "store_id", "device_id", "member_id", "mobile", "name", "id_card",
-                                         "periods", "services", "pay_method", NULL };
+                                         "periods", "services", "pay_method", "referrer", NULL };
   gint64 periods = 0, services = 0;
 
   if (!body_only (req, allowed) || !body_int (req, "store_id", TRUE, &r->store_id) ||
       !body_int (req, "device_id", TRUE, &r->device_id) || !body_int (req, "member_id", FALSE, &r->member_id) ||
       !(r->mobile = body_string (req, "mobile", FALSE)) || !(r->name = body_string (req, "name", FALSE)) ||
       !(r->id_card = body_string (req, "id_card", FALSE)) || !body_int (req, "periods", TRUE, &periods) ||
-      !body_int (req, "services", FALSE, &services) || !(r->pay_method = body_string (req, "pay_method", TRUE)))
+      !body_int (req, "services", FALSE, &services) || !(r->pay_method = body_string (req, "pay_method", TRUE)) ||
+      !(r->referrer = body_string (req, "referrer", FALSE)))
     return FALSE;
   if (periods < 1 || periods > MT_MAX_PERIODS || services < 0 || services > 7)
     {
