@@ -471,6 +471,11 @@ test_finance_actions (void)
   g_assert_true (mt_money_actions_recharge (page, 0, "50", "offline"));
   g_assert_cmpint (mt_db_query_int (db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==,
                    balance + 5000);
+  /* and sells it a month card */
+  select_row_with_id (page, member);
+  g_assert_true (mt_money_actions_sell_card (page, mt_db_query_int (db, 0, "SELECT id FROM rental_cards WHERE days = 30",
+                                                                     NULL), "offline"));
+  g_assert_cmpint (mt_member_card_until (db, member), >, 0);
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (50);
   g_assert_true (mt_ledger_reconcile (db, NULL));

@@ -1122,6 +1122,64 @@ test_split_ratios (Fixture       *f,
   assert_books_balance (f->db);
 }
 
+/* A rental card sold to a member: its price is income, and rent is not charged for the
+ * periods it covers (renting and renewing); a second card follows the first */
+static void
+test_rental_cards (Fixture       *f,
+                   gconstpointer  data)
+{
+  gint64 type = test_type (f->db);
+  gint64 store = store_of (f->db, "store");
+  gint64 card = mt_db_query_int (f->db, 0, "SELECT id FROM rental_cards WHERE days = 30", NULL);
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(GError) error = NULL;
+  MtRentRequest r = request_for (store, make_device (f->db, store, type, "CARD000001"), "offline");
+  MtQuote quote;
+  gint64 member, order, bought;
+
+  add_rule (f->db, "330106", type, 12000, 30, 20000);
+  /* the member exists first: a rental of a day, ended at once */
+  order = mt_order_rent (f->db, manager, &r, &error);
+  g_assert_no_error (error);
+  member = mt_db_query_int (f->db, 0, "SELECT member_id FROM orders WHERE id = ?", "i", order);
+  g_assert_true (mt_order_end (f->db, manager, order, &(MtEndRequest) { 0 }, NULL, &error));
+
+  /* a card that is not on sale; then the month card */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE rental_cards SET enabled = 0 WHERE id = ?", "i", card));
+  g_assert_cmpint (mt_member_buy_card (f->db, manager, member, card, "offline", &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "card_id");
+  g_clear_error (&error);
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE rental_cards SET enabled = 1 WHERE id = ?", "i", card));
+  bought = mt_member_buy_card (f->db, manager, member, card, "offline", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (bought, >, 0);
+  g_assert_cmpint (mt_member_card_until (f->db, member), ==, fake_now + 30 * DAY);
+  assert_books_balance (f->db);
+
+  /* one period inside the card: no rent; two periods: one paid */
+  r.device_id = make_device (f->db, store, type, "CARD000002");
+  r.periods = 1;
+  g_assert_true (mt_order_quote (f->db, manager, &r, &quote, NULL, NULL, &error));
+  g_assert_cmpint (quote.rent_fen, ==, 0);
+  g_assert_cmpint (quote.total_fen, ==, 20000);
+  r.periods = 2;
+  g_assert_true (mt_order_quote (f->db, manager, &r, &quote, NULL, NULL, &error));
+  g_assert_cmpint (quote.rent_fen, ==, 12000);
+  order = mt_order_rent (f->db, manager, &r, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT rent_fen FROM orders WHERE id = ?", "i", order), ==, 12000);
+
+  /* two more cards follow the first, to 90 days: renewing the period after the expiry (day 60
+   * to 90) is free */
+  g_assert_cmpint (mt_member_buy_card (f->db, manager, member, card, "offline", &error), >, 0);
+  g_assert_cmpint (mt_member_card_until (f->db, member), ==, fake_now + 60 * DAY);
+  g_assert_cmpint (mt_member_buy_card (f->db, manager, member, card, "offline", &error), >, 0);
+  g_assert_cmpint (mt_member_card_until (f->db, member), ==, fake_now + 90 * DAY);
+  g_assert_true (mt_order_renew (f->db, manager, order, 1, "offline", &error));
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT rent_fen FROM orders WHERE id = ?", "i", order), ==, 12000);
+  assert_books_balance (f->db);
+}
+
 static void
 test_demo_reconciles (Fixture       *f,
                       gconstpointer  data)
@@ -1253,6 +1311,12 @@ test_random_operations (void)
           ok = mt_orders_mark_overdue (db, &error) >= 0;
           break;
         case 7:
+          if (g_rand_int_range (rand, 0, 4) == 0)   /* now and then a rental card instead */
+            {
+              ok = mt_member_buy_card (db, system, pick (db, rand, "SELECT id FROM members"),
+                                       pick (db, rand, "SELECT id FROM rental_cards"), method, &error) > 0;
+              break;
+            }
           ok = mt_member_recharge (db, system, pick (db, rand, "SELECT id FROM members"),
                                    g_rand_boolean (rand) ? pick (db, rand, "SELECT id FROM recharge_plans") : 0,
                                    g_rand_int_range (rand, 0, 60000), g_rand_boolean (rand) ? "online" : "offline",
@@ -1327,6 +1391,7 @@ main (int argc, char *argv[])
   ADD ("recharges", test_recharges);
   ADD ("referral", test_referral);
   ADD ("split-ratios", test_split_ratios);
+  ADD ("rental-cards", test_rental_cards);
   ADD ("withdrawals", test_withdrawals);
 #undef ADD
   g_test_add_func ("/mt/billing/random-operations", test_random_operations);

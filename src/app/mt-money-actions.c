@@ -357,6 +357,93 @@ recharge_clicked_cb (MtListPage *page)
   g_object_set_data_full (G_OBJECT (dialog), "plans", plans, (GDestroyNotify) g_ptr_array_unref);
 }
 
+/* ------------------------------------------------------------------ rental cards */
+
+typedef struct
+{
+  gint64      card_id;
+  const char *method;
+} CardSale;
+
+static gboolean
+card_one (MtListPage *page,
+          gint64      id,
+          gpointer    data,
+          GError    **error)
+{
+  CardSale *c = data;
+
+  return mt_member_buy_card (mt_list_page_get_db (page), mt_list_page_get_actor (page), id, c->card_id, c->method,
+                             error) != 0;
+}
+
+gboolean
+mt_money_actions_sell_card (MtListPage *page,
+                            gint64      card_id,
+                            const char *pay_method)
+{
+  CardSale sale = { card_id, pay_method };
+  g_autofree char *json = g_strdup_printf ("{\"card_id\":%" G_GINT64_FORMAT ",\"pay_method\":\"%s\"}", card_id,
+                                           pay_method);
+
+  return for_each_selected (page, card_one, &sale, "POST", "members/%" G_GINT64_FORMAT "/cards", json);
+}
+
+static void
+card_done_cb (MtListPage *page,
+              const char *response,
+              GtkWidget  *dialog)
+{
+  GPtrArray *cards = g_object_get_data (G_OBJECT (dialog), "cards");
+  guint pos = adw_combo_row_get_selected (g_object_get_data (G_OBJECT (dialog), "card"));
+  guint method = adw_combo_row_get_selected (g_object_get_data (G_OBJECT (dialog), "method"));
+  static const char *const methods[] = { "offline", "online", "balance" };
+
+  if (pos < cards->len)
+    mt_money_actions_sell_card (page, GPOINTER_TO_SIZE (cards->pdata[pos]), methods[MIN (method, 2)]);
+}
+
+static void
+card_clicked_cb (MtListPage *page)
+{
+  MtDb *db = mt_list_page_get_db (page);
+  GtkWidget *card_row = adw_combo_row_new ();
+  GtkWidget *method_row = adw_combo_row_new ();
+  GtkWidget *rows[] = { card_row, method_row, NULL };
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  g_autoptr(GtkStringList) methods = gtk_string_list_new (NULL);
+  GPtrArray *cards = g_ptr_array_new ();
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, "SELECT id, name, days, price_fen FROM rental_cards "
+                                                "WHERE deleted = 0 AND enabled = 1 ORDER BY days", NULL);
+  GtkWidget *dialog;
+
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autofree char *price = mt_format_money (sqlite3_column_int64 (stmt, 3));
+      g_autofree char *label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %lld day · %s",
+                                                             "%s · %lld days · %s", sqlite3_column_int64 (stmt, 2)),
+                                                (const char *) sqlite3_column_text (stmt, 1),
+                                                (long long) sqlite3_column_int64 (stmt, 2), price);
+
+      g_ptr_array_add (cards, GSIZE_TO_POINTER (sqlite3_column_int64 (stmt, 0)));
+      gtk_string_list_append (labels, label);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (card_row), _("Rental card"));
+  adw_combo_row_set_model (ADW_COMBO_ROW (card_row), G_LIST_MODEL (labels));
+  for (guint i = 0; i < 3; i++)
+    gtk_string_list_append (methods, mt_choice_label (mt_pay_methods, (const char *[]) { "offline", "online", "balance" }[i]));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (method_row), _("Payment method"));
+  adw_combo_row_set_model (ADW_COMBO_ROW (method_row), G_LIST_MODEL (methods));
+  dialog = form_dialog (page, _("Sell a Rental Card"),
+                        _("While the card runs, rentals and renewals charge no rent for the periods it covers."),
+                        _("_Sell"), rows, G_CALLBACK (card_done_cb));
+  g_object_set_data (G_OBJECT (dialog), "card", card_row);
+  g_object_set_data (G_OBJECT (dialog), "method", method_row);
+  g_object_set_data_full (G_OBJECT (dialog), "cards", cards, (GDestroyNotify) g_ptr_array_unref);
+}
+
 /* ------------------------------------------------------------------ the buttons */
 
 static GtkWidget *
@@ -396,5 +483,8 @@ mt_money_actions_add (MtListPage *page,
         }
     }
   if (g_str_equal (page_id, "members") && mt_actor_can (actor, "recharges", "recharge"))
-    gtk_action_bar_pack_start (actions, button (_("_Recharge…"), G_CALLBACK (recharge_clicked_cb), page));
+    {
+      gtk_action_bar_pack_start (actions, button (_("_Recharge…"), G_CALLBACK (recharge_clicked_cb), page));
+      gtk_action_bar_pack_start (actions, button (_("Sell Rental _Card…"), G_CALLBACK (card_clicked_cb), page));
+    }
 }

@@ -28,4 +28,8 @@ gboolean  mt_money_actions_recharge (MtListPage *page,
                                      const char *amount_yuan,
                                      const char *pay_method);
 
+gboolean  mt_money_actions_sell_card (MtListPage *page,
+                                      gint64      card_id,
+                                      const char *pay_method);
+
 G_END_DECLS

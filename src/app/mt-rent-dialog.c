@@ -394,7 +394,13 @@ mobile_changed_cb (MtRentDialog *self)
   if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
     {
       g_autofree char *balance = mt_format_money (sqlite3_column_int64 (stmt, 2));
-      g_autofree char *text = g_strdup_printf (_("A member already: balance %s"), balance);
+      gint64 member = mt_db_query_int (self->db, 0, "SELECT id FROM members WHERE mobile = ? AND operator_id = ? "
+                                                    "AND deleted = 0", "ti", mobile, operator_id);
+      gint64 until = mt_member_card_until (self->db, member);
+      g_autofree char *card = until ? mt_format_time (until) : NULL;
+      g_autofree char *text = card ? g_strdup_printf (_("A member already: balance %s, rental card until %s"),
+                                                      balance, card)
+                                   : g_strdup_printf (_("A member already: balance %s"), balance);
 
       gtk_editable_set_text (GTK_EDITABLE (self->name_row), (const char *) sqlite3_column_text (stmt, 0));
       gtk_editable_set_text (GTK_EDITABLE (self->id_card_row), (const char *) sqlite3_column_text (stmt, 1));

@@ -275,6 +275,35 @@ check_periods (guint    periods,
   return TRUE;
 }
 
+/* How many of @periods periods from @from a member's rental cards cover whole */
+static gint64
+covered_periods (MtDb   *db,
+                 gint64  member_id,
+                 gint64  from,
+                 gint64  periods,
+                 gint64  period_days)
+{
+  gint64 until = member_id ? mt_member_card_until (db, member_id) : 0;
+
+  if (until <= from)
+    return 0;
+  return MIN (periods, (until - from) / (period_days * DAY));
+}
+
+/* Periods the member's cards cover pay no rent */
+static void
+apply_cards (MtDb                *db,
+             gint64               member_id,
+             gint64               from,
+             const MtBillingRule *rule,
+             MtQuote             *quote)
+{
+  gint64 covered = covered_periods (db, member_id, from, quote->periods, rule->period_days);
+
+  quote->rent_fen -= covered * rule->rent_fen;
+  quote->total_fen -= covered * rule->rent_fen;
+}
+
 /* ------------------------------------------------------------------ renting */
 
 typedef struct
@@ -420,6 +449,14 @@ mt_order_quote (MtDb                *db,
   if (rule == NULL)
     return FALSE;
   mt_billing_quote (rule, request->periods, request->services, TRUE, quote);
+  {
+    gint64 member_id = request->member_id;
+
+    if (member_id == 0 && request->mobile && request->mobile[0])
+      member_id = mt_db_query_int (db, 0, "SELECT id FROM members WHERE operator_id = ? AND mobile = ? AND deleted = 0",
+                                   "it", c.operator_id, request->mobile);
+    apply_cards (db, member_id, now, rule, quote);
+  }
   if (contract)
     {
       values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
@@ -545,6 +582,7 @@ mt_order_rent (MtDb                *db,
     }
 
   mt_billing_quote (rule, r->periods, r->services, TRUE, &quote);
+  apply_cards (db, member_id, now, rule, &quote);
   for (guint i = 0; i < rule->n_services; i++)
     if ((r->services & (1u << i)) && rule->services[i].per_period)
       period_services += rule->services[i].price_fen;
@@ -630,7 +668,8 @@ mt_order_renew (MtDb          *db,
     }
   if (!check_pay_method (db, actor, o.store_id, pay_method, error))
     goto fail;
-  rent = o.period_rent_fen * periods;
+  /* periods the member's rental cards cover pay no rent */
+  rent = o.period_rent_fen * (periods - covered_periods (db, o.member_id, o.expire_at, periods, o.period_days));
   services = o.period_services_fen * periods;
   /* the new periods follow the old expiry: an overdue order pays for its late days this way */
   expire = o.expire_at + (gint64) periods * o.period_days * DAY;
@@ -1155,6 +1194,95 @@ fail:
   return FALSE;
 }
 
+/* ------------------------------------------------------------------ rental cards */
+
+gint64
+mt_member_card_until (MtDb   *db,
+                      gint64  member_id)
+{
+  /* a member's cards follow one another without a gap: the last end is how far they reach */
+  return mt_db_query_int (db, 0, "SELECT coalesce (max (ends_at), 0) FROM member_cards WHERE member_id = ? "
+                                 "AND state = 'active' AND deleted = 0 AND ends_at > ?", "ii", member_id, mt_now ());
+}
+
+gint64
+mt_member_buy_card (MtDb          *db,
+                    const MtActor *actor,
+                    gint64         member_id,
+                    gint64         card_id,
+                    const char    *pay_method,
+                    GError       **error)
+{
+  gint64 operator_id = 0, store_id = 0, days = 0, price = 0, now = mt_now (), start, id;
+  sqlite3_stmt *stmt;
+
+  if (!mt_actor_require (actor, "recharges", "recharge", error))
+    return 0;
+  if (!mt_db_begin (db, error))
+    return 0;
+  stmt = mt_db_prepare (db, error, "SELECT operator_id, coalesce (store_id, 0) FROM members WHERE id = ? "
+                                   "AND deleted = 0", "i", member_id);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      operator_id = sqlite3_column_int64 (stmt, 0);
+      store_id = sqlite3_column_int64 (stmt, 1);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  if (operator_id == 0)
+    {
+      mt_set_field_error (error, "member_id", _("Member"), _("does not exist"));
+      goto fail;
+    }
+  if (!mt_actor_owns_row (db, actor, operator_id, store_id))
+    {
+      mt_set_forbidden (error);
+      goto fail;
+    }
+  /* a card of the member's operator or one above it, on sale */
+  stmt = mt_db_prepare (db, error, "SELECT c.days, c.price_fen FROM rental_cards c JOIN operators co ON co.id = c.operator_id "
+                                   "JOIN operators mo ON mo.id = ?2 WHERE c.id = ?1 AND c.deleted = 0 AND c.enabled = 1 "
+                                   "AND substr (mo.path, 1, length (co.path)) = co.path", "ii", card_id, operator_id);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      days = sqlite3_column_int64 (stmt, 0);
+      price = sqlite3_column_int64 (stmt, 1);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  if (days == 0)
+    {
+      mt_set_field_error (error, "card_id", _("Rental card"), _("is not on sale to this member"));
+      goto fail;
+    }
+  if (store_id != 0 && !check_pay_method (db, actor, store_id, pay_method, error))
+    goto fail;
+  if (g_strcmp0 (pay_method, "balance") != 0 && g_strcmp0 (pay_method, "offline") != 0 &&
+      g_strcmp0 (pay_method, "online") != 0)
+    {
+      mt_set_field_error (error, "pay_method", _("Payment method"), _("is not one of the offered choices"));
+      goto fail;
+    }
+  /* a second card follows the first */
+  start = MAX (now, mt_member_card_until (db, member_id));
+  if (!collect (db, member_id, pay_method, price, error) ||
+      !mt_db_run (db, error, "INSERT INTO member_cards (created_at, updated_at, card_id, member_id, operator_id, "
+                             "starts_at, ends_at, state) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, 'active')", "iiiiii",
+                  now, card_id, member_id, operator_id, start, start + days * DAY))
+    goto fail;
+  id = mt_db_last_insert_id (db);
+  if (!ledger_add (db, operator_id, store_id, member_id, 0, "rent", price, pay_method, _("Rental card"), error))
+    goto fail;
+  mt_audit (db, actor, "buy-card", "member_cards", id, "ok", NULL);
+  if (!mt_db_commit (db, error))
+    return 0;
+  return id;
+
+fail:
+  mt_db_rollback (db);
+  return 0;
+}
+
 /* ------------------------------------------------------------------ withdrawals */
 
 gint64
@@ -1402,15 +1530,18 @@ mt_ledger_reconcile (MtDb      *db,
                      "SELECT s.id, coalesce ((SELECT sum (store_fen) FROM splits WHERE store_id = s.id), 0) AS earned, "
                      "(SELECT sum (amount_fen) FROM withdrawals WHERE store_id = s.id AND state <> 'rejected') "
                      "AS withdrawn FROM stores s WHERE withdrawn > earned");
-  /* the books: money in from outside equals balances + deposits held + income − withdrawals −
-   * what the business gave away (bonuses, commissions), with the stored figures */
+  /* the books: money in from outside equals balances + deposits held + income (orders', and
+   * rental cards sold) − withdrawals − what the business gave away (bonuses, commissions),
+   * with the stored figures */
   ok &= expect_none (db, problems, "the books do not balance:",
                      "SELECT e.v AS outside, b.v AS balances, d.v AS deposits, i.v AS income, w.v AS withdrawn, "
                      "g.v AS given FROM "
                      "(SELECT coalesce (sum (amount_fen), 0) AS v FROM ledger WHERE pay_method IN ('offline', 'online')) e, "
                      "(SELECT coalesce (sum (balance_fen), 0) AS v FROM members) b, "
                      "(SELECT coalesce (sum (amount_fen - deducted_fen), 0) AS v FROM deposits WHERE state = 'held') d, "
-                     "(SELECT coalesce (sum (rent_fen + services_fen + overdue_fen + damage_fen), 0) AS v FROM orders) i, "
+                     "(SELECT (SELECT coalesce (sum (rent_fen + services_fen + overdue_fen + damage_fen), 0) FROM orders) "
+                     "  + (SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id IS NULL "
+                     "     AND kind IN ('rent', 'service', 'overdue', 'damage', 'repair_fee')) AS v) i, "
                      "(SELECT coalesce (sum (amount_fen), 0) AS v FROM withdrawals WHERE state = 'paid') w, "
                      "(SELECT coalesce (sum (amount_fen), 0) AS v FROM ledger WHERE kind IN ('bonus', 'commission')) g "
                      "WHERE e.v <> b.v + d.v + i.v - w.v - g.v");

@@ -106,6 +106,18 @@ gboolean  mt_member_recharge          (MtDb                *db,
                                        const char          *pay_method,
                                        GError             **error);
 
+/* Sells a rental card (租赁卡) to a member: while it runs, renting and renewing charge no rent
+ * for the periods it covers. Returns the member_cards id, or 0. */
+gint64    mt_member_buy_card          (MtDb                *db,
+                                       const MtActor       *actor,
+                                       gint64               member_id,
+                                       gint64               card_id,
+                                       const char          *pay_method,
+                                       GError             **error);
+/* The end of the member's active cards (µs), or 0 */
+gint64    mt_member_card_until        (MtDb                *db,
+                                       gint64               member_id);
+
 /* A held deposit's refund request: approve pays it to the original route, reject keeps the
  * deposit as damages */
 gboolean  mt_deposit_refund_handle    (MtDb                *db,

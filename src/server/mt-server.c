@@ -1441,7 +1441,7 @@ handle_orders (Request *req)
   return FALSE;
 }
 
-/* POST members/ID/recharge {plan_id | amount_fen, pay_method};
+/* POST members/ID/recharge {plan_id | amount_fen, pay_method}; POST members/ID/cards {card_id, pay_method};
  * POST deposit_refunds/ID/approve {}; POST deposit_refunds/ID/reject {reason};
  * POST withdrawals {store_id, amount_fen, payee}; PUT withdrawals/ID/state {state} */
 static gboolean
@@ -1495,6 +1495,22 @@ handle_money (Request *req)
         return TRUE;
       ok = mt_member_recharge (db, req->actor, id, plan, amount, method, &error);
       respond_done (req, ok, error);
+      return TRUE;
+    }
+  if (g_str_equal (what, "members") && g_str_equal (req->segments[2], "cards"))
+    {
+      static const char *const allowed[] = { "card_id", "pay_method", NULL };
+      gint64 card = 0, bought;
+      const char *method;
+
+      if (!body_only (req, allowed) || !body_int (req, "card_id", TRUE, &card) ||
+          !(method = body_string (req, "pay_method", TRUE)))
+        return TRUE;
+      bought = mt_member_buy_card (db, req->actor, id, card, method, &error);
+      if (bought == 0)
+        respond_gerror (req, error);
+      else
+        respond_saved (req, 201, "member_cards", bought);
       return TRUE;
     }
   if (g_str_equal (what, "deposit_refunds") &&
