@@ -1024,6 +1024,40 @@ mt_orders_mark_overdue (MtDb    *db,
 
 /* ------------------------------------------------------------------ members' money */
 
+/* The member's owner columns, when it exists and is in the actor's scope */
+static gboolean
+member_owner (MtDb          *db,
+              const MtActor *actor,
+              gint64         member_id,
+              gint64        *operator_id,
+              gint64        *store_id,
+              GError       **error)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, error, "SELECT operator_id, coalesce (store_id, 0) FROM members "
+                                                 "WHERE id = ? AND deleted = 0", "i", member_id);
+  gboolean found = stmt && sqlite3_step (stmt) == SQLITE_ROW;
+
+  if (found)
+    {
+      *operator_id = sqlite3_column_int64 (stmt, 0);
+      *store_id = sqlite3_column_int64 (stmt, 1);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  if (!found)
+    {
+      if (stmt)
+        mt_set_field_error (error, "member_id", _("Member"), _("does not exist"));
+      return FALSE;
+    }
+  if (!mt_actor_owns_row (db, actor, *operator_id, *store_id))
+    {
+      mt_set_forbidden (error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 mt_member_recharge (MtDb          *db,
                     const MtActor *actor,
@@ -1046,26 +1080,8 @@ mt_member_recharge (MtDb          *db,
     }
   if (!mt_db_begin (db, error))
     return FALSE;
-  stmt = mt_db_prepare (db, error, "SELECT operator_id, coalesce (store_id, 0) FROM members "
-                                   "WHERE id = ? AND deleted = 0", "i", member_id);
-  found = stmt && sqlite3_step (stmt) == SQLITE_ROW;
-  if (found)
-    {
-      operator_id = sqlite3_column_int64 (stmt, 0);
-      store_id = sqlite3_column_int64 (stmt, 1);
-    }
-  if (stmt)
-    sqlite3_reset (stmt);
-  if (!found)
-    {
-      mt_set_field_error (error, "member_id", _("Member"), _("does not exist"));
-      goto fail;
-    }
-  if (!mt_actor_owns_row (db, actor, operator_id, store_id))
-    {
-      mt_set_forbidden (error);
-      goto fail;
-    }
+  if (!member_owner (db, actor, member_id, &operator_id, &store_id, error))
+    goto fail;
   if (store_id != 0 && !check_pay_method (db, actor, store_id, pay_method, error))
     goto fail;
   if (plan_id != 0)
@@ -1220,25 +1236,8 @@ mt_member_buy_card (MtDb          *db,
     return 0;
   if (!mt_db_begin (db, error))
     return 0;
-  stmt = mt_db_prepare (db, error, "SELECT operator_id, coalesce (store_id, 0) FROM members WHERE id = ? "
-                                   "AND deleted = 0", "i", member_id);
-  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      operator_id = sqlite3_column_int64 (stmt, 0);
-      store_id = sqlite3_column_int64 (stmt, 1);
-    }
-  if (stmt)
-    sqlite3_reset (stmt);
-  if (operator_id == 0)
-    {
-      mt_set_field_error (error, "member_id", _("Member"), _("does not exist"));
-      goto fail;
-    }
-  if (!mt_actor_owns_row (db, actor, operator_id, store_id))
-    {
-      mt_set_forbidden (error);
-      goto fail;
-    }
+  if (!member_owner (db, actor, member_id, &operator_id, &store_id, error))
+    goto fail;
   /* a card of the member's operator or one above it, on sale */
   stmt = mt_db_prepare (db, error, "SELECT c.days, c.price_fen FROM rental_cards c JOIN operators co ON co.id = c.operator_id "
                                    "JOIN operators mo ON mo.id = ?2 WHERE c.id = ?1 AND c.deleted = 0 AND c.enabled = 1 "
