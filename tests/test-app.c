@@ -477,6 +477,19 @@ test_finance_actions (void)
                                                                      NULL), "offline"));
   g_assert_cmpint (mt_member_card_until (db, member), >, 0);
   gtk_window_destroy (GTK_WINDOW (window));
+
+  /* headquarters checks the books from the transactions page */
+  window = mt_window_new (app, db);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  page = MT_LIST_PAGE (mt_window_show_page (window, "transactions"));
+  iterate (50);
+  {
+    g_autofree char *books = NULL;
+    g_assert_true (mt_money_actions_check_books (page, &books));
+    g_assert_nonnull (books);
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
   iterate (50);
   g_assert_true (mt_ledger_reconcile (db, NULL));
 }

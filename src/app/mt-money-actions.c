@@ -444,6 +444,42 @@ card_clicked_cb (MtListPage *page)
   g_object_set_data_full (G_OBJECT (dialog), "cards", cards, (GDestroyNotify) g_ptr_array_unref);
 }
 
+/* ------------------------------------------------------------------ the books */
+
+gboolean
+mt_money_actions_check_books (MtListPage  *page,
+                              char       **result)
+{
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  GString *text;
+
+  if (mt_ledger_reconcile (mt_list_page_get_db (page), problems))
+    {
+      *result = g_strdup (_("Every balance, deposit, order, split and withdrawal agrees with the ledger: the "
+                            "books balance to the fen."));
+      return TRUE;
+    }
+  text = g_string_new (NULL);
+  g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u difference with the ledger:",
+                                             "%u differences with the ledger:", problems->len), problems->len);
+  for (guint i = 0; i < problems->len && i < 12; i++)
+    g_string_append_printf (text, "\n%s", (const char *) problems->pdata[i]);
+  *result = g_string_free (text, FALSE);
+  return FALSE;
+}
+
+static void
+check_books_cb (MtListPage *page)
+{
+  g_autofree char *result = NULL;
+  GtkWidget *dialog;
+
+  mt_money_actions_check_books (page, &result);
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (page))), _("The Books"), result);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /* ------------------------------------------------------------------ the buttons */
 
 static GtkWidget *
@@ -481,6 +517,12 @@ mt_money_actions_add (MtListPage *page,
           gtk_action_bar_pack_start (actions, button (_("Mark _Paid"), G_CALLBACK (pay_withdrawals_cb), page));
           gtk_action_bar_pack_start (actions, button (_("_Reject"), G_CALLBACK (reject_withdrawals_cb), page));
         }
+    }
+  if (g_str_equal (page_id, "transactions") && mt_actor_is_root (actor))
+    {
+      GtkWidget *b = button (_("Check the _Books"), G_CALLBACK (check_books_cb), page);
+      gtk_widget_set_tooltip_text (b, _("Compare every stored balance with the ledger"));
+      gtk_box_append (GTK_BOX (bar), b);
     }
   if (g_str_equal (page_id, "members") && mt_actor_can (actor, "recharges", "recharge"))
     {

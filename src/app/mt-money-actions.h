@@ -32,4 +32,9 @@ gboolean  mt_money_actions_sell_card (MtListPage *page,
                                       gint64      card_id,
                                       const char *pay_method);
 
+/* Headquarters: every stored balance against the ledger; @result says so, or lists the
+ * differences */
+gboolean  mt_money_actions_check_books (MtListPage  *page,
+                                        char       **result);
+
 G_END_DECLS
