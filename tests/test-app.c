@@ -547,16 +547,25 @@ test_chinese (void)
   save_screenshot (dialog, "store-editor-error.png");
   gtk_window_destroy (GTK_WINDOW (dialog));
 
-  /* the billing rule editor, with its services and the contract's placeholder menu */
-  dialog = GTK_WIDGET (mt_form_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window),
-                                           mt_entity_lookup ("billing_rules"),
-                                           mt_db_query_int (db, 0, "SELECT min (id) FROM billing_rules "
-                                                                   "WHERE deleted = 0", NULL)));
-  gtk_window_present (GTK_WINDOW (dialog));
-  iterate (100);
-  assert_chinese (dialog);
-  save_screenshot (dialog, "billing-editor.png");
-  gtk_window_destroy (GTK_WINDOW (dialog));
+  /* the billing rule editor (services, the contract's placeholder menu) and the campaign editor */
+  {
+    static const struct { const char *entity, *sql, *shot; } editors[] = {
+      { "billing_rules", "SELECT min (id) FROM billing_rules WHERE deleted = 0", "billing-editor.png" },
+      { "campaigns", "SELECT min (id) FROM campaigns WHERE deleted = 0", "campaign-editor.png" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (editors); i++)
+      {
+        dialog = GTK_WIDGET (mt_form_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window),
+                                                 mt_entity_lookup (editors[i].entity),
+                                                 mt_db_query_int (db, 0, editors[i].sql, NULL)));
+        gtk_window_present (GTK_WINDOW (dialog));
+        iterate (100);
+        assert_chinese (dialog);
+        save_screenshot (dialog, editors[i].shot);
+        gtk_window_destroy (GTK_WINDOW (dialog));
+      }
+  }
 
   dialog = GTK_WIDGET (mt_repair_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window),
                                              mt_db_query_int (db, 0, "SELECT id FROM repairs WHERE state = 'repairing' LIMIT 1", NULL)));

@@ -1180,6 +1180,47 @@ test_rental_cards (Fixture       *f,
   assert_books_balance (f->db);
 }
 
+/* Campaigns are edited with their first and last day; a denomination's bonus follows them */
+static void
+test_campaign_editor (Fixture       *f,
+                      gconstpointer  data)
+{
+  const MtEntity *entity = mt_entity_lookup ("campaigns");
+  g_autoptr(GHashTable) fields = mt_fields_new ();
+  g_autoptr(GHashTable) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) today = g_date_time_new_from_unix_local (fake_now / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) later = g_date_time_add_days (today, 9);
+  g_autofree char *first = g_date_time_format (today, "%Y-%m-%d");
+  g_autofree char *last = g_date_time_format (later, "%Y-%m-%d");
+  gint64 id;
+
+#define SET(k, v) g_hash_table_insert (fields, g_strdup (k), g_strdup (v))
+  SET ("operator_id", "1");
+  SET ("name", "双十一充值");
+  SET ("kind", "recharge_bonus");
+  SET ("starts_at", first);
+  SET ("ends_at", "2026-13-40");
+  SET ("enabled", "1");
+  g_assert_cmpint (mt_entity_save (f->db, f->system, entity, 0, 0, fields, &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "ends_at");
+  g_clear_error (&error);
+  SET ("ends_at", "2020-01-01");
+  g_assert_cmpint (mt_entity_save (f->db, f->system, entity, 0, 0, fields, &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "ends_at");
+  g_clear_error (&error);
+  SET ("ends_at", last);
+  id = mt_entity_save (f->db, f->system, entity, 0, 0, fields, &error);
+  g_assert_no_error (error);
+  /* it runs through its last day */
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT ends_at - starts_at FROM campaigns WHERE id = ?", "i", id), >=,
+                   G_USEC_PER_SEC * (gint64) (10 * 23 * 3600));
+  loaded = mt_entity_load (f->db, f->system, entity, id, &error);
+  g_assert_cmpstr (g_hash_table_lookup (loaded, "starts_at"), ==, first);
+  g_assert_cmpstr (g_hash_table_lookup (loaded, "ends_at"), ==, last);
+#undef SET
+}
+
 static void
 test_demo_reconciles (Fixture       *f,
                       gconstpointer  data)
@@ -1392,6 +1433,7 @@ main (int argc, char *argv[])
   ADD ("referral", test_referral);
   ADD ("split-ratios", test_split_ratios);
   ADD ("rental-cards", test_rental_cards);
+  ADD ("campaign-editor", test_campaign_editor);
   ADD ("withdrawals", test_withdrawals);
 #undef ADD
   g_test_add_func ("/mt/billing/random-operations", test_random_operations);

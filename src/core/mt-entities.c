@@ -36,6 +36,13 @@ const MtChoice mt_audiences[] = {
   { NULL }
 };
 
+const MtChoice mt_campaign_kinds[] = {
+  { "recharge_bonus", N_("Recharge bonus") },
+  { "referral", N_("Referral") },
+  { "discount", N_("Discount") },
+  { NULL }
+};
+
 const MtChoice mt_reporter_kinds[] = {
   { "member", N_("Member") },
   { "store", N_("Store") },
@@ -778,9 +785,56 @@ static const MtEntity billing_rules_entity = {
   billing_rules_load_extra
 };
 
+/* ------------------------------------------------------------------ campaigns */
+
+#define DAY (G_USEC_PER_SEC * (gint64) 86400)
+
+/* The form's end date is the campaign's last day: it runs until the midnight after it */
+static gboolean
+campaigns_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+                   GHashTable *fields, MtColumns *cols, GError **error)
+{
+  gint64 starts = _mt_columns_get_int (cols, "starts_at", _mt_row_int (old, "starts_at"));
+  gint64 ends;
+
+  if (_mt_columns_has (cols, "ends_at"))
+    _mt_columns_int (cols, "ends_at", _mt_columns_get_int (cols, "ends_at", 0) + DAY);
+  ends = _mt_columns_get_int (cols, "ends_at", _mt_row_int (old, "ends_at"));
+  if (ends <= starts)
+    {
+      mt_set_field_error (error, "ends_at", _("Last day"), _("must not be before the first day"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+campaigns_load_extra (MtDb *db, gint64 id, GHashTable *out)
+{
+  gint64 ends = mt_db_query_int (db, 0, "SELECT ends_at FROM campaigns WHERE id = ?", "i", id);
+
+  g_hash_table_insert (out, g_strdup ("ends_at"), mt_format_date (ends - DAY));
+}
+
+static const MtFieldSpec campaign_fields[] = {
+  { "operator_id", N_("Operator"), MT_FIELD_REF, MT_FIELD_REQUIRED, .ref = "operators" },
+  { "name", N_("Name"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 60 },
+  { "kind", N_("Kind"), MT_FIELD_CHOICE, MT_FIELD_REQUIRED, .choices = mt_campaign_kinds },
+  { "starts_at", N_("First day"), MT_FIELD_DATE, MT_FIELD_REQUIRED, .hint = N_("YYYY-MM-DD") },
+  { "ends_at", N_("Last day"), MT_FIELD_DATE, MT_FIELD_REQUIRED, .hint = N_("YYYY-MM-DD") },
+  { "enabled", N_("Enabled"), MT_FIELD_BOOL, 0 },
+  END_FIELDS
+};
+
+static const MtEntity campaigns_entity = {
+  "campaigns", "campaigns", "campaigns", N_("Campaign"), campaign_fields,
+  "operator_id", NULL, NULL, NULL, campaigns_prepare, NULL, NULL, campaigns_load_extra
+};
+
 const MtEntity *const _mt_entities[] = {
   &accounts_entity, &roles_entity, &operators_entity, &stores_entity, &device_types_entity,
-  &device_specs_entity, &devices_entity, &members_entity, &messages_entity, &billing_rules_entity, NULL
+  &device_specs_entity, &devices_entity, &members_entity, &messages_entity, &billing_rules_entity,
+  &campaigns_entity, NULL
 };
 
 const MtEntity *

@@ -531,6 +531,18 @@ field_to_columns (MtDb              *db,
         return TRUE;
       }
 
+    case MT_FIELD_DATE:
+      {
+        gint64 at = 0;
+        if (!mt_parse_date (value, &at))
+          {
+            mt_set_field_error (error, f->key, label, _("must be a date like 2026-11-24"));
+            return FALSE;
+          }
+        _mt_columns_int (cols, f->key, at);
+        return TRUE;
+      }
+
     case MT_FIELD_COORD:
       {
         char *end = NULL;
@@ -855,6 +867,9 @@ mt_entity_load (MtDb           *db,
           break;
         case MT_FIELD_MONEY:
           text = mt_format_yuan (_mt_row_int (row, f->key));
+          break;
+        case MT_FIELD_DATE:
+          text = v ? mt_format_date (_mt_row_int (row, f->key)) : g_strdup ("");
           break;
         default:
           text = g_strdup (v ? v : "");

@@ -25,6 +25,7 @@ typedef enum
   MT_FIELD_COORD,        /* latitude or longitude, decimal degrees */
   MT_FIELD_CAPS,         /* capability bit mask */
   MT_FIELD_PERMISSIONS,  /* space-separated "page:action" list */
+  MT_FIELD_DATE,         /* local "YYYY-MM-DD" in, UTC µs of its midnight stored */
 } MtFieldKind;
 
 typedef enum

@@ -51,10 +51,6 @@ static const MtChoice withdrawal_states[] = {
 static const MtChoice rental_reasons[] = {
   { "rent", N_("Rent") }, { "replace", N_("Replacement") }, { NULL }
 };
-static const MtChoice campaign_kinds[] = {
-  { "recharge_bonus", N_("Recharge bonus") }, { "referral", N_("Referral") },
-  { "discount", N_("Discount") }, { NULL }
-};
 static const MtChoice message_states[] = { { "draft", N_("Draft") }, { "sent", N_("Sent") }, { NULL } };
 static const MtChoice alarm_states[] = { { "open", N_("Open") }, { "handled", N_("Handled") }, { NULL } };
 static const MtChoice shapes[] = { { "polygon", N_("Polygon") }, { "circle", N_("Circle") }, { NULL } };
@@ -218,7 +214,7 @@ static const MtListFilter spec_filters[] = {
 
 static const MtListColumn campaign_cols[] = {
   COL ("name", N_("Name"), "c.name", MT_COL_TEXT),
-  CHOICE_COL ("kind", N_("Kind"), "c.kind", campaign_kinds),
+  CHOICE_COL ("kind", N_("Kind"), "c.kind", mt_campaign_kinds),
   COL ("starts", N_("Starts"), "c.starts_at", MT_COL_DATE),
   COL ("ends", N_("Ends"), "c.ends_at", MT_COL_DATE),
   COL ("plans", N_("Denominations"), "(SELECT group_concat (x.amount_fen / 100 || '+' || x.bonus_fen / 100, ', ') FROM recharge_plans x WHERE x.campaign_id = c.id AND x.deleted = 0)", MT_COL_TEXT),
@@ -579,7 +575,7 @@ const MtListSpec _mt_list_specs[] = {
     "p.id", "device_specs" },
   { "campaigns", "campaigns c LEFT JOIN operators o ON o.id = c.operator_id", "c.deleted = 0", "c",
     "c.operator_id", NULL, NULL, campaign_cols, "c.name", NULL, "c.enabled", enabled_choices,
-    "c.starts_at", "c.starts_at DESC", NULL },
+    "c.starts_at", "c.starts_at DESC", "campaigns" },
   { "messages", "messages g LEFT JOIN operators o ON o.id = g.operator_id", "g.deleted = 0", "g",
     "g.operator_id", NULL, NULL, message_cols, "g.title g.body", NULL, "g.state", message_states,
     "g.created_at", "g.created_at DESC", "messages" },

@@ -14,6 +14,7 @@ extern const MtChoice mt_chemistries[];
 extern const MtChoice mt_audiences[];
 extern const MtChoice mt_reporter_kinds[];
 extern const MtChoice mt_repair_states[];
+extern const MtChoice mt_campaign_kinds[];
 
 /* "M" + local date + 4 digits, not yet used */
 char     *mt_generate_store_no        (MtDb          *db);
