@@ -8,6 +8,7 @@
 #include "mt-entity.h"
 #include "mt-money-actions.h"
 #include "mt-orders.h"
+#include "mt-pay-row.h"
 #include "mt-validate.h"
 
 /* Runs @one for each selected row, or sends @method @path_format (with the id) and @json for
@@ -310,10 +311,10 @@ recharge_done_cb (MtListPage *page,
 {
   GPtrArray *plans = g_object_get_data (G_OBJECT (dialog), "plans");
   guint pos = adw_combo_row_get_selected (g_object_get_data (G_OBJECT (dialog), "plan"));
-  guint method = adw_combo_row_get_selected (g_object_get_data (G_OBJECT (dialog), "method"));
   gint64 plan = pos > 0 && pos - 1 < plans->len ? GPOINTER_TO_SIZE (plans->pdata[pos - 1]) : 0;
 
-  mt_money_actions_recharge (page, plan, row_text (dialog, "amount"), method == 0 ? "offline" : "online");
+  mt_money_actions_recharge (page, plan, row_text (dialog, "amount"),
+                             mt_pay_row_get (g_object_get_data (G_OBJECT (dialog), "method")));
 }
 
 static void
@@ -321,10 +322,9 @@ recharge_clicked_cb (MtListPage *page)
 {
   MtDb *db = mt_list_page_get_db (page);
   GtkWidget *plan_row = adw_combo_row_new ();
-  GtkWidget *method_row = adw_combo_row_new ();
+  GtkWidget *method_row = mt_pay_row_new (_("Payment method"), FALSE);   /* a recharge is not paid from the balance */
   GtkWidget *rows[] = { plan_row, entry_row (_("Other amount (yuan)")), method_row, NULL };
   g_autoptr(GtkStringList) plan_labels = gtk_string_list_new (NULL);
-  g_autoptr(GtkStringList) methods = gtk_string_list_new (NULL);
   GPtrArray *plans = g_ptr_array_new ();
   sqlite3_stmt *stmt = mt_db_prepare (db, NULL, "SELECT id, amount_fen, bonus_fen FROM recharge_plans "
                                                 "WHERE deleted = 0 ORDER BY amount_fen", NULL);
@@ -344,10 +344,6 @@ recharge_clicked_cb (MtListPage *page)
     sqlite3_reset (stmt);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (plan_row), _("Denomination"));
   adw_combo_row_set_model (ADW_COMBO_ROW (plan_row), G_LIST_MODEL (plan_labels));
-  gtk_string_list_append (methods, mt_choice_label (mt_pay_methods, "offline"));
-  gtk_string_list_append (methods, mt_choice_label (mt_pay_methods, "online"));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (method_row), _("Payment method"));
-  adw_combo_row_set_model (ADW_COMBO_ROW (method_row), G_LIST_MODEL (methods));
   dialog = form_dialog (page, _("Recharge the Selected Members"),
                         _("A denomination's bonus is added while its campaign runs."), _("_Recharge"), rows,
                         G_CALLBACK (recharge_done_cb));
@@ -396,11 +392,9 @@ card_done_cb (MtListPage *page,
 {
   GPtrArray *cards = g_object_get_data (G_OBJECT (dialog), "cards");
   guint pos = adw_combo_row_get_selected (g_object_get_data (G_OBJECT (dialog), "card"));
-  guint method = adw_combo_row_get_selected (g_object_get_data (G_OBJECT (dialog), "method"));
-  static const char *const methods[] = { "offline", "online", "balance" };
-
   if (pos < cards->len)
-    mt_money_actions_sell_card (page, GPOINTER_TO_SIZE (cards->pdata[pos]), methods[MIN (method, 2)]);
+    mt_money_actions_sell_card (page, GPOINTER_TO_SIZE (cards->pdata[pos]),
+                                mt_pay_row_get (g_object_get_data (G_OBJECT (dialog), "method")));
 }
 
 static void
@@ -408,10 +402,9 @@ card_clicked_cb (MtListPage *page)
 {
   MtDb *db = mt_list_page_get_db (page);
   GtkWidget *card_row = adw_combo_row_new ();
-  GtkWidget *method_row = adw_combo_row_new ();
+  GtkWidget *method_row = mt_pay_row_new (_("Payment method"), TRUE);
   GtkWidget *rows[] = { card_row, method_row, NULL };
   g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
-  g_autoptr(GtkStringList) methods = gtk_string_list_new (NULL);
   GPtrArray *cards = g_ptr_array_new ();
   sqlite3_stmt *stmt = mt_db_prepare (db, NULL, "SELECT id, name, days, price_fen FROM rental_cards "
                                                 "WHERE deleted = 0 AND enabled = 1 ORDER BY days", NULL);
@@ -432,10 +425,6 @@ card_clicked_cb (MtListPage *page)
     sqlite3_reset (stmt);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (card_row), _("Rental card"));
   adw_combo_row_set_model (ADW_COMBO_ROW (card_row), G_LIST_MODEL (labels));
-  for (guint i = 0; i < 3; i++)
-    gtk_string_list_append (methods, mt_choice_label (mt_pay_methods, (const char *[]) { "offline", "online", "balance" }[i]));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (method_row), _("Payment method"));
-  adw_combo_row_set_model (ADW_COMBO_ROW (method_row), G_LIST_MODEL (methods));
   dialog = form_dialog (page, _("Sell a Rental Card"),
                         _("While the card runs, rentals and renewals charge no rent for the periods it covers."),
                         _("_Sell"), rows, G_CALLBACK (card_done_cb));

@@ -10,6 +10,7 @@
 #include "mt-error.h"
 #include "mt-order-dialog.h"
 #include "mt-orders.h"
+#include "mt-pay-row.h"
 #include "mt-receipt.h"
 #include "mt-validate.h"
 
@@ -43,8 +44,6 @@ G_DEFINE_FINAL_TYPE (MtOrderDialog, mt_order_dialog, GTK_TYPE_WINDOW)
 
 enum { CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
-
-static const char *const pay_methods[] = { "offline", "online", "balance" };
 
 static void
 mt_order_dialog_dispose (GObject *object)
@@ -91,25 +90,6 @@ show_error (MtOrderDialog *self,
   gtk_widget_set_visible (self->error_label, message != NULL);
 }
 
-static const char *
-chosen_method (GtkWidget *combo_row)
-{
-  return pay_methods[MIN (adw_combo_row_get_selected (ADW_COMBO_ROW (combo_row)), 2)];
-}
-
-static GtkWidget *
-pay_combo (const char *title)
-{
-  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
-  GtkWidget *row = adw_combo_row_new ();
-
-  for (guint i = 0; i < G_N_ELEMENTS (pay_methods); i++)
-    gtk_string_list_append (labels, mt_choice_label (mt_pay_methods, pay_methods[i]));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (labels));
-  return row;
-}
-
 /* ------------------------------------------------------------------ settlement */
 
 static gboolean
@@ -122,7 +102,7 @@ end_request (MtOrderDialog *self,
   memset (end, 0, sizeof *end);
   if (damage[0] && !mt_parse_money (damage, &end->damage_fen, "damage_fen", _("Damages (yuan)"), error))
     return FALSE;
-  end->pay_method = chosen_method (self->pay_row);
+  end->pay_method = mt_pay_row_get (self->pay_row);
   end->hold_deposit = gtk_switch_get_active (GTK_SWITCH (self->hold_switch));
   end->forced = gtk_switch_get_active (GTK_SWITCH (self->forced_switch));
   return TRUE;
@@ -252,7 +232,7 @@ mt_order_dialog_run (MtOrderDialog *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonNode) body = NULL;   /* the request, for the server */
   gboolean ok = FALSE;
 
   g_return_val_if_fail (MT_IS_ORDER_DIALOG (self), FALSE);
@@ -260,12 +240,14 @@ mt_order_dialog_run (MtOrderDialog *self,
   if (g_str_equal (action, "renew") && self->renew_spin)
     {
       guint periods = (guint) gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->renew_spin));
-      const char *method = chosen_method (self->renew_pay);
+      const char *method = mt_pay_row_get (self->renew_pay);
 
       json_builder_set_member_name (b, "periods");
       json_builder_add_int_value (b, periods);
       json_builder_set_member_name (b, "pay_method");
       json_builder_add_string_value (b, method);
+      json_builder_end_object (b);
+      body = json_builder_get_root (b);
       ok = self->engine || mt_order_renew (self->db, self->actor, self->order_id, periods, method, &error);
     }
   else if (g_str_equal (action, "replace") && self->device_row)
@@ -284,6 +266,8 @@ mt_order_dialog_run (MtOrderDialog *self,
       json_builder_add_int_value (b, device);
       json_builder_set_member_name (b, "fault");
       json_builder_add_string_value (b, fault);
+      json_builder_end_object (b);
+      body = json_builder_get_root (b);
       ok = self->engine || mt_order_replace (self->db, self->actor, self->order_id, device, fault[0] ? fault : NULL,
                                              &error);
     }
@@ -296,25 +280,16 @@ mt_order_dialog_run (MtOrderDialog *self,
           show_error (self, error->message);
           return FALSE;
         }
-      if (self->engine)
-        {
-          g_autofree char *path = g_strdup_printf ("orders/%" G_GINT64_FORMAT "/end", self->order_id);
-          g_autoptr(JsonNode) end_body = end_json (&end);
-
-          mt_sync_engine_request_async (self->engine, "POST", path, end_body, NULL, action_remote_cb,
-                                        g_object_ref (self));
-          return TRUE;
-        }
-      ok = mt_order_end (self->db, self->actor, self->order_id, &end, NULL, &error);
+      body = end_json (&end);
+      ok = self->engine || mt_order_end (self->db, self->actor, self->order_id, &end, NULL, &error);
     }
   else
     return FALSE;
-  json_builder_end_object (b);
+
   if (self->engine)
     {
       g_autofree char *path = g_strdup_printf ("orders/%" G_GINT64_FORMAT "/%s", self->order_id, action);
 
-      body = json_builder_get_root (b);
       mt_sync_engine_request_async (self->engine, "POST", path, body, NULL, action_remote_cb, g_object_ref (self));
       return TRUE;
     }
@@ -535,7 +510,7 @@ rebuild (MtOrderDialog *self)
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->damage_row), _("Damages (yuan)"));
       g_signal_connect_swapped (self->damage_row, "changed", G_CALLBACK (update_settlement), self);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->damage_row);
-      self->pay_row = pay_combo (_("What the deposit does not cover is paid by"));
+      self->pay_row = mt_pay_row_new (_("What the deposit does not cover is paid by"), TRUE);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->pay_row);
       switch_row (group, _("Hold the deposit for approval"), _("The refund waits in Deposit Refunds"),
                   &self->hold_switch);
@@ -559,7 +534,7 @@ rebuild (MtOrderDialog *self)
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Periods"));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), self->renew_spin);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
-      self->renew_pay = pay_combo (_("Payment method"));
+      self->renew_pay = mt_pay_row_new (_("Payment method"), TRUE);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->renew_pay);
       adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
     }
@@ -594,15 +569,11 @@ mt_order_dialog_set_field (MtOrderDialog *self,
   if (g_str_equal (key, "periods") && self->renew_spin)
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->renew_spin), g_ascii_strtod (value, NULL));
   else if (g_str_equal (key, "pay_method") && self->renew_pay)
-    for (guint i = 0; i < G_N_ELEMENTS (pay_methods); i++)
-      {
-        if (g_str_equal (pay_methods[i], value))
-          {
-            adw_combo_row_set_selected (ADW_COMBO_ROW (self->renew_pay), i);
-            if (self->pay_row)
-              adw_combo_row_set_selected (ADW_COMBO_ROW (self->pay_row), i);
-          }
-      }
+    {
+      mt_pay_row_set (self->renew_pay, value);
+      if (self->pay_row)
+        mt_pay_row_set (self->pay_row, value);
+    }
   else if (g_str_equal (key, "device_no") && self->device_row)
     gtk_editable_set_text (GTK_EDITABLE (self->device_row), value);
   else if (g_str_equal (key, "fault") && self->fault_row)

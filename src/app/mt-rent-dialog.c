@@ -9,6 +9,7 @@
 #include "mt-entity.h"
 #include "mt-error.h"
 #include "mt-orders.h"
+#include "mt-pay-row.h"
 #include "mt-rent-dialog.h"
 #include "mt-validate.h"
 
@@ -51,8 +52,6 @@ G_DEFINE_FINAL_TYPE (MtRentDialog, mt_rent_dialog, GTK_TYPE_WINDOW)
 
 enum { RENTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
-
-static const char *const pay_methods[] = { "offline", "online", "balance" };
 
 static void
 mt_rent_dialog_dispose (GObject *object)
@@ -143,7 +142,7 @@ build_request (MtRentDialog  *self,
   r->referrer = gtk_editable_get_text (GTK_EDITABLE (self->referrer_row));
   r->periods = (guint) gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->periods_spin));
   r->services = chosen_services (self);
-  r->pay_method = pay_methods[MIN (adw_combo_row_get_selected (ADW_COMBO_ROW (self->pay_row)), 2)];
+  r->pay_method = mt_pay_row_get (self->pay_row);
   return TRUE;
 }
 
@@ -387,16 +386,14 @@ mobile_changed_cb (MtRentDialog *self)
   gint64 operator_id = mt_db_query_int (self->db, 0, "SELECT operator_id FROM stores WHERE id = ?", "i",
                                         store_id (self));
   sqlite3_stmt *stmt = strlen (mobile) == 11
-    ? mt_db_prepare (self->db, NULL, "SELECT name, id_card, balance_fen FROM members WHERE mobile = ? "
+    ? mt_db_prepare (self->db, NULL, "SELECT name, id_card, balance_fen, id FROM members WHERE mobile = ? "
                                      "AND operator_id = ? AND deleted = 0", "ti", mobile, operator_id)
     : NULL;
 
   if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
     {
       g_autofree char *balance = mt_format_money (sqlite3_column_int64 (stmt, 2));
-      gint64 member = mt_db_query_int (self->db, 0, "SELECT id FROM members WHERE mobile = ? AND operator_id = ? "
-                                                    "AND deleted = 0", "ti", mobile, operator_id);
-      gint64 until = mt_member_card_until (self->db, member);
+      gint64 until = mt_member_card_until (self->db, sqlite3_column_int64 (stmt, 3));
       g_autofree char *card = until ? mt_format_time (until) : NULL;
       g_autofree char *text = card ? g_strdup_printf (_("A member already: balance %s, rental card until %s"),
                                                       balance, card)
@@ -505,11 +502,7 @@ mt_rent_dialog_set_field (MtRentDialog *self,
   else if (g_str_equal (key, "periods"))
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->periods_spin), g_ascii_strtod (value, NULL));
   else if (g_str_equal (key, "pay_method"))
-    {
-      for (guint i = 0; i < G_N_ELEMENTS (pay_methods); i++)
-        if (g_str_equal (pay_methods[i], value))
-          adw_combo_row_set_selected (ADW_COMBO_ROW (self->pay_row), i);
-    }
+    mt_pay_row_set (self->pay_row, value);
   else
     g_warning ("No rent field “%s”", key);
 }
@@ -597,7 +590,6 @@ mt_rent_dialog_new (GtkWindow     *parent,
   GtkWidget *periods_row = adw_action_row_new ();
   GtkWidget *view, *scroller;
   g_autoptr(GtkStringList) store_names = gtk_string_list_new (NULL);
-  g_autoptr(GtkStringList) methods = gtk_string_list_new (NULL);
 
   self->db = db;
   self->actor = actor;
@@ -663,11 +655,7 @@ mt_rent_dialog_new (GtkWindow     *parent,
   adw_action_row_add_suffix (ADW_ACTION_ROW (periods_row), self->periods_spin);
   g_signal_connect_swapped (self->periods_spin, "value-changed", G_CALLBACK (inputs_changed_cb), self);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (rental), periods_row);
-  for (guint i = 0; i < G_N_ELEMENTS (pay_methods); i++)
-    gtk_string_list_append (methods, mt_choice_label (mt_pay_methods, pay_methods[i]));
-  self->pay_row = adw_combo_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->pay_row), _("Payment method"));
-  adw_combo_row_set_model (ADW_COMBO_ROW (self->pay_row), G_LIST_MODEL (methods));
+  self->pay_row = mt_pay_row_new (_("Payment method"), TRUE);
   g_signal_connect_swapped (self->pay_row, "notify::selected", G_CALLBACK (inputs_changed_cb), self);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (rental), self->pay_row);
   self->services_group = adw_preferences_group_new ();

@@ -39,6 +39,9 @@ new_number (MtDb       *db,
     }
 }
 
+/* The ledger kinds that are income, and so split between headquarters, operator and store */
+#define INCOME_KINDS "'rent', 'service', 'overdue', 'damage', 'repair_fee'"
+
 static gboolean
 is_income (const char *kind)
 {
@@ -147,7 +150,8 @@ give_balance (MtDb    *db,
                                "updated_at = ? WHERE id = ?", "iii", amount_fen, mt_now (), member_id);
 }
 
-/* Whether the store takes @method; sets an error naming the payment method otherwise */
+/* Whether @method is a payment method, and one the store (if any, @store_id 0: none) takes;
+ * sets an error naming the payment method otherwise */
 static gboolean
 check_pay_method (MtDb          *db,
                   const MtActor *actor,
@@ -155,22 +159,15 @@ check_pay_method (MtDb          *db,
                   const char    *method,
                   GError       **error)
 {
-  const char *column;
-
-  if (g_strcmp0 (method, "balance") == 0)
-    return TRUE;
-  if (g_strcmp0 (method, "offline") == 0)
-    column = "pay_offline";
-  else if (g_strcmp0 (method, "online") == 0)
-    column = "pay_online";
-  else
+  if (g_strcmp0 (method, "balance") != 0 && g_strcmp0 (method, "offline") != 0 && g_strcmp0 (method, "online") != 0)
     {
       mt_set_field_error (error, "pay_method", _("Payment method"), _("is not one of the offered choices"));
       return FALSE;
     }
-  if ((g_str_equal (column, "pay_offline")
-       ? mt_db_query_int (db, 0, "SELECT pay_offline FROM stores WHERE id = ?", "i", store_id)
-       : mt_db_query_int (db, 0, "SELECT pay_online FROM stores WHERE id = ?", "i", store_id)) != 1)
+  /* the balance is always there; cash and online payments as the store offers them */
+  if (store_id != 0 && !g_str_equal (method, "balance") &&
+      mt_db_query_int (db, 0, "SELECT CASE ?2 WHEN 'offline' THEN pay_offline ELSE pay_online END FROM stores "
+                              "WHERE id = ?1", "it", store_id, method) != 1)
     {
       mt_set_field_error (error, "pay_method", _("Payment method"), _("is not offered by this store"));
       return FALSE;
@@ -588,9 +585,20 @@ mt_order_rent (MtDb                *db,
       period_services += rule->services[i].price_fen;
   expire = now + (gint64) r->periods * rule->period_days * DAY;
 
-  name = mt_db_query_text (db, "SELECT name FROM members WHERE id = ?", "i", member_id);
-  mobile = mt_db_query_text (db, "SELECT mobile FROM members WHERE id = ?", "i", member_id);
-  id_card = mt_db_query_text (db, "SELECT id_card FROM members WHERE id = ?", "i", member_id);
+  {
+    sqlite3_stmt *stmt = mt_db_prepare (db, error, "SELECT name, mobile, id_card FROM members WHERE id = ?",
+                                        "i", member_id);
+
+    if (stmt == NULL)
+      goto fail;
+    if (sqlite3_step (stmt) == SQLITE_ROW)
+      {
+        name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+        mobile = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+        id_card = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      }
+    sqlite3_reset (stmt);
+  }
   values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   contract_values (values, &c, rule, r, &quote, name, mobile, id_card, now, expire);
   contract = mt_contract_render (rule->contract, values);
@@ -1082,7 +1090,7 @@ mt_member_recharge (MtDb          *db,
     return FALSE;
   if (!member_owner (db, actor, member_id, &operator_id, &store_id, error))
     goto fail;
-  if (store_id != 0 && !check_pay_method (db, actor, store_id, pay_method, error))
+  if (!check_pay_method (db, actor, store_id, pay_method, error))
     goto fail;
   if (plan_id != 0)
     {
@@ -1254,14 +1262,8 @@ mt_member_buy_card (MtDb          *db,
       mt_set_field_error (error, "card_id", _("Rental card"), _("is not on sale to this member"));
       goto fail;
     }
-  if (store_id != 0 && !check_pay_method (db, actor, store_id, pay_method, error))
+  if (!check_pay_method (db, actor, store_id, pay_method, error))
     goto fail;
-  if (g_strcmp0 (pay_method, "balance") != 0 && g_strcmp0 (pay_method, "offline") != 0 &&
-      g_strcmp0 (pay_method, "online") != 0)
-    {
-      mt_set_field_error (error, "pay_method", _("Payment method"), _("is not one of the offered choices"));
-      goto fail;
-    }
   /* a second card follows the first */
   start = MAX (now, mt_member_card_until (db, member_id));
   if (!collect (db, member_id, pay_method, price, error) ||
@@ -1511,7 +1513,7 @@ mt_ledger_reconcile (MtDb      *db,
   ok &= expect_none (db, problems, "income not split exactly once:",
                      "SELECT l.id, l.kind, l.amount_fen, count (s.id) AS splits, coalesce (sum (s.total_fen), 0) AS split "
                      "FROM ledger l LEFT JOIN splits s ON s.ledger_id = l.id "
-                     "WHERE l.kind IN ('rent', 'service', 'overdue', 'damage', 'repair_fee') "
+                     "WHERE l.kind IN (" INCOME_KINDS ") "
                      "GROUP BY l.id HAVING count (s.id) <> 1 OR sum (s.total_fen) <> l.amount_fen");
   /* withdrawals paid equal the ledger's, and nobody withdrew more than it earned */
   ok &= expect_none (db, problems, "withdrawals paid differ from the ledger:",
@@ -1540,7 +1542,7 @@ mt_ledger_reconcile (MtDb      *db,
                      "(SELECT coalesce (sum (amount_fen - deducted_fen), 0) AS v FROM deposits WHERE state = 'held') d, "
                      "(SELECT (SELECT coalesce (sum (rent_fen + services_fen + overdue_fen + damage_fen), 0) FROM orders) "
                      "  + (SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id IS NULL "
-                     "     AND kind IN ('rent', 'service', 'overdue', 'damage', 'repair_fee')) AS v) i, "
+                     "     AND kind IN (" INCOME_KINDS ")) AS v) i, "
                      "(SELECT coalesce (sum (amount_fen), 0) AS v FROM withdrawals WHERE state = 'paid') w, "
                      "(SELECT coalesce (sum (amount_fen), 0) AS v FROM ledger WHERE kind IN ('bonus', 'commission')) g "
                      "WHERE e.v <> b.v + d.v + i.v - w.v - g.v");

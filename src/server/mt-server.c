@@ -1727,12 +1727,10 @@ overdue_cb (gpointer data)
 
   if (n < 0)
     g_warning ("The overdue check failed: %s", error->message);
-  else if (n > 0)
-    {
-      if (self->verbose)
-        g_printerr ("overdue orders=%" G_GINT64_FORMAT "\n", n);
-      notify_changed (self);
-    }
+  else if (n > 0 && self->verbose)
+    g_printerr ("overdue orders=%" G_GINT64_FORMAT "\n", n);
+  /* an order can also have changed only its power-cut intent: the journal says whether to tell */
+  notify_changed (self);
   return G_SOURCE_CONTINUE;
 }
 

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+/* The routes a payment can take, as a combo row: offline (cash) and online, and the member's
+ * balance unless @with_balance is FALSE */
+GtkWidget  *mt_pay_row_new (const char *title,
+                            gboolean    with_balance);
+/* "offline", "online" or "balance" */
+const char *mt_pay_row_get (GtkWidget  *row);
+void        mt_pay_row_set (GtkWidget  *row,
+                            const char *method);
+
+G_END_DECLS
