@@ -402,6 +402,44 @@ select_row_with_id (MtListPage *page,
   g_error ("row %" G_GINT64_FORMAT " is not on the page", id);
 }
 
+/* Clicks the page's button @label and returns the message dialog it opened */
+static GtkWidget *
+open_dialog_of (MtWindow   *window,
+                const char *label)
+{
+  GtkWidget *button = find_button (GTK_WIDGET (window), label);
+  g_autoptr(GList) before = gtk_window_list_toplevels ();
+  g_autoptr(GList) after = NULL;
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  iterate (50);
+  after = gtk_window_list_toplevels ();
+  for (GList *l = after; l; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) && g_list_find (before, l->data) == NULL)
+      return l->data;
+  g_error ("%s opened no dialog", label);
+}
+
+/* In the zh_CN run: the dialog @label opens is Chinese, and photographed as @shot */
+static void
+look_at_dialog (MtWindow   *window,
+                const char *label,
+                const char *shot)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  GtkWidget *dialog = open_dialog_of (window, label);
+
+  iterate (100);
+  if (messages && g_str_has_prefix (messages, "zh_CN"))
+    {
+      assert_chinese (dialog);
+      save_screenshot (dialog, shot);
+    }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  iterate (20);
+}
+
 /* The finance pages' actions: a held deposit approved, a withdrawal requested by an operator and
  * paid by headquarters, a member recharged — each through the page, each leaving the books
  * balanced */
@@ -432,6 +470,7 @@ test_finance_actions (void)
   page = MT_LIST_PAGE (mt_window_show_page (window, "deposit_refunds"));
   iterate (100);
   select_row_with_id (page, refund);
+  look_at_dialog (window, _("_Reject…"), "refund-reject.png");
   g_assert_true (mt_money_actions_refunds (page, TRUE, NULL));
   g_assert_cmpstr (mt_db_query_text (db, "SELECT state FROM deposit_refunds WHERE id = ?", "i", refund), ==, "refunded");
   gtk_window_destroy (GTK_WINDOW (window));
@@ -442,6 +481,7 @@ test_finance_actions (void)
   g_assert_true (mt_window_sign_in (window, "east", MT_DEMO_PASSWORD, &error));
   page = MT_LIST_PAGE (mt_window_show_page (window, "withdrawals"));
   iterate (50);
+  look_at_dialog (window, _("Request _Withdrawal…"), "withdrawal-request.png");
   g_assert_false (mt_money_actions_request (page, "abc", "华东换电运营"));   /* a bad amount: refused */
   g_assert_true (mt_money_actions_request (page, "12.34", "华东换电运营"));
   withdrawal = mt_db_query_int (db, 0, "SELECT max (id) FROM withdrawals WHERE amount_fen = 1234", NULL);
@@ -468,6 +508,8 @@ test_finance_actions (void)
   member = mt_db_query_int (db, 0, "SELECT max (id) FROM members WHERE store_id = ?", "i", store);
   balance = mt_db_query_int (db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member);
   select_row_with_id (page, member);
+  look_at_dialog (window, _("_Recharge…"), "recharge.png");
+  look_at_dialog (window, _("Sell Rental _Card…"), "sell-card.png");
   g_assert_true (mt_money_actions_recharge (page, 0, "50", "offline"));
   g_assert_cmpint (mt_db_query_int (db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==,
                    balance + 5000);
@@ -547,11 +589,14 @@ test_chinese (void)
   save_screenshot (dialog, "store-editor-error.png");
   gtk_window_destroy (GTK_WINDOW (dialog));
 
-  /* the billing rule editor (services, the contract's placeholder menu) and the campaign editor */
+  /* the billing rule editor (services, the contract's placeholder menu), the campaign, denomination
+   * and rental card editors */
   {
     static const struct { const char *entity, *sql, *shot; } editors[] = {
       { "billing_rules", "SELECT min (id) FROM billing_rules WHERE deleted = 0", "billing-editor.png" },
       { "campaigns", "SELECT min (id) FROM campaigns WHERE deleted = 0", "campaign-editor.png" },
+      { "recharge_plans", "SELECT min (id) FROM recharge_plans WHERE deleted = 0", "denomination-editor.png" },
+      { "rental_cards", "SELECT min (id) FROM rental_cards WHERE deleted = 0", "rental-card-editor.png" },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (editors); i++)

@@ -5,12 +5,14 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "mt-billing.h"
 #include "mt-demo.h"
 #include "mt-entity.h"
 #include "mt-error.h"
+#include "mt-listing.h"
 #include "mt-ops.h"
 #include "mt-orders.h"
 #include "mt-receipt.h"
@@ -1149,6 +1151,13 @@ test_rental_cards (Fixture       *f,
   g_assert_cmpint (mt_member_buy_card (f->db, manager, member, card, "offline", &error), ==, 0);
   g_assert_cmpstr (mt_error_get_field (error), ==, "card_id");
   g_clear_error (&error);
+  {
+    g_autoptr(GPtrArray) options = mt_rental_card_options (f->db, manager);
+
+    g_assert_cmpuint (options->len, ==, 1);   /* the quarter card only */
+    for (guint i = 0; i < options->len; i++)
+      g_assert_cmpint (g_ascii_strtoll (((MtOption *) options->pdata[i])->id, NULL, 10), !=, card);
+  }
   g_assert_true (mt_db_run (f->db, NULL, "UPDATE rental_cards SET enabled = 1 WHERE id = ?", "i", card));
   bought = mt_member_buy_card (f->db, manager, member, card, "offline", &error);
   g_assert_no_error (error);
@@ -1219,6 +1228,281 @@ test_campaign_editor (Fixture       *f,
   g_assert_cmpstr (g_hash_table_lookup (loaded, "starts_at"), ==, first);
   g_assert_cmpstr (g_hash_table_lookup (loaded, "ends_at"), ==, last);
 #undef SET
+}
+
+/* Each { field, bad value, good value } of @bad is refused on that field, then set good */
+static void
+refuse_each (MtDb              *db,
+             const MtActor     *actor,
+             const MtEntity    *entity,
+             GHashTable        *fields,
+             const char *const  bad[][3])
+{
+  for (guint i = 0; bad[i][0]; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_hash_table_insert (fields, g_strdup (bad[i][0]), g_strdup (bad[i][1]));
+      g_assert_cmpint (mt_entity_save (db, actor, entity, 0, 0, fields, &error), ==, 0);
+      g_assert_cmpstr (mt_error_get_field (error), ==, bad[i][0]);
+      g_hash_table_insert (fields, g_strdup (bad[i][0]), g_strdup (bad[i][2]));
+    }
+}
+
+/* Denominations and rental cards are edited by operator admins; the operators below see (and
+ * sell) what is offered from above but cannot change it */
+static void
+test_offer_editors (Fixture       *f,
+                    gconstpointer  data)
+{
+  const MtEntity *plans = mt_entity_lookup ("recharge_plans");
+  const MtEntity *cards = mt_entity_lookup ("rental_cards");
+  g_autoptr(MtActor) east = actor_for (f->db, "east");
+  g_autoptr(MtActor) hangzhou = actor_for (f->db, "hangzhou");
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(MtActor) finance = actor_for (f->db, "finance");
+  g_autoptr(GHashTable) fields = mt_fields_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtListing) listing = NULL;
+  g_autofree char *east_op = g_strdup_printf ("%" G_GINT64_FORMAT, east->operator_id);
+  g_autofree char *hz_op = g_strdup_printf ("%" G_GINT64_FORMAT, hangzhou->operator_id);
+  gint64 store = store_of (f->db, "store");
+  gint64 member = mt_db_query_int (f->db, 0, "SELECT id FROM members WHERE store_id = ? ORDER BY id LIMIT 1", "i", store);
+  gint64 hq_plan = mt_db_query_int (f->db, 0, "SELECT id FROM recharge_plans WHERE amount_fen = 20000", NULL);
+  gint64 n_plans = mt_db_query_int (f->db, 0, "SELECT count (*) FROM recharge_plans", NULL);
+  gint64 east_campaign, plan, card, balance;
+  guint n_columns;
+
+#define SET(k, v) g_hash_table_insert (fields, g_strdup (k), g_strdup (v))
+#define REFUSED(actor, entity, id, field) G_STMT_START { \
+    g_assert_cmpint (mt_entity_save (f->db, actor, entity, id, 0, fields, &error), ==, 0); \
+    g_assert_cmpstr (mt_error_get_field (error), ==, field); \
+    g_clear_error (&error); } G_STMT_END
+
+  /* a bonus campaign of the east operator, which Hangzhou is below */
+  SET ("operator_id", east_op);
+  SET ("name", "东区充值送");
+  SET ("kind", "recharge_bonus");
+  SET ("starts_at", "2020-01-01");
+  SET ("ends_at", "2099-12-31");
+  east_campaign = mt_entity_save (f->db, east, mt_entity_lookup ("campaigns"), 0, 0, fields, &error);
+  g_assert_no_error (error);
+  g_hash_table_remove_all (fields);
+
+  SET ("operator_id", hz_op);
+  SET ("amount_fen", "300");
+  SET ("bonus_fen", "30");
+  SET ("campaign_id", "");
+  {
+    static const char *const bad[][3] = {
+      { "amount_fen", "0", "300" }, { "amount_fen", "100000.01", "300" },
+      { "bonus_fen", "300.01", "30" }, { "bonus_fen", "-1", "30" }, { NULL }
+    };
+    refuse_each (f->db, hangzhou, plans, fields, bad);
+  }
+  /* a referral campaign is no bonus campaign */
+  {
+    g_autofree char *referral = g_strdup_printf ("%" G_GINT64_FORMAT, mt_db_query_int (f->db, 0,
+                                                 "SELECT id FROM campaigns WHERE kind = 'referral'", NULL));
+    SET ("campaign_id", referral);
+    REFUSED (f->system, plans, 0, "campaign_id");
+  }
+  /* the campaign of the operator above Hangzhou is offered to it; Hangzhou's to no one above */
+  {
+    g_autofree char *campaign = g_strdup_printf ("%" G_GINT64_FORMAT, east_campaign);
+    SET ("campaign_id", campaign);
+  }
+  plan = mt_entity_save (f->db, hangzhou, plans, 0, 0, fields, &error);
+  g_assert_no_error (error);
+  /* the same amount twice under one campaign is refused */
+  REFUSED (hangzhou, plans, 0, "amount_fen");
+  /* an operator elsewhere cannot use Hangzhou's operator, and a store manager edits no offers */
+  g_assert_cmpint (mt_entity_save (f->db, manager, plans, 0, 0, fields, &error), ==, 0);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  /* Hangzhou cannot change the headquarters' denomination it sells */
+  SET ("amount_fen", "250");
+  g_assert_cmpint (mt_entity_save (f->db, hangzhou, plans, hq_plan, 0, fields, &error), ==, 0);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (mt_entity_delete (f->db, hangzhou, plans, hq_plan, 0, &error));
+  g_clear_error (&error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT amount_fen FROM recharge_plans WHERE id = ?", "i", hq_plan), ==, 20000);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM recharge_plans", NULL), ==, n_plans + 1);
+
+  /* the counter offers the headquarters' denominations and Hangzhou's, naming a running bonus */
+  {
+    g_autoptr(GPtrArray) options = mt_recharge_plan_options (f->db, manager);
+    g_autoptr(MtActor) admin = actor_for (f->db, "admin");
+    g_autoptr(GPtrArray) elsewhere = mt_recharge_plan_options (f->db, admin);
+    gboolean found = FALSE;
+
+    g_assert_cmpuint (options->len, ==, n_plans + 1);
+    for (guint i = 0; i < options->len; i++)
+      {
+        MtOption *o = options->pdata[i];
+        if (g_ascii_strtoll (o->id, NULL, 10) == plan)
+          {
+            g_assert_cmpstr (o->label, ==, "¥300.00 (bonus ¥30.00)");
+            found = TRUE;
+          }
+      }
+    g_assert_true (found);
+    g_assert_cmpuint (elsewhere->len, ==, n_plans + 1);   /* headquarters sees every operator's */
+    g_assert_true (mt_db_run (f->db, NULL, "UPDATE campaigns SET enabled = 0 WHERE id = ?", "i", east_campaign));
+    g_clear_pointer (&options, g_ptr_array_unref);
+    options = mt_recharge_plan_options (f->db, manager);
+    for (guint i = 0; i < options->len; i++)
+      if (g_ascii_strtoll (((MtOption *) options->pdata[i])->id, NULL, 10) == plan)
+        g_assert_cmpstr (((MtOption *) options->pdata[i])->label, ==, "¥300.00");
+    g_assert_true (mt_db_run (f->db, NULL, "UPDATE campaigns SET enabled = 1 WHERE id = ?", "i", east_campaign));
+  }
+
+  /* the new denomination recharges with the east campaign's bonus */
+  balance = mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member);
+  g_assert_true (mt_member_recharge (f->db, manager, member, plan, 0, "offline", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==,
+                   balance + 30000 + 3000);
+
+  /* Hangzhou's listing shows its own and the headquarters' denominations, with the bonus state */
+  listing = mt_listing_new (f->db, hangzhou, "recharge_plans", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mt_listing_count (listing), ==, n_plans + 1);
+  mt_listing_get_columns (listing, &n_columns);
+  g_clear_pointer (&listing, mt_listing_free);
+  /* finance reads them, and a deleted one leaves the listing */
+  listing = mt_listing_new (f->db, finance, "recharge_plans", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&listing, mt_listing_free);
+  g_assert_true (mt_entity_delete (f->db, hangzhou, plans, plan, 0, &error));
+  g_assert_no_error (error);
+  listing = mt_listing_new (f->db, hangzhou, "recharge_plans", &error);
+  g_assert_cmpuint (mt_listing_count (listing), ==, n_plans);
+  g_clear_pointer (&listing, mt_listing_free);
+  /* a store manager has no such page */
+  listing = mt_listing_new (f->db, manager, "recharge_plans", &error);
+  g_assert_null (listing);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+
+  /* rental cards: name, days, price */
+  g_hash_table_remove_all (fields);
+  SET ("operator_id", hz_op);
+  SET ("name", "周卡");
+  SET ("days", "7");
+  SET ("price_fen", "40");
+  SET ("enabled", "1");
+  {
+    static const char *const bad[][3] = {
+      { "name", "", "周卡" }, { "days", "0", "7" }, { "days", "3661", "7" }, { "price_fen", "0", "40" },
+      { "enabled", "maybe", "1" }, { NULL }
+    };
+    refuse_each (f->db, hangzhou, cards, fields, bad);
+  }
+  card = mt_entity_save (f->db, hangzhou, cards, 0, 0, fields, &error);
+  g_assert_no_error (error);
+  /* on sale: sold at the counter, counted on the page */
+  g_assert_cmpint (mt_member_buy_card (f->db, manager, member, card, "offline", &error), >, 0);
+  g_assert_no_error (error);
+  listing = mt_listing_new (f->db, hangzhou, "rental_cards", &error);
+  g_assert_no_error (error);
+  mt_listing_set_search (listing, "周卡");
+  {
+    g_autoptr(GPtrArray) rows = mt_listing_fetch (listing, 0, 10);
+    const MtListColumn *cols = mt_listing_get_columns (listing, &n_columns);
+
+    g_assert_cmpuint (rows->len, ==, 1);
+    for (guint i = 0; i < n_columns; i++)
+      if (g_str_equal (cols[i].key, "sold") || g_str_equal (cols[i].key, "active"))
+        g_assert_cmpstr (((MtListRow *) rows->pdata[0])->cells[i], ==, "1");
+  }
+  g_clear_pointer (&listing, mt_listing_free);
+  /* off sale: no longer sold */
+  g_hash_table_remove_all (fields);
+  SET ("enabled", "0");
+  g_assert_cmpint (mt_entity_save (f->db, hangzhou, cards, card, 0, fields, &error), ==, card);
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_member_buy_card (f->db, manager, member, card, "offline", &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "card_id");
+  g_clear_error (&error);
+  {
+    g_autoptr(GPtrArray) options = mt_rental_card_options (f->db, manager);
+
+    g_assert_cmpuint (options->len, ==, 2);   /* the headquarters' month and quarter cards */
+    for (guint i = 0; i < options->len; i++)
+      g_assert_cmpint (g_ascii_strtoll (((MtOption *) options->pdata[i])->id, NULL, 10), !=, card);
+  }
+  assert_books_balance (f->db);
+#undef REFUSED
+#undef SET
+}
+
+/* A cell of the statistics page for @store_id, by column key, as its number (money in fen) */
+static double
+statistic_of (MtDb          *db,
+              const MtActor *actor,
+              gint64         store_id,
+              const char    *key)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtListing) listing = mt_listing_new (db, actor, "statistics", &error);
+  g_autoptr(GPtrArray) rows = NULL;
+  const MtListColumn *cols;
+  guint n_columns;
+
+  g_assert_no_error (error);
+  cols = mt_listing_get_columns (listing, &n_columns);
+  rows = mt_listing_fetch (listing, 0, 1000);
+  for (guint r = 0; r < rows->len; r++)
+    {
+      MtListRow *row = rows->pdata[r];
+
+      if (row->id != store_id)
+        continue;
+      for (guint i = 0; i < n_columns; i++)
+        if (g_str_equal (cols[i].key, key))
+          return cols[i].kind == MT_COL_MONEY ? round (row->numbers[i] * 100) : row->numbers[i];
+    }
+  g_assert_not_reached ();
+}
+
+/* The statistics page: each store's figures are what its rows say, and a rental moves them */
+static void
+test_statistics (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(MtActor) admin = actor_for (f->db, "admin");
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(GError) error = NULL;
+  gint64 store = store_of (f->db, "store");
+  gint64 device = ready_device (f->db, store, 0);
+  MtRentRequest r = request_for (store, device, "offline");
+  double orders = statistic_of (f->db, admin, store, "orders");
+  double held = statistic_of (f->db, admin, store, "deposits_held");
+  double share = statistic_of (f->db, admin, store, "store_share");
+  double recharged = statistic_of (f->db, admin, store, "recharged");
+  double rented = statistic_of (f->db, admin, store, "rented");
+  gint64 order, deposit, member;
+
+  g_assert_cmpfloat (held, ==, (double) mt_db_query_int (f->db, 0, "SELECT coalesce (sum (amount_fen), 0) FROM deposits "
+                                                                  "WHERE store_id = ? AND state = 'held'", "i", store));
+  g_assert_cmpfloat (share, ==, (double) mt_db_query_int (f->db, 0, "SELECT coalesce (sum (store_fen), 0) FROM splits "
+                                                                   "WHERE store_id = ?", "i", store));
+  order = mt_order_rent (f->db, manager, &r, &error);
+  g_assert_no_error (error);
+  deposit = mt_db_query_int (f->db, 0, "SELECT deposit_fen FROM orders WHERE id = ?", "i", order);
+  member = mt_db_query_int (f->db, 0, "SELECT member_id FROM orders WHERE id = ?", "i", order);
+  g_assert_true (mt_member_recharge (f->db, manager, member, 0, 5000, "offline", &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (statistic_of (f->db, admin, store, "orders"), ==, orders + 1);
+  g_assert_cmpfloat (statistic_of (f->db, admin, store, "rented"), ==, rented + 1);
+  g_assert_cmpfloat (statistic_of (f->db, admin, store, "deposits_held"), ==, held + deposit);
+  g_assert_cmpfloat (statistic_of (f->db, admin, store, "recharged"), ==, recharged + 5000);
+  g_assert_cmpfloat (statistic_of (f->db, admin, store, "store_share"), >, share);
+  /* the store's manager has no statistics page */
+  g_assert_null (mt_listing_new (f->db, manager, "statistics", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
 }
 
 static void
@@ -1434,6 +1718,8 @@ main (int argc, char *argv[])
   ADD ("split-ratios", test_split_ratios);
   ADD ("rental-cards", test_rental_cards);
   ADD ("campaign-editor", test_campaign_editor);
+  ADD ("offer-editors", test_offer_editors);
+  ADD ("statistics", test_statistics);
   ADD ("withdrawals", test_withdrawals);
 #undef ADD
   g_test_add_func ("/mt/billing/random-operations", test_random_operations);

@@ -1075,8 +1075,9 @@ mt_list_page_new (MtDb           *db,
   gtk_widget_set_margin_top (bar, 12);
   gtk_widget_set_margin_bottom (bar, 6);
   self->search = gtk_search_entry_new ();
-  gtk_editable_set_width_chars (GTK_EDITABLE (self->search), 24);
-  g_object_set (self->search, "placeholder-text", _("Search"), NULL);
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->search), 28);
+  g_object_set (self->search, "placeholder-text", mt_listing_get_search_hint (self->listing), NULL);
+  gtk_widget_set_tooltip_text (self->search, mt_listing_get_search_hint (self->listing));
   g_signal_connect_swapped (self->search, "search-changed", G_CALLBACK (search_changed_cb), self);
   gtk_box_append (GTK_BOX (bar), self->search);
   build_filters (self, bar);

@@ -304,53 +304,75 @@ mt_money_actions_recharge (MtListPage *page,
   return for_each_selected (page, recharge_one, &r, "POST", "members/%" G_GINT64_FORMAT "/recharge", json);
 }
 
+/* The options' labels, after @first when not NULL */
+static GtkStringList *
+option_labels (GPtrArray  *options,
+               const char *first)
+{
+  GtkStringList *labels = gtk_string_list_new (NULL);
+
+  if (first != NULL)
+    gtk_string_list_append (labels, first);
+  for (guint i = 0; i < options->len; i++)
+    gtk_string_list_append (labels, ((MtOption *) options->pdata[i])->label);
+  return labels;
+}
+
+/* The id of the option at @pos of a combo row listing @options after @skip extra items, or 0 */
+static gint64
+chosen_option (GtkWidget *dialog,
+               const char *key,
+               guint      skip)
+{
+  GPtrArray *options = g_object_get_data (G_OBJECT (dialog), "options");
+  guint pos = adw_combo_row_get_selected (g_object_get_data (G_OBJECT (dialog), key));
+
+  if (pos < skip || pos - skip >= options->len)
+    return 0;
+  return g_ascii_strtoll (((MtOption *) options->pdata[pos - skip])->id, NULL, 10);
+}
+
 static void
 recharge_done_cb (MtListPage *page,
                   const char *response,
                   GtkWidget  *dialog)
 {
-  GPtrArray *plans = g_object_get_data (G_OBJECT (dialog), "plans");
-  guint pos = adw_combo_row_get_selected (g_object_get_data (G_OBJECT (dialog), "plan"));
-  gint64 plan = pos > 0 && pos - 1 < plans->len ? GPOINTER_TO_SIZE (plans->pdata[pos - 1]) : 0;
-
-  mt_money_actions_recharge (page, plan, row_text (dialog, "amount"),
+  mt_money_actions_recharge (page, chosen_option (dialog, "plan", 1), row_text (dialog, "amount"),
                              mt_pay_row_get (g_object_get_data (G_OBJECT (dialog), "method")));
+}
+
+/* The free amount is typed only when no denomination is chosen */
+static void
+plan_chosen_cb (AdwComboRow *plan_row,
+                GParamSpec  *pspec,
+                GtkWidget   *amount_row)
+{
+  gtk_widget_set_sensitive (amount_row, adw_combo_row_get_selected (plan_row) == 0);
 }
 
 static void
 recharge_clicked_cb (MtListPage *page)
 {
-  MtDb *db = mt_list_page_get_db (page);
   GtkWidget *plan_row = adw_combo_row_new ();
   GtkWidget *method_row = mt_pay_row_new (_("Payment method"), FALSE);   /* a recharge is not paid from the balance */
   GtkWidget *rows[] = { plan_row, entry_row (_("Other amount (yuan)")), method_row, NULL };
-  g_autoptr(GtkStringList) plan_labels = gtk_string_list_new (NULL);
-  GPtrArray *plans = g_ptr_array_new ();
-  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, "SELECT id, amount_fen, bonus_fen FROM recharge_plans "
-                                                "WHERE deleted = 0 ORDER BY amount_fen", NULL);
+  GPtrArray *plans = mt_recharge_plan_options (mt_list_page_get_db (page), mt_list_page_get_actor (page));
+  g_autoptr(GtkStringList) labels = option_labels (plans, _("Other amount"));
   GtkWidget *dialog;
 
-  gtk_string_list_append (plan_labels, _("Other amount"));
-  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      g_autofree char *amount = mt_format_money (sqlite3_column_int64 (stmt, 1));
-      g_autofree char *bonus = mt_format_money (sqlite3_column_int64 (stmt, 2));
-      g_autofree char *label = g_strdup_printf (_("%s (bonus %s)"), amount, bonus);
-
-      g_ptr_array_add (plans, GSIZE_TO_POINTER (sqlite3_column_int64 (stmt, 0)));
-      gtk_string_list_append (plan_labels, label);
-    }
-  if (stmt)
-    sqlite3_reset (stmt);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (plan_row), _("Denomination"));
-  adw_combo_row_set_model (ADW_COMBO_ROW (plan_row), G_LIST_MODEL (plan_labels));
+  adw_combo_row_set_model (ADW_COMBO_ROW (plan_row), G_LIST_MODEL (labels));
+  g_signal_connect_object (plan_row, "notify::selected", G_CALLBACK (plan_chosen_cb), rows[1], 0);
+  if (plans->len > 0)
+    adw_combo_row_set_selected (ADW_COMBO_ROW (plan_row), 1);
+  plan_chosen_cb (ADW_COMBO_ROW (plan_row), NULL, rows[1]);
   dialog = form_dialog (page, _("Recharge the Selected Members"),
                         _("A denomination's bonus is added while its campaign runs."), _("_Recharge"), rows,
                         G_CALLBACK (recharge_done_cb));
   g_object_set_data (G_OBJECT (dialog), "plan", plan_row);
   g_object_set_data (G_OBJECT (dialog), "amount", rows[1]);
   g_object_set_data (G_OBJECT (dialog), "method", method_row);
-  g_object_set_data_full (G_OBJECT (dialog), "plans", plans, (GDestroyNotify) g_ptr_array_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "options", plans, (GDestroyNotify) g_ptr_array_unref);
 }
 
 /* ------------------------------------------------------------------ rental cards */
@@ -390,39 +412,22 @@ card_done_cb (MtListPage *page,
               const char *response,
               GtkWidget  *dialog)
 {
-  GPtrArray *cards = g_object_get_data (G_OBJECT (dialog), "cards");
-  guint pos = adw_combo_row_get_selected (g_object_get_data (G_OBJECT (dialog), "card"));
-  if (pos < cards->len)
-    mt_money_actions_sell_card (page, GPOINTER_TO_SIZE (cards->pdata[pos]),
-                                mt_pay_row_get (g_object_get_data (G_OBJECT (dialog), "method")));
+  gint64 card = chosen_option (dialog, "card", 0);
+
+  if (card != 0)
+    mt_money_actions_sell_card (page, card, mt_pay_row_get (g_object_get_data (G_OBJECT (dialog), "method")));
 }
 
 static void
 card_clicked_cb (MtListPage *page)
 {
-  MtDb *db = mt_list_page_get_db (page);
   GtkWidget *card_row = adw_combo_row_new ();
   GtkWidget *method_row = mt_pay_row_new (_("Payment method"), TRUE);
   GtkWidget *rows[] = { card_row, method_row, NULL };
-  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
-  GPtrArray *cards = g_ptr_array_new ();
-  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, "SELECT id, name, days, price_fen FROM rental_cards "
-                                                "WHERE deleted = 0 AND enabled = 1 ORDER BY days", NULL);
+  GPtrArray *cards = mt_rental_card_options (mt_list_page_get_db (page), mt_list_page_get_actor (page));
+  g_autoptr(GtkStringList) labels = option_labels (cards, NULL);
   GtkWidget *dialog;
 
-  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      g_autofree char *price = mt_format_money (sqlite3_column_int64 (stmt, 3));
-      g_autofree char *label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %lld day · %s",
-                                                             "%s · %lld days · %s", sqlite3_column_int64 (stmt, 2)),
-                                                (const char *) sqlite3_column_text (stmt, 1),
-                                                (long long) sqlite3_column_int64 (stmt, 2), price);
-
-      g_ptr_array_add (cards, GSIZE_TO_POINTER (sqlite3_column_int64 (stmt, 0)));
-      gtk_string_list_append (labels, label);
-    }
-  if (stmt)
-    sqlite3_reset (stmt);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (card_row), _("Rental card"));
   adw_combo_row_set_model (ADW_COMBO_ROW (card_row), G_LIST_MODEL (labels));
   dialog = form_dialog (page, _("Sell a Rental Card"),
@@ -430,7 +435,7 @@ card_clicked_cb (MtListPage *page)
                         _("_Sell"), rows, G_CALLBACK (card_done_cb));
   g_object_set_data (G_OBJECT (dialog), "card", card_row);
   g_object_set_data (G_OBJECT (dialog), "method", method_row);
-  g_object_set_data_full (G_OBJECT (dialog), "cards", cards, (GDestroyNotify) g_ptr_array_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "options", cards, (GDestroyNotify) g_ptr_array_unref);
 }
 
 /* ------------------------------------------------------------------ the books */

@@ -831,10 +831,105 @@ static const MtEntity campaigns_entity = {
   "operator_id", NULL, NULL, NULL, campaigns_prepare, NULL, NULL, campaigns_load_extra
 };
 
+/* ------------------------------------------------------------------ recharge denominations */
+
+#define MAX_RECHARGE_FEN G_GINT64_CONSTANT (10000000)
+
+/* A column's new value, or the row's current one */
+static gint64
+new_or_old (MtColumns *cols, GHashTable *old, const char *key)
+{
+  return _mt_columns_has (cols, key) ? _mt_columns_get_int (cols, key, 0) : _mt_row_int (old, key);
+}
+
+static gboolean
+recharge_plans_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+                        GHashTable *fields, MtColumns *cols, GError **error)
+{
+  gint64 operator_id = new_or_old (cols, old, "operator_id");
+  gint64 campaign = new_or_old (cols, old, "campaign_id");
+  gint64 amount = new_or_old (cols, old, "amount_fen");
+  gint64 bonus = new_or_old (cols, old, "bonus_fen");
+
+  if (amount <= 0 || amount > MAX_RECHARGE_FEN)
+    {
+      mt_set_field_error (error, "amount_fen", _("Amount (yuan)"), _("must be from ¥0.01 to ¥100,000.00"));
+      return FALSE;
+    }
+  if (bonus > amount)
+    {
+      mt_set_field_error (error, "bonus_fen", _("Bonus (yuan)"), _("must not be more than the amount"));
+      return FALSE;
+    }
+  /* the bonus campaign is the operator's own or one an operator above it runs for everyone below */
+  if (campaign != 0 &&
+      mt_db_query_int (db, 0, "SELECT count (*) FROM campaigns c JOIN operators co ON co.id = c.operator_id "
+                              "JOIN operators po ON po.id = ?2 WHERE c.id = ?1 AND c.deleted = 0 "
+                              "AND c.kind = 'recharge_bonus' AND substr (po.path, 1, length (co.path)) = co.path",
+                       "ii", campaign, operator_id) == 0)
+    {
+      mt_set_field_error (error, "campaign_id", _("Bonus campaign"),
+                          _("must be a recharge bonus campaign of this operator or one above it"));
+      return FALSE;
+    }
+  if (mt_db_query_int (db, 0, "SELECT count (*) FROM recharge_plans WHERE operator_id = ? AND coalesce (campaign_id, 0) = ? "
+                              "AND amount_fen = ? AND id <> ? AND deleted = 0", "iiii",
+                       operator_id, campaign, amount, id) > 0)
+    {
+      mt_set_field_error (error, "amount_fen", _("Amount (yuan)"), _("is already offered by this operator"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const MtFieldSpec recharge_plan_fields[] = {
+  { "operator_id", N_("Operator"), MT_FIELD_REF, MT_FIELD_REQUIRED, .ref = "operators" },
+  { "amount_fen", N_("Amount (yuan)"), MT_FIELD_MONEY, MT_FIELD_REQUIRED },
+  { "bonus_fen", N_("Bonus (yuan)"), MT_FIELD_MONEY, MT_FIELD_REQUIRED },
+  { "campaign_id", N_("Bonus campaign"), MT_FIELD_REF, MT_FIELD_OPTIONAL, .ref = "campaigns",
+    .hint = N_("Without a campaign the bonus is always given") },
+  END_FIELDS
+};
+
+static const MtEntity recharge_plans_entity = {
+  "recharge_plans", "recharge_plans", "recharge_plans", N_("Recharge denomination"), recharge_plan_fields,
+  "operator_id", NULL, NULL, NULL, recharge_plans_prepare, NULL, NULL, NULL
+};
+
+/* ------------------------------------------------------------------ rental cards */
+
+static gboolean
+rental_cards_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
+                      GHashTable *fields, MtColumns *cols, GError **error)
+{
+  gint64 price = new_or_old (cols, old, "price_fen");
+
+  if (price <= 0 || price > MAX_RECHARGE_FEN)
+    {
+      mt_set_field_error (error, "price_fen", _("Price (yuan)"), _("must be from ¥0.01 to ¥100,000.00"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const MtFieldSpec rental_card_fields[] = {
+  { "operator_id", N_("Operator"), MT_FIELD_REF, MT_FIELD_REQUIRED, .ref = "operators" },
+  { "name", N_("Name"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 30 },
+  { "days", N_("Days of rent covered"), MT_FIELD_INT, MT_FIELD_REQUIRED, .min = 1, .max = 3660 },
+  { "price_fen", N_("Price (yuan)"), MT_FIELD_MONEY, MT_FIELD_REQUIRED },
+  { "enabled", N_("On sale"), MT_FIELD_BOOL, 0 },
+  END_FIELDS
+};
+
+static const MtEntity rental_cards_entity = {
+  "rental_cards", "rental_cards", "rental_cards", N_("Rental card"), rental_card_fields,
+  "operator_id", NULL, NULL, NULL, rental_cards_prepare, NULL, NULL, NULL
+};
+
 const MtEntity *const _mt_entities[] = {
   &accounts_entity, &roles_entity, &operators_entity, &stores_entity, &device_types_entity,
   &device_specs_entity, &devices_entity, &members_entity, &messages_entity, &billing_rules_entity,
-  &campaigns_entity, NULL
+  &campaigns_entity, &recharge_plans_entity, &rental_cards_entity, NULL
 };
 
 const MtEntity *

@@ -298,6 +298,17 @@ _mt_ref_check (MtDb          *db,
       g_autofree char *sql = g_strdup_printf ("SELECT 1 FROM %s WHERE id = ? AND deleted = 0", ref);
       return mt_db_query_int (db, 0, sql, "i", id) == 1;
     }
+  if (g_str_equal (ref, "campaigns"))
+    {
+      /* an operator's campaigns, and those of the operators above it (they run for it too) */
+      gint64 owner = mt_db_query_int (db, 0, "SELECT operator_id FROM campaigns WHERE id = ? AND deleted = 0", "i", id);
+
+      if (owner == 0)
+        return FALSE;
+      return mt_actor_owns_operator (db, actor, owner) ||
+             mt_db_query_int (db, 0, "SELECT count (*) FROM operators WHERE id = ? AND substr (?, 1, length (path)) = path",
+                              "it", owner, actor->operator_path) == 1;
+    }
   g_return_val_if_reached (FALSE);
 }
 
@@ -342,6 +353,14 @@ mt_lookup (MtDb          *db,
       scope = g_strdup ("(builtin IS NOT NULL OR operator_id IN "
                         "(SELECT id FROM operators WHERE path LIKE ?))");
       label = "CASE WHEN builtin IS NULL THEN name ELSE tr (name) END";
+    }
+  else if (g_str_equal (ref, "campaigns"))
+    {
+      /* the recharge bonus campaigns of the actor's operators and of those above them */
+      g_ptr_array_add (params, g_strconcat (actor->operator_path, "%", NULL));
+      g_ptr_array_add (params, g_strdup (actor->operator_path));
+      scope = g_strdup ("kind = 'recharge_bonus' AND operator_id IN (SELECT id FROM operators WHERE path LIKE ?1 "
+                        "OR substr (?2, 1, length (path)) = path)");
     }
   else
     scope = g_strdup ("1");

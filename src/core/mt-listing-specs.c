@@ -19,6 +19,7 @@
 #define DAY_US "86400000000"
 
 static const MtChoice enabled_choices[] = { { "1", N_("Enabled") }, { "0", N_("Disabled") }, { NULL } };
+static const MtChoice on_sale_choices[] = { { "1", N_("On sale") }, { "0", N_("Off sale") }, { NULL } };
 static const MtChoice online_choices[] = { { "1", N_("Online") }, { "0", N_("Offline") }, { NULL } };
 static const MtChoice yes_no[] = { { "1", N_("Yes") }, { "0", N_("No") }, { NULL } };
 static const MtChoice builtin_choices[] = { { "1", N_("Built-in") }, { "0", N_("Custom") }, { NULL } };
@@ -219,6 +220,45 @@ static const MtListColumn campaign_cols[] = {
   COL ("ends", N_("Ends"), "c.ends_at", MT_COL_DATE),
   COL ("plans", N_("Denominations"), "(SELECT group_concat (x.amount_fen / 100 || '+' || x.bonus_fen / 100, ', ') FROM recharge_plans x WHERE x.campaign_id = c.id AND x.deleted = 0)", MT_COL_TEXT),
   BOOL_COL ("enabled", N_("State"), "c.enabled", enabled_choices),
+  COL ("operator", N_("Operator"), "o.name", MT_COL_TEXT),
+  END_COLS
+};
+
+/* Rows of the operators above the signed-in account's: their offers reach it too */
+#define OFFERED_FROM_ABOVE(col) col " IN (SELECT a.id FROM operators a JOIN accounts ac ON ac.id = $ACCOUNT " \
+  "JOIN operators ao ON ao.id = ac.operator_id WHERE substr (ao.path, 1, length (a.path)) = a.path)"
+#define NOW_USEC "CAST ((julianday ('now') - 2440587.5) * 86400000000.0 AS INTEGER)"
+
+static const MtChoice bonus_states[] = {
+  { "none", N_("No bonus") },
+  { "always", N_("Always given") },
+  { "running", N_("Campaign running") },
+  { "idle", N_("Campaign not running") },
+  { NULL }
+};
+
+static const MtListColumn recharge_plan_cols[] = {
+  COL ("amount", N_("Amount"), "x.amount_fen", MT_COL_MONEY),
+  COL ("bonus", N_("Bonus"), "x.bonus_fen", MT_COL_MONEY),
+  COL ("campaign", N_("Bonus campaign"), "c.name", MT_COL_TEXT),
+  CHOICE_COL ("bonus_state", N_("Bonus now"), "CASE WHEN x.bonus_fen = 0 THEN 'none' WHEN x.campaign_id IS NULL "
+              "THEN 'always' WHEN c.enabled = 1 AND c.deleted = 0 AND " NOW_USEC " BETWEEN c.starts_at AND c.ends_at "
+              "THEN 'running' ELSE 'idle' END", bonus_states),
+  COL ("recharges", N_("Recharges of this amount"), "(SELECT count (*) FROM recharges r WHERE r.operator_id = x.operator_id "
+       "AND r.amount_fen = x.amount_fen AND r.deleted = 0)", MT_COL_INT),
+  COL ("operator", N_("Operator"), "o.name", MT_COL_TEXT),
+  END_COLS
+};
+
+static const MtListColumn rental_card_cols[] = {
+  COL ("name", N_("Name"), "x.name", MT_COL_TEXT),
+  COL ("days", N_("Days"), "x.days", MT_COL_INT),
+  COL ("price", N_("Price"), "x.price_fen", MT_COL_MONEY),
+  COL ("per_day", N_("Per day"), "x.price_fen / x.days", MT_COL_MONEY),
+  COL ("sold", N_("Sold"), "(SELECT count (*) FROM member_cards mc WHERE mc.card_id = x.id AND mc.deleted = 0)", MT_COL_INT),
+  COL ("active", N_("In use"), "(SELECT count (*) FROM member_cards mc WHERE mc.card_id = x.id AND mc.deleted = 0 "
+       "AND mc.state = 'active' AND mc.ends_at > " NOW_USEC ")", MT_COL_INT),
+  BOOL_COL ("enabled", N_("State"), "x.enabled", on_sale_choices),
   COL ("operator", N_("Operator"), "o.name", MT_COL_TEXT),
   END_COLS
 };
@@ -535,6 +575,9 @@ static const MtListColumn statistic_cols[] = {
   COL ("orders", N_("Orders"), "(SELECT count(*) FROM orders x WHERE x.store_id = s.id AND x.deleted = 0)", MT_COL_INT),
   COL ("members", N_("Members"), "(SELECT count(*) FROM members x WHERE x.store_id = s.id AND x.deleted = 0)", MT_COL_INT),
   COL ("revenue", N_("Rent income"), "(SELECT coalesce (sum (x.amount_fen), 0) FROM ledger x WHERE x.store_id = s.id AND x.kind IN ('rent', 'service', 'overdue'))", MT_COL_MONEY),
+  COL ("store_share", N_("Store share"), "(SELECT coalesce (sum (x.store_fen), 0) FROM splits x WHERE x.store_id = s.id)", MT_COL_MONEY),
+  COL ("deposits_held", N_("Deposits held"), "(SELECT coalesce (sum (x.amount_fen), 0) FROM deposits x WHERE x.store_id = s.id AND x.state = 'held' AND x.deleted = 0)", MT_COL_MONEY),
+  COL ("recharged", N_("Recharged"), "(SELECT coalesce (sum (x.amount_fen), 0) FROM recharges x WHERE x.store_id = s.id AND x.deleted = 0)", MT_COL_MONEY),
   COL ("repair_fees", N_("Repair costs"), "(SELECT coalesce (sum (x.cost_fen), 0) FROM repairs x WHERE x.store_id = s.id AND x.deleted = 0)", MT_COL_MONEY),
   END_COLS
 };
@@ -576,6 +619,12 @@ const MtListSpec _mt_list_specs[] = {
   { "campaigns", "campaigns c LEFT JOIN operators o ON o.id = c.operator_id", "c.deleted = 0", "c",
     "c.operator_id", NULL, NULL, campaign_cols, "c.name", NULL, "c.enabled", enabled_choices,
     "c.starts_at", "c.starts_at DESC", "campaigns" },
+  { "recharge_plans", "recharge_plans x LEFT JOIN campaigns c ON c.id = x.campaign_id LEFT JOIN operators o "
+    "ON o.id = x.operator_id", "x.deleted = 0", "x", "x.operator_id", NULL, OFFERED_FROM_ABOVE ("x.operator_id"),
+    recharge_plan_cols, "c.name o.name", NULL, NULL, NULL, NULL, "x.operator_id, x.amount_fen", "recharge_plans" },
+  { "rental_cards", "rental_cards x LEFT JOIN operators o ON o.id = x.operator_id", "x.deleted = 0", "x",
+    "x.operator_id", NULL, OFFERED_FROM_ABOVE ("x.operator_id"), rental_card_cols, "x.name o.name", NULL,
+    "x.enabled", on_sale_choices, NULL, "x.operator_id, x.days", "rental_cards" },
   { "messages", "messages g LEFT JOIN operators o ON o.id = g.operator_id", "g.deleted = 0", "g",
     "g.operator_id", NULL, NULL, message_cols, "g.title g.body", NULL, "g.state", message_states,
     "g.created_at", "g.created_at DESC", "messages" },

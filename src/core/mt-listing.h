@@ -66,6 +66,8 @@ const MtListFilter *mt_listing_get_filters  (MtListing     *listing,
 const MtChoice     *mt_listing_get_states   (MtListing     *listing);
 gboolean            mt_listing_has_dates    (MtListing     *listing);
 const char         *mt_listing_get_entity   (MtListing     *listing);
+/* What the search box looks in, translated, for its placeholder */
+const char         *mt_listing_get_search_hint (MtListing  *listing);
 
 void                mt_listing_set_search   (MtListing     *listing,
                                              const char    *text);

@@ -1229,6 +1229,76 @@ mt_member_card_until (MtDb   *db,
                                  "AND state = 'active' AND deleted = 0 AND ends_at > ?", "ii", member_id, mt_now ());
 }
 
+/* Rows owned by the actor's operator, an operator above it, or one below it */
+#define OFFERED_TO_ACTOR \
+  "JOIN operators po ON po.id = p.operator_id " \
+  "WHERE p.deleted = 0 AND (substr (?1, 1, length (po.path)) = po.path OR substr (po.path, 1, length (?1)) = ?1) "
+
+static GPtrArray *
+options_from (sqlite3_stmt *stmt,
+              char       *(*label) (sqlite3_stmt *stmt))
+{
+  GPtrArray *options = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_option_free);
+
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtOption *o = g_new0 (MtOption, 1);
+
+      o->id = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, 0));
+      o->label = label (stmt);
+      g_ptr_array_add (options, o);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return options;
+}
+
+static char *
+plan_label (sqlite3_stmt *stmt)
+{
+  g_autofree char *amount = mt_format_money (sqlite3_column_int64 (stmt, 1));
+  g_autofree char *bonus = NULL;
+
+  if (sqlite3_column_int64 (stmt, 2) == 0)
+    return g_steal_pointer (&amount);
+  bonus = mt_format_money (sqlite3_column_int64 (stmt, 2));
+  return g_strdup_printf (_("%s (bonus %s)"), amount, bonus);
+}
+
+GPtrArray *
+mt_recharge_plan_options (MtDb          *db,
+                          const MtActor *actor)
+{
+  return options_from (mt_db_prepare (db, NULL,
+                                      "SELECT p.id, p.amount_fen, CASE WHEN p.campaign_id IS NULL OR EXISTS "
+                                      "  (SELECT 1 FROM campaigns c WHERE c.id = p.campaign_id AND c.enabled = 1 "
+                                      "   AND c.deleted = 0 AND ?2 BETWEEN c.starts_at AND c.ends_at) "
+                                      "  THEN p.bonus_fen ELSE 0 END "
+                                      "FROM recharge_plans p " OFFERED_TO_ACTOR "ORDER BY p.amount_fen, p.id",
+                                      "ti", actor->operator_path, mt_now ()),
+                       plan_label);
+}
+
+static char *
+card_label (sqlite3_stmt *stmt)
+{
+  g_autofree char *price = mt_format_money (sqlite3_column_int64 (stmt, 3));
+  gint64 days = sqlite3_column_int64 (stmt, 2);
+
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %lld day · %s", "%s · %lld days · %s", days),
+                          (const char *) sqlite3_column_text (stmt, 1), (long long) days, price);
+}
+
+GPtrArray *
+mt_rental_card_options (MtDb          *db,
+                        const MtActor *actor)
+{
+  return options_from (mt_db_prepare (db, NULL, "SELECT p.id, p.name, p.days, p.price_fen FROM rental_cards p "
+                                                OFFERED_TO_ACTOR "AND p.enabled = 1 ORDER BY p.days, p.id",
+                                      "t", actor->operator_path),
+                       card_label);
+}
+
 gint64
 mt_member_buy_card (MtDb          *db,
                     const MtActor *actor,

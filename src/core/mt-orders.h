@@ -114,6 +114,14 @@ gint64    mt_member_buy_card          (MtDb                *db,
                                        gint64               card_id,
                                        const char          *pay_method,
                                        GError             **error);
+/* What the actor's counter offers: the denominations and the rental cards on sale of its
+ * operator, of the operators above it and (for an operator admin) of those below it. A
+ * denomination's label names its bonus only while the bonus is given. MtOption ids are row ids;
+ * free with g_ptr_array_unref. */
+GPtrArray *mt_recharge_plan_options   (MtDb                *db,
+                                       const MtActor       *actor);
+GPtrArray *mt_rental_card_options     (MtDb                *db,
+                                       const MtActor       *actor);
 /* The end of the member's active cards (µs), or 0 */
 gint64    mt_member_card_until        (MtDb                *db,
                                        gint64               member_id);

@@ -33,6 +33,8 @@ static const MtPageInfo pages[] = {
   { "device_types", "operations", NC_("page", "Device Types"), "view-grid-symbolic", "view edit delete" },
   { "device_specs", "operations", NC_("page", "Device Specs"), "view-list-symbolic", "view edit delete" },
   { "campaigns", "operations", NC_("page", "Campaigns"), "starred-symbolic", "view edit" },
+  { "recharge_plans", "operations", NC_("page", "Recharge Denominations"), "view-list-bullet-symbolic", "view edit delete" },
+  { "rental_cards", "operations", NC_("page", "Rental Cards"), "auth-smartcard-symbolic", "view edit delete" },
   { "messages", "operations", NC_("page", "Messages"), "mail-unread-symbolic", "view edit delete" },
   { "devices", "devices", NC_("page", "Device List"), "battery-good-symbolic", "view detail edit transfer delete" },
   { "monitor", "devices", NC_("page", "Location Monitor"), "find-location-symbolic", "view" },
@@ -91,7 +93,8 @@ static const struct { const char *builtin; const char *perms; } builtin_roles[] 
   { "operator_admin",
     "accounts:view accounts:detail accounts:edit accounts:delete settings:view settings:edit "
     "billing:view billing:edit billing:delete device_types:view device_specs:view "
-    "campaigns:view campaigns:edit messages:view messages:edit messages:delete "
+    "campaigns:view campaigns:edit recharge_plans:view recharge_plans:edit recharge_plans:delete "
+    "rental_cards:view rental_cards:edit rental_cards:delete messages:view messages:edit messages:delete "
     "devices:view devices:detail devices:edit devices:transfer devices:delete monitor:view "
     "bms:view bms:control bms:params tracks:view orders:view orders:detail orders:rent orders:renew "
     "orders:replace orders:end rentals:view transactions:view deposits:view "
@@ -113,7 +116,7 @@ static const struct { const char *builtin; const char *perms; } builtin_roles[] 
     "bms:control bms:params tracks:view geofences:view repairs:view repairs:report "
     "repairs:progress alarms:view alarms:handle alarm_types:view alarm_types:edit" },
   { "finance",
-    "billing:view orders:view orders:detail rentals:view transactions:view deposits:view "
+    "billing:view recharge_plans:view rental_cards:view orders:view orders:detail rentals:view transactions:view deposits:view "
     "deposit_refunds:view deposit_refunds:approve withdrawals:view withdrawals:approve "
     "splits:view splits:edit referrals:view members:view members:detail recharges:view "
     "statistics:view" },

@@ -595,6 +595,23 @@ static const char migration_10[] =
 
 static const char *const synced_10[] = { NULL };
 
+/* Recharge denominations and rental cards get pages of their own: the built-in roles that sell
+ * them manage them (operator admins) or read them (finance). The statistics page counts and
+ * sums each store's rows from covering indexes of the live rows, never from the tables. */
+static const char migration_11[] =
+  "UPDATE roles SET permissions = permissions || ' recharge_plans:view recharge_plans:edit recharge_plans:delete "
+  "rental_cards:view rental_cards:edit rental_cards:delete', version = version + 1 "
+  "WHERE builtin = 'operator_admin' AND ' ' || permissions || ' ' NOT LIKE '% recharge_plans:view %';"
+  "UPDATE roles SET permissions = permissions || ' recharge_plans:view rental_cards:view', version = version + 1 "
+  "WHERE builtin = 'finance' AND ' ' || permissions || ' ' NOT LIKE '% recharge_plans:view %';"
+  "CREATE INDEX member_cards_card ON member_cards (card_id);"
+  "CREATE INDEX orders_store_live ON orders (store_id) WHERE deleted = 0;"
+  "CREATE INDEX devices_store_live ON devices (store_id, state) WHERE deleted = 0;"
+  "CREATE INDEX deposits_store_held ON deposits (store_id, state, amount_fen) WHERE deleted = 0;"
+  "CREATE INDEX recharges_store ON recharges (store_id, amount_fen) WHERE deleted = 0;";
+
+static const char *const synced_11[] = { NULL };
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -606,6 +623,7 @@ const MtMigration mt_migrations[] = {
   { 8, migration_8, synced_8, NULL },
   { 9, migration_9, synced_9, NULL },
   { 10, migration_10, synced_10, NULL },
+  { 11, migration_11, synced_11, NULL },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 
