@@ -11,6 +11,7 @@
 #include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-orders.h"
+#include "test-http.h"
 #include "test-util.h"
 
 typedef struct
@@ -63,23 +64,9 @@ new_message (Fixture    *f,
              const char *token,
              const char *body)
 {
-  g_autofree char *uri = g_strconcat (f->url, "api/v1/", path, NULL);
-  SoupMessage *msg = soup_message_new (method, uri);
-
-  if (token)
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-    }
-  if (body)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
-  return msg;
+  return mt_test_http_message (f->url, method, path, token, body);
 }
 
-/* One request; the answer's JSON (or NULL when empty) and its status */
 static JsonNode *
 call (Fixture    *f,
       const char *method,
@@ -88,18 +75,7 @@ call (Fixture    *f,
       const char *body,
       guint      *status)
 {
-  g_autoptr(SoupMessage) msg = new_message (f, method, path, token, body);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) answer = soup_session_send_and_read (f->session, msg, NULL, &error);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-
-  g_assert_no_error (error);
-  *status = soup_message_get_status (msg);
-  if (g_bytes_get_size (answer) == 0)
-    return NULL;
-  json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), &error);
-  g_assert_no_error (error);
-  return json_node_ref (json_parser_get_root (parser));
+  return mt_test_http_call (f->session, f->url, method, path, token, body, status);
 }
 
 static const char *
@@ -117,12 +93,7 @@ member_string (JsonNode   *node,
 static char *
 sign_in (Fixture *f, const char *user)
 {
-  g_autofree char *body = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", user, MT_DEMO_PASSWORD);
-  guint status = 0;
-  g_autoptr(JsonNode) answer = call (f, "POST", "session", NULL, body, &status);
-
-  g_assert_cmpuint (status, ==, 201);
-  return g_strdup (member_string (answer, "token"));
+  return mt_test_http_sign_in (f->session, f->url, user);
 }
 
 static gint64

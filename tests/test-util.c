@@ -18,6 +18,15 @@ die_with_parent (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
+GSubprocessLauncher *
+mt_test_launcher_new (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  return launcher;
+}
+
 GSubprocess *
 mt_test_server_start (const char  *database,
                       char       **url)
@@ -30,17 +39,35 @@ mt_test_server_start_at (const char  *database,
                          const char  *listen,
                          char       **url)
 {
+  return mt_test_server_start_full (database, listen, NULL, url);
+}
+
+GSubprocess *
+mt_test_server_start_full (const char         *database,
+                           const char         *listen,
+                           const char *const  *extra,
+                           char              **url)
+{
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autofree char *line = NULL;
   GSubprocess *server;
 
   /* a failed assertion aborts the test: the server must not outlive it */
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("MINGTANG_SERVER"),
-                                        "--database", database, "--listen", listen,
-                                        "--log-level", "quiet", NULL);
+  g_ptr_array_add (argv, (gpointer) g_getenv ("MINGTANG_SERVER"));
+  g_ptr_array_add (argv, "--database");
+  g_ptr_array_add (argv, (gpointer) database);
+  g_ptr_array_add (argv, "--listen");
+  g_ptr_array_add (argv, (gpointer) listen);
+  g_ptr_array_add (argv, "--log-level");
+  g_ptr_array_add (argv, "quiet");
+  for (guint i = 0; extra && extra[i]; i++)
+    g_ptr_array_add (argv, (gpointer) extra[i]);
+  g_ptr_array_add (argv, NULL);
+  server = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
   line = g_data_input_stream_read_line (out, NULL, NULL, &error);
@@ -107,4 +134,88 @@ mt_test_demo_cleanup (void)
   mt_test_remove_db (demo_path);
   g_clear_pointer (&demo_path, g_free);
   g_clear_pointer (&demo_dir, g_free);
+}
+
+/* A loopback port nobody listens on now */
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+run_or_die (const char *const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (p, NULL, &error));
+}
+
+GSubprocess *
+mt_test_broker_start (const char         *dir,
+                      const char *const  *users,
+                      const char         *extra_acl,
+                      char              **uri)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  const char *root = g_getenv ("MT_SOURCE_ROOT");   /* set by the test suite */
+  g_autofree char *template_path = g_build_filename (root ? root : ".", "data", "mosquitto", "mosquitto.conf.in", NULL);
+  g_autofree char *acl_path = g_build_filename (root ? root : ".", "data", "mosquitto", "acl", NULL);
+  g_autofree char *passwd = g_build_filename (dir, "passwd", NULL);
+  g_autofree char *acl = g_build_filename (dir, "acl", NULL);
+  g_autofree char *conf = g_build_filename (dir, "mosquitto.conf", NULL);
+  g_autofree char *template = NULL;
+  g_autofree char *shipped_acl = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *port_text = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port = free_port ();
+  GSubprocess *broker;
+  GString *filled;
+
+  /* the shipped ACL, and what the test adds (an observer, say) */
+  g_assert_true (g_file_get_contents (acl_path, &shipped_acl, NULL, NULL));
+  text = g_strconcat (shipped_acl, "\n", extra_acl ? extra_acl : "", "\n", NULL);
+  g_assert_true (g_file_set_contents (acl, text, -1, NULL));
+  g_assert_true (g_file_set_contents (passwd, "", 0, NULL));
+  for (guint i = 0; users && users[i] && users[i + 1]; i += 2)
+    {
+      const char *argv[] = { "mosquitto_passwd", "-b", passwd, users[i], users[i + 1], NULL };
+      run_or_die (argv);
+    }
+  g_assert_true (g_file_get_contents (template_path, &template, NULL, NULL));
+  port_text = g_strdup_printf ("%u", port);
+  filled = g_string_new (template);
+  g_string_replace (filled, "@PASSWORD_FILE@", passwd, 0);
+  g_string_replace (filled, "@ACL_FILE@", acl, 0);
+  g_string_replace (filled, "@PORT@", port_text, 0);
+  /* started as root, mosquitto would become the user "mosquitto", who cannot read our files */
+  g_string_append_printf (filled, "\nuser %s\n", g_get_user_name ());
+  g_assert_true (g_file_set_contents (conf, filled->str, -1, NULL));
+  g_string_free (filled, TRUE);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  broker = g_subprocess_launcher_spawn (launcher, &error, "mosquitto", "-c", conf, NULL);
+  g_assert_no_error (error);
+  /* until it accepts connections */
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(GSocketClient) client = g_socket_client_new ();
+      g_autoptr(GSocketConnection) c = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+
+      if (c != NULL)
+        break;
+      g_usleep (G_USEC_PER_SEC / 20);
+    }
+  *uri = g_strdup_printf ("tcp://127.0.0.1:%u", port);
+  return broker;
 }

@@ -13,7 +13,21 @@ GSubprocess *mt_test_server_start (const char  *database,
 GSubprocess *mt_test_server_start_at (const char  *database,
                                       const char  *listen,
                                       char       **url);
+/* The same with more arguments (NULL-terminated) */
+GSubprocess *mt_test_server_start_full (const char         *database,
+                                        const char         *listen,
+                                        const char *const  *extra,
+                                        char              **url);
 void         mt_test_server_stop  (GSubprocess *server);
+/* mosquitto on a free loopback port with the shipped configuration and ACL (plus @extra_acl
+ * lines), and @users as NULL-terminated name, password pairs; files in @dir. Sets @uri
+ * ("tcp://127.0.0.1:PORT"). Stop it with mt_test_server_stop(). */
+GSubprocess *mt_test_broker_start (const char         *dir,
+                                   const char *const  *users,
+                                   const char         *extra_acl,
+                                   char              **uri);
+/* A launcher whose children die with the test */
+GSubprocessLauncher *mt_test_launcher_new (GSubprocessFlags flags);
 /* A copy of a demo database (generated once per test program) at @path */
 void         mt_test_demo_copy    (const char  *path);
 void         mt_test_demo_cleanup (void);

@@ -134,6 +134,10 @@ static const MtChoice audit_operations[] = {
   { "power-cut-off", N_("Unrented power-cut off") }, { "repair-report", N_("Report Fault") },
   { "repair-progress", N_("Repair Progress") }, { "message-send", N_("Send a message") },
   { "operator-enable", N_("Enable an operator") }, { "operator-disable", N_("Disable an operator") },
+  { "command-charge", N_("Charge switch") }, { "command-discharge", N_("Discharge switch") },
+  { "command-restart", N_("Restart") }, { "command-factory_reset", N_("Factory reset") },
+  { "command-read_params", N_("Read BMS parameters") }, { "command-write_params", N_("Write BMS parameters") },
+  { "alarm-handle", N_("Handle Alarm") },
   { "POST", N_("Create (refused)") }, { "PUT", N_("Change (refused)") }, { "DELETE", N_("Delete (refused)") },
   { NULL }
 };
@@ -142,6 +146,8 @@ static const MtChoice audit_results[] = {
   { "ok", N_("Done") }, { "invalid", N_("Invalid input") }, { "forbidden", N_("Forbidden") },
   { "conflict", N_("Conflict") }, { "not-found", N_("Not found") }, { "unauthorized", N_("Not signed in") },
   { "disabled", N_("Disabled") }, { "throttled", N_("Throttled") }, { "failed", N_("Failed") },
+  { "done", N_("Done by the device") }, { "refused", N_("Refused by the device") },
+  { "no_answer", N_("No answer") }, { "not_sent", N_("Not sent") },
   { NULL }
 };
 

@@ -491,7 +491,12 @@ static const MtSettingInfo settings[] = {
   { "platform_name", N_("Platform name"), MT_SETTING_TEXT, 1, 40 },
   { "overdue_grace_hours", N_("Overdue grace period (hours)"), MT_SETTING_INT, 0, 720 },
   { "overdue_power_cut", N_("Cut power when the grace period ends"), MT_SETTING_BOOL },
-  { "track_retention_days", N_("Keep track points (days)"), MT_SETTING_INT, 1, 3650 },
+  { "track_retention_days", N_("Keep track points and BMS history (days)"), MT_SETTING_INT, 1, 3650 },
+  { "bms_snapshot_seconds", N_("Keep a BMS snapshot every (seconds)"), MT_SETTING_INT, 10, 3600 },
+  { "offline_minutes", N_("Offline after silence of (minutes)"), MT_SETTING_INT, 1, 1440 },
+  { "offline_alarm_hours", N_("Offline alarm after (hours)"), MT_SETTING_INT, 1, 720 },
+  { "low_soc_percent", N_("Low SOC alarm below (%)"), MT_SETTING_INT, 0, 100 },
+  { "imbalance_mv", N_("Cell imbalance alarm above (mV)"), MT_SETTING_INT, 10, 2000 },
   { "referral_commission", N_("Referral commission per first rental (yuan)"), MT_SETTING_INT, 0, 1000 },
   { "tile_url", N_("Map tile address"), MT_SETTING_TILE_URL, 1, 500 },
 };

@@ -612,6 +612,19 @@ static const char migration_11[] =
 
 static const char *const synced_11[] = { NULL };
 
+/* Live telemetry: the latest message of each device in full (the BMS page opens on it), the
+ * relay the power policy compares, and the silence sweep's index */
+static const char migration_12[] =
+  "ALTER TABLE device_status ADD COLUMN current_ma INTEGER;"
+  "ALTER TABLE device_status ADD COLUMN discharge_on INTEGER CHECK (discharge_on IS NULL OR discharge_on IN (0, 1));"
+  "ALTER TABLE device_status ADD COLUMN seq INTEGER;"
+  "ALTER TABLE device_status ADD COLUMN payload TEXT;"
+  "CREATE INDEX device_status_seen ON device_status (online, last_seen);"
+  "CREATE INDEX bms_snapshots_at ON bms_snapshots (at);"
+  "CREATE INDEX track_points_at ON track_points (at);";
+
+static const char *const synced_12[] = { NULL };
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -624,6 +637,7 @@ const MtMigration mt_migrations[] = {
   { 9, migration_9, synced_9, NULL },
   { 10, migration_10, synced_10, NULL },
   { 11, migration_11, synced_11, NULL },
+  { 12, migration_12, synced_12, NULL },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mingtang-server: the shared database behind many consoles (docs/api.md).
  *   mingtang-server [--config FILE] [--listen ADDR:PORT] [--database FILE] [--tls-cert FILE
- *                   --tls-key FILE] [--log-level quiet|info|debug]
+ *                   --tls-key FILE] [--log-level quiet|info|debug] [--broker URI
+ *                   --broker-user NAME] (broker password from MINGTANG_BROKER_PASSWORD)
  *   mingtang-server init --database FILE --admin NAME   (password from MINGTANG_ADMIN_PASSWORD)
  */
 #define G_LOG_DOMAIN "mingtang-server"
@@ -27,6 +28,11 @@ typedef struct
   char *tls_cert;
   char *tls_key;
   char *log_level;
+  char *broker;
+  char *broker_user;
+  char *broker_password;
+  char *broker_prefix;
+  char *broker_ca;
 } Config;
 
 static void
@@ -37,20 +43,28 @@ config_clear (Config *config)
   g_free (config->tls_cert);
   g_free (config->tls_key);
   g_free (config->log_level);
+  g_free (config->broker);
+  g_free (config->broker_user);
+  g_free (config->broker_password);
+  g_free (config->broker_prefix);
+  g_free (config->broker_ca);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Config, config_clear)
 
-/* [server] listen=, database=, tls-cert=, tls-key=, log-level=; flags override the file */
+/* [server] listen=, database=, tls-cert=, tls-key=, log-level=, broker=, broker-user=,
+ * broker-password=, broker-prefix=, broker-ca=; flags override the file */
 static gboolean
 config_load (Config      *config,
              const char  *path,
              GError     **error)
 {
   g_autoptr(GKeyFile) file = g_key_file_new ();
-  static const char *const keys[] = { "listen", "database", "tls-cert", "tls-key", "log-level" };
+  static const char *const keys[] = { "listen", "database", "tls-cert", "tls-key", "log-level", "broker",
+                                      "broker-user", "broker-password", "broker-prefix", "broker-ca" };
   char **slots[] = { &config->listen, &config->database, &config->tls_cert, &config->tls_key,
-                     &config->log_level };
+                     &config->log_level, &config->broker, &config->broker_user, &config->broker_password,
+                     &config->broker_prefix, &config->broker_ca };
 
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
     return FALSE;
@@ -172,6 +186,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(MtServer) server = NULL;
+  MtIngest *ingest = NULL;
   g_autoptr(GTlsCertificate) certificate = NULL;
   g_autofree char *url = NULL;
   g_autofree char *host = NULL;
@@ -186,6 +201,10 @@ main (int   argc,
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &config.tls_key, N_("TLS private key (PEM)"), N_("FILE") },
     { "log-level", 0, 0, G_OPTION_ARG_STRING, &config.log_level, N_("quiet, info (every request) or debug"), N_("LEVEL") },
     { "admin", 0, 0, G_OPTION_ARG_STRING, &admin, N_("init: user name of the first headquarters admin"), N_("NAME") },
+    { "broker", 'b', 0, G_OPTION_ARG_STRING, &config.broker, N_("MQTT broker of the devices (tcp://HOST:PORT or ssl://…)"), N_("URI") },
+    { "broker-user", 0, 0, G_OPTION_ARG_STRING, &config.broker_user, N_("Broker user name (password from MINGTANG_BROKER_PASSWORD)"), N_("NAME") },
+    { "broker-prefix", 0, 0, G_OPTION_ARG_STRING, &config.broker_prefix, N_("Topic prefix (default mt/v1)"), N_("PREFIX") },
+    { "broker-ca", 0, 0, G_OPTION_ARG_FILENAME, &config.broker_ca, N_("CA certificate of an ssl:// broker"), N_("FILE") },
     { NULL }
   };
 
@@ -250,6 +269,24 @@ main (int   argc,
       mt_db_close (db);
       return 1;
     }
+  if (config.broker != NULL)
+    {
+      MtBrokerConfig broker = {
+        .uri = config.broker, .username = config.broker_user,
+        .password = g_getenv ("MINGTANG_BROKER_PASSWORD") ? g_getenv ("MINGTANG_BROKER_PASSWORD")
+                                                          : config.broker_password,
+        .prefix = config.broker_prefix, .ca_file = config.broker_ca,
+      };
+
+      ingest = mt_ingest_new (db, &broker);
+      if (!mt_ingest_start (ingest, &error))
+        {
+          g_printerr ("%s\n", error->message);
+          mt_db_close (db);
+          return 1;
+        }
+      mt_server_set_ingest (server, ingest);
+    }
   url = mt_server_get_url (server);
   /* the first line of output: scripts and tests read the address from it */
   printf ("listening on %s\n", url);
@@ -260,6 +297,9 @@ main (int   argc,
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_main_loop_run (loop);
 
+  if (ingest)
+    mt_ingest_stop (ingest);
+  g_clear_object (&ingest);
   g_clear_object (&server);
   mt_db_close (db);
   return 0;

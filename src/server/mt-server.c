@@ -13,6 +13,8 @@
 #include "mt-ops.h"
 #include "mt-orders.h"
 #include "mt-server.h"
+#include "mt-alarms.h"
+#include "mt-ingest.h"
 #include "mt-session.h"
 
 #define API_PREFIX "/api/v1/"
@@ -29,6 +31,7 @@ struct _MtServer
   gboolean    verbose;
   gint64      notified_seq;   /* the journal's end the consoles were last told of */
   guint       overdue_id;     /* the periodic overdue check */
+  MtIngest   *ingest;         /* the broker link, or NULL without a broker */
 };
 
 G_DEFINE_FINAL_TYPE (MtServer, mt_server, G_TYPE_OBJECT)
@@ -1058,6 +1061,15 @@ handle_entity (Request        *req,
   respond_error (req, 405, "method", _("This address does not take that method"), NULL);
 }
 
+/* A device's rental changed: its discharge relay follows at once */
+static void
+power_policy (Request *req,
+              gint64   device_id)
+{
+  if (req->server->ingest != NULL && device_id != 0)
+    mt_ingest_device_changed (req->server->ingest, device_id);
+}
+
 /* POST devices/transfer {ids, operator_id | store_id}, devices/type {ids, type_id},
  * devices/power-cut {ids, on} */
 static gboolean
@@ -1099,6 +1111,8 @@ handle_device_batch (Request *req)
       if (!body_bool (req, "on", &on))
         return TRUE;
       ok = mt_devices_set_power_cut (db, req->actor, (gint64 *) ids->data, ids->len, on, &error);
+      for (guint i = 0; ok && i < ids->len; i++)
+        power_policy (req, g_array_index (ids, gint64, i));
     }
   respond_done (req, ok, error);
   return TRUE;
@@ -1350,6 +1364,8 @@ handle_orders (Request *req)
       if (req->n_segments == 1)
         {
           id = mt_order_rent (db, req->actor, &r, &error);
+          if (id != 0)
+            power_policy (req, r.device_id);
           if (id == 0)
             respond_gerror (req, error);
           else
@@ -1416,10 +1432,16 @@ handle_orders (Request *req)
       if (!body_only (req, allowed) || !body_int (req, "device_id", TRUE, &device) ||
           !(fault = body_string (req, "fault", FALSE)))
         return TRUE;
+      gint64 old = mt_db_query_int (db, 0, "SELECT device_id FROM orders WHERE id = ?", "i", id);
+
       if (!mt_order_replace (db, req->actor, id, device, *fault ? fault : NULL, &error))
         respond_gerror (req, error);
       else
-        respond_saved (req, 200, "orders", id);
+        {
+          power_policy (req, old);
+          power_policy (req, device);
+          respond_saved (req, 200, "orders", id);
+        }
       return TRUE;
     }
   if (g_str_equal (action, "settlement") || g_str_equal (action, "end"))
@@ -1435,7 +1457,220 @@ handle_orders (Request *req)
       if (!ok)
         respond_gerror (req, error);
       else
-        respond_settlement (req, id, &s);
+        {
+          if (g_str_equal (action, "end"))
+            power_policy (req, mt_db_query_int (db, 0, "SELECT device_id FROM orders WHERE id = ?", "i", id));
+          respond_settlement (req, id, &s);
+        }
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ telemetry */
+
+typedef struct
+{
+  MtServer          *server;
+  SoupServerMessage *msg;
+  gint64             account_id;
+  gint64             device_id;
+  MtCommand          command;
+  locale_t           locale;
+} CommandCall;
+
+static void
+command_done_cb (MtCommandResult  result,
+                 const MtAck     *ack,
+                 gpointer         data)
+{
+  CommandCall *call = data;
+  g_autoptr(MtActor) actor = mt_actor_load (call->server->db, call->account_id, NULL);
+  Request req = { call->server, call->msg, "POST", NULL, 0, NULL, NULL, actor, 500, NULL, NULL, NULL };
+  locale_t previous = uselocale (call->locale);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  if (actor != NULL)
+    mt_command_audit (call->server->db, actor, call->device_id, &call->command, result, ack);
+  switch (result)
+    {
+    case MT_COMMAND_DONE:
+    case MT_COMMAND_REFUSED:
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "result");
+      json_builder_add_string_value (b, mt_command_result_name (result));
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, call->command.id);
+      if (result == MT_COMMAND_REFUSED)
+        {
+          json_builder_set_member_name (b, "error");
+          json_builder_add_string_value (b, ack->error);
+        }
+      if (ack->params.mask)
+        {
+          json_builder_set_member_name (b, "params");
+          json_builder_begin_object (b);
+          for (guint k = 0; k < MT_N_PARAMS; k++)
+            if (ack->params.mask & (1u << k))
+              {
+                json_builder_set_member_name (b, mt_param_info (k)->key);
+                json_builder_add_int_value (b, ack->params.values[k]);
+              }
+          json_builder_end_object (b);
+        }
+      json_builder_end_object (b);
+      respond_builder (&req, 200, b);
+      break;
+    case MT_COMMAND_NO_ANSWER:
+      respond_error (&req, 504, "no-answer", _("The device did not answer in time"), NULL);
+      break;
+    default:
+      respond_error (&req, 503, "broker-offline", _("The command could not be sent: the broker is not reachable"),
+                     NULL);
+      break;
+    }
+  soup_server_message_unpause (call->msg);
+  g_object_unref (call->msg);
+  uselocale (previous);
+  g_free (call);
+}
+
+/* POST devices/ID/commands {cmd, on, params}: answered when the device acks, or with 504 after
+ * 10 s of silence */
+static void
+handle_command (Request *req)
+{
+  static const char *const allowed[] = { "cmd", "on", "params", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *device_no = NULL;
+  CommandCall *call;
+  const char *name;
+  gint64 id = 0;
+  MtCommand command = { 0 };
+
+  if (!g_str_equal (req->method, "POST"))
+    return respond_error (req, 405, "method", _("Use POST to send a command"), NULL);
+  if (!g_ascii_string_to_signed (req->segments[1], 10, 1, G_MAXINT64, &id, NULL))
+    return respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+  if (!body_only (req, allowed) || !(name = body_string (req, "cmd", TRUE)))
+    return;
+  if (!mt_command_lookup (name, &command.kind))
+    return respond_invalid (req, "cmd", _("is not a command of the protocol"));
+  if ((command.kind == MT_CMD_CHARGE || command.kind == MT_CMD_DISCHARGE) && !body_bool (req, "on", &command.on))
+    return;
+  if (command.kind == MT_CMD_WRITE_PARAMS)
+    {
+      JsonNode *node = json_object_get_member (req->body, "params");
+      JsonObject *params;
+      GList *members;
+
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) || json_object_get_size (json_node_get_object (node)) == 0)
+        return respond_invalid (req, "params", _("must be an object of BMS parameters"));
+      params = json_node_get_object (node);
+      members = json_object_get_members (params);
+      for (GList *l = members; l; l = l->next)
+        {
+          const char *key = l->data;   /* the object's: outlives the list */
+          JsonNode *value = json_object_get_member (params, key);
+          MtParam p;
+
+          if (!mt_param_lookup (key, &p))
+            {
+              g_list_free (members);
+              return respond_invalid (req, key, _("is not a BMS parameter"));
+            }
+          if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_INT64 ||
+              !mt_params_set (&command.params, p, json_node_get_int (value), &error))
+            {
+              g_autofree char *range = g_strdup_printf (_("must be a whole number from %d to %d %s"),
+                                                        mt_param_info (p)->min, mt_param_info (p)->max,
+                                                        mt_param_info (p)->unit);
+              g_list_free (members);
+              return respond_invalid (req, key, range);
+            }
+        }
+      g_list_free (members);
+    }
+  if (!mt_command_authorize (req->server->db, req->actor, id, command.kind, &device_no, &error))
+    return respond_gerror (req, error);
+  if (req->server->ingest == NULL)
+    return respond_error (req, 503, "broker-offline", _("The server has no broker to send commands through"), NULL);
+
+  call = g_new0 (CommandCall, 1);
+  call->server = req->server;
+  call->msg = g_object_ref (req->msg);
+  call->account_id = req->actor->account_id;
+  call->device_id = id;
+  call->locale = uselocale ((locale_t) 0);
+  call->command = command;
+  soup_server_message_pause (req->msg);
+  req->status = 202;   /* the answer follows when the device acks */
+  mt_ingest_send (req->server->ingest, device_no, &call->command, 10000, command_done_cb, call);
+}
+
+/* POST alarms/ID/handle {note}; GET telemetry/stats (headquarters) */
+static gboolean
+handle_telemetry (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 id = 0;
+
+  if (g_str_equal (req->segments[0], "alarms") && req->n_segments == 3 && g_str_equal (req->segments[2], "handle") &&
+      g_str_equal (req->method, "POST"))
+    {
+      static const char *const allowed[] = { "note", NULL };
+      const char *note;
+
+      if (!g_ascii_string_to_signed (req->segments[1], 10, 1, G_MAXINT64, &id, NULL))
+        {
+          respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+          return TRUE;
+        }
+      if (!body_only (req, allowed) || !(note = body_string (req, "note", FALSE)))
+        return TRUE;
+      {
+        gboolean ok = mt_alarm_handle (req->server->db, req->actor, id, note, &error);
+        respond_done (req, ok, error);
+      }
+      return TRUE;
+    }
+  if (g_str_equal (req->segments[0], "telemetry") && req->n_segments == 2 && g_str_equal (req->segments[1], "stats") &&
+      g_str_equal (req->method, "GET"))
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      MtIngestStats stats = { 0 };
+      static const char *const reasons[MT_CODEC_N_ERRORS] = { "topic", "size", "syntax", "version", "member" };
+
+      if (!mt_actor_is_root (req->actor))
+        {
+          respond_error (req, 403, "forbidden", _("Only headquarters sees the broker link's counters"), NULL);
+          return TRUE;
+        }
+      if (req->server->ingest)
+        mt_ingest_get_stats (req->server->ingest, &stats);
+      json_builder_begin_object (b);
+#define COUNT(name, v) json_builder_set_member_name (b, name); json_builder_add_int_value (b, (gint64) (v))
+      json_builder_set_member_name (b, "connected");
+      json_builder_add_boolean_value (b, req->server->ingest && mt_ingest_is_connected (req->server->ingest));
+      COUNT ("received", stats.received);
+      COUNT ("stored", stats.stored);
+      COUNT ("unknown_device", stats.unknown_device);
+      COUNT ("repeats", stats.repeats);
+      COUNT ("events", stats.events);
+      COUNT ("alarms_opened", stats.alarms_opened);
+      COUNT ("commands_sent", stats.commands_sent);
+      COUNT ("acks", stats.acks);
+      COUNT ("batches", stats.batches);
+      json_builder_set_member_name (b, "dropped");
+      json_builder_begin_object (b);
+      for (guint k = 0; k < MT_CODEC_N_ERRORS; k++)
+        {
+          COUNT (reasons[k], stats.dropped[k]);
+        }
+      json_builder_end_object (b);
+#undef COUNT
+      json_builder_end_object (b);
+      respond_builder (req, 200, b);
       return TRUE;
     }
   return FALSE;
@@ -1553,6 +1788,10 @@ route (Request *req)
     return req->n_segments == 1 ? handle_snapshot_start (req) : handle_snapshot_table (req);
   if (g_str_equal (req->segments[0], "devices") && req->n_segments == 2 && handle_device_batch (req))
     return;
+  if (g_str_equal (req->segments[0], "devices") && req->n_segments == 3 && g_str_equal (req->segments[2], "commands"))
+    return handle_command (req);
+  if (handle_telemetry (req))
+    return;
   if (g_str_equal (req->segments[0], "repairs") && handle_repairs (req))
     return;
   if (g_str_equal (req->segments[0], "orders") && handle_orders (req))
@@ -1665,6 +1904,7 @@ mt_server_dispose (GObject *object)
   MtServer *self = MT_SERVER (object);
 
   g_clear_handle_id (&self->overdue_id, g_source_remove);
+  g_clear_object (&self->ingest);
   if (self->soup)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
@@ -1682,6 +1922,13 @@ static void
 mt_server_init (MtServer *self)
 {
   self->sockets = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+void
+mt_server_set_ingest (MtServer *self,
+                      MtIngest *ingest)
+{
+  g_set_object (&self->ingest, ingest);
 }
 
 MtServer *

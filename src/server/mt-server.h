@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "mt-db.h"
+#include "mt-ingest.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,9 @@ G_DECLARE_FINAL_TYPE (MtServer, mt_server, MT, SERVER, GObject)
 
 /* Serves the HTTP/JSON API of docs/api.md over @db (which it does not own) */
 MtServer  *mt_server_new        (MtDb        *db);
+/* Commands and the power policy go through @ingest (the server keeps a reference) */
+void       mt_server_set_ingest (MtServer    *self,
+                                 MtIngest    *ingest);
 /* Listens on @address:@port (port 0: any free one); TLS when @certificate is set */
 gboolean   mt_server_listen     (MtServer    *self,
                                  const char  *address,

@@ -1,0 +1,1056 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#include "config.h"
+
+#include <MQTTAsync.h>
+#include <glib/gi18n.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mt-alarms.h"
+#include "mt-error.h"
+#include "mt-ingest.h"
+#include "mt-ops.h"
+
+#define BATCH_MAX        20000
+#define CACHE_SECONDS    60
+#define POLICY_RESEND_US (30 * G_USEC_PER_SEC)
+#define SWEEP_SECONDS    30
+
+/* A message parsed on paho's thread, waiting for the main context */
+typedef struct
+{
+  MtTopicKind kind;
+  char        device_no[MT_DEVICE_NO_MAX + 1];
+  gint64      received;
+  union
+  {
+    MtTelemetry telemetry;
+    MtEvent     event;
+    gboolean    online;
+    MtAck       ack;
+  } u;
+} Msg;
+
+/* What the link keeps about a device between messages */
+typedef struct
+{
+  gint64        id;            /* 0: no such device (cached too, so a stranger costs no query) */
+  gint64        operator_id;
+  gint64        loaded_at;
+  MtAlarmLimits limits;
+  gint64        snapshot_us;
+  gboolean      discharge_allowed;
+  gboolean      has_seq;
+  guint32       last_seq;
+  gint64        last_snapshot;
+  gint64        last_policy_cmd;
+} Device;
+
+typedef struct
+{
+  gint64 loaded_at;
+  int    low_soc;
+  int    imbalance_mv;
+  int    snapshot_s;
+  int    offline_minutes;
+  int    offline_alarm_hours;
+  int    retention_days;
+} OperatorSettings;
+
+typedef struct
+{
+  MtIngest      *self;
+  char          *id;
+  char          *device_no;
+  guint          timeout;
+  MtCommandFunc  func;
+  gpointer       user_data;
+} Pending;
+
+struct _MtIngest
+{
+  GObject        parent_instance;
+
+  MtDb          *db;
+  char          *uri;
+  char          *username;
+  char          *password;
+  char          *prefix;
+  char          *client_id;
+  char          *ca_file;
+
+  MQTTAsync      client;
+  GMutex         lock;        /* paho's callbacks against stop() */
+  gboolean       closing;
+  gint           connected;
+  gboolean       was_connected;   /* as last told with connection-changed */
+  GMainContext  *context;
+  GSource       *wake;        /* dispatched on the main context when messages wait */
+  GAsyncQueue   *queue;
+  guint          sweep;
+  guint          retry;
+
+  GHashTable    *devices;     /* device_no → Device */
+  GHashTable    *operators;   /* operator id → OperatorSettings */
+  GHashTable    *pending;     /* command id → Pending */
+  guint          next_command;
+
+  gint           received;    /* counted on paho's thread */
+  gint           dropped[MT_CODEC_N_ERRORS];
+  MtIngestStats  stats;       /* the rest, on the main context */
+};
+
+G_DEFINE_FINAL_TYPE (MtIngest, mt_ingest, G_TYPE_OBJECT)
+
+enum { SIGNAL_TELEMETRY, SIGNAL_ALARM, SIGNAL_CONNECTION, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static const char *const result_names[] = { "done", "refused", "no_answer", "not_sent" };
+
+const char *
+mt_command_result_name (MtCommandResult result)
+{
+  return result <= MT_COMMAND_NOT_SENT ? result_names[result] : NULL;
+}
+
+/* ------------------------------------------------------------------ waking the main context */
+
+static gboolean
+wake_dispatch (GSource     *source,
+               GSourceFunc  callback,
+               gpointer     data)
+{
+  return callback (data);
+}
+
+static GSourceFuncs wake_funcs = { NULL, NULL, wake_dispatch, NULL, NULL, NULL };
+
+GSource *
+mt_wake_source_new (GSourceFunc   func,
+                    gpointer      data,
+                    GMainContext *context)
+{
+  GSource *source = g_source_new (&wake_funcs, sizeof (GSource));
+
+  g_source_set_callback (source, func, data, NULL);
+  g_source_set_ready_time (source, -1);
+  g_source_attach (source, context);
+  return source;
+}
+
+/* ------------------------------------------------------------------ paho's thread */
+
+static void
+wake_main (MtIngest *self)
+{
+  if (self->wake != NULL)
+    g_source_set_ready_time (self->wake, 0);
+}
+
+static int
+message_arrived_cb (void              *context,
+                    char              *topic,
+                    int                topic_len,
+                    MQTTAsync_message *message)
+{
+  MtIngest *self = context;
+  g_autoptr(GError) error = NULL;
+  Msg *m = g_new (Msg, 1);
+  gboolean ok;
+
+  g_atomic_int_inc (&self->received);
+  m->received = g_get_real_time ();
+  ok = mt_topic_parse (self->prefix, topic, m->device_no, &m->kind, &error);
+  if (ok)
+    switch (m->kind)
+      {
+      case MT_TOPIC_TELEMETRY:
+        ok = mt_telemetry_parse (message->payload, message->payloadlen, &m->u.telemetry, &error);
+        break;
+      case MT_TOPIC_EVENT:
+        ok = mt_event_parse (message->payload, message->payloadlen, &m->u.event, &error);
+        break;
+      case MT_TOPIC_STATUS:
+        ok = mt_status_parse (message->payload, message->payloadlen, &m->u.online, &error);
+        break;
+      case MT_TOPIC_ACK:
+        ok = mt_ack_parse (message->payload, message->payloadlen, &m->u.ack, &error);
+        break;
+      default:
+        ok = FALSE;   /* commands are ours: never taken from the broker */
+        g_set_error (&error, MT_CODEC_ERROR, MT_CODEC_ERROR_TOPIC, "%s", _("a command is not ingested"));
+        break;
+      }
+  if (!ok)
+    {
+      g_atomic_int_inc (&self->dropped[error->code]);
+      g_debug ("Dropped a message on %s: %s", topic, error->message);
+      g_free (m);
+    }
+  MQTTAsync_freeMessage (&message);
+  MQTTAsync_free (topic);
+  if (ok)
+    {
+      g_mutex_lock (&self->lock);
+      if (!self->closing)
+        {
+          g_async_queue_push (self->queue, m);
+          wake_main (self);
+        }
+      else
+        g_free (m);
+      g_mutex_unlock (&self->lock);
+    }
+  return 1;
+}
+
+static void
+connected_cb (void *context,
+              char *cause)
+{
+  MtIngest *self = context;
+  g_autofree char *telemetry = mt_topic_filter (self->prefix, MT_TOPIC_TELEMETRY);
+  g_autofree char *event = mt_topic_filter (self->prefix, MT_TOPIC_EVENT);
+  g_autofree char *status = mt_topic_filter (self->prefix, MT_TOPIC_STATUS);
+  g_autofree char *ack = mt_topic_filter (self->prefix, MT_TOPIC_ACK);
+  char *topics[] = { telemetry, event, status, ack };
+  int qos[] = { 0, 1, 1, 1 };
+  MQTTAsync_responseOptions options = MQTTAsync_responseOptions_initializer;
+  int n = self->db != NULL ? 4 : 1;   /* an observer reads telemetry only */
+
+  MQTTAsync_subscribeMany (self->client, n, topics, qos, &options);
+  g_atomic_int_set (&self->connected, 1);
+  g_mutex_lock (&self->lock);
+  wake_main (self);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+connection_lost_cb (void *context,
+                    char *cause)
+{
+  MtIngest *self = context;
+
+  g_atomic_int_set (&self->connected, 0);
+  g_mutex_lock (&self->lock);
+  wake_main (self);
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean connect_now (MtIngest *self, GError **error);
+
+static gboolean
+retry_cb (gpointer data)
+{
+  MtIngest *self = data;
+
+  self->retry = 0;
+  connect_now (self, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* The first connection failed (paho reconnects by itself only after a success): try again
+ * from the main context in 2 s */
+static void
+connect_failed_cb (void                     *context,
+                   MQTTAsync_failureData    *response)
+{
+  MtIngest *self = context;
+
+  g_mutex_lock (&self->lock);
+  if (!self->closing)
+    {
+      GSource *source = g_timeout_source_new_seconds (2);
+
+      g_source_set_callback (source, retry_cb, self, NULL);
+      self->retry = g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* ------------------------------------------------------------------ devices and settings */
+
+static const OperatorSettings *
+operator_settings (MtIngest *self,
+                   gint64    operator_id,
+                   gint64    now)
+{
+  OperatorSettings *s = g_hash_table_lookup (self->operators, &operator_id);
+  static const struct { const char *key; gsize offset; int fallback; } keys[] = {
+    { "low_soc_percent", G_STRUCT_OFFSET (OperatorSettings, low_soc), 10 },
+    { "imbalance_mv", G_STRUCT_OFFSET (OperatorSettings, imbalance_mv), 300 },
+    { "bms_snapshot_seconds", G_STRUCT_OFFSET (OperatorSettings, snapshot_s), 60 },
+    { "offline_minutes", G_STRUCT_OFFSET (OperatorSettings, offline_minutes), 10 },
+    { "offline_alarm_hours", G_STRUCT_OFFSET (OperatorSettings, offline_alarm_hours), 24 },
+    { "track_retention_days", G_STRUCT_OFFSET (OperatorSettings, retention_days), 30 },
+  };
+
+  if (s != NULL && now - s->loaded_at < CACHE_SECONDS * G_USEC_PER_SEC)
+    return s;
+  if (s == NULL)
+    {
+      s = g_new0 (OperatorSettings, 1);
+      g_hash_table_insert (self->operators, g_memdup2 (&operator_id, sizeof operator_id), s);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *v = mt_setting_get (self->db, operator_id, keys[i].key);
+      G_STRUCT_MEMBER (int, s, keys[i].offset) = v ? (int) g_ascii_strtoll (v, NULL, 10) : keys[i].fallback;
+    }
+  s->loaded_at = now;
+  return s;
+}
+
+gboolean
+mt_device_discharge_allowed (MtDb   *db,
+                             gint64  device_id)
+{
+  return mt_db_query_int (db, 1,
+                          "SELECT CASE WHEN d.state = 'rented' THEN NOT EXISTS (SELECT 1 FROM orders r "
+                          "  WHERE r.device_id = d.id AND r.state IN ('active', 'overdue') AND r.power_cut = 1 "
+                          "  AND r.deleted = 0) ELSE d.power_cut_unrented = 0 END "
+                          "FROM devices d WHERE d.id = ? AND d.deleted = 0", "i", device_id) != 0;
+}
+
+static Device *
+device_lookup (MtIngest   *self,
+               const char *device_no,
+               gint64      now)
+{
+  Device *d = g_hash_table_lookup (self->devices, device_no);
+  sqlite3_stmt *stmt;
+
+  if (d != NULL && now - d->loaded_at < CACHE_SECONDS * G_USEC_PER_SEC)
+    return d;
+  if (d == NULL)
+    {
+      d = g_new0 (Device, 1);
+      g_hash_table_insert (self->devices, g_strdup (device_no), d);
+    }
+  d->loaded_at = now;
+  d->id = 0;
+  mt_alarm_limits_default (&d->limits);
+  stmt = mt_db_prepare (self->db, NULL,
+                        "SELECT d.id, d.operator_id, p.series, p.cell_ov_mv, p.cell_uv_mv, p.charge_oc_ma, "
+                        "p.discharge_oc_ma, p.temp_high_dc, p.temp_low_dc FROM devices d "
+                        "LEFT JOIN device_specs p ON p.id = d.spec_id WHERE d.device_no = ? AND d.deleted = 0",
+                        "t", device_no);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      d->id = sqlite3_column_int64 (stmt, 0);
+      d->operator_id = sqlite3_column_int64 (stmt, 1);
+      if (sqlite3_column_type (stmt, 2) != SQLITE_NULL)
+        {
+          d->limits.series = sqlite3_column_int (stmt, 2);
+          d->limits.cell_ov_mv = sqlite3_column_int (stmt, 3);
+          d->limits.cell_uv_mv = sqlite3_column_int (stmt, 4);
+          d->limits.charge_oc_ma = sqlite3_column_int (stmt, 5);
+          d->limits.discharge_oc_ma = sqlite3_column_int (stmt, 6);
+          d->limits.temp_high_dc = sqlite3_column_int (stmt, 7);
+          d->limits.temp_low_dc = sqlite3_column_int (stmt, 8);
+        }
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  if (d->id != 0)
+    {
+      const OperatorSettings *s = operator_settings (self, d->operator_id, now);
+
+      d->limits.low_soc = s->low_soc;
+      d->limits.imbalance_mv = s->imbalance_mv;
+      d->snapshot_us = s->snapshot_s * G_USEC_PER_SEC;
+      d->discharge_allowed = mt_device_discharge_allowed (self->db, d->id);
+    }
+  return d;
+}
+
+/* ------------------------------------------------------------------ commands */
+
+static void
+pending_free (Pending *p)
+{
+  if (p->timeout)
+    g_source_remove (p->timeout);
+  g_free (p->id);
+  g_free (p->device_no);
+  g_free (p);
+}
+
+static void
+pending_finish (MtIngest        *self,
+                const char      *id,
+                MtCommandResult  result,
+                const MtAck     *ack)
+{
+  Pending *p = g_hash_table_lookup (self->pending, id);
+  MtCommandFunc func;
+  gpointer data;
+
+  if (p == NULL)
+    {
+      if (ack != NULL)
+        g_debug ("An ack for %s came too late or was not asked for", id);
+      return;
+    }
+  func = p->func;
+  data = p->user_data;
+  g_hash_table_remove (self->pending, id);
+  if (func)
+    func (result, ack, data);
+}
+
+static gboolean
+command_timeout_cb (gpointer data)
+{
+  Pending *p = data;
+  g_autofree char *id = g_strdup (p->id);
+
+  p->timeout = 0;
+  pending_finish (p->self, id, MT_COMMAND_NO_ANSWER, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+void
+mt_ingest_send (MtIngest      *self,
+                const char    *device_no,
+                MtCommand     *command,
+                guint          timeout_ms,
+                MtCommandFunc  func,
+                gpointer       user_data)
+{
+  MQTTAsync_message message = MQTTAsync_message_initializer;
+  MQTTAsync_responseOptions options = MQTTAsync_responseOptions_initializer;
+  g_autofree char *topic = NULL;
+  g_autofree char *payload = NULL;
+  Pending *p;
+
+  g_snprintf (command->id, sizeof command->id, "c%" G_GINT64_FORMAT "-%u", g_get_real_time () / 1000,
+              ++self->next_command);
+  if (self->db == NULL || self->client == NULL || !g_atomic_int_get (&self->connected) ||
+      !mt_device_no_is_valid (device_no))
+    {
+      if (func)
+        func (MT_COMMAND_NOT_SENT, NULL, user_data);
+      return;
+    }
+  topic = mt_topic_build (self->prefix, device_no, MT_TOPIC_CMD);
+  payload = mt_command_to_json (command);
+  message.payload = payload;
+  message.payloadlen = (int) strlen (payload);
+  message.qos = 1;
+  if (MQTTAsync_sendMessage (self->client, topic, &message, &options) != MQTTASYNC_SUCCESS)
+    {
+      if (func)
+        func (MT_COMMAND_NOT_SENT, NULL, user_data);
+      return;
+    }
+  self->stats.commands_sent++;
+  p = g_new0 (Pending, 1);
+  p->self = self;
+  p->id = g_strdup (command->id);
+  p->device_no = g_strdup (device_no);
+  p->func = func;
+  p->user_data = user_data;
+  p->timeout = g_timeout_add (timeout_ms, command_timeout_cb, p);
+  g_hash_table_insert (self->pending, p->id, p);
+}
+
+/* The power policy: a device whose relay is not what its rental asks for is sent the command;
+ * @reported is the relay's state, or MT_ABSENT when unknown (then only "off" is sent) */
+static void
+enforce_power (MtIngest *self,
+               Device   *d,
+               const char *device_no,
+               int       reported,
+               gint64    now)
+{
+  MtCommand command = { .kind = MT_CMD_DISCHARGE, .on = d->discharge_allowed };
+
+  if (reported == MT_ABSENT && d->discharge_allowed)
+    return;
+  if (reported != MT_ABSENT && reported == d->discharge_allowed)
+    return;
+  if (now - d->last_policy_cmd < POLICY_RESEND_US)
+    return;
+  d->last_policy_cmd = now;
+  mt_ingest_send (self, device_no, &command, 10000, NULL, NULL);
+}
+
+void
+mt_ingest_device_changed (MtIngest *self,
+                          gint64    device_id)
+{
+  g_autofree char *device_no = NULL;
+  Device *d;
+  gint64 now = g_get_real_time ();
+
+  if (self->db == NULL)
+    return;
+  device_no = mt_db_query_text (self->db, "SELECT device_no FROM devices WHERE id = ?", "i", device_id);
+  if (device_no == NULL)
+    return;
+  d = g_hash_table_lookup (self->devices, device_no);
+  if (d != NULL)
+    d->loaded_at = 0;
+  d = device_lookup (self, device_no, now);
+  /* told at once, whatever the relay was last reported as */
+  {
+    MtCommand command = { .kind = MT_CMD_DISCHARGE, .on = d->discharge_allowed };
+
+    d->last_policy_cmd = now;
+    mt_ingest_send (self, device_no, &command, 10000, NULL, NULL);
+  }
+}
+
+gboolean
+mt_command_authorize (MtDb           *db,
+                      const MtActor  *actor,
+                      gint64          device_id,
+                      MtCommandKind   kind,
+                      char          **device_no,
+                      GError        **error)
+{
+  const char *action = kind == MT_CMD_READ_PARAMS ? "view" : kind == MT_CMD_WRITE_PARAMS ? "params" : "control";
+  guint cap = kind == MT_CMD_WRITE_PARAMS ? MT_CAP_BMS_PARAMS : MT_CAP_BMS_CONTROL;
+  sqlite3_stmt *stmt;
+  gint64 operator_id = 0, store_id = 0;
+  g_autofree char *no = NULL;
+
+  if (!mt_actor_require (actor, "bms", action, error))
+    return FALSE;
+  if (kind != MT_CMD_READ_PARAMS && !(actor->caps & cap))
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_FORBIDDEN, "%s",
+                   kind == MT_CMD_WRITE_PARAMS ? _("Your operator is not allowed to write BMS parameters")
+                                               : _("Your operator is not allowed to control batteries"));
+      return FALSE;
+    }
+  stmt = mt_db_prepare (db, error, "SELECT device_no, operator_id, coalesce (store_id, 0) FROM devices "
+                                   "WHERE id = ? AND deleted = 0", "i", device_id);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      no = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      operator_id = sqlite3_column_int64 (stmt, 1);
+      store_id = sqlite3_column_int64 (stmt, 2);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  if (no == NULL)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("The device does not exist"));
+      return FALSE;
+    }
+  if (!mt_actor_owns_row (db, actor, operator_id, store_id))
+    {
+      mt_set_forbidden (error);
+      return FALSE;
+    }
+  *device_no = g_steal_pointer (&no);
+  return TRUE;
+}
+
+void
+mt_command_audit (MtDb            *db,
+                  const MtActor   *actor,
+                  gint64           device_id,
+                  const MtCommand *command,
+                  MtCommandResult  result,
+                  const MtAck     *ack)
+{
+  g_autofree char *operation = g_strconcat ("command-", mt_command_name (command->kind), NULL);
+  g_autofree char *detail = NULL;
+
+  if (command->kind == MT_CMD_CHARGE || command->kind == MT_CMD_DISCHARGE)
+    detail = g_strdup (command->on ? "on" : "off");
+  else if (command->kind == MT_CMD_WRITE_PARAMS)
+    {
+      GString *text = g_string_new (NULL);
+      for (guint k = 0; k < MT_N_PARAMS; k++)
+        if (command->params.mask & (1u << k))
+          g_string_append_printf (text, "%s%s=%d", text->len ? " " : "", mt_param_info (k)->key,
+                                  command->params.values[k]);
+      detail = g_string_free (text, FALSE);
+    }
+  if (ack && !ack->ok && ack->error[0])
+    {
+      char *with = g_strdup_printf ("%s%s%s", detail ? detail : "", detail ? "; " : "", ack->error);
+      g_free (detail);
+      detail = with;
+    }
+  mt_audit (db, actor, operation, "devices", device_id, mt_command_result_name (result), detail);
+}
+
+/* ------------------------------------------------------------------ writing */
+
+typedef struct
+{
+  MtIngest *self;
+  Device   *device;
+  gint64    at;
+  GArray   *alarms;   /* alarm ids opened */
+} RuleContext;
+
+static void
+raise_cb (const char *type,
+          double      value,
+          gpointer    data)
+{
+  RuleContext *c = data;
+  gboolean opened = FALSE;
+  g_autoptr(GError) error = NULL;
+  gint64 id = mt_alarm_raise (c->self->db, c->device->id, type, value, c->at, &opened, &error);
+
+  if (id == 0)
+    g_warning ("Alarm %s of device %" G_GINT64_FORMAT " not raised: %s", type, c->device->id, error->message);
+  else if (opened)
+    {
+      c->self->stats.alarms_opened++;
+      g_array_append_val (c->alarms, id);
+    }
+}
+
+static void
+store_telemetry (MtIngest *self,
+                 Msg      *m,
+                 Device   *d,
+                 GArray   *alarms)
+{
+  const MtTelemetry *t = &m->u.telemetry;
+  g_autofree char *payload = NULL;
+  RuleContext context = { self, d, m->received, alarms };
+
+  if (d->has_seq && t->seq == d->last_seq)
+    {
+      self->stats.repeats++;
+      return;
+    }
+  d->has_seq = TRUE;
+  d->last_seq = t->seq;
+  payload = mt_telemetry_to_json (t);
+  mt_db_run (self->db, NULL,
+             "INSERT INTO device_status (device_id, online, pack_mv, soc, lat, lng, last_seen, current_ma, "
+             "discharge_on, seq, payload) VALUES (?1, 1, ?2, ?3, CASE WHEN ?4 THEN ?5 END, CASE WHEN ?4 THEN ?6 END, "
+             "?7, ?8, CASE WHEN ?9 >= 0 THEN ?9 END, ?10, ?11) ON CONFLICT (device_id) DO UPDATE SET online = 1, "
+             "pack_mv = excluded.pack_mv, soc = excluded.soc, lat = coalesce (excluded.lat, lat), "
+             "lng = coalesce (excluded.lng, lng), last_seen = excluded.last_seen, current_ma = excluded.current_ma, "
+             "discharge_on = coalesce (excluded.discharge_on, discharge_on), seq = excluded.seq, "
+             "payload = excluded.payload",
+             "iiibddiiiit", d->id, (gint64) t->pack_mv, (gint64) t->soc, t->has_pos, t->lat, t->lng, m->received,
+             (gint64) t->current_ma, (gint64) (t->discharge_on == MT_ABSENT ? -1 : t->discharge_on),
+             (gint64) t->seq, payload);
+  if (t->has_pos)
+    mt_db_run (self->db, NULL, "INSERT OR IGNORE INTO track_points (device_id, at, lat, lng, speed_kmh, soc) "
+                               "VALUES (?1, ?2, ?3, ?4, CASE WHEN ?5 >= 0 THEN ?5 END, ?6)", "iidddi",
+               d->id, m->received, t->lat, t->lng, t->speed_kmh, (gint64) t->soc);
+  if (m->received - d->last_snapshot >= d->snapshot_us)
+    {
+      mt_db_run (self->db, NULL, "INSERT OR IGNORE INTO bms_snapshots (device_id, at, soc, pack_mv, current_ma, payload) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)", "iiiiit", d->id, m->received, (gint64) t->soc,
+                 (gint64) t->pack_mv, (gint64) t->current_ma, payload);
+      d->last_snapshot = m->received;
+    }
+  mt_alarm_rules_check (t, &d->limits, raise_cb, &context);
+  self->stats.stored++;
+}
+
+static void
+store_status (MtIngest *self,
+              Msg      *m,
+              Device   *d)
+{
+  mt_db_run (self->db, NULL, "INSERT INTO device_status (device_id, online, last_seen) VALUES (?1, ?2, ?3) "
+                             "ON CONFLICT (device_id) DO UPDATE SET online = excluded.online, "
+                             "last_seen = CASE WHEN excluded.online THEN excluded.last_seen ELSE last_seen END",
+             "ibi", d->id, m->u.online, m->received);
+  if (m->u.online)
+    d->last_policy_cmd = 0;   /* back online: its relay is checked (and set) again at once */
+}
+
+static void
+handle (MtIngest *self,
+        Msg      *m,
+        GArray   *alarms,
+        GPtrArray *live)
+{
+  Device *d;
+
+  if (m->kind == MT_TOPIC_ACK)
+    {
+      self->stats.acks++;
+      pending_finish (self, m->u.ack.id, m->u.ack.ok ? MT_COMMAND_DONE : MT_COMMAND_REFUSED, &m->u.ack);
+      return;
+    }
+  if (self->db == NULL)
+    {
+      g_ptr_array_add (live, m);   /* an observer: passed on as it came */
+      return;
+    }
+  d = device_lookup (self, m->device_no, m->received);
+  if (d->id == 0)
+    {
+      self->stats.unknown_device++;
+      g_debug ("Dropped a message of the unknown device %s", m->device_no);
+      return;
+    }
+  mt_db_exec (self->db, "SAVEPOINT message", NULL);
+  switch (m->kind)
+    {
+    case MT_TOPIC_TELEMETRY:
+      store_telemetry (self, m, d, alarms);
+      enforce_power (self, d, m->device_no, m->u.telemetry.discharge_on, m->received);
+      g_ptr_array_add (live, m);
+      break;
+    case MT_TOPIC_EVENT:
+      {
+        const char *type = mt_event_alarm_type (&m->u.event);
+        RuleContext context = { self, d, m->received, alarms };
+
+        self->stats.events++;
+        if (type != NULL)
+          raise_cb (type, m->u.event.has_value ? m->u.event.value : 0, &context);
+        break;
+      }
+    case MT_TOPIC_STATUS:
+      store_status (self, m, d);
+      if (m->u.online)
+        enforce_power (self, d, m->device_no, MT_ABSENT, m->received);
+      break;
+    default:
+      break;
+    }
+  mt_db_exec (self->db, "RELEASE message", NULL);
+}
+
+static void
+msg_free (gpointer data)
+{
+  g_free (data);
+}
+
+static gboolean
+drain (MtIngest *self)
+{
+  g_autoptr(GArray) alarms = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func (msg_free);
+  g_autoptr(GPtrArray) live = g_ptr_array_new ();
+  gboolean in_transaction = FALSE;
+  Msg *m;
+
+  while (done->len < BATCH_MAX && (m = g_async_queue_try_pop (self->queue)) != NULL)
+    {
+      if (!in_transaction && self->db != NULL)
+        in_transaction = mt_db_begin (self->db, NULL);
+      handle (self, m, alarms, live);
+      g_ptr_array_add (done, m);
+    }
+  if (in_transaction)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!mt_db_commit (self->db, &error))
+        g_warning ("Telemetry batch not written: %s", error->message);
+    }
+  if (done->len > 0)
+    self->stats.batches++;
+  for (guint i = 0; i < live->len; i++)
+    {
+      Msg *l = live->pdata[i];
+      g_signal_emit (self, signals[SIGNAL_TELEMETRY], 0, l->device_no, &l->u.telemetry);
+    }
+  for (guint i = 0; i < alarms->len; i++)
+    g_signal_emit (self, signals[SIGNAL_ALARM], 0, g_array_index (alarms, gint64, i));
+  return g_async_queue_length (self->queue) > 0;
+}
+
+static gboolean
+wake_dispatch_cb (gpointer data)
+{
+  MtIngest *self = data;
+  gboolean connected = g_atomic_int_get (&self->connected) != 0;
+
+  g_source_set_ready_time (self->wake, -1);
+  if (drain (self))
+    g_source_set_ready_time (self->wake, 0);
+  if (connected != self->was_connected)
+    {
+      self->was_connected = connected;
+      g_signal_emit (self, signals[SIGNAL_CONNECTION], 0);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+mt_ingest_flush (MtIngest *self)
+{
+  while (drain (self))
+    ;
+}
+
+/* ------------------------------------------------------------------ sweeps */
+
+void
+mt_ingest_sweep (MtIngest *self,
+                 gint64    now)
+{
+  g_autoptr(GArray) offline = g_array_new (FALSE, FALSE, sizeof (gint64));
+  const OperatorSettings *root;
+  gint64 root_id;
+  sqlite3_stmt *stmt;
+
+  if (self->db == NULL)
+    return;
+  root_id = mt_db_query_int (self->db, 1, "SELECT id FROM operators WHERE parent_id IS NULL ORDER BY id LIMIT 1", NULL);
+  root = operator_settings (self, root_id, now);
+  if (!mt_db_begin (self->db, NULL))
+    return;
+  /* silent too long: offline */
+  mt_db_run (self->db, NULL, "UPDATE device_status SET online = 0 WHERE online = 1 AND last_seen < ?", "i",
+             now - (gint64) root->offline_minutes * 60 * G_USEC_PER_SEC);
+  /* offline too long: one alarm, not one per sweep */
+  stmt = mt_db_prepare (self->db, NULL, "SELECT s.device_id FROM device_status s JOIN devices d ON d.id = s.device_id "
+                                        "WHERE s.online = 0 AND s.last_seen < ? AND d.deleted = 0 AND NOT EXISTS "
+                                        "(SELECT 1 FROM alarms a WHERE a.device_id = s.device_id AND a.type = 'offline' "
+                                        "AND a.state = 'open' AND a.deleted = 0) LIMIT 1000", "i",
+                        now - (gint64) root->offline_alarm_hours * 3600 * G_USEC_PER_SEC);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (offline, id);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  for (guint i = 0; i < offline->len; i++)
+    {
+      gboolean opened = FALSE;
+      gint64 alarm = mt_alarm_raise (self->db, g_array_index (offline, gint64, i), "offline", 0, now, &opened, NULL);
+
+      if (opened)
+        {
+          self->stats.alarms_opened++;
+          g_signal_emit (self, signals[SIGNAL_ALARM], 0, alarm);
+        }
+    }
+  /* history past the retention, a slice at a time */
+  mt_db_run (self->db, NULL, "DELETE FROM track_points WHERE rowid IN (SELECT rowid FROM track_points WHERE at < ? LIMIT 50000)",
+             "i", now - (gint64) root->retention_days * 86400 * G_USEC_PER_SEC);
+  mt_db_run (self->db, NULL, "DELETE FROM bms_snapshots WHERE (device_id, at) IN (SELECT device_id, at FROM bms_snapshots "
+                             "WHERE at < ? LIMIT 50000)", "i",
+             now - (gint64) root->retention_days * 86400 * G_USEC_PER_SEC);
+  mt_db_commit (self->db, NULL);
+}
+
+static gboolean
+sweep_cb (gpointer data)
+{
+  mt_ingest_sweep (data, g_get_real_time ());
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------ life */
+
+static gboolean
+connect_now (MtIngest  *self,
+             GError   **error)
+{
+  MQTTAsync_connectOptions options = MQTTAsync_connectOptions_initializer;
+  MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
+  int rc;
+
+  options.keepAliveInterval = 20;
+  options.cleansession = 1;
+  options.automaticReconnect = 1;
+  options.minRetryInterval = 1;
+  options.maxRetryInterval = 30;
+  options.username = self->username;
+  options.password = self->password;
+  options.onFailure = connect_failed_cb;
+  options.context = self;
+  if (g_str_has_prefix (self->uri, "ssl://") || g_str_has_prefix (self->uri, "mqtts://"))
+    {
+      ssl.trustStore = self->ca_file;
+      ssl.enableServerCertAuth = 1;
+      options.ssl = &ssl;
+    }
+  rc = MQTTAsync_connect (self->client, &options);
+  if (rc != MQTTASYNC_SUCCESS)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_OFFLINE, _("Cannot connect to the broker %s (%s)"), self->uri,
+                   MQTTAsync_strerror (rc));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mt_ingest_start (MtIngest  *self,
+                 GError   **error)
+{
+  MQTTAsync_createOptions create = MQTTAsync_createOptions_initializer;
+  int rc;
+
+  g_return_val_if_fail (self->client == NULL, FALSE);
+
+  create.sendWhileDisconnected = 0;
+  rc = MQTTAsync_createWithOptions (&self->client, self->uri, self->client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL,
+                                    &create);
+  if (rc != MQTTASYNC_SUCCESS)
+    {
+      self->client = NULL;
+      g_set_error (error, MT_ERROR, MT_ERROR_INVALID, _("“%s” is not a broker address (%s)"), self->uri,
+                   MQTTAsync_strerror (rc));
+      return FALSE;
+    }
+  self->closing = FALSE;
+  self->context = g_main_context_ref_thread_default ();
+  self->wake = mt_wake_source_new (wake_dispatch_cb, self, self->context);
+  if (self->db != NULL)
+    {
+      GSource *sweep = g_timeout_source_new_seconds (SWEEP_SECONDS);
+
+      g_source_set_callback (sweep, sweep_cb, self, NULL);
+      self->sweep = g_source_attach (sweep, self->context);
+      g_source_unref (sweep);
+    }
+  MQTTAsync_setCallbacks (self->client, self, connection_lost_cb, message_arrived_cb, NULL);
+  MQTTAsync_setConnected (self->client, self, connected_cb);
+  return connect_now (self, error);
+}
+
+void
+mt_ingest_stop (MtIngest *self)
+{
+  MQTTAsync client;
+
+  if (self->client == NULL)
+    return;
+  g_mutex_lock (&self->lock);
+  self->closing = TRUE;
+  client = self->client;
+  self->client = NULL;
+  g_mutex_unlock (&self->lock);
+  if (MQTTAsync_isConnected (client))
+    {
+      MQTTAsync_disconnectOptions options = MQTTAsync_disconnectOptions_initializer;
+      options.timeout = 500;
+      MQTTAsync_disconnect (client, &options);
+    }
+  MQTTAsync_destroy (&client);
+  g_atomic_int_set (&self->connected, 0);
+  if (self->retry)
+    g_source_remove (self->retry);
+  self->retry = 0;
+  if (self->sweep)
+    g_source_remove (self->sweep);
+  self->sweep = 0;
+  if (self->wake)
+    {
+      g_source_destroy (self->wake);
+      g_clear_pointer (&self->wake, g_source_unref);
+    }
+  mt_ingest_flush (self);
+  /* commands still waiting will get no answer now */
+  while (g_hash_table_size (self->pending) > 0)
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, self->pending);
+      g_hash_table_iter_next (&iter, &key, NULL);
+      {
+        g_autofree char *id = g_strdup (key);
+        pending_finish (self, id, MT_COMMAND_NO_ANSWER, NULL);
+      }
+    }
+  g_clear_pointer (&self->context, g_main_context_unref);
+}
+
+gboolean
+mt_ingest_is_connected (MtIngest *self)
+{
+  return g_atomic_int_get (&self->connected) != 0;
+}
+
+void
+mt_ingest_get_stats (MtIngest      *self,
+                     MtIngestStats *stats)
+{
+  *stats = self->stats;
+  stats->received = (guint) g_atomic_int_get (&self->received);
+  for (guint k = 0; k < MT_CODEC_N_ERRORS; k++)
+    stats->dropped[k] = (guint) g_atomic_int_get (&self->dropped[k]);
+}
+
+static void
+mt_ingest_dispose (GObject *object)
+{
+  mt_ingest_stop (MT_INGEST (object));
+  G_OBJECT_CLASS (mt_ingest_parent_class)->dispose (object);
+}
+
+static void
+mt_ingest_finalize (GObject *object)
+{
+  MtIngest *self = MT_INGEST (object);
+  Msg *m;
+
+  while ((m = g_async_queue_try_pop (self->queue)) != NULL)
+    g_free (m);
+  g_async_queue_unref (self->queue);
+  g_hash_table_unref (self->pending);
+  g_hash_table_unref (self->devices);
+  g_hash_table_unref (self->operators);
+  g_mutex_clear (&self->lock);
+  g_free (self->uri);
+  g_free (self->username);
+  g_free (self->password);
+  g_free (self->prefix);
+  g_free (self->client_id);
+  g_free (self->ca_file);
+  G_OBJECT_CLASS (mt_ingest_parent_class)->finalize (object);
+}
+
+static void
+mt_ingest_class_init (MtIngestClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = mt_ingest_dispose;
+  object_class->finalize = mt_ingest_finalize;
+
+  /* A telemetry message was stored (or, observing, received): device number, MtTelemetry* */
+  signals[SIGNAL_TELEMETRY] = g_signal_new ("telemetry", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                            NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_POINTER);
+  /* An alarm was opened: its id */
+  signals[SIGNAL_ALARM] = g_signal_new ("alarm", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                        NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+  signals[SIGNAL_CONNECTION] = g_signal_new ("connection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                             0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+mt_ingest_init (MtIngest *self)
+{
+  g_mutex_init (&self->lock);
+  self->queue = g_async_queue_new ();
+  self->devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->operators = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) pending_free);
+}
+
+MtIngest *
+mt_ingest_new (MtDb                 *db,
+               const MtBrokerConfig *config)
+{
+  MtIngest *self = g_object_new (MT_TYPE_INGEST, NULL);
+
+  self->db = db;
+  self->uri = g_strdup (config->uri);
+  self->username = g_strdup (config->username);
+  self->password = g_strdup (config->password);
+  self->prefix = g_strdup (config->prefix ? config->prefix : "mt/v1");
+  self->client_id = config->client_id ? g_strdup (config->client_id)
+                                      : g_strdup_printf ("mingtang-%d-%u", (int) getpid (), g_random_int ());
+  self->ca_file = g_strdup (config->ca_file);
+  return self;
+}

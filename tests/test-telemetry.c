@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Live telemetry end to end, with real parts: mosquitto on a free port with the shipped
+ * configuration and ACL, mingtang-server ingesting from it, mingtang-sim publishing a fleet
+ * taken from the same database, and mosquitto_sub/mosquitto_pub watching and misbehaving. */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "mt-codec.h"
+#include "mt-db.h"
+#include "test-http.h"
+#include "test-util.h"
+
+#define SERVER_PASSWORD "server-secret"
+#define SIM_PASSWORD    "sim-secret"
+#define TEST_PASSWORD   "test-secret"
+#define DEVICE_PASSWORD "device-secret"
+
+typedef struct
+{
+  char         *dir;
+  char         *path;
+  char         *broker_uri;
+  char         *url;
+  char         *watch_path;
+  GSubprocess  *broker;
+  GSubprocess  *server;
+  GSubprocess  *sim;
+  GSubprocess  *watch;
+  GOutputStream *sim_control;
+  SoupSession  *session;
+  MtDb         *db;
+  char         *admin;
+  char         *devices[3];   /* the first devices of the fleet, by id */
+  gint64        device_ids[3];
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *extra_acl = "user mingtang-test\ntopic read mt/v1/dev/#\n";
+  const char *server_args[] = { "--broker", NULL, "--broker-user", "mingtang-server", NULL };
+  const char *users[16] = { "mingtang-server", SERVER_PASSWORD, "mingtang-sim", SIM_PASSWORD,
+                            "mingtang-test", TEST_PASSWORD };
+  sqlite3_stmt *stmt;
+
+  f->dir = g_dir_make_tmp ("mt-telemetry-XXXXXX", NULL);
+  f->path = g_build_filename (f->dir, "test.db", NULL);
+  mt_test_demo_copy (f->path);
+  f->db = mt_db_open (f->path, &error);
+  g_assert_no_error (error);
+  stmt = mt_db_prepare (f->db, NULL, "SELECT id, device_no FROM devices WHERE deleted = 0 AND state <> 'scrapped' "
+                                     "ORDER BY id LIMIT 3", NULL);
+  for (guint i = 0; i < 3 && sqlite3_step (stmt) == SQLITE_ROW; i++)
+    {
+      f->device_ids[i] = sqlite3_column_int64 (stmt, 0);
+      f->devices[i] = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      /* the first two may also connect as themselves (the ACL test) */
+      if (i < 2)
+        {
+          users[6 + 2 * i] = f->devices[i];
+          users[7 + 2 * i] = DEVICE_PASSWORD;
+        }
+    }
+  sqlite3_reset (stmt);
+
+  f->broker = mt_test_broker_start (f->dir, users, extra_acl, &f->broker_uri);
+  g_setenv ("MINGTANG_BROKER_PASSWORD", SERVER_PASSWORD, TRUE);
+  server_args[1] = f->broker_uri;
+  f->server = mt_test_server_start_full (f->path, "127.0.0.1:0", server_args, &f->url);
+  f->session = soup_session_new ();
+  f->admin = mt_test_http_sign_in (f->session, f->url, "admin");
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  if (f->sim_control)
+    g_output_stream_close (f->sim_control, NULL, NULL);
+  mt_test_server_stop (g_steal_pointer (&f->sim));
+  mt_test_server_stop (g_steal_pointer (&f->watch));
+  mt_test_server_stop (g_steal_pointer (&f->server));
+  mt_test_server_stop (g_steal_pointer (&f->broker));
+  g_clear_object (&f->session);
+  mt_db_close (f->db);
+  mt_test_remove_db (f->path);
+  if (f->watch_path)
+    g_unlink (f->watch_path);
+  for (guint i = 0; i < 3; i++)
+    g_free (f->devices[i]);
+  {
+    const char *files[] = { "passwd", "acl", "mosquitto.conf" };
+    for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+      {
+        g_autofree char *file = g_build_filename (f->dir, files[i], NULL);
+        g_unlink (file);
+      }
+  }
+  g_rmdir (f->dir);
+  g_free (f->admin);
+  g_free (f->url);
+  g_free (f->broker_uri);
+  g_free (f->watch_path);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+/* The simulator on the fleet's first @limit devices, reporting every second, with @faults */
+static void
+start_sim (Fixture    *f,
+           guint       limit,
+           const char *const *faults)
+{
+  g_autoptr(GSubprocessLauncher) launcher = mt_test_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                  G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "MINGTANG_SIM_PASSWORD", SIM_PASSWORD, TRUE);
+  g_ptr_array_add (argv, g_strdup (g_getenv ("MINGTANG_SIM")));
+  g_ptr_array_add (argv, g_strdup ("--broker"));
+  g_ptr_array_add (argv, g_strdup (f->broker_uri));
+  g_ptr_array_add (argv, g_strdup ("--username"));
+  g_ptr_array_add (argv, g_strdup ("mingtang-sim"));
+  g_ptr_array_add (argv, g_strdup ("--database"));
+  g_ptr_array_add (argv, g_strdup (f->path));
+  g_ptr_array_add (argv, g_strdup_printf ("--limit=%u", limit));
+  g_ptr_array_add (argv, g_strdup ("--interval=1"));
+  g_ptr_array_add (argv, g_strdup ("--control"));
+  for (guint i = 0; faults && faults[i]; i++)
+    g_ptr_array_add (argv, g_strdup_printf ("--fault=%s", faults[i]));
+  g_ptr_array_add (argv, NULL);
+  f->sim = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  f->sim_control = g_subprocess_get_stdin_pipe (f->sim);
+}
+
+static void
+sim_say (Fixture    *f,
+         const char *line)
+{
+  g_autofree char *text = g_strconcat (line, "\n", NULL);
+
+  g_assert_true (g_output_stream_write_all (f->sim_control, text, strlen (text), NULL, NULL, NULL));
+  g_output_stream_flush (f->sim_control, NULL, NULL);
+}
+
+/* mosquitto_sub as the test's observer of @topic: every message, one line each, in a file */
+static void
+start_watch (Fixture    *f,
+             const char *topic)
+{
+  g_autoptr(GSubprocessLauncher) launcher = mt_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *port = g_strdup (strrchr (f->broker_uri, ':') + 1);
+
+  f->watch_path = g_build_filename (f->dir, "watch.txt", NULL);
+  g_subprocess_launcher_set_stdout_file_path (launcher, f->watch_path);
+  f->watch = g_subprocess_launcher_spawn (launcher, &error, "mosquitto_sub", "-h", "127.0.0.1", "-p", port,
+                                          "-u", "mingtang-test", "-P", TEST_PASSWORD, "-t", topic, "-v", NULL);
+  g_assert_no_error (error);
+  g_usleep (G_USEC_PER_SEC / 2);   /* subscribed before anything is published */
+}
+
+static gboolean
+watch_has (Fixture    *f,
+           const char *text)
+{
+  g_autofree char *contents = NULL;
+
+  return g_file_get_contents (f->watch_path, &contents, NULL, NULL) && strstr (contents, text) != NULL;
+}
+
+/* Waits (at most @seconds) until @text is among what the observer saw */
+static void
+wait_for_watch (Fixture    *f,
+                const char *text,
+                guint       seconds)
+{
+  for (guint i = 0; i < seconds * 10; i++)
+    {
+      if (watch_has (f, text))
+        return;
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+  g_error ("the broker never carried %s", text);
+}
+
+/* Waits (at most @seconds) until @sql (one integer) answers at least @least */
+static gint64
+wait_for (Fixture    *f,
+          const char *sql,
+          gint64      least,
+          guint       seconds)
+{
+  gint64 v = 0;
+
+  for (guint i = 0; i < seconds * 10; i++)
+    {
+      v = mt_db_query_int (f->db, -1, sql, NULL);
+      if (v >= least)
+        return v;
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+  g_error ("%s stayed at %" G_GINT64_FORMAT ", below %" G_GINT64_FORMAT, sql, v, least);
+}
+
+static void
+publish_as (Fixture    *f,
+            const char *user,
+            const char *password,
+            const char *topic,
+            const char *payload)
+{
+  g_autofree char *port = g_strdup (strrchr (f->broker_uri, ':') + 1);
+  const char *argv[] = { "mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-u", user, "-P", password, "-q", "1",
+                         "-t", topic, "-m", payload, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait (p, NULL, &error));
+}
+
+/* Telemetry updates the devices' state; an injected over-voltage raises exactly one open
+ * alarm whose count grows with every report; handling it closes it */
+static void
+test_state_and_alarms (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *fault = g_strdup_printf ("%s:cell_ov", f->devices[0]);
+  const char *faults[] = { fault, NULL };
+  g_autofree char *open_sql = g_strdup_printf ("SELECT count (*) FROM alarms WHERE device_id = %" G_GINT64_FORMAT
+                                               " AND type = 'cell_ov' AND state = 'open'", f->device_ids[0]);
+  g_autofree char *count_sql = g_strdup_printf ("SELECT max (count) FROM alarms WHERE device_id = %" G_GINT64_FORMAT
+                                                " AND type = 'cell_ov' AND state = 'open'", f->device_ids[0]);
+  g_autofree char *path = NULL;
+  g_autofree char *clear = g_strdup_printf ("clear %s cell_ov", f->devices[0]);
+  gint64 started = g_get_real_time (), alarm, count;
+  guint status = 0;
+
+  start_sim (f, 12, faults);
+  /* every simulated battery reports: online, with its voltage, charge and position */
+  {
+    g_autofree char *sql = g_strdup_printf ("SELECT count (*) FROM device_status WHERE online = 1 AND last_seen > %"
+                                            G_GINT64_FORMAT " AND pack_mv > 0 AND lat IS NOT NULL AND payload IS NOT NULL",
+                                            started);
+    wait_for (f, sql, 12, 20);
+  }
+  /* one open alarm, counting the repeats */
+  wait_for (f, count_sql, 3, 20);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, open_sql, NULL), ==, 1);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count (*) FROM alarms WHERE type = 'cell_ov'", NULL), ==, 1);
+  alarm = mt_db_query_int (f->db, 0, "SELECT id FROM alarms WHERE type = 'cell_ov'", NULL);
+  g_assert_true (g_str_has_prefix (mt_db_query_text (f->db, "SELECT alarm_no FROM alarms WHERE id = ?", "i", alarm), "BJ"));
+  count = mt_db_query_int (f->db, 0, "SELECT count FROM alarms WHERE id = ?", "i", alarm);
+  wait_for (f, count_sql, count + 2, 10);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, open_sql, NULL), ==, 1);
+  /* the technicians' history: snapshots and a track */
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM bms_snapshots WHERE device_id = ?", "i",
+                                    f->device_ids[0]), >=, 1);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM track_points WHERE device_id = ?", "i",
+                                    f->device_ids[0]), >=, 3);
+
+  /* handled: closed; the fault goes on, so a new alarm opens and counts from one */
+  path = g_strdup_printf ("alarms/%" G_GINT64_FORMAT "/handle", alarm);
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", path, f->admin,
+                                                    "{\"note\":\"更换电芯\"}", &status);
+    g_assert_cmpuint (status, ==, 204);
+  }
+  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM alarms WHERE id = ?", "i", alarm), ==, "handled");
+  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT note FROM alarms WHERE id = ?", "i", alarm), ==, "更换电芯");
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", path, f->admin, "{}", &status);
+    g_assert_cmpuint (status, ==, 409);   /* handled once */
+  }
+  wait_for (f, open_sql, 1, 10);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM alarms WHERE type = 'cell_ov'", NULL), ==, 2);
+
+  /* the fault cleared and the alarm handled: nothing opens again */
+  sim_say (f, clear);
+  g_usleep (G_USEC_PER_SEC * 3 / 2);
+  alarm = mt_db_query_int (f->db, 0, "SELECT id FROM alarms WHERE type = 'cell_ov' AND state = 'open'", NULL);
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("alarms/%" G_GINT64_FORMAT "/handle", alarm);
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", path, f->admin, "{}", &status);
+    g_assert_cmpuint (status, ==, 204);
+  }
+  g_usleep (G_USEC_PER_SEC * 3);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, open_sql, NULL), ==, 0);
+}
+
+/* A command is acked and obeyed; one to a silent device reports no answer; who may send what */
+static void
+test_commands (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *offline = g_strdup_printf ("%s:offline", f->devices[2]);
+  const char *faults[] = { offline, NULL };
+  g_autofree char *path = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/commands", f->device_ids[1]);
+  g_autofree char *silent = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/commands", f->device_ids[2]);
+  g_autofree char *store = mt_test_http_sign_in (f->session, f->url, "store");
+  g_autofree char *relay_sql = NULL;
+  g_autofree char *topic = g_strdup_printf ("mt/v1/dev/%s/telemetry", f->devices[1]);
+  gint64 t0;
+  guint status = 0;
+
+  start_sim (f, 12, faults);
+  {
+    g_autofree char *sql = g_strdup_printf ("SELECT count (*) FROM device_status WHERE device_id = %" G_GINT64_FORMAT
+                                            " AND online = 1 AND discharge_on = 1", f->device_ids[1]);
+    wait_for (f, sql, 1, 20);
+  }
+
+  /* discharge off: acked, and the battery stops giving current */
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", path, f->admin,
+                                                    "{\"cmd\":\"discharge\",\"on\":false}", &status);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (answer), "result"), ==, "done");
+  }
+  relay_sql = g_strdup_printf ("SELECT count (*) FROM device_status WHERE device_id = %" G_GINT64_FORMAT
+                               " AND discharge_on = 0 AND current_ma >= 0 AND last_seen > %" G_GINT64_FORMAT,
+                               f->device_ids[1], g_get_real_time ());
+  wait_for (f, relay_sql, 1, 10);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM audit_log WHERE operation = 'command-discharge' "
+                                              "AND result = 'done' AND target_id = ?", "i", f->device_ids[1]), ==, 1);
+
+  /* parameters: read back all, a value out of range refused before it is sent */
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", path, f->admin,
+                                                    "{\"cmd\":\"read_params\"}", &status);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpuint (json_object_get_size (json_object_get_object_member (json_node_get_object (answer), "params")),
+                      ==, MT_N_PARAMS);
+  }
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", path, f->admin,
+                                                    "{\"cmd\":\"write_params\",\"params\":{\"cell_ov_mv\":9000}}", &status);
+    g_assert_cmpuint (status, ==, 422);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (answer), "error"),
+                                                    "field"), ==, "cell_ov_mv");
+  }
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", path, f->admin,
+                                                    "{\"cmd\":\"write_params\",\"params\":{\"cell_ov_mv\":4200}}", &status);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (answer), "params"),
+                                                 "cell_ov_mv"), ==, 4200);
+  }
+  /* a store manager has no battery control */
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", path, store,
+                                                    "{\"cmd\":\"discharge\",\"on\":true}", &status);
+    g_assert_cmpuint (status, ==, 403);
+  }
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", path, f->admin,
+                                                    "{\"cmd\":\"self_destruct\"}", &status);
+    g_assert_cmpuint (status, ==, 422);
+  }
+
+  /* a silent battery: no answer after 10 s */
+  t0 = g_get_monotonic_time ();
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", silent, f->admin,
+                                                    "{\"cmd\":\"restart\"}", &status);
+    g_assert_cmpuint (status, ==, 504);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (answer), "error"),
+                                                    "code"), ==, "no-answer");
+  }
+  g_assert_cmpint (g_get_monotonic_time () - t0, >=, 9 * G_USEC_PER_SEC);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM audit_log WHERE operation = 'command-restart' "
+                                              "AND result = 'no_answer'", NULL), ==, 1);
+
+  /* garbage on a device's topic is dropped and counted; the server keeps going */
+  publish_as (f, "mingtang-sim", SIM_PASSWORD, topic, "{\"v\":1,\"soc\":");
+  publish_as (f, "mingtang-sim", SIM_PASSWORD, topic, "{\"v\":7}");
+  publish_as (f, "mingtang-sim", SIM_PASSWORD, "mt/v1/dev/NOSUCHDEVICE/telemetry",
+              "{\"v\":1,\"seq\":1,\"ts\":1,\"state\":\"idle\",\"soc\":5,\"pack_mv\":1,\"current_ma\":0,\"cells_mv\":[1]}");
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autoptr(JsonNode) stats = mt_test_http_call (f->session, f->url, "GET", "telemetry/stats", f->admin, NULL, &status);
+      JsonObject *o = json_node_get_object (stats);
+      JsonObject *dropped = json_object_get_object_member (o, "dropped");
+
+      g_assert_cmpuint (status, ==, 200);
+      if (json_object_get_int_member (dropped, "syntax") >= 1 && json_object_get_int_member (dropped, "version") >= 1 &&
+          json_object_get_int_member (o, "unknown_device") >= 1)
+        break;
+      g_assert_cmpuint (i, <, 49);
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+}
+
+/* Unrented power-cut: turning it on cuts the battery; renting turns discharge on; ending the
+ * order cuts it again — as the broker carries it */
+static void
+test_power_policy (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *manager = mt_test_http_sign_in (f->session, f->url, "store");
+  gint64 store = mt_db_query_int (f->db, 0, "SELECT store_id FROM accounts WHERE username = 'store'", NULL);
+  gint64 device = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE store_id = ? AND state = 'ready' AND "
+                                             "type_id IN (SELECT type_id FROM billing_rules WHERE deleted = 0) "
+                                             "ORDER BY id LIMIT 1", "i", store);
+  g_autofree char *no = mt_db_query_text (f->db, "SELECT device_no FROM devices WHERE id = ?", "i", device);
+  g_autofree char *off = g_strdup_printf ("mt/v1/dev/%s/cmd {\"v\":1,\"id\":", no);
+  g_autofree char *cut = g_strdup_printf ("{\"ids\":[%" G_GINT64_FORMAT "],\"on\":true}", device);
+  g_autofree char *rent = g_strdup_printf ("{\"store_id\":%" G_GINT64_FORMAT ",\"device_id\":%" G_GINT64_FORMAT ","
+                                           "\"mobile\":\"13912345678\",\"name\":\"断电骑手\","
+                                           "\"id_card\":\"11010519491231002X\",\"periods\":1,"
+                                           "\"pay_method\":\"offline\"}", store, device);
+  g_autofree char *end_path = NULL;
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint status = 0, offs = 0, ons = 0;
+  gint64 order;
+
+  g_assert_cmpint (device, >, 0);
+  start_watch (f, "mt/v1/dev/+/cmd");
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", "devices/power-cut", f->admin, cut, &status);
+    g_assert_cmpuint (status, ==, 204);
+  }
+  wait_for_watch (f, "\"cmd\":\"discharge\",\"on\":false", 5);
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", "orders", manager, rent, &status);
+    g_assert_cmpuint (status, ==, 201);
+    order = json_object_get_int_member (json_node_get_object (answer), "id");
+  }
+  wait_for_watch (f, "\"cmd\":\"discharge\",\"on\":true", 5);
+  end_path = g_strdup_printf ("orders/%" G_GINT64_FORMAT "/end", order);
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", end_path, manager, "{}", &status);
+    g_assert_cmpuint (status, ==, 200);
+  }
+  /* off, on, off: in that order, all to this battery */
+  for (guint i = 0; i < 50; i++)
+    {
+      g_clear_pointer (&contents, g_free);
+      g_assert_true (g_file_get_contents (f->watch_path, &contents, NULL, NULL));
+      g_clear_pointer (&lines, g_strfreev);
+      lines = g_strsplit (contents, "\n", -1);
+      offs = ons = 0;
+      for (guint k = 0; lines[k]; k++)
+        if (g_str_has_prefix (lines[k], off))
+          {
+            if (strstr (lines[k], "\"on\":false"))
+              {
+                g_assert_cmpuint (offs, ==, ons);   /* never two offs in a row */
+                offs++;
+              }
+            else
+              ons++;
+          }
+      if (offs == 2)
+        break;
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+  g_assert_cmpuint (offs, ==, 2);
+  g_assert_cmpuint (ons, ==, 1);
+}
+
+/* The broker's ACL: a battery writes under its own number only */
+static void
+test_acl (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autofree char *own = g_strdup_printf ("mt/v1/dev/%s/telemetry", f->devices[0]);
+  g_autofree char *other = g_strdup_printf ("mt/v1/dev/%s/telemetry", f->devices[1]);
+  g_autofree char *others_cmd = g_strdup_printf ("mt/v1/dev/%s/cmd", f->devices[1]);
+
+  start_watch (f, "mt/v1/dev/#");
+  publish_as (f, f->devices[0], DEVICE_PASSWORD, other, "{\"forged\":true}");
+  publish_as (f, f->devices[0], DEVICE_PASSWORD, others_cmd, "{\"forged\":true}");
+  publish_as (f, f->devices[0], DEVICE_PASSWORD, own, "{\"own\":true}");
+  wait_for_watch (f, "{\"own\":true}", 5);
+  g_usleep (G_USEC_PER_SEC / 2);
+  g_assert_false (watch_has (f, "forged"));
+  /* and a wrong password gets nothing through */
+  publish_as (f, f->devices[1], "wrong", other, "{\"intruder\":true}");
+  publish_as (f, f->devices[0], DEVICE_PASSWORD, own, "{\"again\":true}");
+  wait_for_watch (f, "{\"again\":true}", 5);
+  g_assert_false (watch_has (f, "intruder"));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autofree char *mosquitto = g_find_program_in_path ("mosquitto");
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  if (g_getenv ("MINGTANG_SERVER") == NULL || g_getenv ("MINGTANG_SIM") == NULL || mosquitto == NULL)
+    {
+      g_test_skip ("needs MINGTANG_SERVER, MINGTANG_SIM and mosquitto");
+      return g_test_run ();
+    }
+#define ADD(name, func) g_test_add ("/mt/telemetry/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("state-and-alarms", test_state_and_alarms);
+  ADD ("commands", test_commands);
+  ADD ("power-policy", test_power_policy);
+  ADD ("acl", test_acl);
+#undef ADD
+  status = g_test_run ();
+  mt_test_demo_cleanup ();
+  return status;
+}
