@@ -17,7 +17,10 @@
 #include "mt-rent-dialog.h"
 #include "mt-repair-dialog.h"
 #include "mt-row-model.h"
+#include "mt-alarms.h"
 #include "mt-window.h"
+#include "mt-telemetry-actions.h"
+#include "mt-bms-dialog.h"
 #include "mt-sync-engine.h"
 #include "test-util.h"
 #include <libsecret/secret.h>
@@ -221,7 +224,7 @@ save_screenshot (GtkWidget  *widget,
 /* Words in Latin letters that are right in a Chinese interface: units, acronyms, formats */
 static const char *const latin_allowed[] = {
   "BMS", "SOC", "CSV", "Excel", "XLSX", "PDF", "SQLite", "mV", "mA", "mAh", "Ah", "V", "km", "h",
-  "LFP", "NMC", "LMO", "LTO", "MINGTANG_PASSWORD", NULL
+  "LFP", "NMC", "LMO", "LTO", "MINGTANG_PASSWORD", "A", "C", NULL
 };
 
 static void
@@ -534,6 +537,248 @@ test_finance_actions (void)
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (50);
   g_assert_true (mt_ledger_reconcile (db, NULL));
+}
+
+/* ------------------------------------------------------------------ a notification server */
+
+/* The desktop's notification service, played by the test on the session bus: it records the
+ * summary and body of each notification it is asked to show */
+static GPtrArray *notifications = NULL;
+
+static void
+notify_method_cb (GDBusConnection       *connection,
+                  const char            *sender,
+                  const char            *path,
+                  const char            *interface,
+                  const char            *method,
+                  GVariant              *parameters,
+                  GDBusMethodInvocation *invocation,
+                  gpointer               data)
+{
+  if (g_str_equal (method, "Notify"))
+    {
+      const char *summary = NULL, *body = NULL;
+
+      g_variant_get_child (parameters, 3, "&s", &summary);
+      g_variant_get_child (parameters, 4, "&s", &body);
+      g_ptr_array_add (notifications, g_strdup_printf ("%s | %s", summary, body));
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", notifications->len));
+    }
+  else if (g_str_equal (method, "GetCapabilities"))
+    {
+      const char *caps[] = { "body", "actions", NULL };
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
+    }
+  else if (g_str_equal (method, "GetServerInformation"))
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ssss)", "test", "mingtang", "1", "1.2"));
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+notification_server_start (void)
+{
+  static const char xml[] =
+    "<node><interface name='org.freedesktop.Notifications'>"
+    "<method name='Notify'><arg type='s' direction='in'/><arg type='u' direction='in'/><arg type='s' direction='in'/>"
+    "<arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='as' direction='in'/>"
+    "<arg type='a{sv}' direction='in'/><arg type='i' direction='in'/><arg type='u' direction='out'/></method>"
+    "<method name='CloseNotification'><arg type='u' direction='in'/></method>"
+    "<method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+    "<method name='GetServerInformation'><arg type='s' direction='out'/><arg type='s' direction='out'/>"
+    "<arg type='s' direction='out'/><arg type='s' direction='out'/></method>"
+    "<signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
+    "<signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
+    "</interface></node>";
+  static const GDBusInterfaceVTable vtable = { notify_method_cb, NULL, NULL };
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (xml, NULL);
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
+
+  notifications = g_ptr_array_new_with_free_func (g_free);
+  g_assert_nonnull (bus);
+  g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", info->interfaces[0], &vtable,
+                                     NULL, NULL, NULL);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "RequestName", g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  g_assert_nonnull (reply);
+}
+
+/* The cell of the device list's row @id in column @key, as shown */
+static const char *
+list_cell (MtListPage *page,
+           gint64      id,
+           const char *key)
+{
+  GListModel *model = mt_list_page_get_model (page);
+  guint n_columns;
+  const MtListColumn *cols = mt_listing_get_columns (mt_list_page_get_listing (page), &n_columns);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model) && i < 200; i++)
+    {
+      g_autoptr(MtRowItem) item = g_list_model_get_item (model, i);
+
+      if (mt_row_item_get_id (item) != id)
+        continue;
+      for (guint c = 0; c < n_columns; c++)
+        if (g_str_equal (cols[c].key, key))
+          return mt_row_item_get_cell (item, c);
+    }
+  return NULL;
+}
+
+/* Live telemetry in the console: a real broker, the console's own broker link; a message
+ * reaches the BMS window's cell grid (highest and lowest marked) and the device list, an
+ * over-voltage raises an alarm that is handled from the alarm list */
+static void
+test_bms_live (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  gboolean chinese = messages && g_str_has_prefix (messages, "zh_CN");
+  g_autofree char *dir = g_dir_make_tmp ("mt-bms-XXXXXX", NULL);
+  const char *users[] = { "mingtang-server", "console-secret", "mingtang-sim", "sim-secret", NULL };
+  g_autofree char *uri = NULL;
+  g_autoptr(GSubprocess) broker = NULL;
+  g_autoptr(MtIngest) ingest = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 device = mt_db_query_int (db, 0, "SELECT d.id FROM devices d JOIN device_specs p ON p.id = d.spec_id "
+                                          "WHERE d.state = 'ready' AND p.series = 20 AND p.chemistry = 'NMC' ORDER BY d.id LIMIT 1", NULL);
+  g_autofree char *no = mt_db_query_text (db, "SELECT device_no FROM devices WHERE id = ?", "i", device);
+  g_autofree char *topic = g_strdup_printf ("mt/v1/dev/%s/telemetry", no);
+  MtBrokerConfig config = { .username = "mingtang-server", .password = "console-secret" };
+  MtTelemetry t;
+  MtWindow *window;
+  MtBmsDialog *bms;
+  MtListPage *page;
+  gint64 sent, alarm;
+
+  g_assert_cmpint (device, >, 0);
+  broker = mt_test_broker_start (dir, users, NULL, &uri);
+  config.uri = uri;
+  ingest = mt_ingest_new (db, &config);
+  g_assert_true (mt_ingest_start (ingest, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 100 && !mt_ingest_is_connected (ingest); i++)
+    iterate (50);
+  g_assert_true (mt_ingest_is_connected (ingest));
+
+  window = mt_window_new (app, db);
+  mt_window_set_ingest (window, ingest);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  page = MT_LIST_PAGE (mt_window_show_page (window, "devices"));
+  mt_list_page_set_search (page, no);
+  iterate (400);
+  bms = mt_bms_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window), device, ingest, NULL);
+  gtk_window_present (GTK_WINDOW (bms));
+  iterate (100);
+
+  /* a message with cell #5 the highest and #9 the lowest */
+  mt_telemetry_init (&t);
+  t.seq = 1;
+  t.ts_ms = g_get_real_time () / 1000;
+  t.state = MT_BMS_DISCHARGING;
+  t.soc = 64;
+  t.current_ma = -9500;
+  t.n_cells = 20;
+  for (int k = 0; k < 20; k++)
+    t.cells_mv[k] = 3900 + k % 3;
+  t.cells_mv[4] = 4010;
+  t.cells_mv[8] = 3705;
+  t.pack_mv = 0;
+  for (int k = 0; k < 20; k++)
+    t.pack_mv += t.cells_mv[k];
+  t.n_temps = 2;
+  t.temps_dc[0] = 262;
+  t.temps_dc[1] = MT_ABSENT;
+  t.charge_on = t.discharge_on = 1;
+  t.balancing = 1u << 4;
+  t.has_pos = TRUE;
+  t.lat = 30.27;
+  t.lng = 120.15;
+  {
+    g_autofree char *payload = mt_telemetry_to_json (&t);
+    mt_test_mqtt_publish (uri, "mingtang-sim", "sim-secret", topic, payload);
+  }
+  sent = g_get_monotonic_time ();
+  while (g_strcmp0 (mt_bms_dialog_get_cell_text (bms, 4), "4.010 V") != 0 &&
+         g_get_monotonic_time () - sent < 5 * G_USEC_PER_SEC)
+    g_main_context_iteration (NULL, FALSE);
+  g_test_message ("message to cell grid: %.0f ms after mosquitto_pub returned",
+                  (g_get_monotonic_time () - sent) / 1000.0);
+  g_assert_cmpstr (mt_bms_dialog_get_cell_text (bms, 4), ==, "4.010 V");
+  g_assert_cmpstr (mt_bms_dialog_get_cell_mark (bms, 4), ==, "highest");
+  g_assert_cmpstr (mt_bms_dialog_get_cell_mark (bms, 8), ==, "lowest");
+  g_assert_cmpstr (mt_bms_dialog_get_cell_mark (bms, 0), ==, "");
+  g_assert_cmpstr (mt_bms_dialog_get_cell_text (bms, 19), ==, "3.901 V");
+  /* the device list follows within its one-second refresh, in place */
+  iterate (1300);
+  {
+    g_autofree char *pack = g_strdup_printf ("%.2f V", t.pack_mv / 1000.0);
+    g_assert_cmpstr (list_cell (page, device, "voltage"), ==, pack);
+    g_assert_cmpstr (list_cell (page, device, "soc"), ==, "64%");
+  }
+  if (chinese)
+    {
+      static const char *const tabs[] = { "status", "settings", "control", "statistics" };
+      for (guint i = 0; i < G_N_ELEMENTS (tabs); i++)
+        {
+          g_autofree char *shot = g_strdup_printf ("bms-%s.png", tabs[i]);
+          mt_bms_dialog_set_tab (bms, tabs[i]);
+          iterate (150);
+          assert_chinese (GTK_WIDGET (bms));
+          save_screenshot (GTK_WIDGET (bms), shot);
+        }
+    }
+
+  /* an over-voltage: one open alarm; handled from the alarm list with a note */
+  t.seq = 2;
+  t.cells_mv[4] = 4400;
+  t.prot = 1u << MT_PROT_CELL_OV;
+  {
+    g_autofree char *payload = mt_telemetry_to_json (&t);
+    mt_test_mqtt_publish (uri, "mingtang-sim", "sim-secret", topic, payload);
+  }
+  for (guint i = 0; i < 100 && mt_db_query_int (db, 0, "SELECT count (*) FROM alarms WHERE device_id = ? AND type = "
+                                                       "'cell_ov' AND state = 'open'", "i", device) == 0; i++)
+    iterate (50);
+  alarm = mt_db_query_int (db, 0, "SELECT id FROM alarms WHERE device_id = ? AND type = 'cell_ov' AND state = 'open'",
+                           "i", device);
+  g_assert_cmpint (alarm, >, 0);
+  gtk_window_destroy (GTK_WINDOW (bms));
+  page = MT_LIST_PAGE (mt_window_show_page (window, "alarms"));
+  iterate (1300);
+  select_row_with_id (page, alarm);
+  g_assert_true (mt_telemetry_actions_handle (page, "已更换电芯"));
+  g_assert_cmpstr (mt_db_query_text (db, "SELECT state FROM alarms WHERE id = ?", "i", alarm), ==, "handled");
+  g_assert_cmpstr (mt_db_query_text (db, "SELECT note FROM alarms WHERE id = ?", "i", alarm), ==, "已更换电芯");
+  /* the new alarm was shown on the desktop, naming its kind and the battery */
+  for (guint i = 0; i < 40 && notifications->len == 0; i++)
+    iterate (50);
+  {
+    g_autofree char *expected = g_strdup_printf (_("Battery %s"), no);
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < notifications->len; i++)
+      if (strstr (notifications->pdata[i], expected) && strstr (notifications->pdata[i], mt_alarm_type_title ("cell_ov")))
+        found = TRUE;
+    g_assert_true (found);
+  }
+
+  mt_ingest_stop (ingest);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+  mt_test_server_stop (g_steal_pointer (&broker));
+  {
+    const char *files[] = { "passwd", "acl", "mosquitto.conf" };
+    for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+      {
+        g_autofree char *file = g_build_filename (dir, files[i], NULL);
+        g_unlink (file);
+      }
+    g_rmdir (dir);
+  }
 }
 
 /* Under LANG=zh_CN.UTF-8 every page and dialog is Chinese: no English word outside the data */
@@ -857,6 +1102,7 @@ main (int argc, char *argv[])
   adw_init ();
   app = gtk_application_new ("com.mtxnyjs.Mingtang.Test", G_APPLICATION_NON_UNIQUE);
   g_application_register (G_APPLICATION (app), NULL, NULL);
+  notification_server_start ();
 
   db = mt_db_open (path, &error);
   g_assert_no_error (error);
@@ -872,6 +1118,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/search-in-place", test_search_in_place);
   g_test_add_func ("/mt/app/rental-counter", test_rental_counter);
   g_test_add_func ("/mt/app/finance-actions", test_finance_actions);
+  g_test_add_func ("/mt/app/bms-live", test_bms_live);
   g_test_add_func ("/mt/app/connected", test_connected);
   g_test_add_func ("/mt/app/chinese", test_chinese);
   ret = g_test_run ();

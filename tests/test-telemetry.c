@@ -217,14 +217,7 @@ publish_as (Fixture    *f,
             const char *topic,
             const char *payload)
 {
-  g_autofree char *port = g_strdup (strrchr (f->broker_uri, ':') + 1);
-  const char *argv[] = { "mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-u", user, "-P", password, "-q", "1",
-                         "-t", topic, "-m", payload, NULL };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
-
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_wait (p, NULL, &error));
+  mt_test_mqtt_publish (f->broker_uri, user, password, topic, payload);
 }
 
 /* Telemetry updates the devices' state; an injected over-voltage raises exactly one open

@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 
 #include "mt-db.h"
@@ -218,4 +219,21 @@ mt_test_broker_start (const char         *dir,
     }
   *uri = g_strdup_printf ("tcp://127.0.0.1:%u", port);
   return broker;
+}
+
+void
+mt_test_mqtt_publish (const char *uri,
+                      const char *user,
+                      const char *password,
+                      const char *topic,
+                      const char *payload)
+{
+  g_autofree char *port = g_strdup (strrchr (uri, ':') + 1);
+  const char *argv[] = { "mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-u", user, "-P", password, "-q", "1",
+                         "-t", topic, "-m", payload, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait (p, NULL, &error));
 }

@@ -26,6 +26,12 @@ GSubprocess *mt_test_broker_start (const char         *dir,
                                    const char *const  *users,
                                    const char         *extra_acl,
                                    char              **uri);
+/* mosquitto_pub: one message at QoS 1 to the broker at @uri ("tcp://127.0.0.1:PORT") */
+void         mt_test_mqtt_publish (const char         *uri,
+                                   const char         *user,
+                                   const char         *password,
+                                   const char         *topic,
+                                   const char         *payload);
 /* A launcher whose children die with the test */
 GSubprocessLauncher *mt_test_launcher_new (GSubprocessFlags flags);
 /* A copy of a demo database (generated once per test program) at @path */

@@ -10,6 +10,7 @@
 #include "mt-orders.h"
 #include "mt-db.h"
 #include "mt-demo.h"
+#include "mt-ingest.h"
 #include "mt-window.h"
 
 struct _MtApplication
@@ -22,6 +23,7 @@ struct _MtApplication
   char           *page;
   GSettings      *settings;   /* NULL when the schema is not installed */
   guint           overdue_id;
+  MtIngest       *ingest;     /* the embedded broker link, when a broker is given */
 };
 
 G_DEFINE_FINAL_TYPE (MtApplication, mt_application, ADW_TYPE_APPLICATION)
@@ -32,6 +34,9 @@ mt_application_finalize (GObject *object)
   MtApplication *self = MT_APPLICATION (object);
 
   g_clear_handle_id (&self->overdue_id, g_source_remove);
+  if (self->ingest)
+    mt_ingest_stop (self->ingest);
+  g_clear_object (&self->ingest);
   g_clear_pointer (&self->db, mt_db_close);
   g_free (self->db_path);
   g_free (self->user);
@@ -50,6 +55,28 @@ overdue_cb (gpointer data)
   if (mt_orders_mark_overdue (self->db, &error) < 0)
     g_warning ("The overdue check failed: %s", error->message);
   return G_SOURCE_CONTINUE;
+}
+
+/* Embedded mode with a broker (MINGTANG_BROKER, MINGTANG_BROKER_USER, MINGTANG_BROKER_PASSWORD,
+ * as build-aux/run.sh sets them for its private broker): the console ingests the fleet's
+ * telemetry into its own database and sends commands, as the server would */
+static void
+start_broker_link (MtApplication *self)
+{
+  const char *uri = g_getenv ("MINGTANG_BROKER");
+  MtBrokerConfig config = { .uri = uri, .username = g_getenv ("MINGTANG_BROKER_USER"),
+                            .password = g_getenv ("MINGTANG_BROKER_PASSWORD"),
+                            .prefix = g_getenv ("MINGTANG_BROKER_PREFIX") };
+  g_autoptr(GError) error = NULL;
+
+  if (uri == NULL || *uri == '\0')
+    return;
+  self->ingest = mt_ingest_new (self->db, &config);
+  if (!mt_ingest_start (self->ingest, &error))
+    {
+      g_warning ("No live telemetry: %s", error->message);
+      g_clear_object (&self->ingest);
+    }
 }
 
 static gboolean
@@ -79,6 +106,7 @@ open_database (MtApplication  *self,
    * and every few minutes */
   overdue_cb (self);
   self->overdue_id = g_timeout_add_seconds (MT_OVERDUE_CHECK_SECONDS, overdue_cb, self);
+  start_broker_link (self);
   return TRUE;
 }
 
@@ -100,6 +128,7 @@ mt_application_activate (GApplication *app)
           return;
         }
       window = GTK_WINDOW (mt_window_new (GTK_APPLICATION (app), self->db));
+      mt_window_set_ingest (MT_WINDOW (window), self->ingest);
       if (self->user && self->password &&
           !mt_window_sign_in (MT_WINDOW (window), self->user, self->password, &error))
         g_printerr ("%s\n", error->message);
@@ -139,10 +168,25 @@ quit_cb (GSimpleAction *action,
   g_application_quit (app);
 }
 
+/* A notification's action: the device's BMS in the open window */
+static void
+open_bms_cb (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       app)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window && MT_IS_WINDOW (window))
+    {
+      gtk_window_present (window);
+      mt_window_open_bms (MT_WINDOW (window), g_variant_get_int64 (param));
+    }
+}
+
 static void
 mt_application_init (MtApplication *self)
 {
-  static const GActionEntry entries[] = { { "quit", quit_cb } };
+  static const GActionEntry entries[] = { { "quit", quit_cb }, { "open-bms", open_bms_cb, "x" } };
   static const char *const quit_accels[] = { "<Control>q", NULL };
   static const GOptionEntry options[] = {
     { "database", 'd', 0, G_OPTION_ARG_FILENAME, NULL, N_("The database to open (created with a demo fleet when missing)"), N_("FILE") },

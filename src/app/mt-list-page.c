@@ -12,6 +12,7 @@
 #include "mt-list-page.h"
 #include "mt-ops.h"
 #include "mt-money-actions.h"
+#include "mt-telemetry-actions.h"
 #include "mt-order-dialog.h"
 #include "mt-rent-dialog.h"
 #include "mt-repair-dialog.h"
@@ -187,6 +188,13 @@ mt_list_page_reload (MtListPage *self)
   mt_row_model_reset (self->model);
   selection_changed_cb (self);
   update_counts (self);
+}
+
+/* Live data changed (telemetry): the rows on hand are read again where they are */
+void
+mt_list_page_refresh (MtListPage *self)
+{
+  mt_row_model_refresh (self->model);
 }
 
 static gboolean
@@ -516,6 +524,8 @@ open_row (MtListPage *self,
     return;
   if (g_str_equal (page, "orders") && mt_actor_can (self->actor, "orders", "detail"))
     open_order (self, mt_row_item_get_id (item));
+  else if (g_str_equal (page, "bms"))
+    mt_telemetry_actions_open_bms (self, mt_row_item_get_id (item));
   else if (g_str_equal (page, "repairs"))
     {
       MtRepairDialog *dialog = mt_repair_dialog_new (toplevel (self), self->db, self->actor,
@@ -1166,6 +1176,7 @@ mt_list_page_new (MtDb           *db,
 
   build_action_bar (self);
   mt_money_actions_add (self, page_id, bar, self->action_bar);
+  mt_telemetry_actions_add (self, page_id, bar, self->action_bar);
   gtk_box_append (GTK_BOX (self), self->action_bar);
 
   update_counts (self);
@@ -1207,4 +1218,80 @@ MtSyncEngine *
 mt_list_page_get_engine (MtListPage *self)
 {
   return self->engine;
+}
+
+/* ------------------------------------------------------------------ for the action modules */
+
+gboolean
+mt_list_page_for_each_selected (MtListPage  *page,
+                                MtRowAction  one,
+                                gpointer     data,
+                                const char  *method,
+                                const char  *path_format,
+                                const char  *json)
+{
+  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (page);
+  gboolean ok = ids->len > 0;
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      g_autoptr(GError) error = NULL;
+
+      if (page->engine)
+        {
+          g_autofree char *path = g_strdup_printf (path_format, id);
+          mt_list_page_remote_write (page, method, path, json);
+          continue;
+        }
+      if (!one (page, id, data, &error))
+        {
+          mt_list_page_show_error (page, error);
+          ok = FALSE;
+          break;
+        }
+    }
+  if (!page->engine)
+    mt_list_page_reload (page);
+  return ok;
+}
+
+GtkWidget *
+mt_list_page_form_dialog (MtListPage *page,
+                          const char *title,
+                          const char *body,
+                          const char *ok_label,
+                          GtkWidget **rows,
+                          GCallback   done)
+{
+  GtkWidget *dialog = adw_message_dialog_new (toplevel (page), title, body);
+  GtkWidget *list = gtk_list_box_new ();
+
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  for (guint i = 0; rows[i]; i++)
+    gtk_list_box_append (GTK_LIST_BOX (list), rows[i]);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "ok", ok_label, NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "ok", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "ok");
+  g_signal_connect_object (dialog, "response::ok", done, page, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
+
+GtkWidget *
+mt_entry_row_new (const char *title)
+{
+  GtkWidget *row = adw_entry_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  return row;
+}
+
+const char *
+mt_dialog_row_text (GtkWidget  *dialog,
+                    const char *key)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (g_object_get_data (G_OBJECT (dialog), key)));
 }

@@ -23,6 +23,8 @@ MtListPage *mt_list_page_new          (MtDb          *db,
 MtListing  *mt_list_page_get_listing  (MtListPage    *self);
 GListModel *mt_list_page_get_model    (MtListPage    *self);
 void        mt_list_page_reload       (MtListPage    *self);
+/* Live data changed: the rows on hand are read again in place (selection and scroll stay) */
+void        mt_list_page_refresh      (MtListPage    *self);
 GtkSelectionModel *mt_list_page_get_selection (MtListPage *self);
 void        mt_list_page_set_search   (MtListPage    *self,
                                        const char    *text);
@@ -41,5 +43,27 @@ void           mt_list_page_remote_write (MtListPage    *self,
                                           const char    *method,
                                           const char    *path,
                                           const char    *json);
+
+/* Runs @one for each selected row, or sends @method @path_format (with the id) and @json for
+ * each in connected mode; stops at the first refusal and shows it; the page reloads */
+typedef gboolean (*MtRowAction) (MtListPage *page, gint64 id, gpointer data, GError **error);
+gboolean       mt_list_page_for_each_selected (MtListPage  *page,
+                                               MtRowAction  one,
+                                               gpointer     data,
+                                               const char  *method,
+                                               const char  *path_format,
+                                               const char  *json);
+/* A message dialog over the page with entry and combo @rows (NULL-terminated); @done runs on
+ * "ok" with the page and the dialog */
+GtkWidget     *mt_list_page_form_dialog  (MtListPage    *page,
+                                          const char    *title,
+                                          const char    *body,
+                                          const char    *ok_label,
+                                          GtkWidget    **rows,
+                                          GCallback      done);
+GtkWidget     *mt_entry_row_new          (const char    *title);
+/* The text of the entry row kept on @dialog as @key */
+const char    *mt_dialog_row_text        (GtkWidget     *dialog,
+                                          const char    *key);
 
 G_END_DECLS

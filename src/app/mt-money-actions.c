@@ -11,44 +11,6 @@
 #include "mt-pay-row.h"
 #include "mt-validate.h"
 
-/* Runs @one for each selected row, or sends @method @path_format (with the id) and @json for
- * each in connected mode; stops at the first refusal and shows it */
-typedef gboolean (*RowAction) (MtListPage *page, gint64 id, gpointer data, GError **error);
-
-static gboolean
-for_each_selected (MtListPage *page,
-                   RowAction   one,
-                   gpointer    data,
-                   const char *method,
-                   const char *path_format,
-                   const char *json)
-{
-  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (page);
-  gboolean ok = ids->len > 0;
-
-  for (guint i = 0; i < ids->len; i++)
-    {
-      gint64 id = g_array_index (ids, gint64, i);
-      g_autoptr(GError) error = NULL;
-
-      if (mt_list_page_get_engine (page))
-        {
-          g_autofree char *path = g_strdup_printf (path_format, id);
-          mt_list_page_remote_write (page, method, path, json);
-          continue;
-        }
-      if (!one (page, id, data, &error))
-        {
-          mt_list_page_show_error (page, error);
-          ok = FALSE;
-          break;
-        }
-    }
-  if (!mt_list_page_get_engine (page))
-    mt_list_page_reload (page);
-  return ok;
-}
-
 /* ------------------------------------------------------------------ deposit refunds */
 
 typedef struct
@@ -88,7 +50,7 @@ mt_money_actions_refunds (MtListPage *page,
   json_builder_end_object (b);
   node = json_builder_get_root (b);
   json = json_to_string (node, FALSE);
-  return for_each_selected (page, refund_one, &choice, "POST",
+  return mt_list_page_for_each_selected (page, refund_one, &choice, "POST",
                             approve ? "deposit_refunds/%" G_GINT64_FORMAT "/approve"
                                     : "deposit_refunds/%" G_GINT64_FORMAT "/reject", json);
 }
@@ -99,62 +61,19 @@ approve_refunds_cb (MtListPage *page)
   mt_money_actions_refunds (page, TRUE, NULL);
 }
 
-/* ------------------------------------------------------------------ small forms */
-
-/* A message dialog with entry and combo rows; @done runs on "ok" with the dialog */
-static GtkWidget *
-form_dialog (MtListPage *page,
-             const char *title,
-             const char *body,
-             const char *ok_label,
-             GtkWidget **rows,
-             GCallback   done)
-{
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (page))), title, body);
-  GtkWidget *list = gtk_list_box_new ();
-
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
-  gtk_widget_add_css_class (list, "boxed-list");
-  for (guint i = 0; rows[i]; i++)
-    gtk_list_box_append (GTK_LIST_BOX (list), rows[i]);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "ok", ok_label, NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "ok", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "ok");
-  g_signal_connect_object (dialog, "response::ok", done, page, G_CONNECT_SWAPPED);
-  gtk_window_present (GTK_WINDOW (dialog));
-  return dialog;
-}
-
-static GtkWidget *
-entry_row (const char *title)
-{
-  GtkWidget *row = adw_entry_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  return row;
-}
-
-static const char *
-row_text (GtkWidget  *dialog,
-          const char *key)
-{
-  return gtk_editable_get_text (GTK_EDITABLE (g_object_get_data (G_OBJECT (dialog), key)));
-}
-
 static void
 reject_done_cb (MtListPage *page,
                 const char *response,
                 GtkWidget  *dialog)
 {
-  mt_money_actions_refunds (page, FALSE, row_text (dialog, "reason"));
+  mt_money_actions_refunds (page, FALSE, mt_dialog_row_text (dialog, "reason"));
 }
 
 static void
 reject_refunds_cb (MtListPage *page)
 {
-  GtkWidget *rows[] = { entry_row (_("Reason")), NULL };
-  GtkWidget *dialog = form_dialog (page, _("Reject the Refunds?"),
+  GtkWidget *rows[] = { mt_entry_row_new (_("Reason")), NULL };
+  GtkWidget *dialog = mt_list_page_form_dialog (page, _("Reject the Refunds?"),
                                    _("The deposits are kept as damages. The reason is recorded."),
                                    _("_Reject"), rows, G_CALLBACK (reject_done_cb));
 
@@ -178,7 +97,7 @@ mt_money_actions_withdrawals (MtListPage *page,
 {
   g_autofree char *json = g_strdup_printf ("{\"state\":\"%s\"}", state);
 
-  return for_each_selected (page, withdrawal_one, (gpointer) state, "PUT",
+  return mt_list_page_for_each_selected (page, withdrawal_one, (gpointer) state, "PUT",
                             "withdrawals/%" G_GINT64_FORMAT "/state", json);
 }
 
@@ -245,7 +164,7 @@ request_done_cb (MtListPage *page,
                  const char *response,
                  GtkWidget  *dialog)
 {
-  mt_money_actions_request (page, row_text (dialog, "amount"), row_text (dialog, "payee"));
+  mt_money_actions_request (page, mt_dialog_row_text (dialog, "amount"), mt_dialog_row_text (dialog, "payee"));
 }
 
 static void
@@ -255,8 +174,8 @@ request_clicked_cb (MtListPage *page)
   gint64 available = mt_available_balance (mt_list_page_get_db (page), actor->operator_id, actor->store_id);
   g_autofree char *money = mt_format_money (available);
   g_autofree char *body = g_strdup_printf (_("Available to withdraw: %s"), money);
-  GtkWidget *rows[] = { entry_row (_("Amount (yuan)")), entry_row (_("Payee")), NULL };
-  GtkWidget *dialog = form_dialog (page, _("Request a Withdrawal"), body, _("_Request"), rows,
+  GtkWidget *rows[] = { mt_entry_row_new (_("Amount (yuan)")), mt_entry_row_new (_("Payee")), NULL };
+  GtkWidget *dialog = mt_list_page_form_dialog (page, _("Request a Withdrawal"), body, _("_Request"), rows,
                                    G_CALLBACK (request_done_cb));
 
   g_object_set_data (G_OBJECT (dialog), "amount", rows[0]);
@@ -301,7 +220,7 @@ mt_money_actions_recharge (MtListPage *page,
     }
   json = plan_id ? g_strdup_printf ("{\"plan_id\":%" G_GINT64_FORMAT ",\"pay_method\":\"%s\"}", plan_id, pay_method)
                  : g_strdup_printf ("{\"amount_fen\":%" G_GINT64_FORMAT ",\"pay_method\":\"%s\"}", r.amount, pay_method);
-  return for_each_selected (page, recharge_one, &r, "POST", "members/%" G_GINT64_FORMAT "/recharge", json);
+  return mt_list_page_for_each_selected (page, recharge_one, &r, "POST", "members/%" G_GINT64_FORMAT "/recharge", json);
 }
 
 /* The options' labels, after @first when not NULL */
@@ -337,7 +256,7 @@ recharge_done_cb (MtListPage *page,
                   const char *response,
                   GtkWidget  *dialog)
 {
-  mt_money_actions_recharge (page, chosen_option (dialog, "plan", 1), row_text (dialog, "amount"),
+  mt_money_actions_recharge (page, chosen_option (dialog, "plan", 1), mt_dialog_row_text (dialog, "amount"),
                              mt_pay_row_get (g_object_get_data (G_OBJECT (dialog), "method")));
 }
 
@@ -355,7 +274,7 @@ recharge_clicked_cb (MtListPage *page)
 {
   GtkWidget *plan_row = adw_combo_row_new ();
   GtkWidget *method_row = mt_pay_row_new (_("Payment method"), FALSE);   /* a recharge is not paid from the balance */
-  GtkWidget *rows[] = { plan_row, entry_row (_("Other amount (yuan)")), method_row, NULL };
+  GtkWidget *rows[] = { plan_row, mt_entry_row_new (_("Other amount (yuan)")), method_row, NULL };
   GPtrArray *plans = mt_recharge_plan_options (mt_list_page_get_db (page), mt_list_page_get_actor (page));
   g_autoptr(GtkStringList) labels = option_labels (plans, _("Other amount"));
   GtkWidget *dialog;
@@ -366,7 +285,7 @@ recharge_clicked_cb (MtListPage *page)
   if (plans->len > 0)
     adw_combo_row_set_selected (ADW_COMBO_ROW (plan_row), 1);
   plan_chosen_cb (ADW_COMBO_ROW (plan_row), NULL, rows[1]);
-  dialog = form_dialog (page, _("Recharge the Selected Members"),
+  dialog = mt_list_page_form_dialog (page, _("Recharge the Selected Members"),
                         _("A denomination's bonus is added while its campaign runs."), _("_Recharge"), rows,
                         G_CALLBACK (recharge_done_cb));
   g_object_set_data (G_OBJECT (dialog), "plan", plan_row);
@@ -404,7 +323,7 @@ mt_money_actions_sell_card (MtListPage *page,
   g_autofree char *json = g_strdup_printf ("{\"card_id\":%" G_GINT64_FORMAT ",\"pay_method\":\"%s\"}", card_id,
                                            pay_method);
 
-  return for_each_selected (page, card_one, &sale, "POST", "members/%" G_GINT64_FORMAT "/cards", json);
+  return mt_list_page_for_each_selected (page, card_one, &sale, "POST", "members/%" G_GINT64_FORMAT "/cards", json);
 }
 
 static void
@@ -430,7 +349,7 @@ card_clicked_cb (MtListPage *page)
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (card_row), _("Rental card"));
   adw_combo_row_set_model (ADW_COMBO_ROW (card_row), G_LIST_MODEL (labels));
-  dialog = form_dialog (page, _("Sell a Rental Card"),
+  dialog = mt_list_page_form_dialog (page, _("Sell a Rental Card"),
                         _("While the card runs, rentals and renewals charge no rent for the periods it covers."),
                         _("_Sell"), rows, G_CALLBACK (card_done_cb));
   g_object_set_data (G_OBJECT (dialog), "card", card_row);

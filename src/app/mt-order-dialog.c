@@ -440,25 +440,6 @@ group_with_button (const char *title,
   return group;
 }
 
-static GtkWidget *
-switch_row (GtkWidget  *group,
-            const char *title,
-            const char *subtitle,
-            GtkWidget **sw)
-{
-  GtkWidget *row = adw_action_row_new ();
-
-  *sw = gtk_switch_new ();
-  gtk_widget_set_valign (*sw, GTK_ALIGN_CENTER);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  if (subtitle)
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), *sw);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), *sw);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
-  return row;
-}
-
 static void
 rebuild (MtOrderDialog *self)
 {
@@ -512,9 +493,9 @@ rebuild (MtOrderDialog *self)
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->damage_row);
       self->pay_row = mt_pay_row_new (_("What the deposit does not cover is paid by"), TRUE);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->pay_row);
-      switch_row (group, _("Hold the deposit for approval"), _("The refund waits in Deposit Refunds"),
+      mt_switch_row_add (group, _("Hold the deposit for approval"), _("The refund waits in Deposit Refunds"),
                   &self->hold_switch);
-      switch_row (group, _("Forced settlement"), _("Settle without the member returning the device"),
+      mt_switch_row_add (group, _("Forced settlement"), _("Settle without the member returning the device"),
                   &self->forced_switch);
       g_signal_connect_swapped (self->hold_switch, "notify::active", G_CALLBACK (update_settlement), self);
       g_signal_connect_swapped (self->forced_switch, "notify::active", G_CALLBACK (update_settlement), self);

@@ -40,3 +40,22 @@ mt_pay_row_set (GtkWidget  *row,
     if (g_strcmp0 (methods[i], method) == 0)
       adw_combo_row_set_selected (ADW_COMBO_ROW (row), i);
 }
+
+GtkWidget *
+mt_switch_row_add (GtkWidget   *group,
+                   const char  *title,
+                   const char  *subtitle,
+                   GtkWidget  **sw)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  *sw = gtk_switch_new ();
+  gtk_widget_set_valign (*sw, GTK_ALIGN_CENTER);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), *sw);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), *sw);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+  return row;
+}

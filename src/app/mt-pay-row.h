@@ -14,4 +14,10 @@ const char *mt_pay_row_get (GtkWidget  *row);
 void        mt_pay_row_set (GtkWidget  *row,
                             const char *method);
 
+/* A row with a switch (*@sw) at its end, added to the preferences @group */
+GtkWidget  *mt_switch_row_add (GtkWidget   *group,
+                               const char  *title,
+                               const char  *subtitle,
+                               GtkWidget  **sw);
+
 G_END_DECLS

@@ -211,3 +211,34 @@ mt_row_model_reset (MtRowModel *self)
     g_signal_emit (first->pdata[i], item_signals[ITEM_CHANGED], 0);
   g_clear_pointer (&first, g_ptr_array_unref);
 }
+
+/* Reads the rows already read again, in place: their items emit ::changed, nothing moves, the
+ * selection and the scroll stay. When the number of rows changed, a reset instead. */
+void
+mt_row_model_refresh (MtRowModel *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_return_if_fail (MT_IS_ROW_MODEL (self));
+  if (mt_listing_count (self->listing) != self->n_items)
+    {
+      mt_row_model_reset (self);
+      return;
+    }
+  g_hash_table_iter_init (&iter, self->pages);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GPtrArray *items = value;
+      g_autoptr(GPtrArray) rows = mt_listing_fetch (self->listing, GPOINTER_TO_UINT (key) * PAGE_SIZE, PAGE_SIZE);
+
+      for (guint i = 0; i < items->len && i < rows->len; i++)
+        {
+          MtRowItem *item = items->pdata[i];
+
+          mt_list_row_free (item->row);
+          item->row = g_steal_pointer (&rows->pdata[i]);
+          g_signal_emit (item, item_signals[ITEM_CHANGED], 0);
+        }
+    }
+}

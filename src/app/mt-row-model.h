@@ -25,5 +25,7 @@ MtListing  *mt_row_model_get_listing (MtRowModel *self);
 
 /* Reads the listing again: its rows changed, or its search, filters or order */
 void        mt_row_model_reset   (MtRowModel *self);
+/* Reads the rows on hand again in place (live data changed); a reset if their number changed */
+void        mt_row_model_refresh (MtRowModel *self);
 
 G_END_DECLS

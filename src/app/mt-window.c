@@ -6,7 +6,9 @@
 #include <glib/gi18n.h>
 
 #include "mt-app-resources.h"
+#include "mt-alarms.h"
 #include "mt-application.h"
+#include "mt-bms-dialog.h"
 #include "mt-demo.h"
 #include "mt-error.h"
 #include "mt-list-page.h"
@@ -48,6 +50,10 @@ struct _MtWindow
   GtkWidget            *balance_label;
   GPtrArray            *page_ids;
   GSettings            *settings;     /* the application's, or NULL */
+  MtIngest             *ingest;       /* the embedded broker link, or NULL */
+  gboolean              live_dirty;   /* telemetry arrived since the last refresh */
+  gboolean              alarms_dirty;
+  guint                 live_timer;
 };
 
 G_DEFINE_FINAL_TYPE (MtWindow, mt_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -59,6 +65,10 @@ mt_window_dispose (GObject *object)
 {
   MtWindow *self = MT_WINDOW (object);
 
+  g_clear_handle_id (&self->live_timer, g_source_remove);
+  if (self->ingest)
+    g_signal_handlers_disconnect_by_data (self->ingest, self);
+  g_clear_object (&self->ingest);
   if (self->connecting)
     g_cancellable_cancel (self->connecting);
   g_clear_object (&self->connecting);
@@ -680,4 +690,115 @@ mt_window_new (GtkApplication *app,
         gtk_widget_grab_focus (self->password);
     }
   return self;
+}
+
+/* ------------------------------------------------------------------ live telemetry */
+
+static void
+live_telemetry_cb (MtIngest          *ingest,
+                   const char        *device_no,
+                   const MtTelemetry *t,
+                   MtWindow          *self)
+{
+  self->live_dirty = TRUE;
+}
+
+/* A new alarm: a desktop notification that opens the device's BMS */
+static void
+live_alarm_cb (MtIngest *ingest,
+               gint64    alarm_id,
+               MtWindow *self)
+{
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *type = NULL;
+  g_autofree char *device_no = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *id = NULL;
+  gint64 device_id;
+
+  self->alarms_dirty = TRUE;
+  if (self->actor == NULL || app == NULL || !mt_actor_can_view (self->actor, "alarms"))
+    return;
+  /* only the account's own devices, and not a type it hides */
+  device_id = mt_db_query_int (self->db, 0, "SELECT a.device_id FROM alarms a WHERE a.id = ? AND a.type NOT IN "
+                                            "(SELECT h.type FROM alarm_hidden h WHERE h.account_id = ? AND h.deleted = 0)",
+                               "ii", alarm_id, self->actor->account_id);
+  if (device_id == 0 || !mt_actor_owns_row (self->db, self->actor,
+                                            mt_db_query_int (self->db, 0, "SELECT operator_id FROM alarms WHERE id = ?", "i", alarm_id),
+                                            mt_db_query_int (self->db, 0, "SELECT coalesce (store_id, 0) FROM alarms WHERE id = ?", "i", alarm_id)))
+    return;
+  type = mt_db_query_text (self->db, "SELECT type FROM alarms WHERE id = ?", "i", alarm_id);
+  device_no = mt_db_query_text (self->db, "SELECT device_no FROM devices WHERE id = ?", "i", device_id);
+  title = g_strdup_printf (_("Alarm: %s"), mt_alarm_type_title (type));
+  body = g_strdup_printf (_("Battery %s"), device_no);
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+  g_notification_set_default_action_and_target (notification, "app.open-bms", "x", device_id);
+  id = g_strdup_printf ("alarm-%" G_GINT64_FORMAT, alarm_id);
+  g_application_send_notification (app, id, notification);
+}
+
+/* Once a second at most: the live lists on screen read their rows again in place */
+static gboolean
+live_tick_cb (gpointer data)
+{
+  MtWindow *self = data;
+  GtkWidget *child = gtk_stack_get_visible_child (GTK_STACK (self->pages));
+  const char *name = child ? gtk_stack_get_visible_child_name (GTK_STACK (self->pages)) : NULL;
+
+  if (child == NULL || !MT_IS_LIST_PAGE (child))
+    return G_SOURCE_CONTINUE;
+  if (self->live_dirty && (g_strcmp0 (name, "devices") == 0 || g_strcmp0 (name, "bms") == 0 ||
+                           g_strcmp0 (name, "monitor") == 0))
+    {
+      self->live_dirty = FALSE;
+      mt_list_page_refresh (MT_LIST_PAGE (child));
+    }
+  if (self->alarms_dirty && g_strcmp0 (name, "alarms") == 0)
+    {
+      self->alarms_dirty = FALSE;
+      mt_list_page_refresh (MT_LIST_PAGE (child));
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+mt_window_set_ingest (MtWindow *self,
+                      MtIngest *ingest)
+{
+  g_return_if_fail (MT_IS_WINDOW (self));
+  if (self->ingest)
+    g_signal_handlers_disconnect_by_data (self->ingest, self);
+  g_set_object (&self->ingest, ingest);
+  if (ingest)
+    {
+      g_signal_connect (ingest, "telemetry", G_CALLBACK (live_telemetry_cb), self);
+      g_signal_connect (ingest, "alarm", G_CALLBACK (live_alarm_cb), self);
+      if (self->live_timer == 0)
+        self->live_timer = g_timeout_add (1000, live_tick_cb, self);
+    }
+}
+
+MtIngest *
+mt_window_get_ingest (MtWindow *self)
+{
+  g_return_val_if_fail (MT_IS_WINDOW (self), NULL);
+  /* connected to a server, the embedded link writes the local database, not the replica */
+  return self->engine ? NULL : self->ingest;
+}
+
+void
+mt_window_open_bms (MtWindow *self,
+                    gint64    device_id)
+{
+  MtBmsDialog *dialog;
+
+  if (self->actor == NULL || !mt_actor_can_view (self->actor, "bms"))
+    return;
+  dialog = mt_bms_dialog_new (GTK_WINDOW (self), self->db, self->actor, device_id, mt_window_get_ingest (self),
+                              self->engine);
+  gtk_window_present (GTK_WINDOW (dialog));
 }

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "mt-db.h"
+#include "mt-ingest.h"
 #include "mt-perm.h"
 #include "mt-sync-engine.h"
 
@@ -34,5 +35,14 @@ gboolean    mt_window_is_offline     (MtWindow       *self);
 /* The server link (NULL when standalone) and the database the pages read */
 MtSyncEngine *mt_window_get_engine   (MtWindow       *self);
 MtDb       *mt_window_get_database   (MtWindow       *self);
+
+/* The embedded broker link (live telemetry, commands), or NULL; the window follows it: live
+ * lists refresh, new alarms notify */
+void        mt_window_set_ingest     (MtWindow       *self,
+                                      MtIngest       *ingest);
+MtIngest   *mt_window_get_ingest     (MtWindow       *self);
+/* The BMS window of a device (a notification's action) */
+void        mt_window_open_bms       (MtWindow       *self,
+                                      gint64          device_id);
 
 G_END_DECLS

@@ -29,6 +29,15 @@ mt_alarm_type_is_valid (const char *type)
   return FALSE;
 }
 
+const char *
+mt_alarm_type_title (const char *type)
+{
+  for (guint i = 0; type && mt_alarm_types[i].value; i++)
+    if (g_str_equal (mt_alarm_types[i].value, type))
+      return _(mt_alarm_types[i].label);
+  return type;
+}
+
 void
 mt_alarm_rules_check (const MtTelemetry   *t,
                       const MtAlarmLimits *l,

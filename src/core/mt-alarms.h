@@ -58,5 +58,7 @@ gboolean  mt_alarm_handle         (MtDb                *db,
                                    GError             **error);
 
 gboolean  mt_alarm_type_is_valid  (const char          *type);
+/* The type's name, translated ("Cell over-voltage protection") */
+const char *mt_alarm_type_title   (const char          *type);
 
 G_END_DECLS

@@ -1,0 +1,846 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-bms"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "mt-alarms.h"
+#include "mt-bms-dialog.h"
+#include "mt-pay-row.h"
+#include "mt-codec.h"
+#include "mt-error.h"
+#include "mt-validate.h"
+
+/* The status rows, in the order shown */
+enum
+{
+  ROW_STATE, ROW_ONLINE, ROW_SOC, ROW_PACK, ROW_CURRENT, ROW_CELL_HIGH, ROW_CELL_LOW, ROW_CELL_DELTA,
+  ROW_CAPACITY, ROW_CYCLES, ROW_TEMPS, ROW_BOARD, ROW_PROTECTION, ROW_BALANCING, ROW_RELAYS,
+  ROW_FIRMWARE, ROW_UPDATED, N_ROWS
+};
+
+struct _MtBmsDialog
+{
+  AdwWindow      parent_instance;
+
+  MtDb          *db;
+  const MtActor *actor;
+  gint64         device_id;
+  char          *device_no;
+  MtIngest      *ingest;
+  MtSyncEngine  *engine;
+  gulong         telemetry_id;
+
+  GtkWidget     *toasts;
+  GtkWidget     *stack;
+  GtkWidget     *rows[N_ROWS];
+  GtkWidget     *cells;          /* GtkFlowBox */
+  GtkWidget     *cell_labels[MT_MAX_CELLS];
+  char           cell_marks[MT_MAX_CELLS][8];
+  GtkWidget     *params[MT_N_PARAMS];
+  GtkWidget     *charge;
+  GtkWidget     *discharge;
+  gboolean       updating;       /* switches set from telemetry, not by the user */
+};
+
+G_DEFINE_FINAL_TYPE (MtBmsDialog, mt_bms_dialog, ADW_TYPE_WINDOW)
+
+enum { SIGNAL_COMMAND_DONE, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+toast (MtBmsDialog *self,
+       const char  *text)
+{
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (self->toasts), adw_toast_new (text));
+}
+
+static void
+set_row (MtBmsDialog *self,
+         guint        row,
+         const char  *text)
+{
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->rows[row]), text && *text ? text : "—");
+}
+
+static char *
+volts (int mv)
+{
+  return g_strdup_printf ("%.3f V", mv / 1000.0);
+}
+
+static char *
+celsius (int dc)
+{
+  /* TRANSLATORS: a temperature sensor that is not connected */
+  return dc == MT_ABSENT ? g_strdup (_("open")) : g_strdup_printf ("%.1f °C", dc / 10.0);
+}
+
+/* ------------------------------------------------------------------ status */
+
+void
+mt_bms_dialog_show_telemetry (MtBmsDialog       *self,
+                              const MtTelemetry *t)
+{
+  static const char *const states[] = { N_("Idle"), N_("Charging"), N_("Discharging") };
+  g_autofree char *pack = volts (t->pack_mv);
+  g_autofree char *soc = g_strdup_printf ("%d%%", t->soc);
+  g_autofree char *current = NULL;
+  g_autofree char *capacity = NULL;
+  g_autofree char *cycles = NULL;
+  g_autofree char *board = celsius (t->board_dc);
+  g_autofree char *updated = NULL;
+  GString *temps = g_string_new (NULL);
+  GString *prot = g_string_new (NULL);
+  GString *balancing = g_string_new (NULL);
+  int hi, lo;
+
+  set_row (self, ROW_STATE, _(states[t->state]));
+  set_row (self, ROW_SOC, soc);
+  set_row (self, ROW_PACK, pack);
+  current = t->current_ma == 0 ? g_strdup ("0 A")
+            : g_strdup_printf (t->current_ma > 0 ? _("%.1f A charging") : _("%.1f A discharging"),
+                               ABS (t->current_ma) / 1000.0);
+  set_row (self, ROW_CURRENT, current);
+  mt_telemetry_cell_extremes (t, &hi, &lo);
+  if (hi >= 0)
+    {
+      g_autofree char *high = g_strdup_printf ("#%d  %.3f V", hi + 1, t->cells_mv[hi] / 1000.0);
+      g_autofree char *low = g_strdup_printf ("#%d  %.3f V", lo + 1, t->cells_mv[lo] / 1000.0);
+      g_autofree char *delta = g_strdup_printf ("%d mV", t->cells_mv[hi] - t->cells_mv[lo]);
+
+      set_row (self, ROW_CELL_HIGH, high);
+      set_row (self, ROW_CELL_LOW, low);
+      set_row (self, ROW_CELL_DELTA, delta);
+    }
+  if (t->remaining_mah != MT_ABSENT && t->nominal_mah != MT_ABSENT)
+    capacity = g_strdup_printf (_("%.1f Ah of %.1f Ah"), t->remaining_mah / 1000.0, t->nominal_mah / 1000.0);
+  set_row (self, ROW_CAPACITY, capacity);
+  if (t->cycles != MT_ABSENT)
+    cycles = g_strdup_printf ("%d", t->cycles);
+  set_row (self, ROW_CYCLES, cycles);
+  for (int k = 0; k < t->n_temps; k++)
+    {
+      g_autofree char *one = celsius (t->temps_dc[k]);
+      g_string_append_printf (temps, "%s%s", k ? " · " : "", one);
+    }
+  set_row (self, ROW_TEMPS, temps->str);
+  set_row (self, ROW_BOARD, board);
+  for (guint k = 0; k < MT_N_PROTS; k++)
+    if (t->prot & (1u << k))
+      g_string_append_printf (prot, "%s%s", prot->len ? "、" : "", mt_alarm_type_title (mt_prot_name (k)));
+  set_row (self, ROW_PROTECTION, prot->len ? prot->str : _("None"));
+  for (int k = 0; k < t->n_cells; k++)
+    if (t->balancing & (1u << k))
+      g_string_append_printf (balancing, "%s#%d", balancing->len ? " " : "", k + 1);
+  set_row (self, ROW_BALANCING, balancing->len ? balancing->str : _("Not balancing"));
+  {
+    g_autofree char *relays = g_strdup_printf (_("charge %s · discharge %s"),
+                                               t->charge_on == 0 ? _("off") : t->charge_on == 1 ? _("on") : "—",
+                                               t->discharge_on == 0 ? _("off") : t->discharge_on == 1 ? _("on") : "—");
+    set_row (self, ROW_RELAYS, relays);
+  }
+  {
+    g_autofree char *firmware = g_strdup_printf ("%s · %s", t->fw[0] ? t->fw : "—", t->hw[0] ? t->hw : "—");
+    set_row (self, ROW_FIRMWARE, firmware);
+  }
+  updated = mt_format_time (t->ts_ms * 1000);
+  set_row (self, ROW_UPDATED, updated);
+  set_row (self, ROW_ONLINE, _("Online"));
+
+  /* the cell grid: one tile a cell, the highest and lowest marked */
+  for (int k = 0; k < MT_MAX_CELLS; k++)
+    {
+      GtkWidget *tile = self->cell_labels[k] ? gtk_widget_get_parent (gtk_widget_get_parent (self->cell_labels[k])) : NULL;
+
+      if (tile)
+        gtk_widget_set_visible (tile, k < t->n_cells);
+      if (k >= t->n_cells)
+        continue;
+      {
+        g_autofree char *v = g_strdup_printf ("%.3f V", t->cells_mv[k] / 1000.0);
+        GtkWidget *box = gtk_widget_get_parent (self->cell_labels[k]);
+
+        gtk_label_set_text (GTK_LABEL (self->cell_labels[k]), v);
+        gtk_widget_remove_css_class (box, "cell-high");
+        gtk_widget_remove_css_class (box, "cell-low");
+        g_strlcpy (self->cell_marks[k], "", sizeof self->cell_marks[k]);
+        if (k == hi && hi != lo)
+          {
+            gtk_widget_add_css_class (box, "cell-high");
+            g_strlcpy (self->cell_marks[k], "highest", sizeof self->cell_marks[k]);
+          }
+        else if (k == lo && hi != lo)
+          {
+            gtk_widget_add_css_class (box, "cell-low");
+            g_strlcpy (self->cell_marks[k], "lowest", sizeof self->cell_marks[k]);
+          }
+        gtk_widget_set_tooltip_text (box, k == hi && hi != lo ? _("Highest cell")
+                                          : k == lo && hi != lo ? _("Lowest cell") : NULL);
+      }
+    }
+
+  self->updating = TRUE;
+  if (t->charge_on != MT_ABSENT)
+    gtk_switch_set_active (GTK_SWITCH (self->charge), t->charge_on);
+  if (t->discharge_on != MT_ABSENT)
+    gtk_switch_set_active (GTK_SWITCH (self->discharge), t->discharge_on);
+  self->updating = FALSE;
+
+  g_string_free (temps, TRUE);
+  g_string_free (prot, TRUE);
+  g_string_free (balancing, TRUE);
+}
+
+const char *
+mt_bms_dialog_get_cell_text (MtBmsDialog *self,
+                             guint        cell)
+{
+  return cell < MT_MAX_CELLS ? gtk_label_get_text (GTK_LABEL (self->cell_labels[cell])) : NULL;
+}
+
+const char *
+mt_bms_dialog_get_cell_mark (MtBmsDialog *self,
+                             guint        cell)
+{
+  return cell < MT_MAX_CELLS ? self->cell_marks[cell] : NULL;
+}
+
+/* The last message the database holds for the device */
+static void
+load_latest (MtBmsDialog *self)
+{
+  g_autofree char *payload = mt_db_query_text (self->db, "SELECT payload FROM device_status WHERE device_id = ?",
+                                               "i", self->device_id);
+  gint64 online = mt_db_query_int (self->db, -1, "SELECT online FROM device_status WHERE device_id = ?", "i",
+                                   self->device_id);
+  MtTelemetry t;
+
+  if (payload != NULL && mt_telemetry_parse (payload, strlen (payload), &t, NULL))
+    mt_bms_dialog_show_telemetry (self, &t);
+  set_row (self, ROW_ONLINE, online == 1 ? _("Online") : online == 0 ? _("Offline") : _("Never reported"));
+}
+
+static void
+telemetry_cb (MtIngest          *ingest,
+              const char        *device_no,
+              const MtTelemetry *t,
+              MtBmsDialog       *self)
+{
+  if (g_strcmp0 (device_no, self->device_no) == 0)
+    mt_bms_dialog_show_telemetry (self, t);
+}
+
+/* ------------------------------------------------------------------ commands */
+
+typedef struct
+{
+  MtBmsDialog *self;   /* a weak pointer: the window may close before the answer */
+  MtCommand    command;
+} Sent;
+
+static void
+fill_params (MtBmsDialog    *self,
+             const MtParams *params)
+{
+  for (guint k = 0; k < MT_N_PARAMS; k++)
+    if (params->mask & (1u << k))
+      {
+        g_autofree char *v = g_strdup_printf ("%d", params->values[k]);
+        gtk_editable_set_text (GTK_EDITABLE (self->params[k]), v);
+      }
+}
+
+static void
+command_result (MtBmsDialog     *self,
+                MtCommandResult  result,
+                const char      *error,
+                const MtParams  *params)
+{
+  g_autofree char *text = NULL;
+
+  switch (result)
+    {
+    case MT_COMMAND_DONE:
+      text = g_strdup (_("Done: the battery confirmed it"));
+      break;
+    case MT_COMMAND_REFUSED:
+      text = g_strdup_printf (_("The battery refused: %s"), error ? error : "");
+      break;
+    case MT_COMMAND_NO_ANSWER:
+      text = g_strdup (_("No answer from the battery within 10 seconds"));
+      break;
+    default:
+      text = g_strdup (_("Not sent: the broker cannot be reached"));
+      break;
+    }
+  if (params && params->mask)
+    fill_params (self, params);
+  toast (self, text);
+  g_signal_emit (self, signals[SIGNAL_COMMAND_DONE], 0, mt_command_result_name (result));
+}
+
+static void
+ingest_done_cb (MtCommandResult  result,
+                const MtAck     *ack,
+                gpointer         data)
+{
+  Sent *sent = data;
+
+  if (sent->self != NULL)
+    {
+      mt_command_audit (sent->self->db, sent->self->actor, sent->self->device_id, &sent->command, result, ack);
+      command_result (sent->self, result, ack ? ack->error : NULL, ack ? &ack->params : NULL);
+      g_object_remove_weak_pointer (G_OBJECT (sent->self), (gpointer *) &sent->self);
+    }
+  g_free (sent);
+}
+
+static void
+engine_done_cb (GObject      *source,
+                GAsyncResult *res,
+                gpointer      data)
+{
+  Sent *sent = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), res, &error);
+
+  if (sent->self != NULL)
+    {
+      if (answer == NULL)
+        {
+          /* no answer, refused by the server, or the server out of reach: its message says which */
+          toast (sent->self, error->message);
+          g_signal_emit (sent->self, signals[SIGNAL_COMMAND_DONE], 0, "failed");
+        }
+      else
+        {
+          JsonObject *o = json_node_get_object (answer);
+          const char *result = json_object_get_string_member_with_default (o, "result", "");
+          MtParams params = { 0 };
+          JsonObject *p = json_object_has_member (o, "params") ? json_object_get_object_member (o, "params") : NULL;
+
+          for (guint k = 0; p && k < MT_N_PARAMS; k++)
+            if (json_object_has_member (p, mt_param_info (k)->key))
+              mt_params_set (&params, k, json_object_get_int_member (p, mt_param_info (k)->key), NULL);
+          command_result (sent->self, g_str_equal (result, "done") ? MT_COMMAND_DONE : MT_COMMAND_REFUSED,
+                          json_object_get_string_member_with_default (o, "error", NULL), &params);
+        }
+      g_object_remove_weak_pointer (G_OBJECT (sent->self), (gpointer *) &sent->self);
+    }
+  g_free (sent);
+}
+
+void
+mt_bms_dialog_send (MtBmsDialog *self,
+                    MtCommand   *command)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *device_no = NULL;
+  Sent *sent;
+
+  if (self->engine != NULL)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) body = NULL;
+      g_autofree char *path = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/commands", self->device_id);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "cmd");
+      json_builder_add_string_value (b, mt_command_name (command->kind));
+      if (command->kind == MT_CMD_CHARGE || command->kind == MT_CMD_DISCHARGE)
+        {
+          json_builder_set_member_name (b, "on");
+          json_builder_add_boolean_value (b, command->on);
+        }
+      if (command->kind == MT_CMD_WRITE_PARAMS)
+        {
+          json_builder_set_member_name (b, "params");
+          json_builder_begin_object (b);
+          for (guint k = 0; k < MT_N_PARAMS; k++)
+            if (command->params.mask & (1u << k))
+              {
+                json_builder_set_member_name (b, mt_param_info (k)->key);
+                json_builder_add_int_value (b, command->params.values[k]);
+              }
+          json_builder_end_object (b);
+        }
+      json_builder_end_object (b);
+      body = json_builder_get_root (b);
+      sent = g_new0 (Sent, 1);
+      sent->self = self;
+      sent->command = *command;
+      g_object_add_weak_pointer (G_OBJECT (self), (gpointer *) &sent->self);
+      mt_sync_engine_request_async (self->engine, "POST", path, body, NULL, engine_done_cb, sent);
+      return;
+    }
+  if (!mt_command_authorize (self->db, self->actor, self->device_id, command->kind, &device_no, &error))
+    {
+      toast (self, error->message);
+      return;
+    }
+  if (self->ingest == NULL)
+    {
+      toast (self, _("No broker is configured: commands cannot be sent"));
+      return;
+    }
+  sent = g_new0 (Sent, 1);
+  sent->self = self;
+  g_object_add_weak_pointer (G_OBJECT (self), (gpointer *) &sent->self);
+  sent->command = *command;
+  mt_ingest_send (self->ingest, device_no, &sent->command, 10000, ingest_done_cb, sent);
+}
+
+/* ------------------------------------------------------------------ control */
+
+typedef struct
+{
+  MtBmsDialog *self;
+  MtCommand    command;
+  GtkWidget   *revert;    /* a switch to put back when the user says no */
+} Confirm;
+
+static void
+confirm_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     Confirm          *c)
+{
+  if (g_str_equal (response, "go"))
+    mt_bms_dialog_send (c->self, &c->command);
+  else if (c->revert != NULL)
+    {
+      c->self->updating = TRUE;
+      gtk_switch_set_active (GTK_SWITCH (c->revert), !gtk_switch_get_active (GTK_SWITCH (c->revert)));
+      c->self->updating = FALSE;
+    }
+}
+
+static void
+confirm (MtBmsDialog     *self,
+         const MtCommand *command,
+         const char      *heading,
+         const char      *body,
+         const char      *go,
+         gboolean         destructive,
+         GtkWidget       *revert)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  Confirm *c = g_new0 (Confirm, 1);
+
+  c->self = self;
+  c->command = *command;
+  c->revert = revert;
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "go", go, NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "go",
+                                              destructive ? ADW_RESPONSE_DESTRUCTIVE : ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "confirm", c, g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (confirm_response_cb), c);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+switch_cb (GtkSwitch   *sw,
+           GParamSpec  *pspec,
+           MtBmsDialog *self)
+{
+  gboolean on = gtk_switch_get_active (sw);
+  MtCommand command = { .kind = GTK_WIDGET (sw) == self->charge ? MT_CMD_CHARGE : MT_CMD_DISCHARGE, .on = on };
+
+  if (self->updating)
+    return;
+  if (command.kind == MT_CMD_CHARGE)
+    confirm (self, &command, on ? _("Turn Charging On?") : _("Turn Charging Off?"),
+             on ? _("The battery can be charged again.") : _("The battery will refuse to charge."),
+             on ? _("Turn _On") : _("Turn _Off"), !on, GTK_WIDGET (sw));
+  else
+    confirm (self, &command, on ? _("Turn Discharging On?") : _("Turn Discharging Off?"),
+             on ? _("The battery powers the vehicle again.")
+                : _("The battery stops giving power: a vehicle in use will stop."),
+             on ? _("Turn _On") : _("Turn _Off"), !on, GTK_WIDGET (sw));
+}
+
+static void
+restart_cb (MtBmsDialog *self)
+{
+  MtCommand command = { .kind = MT_CMD_RESTART };
+
+  confirm (self, &command, _("Restart the BMS?"), _("The battery goes offline for a moment and comes back."),
+           _("_Restart"), FALSE, NULL);
+}
+
+static void
+factory_reset_cb (MtBmsDialog *self)
+{
+  MtCommand command = { .kind = MT_CMD_FACTORY_RESET };
+
+  confirm (self, &command, _("Reset to Factory Values?"),
+           _("Every protection parameter goes back to its factory value; the nominal capacity is kept."),
+           _("_Reset"), TRUE, NULL);
+}
+
+/* ------------------------------------------------------------------ settings */
+
+static void
+read_params_cb (MtBmsDialog *self)
+{
+  MtCommand command = { .kind = MT_CMD_READ_PARAMS };
+
+  mt_bms_dialog_send (self, &command);
+}
+
+static void
+write_params_cb (MtBmsDialog *self)
+{
+  MtCommand command = { .kind = MT_CMD_WRITE_PARAMS };
+
+  for (guint k = 0; k < MT_N_PARAMS; k++)
+    {
+      const char *text = gtk_editable_get_text (GTK_EDITABLE (self->params[k]));
+      g_autoptr(GError) error = NULL;
+      gint64 v;
+
+      if (text[0] == '\0')
+        continue;
+      if (!g_ascii_string_to_signed (text, 10, G_MININT32, G_MAXINT32, &v, NULL) ||
+          !mt_params_set (&command.params, k, v, &error))
+        {
+          g_autofree char *message = error ? g_strdup (error->message)
+                                           : g_strdup_printf (_("%s must be a whole number"), _(mt_param_info (k)->title));
+          toast (self, message);
+          gtk_widget_grab_focus (self->params[k]);
+          return;
+        }
+    }
+  if (command.params.mask == 0)
+    {
+      toast (self, _("Read the parameters from the battery first"));
+      return;
+    }
+  confirm (self, &command, _("Write the Parameters?"),
+           _("Factory values suit the battery's cells. Wrong protection values can damage the battery or stop "
+             "it from protecting itself."), _("_Write"), TRUE, NULL);
+}
+
+/* ------------------------------------------------------------------ building */
+
+static GtkWidget *
+status_row (MtBmsDialog *self,
+            GtkWidget   *group,
+            guint        row,
+            const char  *title)
+{
+  GtkWidget *r = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (r), "—");
+  gtk_widget_add_css_class (r, "property");
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), r);
+  self->rows[row] = r;
+  return r;
+}
+
+static GtkWidget *
+build_status (MtBmsDialog *self)
+{
+  GtkWidget *page = adw_preferences_page_new ();
+  GtkWidget *grid_group = adw_preferences_group_new ();
+  GtkWidget *pack = adw_preferences_group_new ();
+  GtkWidget *cells = adw_preferences_group_new ();
+  GtkWidget *board = adw_preferences_group_new ();
+  g_autofree char *spec = NULL;
+  sqlite3_stmt *stmt;
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (grid_group), _("Cell Voltages"));
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (grid_group),
+                                         _("Live; the highest cell is marked red, the lowest blue."));
+  self->cells = gtk_flow_box_new ();
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (self->cells), GTK_SELECTION_NONE);
+  gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (self->cells), 5);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->cells), 10);
+  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (self->cells), TRUE);
+  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (self->cells), 6);
+  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->cells), 6);
+  for (int k = 0; k < MT_MAX_CELLS; k++)
+    {
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+      g_autofree char *number = g_strdup_printf ("#%d", k + 1);
+      GtkWidget *name = gtk_label_new (number);
+
+      gtk_widget_add_css_class (box, "card");
+      gtk_widget_add_css_class (box, "cell-tile");
+      gtk_widget_add_css_class (name, "dim-label");
+      gtk_widget_add_css_class (name, "caption");
+      self->cell_labels[k] = gtk_label_new ("—");
+      gtk_widget_add_css_class (self->cell_labels[k], "numeric");
+      gtk_box_append (GTK_BOX (box), name);
+      gtk_box_append (GTK_BOX (box), self->cell_labels[k]);
+      gtk_flow_box_append (GTK_FLOW_BOX (self->cells), box);
+      gtk_widget_set_visible (gtk_widget_get_parent (box), FALSE);
+    }
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (grid_group), self->cells);
+
+  {
+    g_autofree char *battery = g_strdup_printf (_("Battery %s"), self->device_no ? self->device_no : "");
+    adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (pack), battery);
+  }
+  stmt = mt_db_prepare (self->db, NULL, "SELECT p.chemistry, p.series, p.nominal_mv, p.capacity_mah, d.name FROM devices d "
+                                        "LEFT JOIN device_specs p ON p.id = d.spec_id WHERE d.id = ?", "i", self->device_id);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    spec = g_strdup_printf (_("%s · %d cells · %.1f V · %.1f Ah"), (const char *) sqlite3_column_text (stmt, 0),
+                            sqlite3_column_int (stmt, 1), sqlite3_column_int (stmt, 2) / 1000.0,
+                            sqlite3_column_int (stmt, 3) / 1000.0);
+  if (stmt)
+    sqlite3_reset (stmt);
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (pack), spec);
+  status_row (self, pack, ROW_STATE, _("Working state"));
+  status_row (self, pack, ROW_ONLINE, _("Connection"));
+  status_row (self, pack, ROW_SOC, _("State of charge"));
+  status_row (self, pack, ROW_PACK, _("Pack voltage"));
+  status_row (self, pack, ROW_CURRENT, _("Current"));
+  status_row (self, pack, ROW_CAPACITY, _("Remaining capacity"));
+  status_row (self, pack, ROW_CYCLES, _("Cycles"));
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (cells), _("Cells and Temperatures"));
+  status_row (self, cells, ROW_CELL_HIGH, _("Highest cell"));
+  status_row (self, cells, ROW_CELL_LOW, _("Lowest cell"));
+  status_row (self, cells, ROW_CELL_DELTA, _("Difference"));
+  status_row (self, cells, ROW_TEMPS, _("Cell temperatures"));
+  status_row (self, cells, ROW_BOARD, _("Board temperature"));
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (board), _("Protection and Board"));
+  status_row (self, board, ROW_PROTECTION, _("Protection active"));
+  status_row (self, board, ROW_BALANCING, _("Balancing"));
+  status_row (self, board, ROW_RELAYS, _("Relays"));
+  status_row (self, board, ROW_FIRMWARE, _("Firmware · hardware"));
+  status_row (self, board, ROW_UPDATED, _("Last update"));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (grid_group));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (pack));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (cells));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (board));
+  return page;
+}
+
+static GtkWidget *
+button_for (const char *label,
+            GCallback   callback,
+            gpointer    data)
+{
+  GtkWidget *b = gtk_button_new_with_mnemonic (label);
+
+  gtk_widget_set_valign (b, GTK_ALIGN_CENTER);
+  g_signal_connect_swapped (b, "clicked", callback, data);
+  return b;
+}
+
+static GtkWidget *
+build_settings (MtBmsDialog *self)
+{
+  GtkWidget *page = adw_preferences_page_new ();
+  GtkWidget *group = adw_preferences_group_new ();
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gboolean can_write = mt_actor_can (self->actor, "bms", "params") && (self->actor->caps & MT_CAP_BMS_PARAMS);
+  GtkWidget *write = button_for (_("_Write…"), G_CALLBACK (write_params_cb), self);
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Protection Parameters"));
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
+                                         can_write ? _("Factory values are standard for the cells. Change them only "
+                                                       "when you know the battery needs it.")
+                                                   : _("Your role or operator may read these values, not change them."));
+  gtk_box_append (GTK_BOX (buttons), button_for (_("_Read"), G_CALLBACK (read_params_cb), self));
+  gtk_widget_add_css_class (write, "destructive-action");
+  gtk_widget_set_sensitive (write, can_write);
+  gtk_box_append (GTK_BOX (buttons), write);
+  adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (group), buttons);
+  for (guint k = 0; k < MT_N_PARAMS; k++)
+    {
+      const MtParamInfo *info = mt_param_info (k);
+      g_autofree char *title = g_strdup_printf ("%s (%s, %d–%d)", _(info->title), info->unit, info->min, info->max);
+
+      self->params[k] = adw_entry_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->params[k]), title);
+      gtk_editable_set_editable (GTK_EDITABLE (self->params[k]), can_write);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->params[k]);
+    }
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
+  return page;
+}
+
+static GtkWidget *
+build_control (MtBmsDialog *self)
+{
+  GtkWidget *page = adw_preferences_page_new ();
+  GtkWidget *switches = adw_preferences_group_new ();
+  GtkWidget *board = adw_preferences_group_new ();
+  GtkWidget *row;
+  gboolean can = mt_actor_can (self->actor, "bms", "control") && (self->actor->caps & MT_CAP_BMS_CONTROL);
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (switches), _("Switches"));
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (switches),
+                                         can ? _("Each change is confirmed, sent to the battery and recorded in the "
+                                                 "audit log with its result.")
+                                             : _("Your role or operator may not control batteries."));
+  mt_switch_row_add (switches, _("Charge switch"), _("The charge relay"), &self->charge);
+  mt_switch_row_add (switches, _("Discharge switch"), _("The discharge relay: off cuts the power"), &self->discharge);
+  g_signal_connect (self->charge, "notify::active", G_CALLBACK (switch_cb), self);
+  g_signal_connect (self->discharge, "notify::active", G_CALLBACK (switch_cb), self);
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (board), _("Board"));
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Restart"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Offline for a moment"));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button_for (_("R_estart…"), G_CALLBACK (restart_cb), self));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (board), row);
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Factory reset"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Every parameter back to its factory value"));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button_for (_("Re_set…"), G_CALLBACK (factory_reset_cb), self));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (board), row);
+  gtk_widget_set_sensitive (switches, can);
+  gtk_widget_set_sensitive (board, can);
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (switches));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (board));
+  return page;
+}
+
+static GtkWidget *
+build_statistics (MtBmsDialog *self)
+{
+  static const char *const types[] = {
+    "cell_ov", "cell_uv", "pack_ov", "pack_uv", "over_charge", "over_discharge", "charge_oc", "discharge_oc",
+    "short_circuit", "temp_high", "temp_low", "imbalance", "low_soc", "vibration", "offline",
+  };
+  GtkWidget *page = adw_preferences_page_new ();
+  GtkWidget *group = adw_preferences_group_new ();
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Protection Events"));
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
+                                         _("How often each was reported, over every alarm of this battery."));
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, mt_db_query_int (self->db, 0,
+                                                "SELECT coalesce (sum (count), 0) FROM alarms WHERE device_id = ? "
+                                                "AND type = ? AND deleted = 0", "it", self->device_id, types[i]));
+      GtkWidget *label = gtk_label_new (count);
+
+      gtk_widget_add_css_class (label, "numeric");
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), mt_alarm_type_title (types[i]));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+    }
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
+  return page;
+}
+
+void
+mt_bms_dialog_set_tab (MtBmsDialog *self,
+                       const char  *tab)
+{
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (self->stack), tab);
+}
+
+static void
+mt_bms_dialog_dispose (GObject *object)
+{
+  MtBmsDialog *self = MT_BMS_DIALOG (object);
+
+  if (self->ingest && self->telemetry_id)
+    g_signal_handler_disconnect (self->ingest, self->telemetry_id);
+  self->telemetry_id = 0;
+  g_clear_object (&self->ingest);
+  g_clear_object (&self->engine);
+  G_OBJECT_CLASS (mt_bms_dialog_parent_class)->dispose (object);
+}
+
+static void
+mt_bms_dialog_finalize (GObject *object)
+{
+  g_free (MT_BMS_DIALOG (object)->device_no);
+  G_OBJECT_CLASS (mt_bms_dialog_parent_class)->finalize (object);
+}
+
+static void
+mt_bms_dialog_class_init (MtBmsDialogClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = mt_bms_dialog_dispose;
+  G_OBJECT_CLASS (klass)->finalize = mt_bms_dialog_finalize;
+  signals[SIGNAL_COMMAND_DONE] = g_signal_new ("command-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                               NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+mt_bms_dialog_init (MtBmsDialog *self)
+{
+}
+
+MtBmsDialog *
+mt_bms_dialog_new (GtkWindow     *parent,
+                   MtDb          *db,
+                   const MtActor *actor,
+                   gint64         device_id,
+                   MtIngest      *ingest,
+                   MtSyncEngine  *engine)
+{
+  MtBmsDialog *self = g_object_new (MT_TYPE_BMS_DIALOG, "transient-for", parent, "modal", FALSE,
+                                    "default-width", 720, "default-height", 760, NULL);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *header = adw_header_bar_new ();
+  GtkWidget *switcher = adw_view_switcher_title_new ();
+  GtkWidget *bar = adw_view_switcher_bar_new ();
+  g_autofree char *title = NULL;
+  static gsize css_once = 0;
+
+  self->db = db;
+  self->actor = actor;
+  self->device_id = device_id;
+  self->ingest = ingest ? g_object_ref (ingest) : NULL;
+  self->engine = engine ? g_object_ref (engine) : NULL;
+  self->device_no = mt_db_query_text (db, "SELECT device_no FROM devices WHERE id = ?", "i", device_id);
+  title = g_strdup_printf (_("BMS · %s"), self->device_no ? self->device_no : "");
+  gtk_window_set_title (GTK_WINDOW (self), title);
+
+  if (g_once_init_enter (&css_once))
+    {
+      g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+      gtk_css_provider_load_from_data (css, ".cell-tile { padding: 6px 4px; }"
+                                            ".cell-high { background-color: alpha(@error_color, 0.25); }"
+                                            ".cell-low { background-color: alpha(@accent_color, 0.25); }", -1);
+      gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+      g_once_init_leave (&css_once, 1);
+    }
+
+  self->stack = adw_view_stack_new ();
+  adw_view_stack_add_titled (ADW_VIEW_STACK (self->stack), build_status (self), "status", _("Status"));
+  adw_view_stack_add_titled (ADW_VIEW_STACK (self->stack), build_settings (self), "settings", _("Settings"));
+  adw_view_stack_add_titled (ADW_VIEW_STACK (self->stack), build_control (self), "control", _("Control"));
+  adw_view_stack_add_titled (ADW_VIEW_STACK (self->stack), build_statistics (self), "statistics", _("Statistics"));
+  adw_view_stack_page_set_icon_name (adw_view_stack_get_page (ADW_VIEW_STACK (self->stack),
+                                     adw_view_stack_get_child_by_name (ADW_VIEW_STACK (self->stack), "status")),
+                                     "battery-good-symbolic");
+  adw_view_stack_page_set_icon_name (adw_view_stack_get_page (ADW_VIEW_STACK (self->stack),
+                                     adw_view_stack_get_child_by_name (ADW_VIEW_STACK (self->stack), "settings")),
+                                     "preferences-system-symbolic");
+  adw_view_stack_page_set_icon_name (adw_view_stack_get_page (ADW_VIEW_STACK (self->stack),
+                                     adw_view_stack_get_child_by_name (ADW_VIEW_STACK (self->stack), "control")),
+                                     "system-shutdown-symbolic");
+  adw_view_stack_page_set_icon_name (adw_view_stack_get_page (ADW_VIEW_STACK (self->stack),
+                                     adw_view_stack_get_child_by_name (ADW_VIEW_STACK (self->stack), "statistics")),
+                                     "x-office-spreadsheet-symbolic");
+  adw_view_switcher_title_set_stack (ADW_VIEW_SWITCHER_TITLE (switcher), ADW_VIEW_STACK (self->stack));
+  adw_view_switcher_title_set_title (ADW_VIEW_SWITCHER_TITLE (switcher), title);
+  adw_view_switcher_bar_set_stack (ADW_VIEW_SWITCHER_BAR (bar), ADW_VIEW_STACK (self->stack));
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), switcher);
+  gtk_widget_set_vexpand (self->stack, TRUE);
+  gtk_box_append (GTK_BOX (box), header);
+  gtk_box_append (GTK_BOX (box), self->stack);
+  gtk_box_append (GTK_BOX (box), bar);
+  self->toasts = adw_toast_overlay_new ();
+  adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (self->toasts), box);
+  adw_window_set_content (ADW_WINDOW (self), self->toasts);
+
+  load_latest (self);
+  if (self->ingest)
+    self->telemetry_id = g_signal_connect (self->ingest, "telemetry", G_CALLBACK (telemetry_cb), self);
+  return self;
+}

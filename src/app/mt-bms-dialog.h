@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "mt-db.h"
+#include "mt-ingest.h"
+#include "mt-perm.h"
+#include "mt-sync-engine.h"
+
+G_BEGIN_DECLS
+
+#define MT_TYPE_BMS_DIALOG (mt_bms_dialog_get_type ())
+G_DECLARE_FINAL_TYPE (MtBmsDialog, mt_bms_dialog, MT, BMS_DIALOG, AdwWindow)
+
+/* One battery's BMS (SPEC §3.8): status with the live cell grid, settings, control and
+ * statistics. Live through @ingest (the embedded broker link), commands through @engine when
+ * connected to a server, else through @ingest; either may be NULL. */
+MtBmsDialog *mt_bms_dialog_new        (GtkWindow     *parent,
+                                       MtDb          *db,
+                                       const MtActor *actor,
+                                       gint64         device_id,
+                                       MtIngest      *ingest,
+                                       MtSyncEngine  *engine);
+/* For tests: the telemetry shown (as if just received), and what the grid shows */
+void         mt_bms_dialog_show_telemetry (MtBmsDialog       *self,
+                                           const MtTelemetry *t);
+const char  *mt_bms_dialog_get_cell_text  (MtBmsDialog       *self,
+                                           guint              cell);
+/* "highest", "lowest" or "" for the cell */
+const char  *mt_bms_dialog_get_cell_mark  (MtBmsDialog       *self,
+                                           guint              cell);
+void         mt_bms_dialog_set_tab        (MtBmsDialog       *self,
+                                           const char        *tab);
+/* Sends a command as the Control and Settings tabs do; the result arrives as a toast and as
+ * the "command-done" signal (result name) */
+void         mt_bms_dialog_send           (MtBmsDialog       *self,
+                                           MtCommand         *command);
+
+G_END_DECLS

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-telemetry-actions"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "mt-alarms.h"
+#include "mt-bms-dialog.h"
+#include "mt-telemetry-actions.h"
+#include "mt-window.h"
+
+/* ------------------------------------------------------------------ BMS */
+
+GtkWidget *
+mt_telemetry_actions_open_bms (MtListPage *page,
+                               gint64      device_id)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (page));
+  MtIngest *ingest = MT_IS_WINDOW (root) ? mt_window_get_ingest (MT_WINDOW (root)) : NULL;
+  MtBmsDialog *dialog;
+
+  if (device_id == 0)
+    {
+      g_autoptr(GArray) ids = mt_list_page_get_selected_ids (page);
+
+      if (ids->len == 0)
+        return NULL;
+      device_id = g_array_index (ids, gint64, 0);
+    }
+  dialog = mt_bms_dialog_new (GTK_WINDOW (root), mt_list_page_get_db (page), mt_list_page_get_actor (page),
+                              device_id, ingest, mt_list_page_get_engine (page));
+  gtk_window_present (GTK_WINDOW (dialog));
+  return GTK_WIDGET (dialog);
+}
+
+static void
+bms_clicked_cb (MtListPage *page)
+{
+  mt_telemetry_actions_open_bms (page, 0);
+}
+
+/* ------------------------------------------------------------------ alarms */
+
+static gboolean
+handle_one (MtListPage *page,
+            gint64      id,
+            gpointer    data,
+            GError    **error)
+{
+  return mt_alarm_handle (mt_list_page_get_db (page), mt_list_page_get_actor (page), id, data, error);
+}
+
+gboolean
+mt_telemetry_actions_handle (MtListPage *page,
+                             const char *note)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *json = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "note");
+  json_builder_add_string_value (b, note ? note : "");
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  json = json_to_string (node, FALSE);
+  return mt_list_page_for_each_selected (page, handle_one, (gpointer) note, "POST", "alarms/%" G_GINT64_FORMAT "/handle",
+                                         json);
+}
+
+static void
+handle_done_cb (MtListPage *page,
+                const char *response,
+                GtkWidget  *dialog)
+{
+  mt_telemetry_actions_handle (page, mt_dialog_row_text (dialog, "note"));
+}
+
+static void
+handle_clicked_cb (MtListPage *page)
+{
+  GtkWidget *rows[] = { mt_entry_row_new (_("Note")), NULL };
+  GtkWidget *dialog = mt_list_page_form_dialog (page, _("Handle the Selected Alarms?"),
+                                                _("They are closed with your note. A new report opens a new alarm."),
+                                                _("_Handle"), rows, G_CALLBACK (handle_done_cb));
+
+  g_object_set_data (G_OBJECT (dialog), "note", rows[0]);
+}
+
+void
+mt_telemetry_actions_add (MtListPage *page,
+                          const char *page_id,
+                          GtkWidget  *bar,
+                          GtkWidget  *action_bar)
+{
+  const MtActor *actor = mt_list_page_get_actor (page);
+
+  if ((g_str_equal (page_id, "devices") || g_str_equal (page_id, "bms")) && mt_actor_can (actor, "bms", "view"))
+    {
+      GtkWidget *b = gtk_button_new_with_mnemonic (_("_BMS…"));
+
+      gtk_widget_set_tooltip_text (b, _("Live battery data, settings and control of the selected device"));
+      g_signal_connect_swapped (b, "clicked", G_CALLBACK (bms_clicked_cb), page);
+      gtk_action_bar_pack_start (GTK_ACTION_BAR (action_bar), b);
+    }
+  if (g_str_equal (page_id, "alarms") && mt_actor_can (actor, "alarms", "handle"))
+    {
+      GtkWidget *b = gtk_button_new_with_mnemonic (_("_Handle…"));
+
+      g_signal_connect_swapped (b, "clicked", G_CALLBACK (handle_clicked_cb), page);
+      gtk_action_bar_pack_start (GTK_ACTION_BAR (action_bar), b);
+    }
+}
