@@ -20,6 +20,7 @@
 #include "mt-alarms.h"
 #include "mt-window.h"
 #include "mt-telemetry-actions.h"
+#include "mt-alarm-dialog.h"
 #include "mt-bms-dialog.h"
 #include "mt-sync-engine.h"
 #include "test-util.h"
@@ -747,6 +748,32 @@ test_bms_live (void)
                            "i", device);
   g_assert_cmpint (alarm, >, 0);
   gtk_window_destroy (GTK_WINDOW (bms));
+
+  /* its details and curve: the cell climbing to the protection over the last hour */
+  for (int i = 1; i <= 20; i++)
+    {
+      g_autofree char *payload = NULL;
+
+      t.cells_mv[4] = 4010 + i * 12;
+      t.prot = 0;
+      payload = mt_telemetry_to_json (&t);
+      g_assert_true (mt_db_run (db, NULL, "INSERT OR IGNORE INTO bms_snapshots (device_id, at, soc, pack_mv, current_ma, "
+                                          "payload) VALUES (?, ?, 60, 78000, -9000, ?)", "iit", device,
+                                g_get_real_time () - (gint64) (21 - i) * 180 * G_USEC_PER_SEC, payload));
+    }
+  {
+    MtAlarmDialog *details = mt_alarm_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window), alarm);
+
+    gtk_window_present (GTK_WINDOW (details));
+    iterate (150);
+    g_assert_cmpuint (mt_alarm_dialog_get_n_points (details), >=, 20);
+    if (chinese)
+      {
+        assert_chinese (GTK_WIDGET (details));
+        save_screenshot (GTK_WIDGET (details), "alarm-curve.png");
+      }
+    gtk_window_destroy (GTK_WINDOW (details));
+  }
   page = MT_LIST_PAGE (mt_window_show_page (window, "alarms"));
   iterate (1300);
   select_row_with_id (page, alarm);
@@ -764,6 +791,24 @@ test_bms_live (void)
       if (strstr (notifications->pdata[i], expected) && strstr (notifications->pdata[i], mt_alarm_type_title ("cell_ov")))
         found = TRUE;
     g_assert_true (found);
+  }
+
+  /* the admin hides over-voltage alarms: gone from the alarm list, back when shown again */
+  {
+    g_autofree char *alarm_no = mt_db_query_text (db, "SELECT alarm_no FROM alarms WHERE id = ?", "i", alarm);
+    g_autoptr(MtListing) listing = mt_listing_new (db, mt_window_get_actor (window), "alarms", &error);
+
+    g_assert_no_error (error);
+    mt_listing_set_search (listing, alarm_no);
+    g_assert_cmpuint (mt_listing_count (listing), ==, 1);
+    page = MT_LIST_PAGE (mt_window_show_page (window, "alarm_types"));
+    iterate (200);
+    select_row_with_id (page, 3);   /* cell_ov */
+    g_assert_true (mt_telemetry_actions_hide_types (page, TRUE));
+    g_assert_cmpuint (mt_listing_count (listing), ==, 0);
+    select_row_with_id (page, 3);
+    g_assert_true (mt_telemetry_actions_hide_types (page, FALSE));
+    g_assert_cmpuint (mt_listing_count (listing), ==, 1);
   }
 
   mt_ingest_stop (ingest);

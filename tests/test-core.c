@@ -4,10 +4,12 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "mt-alarms.h"
 #include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-entity.h"
 #include "mt-error.h"
+#include "mt-ingest.h"
 #include "mt-labels.h"
 #include "mt-listing.h"
 #include "mt-ops.h"
@@ -662,6 +664,79 @@ test_demo_deterministic (void)
   g_free (sums[1]);
 }
 
+static void
+collect_type (const char *type,
+              double      value,
+              gpointer    data)
+{
+  g_ptr_array_add (data, g_strdup (type));
+}
+
+/* Silence: a device not heard for the offline setting's minutes goes offline; after the offline
+ * alarm setting's hours one alarm opens, and later sweeps do not open more. History past the
+ * retention is dropped. The alarm rules hold a message against its spec's limits. */
+static void
+test_offline_sweep (Fixture       *f,
+                    gconstpointer  data)
+{
+  MtBrokerConfig config = { .uri = "tcp://127.0.0.1:1" };   /* never started: the sweep needs no broker */
+  g_autoptr(MtIngest) ingest = mt_ingest_new (f->db, &config);
+  gint64 now = g_get_real_time (), hour = (gint64) 3600 * G_USEC_PER_SEC;
+  gint64 quiet = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE deleted = 0 ORDER BY id LIMIT 1", NULL);
+  gint64 heard = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE deleted = 0 ORDER BY id LIMIT 1 OFFSET 1", NULL);
+
+  g_assert_true (mt_db_run (f->db, NULL, "DELETE FROM device_status", NULL));
+  g_assert_true (mt_db_run (f->db, NULL, "INSERT INTO device_status (device_id, online, last_seen) VALUES (?, 1, ?), "
+                                         "(?, 1, ?)", "iiii", quiet, now - 11 * 60 * G_USEC_PER_SEC, heard, now));
+  g_assert_true (mt_db_run (f->db, NULL, "INSERT INTO track_points (device_id, at, lat, lng) VALUES (?, ?, 30, 120), "
+                                         "(?, ?, 30, 120)", "iiii", quiet, now - 200 * 24 * hour, quiet, now));
+  mt_ingest_sweep (ingest, now);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT online FROM device_status WHERE device_id = ?", "i", quiet), ==, 0);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT online FROM device_status WHERE device_id = ?", "i", heard), ==, 1);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count (*) FROM track_points WHERE at < ?", "i",
+                                    now - 181 * 24 * hour), ==, 0);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count (*) FROM track_points WHERE device_id = ? AND at = ?", "ii",
+                                    quiet, now), ==, 1);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count (*) FROM alarms WHERE device_id = ? AND type = 'offline' "
+                                               "AND state = 'open'", "i", quiet), ==, 0);
+  /* a day later: one offline alarm, however often the sweep runs */
+  mt_ingest_sweep (ingest, now + 25 * hour);
+  mt_ingest_sweep (ingest, now + 26 * hour);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count (*) FROM alarms WHERE device_id = ? AND type = 'offline'",
+                                    "i", quiet), ==, 1);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count FROM alarms WHERE device_id = ? AND type = 'offline'",
+                                    "i", quiet), ==, 1);
+
+  /* the rules: a spec's limits, the settings' imbalance and low charge */
+  {
+    MtAlarmLimits limits;
+    MtTelemetry t;
+    GPtrArray *types = g_ptr_array_new_with_free_func (g_free);
+
+    mt_alarm_limits_default (&limits);
+    mt_telemetry_init (&t);
+    t.n_cells = 20;
+    for (int k = 0; k < 20; k++)
+      t.cells_mv[k] = 3900;
+    t.cells_mv[3] = 4300;    /* over the cell limit, and 400 mV above the others */
+    t.pack_mv = 78400;
+    t.soc = 5;
+    t.current_ma = -70000;   /* over the discharge limit */
+    t.n_temps = 1;
+    t.temps_dc[0] = 650;     /* over 60 °C */
+    mt_alarm_rules_check (&t, &limits, collect_type, types);
+    g_assert_true (g_ptr_array_find_with_equal_func (types, "cell_ov", g_str_equal, NULL));
+    g_assert_true (g_ptr_array_find_with_equal_func (types, "discharge_oc", g_str_equal, NULL));
+    g_assert_true (g_ptr_array_find_with_equal_func (types, "temp_high", g_str_equal, NULL));
+    g_assert_true (g_ptr_array_find_with_equal_func (types, "imbalance", g_str_equal, NULL));
+    g_assert_true (g_ptr_array_find_with_equal_func (types, "low_soc", g_str_equal, NULL));
+    g_assert_false (g_ptr_array_find_with_equal_func (types, "cell_uv", g_str_equal, NULL));
+    g_assert_false (g_ptr_array_find_with_equal_func (types, "charge_oc", g_str_equal, NULL));
+    g_assert_cmpuint (types->len, ==, 5);
+    g_ptr_array_unref (types);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -689,6 +764,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/core/migrations", test_migrations);
   g_test_add_func ("/mt/core/demo/deterministic", test_demo_deterministic);
 #define ADD(name, fn) g_test_add ("/mt/core/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("offline-sweep", test_offline_sweep);
   ADD ("store/create", test_store_create);
   ADD ("store/stale-version", test_store_stale_version);
   ADD ("scope/store-manager", test_store_manager_scope);

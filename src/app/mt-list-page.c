@@ -11,6 +11,7 @@
 #include "mt-labels.h"
 #include "mt-list-page.h"
 #include "mt-ops.h"
+#include "mt-alarm-dialog.h"
 #include "mt-money-actions.h"
 #include "mt-telemetry-actions.h"
 #include "mt-order-dialog.h"
@@ -526,6 +527,9 @@ open_row (MtListPage *self,
     open_order (self, mt_row_item_get_id (item));
   else if (g_str_equal (page, "bms"))
     mt_telemetry_actions_open_bms (self, mt_row_item_get_id (item));
+  else if (g_str_equal (page, "alarms"))
+    gtk_window_present (GTK_WINDOW (mt_alarm_dialog_new (toplevel (self), self->db, self->actor,
+                                                         mt_row_item_get_id (item))));
   else if (g_str_equal (page, "repairs"))
     {
       MtRepairDialog *dialog = mt_repair_dialog_new (toplevel (self), self->db, self->actor,

@@ -88,6 +88,39 @@ handle_clicked_cb (MtListPage *page)
   g_object_set_data (G_OBJECT (dialog), "note", rows[0]);
 }
 
+/* ------------------------------------------------------------------ alarm types */
+
+static gboolean
+hide_one (MtListPage *page,
+          gint64      id,
+          gpointer    data,
+          GError    **error)
+{
+  return mt_alarm_type_set_hidden (mt_list_page_get_db (page), mt_list_page_get_actor (page), id,
+                                   GPOINTER_TO_INT (data), error);
+}
+
+gboolean
+mt_telemetry_actions_hide_types (MtListPage *page,
+                                 gboolean    hidden)
+{
+  return mt_list_page_for_each_selected (page, hide_one, GINT_TO_POINTER (hidden), "POST",
+                                         hidden ? "alarm_types/%" G_GINT64_FORMAT "/hide"
+                                                : "alarm_types/%" G_GINT64_FORMAT "/show", "{}");
+}
+
+static void
+hide_clicked_cb (MtListPage *page)
+{
+  mt_telemetry_actions_hide_types (page, TRUE);
+}
+
+static void
+show_clicked_cb (MtListPage *page)
+{
+  mt_telemetry_actions_hide_types (page, FALSE);
+}
+
 void
 mt_telemetry_actions_add (MtListPage *page,
                           const char *page_id,
@@ -103,6 +136,17 @@ mt_telemetry_actions_add (MtListPage *page,
       gtk_widget_set_tooltip_text (b, _("Live battery data, settings and control of the selected device"));
       g_signal_connect_swapped (b, "clicked", G_CALLBACK (bms_clicked_cb), page);
       gtk_action_bar_pack_start (GTK_ACTION_BAR (action_bar), b);
+    }
+  if (g_str_equal (page_id, "alarm_types") && mt_actor_can (actor, "alarm_types", "edit"))
+    {
+      GtkWidget *hide = gtk_button_new_with_mnemonic (_("_Hide from Me"));
+      GtkWidget *show = gtk_button_new_with_mnemonic (_("_Show to Me"));
+
+      gtk_widget_set_tooltip_text (hide, _("Your alarm list and notifications leave these types out"));
+      g_signal_connect_swapped (hide, "clicked", G_CALLBACK (hide_clicked_cb), page);
+      g_signal_connect_swapped (show, "clicked", G_CALLBACK (show_clicked_cb), page);
+      gtk_action_bar_pack_start (GTK_ACTION_BAR (action_bar), hide);
+      gtk_action_bar_pack_start (GTK_ACTION_BAR (action_bar), show);
     }
   if (g_str_equal (page_id, "alarms") && mt_actor_can (actor, "alarms", "handle"))
     {

@@ -19,4 +19,8 @@ GtkWidget *mt_telemetry_actions_open_bms (MtListPage *page,
 gboolean  mt_telemetry_actions_handle (MtListPage *page,
                                        const char *note);
 
+/* Hides (or shows again) the selected alarm types from the signed-in account */
+gboolean  mt_telemetry_actions_hide_types (MtListPage *page,
+                                           gboolean    hidden);
+
 G_END_DECLS

@@ -29,6 +29,45 @@ mt_alarm_type_is_valid (const char *type)
   return FALSE;
 }
 
+gboolean
+mt_alarm_type_set_hidden (MtDb          *db,
+                          const MtActor *actor,
+                          gint64         type_index,
+                          gboolean       hidden,
+                          GError       **error)
+{
+  const char *type = NULL;
+  gint64 now = mt_now ();
+  gboolean ok;
+
+  if (!mt_actor_require (actor, "alarm_types", "edit", error))
+    return FALSE;
+  for (gint64 i = 0; mt_alarm_types[i].value; i++)
+    if (i + 1 == type_index)
+      type = mt_alarm_types[i].value;
+  if (type == NULL)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("There is no such alarm type"));
+      return FALSE;
+    }
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  if (hidden)
+    ok = mt_db_run (db, error, "INSERT INTO alarm_hidden (created_at, updated_at, account_id, type) SELECT ?1, ?1, ?2, ?3 "
+                               "WHERE NOT EXISTS (SELECT 1 FROM alarm_hidden WHERE account_id = ?2 AND type = ?3 "
+                               "AND deleted = 0)", "iit", now, actor->account_id, type);
+  else
+    ok = mt_db_run (db, error, "UPDATE alarm_hidden SET deleted = 1, version = version + 1, updated_at = ? "
+                               "WHERE account_id = ? AND type = ? AND deleted = 0", "iit", now, actor->account_id, type);
+  if (!ok)
+    {
+      mt_db_rollback (db);
+      return FALSE;
+    }
+  mt_audit (db, actor, hidden ? "alarm-type-hide" : "alarm-type-show", "alarm_hidden", type_index, "ok", type);
+  return mt_db_commit (db, error);
+}
+
 const char *
 mt_alarm_type_title (const char *type)
 {

@@ -58,6 +58,14 @@ gboolean  mt_alarm_handle         (MtDb                *db,
                                    GError             **error);
 
 gboolean  mt_alarm_type_is_valid  (const char          *type);
+/* Hides (or shows again) an alarm type from the account's alarm list and notifications;
+ * @type_index is its row on the alarm types page (1-based). Permission alarm_types:edit. */
+gboolean  mt_alarm_type_set_hidden (MtDb                *db,
+                                    const MtActor       *actor,
+                                    gint64               type_index,
+                                    gboolean             hidden,
+                                    GError             **error);
+
 /* The type's name, translated ("Cell over-voltage protection") */
 const char *mt_alarm_type_title   (const char          *type);
 

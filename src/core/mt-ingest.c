@@ -16,6 +16,7 @@
 #define CACHE_SECONDS    60
 #define POLICY_RESEND_US (30 * G_USEC_PER_SEC)
 #define SWEEP_SECONDS    30
+#define LATENCY_SAMPLES  100000
 
 /* A message parsed on paho's thread, waiting for the main context */
 typedef struct
@@ -96,6 +97,8 @@ struct _MtIngest
   GHashTable    *pending;     /* command id → Pending */
   guint          next_command;
 
+  GArray        *latencies;   /* publish-to-database, ms, of the latest telemetry (a ring) */
+  guint          latency_next;
   gint           received;    /* counted on paho's thread */
   gint           dropped[MT_CODEC_N_ERRORS];
   MtIngestStats  stats;       /* the rest, on the main context */
@@ -590,6 +593,7 @@ typedef struct
   Device   *device;
   gint64    at;
   GArray   *alarms;   /* alarm ids opened */
+  guint     raised;   /* alarms opened or counted again */
 } RuleContext;
 
 static void
@@ -602,6 +606,8 @@ raise_cb (const char *type,
   g_autoptr(GError) error = NULL;
   gint64 id = mt_alarm_raise (c->self->db, c->device->id, type, value, c->at, &opened, &error);
 
+  if (id != 0)
+    c->raised++;
   if (id == 0)
     g_warning ("Alarm %s of device %" G_GINT64_FORMAT " not raised: %s", type, c->device->id, error->message);
   else if (opened)
@@ -619,7 +625,7 @@ store_telemetry (MtIngest *self,
 {
   const MtTelemetry *t = &m->u.telemetry;
   g_autofree char *payload = NULL;
-  RuleContext context = { self, d, m->received, alarms };
+  RuleContext context = { self, d, m->received, alarms, 0 };
 
   if (d->has_seq && t->seq == d->last_seq)
     {
@@ -644,14 +650,16 @@ store_telemetry (MtIngest *self,
     mt_db_run (self->db, NULL, "INSERT OR IGNORE INTO track_points (device_id, at, lat, lng, speed_kmh, soc) "
                                "VALUES (?1, ?2, ?3, ?4, CASE WHEN ?5 >= 0 THEN ?5 END, ?6)", "iidddi",
                d->id, m->received, t->lat, t->lng, t->speed_kmh, (gint64) t->soc);
-  if (m->received - d->last_snapshot >= d->snapshot_us)
+  mt_alarm_rules_check (t, &d->limits, raise_cb, &context);
+  /* a snapshot every interval, and of every message that raises or repeats an alarm: the
+   * alarm's curve shows the reading itself */
+  if (m->received - d->last_snapshot >= d->snapshot_us || context.raised > 0)
     {
       mt_db_run (self->db, NULL, "INSERT OR IGNORE INTO bms_snapshots (device_id, at, soc, pack_mv, current_ma, payload) "
                                  "VALUES (?, ?, ?, ?, ?, ?)", "iiiiit", d->id, m->received, (gint64) t->soc,
                  (gint64) t->pack_mv, (gint64) t->current_ma, payload);
       d->last_snapshot = m->received;
     }
-  mt_alarm_rules_check (t, &d->limits, raise_cb, &context);
   self->stats.stored++;
 }
 
@@ -705,7 +713,7 @@ handle (MtIngest *self,
     case MT_TOPIC_EVENT:
       {
         const char *type = mt_event_alarm_type (&m->u.event);
-        RuleContext context = { self, d, m->received, alarms };
+        RuleContext context = { self, d, m->received, alarms, 0 };
 
         self->stats.events++;
         if (type != NULL)
@@ -751,6 +759,21 @@ drain (MtIngest *self)
       if (!mt_db_commit (self->db, &error))
         g_warning ("Telemetry batch not written: %s", error->message);
     }
+  /* from the device's clock at publishing to the commit (or, observing, to the signal) */
+  {
+    gint64 now_ms = g_get_real_time () / 1000;
+
+    for (guint i = 0; i < live->len; i++)
+      {
+        Msg *l = live->pdata[i];
+        float ms = (float) (now_ms - l->u.telemetry.ts_ms);
+
+        if (self->latencies->len < LATENCY_SAMPLES)
+          g_array_append_val (self->latencies, ms);
+        else
+          g_array_index (self->latencies, float, self->latency_next++ % LATENCY_SAMPLES) = ms;
+      }
+  }
   if (done->len > 0)
     self->stats.batches++;
   for (guint i = 0; i < live->len; i++)
@@ -832,8 +855,8 @@ mt_ingest_sweep (MtIngest *self,
         }
     }
   /* history past the retention, a slice at a time */
-  mt_db_run (self->db, NULL, "DELETE FROM track_points WHERE rowid IN (SELECT rowid FROM track_points WHERE at < ? LIMIT 50000)",
-             "i", now - (gint64) root->retention_days * 86400 * G_USEC_PER_SEC);
+  mt_db_run (self->db, NULL, "DELETE FROM track_points WHERE (device_id, at) IN (SELECT device_id, at FROM track_points "
+                             "WHERE at < ? LIMIT 50000)", "i", now - (gint64) root->retention_days * 86400 * G_USEC_PER_SEC);
   mt_db_run (self->db, NULL, "DELETE FROM bms_snapshots WHERE (device_id, at) IN (SELECT device_id, at FROM bms_snapshots "
                              "WHERE at < ? LIMIT 50000)", "i",
              now - (gint64) root->retention_days * 86400 * G_USEC_PER_SEC);
@@ -971,12 +994,31 @@ mt_ingest_is_connected (MtIngest *self)
   return g_atomic_int_get (&self->connected) != 0;
 }
 
+static int
+compare_floats (gconstpointer a,
+                gconstpointer b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+
+  return x < y ? -1 : x > y;
+}
+
 void
 mt_ingest_get_stats (MtIngest      *self,
                      MtIngestStats *stats)
 {
   *stats = self->stats;
   stats->received = (guint) g_atomic_int_get (&self->received);
+  stats->latency_samples = self->latencies->len;
+  stats->latency_p50_ms = stats->latency_p99_ms = 0;
+  if (self->latencies->len > 0)
+    {
+      g_autoptr(GArray) sorted = g_array_copy (self->latencies);
+
+      g_array_sort (sorted, compare_floats);
+      stats->latency_p50_ms = g_array_index (sorted, float, sorted->len / 2);
+      stats->latency_p99_ms = g_array_index (sorted, float, MIN (sorted->len - 1, sorted->len * 99 / 100));
+    }
   for (guint k = 0; k < MT_CODEC_N_ERRORS; k++)
     stats->dropped[k] = (guint) g_atomic_int_get (&self->dropped[k]);
 }
@@ -997,6 +1039,7 @@ mt_ingest_finalize (GObject *object)
   while ((m = g_async_queue_try_pop (self->queue)) != NULL)
     g_free (m);
   g_async_queue_unref (self->queue);
+  g_array_unref (self->latencies);
   g_hash_table_unref (self->pending);
   g_hash_table_unref (self->devices);
   g_hash_table_unref (self->operators);
@@ -1033,6 +1076,7 @@ mt_ingest_init (MtIngest *self)
 {
   g_mutex_init (&self->lock);
   self->queue = g_async_queue_new ();
+  self->latencies = g_array_new (FALSE, FALSE, sizeof (float));
   self->devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->operators = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) pending_free);

@@ -41,6 +41,10 @@ typedef struct
   guint64 commands_sent;
   guint64 acks;
   guint64 batches;
+  /* publish (the device's clock) to committed, over the latest telemetry messages */
+  guint   latency_samples;
+  double  latency_p50_ms;
+  double  latency_p99_ms;
 } MtIngestStats;
 
 typedef enum

@@ -137,7 +137,8 @@ static const MtChoice audit_operations[] = {
   { "command-charge", N_("Charge switch") }, { "command-discharge", N_("Discharge switch") },
   { "command-restart", N_("Restart") }, { "command-factory_reset", N_("Factory reset") },
   { "command-read_params", N_("Read BMS parameters") }, { "command-write_params", N_("Write BMS parameters") },
-  { "alarm-handle", N_("Handle Alarm") },
+  { "alarm-handle", N_("Handle Alarm") }, { "alarm-type-hide", N_("Hide an alarm type") },
+  { "alarm-type-show", N_("Show an alarm type") },
   { "POST", N_("Create (refused)") }, { "PUT", N_("Change (refused)") }, { "DELETE", N_("Delete (refused)") },
   { NULL }
 };
@@ -588,13 +589,15 @@ static const MtListColumn statistic_cols[] = {
   END_COLS
 };
 
+/* The alarm types as rows: id is the type's place in mt_alarm_types (1-based), so that a row can
+ * be chosen and hidden or shown */
 #define ALARM_TYPES_FROM \
-  "(SELECT 'geofence' AS type UNION ALL SELECT 'vibration' UNION ALL SELECT 'cell_ov' UNION ALL " \
-  "SELECT 'cell_uv' UNION ALL SELECT 'pack_ov' UNION ALL SELECT 'pack_uv' UNION ALL " \
-  "SELECT 'over_charge' UNION ALL SELECT 'over_discharge' UNION ALL SELECT 'charge_oc' UNION ALL " \
-  "SELECT 'discharge_oc' UNION ALL SELECT 'short_circuit' UNION ALL SELECT 'temp_high' UNION ALL " \
-  "SELECT 'temp_low' UNION ALL SELECT 'imbalance' UNION ALL SELECT 'low_soc' UNION ALL " \
-  "SELECT 'offline') k"
+  "(SELECT 1 AS id, 0 AS version, 'geofence' AS type UNION ALL SELECT 2, 0, 'vibration' UNION ALL " \
+  "SELECT 3, 0, 'cell_ov' UNION ALL SELECT 4, 0, 'cell_uv' UNION ALL SELECT 5, 0, 'pack_ov' UNION ALL " \
+  "SELECT 6, 0, 'pack_uv' UNION ALL SELECT 7, 0, 'over_charge' UNION ALL SELECT 8, 0, 'over_discharge' UNION ALL " \
+  "SELECT 9, 0, 'charge_oc' UNION ALL SELECT 10, 0, 'discharge_oc' UNION ALL SELECT 11, 0, 'short_circuit' UNION ALL " \
+  "SELECT 12, 0, 'temp_high' UNION ALL SELECT 13, 0, 'temp_low' UNION ALL SELECT 14, 0, 'imbalance' UNION ALL " \
+  "SELECT 15, 0, 'low_soc' UNION ALL SELECT 16, 0, 'offline') k"
 
 /* Lookups are LEFT JOINs on primary keys: the rows are the same (the keys are NOT NULL and
  * enforced), and SQLite drops a LEFT JOIN whose columns a query does not use, so counting and
@@ -705,7 +708,7 @@ const MtListSpec _mt_list_specs[] = {
     "AND h.deleted = 0)", "a", "a.operator_id", "a.store_id", NULL, alarm_cols,
     "a.alarm_no d.device_no", alarm_filters, "a.state", alarm_states, "a.latest_at",
     "a.latest_at DESC", NULL },
-  { "alarm_types", ALARM_TYPES_FROM, "1", NULL, NULL, NULL, NULL, alarm_type_cols, NULL, NULL, NULL,
+  { "alarm_types", ALARM_TYPES_FROM, "1", "k", NULL, NULL, NULL, alarm_type_cols, NULL, NULL, NULL,
     NULL, NULL, "k.type", NULL },
   { "statistics", "stores s LEFT JOIN operators o ON o.id = s.operator_id", "s.deleted = 0", "s",
     "s.operator_id", "s.id", NULL, statistic_cols, "s.name o.name", NULL, NULL, NULL, NULL, "s.id", NULL },

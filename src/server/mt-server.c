@@ -1608,7 +1608,8 @@ handle_command (Request *req)
   mt_ingest_send (req->server->ingest, device_no, &call->command, 10000, command_done_cb, call);
 }
 
-/* POST alarms/ID/handle {note}; GET telemetry/stats (headquarters) */
+/* POST alarms/ID/handle {note}; POST alarm_types/ID/hide and /show; GET telemetry/stats
+ * (headquarters) */
 static gboolean
 handle_telemetry (Request *req)
 {
@@ -1632,6 +1633,20 @@ handle_telemetry (Request *req)
         gboolean ok = mt_alarm_handle (req->server->db, req->actor, id, note, &error);
         respond_done (req, ok, error);
       }
+      return TRUE;
+    }
+  if (g_str_equal (req->segments[0], "alarm_types") && req->n_segments == 3 && g_str_equal (req->method, "POST") &&
+      (g_str_equal (req->segments[2], "hide") || g_str_equal (req->segments[2], "show")))
+    {
+      gboolean ok;
+
+      if (!g_ascii_string_to_signed (req->segments[1], 10, 1, G_MAXINT64, &id, NULL))
+        {
+          respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+          return TRUE;
+        }
+      ok = mt_alarm_type_set_hidden (req->server->db, req->actor, id, g_str_equal (req->segments[2], "hide"), &error);
+      respond_done (req, ok, error);
       return TRUE;
     }
   if (g_str_equal (req->segments[0], "telemetry") && req->n_segments == 2 && g_str_equal (req->segments[1], "stats") &&
@@ -1661,6 +1676,14 @@ handle_telemetry (Request *req)
       COUNT ("commands_sent", stats.commands_sent);
       COUNT ("acks", stats.acks);
       COUNT ("batches", stats.batches);
+      json_builder_set_member_name (b, "latency_ms");
+      json_builder_begin_object (b);
+      COUNT ("samples", stats.latency_samples);
+      json_builder_set_member_name (b, "p50");
+      json_builder_add_double_value (b, stats.latency_p50_ms);
+      json_builder_set_member_name (b, "p99");
+      json_builder_add_double_value (b, stats.latency_p99_ms);
+      json_builder_end_object (b);
       json_builder_set_member_name (b, "dropped");
       json_builder_begin_object (b);
       for (guint k = 0; k < MT_CODEC_N_ERRORS; k++)

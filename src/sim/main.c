@@ -285,13 +285,18 @@ tick_cb (gpointer data)
         }
       return G_SOURCE_CONTINUE;
     }
+  /* a device moves on when it reports, over the time since it last did: a big fleet costs its
+   * message rate, not its size */
+  (void) dt;
   for (guint i = 0; i < devices->len; i++)
     {
       MtSimDevice *d = devices->pdata[i];
 
-      mt_sim_device_step (sim->fleet, d, dt, now);
       if (now < d->next_publish || (d->faults & MT_FAULT_OFFLINE) || now < d->offline_until)
         continue;
+      mt_sim_device_step (sim->fleet, d, d->last_step ? (now - d->last_step) / (double) G_USEC_PER_SEC * sim->speedup : 0,
+                          now);
+      d->last_step = now;
       d->next_publish = now + (gint64) (sim->fleet->interval_s * G_USEC_PER_SEC);
       publish_telemetry (sim, d, now);
     }

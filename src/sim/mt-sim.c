@@ -166,7 +166,7 @@ mt_sim_fleet_lookup (MtSimFleet *fleet,
 
 /* How likely a rider is on the road at this hour: commutes and meal deliveries */
 static double
-riding_share (gint64 now)
+riding_share_at (gint64 now)
 {
   static const double by_hour[24] = {
     0.02, 0.01, 0.01, 0.01, 0.02, 0.05, 0.15, 0.45, 0.55, 0.30, 0.30, 0.60,
@@ -175,6 +175,21 @@ riding_share (gint64 now)
   g_autoptr(GDateTime) t = g_date_time_new_from_unix_local (now / G_USEC_PER_SEC);
 
   return by_hour[g_date_time_get_hour (t)];
+}
+
+/* The same, worked out once an hour for the whole fleet */
+static double
+riding_share (MtSimFleet *fleet,
+              gint64      now)
+{
+  gint64 hour = now / ((gint64) 3600 * G_USEC_PER_SEC);
+
+  if (hour != fleet->share_hour)
+    {
+      fleet->share_hour = hour;
+      fleet->share = riding_share_at (now);
+    }
+  return fleet->share;
 }
 
 /* Open-circuit voltage of a cell at @soc (0–1), inside its chemistry's window (the spec's
@@ -208,7 +223,7 @@ mt_sim_device_step (MtSimFleet  *fleet,
       d->lng += 60 * dt / 3600 / (111.32 * cos (d->lat * G_PI / 180));
       current = -18000;
     }
-  else if (d->rented && g_rand_double (fleet->rand) < riding_share (now) && soc > 0.03)
+  else if (d->rented && g_rand_double (fleet->rand) < riding_share (fleet, now) && soc > 0.03)
     {
       double km;
 

@@ -47,6 +47,7 @@ typedef struct
   guint       faults;
   gint64      offline_until;      /* restarting: silent until then (µs) */
   gint64      next_publish;       /* µs */
+  gint64      last_step;          /* µs */
 } MtSimDevice;
 
 typedef struct
@@ -55,6 +56,8 @@ typedef struct
   GHashTable *by_no;
   GRand      *rand;
   double      interval_s;         /* between two messages of one device */
+  gint64      share_hour;         /* the hour the riding share below is for */
+  double      share;
 } MtSimFleet;
 
 /* A generated fleet of @n devices around a few cities, numbered 99000000xx… */

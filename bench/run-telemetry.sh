@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The telemetry figures of issue 5, in one run on one machine, against the 100,000-device
+# database (bench/run.sh makes it; or BENCH_DB=…):
+#
+#   bench/run-telemetry.sh [MESSAGES] [SECONDS]
+#
+# 1. raw: mosquitto_sub receiving a bounded firehose of MESSAGES telemetry messages (200,000)
+#    that mingtang-sim publishes as fast as it can, for the fleet's devices;
+# 2. ingest: mingtang-server ingesting the same firehose into a copy of the database: messages
+#    stored per second, its CPU, and what was dropped;
+# 3. latency: the 100,000 devices reporting every 30 s for SECONDS (120): publish-to-database
+#    p50/p99 as the server measures it (device clock at publishing to the batch's commit).
+set -eo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-_build}
+N=${1:-200000}
+SECONDS_STEADY=${2:-120}
+DB=${BENCH_DB:-bench/out/bench-100k.db}
+[ -f "$DB" ] || { echo "no $DB: run bench/run.sh first (or set BENCH_DB)" >&2; exit 1; }
+ninja -C "$BUILD" >/dev/null
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mt-bench-telemetry.XXXXXX")
+pids=()
+cleanup () { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+port=19883
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+touch "$work/passwd"
+mosquitto_passwd -b "$work/passwd" mingtang-server server-pw
+mosquitto_passwd -b "$work/passwd" mingtang-sim sim-pw
+sed -e "s|@PASSWORD_FILE@|$work/passwd|" -e "s|@ACL_FILE@|$PWD/data/mosquitto/acl|" -e "s|@PORT@|$port|" \
+  data/mosquitto/mosquitto.conf.in > "$work/mosquitto.conf"
+echo "user $(id -un)" >> "$work/mosquitto.conf"
+mosquitto -c "$work/mosquitto.conf" -v >"$work/mosquitto.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+uri="tcp://127.0.0.1:$port"
+now () { date +%s.%N; }
+cpu_ticks () { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+tck=$(getconf CLK_TCK)
+
+sim () {
+  MINGTANG_SIM_PASSWORD=sim-pw "$BUILD/src/sim/mingtang-sim" --broker "$uri" --username mingtang-sim \
+    --database "$DB" --limit 100000 "$@"
+}
+
+echo "== 1. raw receive rate: mosquitto_sub, $N messages"
+mosquitto_sub -h 127.0.0.1 -p "$port" -u mingtang-server -P server-pw -t 'mt/v1/dev/+/telemetry' -C "$N" \
+  >/dev/null &
+sub=$!
+sleep 0.5
+t0=$(now)
+sim --count "$N" >"$work/sim1.log" 2>&1 &
+simpid=$!
+wait "$sub"
+t1=$(now)
+wait "$simpid" || true
+raw=$(echo "$N / ($t1 - $t0)" | bc -l)
+printf "raw: %d messages in %.2f s = %.0f msg/s  (%s)\n" "$N" "$(echo "$t1 - $t0" | bc -l)" "$raw" \
+  "$(tail -n 1 "$work/sim1.log")"
+
+echo "== 2. server ingest of the same firehose"
+cp "$DB" "$work/ingest.db"
+start_server () {
+  MINGTANG_BROKER_PASSWORD=server-pw "$BUILD/src/server/mingtang-server" --database "$work/ingest.db" \
+    --listen 127.0.0.1:0 --log-level quiet --broker "$uri" --broker-user mingtang-server >"$work/server.out" 2>&1 &
+  server=$!
+  pids+=($server)
+  for _ in $(seq 100); do grep -q "^listening on" "$work/server.out" 2>/dev/null && break; sleep 0.1; done
+  url=$(sed -n 's/^listening on //p' "$work/server.out")
+  token=$(curl -s -X POST -d '{"username":"admin","password":"mingtang2026"}' "${url}api/v1/session" |
+          sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p')
+  sleep 1   # subscribed
+}
+stat () { curl -s -H "Authorization: Bearer $token" "${url}api/v1/telemetry/stats"; }
+field () { stat | sed -n "s/.*\"$1\" *: *\([0-9.]*\).*/\1/p"; }
+start_server
+c0=$(cpu_ticks "$server")
+t0=$(now)
+sim --count "$N" >"$work/sim2.log" 2>&1 &
+simpid=$!
+last=-1; same=0
+while :; do
+  stored=$(field stored)
+  [ "${stored:-0}" -ge "$N" ] && break
+  if [ "$stored" = "$last" ]; then same=$((same + 1)); [ $same -ge 20 ] && break; else same=0; fi
+  last=$stored
+  sleep 0.25
+done
+t1=$(now)
+c1=$(cpu_ticks "$server")
+wait "$simpid" || true
+elapsed=$(echo "$t1 - $t0" | bc -l)
+rate=$(echo "${stored:-0} / $elapsed" | bc -l)
+printf "ingest: %d of %d stored in %.2f s = %.0f msg/s, server CPU %.0f%% of a core, ratio to raw %.2f\n" \
+  "${stored:-0}" "$N" "$elapsed" "$rate" "$(echo "($c1 - $c0) / $tck / $elapsed * 100" | bc -l)" \
+  "$(echo "$rate / $raw" | bc -l)"
+echo "stats: $(stat)"
+echo "broker drops: $(grep -c 'dropped' "$work/mosquitto.log" || true)"
+kill "$server"; wait "$server" 2>/dev/null || true
+
+echo "== 3. 100,000 devices every 30 s for $SECONDS_STEADY s: publish-to-database latency"
+start_server
+c0=$(cpu_ticks "$server")
+sim --interval 30 --duration "$SECONDS_STEADY" >"$work/sim3.log" 2>&1
+c1=$(cpu_ticks "$server")
+sleep 1
+echo "stats: $(stat)"
+printf "server CPU %.0f%% of a core at %s\n" "$(echo "($c1 - $c0) / $tck / $SECONDS_STEADY * 100" | bc -l)" \
+  "$(tail -n 1 "$work/sim3.log")"
