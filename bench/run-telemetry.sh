@@ -17,6 +17,7 @@ BUILD=${BUILD:-_build}
 N=${1:-200000}
 SECONDS_STEADY=${2:-120}
 DB=${BENCH_DB:-bench/out/bench-100k.db}
+PARTS=${PARTS:-123}   # which of the three parts to run
 [ -f "$DB" ] || { echo "no $DB: run bench/run.sh first (or set BENCH_DB)" >&2; exit 1; }
 ninja -C "$BUILD" >/dev/null
 
@@ -33,36 +34,25 @@ mosquitto_passwd -b "$work/passwd" mingtang-sim sim-pw
 sed -e "s|@PASSWORD_FILE@|$work/passwd|" -e "s|@ACL_FILE@|$PWD/data/mosquitto/acl|" -e "s|@PORT@|$port|" \
   data/mosquitto/mosquitto.conf.in > "$work/mosquitto.conf"
 echo "user $(id -un)" >> "$work/mosquitto.conf"
-mosquitto -c "$work/mosquitto.conf" -v >"$work/mosquitto.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+restart_broker () {
+  [ -n "${broker:-}" ] && { kill "$broker"; wait "$broker" 2>/dev/null || true; }
+  mosquitto -c "$work/mosquitto.conf" >>"$work/mosquitto.log" 2>&1 &
+  broker=$!
+  pids+=($broker)
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+}
+restart_broker
 uri="tcp://127.0.0.1:$port"
 now () { date +%s.%N; }
 cpu_ticks () { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 tck=$(getconf CLK_TCK)
 
+# four gateway connections: one paho client sends about 8,000 messages a second
 sim () {
   MINGTANG_SIM_PASSWORD=sim-pw "$BUILD/src/sim/mingtang-sim" --broker "$uri" --username mingtang-sim \
-    --database "$DB" --limit 100000 "$@"
+    --database "$DB" --limit 100000 --connections 4 "$@"
 }
 
-echo "== 1. raw receive rate: mosquitto_sub, $N messages"
-mosquitto_sub -h 127.0.0.1 -p "$port" -u mingtang-server -P server-pw -t 'mt/v1/dev/+/telemetry' -C "$N" \
-  >/dev/null &
-sub=$!
-sleep 0.5
-t0=$(now)
-sim --count "$N" >"$work/sim1.log" 2>&1 &
-simpid=$!
-wait "$sub"
-t1=$(now)
-wait "$simpid" || true
-raw=$(echo "$N / ($t1 - $t0)" | bc -l)
-printf "raw: %d messages in %.2f s = %.0f msg/s  (%s)\n" "$N" "$(echo "$t1 - $t0" | bc -l)" "$raw" \
-  "$(tail -n 1 "$work/sim1.log")"
-
-echo "== 2. server ingest of the same firehose"
-cp "$DB" "$work/ingest.db"
 start_server () {
   MINGTANG_BROKER_PASSWORD=server-pw "$BUILD/src/server/mingtang-server" --database "$work/ingest.db" \
     --listen 127.0.0.1:0 --log-level quiet --broker "$uri" --broker-user mingtang-server >"$work/server.out" 2>&1 &
@@ -74,35 +64,64 @@ start_server () {
           sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p')
   sleep 1   # subscribed
 }
-stat () { curl -s -H "Authorization: Bearer $token" "${url}api/v1/telemetry/stats"; }
+stop_server () { kill "$server"; for _ in $(seq 100); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+                kill -9 "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
+stat () { curl -s --max-time 60 -H "Authorization: Bearer $token" "${url}api/v1/telemetry/stats"; }
 field () { stat | sed -n "s/.*\"$1\" *: *\([0-9.]*\).*/\1/p"; }
+
+if [[ $PARTS == *1* ]]; then
+echo "== 1. raw receive rate: mosquitto_sub, $N messages"
+mosquitto_sub -h 127.0.0.1 -p "$port" -u mingtang-server -P server-pw -t 'mt/v1/dev/+/telemetry' -F '%U' \
+  >"$work/raw.txt" &
+sub=$!
+sleep 0.5
+sim --count "$N" >"$work/sim1.log" 2>&1
+sleep 2
+kill "$sub"
+got=$(wc -l < "$work/raw.txt")
+span=$(echo "$(tail -n 1 "$work/raw.txt") - $(head -n 1 "$work/raw.txt")" | bc -l)
+raw=$(echo "$got / $span" | bc -l)
+printf "raw: %d of %d messages received in %.2f s = %.0f msg/s  (%s)\n" "$got" "$N" "$span" "$raw" \
+  "$(tail -n 1 "$work/sim1.log")"
+
+fi
+if [[ $PARTS == *2* ]]; then
+echo "== 2. server ingest of the same firehose"
+cp "$DB" "$work/ingest.db"
+restart_broker   # without the retained statuses of the first part
 start_server
 c0=$(cpu_ticks "$server")
 t0=$(now)
 sim --count "$N" >"$work/sim2.log" 2>&1 &
 simpid=$!
-last=-1; same=0
+last=-1; same=0; t1=$t0
 while :; do
-  stored=$(field stored)
-  [ "${stored:-0}" -ge "$N" ] && break
-  if [ "$stored" = "$last" ]; then same=$((same + 1)); [ $same -ge 20 ] && break; else same=0; fi
+  stored=$(field stored); stored=${stored:-0}
+  [ "$stored" != "$last" ] && { t1=$(now); same=0; } || same=$((same + 1))
+  [ "$stored" -ge "$N" ] && break
+  [ $same -ge 40 ] && break   # nothing new for 10 s
   last=$stored
   sleep 0.25
 done
-t1=$(now)
 c1=$(cpu_ticks "$server")
 wait "$simpid" || true
 elapsed=$(echo "$t1 - $t0" | bc -l)
 rate=$(echo "${stored:-0} / $elapsed" | bc -l)
 printf "ingest: %d of %d stored in %.2f s = %.0f msg/s, server CPU %.0f%% of a core, ratio to raw %.2f\n" \
   "${stored:-0}" "$N" "$elapsed" "$rate" "$(echo "($c1 - $c0) / $tck / $elapsed * 100" | bc -l)" \
-  "$(echo "$rate / $raw" | bc -l)"
+  "$(echo "$rate / ${raw:-$rate}" | bc -l)"
 echo "stats: $(stat)"
-echo "broker drops: $(grep -c 'dropped' "$work/mosquitto.log" || true)"
-kill "$server"; wait "$server" 2>/dev/null || true
+echo "broker warnings about dropped messages: $(grep -c 'dropped' "$work/mosquitto.log" || true)"
+stop_server
+fi
 
+[[ $PARTS == *3* ]] || exit 0
 echo "== 3. 100,000 devices every 30 s for $SECONDS_STEADY s: publish-to-database latency"
+restart_broker
+cp "$DB" "$work/ingest.db"
+rm -f "$work/ingest.db-wal" "$work/ingest.db-shm"
 start_server
+echo "server $server at $url: $(stat | head -c 120)"
 c0=$(cpu_ticks "$server")
 sim --interval 30 --duration "$SECONDS_STEADY" >"$work/sim3.log" 2>&1
 c1=$(cpu_ticks "$server")

@@ -13,7 +13,7 @@
 #include "mt-ops.h"
 
 #define BATCH_MAX        20000
-#define CACHE_SECONDS    60
+#define CACHE_SECONDS    600   /* rentals through this process or the server refresh at once */
 #define POLICY_RESEND_US (30 * G_USEC_PER_SEC)
 #define SWEEP_SECONDS    30
 #define LATENCY_SAMPLES  100000
@@ -91,6 +91,7 @@ struct _MtIngest
   GAsyncQueue   *queue;
   guint          sweep;
   guint          retry;
+  gint64         journal_seq;   /* the change journal read up to here by the last sweep */
 
   GHashTable    *devices;     /* device_no → Device */
   GHashTable    *operators;   /* operator id → OperatorSettings */
@@ -284,7 +285,7 @@ operator_settings (MtIngest *self,
   static const struct { const char *key; gsize offset; int fallback; } keys[] = {
     { "low_soc_percent", G_STRUCT_OFFSET (OperatorSettings, low_soc), 10 },
     { "imbalance_mv", G_STRUCT_OFFSET (OperatorSettings, imbalance_mv), 300 },
-    { "bms_snapshot_seconds", G_STRUCT_OFFSET (OperatorSettings, snapshot_s), 60 },
+    { "bms_snapshot_seconds", G_STRUCT_OFFSET (OperatorSettings, snapshot_s), 300 },
     { "offline_minutes", G_STRUCT_OFFSET (OperatorSettings, offline_minutes), 10 },
     { "offline_alarm_hours", G_STRUCT_OFFSET (OperatorSettings, offline_alarm_hours), 24 },
     { "track_retention_days", G_STRUCT_OFFSET (OperatorSettings, retention_days), 30 },
@@ -306,15 +307,54 @@ operator_settings (MtIngest *self,
   return s;
 }
 
+/* Whether a device's discharge must be on: rented and not cut for being overdue, or not rented
+ * without unrented power-cut */
+#define DISCHARGE_ALLOWED \
+  "CASE WHEN d.state = 'rented' THEN NOT EXISTS (SELECT 1 FROM orders r WHERE r.device_id = d.id " \
+  "AND r.state IN ('active', 'overdue') AND r.power_cut = 1 AND r.deleted = 0) ELSE d.power_cut_unrented = 0 END"
+
+/* What the link keeps of a device, by number; the batch form reads the whole fleet at once */
+#define DEVICE_SELECT \
+  "SELECT d.device_no, d.id, d.operator_id, p.series, p.cell_ov_mv, p.cell_uv_mv, p.charge_oc_ma, " \
+  "p.discharge_oc_ma, p.temp_high_dc, p.temp_low_dc, " DISCHARGE_ALLOWED " FROM devices d " \
+  "LEFT JOIN device_specs p ON p.id = d.spec_id WHERE d.deleted = 0"
+
 gboolean
 mt_device_discharge_allowed (MtDb   *db,
                              gint64  device_id)
 {
-  return mt_db_query_int (db, 1,
-                          "SELECT CASE WHEN d.state = 'rented' THEN NOT EXISTS (SELECT 1 FROM orders r "
-                          "  WHERE r.device_id = d.id AND r.state IN ('active', 'overdue') AND r.power_cut = 1 "
-                          "  AND r.deleted = 0) ELSE d.power_cut_unrented = 0 END "
-                          "FROM devices d WHERE d.id = ? AND d.deleted = 0", "i", device_id) != 0;
+  return mt_db_query_int (db, 1, "SELECT " DISCHARGE_ALLOWED " FROM devices d WHERE d.id = ? AND d.deleted = 0",
+                          "i", device_id) != 0;
+}
+
+/* A device's entry from a DEVICE_SELECT row */
+static void
+device_fill (MtIngest     *self,
+             Device       *d,
+             sqlite3_stmt *row,
+             gint64        now)
+{
+  const OperatorSettings *s;
+
+  d->loaded_at = now;
+  d->id = sqlite3_column_int64 (row, 1);
+  d->operator_id = sqlite3_column_int64 (row, 2);
+  mt_alarm_limits_default (&d->limits);
+  if (sqlite3_column_type (row, 3) != SQLITE_NULL)
+    {
+      d->limits.series = sqlite3_column_int (row, 3);
+      d->limits.cell_ov_mv = sqlite3_column_int (row, 4);
+      d->limits.cell_uv_mv = sqlite3_column_int (row, 5);
+      d->limits.charge_oc_ma = sqlite3_column_int (row, 6);
+      d->limits.discharge_oc_ma = sqlite3_column_int (row, 7);
+      d->limits.temp_high_dc = sqlite3_column_int (row, 8);
+      d->limits.temp_low_dc = sqlite3_column_int (row, 9);
+    }
+  d->discharge_allowed = sqlite3_column_int (row, 10) != 0;
+  s = operator_settings (self, d->operator_id, now);
+  d->limits.low_soc = s->low_soc;
+  d->limits.imbalance_mv = s->imbalance_mv;
+  d->snapshot_us = s->snapshot_s * G_USEC_PER_SEC;
 }
 
 static Device *
@@ -334,39 +374,37 @@ device_lookup (MtIngest   *self,
     }
   d->loaded_at = now;
   d->id = 0;
-  mt_alarm_limits_default (&d->limits);
-  stmt = mt_db_prepare (self->db, NULL,
-                        "SELECT d.id, d.operator_id, p.series, p.cell_ov_mv, p.cell_uv_mv, p.charge_oc_ma, "
-                        "p.discharge_oc_ma, p.temp_high_dc, p.temp_low_dc FROM devices d "
-                        "LEFT JOIN device_specs p ON p.id = d.spec_id WHERE d.device_no = ? AND d.deleted = 0",
-                        "t", device_no);
+  stmt = mt_db_prepare (self->db, NULL, DEVICE_SELECT " AND d.device_no = ?", "t", device_no);
   if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    device_fill (self, d, stmt, now);
+  if (stmt)
+    sqlite3_reset (stmt);
+  return d;
+}
+
+/* The whole fleet in one query at start: otherwise the first message of each of 100,000
+ * devices would cost its own queries, all in the first minute */
+static void
+devices_preload (MtIngest *self)
+{
+  gint64 now = g_get_real_time ();
+  sqlite3_stmt *stmt = mt_db_prepare (self->db, NULL, DEVICE_SELECT, NULL);
+
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
     {
-      d->id = sqlite3_column_int64 (stmt, 0);
-      d->operator_id = sqlite3_column_int64 (stmt, 1);
-      if (sqlite3_column_type (stmt, 2) != SQLITE_NULL)
+      const char *no = (const char *) sqlite3_column_text (stmt, 0);
+      Device *d = g_hash_table_lookup (self->devices, no);
+
+      if (d == NULL)
         {
-          d->limits.series = sqlite3_column_int (stmt, 2);
-          d->limits.cell_ov_mv = sqlite3_column_int (stmt, 3);
-          d->limits.cell_uv_mv = sqlite3_column_int (stmt, 4);
-          d->limits.charge_oc_ma = sqlite3_column_int (stmt, 5);
-          d->limits.discharge_oc_ma = sqlite3_column_int (stmt, 6);
-          d->limits.temp_high_dc = sqlite3_column_int (stmt, 7);
-          d->limits.temp_low_dc = sqlite3_column_int (stmt, 8);
+          d = g_new0 (Device, 1);
+          g_hash_table_insert (self->devices, g_strdup (no), d);
         }
+      /* spread the refreshes over the cache period rather than all at once */
+      device_fill (self, d, stmt, now - g_random_int_range (0, CACHE_SECONDS) * G_USEC_PER_SEC);
     }
   if (stmt)
     sqlite3_reset (stmt);
-  if (d->id != 0)
-    {
-      const OperatorSettings *s = operator_settings (self, d->operator_id, now);
-
-      d->limits.low_soc = s->low_soc;
-      d->limits.imbalance_mv = s->imbalance_mv;
-      d->snapshot_us = s->snapshot_s * G_USEC_PER_SEC;
-      d->discharge_allowed = mt_device_discharge_allowed (self->db, d->id);
-    }
-  return d;
 }
 
 /* ------------------------------------------------------------------ commands */
@@ -626,6 +664,7 @@ store_telemetry (MtIngest *self,
   const MtTelemetry *t = &m->u.telemetry;
   g_autofree char *payload = NULL;
   RuleContext context = { self, d, m->received, alarms, 0 };
+  gboolean snapshot;
 
   if (d->has_seq && t->seq == d->last_seq)
     {
@@ -634,7 +673,19 @@ store_telemetry (MtIngest *self,
     }
   d->has_seq = TRUE;
   d->last_seq = t->seq;
-  payload = mt_telemetry_to_json (t);
+  mt_alarm_rules_check (t, &d->limits, raise_cb, &context);
+  /* the whole message only with a snapshot: every interval, and with every message that raises
+   * or repeats an alarm (the alarm's curve shows the reading itself). Written at every message,
+   * the large row would cost most of the ingest's disk writes at 100,000 devices. */
+  snapshot = m->received - d->last_snapshot >= d->snapshot_us || context.raised > 0;
+  if (snapshot)
+    {
+      payload = mt_telemetry_to_json (t);
+      d->last_snapshot = m->received;
+      mt_db_run (self->db, NULL, "INSERT OR IGNORE INTO bms_snapshots (device_id, at, soc, pack_mv, current_ma, payload) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)", "iiiiit", d->id, m->received, (gint64) t->soc,
+                 (gint64) t->pack_mv, (gint64) t->current_ma, payload);
+    }
   mt_db_run (self->db, NULL,
              "INSERT INTO device_status (device_id, online, pack_mv, soc, lat, lng, last_seen, current_ma, "
              "discharge_on, seq, payload) VALUES (?1, 1, ?2, ?3, CASE WHEN ?4 THEN ?5 END, CASE WHEN ?4 THEN ?6 END, "
@@ -642,7 +693,7 @@ store_telemetry (MtIngest *self,
              "pack_mv = excluded.pack_mv, soc = excluded.soc, lat = coalesce (excluded.lat, lat), "
              "lng = coalesce (excluded.lng, lng), last_seen = excluded.last_seen, current_ma = excluded.current_ma, "
              "discharge_on = coalesce (excluded.discharge_on, discharge_on), seq = excluded.seq, "
-             "payload = excluded.payload",
+             "payload = coalesce (excluded.payload, payload)",
              "iiibddiiiit", d->id, (gint64) t->pack_mv, (gint64) t->soc, t->has_pos, t->lat, t->lng, m->received,
              (gint64) t->current_ma, (gint64) (t->discharge_on == MT_ABSENT ? -1 : t->discharge_on),
              (gint64) t->seq, payload);
@@ -650,16 +701,6 @@ store_telemetry (MtIngest *self,
     mt_db_run (self->db, NULL, "INSERT OR IGNORE INTO track_points (device_id, at, lat, lng, speed_kmh, soc) "
                                "VALUES (?1, ?2, ?3, ?4, CASE WHEN ?5 >= 0 THEN ?5 END, ?6)", "iidddi",
                d->id, m->received, t->lat, t->lng, t->speed_kmh, (gint64) t->soc);
-  mt_alarm_rules_check (t, &d->limits, raise_cb, &context);
-  /* a snapshot every interval, and of every message that raises or repeats an alarm: the
-   * alarm's curve shows the reading itself */
-  if (m->received - d->last_snapshot >= d->snapshot_us || context.raised > 0)
-    {
-      mt_db_run (self->db, NULL, "INSERT OR IGNORE INTO bms_snapshots (device_id, at, soc, pack_mv, current_ma, payload) "
-                                 "VALUES (?, ?, ?, ?, ?, ?)", "iiiiit", d->id, m->received, (gint64) t->soc,
-                 (gint64) t->pack_mv, (gint64) t->current_ma, payload);
-      d->last_snapshot = m->received;
-    }
   self->stats.stored++;
 }
 
@@ -823,6 +864,40 @@ mt_ingest_sweep (MtIngest *self,
 
   if (self->db == NULL)
     return;
+  /* devices changed since the last sweep (rented, returned, power-cut set: by this process, the
+   * server or anyone): read again, and told when their discharge must change */
+  if (self->journal_seq != 0)
+    {
+      g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
+
+      stmt = mt_db_prepare (self->db, NULL,
+                            "SELECT DISTINCT d.device_no FROM change_log c LEFT JOIN orders r ON c.tbl = 'orders' "
+                            "AND r.id = c.row_id JOIN devices d ON d.id = CASE c.tbl WHEN 'devices' THEN c.row_id "
+                            "ELSE r.device_id END WHERE c.seq > ? AND c.tbl IN ('devices', 'orders')",
+                            "i", self->journal_seq);
+      while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+        g_ptr_array_add (changed, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      if (stmt)
+        sqlite3_reset (stmt);
+      for (guint i = 0; i < changed->len; i++)
+        {
+          Device *d = g_hash_table_lookup (self->devices, changed->pdata[i]);
+          gboolean was = d ? d->discharge_allowed : TRUE;
+
+          if (d == NULL)
+            continue;
+          d->loaded_at = 0;
+          d = device_lookup (self, changed->pdata[i], now);
+          if (d->id != 0 && d->discharge_allowed != was)
+            {
+              MtCommand command = { .kind = MT_CMD_DISCHARGE, .on = d->discharge_allowed };
+
+              d->last_policy_cmd = now;
+              mt_ingest_send (self, changed->pdata[i], &command, 10000, NULL, NULL);
+            }
+        }
+    }
+  self->journal_seq = mt_db_query_int (self->db, 0, "SELECT coalesce (max (seq), 0) FROM change_log", NULL);
   root_id = mt_db_query_int (self->db, 1, "SELECT id FROM operators WHERE parent_id IS NULL ORDER BY id LIMIT 1", NULL);
   root = operator_settings (self, root_id, now);
   if (!mt_db_begin (self->db, NULL))
@@ -834,7 +909,7 @@ mt_ingest_sweep (MtIngest *self,
   stmt = mt_db_prepare (self->db, NULL, "SELECT s.device_id FROM device_status s JOIN devices d ON d.id = s.device_id "
                                         "WHERE s.online = 0 AND s.last_seen < ? AND d.deleted = 0 AND NOT EXISTS "
                                         "(SELECT 1 FROM alarms a WHERE a.device_id = s.device_id AND a.type = 'offline' "
-                                        "AND a.state = 'open' AND a.deleted = 0) LIMIT 1000", "i",
+                                        "AND a.state = 'open' AND a.deleted = 0) LIMIT 200", "i",
                         now - (gint64) root->offline_alarm_hours * 3600 * G_USEC_PER_SEC);
   while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
     {
@@ -854,11 +929,12 @@ mt_ingest_sweep (MtIngest *self,
           g_signal_emit (self, signals[SIGNAL_ALARM], 0, alarm);
         }
     }
-  /* history past the retention, a slice at a time */
+  /* history past the retention, a small slice a sweep: the sweep runs between telemetry batches
+   * on the same thread and must not hold them up */
   mt_db_run (self->db, NULL, "DELETE FROM track_points WHERE (device_id, at) IN (SELECT device_id, at FROM track_points "
-                             "WHERE at < ? LIMIT 50000)", "i", now - (gint64) root->retention_days * 86400 * G_USEC_PER_SEC);
+                             "WHERE at < ? LIMIT 5000)", "i", now - (gint64) root->retention_days * 86400 * G_USEC_PER_SEC);
   mt_db_run (self->db, NULL, "DELETE FROM bms_snapshots WHERE (device_id, at) IN (SELECT device_id, at FROM bms_snapshots "
-                             "WHERE at < ? LIMIT 50000)", "i",
+                             "WHERE at < ? LIMIT 5000)", "i",
              now - (gint64) root->retention_days * 86400 * G_USEC_PER_SEC);
   mt_db_commit (self->db, NULL);
 }
@@ -930,6 +1006,9 @@ mt_ingest_start (MtIngest  *self,
   if (self->db != NULL)
     {
       GSource *sweep = g_timeout_source_new_seconds (SWEEP_SECONDS);
+
+      devices_preload (self);
+      self->journal_seq = mt_db_query_int (self->db, 0, "SELECT coalesce (max (seq), 0) FROM change_log", NULL);
 
       g_source_set_callback (sweep, sweep_cb, self, NULL);
       self->sweep = g_source_attach (sweep, self->context);

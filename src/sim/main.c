@@ -52,14 +52,15 @@ struct Sim
   guint64      acks;
   guint64      refused;
   gint64       started;
+  gboolean     per_device;
 };
 
 static Link *
 link_for (Sim         *sim,
           MtSimDevice *device)
 {
-  if (sim->links->len == 1)
-    return sim->links->pdata[0];
+  if (!sim->per_device)   /* gateways: a device always speaks through the same one */
+    return sim->links->pdata[g_str_hash (device->no) % sim->links->len];
   for (guint i = 0; i < sim->links->len; i++)
     if (((Link *) sim->links->pdata[i])->device == device)
       return sim->links->pdata[i];
@@ -140,16 +141,25 @@ message_cb (void              *context,
   MtTopicKind kind;
   g_autoptr(GError) error = NULL;
 
+  MtSimDevice *device = NULL;
+
   if (mt_topic_parse (link->sim->prefix, topic, in->device_no, &kind, &error) && kind == MT_TOPIC_CMD &&
-      mt_command_parse (message->payload, message->payloadlen, &in->command, &error))
+      (device = mt_sim_fleet_lookup (link->sim->fleet, in->device_no)) != NULL &&
+      link_for (link->sim, device) != link)
+    {
+      /* every gateway hears every command: the device's own gateway answers it */
+      g_free (in);
+    }
+  else if (device != NULL && mt_command_parse (message->payload, message->payloadlen, &in->command, &error))
     {
       g_async_queue_push (link->sim->incoming, in);
       g_source_set_ready_time (link->sim->wake, 0);
     }
   else
     {
-      g_printerr ("mingtang-sim: a command refused: %s\n", error ? error->message : topic);
-      g_free (in);
+      if (error != NULL)
+        g_printerr ("mingtang-sim: a command refused: %s\n", error->message);
+      g_free (in);   /* or for a battery this fleet does not have */
     }
   MQTTAsync_freeMessage (&message);
   MQTTAsync_free (topic);
@@ -248,7 +258,7 @@ wake_cb (gpointer data)
             for (guint k = 0; k < sim->fleet->devices->len; k++)
               {
                 MtSimDevice *d = sim->fleet->devices->pdata[k];
-                if (!(d->faults & MT_FAULT_OFFLINE))
+                if (!(d->faults & MT_FAULT_OFFLINE) && link_for (sim, d) == link)
                   publish_status (sim, d, TRUE);
               }
         }
@@ -404,14 +414,35 @@ link_new (Sim         *sim,
 }
 
 static void
+disconnected_cb (void                  *context,
+                 MQTTAsync_successData *response)
+{
+  g_atomic_int_set ((gint *) context, 1);
+}
+
+static void
+disconnect_failed_cb (void                  *context,
+                      MQTTAsync_failureData *response)
+{
+  g_atomic_int_set ((gint *) context, 1);
+}
+
+/* The disconnect is queued after every message not yet written: waiting for it sends them all
+ * (a firehose hands paho its messages faster than the socket takes them) */
+static void
 link_free (Link *link)
 {
   MQTTAsync_disconnectOptions options = MQTTAsync_disconnectOptions_initializer;
+  gint done = 0;
 
   options.timeout = 1000;
-  if (MQTTAsync_isConnected (link->client))
-    MQTTAsync_disconnect (link->client, &options);
-  g_usleep (G_USEC_PER_SEC / 20);
+  options.onSuccess = disconnected_cb;
+  options.onFailure = disconnect_failed_cb;
+  options.context = &done;
+  if (MQTTAsync_isConnected (link->client) &&
+      MQTTAsync_disconnect (link->client, &options) == MQTTASYNC_SUCCESS)
+    for (guint i = 0; i < 600 && !g_atomic_int_get (&done); i++)
+      g_usleep (G_USEC_PER_SEC / 20);
   MQTTAsync_destroy (&link->client);
   g_free (link);
 }
@@ -434,7 +465,7 @@ main (int   argc,
   g_autofree char *prefix = NULL;
   g_autofree char *database = NULL;
   g_auto(GStrv) faults = NULL;
-  int devices = 0, limit = 0, seed = 1, duration = 0;
+  int devices = 0, limit = 0, seed = 1, duration = 0, connections = 1;
   double interval = 30, speedup = 1, rate = 0;
   gint64 count = 0;
   gboolean per_device = FALSE, control = FALSE;
@@ -444,6 +475,7 @@ main (int   argc,
     { "password", 'p', 0, G_OPTION_ARG_STRING, &password, "Its password (or MINGTANG_SIM_PASSWORD)", "PASSWORD" },
     { "per-device", 0, 0, G_OPTION_ARG_NONE, &per_device, "One connection per device, its number as user name", NULL },
     { "device-password", 0, 0, G_OPTION_ARG_STRING, &device_password, "The devices' password with --per-device", "PASSWORD" },
+    { "connections", 'c', 0, G_OPTION_ARG_INT, &connections, "Gateway connections the fleet is spread over (1)", "N" },
     { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, "Topic prefix (mt/v1)", "PREFIX" },
     { "database", 'd', 0, G_OPTION_ARG_FILENAME, &database, "Take the fleet from a Mingtang database", "FILE" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "At most this many devices of the database", "N" },
@@ -509,7 +541,8 @@ main (int   argc,
   sim.loop = g_main_loop_new (NULL, FALSE);
   sim.wake = mt_wake_source_new (wake_cb, &sim, NULL);
 
-  for (guint i = 0; i < (per_device ? sim.fleet->devices->len : 1); i++)
+  sim.per_device = per_device;
+  for (guint i = 0; i < (per_device ? sim.fleet->devices->len : (guint) CLAMP (connections, 1, 64)); i++)
     {
       Link *link = link_new (&sim, broker ? broker : "tcp://127.0.0.1:1883", username,
                              per_device ? device_password : password,
@@ -527,9 +560,10 @@ main (int   argc,
       g_io_add_watch (in, G_IO_IN | G_IO_HUP, control_cb, &sim);
       g_io_channel_unref (in);
     }
-  /* wait for the connection before the clock starts */
-  for (guint waited = 0; waited < 100 && !g_atomic_int_get (&((Link *) sim.links->pdata[0])->connected); waited++)
-    g_usleep (G_USEC_PER_SEC / 20);
+  /* wait for the connections before the clock starts */
+  for (guint i = 0; i < sim.links->len; i++)
+    for (guint waited = 0; waited < 100 && !g_atomic_int_get (&((Link *) sim.links->pdata[i])->connected); waited++)
+      g_usleep (G_USEC_PER_SEC / 20);
   sim.started = sim.last_step = g_get_real_time ();
   g_timeout_add (sim.count > 0 ? 5 : 100, tick_cb, &sim);
   if (duration > 0)
