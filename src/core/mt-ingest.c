@@ -91,7 +91,8 @@ struct _MtIngest
   GAsyncQueue   *queue;
   guint          sweep;
   guint          retry;
-  gint64         journal_seq;   /* the change journal read up to here by the last sweep */
+  gint64         journal_seq;
+  gint64         prune_cursor;  /* the last device whose history the sweeps pruned */   /* the change journal read up to here by the last sweep */
 
   GHashTable    *devices;     /* device_no → Device */
   GHashTable    *operators;   /* operator id → OperatorSettings */
@@ -929,13 +930,32 @@ mt_ingest_sweep (MtIngest *self,
           g_signal_emit (self, signals[SIGNAL_ALARM], 0, alarm);
         }
     }
-  /* history past the retention, a small slice a sweep: the sweep runs between telemetry batches
-   * on the same thread and must not hold them up */
-  mt_db_run (self->db, NULL, "DELETE FROM track_points WHERE (device_id, at) IN (SELECT device_id, at FROM track_points "
-                             "WHERE at < ? LIMIT 5000)", "i", now - (gint64) root->retention_days * 86400 * G_USEC_PER_SEC);
-  mt_db_run (self->db, NULL, "DELETE FROM bms_snapshots WHERE (device_id, at) IN (SELECT device_id, at FROM bms_snapshots "
-                             "WHERE at < ? LIMIT 5000)", "i",
-             now - (gint64) root->retention_days * 86400 * G_USEC_PER_SEC);
+  /* history past the retention, a slice of the fleet a sweep (500 devices: the whole fleet of
+   * 100,000 in under two hours), through the tables' own (device, time) keys: an index on time
+   * alone would cost every telemetry message another page write */
+  {
+    gint64 cutoff = now - (gint64) root->retention_days * 86400 * G_USEC_PER_SEC;
+    gint64 last = mt_db_query_int (self->db, 0, "SELECT coalesce (max (id), 0) FROM (SELECT id FROM devices WHERE id > ? "
+                                                "ORDER BY id LIMIT 500)", "i", self->prune_cursor);
+
+    if (last == 0)
+      self->prune_cursor = 0;   /* round the fleet again next time */
+    else
+      {
+        int gone;
+
+        /* at most 2,000 rows of each a sweep; the slice is done when fewer were left */
+        mt_db_run (self->db, NULL, "DELETE FROM track_points WHERE (device_id, at) IN (SELECT device_id, at FROM "
+                                   "track_points WHERE device_id > ? AND device_id <= ? AND at < ? LIMIT 2000)", "iii",
+                   self->prune_cursor, last, cutoff);
+        gone = mt_db_changes (self->db);
+        mt_db_run (self->db, NULL, "DELETE FROM bms_snapshots WHERE (device_id, at) IN (SELECT device_id, at FROM "
+                                   "bms_snapshots WHERE device_id > ? AND device_id <= ? AND at < ? LIMIT 2000)", "iii",
+                   self->prune_cursor, last, cutoff);
+        if (gone < 2000 && mt_db_changes (self->db) < 2000)
+          self->prune_cursor = last;
+      }
+  }
   mt_db_commit (self->db, NULL);
 }
 

@@ -632,6 +632,13 @@ static const char migration_13[] =
 
 static const char *const synced_13[] = { NULL };
 
+/* The same for the history's time indexes: the sweep prunes device by device instead */
+static const char migration_14[] =
+  "DROP INDEX track_points_at;"
+  "DROP INDEX bms_snapshots_at;";
+
+static const char *const synced_14[] = { NULL };
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -646,6 +653,7 @@ const MtMigration mt_migrations[] = {
   { 11, migration_11, synced_11, NULL },
   { 12, migration_12, synced_12, NULL },
   { 13, migration_13, synced_13, NULL },
+  { 14, migration_14, synced_14, NULL },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 
