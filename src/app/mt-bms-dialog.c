@@ -208,18 +208,25 @@ mt_bms_dialog_get_cell_mark (MtBmsDialog *self,
   return cell < MT_MAX_CELLS ? self->cell_marks[cell] : NULL;
 }
 
-/* The last message the database holds for the device */
+/* The last message the database holds for the device (the full one is kept with snapshots) */
 static void
 load_latest (MtBmsDialog *self)
 {
-  g_autofree char *payload = mt_db_query_text (self->db, "SELECT payload FROM device_status WHERE device_id = ?",
-                                               "i", self->device_id);
-  gint64 online = mt_db_query_int (self->db, -1, "SELECT online FROM device_status WHERE device_id = ?", "i",
-                                   self->device_id);
+  sqlite3_stmt *stmt = mt_db_prepare (self->db, NULL, "SELECT online, payload FROM device_status WHERE device_id = ?",
+                                      "i", self->device_id);
+  const char *payload;
+  int online = -1;
   MtTelemetry t;
 
-  if (payload != NULL && mt_telemetry_parse (payload, strlen (payload), &t, NULL))
-    mt_bms_dialog_show_telemetry (self, &t);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      online = sqlite3_column_int (stmt, 0);
+      payload = (const char *) sqlite3_column_text (stmt, 1);
+      if (payload != NULL && mt_telemetry_parse (payload, strlen (payload), &t, NULL))
+        mt_bms_dialog_show_telemetry (self, &t);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
   set_row (self, ROW_ONLINE, online == 1 ? _("Online") : online == 0 ? _("Offline") : _("Never reported"));
 }
 

@@ -716,21 +716,28 @@ live_alarm_cb (MtIngest *ingest,
   g_autofree char *title = NULL;
   g_autofree char *body = NULL;
   g_autofree char *id = NULL;
-  gint64 device_id;
+  gint64 device_id = 0;
+  sqlite3_stmt *stmt;
 
   self->alarms_dirty = TRUE;
   if (self->actor == NULL || app == NULL || !mt_actor_can_view (self->actor, "alarms"))
     return;
   /* only the account's own devices, and not a type it hides */
-  device_id = mt_db_query_int (self->db, 0, "SELECT a.device_id FROM alarms a WHERE a.id = ? AND a.type NOT IN "
-                                            "(SELECT h.type FROM alarm_hidden h WHERE h.account_id = ? AND h.deleted = 0)",
-                               "ii", alarm_id, self->actor->account_id);
-  if (device_id == 0 || !mt_actor_owns_row (self->db, self->actor,
-                                            mt_db_query_int (self->db, 0, "SELECT operator_id FROM alarms WHERE id = ?", "i", alarm_id),
-                                            mt_db_query_int (self->db, 0, "SELECT coalesce (store_id, 0) FROM alarms WHERE id = ?", "i", alarm_id)))
+  stmt = mt_db_prepare (self->db, NULL, "SELECT a.device_id, a.operator_id, coalesce (a.store_id, 0), a.type, d.device_no "
+                                        "FROM alarms a JOIN devices d ON d.id = a.device_id WHERE a.id = ? AND a.type NOT IN "
+                                        "(SELECT h.type FROM alarm_hidden h WHERE h.account_id = ? AND h.deleted = 0)",
+                        "ii", alarm_id, self->actor->account_id);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW &&
+      mt_actor_owns_row (self->db, self->actor, sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2)))
+    {
+      device_id = sqlite3_column_int64 (stmt, 0);
+      type = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      device_no = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  if (device_id == 0)
     return;
-  type = mt_db_query_text (self->db, "SELECT type FROM alarms WHERE id = ?", "i", alarm_id);
-  device_no = mt_db_query_text (self->db, "SELECT device_no FROM devices WHERE id = ?", "i", device_id);
   title = g_strdup_printf (_("Alarm: %s"), mt_alarm_type_title (type));
   body = g_strdup_printf (_("Battery %s"), device_no);
   notification = g_notification_new (title);

@@ -520,30 +520,41 @@ enforce_power (MtIngest *self,
   mt_ingest_send (self, device_no, &command, 10000, NULL, NULL);
 }
 
+/* Reads the device again; tells it its discharge state when that changed, or @always */
+static void
+policy_reload (MtIngest   *self,
+               const char *device_no,
+               gboolean    always,
+               gint64      now)
+{
+  Device *d = g_hash_table_lookup (self->devices, device_no);
+  gboolean was = d ? d->discharge_allowed : TRUE;
+  MtCommand command = { .kind = MT_CMD_DISCHARGE };
+
+  if (d == NULL && !always)
+    return;   /* never reported here: its first message sets it right */
+  if (d != NULL)
+    d->loaded_at = 0;
+  d = device_lookup (self, device_no, now);
+  if (d->id == 0 || (!always && d->discharge_allowed == was))
+    return;
+  command.on = d->discharge_allowed;
+  d->last_policy_cmd = now;
+  mt_ingest_send (self, device_no, &command, 10000, NULL, NULL);
+}
+
 void
 mt_ingest_device_changed (MtIngest *self,
                           gint64    device_id)
 {
   g_autofree char *device_no = NULL;
-  Device *d;
-  gint64 now = g_get_real_time ();
 
   if (self->db == NULL)
     return;
   device_no = mt_db_query_text (self->db, "SELECT device_no FROM devices WHERE id = ?", "i", device_id);
-  if (device_no == NULL)
-    return;
-  d = g_hash_table_lookup (self->devices, device_no);
-  if (d != NULL)
-    d->loaded_at = 0;
-  d = device_lookup (self, device_no, now);
   /* told at once, whatever the relay was last reported as */
-  {
-    MtCommand command = { .kind = MT_CMD_DISCHARGE, .on = d->discharge_allowed };
-
-    d->last_policy_cmd = now;
-    mt_ingest_send (self, device_no, &command, 10000, NULL, NULL);
-  }
+  if (device_no != NULL)
+    policy_reload (self, device_no, TRUE, g_get_real_time ());
 }
 
 gboolean
@@ -881,22 +892,7 @@ mt_ingest_sweep (MtIngest *self,
       if (stmt)
         sqlite3_reset (stmt);
       for (guint i = 0; i < changed->len; i++)
-        {
-          Device *d = g_hash_table_lookup (self->devices, changed->pdata[i]);
-          gboolean was = d ? d->discharge_allowed : TRUE;
-
-          if (d == NULL)
-            continue;
-          d->loaded_at = 0;
-          d = device_lookup (self, changed->pdata[i], now);
-          if (d->id != 0 && d->discharge_allowed != was)
-            {
-              MtCommand command = { .kind = MT_CMD_DISCHARGE, .on = d->discharge_allowed };
-
-              d->last_policy_cmd = now;
-              mt_ingest_send (self, changed->pdata[i], &command, 10000, NULL, NULL);
-            }
-        }
+        policy_reload (self, changed->pdata[i], FALSE, now);
     }
   self->journal_seq = mt_db_query_int (self->db, 0, "SELECT coalesce (max (seq), 0) FROM change_log", NULL);
   root_id = mt_db_query_int (self->db, 1, "SELECT id FROM operators WHERE parent_id IS NULL ORDER BY id LIMIT 1", NULL);

@@ -45,7 +45,6 @@ struct Sim
   GSource     *wake;
   GMainLoop   *loop;
   double       speedup;
-  gint64       last_step;
   guint64      count;        /* firehose: messages to send, 0 = run on */
   double       rate;         /* firehose: at most this many a second, 0 = as fast as possible */
   guint64      published;
@@ -272,10 +271,8 @@ tick_cb (gpointer data)
 {
   Sim *sim = data;
   gint64 now = g_get_real_time ();
-  double dt = (now - sim->last_step) / (double) G_USEC_PER_SEC * sim->speedup;
   GPtrArray *devices = sim->fleet->devices;
 
-  sim->last_step = now;
   if (sim->count > 0)
     {
       double elapsed = (now - sim->started) / (double) G_USEC_PER_SEC;
@@ -297,7 +294,6 @@ tick_cb (gpointer data)
     }
   /* a device moves on when it reports, over the time since it last did: a big fleet costs its
    * message rate, not its size */
-  (void) dt;
   for (guint i = 0; i < devices->len; i++)
     {
       MtSimDevice *d = devices->pdata[i];
@@ -564,7 +560,7 @@ main (int   argc,
   for (guint i = 0; i < sim.links->len; i++)
     for (guint waited = 0; waited < 100 && !g_atomic_int_get (&((Link *) sim.links->pdata[i])->connected); waited++)
       g_usleep (G_USEC_PER_SEC / 20);
-  sim.started = sim.last_step = g_get_real_time ();
+  sim.started = g_get_real_time ();
   g_timeout_add (sim.count > 0 ? 5 : 100, tick_cb, &sim);
   if (duration > 0)
     g_timeout_add_seconds ((guint) duration, quit_cb, sim.loop);
