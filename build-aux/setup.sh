@@ -12,7 +12,7 @@ PACKAGES=(
   libqrencode-dev
   # run and test
   sqlite3 mosquitto mosquitto-clients xvfb xauth dbus dbus-x11 gnome-keyring
-  imagemagick desktop-file-utils appstream fonts-noto-cjk locales poppler-utils
+  imagemagick desktop-file-utils appstream fonts-noto-cjk locales poppler-utils openssl
 )
 
 missing=()

@@ -10,6 +10,7 @@
 
 #include "mt-codec.h"
 #include "mt-db.h"
+#include "mt-ingest.h"
 #include "test-http.h"
 #include "test-util.h"
 
@@ -18,9 +19,18 @@
 #define TEST_PASSWORD   "test-secret"
 #define DEVICE_PASSWORD "device-secret"
 
+/* How a test wants its parts: a TLS listener the server reaches over ssl://, a quicker sweep */
+typedef struct
+{
+  gboolean    tls;
+  const char *sweep_seconds;
+} Setup;
+
 typedef struct
 {
   char         *dir;
+  char         *ca;           /* with TLS: the CA's certificate */
+  guint16       tls_port;
   char         *path;
   char         *broker_uri;
   char         *url;
@@ -38,12 +48,59 @@ typedef struct
 } Fixture;
 
 static void
+run_quietly (const char *const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                      G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (p, NULL, &error));
+}
+
+/* A CA of the test's own and a certificate it signed for 127.0.0.1 (and localhost), in @dir;
+ * with @name, a second CA that signed nothing of ours */
+static char *
+make_ca (const char *dir,
+         const char *name)
+{
+  g_autofree char *key = g_strdup_printf ("%s/%s.key", dir, name);
+  char *pem = g_strdup_printf ("%s/%s.pem", dir, name);
+  const char *ca[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                       "-keyout", key, "-out", pem, "-days", "2", "-subj", "/CN=Mingtang test CA", NULL };
+
+  run_quietly (ca);
+  return pem;
+}
+
+static void
+make_certificates (Fixture *f)
+{
+  g_autofree char *ca_key = g_build_filename (f->dir, "ca.key", NULL);
+  g_autofree char *key = g_build_filename (f->dir, "broker.key", NULL);
+  g_autofree char *pem = g_build_filename (f->dir, "broker.pem", NULL);
+
+  f->ca = make_ca (f->dir, "ca");
+  {
+    const char *cert[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                           "-keyout", key, "-out", pem, "-days", "2", "-subj", "/CN=127.0.0.1",
+                           "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-addext", "basicConstraints=CA:FALSE",
+                           "-CA", f->ca, "-CAkey", ca_key, NULL };
+    run_quietly (cert);
+  }
+}
+
+static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
+  const Setup *setup = data;
   g_autoptr(GError) error = NULL;
   const char *extra_acl = "user mingtang-test\ntopic read mt/v1/dev/#\n";
-  const char *server_args[] = { "--broker", NULL, "--broker-user", "mingtang-server", NULL };
+  g_autofree char *extra_conf = NULL;
+  g_autofree char *tls_uri = NULL;
+  const char *server_args[] = { "--broker", NULL, "--broker-user", "mingtang-server", NULL, NULL, NULL, NULL, NULL };
+  guint n_args = 4;
   const char *users[16] = { "mingtang-server", SERVER_PASSWORD, "mingtang-sim", SIM_PASSWORD,
                             "mingtang-test", TEST_PASSWORD };
   sqlite3_stmt *stmt;
@@ -68,9 +125,28 @@ fixture_set_up (Fixture       *f,
     }
   sqlite3_reset (stmt);
 
-  f->broker = mt_test_broker_start (f->dir, users, extra_acl, &f->broker_uri);
+  if (setup && setup->tls)
+    {
+      make_certificates (f);
+      f->tls_port = mt_test_free_port ();
+      extra_conf = g_strdup_printf ("listener %u 127.0.0.1\ncafile %s\ncertfile %s/broker.pem\nkeyfile %s/broker.key\n",
+                                    f->tls_port, f->ca, f->dir, f->dir);
+    }
+  f->broker = mt_test_broker_start (f->dir, users, extra_acl, extra_conf, &f->broker_uri);
   g_setenv ("MINGTANG_BROKER_PASSWORD", SERVER_PASSWORD, TRUE);
   server_args[1] = f->broker_uri;
+  if (setup && setup->tls)
+    {
+      tls_uri = g_strdup_printf ("ssl://127.0.0.1:%u", f->tls_port);
+      server_args[1] = tls_uri;
+      server_args[n_args++] = "--broker-ca";
+      server_args[n_args++] = f->ca;
+    }
+  if (setup && setup->sweep_seconds)
+    {
+      server_args[n_args++] = "--telemetry-sweep";
+      server_args[n_args++] = setup->sweep_seconds;
+    }
   f->server = mt_test_server_start_full (f->path, "127.0.0.1:0", server_args, &f->url);
   f->session = soup_session_new ();
   f->admin = mt_test_http_sign_in (f->session, f->url, "admin");
@@ -94,7 +170,8 @@ fixture_tear_down (Fixture       *f,
   for (guint i = 0; i < 3; i++)
     g_free (f->devices[i]);
   {
-    const char *files[] = { "passwd", "acl", "mosquitto.conf" };
+    const char *files[] = { "passwd", "acl", "mosquitto.conf", "ca.key", "ca.pem", "broker.key", "broker.pem",
+                            "other.key", "other.pem" };
     for (guint i = 0; i < G_N_ELEMENTS (files); i++)
       {
         g_autofree char *file = g_build_filename (f->dir, files[i], NULL);
@@ -106,6 +183,7 @@ fixture_tear_down (Fixture       *f,
   g_free (f->url);
   g_free (f->broker_uri);
   g_free (f->watch_path);
+  g_free (f->ca);
   g_free (f->path);
   g_free (f->dir);
 }
@@ -485,10 +563,175 @@ test_acl (Fixture       *f,
   g_assert_false (watch_has (f, "intruder"));
 }
 
+/* The devices named in the commands the observer saw that set discharge to @on */
+static GHashTable *
+watched_commands (Fixture  *f,
+                  gboolean  on)
+{
+  GHashTable *devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *wanted = on ? "\"cmd\":\"discharge\",\"on\":true" : "\"cmd\":\"discharge\",\"on\":false";
+
+  if (!g_file_get_contents (f->watch_path, &contents, NULL, NULL))
+    return devices;
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], "mt/v1/dev/") && strstr (lines[i], wanted))
+      {
+        const char *no = lines[i] + strlen ("mt/v1/dev/");
+        const char *end = strchr (no, '/');
+
+        if (end != NULL)
+          g_hash_table_add (devices, g_strndup (no, end - no));
+      }
+  return devices;
+}
+
+/* Rentals changed behind the server's back (another process writing the database: a restore,
+ * a console's sync, a script) reach the batteries through the journal: the sweep reads the
+ * changed devices again and tells each its new discharge state; a whole fleet at once is paced
+ * through the policy queue without losing one */
+static void
+test_journal_policy (Fixture       *f,
+                     gconstpointer  data)
+{
+  gint64 device = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE state <> 'rented' AND deleted = 0 AND "
+                                             "power_cut_unrented = 0 ORDER BY id LIMIT 1", NULL);
+  g_autofree char *no = mt_db_query_text (f->db, "SELECT device_no FROM devices WHERE id = ?", "i", device);
+  g_autofree char *off = g_strdup_printf ("mt/v1/dev/%s/cmd {\"v\":1,\"id\":", no);
+  gint64 fleet;
+
+  g_assert_cmpint (device, >, 0);
+  start_watch (f, "mt/v1/dev/+/cmd");
+  /* one battery's unrented power-cut turned on in the database itself */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE devices SET power_cut_unrented = 1, version = version + 1 "
+                                         "WHERE id = ?", "i", device));
+  wait_for_watch (f, off, 5);
+  {
+    g_autoptr(GHashTable) offs = watched_commands (f, FALSE);
+    g_autoptr(GHashTable) ons = watched_commands (f, TRUE);
+
+    g_assert_true (g_hash_table_contains (offs, no));
+    g_assert_cmpuint (g_hash_table_size (offs), ==, 1);
+    g_assert_cmpuint (g_hash_table_size (ons), ==, 0);
+  }
+  /* and off again: told to discharge */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE devices SET power_cut_unrented = 0, version = version + 1 "
+                                         "WHERE id = ?", "i", device));
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autoptr(GHashTable) ons = watched_commands (f, TRUE);
+
+      if (g_hash_table_contains (ons, no))
+        break;
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+  {
+    g_autoptr(GHashTable) ons = watched_commands (f, TRUE);
+    g_assert_true (g_hash_table_contains (ons, no));
+  }
+
+  /* the whole fleet cut at once (more batteries than the commands paho is given at a time):
+   * every one is told, none twice */
+  {
+    sqlite3_stmt *stmt = mt_db_prepare (f->db, NULL, "SELECT id FROM devices WHERE deleted = 0", NULL);
+
+    fleet = 0;
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      fleet += mt_device_discharge_allowed (f->db, sqlite3_column_int64 (stmt, 0));   /* those that change */
+    sqlite3_reset (stmt);
+  }
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE orders SET power_cut = 1, version = version + 1 "
+                                         "WHERE state IN ('active', 'overdue') AND deleted = 0 AND power_cut = 0", NULL));
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE devices SET power_cut_unrented = 1, version = version + 1 "
+                                         "WHERE deleted = 0 AND power_cut_unrented = 0", NULL));
+  g_assert_cmpint (fleet, >, 256);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(GHashTable) offs = watched_commands (f, FALSE);
+
+      if (g_hash_table_size (offs) >= (guint) fleet)
+        break;
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+  {
+    g_autoptr(GHashTable) offs = watched_commands (f, FALSE);
+    g_autofree char *contents = NULL;
+    guint lines = 0;
+
+    g_assert_cmpuint (g_hash_table_size (offs), ==, fleet);
+    g_assert_true (g_file_get_contents (f->watch_path, &contents, NULL, NULL));
+    for (const char *p = contents; (p = strstr (p, "\"on\":false")) != NULL; p++)
+      lines++;
+    g_assert_cmpuint (lines, ==, fleet + 1);   /* the first battery twice: cut, then cut again */
+  }
+}
+
+/* Over TLS: the server reaches the broker on its ssl:// listener, checking the certificate
+ * against the CA it was given, and ingests as over TCP; a server given another CA refuses
+ * the broker and stores nothing */
+static void
+test_tls (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autofree char *topic = g_strdup_printf ("mt/v1/dev/%s/telemetry", f->devices[0]);
+  g_autofree char *port = g_strdup_printf ("%u", f->tls_port);
+  g_autofree char *sql = g_strdup_printf ("SELECT count (*) FROM device_status WHERE device_id = %" G_GINT64_FORMAT
+                                          " AND pack_mv = 53170 AND online = 1", f->device_ids[0]);
+  g_autofree char *payload = NULL;
+  g_autofree char *other_ca = make_ca (f->dir, "other");
+  g_autofree char *other_uri = g_strdup_printf ("ssl://127.0.0.1:%u", f->tls_port);
+  g_autofree char *other_db = g_build_filename (f->dir, "other.db", NULL);
+  g_autofree char *other_url = NULL;
+  const char *other_args[] = { "--broker", other_uri, "--broker-user", "mingtang-server", "--broker-ca", other_ca, NULL };
+  g_autoptr(GSubprocess) other = NULL;
+  g_autoptr(JsonNode) stats = NULL;
+  guint status = 0;
+
+  payload = g_strdup_printf ("{\"v\":1,\"seq\":7,\"ts\":%" G_GINT64_FORMAT ",\"state\":\"discharging\",\"soc\":64,"
+                             "\"pack_mv\":53170,\"current_ma\":-1200,\"cells_mv\":[3323,3322,3324,3321,3323,3322,3324,"
+                             "3321,3323,3322,3324,3321,3323,3322,3324,3321],\"temps_dc\":[251,252],\"board_dc\":260,"
+                             "\"remaining_mah\":35200,\"nominal_mah\":55000,\"cycles\":88,\"charge_on\":true,"
+                             "\"discharge_on\":true,\"prot\":[],\"balancing\":[]}", g_get_real_time () / 1000);
+  /* a battery talks TLS too: mosquitto_pub with the CA */
+  {
+    const char *argv[] = { "mosquitto_pub", "-h", "127.0.0.1", "-p", port, "--cafile", f->ca, "-u", "mingtang-sim",
+                           "-P", SIM_PASSWORD, "-q", "1", "-t", topic, "-m", payload, NULL };
+    for (guint i = 0; i < 50 && mt_db_query_int (f->db, 0, sql, NULL) == 0; i++)
+      {
+        if (i % 10 == 0)
+          run_quietly (argv);   /* again, should the server not have subscribed yet */
+        g_usleep (G_USEC_PER_SEC / 10);
+      }
+  }
+  g_assert_cmpint (mt_db_query_int (f->db, 0, sql, NULL), ==, 1);
+  stats = mt_test_http_call (f->session, f->url, "GET", "telemetry/stats", f->admin, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (stats), "connected"));
+
+  /* a server trusting another CA: never connected */
+  mt_test_demo_copy (other_db);
+  other = mt_test_server_start_full (other_db, "127.0.0.1:0", other_args, &other_url);
+  g_usleep (G_USEC_PER_SEC * 2);
+  {
+    g_autofree char *token = mt_test_http_sign_in (f->session, other_url, "admin");
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, other_url, "GET", "telemetry/stats", token, NULL, &status);
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_false (json_object_get_boolean_member (json_node_get_object (answer), "connected"));
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (answer), "received"), ==, 0);
+  }
+  mt_test_server_stop (g_steal_pointer (&other));
+  mt_test_remove_db (other_db);
+}
+
 int
 main (int argc, char *argv[])
 {
   g_autofree char *mosquitto = g_find_program_in_path ("mosquitto");
+  static const Setup quick_sweep = { .sweep_seconds = "1" };
+  static const Setup tls = { .tls = TRUE };
   int status;
 
   g_test_init (&argc, &argv, NULL);
@@ -503,6 +746,9 @@ main (int argc, char *argv[])
   ADD ("power-policy", test_power_policy);
   ADD ("acl", test_acl);
 #undef ADD
+  g_test_add ("/mt/telemetry/journal-policy", Fixture, &quick_sweep, fixture_set_up, test_journal_policy,
+              fixture_tear_down);
+  g_test_add ("/mt/telemetry/tls", Fixture, &tls, fixture_set_up, test_tls, fixture_tear_down);
   status = g_test_run ();
   mt_test_demo_cleanup ();
   return status;

@@ -137,9 +137,8 @@ mt_test_demo_cleanup (void)
   g_clear_pointer (&demo_dir, g_free);
 }
 
-/* A loopback port nobody listens on now */
-static guint16
-free_port (void)
+guint16
+mt_test_free_port (void)
 {
   g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
@@ -165,6 +164,7 @@ GSubprocess *
 mt_test_broker_start (const char         *dir,
                       const char *const  *users,
                       const char         *extra_acl,
+                      const char         *extra_conf,
                       char              **uri)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
@@ -179,7 +179,7 @@ mt_test_broker_start (const char         *dir,
   g_autofree char *text = NULL;
   g_autofree char *port_text = NULL;
   g_autoptr(GError) error = NULL;
-  guint16 port = free_port ();
+  guint16 port = mt_test_free_port ();
   GSubprocess *broker;
   GString *filled;
 
@@ -201,6 +201,8 @@ mt_test_broker_start (const char         *dir,
   g_string_replace (filled, "@PORT@", port_text, 0);
   /* started as root, mosquitto would become the user "mosquitto", who cannot read our files */
   g_string_append_printf (filled, "\nuser %s\n", g_get_user_name ());
+  if (extra_conf != NULL)
+    g_string_append_printf (filled, "%s\n", extra_conf);
   g_assert_true (g_file_set_contents (conf, filled->str, -1, NULL));
   g_string_free (filled, TRUE);
 

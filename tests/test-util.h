@@ -20,12 +20,16 @@ GSubprocess *mt_test_server_start_full (const char         *database,
                                         char              **url);
 void         mt_test_server_stop  (GSubprocess *server);
 /* mosquitto on a free loopback port with the shipped configuration and ACL (plus @extra_acl
- * lines), and @users as NULL-terminated name, password pairs; files in @dir. Sets @uri
- * ("tcp://127.0.0.1:PORT"). Stop it with mt_test_server_stop(). */
+ * lines, and @extra_conf lines: another listener, say), and @users as NULL-terminated name,
+ * password pairs; files in @dir. Sets @uri ("tcp://127.0.0.1:PORT"). Stop it with
+ * mt_test_server_stop(). */
 GSubprocess *mt_test_broker_start (const char         *dir,
                                    const char *const  *users,
                                    const char         *extra_acl,
+                                   const char         *extra_conf,
                                    char              **uri);
+/* A loopback port nobody listens on now */
+guint16      mt_test_free_port    (void);
 /* mosquitto_pub: one message at QoS 1 to the broker at @uri ("tcp://127.0.0.1:PORT") */
 void         mt_test_mqtt_publish (const char         *uri,
                                    const char         *user,

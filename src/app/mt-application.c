@@ -72,6 +72,7 @@ start_broker_link (MtApplication *self)
   if (uri == NULL || *uri == '\0')
     return;
   self->ingest = mt_ingest_new (self->db, &config);
+  mt_ingest_set_interactive (self->ingest, TRUE);
   if (!mt_ingest_start (self->ingest, &error))
     {
       g_warning ("No live telemetry: %s", error->message);

@@ -13,10 +13,17 @@
 #include "mt-ops.h"
 
 #define BATCH_MAX        20000
+/* Sharing the main loop with a window: a batch stops after this long, so a frame waits at most
+ * about that for the link */
+#define INTERACTIVE_SLICE_US 6000
 #define CACHE_SECONDS    600   /* rentals through this process or the server refresh at once */
 #define POLICY_RESEND_US (30 * G_USEC_PER_SEC)
 #define SWEEP_SECONDS    30
 #define LATENCY_SAMPLES  100000
+/* Power-policy commands handed to paho and not yet taken by the broker. paho looks through all
+ * it holds for every message it numbers: 15,000 at once (a fleet coming online with the wrong
+ * relays) made each send cost more than storing a hundred messages. The rest wait here. */
+#define POLICY_WINDOW    256
 
 /* A message parsed on paho's thread, waiting for the main context */
 typedef struct
@@ -46,6 +53,7 @@ typedef struct
   guint32       last_seq;
   gint64        last_snapshot;
   gint64        last_policy_cmd;
+  gboolean      policy_queued;  /* waiting in the policy queue */
 } Device;
 
 typedef struct
@@ -88,16 +96,20 @@ struct _MtIngest
   gboolean       was_connected;   /* as last told with connection-changed */
   GMainContext  *context;
   GSource       *wake;        /* dispatched on the main context when messages wait */
+  gboolean       interactive;
   GAsyncQueue   *queue;
   guint          sweep;
   guint          retry;
-  gint64         journal_seq;
-  gint64         prune_cursor;  /* the last device whose history the sweeps pruned */   /* the change journal read up to here by the last sweep */
+  guint          sweep_seconds;
+  gint64         journal_seq;   /* the change journal read up to here by the last sweep */
+  gint64         prune_cursor;  /* the last device whose history the sweeps pruned */
 
   GHashTable    *devices;     /* device_no → Device */
   GHashTable    *operators;   /* operator id → OperatorSettings */
   GHashTable    *pending;     /* command id → Pending */
   guint          next_command;
+  GQueue         policy_queue;  /* device numbers whose power-policy command waits to be sent */
+  gint           in_paho;     /* commands paho holds, not yet taken by the broker */
 
   GArray        *latencies;   /* publish-to-database, ms, of the latest telemetry (a ring) */
   guint          latency_next;
@@ -241,6 +253,33 @@ connection_lost_cb (void *context,
   g_mutex_lock (&self->lock);
   wake_main (self);
   g_mutex_unlock (&self->lock);
+}
+
+/* The broker took a command (or paho gave up on it): room for a waiting one */
+static void
+delivered_cb (void *context)
+{
+  MtIngest *self = context;
+
+  g_atomic_int_dec_and_test (&self->in_paho);
+  g_mutex_lock (&self->lock);
+  if (!self->closing)
+    wake_main (self);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+sent_cb (void                    *context,
+         MQTTAsync_successData   *response)
+{
+  delivered_cb (context);
+}
+
+static void
+send_failed_cb (void                    *context,
+                MQTTAsync_failureData   *response)
+{
+  delivered_cb (context);
 }
 
 static gboolean connect_now (MtIngest *self, GError **error);
@@ -482,8 +521,13 @@ mt_ingest_send (MtIngest      *self,
   message.payload = payload;
   message.payloadlen = (int) strlen (payload);
   message.qos = 1;
+  options.onSuccess = sent_cb;
+  options.onFailure = send_failed_cb;
+  options.context = self;
+  g_atomic_int_inc (&self->in_paho);
   if (MQTTAsync_sendMessage (self->client, topic, &message, &options) != MQTTASYNC_SUCCESS)
     {
+      g_atomic_int_dec_and_test (&self->in_paho);
       if (func)
         func (MT_COMMAND_NOT_SENT, NULL, user_data);
       return;
@@ -499,6 +543,45 @@ mt_ingest_send (MtIngest      *self,
   g_hash_table_insert (self->pending, p->id, p);
 }
 
+/* Sends waiting power-policy commands while paho holds fewer than POLICY_WINDOW; each tells the
+ * device what its rental asks for when it is sent */
+static void
+policy_pump (MtIngest *self)
+{
+  char *device_no;
+
+  while (g_atomic_int_get (&self->in_paho) < POLICY_WINDOW &&
+         (device_no = g_queue_pop_head (&self->policy_queue)) != NULL)
+    {
+      Device *d = g_hash_table_lookup (self->devices, device_no);
+
+      if (d != NULL)
+        d->policy_queued = FALSE;
+      if (d != NULL && d->id != 0)
+        {
+          MtCommand command = { .kind = MT_CMD_DISCHARGE, .on = d->discharge_allowed };
+
+          mt_ingest_send (self, device_no, &command, 10000, NULL, NULL);
+        }
+      g_free (device_no);
+    }
+}
+
+static void
+policy_request (MtIngest   *self,
+                Device     *d,
+                const char *device_no,
+                gint64      now)
+{
+  d->last_policy_cmd = now;
+  if (!d->policy_queued)
+    {
+      d->policy_queued = TRUE;
+      g_queue_push_tail (&self->policy_queue, g_strdup (device_no));
+    }
+  policy_pump (self);
+}
+
 /* The power policy: a device whose relay is not what its rental asks for is sent the command;
  * @reported is the relay's state, or MT_ABSENT when unknown (then only "off" is sent) */
 static void
@@ -508,16 +591,13 @@ enforce_power (MtIngest *self,
                int       reported,
                gint64    now)
 {
-  MtCommand command = { .kind = MT_CMD_DISCHARGE, .on = d->discharge_allowed };
-
   if (reported == MT_ABSENT && d->discharge_allowed)
     return;
   if (reported != MT_ABSENT && reported == d->discharge_allowed)
     return;
   if (now - d->last_policy_cmd < POLICY_RESEND_US)
     return;
-  d->last_policy_cmd = now;
-  mt_ingest_send (self, device_no, &command, 10000, NULL, NULL);
+  policy_request (self, d, device_no, now);
 }
 
 /* Reads the device again; tells it its discharge state when that changed, or @always */
@@ -529,7 +609,6 @@ policy_reload (MtIngest   *self,
 {
   Device *d = g_hash_table_lookup (self->devices, device_no);
   gboolean was = d ? d->discharge_allowed : TRUE;
-  MtCommand command = { .kind = MT_CMD_DISCHARGE };
 
   if (d == NULL && !always)
     return;   /* never reported here: its first message sets it right */
@@ -538,9 +617,7 @@ policy_reload (MtIngest   *self,
   d = device_lookup (self, device_no, now);
   if (d->id == 0 || (!always && d->discharge_allowed == was))
     return;
-  command.on = d->discharge_allowed;
-  d->last_policy_cmd = now;
-  mt_ingest_send (self, device_no, &command, 10000, NULL, NULL);
+  policy_request (self, d, device_no, now);
 }
 
 void
@@ -797,6 +874,7 @@ drain (MtIngest *self)
   g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func (msg_free);
   g_autoptr(GPtrArray) live = g_ptr_array_new ();
   gboolean in_transaction = FALSE;
+  gint64 deadline = self->interactive ? g_get_monotonic_time () + INTERACTIVE_SLICE_US : G_MAXINT64;
   Msg *m;
 
   while (done->len < BATCH_MAX && (m = g_async_queue_try_pop (self->queue)) != NULL)
@@ -805,6 +883,8 @@ drain (MtIngest *self)
         in_transaction = mt_db_begin (self->db, NULL);
       handle (self, m, alarms, live);
       g_ptr_array_add (done, m);
+      if (done->len % 32 == 0 && g_get_monotonic_time () >= deadline)
+        break;   /* the rest in the next slice, after the window had its turn */
     }
   if (in_transaction)
     {
@@ -829,6 +909,7 @@ drain (MtIngest *self)
   }
   if (done->len > 0)
     self->stats.batches++;
+  policy_pump (self);
   for (guint i = 0; i < live->len; i++)
     {
       Msg *l = live->pdata[i];
@@ -871,22 +952,25 @@ mt_ingest_sweep (MtIngest *self,
 {
   g_autoptr(GArray) offline = g_array_new (FALSE, FALSE, sizeof (gint64));
   const OperatorSettings *root;
-  gint64 root_id;
+  gint64 root_id, journal_end;
   sqlite3_stmt *stmt;
 
   if (self->db == NULL)
     return;
   /* devices changed since the last sweep (rented, returned, power-cut set: by this process, the
    * server or anyone): read again, and told when their discharge must change */
-  if (self->journal_seq != 0)
+  /* up to the journal's end as it is now: what another process writes meanwhile is the next
+   * sweep's, not skipped */
+  journal_end = mt_db_query_int (self->db, 0, "SELECT coalesce (max (seq), 0) FROM change_log", NULL);
+  if (self->journal_seq != 0 && journal_end > self->journal_seq)
     {
       g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
 
       stmt = mt_db_prepare (self->db, NULL,
                             "SELECT DISTINCT d.device_no FROM change_log c LEFT JOIN orders r ON c.tbl = 'orders' "
                             "AND r.id = c.row_id JOIN devices d ON d.id = CASE c.tbl WHEN 'devices' THEN c.row_id "
-                            "ELSE r.device_id END WHERE c.seq > ? AND c.tbl IN ('devices', 'orders')",
-                            "i", self->journal_seq);
+                            "ELSE r.device_id END WHERE c.seq > ? AND c.seq <= ? AND c.tbl IN ('devices', 'orders')",
+                            "ii", self->journal_seq, journal_end);
       while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
         g_ptr_array_add (changed, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
       if (stmt)
@@ -894,7 +978,7 @@ mt_ingest_sweep (MtIngest *self,
       for (guint i = 0; i < changed->len; i++)
         policy_reload (self, changed->pdata[i], FALSE, now);
     }
-  self->journal_seq = mt_db_query_int (self->db, 0, "SELECT coalesce (max (seq), 0) FROM change_log", NULL);
+  self->journal_seq = journal_end;
   root_id = mt_db_query_int (self->db, 1, "SELECT id FROM operators WHERE parent_id IS NULL ORDER BY id LIMIT 1", NULL);
   root = operator_settings (self, root_id, now);
   if (!mt_db_begin (self->db, NULL))
@@ -985,6 +1069,7 @@ connect_now (MtIngest  *self,
     {
       ssl.trustStore = self->ca_file;
       ssl.enableServerCertAuth = 1;
+      ssl.verify = 1;   /* and the certificate names the host we asked for */
       options.ssl = &ssl;
     }
   rc = MQTTAsync_connect (self->client, &options);
@@ -1007,6 +1092,9 @@ mt_ingest_start (MtIngest  *self,
   g_return_val_if_fail (self->client == NULL, FALSE);
 
   create.sendWhileDisconnected = 0;
+  /* paho refuses a message while this many wait in it (100 by default): the policy's window
+   * and room beside it for the technicians' commands */
+  create.maxBufferedMessages = POLICY_WINDOW * 4;
   rc = MQTTAsync_createWithOptions (&self->client, self->uri, self->client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL,
                                     &create);
   if (rc != MQTTASYNC_SUCCESS)
@@ -1019,9 +1107,11 @@ mt_ingest_start (MtIngest  *self,
   self->closing = FALSE;
   self->context = g_main_context_ref_thread_default ();
   self->wake = mt_wake_source_new (wake_dispatch_cb, self, self->context);
+  if (self->interactive)
+    g_source_set_priority (self->wake, G_PRIORITY_DEFAULT_IDLE);   /* below input and redraws */
   if (self->db != NULL)
     {
-      GSource *sweep = g_timeout_source_new_seconds (SWEEP_SECONDS);
+      GSource *sweep = g_timeout_source_new_seconds (self->sweep_seconds);
 
       devices_preload (self);
       self->journal_seq = mt_db_query_int (self->db, 0, "SELECT coalesce (max (seq), 0) FROM change_log", NULL);
@@ -1080,7 +1170,18 @@ mt_ingest_stop (MtIngest *self)
         pending_finish (self, id, MT_COMMAND_NO_ANSWER, NULL);
       }
     }
+  g_queue_clear_full (&self->policy_queue, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
+}
+
+void
+mt_ingest_set_interactive (MtIngest *self,
+                           gboolean  interactive)
+{
+  g_return_if_fail (MT_IS_INGEST (self));
+  self->interactive = interactive;
+  if (self->wake != NULL)
+    g_source_set_priority (self->wake, interactive ? G_PRIORITY_DEFAULT_IDLE : G_PRIORITY_DEFAULT);
 }
 
 gboolean
@@ -1136,6 +1237,7 @@ mt_ingest_finalize (GObject *object)
   g_async_queue_unref (self->queue);
   g_array_unref (self->latencies);
   g_hash_table_unref (self->pending);
+  g_queue_clear_full (&self->policy_queue, g_free);
   g_hash_table_unref (self->devices);
   g_hash_table_unref (self->operators);
   g_mutex_clear (&self->lock);
@@ -1191,5 +1293,6 @@ mt_ingest_new (MtDb                 *db,
   self->client_id = config->client_id ? g_strdup (config->client_id)
                                       : g_strdup_printf ("mingtang-%d-%u", (int) getpid (), g_random_int ());
   self->ca_file = g_strdup (config->ca_file);
+  self->sweep_seconds = config->sweep_seconds > 0 ? config->sweep_seconds : SWEEP_SECONDS;
   return self;
 }

@@ -27,6 +27,7 @@ typedef struct
   const char *prefix;     /* NULL: "mt/v1" */
   const char *client_id;  /* NULL: a unique one */
   const char *ca_file;    /* with ssl://: the broker's CA; NULL: the system's */
+  guint       sweep_seconds;  /* silence, offline alarms, changed rentals, history: 0 = every 30 s */
 } MtBrokerConfig;
 
 typedef struct
@@ -71,6 +72,10 @@ gboolean    mt_ingest_start          (MtIngest             *self,
                                       GError              **error);
 void        mt_ingest_stop           (MtIngest             *self);
 gboolean    mt_ingest_is_connected   (MtIngest             *self);
+/* The link shares its main loop with a window: it writes in slices of a few milliseconds, below
+ * the priority of input and redraws, so a busy fleet never holds a frame up for long */
+void        mt_ingest_set_interactive (MtIngest            *self,
+                                       gboolean             interactive);
 void        mt_ingest_get_stats      (MtIngest             *self,
                                       MtIngestStats        *stats);
 /* Writes whatever is queued now (tests, shutdown) */

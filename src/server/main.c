@@ -33,6 +33,7 @@ typedef struct
   char *broker_password;
   char *broker_prefix;
   char *broker_ca;
+  char *telemetry_sweep;
 } Config;
 
 static void
@@ -48,12 +49,13 @@ config_clear (Config *config)
   g_free (config->broker_password);
   g_free (config->broker_prefix);
   g_free (config->broker_ca);
+  g_free (config->telemetry_sweep);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Config, config_clear)
 
 /* [server] listen=, database=, tls-cert=, tls-key=, log-level=, broker=, broker-user=,
- * broker-password=, broker-prefix=, broker-ca=; flags override the file */
+ * broker-password=, broker-prefix=, broker-ca=, telemetry-sweep=; flags override the file */
 static gboolean
 config_load (Config      *config,
              const char  *path,
@@ -61,10 +63,11 @@ config_load (Config      *config,
 {
   g_autoptr(GKeyFile) file = g_key_file_new ();
   static const char *const keys[] = { "listen", "database", "tls-cert", "tls-key", "log-level", "broker",
-                                      "broker-user", "broker-password", "broker-prefix", "broker-ca" };
+                                      "broker-user", "broker-password", "broker-prefix", "broker-ca",
+                                      "telemetry-sweep" };
   char **slots[] = { &config->listen, &config->database, &config->tls_cert, &config->tls_key,
                      &config->log_level, &config->broker, &config->broker_user, &config->broker_password,
-                     &config->broker_prefix, &config->broker_ca };
+                     &config->broker_prefix, &config->broker_ca, &config->telemetry_sweep };
 
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
     return FALSE;
@@ -191,6 +194,7 @@ main (int   argc,
   g_autofree char *url = NULL;
   g_autofree char *host = NULL;
   guint64 port = 8787;
+  guint64 sweep = 0;
   const char *colon;
   MtDb *db;
   GOptionEntry entries[] = {
@@ -205,6 +209,8 @@ main (int   argc,
     { "broker-user", 0, 0, G_OPTION_ARG_STRING, &config.broker_user, N_("Broker user name (password from MINGTANG_BROKER_PASSWORD)"), N_("NAME") },
     { "broker-prefix", 0, 0, G_OPTION_ARG_STRING, &config.broker_prefix, N_("Topic prefix (default mt/v1)"), N_("PREFIX") },
     { "broker-ca", 0, 0, G_OPTION_ARG_FILENAME, &config.broker_ca, N_("CA certificate of an ssl:// broker"), N_("FILE") },
+    { "telemetry-sweep", 0, 0, G_OPTION_ARG_STRING, &config.telemetry_sweep,
+      N_("Seconds between looks for silent batteries and changed rentals (default 30)"), N_("SECONDS") },
     { NULL }
   };
 
@@ -244,6 +250,12 @@ main (int   argc,
       return 2;
     }
   host[colon - host] = '\0';
+  if (config.telemetry_sweep != NULL &&
+      !g_ascii_string_to_unsigned (config.telemetry_sweep, 10, 1, 3600, &sweep, NULL))
+    {
+      g_printerr (_("--telemetry-sweep needs seconds from 1 to 3600, not “%s”\n"), config.telemetry_sweep);
+      return 2;
+    }
 
   if (config.tls_cert || config.tls_key)
     {
@@ -275,7 +287,7 @@ main (int   argc,
         .uri = config.broker, .username = config.broker_user,
         .password = g_getenv ("MINGTANG_BROKER_PASSWORD") ? g_getenv ("MINGTANG_BROKER_PASSWORD")
                                                           : config.broker_password,
-        .prefix = config.broker_prefix, .ca_file = config.broker_ca,
+        .prefix = config.broker_prefix, .ca_file = config.broker_ca, .sweep_seconds = (guint) sweep,
       };
 
       ingest = mt_ingest_new (db, &broker);

@@ -92,14 +92,14 @@ publish (Sim         *sim,
   return TRUE;
 }
 
-static void
+static gboolean
 publish_status (Sim         *sim,
                 MtSimDevice *device,
                 gboolean     online)
 {
   g_autofree char *payload = mt_status_to_json (online, g_get_real_time () / 1000);
 
-  publish (sim, device, MT_TOPIC_STATUS, payload, 1, TRUE);
+  return publish (sim, device, MT_TOPIC_STATUS, payload, 1, TRUE);
 }
 
 static gboolean
@@ -110,6 +110,8 @@ publish_telemetry (Sim         *sim,
   MtTelemetry t;
   g_autofree char *payload = NULL;
 
+  if (device->announce && !(device->faults & MT_FAULT_OFFLINE) && publish_status (sim, device, TRUE))
+    device->announce = FALSE;
   mt_sim_device_telemetry (device, now, &t);
   payload = mt_telemetry_to_json (&t);
   if (!publish (sim, device, MT_TOPIC_TELEMETRY, payload, 0, FALSE))
@@ -257,8 +259,10 @@ wake_cb (gpointer data)
             for (guint k = 0; k < sim->fleet->devices->len; k++)
               {
                 MtSimDevice *d = sim->fleet->devices->pdata[k];
-                if (!(d->faults & MT_FAULT_OFFLINE) && link_for (sim, d) == link)
-                  publish_status (sim, d, TRUE);
+                /* a gateway's batteries announce themselves with their next reports, spread over
+                 * the interval like them: 100,000 at once would stall the clock */
+                if (link_for (sim, d) == link)
+                  d->announce = TRUE;
               }
         }
     }
@@ -365,6 +369,7 @@ link_new (Sim         *sim,
   Link *link = g_new0 (Link, 1);
   MQTTAsync_connectOptions options = MQTTAsync_connectOptions_initializer;
   MQTTAsync_willOptions will = MQTTAsync_willOptions_initializer;
+  MQTTAsync_createOptions create = MQTTAsync_createOptions_initializer;
   g_autofree char *client_id = device ? g_strdup (device->no)
                                       : g_strdup_printf ("mingtang-sim-%u", g_random_int ());
   g_autofree char *will_topic = NULL;
@@ -373,7 +378,9 @@ link_new (Sim         *sim,
 
   link->sim = sim;
   link->device = device;
-  rc = MQTTAsync_create (&link->client, uri, client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL);
+  /* a gateway of thousands of batteries has more than paho's default 100 messages waiting */
+  create.maxBufferedMessages = 100000;
+  rc = MQTTAsync_createWithOptions (&link->client, uri, client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL, &create);
   if (rc != MQTTASYNC_SUCCESS)
     {
       g_set_error (error, MT_ERROR, MT_ERROR_INVALID, "%s: %s", uri, MQTTAsync_strerror (rc));
@@ -561,6 +568,7 @@ main (int   argc,
     for (guint waited = 0; waited < 100 && !g_atomic_int_get (&((Link *) sim.links->pdata[i])->connected); waited++)
       g_usleep (G_USEC_PER_SEC / 20);
   sim.started = g_get_real_time ();
+  mt_sim_fleet_start (sim.fleet, sim.started);
   g_timeout_add (sim.count > 0 ? 5 : 100, tick_cb, &sim);
   if (duration > 0)
     g_timeout_add_seconds ((guint) duration, quit_cb, sim.loop);

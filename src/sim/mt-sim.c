@@ -45,7 +45,8 @@ fleet_new (guint32 seed,
 }
 
 /* A pack of @series cells of @nominal_mah at @lat, @lng; its first message somewhere in the
- * first interval, so a big fleet reports evenly */
+ * first interval after the clock starts (mt_sim_fleet_start()), so a big fleet reports evenly
+ * however long it took to load */
 static MtSimDevice *
 fleet_add (MtSimFleet *fleet,
            const char *no,
@@ -83,7 +84,7 @@ fleet_add (MtSimFleet *fleet,
   d->params.values[MT_PARAM_PACK_OV] = cell_ov_mv * d->series;
   d->params.values[MT_PARAM_PACK_UV] = cell_uv_mv * d->series;
   d->seq = g_rand_int (fleet->rand);
-  d->next_publish = now + (gint64) (g_rand_double (fleet->rand) * fleet->interval_s * G_USEC_PER_SEC);
+  d->next_publish = (gint64) (g_rand_double (fleet->rand) * fleet->interval_s * G_USEC_PER_SEC);
   g_ptr_array_add (fleet->devices, d);
   g_hash_table_insert (fleet->by_no, d->no, d);
   return d;
@@ -153,6 +154,15 @@ mt_sim_fleet_free (MtSimFleet *fleet)
   g_ptr_array_unref (fleet->devices);
   g_rand_free (fleet->rand);
   g_free (fleet);
+}
+
+/* Starts the clock at @now: each device's first message falls at its place in the first interval */
+void
+mt_sim_fleet_start (MtSimFleet *fleet,
+                    gint64      now)
+{
+  for (guint i = 0; i < fleet->devices->len; i++)
+    ((MtSimDevice *) fleet->devices->pdata[i])->next_publish += now;
 }
 
 MtSimDevice *

@@ -46,6 +46,7 @@ typedef struct
   guint32     seq;
   guint       faults;
   gint64      offline_until;      /* restarting: silent until then (µs) */
+  gboolean    announce;           /* says it is online with its next report */
   gint64      next_publish;       /* µs */
   gint64      last_step;          /* µs */
 } MtSimDevice;
@@ -71,6 +72,8 @@ MtSimFleet  *mt_sim_fleet_new_from_db   (MtDb        *db,
                                          double       interval_s,
                                          GError     **error);
 void         mt_sim_fleet_free          (MtSimFleet  *fleet);
+void         mt_sim_fleet_start         (MtSimFleet  *fleet,
+                                        gint64       now);
 MtSimDevice *mt_sim_fleet_lookup        (MtSimFleet  *fleet,
                                          const char  *no);
 
