@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "bench-stats.h"
+#include "bench-window.h"
 #include "mt-demo.h"
 #include "mt-list-page.h"
 #include "mt-window.h"
@@ -108,7 +109,6 @@ bench_page (MtWindow   *window,
 int
 main (int argc, char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GtkApplication) app = NULL;
   MtWindow *window;
   MtDb *db;
@@ -119,18 +119,7 @@ main (int argc, char *argv[])
       g_printerr ("usage: bench-console DATABASE [RUNS]\n");
       return 2;
     }
-  setvbuf (stdout, NULL, _IOLBF, 0);
-  gtk_init ();
-  adw_init ();
-  app = gtk_application_new ("com.mtxnyjs.Mingtang.Bench", G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, NULL);
-  db = mt_db_open (argv[1], &error);
-  if (db == NULL)
-    g_error ("%s", error->message);
-
-  window = mt_window_new (app, db);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
-  gtk_window_present (GTK_WINDOW (window));
+  window = bench_window_new ("com.mtxnyjs.Mingtang.Bench", argv[1], &app, &db);
   wait_painted (GTK_WIDGET (window));
   g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
                     G_CALLBACK (after_paint_cb), NULL);

@@ -7,10 +7,15 @@
 #
 # 1. raw: mosquitto_sub receiving a bounded firehose of MESSAGES telemetry messages (200,000)
 #    that mingtang-sim publishes as fast as it can, for the fleet's devices;
-# 2. ingest: mingtang-server ingesting the same firehose into a copy of the database: messages
-#    stored per second, its CPU, and what was dropped;
+# 2. ingest: mingtang-server ingesting the same firehose into a copy of the database while the
+#    simulator publishes it (both timed from their first message): messages stored per second,
+#    its CPU, what was dropped, and the share of the simulator's pace it kept;
+#    2b. the server's own capacity: the firehose queued in the broker while the server is stopped,
+#    then ingested with the cores to itself;
 # 3. latency: the 100,000 devices reporting every 30 s for SECONDS (120): publish-to-database
-#    p50/p99 as the server measures it (device clock at publishing to the batch's commit).
+#    p50/p99 as the server measures it (device clock at publishing to the batch's commit), over
+#    its last 100,000 messages (the last 30 s). BENCH_TRACE=1 prints the figures as they go
+#    (every BENCH_TRACE_EVERY seconds, 10); BENCH_PERF=FILE records the server in 2b with perf.
 set -eo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-_build}
@@ -26,14 +31,9 @@ pids=()
 cleanup () { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-port=19883
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-touch "$work/passwd"
-mosquitto_passwd -b "$work/passwd" mingtang-server server-pw
-mosquitto_passwd -b "$work/passwd" mingtang-sim sim-pw
-sed -e "s|@PASSWORD_FILE@|$work/passwd|" -e "s|@ACL_FILE@|$PWD/data/mosquitto/acl|" -e "s|@PORT@|$port|" \
-  data/mosquitto/mosquitto.conf.in > "$work/mosquitto.conf"
-echo "user $(id -un)" >> "$work/mosquitto.conf"
+source bench/broker.sh
+bench_broker_conf 19883
+echo "max_queued_messages 0" >> "$work/mosquitto.conf"   # part 2b queues the whole firehose
 restart_broker () {
   [ -n "${broker:-}" ] && { kill "$broker"; wait "$broker" 2>/dev/null || true; }
   mosquitto -c "$work/mosquitto.conf" >>"$work/mosquitto.log" 2>&1 &
@@ -90,25 +90,58 @@ echo "== 2. server ingest of the same firehose"
 cp "$DB" "$work/ingest.db"
 restart_broker   # without the retained statuses of the first part
 start_server
-c0=$(cpu_ticks "$server")
-t0=$(now)
 sim --count "$N" >"$work/sim2.log" 2>&1 &
 simpid=$!
+# timed from the first stored message: the simulator first loads the fleet and every battery
+# announces itself online (the server answers those with the power policy's commands)
+last=-1; same=0; s0=; t0=; t1=
+while :; do
+  stored=$(field stored); stored=${stored:-0}
+  if [ -z "$s0" ] && [ "$stored" -gt 0 ]; then s0=$stored; t0=$(now); c0=$(cpu_ticks "$server"); fi
+  [ "$stored" != "$last" ] && { t1=$(now); c1=$(cpu_ticks "$server"); same=0; } || same=$((same + 1))
+  [ "$stored" -ge "$N" ] && break
+  [ $same -ge 40 ] && break   # nothing new for 10 s
+  last=$stored; [ -n "${BENCH_TRACE:-}" ] && echo "  $(now) stored=$stored" >&2
+  sleep 0.25
+done
+wait "$simpid" || true
+elapsed=$(echo "$t1 - $t0" | bc -l)
+rate=$(echo "($stored - $s0) / $elapsed" | bc -l)
+printf "ingest: %d of %d stored, %d of them in %.2f s = %.0f msg/s, server CPU %.0f%% of a core, ratio to raw %.2f\n" \
+  "$stored" "$N" "$((stored - s0))" "$elapsed" "$rate" "$(echo "($c1 - $c0) / $tck / $elapsed * 100" | bc -l)" \
+  "$(echo "$rate / ${raw:-$rate}" | bc -l)"
+echo "stats: $(stat)"
+echo "simulator: $(tail -n 1 "$work/sim2.log")"
+# the simulator shares the two cores with the server here: its own rate in this run is the stream's
+pub=$(sed -n 's/.*published \([0-9]*\) telemetry messages in \([0-9.]*\) s.*/\1 \/ \2/p' "$work/sim2.log" | bc -l)
+printf "published in this run at %.0f msg/s: ingest kept %.2f of that pace\n" "$pub" "$(echo "$rate / $pub" | bc -l)"
+echo "broker warnings about dropped messages: $(grep -c 'dropped' "$work/mosquitto.log" || true)"
+stop_server
+
+echo "== 2b. the server's own capacity: the same firehose queued in the broker while the server is"
+echo "   stopped (SIGSTOP), then ingested alone; two cores do not hold simulator, broker and server at full speed"
+cp "$DB" "$work/ingest.db"
+rm -f "$work/ingest.db-wal" "$work/ingest.db-shm"
+restart_broker
+start_server
+kill -STOP "$server"
+sim --count "$N" >"$work/sim2b.log" 2>&1
+s0=$(echo 0); t0=$(now); c0=$(cpu_ticks "$server")
+kill -CONT "$server"
+[ -n "${BENCH_PERF:-}" ] && { perf record -g -o "$BENCH_PERF" -p "$server" -- sleep 6 >/dev/null 2>&1 & }
 last=-1; same=0; t1=$t0
 while :; do
   stored=$(field stored); stored=${stored:-0}
-  [ "$stored" != "$last" ] && { t1=$(now); same=0; } || same=$((same + 1))
+  [ "$stored" != "$last" ] && { t1=$(now); c1=$(cpu_ticks "$server"); same=0; } || same=$((same + 1))
   [ "$stored" -ge "$N" ] && break
-  [ $same -ge 40 ] && break   # nothing new for 10 s
+  [ $same -ge 40 ] && break
   last=$stored
-  sleep 0.25
+  sleep 0.1
 done
-c1=$(cpu_ticks "$server")
-wait "$simpid" || true
 elapsed=$(echo "$t1 - $t0" | bc -l)
-rate=$(echo "${stored:-0} / $elapsed" | bc -l)
-printf "ingest: %d of %d stored in %.2f s = %.0f msg/s, server CPU %.0f%% of a core, ratio to raw %.2f\n" \
-  "${stored:-0}" "$N" "$elapsed" "$rate" "$(echo "($c1 - $c0) / $tck / $elapsed * 100" | bc -l)" \
+rate=$(echo "$stored / $elapsed" | bc -l)
+printf "queued ingest: %d of %d stored in %.2f s = %.0f msg/s, server CPU %.0f%% of a core, ratio to raw %.2f\n" \
+  "$stored" "$N" "$elapsed" "$rate" "$(echo "($c1 - $c0) / $tck / $elapsed * 100" | bc -l)" \
   "$(echo "$rate / ${raw:-$rate}" | bc -l)"
 echo "stats: $(stat)"
 echo "broker warnings about dropped messages: $(grep -c 'dropped' "$work/mosquitto.log" || true)"
@@ -123,7 +156,13 @@ rm -f "$work/ingest.db-wal" "$work/ingest.db-shm"
 start_server
 echo "server $server at $url: $(stat | head -c 120)"
 c0=$(cpu_ticks "$server")
-sim --interval 30 --duration "$SECONDS_STEADY" >"$work/sim3.log" 2>&1
+sim --interval 30 --duration "$SECONDS_STEADY" >"$work/sim3.log" 2>&1 &
+simpid=$!
+while kill -0 "$simpid" 2>/dev/null; do
+  sleep ${BENCH_TRACE_EVERY:-10}
+  [ -n "${BENCH_TRACE:-}" ] && echo "  $(date +%T) $(stat | grep -o '"stored":[0-9]*\|"latency_ms":{[^}]*}' | tr '\n' ' ')" >&2
+done
+wait "$simpid" || true
 c1=$(cpu_ticks "$server")
 sleep 1
 echo "stats: $(stat)"
