@@ -632,6 +632,33 @@ list_cell (MtListPage *page,
 /* Live telemetry in the console: a real broker, the console's own broker link; a message
  * reaches the BMS window's cell grid (highest and lowest marked) and the device list, an
  * over-voltage raises an alarm that is handled from the alarm list */
+/* A message of @n_cells cells around @base_mv (cycling through @spread millivolts up), now */
+static void
+telemetry_fill (MtTelemetry *t,
+                guint32      seq,
+                int          soc,
+                int          current_ma,
+                int          n_cells,
+                int          base_mv,
+                int          spread)
+{
+  t->seq = seq;
+  t->ts_ms = g_get_real_time () / 1000;
+  t->soc = soc;
+  t->current_ma = current_ma;
+  t->n_cells = n_cells;
+  for (int k = 0; k < n_cells; k++)
+    t->cells_mv[k] = base_mv + k % spread;
+}
+
+static void
+telemetry_sum_pack (MtTelemetry *t)
+{
+  t->pack_mv = 0;
+  for (int k = 0; k < t->n_cells; k++)
+    t->pack_mv += t->cells_mv[k];
+}
+
 static void
 test_bms_live (void)
 {
@@ -677,19 +704,11 @@ test_bms_live (void)
 
   /* a message with cell #5 the highest and #9 the lowest */
   mt_telemetry_init (&t);
-  t.seq = 1;
-  t.ts_ms = g_get_real_time () / 1000;
+  telemetry_fill (&t, 1, 64, -9500, 20, 3900, 3);
   t.state = MT_BMS_DISCHARGING;
-  t.soc = 64;
-  t.current_ma = -9500;
-  t.n_cells = 20;
-  for (int k = 0; k < 20; k++)
-    t.cells_mv[k] = 3900 + k % 3;
   t.cells_mv[4] = 4010;
   t.cells_mv[8] = 3705;
-  t.pack_mv = 0;
-  for (int k = 0; k < 20; k++)
-    t.pack_mv += t.cells_mv[k];
+  telemetry_sum_pack (&t);
   t.n_temps = 2;
   t.temps_dc[0] = 262;
   t.temps_dc[1] = MT_ABSENT;
@@ -1068,6 +1087,45 @@ test_connected (void)
     g_assert_nonnull (error);
   }
   save_screenshot (GTK_WIDGET (window), "connected.png");
+
+  /* a BMS window of a connected console shows what the server last heard from the battery
+   * (its replica holds no telemetry): here the server's last snapshot, cell #5 the highest */
+  {
+    MtDb *replica = mt_window_get_database (window);
+    MtDb *server_db = mt_db_open (shared, NULL);
+    gint64 device = mt_db_query_int (replica, 0, "SELECT d.id FROM devices d JOIN operators o ON o.id = d.operator_id "
+                                                 "WHERE o.path LIKE '/1/2/%' AND d.deleted = 0 ORDER BY d.id LIMIT 1", NULL);
+    g_autofree char *payload = NULL;
+    MtBmsDialog *bms;
+    MtTelemetry t;
+    gint64 end;
+
+    mt_telemetry_init (&t);
+    telemetry_fill (&t, 9, 81, 0, 16, 3300, 2);
+    t.state = MT_BMS_IDLE;
+    t.cells_mv[4] = 3390;
+    telemetry_sum_pack (&t);
+    t.n_temps = 1;
+    t.temps_dc[0] = 240;
+    t.charge_on = t.discharge_on = 1;
+    payload = mt_telemetry_to_json (&t);
+    g_assert_true (mt_db_run (server_db, NULL, "INSERT OR REPLACE INTO device_status (device_id, online, pack_mv, soc, "
+                                               "last_seen, payload) VALUES (?, 1, ?, 81, ?, ?)", "iiit", device,
+                              (gint64) t.pack_mv, g_get_real_time (), payload));
+    mt_db_close (server_db);
+    g_assert_cmpint (mt_db_query_int (replica, 0, "SELECT count (*) FROM device_status WHERE device_id = ? AND "
+                                                  "payload IS NOT NULL", "i", device), ==, 0);
+    bms = mt_bms_dialog_new (GTK_WINDOW (window), replica, mt_window_get_actor (window), device, NULL,
+                             mt_window_get_engine (window));
+    gtk_window_present (GTK_WINDOW (bms));
+    end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    while (g_strcmp0 (mt_bms_dialog_get_cell_text (bms, 4), "3.390 V") != 0 && g_get_monotonic_time () < end)
+      iterate (20);
+    g_assert_cmpstr (mt_bms_dialog_get_cell_text (bms, 4), ==, "3.390 V");
+    g_assert_cmpstr (mt_bms_dialog_get_cell_mark (bms, 4), ==, "highest");
+    gtk_window_destroy (GTK_WINDOW (bms));
+    iterate (100);
+  }
 
   /* the rental counter through the server: its quote, the order, the end */
   {

@@ -380,7 +380,7 @@ test_commands (Fixture       *f,
   g_autofree char *store = mt_test_http_sign_in (f->session, f->url, "store");
   g_autofree char *relay_sql = NULL;
   g_autofree char *topic = g_strdup_printf ("mt/v1/dev/%s/telemetry", f->devices[1]);
-  gint64 t0;
+  gint64 t0, started = g_get_real_time ();
   guint status = 0;
 
   start_sim (f, 12, faults);
@@ -426,6 +426,38 @@ test_commands (Fixture       *f,
     g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (answer), "params"),
                                                  "cell_ov_mv"), ==, 4200);
   }
+  /* the latest message in full, for a connected console's BMS panel: cells and all, as reported */
+  {
+    g_autofree char *latest = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/telemetry", f->device_ids[1]);
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "GET", latest, f->admin, NULL, &status);
+    JsonObject *o = json_node_get_object (answer);
+    JsonObject *t = json_object_get_object_member (o, "telemetry");
+    gint64 store_id = mt_db_query_int (f->db, 0, "SELECT store_id FROM accounts WHERE username = 'store'", NULL);
+    gint64 own = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE store_id = ? AND deleted = 0 LIMIT 1",
+                                  "i", store_id);
+    gint64 other = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE store_id <> ? AND deleted = 0 LIMIT 1",
+                                    "i", store_id);
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_true (json_object_get_boolean_member (o, "online"));
+    g_assert_cmpint (json_object_get_int_member (o, "received"), >, started);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (t, "cells_mv")), >=, 1);
+    g_assert_cmpint (json_object_get_int_member (t, "pack_mv"), >, 0);
+    /* a store manager sees its own store's batteries only */
+    g_clear_pointer (&latest, g_free);
+    latest = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/telemetry", own);
+    {
+      g_autoptr(JsonNode) mine = mt_test_http_call (f->session, f->url, "GET", latest, store, NULL, &status);
+      g_assert_cmpuint (status, ==, 200);
+    }
+    g_clear_pointer (&latest, g_free);
+    latest = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/telemetry", other);
+    {
+      g_autoptr(JsonNode) theirs = mt_test_http_call (f->session, f->url, "GET", latest, store, NULL, &status);
+      g_assert_cmpuint (status, ==, 403);
+    }
+  }
+
   /* a store manager has no battery control */
   {
     g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", path, store,

@@ -32,6 +32,9 @@ struct _MtBmsDialog
   MtIngest      *ingest;
   MtSyncEngine  *engine;
   gulong         telemetry_id;
+  guint          poll;           /* connected: the server asked for the latest message */
+  GCancellable  *polling;        /* the request out, if one is */
+  gint64         polled_received;
 
   GtkWidget     *toasts;
   GtkWidget     *stack;
@@ -228,6 +231,56 @@ load_latest (MtBmsDialog *self)
   if (stmt)
     sqlite3_reset (stmt);
   set_row (self, ROW_ONLINE, online == 1 ? _("Online") : online == 0 ? _("Offline") : _("Never reported"));
+}
+
+/* Connected: the server's answer to GET devices/ID/telemetry */
+static void
+latest_cb (GObject      *source,
+           GAsyncResult *res,
+           gpointer      data)
+{
+  g_autoptr(MtBmsDialog) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), res, &error);
+  JsonObject *o;
+  JsonNode *node;
+  gint64 received;
+
+  if (answer == NULL || g_cancellable_is_cancelled (self->polling))
+    {
+      g_clear_object (&self->polling);
+      return;   /* out of reach for now: the next poll tries again */
+    }
+  g_clear_object (&self->polling);
+  o = json_node_get_object (answer);
+  node = json_object_get_member (o, "online");
+  set_row (self, ROW_ONLINE, node == NULL || JSON_NODE_HOLDS_NULL (node) ? _("Never reported")
+                             : json_node_get_boolean (node) ? _("Online") : _("Offline"));
+  received = json_object_get_int_member_with_default (o, "received", 0);
+  node = json_object_get_member (o, "telemetry");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) && (received == 0 || received != self->polled_received))
+    {
+      g_autofree char *payload = json_to_string (node, FALSE);
+      MtTelemetry t;
+
+      self->polled_received = received;
+      if (mt_telemetry_parse (payload, strlen (payload), &t, NULL))
+        mt_bms_dialog_show_telemetry (self, &t);
+    }
+}
+
+static gboolean
+poll_cb (gpointer data)
+{
+  MtBmsDialog *self = data;
+  g_autofree char *path = NULL;
+
+  if (self->polling != NULL)
+    return G_SOURCE_CONTINUE;   /* the last one has not answered yet */
+  path = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/telemetry", self->device_id);
+  self->polling = g_cancellable_new ();
+  mt_sync_engine_request_async (self->engine, "GET", path, NULL, self->polling, latest_cb, g_object_ref (self));
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -754,6 +807,9 @@ mt_bms_dialog_dispose (GObject *object)
   if (self->ingest && self->telemetry_id)
     g_signal_handler_disconnect (self->ingest, self->telemetry_id);
   self->telemetry_id = 0;
+  g_clear_handle_id (&self->poll, g_source_remove);
+  if (self->polling)
+    g_cancellable_cancel (self->polling);
   g_clear_object (&self->ingest);
   g_clear_object (&self->engine);
   G_OBJECT_CLASS (mt_bms_dialog_parent_class)->dispose (object);
@@ -849,5 +905,11 @@ mt_bms_dialog_new (GtkWindow     *parent,
   load_latest (self);
   if (self->ingest)
     self->telemetry_id = g_signal_connect (self->ingest, "telemetry", G_CALLBACK (telemetry_cb), self);
+  else if (self->engine)
+    {
+      /* connected: the server holds the live messages; asked twice a second while open */
+      poll_cb (self);
+      self->poll = g_timeout_add (500, poll_cb, self);
+    }
   return self;
 }

@@ -54,7 +54,16 @@ typedef struct
   gint64        last_snapshot;
   gint64        last_policy_cmd;
   gboolean      policy_queued;  /* waiting in the policy queue */
+  MtTelemetry  *latest;       /* its last message in full (the database keeps it with snapshots) */
+  gint64        latest_at;
 } Device;
+
+static void
+device_free (Device *d)
+{
+  g_free (d->latest);
+  g_free (d);
+}
 
 typedef struct
 {
@@ -762,6 +771,10 @@ store_telemetry (MtIngest *self,
     }
   d->has_seq = TRUE;
   d->last_seq = t->seq;
+  if (d->latest == NULL)
+    d->latest = g_new (MtTelemetry, 1);
+  *d->latest = *t;
+  d->latest_at = m->received;
   mt_alarm_rules_check (t, &d->limits, raise_cb, &context);
   /* the whole message only with a snapshot: every interval, and with every message that raises
    * or repeats an alarm (the alarm's curve shows the reading itself). Written at every message,
@@ -1174,6 +1187,23 @@ mt_ingest_stop (MtIngest *self)
   g_clear_pointer (&self->context, g_main_context_unref);
 }
 
+gboolean
+mt_ingest_get_latest (MtIngest    *self,
+                      const char  *device_no,
+                      MtTelemetry *telemetry,
+                      gint64      *received)
+{
+  Device *d;
+
+  g_return_val_if_fail (MT_IS_INGEST (self), FALSE);
+  d = g_hash_table_lookup (self->devices, device_no);
+  if (d == NULL || d->latest == NULL)
+    return FALSE;
+  *telemetry = *d->latest;
+  *received = d->latest_at;
+  return TRUE;
+}
+
 void
 mt_ingest_set_interactive (MtIngest *self,
                            gboolean  interactive)
@@ -1274,7 +1304,7 @@ mt_ingest_init (MtIngest *self)
   g_mutex_init (&self->lock);
   self->queue = g_async_queue_new ();
   self->latencies = g_array_new (FALSE, FALSE, sizeof (float));
-  self->devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) device_free);
   self->operators = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) pending_free);
 }

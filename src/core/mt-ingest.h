@@ -72,6 +72,12 @@ gboolean    mt_ingest_start          (MtIngest             *self,
                                       GError              **error);
 void        mt_ingest_stop           (MtIngest             *self);
 gboolean    mt_ingest_is_connected   (MtIngest             *self);
+/* The device's last telemetry message as this link received it (@received: µs), or FALSE when
+ * none came since the link started */
+gboolean    mt_ingest_get_latest     (MtIngest             *self,
+                                      const char           *device_no,
+                                      MtTelemetry          *telemetry,
+                                      gint64               *received);
 /* The link shares its main loop with a window: it writes in slices of a few milliseconds, below
  * the priority of input and redraws, so a busy fleet never holds a frame up for long */
 void        mt_ingest_set_interactive (MtIngest            *self,

@@ -1608,6 +1608,62 @@ handle_command (Request *req)
   mt_ingest_send (req->server->ingest, device_no, &call->command, 10000, command_done_cb, call);
 }
 
+/* GET devices/ID/telemetry: the battery's latest message in full, for a BMS panel of a connected
+ * console (polled while it is open): from the link's memory, else the last snapshot */
+static void
+handle_latest (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *device_no = NULL;
+  g_autofree char *payload = NULL;
+  gint64 id = 0, received = 0, last_seen = 0;
+  int online = -1;
+  MtTelemetry t;
+  sqlite3_stmt *stmt;
+
+  if (!g_ascii_string_to_signed (req->segments[1], 10, 1, G_MAXINT64, &id, NULL))
+    return respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+  if (!mt_command_authorize (req->server->db, req->actor, id, MT_CMD_READ_PARAMS, &device_no, &error))
+    return respond_gerror (req, error);
+  stmt = mt_db_prepare (req->server->db, NULL, "SELECT online, coalesce (last_seen, 0), payload FROM device_status "
+                                               "WHERE device_id = ?", "i", id);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      online = sqlite3_column_int (stmt, 0);
+      last_seen = sqlite3_column_int64 (stmt, 1);
+      payload = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  if (req->server->ingest && mt_ingest_get_latest (req->server->ingest, device_no, &t, &received))
+    {
+      g_free (payload);
+      payload = mt_telemetry_to_json (&t);
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "online");
+  if (online < 0)
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_boolean_value (b, online == 1);
+  json_builder_set_member_name (b, "last_seen");
+  json_builder_add_int_value (b, last_seen);
+  json_builder_set_member_name (b, "received");
+  json_builder_add_int_value (b, received);
+  json_builder_set_member_name (b, "telemetry");
+  {
+    JsonNode *node = payload ? json_from_string (payload, NULL) : NULL;   /* ours: well formed */
+
+    if (node != NULL)
+      json_builder_add_value (b, node);
+    else
+      json_builder_add_null_value (b);
+  }
+  json_builder_end_object (b);
+  respond_builder (req, 200, b);
+}
+
 /* POST alarms/ID/handle {note}; POST alarm_types/ID/hide and /show; GET telemetry/stats
  * (headquarters) */
 static gboolean
@@ -1813,6 +1869,9 @@ route (Request *req)
     return;
   if (g_str_equal (req->segments[0], "devices") && req->n_segments == 3 && g_str_equal (req->segments[2], "commands"))
     return handle_command (req);
+  if (g_str_equal (req->segments[0], "devices") && req->n_segments == 3 && g_str_equal (req->segments[2], "telemetry") &&
+      g_str_equal (req->method, "GET"))
+    return handle_latest (req);
   if (handle_telemetry (req))
     return;
   if (g_str_equal (req->segments[0], "repairs") && handle_repairs (req))
