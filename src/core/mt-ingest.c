@@ -1055,7 +1055,10 @@ mt_ingest_sweep (MtIngest *self,
 static gboolean
 sweep_cb (gpointer data)
 {
+  gint64 started = g_get_monotonic_time ();
+
   mt_ingest_sweep (data, g_get_real_time ());
+  g_debug ("Telemetry sweep: %.1f ms", (g_get_monotonic_time () - started) / 1000.0);
   return G_SOURCE_CONTINUE;
 }
 
