@@ -706,6 +706,16 @@ test_offline_sweep (Fixture       *f,
                                     "i", quiet), ==, 1);
   g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count FROM alarms WHERE device_id = ? AND type = 'offline'",
                                     "i", quiet), ==, 1);
+  /* handled while the battery stays silent: no second alarm for the same silence */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE alarms SET state = 'handled', version = version + 1 "
+                                         "WHERE device_id = ? AND type = 'offline'", "i", quiet));
+  mt_ingest_sweep (ingest, now + 27 * hour);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count (*) FROM alarms WHERE device_id = ? AND type = 'offline'",
+                                    "i", quiet), ==, 1);
+  /* the one heard an hour ago went silent too: offline now, its alarm a day later */
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT online FROM device_status WHERE device_id = ?", "i", heard), ==, 0);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count (*) FROM alarms WHERE device_id = ? AND type = 'offline' "
+                                               "AND state = 'open'", "i", heard), ==, 1);
 
   /* the rules: a spec's limits, the settings' imbalance and low charge */
   {
