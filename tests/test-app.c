@@ -1125,6 +1125,21 @@ test_connected (void)
     g_assert_cmpstr (mt_bms_dialog_get_cell_mark (bms, 4), ==, "highest");
     gtk_window_destroy (GTK_WINDOW (bms));
     iterate (100);
+
+    /* the device list shows the live state the server holds, within its one-second tick */
+    {
+      g_autofree char *no = mt_db_query_text (replica, "SELECT device_no FROM devices WHERE id = ?", "i", device);
+      g_autofree char *pack = g_strdup_printf ("%.2f V", t.pack_mv / 1000.0);
+      MtListPage *devices = MT_LIST_PAGE (mt_window_show_page (window, "devices"));
+
+      mt_list_page_set_search (devices, no);
+      end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+      while (g_strcmp0 (list_cell (devices, device, "voltage"), pack) != 0 && g_get_monotonic_time () < end)
+        iterate (50);
+      g_assert_cmpstr (list_cell (devices, device, "voltage"), ==, pack);
+      g_assert_cmpstr (list_cell (devices, device, "soc"), ==, "81%");
+      mt_list_page_set_search (devices, "");
+    }
   }
 
   /* the rental counter through the server: its quote, the order, the end */

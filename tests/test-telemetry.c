@@ -456,6 +456,31 @@ test_commands (Fixture       *f,
       g_autoptr(JsonNode) theirs = mt_test_http_call (f->session, f->url, "GET", latest, store, NULL, &status);
       g_assert_cmpuint (status, ==, 403);
     }
+    /* the lists' live state: the rows asked for that the account may see, and no others */
+    g_assert_true (mt_db_run (f->db, NULL, "INSERT OR REPLACE INTO device_status (device_id, online, pack_mv, soc, "
+                                           "last_seen) VALUES (?, 1, 51000, 55, ?), (?, 1, 52000, 66, ?)", "iiii",
+                              own, g_get_real_time (), other, g_get_real_time ()));
+    g_clear_pointer (&latest, g_free);
+    latest = g_strdup_printf ("telemetry/status?ids=%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT, own, other);
+    {
+      g_autoptr(JsonNode) mine = mt_test_http_call (f->session, f->url, "GET", latest, store, NULL, &status);
+      JsonArray *rows = json_object_get_array_member (json_node_get_object (mine), "rows");
+
+      g_assert_cmpuint (status, ==, 200);
+      g_assert_cmpuint (json_array_get_length (rows), ==, 1);
+      g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (rows, 0), "device_id"), ==, own);
+      g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (rows, 0), "pack_mv"), ==, 51000);
+    }
+    {
+      g_autoptr(JsonNode) all = mt_test_http_call (f->session, f->url, "GET", latest, f->admin, NULL, &status);
+      g_assert_cmpuint (status, ==, 200);
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (all), "rows")), ==, 2);
+    }
+    {
+      g_autoptr(JsonNode) bad = mt_test_http_call (f->session, f->url, "GET", "telemetry/status?ids=1,x", f->admin,
+                                                   NULL, &status);
+      g_assert_cmpuint (status, ==, 422);
+    }
   }
 
   /* a store manager has no battery control */

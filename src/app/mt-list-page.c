@@ -198,6 +198,13 @@ mt_list_page_refresh (MtListPage *self)
   mt_row_model_refresh (self->model);
 }
 
+GArray *
+mt_list_page_get_loaded_ids (MtListPage *self,
+                             guint       max)
+{
+  return mt_row_model_get_loaded_ids (self->model, max);
+}
+
 static gboolean
 search_timeout_cb (gpointer data)
 {

@@ -25,6 +25,9 @@ GListModel *mt_list_page_get_model    (MtListPage    *self);
 void        mt_list_page_reload       (MtListPage    *self);
 /* Live data changed: the rows on hand are read again in place (selection and scroll stay) */
 void        mt_list_page_refresh      (MtListPage    *self);
+/* The ids of the rows on hand (what is shown and near it), at most @max */
+GArray     *mt_list_page_get_loaded_ids (MtListPage  *self,
+                                         guint        max);
 GtkSelectionModel *mt_list_page_get_selection (MtListPage *self);
 void        mt_list_page_set_search   (MtListPage    *self,
                                        const char    *text);

@@ -214,6 +214,29 @@ mt_row_model_reset (MtRowModel *self)
 
 /* Reads the rows already read again, in place: their items emit ::changed, nothing moves, the
  * selection and the scroll stay. When the number of rows changed, a reset instead. */
+GArray *
+mt_row_model_get_loaded_ids (MtRowModel *self,
+                             guint       max)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (MT_IS_ROW_MODEL (self), ids);
+  g_hash_table_iter_init (&iter, self->pages);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      GPtrArray *items = value;
+
+      for (guint i = 0; i < items->len && ids->len < max; i++)
+        {
+          gint64 id = mt_row_item_get_id (items->pdata[i]);
+          g_array_append_val (ids, id);
+        }
+    }
+  return ids;
+}
+
 void
 mt_row_model_refresh (MtRowModel *self)
 {

@@ -27,5 +27,8 @@ MtListing  *mt_row_model_get_listing (MtRowModel *self);
 void        mt_row_model_reset   (MtRowModel *self);
 /* Reads the rows on hand again in place (live data changed); a reset if their number changed */
 void        mt_row_model_refresh (MtRowModel *self);
+/* The ids of the rows read so far (the pages shown), at most @max */
+GArray     *mt_row_model_get_loaded_ids (MtRowModel *self,
+                                         guint       max);
 
 G_END_DECLS

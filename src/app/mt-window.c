@@ -54,9 +54,12 @@ struct _MtWindow
   gboolean              live_dirty;   /* telemetry arrived since the last refresh */
   gboolean              alarms_dirty;
   guint                 live_timer;
+  gboolean              status_asking;   /* connected: the live state of the rows shown, asked */
 };
 
 G_DEFINE_FINAL_TYPE (MtWindow, mt_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static gboolean live_tick_cb (gpointer data);
 
 /* A closed window stops listening to the server at once: pending requests may keep it alive a
  * while, and their news must not reach widgets that are gone */
@@ -614,6 +617,8 @@ mt_window_connect (MtWindow   *self,
       return;
     }
   g_signal_connect (self->engine, "progress", G_CALLBACK (engine_progress_cb), self);
+  if (self->live_timer == 0)   /* the live state of the rows shown, from the server */
+    self->live_timer = g_timeout_add (1000, live_tick_cb, self);
   g_clear_object (&self->connecting);
   self->connecting = g_cancellable_new ();
   gtk_widget_set_sensitive (self->connect_button, FALSE);
@@ -750,6 +755,89 @@ live_alarm_cb (MtIngest *ingest,
 
 /* Once a second at most: the live lists on screen read their rows again in place */
 static gboolean
+is_live_page (const char *name)
+{
+  return g_strcmp0 (name, "devices") == 0 || g_strcmp0 (name, "bms") == 0 || g_strcmp0 (name, "monitor") == 0;
+}
+
+/* Connected: the server's answer with the live state of the rows shown, written into the replica
+ * (which holds no telemetry of its own) and shown in place */
+static void
+status_cb (GObject      *source,
+           GAsyncResult *res,
+           gpointer      data)
+{
+  g_autoptr(MtWindow) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), res, &error);
+  static const char *const names[] = { "online", "pack_mv", "soc", "lat", "lng", "last_seen", "current_ma",
+                                       "discharge_on" };
+  MtDb *replica;
+  JsonArray *rows;
+  GtkWidget *child;
+
+  self->status_asking = FALSE;
+  if (answer == NULL || self->engine == NULL || MT_SYNC_ENGINE (source) != self->engine)
+    return;   /* out of reach, or signed out meanwhile: the next tick asks again */
+  replica = mt_sync_engine_get_replica (self->engine);
+  rows = json_object_get_array_member (json_node_get_object (answer), "rows");
+  if (rows == NULL || !mt_db_begin (replica, NULL))
+    return;
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+      sqlite3_stmt *stmt = mt_db_prepare (replica, NULL,
+                                          "INSERT INTO device_status (device_id, online, pack_mv, soc, lat, lng, "
+                                          "last_seen, current_ma, discharge_on) VALUES (?, coalesce (?, 0), ?, ?, ?, ?, ?, "
+                                          "?, ?) ON CONFLICT (device_id) DO UPDATE SET online = excluded.online, "
+                                          "pack_mv = excluded.pack_mv, soc = excluded.soc, lat = excluded.lat, "
+                                          "lng = excluded.lng, last_seen = excluded.last_seen, "
+                                          "current_ma = excluded.current_ma, discharge_on = excluded.discharge_on", NULL);
+
+      if (stmt == NULL || row == NULL)
+        continue;
+      sqlite3_bind_int64 (stmt, 1, json_object_get_int_member_with_default (row, "device_id", 0));
+      for (int k = 0; k < (int) G_N_ELEMENTS (names); k++)
+        {
+          JsonNode *v = json_object_get_member (row, names[k]);
+
+          if (v == NULL || JSON_NODE_HOLDS_NULL (v) || !JSON_NODE_HOLDS_VALUE (v))
+            sqlite3_bind_null (stmt, k + 2);
+          else if (json_node_get_value_type (v) == G_TYPE_DOUBLE)
+            sqlite3_bind_double (stmt, k + 2, json_node_get_double (v));
+          else
+            sqlite3_bind_int64 (stmt, k + 2, json_node_get_int (v));
+        }
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        g_debug ("A battery's live state not kept: %s", sqlite3_errmsg (mt_db_get_handle (replica)));
+      sqlite3_reset (stmt);
+    }
+  if (!mt_db_commit (replica, &error))
+    {
+      g_warning ("Live state not kept: %s", error->message);
+      return;
+    }
+  child = gtk_stack_get_visible_child (GTK_STACK (self->pages));
+  if (child != NULL && MT_IS_LIST_PAGE (child) && is_live_page (gtk_stack_get_visible_child_name (GTK_STACK (self->pages))))
+    mt_list_page_refresh (MT_LIST_PAGE (child));
+}
+
+static void
+ask_status (MtWindow   *self,
+            MtListPage *page)
+{
+  g_autoptr(GArray) ids = mt_list_page_get_loaded_ids (page, 500);
+  g_autoptr(GString) path = g_string_new ("telemetry/status?ids=");
+
+  if (ids->len == 0)
+    return;
+  for (guint i = 0; i < ids->len; i++)
+    g_string_append_printf (path, "%s%" G_GINT64_FORMAT, i ? "," : "", g_array_index (ids, gint64, i));
+  self->status_asking = TRUE;
+  mt_sync_engine_request_async (self->engine, "GET", path->str, NULL, NULL, status_cb, g_object_ref (self));
+}
+
+static gboolean
 live_tick_cb (gpointer data)
 {
   MtWindow *self = data;
@@ -758,8 +846,9 @@ live_tick_cb (gpointer data)
 
   if (child == NULL || !MT_IS_LIST_PAGE (child))
     return G_SOURCE_CONTINUE;
-  if (self->live_dirty && (g_strcmp0 (name, "devices") == 0 || g_strcmp0 (name, "bms") == 0 ||
-                           g_strcmp0 (name, "monitor") == 0))
+  if (self->engine != NULL && !self->status_asking && is_live_page (name))
+    ask_status (self, MT_LIST_PAGE (child));
+  if (self->live_dirty && is_live_page (name))
     {
       self->live_dirty = FALSE;
       mt_list_page_refresh (MT_LIST_PAGE (child));

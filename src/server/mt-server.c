@@ -1664,6 +1664,67 @@ handle_latest (Request *req)
   respond_builder (req, 200, b);
 }
 
+/* GET telemetry/status?ids=1,2,3 (at most 500): the live state of those batteries the account may
+ * see, for a connected console's lists (its replica has no telemetry): polled once a second for
+ * the rows it shows */
+static void
+handle_status (Request *req)
+{
+  const char *ids_text = req->query ? g_hash_table_lookup (req->query, "ids") : NULL;
+  g_auto(GStrv) ids = ids_text ? g_strsplit (ids_text, ",", 0) : NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+
+  if (!mt_actor_require (req->actor, "devices", "view", &error))
+    return respond_gerror (req, error);
+  if (ids == NULL || ids[0] == NULL || g_strv_length (ids) > 500)
+    return respond_invalid (req, "ids", _("must list from 1 to 500 device ids, separated by commas"));
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "rows");
+  json_builder_begin_array (b);
+  for (guint i = 0; ids[i]; i++)
+    {
+      gint64 id = 0;
+
+      if (!g_ascii_string_to_signed (ids[i], 10, 1, G_MAXINT64, &id, NULL))
+        {
+          json_builder_end_array (b);
+          return respond_invalid (req, "ids", _("must list from 1 to 500 device ids, separated by commas"));
+        }
+      stmt = mt_db_prepare (req->server->db, NULL, "SELECT s.online, s.pack_mv, s.soc, s.lat, s.lng, s.last_seen, "
+                                                   "s.current_ma, s.discharge_on, d.operator_id, coalesce (d.store_id, 0) "
+                                                   "FROM device_status s JOIN devices d ON d.id = s.device_id "
+                                                   "WHERE s.device_id = ? AND d.deleted = 0", "i", id);
+      if (stmt && sqlite3_step (stmt) == SQLITE_ROW &&
+          mt_actor_owns_row (req->server->db, req->actor, sqlite3_column_int64 (stmt, 8), sqlite3_column_int64 (stmt, 9)))
+        {
+          static const char *const names[] = { "online", "pack_mv", "soc", "lat", "lng", "last_seen", "current_ma",
+                                                "discharge_on" };
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "device_id");
+          json_builder_add_int_value (b, id);
+          for (int k = 0; k < (int) G_N_ELEMENTS (names); k++)
+            {
+              json_builder_set_member_name (b, names[k]);
+              if (sqlite3_column_type (stmt, k) == SQLITE_NULL)
+                json_builder_add_null_value (b);
+              else if (sqlite3_column_type (stmt, k) == SQLITE_FLOAT)
+                json_builder_add_double_value (b, sqlite3_column_double (stmt, k));
+              else
+                json_builder_add_int_value (b, sqlite3_column_int64 (stmt, k));
+            }
+          json_builder_end_object (b);
+        }
+      if (stmt)
+        sqlite3_reset (stmt);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  respond_builder (req, 200, b);
+}
+
 /* POST alarms/ID/handle {note}; POST alarm_types/ID/hide and /show; GET telemetry/stats
  * (headquarters) */
 static gboolean
@@ -1703,6 +1764,12 @@ handle_telemetry (Request *req)
         }
       ok = mt_alarm_type_set_hidden (req->server->db, req->actor, id, g_str_equal (req->segments[2], "hide"), &error);
       respond_done (req, ok, error);
+      return TRUE;
+    }
+  if (g_str_equal (req->segments[0], "telemetry") && req->n_segments == 2 && g_str_equal (req->segments[1], "status") &&
+      g_str_equal (req->method, "GET"))
+    {
+      handle_status (req);
       return TRUE;
     }
   if (g_str_equal (req->segments[0], "telemetry") && req->n_segments == 2 && g_str_equal (req->segments[1], "stats") &&
