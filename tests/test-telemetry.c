@@ -47,17 +47,6 @@ typedef struct
   gint64        device_ids[3];
 } Fixture;
 
-static void
-run_quietly (const char *const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                      G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
-
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_wait_check (p, NULL, &error));
-}
-
 /* A CA of the test's own and a certificate it signed for 127.0.0.1 (and localhost), in @dir;
  * with @name, a second CA that signed nothing of ours */
 static char *
@@ -69,7 +58,7 @@ make_ca (const char *dir,
   const char *ca[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                        "-keyout", key, "-out", pem, "-days", "2", "-subj", "/CN=Mingtang test CA", NULL };
 
-  run_quietly (ca);
+  mt_test_run (ca);
   return pem;
 }
 
@@ -86,7 +75,7 @@ make_certificates (Fixture *f)
                            "-keyout", key, "-out", pem, "-days", "2", "-subj", "/CN=127.0.0.1",
                            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-addext", "basicConstraints=CA:FALSE",
                            "-CA", f->ca, "-CAkey", ca_key, NULL };
-    run_quietly (cert);
+    mt_test_run (cert);
   }
 }
 
@@ -758,7 +747,7 @@ test_tls (Fixture       *f,
     for (guint i = 0; i < 50 && mt_db_query_int (f->db, 0, sql, NULL) == 0; i++)
       {
         if (i % 10 == 0)
-          run_quietly (argv);   /* again, should the server not have subscribed yet */
+          mt_test_run (argv);   /* again, should the server not have subscribed yet */
         g_usleep (G_USEC_PER_SEC / 10);
       }
   }

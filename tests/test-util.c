@@ -150,11 +150,12 @@ mt_test_free_port (void)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
-static void
-run_or_die (const char *const *argv)
+void
+mt_test_run (const char *const *argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                      G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
 
   g_assert_no_error (error);
   g_assert_true (g_subprocess_wait_check (p, NULL, &error));
@@ -191,7 +192,7 @@ mt_test_broker_start (const char         *dir,
   for (guint i = 0; users && users[i] && users[i + 1]; i += 2)
     {
       const char *argv[] = { "mosquitto_passwd", "-b", passwd, users[i], users[i + 1], NULL };
-      run_or_die (argv);
+      mt_test_run (argv);
     }
   g_assert_true (g_file_get_contents (template_path, &template, NULL, NULL));
   port_text = g_strdup_printf ("%u", port);

@@ -36,6 +36,8 @@ void         mt_test_mqtt_publish (const char         *uri,
                                    const char         *password,
                                    const char         *topic,
                                    const char         *payload);
+/* Runs @argv to its end, quietly; the test fails unless it exits with 0 */
+void         mt_test_run          (const char *const  *argv);
 /* A launcher whose children die with the test */
 GSubprocessLauncher *mt_test_launcher_new (GSubprocessFlags flags);
 /* A copy of a demo database (generated once per test program) at @path */

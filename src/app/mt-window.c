@@ -770,8 +770,6 @@ status_cb (GObject      *source,
   g_autoptr(MtWindow) self = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), res, &error);
-  static const char *const names[] = { "online", "pack_mv", "soc", "lat", "lng", "last_seen", "current_ma",
-                                       "discharge_on" };
   MtDb *replica;
   JsonArray *rows;
   GtkWidget *child;
@@ -797,9 +795,9 @@ status_cb (GObject      *source,
       if (stmt == NULL || row == NULL)
         continue;
       sqlite3_bind_int64 (stmt, 1, json_object_get_int_member_with_default (row, "device_id", 0));
-      for (int k = 0; k < (int) G_N_ELEMENTS (names); k++)
+      for (int k = 0; k < MT_N_STATUS_MEMBERS; k++)
         {
-          JsonNode *v = json_object_get_member (row, names[k]);
+          JsonNode *v = json_object_get_member (row, mt_status_members[k]);
 
           if (v == NULL || JSON_NODE_HOLDS_NULL (v) || !JSON_NODE_HOLDS_VALUE (v))
             sqlite3_bind_null (stmt, k + 2);

@@ -1688,10 +1688,7 @@ handle_status (Request *req)
       gint64 id = 0;
 
       if (!g_ascii_string_to_signed (ids[i], 10, 1, G_MAXINT64, &id, NULL))
-        {
-          json_builder_end_array (b);
-          return respond_invalid (req, "ids", _("must list from 1 to 500 device ids, separated by commas"));
-        }
+        return respond_invalid (req, "ids", _("must list from 1 to 500 device ids, separated by commas"));
       stmt = mt_db_prepare (req->server->db, NULL, "SELECT s.online, s.pack_mv, s.soc, s.lat, s.lng, s.last_seen, "
                                                    "s.current_ma, s.discharge_on, d.operator_id, coalesce (d.store_id, 0) "
                                                    "FROM device_status s JOIN devices d ON d.id = s.device_id "
@@ -1699,15 +1696,12 @@ handle_status (Request *req)
       if (stmt && sqlite3_step (stmt) == SQLITE_ROW &&
           mt_actor_owns_row (req->server->db, req->actor, sqlite3_column_int64 (stmt, 8), sqlite3_column_int64 (stmt, 9)))
         {
-          static const char *const names[] = { "online", "pack_mv", "soc", "lat", "lng", "last_seen", "current_ma",
-                                                "discharge_on" };
-
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "device_id");
           json_builder_add_int_value (b, id);
-          for (int k = 0; k < (int) G_N_ELEMENTS (names); k++)
+          for (int k = 0; k < MT_N_STATUS_MEMBERS; k++)
             {
-              json_builder_set_member_name (b, names[k]);
+              json_builder_set_member_name (b, mt_status_members[k]);
               if (sqlite3_column_type (stmt, k) == SQLITE_NULL)
                 json_builder_add_null_value (b);
               else if (sqlite3_column_type (stmt, k) == SQLITE_FLOAT)
