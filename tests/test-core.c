@@ -9,6 +9,7 @@
 #include "mt-demo.h"
 #include "mt-entity.h"
 #include "mt-error.h"
+#include "mt-fences.h"
 #include "mt-ingest.h"
 #include "mt-labels.h"
 #include "mt-listing.h"
@@ -747,6 +748,142 @@ test_offline_sweep (Fixture       *f,
   }
 }
 
+/* Geofences: saved with their GeoJSON checked and made canonical; assigned in batch or by
+ * store, all or nothing; every refusal of the permission and scope rules */
+static void
+test_geofences (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(MtActor) east = sign_in (f, "east");
+  g_autoptr(MtActor) hangzhou = sign_in (f, "hangzhou");
+  g_autoptr(MtActor) store = sign_in (f, "store");
+  g_autoptr(MtActor) tech = sign_in (f, "tech");
+  g_autoptr(GHashTable) fields = mt_fields_new ();
+  g_autoptr(GError) error = NULL;
+  const MtEntity *entity = mt_entity_lookup ("geofences");
+  gint64 hz_op = mt_db_query_int (f->db, 0, "SELECT id FROM operators WHERE name = '杭州骑士能源'", NULL);
+  gint64 south_op = mt_db_query_int (f->db, 0, "SELECT id FROM operators WHERE name = '华南换电运营'", NULL);
+  gint64 hz_store = store->store_id;
+  gint64 fences_before = mt_db_query_int (f->db, 0, "SELECT count (*) FROM geofences", NULL);
+  gint64 hz_device, hz_device2, south_device, south_fence, fence, n, store_devices;
+  g_autofree char *op_text = g_strdup_printf ("%" G_GINT64_FORMAT, hz_op);
+
+  g_assert_cmpint (hz_op, >, 0);
+  g_assert_cmpint (south_op, >, 0);
+  hz_device = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE operator_id = ? AND store_id IS NOT ? AND "
+                                         "deleted = 0 ORDER BY id LIMIT 1", "ii", hz_op, hz_store);
+  hz_device2 = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE operator_id = ? AND id > ? AND store_id IS NOT ? "
+                                          "AND deleted = 0 ORDER BY id LIMIT 1", "iii", hz_op, hz_device, hz_store);
+  south_device = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE operator_id = ? AND deleted = 0 LIMIT 1",
+                                  "i", south_op);
+  south_fence = mt_db_query_int (f->db, 0, "SELECT id FROM geofences WHERE operator_id = ? LIMIT 1", "i", south_op);
+  store_devices = mt_db_query_int (f->db, 0, "SELECT count (*) FROM devices WHERE store_id = ? AND deleted = 0 AND "
+                                             "state <> 'scrapped'", "i", hz_store);
+  g_assert_cmpint (hz_device, >, 0);
+  g_assert_cmpint (hz_device2, >, 0);
+  g_assert_cmpint (south_device, >, 0);
+  g_assert_cmpint (south_fence, >, 0);
+  g_assert_cmpint (store_devices, >, 0);
+
+  /* bad geometry: refused on its field, nothing written */
+  g_hash_table_insert (fields, g_strdup ("operator_id"), g_strdup (op_text));
+  g_hash_table_insert (fields, g_strdup ("name"), g_strdup ("西湖区"));
+  g_hash_table_insert (fields, g_strdup ("alarm_on"), g_strdup ("exit"));
+  g_hash_table_insert (fields, g_strdup ("geojson"), g_strdup ("{\"type\":\"Feature\",\"geometry\":{\"type\":"
+                                                               "\"Polygon\",\"coordinates\":[[[120,30],[120.1,30]]]}}"));
+  g_assert_cmpint (mt_entity_save (f->db, admin, entity, 0, 0, fields, &error), ==, 0);
+  g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "geojson");
+  g_clear_error (&error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM geofences", NULL), ==, fences_before);
+  /* an alarm that is neither exit nor entry */
+  g_hash_table_insert (fields, g_strdup ("geojson"), g_strdup ("{\"type\":\"Feature\",\"geometry\":{\"type\":"
+                                                               "\"Polygon\",\"coordinates\":[[[120,30],[120.1,30],"
+                                                               "[120.1,30.1],[120,30]]]},\"properties\":{}}"));
+  g_hash_table_insert (fields, g_strdup ("alarm_on"), g_strdup ("stay"));
+  g_assert_cmpint (mt_entity_save (f->db, admin, entity, 0, 0, fields, &error), ==, 0);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "alarm_on");
+  g_clear_error (&error);
+  g_hash_table_insert (fields, g_strdup ("alarm_on"), g_strdup ("exit"));
+  /* a technician only looks; a store has no fences */
+  g_assert_cmpint (mt_entity_save (f->db, tech, entity, 0, 0, fields, &error), ==, 0);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  fence = mt_entity_save (f->db, hangzhou, entity, 0, 0, fields, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT shape FROM geofences WHERE id = ?", "i", fence), ==, "polygon");
+  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT geojson FROM geofences WHERE id = ?", "i", fence), ==,
+                   "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[120.0000000,"
+                   "30.0000000],[120.1000000,30.0000000],[120.1000000,30.1000000],[120.0000000,30.0000000]]]},"
+                   "\"properties\":{}}");
+
+  /* assignment refusals: nothing is written by any of them */
+  n = mt_fence_assign (f->db, tech, fence, &hz_device, 1, 0, &error);
+  g_assert_cmpint (n, ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);   /* view only */
+  g_clear_error (&error);
+  g_assert_cmpint (mt_fence_assign (f->db, store, fence, &hz_device, 1, 0, &error), ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);   /* no fences page */
+  g_clear_error (&error);
+  g_assert_cmpint (mt_fence_assign (f->db, hangzhou, south_fence, &hz_device, 1, 0, &error), ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);   /* another operator's fence */
+  g_clear_error (&error);
+  {
+    gint64 ids[] = { hz_device, south_device };   /* one in scope, one not: neither */
+    g_assert_cmpint (mt_fence_assign (f->db, hangzhou, fence, ids, 2, 0, &error), ==, -1);
+    g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+    g_clear_error (&error);
+    /* headquarters sees both, but the south's battery is not under the fence's operator */
+    g_assert_cmpint (mt_fence_assign (f->db, admin, fence, ids, 2, 0, &error), ==, -1);
+    g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+    g_clear_error (&error);
+  }
+  {
+    gint64 ghost = 99999999;
+    g_assert_cmpint (mt_fence_assign (f->db, admin, fence, &ghost, 1, 0, &error), ==, -1);
+    g_assert_error (error, MT_ERROR, MT_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    g_assert_cmpint (mt_fence_assign (f->db, admin, ghost, &hz_device, 1, 0, &error), ==, -1);
+    g_assert_error (error, MT_ERROR, MT_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    g_assert_cmpint (mt_fence_assign (f->db, admin, fence, NULL, 0, ghost, &error), ==, -1);
+    g_assert_error (error, MT_ERROR, MT_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM geofence_devices WHERE fence_id = ?", "i", fence),
+                   ==, 0);
+
+  /* by device, by store; again: nothing new */
+  g_assert_cmpint (mt_fence_assign (f->db, east, fence, &hz_device, 1, 0, &error), ==, 1);   /* the parent operator */
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_fence_assign (f->db, hangzhou, fence, &hz_device, 1, hz_store, &error), ==, store_devices);
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_fence_assign (f->db, hangzhou, fence, &hz_device, 1, hz_store, &error), ==, 0);
+  g_assert_cmpint (mt_fence_assign (f->db, hangzhou, fence, &hz_device2, 1, 0, &error), ==, 1);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM geofence_devices WHERE fence_id = ? AND "
+                                              "deleted = 0", "i", fence), ==, store_devices + 2);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM change_log WHERE tbl = 'geofence_devices'", NULL),
+                   >=, store_devices + 2);
+  /* the store's own manager may not take its devices off either */
+  g_assert_cmpint (mt_fence_unassign (f->db, store, fence, NULL, 0, &error), ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_cmpint (mt_fence_unassign (f->db, hangzhou, fence, &hz_device2, 1, &error), ==, 1);
+  g_assert_cmpint (mt_fence_unassign (f->db, hangzhou, fence, &hz_device2, 1, &error), ==, 0);
+  g_assert_cmpint (mt_fence_unassign (f->db, hangzhou, fence, NULL, 0, &error), ==, store_devices + 1);
+  g_assert_no_error (error);
+
+  /* deleted: its devices go with it */
+  g_assert_cmpint (mt_fence_assign (f->db, hangzhou, fence, &hz_device, 1, 0, &error), ==, 1);
+  g_assert_true (mt_entity_delete (f->db, hangzhou, entity, fence, 0, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM geofence_devices WHERE fence_id = ? AND "
+                                              "deleted = 0", "i", fence), ==, 0);
+  g_assert_cmpint (mt_fence_assign (f->db, hangzhou, fence, &hz_device, 1, 0, &error), ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_NOT_FOUND);
+  g_assert_true (mt_db_integrity_ok (f->db));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -788,6 +925,7 @@ main (int argc, char *argv[])
   ADD ("devices/qr-labels", test_labels);
   ADD ("listing/every-page", test_every_listing);
   ADD ("listing/counts-follow-changes", test_listing_counts_follow_changes);
+  ADD ("geofences", test_geofences);
 
   ret = g_test_run ();
   g_unlink (template_path);

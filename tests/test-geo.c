@@ -5,7 +5,10 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
+#include "mt-error.h"
+#include "mt-fences.h"
 #include "mt-geo.h"
 
 #define P(lat, lng) ((MtGeoPoint) { (lat), (lng) })
@@ -175,6 +178,186 @@ test_gcj02 (void)
   g_assert_true (mt_geo_in_china (P (30.27, 120.15)));
 }
 
+/* GeoJSON in: both shapes, rings closed or not, the same canonical text out; a round trip
+ * keeps the fence */
+static void
+test_fence_geojson (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtFence) circle = mt_fence_parse ("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
+                                              "\"coordinates\":[120.15,30.27]},\"properties\":{\"radius_m\":800}}",
+                                              &error);
+  g_autoptr(MtFence) closed = NULL, open = NULL, again = NULL, holed = NULL;
+  g_autofree char *text = NULL, *open_text = NULL, *text_again = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (circle->shape, ==, MT_FENCE_CIRCLE);
+  g_assert_cmpfloat (circle->radius_m, ==, 800);
+  g_assert_cmpfloat (circle->center.lat, ==, 30.27);
+  g_assert_cmpfloat (circle->center.lng, ==, 120.15);
+  text = mt_fence_to_geojson (circle);
+  g_assert_cmpstr (text, ==, "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":"
+                             "[120.1500000,30.2700000]},\"properties\":{\"radius_m\":800.0}}");
+  g_clear_pointer (&text, g_free);
+
+  closed = mt_fence_parse ("{\"type\":\"Feature\",\"properties\":null,\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+                           "[[[120,30],[120.1,30],[120.1,30.1],[120,30.1],[120,30]]]}}", &error);
+  g_assert_no_error (error);
+  open = mt_fence_parse ("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+                         "[[[120,30],[120.1,30],[120.1,30.1],[120,30.1]]]}}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (closed->sizes[0], ==, 4);   /* kept open inside */
+  g_assert_cmpuint (open->sizes[0], ==, 4);
+  text = mt_fence_to_geojson (closed);
+  open_text = mt_fence_to_geojson (open);
+  g_assert_cmpstr (text, ==, open_text);
+  g_assert_nonnull (strstr (text, "[[[120.0000000,30.0000000],[120.1000000,30.0000000],[120.1000000,30.1000000],"
+                                  "[120.0000000,30.1000000],[120.0000000,30.0000000]]]"));
+  again = mt_fence_parse (text, &error);
+  g_assert_no_error (error);
+  text_again = mt_fence_to_geojson (again);
+  g_assert_cmpstr (text_again, ==, text);
+  g_assert_cmpfloat (again->north, ==, 30.1);
+  g_assert_cmpfloat (again->west, ==, 120);
+
+  /* a hole: the park in the middle of the district is not the district */
+  holed = mt_fence_parse ("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+                          "[[[120,30],[120.1,30],[120.1,30.1],[120,30.1]],[[120.04,30.04],[120.06,30.04],"
+                          "[120.06,30.06],[120.04,30.06]]]}}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (holed->n_rings, ==, 2);
+  g_assert_cmpfloat (mt_fence_signed_distance (holed, P (30.05, 120.05)), >, 900);   /* in the hole: outside */
+  g_assert_cmpfloat (mt_fence_signed_distance (holed, P (30.02, 120.05)), <, -1000);
+}
+
+/* Every way a fence can be wrong gets its own message, on the fence's field */
+static void
+test_fence_invalid (void)
+{
+  static const struct { const char *geojson; const char *problem; } cases[] = {
+    { "not json", "is not GeoJSON" },
+    { "[1,2]", "is not GeoJSON" },
+    { "{\"type\":\"Polygon\",\"coordinates\":[]}", "must be a GeoJSON Feature" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\"}}", "without coordinates" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[1,2],[3,4]]}}",
+      "must be a Polygon or a Point" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[120,30]}}", "radius_m" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[120,30]},"
+      "\"properties\":{\"radius_m\":\"500\"}}", "radius_m" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[120,30]},"
+      "\"properties\":{\"radius_m\":10}}", "from 50 m to 500 km" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[120,30]},"
+      "\"properties\":{\"radius_m\":600000}}", "from 50 m to 500 km" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[200,30]},"
+      "\"properties\":{\"radius_m\":500}}", "centre outside" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[\"120\",30]},"
+      "\"properties\":{\"radius_m\":500}}", "not a [longitude, latitude] pair" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":{}}}", "list of rings" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[5]}}", "list of positions" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[]}}", "has no outline" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[120,30],[121,30]]]}}",
+      "three corners" },
+    /* three corners on a line enclose nothing */
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[120,30],[121,30],[122,30]]]}}",
+      "three corners" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[120,30],[121,30],[121,95]]]}}",
+      "corner outside" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[120,30],[121,30],[121,\"x\"]]]}}",
+      "not a [longitude, latitude] pair" },
+    /* a bow tie: the outline crosses itself */
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+      "[[[120,30],[120.1,30.1],[120.1,30],[120,30.1]]]}}", "crosses itself" },
+    { "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[100,30],[130,30],[130,31]]]}}",
+      "20 degrees" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MtFence) fence = mt_fence_parse (cases[i].geojson, &error);
+
+      g_test_message ("%s", cases[i].geojson);
+      g_assert_null (fence);
+      g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+      g_assert_cmpstr (mt_error_get_field (error), ==, "geojson");
+      g_assert_nonnull (strstr (error->message, cases[i].problem));
+    }
+
+  /* too many corners, and too many holes */
+  {
+    g_autoptr(GString) s = g_string_new ("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MtFence) fence = NULL;
+
+    for (guint i = 0; i < 1001; i++)
+      g_string_append_printf (s, "%s[%.6f,%.6f]", i ? "," : "", 120 + 0.01 * cos (i * 2 * G_PI / 1001),
+                              30 + 0.01 * sin (i * 2 * G_PI / 1001));
+    g_string_append (s, "]]}}");
+    fence = mt_fence_parse (s->str, &error);
+    g_assert_null (fence);
+    g_assert_nonnull (strstr (error->message, "1,000 corners"));
+  }
+  {
+    g_autoptr(GString) s = g_string_new ("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+                                         "[[[120,30],[121,30],[121,31],[120,31]]");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MtFence) fence = NULL;
+
+    for (guint i = 0; i < 21; i++)
+      g_string_append_printf (s, ",[[120.%02u,30.5],[120.%02u5,30.5],[120.%02u5,30.51]]", i + 10, i + 10, i + 10);
+    g_string_append (s, "]}}");
+    fence = mt_fence_parse (s->str, &error);
+    g_assert_null (fence);
+    g_assert_nonnull (strstr (error->message, "20 holes"));
+  }
+}
+
+/* Signed distance: negative inside, by the metre; the shortcut for batteries far away agrees
+ * in sign and roughly in size; the side follows with the margin */
+static void
+test_fence_distance (void)
+{
+  MtGeoPoint square[] = { P (30, 120), P (30, 120.1), P (30.1, 120.1), P (30.1, 120) };
+  g_autoptr(MtFence) polygon = mt_fence_new_polygon (square, 4);
+  g_autoptr(MtFence) circle = mt_fence_new_circle (P (30.27, 120.15), 1000);
+  double degree = 6371008.8 * G_PI / 180.0;
+  double d;
+
+  g_assert_true (mt_fence_validate (polygon, NULL));
+  g_assert_true (mt_fence_validate (circle, NULL));
+  /* 0.001° south of the south edge: 111 m out; 0.001° north of it: 111 m in */
+  g_assert_cmpfloat_with_epsilon (mt_fence_signed_distance (polygon, P (29.999, 120.05)), degree * 0.001, 0.5);
+  g_assert_cmpfloat_with_epsilon (mt_fence_signed_distance (polygon, P (30.001, 120.05)), -degree * 0.001, 0.5);
+  /* in another city: the bounds say enough */
+  d = mt_fence_signed_distance (polygon, P (31.23, 121.47));
+  g_assert_cmpfloat (d, >, 150000);
+  g_assert_cmpfloat (d, <, 200000);
+  /* the circle */
+  g_assert_cmpfloat_with_epsilon (mt_fence_signed_distance (circle, P (30.27, 120.15)), -1000, 1e-6);
+  g_assert_cmpfloat_with_epsilon (mt_fence_signed_distance (circle, P (30.27 + 2000 / degree, 120.15)), 1000, 0.01);
+
+  /* the side, with the margin: 30 m out is not out yet for a battery that was in */
+  g_assert_cmpint (mt_fence_side (circle, MT_GEO_INSIDE, P (30.27 + 1030 / degree, 120.15)), ==, MT_GEO_INSIDE);
+  g_assert_cmpint (mt_fence_side (circle, MT_GEO_INSIDE, P (30.27 + 1060 / degree, 120.15)), ==, MT_GEO_OUTSIDE);
+  g_assert_cmpint (mt_fence_side (circle, MT_GEO_OUTSIDE, P (30.27 + 970 / degree, 120.15)), ==, MT_GEO_OUTSIDE);
+  g_assert_cmpint (mt_fence_side (circle, MT_GEO_OUTSIDE, P (30.27 + 940 / degree, 120.15)), ==, MT_GEO_INSIDE);
+  g_assert_cmpint (mt_fence_side (circle, MT_GEO_UNKNOWN, P (30.27 + 1030 / degree, 120.15)), ==, MT_GEO_OUTSIDE);
+
+  /* a fence built in code is checked like a parsed one */
+  {
+    MtGeoPoint line[] = { P (30, 120), P (30, 120.1), P (30, 120.2) };
+    g_autoptr(MtFence) flat = mt_fence_new_polygon (line, 3);
+    g_autoptr(MtFence) tiny = mt_fence_new_circle (P (30, 120), 20);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (mt_fence_validate (flat, &error));
+    g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+    g_clear_error (&error);
+    g_assert_false (mt_fence_validate (tiny, &error));
+    g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -184,5 +367,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/geo/circle", test_circle);
   g_test_add_func ("/mt/geo/hysteresis", test_hysteresis);
   g_test_add_func ("/mt/geo/gcj02", test_gcj02);
+  g_test_add_func ("/mt/geo/fence-geojson", test_fence_geojson);
+  g_test_add_func ("/mt/geo/fence-invalid", test_fence_invalid);
+  g_test_add_func ("/mt/geo/fence-distance", test_fence_distance);
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 
 #include "mt-codec.h"
 #include "mt-db.h"
+#include "mt-fences.h"
 #include "mt-ingest.h"
 #include "test-http.h"
 #include "test-util.h"
@@ -45,6 +46,7 @@ typedef struct
   char         *admin;
   char         *devices[3];   /* the first devices of the fleet, by id */
   gint64        device_ids[3];
+  const char   *sim_speedup;  /* simulated seconds per second, or NULL */
 } Fixture;
 
 /* A CA of the test's own and a certificate it signed for 127.0.0.1 (and localhost), in @dir;
@@ -199,6 +201,8 @@ start_sim (Fixture    *f,
   g_ptr_array_add (argv, g_strdup_printf ("--limit=%u", limit));
   g_ptr_array_add (argv, g_strdup ("--interval=1"));
   g_ptr_array_add (argv, g_strdup ("--control"));
+  if (f->sim_speedup)
+    g_ptr_array_add (argv, g_strdup_printf ("--speedup=%s", f->sim_speedup));
   for (guint i = 0; faults && faults[i]; i++)
     g_ptr_array_add (argv, g_strdup_printf ("--fault=%s", faults[i]));
   g_ptr_array_add (argv, NULL);
@@ -772,6 +776,105 @@ test_tls (Fixture       *f,
   mt_test_remove_db (other_db);
 }
 
+/* A battery driven out of its fence by the simulator raises one 超出电子围栏 alarm, not one per
+ * report; back in and out again, the same alarm counts two. The fence and its assignment go
+ * through the server's API, and the link checks them at once. */
+static void
+test_geofence (Fixture       *f,
+               gconstpointer  data)
+{
+  const char *no = f->devices[0];
+  gint64 device = f->device_ids[0];
+  g_autofree char *say_return = g_strdup_printf ("return %s", no);
+  g_autofree char *say_leave = g_strdup_printf ("fault %s leave_city", no);
+  g_autofree char *say_clear = g_strdup_printf ("clear %s leave_city", no);
+  g_autofree char *alarms_sql = g_strdup_printf ("SELECT count (*) FROM alarms WHERE device_id = %" G_GINT64_FORMAT
+                                                 " AND type = 'geofence'", device);
+  g_autofree char *count_sql = g_strdup_printf ("SELECT coalesce (max (count), 0) FROM alarms WHERE device_id = %"
+                                                G_GINT64_FORMAT " AND type = 'geofence' AND state = 'open'", device);
+  g_autofree char *fix_sql = NULL, *home_sql = NULL, *body = NULL, *assign = NULL, *geojson = NULL;
+  gint64 started = g_get_real_time (), fence;
+  double lat, lng;
+  guint status = 0;
+
+  f->sim_speedup = "10";   /* 60 km/h out of town: 167 m a report */
+  start_sim (f, 3, NULL);
+  sim_say (f, say_return);   /* parked: it stays where it is until the fault */
+  fix_sql = g_strdup_printf ("SELECT count (*) FROM device_status WHERE device_id = %" G_GINT64_FORMAT
+                             " AND last_seen > %" G_GINT64_FORMAT " AND lat IS NOT NULL", device, started);
+  wait_for (f, fix_sql, 1, 20);
+  g_usleep (G_USEC_PER_SEC * 3 / 2);
+  lat = mt_db_query_double (f->db, 0, "SELECT lat FROM device_status WHERE device_id = ?", "i", device);
+  lng = mt_db_query_double (f->db, 0, "SELECT lng FROM device_status WHERE device_id = ?", "i", device);
+
+  /* a 500 m circle around where it stands, for its operator, through the API */
+  {
+    g_autoptr(MtFence) circle = mt_fence_new_circle ((MtGeoPoint) { lat, lng }, 500);
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(JsonNode) answer = NULL;
+
+    geojson = mt_fence_to_geojson (circle);
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "operator_id");
+    json_builder_add_int_value (b, mt_db_query_int (f->db, 0, "SELECT operator_id FROM devices WHERE id = ?", "i", device));
+    json_builder_set_member_name (b, "name");
+    json_builder_add_string_value (b, "停车场");
+    json_builder_set_member_name (b, "alarm_on");
+    json_builder_add_string_value (b, "exit");
+    json_builder_set_member_name (b, "geojson");
+    json_builder_add_string_value (b, geojson);
+    json_builder_end_object (b);
+    root = json_builder_get_root (b);
+    body = json_to_string (root, FALSE);
+    answer = mt_test_http_call (f->session, f->url, "POST", "geofences", f->admin, body, &status);
+    g_assert_cmpuint (status, ==, 201);
+    fence = json_object_get_int_member (json_node_get_object (answer), "id");
+  }
+  assign = g_strdup_printf ("geofences/%" G_GINT64_FORMAT "/assign", fence);
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", assign, f->admin, "{\"ids\":[]}", &status);
+    g_assert_cmpuint (status, ==, 422);   /* nothing to assign */
+  }
+  {
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", assign, f->admin, "{\"ids\":[\"x\"]}",
+                                                    &status);
+    g_assert_cmpuint (status, ==, 422);
+  }
+  {
+    g_autofree char *ids = g_strdup_printf ("{\"ids\":[%" G_GINT64_FORMAT "]}", device);
+    g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", assign, f->admin, ids, &status);
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (answer), "assigned"), ==, 1);
+  }
+  /* parked inside: nothing */
+  g_usleep (G_USEC_PER_SEC * 2);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, alarms_sql, NULL), ==, 0);
+
+  /* out of town: one alarm, and it does not count on while the battery stays out */
+  sim_say (f, say_leave);
+  wait_for (f, count_sql, 1, 20);
+  g_usleep (G_USEC_PER_SEC * 3);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, count_sql, NULL), ==, 1);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, alarms_sql, NULL), ==, 1);
+  g_assert_cmpfloat (mt_db_query_double (f->db, 0, "SELECT value FROM alarms WHERE device_id = ? AND type = 'geofence'",
+                                         "i", device), >=, 50);   /* metres past the border */
+
+  /* home again (the fault cleared), then out again: the same alarm, counted twice */
+  sim_say (f, say_clear);
+  home_sql = g_strdup_printf ("SELECT count (*) FROM device_status WHERE device_id = %" G_GINT64_FORMAT
+                              " AND abs (lng - %.7f) < 0.002 AND abs (lat - %.7f) < 0.002", device, lng, lat);
+  wait_for (f, home_sql, 1, 20);
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, count_sql, NULL), ==, 1);
+  sim_say (f, say_leave);
+  wait_for (f, count_sql, 2, 20);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, alarms_sql, NULL), ==, 1);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count (*) FROM alarms WHERE type = 'geofence' AND "
+                                              "state = 'open' AND device_id <> ?", "i", device), ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -791,6 +894,7 @@ main (int argc, char *argv[])
   ADD ("commands", test_commands);
   ADD ("power-policy", test_power_policy);
   ADD ("acl", test_acl);
+  ADD ("geofence", test_geofence);
 #undef ADD
   g_test_add ("/mt/telemetry/journal-policy", Fixture, &quick_sweep, fixture_set_up, test_journal_policy,
               fixture_tear_down);

@@ -387,6 +387,7 @@ build_field (MtFormDialog *self,
       }
 
     case MT_FIELD_MULTILINE:
+    case MT_FIELD_GEOMETRY:   /* its GeoJSON, for a fence edited without the map */
       {
         GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
         GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
@@ -494,6 +495,7 @@ field_value (Field *f)
       }
 
     case MT_FIELD_MULTILINE:
+    case MT_FIELD_GEOMETRY:
       {
         GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (f->widget));
         GtkTextIter start, end;
@@ -703,6 +705,7 @@ mt_form_dialog_set_value (MtFormDialog *self,
         case MT_FIELD_PERMISSIONS:
           break;
         case MT_FIELD_MULTILINE:
+        case MT_FIELD_GEOMETRY:
           gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (f->widget)), value, -1);
           break;
         default:

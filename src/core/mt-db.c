@@ -254,6 +254,23 @@ mt_db_run (MtDb        *db,
   return ok;
 }
 
+/* The statement stepped to its first row, when that row's first column is not NULL */
+static sqlite3_stmt *
+query_first (MtDb       *db,
+             const char *sql,
+             const char *types,
+             va_list     args)
+{
+  sqlite3_stmt *stmt = mt_db_prepare_va (db, NULL, sql, types, args);
+
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    return stmt;
+  sqlite3_reset (stmt);
+  return NULL;
+}
+
 gint64
 mt_db_query_int (MtDb        *db,
                  gint64       fallback,
@@ -266,13 +283,35 @@ mt_db_query_int (MtDb        *db,
   gint64 ret = fallback;
 
   va_start (args, types);
-  stmt = mt_db_prepare_va (db, NULL, sql, types, args);
+  stmt = query_first (db, sql, types, args);
   va_end (args);
-  if (stmt == NULL)
-    return fallback;
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    ret = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
+  if (stmt != NULL)
+    {
+      ret = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+  return ret;
+}
+
+double
+mt_db_query_double (MtDb        *db,
+                    double       fallback,
+                    const char  *sql,
+                    const char  *types,
+                    ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+  double ret = fallback;
+
+  va_start (args, types);
+  stmt = query_first (db, sql, types, args);
+  va_end (args);
+  if (stmt != NULL)
+    {
+      ret = sqlite3_column_double (stmt, 0);
+      sqlite3_reset (stmt);
+    }
   return ret;
 }
 
@@ -287,13 +326,13 @@ mt_db_query_text (MtDb        *db,
   char *ret = NULL;
 
   va_start (args, types);
-  stmt = mt_db_prepare_va (db, NULL, sql, types, args);
+  stmt = query_first (db, sql, types, args);
   va_end (args);
-  if (stmt == NULL)
-    return NULL;
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    ret = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
+  if (stmt != NULL)
+    {
+      ret = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+    }
   return ret;
 }
 

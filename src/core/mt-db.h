@@ -61,6 +61,11 @@ gint64        mt_db_query_int         (MtDb        *db,
                                        const char  *sql,
                                        const char  *types,
                                        ...);
+double        mt_db_query_double      (MtDb        *db,
+                                       double       fallback,
+                                       const char  *sql,
+                                       const char  *types,
+                                       ...);
 char         *mt_db_query_text        (MtDb        *db,
                                        const char  *sql,
                                        const char  *types,

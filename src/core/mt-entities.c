@@ -926,10 +926,39 @@ static const MtEntity rental_cards_entity = {
   "operator_id", NULL, NULL, NULL, rental_cards_prepare, NULL, NULL, NULL
 };
 
+/* ------------------------------------------------------------------ geofences */
+
+const MtChoice mt_fence_alarms[] = {
+  { "exit", N_("On exit") },
+  { "entry", N_("On entry") },
+  { NULL }
+};
+
+/* A deleted fence leaves its devices: the assignments go with it */
+static gboolean
+geofences_can_delete (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old, GError **error)
+{
+  return mt_db_run (db, error, "UPDATE geofence_devices SET deleted = 1, version = version + 1, updated_at = ? "
+                               "WHERE fence_id = ? AND deleted = 0", "ii", mt_now (), id);
+}
+
+static const MtFieldSpec geofence_fields[] = {
+  { "operator_id", N_("Operator"), MT_FIELD_REF, MT_FIELD_REQUIRED | MT_FIELD_CREATE_ONLY, .ref = "operators" },
+  { "name", N_("Fence name"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 60 },
+  { "alarm_on", N_("Alarm"), MT_FIELD_CHOICE, MT_FIELD_REQUIRED, .choices = mt_fence_alarms },
+  { "geojson", N_("Fence"), MT_FIELD_GEOMETRY, MT_FIELD_REQUIRED },
+  END_FIELDS
+};
+
+static const MtEntity geofences_entity = {
+  "geofences", "geofences", "geofences", N_("Geofence"), geofence_fields,
+  "operator_id", NULL, NULL, NULL, NULL, NULL, geofences_can_delete, NULL
+};
+
 const MtEntity *const _mt_entities[] = {
   &accounts_entity, &roles_entity, &operators_entity, &stores_entity, &device_types_entity,
   &device_specs_entity, &devices_entity, &members_entity, &messages_entity, &billing_rules_entity,
-  &campaigns_entity, &recharge_plans_entity, &rental_cards_entity, NULL
+  &campaigns_entity, &recharge_plans_entity, &rental_cards_entity, &geofences_entity, NULL
 };
 
 const MtEntity *

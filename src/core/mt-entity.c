@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "mt-entity-private.h"
+#include "mt-fences.h"
 #include "mt-error.h"
 #include "mt-validate.h"
 
@@ -576,6 +577,23 @@ field_to_columns (MtDb              *db,
             return FALSE;
           }
         _mt_columns_double (cols, f->key, v);
+        return TRUE;
+      }
+
+    case MT_FIELD_GEOMETRY:
+      {
+        g_autoptr(GError) local = NULL;
+        g_autoptr(MtFence) fence = mt_fence_parse (value, &local);
+        g_autofree char *canonical = NULL;
+
+        if (fence == NULL)
+          {
+            g_propagate_error (error, g_steal_pointer (&local));
+            return FALSE;
+          }
+        canonical = mt_fence_to_geojson (fence);
+        _mt_columns_text (cols, f->key, canonical);
+        _mt_columns_text (cols, "shape", mt_fence_shape_name (fence->shape));
         return TRUE;
       }
 

@@ -26,6 +26,7 @@ typedef enum
   MT_FIELD_CAPS,         /* capability bit mask */
   MT_FIELD_PERMISSIONS,  /* space-separated "page:action" list */
   MT_FIELD_DATE,         /* local "YYYY-MM-DD" in, UTC µs of its midnight stored */
+  MT_FIELD_GEOMETRY,     /* a fence as GeoJSON (mt-fences.h); also sets the "shape" column */
 } MtFieldKind;
 
 typedef enum

@@ -3,12 +3,14 @@
 #include "config.h"
 
 #include <MQTTAsync.h>
+#include <math.h>
 #include <glib/gi18n.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "mt-alarms.h"
 #include "mt-error.h"
+#include "mt-fences.h"
 #include "mt-ingest.h"
 #include "mt-ops.h"
 
@@ -61,6 +63,27 @@ typedef struct
   gboolean      online;
   gboolean      offline_alarmed;  /* an offline alarm is open for this silence */
 } Device;
+
+/* A geofence as the link checks it */
+typedef struct
+{
+  MtFence  *fence;
+  gboolean  on_entry;   /* the alarm is for coming in (a no-go zone), not for leaving */
+} Fence;
+
+static void
+fence_free (Fence *f)
+{
+  mt_fence_free (f->fence);
+  g_free (f);
+}
+
+/* One of a device's fences and the side it was last seen on */
+typedef struct
+{
+  gint64    fence_id;
+  MtGeoSide side;
+} FenceLink;
 
 static void
 device_free (Device *d)
@@ -117,6 +140,9 @@ struct _MtIngest
   gint64         journal_seq;   /* the change journal read up to here by the last sweep */
   gint64         prune_cursor;  /* the last device whose history the sweeps pruned */
   gboolean       status_loaded; /* the devices' status rows read into their entries */
+  GHashTable    *fences;      /* fence id → Fence */
+  GHashTable    *fence_links; /* device id → GArray of FenceLink */
+  gboolean       fences_loaded;
 
   GHashTable    *devices;     /* device_no → Device */
   GHashTable    *operators;   /* operator id → OperatorSettings */
@@ -494,6 +520,81 @@ status_load (MtIngest *self)
     sqlite3_reset (stmt);
 }
 
+/* The fences and who has them, read again after any change to them. The sides already known
+ * stay; at the link's start they come from each device's last position, so a restart raises
+ * nothing again. */
+static void
+fences_load (MtIngest *self)
+{
+  g_autoptr(GHashTable) fences = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) fence_free);
+  g_autoptr(GHashTable) links = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) g_array_unref);
+  gboolean first = !self->fences_loaded;
+  sqlite3_stmt *stmt;
+
+  stmt = mt_db_prepare (self->db, NULL, "SELECT id, geojson, alarm_on = 'entry' FROM geofences WHERE deleted = 0", NULL);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(GError) error = NULL;
+      MtFence *fence = mt_fence_parse ((const char *) sqlite3_column_text (stmt, 1), &error);
+      Fence *f;
+
+      if (fence == NULL)
+        {
+          g_warning ("Fence %" G_GINT64_FORMAT " is not checked: %s", (gint64) sqlite3_column_int64 (stmt, 0), error->message);
+          continue;
+        }
+      f = g_new0 (Fence, 1);
+      f->fence = fence;
+      f->on_entry = sqlite3_column_int (stmt, 2) != 0;
+      g_hash_table_insert (fences, g_memdup2 (&(gint64) { sqlite3_column_int64 (stmt, 0) }, sizeof (gint64)), f);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  stmt = mt_db_prepare (self->db, NULL, "SELECT l.device_id, l.fence_id, s.lat, s.lng FROM geofence_devices l "
+                                        "LEFT JOIN device_status s ON s.device_id = l.device_id WHERE l.deleted = 0 "
+                                        "ORDER BY l.device_id", NULL);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 device_id = sqlite3_column_int64 (stmt, 0);
+      FenceLink link = { sqlite3_column_int64 (stmt, 1), MT_GEO_UNKNOWN };
+      GArray *old = self->fence_links ? g_hash_table_lookup (self->fence_links, &device_id) : NULL;
+      GArray *list = g_hash_table_lookup (links, &device_id);
+      Fence *fence = g_hash_table_lookup (fences, &link.fence_id);
+
+      if (fence == NULL)
+        continue;
+      for (guint i = 0; old && i < old->len; i++)
+        if (g_array_index (old, FenceLink, i).fence_id == link.fence_id)
+          link.side = g_array_index (old, FenceLink, i).side;
+      if (first && sqlite3_column_type (stmt, 2) != SQLITE_NULL)
+        {
+          MtGeoPoint p = { sqlite3_column_double (stmt, 2), sqlite3_column_double (stmt, 3) };
+          link.side = mt_fence_side (fence->fence, MT_GEO_UNKNOWN, p);
+        }
+      if (list == NULL)
+        {
+          list = g_array_new (FALSE, FALSE, sizeof (FenceLink));
+          g_hash_table_insert (links, g_memdup2 (&device_id, sizeof device_id), list);
+        }
+      g_array_append_val (list, link);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  g_clear_pointer (&self->fences, g_hash_table_unref);
+  g_clear_pointer (&self->fence_links, g_hash_table_unref);
+  self->fences = g_steal_pointer (&fences);
+  self->fence_links = g_steal_pointer (&links);
+  self->fences_loaded = TRUE;
+}
+
+void
+mt_ingest_fences_changed (MtIngest *self)
+{
+  g_return_if_fail (MT_IS_INGEST (self));
+  if (self->db != NULL)
+    fences_load (self);
+}
+
 /* ------------------------------------------------------------------ commands */
 
 static void
@@ -791,6 +892,36 @@ raise_cb (const char *type,
     }
 }
 
+/* Each of the device's fences: crossing to the alarm's side (with the hysteresis margin, so a
+ * battery on the border does not flap) opens the geofence alarm or counts it again. The side
+ * of a fence just assigned is not known yet: a first fix already on the alarm's side raises it. */
+static void
+fences_check (MtIngest          *self,
+              Device            *d,
+              const MtTelemetry *t,
+              RuleContext       *context)
+{
+  GArray *links = self->fence_links ? g_hash_table_lookup (self->fence_links, &d->id) : NULL;
+  MtGeoPoint p = { t->lat, t->lng };
+
+  for (guint i = 0; links && i < links->len; i++)
+    {
+      FenceLink *link = &g_array_index (links, FenceLink, i);
+      Fence *fence = g_hash_table_lookup (self->fences, &link->fence_id);
+      MtGeoSide side, alarm_side;
+      double distance;
+
+      if (fence == NULL)
+        continue;
+      distance = mt_fence_signed_distance (fence->fence, p);
+      side = mt_geo_side_update (link->side, distance, MT_FENCE_MARGIN_M);
+      alarm_side = fence->on_entry ? MT_GEO_INSIDE : MT_GEO_OUTSIDE;
+      if (side != link->side && side == alarm_side)
+        raise_cb ("geofence", round (fabs (distance)), context);
+      link->side = side;
+    }
+}
+
 static void
 store_telemetry (MtIngest *self,
                  Msg      *m,
@@ -817,6 +948,8 @@ store_telemetry (MtIngest *self,
   d->last_seen = m->received;
   d->offline_alarmed = FALSE;
   mt_alarm_rules_check (t, &d->limits, raise_cb, &context);
+  if (t->has_pos)
+    fences_check (self, d, t, &context);
   /* the whole message only with a snapshot: every interval, and with every message that raises
    * or repeats an alarm (the alarm's curve shows the reading itself). Written at every message,
    * the large row would cost most of the ingest's disk writes at 100,000 devices. */
@@ -1038,6 +1171,10 @@ mt_ingest_sweep (MtIngest *self,
         sqlite3_reset (stmt);
       for (guint i = 0; i < changed->len; i++)
         policy_reload (self, changed->pdata[i], FALSE, now);
+      if (mt_db_query_int (self->db, 0, "SELECT EXISTS (SELECT 1 FROM change_log c WHERE c.seq > ? AND c.seq <= ? "
+                                        "AND +c.tbl IN ('geofences', 'geofence_devices'))",
+                           "ii", self->journal_seq, journal_end))
+        fences_load (self);
     }
   self->journal_seq = journal_end;
   root_id = mt_db_query_int (self->db, 1, "SELECT id FROM operators WHERE parent_id IS NULL ORDER BY id LIMIT 1", NULL);
@@ -1195,6 +1332,7 @@ mt_ingest_start (MtIngest  *self,
 
       devices_preload (self);
       status_load (self);
+      fences_load (self);
       self->journal_seq = mt_db_query_int (self->db, 0, "SELECT coalesce (max (seq), 0) FROM change_log", NULL);
 
       g_source_set_callback (sweep, sweep_cb, self, NULL);
@@ -1338,6 +1476,8 @@ mt_ingest_finalize (GObject *object)
   g_queue_clear_full (&self->policy_queue, g_free);
   g_hash_table_unref (self->devices);
   g_hash_table_unref (self->operators);
+  g_clear_pointer (&self->fences, g_hash_table_unref);
+  g_clear_pointer (&self->fence_links, g_hash_table_unref);
   g_mutex_clear (&self->lock);
   g_free (self->uri);
   g_free (self->username);

@@ -105,6 +105,8 @@ void        mt_ingest_send           (MtIngest             *self,
  * discharge command its policy now asks for */
 void        mt_ingest_device_changed (MtIngest             *self,
                                       gint64                device_id);
+/* Fences or their assignments changed: read them again now, not at the next sweep */
+void        mt_ingest_fences_changed (MtIngest             *self);
 /* Whether the device's discharge must be on: rented and not cut for being overdue, or not
  * rented without unrented power-cut */
 gboolean    mt_device_discharge_allowed (MtDb              *db,

@@ -55,7 +55,6 @@ static const MtChoice rental_reasons[] = {
 static const MtChoice message_states[] = { { "draft", N_("Draft") }, { "sent", N_("Sent") }, { NULL } };
 static const MtChoice alarm_states[] = { { "open", N_("Open") }, { "handled", N_("Handled") }, { NULL } };
 static const MtChoice shapes[] = { { "polygon", N_("Polygon") }, { "circle", N_("Circle") }, { NULL } };
-static const MtChoice fence_alarms[] = { { "exit", N_("On exit") }, { "entry", N_("On entry") }, { NULL } };
 static const MtChoice expiry_choices[] = {
   { "none", N_("Not rented") }, { "not_due", N_("Not due") }, { "due_3", N_("Due in 3 days") },
   { "overdue", N_("Overdue") }, { NULL }
@@ -525,7 +524,7 @@ static const MtListFilter store_filters[] = {
 static const MtListColumn fence_cols[] = {
   COL ("name", N_("Name"), "f.name", MT_COL_TEXT),
   CHOICE_COL ("shape", N_("Shape"), "f.shape", shapes),
-  CHOICE_COL ("alarm_on", N_("Alarm"), "f.alarm_on", fence_alarms),
+  CHOICE_COL ("alarm_on", N_("Alarm"), "f.alarm_on", mt_fence_alarms),
   COL ("devices", N_("Devices"), "(SELECT count(*) FROM geofence_devices x WHERE x.fence_id = f.id AND x.deleted = 0)", MT_COL_INT),
   COL ("operator", N_("Operator"), "o.name", MT_COL_TEXT),
   COL ("created", N_("Created"), "f.created_at", MT_COL_TIME),

@@ -15,6 +15,7 @@ extern const MtChoice mt_audiences[];
 extern const MtChoice mt_reporter_kinds[];
 extern const MtChoice mt_repair_states[];
 extern const MtChoice mt_campaign_kinds[];
+extern const MtChoice mt_fence_alarms[];
 
 /* "M" + local date + 4 digits, not yet used */
 char     *mt_generate_store_no        (MtDb          *db);

@@ -9,6 +9,7 @@
 
 #include "mt-entity.h"
 #include "mt-error.h"
+#include "mt-fences.h"
 #include "mt-listing.h"
 #include "mt-ops.h"
 #include "mt-orders.h"
@@ -254,13 +255,16 @@ body_bool (Request    *req,
 
 /* "ids": [1, 2, 3] */
 static GArray *
-body_ids (Request *req)
+body_ids (Request *req,
+          gboolean required)
 {
   JsonNode *node = req->body ? json_object_get_member (req->body, "ids") : NULL;
   JsonArray *array;
   GArray *ids;
 
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) == 0)
+  if (node == NULL && !required)
+    return g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) || (required && json_array_get_length (json_node_get_array (node)) == 0))
     {
       respond_invalid (req, "ids", _("must be a list of row numbers"));
       return NULL;
@@ -998,6 +1002,16 @@ handle_list (Request        *req,
   respond_builder (req, 200, b);
 }
 
+/* A row was written through the generic entity API */
+static void
+entity_changed (Request        *req,
+                const MtEntity *entity)
+{
+  notify_changed (req->server);
+  if (req->server->ingest != NULL && g_str_equal (req->segments[0], "geofences"))
+    mt_ingest_fences_changed (req->server->ingest);
+}
+
 static void
 handle_entity (Request        *req,
                const MtEntity *entity)
@@ -1033,7 +1047,7 @@ handle_entity (Request        *req,
       id = mt_entity_save (db, req->actor, entity, 0, 0, fields, &error);
       if (id == 0)
         return respond_gerror (req, error);
-      notify_changed (req->server);
+      entity_changed (req, entity);
       return respond_saved (req, 201, table, id);
     }
   if (g_str_equal (req->method, "PUT") && id != 0)
@@ -1044,7 +1058,7 @@ handle_entity (Request        *req,
         return;
       if (mt_entity_save (db, req->actor, entity, id, version, fields, &error) == 0)
         return respond_gerror (req, error);
-      notify_changed (req->server);
+      entity_changed (req, entity);
       return respond_saved (req, 200, table, id);
     }
   if (g_str_equal (req->method, "DELETE") && id != 0)
@@ -1055,7 +1069,7 @@ handle_entity (Request        *req,
         return respond_invalid (req, "version", _("is required"));
       if (!mt_entity_delete (db, req->actor, entity, id, version, &error))
         return respond_gerror (req, error);
-      notify_changed (req->server);
+      entity_changed (req, entity);
       return respond_node (req, 204, NULL);
     }
   respond_error (req, 405, "method", _("This address does not take that method"), NULL);
@@ -1090,7 +1104,7 @@ handle_device_batch (Request *req)
       respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
       return TRUE;
     }
-  if (!(ids = body_ids (req)))
+  if (!(ids = body_ids (req, TRUE)))
     return TRUE;
   if (g_str_equal (action, "transfer"))
     {
@@ -1719,6 +1733,52 @@ handle_status (Request *req)
   respond_builder (req, 200, b);
 }
 
+/* POST geofences/ID/assign {ids, store_id}; POST geofences/ID/unassign {ids} (none: all) */
+static gboolean
+handle_fence_assign (Request *req)
+{
+  static const char *const allowed[] = { "ids", "store_id", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(JsonBuilder) b = NULL;
+  gboolean assign;
+  gint64 fence = 0, store = 0, n;
+
+  if (req->n_segments != 3 || !g_str_equal (req->method, "POST") || !parse_id (req->segments[1], &fence) ||
+      !((assign = g_str_equal (req->segments[2], "assign")) || g_str_equal (req->segments[2], "unassign")))
+    return FALSE;
+  if (req->body == NULL)
+    {
+      respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
+      return TRUE;
+    }
+  if (!body_only (req, assign ? allowed : (const char *const[]) { "ids", NULL }) || !(ids = body_ids (req, FALSE)) ||
+      (assign && !body_int (req, "store_id", FALSE, &store)))
+    return TRUE;
+  if (assign && ids->len == 0 && store == 0)
+    {
+      respond_invalid (req, "ids", _("must name devices, or a store_id must be given"));
+      return TRUE;
+    }
+  n = assign ? mt_fence_assign (req->server->db, req->actor, fence, (gint64 *) ids->data, ids->len, store, &error)
+             : mt_fence_unassign (req->server->db, req->actor, fence, (gint64 *) ids->data, ids->len, &error);
+  if (n < 0)
+    {
+      respond_gerror (req, error);
+      return TRUE;
+    }
+  notify_changed (req->server);
+  if (req->server->ingest != NULL)
+    mt_ingest_fences_changed (req->server->ingest);
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, assign ? "assigned" : "removed");
+  json_builder_add_int_value (b, n);
+  json_builder_end_object (b);
+  respond_builder (req, 200, b);
+  return TRUE;
+}
+
 /* POST alarms/ID/handle {note}; POST alarm_types/ID/hide and /show; GET telemetry/stats
  * (headquarters) */
 static gboolean
@@ -1934,6 +1994,8 @@ route (Request *req)
       g_str_equal (req->method, "GET"))
     return handle_latest (req);
   if (handle_telemetry (req))
+    return;
+  if (g_str_equal (req->segments[0], "geofences") && handle_fence_assign (req))
     return;
   if (g_str_equal (req->segments[0], "repairs") && handle_repairs (req))
     return;
