@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <locale.h>
+#include <math.h>
 #include <string.h>
 
 #include "mt-db.h"
@@ -13,6 +14,7 @@
 #include "mt-list-page.h"
 #include "mt-money-actions.h"
 #include "mt-order-dialog.h"
+#include "mt-ops.h"
 #include "mt-orders.h"
 #include "mt-rent-dialog.h"
 #include "mt-repair-dialog.h"
@@ -23,11 +25,14 @@
 #include "mt-alarm-dialog.h"
 #include "mt-bms-dialog.h"
 #include "mt-sync-engine.h"
+#include "test-tiles.h"
 #include "test-util.h"
+#include "mt-monitor-page.h"
 #include <libsecret/secret.h>
 
 static MtDb *db = NULL;
 static GtkApplication *app = NULL;
+static MtTileServer *tiles = NULL;
 
 static void
 iterate (guint ms)
@@ -1213,6 +1218,145 @@ test_connected (void)
   mt_test_remove_db (shared);
 }
 
+/* Until no tile has been asked for in half a second (at most 10 s) */
+static void
+wait_tiles_loaded (void)
+{
+  guint last = mt_tile_server_get_count (tiles);
+
+  for (guint quiet = 0, i = 0; quiet < 10 && i < 200; i++)
+    {
+      iterate (50);
+      quiet = mt_tile_server_get_count (tiles) == last ? quiet + 1 : 0;
+      last = mt_tile_server_get_count (tiles);
+    }
+}
+
+static guint
+drawn_clusters (MtDeviceLayer *layer)
+{
+  guint clusters = 0, singles = 0;
+
+  mt_device_layer_get_drawn (layer, &clusters, &singles);
+  return clusters;
+}
+
+/* Iterates until the layer's last frame drew what @check wants, or @seconds pass */
+static gboolean
+wait_drawn (MtDeviceLayer *layer,
+            gboolean     (*check) (MtDeviceLayer *layer),
+            guint          seconds)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (!check (layer) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+  return check (layer);
+}
+
+static gboolean
+has_clusters (MtDeviceLayer *layer)
+{
+  return drawn_clusters (layer) > 0;
+}
+
+/* The location monitor: every located device of the fleet on the map, in clusters with counts
+ * over tiles from a loopback server; a click on a cluster zooms into it; a click on a device
+ * shows its card; the list's search narrows the map */
+static void
+test_monitor (void)
+{
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  MtMonitorPage *page;
+  MtDeviceLayer *layer;
+  ShumateViewport *viewport;
+  guint tiles_before, count = 0;
+  gint64 located = mt_db_query_int (db, 0, "SELECT count (*) FROM devices d JOIN device_status st ON "
+                                           "st.device_id = d.id WHERE d.deleted = 0 AND st.lat IS NOT NULL", NULL);
+  gint64 device = mt_db_query_int (db, 0, "SELECT d.id FROM devices d JOIN device_status st ON st.device_id = d.id "
+                                          "WHERE d.deleted = 0 AND st.lat IS NOT NULL AND st.soc IS NOT NULL "
+                                          "ORDER BY d.id LIMIT 1", NULL);
+  g_autofree char *device_no = mt_db_query_text (db, "SELECT device_no FROM devices WHERE id = ?", "i", device);
+  g_autofree char *card = NULL;
+  double x = 0, y = 0, zoom;
+  MtMapPoint point;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1500, 950);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  page = MT_MONITOR_PAGE (mt_window_show_page (window, "monitor"));
+  layer = mt_monitor_page_get_layer (page);
+  viewport = mt_map_get_viewport (mt_monitor_page_get_map (page));
+  g_assert_cmpint (located, >, 100);
+  g_assert_cmpuint (mt_device_layer_get_n_points (layer), ==, located);
+
+  /* the whole fleet in view, in clusters, over tiles from the loopback server */
+  g_assert_true (wait_drawn (layer, has_clusters, 10));
+  wait_tiles_loaded ();
+  g_assert_cmpuint (mt_tile_server_get_count (tiles), >, 0);
+  g_assert_true (mt_device_layer_find_cluster (layer, &x, &y, &count));
+  g_assert_cmpuint (count, >, 1);
+  g_assert_cmpuint (count, <=, located);
+  wait_tiles_loaded ();
+  save_screenshot (GTK_WIDGET (window), "monitor-fleet.png");
+
+  /* into the biggest cluster: two levels closer */
+  zoom = shumate_viewport_get_zoom_level (viewport);
+  g_assert_true (mt_device_layer_click (layer, x, y));
+  g_assert_cmpfloat (shumate_viewport_get_zoom_level (viewport), ==, round (zoom) + 2);
+
+  /* street level at one device: it is drawn alone, and a click on it shows its card */
+  g_assert_true (mt_device_layer_get_point (layer, device, &point));
+  tiles_before = mt_tile_server_get_count (tiles);
+  shumate_viewport_set_zoom_level (viewport, 18);
+  shumate_location_set_location (SHUMATE_LOCATION (viewport), point.lat, point.lng);
+  /* tiles never seen before come from the server, and stay on disk */
+  for (guint i = 0; i < 200 && mt_tile_server_get_count (tiles) == tiles_before; i++)
+    iterate (50);
+  g_assert_cmpuint (mt_tile_server_get_count (tiles), >, tiles_before);
+  wait_tiles_loaded ();
+  {
+    g_autofree char *url = g_strdup (mt_tile_server_get_url (tiles));
+    g_autofree char *folder = NULL;
+    g_autoptr(GDir) dir = NULL;
+
+    /* libshumate names the folder after the address, punctuation made underscores */
+    g_strcanon (url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", '_');
+    folder = g_build_filename (g_get_user_cache_dir (), "shumate", url, "18", NULL);
+    dir = g_dir_open (folder, 0, NULL);
+    g_assert_nonnull (dir);
+    g_assert_nonnull (g_dir_read_name (dir));
+  }
+  shumate_viewport_location_to_widget_coords (viewport, GTK_WIDGET (layer), point.lat, point.lng, &x, &y);
+  g_assert_true (mt_device_layer_click (layer, x, y));
+  g_assert_cmpint (mt_device_layer_get_selected (layer), ==, device);
+  card = mt_monitor_page_get_card_text (page);
+  g_assert_nonnull (card);
+  g_assert_true (g_str_has_prefix (card, device_no));
+  g_assert_nonnull (strstr (card, "%"));   /* its charge */
+  /* a click on nothing selects nothing else */
+  g_assert_false (mt_device_layer_click (layer, 3, 3));
+  g_assert_cmpint (mt_device_layer_get_selected (layer), ==, device);
+
+  /* out again with the card open: what a person sees */
+  shumate_viewport_set_zoom_level (viewport, 11);
+  g_assert_true (wait_drawn (layer, has_clusters, 10));
+  wait_tiles_loaded ();
+  save_screenshot (GTK_WIDGET (window), "monitor.png");
+
+  /* the list's search narrows the map to what it finds */
+  mt_list_page_set_search (mt_monitor_page_get_list (page), device_no);
+  iterate (100);
+  g_assert_cmpuint (mt_device_layer_get_n_points (layer), ==, 1);
+  mt_list_page_set_search (mt_monitor_page_get_list (page), "");
+  iterate (100);
+  g_assert_cmpuint (mt_device_layer_get_n_points (layer), ==, located);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1222,6 +1366,10 @@ main (int argc, char *argv[])
   MtDemoOptions options;
   int ret;
 
+  g_autofree char *cache = g_build_filename (dir, "cache", NULL);
+
+  /* map tiles cached in the test's own folder, not the user's */
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   setlocale (LC_ALL, "");   /* gtk_test_init () keeps the C locale otherwise */
   gtk_test_init (&argc, &argv, NULL);
   bindtextdomain (GETTEXT_PACKAGE, g_getenv ("MINGTANG_LOCALEDIR"));
@@ -1236,6 +1384,14 @@ main (int argc, char *argv[])
   g_assert_no_error (error);
   mt_demo_options_init (&options);
   g_assert_true (mt_demo_generate (db, &options, &error));
+  /* every map of the tests on tiles from loopback */
+  tiles = mt_tile_server_start ();
+  {
+    g_autoptr(MtActor) admin = mt_sign_in (db, "admin", MT_DEMO_PASSWORD, &error);
+    g_assert_no_error (error);
+    g_assert_true (mt_setting_set (db, admin, "tile_url", mt_tile_server_get_url (tiles), &error));
+    g_assert_true (mt_setting_set (db, admin, "tile_attribution", "Test tiles", &error));
+  }
 
   g_test_add_data_func ("/mt/app/pages/admin", "admin", test_walk_pages);
   g_test_add_data_func ("/mt/app/pages/operator", "east", test_walk_pages);
@@ -1249,9 +1405,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/bms-live", test_bms_live);
   g_test_add_func ("/mt/app/connected", test_connected);
   g_test_add_func ("/mt/app/chinese", test_chinese);
+  g_test_add_func ("/mt/app/monitor", test_monitor);
   ret = g_test_run ();
 
   mt_db_close (db);
+  mt_tile_server_stop (tiles);
   g_object_unref (app);
   mt_test_demo_cleanup ();
   return ret;

@@ -48,6 +48,9 @@ struct _MtListPage
 
 G_DEFINE_FINAL_TYPE (MtListPage, mt_list_page, GTK_TYPE_BOX)
 
+enum { SIGNAL_RELOADED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 static void
 mt_list_page_dispose (GObject *object)
 {
@@ -85,6 +88,10 @@ mt_list_page_class_init (MtListPageClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = mt_list_page_dispose;
   G_OBJECT_CLASS (klass)->finalize = mt_list_page_finalize;
+
+  /* The rows were read again from the start: search, filters, state or data changed */
+  signals[SIGNAL_RELOADED] = g_signal_new ("reloaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                           NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -189,6 +196,7 @@ mt_list_page_reload (MtListPage *self)
   mt_row_model_reset (self->model);
   selection_changed_cb (self);
   update_counts (self);
+  g_signal_emit (self, signals[SIGNAL_RELOADED], 0);
 }
 
 /* Live data changed (telemetry): the rows on hand are read again where they are */

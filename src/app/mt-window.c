@@ -12,6 +12,7 @@
 #include "mt-demo.h"
 #include "mt-error.h"
 #include "mt-list-page.h"
+#include "mt-monitor-page.h"
 #include "mt-sync-engine.h"
 #include <libsecret/secret.h>
 #include "mt-ops.h"
@@ -173,14 +174,16 @@ mt_window_show_page (MtWindow   *self,
   if (child == NULL)
     {
       g_autoptr(GError) error = NULL;
-      MtListPage *page = mt_list_page_new (self->db, self->actor, page_id, self->engine, &error);
 
-      if (page == NULL)
+      if (g_str_equal (page_id, "monitor"))
+        child = GTK_WIDGET (mt_monitor_page_new (self->db, self->actor, self->engine, &error));
+      else
+        child = GTK_WIDGET (mt_list_page_new (self->db, self->actor, page_id, self->engine, &error));
+      if (child == NULL)
         {
           g_warning ("Page %s: %s", page_id, error->message);
           return NULL;
         }
-      child = GTK_WIDGET (page);
       gtk_stack_add_named (GTK_STACK (self->pages), child, page_id);
     }
   gtk_stack_set_visible_child (GTK_STACK (self->pages), child);
@@ -444,15 +447,24 @@ engine_online_cb (MtSyncEngine *engine,
   gtk_info_bar_set_revealed (GTK_INFO_BAR (self->offline_banner), !mt_sync_engine_get_online (engine));
 }
 
+/* The list a page shows: the page itself, or the monitor's list beside its map */
+static MtListPage *
+page_list (GtkWidget *page)
+{
+  if (page != NULL && MT_IS_MONITOR_PAGE (page))
+    return mt_monitor_page_get_list (MT_MONITOR_PAGE (page));
+  return page != NULL && MT_IS_LIST_PAGE (page) ? MT_LIST_PAGE (page) : NULL;
+}
+
 /* The replica changed under the lists: the page on screen reads it again */
 static void
 engine_changed_cb (MtSyncEngine *engine,
                    MtWindow     *self)
 {
-  GtkWidget *page = gtk_stack_get_visible_child (GTK_STACK (self->pages));
+  MtListPage *list = page_list (gtk_stack_get_visible_child (GTK_STACK (self->pages)));
 
-  if (MT_IS_LIST_PAGE (page))
-    mt_list_page_reload (MT_LIST_PAGE (page));
+  if (list != NULL)
+    mt_list_page_reload (list);
 }
 
 static void
@@ -816,17 +828,24 @@ status_cb (GObject      *source,
       return;
     }
   child = gtk_stack_get_visible_child (GTK_STACK (self->pages));
-  if (child != NULL && MT_IS_LIST_PAGE (child) && is_live_page (gtk_stack_get_visible_child_name (GTK_STACK (self->pages))))
-    mt_list_page_refresh (MT_LIST_PAGE (child));
+  if (page_list (child) != NULL && is_live_page (gtk_stack_get_visible_child_name (GTK_STACK (self->pages))))
+    mt_list_page_refresh (page_list (child));
+  if (child != NULL && MT_IS_MONITOR_PAGE (child))
+    mt_monitor_page_refresh (MT_MONITOR_PAGE (child));
 }
 
+/* The server's live state of the rows on screen: the list's, and on the monitor the devices in
+ * the map's view */
 static void
-ask_status (MtWindow   *self,
-            MtListPage *page)
+ask_status (MtWindow  *self,
+            GtkWidget *page)
 {
-  g_autoptr(GArray) ids = mt_list_page_get_loaded_ids (page, 500);
+  g_autoptr(GArray) ids = MT_IS_MONITOR_PAGE (page) ? mt_monitor_page_get_visible_ids (MT_MONITOR_PAGE (page), 500)
+                                                    : g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) rows = mt_list_page_get_loaded_ids (page_list (page), 500 - MIN (ids->len, 500));
   g_autoptr(GString) path = g_string_new ("telemetry/status?ids=");
 
+  g_array_append_vals (ids, rows->data, rows->len);
   if (ids->len == 0)
     return;
   for (guint i = 0; i < ids->len; i++)
@@ -842,19 +861,23 @@ live_tick_cb (gpointer data)
   GtkWidget *child = gtk_stack_get_visible_child (GTK_STACK (self->pages));
   const char *name = child ? gtk_stack_get_visible_child_name (GTK_STACK (self->pages)) : NULL;
 
-  if (child == NULL || !MT_IS_LIST_PAGE (child))
+  MtListPage *list = page_list (child);
+
+  if (list == NULL)
     return G_SOURCE_CONTINUE;
   if (self->engine != NULL && !self->status_asking && is_live_page (name))
-    ask_status (self, MT_LIST_PAGE (child));
+    ask_status (self, child);
   if (self->live_dirty && is_live_page (name))
     {
       self->live_dirty = FALSE;
-      mt_list_page_refresh (MT_LIST_PAGE (child));
+      mt_list_page_refresh (list);
+      if (MT_IS_MONITOR_PAGE (child))
+        mt_monitor_page_refresh (MT_MONITOR_PAGE (child));
     }
   if (self->alarms_dirty && g_strcmp0 (name, "alarms") == 0)
     {
       self->alarms_dirty = FALSE;
-      mt_list_page_refresh (MT_LIST_PAGE (child));
+      mt_list_page_refresh (list);
     }
   return G_SOURCE_CONTINUE;
 }

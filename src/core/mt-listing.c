@@ -659,6 +659,21 @@ mt_listing_fetch (MtListing *self,
   return rows;
 }
 
+sqlite3_stmt *
+mt_listing_select (MtListing  *self,
+                   const char *exprs)
+{
+  Query q;
+  sqlite3_stmt *stmt;
+
+  query_init (&q);
+  g_string_append_printf (q.sql, "SELECT %s", exprs);
+  build_where (self, &q, TRUE, FALSE);
+  stmt = query_prepare (self, &q);
+  query_clear (&q);
+  return stmt;
+}
+
 /* ------------------------------------------------------------------ export */
 
 #define EXPORT_CHUNK 2000

@@ -91,6 +91,11 @@ GPtrArray          *mt_listing_fetch        (MtListing     *listing,
                                              guint          offset,
                                              guint          limit);
 void                mt_list_row_free        (MtListRow     *row);
+/* Every row the listing holds now (scope, search, filters, state), as @exprs over the page's
+ * tables: a statement to step and reset, or NULL. For views that need all rows at once (the
+ * map), not a page of them. */
+sqlite3_stmt       *mt_listing_select       (MtListing     *listing,
+                                             const char    *exprs);
 
 gboolean            mt_listing_export_csv   (MtListing     *listing,
                                              const char    *path,

@@ -499,6 +499,8 @@ static const MtSettingInfo settings[] = {
   { "imbalance_mv", N_("Cell imbalance alarm above (mV)"), MT_SETTING_INT, 10, 2000 },
   { "referral_commission", N_("Referral commission per first rental (yuan)"), MT_SETTING_INT, 0, 1000 },
   { "tile_url", N_("Map tile address"), MT_SETTING_TILE_URL, 1, 500 },
+  { "tile_attribution", N_("Map tile attribution"), MT_SETTING_TEXT, 1, 200 },
+  { "tile_gcj02", N_("Map tiles use China's GCJ-02 coordinates"), MT_SETTING_BOOL },
 };
 
 const MtSettingInfo *

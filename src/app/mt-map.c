@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-map"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "mt-map.h"
+#include "mt-ops.h"
+
+#define DEFAULT_TILES       "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+#define DEFAULT_ATTRIBUTION "© OpenStreetMap contributors"
+#define MAX_ZOOM            19
+
+struct _MtMap
+{
+  GtkWidget         parent_instance;
+
+  GtkWidget        *overlay;
+  ShumateSimpleMap *simple;
+  gboolean          gcj02;
+  gboolean          fit_pending;
+  double            fit[4];   /* south, west, north, east (display) */
+};
+
+G_DEFINE_FINAL_TYPE (MtMap, mt_map, GTK_TYPE_WIDGET)
+
+void
+mt_mercator_project (MtGeoPoint p,
+                     double    *x,
+                     double    *y)
+{
+  double lat = CLAMP (p.lat, -85.0511287798, 85.0511287798) * G_PI / 180;
+
+  *x = (p.lng + 180) / 360;
+  *y = (1 - log (tan (lat) + 1 / cos (lat)) / G_PI) / 2;
+}
+
+MtGeoPoint
+mt_mercator_unproject (double x,
+                       double y)
+{
+  MtGeoPoint p;
+
+  p.lng = x * 360 - 180;
+  p.lat = atan (sinh (G_PI * (1 - 2 * y))) * 180 / G_PI;
+  return p;
+}
+
+static ShumateMapSource *
+source_new (MtDb    *db,
+            gint64   operator_id,
+            gboolean *gcj02)
+{
+  g_autofree char *url = db ? mt_setting_get (db, operator_id, "tile_url") : NULL;
+  g_autofree char *attribution = db ? mt_setting_get (db, operator_id, "tile_attribution") : NULL;
+  g_autofree char *gcj = db ? mt_setting_get (db, operator_id, "tile_gcj02") : NULL;
+  g_autofree char *id = NULL;
+  const char *tiles = url && *url ? url : DEFAULT_TILES;
+  gboolean osm = g_str_has_prefix (tiles, "https://tile.openstreetmap.org/");
+
+  *gcj02 = g_strcmp0 (gcj, "true") == 0;
+  /* the disk cache is kept per source: another address must not show the old tiles */
+  id = g_strdup_printf ("mingtang-%08x", g_str_hash (tiles));
+  return SHUMATE_MAP_SOURCE (shumate_raster_renderer_new_full_from_url (
+    id, osm ? "OpenStreetMap" : tiles,
+    attribution && *attribution ? attribution : (osm ? DEFAULT_ATTRIBUTION : ""),
+    osm ? "https://www.openstreetmap.org/copyright" : "", 0, MAX_ZOOM, 256, SHUMATE_MAP_PROJECTION_MERCATOR, tiles));
+}
+
+ShumateMap *
+mt_map_get_map (MtMap *self)
+{
+  return shumate_simple_map_get_map (self->simple);
+}
+
+ShumateViewport *
+mt_map_get_viewport (MtMap *self)
+{
+  return shumate_simple_map_get_viewport (self->simple);
+}
+
+void
+mt_map_add_layer (MtMap        *self,
+                  ShumateLayer *layer)
+{
+  shumate_simple_map_add_overlay_layer (self->simple, layer);
+}
+
+gboolean
+mt_map_is_gcj02 (MtMap *self)
+{
+  return self->gcj02;
+}
+
+MtGeoPoint
+mt_map_to_display (MtMap     *self,
+                   MtGeoPoint wgs84)
+{
+  return self->gcj02 ? mt_geo_wgs84_to_gcj02 (wgs84) : wgs84;
+}
+
+MtGeoPoint
+mt_map_from_display (MtMap     *self,
+                     MtGeoPoint display)
+{
+  return self->gcj02 ? mt_geo_gcj02_to_wgs84 (display) : display;
+}
+
+void
+mt_map_go_to (MtMap     *self,
+              MtGeoPoint wgs84,
+              double     zoom)
+{
+  ShumateViewport *viewport = mt_map_get_viewport (self);
+  MtGeoPoint shown = mt_map_to_display (self, wgs84);
+
+  self->fit_pending = FALSE;
+  if (zoom >= 0)
+    shumate_viewport_set_zoom_level (viewport, CLAMP (zoom, 1, MAX_ZOOM));
+  shumate_location_set_location (SHUMATE_LOCATION (viewport), shown.lat, shown.lng);
+}
+
+static void
+apply_fit (MtMap *self,
+           int    width,
+           int    height)
+{
+  double x0, y0, x1, y1, zoom;
+  MtGeoPoint center;
+  ShumateViewport *viewport = mt_map_get_viewport (self);
+
+  mt_mercator_project ((MtGeoPoint) { self->fit[0], self->fit[1] }, &x0, &y1);
+  mt_mercator_project ((MtGeoPoint) { self->fit[2], self->fit[3] }, &x1, &y0);
+  /* the bounds and a margin of 40 px around them */
+  zoom = log2 (MIN ((MAX (width - 80, 64)) / (MAX (x1 - x0, 1e-9) * 256),
+                    (MAX (height - 80, 64)) / (MAX (y1 - y0, 1e-9) * 256)));
+  center = mt_mercator_unproject ((x0 + x1) / 2, (y0 + y1) / 2);
+  shumate_viewport_set_zoom_level (viewport, CLAMP (floor (zoom * 4) / 4, 2, 17));
+  shumate_location_set_location (SHUMATE_LOCATION (viewport), center.lat, center.lng);
+  self->fit_pending = FALSE;
+}
+
+void
+mt_map_fit (MtMap  *self,
+            double  south,
+            double  west,
+            double  north,
+            double  east)
+{
+  MtGeoPoint sw = mt_map_to_display (self, (MtGeoPoint) { south, west });
+  MtGeoPoint ne = mt_map_to_display (self, (MtGeoPoint) { north, east });
+
+  self->fit[0] = sw.lat, self->fit[1] = sw.lng, self->fit[2] = ne.lat, self->fit[3] = ne.lng;
+  self->fit_pending = TRUE;
+  if (gtk_widget_get_width (GTK_WIDGET (self)) > 0)
+    apply_fit (self, gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)));
+  else
+    gtk_widget_queue_allocate (GTK_WIDGET (self));   /* once it has a size */
+}
+
+MtGeoPoint
+mt_map_position_at (MtMap  *self,
+                    double  x,
+                    double  y)
+{
+  double lat = 0, lng = 0;
+
+  shumate_viewport_widget_coords_to_location (mt_map_get_viewport (self), GTK_WIDGET (mt_map_get_map (self)), x, y,
+                                              &lat, &lng);
+  return mt_map_from_display (self, (MtGeoPoint) { lat, lng });
+}
+
+static void
+mt_map_size_allocate (GtkWidget *widget,
+                      int        width,
+                      int        height,
+                      int        baseline)
+{
+  MtMap *self = MT_MAP (widget);
+
+  /* the view first: moving it queues the map's own layout, which must come before its allocation */
+  if (self->fit_pending && width > 0)
+    apply_fit (self, width, height);
+  gtk_widget_allocate (self->overlay, width, height, baseline, NULL);
+}
+
+static void
+mt_map_dispose (GObject *object)
+{
+  MtMap *self = MT_MAP (object);
+
+  if (self->overlay != NULL)
+    gtk_widget_unparent (self->overlay);
+  self->overlay = NULL;
+  self->simple = NULL;
+  G_OBJECT_CLASS (mt_map_parent_class)->dispose (object);
+}
+
+static void
+mt_map_measure (GtkWidget      *widget,
+                GtkOrientation  orientation,
+                int             for_size,
+                int            *minimum,
+                int            *natural,
+                int            *minimum_baseline,
+                int            *natural_baseline)
+{
+  gtk_widget_measure (MT_MAP (widget)->overlay, orientation, for_size, minimum, natural, NULL, NULL);
+  *minimum = MAX (*minimum, 200);
+  *natural = MAX (*natural, 600);
+}
+
+static void
+mt_map_class_init (MtMapClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = mt_map_dispose;
+  widget_class->size_allocate = mt_map_size_allocate;
+  widget_class->measure = mt_map_measure;
+  gtk_widget_class_set_css_name (widget_class, "mt-map");
+}
+
+static void
+zoom_in_cb (MtMap *self)
+{
+  shumate_map_zoom_in (mt_map_get_map (self));
+}
+
+static void
+zoom_out_cb (MtMap *self)
+{
+  shumate_map_zoom_out (mt_map_get_map (self));
+}
+
+static void
+mt_map_init (MtMap *self)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      /* the tile servers' usage policies ask that an application name itself */
+      shumate_set_user_agent ("Mingtang/" PACKAGE_VERSION " (battery rental console)");
+      g_once_init_leave (&once, 1);
+    }
+  self->simple = shumate_simple_map_new ();
+  self->overlay = gtk_overlay_new ();
+  gtk_overlay_set_child (GTK_OVERLAY (self->overlay), GTK_WIDGET (self->simple));
+  gtk_widget_set_parent (self->overlay, GTK_WIDGET (self));
+  /* zoom buttons of our own: libshumate 1.0 has no translation for the tooltips of its own */
+  shumate_simple_map_set_show_zoom_buttons (self->simple, FALSE);
+  {
+    GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+    GtkWidget *in = gtk_button_new_from_icon_name ("zoom-in-symbolic");
+    GtkWidget *out = gtk_button_new_from_icon_name ("zoom-out-symbolic");
+
+    gtk_widget_add_css_class (box, "linked");
+    gtk_widget_set_halign (box, GTK_ALIGN_END);
+    gtk_widget_set_valign (box, GTK_ALIGN_START);
+    gtk_widget_set_margin_top (box, 6);
+    gtk_widget_set_margin_end (box, 6);
+    gtk_widget_set_tooltip_text (in, _("Zoom in"));
+    gtk_widget_set_tooltip_text (out, _("Zoom out"));
+    gtk_widget_add_css_class (in, "osd");
+    gtk_widget_add_css_class (out, "osd");
+    g_signal_connect_swapped (in, "clicked", G_CALLBACK (zoom_in_cb), self);
+    g_signal_connect_swapped (out, "clicked", G_CALLBACK (zoom_out_cb), self);
+    gtk_box_append (GTK_BOX (box), in);
+    gtk_box_append (GTK_BOX (box), out);
+    gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), box);
+  }
+  /* the tiles' attribution is the provider's text, in its own words */
+  gtk_widget_add_css_class (GTK_WIDGET (shumate_simple_map_get_license (self->simple)), "mt-data");
+  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
+}
+
+MtMap *
+mt_map_new (MtDb   *db,
+            gint64  operator_id)
+{
+  MtMap *self = g_object_new (MT_TYPE_MAP, NULL);
+  g_autoptr(ShumateMapSource) source = source_new (db, operator_id, &self->gcj02);
+
+  shumate_simple_map_set_map_source (self->simple, source);
+  shumate_map_set_animate_zoom (mt_map_get_map (self), FALSE);
+  shumate_scale_set_unit (shumate_simple_map_get_scale (self->simple), SHUMATE_UNIT_METRIC);
+  /* China when nothing else is known yet */
+  shumate_viewport_set_zoom_level (mt_map_get_viewport (self), 4);
+  shumate_location_set_location (SHUMATE_LOCATION (mt_map_get_viewport (self)), 35, 105);
+  return self;
+}

@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-monitor-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "mt-monitor-page.h"
+#include "mt-ops.h"
+#include "mt-telemetry-actions.h"
+#include "mt-validate.h"
+
+#define POINT_EXPRS \
+  "d.id, st.lat, st.lng, d.state, coalesce (st.online, 0), EXISTS (SELECT 1 FROM alarms a WHERE a.device_id = d.id " \
+  "AND a.state = 'open' AND a.deleted = 0)"
+
+struct _MtMonitorPage
+{
+  GtkBox         parent_instance;
+
+  MtDb          *db;
+  const MtActor *actor;
+  MtListPage    *list;
+  MtMap         *map;
+  MtDeviceLayer *layer;
+  GtkWidget     *card;
+  GtkWidget     *card_title;
+  GtkWidget     *card_grid;
+  GtkWidget     *follow;
+  GtkWidget     *legend_counts[MT_MAP_N_KINDS];
+  gint64         selected;
+  gboolean       fitted;
+};
+
+G_DEFINE_FINAL_TYPE (MtMonitorPage, mt_monitor_page, GTK_TYPE_BOX)
+
+static const char *const kind_titles[MT_MAP_N_KINDS] = {
+  NC_("map legend", "Ready"), NC_("map legend", "Rented"), NC_("map legend", "In Repair"),
+  NC_("map legend", "Offline"), NC_("map legend", "Alarm"),
+};
+
+static int
+point_kind (const char *state,
+            gboolean    online,
+            gboolean    alarm)
+{
+  if (alarm)
+    return MT_MAP_ALARM;
+  if (!online)
+    return MT_MAP_OFFLINE;
+  if (g_strcmp0 (state, "rented") == 0)
+    return MT_MAP_RENTED;
+  if (g_strcmp0 (state, "repair") == 0)
+    return MT_MAP_REPAIR;
+  if (g_strcmp0 (state, "scrapped") == 0)
+    return MT_MAP_OFFLINE;
+  return MT_MAP_READY;
+}
+
+/* ------------------------------------------------------------------ the card */
+
+static void
+card_add (MtMonitorPage *self,
+          int            row,
+          const char    *title,
+          const char    *value)
+{
+  GtkWidget *name = gtk_label_new (title);
+  GtkWidget *text = gtk_label_new (value && *value ? value : "—");
+
+  gtk_widget_add_css_class (name, "dim-label");
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_xalign (GTK_LABEL (text), 0);
+  gtk_label_set_selectable (GTK_LABEL (text), TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (text), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (text, "mt-data");
+  gtk_grid_attach (GTK_GRID (self->card_grid), name, 0, row, 1, 1);
+  gtk_grid_attach (GTK_GRID (self->card_grid), text, 1, row, 1, 1);
+}
+
+static char *
+format_age (gint64 last_seen)
+{
+  gint64 minutes = (g_get_real_time () - last_seen) / (60 * G_USEC_PER_SEC);
+
+  if (minutes < 1)
+    return g_strdup (_("just now"));
+  if (minutes < 60)
+    return g_strdup_printf (g_dngettext (NULL, "%d minute ago", "%d minutes ago", minutes), (int) minutes);
+  if (minutes < 48 * 60)
+    return g_strdup_printf (g_dngettext (NULL, "%d hour ago", "%d hours ago", minutes / 60), (int) (minutes / 60));
+  return g_strdup_printf (g_dngettext (NULL, "%d day ago", "%d days ago", minutes / 1440), (int) (minutes / 1440));
+}
+
+static void
+card_update (MtMonitorPage *self)
+{
+  sqlite3_stmt *stmt;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (self->card_grid)))
+    gtk_grid_remove (GTK_GRID (self->card_grid), child);
+  gtk_widget_set_visible (self->card, self->selected != 0);
+  if (self->selected == 0)
+    return;
+  stmt = mt_db_prepare (self->db, NULL,
+                        "SELECT d.device_no, d.state, st.soc, st.pack_mv, m.name, s.name, st.last_seen, st.lat, st.lng, "
+                        "coalesce (st.online, 0) FROM devices d LEFT JOIN device_status st ON st.device_id = d.id "
+                        "LEFT JOIN members m ON m.id = d.member_id LEFT JOIN stores s ON s.id = d.store_id "
+                        "WHERE d.id = ?", "i", self->selected);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autofree char *soc = NULL, *volts = NULL, *fix = NULL, *age = NULL, *position = NULL;
+      const char *state = mt_choice_label (mt_device_states, (const char *) sqlite3_column_text (stmt, 1));
+      int row = 0;
+
+      gtk_label_set_text (GTK_LABEL (self->card_title), (const char *) sqlite3_column_text (stmt, 0));
+      if (sqlite3_column_type (stmt, 2) != SQLITE_NULL)
+        soc = g_strdup_printf ("%d%%", sqlite3_column_int (stmt, 2));
+      if (sqlite3_column_type (stmt, 3) != SQLITE_NULL)
+        volts = g_strdup_printf ("%.2f V", sqlite3_column_int (stmt, 3) / 1000.0);
+      if (sqlite3_column_type (stmt, 6) != SQLITE_NULL)
+        {
+          fix = mt_format_time (sqlite3_column_int64 (stmt, 6));
+          age = format_age (sqlite3_column_int64 (stmt, 6));
+        }
+      if (sqlite3_column_type (stmt, 7) != SQLITE_NULL)
+        position = g_strdup_printf ("%.5f, %.5f", sqlite3_column_double (stmt, 7), sqlite3_column_double (stmt, 8));
+      card_add (self, row++, _("State"), state ? _(state) : NULL);
+      card_add (self, row++, _("Online"), sqlite3_column_int (stmt, 9) ? _("Yes") : _("No"));
+      card_add (self, row++, _("SOC"), soc);
+      card_add (self, row++, _("Pack voltage"), volts);
+      card_add (self, row++, _("Renter"), (const char *) sqlite3_column_text (stmt, 4));
+      card_add (self, row++, _("Store"), (const char *) sqlite3_column_text (stmt, 5));
+      card_add (self, row++, _("Last fix"), fix);
+      card_add (self, row++, _("Age"), age);
+      card_add (self, row++, _("Position"), position);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+}
+
+char *
+mt_monitor_page_get_card_text (MtMonitorPage *self)
+{
+  GString *text = g_string_new (gtk_label_get_text (GTK_LABEL (self->card_title)));
+
+  if (!gtk_widget_get_visible (self->card))
+    return g_string_free (text, TRUE), NULL;
+  for (GtkWidget *child = gtk_widget_get_first_child (self->card_grid); child;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LABEL (child))
+      g_string_append_printf (text, "%s%s", gtk_widget_has_css_class (child, "dim-label") ? "\n" : " ",
+                              gtk_label_get_text (GTK_LABEL (child)));
+  return g_string_free (text, FALSE);
+}
+
+void
+mt_monitor_page_select (MtMonitorPage *self,
+                        gint64         device_id,
+                        gboolean       center)
+{
+  MtMapPoint point;
+
+  self->selected = device_id;
+  mt_device_layer_set_selected (self->layer, device_id);
+  card_update (self);
+  if (center && device_id != 0 && mt_device_layer_get_point (self->layer, device_id, &point))
+    {
+      ShumateViewport *viewport = mt_map_get_viewport (self->map);
+
+      /* close enough to see the street, never further out than now */
+      shumate_viewport_set_zoom_level (viewport, MAX (shumate_viewport_get_zoom_level (viewport), 15));
+      shumate_location_set_location (SHUMATE_LOCATION (viewport), point.lat, point.lng);
+    }
+}
+
+void
+mt_monitor_page_set_follow (MtMonitorPage *self,
+                            gboolean       follow)
+{
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->follow), follow);
+}
+
+static void
+activated_cb (MtMonitorPage *self,
+              gint64         id)
+{
+  mt_monitor_page_select (self, id, FALSE);
+}
+
+static void
+bms_clicked_cb (MtMonitorPage *self)
+{
+  if (self->selected != 0)
+    mt_telemetry_actions_open_bms (self->list, self->selected);
+}
+
+static void
+close_clicked_cb (MtMonitorPage *self)
+{
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->follow), FALSE);
+  mt_monitor_page_select (self, 0, FALSE);
+}
+
+/* ------------------------------------------------------------------ points */
+
+static void
+legend_update (MtMonitorPage *self,
+               const guint   *counts)
+{
+  for (guint k = 0; k < MT_MAP_N_KINDS; k++)
+    {
+      g_autofree char *text = g_strdup_printf ("%s %u", g_dpgettext2 (NULL, "map legend", kind_titles[k]), counts[k]);
+      gtk_label_set_text (GTK_LABEL (self->legend_counts[k]), text);
+    }
+}
+
+/* Every device of the list's filters, from the database on hand */
+static void
+points_load (MtMonitorPage *self)
+{
+  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (MtMapPoint));
+  sqlite3_stmt *stmt = mt_listing_select (mt_list_page_get_listing (self->list), POINT_EXPRS);
+  double south = 90, west = 180, north = -90, east = -180;
+  guint counts[MT_MAP_N_KINDS] = { 0 };
+  gint64 t0 = g_get_monotonic_time ();
+
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtGeoPoint wgs = { sqlite3_column_double (stmt, 1), sqlite3_column_double (stmt, 2) };
+      MtGeoPoint shown = mt_map_to_display (self->map, wgs);
+      MtMapPoint p = { sqlite3_column_int64 (stmt, 0), shown.lat, shown.lng,
+                       (guint8) point_kind ((const char *) sqlite3_column_text (stmt, 3), sqlite3_column_int (stmt, 4),
+                                            sqlite3_column_int (stmt, 5)) };
+
+      g_array_append_val (points, p);
+      counts[p.kind]++;
+      south = MIN (south, wgs.lat), north = MAX (north, wgs.lat);
+      west = MIN (west, wgs.lng), east = MAX (east, wgs.lng);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  mt_device_layer_set_points (self->layer, (MtMapPoint *) points->data, points->len);
+  legend_update (self, counts);
+  g_debug ("%u devices on the map in %.0f ms", points->len, (g_get_monotonic_time () - t0) / 1000.0);
+  /* the first time: the whole fleet in view */
+  if (!self->fitted && points->len > 0)
+    {
+      self->fitted = TRUE;
+      mt_map_fit (self->map, south, west, north, east);
+    }
+}
+
+GArray *
+mt_monitor_page_get_visible_ids (MtMonitorPage *self,
+                                 guint          max)
+{
+  return mt_device_layer_get_visible_ids (self->layer, max);
+}
+
+void
+mt_monitor_page_refresh (MtMonitorPage *self)
+{
+  g_autoptr(GArray) ids = mt_device_layer_get_visible_ids (self->layer, 5000);
+  g_autoptr(GString) list = g_string_new ("[");
+  sqlite3_stmt *stmt;
+
+  if (self->selected != 0)
+    g_array_append_val (ids, self->selected);
+  if (ids->len == 0)
+    return;
+  for (guint i = 0; i < ids->len; i++)
+    g_string_append_printf (list, "%s%" G_GINT64_FORMAT, i ? "," : "", g_array_index (ids, gint64, i));
+  g_string_append_c (list, ']');
+  stmt = mt_db_prepare (self->db, NULL, "SELECT " POINT_EXPRS " FROM devices d JOIN device_status st ON "
+                                        "st.device_id = d.id WHERE d.id IN (SELECT value FROM json_each (?)) AND "
+                                        "st.lat IS NOT NULL", "t", list->str);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtGeoPoint shown = mt_map_to_display (self->map, (MtGeoPoint) { sqlite3_column_double (stmt, 1),
+                                                                      sqlite3_column_double (stmt, 2) });
+
+      mt_device_layer_move (self->layer, sqlite3_column_int64 (stmt, 0), shown.lat, shown.lng,
+                            point_kind ((const char *) sqlite3_column_text (stmt, 3), sqlite3_column_int (stmt, 4),
+                                        sqlite3_column_int (stmt, 5)));
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  if (self->selected != 0)
+    {
+      card_update (self);
+      if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->follow)))
+        {
+          MtMapPoint p;
+
+          if (mt_device_layer_get_point (self->layer, self->selected, &p))
+            shumate_location_set_location (SHUMATE_LOCATION (mt_map_get_viewport (self->map)), p.lat, p.lng);
+        }
+    }
+}
+
+static void
+list_reloaded_cb (MtMonitorPage *self)
+{
+  points_load (self);
+}
+
+static void
+list_selection_cb (MtMonitorPage *self)
+{
+  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (self->list);
+
+  if (ids->len > 0)
+    mt_monitor_page_select (self, g_array_index (ids, gint64, 0), TRUE);
+}
+
+static void
+follow_toggled_cb (MtMonitorPage *self)
+{
+  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->follow)))
+    mt_monitor_page_select (self, self->selected, TRUE);
+}
+
+/* ------------------------------------------------------------------ building */
+
+static GtkWidget *
+legend_new (MtMonitorPage *self)
+{
+  static const char *const colours[MT_MAP_N_KINDS] = { "#2ec27e", "#3584e4", "#e66100", "#9a9996", "#e01b24" };
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+
+  gtk_widget_add_css_class (box, "osd");
+  gtk_widget_add_css_class (box, "mt-map-legend");
+  /* bottom centre: the scale is at the bottom left, the tiles' attribution at the right */
+  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (box, GTK_ALIGN_END);
+  gtk_widget_set_margin_bottom (box, 12);
+  for (guint k = 0; k < MT_MAP_N_KINDS; k++)
+    {
+      GtkWidget *dot = gtk_label_new (NULL);
+      g_autofree char *markup = g_strdup_printf ("<span foreground=\"%s\">●</span>", colours[k]);
+      GtkWidget *item = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+
+      gtk_label_set_markup (GTK_LABEL (dot), markup);
+      /* margins inside the dark background, as padding */
+      gtk_widget_set_margin_top (item, 6);
+      gtk_widget_set_margin_bottom (item, 6);
+      if (k == 0)
+        gtk_widget_set_margin_start (item, 12);
+      if (k == MT_MAP_N_KINDS - 1)
+        gtk_widget_set_margin_end (item, 12);
+      self->legend_counts[k] = gtk_label_new (NULL);
+      gtk_box_append (GTK_BOX (item), dot);
+      gtk_box_append (GTK_BOX (item), self->legend_counts[k]);
+      gtk_box_append (GTK_BOX (box), item);
+    }
+  return box;
+}
+
+static GtkWidget *
+card_new (MtMonitorPage *self)
+{
+  GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *close = gtk_button_new_from_icon_name ("window-close-symbolic");
+
+  gtk_widget_add_css_class (card, "card");
+  gtk_widget_add_css_class (card, "mt-map-card");
+  /* top left: the map's zoom buttons are at the top right */
+  gtk_widget_set_halign (card, GTK_ALIGN_START);
+  gtk_widget_set_valign (card, GTK_ALIGN_START);
+  gtk_widget_set_margin_top (card, 12);
+  gtk_widget_set_margin_start (card, 12);
+  gtk_widget_set_size_request (card, 280, -1);
+  gtk_widget_set_margin_top (top, 12);
+  gtk_widget_set_margin_start (top, 16);
+  gtk_widget_set_margin_end (top, 8);
+  gtk_widget_set_margin_bottom (buttons, 12);
+  gtk_widget_set_margin_start (buttons, 16);
+  gtk_widget_set_margin_end (buttons, 16);
+
+  self->card_title = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->card_title, "title-3");
+  gtk_widget_add_css_class (self->card_title, "mt-data");
+  gtk_label_set_xalign (GTK_LABEL (self->card_title), 0);
+  gtk_widget_set_hexpand (self->card_title, TRUE);
+  gtk_widget_add_css_class (close, "flat");
+  gtk_widget_set_tooltip_text (close, _("Close"));
+  g_signal_connect_swapped (close, "clicked", G_CALLBACK (close_clicked_cb), self);
+  gtk_box_append (GTK_BOX (top), self->card_title);
+  gtk_box_append (GTK_BOX (top), close);
+  gtk_box_append (GTK_BOX (card), top);
+
+  self->card_grid = gtk_grid_new ();
+  gtk_widget_set_margin_start (self->card_grid, 16);
+  gtk_widget_set_margin_end (self->card_grid, 16);
+  gtk_grid_set_column_spacing (GTK_GRID (self->card_grid), 12);
+  gtk_grid_set_row_spacing (GTK_GRID (self->card_grid), 4);
+  gtk_box_append (GTK_BOX (card), self->card_grid);
+
+  self->follow = gtk_toggle_button_new_with_mnemonic (_("_Follow"));
+  gtk_widget_set_tooltip_text (self->follow, _("Keep the device in the middle of the map as it moves"));
+  g_signal_connect_swapped (self->follow, "toggled", G_CALLBACK (follow_toggled_cb), self);
+  gtk_box_append (GTK_BOX (buttons), self->follow);
+  if (mt_actor_can (self->actor, "bms", "view"))
+    {
+      GtkWidget *bms = gtk_button_new_with_mnemonic (_("_BMS…"));
+      g_signal_connect_swapped (bms, "clicked", G_CALLBACK (bms_clicked_cb), self);
+      gtk_box_append (GTK_BOX (buttons), bms);
+    }
+  gtk_box_append (GTK_BOX (card), buttons);
+  gtk_widget_set_visible (card, FALSE);
+  return card;
+}
+
+MtListPage *
+mt_monitor_page_get_list (MtMonitorPage *self)
+{
+  return self->list;
+}
+
+MtMap *
+mt_monitor_page_get_map (MtMonitorPage *self)
+{
+  return self->map;
+}
+
+MtDeviceLayer *
+mt_monitor_page_get_layer (MtMonitorPage *self)
+{
+  return self->layer;
+}
+
+static void
+mt_monitor_page_class_init (MtMonitorPageClass *klass)
+{
+}
+
+static void
+mt_monitor_page_init (MtMonitorPage *self)
+{
+}
+
+MtMonitorPage *
+mt_monitor_page_new (MtDb          *db,
+                     const MtActor *actor,
+                     MtSyncEngine  *engine,
+                     GError       **error)
+{
+  MtMonitorPage *self;
+  MtListPage *list = mt_list_page_new (db, actor, "monitor", engine, error);
+  GtkWidget *paned, *overlay;
+
+  if (list == NULL)
+    return NULL;
+  self = g_object_new (MT_TYPE_MONITOR_PAGE, "orientation", GTK_ORIENTATION_HORIZONTAL, NULL);
+  self->db = db;
+  self->actor = actor;
+  self->list = list;
+  self->map = mt_map_new (db, actor->operator_id);
+  self->layer = mt_device_layer_new (mt_map_get_viewport (self->map));
+  mt_map_add_layer (self->map, SHUMATE_LAYER (self->layer));
+  g_signal_connect_swapped (self->layer, "device-activated", G_CALLBACK (activated_cb), self);
+
+  overlay = gtk_overlay_new ();
+  gtk_overlay_set_child (GTK_OVERLAY (overlay), GTK_WIDGET (self->map));
+  self->card = card_new (self);
+  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), self->card);
+  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), legend_new (self));
+
+  paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_widget_set_size_request (GTK_WIDGET (list), 360, -1);
+  gtk_paned_set_start_child (GTK_PANED (paned), GTK_WIDGET (list));
+  gtk_paned_set_end_child (GTK_PANED (paned), overlay);
+  gtk_paned_set_resize_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_position (GTK_PANED (paned), 520);
+  gtk_widget_set_hexpand (paned, TRUE);
+  gtk_box_append (GTK_BOX (self), paned);
+
+  g_signal_connect_swapped (list, "reloaded", G_CALLBACK (list_reloaded_cb), self);
+  g_signal_connect_swapped (mt_list_page_get_selection (list), "selection-changed", G_CALLBACK (list_selection_cb),
+                            self);
+  points_load (self);
+  return self;
+}
