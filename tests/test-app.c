@@ -28,6 +28,8 @@
 #include "test-tiles.h"
 #include "test-util.h"
 #include "mt-monitor-page.h"
+#include "mt-fence-editor.h"
+#include "mt-fences.h"
 #include <libsecret/secret.h>
 
 static MtDb *db = NULL;
@@ -1357,6 +1359,124 @@ test_monitor (void)
   iterate (50);
 }
 
+static GtkWidget *
+find_fence_editor (GtkWidget *widget)
+{
+  if (MT_IS_FENCE_EDITOR (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_fence_editor (child);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* The geofence editor: a polygon drawn corner by corner on the map, a corner dragged, saved
+ * as the GeoJSON of the positions under the clicks; too few corners refused with the core's
+ * message; a circle's edge dragged to widen it; a stored fence shown again for editing */
+static void
+test_fence_editor (void)
+{
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  const MtActor *actor;
+  MtFormDialog *dialog;
+  MtFenceEditor *editor;
+  MtMap *map;
+  g_autofree char *op = NULL, *stored = NULL, *again = NULL;
+  g_autoptr(MtFence) fence = NULL;
+  gint64 id;
+  MtGeoPoint a, c, moved;
+  double w, h;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "hangzhou", MT_DEMO_PASSWORD, &error));
+  actor = mt_window_get_actor (window);
+  g_assert_nonnull (mt_window_show_page (window, "geofences"));
+  dialog = mt_form_dialog_new (GTK_WINDOW (window), db, actor, mt_entity_lookup ("geofences"), 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  editor = MT_FENCE_EDITOR (find_fence_editor (GTK_WIDGET (dialog)));
+  g_assert_nonnull (editor);
+  map = mt_fence_editor_get_map (editor);
+  op = g_strdup_printf ("%" G_GINT64_FORMAT, actor->operator_id);
+  mt_form_dialog_set_value (dialog, "operator_id", op);
+  mt_form_dialog_set_value (dialog, "name", "西湖停车区");
+  mt_form_dialog_set_value (dialog, "alarm_on", "exit");
+  for (guint i = 0; i < 40 && gtk_widget_get_width (GTK_WIDGET (map)) == 0; i++)
+    iterate (50);
+  w = gtk_widget_get_width (GTK_WIDGET (map));
+  h = gtk_widget_get_height (GTK_WIDGET (map));
+  g_assert_cmpfloat (w, >, 300);
+
+  /* two corners: not a fence yet, and nothing is written */
+  g_assert_true (mt_fence_editor_click (editor, w * 0.3, h * 0.3, GDK_BUTTON_PRIMARY));
+  g_assert_true (mt_fence_editor_click (editor, w * 0.7, h * 0.3, GDK_BUTTON_PRIMARY));
+  g_assert_cmpint (mt_form_dialog_save (dialog), ==, 0);
+  g_assert_nonnull (mt_form_dialog_get_error (dialog));
+  g_assert_cmpint (mt_db_query_int (db, 0, "SELECT count (*) FROM geofences WHERE name = '西湖停车区'", NULL), ==, 0);
+  /* a third, then the first dragged elsewhere; a right click on a stray fourth takes it away */
+  g_assert_true (mt_fence_editor_click (editor, w * 0.5, h * 0.7, GDK_BUTTON_PRIMARY));
+  g_assert_true (mt_fence_editor_click (editor, w * 0.9, h * 0.9, GDK_BUTTON_PRIMARY));
+  g_assert_true (mt_fence_editor_click (editor, w * 0.9, h * 0.9, GDK_BUTTON_SECONDARY));
+  g_assert_true (mt_fence_editor_drag (editor, w * 0.3, h * 0.3, w * 0.2, h * 0.25));
+  g_assert_false (mt_fence_editor_drag (editor, w * 0.45, h * 0.5, w * 0.1, h * 0.1));   /* no handle there */
+  moved = mt_map_position_at (map, w * 0.2, h * 0.25);
+  c = mt_map_position_at (map, w * 0.5, h * 0.7);
+  id = mt_form_dialog_save (dialog);
+  g_assert_cmpint (id, >, 0);
+  stored = mt_db_query_text (db, "SELECT geojson FROM geofences WHERE id = ?", "i", id);
+  fence = mt_fence_parse (stored, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fence->shape, ==, MT_FENCE_POLYGON);
+  g_assert_cmpuint (fence->sizes[0], ==, 3);
+  g_assert_cmpfloat_with_epsilon (fence->rings[0][0].lat, moved.lat, 1e-6);
+  g_assert_cmpfloat_with_epsilon (fence->rings[0][0].lng, moved.lng, 1e-6);
+  g_assert_cmpfloat_with_epsilon (fence->rings[0][2].lat, c.lat, 1e-6);
+  g_assert_cmpfloat_with_epsilon (fence->rings[0][2].lng, c.lng, 1e-6);
+  g_assert_cmpstr (mt_db_query_text (db, "SELECT shape FROM geofences WHERE id = ?", "i", id), ==, "polygon");
+
+  /* opened again: the same fence on the map */
+  dialog = mt_form_dialog_new (GTK_WINDOW (window), db, actor, mt_entity_lookup ("geofences"), id);
+  gtk_window_present (GTK_WINDOW (dialog));
+  editor = MT_FENCE_EDITOR (find_fence_editor (GTK_WIDGET (dialog)));
+  again = mt_fence_editor_get_geojson (editor);
+  g_assert_cmpstr (again, ==, stored);
+  wait_tiles_loaded ();
+  save_screenshot (GTK_WIDGET (dialog), "fence-editor.png");
+
+  /* a circle instead: its edge dragged out widens it */
+  for (guint i = 0; i < 40 && gtk_widget_get_width (GTK_WIDGET (mt_fence_editor_get_map (editor))) == 0; i++)
+    iterate (50);
+  map = mt_fence_editor_get_map (editor);
+  w = gtk_widget_get_width (GTK_WIDGET (map));
+  h = gtk_widget_get_height (GTK_WIDGET (map));
+  mt_fence_editor_set_shape (editor, MT_FENCE_CIRCLE);
+  g_assert_true (mt_fence_editor_click (editor, w / 2, h / 2, GDK_BUTTON_PRIMARY));
+  {
+    g_autofree char *small = mt_fence_editor_get_geojson (editor);
+    g_autofree char *large = NULL;
+    g_autoptr(MtFence) before = mt_fence_parse (small, NULL);
+    g_autoptr(MtFence) after = NULL;
+
+    g_assert_nonnull (before);
+    a = mt_map_position_at (map, w / 2, h / 2);
+    g_assert_cmpfloat_with_epsilon (before->center.lat, a.lat, 1e-6);
+    /* the edge handle sits 80 px east of the centre */
+    g_assert_true (mt_fence_editor_drag (editor, w / 2 + 80, h / 2, w / 2 + 160, h / 2));
+    large = mt_fence_editor_get_geojson (editor);
+    after = mt_fence_parse (large, NULL);
+    g_assert_nonnull (after);
+    g_assert_cmpfloat (after->radius_m, >, before->radius_m * 1.8);
+  }
+  g_assert_cmpint (mt_form_dialog_save (dialog), ==, id);
+  g_assert_cmpstr (mt_db_query_text (db, "SELECT shape FROM geofences WHERE id = ?", "i", id), ==, "circle");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1406,6 +1526,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/connected", test_connected);
   g_test_add_func ("/mt/app/chinese", test_chinese);
   g_test_add_func ("/mt/app/monitor", test_monitor);
+  g_test_add_func ("/mt/app/fence-editor", test_fence_editor);
   ret = g_test_run ();
 
   mt_db_close (db);

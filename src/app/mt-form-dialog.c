@@ -9,6 +9,7 @@
 #include "mt-error.h"
 #include "mt-form-dialog.h"
 #include "mt-sync-engine.h"
+#include "mt-fence-editor.h"
 #include "mt-ops.h"
 
 typedef struct
@@ -386,8 +387,27 @@ build_field (MtFormDialog *self,
         return f->row;
       }
 
+    case MT_FIELD_GEOMETRY:
+      {
+        GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+        GtkWidget *title = gtk_label_new (label);
+
+        f->widget = GTK_WIDGET (mt_fence_editor_new (self->db, self->actor->operator_id));
+        mt_fence_editor_set_geojson (MT_FENCE_EDITOR (f->widget), value);
+        gtk_label_set_xalign (GTK_LABEL (title), 0);
+        gtk_box_append (GTK_BOX (box), title);
+        gtk_box_append (GTK_BOX (box), f->widget);
+        gtk_widget_set_margin_top (box, 8);
+        gtk_widget_set_margin_bottom (box, 12);
+        gtk_widget_set_margin_start (box, 12);
+        gtk_widget_set_margin_end (box, 12);
+        f->row = adw_preferences_row_new ();
+        gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (f->row), FALSE);
+        gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (f->row), box);
+        return f->row;
+      }
+
     case MT_FIELD_MULTILINE:
-    case MT_FIELD_GEOMETRY:   /* its GeoJSON, for a fence edited without the map */
       {
         GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
         GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
@@ -494,8 +514,10 @@ field_value (Field *f)
         return g_string_free (s, FALSE);
       }
 
-    case MT_FIELD_MULTILINE:
     case MT_FIELD_GEOMETRY:
+      return mt_fence_editor_get_geojson (MT_FENCE_EDITOR (f->widget));
+
+    case MT_FIELD_MULTILINE:
       {
         GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (f->widget));
         GtkTextIter start, end;
@@ -704,8 +726,10 @@ mt_form_dialog_set_value (MtFormDialog *self,
         case MT_FIELD_CAPS:
         case MT_FIELD_PERMISSIONS:
           break;
-        case MT_FIELD_MULTILINE:
         case MT_FIELD_GEOMETRY:
+          mt_fence_editor_set_geojson (MT_FENCE_EDITOR (f->widget), value);
+          break;
+        case MT_FIELD_MULTILINE:
           gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (f->widget)), value, -1);
           break;
         default:
@@ -738,6 +762,9 @@ mt_form_dialog_new (GtkWindow      *parent,
   self->actor = actor;
   self->entity = entity;
   self->id = id;
+  for (guint i = 0; i < n_fields; i++)
+    if (specs[i].kind == MT_FIELD_GEOMETRY)
+      gtk_window_set_default_size (GTK_WINDOW (self), 980, 860);   /* room for the map */
 
   if (id != 0)
     {

@@ -133,11 +133,11 @@ apply_fit (MtMap *self,
 
   mt_mercator_project ((MtGeoPoint) { self->fit[0], self->fit[1] }, &x0, &y1);
   mt_mercator_project ((MtGeoPoint) { self->fit[2], self->fit[3] }, &x1, &y0);
-  /* the bounds and a margin of 40 px around them */
-  zoom = log2 (MIN ((MAX (width - 80, 64)) / (MAX (x1 - x0, 1e-9) * 256),
-                    (MAX (height - 80, 64)) / (MAX (y1 - y0, 1e-9) * 256)));
+  /* the bounds and a margin around them: an eighth of the view on each side */
+  zoom = log2 (MIN ((MAX (width * 0.75, 64)) / (MAX (x1 - x0, 1e-9) * 256),
+                    (MAX (height * 0.75, 64)) / (MAX (y1 - y0, 1e-9) * 256)));
   center = mt_mercator_unproject ((x0 + x1) / 2, (y0 + y1) / 2);
-  shumate_viewport_set_zoom_level (viewport, CLAMP (floor (zoom * 4) / 4, 2, 17));
+  shumate_viewport_set_zoom_level (viewport, CLAMP (floor (zoom * 4) / 4, 2, 15));
   shumate_location_set_location (SHUMATE_LOCATION (viewport), center.lat, center.lng);
   self->fit_pending = FALSE;
 }
