@@ -1473,6 +1473,53 @@ test_fence_editor (void)
   g_assert_cmpint (mt_form_dialog_save (dialog), ==, id);
   g_assert_cmpstr (mt_db_query_text (db, "SELECT shape FROM geofences WHERE id = ?", "i", id), ==, "circle");
 
+  /* assigned in batch: two selected devices, then all of a store's, then taken off again */
+  {
+    MtListPage *page = MT_LIST_PAGE (mt_window_show_page (window, "devices"));
+    g_autoptr(GPtrArray) fences = mt_lookup (db, actor, "geofences", NULL, 0);
+    g_autoptr(GPtrArray) stores = mt_lookup (db, actor, "stores", NULL, 0);
+    g_autofree char *fence_id = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+    g_autofree char *store_id = NULL;
+    guint fence_at = G_MAXUINT, store_at = 0;
+    gint64 store_devices;
+    GtkWidget *choose;
+    const char *sql = "SELECT count (*) FROM geofence_devices WHERE fence_id = ? AND deleted = 0";
+
+    for (guint i = 0; i < fences->len; i++)
+      if (g_str_equal (((MtOption *) fences->pdata[i])->id, fence_id))
+        fence_at = i;
+    g_assert_cmpuint (fence_at, <, fences->len);
+    iterate (100);
+    gtk_selection_model_select_item (mt_list_page_get_selection (page), 0, TRUE);
+    gtk_selection_model_select_item (mt_list_page_get_selection (page), 1, FALSE);
+    choose = open_dialog_of (window, _("_Geofence…"));
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (choose))),
+                                fence_at);
+    adw_message_dialog_response (ADW_MESSAGE_DIALOG (choose), "apply");
+    iterate (50);
+    g_assert_cmpint (mt_db_query_int (db, 0, sql, "i", id), ==, 2);
+
+    store_id = g_strdup (((MtOption *) stores->pdata[store_at])->id);
+    store_devices = mt_db_query_int (db, 0, "SELECT count (*) FROM devices WHERE store_id = ? AND deleted = 0 AND "
+                                            "state <> 'scrapped'", "i", g_ascii_strtoll (store_id, NULL, 10));
+    page = MT_LIST_PAGE (mt_window_show_page (window, "geofences"));
+    mt_list_page_reload (page);   /* the fence was saved by a dialog of the test's, not of the page */
+    iterate (100);
+    select_row_with_id (page, id);
+    choose = open_dialog_of (window, _("Assign a _Store's Devices…"));
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (choose))),
+                                store_at);
+    adw_message_dialog_response (ADW_MESSAGE_DIALOG (choose), "apply");
+    iterate (50);
+    g_assert_cmpint (mt_db_query_int (db, 0, sql, "i", id), >=, store_devices);
+    g_assert_cmpint (mt_db_query_int (db, 0, sql, "i", id), <=, store_devices + 2);
+    select_row_with_id (page, id);
+    choose = open_dialog_of (window, _("_Take Off All Devices…"));
+    adw_message_dialog_response (ADW_MESSAGE_DIALOG (choose), "remove");
+    iterate (50);
+    g_assert_cmpint (mt_db_query_int (db, 0, sql, "i", id), ==, 0);
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (50);
 }

@@ -7,6 +7,7 @@
 
 #include "mt-entity.h"
 #include "mt-error.h"
+#include "mt-fences.h"
 #include "mt-form-dialog.h"
 #include "mt-labels.h"
 #include "mt-list-page.h"
@@ -20,6 +21,7 @@
 #include "mt-row-model.h"
 #include "mt-sync-engine.h"
 #include "mt-validate.h"
+#include "mt-window.h"
 
 struct _MtListPage
 {
@@ -401,9 +403,22 @@ selection_changed_cb (MtListPage *self)
   gtk_action_bar_set_revealed (GTK_ACTION_BAR (self->action_bar), n > 0);
 }
 
+/* Fences changed here: the console's own broker link checks them at once */
+static void
+fences_changed (MtListPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  MtIngest *ingest = MT_IS_WINDOW (root) ? mt_window_get_ingest (MT_WINDOW (root)) : NULL;
+
+  if (ingest != NULL)
+    mt_ingest_fences_changed (ingest);
+}
+
 static void
 saved_cb (MtListPage *self)
 {
+  if (g_str_equal (mt_listing_get_page (self->listing), "geofences"))
+    fences_changed (self);
   mt_list_page_reload (self);
 }
 
@@ -654,6 +669,8 @@ delete_response_cb (AdwMessageDialog *dialog,
           break;
         }
     }
+  if (g_str_equal (mt_listing_get_page (self->listing), "geofences"))
+    fences_changed (self);
   mt_list_page_reload (self);
 }
 
@@ -671,7 +688,53 @@ delete_clicked_cb (MtListPage *self)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-typedef enum { BATCH_STORE, BATCH_OPERATOR, BATCH_TYPE } BatchKind;
+typedef enum { BATCH_STORE, BATCH_OPERATOR, BATCH_TYPE, BATCH_FENCE, BATCH_FENCE_STORE } BatchKind;
+
+/* The selected devices to fence @target; or, on the fences page, the devices of store @target
+ * to each selected fence */
+static void
+fence_assign (MtListPage *self,
+              BatchKind   kind,
+              GArray     *ids,
+              gint64      target)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (kind == BATCH_FENCE)
+    {
+      if (self->engine)
+        {
+          g_autofree char *list = ids_json (ids);
+          g_autofree char *json = g_strdup_printf ("{\"ids\":%s}", list);
+          g_autofree char *path = g_strdup_printf ("geofences/%" G_GINT64_FORMAT "/assign", target);
+
+          mt_list_page_remote_write (self, "POST", path, json);
+          return;
+        }
+      if (mt_fence_assign (self->db, self->actor, target, (gint64 *) ids->data, ids->len, 0, &error) < 0)
+        mt_list_page_show_error (self, error);
+    }
+  else
+    for (guint i = 0; i < ids->len; i++)
+      {
+        gint64 fence = g_array_index (ids, gint64, i);
+
+        if (self->engine)
+          {
+            g_autofree char *json = g_strdup_printf ("{\"store_id\":%" G_GINT64_FORMAT "}", target);
+            g_autofree char *path = g_strdup_printf ("geofences/%" G_GINT64_FORMAT "/assign", fence);
+
+            mt_list_page_remote_write (self, "POST", path, json);
+          }
+        else if (mt_fence_assign (self->db, self->actor, fence, NULL, 0, target, &error) < 0)
+          {
+            mt_list_page_show_error (self, error);
+            break;
+          }
+      }
+  fences_changed (self);
+  mt_list_page_reload (self);
+}
 
 static void
 batch_response_cb (AdwMessageDialog *dialog,
@@ -691,6 +754,11 @@ batch_response_cb (AdwMessageDialog *dialog,
     return;
   target = g_ascii_strtoll (((MtOption *) options->pdata[pos])->id, NULL, 10);
   ids = mt_list_page_get_selected_ids (self);
+  if (kind == BATCH_FENCE || kind == BATCH_FENCE_STORE)
+    {
+      fence_assign (self, kind, ids, target);
+      return;
+    }
   if (self->engine)
     {
       g_autofree char *list = ids_json (ids);
@@ -716,12 +784,15 @@ static void
 batch_choose (MtListPage *self,
               BatchKind   kind)
 {
-  static const char *const refs[] = { "stores", "operators", "device_types" };
-  const char *titles[] = { _("Transfer to store"), _("Transfer to operator"), _("Change device type") };
+  static const char *const refs[] = { "stores", "operators", "device_types", "geofences", "stores" };
+  const char *titles[] = { _("Transfer to store"), _("Transfer to operator"), _("Change device type"),
+                           _("Assign to a geofence"), _("Assign a store's devices") };
   const char *bodies[] = {
     _("Rented devices cannot be transferred."),
     _("Rented devices cannot be transferred. The devices leave their store: choose one later."),
     _("Rented devices keep their type."),
+    _("The fence watches the selected devices: crossing its border the wrong way raises an alarm."),
+    _("Every device of the store is assigned to the selected fences."),
   };
   GPtrArray *options = mt_lookup (self->db, self->actor, refs[kind], NULL, 0);
   GtkStringList *labels = gtk_string_list_new (NULL);
@@ -742,6 +813,51 @@ batch_choose (MtListPage *self,
 static void transfer_clicked_cb (MtListPage *self) { batch_choose (self, BATCH_STORE); }
 static void transfer_operator_clicked_cb (MtListPage *self) { batch_choose (self, BATCH_OPERATOR); }
 static void type_clicked_cb (MtListPage *self) { batch_choose (self, BATCH_TYPE); }
+static void fence_clicked_cb (MtListPage *self) { batch_choose (self, BATCH_FENCE); }
+static void fence_store_clicked_cb (MtListPage *self) { batch_choose (self, BATCH_FENCE_STORE); }
+
+static void
+unassign_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      MtListPage       *self)
+{
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_str_equal (response, "remove"))
+    return;
+  ids = mt_list_page_get_selected_ids (self);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 fence = g_array_index (ids, gint64, i);
+
+      if (self->engine)
+        {
+          g_autofree char *path = g_strdup_printf ("geofences/%" G_GINT64_FORMAT "/unassign", fence);
+          mt_list_page_remote_write (self, "POST", path, "{}");
+        }
+      else if (mt_fence_unassign (self->db, self->actor, fence, NULL, 0, &error) < 0)
+        {
+          mt_list_page_show_error (self, error);
+          break;
+        }
+    }
+  fences_changed (self);
+  mt_list_page_reload (self);
+}
+
+static void
+unassign_clicked_cb (MtListPage *self)
+{
+  GtkWidget *dialog = adw_message_dialog_new (toplevel (self), _("Take the selected fences off all devices?"),
+                                              _("The fences stay, watching no device until assigned again."));
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "remove", _("_Take Off"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove", ADW_RESPONSE_DESTRUCTIVE);
+  g_signal_connect (dialog, "response", G_CALLBACK (unassign_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
 
 static void
 power_cut (MtListPage *self,
@@ -1043,10 +1159,20 @@ build_action_bar (MtListPage *self)
           gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
                                      button (_("Power-Cut O_ff"), G_CALLBACK (power_cut_off_cb), self));
         }
+      if (mt_actor_can (self->actor, "geofences", "edit"))
+        gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
+                                   button (_("_Geofence…"), G_CALLBACK (fence_clicked_cb), self));
       gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
                                  button (_("_QR Labels…"), G_CALLBACK (labels_clicked_cb), self));
       gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
                                  button (_("_Copy IDs"), G_CALLBACK (copy_ids_cb), self));
+    }
+  if (g_str_equal (page, "geofences") && mt_actor_can (self->actor, "geofences", "edit"))
+    {
+      gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
+                                 button (_("Assign a _Store's Devices…"), G_CALLBACK (fence_store_clicked_cb), self));
+      gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
+                                 button (_("_Take Off All Devices…"), G_CALLBACK (unassign_clicked_cb), self));
     }
   if (g_str_equal (page, "operators") && mt_actor_can (self->actor, "operators", "edit"))
     {

@@ -348,6 +348,8 @@ mt_lookup (MtDb          *db,
       scope = mt_actor_scope_sql (actor, "operator_id", "store_id", params);
       label = g_str_equal (ref, "devices") ? "device_no" : "name || ' ' || mobile";
     }
+  else if (g_str_equal (ref, "geofences"))
+    scope = mt_actor_scope_sql (actor, "operator_id", NULL, params);
   else if (g_str_equal (ref, "roles"))
     {
       g_ptr_array_add (params, g_strconcat (actor->operator_path, "%", NULL));
