@@ -10,6 +10,7 @@
 #include "mt-entity.h"
 #include "mt-error.h"
 #include "mt-fences.h"
+#include "mt-tracks.h"
 #include "mt-ingest.h"
 #include "mt-labels.h"
 #include "mt-listing.h"
@@ -884,6 +885,67 @@ test_geofences (Fixture *f, gconstpointer data)
   g_assert_true (mt_db_integrity_ok (f->db));
 }
 
+/* A track is read by the table's key, in range and in scope; bad ranges name their field */
+static void
+test_tracks (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(MtActor) store = sign_in (f, "store");
+  g_autoptr(MtActor) finance = sign_in (f, "finance");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) points = NULL;
+  gint64 own = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE store_id = ? AND deleted = 0 LIMIT 1", "i",
+                                store->store_id);
+  gint64 other = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE store_id <> ? AND deleted = 0 LIMIT 1", "i",
+                                  store->store_id);
+  gint64 t0 = G_GINT64_CONSTANT (1790000000) * G_USEC_PER_SEC, day = G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC;
+
+  g_assert_cmpint (own, >, 0);
+  mt_db_exec (f->db, "DELETE FROM track_points", NULL);
+  for (int i = 0; i < 100; i++)
+    {
+      g_assert_true (mt_db_run (f->db, NULL, "INSERT INTO track_points (device_id, at, lat, lng, speed_kmh, soc) "
+                                             "VALUES (?, ?, 30.2, ?, ?, 80)", "iidd", own, t0 + (gint64) i * 60 * G_USEC_PER_SEC,
+                                120.1 + i * 0.0001, (double) (i % 30)));
+      g_assert_true (mt_db_run (f->db, NULL, "INSERT INTO track_points (device_id, at, lat, lng) VALUES (?, ?, 31, 121)",
+                                "ii", other, t0 + (gint64) i * 60 * G_USEC_PER_SEC));
+    }
+  /* its own store's battery, a window of the ride: only its points, oldest first */
+  points = mt_track_load (f->db, store, own, t0 + 10 * 60 * G_USEC_PER_SEC, t0 + 19 * 60 * G_USEC_PER_SEC, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, ==, 10);
+  g_assert_cmpint (g_array_index (points, MtTrackPoint, 0).at, ==, t0 + 10 * 60 * G_USEC_PER_SEC);
+  g_assert_cmpfloat (g_array_index (points, MtTrackPoint, 9).speed_kmh, ==, 19);
+  g_clear_pointer (&points, g_array_unref);
+  /* no speed reported: negative */
+  points = mt_track_load (f->db, admin, other, t0, t0 + day, &error);
+  g_assert_cmpuint (points->len, ==, 100);
+  g_assert_cmpfloat (g_array_index (points, MtTrackPoint, 0).speed_kmh, <, 0);
+  g_assert_cmpint (g_array_index (points, MtTrackPoint, 0).soc, <, 0);
+  g_clear_pointer (&points, g_array_unref);
+
+  /* another store's battery; a role without the page; a range backwards or too long; nothing */
+  g_assert_null (mt_track_load (f->db, store, other, t0, t0 + day, &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_null (mt_track_load (f->db, finance, own, t0, t0 + day, &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_null (mt_track_load (f->db, admin, own, t0 + day, t0, &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "to");
+  g_clear_error (&error);
+  g_assert_null (mt_track_load (f->db, admin, own, t0, t0 + 94 * day, &error));
+  g_assert_cmpstr (mt_error_get_field (error), ==, "to");
+  g_clear_error (&error);
+  g_assert_null (mt_track_load (f->db, admin, 99999999, t0, t0 + day, &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  points = mt_track_load (f->db, admin, own, t0 - 2 * day, t0 - day, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -926,6 +988,7 @@ main (int argc, char *argv[])
   ADD ("listing/every-page", test_every_listing);
   ADD ("listing/counts-follow-changes", test_listing_counts_follow_changes);
   ADD ("geofences", test_geofences);
+  ADD ("tracks", test_tracks);
 
   ret = g_test_run ();
   g_unlink (template_path);

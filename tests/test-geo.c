@@ -10,6 +10,7 @@
 #include "mt-error.h"
 #include "mt-fences.h"
 #include "mt-geo.h"
+#include "mt-tracks.h"
 
 #define P(lat, lng) ((MtGeoPoint) { (lat), (lng) })
 
@@ -358,6 +359,71 @@ test_fence_distance (void)
   }
 }
 
+/* A ride of a minute a point: out east, a stop of ten minutes, back; stops found with their
+ * times, the distance summed, a time found by halving; the API's JSON both ways */
+static void
+test_track (void)
+{
+  g_autoptr(GArray) track = g_array_new (FALSE, FALSE, sizeof (MtTrackPoint));
+  g_autoptr(GArray) stops = NULL;
+  g_autoptr(GArray) back = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  gint64 t0 = G_GINT64_CONSTANT (1790000000) * G_USEC_PER_SEC, minute = 60 * G_USEC_PER_SEC;
+  double degree = 6371008.8 * G_PI / 180.0;
+
+  /* 20 minutes east at 0.001° a minute, 10 minutes parked (GPS wobbling by a few metres),
+   * 20 minutes back */
+  for (int i = 0; i < 50; i++)
+    {
+      double lng = i < 20 ? 0.001 * i : i < 30 ? 0.02 + (i % 2) * 0.00003 : 0.02 - 0.001 * (i - 29);
+      MtTrackPoint p = { t0 + i * minute, 30, 120 + lng, i >= 20 && i < 30 ? 0 : 20, (gint16) (90 - i) };
+      g_array_append_val (track, p);
+    }
+  stops = mt_track_stops ((MtTrackPoint *) track->data, track->len, 5 * minute, 50);
+  g_assert_cmpuint (stops->len, ==, 1);
+  g_assert_cmpuint (g_array_index (stops, MtTrackStop, 0).first, ==, 20);   /* arrived at minute 20 */
+  g_assert_cmpuint (g_array_index (stops, MtTrackStop, 0).last, ==, 29);
+  g_assert_cmpint (g_array_index (stops, MtTrackStop, 0).end - g_array_index (stops, MtTrackStop, 0).start, ==,
+                   9 * minute);
+  g_clear_pointer (&stops, g_array_unref);
+  /* a longer least stop: none */
+  stops = mt_track_stops ((MtTrackPoint *) track->data, track->len, 15 * minute, 50);
+  g_assert_cmpuint (stops->len, ==, 0);
+
+  /* 0.02° of longitude there and back (and the wobble) */
+  g_assert_cmpfloat_with_epsilon (mt_track_distance_m ((MtTrackPoint *) track->data, track->len),
+                                  2 * 0.02 * degree * cos (30 * G_PI / 180), 40);
+  g_assert_cmpuint (mt_track_find ((MtTrackPoint *) track->data, track->len, t0 - 1), ==, 0);
+  g_assert_cmpuint (mt_track_find ((MtTrackPoint *) track->data, track->len, t0), ==, 0);
+  g_assert_cmpuint (mt_track_find ((MtTrackPoint *) track->data, track->len, t0 + 25 * minute + 59), ==, 25);
+  g_assert_cmpuint (mt_track_find ((MtTrackPoint *) track->data, track->len, t0 + 99 * minute), ==, 49);
+
+  json = mt_track_to_json ((MtTrackPoint *) track->data, track->len);
+  back = mt_track_from_json (json, NULL);
+  g_assert_nonnull (back);
+  g_assert_cmpuint (back->len, ==, track->len);
+  for (guint i = 0; i < back->len; i++)
+    {
+      MtTrackPoint *a = &g_array_index (track, MtTrackPoint, i), *b = &g_array_index (back, MtTrackPoint, i);
+      g_assert_cmpint (a->at, ==, b->at);
+      g_assert_cmpfloat (a->lng, ==, b->lng);
+      g_assert_cmpint (a->soc, ==, b->soc);
+    }
+  /* a bad point is named, not half-read */
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (json_parser_load_from_data (parser, "{\"points\":[[1,30,120,null,50],[2,95,120,1,1]]}", -1, NULL));
+    g_assert_null (mt_track_from_json (json_parser_get_root (parser), &error));
+    g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+    g_clear_error (&error);
+    g_assert_true (json_parser_load_from_data (parser, "{\"points\":{}}", -1, NULL));
+    g_assert_null (mt_track_from_json (json_parser_get_root (parser), &error));
+    g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -370,5 +436,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/geo/fence-geojson", test_fence_geojson);
   g_test_add_func ("/mt/geo/fence-invalid", test_fence_invalid);
   g_test_add_func ("/mt/geo/fence-distance", test_fence_distance);
+  g_test_add_func ("/mt/geo/track", test_track);
   return g_test_run ();
 }

@@ -695,6 +695,81 @@ test_kill_during_writes (Fixture *f, gconstpointer data)
   admin = sign_in (f, "admin");
 }
 
+/* GET devices/ID/track: the points of the range, in scope; times that are not times refused */
+static void
+test_track (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  g_autofree char *store = sign_in (f, "store");
+  gint64 device = db_int (f, "SELECT device_id FROM track_points GROUP BY device_id ORDER BY count (*) DESC LIMIT 1");
+  gint64 own = db_int (f, "SELECT id FROM devices WHERE store_id = (SELECT store_id FROM accounts WHERE "
+                          "username = 'store') LIMIT 1");
+  gint64 other = db_int (f, "SELECT id FROM devices WHERE store_id IS NOT (SELECT store_id FROM accounts WHERE "
+                            "username = 'store') LIMIT 1");
+  g_autofree char *sql = NULL, *path = NULL;
+  gint64 expected, lo, hi;
+  guint status = 0;
+
+  sql = g_strdup_printf ("SELECT count (*) FROM track_points WHERE device_id = %" G_GINT64_FORMAT, device);
+  expected = db_int (f, sql);
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT min (at) FROM track_points WHERE device_id = %" G_GINT64_FORMAT, device);
+  lo = db_int (f, sql);
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT max (at) FROM track_points WHERE device_id = %" G_GINT64_FORMAT, device);
+  hi = db_int (f, sql);
+  g_assert_cmpint (expected, >, 1);
+  g_assert_cmpint (own, >, 0);
+  g_assert_cmpint (other, >, 0);
+  path = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/track?from=%" G_GINT64_FORMAT "&to=%" G_GINT64_FORMAT,
+                          device, lo, hi);
+  {
+    g_autoptr(JsonNode) a = call (f, "GET", path, admin, NULL, &status);
+    JsonArray *points;
+
+    g_assert_cmpuint (status, ==, 200);
+    points = json_object_get_array_member (json_node_get_object (a), "points");
+    g_assert_cmpuint (json_array_get_length (points), ==, expected);
+    g_assert_cmpint (json_array_get_int_element (json_array_get_array_element (points, 0), 0), ==, lo);
+  }
+  /* the store account: its own store's battery, not another's */
+  g_free (path);
+  path = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/track?from=0&to=%" G_GINT64_FORMAT, own, hi);
+  {
+    g_autoptr(JsonNode) a = call (f, "GET", path, store, NULL, &status);
+    g_assert_cmpuint (status, ==, 422);   /* since 1970: longer than 93 days */
+  }
+  g_free (path);
+  path = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/track?from=%" G_GINT64_FORMAT "&to=%" G_GINT64_FORMAT,
+                          own, lo, hi);
+  {
+    g_autoptr(JsonNode) a = call (f, "GET", path, store, NULL, &status);
+    g_assert_cmpuint (status, ==, 200);
+  }
+  g_free (path);
+  path = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/track?from=%" G_GINT64_FORMAT "&to=%" G_GINT64_FORMAT,
+                          other, lo, hi);
+  {
+    g_autoptr(JsonNode) a = call (f, "GET", path, store, NULL, &status);
+    g_assert_cmpuint (status, ==, 403);
+  }
+  g_free (path);
+  path = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/track?from=yesterday&to=%" G_GINT64_FORMAT, device, hi);
+  {
+    g_autoptr(JsonNode) a = call (f, "GET", path, admin, NULL, &status);
+    g_assert_cmpuint (status, ==, 422);
+    g_assert_cmpstr (member_string (a, "error.field"), ==, "from");
+  }
+  g_free (path);
+  path = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/track?from=%" G_GINT64_FORMAT "&to=%" G_GINT64_FORMAT,
+                          device, hi, lo);
+  {
+    g_autoptr(JsonNode) a = call (f, "GET", path, admin, NULL, &status);
+    g_assert_cmpuint (status, ==, 422);
+    g_assert_cmpstr (member_string (a, "error.field"), ==, "to");
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -702,6 +777,7 @@ main (int argc, char *argv[])
 
   g_test_init (&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add ("/mt/server/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("track", test_track);
   ADD ("sessions", test_sessions);
   ADD ("actions", test_actions);
   ADD ("bad-input", test_bad_input);

@@ -17,6 +17,7 @@
 #include "mt-alarms.h"
 #include "mt-ingest.h"
 #include "mt-session.h"
+#include "mt-tracks.h"
 
 #define API_PREFIX "/api/v1/"
 #define MAX_LIST 1000
@@ -1779,6 +1780,34 @@ handle_fence_assign (Request *req)
   return TRUE;
 }
 
+/* GET devices/ID/track?from=US&to=US: the device's positions, oldest first */
+static void
+handle_track (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) points = NULL;
+  gint64 id = 0, from = 0, to = 0;
+  const char *names[] = { "from", "to" };
+  gint64 *values[] = { &from, &to };
+
+  if (!parse_id (req->segments[1], &id))
+    return respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *text = req->query ? g_hash_table_lookup (req->query, names[i]) : NULL;
+
+      if (text == NULL || !g_ascii_string_to_signed (text, 10, 0, G_MAXINT64, values[i], NULL))
+        return respond_invalid (req, names[i], _("must be a time in microseconds since 1970 (UTC)"));
+    }
+  points = mt_track_load (req->server->db, req->actor, id, from, to, &error);
+  if (points == NULL)
+    return respond_gerror (req, error);
+  {
+    g_autoptr(JsonNode) node = mt_track_to_json ((MtTrackPoint *) points->data, points->len);
+    respond_node (req, 200, node);
+  }
+}
+
 /* POST alarms/ID/handle {note}; POST alarm_types/ID/hide and /show; GET telemetry/stats
  * (headquarters) */
 static gboolean
@@ -1993,6 +2022,9 @@ route (Request *req)
   if (g_str_equal (req->segments[0], "devices") && req->n_segments == 3 && g_str_equal (req->segments[2], "telemetry") &&
       g_str_equal (req->method, "GET"))
     return handle_latest (req);
+  if (g_str_equal (req->segments[0], "devices") && req->n_segments == 3 && g_str_equal (req->segments[2], "track") &&
+      g_str_equal (req->method, "GET"))
+    return handle_track (req);
   if (handle_telemetry (req))
     return;
   if (g_str_equal (req->segments[0], "geofences") && handle_fence_assign (req))
