@@ -30,6 +30,8 @@
 #include "mt-monitor-page.h"
 #include "mt-fence-editor.h"
 #include "mt-fences.h"
+#include "mt-track-page.h"
+#include "mt-validate.h"
 #include <libsecret/secret.h>
 
 static MtDb *db = NULL;
@@ -1524,6 +1526,75 @@ test_fence_editor (void)
   iterate (50);
 }
 
+/* Track playback: a device's day on the map with its stops; playing moves the time on; a seek
+ * shows that point's time, speed and SOC; a wrong device or range is refused, named */
+static void
+test_playback (void)
+{
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  MtTrackPage *page;
+  gint64 device = mt_db_query_int (db, 0, "SELECT device_id FROM track_points GROUP BY device_id ORDER BY device_id "
+                                          "LIMIT 1", NULL);
+  g_autofree char *no = mt_db_query_text (db, "SELECT device_no FROM devices WHERE id = ?", "i", device);
+  gint64 from = mt_db_query_int (db, 0, "SELECT min (at) FROM track_points WHERE device_id = ?", "i", device);
+  gint64 to = mt_db_query_int (db, 0, "SELECT max (at) FROM track_points WHERE device_id = ?", "i", device);
+  gint64 count = mt_db_query_int (db, 0, "SELECT count (*) FROM track_points WHERE device_id = ?", "i", device);
+  gint64 middle = mt_db_query_int (db, 0, "SELECT at FROM track_points WHERE device_id = ? ORDER BY at LIMIT 1 OFFSET 100",
+                                   "i", device);
+  gint64 speed = mt_db_query_int (db, -1, "SELECT speed_kmh FROM track_points WHERE device_id = ? AND at = ?", "ii",
+                                  device, middle);
+  g_autofree char *text = NULL, *when = mt_format_time (middle);
+  g_autofree char *speed_text = g_strdup_printf ("%" G_GINT64_FORMAT " km/h", speed);
+  guint segments = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1500, 950);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  page = MT_TRACK_PAGE (mt_window_show_page (window, "tracks"));
+  g_assert_nonnull (page);
+  g_assert_cmpint (count, >, 200);
+
+  g_assert_false (mt_track_page_load (page, "0000000000", from, to));
+  g_assert_nonnull (strstr (mt_track_page_get_error (page), "0000000000"));
+  g_assert_false (mt_track_page_load (page, no, to, from));
+  g_assert_nonnull (mt_track_page_get_error (page));
+
+  g_assert_true (mt_track_page_load (page, no, from, to));
+  g_assert_null (mt_track_page_get_error (page));
+  g_assert_cmpuint (mt_track_page_get_n_points (page), ==, count);
+  g_assert_cmpuint (mt_track_page_get_n_stops (page), ==, 6);   /* the demo parks it every four hours */
+  g_assert_cmpint (mt_track_page_get_time (page), ==, from);
+
+  /* playing at 64×: an hour of the track a second */
+  mt_track_page_set_speed (page, 64);
+  mt_track_page_play (page, TRUE);
+  g_assert_true (mt_track_page_is_playing (page));
+  iterate (700);
+  g_assert_cmpint (mt_track_page_get_time (page), >, from + 10 * 60 * G_USEC_PER_SEC);
+  mt_track_page_play (page, FALSE);
+  g_assert_false (mt_track_page_is_playing (page));
+
+  mt_track_page_seek (page, middle);
+  text = mt_track_page_get_point_text (page);
+  g_assert_nonnull (strstr (text, when));
+  g_assert_nonnull (strstr (text, speed_text));
+  {
+    g_autofree char *soc = g_strdup_printf ("%" G_GINT64_FORMAT "%%",
+                                            mt_db_query_int (db, -1, "SELECT soc FROM track_points WHERE device_id = ? "
+                                                                     "AND at = ?", "ii", device, middle));
+    g_assert_nonnull (strstr (text, soc));
+  }
+  g_assert_cmpfloat (mt_track_page_measure_draw (page, &segments), >=, 0);
+  g_assert_cmpuint (segments, >, 0);
+  g_assert_cmpuint (segments, <=, 2 * count);
+  wait_tiles_loaded ();
+  save_screenshot (GTK_WIDGET (window), "playback.png");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1574,6 +1645,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/chinese", test_chinese);
   g_test_add_func ("/mt/app/monitor", test_monitor);
   g_test_add_func ("/mt/app/fence-editor", test_fence_editor);
+  g_test_add_func ("/mt/app/playback", test_playback);
   ret = g_test_run ();
 
   mt_db_close (db);

@@ -8,6 +8,8 @@
 #include "mt-monitor-page.h"
 #include "mt-ops.h"
 #include "mt-telemetry-actions.h"
+#include "mt-track-page.h"
+#include "mt-window.h"
 #include "mt-validate.h"
 
 #define POINT_EXPRS \
@@ -194,6 +196,19 @@ bms_clicked_cb (MtMonitorPage *self)
 {
   if (self->selected != 0)
     mt_telemetry_actions_open_bms (self->list, self->selected);
+}
+
+static void
+track_clicked_cb (MtMonitorPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *page;
+
+  if (self->selected == 0 || !MT_IS_WINDOW (root))
+    return;
+  page = mt_window_show_page (MT_WINDOW (root), "tracks");
+  if (page != NULL && MT_IS_TRACK_PAGE (page))
+    mt_track_page_show_device (MT_TRACK_PAGE (page), self->selected);
 }
 
 static void
@@ -404,6 +419,13 @@ card_new (MtMonitorPage *self)
   gtk_widget_set_tooltip_text (self->follow, _("Keep the device in the middle of the map as it moves"));
   g_signal_connect_swapped (self->follow, "toggled", G_CALLBACK (follow_toggled_cb), self);
   gtk_box_append (GTK_BOX (buttons), self->follow);
+  if (mt_actor_can (self->actor, "tracks", "view"))
+    {
+      GtkWidget *track = gtk_button_new_with_mnemonic (_("_Track…"));
+      gtk_widget_set_tooltip_text (track, _("Play back the device's last day"));
+      g_signal_connect_swapped (track, "clicked", G_CALLBACK (track_clicked_cb), self);
+      gtk_box_append (GTK_BOX (buttons), track);
+    }
   if (mt_actor_can (self->actor, "bms", "view"))
     {
       GtkWidget *bms = gtk_button_new_with_mnemonic (_("_BMS…"));

@@ -13,6 +13,7 @@
 #include "mt-error.h"
 #include "mt-list-page.h"
 #include "mt-monitor-page.h"
+#include "mt-track-page.h"
 #include "mt-sync-engine.h"
 #include <libsecret/secret.h>
 #include "mt-ops.h"
@@ -177,6 +178,8 @@ mt_window_show_page (MtWindow   *self,
 
       if (g_str_equal (page_id, "monitor"))
         child = GTK_WIDGET (mt_monitor_page_new (self->db, self->actor, self->engine, &error));
+      else if (g_str_equal (page_id, "tracks"))
+        child = GTK_WIDGET (mt_track_page_new (self->db, self->actor, self->engine));
       else
         child = GTK_WIDGET (mt_list_page_new (self->db, self->actor, page_id, self->engine, &error));
       if (child == NULL)

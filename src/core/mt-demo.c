@@ -477,16 +477,17 @@ mt_demo_generate (MtDb                *db,
                "VALUES (?, ?, ?, ?, ?, ?, ?)", "ibiiddi", device_id, online, mv, soc, lat, lng,
                online ? now - g_rand_int_range (rand, 1, 60) * G_USEC_PER_SEC
                       : now - (gint64) (g_rand_double (rand) * 5 * DAY));
-          /* a figure of eight through the day, parked twenty minutes every four hours */
+          /* a loop round the city through the day (some 70 km, 250 m every five minutes of riding),
+           * parked twenty minutes every four hours */
           if (g_str_equal (state, "rented") && i % 10 == 0)
             for (guint p = 0, moved = 0; p < 288; p++)
               {
                 gboolean parked = p % 48 < 4;
-                double a = moved / 288.0 * 2 * G_PI;
+                double a = moved / 264.0 * 2 * G_PI;
 
                 RUN ("INSERT INTO track_points (device_id, at, lat, lng, speed_kmh, soc) VALUES (?, ?, ?, ?, ?, ?)",
-                     "iiddii", device_id, now - DAY + p * 300 * G_USEC_PER_SEC, lat + 0.02 * sin (a),
-                     lng + 0.03 * sin (2 * a), (gint64) (parked ? 0 : 18 + p % 9), MAX ((gint64) 5, soc - p / 6));
+                     "iiddii", device_id, now - DAY + (gint64) p * 300 * G_USEC_PER_SEC, lat + 0.1 * sin (a),
+                     lng + 0.12 * (cos (a) - 1), (gint64) (parked ? 0 : 18 + p % 9), MAX ((gint64) 5, soc - p / 6));
                 moved += parked ? 0 : 1;
               }
           if (i % 25 == 0 && online)

@@ -1,0 +1,897 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-track-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "mt-error.h"
+#include "mt-track-page.h"
+#include "mt-tracks.h"
+#include "mt-validate.h"
+
+#define STOP_MIN_US      (5 * 60 * G_USEC_PER_SEC)   /* a stop: five minutes or more … */
+#define STOP_RADIUS_M    50.0                        /* … within 50 m */
+#define TRACK_SECONDS_1X 60.0                        /* 1×: a minute of the track a second */
+#define MIN_STEP_PX      1.5                         /* closer points are not drawn separately */
+
+static const guint speeds[] = { 1, 2, 4, 8, 16, 32, 64 };
+
+/* ------------------------------------------------------------------ the path layer */
+
+#define MT_TYPE_TRACK_LAYER (mt_track_layer_get_type ())
+G_DECLARE_FINAL_TYPE (MtTrackLayer, mt_track_layer, MT, TRACK_LAYER, ShumateLayer)
+
+struct _MtTrackLayer
+{
+  ShumateLayer  parent_instance;
+
+  double       *x, *y;        /* each point in world units [0, 1) */
+  guint         n;
+  GArray       *stops;        /* MtTrackStop */
+  guint         current;      /* the point the playback is at */
+  double        cur_x, cur_y; /* where between it and the next */
+  guint         drawn;        /* segments the last frame drew */
+};
+
+G_DEFINE_FINAL_TYPE (MtTrackLayer, mt_track_layer, SHUMATE_TYPE_LAYER)
+
+static void
+layer_view (MtTrackLayer *self,
+            double       *cx,
+            double       *cy,
+            double       *scale)
+{
+  ShumateViewport *viewport = shumate_layer_get_viewport (SHUMATE_LAYER (self));
+  ShumateMapSource *source = shumate_viewport_get_reference_map_source (viewport);
+  MtGeoPoint center = { shumate_location_get_latitude (SHUMATE_LOCATION (viewport)),
+                        shumate_location_get_longitude (SHUMATE_LOCATION (viewport)) };
+
+  mt_mercator_project (center, cx, cy);
+  *scale = (source ? shumate_map_source_get_tile_size (source) : 256) *
+           exp2 (shumate_viewport_get_zoom_level (viewport));
+}
+
+/* The path from point @from to @to as one cairo path, leaving out points closer than
+ * MIN_STEP_PX to the last one drawn: a month of points costs what the screen can show */
+static guint
+path_add (MtTrackLayer *self,
+          cairo_t      *cr,
+          guint         from,
+          guint         to,
+          double        cx,
+          double        cy,
+          double        scale,
+          double        half_w,
+          double        half_h)
+{
+  double last_x = 0, last_y = 0;
+  guint segments = 0;
+
+  for (guint i = from; i <= to && i < self->n; i++)
+    {
+      double px = (self->x[i] - cx) * scale + half_w, py = (self->y[i] - cy) * scale + half_h;
+
+      if (i == from)
+        cairo_move_to (cr, px, py);
+      else if (i == to || fabs (px - last_x) + fabs (py - last_y) >= MIN_STEP_PX)
+        cairo_line_to (cr, px, py), segments++;
+      else
+        continue;
+      last_x = px, last_y = py;
+    }
+  return segments;
+}
+
+static void
+marker (cairo_t     *cr,
+        double       x,
+        double       y,
+        double       radius,
+        const double rgb[3])
+{
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, x, y, radius, 0, 2 * G_PI);
+  cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+  cairo_fill_preserve (cr);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_set_line_width (cr, 2);
+  cairo_stroke (cr);
+}
+
+static void
+layer_draw (MtTrackLayer *self,
+            cairo_t      *cr,
+            int           width,
+            int           height)
+{
+  static const double start_rgb[3] = { 0.18, 0.76, 0.49 }, end_rgb[3] = { 0.88, 0.11, 0.14 };
+  static const double stop_rgb[3] = { 0.90, 0.38, 0.00 }, now_rgb[3] = { 0.10, 0.37, 0.71 };
+  double cx, cy, scale, hw = width / 2.0, hh = height / 2.0;
+
+  self->drawn = 0;
+  if (self->n == 0)
+    return;
+  layer_view (self, &cx, &cy, &scale);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  /* the whole path, light; what the playback has passed, dark */
+  self->drawn += path_add (self, cr, 0, self->n - 1, cx, cy, scale, hw, hh);
+  cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 0.45);
+  cairo_set_line_width (cr, 4);
+  cairo_stroke (cr);
+  self->drawn += path_add (self, cr, 0, self->current, cx, cy, scale, hw, hh);
+  cairo_line_to (cr, (self->cur_x - cx) * scale + hw, (self->cur_y - cy) * scale + hh);
+  cairo_set_source_rgb (cr, 0.10, 0.37, 0.71);
+  cairo_set_line_width (cr, 4);
+  cairo_stroke (cr);
+
+  for (guint s = 0; self->stops && s < self->stops->len; s++)
+    {
+      const MtTrackStop *stop = &g_array_index (self->stops, MtTrackStop, s);
+      double px = (self->x[stop->first] - cx) * scale + hw, py = (self->y[stop->first] - cy) * scale + hh;
+      char text[16];
+      cairo_text_extents_t extents;
+
+      marker (cr, px, py, 9, stop_rgb);
+      g_snprintf (text, sizeof text, "%u", s + 1);
+      cairo_set_font_size (cr, 11);
+      cairo_text_extents (cr, text, &extents);
+      cairo_move_to (cr, px - extents.width / 2 - extents.x_bearing, py - extents.height / 2 - extents.y_bearing);
+      cairo_set_source_rgb (cr, 1, 1, 1);
+      cairo_show_text (cr, text);
+    }
+  marker (cr, (self->x[0] - cx) * scale + hw, (self->y[0] - cy) * scale + hh, 7, start_rgb);
+  marker (cr, (self->x[self->n - 1] - cx) * scale + hw, (self->y[self->n - 1] - cy) * scale + hh, 7, end_rgb);
+  marker (cr, (self->cur_x - cx) * scale + hw, (self->cur_y - cy) * scale + hh, 10, now_rgb);
+}
+
+static void
+mt_track_layer_snapshot (GtkWidget   *widget,
+                         GtkSnapshot *snapshot)
+{
+  MtTrackLayer *self = MT_TRACK_LAYER (widget);
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  cairo_t *cr;
+
+  if (self->n == 0)
+    return;
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, (float) width, (float) height));
+  layer_draw (self, cr, width, height);
+  cairo_destroy (cr);
+}
+
+static void
+layer_set_points (MtTrackLayer       *self,
+                  const MtTrackPoint *points,
+                  guint               n,
+                  GArray             *stops,
+                  MtMap              *map)
+{
+  g_free (self->x);
+  g_free (self->y);
+  self->x = g_new (double, MAX (n, 1));
+  self->y = g_new (double, MAX (n, 1));
+  self->n = n;
+  for (guint i = 0; i < n; i++)
+    mt_mercator_project (mt_map_to_display (map, (MtGeoPoint) { points[i].lat, points[i].lng }), &self->x[i],
+                         &self->y[i]);
+  g_clear_pointer (&self->stops, g_array_unref);
+  self->stops = stops ? g_array_ref (stops) : NULL;
+  self->current = 0;
+  self->cur_x = n ? self->x[0] : 0;
+  self->cur_y = n ? self->y[0] : 0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+viewport_changed_cb (MtTrackLayer *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+mt_track_layer_constructed (GObject *object)
+{
+  G_OBJECT_CLASS (mt_track_layer_parent_class)->constructed (object);
+  g_signal_connect_object (shumate_layer_get_viewport (SHUMATE_LAYER (object)), "notify",
+                           G_CALLBACK (viewport_changed_cb), object, G_CONNECT_SWAPPED);
+}
+
+static void
+mt_track_layer_finalize (GObject *object)
+{
+  MtTrackLayer *self = MT_TRACK_LAYER (object);
+
+  g_free (self->x);
+  g_free (self->y);
+  g_clear_pointer (&self->stops, g_array_unref);
+  G_OBJECT_CLASS (mt_track_layer_parent_class)->finalize (object);
+}
+
+static void
+mt_track_layer_class_init (MtTrackLayerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->constructed = mt_track_layer_constructed;
+  G_OBJECT_CLASS (klass)->finalize = mt_track_layer_finalize;
+  GTK_WIDGET_CLASS (klass)->snapshot = mt_track_layer_snapshot;
+}
+
+static void
+mt_track_layer_init (MtTrackLayer *self)
+{
+  gtk_widget_set_can_target (GTK_WIDGET (self), FALSE);
+}
+
+/* ------------------------------------------------------------------ the page */
+
+struct _MtTrackPage
+{
+  GtkBox         parent_instance;
+
+  MtDb          *db;
+  const MtActor *actor;
+  MtSyncEngine  *engine;
+  MtMap         *map;
+  MtTrackLayer  *layer;
+  GArray        *points;     /* MtTrackPoint */
+  GArray        *stops;      /* MtTrackStop */
+  gint64         time;       /* where the playback is */
+  guint          speed;
+  guint          tick;
+  gint64         last_frame;
+  gboolean       follow;
+  GCancellable  *cancellable;
+  char          *error;
+
+  GtkWidget     *device;
+  GtkWidget     *from;
+  GtkWidget     *to;
+  GtkWidget     *error_label;
+  GtkWidget     *summary;
+  GtkWidget     *point;
+  GtkWidget     *stop_list;
+  GtkWidget     *play;
+  GtkWidget     *speed_menu;
+  GtkWidget     *slider;
+  GtkWidget     *clock;
+  gulong         slider_handler;
+};
+
+G_DEFINE_FINAL_TYPE (MtTrackPage, mt_track_page, GTK_TYPE_BOX)
+
+static void
+show_error (MtTrackPage *self,
+            const char  *message)
+{
+  g_free (self->error);
+  self->error = g_strdup (message);
+  gtk_label_set_text (GTK_LABEL (self->error_label), message ? message : "");
+  gtk_widget_set_visible (self->error_label, message != NULL);
+}
+
+static char *
+format_duration (gint64 us)
+{
+  gint64 minutes = us / (60 * G_USEC_PER_SEC);
+
+  if (minutes < 60)
+    return g_strdup_printf (_("%d min"), (int) minutes);
+  return g_strdup_printf (_("%d h %02d min"), (int) (minutes / 60), (int) (minutes % 60));
+}
+
+/* The playback's place: the point at or before the time, and where between it and the next */
+static void
+update_position (MtTrackPage *self)
+{
+  const MtTrackPoint *p;
+  g_autofree char *time = NULL, *speed = NULL, *soc = NULL, *text = NULL;
+  guint i;
+
+  if (self->points == NULL || self->points->len == 0)
+    return;
+  p = (MtTrackPoint *) self->points->data;
+  i = mt_track_find (p, self->points->len, self->time);
+  self->layer->current = i;
+  self->layer->cur_x = self->layer->x[i];
+  self->layer->cur_y = self->layer->y[i];
+  if (i + 1 < self->points->len && p[i + 1].at > p[i].at && self->time > p[i].at)
+    {
+      double t = CLAMP ((double) (self->time - p[i].at) / (double) (p[i + 1].at - p[i].at), 0, 1);
+      self->layer->cur_x += (self->layer->x[i + 1] - self->layer->x[i]) * t;
+      self->layer->cur_y += (self->layer->y[i + 1] - self->layer->y[i]) * t;
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self->layer));
+
+  time = mt_format_time (p[i].at);
+  speed = p[i].speed_kmh >= 0 ? g_strdup_printf ("%.0f km/h", p[i].speed_kmh) : g_strdup ("—");
+  soc = p[i].soc >= 0 ? g_strdup_printf ("%d%%", p[i].soc) : g_strdup ("—");
+  /* TRANSLATORS: the playback's current point: its time, speed and charge */
+  text = g_strdup_printf (_("%s · %s · SOC %s"), time, speed, soc);
+  gtk_label_set_text (GTK_LABEL (self->point), text);
+  {
+    g_autoptr(GDateTime) local = g_date_time_new_from_unix_local (self->time / G_USEC_PER_SEC);
+    g_autofree char *clock = local ? g_date_time_format (local, "%m-%d %H:%M:%S") : NULL;
+    gtk_label_set_text (GTK_LABEL (self->clock), clock ? clock : "");
+  }
+  g_signal_handler_block (self->slider, self->slider_handler);
+  gtk_range_set_value (GTK_RANGE (self->slider), (double) (self->time - p[0].at) / G_USEC_PER_SEC);
+  g_signal_handler_unblock (self->slider, self->slider_handler);
+
+  /* keep the moving marker in view: recentre when it nears the edge */
+  if (self->follow)
+    {
+      ShumateViewport *viewport = mt_map_get_viewport (self->map);
+      double cx, cy, scale;
+      int w = gtk_widget_get_width (GTK_WIDGET (self->map)), h = gtk_widget_get_height (GTK_WIDGET (self->map));
+
+      layer_view (self->layer, &cx, &cy, &scale);
+      if (w > 0 && (fabs ((self->layer->cur_x - cx) * scale) > w * 0.4 || fabs ((self->layer->cur_y - cy) * scale) > h * 0.4))
+        {
+          MtGeoPoint at = mt_mercator_unproject (self->layer->cur_x, self->layer->cur_y);
+          shumate_location_set_location (SHUMATE_LOCATION (viewport), at.lat, at.lng);
+        }
+    }
+}
+
+void
+mt_track_page_seek (MtTrackPage *self,
+                    gint64       at)
+{
+  if (self->points == NULL || self->points->len == 0)
+    return;
+  self->time = CLAMP (at, g_array_index (self->points, MtTrackPoint, 0).at,
+                      g_array_index (self->points, MtTrackPoint, self->points->len - 1).at);
+  update_position (self);
+}
+
+gint64
+mt_track_page_get_time (MtTrackPage *self)
+{
+  return self->time;
+}
+
+char *
+mt_track_page_get_point_text (MtTrackPage *self)
+{
+  return g_strdup (gtk_label_get_text (GTK_LABEL (self->point)));
+}
+
+static gboolean
+tick_cb (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       data)
+{
+  MtTrackPage *self = MT_TRACK_PAGE (widget);
+  gint64 now = gdk_frame_clock_get_frame_time (clock);
+  gint64 end;
+
+  if (self->points == NULL || self->points->len == 0)
+    return G_SOURCE_CONTINUE;
+  end = g_array_index (self->points, MtTrackPoint, self->points->len - 1).at;
+  if (self->last_frame != 0)
+    self->time += (gint64) ((now - self->last_frame) * TRACK_SECONDS_1X * self->speed);
+  self->last_frame = now;
+  if (self->time >= end)
+    {
+      self->time = end;
+      update_position (self);
+      mt_track_page_play (self, FALSE);
+      return G_SOURCE_REMOVE;
+    }
+  update_position (self);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+mt_track_page_play (MtTrackPage *self,
+                    gboolean     playing)
+{
+  if (self->points == NULL || self->points->len == 0)
+    playing = FALSE;
+  if (playing && self->tick == 0)
+    {
+      /* from the end: again from the start */
+      if (self->time >= g_array_index (self->points, MtTrackPoint, self->points->len - 1).at)
+        self->time = g_array_index (self->points, MtTrackPoint, 0).at;
+      self->last_frame = 0;
+      self->follow = TRUE;
+      self->tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), tick_cb, NULL, NULL);
+    }
+  else if (!playing && self->tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick);
+      self->tick = 0;
+    }
+  gtk_button_set_icon_name (GTK_BUTTON (self->play), self->tick ? "media-playback-pause-symbolic"
+                                                                : "media-playback-start-symbolic");
+  gtk_widget_set_tooltip_text (self->play, self->tick ? _("Pause") : _("Play"));
+}
+
+gboolean
+mt_track_page_is_playing (MtTrackPage *self)
+{
+  return self->tick != 0;
+}
+
+void
+mt_track_page_set_speed (MtTrackPage *self,
+                         guint        factor)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (speeds); i++)
+    if (speeds[i] == factor)
+      {
+        self->speed = factor;
+        gtk_drop_down_set_selected (GTK_DROP_DOWN (self->speed_menu), i);
+      }
+}
+
+static void
+speed_changed_cb (MtTrackPage *self)
+{
+  guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->speed_menu));
+
+  if (i < G_N_ELEMENTS (speeds))
+    self->speed = speeds[i];
+}
+
+static void
+play_clicked_cb (MtTrackPage *self)
+{
+  mt_track_page_play (self, self->tick == 0);
+}
+
+static void
+slider_changed_cb (MtTrackPage *self)
+{
+  if (self->points == NULL || self->points->len == 0)
+    return;
+  self->follow = FALSE;   /* the user looks where they want */
+  mt_track_page_seek (self, g_array_index (self->points, MtTrackPoint, 0).at +
+                              (gint64) (gtk_range_get_value (GTK_RANGE (self->slider)) * G_USEC_PER_SEC));
+}
+
+static void
+stop_activated_cb (GtkListBox    *box,
+                   GtkListBoxRow *row,
+                   MtTrackPage   *self)
+{
+  guint s = (guint) gtk_list_box_row_get_index (row);
+
+  if (self->stops == NULL || s >= self->stops->len)
+    return;
+  mt_track_page_seek (self, g_array_index (self->stops, MtTrackStop, s).start);
+  {
+    MtGeoPoint at = mt_mercator_unproject (self->layer->cur_x, self->layer->cur_y);
+    shumate_location_set_location (SHUMATE_LOCATION (mt_map_get_viewport (self->map)), at.lat, at.lng);
+  }
+}
+
+/* The loaded track on the map: its path, stops, summary, and the playback at its start */
+static void
+track_show (MtTrackPage *self,
+            GArray      *points)
+{
+  const MtTrackPoint *p = (MtTrackPoint *) points->data;
+  GtkWidget *child;
+  double south = 90, west = 180, north = -90, east = -180;
+
+  mt_track_page_play (self, FALSE);
+  g_clear_pointer (&self->points, g_array_unref);
+  g_clear_pointer (&self->stops, g_array_unref);
+  self->points = g_array_ref (points);
+  self->stops = mt_track_stops (p, points->len, STOP_MIN_US, STOP_RADIUS_M);
+  layer_set_points (self->layer, p, points->len, self->stops, self->map);
+  while ((child = gtk_widget_get_first_child (self->stop_list)))
+    gtk_list_box_remove (GTK_LIST_BOX (self->stop_list), child);
+  if (points->len == 0)
+    {
+      gtk_label_set_text (GTK_LABEL (self->summary), _("No positions in this time range"));
+      gtk_label_set_text (GTK_LABEL (self->point), "");
+      gtk_widget_set_sensitive (self->play, FALSE);
+      gtk_widget_set_sensitive (self->slider, FALSE);
+      return;
+    }
+  {
+    g_autofree char *duration = format_duration (p[points->len - 1].at - p[0].at);
+    /* TRANSLATORS: two lines: how many positions and how far; how long and how many stops */
+    g_autofree char *text = g_strdup_printf (_("%u positions · %.1f km\n%s · %u stops"), points->len,
+                                             mt_track_distance_m (p, points->len) / 1000, duration, self->stops->len);
+    gtk_label_set_text (GTK_LABEL (self->summary), text);
+  }
+  for (guint s = 0; s < self->stops->len; s++)
+    {
+      const MtTrackStop *stop = &g_array_index (self->stops, MtTrackStop, s);
+      g_autofree char *start = mt_format_time (stop->start);
+      g_autofree char *length = format_duration (stop->end - stop->start);
+      /* TRANSLATORS: a stop of the track: its number, when it began, how long it lasted */
+      g_autofree char *text = g_strdup_printf (_("Stop %u: %s, %s"), s + 1, start, length);
+      GtkWidget *label = gtk_label_new (text);
+
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_set_margin_start (label, 8);
+      gtk_widget_set_margin_end (label, 8);
+      gtk_widget_set_margin_top (label, 4);
+      gtk_widget_set_margin_bottom (label, 4);
+      gtk_list_box_append (GTK_LIST_BOX (self->stop_list), label);
+    }
+  gtk_range_set_range (GTK_RANGE (self->slider), 0,
+                       MAX (1, (double) (p[points->len - 1].at - p[0].at) / G_USEC_PER_SEC));
+  gtk_widget_set_sensitive (self->play, TRUE);
+  gtk_widget_set_sensitive (self->slider, TRUE);
+  for (guint i = 0; i < points->len; i++)
+    {
+      south = MIN (south, p[i].lat), north = MAX (north, p[i].lat);
+      west = MIN (west, p[i].lng), east = MAX (east, p[i].lng);
+    }
+  mt_map_fit (self->map, south, west, north, east);
+  self->time = p[0].at;
+  update_position (self);
+}
+
+static void
+track_received_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  g_autoptr(MtTrackPage) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+  g_autoptr(GArray) points = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (answer != NULL)
+    points = mt_track_from_json (answer, &error);
+  if (points == NULL)
+    {
+      show_error (self, error->message);
+      return;
+    }
+  track_show (self, points);
+}
+
+gboolean
+mt_track_page_load (MtTrackPage *self,
+                    const char  *device_no,
+                    gint64       from,
+                    gint64       to)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) points = NULL;
+  gint64 device = mt_db_query_int (self->db, 0, "SELECT id FROM devices WHERE device_no = ? AND deleted = 0", "t",
+                                   device_no ? device_no : "");
+
+  show_error (self, NULL);
+  if (device == 0)
+    {
+      g_autofree char *message = g_strdup_printf (_("There is no device %s"), device_no ? device_no : "");
+      show_error (self, message);
+      return FALSE;
+    }
+  gtk_editable_set_text (GTK_EDITABLE (self->device), device_no);
+  {
+    g_autofree char *a = mt_format_time (from), *b = mt_format_time (to);
+    gtk_editable_set_text (GTK_EDITABLE (self->from), a);
+    gtk_editable_set_text (GTK_EDITABLE (self->to), b);
+  }
+  if (self->engine != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/track?from=%" G_GINT64_FORMAT
+                                               "&to=%" G_GINT64_FORMAT, device, from, to);
+
+      g_cancellable_cancel (self->cancellable);
+      g_clear_object (&self->cancellable);
+      self->cancellable = g_cancellable_new ();
+      mt_sync_engine_request_async (self->engine, "GET", path, NULL, self->cancellable, track_received_cb,
+                                    g_object_ref (self));
+      return TRUE;
+    }
+  points = mt_track_load (self->db, self->actor, device, from, to, &error);
+  if (points == NULL)
+    {
+      show_error (self, error->message);
+      return FALSE;
+    }
+  track_show (self, points);
+  return TRUE;
+}
+
+void
+mt_track_page_show_device (MtTrackPage *self,
+                           gint64       device_id)
+{
+  g_autofree char *no = mt_db_query_text (self->db, "SELECT device_no FROM devices WHERE id = ?", "i", device_id);
+  gint64 now = g_get_real_time ();
+
+  if (no != NULL)
+    mt_track_page_load (self, no, now - (gint64) 86400 * G_USEC_PER_SEC, now);
+}
+
+/* "2026-11-24 08:30" or "2026-11-24", local time */
+static gboolean
+parse_local (const char *text,
+             gint64     *out)
+{
+  int y, mo, d, h = 0, mi = 0, n;
+  g_autoptr(GDateTime) t = NULL;
+
+  n = sscanf (text, "%d-%d-%d %d:%d", &y, &mo, &d, &h, &mi);
+  if (n != 3 && n != 5)
+    return FALSE;
+  t = g_date_time_new_local (y, mo, d, h, mi, 0);
+  if (t == NULL)
+    return FALSE;
+  *out = g_date_time_to_unix (t) * G_USEC_PER_SEC;
+  return TRUE;
+}
+
+static void
+load_clicked_cb (MtTrackPage *self)
+{
+  gint64 from = 0, to = 0;
+
+  if (!parse_local (gtk_editable_get_text (GTK_EDITABLE (self->from)), &from))
+    {
+      show_error (self, _("Start: must be a time like 2026-11-24 08:00"));
+      return;
+    }
+  if (!parse_local (gtk_editable_get_text (GTK_EDITABLE (self->to)), &to))
+    {
+      show_error (self, _("End: must be a time like 2026-11-24 18:00"));
+      return;
+    }
+  mt_track_page_load (self, gtk_editable_get_text (GTK_EDITABLE (self->device)), from, to);
+}
+
+static void
+preset_clicked_cb (GtkButton   *button,
+                   MtTrackPage *self)
+{
+  gint64 days = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "days"));
+  gint64 now = g_get_real_time ();
+  g_autofree char *a = mt_format_time (now - days * 86400 * G_USEC_PER_SEC), *b = mt_format_time (now);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->from), a);
+  gtk_editable_set_text (GTK_EDITABLE (self->to), b);
+  if (*gtk_editable_get_text (GTK_EDITABLE (self->device)))
+    load_clicked_cb (self);
+}
+
+guint
+mt_track_page_get_n_points (MtTrackPage *self)
+{
+  return self->points ? self->points->len : 0;
+}
+
+guint
+mt_track_page_get_n_stops (MtTrackPage *self)
+{
+  return self->stops ? self->stops->len : 0;
+}
+
+const char *
+mt_track_page_get_error (MtTrackPage *self)
+{
+  return self->error;
+}
+
+MtMap *
+mt_track_page_get_map (MtTrackPage *self)
+{
+  return self->map;
+}
+
+double
+mt_track_page_measure_draw (MtTrackPage *self,
+                            guint       *segments)
+{
+  int width = MAX (gtk_widget_get_width (GTK_WIDGET (self->map)), 1);
+  int height = MAX (gtk_widget_get_height (GTK_WIDGET (self->map)), 1);
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cairo_t *cr = cairo_create (surface);
+  gint64 t0 = g_get_monotonic_time ();
+
+  layer_draw (self->layer, cr, width, height);
+  cairo_surface_flush (surface);
+  *segments = self->layer->drawn;
+  t0 = g_get_monotonic_time () - t0;
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  return t0 / 1000.0;
+}
+
+/* ------------------------------------------------------------------ building */
+
+static GtkWidget *
+heading (const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_widget_add_css_class (label, "heading");
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  return label;
+}
+
+static GtkWidget *
+sidebar_new (MtTrackPage *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  GtkWidget *presets = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *load = gtk_button_new_with_mnemonic (_("_Show Track"));
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  const struct { const char *label; int days; } ranges[] = {
+    { N_("24 hours"), 1 }, { N_("7 days"), 7 }, { N_("30 days"), 30 },
+  };
+
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_margin_top (box, 12);
+  gtk_widget_set_margin_bottom (box, 12);
+  gtk_widget_set_size_request (box, 320, -1);
+
+  gtk_box_append (GTK_BOX (box), heading (_("Device number")));
+  self->device = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (self->device), _("Device number"));
+  g_signal_connect_swapped (self->device, "activate", G_CALLBACK (load_clicked_cb), self);
+  gtk_box_append (GTK_BOX (box), self->device);
+
+  gtk_box_append (GTK_BOX (box), heading (_("Time range")));
+  gtk_widget_add_css_class (presets, "linked");
+  for (guint i = 0; i < G_N_ELEMENTS (ranges); i++)
+    {
+      GtkWidget *b = gtk_button_new_with_label (_(ranges[i].label));
+      g_object_set_data (G_OBJECT (b), "days", GINT_TO_POINTER (ranges[i].days));
+      g_signal_connect (b, "clicked", G_CALLBACK (preset_clicked_cb), self);
+      gtk_widget_set_hexpand (b, TRUE);
+      gtk_box_append (GTK_BOX (presets), b);
+    }
+  gtk_box_append (GTK_BOX (box), presets);
+  self->from = gtk_entry_new ();
+  self->to = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (self->from), _("Start (2026-11-24 08:00)"));
+  gtk_entry_set_placeholder_text (GTK_ENTRY (self->to), _("End (2026-11-24 18:00)"));
+  g_signal_connect_swapped (self->from, "activate", G_CALLBACK (load_clicked_cb), self);
+  g_signal_connect_swapped (self->to, "activate", G_CALLBACK (load_clicked_cb), self);
+  gtk_box_append (GTK_BOX (box), self->from);
+  gtk_box_append (GTK_BOX (box), self->to);
+  gtk_widget_add_css_class (load, "suggested-action");
+  g_signal_connect_swapped (load, "clicked", G_CALLBACK (load_clicked_cb), self);
+  gtk_box_append (GTK_BOX (box), load);
+
+  self->error_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->error_label, "error");
+  gtk_label_set_wrap (GTK_LABEL (self->error_label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (self->error_label), PANGO_WRAP_WORD_CHAR);
+  /* no wider than the sidebar: a wrapping label as wide as it likes is one line tall when
+   * measured alone, two in the sidebar, and GTK's size checks object */
+  gtk_label_set_max_width_chars (GTK_LABEL (self->error_label), 24);
+  gtk_label_set_xalign (GTK_LABEL (self->error_label), 0);
+  gtk_widget_set_visible (self->error_label, FALSE);
+  gtk_box_append (GTK_BOX (box), self->error_label);
+
+  self->summary = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->summary), 0);
+  gtk_box_append (GTK_BOX (box), self->summary);
+  self->point = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->point), 0);
+  gtk_widget_add_css_class (self->point, "mt-data");
+  gtk_box_append (GTK_BOX (box), self->point);
+
+  gtk_box_append (GTK_BOX (box), heading (_("Stops")));
+  self->stop_list = gtk_list_box_new ();
+  gtk_widget_add_css_class (self->stop_list, "boxed-list");
+  g_signal_connect (self->stop_list, "row-activated", G_CALLBACK (stop_activated_cb), self);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), self->stop_list);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand (scroller, TRUE);
+  gtk_box_append (GTK_BOX (box), scroller);
+  return box;
+}
+
+static GtkWidget *
+playback_bar_new (MtTrackPage *self)
+{
+  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+
+  gtk_widget_add_css_class (bar, "toolbar");
+  self->play = gtk_button_new_from_icon_name ("media-playback-start-symbolic");
+  gtk_widget_set_tooltip_text (self->play, _("Play"));
+  gtk_widget_set_sensitive (self->play, FALSE);
+  g_signal_connect_swapped (self->play, "clicked", G_CALLBACK (play_clicked_cb), self);
+  for (guint i = 0; i < G_N_ELEMENTS (speeds); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%u×", speeds[i]);
+      gtk_string_list_append (labels, text);
+    }
+  self->speed_menu = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (labels)), NULL);
+  gtk_widget_set_tooltip_text (self->speed_menu, _("Playback speed: 1× plays a minute of the track each second"));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->speed_menu), 3);
+  self->speed = speeds[3];
+  g_signal_connect_swapped (self->speed_menu, "notify::selected", G_CALLBACK (speed_changed_cb), self);
+  self->slider = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 1);
+  gtk_scale_set_draw_value (GTK_SCALE (self->slider), FALSE);
+  gtk_widget_set_hexpand (self->slider, TRUE);
+  gtk_widget_set_sensitive (self->slider, FALSE);
+  self->slider_handler = g_signal_connect_swapped (self->slider, "value-changed", G_CALLBACK (slider_changed_cb), self);
+  self->clock = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->clock, "numeric");
+  gtk_widget_set_size_request (self->clock, 130, -1);
+  gtk_box_append (GTK_BOX (bar), self->play);
+  gtk_box_append (GTK_BOX (bar), self->speed_menu);
+  gtk_box_append (GTK_BOX (bar), self->slider);
+  gtk_box_append (GTK_BOX (bar), self->clock);
+  return bar;
+}
+
+static void
+mt_track_page_dispose (GObject *object)
+{
+  MtTrackPage *self = MT_TRACK_PAGE (object);
+
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->engine);
+  G_OBJECT_CLASS (mt_track_page_parent_class)->dispose (object);
+}
+
+static void
+mt_track_page_finalize (GObject *object)
+{
+  MtTrackPage *self = MT_TRACK_PAGE (object);
+
+  g_clear_pointer (&self->points, g_array_unref);
+  g_clear_pointer (&self->stops, g_array_unref);
+  g_free (self->error);
+  G_OBJECT_CLASS (mt_track_page_parent_class)->finalize (object);
+}
+
+static void
+mt_track_page_class_init (MtTrackPageClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = mt_track_page_dispose;
+  G_OBJECT_CLASS (klass)->finalize = mt_track_page_finalize;
+}
+
+static void
+mt_track_page_init (MtTrackPage *self)
+{
+}
+
+MtTrackPage *
+mt_track_page_new (MtDb          *db,
+                   const MtActor *actor,
+                   MtSyncEngine  *engine)
+{
+  MtTrackPage *self = g_object_new (MT_TYPE_TRACK_PAGE, "orientation", GTK_ORIENTATION_HORIZONTAL, NULL);
+  GtkWidget *right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+
+  self->db = db;
+  self->actor = actor;
+  self->engine = engine ? g_object_ref (engine) : NULL;
+  self->map = mt_map_new (db, actor->operator_id);
+  self->layer = g_object_new (MT_TYPE_TRACK_LAYER, "viewport", mt_map_get_viewport (self->map), NULL);
+  mt_map_add_layer (self->map, SHUMATE_LAYER (self->layer));
+  gtk_box_append (GTK_BOX (right), GTK_WIDGET (self->map));
+  gtk_box_append (GTK_BOX (right), playback_bar_new (self));
+  gtk_paned_set_start_child (GTK_PANED (paned), sidebar_new (self));
+  gtk_paned_set_end_child (GTK_PANED (paned), right);
+  gtk_paned_set_resize_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+  gtk_widget_set_hexpand (paned, TRUE);
+  gtk_box_append (GTK_BOX (self), paned);
+  {
+    /* the last day, ready for a device number */
+    gint64 now = g_get_real_time ();
+    g_autofree char *a = mt_format_time (now - (gint64) 86400 * G_USEC_PER_SEC), *b = mt_format_time (now);
+    gtk_editable_set_text (GTK_EDITABLE (self->from), a);
+    gtk_editable_set_text (GTK_EDITABLE (self->to), b);
+  }
+  return self;
+}
