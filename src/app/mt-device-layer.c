@@ -271,12 +271,7 @@ static void
 view_get (MtDeviceLayer *self,
           View          *v)
 {
-  ShumateViewport *viewport = shumate_layer_get_viewport (SHUMATE_LAYER (self));
-  MtGeoPoint center = { shumate_location_get_latitude (SHUMATE_LOCATION (viewport)),
-                        shumate_location_get_longitude (SHUMATE_LOCATION (viewport)) };
-
-  mt_mercator_project (center, &v->cx, &v->cy);
-  v->scale = tile_size (self) * exp2 (shumate_viewport_get_zoom_level (viewport));
+  mt_viewport_world (shumate_layer_get_viewport (SHUMATE_LAYER (self)), &v->cx, &v->cy, &v->scale);
   v->half_w = gtk_widget_get_width (GTK_WIDGET (self)) / 2.0;
   v->half_h = gtk_widget_get_height (GTK_WIDGET (self)) / 2.0;
 }
@@ -616,19 +611,10 @@ mt_device_layer_get_visible_ids (MtDeviceLayer *self,
 /* ------------------------------------------------------------------ object */
 
 static void
-viewport_changed_cb (MtDeviceLayer *self)
-{
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-static void
 mt_device_layer_constructed (GObject *object)
 {
-  MtDeviceLayer *self = MT_DEVICE_LAYER (object);
-
   G_OBJECT_CLASS (mt_device_layer_parent_class)->constructed (object);
-  g_signal_connect_object (shumate_layer_get_viewport (SHUMATE_LAYER (self)), "notify",
-                           G_CALLBACK (viewport_changed_cb), self, G_CONNECT_SWAPPED);
+  mt_layer_follow_view (SHUMATE_LAYER (object));
 }
 
 static void

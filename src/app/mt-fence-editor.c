@@ -318,17 +318,10 @@ mt_fence_layer_snapshot (GtkWidget   *widget,
 }
 
 static void
-viewport_changed_cb (MtFenceLayer *self)
-{
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-static void
 mt_fence_layer_constructed (GObject *object)
 {
   G_OBJECT_CLASS (mt_fence_layer_parent_class)->constructed (object);
-  g_signal_connect_object (shumate_layer_get_viewport (SHUMATE_LAYER (object)), "notify",
-                           G_CALLBACK (viewport_changed_cb), object, G_CONNECT_SWAPPED);
+  mt_layer_follow_view (SHUMATE_LAYER (object));
 }
 
 static void

@@ -48,25 +48,59 @@ mt_mercator_unproject (double x,
   return p;
 }
 
+void
+mt_viewport_world (ShumateViewport *viewport,
+                   double          *cx,
+                   double          *cy,
+                   double          *scale)
+{
+  ShumateMapSource *source = shumate_viewport_get_reference_map_source (viewport);
+  MtGeoPoint center = { shumate_location_get_latitude (SHUMATE_LOCATION (viewport)),
+                        shumate_location_get_longitude (SHUMATE_LOCATION (viewport)) };
+
+  mt_mercator_project (center, cx, cy);
+  *scale = (source ? shumate_map_source_get_tile_size (source) : 256) * exp2 (shumate_viewport_get_zoom_level (viewport));
+}
+
+void
+mt_layer_follow_view (ShumateLayer *layer)
+{
+  g_signal_connect_object (shumate_layer_get_viewport (layer), "notify", G_CALLBACK (gtk_widget_queue_draw), layer,
+                           G_CONNECT_SWAPPED);
+}
+
+/* One source per tile address for the whole process: each source keeps its own disk cache
+ * (an SQLite file of libshumate's), and two sources on one cache lock each other out */
 static ShumateMapSource *
 source_new (MtDb    *db,
             gint64   operator_id,
             gboolean *gcj02)
 {
+  static GHashTable *sources = NULL;
   g_autofree char *url = db ? mt_setting_get (db, operator_id, "tile_url") : NULL;
   g_autofree char *attribution = db ? mt_setting_get (db, operator_id, "tile_attribution") : NULL;
   g_autofree char *gcj = db ? mt_setting_get (db, operator_id, "tile_gcj02") : NULL;
   g_autofree char *id = NULL;
   const char *tiles = url && *url ? url : DEFAULT_TILES;
   gboolean osm = g_str_has_prefix (tiles, "https://tile.openstreetmap.org/");
+  const char *license = attribution && *attribution ? attribution : (osm ? DEFAULT_ATTRIBUTION : "");
+  ShumateMapSource *source;
 
   *gcj02 = g_strcmp0 (gcj, "true") == 0;
+  if (sources == NULL)
+    sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   /* the disk cache is kept per source: another address must not show the old tiles */
   id = g_strdup_printf ("mingtang-%08x", g_str_hash (tiles));
-  return SHUMATE_MAP_SOURCE (shumate_raster_renderer_new_full_from_url (
-    id, osm ? "OpenStreetMap" : tiles,
-    attribution && *attribution ? attribution : (osm ? DEFAULT_ATTRIBUTION : ""),
-    osm ? "https://www.openstreetmap.org/copyright" : "", 0, MAX_ZOOM, 256, SHUMATE_MAP_PROJECTION_MERCATOR, tiles));
+  source = g_hash_table_lookup (sources, id);
+  if (source == NULL)
+    {
+      source = SHUMATE_MAP_SOURCE (shumate_raster_renderer_new_full_from_url (
+        id, osm ? "OpenStreetMap" : tiles, license, osm ? "https://www.openstreetmap.org/copyright" : "", 0, MAX_ZOOM, 256,
+        SHUMATE_MAP_PROJECTION_MERCATOR, tiles));
+      g_hash_table_insert (sources, g_strdup (id), source);
+    }
+  shumate_map_source_set_license (source, license);
+  return g_object_ref (source);
 }
 
 ShumateMap *

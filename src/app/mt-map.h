@@ -48,4 +48,12 @@ void             mt_mercator_project     (MtGeoPoint   p,
 MtGeoPoint       mt_mercator_unproject   (double       x,
                                           double       y);
 
+/* The viewport's centre in world units and the pixels a world unit spans at its zoom */
+void             mt_viewport_world       (ShumateViewport *viewport,
+                                          double       *cx,
+                                          double       *cy,
+                                          double       *scale);
+/* Redraws @layer whenever its viewport moves or zooms */
+void             mt_layer_follow_view    (ShumateLayer *layer);
+
 G_END_DECLS

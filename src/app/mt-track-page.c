@@ -38,22 +38,6 @@ struct _MtTrackLayer
 
 G_DEFINE_FINAL_TYPE (MtTrackLayer, mt_track_layer, SHUMATE_TYPE_LAYER)
 
-static void
-layer_view (MtTrackLayer *self,
-            double       *cx,
-            double       *cy,
-            double       *scale)
-{
-  ShumateViewport *viewport = shumate_layer_get_viewport (SHUMATE_LAYER (self));
-  ShumateMapSource *source = shumate_viewport_get_reference_map_source (viewport);
-  MtGeoPoint center = { shumate_location_get_latitude (SHUMATE_LOCATION (viewport)),
-                        shumate_location_get_longitude (SHUMATE_LOCATION (viewport)) };
-
-  mt_mercator_project (center, cx, cy);
-  *scale = (source ? shumate_map_source_get_tile_size (source) : 256) *
-           exp2 (shumate_viewport_get_zoom_level (viewport));
-}
-
 /* The path from point @from to @to as one cairo path, leaving out points closer than
  * MIN_STEP_PX to the last one drawn: a month of points costs what the screen can show */
 static guint
@@ -114,7 +98,7 @@ layer_draw (MtTrackLayer *self,
   self->drawn = 0;
   if (self->n == 0)
     return;
-  layer_view (self, &cx, &cy, &scale);
+  mt_viewport_world (shumate_layer_get_viewport (SHUMATE_LAYER (self)), &cx, &cy, &scale);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   /* the whole path, light; what the playback has passed, dark */
@@ -187,17 +171,10 @@ layer_set_points (MtTrackLayer       *self,
 }
 
 static void
-viewport_changed_cb (MtTrackLayer *self)
-{
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-static void
 mt_track_layer_constructed (GObject *object)
 {
   G_OBJECT_CLASS (mt_track_layer_parent_class)->constructed (object);
-  g_signal_connect_object (shumate_layer_get_viewport (SHUMATE_LAYER (object)), "notify",
-                           G_CALLBACK (viewport_changed_cb), object, G_CONNECT_SWAPPED);
+  mt_layer_follow_view (SHUMATE_LAYER (object));
 }
 
 static void
@@ -327,7 +304,7 @@ update_position (MtTrackPage *self)
       double cx, cy, scale;
       int w = gtk_widget_get_width (GTK_WIDGET (self->map)), h = gtk_widget_get_height (GTK_WIDGET (self->map));
 
-      layer_view (self->layer, &cx, &cy, &scale);
+      mt_viewport_world (viewport, &cx, &cy, &scale);
       if (w > 0 && (fabs ((self->layer->cur_x - cx) * scale) > w * 0.4 || fabs ((self->layer->cur_y - cy) * scale) > h * 0.4))
         {
           MtGeoPoint at = mt_mercator_unproject (self->layer->cur_x, self->layer->cur_y);
