@@ -1595,6 +1595,122 @@ test_playback (void)
   iterate (50);
 }
 
+static GtkWidget *
+find_scroller (GtkWidget *widget)
+{
+  if (GTK_IS_SCROLLED_WINDOW (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_scroller (child);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static MtFormDialog *
+new_form_dialog (GList *before)
+{
+  g_autoptr(GList) after = gtk_window_list_toplevels ();
+
+  for (GList *l = after; l; l = l->next)
+    if (MT_IS_FORM_DIALOG (l->data) && g_list_find (before, l->data) == NULL)
+      return l->data;
+  return NULL;
+}
+
+/* The stores on a map (列表 / 地图), a click opening the store; the store editor's map puts the
+ * store where it is clicked, and the latitude and longitude follow */
+static void
+test_store_map (void)
+{
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GList) before = NULL;
+  MtListPage *page;
+  MtDeviceLayer *layer;
+  MtFormDialog *dialog;
+  MtPositionPicker *picker;
+  MtMapPoint point;
+  gint64 store = mt_db_query_int (db, 0, "SELECT id FROM stores WHERE lat IS NOT NULL AND deleted = 0 ORDER BY id LIMIT 1",
+                                  NULL);
+  gint64 located = mt_db_query_int (db, 0, "SELECT count (*) FROM stores WHERE lat IS NOT NULL AND deleted = 0", NULL);
+  double x, y, w, h;
+  MtGeoPoint p, there;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1500, 950);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  page = MT_LIST_PAGE (mt_window_show_page (window, "stores"));
+  g_assert_null (mt_list_page_get_map_layer (page));   /* built when first shown */
+  mt_list_page_show_map (page, TRUE);
+  layer = mt_list_page_get_map_layer (page);
+  g_assert_nonnull (layer);
+  g_assert_cmpint (mt_device_layer_get_n_points (layer), ==, located);
+  g_assert_true (wait_drawn (layer, has_clusters, 10) || mt_device_layer_get_n_points (layer) > 0);
+  wait_tiles_loaded ();
+  save_screenshot (GTK_WIDGET (window), "store-map.png");
+
+  /* a store at street level, clicked: its editor opens */
+  g_assert_true (mt_device_layer_get_point (layer, store, &point));
+  shumate_viewport_set_zoom_level (mt_map_get_viewport (MT_MAP (gtk_widget_get_ancestor (GTK_WIDGET (layer), MT_TYPE_MAP))),
+                                   18);
+  shumate_location_set_location (SHUMATE_LOCATION (shumate_layer_get_viewport (SHUMATE_LAYER (layer))), point.lat,
+                                 point.lng);
+  iterate (100);
+  shumate_viewport_location_to_widget_coords (shumate_layer_get_viewport (SHUMATE_LAYER (layer)), GTK_WIDGET (layer),
+                                              point.lat, point.lng, &x, &y);
+  before = gtk_window_list_toplevels ();
+  g_assert_true (mt_device_layer_click (layer, x, y));
+  dialog = new_form_dialog (before);
+  g_assert_nonnull (dialog);
+
+  /* its map shows where it is; a click elsewhere moves it, and the fields follow */
+  picker = mt_form_dialog_get_picker (dialog);
+  g_assert_nonnull (picker);
+  g_assert_true (mt_position_picker_get_position (picker, &p));
+  g_assert_cmpfloat_with_epsilon (p.lat, mt_db_query_double (db, 0, "SELECT lat FROM stores WHERE id = ?", "i", store), 1e-6);
+  for (guint i = 0; i < 40 && gtk_widget_get_width (GTK_WIDGET (mt_position_picker_get_map (picker))) == 0; i++)
+    iterate (50);
+  w = gtk_widget_get_width (GTK_WIDGET (mt_position_picker_get_map (picker)));
+  h = gtk_widget_get_height (GTK_WIDGET (mt_position_picker_get_map (picker)));
+  mt_position_picker_click (picker, w * 0.25, h * 0.4);
+  there = mt_map_position_at (mt_position_picker_get_map (picker), w * 0.25, h * 0.4);
+  g_assert_true (mt_position_picker_get_position (picker, &p));
+  g_assert_cmpfloat_with_epsilon (p.lat, there.lat, 1e-7);
+  /* and the pin can be dragged by its head */
+  {
+    double px, py;
+    MtGeoPoint dragged;
+
+    shumate_viewport_location_to_widget_coords (mt_map_get_viewport (mt_position_picker_get_map (picker)),
+                                                GTK_WIDGET (mt_position_picker_get_map (picker)), there.lat, there.lng,
+                                                &px, &py);
+    g_assert_true (mt_position_picker_drag (picker, px, py - 14, px + 40, py - 14));
+    dragged = mt_map_position_at (mt_position_picker_get_map (picker), px + 40, py);
+    g_assert_true (mt_position_picker_get_position (picker, &p));
+    g_assert_cmpfloat_with_epsilon (p.lng, dragged.lng, 1e-6);
+    g_assert_false (mt_position_picker_drag (picker, 2, 2, 50, 50));   /* not on the pin */
+    there = dragged;
+  }
+  {
+    /* down to the map, as a person would scroll */
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (find_scroller (GTK_WIDGET (dialog))));
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  }
+  wait_tiles_loaded ();
+  save_screenshot (GTK_WIDGET (dialog), "store-position.png");
+  g_assert_cmpint (mt_form_dialog_save (dialog), ==, store);
+  g_assert_cmpfloat_with_epsilon (mt_db_query_double (db, 0, "SELECT lat FROM stores WHERE id = ?", "i", store),
+                                  there.lat, 1e-6);
+  g_assert_cmpfloat_with_epsilon (mt_db_query_double (db, 0, "SELECT lng FROM stores WHERE id = ?", "i", store),
+                                  there.lng, 1e-6);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1646,6 +1762,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/monitor", test_monitor);
   g_test_add_func ("/mt/app/fence-editor", test_fence_editor);
   g_test_add_func ("/mt/app/playback", test_playback);
+  g_test_add_func ("/mt/app/store-map", test_store_map);
   ret = g_test_run ();
 
   mt_db_close (db);

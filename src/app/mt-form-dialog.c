@@ -4,12 +4,14 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "mt-billing.h"
 #include "mt-error.h"
 #include "mt-form-dialog.h"
 #include "mt-sync-engine.h"
 #include "mt-fence-editor.h"
+#include "mt-position-picker.h"
 #include "mt-ops.h"
 
 typedef struct
@@ -39,6 +41,8 @@ struct _MtFormDialog
   char              *error;
   MtSyncEngine      *engine;   /* connected mode: saves go to the server */
   gboolean           closed;   /* disposed: late answers leave it alone */
+  MtPositionPicker  *picker;   /* the latitude and longitude on a map, when the entity has them */
+  gboolean           picking;  /* the picker is writing the fields: they do not move it back */
 };
 
 G_DEFINE_FINAL_TYPE (MtFormDialog, mt_form_dialog, GTK_TYPE_WINDOW)
@@ -531,6 +535,75 @@ field_value (Field *f)
     }
 }
 
+static Field *
+find_field (MtFormDialog *self,
+            const char   *key)
+{
+  for (guint i = 0; i < self->fields->len; i++)
+    if (g_str_equal (g_array_index (self->fields, Field, i).spec->key, key))
+      return &g_array_index (self->fields, Field, i);
+  return NULL;
+}
+
+/* The pin moved: the latitude and longitude fields follow */
+static void
+picker_changed_cb (MtFormDialog *self)
+{
+  MtGeoPoint p;
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!mt_position_picker_get_position (self->picker, &p))
+    return;
+  self->picking = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (find_field (self, "lat")->widget), g_ascii_formatd (text, sizeof text, "%.6f", p.lat));
+  gtk_editable_set_text (GTK_EDITABLE (find_field (self, "lng")->widget), g_ascii_formatd (text, sizeof text, "%.6f", p.lng));
+  self->picking = FALSE;
+}
+
+/* Typed in: the pin goes there, once both are numbers */
+static void
+coords_changed_cb (MtFormDialog *self)
+{
+  const char *lat = gtk_editable_get_text (GTK_EDITABLE (find_field (self, "lat")->widget));
+  const char *lng = gtk_editable_get_text (GTK_EDITABLE (find_field (self, "lng")->widget));
+  char *end_lat = NULL, *end_lng = NULL;
+  MtGeoPoint p = { g_ascii_strtod (lat, &end_lat), g_ascii_strtod (lng, &end_lng) };
+  gboolean valid = *lat && *lng && *end_lat == '\0' && *end_lng == '\0' && fabs (p.lat) <= 90 && fabs (p.lng) <= 180;
+
+  if (!self->picking)
+    mt_position_picker_set_position (self->picker, valid, p);
+}
+
+static GtkWidget *
+picker_row_new (MtFormDialog *self)
+{
+  GtkWidget *row = adw_preferences_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *title = gtk_label_new (_("Position on the map"));
+
+  self->picker = mt_position_picker_new (self->db, self->actor->operator_id);
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->picker));
+  gtk_widget_set_margin_top (box, 8);
+  gtk_widget_set_margin_bottom (box, 12);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  coords_changed_cb (self);
+  g_signal_connect_swapped (self->picker, "changed", G_CALLBACK (picker_changed_cb), self);
+  g_signal_connect_swapped (find_field (self, "lat")->widget, "changed", G_CALLBACK (coords_changed_cb), self);
+  g_signal_connect_swapped (find_field (self, "lng")->widget, "changed", G_CALLBACK (coords_changed_cb), self);
+  return row;
+}
+
+MtPositionPicker *
+mt_form_dialog_get_picker (MtFormDialog *self)
+{
+  return self->picker;
+}
+
 const char *
 mt_form_dialog_get_error (MtFormDialog *self)
 {
@@ -814,6 +887,8 @@ mt_form_dialog_new (GtkWindow      *parent,
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), build_field (self, stored, values));
       if (stored->confirm)
         adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), stored->confirm);
+      if (specs[i].kind == MT_FIELD_COORD && g_str_equal (specs[i].key, "lng") && find_field (self, "lat"))
+        adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), picker_row_new (self));
     }
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
   gtk_widget_set_vexpand (page, TRUE);

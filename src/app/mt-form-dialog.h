@@ -7,6 +7,7 @@
 #include "mt-entity.h"
 #include "mt-sync-engine.h"
 #include "mt-perm.h"
+#include "mt-position-picker.h"
 
 G_BEGIN_DECLS
 
@@ -29,5 +30,8 @@ const char   *mt_form_dialog_get_error  (MtFormDialog   *self);
 /* Connected mode: saves go to the server through @engine (the dialog closes on success) */
 void          mt_form_dialog_set_engine (MtFormDialog *self,
                                          MtSyncEngine *engine);
+
+/* The latitude and longitude's map, when the entity has them (stores), or NULL */
+MtPositionPicker *mt_form_dialog_get_picker (MtFormDialog   *self);
 
 G_END_DECLS

@@ -22,6 +22,8 @@
 #include "mt-sync-engine.h"
 #include "mt-validate.h"
 #include "mt-window.h"
+#include "mt-device-layer.h"
+#include "mt-map.h"
 
 struct _MtListPage
 {
@@ -46,6 +48,11 @@ struct _MtListPage
   const MtEntity     *entity;
   MtSyncEngine       *engine;   /* connected mode: writes go to the server */
   guint               search_timeout;
+  /* the stores' map view (列表 / 地图), built when first shown */
+  GtkWidget          *views;
+  GtkWidget          *map_toggle;
+  MtMap              *map;
+  MtDeviceLayer      *map_layer;
 };
 
 G_DEFINE_FINAL_TYPE (MtListPage, mt_list_page, GTK_TYPE_BOX)
@@ -187,6 +194,75 @@ update_counts (MtListPage *self)
 
 static void selection_changed_cb (MtListPage *self);
 
+/* The stores of the list's filters on the map: enabled green, disabled grey */
+static void
+map_points_load (MtListPage *self)
+{
+  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (MtMapPoint));
+  sqlite3_stmt *stmt = mt_listing_select (self->listing, "s.id, s.lat, s.lng, s.enabled");
+  double south = 90, west = 180, north = -90, east = -180;
+
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtGeoPoint wgs = { sqlite3_column_double (stmt, 1), sqlite3_column_double (stmt, 2) };
+      MtGeoPoint shown = mt_map_to_display (self->map, wgs);
+      MtMapPoint p = { sqlite3_column_int64 (stmt, 0), shown.lat, shown.lng,
+                       sqlite3_column_int (stmt, 3) ? MT_MAP_READY : MT_MAP_OFFLINE };
+
+      if (sqlite3_column_type (stmt, 1) == SQLITE_NULL)
+        continue;   /* no position yet */
+      g_array_append_val (points, p);
+      south = MIN (south, wgs.lat), north = MAX (north, wgs.lat);
+      west = MIN (west, wgs.lng), east = MAX (east, wgs.lng);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  mt_device_layer_set_points (self->map_layer, (MtMapPoint *) points->data, points->len);
+  if (points->len > 0)
+    mt_map_fit (self->map, south, west, north, east);
+}
+
+static void open_id (MtListPage *self, gint64 id);
+
+static void
+map_store_activated_cb (MtListPage *self,
+                        gint64      id)
+{
+  open_id (self, id);
+}
+
+void
+mt_list_page_show_map (MtListPage *self,
+                       gboolean    map)
+{
+  if (self->views == NULL)
+    return;
+  if (map && self->map == NULL)
+    {
+      self->map = mt_map_new (self->db, self->actor->operator_id);
+      self->map_layer = mt_device_layer_new (mt_map_get_viewport (self->map));
+      mt_map_add_layer (self->map, SHUMATE_LAYER (self->map_layer));
+      g_signal_connect_swapped (self->map_layer, "device-activated", G_CALLBACK (map_store_activated_cb), self);
+      gtk_stack_add_named (GTK_STACK (self->views), GTK_WIDGET (self->map), "map");
+      map_points_load (self);
+    }
+  gtk_stack_set_visible_child_name (GTK_STACK (self->views), map ? "map" : "list");
+  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->map_toggle)) != map)
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->map_toggle), map);
+}
+
+MtDeviceLayer *
+mt_list_page_get_map_layer (MtListPage *self)
+{
+  return self->map_layer;
+}
+
+static void
+map_toggled_cb (MtListPage *self)
+{
+  mt_list_page_show_map (self, gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->map_toggle)));
+}
+
 void
 mt_list_page_reload (MtListPage *self)
 {
@@ -198,6 +274,8 @@ mt_list_page_reload (MtListPage *self)
   mt_row_model_reset (self->model);
   selection_changed_cb (self);
   update_counts (self);
+  if (self->map_layer != NULL)
+    map_points_load (self);
   g_signal_emit (self, signals[SIGNAL_RELOADED], 0);
 }
 
@@ -597,6 +675,21 @@ open_row (MtListPage *self,
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
       gtk_window_present (GTK_WINDOW (dialog));
       g_string_free (body, TRUE);
+    }
+}
+
+/* A row opened from elsewhere than the list (the stores' map): its editor, or its details */
+static void
+open_id (MtListPage *self,
+         gint64      id)
+{
+  if (self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "edit"))
+    {
+      MtFormDialog *dialog = mt_form_dialog_new (toplevel (self), self->db, self->actor, self->entity, id);
+      if (self->engine)
+        mt_form_dialog_set_engine (dialog, self->engine);
+      g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
+      gtk_window_present (GTK_WINDOW (dialog));
     }
 }
 
@@ -1317,7 +1410,27 @@ mt_list_page_new (MtDb           *db,
   scroller = gtk_scrolled_window_new ();
   gtk_widget_set_vexpand (scroller, TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), self->column_view);
-  gtk_box_append (GTK_BOX (self), scroller);
+  if (g_str_equal (page_id, "stores"))
+    {
+      /* 列表 / 地图: the same rows, as a table or on the map */
+      GtkWidget *views = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+      GtkWidget *list_toggle = gtk_toggle_button_new_with_mnemonic (_("_List"));
+
+      self->map_toggle = gtk_toggle_button_new_with_mnemonic (_("_Map"));
+      gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (self->map_toggle), GTK_TOGGLE_BUTTON (list_toggle));
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (list_toggle), TRUE);
+      gtk_widget_add_css_class (views, "linked");
+      gtk_box_append (GTK_BOX (views), list_toggle);
+      gtk_box_append (GTK_BOX (views), self->map_toggle);
+      gtk_box_insert_child_after (GTK_BOX (bar), views, self->search);
+      g_signal_connect_swapped (self->map_toggle, "toggled", G_CALLBACK (map_toggled_cb), self);
+      self->views = gtk_stack_new ();
+      gtk_stack_add_named (GTK_STACK (self->views), scroller, "list");
+      gtk_widget_set_vexpand (self->views, TRUE);
+      gtk_box_append (GTK_BOX (self), self->views);
+    }
+  else
+    gtk_box_append (GTK_BOX (self), scroller);
 
   build_action_bar (self);
   mt_money_actions_add (self, page_id, bar, self->action_bar);

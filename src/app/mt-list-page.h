@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "mt-db.h"
+#include "mt-device-layer.h"
 #include "mt-sync-engine.h"
 #include "mt-listing.h"
 #include "mt-perm.h"
@@ -68,5 +69,11 @@ GtkWidget     *mt_entry_row_new          (const char    *title);
 /* The text of the entry row kept on @dialog as @key */
 const char    *mt_dialog_row_text        (GtkWidget     *dialog,
                                           const char    *key);
+
+/* The stores page: its rows on the map instead of the table (and back) */
+void           mt_list_page_show_map     (MtListPage    *page,
+                                          gboolean       map);
+/* The stores' map layer once the map was shown, or NULL */
+MtDeviceLayer *mt_list_page_get_map_layer (MtListPage    *page);
 
 G_END_DECLS
