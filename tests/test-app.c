@@ -1711,6 +1711,67 @@ test_store_map (void)
   iterate (50);
 }
 
+/* Tiles declared GCJ-02 (most Chinese providers): batteries report WGS-84 and are drawn
+ * shifted onto those tiles; a fence drawn on them is stored back in WGS-84 */
+static void
+test_gcj02 (void)
+{
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  const MtActor *actor;
+  MtMonitorPage *page;
+  GtkWidget *dialog;
+  MtFenceEditor *editor;
+  MtMapPoint point;
+  gint64 device;
+  MtGeoPoint wgs, shown, under;
+  g_autofree char *geojson = NULL;
+  g_autoptr(MtFence) fence = NULL;
+  double w, h;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "hangzhou", MT_DEMO_PASSWORD, &error));
+  actor = mt_window_get_actor (window);
+  g_assert_true (mt_setting_set (db, actor, "tile_gcj02", "true", &error));
+
+  page = MT_MONITOR_PAGE (mt_window_show_page (window, "monitor"));
+  g_assert_true (mt_map_is_gcj02 (mt_monitor_page_get_map (page)));
+  device = mt_db_query_int (db, 0, "SELECT d.id FROM devices d JOIN device_status st ON st.device_id = d.id WHERE "
+                                   "d.operator_id = ? AND st.lat IS NOT NULL LIMIT 1", "i", actor->operator_id);
+  wgs.lat = mt_db_query_double (db, 0, "SELECT lat FROM device_status WHERE device_id = ?", "i", device);
+  wgs.lng = mt_db_query_double (db, 0, "SELECT lng FROM device_status WHERE device_id = ?", "i", device);
+  shown = mt_geo_wgs84_to_gcj02 (wgs);
+  g_assert_true (mt_device_layer_get_point (mt_monitor_page_get_layer (page), device, &point));
+  g_assert_cmpfloat_with_epsilon (point.lat, shown.lat, 1e-9);
+  g_assert_cmpfloat_with_epsilon (point.lng, shown.lng, 1e-9);
+  g_assert_cmpfloat (fabs (point.lng - wgs.lng), >, 0.001);   /* hundreds of metres in Hangzhou */
+
+  dialog = GTK_WIDGET (mt_form_dialog_new (GTK_WINDOW (window), db, actor, mt_entity_lookup ("geofences"), 0));
+  gtk_window_present (GTK_WINDOW (dialog));
+  editor = MT_FENCE_EDITOR (find_fence_editor (dialog));
+  for (guint i = 0; i < 40 && gtk_widget_get_width (GTK_WIDGET (mt_fence_editor_get_map (editor))) == 0; i++)
+    iterate (50);
+  w = gtk_widget_get_width (GTK_WIDGET (mt_fence_editor_get_map (editor)));
+  h = gtk_widget_get_height (GTK_WIDGET (mt_fence_editor_get_map (editor)));
+  mt_fence_editor_set_shape (editor, MT_FENCE_CIRCLE);
+  g_assert_true (mt_fence_editor_click (editor, w / 2, h / 2, GDK_BUTTON_PRIMARY));
+  shumate_viewport_widget_coords_to_location (mt_map_get_viewport (mt_fence_editor_get_map (editor)),
+                                              GTK_WIDGET (mt_fence_editor_get_map (editor)), w / 2, h / 2,
+                                              &under.lat, &under.lng);
+  geojson = mt_fence_editor_get_geojson (editor);
+  fence = mt_fence_parse (geojson, &error);
+  g_assert_no_error (error);
+  wgs = mt_geo_gcj02_to_wgs84 (under);
+  g_assert_cmpfloat_with_epsilon (fence->center.lat, wgs.lat, 1e-6);
+  g_assert_cmpfloat_with_epsilon (fence->center.lng, wgs.lng, 1e-6);
+  g_assert_cmpfloat (fabs (fence->center.lng - under.lng), >, 0.001);
+
+  g_assert_true (mt_setting_set (db, actor, "tile_gcj02", "false", &error));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1763,6 +1824,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/fence-editor", test_fence_editor);
   g_test_add_func ("/mt/app/playback", test_playback);
   g_test_add_func ("/mt/app/store-map", test_store_map);
+  g_test_add_func ("/mt/app/gcj02", test_gcj02);
   ret = g_test_run ();
 
   mt_db_close (db);
