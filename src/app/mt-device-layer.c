@@ -10,6 +10,8 @@
 
 #define CELL_PX          72     /* the clustering grid, in screen pixels */
 #define LAST_CLUSTERED   16     /* from zoom 17 every device is drawn alone */
+#define REGION_FROM      13     /* from here the clusters cover the view and a screen round it,
+                                 * not the world: 100,000 devices a cell each cost 130 ms */
 #define N_LEVELS         (LAST_CLUSTERED + 1)
 #define MARKER_PX        14.0
 #define N_SIZES          4
@@ -31,6 +33,7 @@ struct _MtDeviceLayer
   double       *mx, *my;      /* each point in world units [0, 1) */
   GHashTable   *index;        /* id → point index + 1 */
   GArray       *levels[N_LEVELS];   /* Cluster, per integer zoom; NULL until needed */
+  double        regions[N_LEVELS][4];  /* from REGION_FROM: the world rectangle they cover */
   gboolean      moved;        /* points moved since the clusters were built */
   gint64        built_at;
   gint64        selected;
@@ -140,7 +143,8 @@ cell_key (guint64 cx,
 static GArray *
 clusters_build (MtDeviceLayer *self,
                 guint          level,
-                double         tile_size)
+                double         tile_size,
+                const double  *region)
 {
   double cell = CELL_PX / (tile_size * exp2 (level));
   g_autoptr(GHashTable) cells = g_hash_table_new (g_direct_hash, g_direct_equal);
@@ -151,7 +155,12 @@ clusters_build (MtDeviceLayer *self,
 
   for (guint i = 0; i < self->points->len; i++)
     {
-      gpointer key = cell_key ((guint64) (self->mx[i] / cell), (guint64) (self->my[i] / cell));
+      gpointer key;
+
+      if (region && (self->mx[i] < region[0] || self->my[i] < region[1] || self->mx[i] > region[2] ||
+                     self->my[i] > region[3]))
+        continue;
+      key = cell_key ((guint64) (self->mx[i] / cell), (guint64) (self->my[i] / cell));
       guint at = GPOINTER_TO_UINT (g_hash_table_lookup (cells, key));
       Cluster *c;
 
@@ -225,22 +234,53 @@ tile_size (MtDeviceLayer *self)
   return source ? shumate_map_source_get_tile_size (source) : 256;
 }
 
-/* The clusters of @level: built when missing, or when devices moved and the last build is
- * over a second old */
+typedef struct
+{
+  double cx, cy, scale, half_w, half_h;
+} View;
+
+static void
+view_get (MtDeviceLayer *self,
+          View          *v)
+{
+  mt_viewport_world (shumate_layer_get_viewport (SHUMATE_LAYER (self)), &v->cx, &v->cy, &v->scale);
+  v->half_w = gtk_widget_get_width (GTK_WIDGET (self)) / 2.0;
+  v->half_h = gtk_widget_get_height (GTK_WIDGET (self)) / 2.0;
+}
+
+/* The clusters of @level: built when missing, when devices moved and the last build is over a
+ * second old, or (close in) when the view left the region they cover */
 static GArray *
 clusters_get (MtDeviceLayer *self,
-              guint          level)
+              guint          level,
+              const View    *v)
 {
   gint64 now = g_get_monotonic_time ();
+  double *region = NULL;
 
   if (self->moved && now - self->built_at > G_USEC_PER_SEC)
     {
       levels_clear (self);
       self->moved = FALSE;
     }
+  if (level >= REGION_FROM)
+    {
+      double w = v->half_w / v->scale, h = v->half_h / v->scale;
+      double *r = self->regions[level];
+
+      if (self->levels[level] != NULL &&
+          (v->cx - w < r[0] || v->cy - h < r[1] || v->cx + w > r[2] || v->cy + h > r[3]))
+        g_clear_pointer (&self->levels[level], g_array_unref);
+      if (self->levels[level] == NULL)
+        {
+          /* the view and a screen on every side */
+          r[0] = v->cx - 3 * w, r[1] = v->cy - 3 * h, r[2] = v->cx + 3 * w, r[3] = v->cy + 3 * h;
+          region = r;
+        }
+    }
   if (self->levels[level] == NULL)
     {
-      self->levels[level] = clusters_build (self, level, tile_size (self));
+      self->levels[level] = clusters_build (self, level, tile_size (self), region);
       self->rebuild_ms = (g_get_monotonic_time () - now) / 1000.0;
       self->built_at = now;
       g_debug ("%u devices in %u clusters at zoom %u: %.1f ms", self->points->len, self->levels[level]->len, level,
@@ -255,26 +295,15 @@ mt_device_layer_rebuild (MtDeviceLayer *self)
   ShumateViewport *viewport = shumate_layer_get_viewport (SHUMATE_LAYER (self));
   guint level = (guint) CLAMP (round (shumate_viewport_get_zoom_level (viewport)), 0, LAST_CLUSTERED);
 
+  View v;
+
+  view_get (self, &v);
   g_clear_pointer (&self->levels[level], g_array_unref);
-  clusters_get (self, level);
+  clusters_get (self, level, &v);
   return self->rebuild_ms;
 }
 
 /* ------------------------------------------------------------------ drawing */
-
-typedef struct
-{
-  double cx, cy, scale, half_w, half_h;
-} View;
-
-static void
-view_get (MtDeviceLayer *self,
-          View          *v)
-{
-  mt_viewport_world (shumate_layer_get_viewport (SHUMATE_LAYER (self)), &v->cx, &v->cy, &v->scale);
-  v->half_w = gtk_widget_get_width (GTK_WIDGET (self)) / 2.0;
-  v->half_h = gtk_widget_get_height (GTK_WIDGET (self)) / 2.0;
-}
 
 static inline gboolean
 view_place (const View *v,
@@ -373,7 +402,7 @@ mt_device_layer_snapshot (GtkWidget   *widget,
     }
   else
     {
-      GArray *clusters = clusters_get (self, (guint) MAX (0, round (zoom)));
+      GArray *clusters = clusters_get (self, (guint) MAX (0, round (zoom)), &v);
 
       for (guint i = 0; i < clusters->len; i++)
         {
@@ -445,7 +474,7 @@ mt_device_layer_click (MtDeviceLayer *self,
     }
   else
     {
-      GArray *clusters = clusters_get (self, (guint) MAX (0, round (zoom)));
+      GArray *clusters = clusters_get (self, (guint) MAX (0, round (zoom)), &v);
 
       for (guint i = 0; i < clusters->len; i++)
         {

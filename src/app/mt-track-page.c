@@ -15,7 +15,7 @@
 #define STOP_MIN_US      (5 * 60 * G_USEC_PER_SEC)   /* a stop: five minutes or more … */
 #define STOP_RADIUS_M    50.0                        /* … within 50 m */
 #define TRACK_SECONDS_1X 60.0                        /* 1×: a minute of the track a second */
-#define MIN_STEP_PX      1.5                         /* closer points are not drawn separately */
+#define MIN_STEP_PX      3.0                         /* closer points are not drawn separately */
 
 static const guint speeds[] = { 1, 2, 4, 8, 16, 32, 64 };
 
@@ -39,7 +39,8 @@ struct _MtTrackLayer
 G_DEFINE_FINAL_TYPE (MtTrackLayer, mt_track_layer, SHUMATE_TYPE_LAYER)
 
 /* The path from point @from to @to as one cairo path, leaving out points closer than
- * MIN_STEP_PX to the last one drawn: a month of points costs what the screen can show */
+ * MIN_STEP_PX to the last one drawn, and the stretches off screen: a month of points costs what
+ * the screen can show */
 static guint
 path_add (MtTrackLayer *self,
           cairo_t      *cr,
@@ -51,20 +52,22 @@ path_add (MtTrackLayer *self,
           double        half_w,
           double        half_h)
 {
-  double last_x = 0, last_y = 0;
+  double last_x = 0, last_y = 0, margin = 40;
+  gboolean last_out = TRUE;
   guint segments = 0;
 
   for (guint i = from; i <= to && i < self->n; i++)
     {
       double px = (self->x[i] - cx) * scale + half_w, py = (self->y[i] - cy) * scale + half_h;
+      gboolean out = px < -margin || py < -margin || px > 2 * half_w + margin || py > 2 * half_h + margin;
 
-      if (i == from)
-        cairo_move_to (cr, px, py);
-      else if (i == to || fabs (px - last_x) + fabs (py - last_y) >= MIN_STEP_PX)
+      if (i == from || (out && last_out))
+        cairo_move_to (cr, px, py);   /* nothing of this step shows */
+      else if (i == to || out != last_out || fabs (px - last_x) + fabs (py - last_y) >= MIN_STEP_PX)
         cairo_line_to (cr, px, py), segments++;
       else
         continue;
-      last_x = px, last_y = py;
+      last_x = px, last_y = py, last_out = out;
     }
   return segments;
 }
@@ -99,8 +102,11 @@ layer_draw (MtTrackLayer *self,
   if (self->n == 0)
     return;
   mt_viewport_world (shumate_layer_get_viewport (SHUMATE_LAYER (self)), &cx, &cy, &scale);
-  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  /* bevelled joins: round ones cost a third of the time of a long path; and for a dense path
+   * the quicker antialiasing (tens of thousands of segments, where no one sees the edges) */
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_BEVEL);
+  if (self->n > 20000)
+    cairo_set_antialias (cr, CAIRO_ANTIALIAS_FAST);
   /* the whole path, light; what the playback has passed, dark */
   self->drawn += path_add (self, cr, 0, self->n - 1, cx, cy, scale, hw, hh);
   cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 0.45);
