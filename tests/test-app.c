@@ -1149,6 +1149,25 @@ test_connected (void)
       g_assert_cmpstr (list_cell (devices, device, "soc"), ==, "81%");
       mt_list_page_set_search (devices, "");
     }
+
+    /* the location monitor: where every battery in scope is, from the server (the replica
+     * holds no positions of its own) */
+    {
+      MtDb *server = mt_db_open (shared, NULL);
+      g_autofree char *path = g_strconcat (mt_window_get_actor (window)->operator_path, "%", NULL);
+      gint64 located = mt_db_query_int (server, 0, "SELECT count (*) FROM devices d JOIN device_status st ON "
+                                                   "st.device_id = d.id JOIN operators o ON o.id = d.operator_id WHERE "
+                                                   "d.deleted = 0 AND st.lat IS NOT NULL AND o.path LIKE ?", "t", path);
+      MtMonitorPage *monitor = MT_MONITOR_PAGE (mt_window_show_page (window, "monitor"));
+      MtDeviceLayer *layer = mt_monitor_page_get_layer (monitor);
+
+      mt_db_close (server);
+      g_assert_cmpint (located, >, 10);
+      end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      while (mt_device_layer_get_n_points (layer) != (guint) located && g_get_monotonic_time () < end)
+        iterate (50);
+      g_assert_cmpuint (mt_device_layer_get_n_points (layer), ==, located);
+    }
   }
 
   /* the rental counter through the server: its quote, the order, the end */

@@ -32,6 +32,9 @@ struct _MtMonitorPage
   GtkWidget     *legend_counts[MT_MAP_N_KINDS];
   gint64         selected;
   gboolean       fitted;
+  MtSyncEngine  *engine;       /* connected: positions come from the server */
+  GCancellable  *cancellable;
+  guint          positions_timeout;
 };
 
 G_DEFINE_FINAL_TYPE (MtMonitorPage, mt_monitor_page, GTK_TYPE_BOX)
@@ -315,6 +318,73 @@ mt_monitor_page_refresh (MtMonitorPage *self)
     }
 }
 
+/* Connected: the replica holds no telemetry. Where every device in scope is comes from the server
+ * when the page opens and every minute after; the window's one-second tick keeps those in view
+ * live. */
+static void
+positions_received_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      data)
+{
+  g_autoptr(MtMonitorPage) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+  JsonArray *rows;
+  sqlite3_stmt *stmt;
+  MtDb *replica;
+
+  if (answer == NULL || !JSON_NODE_HOLDS_OBJECT (answer) ||
+      (rows = json_object_get_array_member (json_node_get_object (answer), "rows")) == NULL)
+    {
+      if (error && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No positions from the server: %s", error->message);
+      return;
+    }
+  /* into the replica through the engine's own handle: the pages read theirs only */
+  replica = mt_sync_engine_get_replica (self->engine);
+  if (!mt_db_begin (replica, &error))
+    {
+      g_warning ("Positions not kept: %s", error->message);
+      return;
+    }
+  stmt = mt_db_prepare (replica, &error, "INSERT INTO device_status (device_id, online, lat, lng, last_seen) VALUES "
+                                        "(?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET online = excluded.online, "
+                                        "lat = excluded.lat, lng = excluded.lng, last_seen = excluded.last_seen", NULL);
+  for (guint i = 0; stmt && i < json_array_get_length (rows); i++)
+    {
+      JsonNode *node = json_array_get_element (rows, i);
+      JsonArray *row = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+
+      if (row == NULL || json_array_get_length (row) != 5)
+        continue;
+      sqlite3_bind_int64 (stmt, 1, json_array_get_int_element (row, 0));
+      sqlite3_bind_int (stmt, 2, (int) json_array_get_int_element (row, 3));
+      sqlite3_bind_double (stmt, 3, json_array_get_double_element (row, 1));
+      sqlite3_bind_double (stmt, 4, json_array_get_double_element (row, 2));
+      sqlite3_bind_int64 (stmt, 5, json_array_get_int_element (row, 4));
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        g_debug ("A position not kept: %s", sqlite3_errmsg (mt_db_get_handle (replica)));
+      sqlite3_reset (stmt);
+    }
+  if (!mt_db_commit (replica, &error))
+    {
+      g_warning ("Positions not kept: %s", error->message);
+      return;
+    }
+  points_load (self);
+}
+
+static gboolean
+positions_fetch (gpointer data)
+{
+  MtMonitorPage *self = data;
+
+  if (self->engine != NULL && (gtk_widget_get_mapped (GTK_WIDGET (self)) || !self->fitted))
+    mt_sync_engine_request_async (self->engine, "GET", "telemetry/positions", NULL, self->cancellable,
+                                  positions_received_cb, g_object_ref (self));
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 list_reloaded_cb (MtMonitorPage *self)
 {
@@ -456,8 +526,22 @@ mt_monitor_page_get_layer (MtMonitorPage *self)
 }
 
 static void
+mt_monitor_page_dispose (GObject *object)
+{
+  MtMonitorPage *self = MT_MONITOR_PAGE (object);
+
+  g_clear_handle_id (&self->positions_timeout, g_source_remove);
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->engine);
+  G_OBJECT_CLASS (mt_monitor_page_parent_class)->dispose (object);
+}
+
+static void
 mt_monitor_page_class_init (MtMonitorPageClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = mt_monitor_page_dispose;
 }
 
 static void
@@ -507,5 +591,12 @@ mt_monitor_page_new (MtDb          *db,
   g_signal_connect_swapped (mt_list_page_get_selection (list), "selection-changed", G_CALLBACK (list_selection_cb),
                             self);
   points_load (self);
+  if (engine != NULL)
+    {
+      self->engine = g_object_ref (engine);
+      self->cancellable = g_cancellable_new ();
+      positions_fetch (self);
+      self->positions_timeout = g_timeout_add_seconds (60, positions_fetch, self);
+    }
   return self;
 }

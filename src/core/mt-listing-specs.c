@@ -320,6 +320,7 @@ static const MtListColumn monitor_cols[] = {
 static const MtListFilter monitor_filters[] = {
   { "online", N_("Online"), "st.online", online_choices },
   { "store", N_("Store"), "d.store_id", NULL, "stores" },
+  { "type", N_("Device type"), "d.type_id", NULL, "device_types" },
   { NULL }
 };
 

@@ -1808,6 +1808,47 @@ handle_track (Request *req)
   }
 }
 
+/* GET telemetry/positions: where every located device in scope is, for the location monitor of
+ * a connected console: {"rows": [[id, lat, lng, online, last_seen], …]}. Written by hand: 100,000
+ * rows through a JSON builder cost most of a second. */
+static void
+handle_positions (Request *req)
+{
+  g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *scope = NULL, *sql = NULL;
+  g_autoptr(GString) out = g_string_new ("{\"rows\":[");
+  sqlite3_stmt *stmt;
+  gboolean first = TRUE;
+
+  if (!mt_actor_require (req->actor, "monitor", "view", &error))
+    return respond_gerror (req, error);
+  scope = mt_actor_scope_sql (req->actor, "d.operator_id", "d.store_id", params);
+  sql = g_strdup_printf ("SELECT d.id, s.lat, s.lng, s.online, coalesce (s.last_seen, 0) FROM device_status s "
+                         "JOIN devices d ON d.id = s.device_id WHERE d.deleted = 0 AND s.lat IS NOT NULL AND %s", scope);
+  stmt = mt_db_prepare (req->server->db, NULL, sql, NULL);
+  if (stmt == NULL)
+    return respond_error (req, 500, "failed", _("The positions could not be read"), NULL);
+  for (guint i = 0; i < params->len; i++)
+    sqlite3_bind_text (stmt, i + 1, params->pdata[i], -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      char lat[G_ASCII_DTOSTR_BUF_SIZE], lng[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_string_append_printf (out, "%s[%" G_GINT64_FORMAT ",%s,%s,%d,%" G_GINT64_FORMAT "]", first ? "" : ",",
+                              (gint64) sqlite3_column_int64 (stmt, 0),
+                              g_ascii_formatd (lat, sizeof lat, "%.6f", sqlite3_column_double (stmt, 1)),
+                              g_ascii_formatd (lng, sizeof lng, "%.6f", sqlite3_column_double (stmt, 2)),
+                              sqlite3_column_int (stmt, 3) != 0, (gint64) sqlite3_column_int64 (stmt, 4));
+      first = FALSE;
+    }
+  sqlite3_reset (stmt);
+  g_string_append (out, "]}");
+  req->status = 200;
+  soup_server_message_set_status (req->msg, 200, NULL);
+  soup_server_message_set_response (req->msg, "application/json; charset=utf-8", SOUP_MEMORY_COPY, out->str, out->len);
+}
+
 /* POST alarms/ID/handle {note}; POST alarm_types/ID/hide and /show; GET telemetry/stats
  * (headquarters) */
 static gboolean
@@ -1853,6 +1894,12 @@ handle_telemetry (Request *req)
       g_str_equal (req->method, "GET"))
     {
       handle_status (req);
+      return TRUE;
+    }
+  if (g_str_equal (req->segments[0], "telemetry") && req->n_segments == 2 &&
+      g_str_equal (req->segments[1], "positions") && g_str_equal (req->method, "GET"))
+    {
+      handle_positions (req);
       return TRUE;
     }
   if (g_str_equal (req->segments[0], "telemetry") && req->n_segments == 2 && g_str_equal (req->segments[1], "stats") &&
