@@ -1298,8 +1298,8 @@ test_monitor (void)
   gint64 located = mt_db_query_int (db, 0, "SELECT count (*) FROM devices d JOIN device_status st ON "
                                            "st.device_id = d.id WHERE d.deleted = 0 AND st.lat IS NOT NULL", NULL);
   gint64 device = mt_db_query_int (db, 0, "SELECT d.id FROM devices d JOIN device_status st ON st.device_id = d.id "
-                                          "WHERE d.deleted = 0 AND st.lat IS NOT NULL AND st.soc IS NOT NULL "
-                                          "ORDER BY d.id LIMIT 1", NULL);
+                                          "WHERE d.deleted = 0 AND st.lat IS NOT NULL AND st.soc IS NOT NULL AND "
+                                          "d.store_id IS NOT NULL ORDER BY d.id LIMIT 1", NULL);
   g_autofree char *device_no = mt_db_query_text (db, "SELECT device_no FROM devices WHERE id = ?", "i", device);
   g_autofree char *card = NULL;
   double x = 0, y = 0, zoom;
@@ -1358,6 +1358,10 @@ test_monitor (void)
   g_assert_nonnull (card);
   g_assert_true (g_str_has_prefix (card, device_no));
   g_assert_nonnull (strstr (card, "%"));   /* its charge */
+  /* with the fences that watch it (the demo's city zone) */
+  g_assert_cmpint (mt_db_query_int (db, 0, "SELECT count (*) FROM geofence_devices WHERE device_id = ? AND deleted = 0",
+                                    "i", device), ==, 1);
+  g_assert_cmpuint (mt_monitor_page_get_n_fences_shown (page), ==, 1);
   /* a click on nothing selects nothing else */
   g_assert_false (mt_device_layer_click (layer, 3, 3));
   g_assert_cmpint (mt_device_layer_get_selected (layer), ==, device);

@@ -793,10 +793,11 @@ test_geofence (Fixture       *f,
   g_autofree char *count_sql = g_strdup_printf ("SELECT coalesce (max (count), 0) FROM alarms WHERE device_id = %"
                                                 G_GINT64_FORMAT " AND type = 'geofence' AND state = 'open'", device);
   g_autofree char *fix_sql = NULL, *home_sql = NULL, *body = NULL, *assign = NULL, *geojson = NULL;
-  gint64 started = g_get_real_time (), fence;
+  gint64 started = g_get_real_time (), fence, others;
   double lat, lng;
   guint status = 0;
 
+  others = mt_db_query_int (f->db, -1, "SELECT count (*) FROM alarms WHERE type = 'geofence' AND state = 'open'", NULL);
   f->sim_speedup = "10";   /* 60 km/h out of town: 167 m a report */
   start_sim (f, 3, NULL);
   sim_say (f, say_return);   /* parked: it stays where it is until the fault */
@@ -871,8 +872,9 @@ test_geofence (Fixture       *f,
   sim_say (f, say_leave);
   wait_for (f, count_sql, 2, 20);
   g_assert_cmpint (mt_db_query_int (f->db, -1, alarms_sql, NULL), ==, 1);
+  /* and nothing for the batteries that stayed in their own fences */
   g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count (*) FROM alarms WHERE type = 'geofence' AND "
-                                              "state = 'open' AND device_id <> ?", "i", device), ==, 0);
+                                              "state = 'open' AND device_id <> ?", "i", device), ==, others);
 }
 
 int

@@ -251,6 +251,12 @@ mt_list_page_show_map (MtListPage *self,
     gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->map_toggle), map);
 }
 
+void
+mt_list_page_set_compact (MtListPage *self)
+{
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->search), 14);
+}
+
 MtDeviceLayer *
 mt_list_page_get_map_layer (MtListPage *self)
 {

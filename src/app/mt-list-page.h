@@ -70,6 +70,8 @@ GtkWidget     *mt_entry_row_new          (const char    *title);
 const char    *mt_dialog_row_text        (GtkWidget     *dialog,
                                           const char    *key);
 
+/* Beside a map: a narrower search entry */
+void           mt_list_page_set_compact  (MtListPage    *page);
 /* The stores page: its rows on the map instead of the table (and back) */
 void           mt_list_page_show_map     (MtListPage    *page,
                                           gboolean       map);

@@ -4,8 +4,10 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "mt-monitor-page.h"
+#include "mt-fences.h"
 #include "mt-ops.h"
 #include "mt-telemetry-actions.h"
 #include "mt-track-page.h"
@@ -16,6 +18,104 @@
   "d.id, st.lat, st.lng, d.state, coalesce (st.online, 0), EXISTS (SELECT 1 FROM alarms a WHERE a.device_id = d.id " \
   "AND a.state = 'open' AND a.deleted = 0)"
 
+/* ------------------------------------------------------------------ the selected device's fences */
+
+#define MT_TYPE_FENCE_SHAPES (mt_fence_shapes_get_type ())
+G_DECLARE_FINAL_TYPE (MtFenceShapes, mt_fence_shapes, MT, FENCE_SHAPES, ShumateLayer)
+
+struct _MtFenceShapes
+{
+  ShumateLayer  parent_instance;
+  GPtrArray    *fences;   /* MtFence, as displayed */
+};
+
+G_DEFINE_FINAL_TYPE (MtFenceShapes, mt_fence_shapes, SHUMATE_TYPE_LAYER)
+
+static void
+mt_fence_shapes_snapshot (GtkWidget   *widget,
+                          GtkSnapshot *snapshot)
+{
+  MtFenceShapes *self = MT_FENCE_SHAPES (widget);
+  ShumateViewport *viewport = shumate_layer_get_viewport (SHUMATE_LAYER (self));
+  double dashes[] = { 8, 5 };
+  cairo_t *cr;
+
+  if (self->fences->len == 0)
+    return;
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, (float) gtk_widget_get_width (widget),
+                                                                  (float) gtk_widget_get_height (widget)));
+  for (guint f = 0; f < self->fences->len; f++)
+    {
+      const MtFence *fence = self->fences->pdata[f];
+      double x, y;
+
+      if (fence->shape == MT_FENCE_CIRCLE)
+        {
+          double ex, ey;
+
+          shumate_viewport_location_to_widget_coords (viewport, widget, fence->center.lat, fence->center.lng, &x, &y);
+          shumate_viewport_location_to_widget_coords (viewport, widget, fence->center.lat,
+                                                      fence->center.lng + fence->radius_m /
+                                                        (111319.49 * cos (fence->center.lat * G_PI / 180)), &ex, &ey);
+          cairo_new_sub_path (cr);
+          cairo_arc (cr, x, y, fabs (ex - x), 0, 2 * G_PI);
+        }
+      else
+        for (guint r = 0; r < fence->n_rings; r++)
+          {
+            for (guint i = 0; i < fence->sizes[r]; i++)
+              {
+                shumate_viewport_location_to_widget_coords (viewport, widget, fence->rings[r][i].lat,
+                                                            fence->rings[r][i].lng, &x, &y);
+                if (i == 0)
+                  cairo_move_to (cr, x, y);
+                else
+                  cairo_line_to (cr, x, y);
+              }
+            cairo_close_path (cr);
+          }
+    }
+  cairo_set_fill_rule (cr, CAIRO_FILL_RULE_EVEN_ODD);
+  cairo_set_source_rgba (cr, 0.90, 0.38, 0.00, 0.10);
+  cairo_fill_preserve (cr);
+  cairo_set_source_rgba (cr, 0.90, 0.38, 0.00, 0.9);
+  cairo_set_line_width (cr, 2.5);
+  cairo_set_dash (cr, dashes, 2, 0);
+  cairo_stroke (cr);
+  cairo_destroy (cr);
+}
+
+static void
+mt_fence_shapes_constructed (GObject *object)
+{
+  G_OBJECT_CLASS (mt_fence_shapes_parent_class)->constructed (object);
+  mt_layer_follow_view (SHUMATE_LAYER (object));
+}
+
+static void
+mt_fence_shapes_finalize (GObject *object)
+{
+  g_ptr_array_unref (MT_FENCE_SHAPES (object)->fences);
+  G_OBJECT_CLASS (mt_fence_shapes_parent_class)->finalize (object);
+}
+
+static void
+mt_fence_shapes_class_init (MtFenceShapesClass *klass)
+{
+  G_OBJECT_CLASS (klass)->constructed = mt_fence_shapes_constructed;
+  G_OBJECT_CLASS (klass)->finalize = mt_fence_shapes_finalize;
+  GTK_WIDGET_CLASS (klass)->snapshot = mt_fence_shapes_snapshot;
+}
+
+static void
+mt_fence_shapes_init (MtFenceShapes *self)
+{
+  self->fences = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_fence_free);
+  gtk_widget_set_can_target (GTK_WIDGET (self), FALSE);
+}
+
+/* ------------------------------------------------------------------ the page */
+
 struct _MtMonitorPage
 {
   GtkBox         parent_instance;
@@ -25,6 +125,7 @@ struct _MtMonitorPage
   MtListPage    *list;
   MtMap         *map;
   MtDeviceLayer *layer;
+  MtFenceShapes *fences;
   GtkWidget     *card;
   GtkWidget     *card_title;
   GtkWidget     *card_grid;
@@ -160,6 +261,40 @@ mt_monitor_page_get_card_text (MtMonitorPage *self)
   return g_string_free (text, FALSE);
 }
 
+/* The selected device's fences, shifted as the tiles need */
+static void
+fences_show (MtMonitorPage *self)
+{
+  sqlite3_stmt *stmt;
+
+  g_ptr_array_set_size (self->fences->fences, 0);
+  stmt = self->selected == 0 ? NULL
+       : mt_db_prepare (self->db, NULL, "SELECT f.geojson FROM geofence_devices l JOIN geofences f ON f.id = l.fence_id "
+                                        "WHERE l.device_id = ? AND l.deleted = 0 AND f.deleted = 0", "i", self->selected);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtFence *fence = mt_fence_parse ((const char *) sqlite3_column_text (stmt, 0), NULL);
+
+      if (fence == NULL)
+        continue;
+      if (fence->shape == MT_FENCE_CIRCLE)
+        fence->center = mt_map_to_display (self->map, fence->center);
+      for (guint r = 0; r < fence->n_rings; r++)
+        for (guint i = 0; i < fence->sizes[r]; i++)
+          fence->rings[r][i] = mt_map_to_display (self->map, fence->rings[r][i]);
+      g_ptr_array_add (self->fences->fences, fence);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  gtk_widget_queue_draw (GTK_WIDGET (self->fences));
+}
+
+guint
+mt_monitor_page_get_n_fences_shown (MtMonitorPage *self)
+{
+  return self->fences->fences->len;
+}
+
 void
 mt_monitor_page_select (MtMonitorPage *self,
                         gint64         device_id,
@@ -170,6 +305,7 @@ mt_monitor_page_select (MtMonitorPage *self,
   self->selected = device_id;
   mt_device_layer_set_selected (self->layer, device_id);
   card_update (self);
+  fences_show (self);
   if (center && device_id != 0 && mt_device_layer_get_point (self->layer, device_id, &point))
     {
       ShumateViewport *viewport = mt_map_get_viewport (self->map);
@@ -566,6 +702,8 @@ mt_monitor_page_new (MtDb          *db,
   self->actor = actor;
   self->list = list;
   self->map = mt_map_new (db, actor->operator_id);
+  self->fences = g_object_new (MT_TYPE_FENCE_SHAPES, "viewport", mt_map_get_viewport (self->map), NULL);
+  mt_map_add_layer (self->map, SHUMATE_LAYER (self->fences));   /* under the devices */
   self->layer = mt_device_layer_new (mt_map_get_viewport (self->map));
   mt_map_add_layer (self->map, SHUMATE_LAYER (self->layer));
   g_signal_connect_swapped (self->layer, "device-activated", G_CALLBACK (activated_cb), self);
@@ -577,6 +715,7 @@ mt_monitor_page_new (MtDb          *db,
   gtk_overlay_add_overlay (GTK_OVERLAY (overlay), legend_new (self));
 
   paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  mt_list_page_set_compact (list);
   gtk_widget_set_size_request (GTK_WIDGET (list), 360, -1);
   gtk_paned_set_start_child (GTK_PANED (paned), GTK_WIDGET (list));
   gtk_paned_set_end_child (GTK_PANED (paned), overlay);

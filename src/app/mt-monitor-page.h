@@ -30,6 +30,8 @@ void           mt_monitor_page_select    (MtMonitorPage *self,
                                           gboolean       center);
 void           mt_monitor_page_set_follow (MtMonitorPage *self,
                                            gboolean       follow);
+/* How many fences of the selected device the map shows */
+guint          mt_monitor_page_get_n_fences_shown (MtMonitorPage *self);
 /* The card's text, one line per field, for tests */
 char          *mt_monitor_page_get_card_text (MtMonitorPage *self);
 

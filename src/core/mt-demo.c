@@ -567,10 +567,14 @@ mt_demo_generate (MtDb                *db,
     {
       g_autofree char *name = g_strdup_printf ("%s运营区", cities[c].city);
       g_autofree char *geo = g_strdup_printf ("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
-                                              "\"coordinates\":[%.4f,%.4f]},\"properties\":{\"radius_m\":8000}}",
+                                              "\"coordinates\":[%.4f,%.4f]},\"properties\":{\"radius_m\":25000}}",
                                               cities[c].lng, cities[c].lat);
       RUN ("INSERT INTO geofences (created_at, updated_at, operator_id, name, shape, geojson) "
            "VALUES (?1, ?1, ?2, ?3, 'circle', ?4)", "iitt", start, stores[c].operator_id, name, geo);
+      /* the city's zone watches the store's batteries: out of town raises an alarm */
+      RUN ("INSERT INTO geofence_devices (created_at, updated_at, fence_id, device_id) SELECT ?1, ?1, ?2, id "
+           "FROM devices WHERE store_id = ?3 AND operator_id = ?4", "iiii", start, mt_db_last_insert_id (db),
+           stores[c].id, stores[c].operator_id);
     }
 
   /* the audit log of all that: who created the stores and repair tickets, and sent messages */
