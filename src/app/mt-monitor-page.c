@@ -553,10 +553,11 @@ legend_new (MtMonitorPage *self)
 
   gtk_widget_add_css_class (box, "osd");
   gtk_widget_add_css_class (box, "mt-map-legend");
-  /* bottom centre: the scale is at the bottom left, the tiles' attribution at the right */
-  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+  /* bottom left, above the scale (the tiles' attribution is at the right) */
+  gtk_widget_set_halign (box, GTK_ALIGN_START);
   gtk_widget_set_valign (box, GTK_ALIGN_END);
-  gtk_widget_set_margin_bottom (box, 12);
+  gtk_widget_set_margin_start (box, 8);
+  gtk_widget_set_margin_bottom (box, 44);
   for (guint k = 0; k < MT_MAP_N_KINDS; k++)
     {
       GtkWidget *dot = gtk_label_new (NULL);

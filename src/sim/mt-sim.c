@@ -251,7 +251,7 @@ mt_sim_device_step (MtSimFleet  *fleet,
     {
       d->speed_kmh = 0;
       if (!d->rented && soc < 0.995)
-        current = 12000;   /* on the store's charger */
+        current = d->nominal_mah * 0.3;   /* on the store's charger, at 0.3 C: well inside any spec */
     }
   if (current < 0 && !d->discharge_on)
     current = 0, d->speed_kmh = 0;   /* discharge off: no current, the scooter stops */
