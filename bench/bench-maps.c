@@ -149,6 +149,9 @@ after_cb (GdkFrameClock *clock,
     {
       ms = (now - f->last_frame) / 1000.0;
       g_array_append_val (f->intervals, ms);
+      if (ms > 50 && g_getenv ("BENCH_TRACE"))
+        g_print ("  long frame: %.0f ms at frame %u (zoom %.0f, %u frames after the zoom changed)\n", ms, f->frame,
+                 shumate_viewport_get_zoom_level (f->viewport), f->frame % 120);
     }
   f->last_frame = now;
 }
@@ -275,6 +278,8 @@ main (int argc, char *argv[])
                bench_percentile ((double *) times->data, times->len, 50));
     }
 
+  if (g_getenv ("BENCH_NO_DEVICES"))   /* the map alone: what libshumate's tiles cost */
+    gtk_widget_set_visible (GTK_WIDGET (layer), FALSE);
   f.intervals = g_array_new (FALSE, FALSE, sizeof (double));
   f.work = g_array_new (FALSE, FALSE, sizeof (double));
   g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "before-paint", G_CALLBACK (before_cb), &f);
