@@ -5,6 +5,9 @@
 # once (bench/out/bench-tracks.db, about a minute):
 #
 #   bench/run-maps.sh [SECONDS]      BENCH_DB=…  BENCH_TRACKS_DB=…
+#
+# BENCH_TRACE=1 names each frame over 50 ms; BENCH_NO_DEVICES=1 pans the map without the devices
+# (what libshumate itself costs).
 set -eo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-_build}
