@@ -9,6 +9,7 @@
 #include <adwaita.h>
 #include <stdio.h>
 
+#include "bench-frames.h"
 #include "bench-stats.h"
 #include "bench-window.h"
 #include "mt-demo.h"
@@ -18,40 +19,10 @@
 
 typedef struct
 {
-  GArray   *intervals;   /* ms between two frames */
-  GArray   *work;        /* ms from a frame's start to its end */
-  gint64    last_frame;
-  gint64    frame_start;
-  gboolean  measuring;
+  BenchFrames    frames;
   GtkAdjustment *scroll;
-  double    step;
+  double         step;
 } Frames;
-
-static void
-before_cb (GdkFrameClock *clock,
-           Frames        *f)
-{
-  f->frame_start = g_get_monotonic_time ();
-}
-
-static void
-after_cb (GdkFrameClock *clock,
-          Frames        *f)
-{
-  gint64 now = g_get_monotonic_time ();
-  double ms;
-
-  if (!f->measuring)
-    return;
-  ms = (now - f->frame_start) / 1000.0;
-  g_array_append_val (f->work, ms);
-  if (f->last_frame)
-    {
-      ms = (now - f->last_frame) / 1000.0;
-      g_array_append_val (f->intervals, ms);
-    }
-  f->last_frame = now;
-}
 
 /* Every frame the list moves on, back and forth: as a technician scrolling through the fleet */
 static gboolean
@@ -85,23 +56,6 @@ find_scrolled (GtkWidget *widget)
   return NULL;
 }
 
-static gboolean
-done_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-run_for (double seconds)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add ((guint) (seconds * 1000), done_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 static void
 measure (Frames     *f,
          const char *label,
@@ -110,24 +64,19 @@ measure (Frames     *f,
 {
   MtIngestStats before = { 0 }, after = { 0 };
 
-  g_array_set_size (f->intervals, 0);
-  g_array_set_size (f->work, 0);
   if (ingest)
     mt_ingest_get_stats (ingest, &before);
-  f->last_frame = 0;
-  f->measuring = TRUE;
-  run_for (seconds);
-  f->measuring = FALSE;
+  bench_frames_measure (&f->frames, seconds);
   if (ingest)
     mt_ingest_get_stats (ingest, &after);
   g_print ("%-6s %5u frames in %.0f s: between frames median %5.1f ms, p95 %5.1f ms, max %6.1f ms; "
            "frame work median %5.1f ms, p95 %5.1f ms; telemetry stored %.0f msg/s\n",
-           label, f->intervals->len, seconds,
-           bench_percentile ((double *) f->intervals->data, f->intervals->len, 50),
-           bench_percentile ((double *) f->intervals->data, f->intervals->len, 95),
-           bench_percentile ((double *) f->intervals->data, f->intervals->len, 100),
-           bench_percentile ((double *) f->work->data, f->work->len, 50),
-           bench_percentile ((double *) f->work->data, f->work->len, 95),
+           label, f->frames.intervals->len, seconds,
+           bench_percentile ((double *) f->frames.intervals->data, f->frames.intervals->len, 50),
+           bench_percentile ((double *) f->frames.intervals->data, f->frames.intervals->len, 95),
+           bench_percentile ((double *) f->frames.intervals->data, f->frames.intervals->len, 100),
+           bench_percentile ((double *) f->frames.work->data, f->frames.work->len, 50),
+           bench_percentile ((double *) f->frames.work->data, f->frames.work->len, 95),
            (after.stored - before.stored) / seconds);
 }
 
@@ -141,7 +90,6 @@ main (int argc, char *argv[])
   Frames f = { 0 };
   MtWindow *window;
   GtkWidget *page;
-  GdkFrameClock *clock;
   MtDb *db;
   const char *devices = g_getenv ("BENCH_LIVE_DEVICES") ? g_getenv ("BENCH_LIVE_DEVICES") : "10000";
   const char *interval = g_getenv ("BENCH_LIVE_INTERVAL") ? g_getenv ("BENCH_LIVE_INTERVAL") : "1";
@@ -157,14 +105,10 @@ main (int argc, char *argv[])
   if (!mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error))
     g_error ("%s", error->message);
   page = mt_window_show_page (window, "devices");
-  run_for (2);
+  bench_run_for (2);
   f.scroll = gtk_scrolled_window_get_vadjustment (find_scrolled (page));
   f.step = 24;
-  f.intervals = g_array_new (FALSE, FALSE, sizeof (double));
-  f.work = g_array_new (FALSE, FALSE, sizeof (double));
-  clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
-  g_signal_connect (clock, "before-paint", G_CALLBACK (before_cb), &f);
-  g_signal_connect (clock, "after-paint", G_CALLBACK (after_cb), &f);
+  bench_frames_watch (&f.frames, GTK_WIDGET (window));
   gtk_widget_add_tick_callback (page, tick_cb, &f, NULL);
   g_print ("database %s, %d devices; the device list scrolling %.0f px a frame\n", argv[1],
            (int) mt_db_query_int (db, 0, "SELECT count(*) FROM devices", NULL), f.step);
@@ -178,7 +122,7 @@ main (int argc, char *argv[])
   if (!mt_ingest_start (ingest, &error))
     g_error ("%s", error->message);
   mt_window_set_ingest (window, ingest);
-  run_for (2);
+  bench_run_for (2);
   measure (&f, "quiet", seconds, ingest);
 
   {
@@ -192,7 +136,7 @@ main (int argc, char *argv[])
       g_error ("%s", error->message);
   }
   g_print ("%s devices reporting every %s s\n", devices, interval);
-  run_for (8);   /* the fleet loaded, announced and reporting */
+  bench_run_for (8);   /* the fleet loaded, announced and reporting */
   measure (&f, "live", seconds, ingest);
 
   g_subprocess_force_exit (sim);

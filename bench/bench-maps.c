@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "bench-frames.h"
 #include "bench-stats.h"
 #include "bench-window.h"
 #include "mt-demo.h"
@@ -36,23 +37,6 @@ rss_mb (void)
   if (g_file_get_contents ("/proc/self/statm", &text, NULL, NULL))
     sscanf (text, "%ld %ld", &pages, &resident);
   return resident * (double) sysconf (_SC_PAGESIZE) / (1024 * 1024);
-}
-
-static gboolean
-done_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-run_for (double seconds)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add ((guint) (seconds * 1000), done_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
 }
 
 /* ------------------------------------------------------------------ the track database */
@@ -118,42 +102,20 @@ make_tracks (const char *path)
 
 typedef struct
 {
-  GArray         *intervals;
-  GArray         *work;
-  gint64          last_frame;
-  gint64          frame_start;
-  gboolean        measuring;
+  BenchFrames      frames;   /* first: its long-frame callback finds the rest */
   ShumateViewport *viewport;
-  guint           frame;
+  guint            frame;
 } Frames;
 
+/* BENCH_TRACE=1: when the long frames come */
 static void
-before_cb (GdkFrameClock *clock,
-           Frames        *f)
+long_frame (BenchFrames *frames,
+            double       ms)
 {
-  f->frame_start = g_get_monotonic_time ();
-}
+  Frames *f = (Frames *) frames;
 
-static void
-after_cb (GdkFrameClock *clock,
-          Frames        *f)
-{
-  gint64 now = g_get_monotonic_time ();
-  double ms;
-
-  if (!f->measuring)
-    return;
-  ms = (now - f->frame_start) / 1000.0;
-  g_array_append_val (f->work, ms);
-  if (f->last_frame)
-    {
-      ms = (now - f->last_frame) / 1000.0;
-      g_array_append_val (f->intervals, ms);
-      if (ms > 50 && g_getenv ("BENCH_TRACE"))
-        g_print ("  long frame: %.0f ms at frame %u (zoom %.0f, %u frames after the zoom changed)\n", ms, f->frame,
-                 shumate_viewport_get_zoom_level (f->viewport), f->frame % 120);
-    }
-  f->last_frame = now;
+  g_print ("  long frame: %.0f ms at frame %u (zoom %.0f, %u frames after the zoom changed)\n", ms, f->frame,
+           shumate_viewport_get_zoom_level (f->viewport), f->frame % 120);
 }
 
 /* Every frame the map pans 6 px east and north-east; every two seconds (120 frames) it zooms
@@ -185,6 +147,23 @@ report (const char *label,
            bench_percentile ((double *) values->data, values->len, 50),
            bench_percentile ((double *) values->data, values->len, 95),
            bench_percentile ((double *) values->data, values->len, 100), values->len);
+}
+
+/* The track of @page drawn 20 times as it is in view */
+static void
+report_draws (MtTrackPage *page,
+              const char  *label)
+{
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
+  guint segments = 0;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      double ms = mt_track_page_measure_draw (page, &segments);
+      g_array_append_val (times, ms);
+    }
+  g_print ("  drawn %s (%u segments):\n", label, segments);
+  report ("    draw", times);
 }
 
 int
@@ -254,13 +233,13 @@ main (int argc, char *argv[])
   window = bench_window_new ("com.mtxnyjs.Mingtang.BenchMaps", argv[1], &app, &db);
   if (!mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error))
     g_error ("%s", error->message);
-  run_for (1);
+  bench_run_for (1);
   rss0 = rss_mb ();
   t0 = g_get_monotonic_time ();
   monitor = MT_MONITOR_PAGE (mt_window_show_page (window, "monitor"));
   ms = (g_get_monotonic_time () - t0) / 1000.0;
   layer = mt_monitor_page_get_layer (monitor);
-  run_for (3);
+  bench_run_for (3);
   g_print ("monitor: %u devices on the map; opened in %.0f ms; memory %+.0f MB\n",
            mt_device_layer_get_n_points (layer), ms, rss_mb () - rss0);
 
@@ -280,28 +259,24 @@ main (int argc, char *argv[])
 
   if (g_getenv ("BENCH_NO_DEVICES"))   /* the map alone: what libshumate's tiles cost */
     gtk_widget_set_visible (GTK_WIDGET (layer), FALSE);
-  f.intervals = g_array_new (FALSE, FALSE, sizeof (double));
-  f.work = g_array_new (FALSE, FALSE, sizeof (double));
-  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "before-paint", G_CALLBACK (before_cb), &f);
-  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint", G_CALLBACK (after_cb), &f);
+  bench_frames_watch (&f.frames, GTK_WIDGET (window));
+  if (g_getenv ("BENCH_TRACE"))
+    f.frames.long_frame = long_frame;
   gtk_widget_add_tick_callback (GTK_WIDGET (monitor), pan_cb, &f, NULL);
-  run_for (2);
-  f.measuring = TRUE;
-  run_for (seconds);
-  f.measuring = FALSE;
+  bench_run_for (2);
+  bench_frames_measure (&f.frames, seconds);
   g_print ("panning and zooming (5–13) for %.0f s, %u tiles served:\n", seconds, mt_tile_server_get_count (tiles));
-  report ("  between frames", f.intervals);
-  report ("  frame work (layout and paint)", f.work);
+  report ("  between frames", f.frames.intervals);
+  report ("  frame work (layout and paint)", f.frames.work);
 
   /* ---- a 100,000-point track drawn */
   {
     MtTrackPage *page;
     gint64 device = mt_db_query_int (tracks_db, 0, "SELECT id FROM devices ORDER BY id LIMIT 1", NULL);
-    guint segments = 0;
 
     /* a console on the track database: the 100,000-device one has no such track */
     gtk_window_destroy (GTK_WINDOW (window));
-    run_for (0.5);
+    bench_run_for (0.5);
     window = mt_window_new (app, tracks_db);
     gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
     gtk_window_present (GTK_WINDOW (window));
@@ -318,26 +293,12 @@ main (int argc, char *argv[])
         g_error ("%s", mt_track_page_get_error (page));
       ms = (g_get_monotonic_time () - t0) / 1000.0;
     }
-    run_for (2);
+    bench_run_for (2);
     g_print ("track of %u points: read, stops found and shown in %.0f ms, %u stops\n",
              mt_track_page_get_n_points (page), ms, mt_track_page_get_n_stops (page));
-    g_array_set_size (times, 0);
-    for (guint i = 0; i < 20; i++)
-      {
-        ms = mt_track_page_measure_draw (page, &segments);
-        g_array_append_val (times, ms);
-      }
-    g_print ("  drawn whole (%u segments after thinning):\n", segments);
-    report ("    draw", times);
+    report_draws (page, "whole, after thinning");
     shumate_viewport_set_zoom_level (mt_map_get_viewport (mt_track_page_get_map (page)), 15);
-    g_array_set_size (times, 0);
-    for (guint i = 0; i < 20; i++)
-      {
-        ms = mt_track_page_measure_draw (page, &segments);
-        g_array_append_val (times, ms);
-      }
-    g_print ("  drawn at street zoom 15 (%u segments):\n", segments);
-    report ("    draw", times);
+    report_draws (page, "at street zoom 15");
   }
 
   gtk_window_destroy (GTK_WINDOW (window));
