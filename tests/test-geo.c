@@ -31,6 +31,13 @@ test_distance (void)
   /* along a parallel a degree shrinks with the cosine of the latitude (nearly: it is not a
    * great circle) */
   g_assert_cmpfloat_with_epsilon (mt_geo_distance_m (P (60, 10), P (60, 10.001)), degree * 0.001 * 0.5, 0.001);
+  /* offsets land at the distance asked, north and east */
+  g_assert_cmpfloat_with_epsilon (mt_geo_distance_m (P (30.27, 120.15), mt_geo_offset (P (30.27, 120.15), 1000, 0)),
+                                  1000, 0.001);
+  g_assert_cmpfloat_with_epsilon (mt_geo_distance_m (P (30.27, 120.15), mt_geo_offset (P (30.27, 120.15), 0, 1000)),
+                                  1000, 0.01);
+  g_assert_cmpfloat (mt_geo_offset (P (30.27, 120.15), -500, -500).lat, <, 30.27);
+  g_assert_cmpfloat (mt_geo_offset (P (30.27, 120.15), -500, -500).lng, <, 120.15);
   /* symmetric */
   g_assert_cmpfloat (mt_geo_distance_m (P (39.9, 116.4), P (31.2, 121.5)), ==,
                      mt_geo_distance_m (P (31.2, 121.5), P (39.9, 116.4)));

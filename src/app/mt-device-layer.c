@@ -226,14 +226,6 @@ clusters_build (MtDeviceLayer *self,
   return clusters;
 }
 
-static double
-tile_size (MtDeviceLayer *self)
-{
-  ShumateMapSource *source = shumate_viewport_get_reference_map_source (shumate_layer_get_viewport (SHUMATE_LAYER (self)));
-
-  return source ? shumate_map_source_get_tile_size (source) : 256;
-}
-
 typedef struct
 {
   double cx, cy, scale, half_w, half_h;
@@ -280,7 +272,9 @@ clusters_get (MtDeviceLayer *self,
     }
   if (self->levels[level] == NULL)
     {
-      self->levels[level] = clusters_build (self, level, tile_size (self), region);
+      ShumateViewport *viewport = shumate_layer_get_viewport (SHUMATE_LAYER (self));
+
+      self->levels[level] = clusters_build (self, level, mt_viewport_tile_size (viewport), region);
       self->rebuild_ms = (g_get_monotonic_time () - now) / 1000.0;
       self->built_at = now;
       g_debug ("%u devices in %u clusters at zoom %u: %.1f ms", self->points->len, self->levels[level]->len, level,

@@ -63,10 +63,7 @@ from_widget (MtFenceLayer *self,
 static MtGeoPoint
 edge_point (MtFenceLayer *self)
 {
-  MtGeoPoint p = self->center;
-
-  p.lng += self->radius_m / (111319.49 * cos (self->center.lat * G_PI / 180));
-  return p;
+  return mt_geo_offset (self->center, 0, self->radius_m);
 }
 
 static void

@@ -258,6 +258,34 @@ placeholder_menu (GtkWidget *view)
 }
 
 static GtkWidget *
+title_label (const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  return label;
+}
+
+/* A row that is not a one-line entry: its @header over its @content (a text, a map) */
+static GtkWidget *
+boxed_row (GtkWidget *header,
+           GtkWidget *content)
+{
+  GtkWidget *row = adw_preferences_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+
+  gtk_box_append (GTK_BOX (box), header);
+  gtk_box_append (GTK_BOX (box), content);
+  gtk_widget_set_margin_top (box, 8);
+  gtk_widget_set_margin_bottom (box, 12);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  return row;
+}
+
+static GtkWidget *
 build_field (MtFormDialog *self,
              Field        *f,
              GHashTable   *values)
@@ -392,30 +420,15 @@ build_field (MtFormDialog *self,
       }
 
     case MT_FIELD_GEOMETRY:
-      {
-        GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-        GtkWidget *title = gtk_label_new (label);
-
-        f->widget = GTK_WIDGET (mt_fence_editor_new (self->db, self->actor->operator_id));
-        mt_fence_editor_set_geojson (MT_FENCE_EDITOR (f->widget), value);
-        gtk_label_set_xalign (GTK_LABEL (title), 0);
-        gtk_box_append (GTK_BOX (box), title);
-        gtk_box_append (GTK_BOX (box), f->widget);
-        gtk_widget_set_margin_top (box, 8);
-        gtk_widget_set_margin_bottom (box, 12);
-        gtk_widget_set_margin_start (box, 12);
-        gtk_widget_set_margin_end (box, 12);
-        f->row = adw_preferences_row_new ();
-        gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (f->row), FALSE);
-        gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (f->row), box);
-        return f->row;
-      }
+      f->widget = GTK_WIDGET (mt_fence_editor_new (self->db, self->actor->operator_id));
+      mt_fence_editor_set_geojson (MT_FENCE_EDITOR (f->widget), value);
+      f->row = boxed_row (title_label (label), f->widget);
+      return f->row;
 
     case MT_FIELD_MULTILINE:
       {
-        GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
         GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-        GtkWidget *title = gtk_label_new (label);
+        GtkWidget *title = title_label (label);
         GtkWidget *scroller = gtk_scrolled_window_new ();
 
         f->widget = gtk_text_view_new ();
@@ -428,20 +441,11 @@ build_field (MtFormDialog *self,
         gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), f->widget);
         gtk_widget_set_size_request (scroller, -1, 160);
         gtk_widget_add_css_class (scroller, "card");
-        gtk_label_set_xalign (GTK_LABEL (title), 0);
         gtk_widget_set_hexpand (title, TRUE);
         gtk_box_append (GTK_BOX (top), title);
         if (g_str_equal (spec->key, "contract"))
           gtk_box_append (GTK_BOX (top), placeholder_menu (f->widget));
-        gtk_box_append (GTK_BOX (box), top);
-        gtk_box_append (GTK_BOX (box), scroller);
-        gtk_widget_set_margin_top (box, 8);
-        gtk_widget_set_margin_bottom (box, 12);
-        gtk_widget_set_margin_start (box, 12);
-        gtk_widget_set_margin_end (box, 12);
-        f->row = adw_preferences_row_new ();
-        gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (f->row), FALSE);
-        gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (f->row), box);
+        f->row = boxed_row (top, scroller);
         return f->row;
       }
 
@@ -577,20 +581,10 @@ coords_changed_cb (MtFormDialog *self)
 static GtkWidget *
 picker_row_new (MtFormDialog *self)
 {
-  GtkWidget *row = adw_preferences_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *title = gtk_label_new (_("Position on the map"));
+  GtkWidget *row;
 
   self->picker = mt_position_picker_new (self->db, self->actor->operator_id);
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_box_append (GTK_BOX (box), title);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->picker));
-  gtk_widget_set_margin_top (box, 8);
-  gtk_widget_set_margin_bottom (box, 12);
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  row = boxed_row (title_label (_("Position on the map")), GTK_WIDGET (self->picker));
   coords_changed_cb (self);
   g_signal_connect_swapped (self->picker, "changed", G_CALLBACK (picker_changed_cb), self);
   g_signal_connect_swapped (find_field (self, "lat")->widget, "changed", G_CALLBACK (coords_changed_cb), self);

@@ -628,6 +628,21 @@ rent_clicked_cb (MtListPage *self)
   mt_rent_dialog_refresh (dialog);
 }
 
+/* The row's editor, when the role may edit it (from the list, or from the stores' map) */
+static void
+open_id (MtListPage *self,
+         gint64      id)
+{
+  if (self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "edit"))
+    {
+      MtFormDialog *dialog = mt_form_dialog_new (toplevel (self), self->db, self->actor, self->entity, id);
+      if (self->engine)
+        mt_form_dialog_set_engine (dialog, self->engine);
+      g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+}
+
 static void
 open_row (MtListPage *self,
           guint       position)
@@ -656,14 +671,7 @@ open_row (MtListPage *self,
   else if (g_str_equal (page, "settings") && mt_actor_can (self->actor, "settings", "edit"))
     edit_setting (self, mt_row_item_get_id (item));
   else if (self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "edit"))
-    {
-      MtFormDialog *dialog = mt_form_dialog_new (toplevel (self), self->db, self->actor, self->entity,
-                                                 mt_row_item_get_id (item));
-      if (self->engine)
-        mt_form_dialog_set_engine (dialog, self->engine);
-      g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
-      gtk_window_present (GTK_WINDOW (dialog));
-    }
+    open_id (self, mt_row_item_get_id (item));
   else
     {
       /* Details: every column of the row */
@@ -681,21 +689,6 @@ open_row (MtListPage *self,
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
       gtk_window_present (GTK_WINDOW (dialog));
       g_string_free (body, TRUE);
-    }
-}
-
-/* A row opened from elsewhere than the list (the stores' map): its editor, or its details */
-static void
-open_id (MtListPage *self,
-         gint64      id)
-{
-  if (self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "edit"))
-    {
-      MtFormDialog *dialog = mt_form_dialog_new (toplevel (self), self->db, self->actor, self->entity, id);
-      if (self->engine)
-        mt_form_dialog_set_engine (dialog, self->engine);
-      g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
-      gtk_window_present (GTK_WINDOW (dialog));
     }
 }
 

@@ -54,12 +54,19 @@ mt_viewport_world (ShumateViewport *viewport,
                    double          *cy,
                    double          *scale)
 {
-  ShumateMapSource *source = shumate_viewport_get_reference_map_source (viewport);
   MtGeoPoint center = { shumate_location_get_latitude (SHUMATE_LOCATION (viewport)),
                         shumate_location_get_longitude (SHUMATE_LOCATION (viewport)) };
 
   mt_mercator_project (center, cx, cy);
-  *scale = (source ? shumate_map_source_get_tile_size (source) : 256) * exp2 (shumate_viewport_get_zoom_level (viewport));
+  *scale = mt_viewport_tile_size (viewport) * exp2 (shumate_viewport_get_zoom_level (viewport));
+}
+
+double
+mt_viewport_tile_size (ShumateViewport *viewport)
+{
+  ShumateMapSource *source = shumate_viewport_get_reference_map_source (viewport);
+
+  return source ? shumate_map_source_get_tile_size (source) : 256;
 }
 
 void

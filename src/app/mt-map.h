@@ -53,6 +53,8 @@ void             mt_viewport_world       (ShumateViewport *viewport,
                                           double       *cx,
                                           double       *cy,
                                           double       *scale);
+/* The pixels of a tile of the viewport's map source (256 when it has none yet) */
+double           mt_viewport_tile_size   (ShumateViewport *viewport);
 /* Redraws @layer whenever its viewport moves or zooms */
 void             mt_layer_follow_view    (ShumateLayer *layer);
 

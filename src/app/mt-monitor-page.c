@@ -51,12 +51,11 @@ mt_fence_shapes_snapshot (GtkWidget   *widget,
 
       if (fence->shape == MT_FENCE_CIRCLE)
         {
+          MtGeoPoint edge = mt_geo_offset (fence->center, 0, fence->radius_m);
           double ex, ey;
 
           shumate_viewport_location_to_widget_coords (viewport, widget, fence->center.lat, fence->center.lng, &x, &y);
-          shumate_viewport_location_to_widget_coords (viewport, widget, fence->center.lat,
-                                                      fence->center.lng + fence->radius_m /
-                                                        (111319.49 * cos (fence->center.lat * G_PI / 180)), &ex, &ey);
+          shumate_viewport_location_to_widget_coords (viewport, widget, edge.lat, edge.lng, &ex, &ey);
           cairo_new_sub_path (cr);
           cairo_arc (cr, x, y, fabs (ex - x), 0, 2 * G_PI);
         }

@@ -23,7 +23,7 @@ struct _MtPinLayer
 
 G_DEFINE_FINAL_TYPE (MtPinLayer, mt_pin_layer, SHUMATE_TYPE_LAYER)
 
-static void draw_pin (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data);
+static void draw_pin (MtPositionPicker *self, cairo_t *cr);
 
 static void
 mt_pin_layer_snapshot (GtkWidget   *widget,
@@ -32,7 +32,7 @@ mt_pin_layer_snapshot (GtkWidget   *widget,
   cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, (float) gtk_widget_get_width (widget),
                                                                           (float) gtk_widget_get_height (widget)));
 
-  draw_pin (NULL, cr, gtk_widget_get_width (widget), gtk_widget_get_height (widget), MT_PIN_LAYER (widget)->picker);
+  draw_pin (MT_PIN_LAYER (widget)->picker, cr);
   cairo_destroy (cr);
 }
 
@@ -60,7 +60,7 @@ struct _MtPositionPicker
   GtkBox      parent_instance;
 
   MtMap      *map;
-  GtkWidget  *area;       /* the pin's layer: draws it and takes the gestures */
+  GtkWidget  *layer;      /* the pin's layer: draws it and takes the gestures */
   GtkWidget  *label;
   gboolean    has;
   MtGeoPoint  shown;      /* the pin, as displayed */
@@ -78,7 +78,7 @@ pin_xy (MtPositionPicker *self,
         double           *x,
         double           *y)
 {
-  shumate_viewport_location_to_widget_coords (mt_map_get_viewport (self->map), self->area, self->shown.lat,
+  shumate_viewport_location_to_widget_coords (mt_map_get_viewport (self->map), self->layer, self->shown.lat,
                                               self->shown.lng, x, y);
 }
 
@@ -100,10 +100,10 @@ moved (MtPositionPicker *self,
 {
   double lat = 0, lng = 0;
 
-  shumate_viewport_widget_coords_to_location (mt_map_get_viewport (self->map), self->area, x, y, &lat, &lng);
+  shumate_viewport_widget_coords_to_location (mt_map_get_viewport (self->map), self->layer, x, y, &lat, &lng);
   self->has = TRUE;
   self->shown = (MtGeoPoint) { lat, lng };
-  gtk_widget_queue_draw (self->area);
+  gtk_widget_queue_draw (self->layer);
   label_update (self);
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
@@ -181,13 +181,9 @@ released_cb (GtkGestureClick  *gesture,
 }
 
 static void
-draw_pin (GtkDrawingArea *area,
-          cairo_t        *cr,
-          int             width,
-          int             height,
-          gpointer        data)
+draw_pin (MtPositionPicker *self,
+          cairo_t          *cr)
 {
-  MtPositionPicker *self = data;
   double x, y;
 
   if (!self->has)
@@ -218,7 +214,7 @@ mt_position_picker_set_position (MtPositionPicker *self,
       self->shown = mt_map_to_display (self->map, p);
       mt_map_go_to (self->map, p, MAX (shumate_viewport_get_zoom_level (mt_map_get_viewport (self->map)), 14));
     }
-  gtk_widget_queue_draw (self->area);
+  gtk_widget_queue_draw (self->layer);
   label_update (self);
 }
 
@@ -261,14 +257,14 @@ mt_position_picker_new (MtDb   *db,
   GtkGesture *click = gtk_gesture_click_new ();
 
   self->map = mt_map_new (db, operator_id);
-  self->area = g_object_new (MT_TYPE_PIN_LAYER, "viewport", mt_map_get_viewport (self->map), NULL);
-  MT_PIN_LAYER (self->area)->picker = self;
-  mt_map_add_layer (self->map, SHUMATE_LAYER (self->area));
+  self->layer = g_object_new (MT_TYPE_PIN_LAYER, "viewport", mt_map_get_viewport (self->map), NULL);
+  MT_PIN_LAYER (self->layer)->picker = self;
+  mt_map_add_layer (self->map, SHUMATE_LAYER (self->layer));
   g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin_cb), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update_cb), self);
-  gtk_widget_add_controller (self->area, GTK_EVENT_CONTROLLER (drag));
+  gtk_widget_add_controller (self->layer, GTK_EVENT_CONTROLLER (drag));
   g_signal_connect (click, "released", G_CALLBACK (released_cb), self);
-  gtk_widget_add_controller (self->area, GTK_EVENT_CONTROLLER (click));
+  gtk_widget_add_controller (self->layer, GTK_EVENT_CONTROLLER (click));
   gtk_widget_set_size_request (GTK_WIDGET (self->map), -1, 280);
   gtk_frame_set_child (GTK_FRAME (frame), GTK_WIDGET (self->map));
   self->label = gtk_label_new (NULL);

@@ -33,11 +33,10 @@ fence_bounds (MtFence *f)
 {
   if (f->shape == MT_FENCE_CIRCLE)
     {
-      double dlat = f->radius_m / 111194.9;
-      double dlng = dlat / MAX (0.01, cos (f->center.lat * G_PI / 180));
+      MtGeoPoint sw = mt_geo_offset (f->center, -f->radius_m, -f->radius_m);
+      MtGeoPoint ne = mt_geo_offset (f->center, f->radius_m, f->radius_m);
 
-      f->south = f->center.lat - dlat, f->north = f->center.lat + dlat;
-      f->west = f->center.lng - dlng, f->east = f->center.lng + dlng;
+      f->south = sw.lat, f->west = sw.lng, f->north = ne.lat, f->east = ne.lng;
       return;
     }
   f->south = f->west = G_MAXDOUBLE;

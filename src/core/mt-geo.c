@@ -19,6 +19,16 @@ mt_geo_distance_m (MtGeoPoint a,
   return 2 * EARTH_RADIUS_M * asin (MIN (1.0, sqrt (h)));
 }
 
+MtGeoPoint
+mt_geo_offset (MtGeoPoint p,
+               double     north_m,
+               double     east_m)
+{
+  MtGeoPoint q = { p.lat + north_m / (EARTH_RADIUS_M * DEG),
+                   p.lng + east_m / (EARTH_RADIUS_M * DEG * MAX (0.01, cos (p.lat * DEG))) };
+  return q;
+}
+
 /* A ring's points in metres east and north of @origin */
 static inline void
 project (MtGeoPoint  origin,

@@ -18,6 +18,12 @@ typedef struct
 double   mt_geo_distance_m        (MtGeoPoint        a,
                                    MtGeoPoint        b);
 
+/* The point @north_m metres north and @east_m metres east of @p, on the sphere of
+ * mt_geo_distance_m() (flat within a few hundred kilometres) */
+MtGeoPoint mt_geo_offset          (MtGeoPoint        p,
+                                   double            north_m,
+                                   double            east_m);
+
 /* Whether @p lies in the polygon of @n_rings rings (the first the outline, the others holes),
  * each of @sizes[i] points, closed implicitly. A point on an edge or a vertex of the outline is
  * inside; on a hole's edge, outside of the hole (so inside the fence). */
