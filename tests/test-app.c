@@ -1398,6 +1398,8 @@ find_fence_editor (GtkWidget *widget)
   return NULL;
 }
 
+static MtFormDialog *new_form_dialog (GList *before);
+
 /* The geofence editor: a polygon drawn corner by corner on the map, a corner dragged, saved
  * as the GeoJSON of the positions under the clicks; too few corners refused with the core's
  * message; a circle's edge dragged to widen it; a stored fence shown again for editing */
@@ -1419,9 +1421,18 @@ test_fence_editor (void)
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (mt_window_sign_in (window, "hangzhou", MT_DEMO_PASSWORD, &error));
   actor = mt_window_get_actor (window);
-  g_assert_nonnull (mt_window_show_page (window, "geofences"));
-  dialog = mt_form_dialog_new (GTK_WINDOW (window), db, actor, mt_entity_lookup ("geofences"), 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  /* the fences page's New… opens the form with the map */
+  {
+    GtkWidget *page = mt_window_show_page (window, "geofences");
+    GtkWidget *button = page ? find_button (page, _("_New…")) : NULL;
+    g_autoptr(GList) before = gtk_window_list_toplevels ();
+
+    g_assert_nonnull (button);
+    g_signal_emit_by_name (button, "clicked");
+    iterate (50);
+    dialog = new_form_dialog (before);
+    g_assert_nonnull (dialog);
+  }
   editor = MT_FENCE_EDITOR (find_fence_editor (GTK_WIDGET (dialog)));
   g_assert_nonnull (editor);
   map = mt_fence_editor_get_map (editor);

@@ -698,7 +698,7 @@ const MtListSpec _mt_list_specs[] = {
     "s.store_no s.name s.manager s.mobile s.address", store_filters, "s.enabled", enabled_choices,
     "s.created_at", "s.id", "stores" },
   { "geofences", "geofences f LEFT JOIN operators o ON o.id = f.operator_id", "f.deleted = 0", "f",
-    "f.operator_id", NULL, NULL, fence_cols, "f.name", NULL, "f.shape", shapes, NULL, "f.id", NULL },
+    "f.operator_id", NULL, NULL, fence_cols, "f.name", NULL, "f.shape", shapes, NULL, "f.id", "geofences" },
   { "repairs", "repairs w LEFT JOIN devices d ON d.id = w.device_id LEFT JOIN stores s ON s.id = w.store_id",
     "w.deleted = 0", "w", "w.operator_id", "w.store_id", NULL, repair_cols,
     "w.repair_no d.device_no w.reporter w.fault", repair_filters, "w.state", mt_repair_states,
