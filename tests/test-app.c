@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "mt-error.h"
 #include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-form-dialog.h"
@@ -1092,8 +1093,11 @@ test_connected (void)
 
     /* the pages' connection cannot write: nothing bypasses the server */
     g_hash_table_insert (fields, g_strdup ("name"), g_strdup ("本地改名"));
-    g_assert_cmpint (mt_entity_save (replica, mt_window_get_actor (window), entity, store, 0, fields, &error), ==, 0);
+    g_assert_cmpint (mt_entity_save (replica, mt_window_get_actor (window), entity, store,
+                                     mt_db_query_int (replica, 0, "SELECT version FROM stores WHERE id = ?", "i", store),
+                                     fields, &error), ==, 0);
     g_assert_nonnull (error);
+    g_assert_false (g_error_matches (error, MT_ERROR, MT_ERROR_INVALID));   /* refused by the connection */
   }
   save_screenshot (GTK_WIDGET (window), "connected.png");
 

@@ -132,7 +132,7 @@ test_quotes (void)
       MtQuote q;
 
       g_test_message ("%s", c->what);
-      mt_billing_quote (&rule, c->periods, c->services, c->deposit, &q);
+      g_assert_true (mt_billing_quote (&rule, c->periods, c->services, c->deposit, &q, NULL));
       g_assert_cmpint (q.rent_fen, ==, c->rent);
       g_assert_cmpint (q.services_fen, ==, c->services_fen);
       g_assert_cmpint (q.deposit_fen, ==, c->deposit_fen);
@@ -284,6 +284,16 @@ request_for (gint64      store_id,
                       .name = "测试骑手", .id_card = "11010519491231002X", .periods = 1,
                       .services = 0, .pay_method = method };
   return r;
+}
+
+/* A row's current version, as a client that just read it would send */
+static gint64
+row_version (MtDb       *db,
+             const char *table,
+             gint64      id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT version FROM %s WHERE id = ?", table);
+  return mt_db_query_int (db, 0, sql, "i", id);
 }
 
 static gint64
@@ -927,17 +937,17 @@ test_rule_editor (Fixture       *f,
   SET ("operator_id", "1");
   SET ("region_code", "3301");
   SET ("type_id", type);
-  SET ("rent_fen", "99.50");
+  SET ("rent_fen", "9950");
   SET ("period_days", "30");
-  SET ("deposit_fen", "500");
+  SET ("deposit_fen", "50000");
   SET ("service1_name", "电池保险");
-  SET ("service1_price", "10");
+  SET ("service1_price_fen", "1000");
   SET ("service1_per_period", "1");
   SET ("service2_name", "充电器");
-  SET ("service2_price", "60");
+  SET ("service2_price_fen", "6000");
   SET ("service2_per_period", "0");
   SET ("service3_name", "上门救援");
-  SET ("service3_price", "2.5");
+  SET ("service3_price_fen", "250");
   SET ("service3_per_period", "1");
   SET ("contract", "乙方{party_b}租用{device}");
   id = mt_entity_save (f->db, f->system, entity, 0, 0, fields, &error);
@@ -950,17 +960,17 @@ test_rule_editor (Fixture       *f,
                                               "AND deleted = 0", "i", id), ==, 1000 + 6000 + 250);
   loaded = mt_entity_load (f->db, f->system, entity, id, &error);
   g_assert_cmpstr (g_hash_table_lookup (loaded, "service2_name"), ==, "充电器");
-  g_assert_cmpstr (g_hash_table_lookup (loaded, "service2_price"), ==, "60.00");
+  g_assert_cmpstr (g_hash_table_lookup (loaded, "service2_price_fen"), ==, "6000");
   g_assert_cmpstr (g_hash_table_lookup (loaded, "service3_per_period"), ==, "1");
 
   /* one service dropped: two remain */
   g_hash_table_remove_all (fields);
   SET ("service2_name", "");
-  SET ("service2_price", "");
+  SET ("service2_price_fen", "");
   SET ("service1_name", "电池保险");
-  SET ("service1_price", "12");
+  SET ("service1_price_fen", "1200");
   SET ("service3_name", "上门救援");
-  SET ("service3_price", "2.5");
+  SET ("service3_price_fen", "250");
   version = mt_db_query_int (f->db, 0, "SELECT version FROM billing_rules WHERE id = ?", "i", id);
   g_assert_cmpint (mt_entity_save (f->db, f->system, entity, id, version, fields, &error), ==, id);
   g_assert_no_error (error);
@@ -973,7 +983,7 @@ test_rule_editor (Fixture       *f,
       { "rent_fen", "0", "rent_fen" },
       { "period_days", "0", "period_days" },
       { "region_code", "999999", "region_code" },
-      { "service1_price", "5", "service1_name" },   /* a price without a name */
+      { "service1_price_fen", "5", "service1_name" },   /* a price without a name */
       { "region_code", "3301", "region_code" },     /* the same region and type again */
     };
     gint64 rules = count (f->db, "billing_rules");
@@ -984,11 +994,11 @@ test_rule_editor (Fixture       *f,
         SET ("operator_id", "1");
         SET ("region_code", "33");
         SET ("type_id", type);
-        SET ("rent_fen", "100");
+        SET ("rent_fen", "10000");
         SET ("period_days", "30");
         SET ("deposit_fen", "0");
         SET (bad[i].key, bad[i].value);
-        if (g_str_equal (bad[i].key, "service1_price"))
+        if (g_str_equal (bad[i].key, "service1_price_fen"))
           SET ("service1_name", "");
         g_assert_cmpint (mt_entity_save (f->db, f->system, entity, 0, 0, fields, &error), ==, 0);
         g_assert_cmpstr (mt_error_get_field (error), ==, bad[i].field);
@@ -1001,7 +1011,7 @@ test_rule_editor (Fixture       *f,
     SET ("operator_id", "2");
     SET ("region_code", "32");
     SET ("type_id", type);
-    SET ("rent_fen", "100");
+    SET ("rent_fen", "10000");
     SET ("period_days", "30");
     SET ("deposit_fen", "0");
     g_assert_true (mt_db_run (f->db, NULL, "UPDATE operators SET caps = caps & ~32 WHERE id = 2", NULL));
@@ -1275,7 +1285,8 @@ test_offer_editors (Fixture       *f,
 
 #define SET(k, v) g_hash_table_insert (fields, g_strdup (k), g_strdup (v))
 #define REFUSED(actor, entity, id, field) G_STMT_START { \
-    g_assert_cmpint (mt_entity_save (f->db, actor, entity, id, 0, fields, &error), ==, 0); \
+    g_assert_cmpint (mt_entity_save (f->db, actor, entity, id, id ? row_version (f->db, mt_entity_get_page (entity), id) : 0, \
+                                     fields, &error), ==, 0); \
     g_assert_cmpstr (mt_error_get_field (error), ==, field); \
     g_clear_error (&error); } G_STMT_END
 
@@ -1290,13 +1301,16 @@ test_offer_editors (Fixture       *f,
   g_hash_table_remove_all (fields);
 
   SET ("operator_id", hz_op);
-  SET ("amount_fen", "300");
-  SET ("bonus_fen", "30");
+  SET ("amount_fen", "30000");
+  SET ("bonus_fen", "3000");
   SET ("campaign_id", "");
   {
+    /* amounts are whole fen: yuan text, fractions, signs and numbers past the bound are refused */
     static const char *const bad[][3] = {
-      { "amount_fen", "0", "300" }, { "amount_fen", "100000.01", "300" },
-      { "bonus_fen", "300.01", "30" }, { "bonus_fen", "-1", "30" }, { NULL }
+      { "amount_fen", "0", "30000" }, { "amount_fen", "10000001", "30000" }, { "amount_fen", "300.00", "30000" },
+      { "amount_fen", "9223372036854775807", "30000" }, { "amount_fen", "1e3", "30000" },
+      { "amount_fen", " 300", "30000" }, { "amount_fen", "+300", "30000" },
+      { "bonus_fen", "30001", "3000" }, { "bonus_fen", "-1", "3000" }, { "bonus_fen", "0x10", "3000" }, { NULL }
     };
     refuse_each (f->db, hangzhou, plans, fields, bad);
   }
@@ -1321,11 +1335,11 @@ test_offer_editors (Fixture       *f,
   g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
   g_clear_error (&error);
   /* Hangzhou cannot change the headquarters' denomination it sells */
-  SET ("amount_fen", "250");
-  g_assert_cmpint (mt_entity_save (f->db, hangzhou, plans, hq_plan, 0, fields, &error), ==, 0);
+  SET ("amount_fen", "25000");
+  g_assert_cmpint (mt_entity_save (f->db, hangzhou, plans, hq_plan, row_version (f->db, "recharge_plans", hq_plan), fields, &error), ==, 0);
   g_assert_nonnull (error);
   g_clear_error (&error);
-  g_assert_false (mt_entity_delete (f->db, hangzhou, plans, hq_plan, 0, &error));
+  g_assert_false (mt_entity_delete (f->db, hangzhou, plans, hq_plan, row_version (f->db, "recharge_plans", hq_plan), &error));
   g_clear_error (&error);
   g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT amount_fen FROM recharge_plans WHERE id = ?", "i", hq_plan), ==, 20000);
   g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM recharge_plans", NULL), ==, n_plans + 1);
@@ -1375,7 +1389,7 @@ test_offer_editors (Fixture       *f,
   listing = mt_listing_new (f->db, finance, "recharge_plans", &error);
   g_assert_no_error (error);
   g_clear_pointer (&listing, mt_listing_free);
-  g_assert_true (mt_entity_delete (f->db, hangzhou, plans, plan, 0, &error));
+  g_assert_true (mt_entity_delete (f->db, hangzhou, plans, plan, row_version (f->db, "recharge_plans", plan), &error));
   g_assert_no_error (error);
   listing = mt_listing_new (f->db, hangzhou, "recharge_plans", &error);
   g_assert_cmpuint (mt_listing_count (listing), ==, n_plans);
@@ -1421,7 +1435,7 @@ test_offer_editors (Fixture       *f,
   /* off sale: no longer sold */
   g_hash_table_remove_all (fields);
   SET ("enabled", "0");
-  g_assert_cmpint (mt_entity_save (f->db, hangzhou, cards, card, 0, fields, &error), ==, card);
+  g_assert_cmpint (mt_entity_save (f->db, hangzhou, cards, card, row_version (f->db, "rental_cards", card), fields, &error), ==, card);
   g_assert_no_error (error);
   g_assert_cmpint (mt_member_buy_card (f->db, manager, member, card, "offline", &error), ==, 0);
   g_assert_cmpstr (mt_error_get_field (error), ==, "card_id");

@@ -7,7 +7,7 @@
 #include "mt-alarms.h"
 #include "mt-db.h"
 #include "mt-demo.h"
-#include "mt-entity.h"
+#include "mt-entity-private.h"
 #include "mt-error.h"
 #include "mt-fences.h"
 #include "mt-tracks.h"
@@ -362,27 +362,59 @@ test_repairs (Fixture *f, gconstpointer data)
   g_assert_cmpstr (state, ==, "repair");
   g_clear_pointer (&state, g_free);
 
-  g_assert_true (mt_repair_progress (f->db, tech, repair, 0, "repairing", "拆检", 0, &error));
-  g_assert_false (mt_repair_progress (f->db, tech, repair, 0, "pending", "", 0, &error));
+#define REPAIR_VERSION(id) mt_db_query_int (f->db, 0, "SELECT version FROM repairs WHERE id = ?", "i", id)
+  /* only the ticket's current version moves it: none, a negative one or a stale one is refused */
+  {
+    static const gint64 versions[] = { 0, -1, G_MININT64 };
+    for (guint i = 0; i < G_N_ELEMENTS (versions); i++)
+      {
+        g_assert_false (mt_repair_progress (f->db, tech, repair, versions[i], "repairing", "拆检", 0, &error));
+        g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+        g_assert_cmpstr (mt_error_get_field (error), ==, "version");
+        g_clear_error (&error);
+      }
+    g_assert_false (mt_repair_progress (f->db, tech, repair, REPAIR_VERSION (repair) + 1, "repairing", "拆检", 0, &error));
+    g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+    g_clear_error (&error);
+  }
+  /* a cost beyond the money rule, alone or added to what the ticket has, is refused on cost_fen */
+  g_assert_false (mt_repair_progress (f->db, tech, repair, REPAIR_VERSION (repair), "repairing", "x",
+                                      G_GINT64_CONSTANT (9223372036854775000), &error));
+  g_assert_cmpstr (mt_error_get_field (error), ==, "cost_fen");
+  g_clear_error (&error);
+  g_assert_true (mt_repair_progress (f->db, tech, repair, REPAIR_VERSION (repair), "pending", "报价", MT_MONEY_MAX_FEN - 5000, &error));
+  g_assert_false (mt_repair_progress (f->db, tech, repair, REPAIR_VERSION (repair), "pending", "加价", 5001, &error));
+  g_assert_cmpstr (mt_error_get_field (error), ==, "cost_fen");
+  g_clear_error (&error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT cost_fen FROM repairs WHERE id = ?", "i", repair), ==,
+                   MT_MONEY_MAX_FEN - 5000);
+  {
+    g_autofree char *type = mt_db_query_text (f->db, "SELECT typeof (cost_fen) FROM repairs WHERE id = ?", "i", repair);
+    g_assert_cmpstr (type, ==, "integer");
+  }
+
+  g_assert_true (mt_repair_progress (f->db, tech, repair, REPAIR_VERSION (repair), "repairing", "拆检", 0, &error));
+  g_assert_false (mt_repair_progress (f->db, tech, repair, REPAIR_VERSION (repair), "pending", "", 0, &error));
   g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
   g_clear_error (&error);
-  g_assert_false (mt_repair_progress (f->db, tech, repair, 0, "done", "", -5, &error));
+  g_assert_false (mt_repair_progress (f->db, tech, repair, REPAIR_VERSION (repair), "done", "", -5, &error));
   g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_true (mt_repair_progress (f->db, tech, repair, 0, "done", "更换电芯", 3500, &error));
+  g_assert_true (mt_repair_progress (f->db, tech, repair, REPAIR_VERSION (repair), "done", "更换电芯", 3500, &error));
   g_assert_no_error (error);
   state = mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", device);
   g_assert_cmpstr (state, ==, "ready");
-  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT cost_fen FROM repairs WHERE id = ?", "i", repair), ==, 3500);
-  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM repair_steps WHERE repair_id = ?", "i", repair), ==, 3);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT cost_fen FROM repairs WHERE id = ?", "i", repair), ==,
+                   MT_MONEY_MAX_FEN - 5000 + 3500);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM repair_steps WHERE repair_id = ?", "i", repair), ==, 4);
   /* Closed tickets do not move */
-  g_assert_false (mt_repair_progress (f->db, tech, repair, 0, "scrapped", "x", 0, &error));
+  g_assert_false (mt_repair_progress (f->db, tech, repair, REPAIR_VERSION (repair), "scrapped", "x", 0, &error));
   g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
   g_clear_error (&error);
 
   /* Scrapping scraps the device */
   repair = mt_repair_report (f->db, tech, device, "store", "门店", "进水", &error);
-  g_assert_true (mt_repair_progress (f->db, tech, repair, 0, "scrapped", "无法修复", 0, &error));
+  g_assert_true (mt_repair_progress (f->db, tech, repair, REPAIR_VERSION (repair), "scrapped", "无法修复", 0, &error));
   g_clear_pointer (&state, g_free);
   state = mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", device);
   g_assert_cmpstr (state, ==, "scrapped");
@@ -876,7 +908,9 @@ test_geofences (Fixture *f, gconstpointer data)
 
   /* deleted: its devices go with it */
   g_assert_cmpint (mt_fence_assign (f->db, hangzhou, fence, &hz_device, 1, 0, &error), ==, 1);
-  g_assert_true (mt_entity_delete (f->db, hangzhou, entity, fence, 0, &error));
+  g_assert_true (mt_entity_delete (f->db, hangzhou, entity, fence,
+                                   mt_db_query_int (f->db, 0, "SELECT version FROM geofences WHERE id = ?", "i", fence),
+                                   &error));
   g_assert_no_error (error);
   g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM geofence_devices WHERE fence_id = ? AND "
                                               "deleted = 0", "i", fence), ==, 0);
@@ -946,6 +980,145 @@ test_tracks (Fixture *f, gconstpointer data)
   g_assert_cmpuint (points->len, ==, 0);
 }
 
+/* The members of an entity as docs/api.md lists them: from the field table validation uses */
+static void
+describe_entity (GString        *out,
+                 const MtEntity *entity)
+{
+  guint n_fields;
+  const MtFieldSpec *fields = mt_entity_get_fields (entity, &n_fields);
+
+  g_string_append_printf (out, "#### `%s`\n\n| member | type | bounds | when |\n|---|---|---|---|\n",
+                          entity->id);
+  for (guint i = 0; i < n_fields; i++)
+    {
+      const MtFieldSpec *f = &fields[i];
+      g_autofree char *type = NULL, *bounds = NULL;
+      const char *when;
+
+      switch (f->kind)
+        {
+        case MT_FIELD_TEXT:
+          type = g_strdup ("text, one line");
+          bounds = g_strdup_printf ("at most %u characters", f->max ? (guint) f->max : 200);
+          break;
+        case MT_FIELD_MULTILINE:
+          type = g_strdup ("text, lines kept exactly");
+          bounds = g_strdup_printf ("at most %u characters", f->max ? (guint) f->max : 200);
+          break;
+        case MT_FIELD_PASSWORD:
+          type = g_strdup ("text, write-only");
+          bounds = g_strdup_printf ("8 characters to 128 bytes; `%s_confirm`, when sent, must match", f->key);
+          break;
+        case MT_FIELD_MOBILE:
+          type = g_strdup ("text");
+          bounds = g_strdup ("11-digit mainland mobile number");
+          break;
+        case MT_FIELD_ID_CARD:
+          type = g_strdup ("text");
+          bounds = g_strdup ("18-character ID card number, check digit right, born by today");
+          break;
+        case MT_FIELD_MONEY:
+          type = g_strdup ("integer fen");
+          bounds = g_strdup_printf ("0 to %" G_GINT64_FORMAT, MT_MONEY_MAX_FEN);
+          break;
+        case MT_FIELD_INT:
+          type = g_strdup ("integer");
+          bounds = g_strdup_printf ("%" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, f->min, f->max);
+          break;
+        case MT_FIELD_BOOL:
+          type = g_strdup ("true or false (also 1/0)");
+          bounds = g_strdup ("");
+          break;
+        case MT_FIELD_CHOICE:
+          {
+            g_autoptr(GString) choices = g_string_new ("one of ");
+            for (guint c = 0; f->choices[c].value; c++)
+              g_string_append_printf (choices, "%s`%s`", c ? ", " : "", f->choices[c].value);
+            type = g_strdup ("text");
+            bounds = g_string_free (g_steal_pointer (&choices), FALSE);
+          }
+          break;
+        case MT_FIELD_REF:
+          type = g_strdup ("integer id");
+          bounds = g_strdup_printf ("a row of `%s` in the account's scope", f->ref);
+          break;
+        case MT_FIELD_REGION:
+          type = g_strdup ("text");
+          bounds = g_strdup ((f->flags & MT_FIELD_LEAF) ? "a district's GB/T 2260 code" : "a GB/T 2260 region code");
+          break;
+        case MT_FIELD_HOURS:
+          type = g_strdup ("text");
+          bounds = g_strdup ("`HH:MM-HH:MM`");
+          break;
+        case MT_FIELD_COORD:
+          type = g_strdup ("number, degrees");
+          bounds = g_strdup_printf ("-%" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, f->max, f->max);
+          break;
+        case MT_FIELD_CAPS:
+          type = g_strdup ("integer bit set");
+          bounds = g_strdup_printf ("0 to %d", MT_CAP_ALL);
+          break;
+        case MT_FIELD_PERMISSIONS:
+          type = g_strdup ("text");
+          bounds = g_strdup ("`page:action` words, each one the account holds");
+          break;
+        case MT_FIELD_DATE:
+          type = g_strdup ("text");
+          bounds = g_strdup ("a local date `YYYY-MM-DD`");
+          break;
+        case MT_FIELD_GEOMETRY:
+          type = g_strdup ("GeoJSON text");
+          bounds = g_strdup ("see geofences.md");
+          break;
+        }
+      if (f->flags & MT_FIELD_CREATE_ONLY)
+        when = "required on create, never changes";
+      else if (f->flags & MT_FIELD_REQUIRED)
+        when = "required on create";
+      else if (f->flags & MT_FIELD_OPTIONAL)
+        when = "optional, may be empty";
+      else
+        when = "optional";
+      g_string_append_printf (out, "| `%s` | %s | %s | %s |\n", f->key, type, bounds, when);
+    }
+  g_string_append_c (out, '\n');
+}
+
+/* docs/api.md lists every entity's members as the field tables validate them: a field added,
+ * renamed or bounded differently fails here until the docs say so (MT_UPDATE_DOCS=1 rewrites
+ * the section) */
+static void
+test_api_docs (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("MT_SOURCE_ROOT"), "docs", "api.md", NULL);
+  g_autofree char *docs = NULL;
+  g_autoptr(GString) expected = g_string_new (NULL);
+  static const char begin[] = "<!-- entity-fields: generated from the field tables, checked by test-core -->\n";
+  static const char end[] = "<!-- entity-fields end -->";
+  const char *from, *to;
+
+  for (guint i = 0; _mt_entities[i]; i++)
+    describe_entity (expected, _mt_entities[i]);
+  g_assert_true (g_file_get_contents (path, &docs, NULL, NULL));
+  from = strstr (docs, begin);
+  to = strstr (docs, end);
+  g_assert_nonnull (from);
+  g_assert_nonnull (to);
+  from += strlen (begin);
+  if (g_getenv ("MT_UPDATE_DOCS"))
+    {
+      g_autofree char *updated = g_strdup_printf ("%.*s%s%s", (int) (from - docs), docs, expected->str, to);
+      g_assert_true (g_file_set_contents (path, updated, -1, NULL));
+      return;
+    }
+  if (strlen (expected->str) != (gsize) (to - from) || strncmp (from, expected->str, to - from) != 0)
+    {
+      g_test_message ("docs/api.md's entity fields should read:\n%s", expected->str);
+      g_test_fail_printf ("docs/api.md's entity fields differ from the field tables (MT_UPDATE_DOCS=1 rewrites them)");
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -980,6 +1153,7 @@ main (int argc, char *argv[])
   ADD ("scope/operator", test_operator_scope);
   ADD ("roles/pages", test_roles_pages);
   ADD ("sign-in/refused", test_sign_in_refused);
+  g_test_add_func ("/mt/core/api-docs", test_api_docs);
   ADD ("repairs/lifecycle", test_repairs);
   ADD ("devices/transfer-rented", test_transfer_rented_refused);
   ADD ("listing/export-filtered", test_export_filtered);

@@ -67,6 +67,7 @@ new_message (Fixture    *f,
   return mt_test_http_message (f->url, method, path, token, body);
 }
 
+/* Every answer of every test: SQLite's own words never reach a client */
 static JsonNode *
 call (Fixture    *f,
       const char *method,
@@ -75,7 +76,15 @@ call (Fixture    *f,
       const char *body,
       guint      *status)
 {
-  return mt_test_http_call (f->session, f->url, method, path, token, body, status);
+  JsonNode *answer = mt_test_http_call (f->session, f->url, method, path, token, body, status);
+
+  if (answer != NULL)
+    {
+      g_autofree char *text = json_to_string (answer, FALSE);
+      g_assert_null (strstr (text, "Database error"));
+      g_assert_null (strstr (text, "constraint failed"));
+    }
+  return answer;
 }
 
 static const char *
@@ -770,6 +779,322 @@ test_track (Fixture *f, gconstpointer data)
   }
 }
 
+/* A refused request: its status and, when given, the field it names */
+static void
+expect (Fixture    *f,
+        const char *method,
+        const char *path,
+        const char *token,
+        const char *body,
+        guint       expected,
+        const char *field)
+{
+  guint status = 0;
+  g_autoptr(JsonNode) a = call (f, method, path, token, body, &status);
+
+  if (status != expected)
+    g_error ("%s %s %s: %u, expected %u", method, path, body ? body : "", status, expected);
+  if (field != NULL)
+    g_assert_cmpstr (member_string (a, "error.field"), ==, field);
+}
+
+/* Bodies no parser should recurse into, and JSON with something after it: 400 before any token
+ * is looked at, and the server goes on answering */
+static void
+test_hostile_bodies (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) deep = g_string_new ("{\"username\":");
+  g_autoptr(GString) objects = g_string_new (NULL);
+  g_autoptr(GString) many = g_string_new ("{\"ids\":[");
+  g_autofree char *admin = NULL;
+  static const char *const malformed[] = {
+    "{\"username\":\"admin\",\"password\":\"x\"} trailing",
+    "{\"username\":\"admin\"}{\"password\":\"x\"}",
+    "{\"username\":\"admin\",}",
+    "{\"username\":'admin'}",
+    "[1, 2",
+    "{\"a\":01}",
+    "{\"a\":\"\\x\"}",
+    "{\"a\":\"tab\there\"}",
+  };
+
+  for (guint i = 0; i < 300000; i++)
+    g_string_append_c (deep, '[');
+  expect (f, "POST", "session", NULL, deep->str, 400, NULL);
+  for (guint i = 0; i < 40000; i++)
+    g_string_append (objects, "{\"a\":");
+  expect (f, "POST", "session", NULL, objects->str, 400, NULL);
+  /* deep, but closed properly: still too deep */
+  g_string_truncate (objects, 0);
+  for (guint i = 0; i < 64; i++)
+    g_string_append (objects, "[");
+  for (guint i = 0; i < 64; i++)
+    g_string_append (objects, "]");
+  expect (f, "POST", "session", NULL, objects->str, 400, NULL);
+  for (guint i = 0; i < 150000; i++)
+    g_string_append (many, i ? ",1" : "1");
+  g_string_append (many, "]}");
+  expect (f, "POST", "session", NULL, many->str, 400, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)
+    expect (f, "POST", "session", NULL, malformed[i], 400, NULL);
+  /* a NUL written into a member's text: refused on that member, not cut off */
+  expect (f, "POST", "session", NULL, "{\"username\":\"admin\\u0000x\",\"password\":\"mingtang2026\"}", 422, "username");
+
+  /* alive, and a good body still signs in */
+  admin = sign_in (f, "admin");
+  g_assert_nonnull (admin);
+  expect (f, "GET", "devices?limit=1", admin, NULL, 200, NULL);
+}
+
+/* The money rule through the API: whole fen within ¥10,000,000 per amount, every product checked,
+ * nothing out of range stored */
+static void
+test_hostile_money (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  g_autofree char *tech = sign_in (f, "tech");
+  gint64 type = db_int (f, "SELECT id FROM device_types ORDER BY id LIMIT 1");
+  gint64 repair_device = db_int (f, "SELECT id FROM devices WHERE state = 'ready' ORDER BY id LIMIT 1");
+  gint64 rules = db_int (f, "SELECT count (*) FROM billing_rules");
+  static const char *const bad_rents[] = {
+    "9223372036854775807", "\"9223372036854775807\"", "1000000001", "-100", "99.5", "\"99.50\"", "1e3", "true",
+    "\"\"", "null",
+  };
+  guint status = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_rents); i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"operator_id\":1,\"region_code\":\"6501\",\"type_id\":%" G_GINT64_FORMAT
+                                               ",\"rent_fen\":%s,\"period_days\":30,\"deposit_fen\":0}", type, bad_rents[i]);
+      expect (f, "POST", "billing_rules", admin, body, 422, "rent_fen");
+    }
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM billing_rules"), ==, rules);
+
+  /* the largest rent allowed is stored; two periods of it are more than one order may cost */
+  {
+    g_autofree char *body = g_strdup_printf ("{\"operator_id\":1,\"region_code\":\"6501\",\"type_id\":%" G_GINT64_FORMAT
+                                             ",\"rent_fen\":1000000000,\"period_days\":30,\"deposit_fen\":0,"
+                                             "\"service1_name\":\"保险\",\"service1_price_fen\":1000000000,"
+                                             "\"service1_per_period\":true}", type);
+    expect (f, "POST", "billing_rules", admin, body, 201, NULL);
+    g_assert_cmpint (db_int (f, "SELECT max (rent_fen) FROM billing_rules"), ==, 1000000000);
+  }
+
+  /* a repair cost near 2^63: refused on cost_fen, never stored as a floating-point number */
+  {
+    g_autofree char *report = g_strdup_printf ("{\"device_id\":%" G_GINT64_FORMAT ",\"reporter_kind\":\"store\","
+                                               "\"reporter\":\"门店\",\"fault\":\"进水\"}", repair_device);
+    g_autoptr(JsonNode) a = call (f, "POST", "repairs", tech, report, &status);
+    gint64 repair = json_object_get_int_member (json_node_get_object (a), "id");
+    g_autofree char *steps = g_strdup_printf ("repairs/%" G_GINT64_FORMAT "/steps", repair);
+
+    g_assert_cmpuint (status, ==, 201);
+    expect (f, "POST", steps, tech, "{\"version\":1,\"state\":\"repairing\",\"note\":\"x\","
+                                    "\"cost_fen\":9223372036854775000}", 422, "cost_fen");
+    expect (f, "POST", steps, tech, "{\"version\":1,\"state\":\"repairing\",\"note\":\"x\",\"cost_fen\":-1}",
+            422, "cost_fen");
+    expect (f, "POST", steps, tech, "{\"version\":1,\"state\":\"repairing\",\"note\":\"x\",\"cost_fen\":12.5}",
+            422, "cost_fen");
+    g_assert_cmpint (db_int (f, "SELECT count (*) FROM repairs WHERE typeof (cost_fen) <> 'integer'"), ==, 0);
+  }
+
+  /* a denomination posted in fen is stored in fen: 5000 is ¥50 */
+  expect (f, "POST", "recharge_plans", admin, "{\"operator_id\":1,\"amount_fen\":5000,\"bonus_fen\":500}", 201, NULL);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM recharge_plans WHERE amount_fen = 5000 AND bonus_fen = 500"), ==, 1);
+  expect (f, "POST", "recharge_plans", admin, "{\"operator_id\":1,\"amount_fen\":\"50.00\",\"bonus_fen\":0}", 422,
+          "amount_fen");
+  expect (f, "POST", "members/1/recharge", admin, "{\"amount_fen\":9223372036854775807,\"pay_method\":\"offline\"}",
+          422, "amount_fen");
+  expect (f, "POST", "orders/1/end", admin, "{\"damage_fen\":9223372036854775807}", 422, "damage_fen");
+  expect (f, "POST", "withdrawals", admin, "{\"amount_fen\":-9223372036854775807,\"payee\":\"x\"}", 422, "amount_fen");
+}
+
+/* The row version: only the current one writes; none, 0, a negative one or text is no version */
+static void
+test_hostile_versions (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  gint64 version = db_int (f, "SELECT version FROM stores WHERE id = 1");
+  static const char *const not_versions[] = { "0", "-1", "-9223372036854775808", "\"1\"", "1.0", "null", "true" };
+  g_autofree char *stale = g_strdup_printf ("{\"version\":%" G_GINT64_FORMAT ",\"name\":\"过期\"}", version + 5);
+  g_autofree char *good = g_strdup_printf ("{\"version\":%" G_GINT64_FORMAT ",\"name\":\"新名字\"}", version);
+
+  for (guint i = 0; i < G_N_ELEMENTS (not_versions); i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"version\":%s,\"name\":\"改名\"}", not_versions[i]);
+      expect (f, "PUT", "stores/1", admin, body, 422, "version");
+    }
+  expect (f, "PUT", "stores/1", admin, "{\"name\":\"改名\"}", 422, "version");
+  expect (f, "PUT", "stores/1", admin, stale, 409, NULL);
+  g_assert_cmpint (db_int (f, "SELECT version FROM stores WHERE id = 1"), ==, version);
+  expect (f, "DELETE", "messages/1?version=0", admin, NULL, 422, "version");
+  expect (f, "DELETE", "messages/1?version=-3", admin, NULL, 422, "version");
+  expect (f, "PUT", "stores/1", admin, good, 200, NULL);
+  expect (f, "PUT", "stores/1", admin, good, 409, NULL);
+}
+
+/* Creates an operator, which must land in the tree right under @parent_path */
+static void
+create_operator (Fixture    *f,
+                 const char *token,
+                 const char *body,
+                 const char *parent_path)
+{
+  guint status = 0;
+  g_autoptr(JsonNode) a = call (f, "POST", "operators", token, body, &status);
+  gint64 id;
+  g_autofree char *sql = NULL;
+
+  g_assert_cmpuint (status, ==, 201);
+  id = json_object_get_int_member (json_node_get_object (a), "id");
+  sql = g_strdup_printf ("SELECT path = '%s%" G_GINT64_FORMAT "/' FROM operators WHERE id = %" G_GINT64_FORMAT,
+                         parent_path, id, id);
+  g_assert_cmpint (db_int (f, sql), ==, 1);
+}
+
+/* The operator tree grows through the API, for headquarters and for an operator under itself */
+static void
+test_hostile_operators (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  g_autofree char *east = sign_in (f, "east");
+  g_autofree char *store = sign_in (f, "store");
+  guint status = 0;
+
+  create_operator (f, admin, "{\"name\":\"华北换电运营\",\"parent_id\":1,\"contact\":\"张三\","
+                   "\"phone\":\"13912345678\"}", "/1/");
+  create_operator (f, east, "{\"name\":\"宁波分部\",\"parent_id\":2,\"contact\":\"李四\","
+                   "\"phone\":\"13912345679\",\"region_code\":\"3302\"}", "/1/2/");
+  /* the new operator is in east's scope: it lists it */
+  {
+    g_autoptr(JsonNode) a = call (f, "GET", "operators?search=宁波", east, NULL, &status);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (a), "total"), ==, 1);
+  }
+  /* refusals name their field: outside the scope, missing, unknown, a store's account */
+  expect (f, "POST", "operators", east, "{\"name\":\"越权\",\"parent_id\":3,\"contact\":\"王五\",\"phone\":\"13912345670\"}",
+          422, "parent_id");
+  expect (f, "POST", "operators", east, "{\"name\":\"无上级\",\"contact\":\"王五\",\"phone\":\"13912345670\"}",
+          422, "parent_id");
+  expect (f, "POST", "operators", east, "{\"name\":\"x\",\"parent_id\":999,\"contact\":\"王五\",\"phone\":\"13912345670\"}",
+          422, "parent_id");
+  expect (f, "POST", "operators", store, "{\"name\":\"x\",\"parent_id\":5,\"contact\":\"王五\",\"phone\":\"13912345670\"}",
+          403, NULL);
+  /* a user name taken: a field error, not the database's words */
+  expect (f, "POST", "accounts", admin, "{\"username\":\"east\",\"name\":\"重名\",\"password\":\"secret-pass\","
+          "\"password_confirm\":\"secret-pass\",\"role_id\":2,\"operator_id\":2}", 422, "username");
+}
+
+/* Input that used to be changed silently or taken */
+static void
+test_hostile_input (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  g_autofree char *manager = sign_in (f, "store");
+  gint64 device = db_int (f, "SELECT id FROM devices ORDER BY id LIMIT 1");
+  gint64 version = db_int (f, "SELECT version FROM devices ORDER BY id LIMIT 1");
+  g_autofree char *device_path = g_strdup_printf ("devices/%" G_GINT64_FORMAT, device);
+  g_autofree char *device_no = NULL;
+  guint status = 0;
+
+  {
+    g_autoptr(JsonNode) a = call (f, "GET", device_path, admin, NULL, &status);
+    device_no = g_strdup (json_object_get_string_member (json_node_get_object (a), "device_no"));
+  }
+  /* control characters in one-line text; a NUL anywhere */
+  {
+    g_autofree char *body = g_strdup_printf ("{\"version\":%" G_GINT64_FORMAT ",\"name\":\"a\\u0001b\"}", version);
+    expect (f, "PUT", device_path, admin, body, 422, "name");
+    g_free (body);
+    body = g_strdup_printf ("{\"version\":%" G_GINT64_FORMAT ",\"name\":\"a\\nb\"}", version);
+    expect (f, "PUT", device_path, admin, body, 422, "name");
+    g_free (body);
+    body = g_strdup_printf ("{\"version\":%" G_GINT64_FORMAT ",\"name\":\"ab\\u0000cd\"}", version);
+    expect (f, "PUT", device_path, admin, body, 422, "name");
+    /* an immutable field: the same value may come back, another is refused */
+    g_free (body);
+    body = g_strdup_printf ("{\"version\":%" G_GINT64_FORMAT ",\"device_no\":\"9999999999\"}", version);
+    expect (f, "PUT", device_path, admin, body, 422, "device_no");
+    g_free (body);
+    body = g_strdup_printf ("{\"version\":%" G_GINT64_FORMAT ",\"device_no\":\"%s\",\"name\":\"一号\"}", version, device_no);
+    expect (f, "PUT", device_path, admin, body, 200, NULL);
+  }
+  /* multi-line text is kept exactly, line breaks and indentation included */
+  {
+    g_autoptr(JsonNode) a = call (f, "POST", "messages", admin, "{\"title\":\"通知\",\"body\":\"  第一行\\n\\t第二行\\n\","
+                                  "\"audience\":\"all\"}", &status);
+    gint64 id = json_object_get_int_member (json_node_get_object (a), "id");
+    g_autofree char *path = g_strdup_printf ("messages/%" G_GINT64_FORMAT, id);
+    g_autoptr(JsonNode) back = NULL;
+
+    g_assert_cmpuint (status, ==, 201);
+    back = call (f, "GET", path, admin, NULL, &status);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (back), "body"), ==, "  第一行\n\t第二行\n");
+  }
+  /* a member born tomorrow */
+  {
+    g_autoptr(GDateTime) tomorrow = g_date_time_add_days (g_date_time_new_now_local (), 1);
+    g_autofree char *born = g_date_time_format (tomorrow, "%Y%m%d");
+    static const int weights[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+    char card[19];
+    int sum = 0;
+    g_autofree char *body = NULL;
+
+    g_snprintf (card, sizeof card, "110105%s123", born);
+    for (int i = 0; i < 17; i++)
+      sum += (card[i] - '0') * weights[i];
+    card[17] = "10X98765432"[sum % 11];
+    card[18] = '\0';
+    body = g_strdup_printf ("{\"name\":\"未来\",\"mobile\":\"13912340000\",\"operator_id\":1,\"id_card\":\"%s\"}", card);
+    expect (f, "POST", "members", admin, body, 422, "id_card");
+  }
+  /* a quote names an offered payment method, or none */
+  {
+    gint64 store = db_int (f, "SELECT store_id FROM accounts WHERE username = 'store'");
+    gint64 ready = db_int (f, "SELECT d.id FROM devices d JOIN accounts a ON a.store_id = d.store_id "
+                              "WHERE a.username = 'store' AND d.state = 'ready' AND d.type_id IN "
+                              "(SELECT type_id FROM billing_rules) ORDER BY d.id LIMIT 1");
+    gint64 member = db_int (f, "SELECT id FROM members WHERE operator_id = 5 AND id_card <> '' ORDER BY id LIMIT 1");
+    g_autofree char *name = NULL, *mobile = NULL;
+    g_autofree char *body = g_strdup_printf ("{\"store_id\":%" G_GINT64_FORMAT ",\"device_id\":%" G_GINT64_FORMAT
+                                             ",\"member_id\":%" G_GINT64_FORMAT ",\"periods\":1,\"services\":0,"
+                                             "\"pay_method\":\"bitcoin\"}", store, ready, member);
+    expect (f, "POST", "orders/quote", manager, body, 422, "pay_method");
+    /* the contract preview names the member given by id (issue 14, 7) */
+    g_free (body);
+    body = g_strdup_printf ("{\"store_id\":%" G_GINT64_FORMAT ",\"device_id\":%" G_GINT64_FORMAT
+                            ",\"member_id\":%" G_GINT64_FORMAT ",\"periods\":1,\"services\":0,"
+                            "\"pay_method\":\"online\"}", store, ready, member);
+    {
+      g_autoptr(JsonNode) a = call (f, "POST", "orders/quote", manager, body, &status);
+      const char *contract;
+      g_autoptr(GError) error = NULL;
+      MtDb *db = mt_db_open (f->path, &error);
+
+      g_assert_cmpuint (status, ==, 200);
+      contract = json_object_get_string_member (json_node_get_object (a), "contract");
+      name = mt_db_query_text (db, "SELECT name FROM members WHERE id = ?", "i", member);
+      mobile = mt_db_query_text (db, "SELECT mobile FROM members WHERE id = ?", "i", member);
+      mt_db_close (db);
+      g_assert_nonnull (strstr (contract, name));
+      g_assert_nonnull (strstr (contract, mobile));
+    }
+  }
+  /* wrong methods on known addresses: 405; unknown addresses: 404 */
+  {
+    static const char *const wrong[][2] = {
+      { "GET", "orders/quote" }, { "PATCH", "devices/1" }, { "GET", "orders/1/renew" }, { "DELETE", "changes" },
+      { "POST", "telemetry/status" }, { "GET", "devices/transfer" }, { "PUT", "devices" }, { "GET", "session" },
+      { "POST", "settings/overdue_grace_hours" }, { "GET", "members/1/recharge" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (wrong); i++)
+      expect (f, wrong[i][0], wrong[i][1], admin, wrong[i][0][0] == 'G' || wrong[i][0][0] == 'D' ? NULL : "{}", 405, NULL);
+    expect (f, "GET", "nowhere", admin, NULL, 404, NULL);
+    expect (f, "GET", "devices/1/nowhere", admin, NULL, 404, NULL);
+    expect (f, "GET", "devices/x", admin, NULL, 404, NULL);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -785,6 +1110,11 @@ main (int argc, char *argv[])
   ADD ("change-feed-scope", test_change_feed_scope);
   ADD ("kill-during-writes", test_kill_during_writes);
   ADD ("money", test_money);
+  ADD ("hostile/bodies", test_hostile_bodies);
+  ADD ("hostile/money", test_hostile_money);
+  ADD ("hostile/versions", test_hostile_versions);
+  ADD ("hostile/operators", test_hostile_operators);
+  ADD ("hostile/input", test_hostile_input);
   ret = g_test_run ();
   mt_test_demo_cleanup ();
   return ret;

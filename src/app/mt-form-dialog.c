@@ -12,6 +12,7 @@
 #include "mt-sync-engine.h"
 #include "mt-fence-editor.h"
 #include "mt-position-picker.h"
+#include "mt-validate.h"
 #include "mt-ops.h"
 
 typedef struct
@@ -283,6 +284,23 @@ boxed_row (GtkWidget *header,
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
   return row;
+}
+
+/* The form shows money in yuan; the core keeps and takes whole fen */
+static void
+values_fen_to_yuan (const MtEntity *entity,
+                    GHashTable     *values)
+{
+  guint n_fields;
+  const MtFieldSpec *specs = mt_entity_get_fields (entity, &n_fields);
+
+  for (guint i = 0; i < n_fields; i++)
+    {
+      const char *fen = g_hash_table_lookup (values, specs[i].key);
+
+      if (specs[i].kind == MT_FIELD_MONEY && fen != NULL && fen[0] != '\0')
+        g_hash_table_insert (values, g_strdup (specs[i].key), mt_format_yuan (g_ascii_strtoll (fen, NULL, 10)));
+    }
 }
 
 static GtkWidget *
@@ -639,6 +657,7 @@ conflict_pulled_cb (GObject      *source,
   values = mt_entity_load (self->db, self->actor, self->entity, self->id, NULL);
   if (values == NULL)
     return;
+  values_fen_to_yuan (self->entity, values);
   self->version = g_ascii_strtoll (g_hash_table_lookup (values, "version"), NULL, 10);
   for (guint i = 0; i < self->fields->len; i++)
     {
@@ -730,6 +749,21 @@ mt_form_dialog_save (MtFormDialog *self)
       gtk_widget_remove_css_class (f->row, "error");
       if (self->id != 0 && (f->spec->flags & MT_FIELD_CREATE_ONLY))
         continue;
+      if (f->spec->kind == MT_FIELD_MONEY)
+        {
+          g_autofree char *yuan = field_value (f);
+          gint64 fen = 0;
+
+          g_strstrip (yuan);
+          if (yuan[0] != '\0' && !mt_parse_money (yuan, &fen, f->spec->key, _(f->spec->label), &error))
+            {
+              show_error (self, error);
+              return 0;
+            }
+          g_hash_table_insert (values, g_strdup (f->spec->key),
+                               yuan[0] ? g_strdup_printf ("%" G_GINT64_FORMAT, fen) : g_strdup (""));
+          continue;
+        }
       g_hash_table_insert (values, g_strdup (f->spec->key), field_value (f));
       if (f->confirm)
         g_hash_table_insert (values, g_strconcat (f->spec->key, "_confirm", NULL),
@@ -841,7 +875,10 @@ mt_form_dialog_new (GtkWindow      *parent,
         g_warning ("Cannot load %s %" G_GINT64_FORMAT ": %s", mt_entity_get_title (entity), id,
                    error->message);
       else
-        self->version = g_ascii_strtoll (g_hash_table_lookup (values, "version"), NULL, 10);
+        {
+          self->version = g_ascii_strtoll (g_hash_table_lookup (values, "version"), NULL, 10);
+          values_fen_to_yuan (entity, values);
+        }
     }
 
   /* TRANSLATORS: window title, e.g. "New Store" */

@@ -726,41 +726,38 @@ delete_response_cb (AdwMessageDialog *dialog,
                     const char       *response,
                     MtListPage       *self)
 {
-  g_autoptr(GArray) ids = NULL;
-
   if (!g_str_equal (response, "delete"))
     return;
-  if (self->engine)
-    {
-      /* each row with the version the user saw: a row changed meanwhile is not deleted */
-      g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
-      GtkBitsetIter iter;
-      guint pos;
+  {
+    /* each row with the version the user saw: a row changed meanwhile is not deleted */
+    g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+    GtkBitsetIter iter;
+    guint pos;
 
-      for (gboolean ok = gtk_bitset_iter_init_first (&iter, set, &pos); ok; ok = gtk_bitset_iter_next (&iter, &pos))
-        {
-          g_autoptr(MtRowItem) item = g_list_model_get_item (G_LIST_MODEL (self->model), pos);
-          g_autofree char *path = NULL;
+    for (gboolean ok = gtk_bitset_iter_init_first (&iter, set, &pos); ok; ok = gtk_bitset_iter_next (&iter, &pos))
+      {
+        g_autoptr(MtRowItem) item = g_list_model_get_item (G_LIST_MODEL (self->model), pos);
+        g_autoptr(GError) error = NULL;
 
-          if (item == NULL)
-            continue;
-          path = g_strdup_printf ("%s/%" G_GINT64_FORMAT "?version=%" G_GINT64_FORMAT,
-                                  mt_entity_get_page (self->entity), mt_row_item_get_id (item),
-                                  mt_row_item_get_version (item));
-          mt_list_page_remote_write (self, "DELETE", path, NULL);
-        }
+        if (item == NULL)
+          continue;
+        if (self->engine)
+          {
+            g_autofree char *path = g_strdup_printf ("%s/%" G_GINT64_FORMAT "?version=%" G_GINT64_FORMAT,
+                                                     mt_entity_get_page (self->entity), mt_row_item_get_id (item),
+                                                     mt_row_item_get_version (item));
+            mt_list_page_remote_write (self, "DELETE", path, NULL);
+          }
+        else if (!mt_entity_delete (self->db, self->actor, self->entity, mt_row_item_get_id (item),
+                                    mt_row_item_get_version (item), &error))
+          {
+            mt_list_page_show_error (self, error);
+            break;
+          }
+      }
+    if (self->engine)
       return;
-    }
-  ids = mt_list_page_get_selected_ids (self);
-  for (guint i = 0; i < ids->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      if (!mt_entity_delete (self->db, self->actor, self->entity, g_array_index (ids, gint64, i), 0, &error))
-        {
-          mt_list_page_show_error (self, error);
-          break;
-        }
-    }
+  }
   if (g_str_equal (mt_listing_get_page (self->listing), "geofences"))
     fences_changed (self);
   mt_list_page_reload (self);

@@ -8,6 +8,7 @@
 
 #include "mt-billing.h"
 #include "mt-error.h"
+#include "mt-validate.h"
 
 #define DAY (G_USEC_PER_SEC * (gint64) 86400)
 
@@ -43,22 +44,41 @@ mt_billing_periods (gint64 days,
   return (days + period_days - 1) / period_days;
 }
 
-void
+gboolean
 mt_billing_quote (const MtBillingRule *rule,
                   guint                periods,
                   guint                services,
                   gboolean             with_deposit,
-                  MtQuote             *quote)
+                  MtQuote             *quote,
+                  GError             **error)
 {
+  gboolean ok;
+
   memset (quote, 0, sizeof *quote);
   quote->periods = periods;
-  quote->rent_fen = rule->rent_fen * periods;
-  for (guint i = 0; i < rule->n_services; i++)
+  ok = mt_money_mul (rule->rent_fen, periods, &quote->rent_fen);
+  for (guint i = 0; ok && i < rule->n_services; i++)
     if (services & (1u << i))
-      quote->services_fen += rule->services[i].per_period ? rule->services[i].price_fen * periods
-                                                          : rule->services[i].price_fen;
+      {
+        gint64 price = 0;
+
+        ok = mt_money_mul (rule->services[i].price_fen, rule->services[i].per_period ? periods : 1, &price) &&
+             mt_money_add (quote->services_fen, price, &quote->services_fen);
+      }
   quote->deposit_fen = with_deposit ? rule->deposit_fen : 0;
-  quote->total_fen = quote->rent_fen + quote->services_fen + quote->deposit_fen;
+  ok = ok && mt_money_add (quote->rent_fen, quote->services_fen, &quote->total_fen) &&
+       mt_money_add (quote->total_fen, quote->deposit_fen, &quote->total_fen);
+  if (!ok || quote->rent_fen > MT_MONEY_MAX_FEN || quote->services_fen > MT_MONEY_MAX_FEN ||
+      quote->deposit_fen > MT_MONEY_MAX_FEN || quote->total_fen > MT_MONEY_MAX_FEN)
+    {
+      g_autofree char *most = mt_format_money (MT_MONEY_MAX_FEN);
+      g_autofree char *problem = g_strdup_printf (_("make the order cost more than %s, the most one order may"), most);
+
+      memset (quote, 0, sizeof *quote);
+      mt_set_field_error (error, "periods", _("Periods"), problem);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gint64

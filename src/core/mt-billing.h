@@ -53,12 +53,14 @@ gint64         mt_billing_days          (gint64         start,
 gint64         mt_billing_periods       (gint64         days,
                                          guint          period_days);
 /* Rent and services for @periods, plus the deposit when @with_deposit (a new order, not a
- * renewal). @services is a bit set of the rule's services (bit i = services[i]). */
-void           mt_billing_quote         (const MtBillingRule *rule,
+ * renewal). @services is a bit set of the rule's services (bit i = services[i]). Refused on
+ * "periods" when an amount of the quote would break the money rule (mt-validate.h). */
+gboolean       mt_billing_quote         (const MtBillingRule *rule,
                                          guint          periods,
                                          guint          services,
                                          gboolean       with_deposit,
-                                         MtQuote       *quote);
+                                         MtQuote       *quote,
+                                         GError       **error);
 /* Overdue rent when returned at @end after @expire: whole periods of the rule, 0 if not late */
 gint64         mt_billing_overdue_fen   (gint64         rent_fen,
                                          guint          period_days,

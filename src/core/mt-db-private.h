@@ -13,6 +13,21 @@ typedef struct
   gboolean         (*after) (MtDb *db, GError **error);
 } MtMigration;
 
+/* Every money column and the bound of the money rule it keeps (mt-validate.h): the schema's
+ * triggers refuse anything else with this message, and reconcile reports it */
+typedef struct
+{
+  const char *table;
+  const char *column;
+  gint64      min;
+  gint64      max;
+} MtMoneyColumn;
+
+#define MT_MONEY_TRIGGER_MESSAGE "mt-money"
+
+extern const MtMoneyColumn mt_money_columns[];
+extern const guint mt_n_money_columns;
+
 extern const MtMigration mt_migrations[];
 extern const guint mt_n_migrations;
 

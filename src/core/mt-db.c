@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mt-db-private.h"
 #include "mt-error.h"
@@ -39,32 +40,89 @@ mt_db_latest_version (void)
   return mt_migrations[mt_n_migrations - 1].version;
 }
 
+/* The column a constraint message of SQLite names: "NOT NULL constraint failed: t.col",
+ * "UNIQUE constraint failed: t.a, t.b", "CHECK constraint failed: col > 0", or the money
+ * triggers' "mt-money t.col" */
+static char *
+constraint_column (const char *msg)
+{
+  const char *p = strrchr (msg, ':');
+  const char *start, *end;
+
+  if (g_str_has_prefix (msg, MT_MONEY_TRIGGER_MESSAGE " "))
+    p = msg + strlen (MT_MONEY_TRIGGER_MESSAGE);
+  if (p == NULL)
+    return NULL;
+  for (start = p + 1; *start == ' ' || *start == '('; start++)
+    ;
+  for (end = start; g_ascii_isalnum (*end) || *end == '_' || *end == '.'; end++)
+    ;
+  if (end == start)
+    return NULL;
+  /* "table.column": the column */
+  for (p = end; p > start && p[-1] != '.'; p--)
+    ;
+  return end > p ? g_strndup (p, end - p) : NULL;
+}
+
+/*
+ * SQLite's own words never reach a user or a client: they are logged, and the error says in
+ * the user's language what went wrong — for a constraint, the field it is about.
+ */
 static void
 set_sqlite_error (GError    **error,
                   sqlite3    *handle,
                   int         rc)
 {
-  int code = MT_ERROR_FAILED;
   const char *msg = handle ? sqlite3_errmsg (handle) : sqlite3_errstr (rc);
+  g_autofree char *column = NULL;
 
+  g_debug ("SQLite %d: %s", rc, msg);
   switch (rc & 0xff)
     {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      code = MT_ERROR_CORRUPT;
-      break;
-    case SQLITE_CONSTRAINT:
-      code = MT_ERROR_CONFLICT;
-      break;
-    default:
-      break;
-    }
+      g_set_error (error, MT_ERROR, MT_ERROR_CORRUPT,
+                   _("The database is damaged or is not a Mingtang database (%s)"), msg);
+      return;
 
-  if (code == MT_ERROR_CORRUPT)
-    g_set_error (error, MT_ERROR, code,
-                 _("The database is damaged or is not a Mingtang database (%s)"), msg);
-  else
-    g_set_error (error, MT_ERROR, code, _("Database error: %s"), msg);
+    case SQLITE_CONSTRAINT:
+      column = constraint_column (msg);
+      if (g_str_has_prefix (msg, "UNIQUE") && column)
+        {
+          mt_set_field_error (error, column, column, _("is already used by another record"));
+          if (error && *error)
+            (*error)->code = MT_ERROR_CONFLICT;   /* a duplicate, as the API has it: 409 */
+        }
+      else if (g_str_has_prefix (msg, MT_MONEY_TRIGGER_MESSAGE) && column)
+        mt_set_field_error (error, column, column, _("is outside the amounts the books allow"));
+      else if (g_str_has_prefix (msg, "NOT NULL") && column)
+        mt_set_field_error (error, column, column, _("is required"));
+      else if (column)
+        mt_set_field_error (error, column, column, _("is not allowed here"));
+      else
+        g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                             _("The change contradicts the records it depends on"));
+      return;
+
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FAILED,
+                           _("The database is busy: try again in a moment"));
+      return;
+
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FAILED,
+                           _("The database could not be written: check the disk"));
+      return;
+
+    default:
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FAILED, _("The database could not carry out the change"));
+      return;
+    }
 }
 
 gboolean

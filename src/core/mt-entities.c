@@ -314,6 +314,13 @@ operators_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
       return FALSE;
     }
 
+  if (old == NULL)
+    {
+      /* under its parent until after_save appends the new row's own id */
+      g_autofree char *parent_path = mt_db_query_text (db, "SELECT path FROM operators WHERE id = ?", "i", parent_id);
+
+      _mt_columns_text (cols, "path", parent_path ? parent_path : "");
+    }
   parent_caps = mt_db_query_int (db, 0, "SELECT caps FROM operators WHERE id = ?", "i", parent_id);
   caps = _mt_columns_get_int (cols, "caps", old ? _mt_row_int (old, "caps") : 0);
   if ((caps & ~parent_caps) != 0)
@@ -679,9 +686,9 @@ static const MtEntity messages_entity = {
 /* ------------------------------------------------------------------ billing rules */
 
 static const char *const service_keys[MT_MAX_SERVICES][3] = {
-  { "service1_name", "service1_price", "service1_per_period" },
-  { "service2_name", "service2_price", "service2_per_period" },
-  { "service3_name", "service3_price", "service3_per_period" },
+  { "service1_name", "service1_price_fen", "service1_per_period" },
+  { "service2_name", "service2_price_fen", "service2_per_period" },
+  { "service3_name", "service3_price_fen", "service3_per_period" },
 };
 
 static gboolean
@@ -752,7 +759,8 @@ billing_rules_load_extra (MtDb *db, gint64 id, GHashTable *out)
   for (guint i = 0; stmt && sqlite3_step (stmt) == SQLITE_ROW; i++)
     {
       g_hash_table_insert (out, g_strdup (service_keys[i][0]), g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-      g_hash_table_insert (out, g_strdup (service_keys[i][1]), mt_format_yuan (sqlite3_column_int64 (stmt, 1)));
+      g_hash_table_insert (out, g_strdup (service_keys[i][1]),
+                           g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, 1)));
       g_hash_table_insert (out, g_strdup (service_keys[i][2]), g_strdup (sqlite3_column_int (stmt, 2) ? "1" : "0"));
     }
   if (stmt)
@@ -767,13 +775,13 @@ static const MtFieldSpec billing_rule_fields[] = {
   { "period_days", N_("Days per period"), MT_FIELD_INT, MT_FIELD_REQUIRED, .min = 1, .max = 366 },
   { "deposit_fen", N_("Deposit (yuan)"), MT_FIELD_MONEY, MT_FIELD_REQUIRED },
   { "service1_name", N_("Service 1"), MT_FIELD_TEXT, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA, .max = 30 },
-  { "service1_price", N_("Service 1 price (yuan)"), MT_FIELD_MONEY, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA },
+  { "service1_price_fen", N_("Service 1 price (yuan)"), MT_FIELD_MONEY, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA },
   { "service1_per_period", N_("Service 1 charged every period"), MT_FIELD_BOOL, MT_FIELD_EXTRA },
   { "service2_name", N_("Service 2"), MT_FIELD_TEXT, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA, .max = 30 },
-  { "service2_price", N_("Service 2 price (yuan)"), MT_FIELD_MONEY, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA },
+  { "service2_price_fen", N_("Service 2 price (yuan)"), MT_FIELD_MONEY, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA },
   { "service2_per_period", N_("Service 2 charged every period"), MT_FIELD_BOOL, MT_FIELD_EXTRA },
   { "service3_name", N_("Service 3"), MT_FIELD_TEXT, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA, .max = 30 },
-  { "service3_price", N_("Service 3 price (yuan)"), MT_FIELD_MONEY, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA },
+  { "service3_price_fen", N_("Service 3 price (yuan)"), MT_FIELD_MONEY, MT_FIELD_OPTIONAL | MT_FIELD_EXTRA },
   { "service3_per_period", N_("Service 3 charged every period"), MT_FIELD_BOOL, MT_FIELD_EXTRA },
   { "contract", N_("Contract template"), MT_FIELD_MULTILINE, MT_FIELD_OPTIONAL, .max = 8000 },
   END_FIELDS

@@ -405,10 +405,11 @@ field_to_columns (MtDb              *db,
                   const MtActor     *actor,
                   const MtFieldSpec *f,
                   GHashTable        *fields,
-                  gboolean           creating,
+                  GHashTable        *old,
                   MtColumns         *cols,
                   GError           **error)
 {
+  gboolean creating = old == NULL;
   const char *value = g_hash_table_lookup (fields, f->key);
   const char *label = _(f->label);
   gboolean empty;
@@ -422,13 +423,28 @@ field_to_columns (MtDb              *db,
         }
       return TRUE;
     }
-  if (!creating && (f->flags & MT_FIELD_CREATE_ONLY))
-    return TRUE;   /* read-only after creation: ignored, never written */
   if (!g_utf8_validate (value, -1, NULL))
     {
       mt_set_field_error (error, f->key, label, _("is not valid text"));
       return FALSE;
     }
+  if (!creating && (f->flags & MT_FIELD_CREATE_ONLY))
+    {
+      /* read-only after creation: the value it has may come back, another is refused */
+      g_autofree char *given = g_strstrip (g_strdup (value));
+      const char *stored = g_hash_table_lookup (old, f->key);
+
+      if (g_strcmp0 (given, stored ? stored : "") != 0)
+        {
+          mt_set_field_error (error, f->key, label, _("cannot be changed once the record exists"));
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (f->kind != MT_FIELD_PASSWORD &&
+      !mt_validate_plain_text (value, f->kind == MT_FIELD_MULTILINE || f->kind == MT_FIELD_GEOMETRY,
+                               f->key, label, error))
+    return FALSE;
 
   empty = value[0] == '\0';
   if (empty && (f->flags & MT_FIELD_OPTIONAL) && f->kind != MT_FIELD_PASSWORD)
@@ -443,13 +459,19 @@ field_to_columns (MtDb              *db,
   switch (f->kind)
     {
     case MT_FIELD_TEXT:
-    case MT_FIELD_MULTILINE:
       if (!mt_validate_required (value, f->key, label, f->max ? (guint) f->max : 200, error))
         return FALSE;
       {
         g_autofree char *stripped = g_strstrip (g_strdup (value));
         _mt_columns_text (cols, f->key, stripped);
       }
+      return TRUE;
+
+    case MT_FIELD_MULTILINE:
+      /* kept exactly as written: line breaks, indentation and all */
+      if (!mt_validate_required (value, f->key, label, f->max ? (guint) f->max : 200, error))
+        return FALSE;
+      _mt_columns_text (cols, f->key, value);
       return TRUE;
 
     case MT_FIELD_PASSWORD:
@@ -485,7 +507,7 @@ field_to_columns (MtDb              *db,
     case MT_FIELD_MONEY:
       {
         gint64 fen = 0;
-        if (!mt_parse_money (value, &fen, f->key, label, error))
+        if (!mt_parse_fen (value, MT_MONEY_MAX_FEN, &fen, f->key, label, error))
           return FALSE;
         _mt_columns_int (cols, f->key, fen);
         return TRUE;
@@ -789,6 +811,18 @@ write_columns (MtDb           *db,
   return TRUE;
 }
 
+/* A change names the version it was made on: only a row version (1 or more) can match */
+static gboolean
+check_version (gint64   version,
+               GError **error)
+{
+  if (version >= 1)
+    return TRUE;
+  mt_set_field_error (error, "version", _("Version"),
+                      _("must be the version of the row you changed, a whole number from 1"));
+  return FALSE;
+}
+
 gint64
 mt_entity_save (MtDb           *db,
                 const MtActor  *actor,
@@ -808,6 +842,8 @@ mt_entity_save (MtDb           *db,
   g_return_val_if_fail (fields != NULL, 0);
 
   if (!mt_actor_require (actor, entity->page, "edit", error))
+    return 0;
+  if (!creating && !check_version (version, error))
     return 0;
 
   /* Unknown fields are refused, so a typo never silently drops a value */
@@ -841,7 +877,7 @@ mt_entity_save (MtDb           *db,
 
   for (guint i = 0; entity->fields[i].key; i++)
     {
-      if (!field_to_columns (db, actor, &entity->fields[i], fields, creating, cols, error))
+      if (!field_to_columns (db, actor, &entity->fields[i], fields, old, cols, error))
         goto fail;
       if (entity->fields[i].flags & MT_FIELD_EXTRA)
         columns_move_extra (cols, entity->fields[i].key);
@@ -905,7 +941,7 @@ mt_entity_load (MtDb           *db,
                                   (int) _mt_row_int (row, "close_minute"));
           break;
         case MT_FIELD_MONEY:
-          text = mt_format_yuan (_mt_row_int (row, f->key));
+          text = g_strdup_printf ("%" G_GINT64_FORMAT, _mt_row_int (row, f->key));
           break;
         case MT_FIELD_DATE:
           text = v ? mt_format_date (_mt_row_int (row, f->key)) : g_strdup ("");
@@ -933,6 +969,8 @@ mt_entity_delete (MtDb           *db,
   g_autofree char *sql = NULL;
 
   if (!mt_actor_require (actor, entity->page, "delete", error))
+    return FALSE;
+  if (!check_version (version, error))
     return FALSE;
   if (!mt_db_begin (db, error))
     return FALSE;

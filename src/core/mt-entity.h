@@ -15,7 +15,7 @@ typedef enum
   MT_FIELD_PASSWORD,     /* hashed into password_hash; "<key>_confirm" must match */
   MT_FIELD_MOBILE,
   MT_FIELD_ID_CARD,
-  MT_FIELD_MONEY,        /* yuan text in, fen stored */
+  MT_FIELD_MONEY,        /* whole fen as digits, 0 … MT_MONEY_MAX_FEN (forms convert from yuan) */
   MT_FIELD_INT,
   MT_FIELD_BOOL,
   MT_FIELD_CHOICE,       /* one of choices[] */
@@ -75,7 +75,8 @@ const char        *mt_choice_label       (const MtChoice *choices,
 
 /*
  * Creates (@id 0) or updates a row from string @fields (form or JSON values by field key).
- * @version: the row version the caller edited; 0 skips the check. Returns the row id.
+ * @version: the row version the caller edited: a stale one is MT_ERROR_CONFLICT, one below 1
+ * MT_ERROR_INVALID on "version". Returns the row id.
  */
 gint64      mt_entity_save     (MtDb           *db,
                                 const MtActor  *actor,

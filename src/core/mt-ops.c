@@ -338,14 +338,20 @@ mt_repair_progress (MtDb          *db,
 {
   sqlite3_stmt *stmt;
   g_autofree char *current = NULL;
-  gint64 device_id, operator_id, store_id, row_version;
+  gint64 device_id, operator_id, store_id, row_version, cost_before;
   const char *device_state = NULL;
 
   if (!mt_actor_require (actor, "repairs", "progress", error))
     return FALSE;
-  if (cost_fen < 0)
+  if (cost_fen < 0 || cost_fen > MT_MONEY_MAX_FEN)
     {
-      mt_set_field_error (error, "cost", _("Repair cost"), _("must not be negative"));
+      mt_set_money_error (error, "cost_fen", _("Repair cost"), MT_MONEY_MAX_FEN);
+      return FALSE;
+    }
+  if (version < 1)
+    {
+      mt_set_field_error (error, "version", _("Version"),
+                          _("must be the version of the row you changed, a whole number from 1"));
       return FALSE;
     }
   if (note != NULL && g_utf8_strlen (note, -1) > 500)
@@ -356,7 +362,7 @@ mt_repair_progress (MtDb          *db,
 
   if (!mt_db_begin (db, error))
     return FALSE;
-  stmt = mt_db_prepare (db, error, "SELECT state, device_id, operator_id, coalesce (store_id, 0), version "
+  stmt = mt_db_prepare (db, error, "SELECT state, device_id, operator_id, coalesce (store_id, 0), version, cost_fen "
                                    "FROM repairs WHERE id = ? AND deleted = 0", "i", repair_id);
   if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
     {
@@ -371,6 +377,7 @@ mt_repair_progress (MtDb          *db,
   operator_id = sqlite3_column_int64 (stmt, 2);
   store_id = sqlite3_column_int64 (stmt, 3);
   row_version = sqlite3_column_int64 (stmt, 4);
+  cost_before = sqlite3_column_int64 (stmt, 5);
   sqlite3_reset (stmt);
 
   if (!mt_actor_owns_row (db, actor, operator_id, store_id))
@@ -378,7 +385,7 @@ mt_repair_progress (MtDb          *db,
       mt_set_forbidden (error);
       goto fail;
     }
-  if (version > 0 && version != row_version)
+  if (version != row_version)
     {
       g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
                            _("Someone else changed this repair ticket meanwhile: it has been "
@@ -391,6 +398,11 @@ mt_repair_progress (MtDb          *db,
                    _("A ticket that is “%s” cannot become “%s”"),
                    mt_choice_label (mt_repair_states, current),
                    mt_choice_label (mt_repair_states, state));
+      goto fail;
+    }
+  if (cost_before + cost_fen > MT_MONEY_MAX_FEN)
+    {
+      mt_set_money_error (error, "cost_fen", _("Repair cost"), MT_MONEY_MAX_FEN - cost_before);
       goto fail;
     }
   if (g_str_equal (state, current) && (note == NULL || note[0] == '\0') && cost_fen == 0)

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "mt-db-private.h"
 #include "mt-error.h"
 #include "mt-ops.h"
 #include "mt-orders.h"
@@ -442,23 +443,44 @@ mt_order_quote (MtDb                *db,
   g_autoptr(MtBillingRule) rule = rent_check (db, actor, request, &c, error);
   g_autoptr(GHashTable) values = NULL;
   gint64 now = mt_now ();
+  gint64 member_id;
 
   if (rule == NULL)
     return FALSE;
-  mt_billing_quote (rule, request->periods, request->services, TRUE, quote);
-  {
-    gint64 member_id = request->member_id;
-
-    if (member_id == 0 && request->mobile && request->mobile[0])
-      member_id = mt_db_query_int (db, 0, "SELECT id FROM members WHERE operator_id = ? AND mobile = ? AND deleted = 0",
-                                   "it", c.operator_id, request->mobile);
-    apply_cards (db, member_id, now, rule, quote);
-  }
+  if (!mt_billing_quote (rule, request->periods, request->services, TRUE, quote, error))
+    return FALSE;
+  /* a quote is for a rental the counter could make: a payment method it names must be offered */
+  if (request->pay_method != NULL && request->pay_method[0] != '\0' &&
+      !check_pay_method (db, actor, request->store_id, request->pay_method, error))
+    return FALSE;
+  member_id = request->member_id;
+  if (member_id != 0 &&
+      mt_db_query_int (db, 0, "SELECT operator_id FROM members WHERE id = ? AND deleted = 0 AND enabled = 1",
+                       "i", member_id) != c.operator_id)
+    {
+      mt_set_field_error (error, "member_id", _("Member"), _("does not exist or belongs to another operator"));
+      return FALSE;
+    }
+  if (member_id == 0 && request->mobile && request->mobile[0])
+    member_id = mt_db_query_int (db, 0, "SELECT id FROM members WHERE operator_id = ? AND mobile = ? AND deleted = 0",
+                                 "it", c.operator_id, request->mobile);
+  apply_cards (db, member_id, now, rule, quote);
   if (contract)
     {
+      /* the contract names the member as the stored one will: a known member's own record */
+      g_autofree char *name = NULL, *mobile = NULL, *id_card = NULL;
+
+      if (request->member_id != 0)
+        {
+          name = mt_db_query_text (db, "SELECT name FROM members WHERE id = ?", "i", member_id);
+          mobile = mt_db_query_text (db, "SELECT mobile FROM members WHERE id = ?", "i", member_id);
+          id_card = mt_db_query_text (db, "SELECT id_card FROM members WHERE id = ?", "i", member_id);
+        }
       values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-      contract_values (values, &c, rule, request, quote, request->name ? request->name : "",
-                       request->mobile ? request->mobile : "", request->id_card ? request->id_card : "",
+      contract_values (values, &c, rule, request, quote,
+                       name ? name : request->name ? request->name : "",
+                       mobile ? mobile : request->mobile ? request->mobile : "",
+                       id_card ? id_card : request->id_card ? request->id_card : "",
                        now, now + (gint64) request->periods * rule->period_days * DAY);
       *contract = mt_contract_render (rule->contract, values);
     }
@@ -578,7 +600,8 @@ mt_order_rent (MtDb                *db,
       goto fail;
     }
 
-  mt_billing_quote (rule, r->periods, r->services, TRUE, &quote);
+  if (!mt_billing_quote (rule, r->periods, r->services, TRUE, &quote, error))
+    goto fail;
   apply_cards (db, member_id, now, rule, &quote);
   for (guint i = 0; i < rule->n_services; i++)
     if ((r->services & (1u << i)) && rule->services[i].per_period)
@@ -677,8 +700,17 @@ mt_order_renew (MtDb          *db,
   if (!check_pay_method (db, actor, o.store_id, pay_method, error))
     goto fail;
   /* periods the member's rental cards cover pay no rent */
-  rent = o.period_rent_fen * (periods - covered_periods (db, o.member_id, o.expire_at, periods, o.period_days));
-  services = o.period_services_fen * periods;
+  if (!mt_money_mul (o.period_rent_fen, periods - covered_periods (db, o.member_id, o.expire_at, periods,
+                                                                   o.period_days), &rent) ||
+      !mt_money_mul (o.period_services_fen, periods, &services) ||
+      o.rent_fen + rent > MT_MONEY_MAX_FEN || o.services_fen + services > MT_MONEY_MAX_FEN)
+    {
+      g_autofree char *most = mt_format_money (MT_MONEY_MAX_FEN);
+      g_autofree char *problem = g_strdup_printf (_("make the order cost more than %s, the most one order may"), most);
+
+      mt_set_field_error (error, "periods", _("Periods"), problem);
+      goto fail;
+    }
   /* the new periods follow the old expiry: an overdue order pays for its late days this way */
   expire = o.expire_at + (gint64) periods * o.period_days * DAY;
   if (!collect (db, o.member_id, pay_method, rent + services, error) ||
@@ -1413,6 +1445,7 @@ mt_withdrawal_request (MtDb          *db,
       goto fail;
     }
   if (!mt_validate_required (payee, "payee", _("Payee"), 100, error) ||
+      !mt_validate_plain_text (payee, FALSE, "payee", _("Payee"), error) ||
       !mt_db_run (db, error, "INSERT INTO withdrawals (created_at, updated_at, operator_id, store_id, amount_fen, "
                              "state, payee) VALUES (?1, ?1, ?2, nullif (?3, 0), ?4, 'requested', ?5)", "iiiit",
                   mt_now (), operator_id, store_id, amount_fen, payee))
@@ -1501,8 +1534,9 @@ expect_none (MtDb       *db,
 {
   sqlite3_stmt *stmt = mt_db_prepare (db, NULL, sql, NULL);
   gboolean ok = TRUE;
+  int rc = SQLITE_ERROR;
 
-  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+  while (stmt && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       GString *line = g_string_new (what);
 
@@ -1515,9 +1549,18 @@ expect_none (MtDb       *db,
         g_string_free (line, TRUE);
       ok = FALSE;
     }
+  if (rc != SQLITE_DONE)
+    {
+      /* a check that cannot be made (a sum past the integer range) is a failure too */
+      g_autofree char *line = g_strdup_printf ("%s the check could not be made: %s", what,
+                                               sqlite3_errmsg (mt_db_get_handle (db)));
+      if (problems)
+        g_ptr_array_add (problems, g_steal_pointer (&line));
+      ok = FALSE;
+    }
   if (stmt)
     sqlite3_reset (stmt);
-  return ok && stmt != NULL;
+  return ok;
 }
 
 gboolean
@@ -1525,6 +1568,18 @@ mt_ledger_reconcile (MtDb      *db,
                      GPtrArray *problems)
 {
   gboolean ok = TRUE;
+
+  /* every stored amount keeps the money rule: an integer within its bound */
+  for (guint i = 0; i < mt_n_money_columns; i++)
+    {
+      const MtMoneyColumn *m = &mt_money_columns[i];
+      g_autofree char *what = g_strdup_printf ("%s.%s breaks the money rule:", m->table, m->column);
+      g_autofree char *sql = g_strdup_printf ("SELECT id, %1$s AS amount, typeof (%1$s) AS type FROM %2$s "
+                                              "WHERE typeof (%1$s) <> 'integer' OR %1$s NOT BETWEEN %3$"
+                                              G_GINT64_FORMAT " AND %4$" G_GINT64_FORMAT,
+                                              m->column, m->table, m->min, m->max);
+      ok &= expect_none (db, problems, what, sql);
+    }
 
   /* member balances: recharges, bonuses and commissions in; what was paid from the balance out */
   ok &= expect_none (db, problems, "member balance differs from the ledger:",

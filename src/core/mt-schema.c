@@ -8,6 +8,7 @@
 
 #include "mt-db-private.h"
 #include "mt-error.h"
+#include "mt-validate.h"
 
 /*
  * Numbered migrations. A released migration is never edited: a change to the schema is a new
@@ -639,6 +640,70 @@ static const char migration_14[] =
 
 static const char *const synced_14[] = { NULL };
 
+/* The money rule in the schema: an amount is an integer within its bound, whatever writes it */
+#define AMOUNT(t, c) { t, c, 0, MT_MONEY_MAX_FEN }
+const MtMoneyColumn mt_money_columns[] = {
+  { "members", "balance_fen", 0, MT_MONEY_MAX_BALANCE_FEN },
+  AMOUNT ("repairs", "cost_fen"),
+  AMOUNT ("repair_steps", "cost_fen"),
+  AMOUNT ("billing_rules", "rent_fen"),
+  AMOUNT ("billing_rules", "deposit_fen"),
+  AMOUNT ("billing_services", "price_fen"),
+  AMOUNT ("orders", "rent_fen"),
+  AMOUNT ("orders", "services_fen"),
+  AMOUNT ("orders", "deposit_fen"),
+  AMOUNT ("orders", "overdue_fen"),
+  AMOUNT ("orders", "damage_fen"),
+  AMOUNT ("orders", "refund_fen"),
+  AMOUNT ("orders", "period_rent_fen"),
+  AMOUNT ("orders", "period_services_fen"),
+  { "ledger", "amount_fen", -MT_MONEY_MAX_FEN, MT_MONEY_MAX_FEN },
+  AMOUNT ("deposits", "amount_fen"),
+  AMOUNT ("deposits", "deducted_fen"),
+  AMOUNT ("deposit_refunds", "amount_fen"),
+  AMOUNT ("withdrawals", "amount_fen"),
+  AMOUNT ("splits", "total_fen"),
+  AMOUNT ("splits", "hq_fen"),
+  AMOUNT ("splits", "operator_fen"),
+  AMOUNT ("splits", "store_fen"),
+  AMOUNT ("referrals", "commission_fen"),
+  AMOUNT ("recharge_plans", "amount_fen"),
+  AMOUNT ("recharge_plans", "bonus_fen"),
+  AMOUNT ("recharges", "amount_fen"),
+  AMOUNT ("recharges", "bonus_fen"),
+  AMOUNT ("rental_cards", "price_fen"),
+};
+#undef AMOUNT
+const guint mt_n_money_columns = G_N_ELEMENTS (mt_money_columns);
+
+/* Migration 15's triggers: an amount that is not an integer or out of its bound aborts the
+ * statement, on insert and on update of the column */
+static gboolean
+money_triggers (MtDb    *db,
+                GError **error)
+{
+  for (guint i = 0; i < mt_n_money_columns; i++)
+    {
+      const MtMoneyColumn *m = &mt_money_columns[i];
+      g_autofree char *when = g_strdup_printf ("typeof (NEW.%1$s) <> 'integer' OR NEW.%1$s NOT BETWEEN %2$"
+                                               G_GINT64_FORMAT " AND %3$" G_GINT64_FORMAT,
+                                               m->column, m->min, m->max);
+      g_autofree char *sql = g_strdup_printf (
+        "CREATE TRIGGER %1$s_%2$s_money_insert BEFORE INSERT ON %1$s WHEN %3$s "
+        "BEGIN SELECT RAISE (ABORT, '" MT_MONEY_TRIGGER_MESSAGE " %1$s.%2$s'); END;"
+        "CREATE TRIGGER %1$s_%2$s_money_update BEFORE UPDATE OF %2$s ON %1$s WHEN %3$s "
+        "BEGIN SELECT RAISE (ABORT, '" MT_MONEY_TRIGGER_MESSAGE " %1$s.%2$s'); END;",
+        m->table, m->column, when);
+
+      if (!mt_db_exec (db, sql, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static const char migration_15[] = "";
+static const char *const synced_15[] = { NULL };
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -654,6 +719,7 @@ const MtMigration mt_migrations[] = {
   { 12, migration_12, synced_12, NULL },
   { 13, migration_13, synced_13, NULL },
   { 14, migration_14, synced_14, NULL },
+  { 15, migration_15, synced_15, money_triggers },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 

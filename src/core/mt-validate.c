@@ -63,6 +63,17 @@ mt_validate_id_card (const char  *value,
       mt_set_field_error (error, field, label, _("the date of birth in it is not a real date"));
       return FALSE;
     }
+  {
+    /* nobody is born after today (local time: the number was issued where the member lives) */
+    g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (mt_now () / G_USEC_PER_SEC);
+
+    if (year * 10000 + month * 100 + day >
+        g_date_time_get_year (now) * 10000 + g_date_time_get_month (now) * 100 + g_date_time_get_day_of_month (now))
+      {
+        mt_set_field_error (error, field, label, _("the date of birth in it is in the future"));
+        return FALSE;
+      }
+  }
 
   if (g_ascii_toupper (value[17]) != checks[sum % 11])
     {
@@ -92,6 +103,8 @@ mt_validate_required (const char  *value,
       mt_set_field_error (error, field, label, _("is not valid text"));
       return FALSE;
     }
+  if (!mt_validate_plain_text (value, TRUE, field, label, error))
+    return FALSE;
   if (max_chars > 0 && g_utf8_strlen (value, -1) > max_chars)
     {
       g_autofree char *problem = g_strdup_printf (_("may have at most %u characters"), max_chars);
@@ -261,6 +274,83 @@ mt_parse_money (const char  *value,
 bad:
   mt_set_field_error (error, field, label, _("must be an amount in yuan, such as 12.50"));
   return FALSE;
+}
+
+gboolean
+mt_money_add (gint64  a,
+              gint64  b,
+              gint64 *out)
+{
+  /* both within the bound: no overflow is possible before the check */
+  if (a < -MT_MONEY_MAX_BALANCE_FEN || a > MT_MONEY_MAX_BALANCE_FEN ||
+      b < -MT_MONEY_MAX_BALANCE_FEN || b > MT_MONEY_MAX_BALANCE_FEN ||
+      a + b < -MT_MONEY_MAX_BALANCE_FEN || a + b > MT_MONEY_MAX_BALANCE_FEN)
+    return FALSE;
+  *out = a + b;
+  return TRUE;
+}
+
+gboolean
+mt_money_mul (gint64  a,
+              gint64  n,
+              gint64 *out)
+{
+  gint64 r;
+
+  if (__builtin_mul_overflow (a, n, &r) || r < -MT_MONEY_MAX_BALANCE_FEN || r > MT_MONEY_MAX_BALANCE_FEN)
+    return FALSE;
+  *out = r;
+  return TRUE;
+}
+
+void
+mt_set_money_error (GError     **error,
+                    const char  *field,
+                    const char  *label,
+                    gint64       max_fen)
+{
+  g_autofree char *most = mt_format_money (max_fen);
+  g_autofree char *fen = g_strdup_printf ("%" G_GINT64_FORMAT, max_fen);
+  /* TRANSLATORS: the most, in fen (digits), then the same in yuan ("¥10,000,000.00") */
+  g_autofree char *problem = g_strdup_printf (_("must be a whole number of fen from 0 to %s (%s)"), fen, most);
+  mt_set_field_error (error, field, label, problem);
+}
+
+gboolean
+mt_parse_fen (const char  *value,
+              gint64       max,
+              gint64      *fen,
+              const char  *field,
+              const char  *label,
+              GError     **error)
+{
+  gint64 v = 0;
+
+  if (value == NULL || !g_ascii_isdigit (value[0]) ||
+      !g_ascii_string_to_signed (value, 10, 0, max, &v, NULL))
+    {
+      mt_set_money_error (error, field, label, max);
+      return FALSE;
+    }
+  *fen = v;
+  return TRUE;
+}
+
+gboolean
+mt_validate_plain_text (const char  *value,
+                        gboolean     multiline,
+                        const char  *field,
+                        const char  *label,
+                        GError     **error)
+{
+  for (const unsigned char *p = (const unsigned char *) value; *p; p++)
+    if ((*p < 0x20 || *p == 0x7f) && !(multiline && (*p == '\n' || *p == '\t' || *p == '\r')))
+      {
+        mt_set_field_error (error, field, label, multiline ? _("must not contain control characters")
+                                                           : _("must be one line without control characters"));
+        return FALSE;
+      }
+  return TRUE;
 }
 
 gboolean

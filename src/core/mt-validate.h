@@ -7,6 +7,42 @@
 
 G_BEGIN_DECLS
 
+/*
+ * The money rule (docs/api.md, "Money"): every amount is a whole number of fen from 0 to
+ * MT_MONEY_MAX_FEN (¥10,000,000.00) — a price, a payment, an order's rent, a ledger row (which may
+ * also be as negative); a member's balance, which adds many of them, stays within
+ * MT_MONEY_MAX_BALANCE_FEN. The schema refuses anything else, and reconcile reports it.
+ */
+#define MT_MONEY_MAX_FEN         G_GINT64_CONSTANT (1000000000)
+#define MT_MONEY_MAX_BALANCE_FEN G_GINT64_CONSTANT (1000000000000)
+
+/* @a + @b and @a × @n into @out; FALSE when the result would leave ±MT_MONEY_MAX_BALANCE_FEN
+ * (so no sum of amounts within the rule can overflow) */
+gboolean  mt_money_add                (gint64       a,
+                                       gint64       b,
+                                       gint64      *out);
+gboolean  mt_money_mul                (gint64       a,
+                                       gint64       n,
+                                       gint64      *out);
+/* An amount in whole fen written as digits ("5000"): 0 … @max */
+gboolean  mt_parse_fen                (const char  *value,
+                                       gint64       max,
+                                       gint64      *fen,
+                                       const char  *field,
+                                       const char  *label,
+                                       GError     **error);
+/* The refusal of an amount outside 0 … @max_fen, naming the field */
+void      mt_set_money_error          (GError     **error,
+                                       const char  *field,
+                                       const char  *label,
+                                       gint64       max_fen);
+/* Single-line text holds no control characters; @multiline allows line breaks and tabs */
+gboolean  mt_validate_plain_text      (const char  *value,
+                                       gboolean     multiline,
+                                       const char  *field,
+                                       const char  *label,
+                                       GError     **error);
+
 /* Each check sets an MT_ERROR_INVALID error naming @field (key) with @label (translated). */
 gboolean  mt_validate_mobile          (const char  *value,
                                        const char  *field,

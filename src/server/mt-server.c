@@ -16,6 +16,7 @@
 #include "mt-server.h"
 #include "mt-alarms.h"
 #include "mt-ingest.h"
+#include "mt-json.h"
 #include "mt-session.h"
 #include "mt-tracks.h"
 
@@ -40,9 +41,14 @@ G_DEFINE_FINAL_TYPE (MtServer, mt_server, G_TYPE_OBJECT)
 
 typedef struct
 {
-  MtServer          *server;
-  SoupServerMessage *msg;
-  const char        *method;
+  MtServer           *server;
+  SoupServerMessage  *msg;      /* NULL when handled without a connection (mt_server_handle) */
+  const char         *path;
+  SoupMessageHeaders *request_headers;
+  SoupMessageHeaders *response_headers;
+  GBytes             *response; /* the answer's body, or NULL */
+  gboolean            paused;   /* answered later (a device command) */
+  const char         *method;
   char             **segments;   /* the path after /api/v1/, split at '/' */
   guint              n_segments;
   GHashTable        *query;
@@ -62,14 +68,39 @@ respond_node (Request  *req,
               JsonNode *node)
 {
   g_autofree char *text = NULL;
+  gsize length;
 
   req->status = status;
-  soup_server_message_set_status (req->msg, status, NULL);
+  g_clear_pointer (&req->response, g_bytes_unref);
   if (node == NULL)
     return;
   text = json_to_string (node, FALSE);
-  soup_server_message_set_response (req->msg, "application/json; charset=utf-8", SOUP_MEMORY_COPY,
-                                    text, strlen (text));
+  length = strlen (text);
+  req->response = g_bytes_new_take (g_steal_pointer (&text), length);
+}
+
+/* The answer onto its connection */
+static void
+request_send (Request           *req,
+              SoupServerMessage *msg)
+{
+  soup_server_message_set_status (msg, req->status, NULL);
+  if (req->response != NULL)
+    soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_COPY,
+                                      g_bytes_get_data (req->response, NULL), g_bytes_get_size (req->response));
+}
+
+/* A body written by hand, taken over */
+static void
+respond_string (Request *req,
+                guint    status,
+                GString *text)
+{
+  gsize length = text->len;
+
+  req->status = status;
+  g_clear_pointer (&req->response, g_bytes_unref);
+  req->response = g_bytes_new_take (g_string_free (text, FALSE), length);
 }
 
 static void
@@ -130,7 +161,7 @@ respond_gerror (Request      *req,
           respond_error (req, map[i].status, map[i].name, error->message, mt_error_get_field (error));
           return;
         }
-  g_warning ("%s %s: %s", req->method, g_uri_get_path (soup_server_message_get_uri (req->msg)), error->message);
+  g_warning ("%s %s: %s", req->method, req->path, error->message);
   respond_error (req, 500, "failed", error->message, NULL);
 }
 
@@ -168,7 +199,11 @@ node_to_text (JsonNode  *node,
   else if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
     {
       char buf[G_ASCII_DTOSTR_BUF_SIZE];
-      *text = g_strdup (g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node)));
+
+      /* a number written with a fraction or an exponent stays one, so a whole-number field
+       * (fen, a count) refuses it: 1e3 and 1000.0 are not 1000 */
+      g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node));
+      *text = strpbrk (buf, ".eEn") ? g_strdup (buf) : g_strconcat (buf, ".0", NULL);
     }
   else if (json_node_get_value_type (node) == G_TYPE_BOOLEAN)
     *text = g_strdup (json_node_get_boolean (node) ? "true" : "false");
@@ -874,11 +909,7 @@ handle_snapshot_table (Request *req)
   sqlite3_reset (stmt);
   g_string_append_printf (out, "],\"after\":%" G_GINT64_FORMAT ",\"more\":%s}", n ? last : after,
                           n == limit ? "true" : "false");
-  req->status = 200;
-  soup_server_message_set_status (req->msg, 200, NULL);
-  soup_server_message_set_response (req->msg, "application/json; charset=utf-8", SOUP_MEMORY_TAKE,
-                                    out->str, out->len);
-  g_string_free (g_steal_pointer (&out), FALSE);
+  respond_string (req, 200, g_steal_pointer (&out));
 }
 
 /* ------------------------------------------------------------------ handlers */
@@ -906,7 +937,7 @@ handle_session (Request *req)
           if (retry > 0)
             {
               g_autofree char *seconds = g_strdup_printf ("%u", retry);
-              soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+              soup_message_headers_replace (req->response_headers,
                                             "Retry-After", seconds);
             }
           return respond_gerror (req, error);
@@ -937,7 +968,7 @@ handle_session (Request *req)
     }
   if (g_str_equal (req->method, "DELETE"))
     {
-      const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
+      const char *auth = soup_message_headers_get_one (req->request_headers,
                                                        "Authorization");
       if (auth && g_str_has_prefix (auth, "Bearer "))
         mt_session_close (self->db, auth + 7);
@@ -1501,7 +1532,9 @@ command_done_cb (MtCommandResult  result,
 {
   CommandCall *call = data;
   g_autoptr(MtActor) actor = mt_actor_load (call->server->db, call->account_id, NULL);
-  Request req = { call->server, call->msg, "POST", NULL, 0, NULL, NULL, actor, 500, NULL, NULL, NULL };
+  Request req = { .server = call->server, .msg = call->msg, .method = "POST", .actor = actor, .status = 500,
+                  .request_headers = soup_server_message_get_request_headers (call->msg),
+                  .response_headers = soup_server_message_get_response_headers (call->msg) };
   locale_t previous = uselocale (call->locale);
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
@@ -1544,6 +1577,8 @@ command_done_cb (MtCommandResult  result,
                      NULL);
       break;
     }
+  request_send (&req, call->msg);
+  g_clear_pointer (&req.response, g_bytes_unref);
   soup_server_message_unpause (call->msg);
   g_object_unref (call->msg);
   uselocale (previous);
@@ -1608,7 +1643,7 @@ handle_command (Request *req)
     }
   if (!mt_command_authorize (req->server->db, req->actor, id, command.kind, &device_no, &error))
     return respond_gerror (req, error);
-  if (req->server->ingest == NULL)
+  if (req->server->ingest == NULL || req->msg == NULL)
     return respond_error (req, 503, "broker-offline", _("The server has no broker to send commands through"), NULL);
 
   call = g_new0 (CommandCall, 1);
@@ -1619,6 +1654,7 @@ handle_command (Request *req)
   call->locale = uselocale ((locale_t) 0);
   call->command = command;
   soup_server_message_pause (req->msg);
+  req->paused = TRUE;
   req->status = 202;   /* the answer follows when the device acks */
   mt_ingest_send (req->server->ingest, device_no, &call->command, 10000, command_done_cb, call);
 }
@@ -1844,9 +1880,7 @@ handle_positions (Request *req)
     }
   sqlite3_reset (stmt);
   g_string_append (out, "]}");
-  req->status = 200;
-  soup_server_message_set_status (req->msg, 200, NULL);
-  soup_server_message_set_response (req->msg, "application/json; charset=utf-8", SOUP_MEMORY_COPY, out->str, out->len);
+  respond_string (req, 200, g_steal_pointer (&out));
 }
 
 /* POST alarms/ID/handle {note}; POST alarm_types/ID/hide and /show; GET telemetry/stats
@@ -2040,6 +2074,92 @@ handle_money (Request *req)
   return FALSE;
 }
 
+/*
+ * The addresses the API answers and the methods each takes: a known address asked with another
+ * method is 405 (with Allow), an unknown one 404. Segments: "#" a row id, "*" any name, "E" an
+ * entity, "a|b" one of these words.
+ */
+static const struct { const char *pattern; const char *methods; } addresses[] = {
+  { "session", "POST, DELETE" },
+  { "changes", "GET" },
+  { "snapshot", "GET" },
+  { "snapshot/*", "GET" },
+  { "devices/transfer|type|power-cut", "POST" },
+  { "devices/#/commands", "POST" },
+  { "devices/#/telemetry|track", "GET" },
+  { "telemetry/status|positions|stats", "GET" },
+  { "alarms/#/handle", "POST" },
+  { "alarm_types/#/hide|show", "POST" },
+  { "geofences/#/assign|unassign", "POST" },
+  { "repairs/#/steps", "POST" },
+  { "orders/quote", "POST" },
+  { "orders/#/renew|replace|settlement|end", "POST" },
+  { "members/#/recharge|cards", "POST" },
+  { "deposit_refunds/#/approve|reject", "POST" },
+  { "withdrawals/#/state", "PUT" },
+  { "messages/#/send", "POST" },
+  { "operators/#/enabled", "PUT" },
+  { "settings/*", "GET, PUT" },
+  { "E", "GET, POST" },
+  { "E/#", "GET, PUT, DELETE" },
+};
+
+static gboolean
+segment_matches (const char *pattern,
+                 const char *segment)
+{
+  gint64 id;
+
+  if (g_str_equal (pattern, "#"))
+    return parse_id (segment, &id);
+  if (g_str_equal (pattern, "*"))
+    return TRUE;
+  if (g_str_equal (pattern, "E"))
+    return mt_entity_lookup (segment) != NULL || g_str_equal (segment, "withdrawals") ||
+           g_str_equal (segment, "repairs") || g_str_equal (segment, "orders");
+  {
+    g_auto(GStrv) words = g_strsplit (pattern, "|", -1);
+    return g_strv_contains ((const char *const *) words, segment);
+  }
+}
+
+/* The methods the address of @req takes, or NULL for an unknown address */
+static const char *
+address_methods (Request *req)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (addresses); i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (addresses[i].pattern, "/", -1);
+      gboolean match = g_strv_length (parts) == req->n_segments;
+
+      for (guint k = 0; match && parts[k]; k++)
+        match = segment_matches (parts[k], req->segments[k]);
+      if (match)
+        return addresses[i].methods;
+    }
+  return NULL;
+}
+
+/* Whether the request's method is one its address takes; answered 404 or 405 when not */
+static gboolean
+method_allowed (Request *req)
+{
+  const char *methods = address_methods (req);
+  g_auto(GStrv) list = NULL;
+
+  if (methods == NULL)
+    {
+      respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+      return FALSE;
+    }
+  list = g_strsplit (methods, ", ", -1);
+  if (g_strv_contains ((const char *const *) list, req->method))
+    return TRUE;
+  soup_message_headers_replace (req->response_headers, "Allow", methods);
+  respond_error (req, 405, "method", _("This address does not take that method"), NULL);
+  return FALSE;
+}
+
 static void
 route (Request *req)
 {
@@ -2047,12 +2167,12 @@ route (Request *req)
   const char *auth;
   g_autoptr(GError) error = NULL;
 
-  if (req->n_segments == 0)
-    return respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+  if (!method_allowed (req))
+    return;
   if (g_str_equal (req->segments[0], "session") && req->n_segments == 1)
     return handle_session (req);
 
-  auth = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg), "Authorization");
+  auth = soup_message_headers_get_one (req->request_headers, "Authorization");
   req->actor = mt_session_actor (req->server->db, auth && g_str_has_prefix (auth, "Bearer ") ? auth + 7 : NULL,
                                  &error);
   if (req->actor == NULL)
@@ -2093,12 +2213,11 @@ route (Request *req)
 /* Messages in the client's language: Chinese when its Accept-Language starts with zh (and the
  * zh_CN.UTF-8 locale exists), else the source English. gettext follows uselocale(). */
 static locale_t
-request_locale (SoupServerMessage *msg)
+request_locale (SoupMessageHeaders *headers)
 {
   static locale_t chinese = (locale_t) 0, english = (locale_t) 0;
   static gsize once = 0;
-  const char *accept = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                     "Accept-Language");
+  const char *accept = soup_message_headers_get_one (headers, "Accept-Language");
 
   if (g_once_init_enter (&once))
     {
@@ -2111,6 +2230,109 @@ request_locale (SoupServerMessage *msg)
   return english ? english : LC_GLOBAL_LOCALE;
 }
 
+/* Reads the body: one JSON object within the limits of mt-json.h, or an answer saying what is
+ * wrong with it. FALSE when answered. */
+static gboolean
+request_parse_body (Request    *req,
+                    JsonParser *parser,
+                    const char *data,
+                    gsize       length)
+{
+  g_autofree char *member = NULL;
+  MtJsonProblem problem;
+
+  if (length == 0)
+    return TRUE;
+  /* JSON-GLib reads up to a NUL: a NUL byte anywhere is refused here with the rest */
+  if (!g_utf8_validate_len (data, length, NULL))
+    {
+      respond_error (req, 400, "malformed", _("The request is not valid UTF-8 text"), NULL);
+      return FALSE;
+    }
+  problem = mt_json_check (data, length, &member);
+  if (problem == MT_JSON_NUL)
+    {
+      if (member != NULL)
+        respond_invalid (req, member, mt_json_problem_message (problem));
+      else
+        respond_error (req, 400, "malformed", _("The request's member names must not contain control characters"),
+                       NULL);
+      return FALSE;
+    }
+  if (problem != MT_JSON_OK)
+    {
+      respond_error (req, 400, "malformed", mt_json_problem_message (problem), NULL);
+      return FALSE;
+    }
+  if (!json_parser_load_from_data (parser, data, length, NULL))
+    {
+      respond_error (req, 400, "malformed", _("The request is not valid JSON"), NULL);
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
+      return FALSE;
+    }
+  req->body = json_node_get_object (json_parser_get_root (parser));
+  return TRUE;
+}
+
+/* One request, whatever carried it: routed, answered into @req, audited and logged */
+static void
+serve (Request    *req,
+       const char *data,
+       gsize       length)
+{
+  MtServer *self = req->server;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gint64 t0 = g_get_monotonic_time ();
+  locale_t previous = uselocale (request_locale (req->request_headers));
+
+  if (!g_str_has_prefix (req->path, API_PREFIX))
+    respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+  else if (length > MT_SERVER_MAX_BODY)
+    respond_error (req, 413, "too-large", _("The request is too large"), NULL);
+  else
+    {
+      g_auto(GStrv) parts = g_strsplit (req->path + strlen (API_PREFIX), "/", -1);
+      GPtrArray *segments = g_ptr_array_new ();
+
+      for (guint i = 0; parts[i]; i++)
+        if (parts[i][0] != '\0')
+          g_ptr_array_add (segments, g_strdup (parts[i]));
+      req->n_segments = segments->len;
+      g_ptr_array_add (segments, NULL);
+      req->segments = (char **) g_ptr_array_free (segments, FALSE);
+
+      if (request_parse_body (req, parser, data, length))
+        route (req);
+    }
+  /* whatever changed rows (a sign-in stamps its account too) reaches the consoles at once */
+  if (!g_str_equal (req->method, "GET"))
+    notify_changed (self);
+
+  /* successful writes are audited by the core operation; refused ones here */
+  if (req->actor && req->error_code && !g_str_equal (req->method, "GET") && req->n_segments > 0)
+    {
+      gint64 target = 0;
+
+      if (req->n_segments > 1)
+        g_ascii_string_to_signed (req->segments[1], 10, 1, G_MAXINT64, &target, NULL);
+      mt_audit (self->db, req->actor, req->method, req->segments[0], target, req->error_code, req->path);
+    }
+  if (self->verbose)
+    g_printerr ("method=%s path=%s account=%s status=%u ms=%.1f\n", req->method, req->path,
+                req->actor ? req->actor->username : "-", req->status,
+                (g_get_monotonic_time () - t0) / 1000.0);
+  g_clear_pointer (&req->segments, g_strfreev);
+  g_clear_pointer (&req->feed_statements, g_hash_table_unref);
+  g_clear_pointer (&req->feed_scopes, g_hash_table_unref);
+  g_clear_pointer (&req->actor, mt_actor_free);
+  req->body = NULL;
+  uselocale (previous);
+}
+
 static void
 api_cb (SoupServer        *soup,
         SoupServerMessage *msg,
@@ -2118,66 +2340,39 @@ api_cb (SoupServer        *soup,
         GHashTable        *query,
         gpointer           data)
 {
-  MtServer *self = data;
-  Request req = { self, msg, soup_server_message_get_method (msg), NULL, 0, query, NULL, NULL, 500, NULL, NULL, NULL };
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  g_autoptr(JsonParser) parser = NULL;
-  gint64 t0 = g_get_monotonic_time ();
-  locale_t previous = uselocale (request_locale (msg));
+  Request req = { .server = data, .msg = msg, .path = path, .query = query, .status = 500,
+                  .method = soup_server_message_get_method (msg),
+                  .request_headers = soup_server_message_get_request_headers (msg),
+                  .response_headers = soup_server_message_get_response_headers (msg) };
 
-  if (!g_str_has_prefix (path, API_PREFIX))
-    respond_error (&req, 404, "not-found", _("There is nothing at this address"), NULL);
-  else if (body->length > MT_SERVER_MAX_BODY)
-    respond_error (&req, 413, "too-large", _("The request is too large"), NULL);
-  else
-    {
-      g_autoptr(GError) error = NULL;
-      g_auto(GStrv) parts = g_strsplit (path + strlen (API_PREFIX), "/", -1);
-      GPtrArray *segments = g_ptr_array_new ();
+  serve (&req, body->data, body->length);
+  if (!req.paused)
+    request_send (&req, msg);
+  g_clear_pointer (&req.response, g_bytes_unref);
+}
 
-      for (guint i = 0; parts[i]; i++)
-        if (parts[i][0] != '\0')
-          g_ptr_array_add (segments, g_strdup (parts[i]));
-      req.n_segments = segments->len;
-      g_ptr_array_add (segments, NULL);
-      req.segments = (char **) g_ptr_array_free (segments, FALSE);
+guint
+mt_server_handle (MtServer           *self,
+                  const char         *method,
+                  const char         *path,
+                  const char         *query,
+                  SoupMessageHeaders *request_headers,
+                  const char         *body,
+                  gsize               length,
+                  SoupMessageHeaders *response_headers,
+                  GBytes            **response)
+{
+  g_autoptr(GHashTable) fields = query && query[0] ? soup_form_decode (query) : NULL;
+  Request req = { .server = self, .path = path, .query = fields, .status = 500, .method = method,
+                  .request_headers = request_headers, .response_headers = response_headers };
 
-      if (body->length > 0)
-        {
-          parser = json_parser_new ();
-          if (!g_utf8_validate (body->data, body->length, NULL) ||
-              !json_parser_load_from_data (parser, body->data, body->length, &error))
-            respond_error (&req, 400, "malformed", _("The request is not valid JSON"), NULL);
-          else if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-            respond_error (&req, 400, "malformed", _("The request needs a JSON object"), NULL);
-          else
-            req.body = json_node_get_object (json_parser_get_root (parser));
-        }
-      if (body->length == 0 || req.body != NULL)
-        route (&req);
-    }
-  /* whatever changed rows (a sign-in stamps its account too) reaches the consoles at once */
-  if (!g_str_equal (req.method, "GET"))
-    notify_changed (self);
-
-  /* successful writes are audited by the core operation; refused ones here */
-  if (req.actor && req.error_code && !g_str_equal (req.method, "GET") && req.n_segments > 0)
-    {
-      gint64 target = 0;
-
-      if (req.n_segments > 1)
-        g_ascii_string_to_signed (req.segments[1], 10, 1, G_MAXINT64, &target, NULL);
-      mt_audit (self->db, req.actor, req.method, req.segments[0], target, req.error_code, path);
-    }
-  if (self->verbose)
-    g_printerr ("method=%s path=%s account=%s status=%u ms=%.1f\n", req.method, path,
-                req.actor ? req.actor->username : "-", req.status,
-                (g_get_monotonic_time () - t0) / 1000.0);
-  g_strfreev (req.segments);
-  g_clear_pointer (&req.feed_statements, g_hash_table_unref);
-  g_clear_pointer (&req.feed_scopes, g_hash_table_unref);
-  g_clear_pointer (&req.actor, mt_actor_free);
-  uselocale (previous);
+  g_return_val_if_fail (MT_IS_SERVER (self), 0);
+  serve (&req, body, length);
+  if (response != NULL)
+    *response = g_steal_pointer (&req.response);
+  g_clear_pointer (&req.response, g_bytes_unref);
+  return req.status;
 }
 
 /* ------------------------------------------------------------------ object */

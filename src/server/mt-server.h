@@ -26,6 +26,20 @@ gboolean   mt_server_listen     (MtServer    *self,
                                  GError     **error);
 /* The first address actually listened on, as a base URL "http://127.0.0.1:8787/" */
 char      *mt_server_get_url    (MtServer    *self);
+/*
+ * One request through the router and handlers, without a connection (tests and the fuzzer):
+ * the answer's status, its headers into @response_headers and its body (or NULL) into @response.
+ * @query is the URL's query text without '?', or NULL.
+ */
+guint      mt_server_handle     (MtServer           *self,
+                                 const char         *method,
+                                 const char         *path,
+                                 const char         *query,
+                                 SoupMessageHeaders *request_headers,
+                                 const char         *body,
+                                 gsize               length,
+                                 SoupMessageHeaders *response_headers,
+                                 GBytes            **response);
 /* Requests are logged when verbose (method, path, account, status, duration) */
 void       mt_server_set_verbose (MtServer   *self,
                                   gboolean    verbose);
