@@ -8,7 +8,7 @@
 static void
 test_corpus (void)
 {
-  const char *folders[] = { HTTP_CORPUS, HTTP_CORPUS "/found" };
+  const char *folders[] = { HTTP_CORPUS, HTTP_CORPUS "/found", HTTP_CORPUS "/regressions" };
   guint n = 0;
 
   for (guint f = 0; f < G_N_ELEMENTS (folders); f++)

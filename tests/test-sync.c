@@ -3,6 +3,8 @@
  * within seconds, each holding only what its account may see. */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gstdio.h>
 
 #include "mt-demo.h"
@@ -346,6 +348,112 @@ test_finance_scope_and_resume (Fixture *f, gconstpointer data)
   }
 }
 
+/* Rows of @table in @engine's replica whose @column is not empty, and those among them masked */
+static void
+column_counts (MtSyncEngine *engine,
+               const char   *table,
+               const char   *column,
+               gint64       *filled,
+               gint64       *masked)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count (*) FROM %s WHERE %s IS NOT NULL AND %s NOT IN ('', 0)",
+                                          table, column, column);
+  g_autofree char *stars = g_strdup_printf ("SELECT count (*) FROM %s WHERE %s LIKE '%%*%%'", table, column);
+
+  *filled = replica_int (engine, sql);
+  *masked = replica_int (engine, stars);
+}
+
+/* Acceptance 4 of issue 14: each role's replica holds the personal columns its pages show and no
+ * other, ID card numbers masked without the permission — in the first sync and in changes */
+static void
+test_personal_columns (Fixture *f, gconstpointer data)
+{
+  /* per role: F full, M masked, - withheld (a row present but the column empty) */
+  static const struct { const char *table, *column; const char *admin, *store, *tech, *finance; } expected[] = {
+    { "members", "mobile", "F", "F", "-", "F" },
+    { "members", "id_card", "F", "M", "-", "M" },
+    { "members", "balance_fen", "F", "F", "-", "F" },
+    { "operators", "phone", "F", "-", "-", "-" },
+    { "operators", "id_card", "F", "-", "-", "-" },
+    { "stores", "manager_id_card", "F", "M", "-", "-" },
+  };
+  const char *users[] = { "admin", "store", "tech", "finance" };
+  MtSyncEngine *engines[G_N_ELEMENTS (users)];
+  g_autoptr(GError) error = NULL;
+
+  for (guint u = 0; u < G_N_ELEMENTS (users); u++)
+    engines[u] = console (f, users[u]);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    for (guint u = 0; u < G_N_ELEMENTS (users); u++)
+      {
+        const char *want = u == 0 ? expected[i].admin : u == 1 ? expected[i].store : u == 2 ? expected[i].tech
+                                                                                         : expected[i].finance;
+        g_autofree char *rows_sql = g_strdup_printf ("SELECT count (*) FROM %s", expected[i].table);
+        gint64 rows = replica_int (engines[u], rows_sql), filled, masked;
+
+        column_counts (engines[u], expected[i].table, expected[i].column, &filled, &masked);
+        g_test_message ("%s %s.%s: %" G_GINT64_FORMAT " rows, %" G_GINT64_FORMAT " filled, %" G_GINT64_FORMAT
+                        " masked", users[u], expected[i].table, expected[i].column, rows, filled, masked);
+        if (want[0] == '-')
+          g_assert_cmpint (filled, ==, 0);
+        else
+          {
+            g_assert_cmpint (filled, >, 0);
+            g_assert_cmpint (masked, ==, want[0] == 'M' ? filled : 0);
+          }
+      }
+  /* the technician gets members (its devices' renters) but only their names */
+  g_assert_cmpint (replica_int (engines[2], "SELECT count (*) FROM members WHERE name <> ''"), >, 0);
+
+  /* a change reaches each replica with the same columns */
+  {
+    gint64 member = replica_int (engines[1], "SELECT max (id) FROM members WHERE id_card <> ''");
+    gint64 version = replica_int (engines[0], "SELECT version FROM members WHERE id = (SELECT max (id) FROM members "
+                                              "WHERE id_card <> '' AND store_id = (SELECT store_id FROM accounts "
+                                              "WHERE username = 'store'))");
+    g_autofree char *path = g_strdup_printf ("members/%" G_GINT64_FORMAT, member);
+    g_autofree char *body = g_strdup_printf ("{\"version\":%" G_GINT64_FORMAT ",\"name\":\"改名骑手\"}", version);
+    g_autofree char *renamed = g_strdup_printf ("SELECT count (*) FROM members WHERE id = %" G_GINT64_FORMAT
+                                                " AND name = '改名骑手'", member);
+    g_autofree char *masked = g_strdup_printf ("SELECT count (*) FROM members WHERE id = %" G_GINT64_FORMAT
+                                               " AND id_card LIKE '______********____' AND mobile <> ''", member);
+    g_autoptr(JsonNode) answer = write_json (engines[0], "PUT", path, body, &error);
+
+    g_assert_no_error (error);
+    wait_replica (engines[1], renamed, 1, 3000);
+    g_assert_cmpint (replica_int (engines[1], masked), ==, 1);
+    /* a store manager saves the form it was shown, masked number and all: the number stays */
+    {
+      g_autofree char *card_sql = g_strdup_printf ("SELECT id_card FROM members WHERE id = %" G_GINT64_FORMAT, member);
+      g_autofree char *version_sql = g_strdup_printf ("SELECT version FROM members WHERE id = %" G_GINT64_FORMAT, member);
+      g_autofree char *card = mt_db_query_text (mt_sync_engine_get_replica (engines[1]), card_sql, NULL);
+      g_autofree char *full_before = mt_db_query_text (mt_sync_engine_get_replica (engines[0]), card_sql, NULL);
+      g_autofree char *full_after = NULL;
+
+      g_clear_pointer (&answer, json_node_unref);
+      g_free (body);
+      body = g_strdup_printf ("{\"version\":%" G_GINT64_FORMAT ",\"name\":\"再改名\",\"id_card\":\"%s\"}",
+                              replica_int (engines[1], version_sql), card);
+      answer = write_json (engines[1], "PUT", path, body, &error);
+      g_assert_no_error (error);
+      g_free (renamed);
+      renamed = g_strdup_printf ("SELECT count (*) FROM members WHERE id = %" G_GINT64_FORMAT " AND name = '再改名'",
+                                 member);
+      wait_replica (engines[0], renamed, 1, 3000);
+      full_after = mt_db_query_text (mt_sync_engine_get_replica (engines[0]), card_sql, NULL);
+      g_assert_cmpstr (full_after, ==, full_before);
+      g_assert_null (strchr (full_after, '*'));
+    }
+    /* the technician's copy of the member changed its name and still holds no personal data */
+    wait_replica (engines[2], renamed, 1, 3000);
+    g_assert_cmpint (replica_int (engines[2], "SELECT count (*) FROM members WHERE mobile <> '' OR id_card <> '' "
+                                              "OR balance_fen <> 0"), ==, 0);
+  }
+  for (guint u = 0; u < G_N_ELEMENTS (users); u++)
+    g_object_unref (engines[u]);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -353,6 +461,7 @@ main (int argc, char *argv[])
 
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/mt/sync/replicas", Fixture, NULL, fixture_set_up, test_replicas, fixture_tear_down);
+  g_test_add ("/mt/sync/personal-columns", Fixture, NULL, fixture_set_up, test_personal_columns, fixture_tear_down);
   g_test_add ("/mt/sync/errors-and-offline", Fixture, NULL, fixture_set_up, test_errors_and_offline,
               fixture_tear_down);
   g_test_add ("/mt/sync/finance-scope-and-resume", Fixture, NULL, fixture_set_up,

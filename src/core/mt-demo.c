@@ -190,10 +190,12 @@ mt_demo_generate (MtDb                *db,
            start, parent, operators[i].name, operators[i].region, "", operators[i].contact, phone,
            card, (gint64) caps, (gint64) (i == 0 ? 0 : 700));
       op_ids[i] = mt_db_last_insert_id (db);
-      path = parent ? g_strdup_printf ("%s%" G_GINT64_FORMAT "/",
-                                       mt_db_query_text (db, "SELECT path FROM operators WHERE id = ?", "i", parent),
-                                       op_ids[i])
-                    : g_strdup_printf ("/%" G_GINT64_FORMAT "/", op_ids[i]);
+      {
+        g_autofree char *parent_path = parent ? mt_db_query_text (db, "SELECT path FROM operators WHERE id = ?",
+                                                                  "i", parent) : NULL;
+
+        path = g_strdup_printf ("%s%" G_GINT64_FORMAT "/", parent_path ? parent_path : "/", op_ids[i]);
+      }
       RUN ("UPDATE operators SET path = ? WHERE id = ?", "ti", path, op_ids[i]);
     }
 

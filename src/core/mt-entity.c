@@ -498,6 +498,11 @@ field_to_columns (MtDb              *db,
     case MT_FIELD_ID_CARD:
       {
         g_autofree char *upper = g_ascii_strup (value, -1);
+        g_autofree char *masked = old ? mt_mask_id_card (g_hash_table_lookup (old, f->key)) : NULL;
+
+        /* the masked number an account without the permission was shown: unchanged */
+        if (masked != NULL && masked[0] != '\0' && g_str_equal (upper, masked))
+          return TRUE;
         if (!mt_validate_id_card (upper, f->key, label, error))
           return FALSE;
         _mt_columns_text (cols, f->key, upper);
@@ -945,6 +950,10 @@ mt_entity_load (MtDb           *db,
           break;
         case MT_FIELD_DATE:
           text = v ? mt_format_date (_mt_row_int (row, f->key)) : g_strdup ("");
+          break;
+        case MT_FIELD_ID_CARD:
+          text = mt_actor_column_access (actor, entity->table, f->key) == MT_COLUMN_FULL ? g_strdup (v ? v : "")
+                                                                                        : mt_mask_id_card (v);
           break;
         default:
           text = g_strdup (v ? v : "");

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 #include <sodium.h>
 
 #include "mt-error.h"
@@ -48,7 +49,7 @@ static const MtPageInfo pages[] = {
   { "withdrawals", "finance", NC_("page", "Withdrawals"), "send-to-symbolic", "view request approve" },
   { "splits", "finance", NC_("page", "Revenue Split"), "edit-cut-symbolic", "view edit" },
   { "referrals", "finance", NC_("page", "Referral Orders"), "emblem-shared-symbolic", "view" },
-  { "members", "members", NC_("page", "Member List"), "system-users-symbolic", "view detail edit" },
+  { "members", "members", NC_("page", "Member List"), "system-users-symbolic", "view detail edit id_cards" },
   { "recharges", "members", NC_("page", "Recharges"), "list-add-symbolic", "view recharge" },
   { "operators", "operators", NC_("page", "Operator List"), "network-workgroup-symbolic", "view detail edit" },
   { "stores", "stores", NC_("page", "Store List"), "go-home-symbolic", "view detail edit delete" },
@@ -77,6 +78,7 @@ static const struct { const char *id; const char *title; } actions[] = {
   { "report", N_("Report Fault") },
   { "progress", N_("Repair Progress") },
   { "handle", N_("Handle Alarm") },
+  { "id_cards", N_("See Full ID Card Numbers") },
 };
 
 static const char *const cap_titles[MT_N_CAPS] = {
@@ -121,6 +123,52 @@ static const struct { const char *builtin; const char *perms; } builtin_roles[] 
     "splits:view splits:edit referrals:view members:view members:detail recharges:view "
     "statistics:view" },
 };
+
+/* Personal columns and the pages that show them (see mt_actor_column_access) */
+static const struct { const char *table, *column, *pages; gboolean id_card; } private_columns[] = {
+  { "members", "mobile", "members orders rentals transactions deposits deposit_refunds referrals recharges", FALSE },
+  { "members", "wechat_id", "members", FALSE },
+  { "members", "id_card", "members orders", TRUE },
+  { "members", "balance_fen", "members orders recharges", FALSE },
+  { "operators", "contact", "operators", FALSE },
+  { "operators", "phone", "operators", FALSE },
+  { "operators", "id_card", "operators", TRUE },
+  { "stores", "manager_id_card", "stores", TRUE },
+  { "accounts", "mobile", "accounts", FALSE },
+};
+
+MtColumnAccess
+mt_actor_column_access (const MtActor *actor,
+                        const char    *table,
+                        const char    *column)
+{
+  g_return_val_if_fail (actor != NULL, MT_COLUMN_HIDDEN);
+
+  for (guint i = 0; i < G_N_ELEMENTS (private_columns); i++)
+    if (g_str_equal (private_columns[i].table, table) && g_str_equal (private_columns[i].column, column))
+      {
+        g_auto(GStrv) pages = g_strsplit (private_columns[i].pages, " ", -1);
+        gboolean shown = FALSE;
+
+        for (guint k = 0; pages[k] && !shown; k++)
+          shown = mt_actor_can_view (actor, pages[k]);
+        if (!shown)
+          return MT_COLUMN_HIDDEN;
+        if (private_columns[i].id_card &&
+            !mt_actor_can (actor, MT_PERMISSION_ID_CARDS_PAGE, MT_PERMISSION_ID_CARDS_ACTION))
+          return MT_COLUMN_MASKED;
+        return MT_COLUMN_FULL;
+      }
+  return MT_COLUMN_FULL;
+}
+
+char *
+mt_mask_id_card (const char *id_card)
+{
+  if (id_card == NULL || strlen (id_card) != 18)
+    return g_strdup ("");
+  return g_strdup_printf ("%.6s********%s", id_card, id_card + 14);
+}
 
 const MtGroupInfo *
 mt_groups (guint *n_groups)

@@ -116,4 +116,26 @@ void      mt_audit                 (MtDb        *db,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtActor, mt_actor_free)
 
+/*
+ * Personal data in the rows an account receives (the change feed, snapshots, GET ENTITY/ID and
+ * the console's forms): a column listed in mt-perm.c goes only to accounts that view one of the
+ * pages showing it; ID card numbers are masked ("110105********002X") unless the role holds
+ * MT_PERMISSION_ID_CARDS. Columns not listed go with their rows.
+ */
+typedef enum
+{
+  MT_COLUMN_FULL,
+  MT_COLUMN_MASKED,
+  MT_COLUMN_HIDDEN,
+} MtColumnAccess;
+
+#define MT_PERMISSION_ID_CARDS_PAGE   "members"
+#define MT_PERMISSION_ID_CARDS_ACTION "id_cards"
+
+MtColumnAccess  mt_actor_column_access  (const MtActor *actor,
+                                         const char    *table,
+                                         const char    *column);
+/* The first 6 and last 4 characters of an 18-character ID card number, stars between; "" else */
+char           *mt_mask_id_card         (const char    *id_card);
+
 G_END_DECLS

@@ -646,6 +646,18 @@ feed_statement (Request         *req,
   return stmt;
 }
 
+/* What of a column the request's account receives: password hashes never leave the server,
+ * personal data only as the account's pages show it (mt_actor_column_access) */
+static MtColumnAccess
+feed_column_access (Request         *req,
+                    const FeedTable *table,
+                    const char      *column)
+{
+  if (g_str_equal (column, "password_hash"))
+    return MT_COLUMN_HIDDEN;
+  return mt_actor_column_access (req->actor, table->table, column);
+}
+
 /* The row as JSON when the account may see it now, else NULL (removed, or outside its scope) */
 static JsonNode *
 feed_row (Request         *req,
@@ -669,10 +681,17 @@ feed_row (Request         *req,
   for (int c = 0; c < sqlite3_column_count (stmt); c++)
     {
       const char *name = sqlite3_column_name (stmt, c);
+      MtColumnAccess access = feed_column_access (req, table, name);
 
-      if (g_str_equal (name, "password_hash"))
-        continue;   /* never leaves the server */
+      if (access == MT_COLUMN_HIDDEN)
+        continue;
       json_builder_set_member_name (b, name);
+      if (access == MT_COLUMN_MASKED)
+        {
+          g_autofree char *masked = mt_mask_id_card ((const char *) sqlite3_column_text (stmt, c));
+          json_builder_add_string_value (b, masked);
+          continue;
+        }
       switch (sqlite3_column_type (stmt, c))
         {
         case SQLITE_INTEGER:
@@ -849,6 +868,7 @@ handle_snapshot_table (Request *req)
   g_autofree char *head = NULL;
   g_autofree char *tail = NULL;
   g_autoptr(GString) out = NULL;
+  g_autofree MtColumnAccess *access = NULL;
   sqlite3_stmt *stmt;
   int n_columns;
 
@@ -870,21 +890,31 @@ handle_snapshot_table (Request *req)
   append_json_string (out, table->table);
   g_string_append (out, ",\"columns\":[");
   n_columns = sqlite3_column_count (stmt);
+  access = g_new0 (MtColumnAccess, n_columns);
   for (int c = 0, shown = 0; c < n_columns; c++)
-    if (!g_str_equal (sqlite3_column_name (stmt, c), "password_hash"))
-      {
-        g_string_append (out, shown++ ? "," : "");
-        append_json_string (out, sqlite3_column_name (stmt, c));
-      }
+    {
+      access[c] = feed_column_access (req, table, sqlite3_column_name (stmt, c));
+      if (access[c] != MT_COLUMN_HIDDEN)
+        {
+          g_string_append (out, shown++ ? "," : "");
+          append_json_string (out, sqlite3_column_name (stmt, c));
+        }
+    }
   g_string_append (out, "],\"rows\":[");
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       g_string_append (out, n++ ? ",[" : "[");
       for (int c = 0, shown = 0; c < n_columns; c++)
         {
-          if (g_str_equal (sqlite3_column_name (stmt, c), "password_hash"))
-            continue;   /* never leaves the server */
+          if (access[c] == MT_COLUMN_HIDDEN)
+            continue;
           g_string_append (out, shown++ ? "," : "");
+          if (access[c] == MT_COLUMN_MASKED)
+            {
+              g_autofree char *masked = mt_mask_id_card ((const char *) sqlite3_column_text (stmt, c));
+              append_json_string (out, masked);
+              continue;
+            }
           switch (sqlite3_column_type (stmt, c))
             {
             case SQLITE_INTEGER:

@@ -125,6 +125,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   body = body ? body + 2 : end;
 
   lines = g_strsplit (head, "\n", 64);
+  if (lines[0] == NULL)
+    return 0;
   request_line = g_strsplit (lines[0], " ", 2);
   if (request_line[0] == NULL || request_line[1] == NULL || request_line[0][0] == '\0')
     return 0;
