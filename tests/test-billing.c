@@ -1572,6 +1572,125 @@ check_invariants (MtDb *db)
                                             "AND state <> 'rejected')", NULL), ==, 0);
 }
 
+/* No row of @sql: each one is a difference, printed */
+static void
+expect_no_rows (MtDb       *db,
+                const char *what,
+                const char *sql,
+                gint64      since)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, sql, "i", since);
+  int rc;
+  guint n = 0;
+
+  g_assert_nonnull (stmt);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_test_message ("%s: row %" G_GINT64_FORMAT, what, (gint64) sqlite3_column_int64 (stmt, 0));
+      n++;
+    }
+  sqlite3_reset (stmt);
+  g_assert_cmpint (rc, ==, SQLITE_DONE);
+  if (n > 0)
+    g_error ("%s: %u rows", what, n);
+}
+
+/* The books' rules for what one operation changed (the journal after @since): the balances of
+ * the members it touched, the money, deposits and devices of its orders, the splits of its new
+ * ledger rows. The whole books are reconciled every few hundred operations and at the end. */
+static void
+check_changed (MtDb   *db,
+               gint64  since)
+{
+#define TOUCHED(table) "(SELECT row_id FROM change_log WHERE seq > ?1 AND tbl = '" table "')"
+#define NEW_LEDGER "(SELECT id FROM ledger WHERE id IN " TOUCHED ("ledger") ")"
+  expect_no_rows (db, "member balance differs from the ledger",
+                  "SELECT m.id FROM members m WHERE (m.id IN " TOUCHED ("members") " OR m.id IN "
+                  "(SELECT member_id FROM ledger WHERE id IN " NEW_LEDGER ")) AND m.balance_fen <> "
+                  "(SELECT coalesce (sum (CASE WHEN kind IN ('recharge', 'bonus', 'commission') THEN amount_fen "
+                  "WHEN pay_method = 'balance' THEN -amount_fen ELSE 0 END), 0) FROM ledger WHERE member_id = m.id) "
+                  "OR m.balance_fen < 0", since);
+  expect_no_rows (db, "order money differs from the ledger",
+                  "SELECT o.id FROM orders o WHERE o.id IN " TOUCHED ("orders") " AND ("
+                  "o.rent_fen <> (SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id = o.id AND kind = 'rent') "
+                  "OR o.services_fen <> (SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id = o.id AND kind = 'service') "
+                  "OR o.overdue_fen <> (SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id = o.id AND kind = 'overdue') "
+                  "OR o.damage_fen <> (SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id = o.id AND kind = 'damage') "
+                  "OR o.deposit_fen <> (SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id = o.id AND kind = 'deposit_in') "
+                  "OR o.refund_fen <> -(SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id = o.id AND kind = 'deposit_out'))",
+                  since);
+  expect_no_rows (db, "deposit differs from the ledger",
+                  "SELECT d.id FROM deposits d WHERE (d.id IN " TOUCHED ("deposits") " OR d.order_id IN " TOUCHED ("orders") ") "
+                  "AND ((SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id = d.order_id AND kind IN "
+                  "('deposit_in', 'deposit_out', 'deposit_deduct')) <> CASE d.state WHEN 'held' THEN d.amount_fen - "
+                  "d.deducted_fen ELSE 0 END OR -(SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id = "
+                  "d.order_id AND kind = 'deposit_deduct') <> d.deducted_fen)", since);
+  expect_no_rows (db, "open order and device disagree",
+                  "SELECT o.id FROM orders o JOIN devices v ON v.id = o.device_id WHERE (o.id IN " TOUCHED ("orders")
+                  " OR v.id IN " TOUCHED ("devices") ") AND o.state <> 'ended' AND (v.state <> 'rented' OR "
+                  "v.member_id <> o.member_id OR EXISTS (SELECT 1 FROM deposits d WHERE d.order_id = o.id AND "
+                  "d.state <> 'held'))", since);
+  expect_no_rows (db, "rented device without one open order",
+                  "SELECT v.id FROM devices v WHERE v.id IN " TOUCHED ("devices") " AND v.state = 'rented' AND "
+                  "(SELECT count (*) FROM orders o WHERE o.device_id = v.id AND o.state <> 'ended') <> 1", since);
+  expect_no_rows (db, "income not split exactly once",
+                  "SELECT l.id FROM ledger l WHERE l.id IN " NEW_LEDGER " AND l.kind IN (" MT_LEDGER_INCOME_KINDS_SQL ") AND "
+                  "((SELECT count (*) FROM splits WHERE ledger_id = l.id) <> 1 OR "
+                  "(SELECT sum (total_fen) FROM splits WHERE ledger_id = l.id) <> l.amount_fen)", since);
+  expect_no_rows (db, "withdrawn more than earned",
+                  "SELECT w.id FROM withdrawals w WHERE w.id IN " TOUCHED ("withdrawals") " AND w.state <> 'rejected' AND "
+                  "(SELECT coalesce (sum (amount_fen), 0) FROM withdrawals x WHERE x.operator_id = w.operator_id AND "
+                  "x.store_id IS w.store_id AND x.state <> 'rejected') > (SELECT coalesce (sum (CASE WHEN w.store_id "
+                  "IS NULL THEN operator_fen ELSE store_fen END), 0) FROM splits s WHERE CASE WHEN w.store_id IS NULL "
+                  "THEN s.operator_id = w.operator_id ELSE s.store_id = w.store_id END)", since);
+#undef NEW_LEDGER
+#undef TOUCHED
+}
+
+/* The per-operation check catches what it is there for: a balance off by one fen, an income row
+ * without its split, each in a change of its own */
+static void
+test_check_changed_catches (void)
+{
+  static const char *const caught[] = { "*member balance differs*", "*income not split*", "*order money differs*" };
+  static const char *const corruptions[] = {
+    "UPDATE members SET balance_fen = balance_fen + 1, version = version + 1 WHERE id = 1",
+    "INSERT INTO ledger (created_at, updated_at, txn_no, operator_id, kind, amount_fen, pay_method, at) "
+    "VALUES (1, 1, 'T-TEST', 1, 'rent', 100, 'online', 1)",
+    "UPDATE orders SET rent_fen = rent_fen + 5, version = version + 1 WHERE id = (SELECT max (id) FROM orders)",
+  };
+
+  if (g_test_subprocess ())
+    {
+      g_autofree char *dir = g_dir_make_tmp ("mt-check-XXXXXX", NULL);
+      g_autofree char *path = g_build_filename (dir, "check.db", NULL);
+      g_autoptr(GError) error = NULL;
+      MtDemoOptions options;
+      MtDb *db = mt_db_open (path, &error);
+      gint64 seq;
+      guint which = (guint) g_ascii_strtoull (g_getenv ("MT_CORRUPTION"), NULL, 10);
+
+      mt_demo_options_init (&options);
+      options.n_devices = 20;
+      options.n_members = 10;
+      g_assert_true (mt_demo_generate (db, &options, &error));
+      seq = mt_db_query_int (db, 0, "SELECT max (seq) FROM change_log", NULL);
+      check_changed (db, seq);   /* nothing changed: nothing to say */
+      g_assert_true (mt_db_exec (db, corruptions[which], &error));
+      check_changed (db, seq);
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (corruptions); i++)
+    {
+      g_autofree char *value = g_strdup_printf ("%u", i);
+
+      g_setenv ("MT_CORRUPTION", value, TRUE);
+      g_test_trap_subprocess (NULL, 0, 0);
+      g_test_trap_assert_failed ();
+      g_test_trap_assert_stderr (caught[i]);
+    }
+}
+
 static void
 test_random_operations (void)
 {
@@ -1604,6 +1723,7 @@ test_random_operations (void)
     {
       guint op = g_rand_int_range (rand, 0, 10);
       gint64 ledger = count (db, "ledger");
+      gint64 seq = mt_db_query_int (db, 0, "SELECT coalesce (max (seq), 0) FROM change_log", NULL);
       const char *method = methods[g_rand_int_range (rand, 0, 3)];
       gboolean ok = FALSE;
 
@@ -1694,8 +1814,11 @@ test_random_operations (void)
             g_assert_cmpint (count (db, "ledger"), ==, ledger);
         }
       g_clear_error (&error);
-      check_invariants (db);
+      check_changed (db, seq);
+      if (i % 500 == 499)
+        check_invariants (db);
     }
+  check_invariants (db);
   g_test_message ("%u operations: rent %u, renew %u, replace %u, end %u, overdue %u, recharge %u, refund %u, "
                   "withdrawal %u, refused %u", n_ops, done[0] + done[1], done[2], done[3], done[4] + done[5],
                   done[6], done[7], done[8], done[9], refused);
@@ -1736,6 +1859,7 @@ main (int argc, char *argv[])
   ADD ("statistics", test_statistics);
   ADD ("withdrawals", test_withdrawals);
 #undef ADD
+  g_test_add_func ("/mt/billing/check-changed-catches", test_check_changed_catches);
   g_test_add_func ("/mt/billing/random-operations", test_random_operations);
   ret = g_test_run ();
   mt_test_demo_cleanup ();

@@ -816,6 +816,9 @@ test_hostile_bodies (Fixture *f, gconstpointer data)
     "{\"a\":01}",
     "{\"a\":\"\\x\"}",
     "{\"a\":\"tab\there\"}",
+    "{\"username\":\"\\ud800\",\"password\":\"x\"}",
+    "{\"username\":\"x\\udc00\",\"password\":\"x\"}",
+    "{\"username\":\"\\ud800\\u0041\",\"password\":\"x\"}",
   };
 
   for (guint i = 0; i < 300000; i++)
@@ -839,6 +842,9 @@ test_hostile_bodies (Fixture *f, gconstpointer data)
     expect (f, "POST", "session", NULL, malformed[i], 400, NULL);
   /* a NUL written into a member's text: refused on that member, not cut off */
   expect (f, "POST", "session", NULL, "{\"username\":\"admin\\u0000x\",\"password\":\"mingtang2026\"}", 422, "username");
+
+  /* a surrogate pair is one character: read, and the sign-in merely fails */
+  expect (f, "POST", "session", NULL, "{\"username\":\"\\ud83d\\ude00\",\"password\":\"wrong-password\"}", 401, NULL);
 
   /* alive, and a good body still signs in */
   admin = sign_in (f, "admin");

@@ -34,6 +34,19 @@ is_hex (char c)
   return g_ascii_isxdigit (c);
 }
 
+/* The four hex digits of a \\u escape */
+static gboolean
+scan_unit (Scan  *s,
+           guint *unit)
+{
+  if (s->end - s->p < 4 || !is_hex (s->p[0]) || !is_hex (s->p[1]) || !is_hex (s->p[2]) || !is_hex (s->p[3]))
+    return FALSE;
+  *unit = (g_ascii_xdigit_value (s->p[0]) << 12) | (g_ascii_xdigit_value (s->p[1]) << 8) |
+          (g_ascii_xdigit_value (s->p[2]) << 4) | g_ascii_xdigit_value (s->p[3]);
+  s->p += 4;
+  return TRUE;
+}
+
 /* A string, the opening quote already taken */
 static gboolean
 scan_string (Scan *s)
@@ -54,12 +67,23 @@ scan_string (Scan *s)
       c = (unsigned char) *s->p++;
       if (c == 'u')
         {
-          if (s->end - s->p < 4 || !is_hex (s->p[0]) || !is_hex (s->p[1]) || !is_hex (s->p[2]) ||
-              !is_hex (s->p[3]))
+          guint unit;
+
+          if (!scan_unit (s, &unit))
             return FALSE;
-          if (memcmp (s->p, "0000", 4) == 0)
+          if (unit == 0)
             s->nul = TRUE;
-          s->p += 4;
+          /* UTF-16 surrogates only in pairs: a lone one would decode to text that is not UTF-8 */
+          if (unit >= 0xdc00 && unit <= 0xdfff)
+            return FALSE;
+          if (unit >= 0xd800 && unit <= 0xdbff)
+            {
+              if (s->end - s->p < 2 || s->p[0] != '\\' || s->p[1] != 'u')
+                return FALSE;
+              s->p += 2;
+              if (!scan_unit (s, &unit) || unit < 0xdc00 || unit > 0xdfff)
+                return FALSE;
+            }
         }
       else if (!strchr ("\"\\/bfnrt", c) || c == '\0')
         return FALSE;

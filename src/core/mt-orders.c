@@ -40,9 +40,6 @@ new_number (MtDb       *db,
     }
 }
 
-/* The ledger kinds that are income, and so split between headquarters, operator and store */
-#define INCOME_KINDS "'rent', 'service', 'overdue', 'damage', 'repair_fee'"
-
 static gboolean
 is_income (const char *kind)
 {
@@ -1638,7 +1635,7 @@ mt_ledger_reconcile (MtDb      *db,
   ok &= expect_none (db, problems, "income not split exactly once:",
                      "SELECT l.id, l.kind, l.amount_fen, count (s.id) AS splits, coalesce (sum (s.total_fen), 0) AS split "
                      "FROM ledger l LEFT JOIN splits s ON s.ledger_id = l.id "
-                     "WHERE l.kind IN (" INCOME_KINDS ") "
+                     "WHERE l.kind IN (" MT_LEDGER_INCOME_KINDS_SQL ") "
                      "GROUP BY l.id HAVING count (s.id) <> 1 OR sum (s.total_fen) <> l.amount_fen");
   /* withdrawals paid equal the ledger's, and nobody withdrew more than it earned */
   ok &= expect_none (db, problems, "withdrawals paid differ from the ledger:",
@@ -1667,7 +1664,7 @@ mt_ledger_reconcile (MtDb      *db,
                      "(SELECT coalesce (sum (amount_fen - deducted_fen), 0) AS v FROM deposits WHERE state = 'held') d, "
                      "(SELECT (SELECT coalesce (sum (rent_fen + services_fen + overdue_fen + damage_fen), 0) FROM orders) "
                      "  + (SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id IS NULL "
-                     "     AND kind IN (" INCOME_KINDS ")) AS v) i, "
+                     "     AND kind IN (" MT_LEDGER_INCOME_KINDS_SQL ")) AS v) i, "
                      "(SELECT coalesce (sum (amount_fen), 0) AS v FROM withdrawals WHERE state = 'paid') w, "
                      "(SELECT coalesce (sum (amount_fen), 0) AS v FROM ledger WHERE kind IN ('bonus', 'commission')) g "
                      "WHERE e.v <> b.v + d.v + i.v - w.v - g.v");

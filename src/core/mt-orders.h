@@ -15,6 +15,9 @@ G_BEGIN_DECLS
  * append-only; mt_ledger_reconcile() checks every stored balance against it. */
 
 #define MT_MAX_PERIODS 120
+
+/* The ledger's kinds of income, which the revenue split shares out, as an SQL list */
+#define MT_LEDGER_INCOME_KINDS_SQL "'rent', 'service', 'overdue', 'damage', 'repair_fee'"
 #define MT_OVERDUE_CHECK_SECONDS 300   /* how often servers and standalone consoles look */
 
 extern const MtChoice mt_order_states[];
