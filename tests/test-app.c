@@ -389,7 +389,7 @@ test_rental_counter (void)
   mt_order_dialog_set_field (detail, "damage", "12.50");
   g_assert_nonnull (strstr (mt_order_dialog_get_settlement (detail), "12.50"));
   g_assert_true (mt_order_dialog_run (detail, "end"));
-  g_assert_cmpstr (mt_db_query_text (db, "SELECT state FROM orders WHERE id = ?", "i", order), ==, "ended");
+  mt_assert_query_text (db, "ended", "SELECT state FROM orders WHERE id = ?", "i", order);
   g_assert_cmpint (mt_db_query_int (db, 0, "SELECT damage_fen FROM orders WHERE id = ?", "i", order), ==, 1250);
   g_assert_true (mt_ledger_reconcile (db, NULL));
   iterate (50);
@@ -486,7 +486,7 @@ test_finance_actions (void)
   select_row_with_id (page, refund);
   look_at_dialog (window, _("_Reject…"), "refund-reject.png");
   g_assert_true (mt_money_actions_refunds (page, TRUE, NULL));
-  g_assert_cmpstr (mt_db_query_text (db, "SELECT state FROM deposit_refunds WHERE id = ?", "i", refund), ==, "refunded");
+  mt_assert_query_text (db, "refunded", "SELECT state FROM deposit_refunds WHERE id = ?", "i", refund);
   gtk_window_destroy (GTK_WINDOW (window));
 
   /* an operator requests a withdrawal, headquarters approves and pays it */
@@ -510,7 +510,7 @@ test_finance_actions (void)
   g_assert_true (mt_money_actions_withdrawals (page, "approved"));
   select_row_with_id (page, withdrawal);
   g_assert_true (mt_money_actions_withdrawals (page, "paid"));
-  g_assert_cmpstr (mt_db_query_text (db, "SELECT state FROM withdrawals WHERE id = ?", "i", withdrawal), ==, "paid");
+  mt_assert_query_text (db, "paid", "SELECT state FROM withdrawals WHERE id = ?", "i", withdrawal);
   gtk_window_destroy (GTK_WINDOW (window));
 
   /* a store manager recharges one of its members with a denomination */
@@ -807,8 +807,8 @@ test_bms_live (void)
   iterate (1300);
   select_row_with_id (page, alarm);
   g_assert_true (mt_telemetry_actions_handle (page, "已更换电芯"));
-  g_assert_cmpstr (mt_db_query_text (db, "SELECT state FROM alarms WHERE id = ?", "i", alarm), ==, "handled");
-  g_assert_cmpstr (mt_db_query_text (db, "SELECT note FROM alarms WHERE id = ?", "i", alarm), ==, "已更换电芯");
+  mt_assert_query_text (db, "handled", "SELECT state FROM alarms WHERE id = ?", "i", alarm);
+  mt_assert_query_text (db, "已更换电芯", "SELECT note FROM alarms WHERE id = ?", "i", alarm);
   if (chinese)
     {
       /* the alarm list narrowed to this battery: its handled alarm, the filter bar above */
@@ -1205,7 +1205,7 @@ test_connected (void)
     while (order == 0 && g_get_monotonic_time () < end)
       iterate (20);
     g_assert_cmpint (order, >, 0);
-    g_assert_cmpstr (mt_db_query_text (replica, "SELECT state FROM devices WHERE id = ?", "i", device), ==, "rented");
+    mt_assert_query_text (replica, "rented", "SELECT state FROM devices WHERE id = ?", "i", device);
 
     detail = mt_order_dialog_new (GTK_WINDOW (window), replica, mt_window_get_actor (window), order);
     mt_order_dialog_set_engine (detail, mt_window_get_engine (window));
@@ -1214,7 +1214,7 @@ test_connected (void)
     while (g_strcmp0 (mt_db_query_text (replica, "SELECT state FROM orders WHERE id = ?", "i", order), "ended") != 0 &&
            g_get_monotonic_time () < end)
       iterate (20);
-    g_assert_cmpstr (mt_db_query_text (replica, "SELECT state FROM orders WHERE id = ?", "i", order), ==, "ended");
+    mt_assert_query_text (replica, "ended", "SELECT state FROM orders WHERE id = ?", "i", order);
     gtk_window_destroy (GTK_WINDOW (detail));
   }
 
@@ -1475,7 +1475,7 @@ test_fence_editor (void)
   g_assert_cmpfloat_with_epsilon (fence->rings[0][0].lng, moved.lng, 1e-6);
   g_assert_cmpfloat_with_epsilon (fence->rings[0][2].lat, c.lat, 1e-6);
   g_assert_cmpfloat_with_epsilon (fence->rings[0][2].lng, c.lng, 1e-6);
-  g_assert_cmpstr (mt_db_query_text (db, "SELECT shape FROM geofences WHERE id = ?", "i", id), ==, "polygon");
+  mt_assert_query_text (db, "polygon", "SELECT shape FROM geofences WHERE id = ?", "i", id);
 
   /* opened again: the same fence on the map */
   dialog = mt_form_dialog_new (GTK_WINDOW (window), db, actor, mt_entity_lookup ("geofences"), id);
@@ -1511,7 +1511,7 @@ test_fence_editor (void)
     g_assert_cmpfloat (after->radius_m, >, before->radius_m * 1.8);
   }
   g_assert_cmpint (mt_form_dialog_save (dialog), ==, id);
-  g_assert_cmpstr (mt_db_query_text (db, "SELECT shape FROM geofences WHERE id = ?", "i", id), ==, "circle");
+  mt_assert_query_text (db, "circle", "SELECT shape FROM geofences WHERE id = ?", "i", id);
 
   /* assigned in batch: two selected devices, then all of a store's, then taken off again */
   {

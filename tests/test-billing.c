@@ -453,7 +453,7 @@ test_rent_and_end_routes (Fixture       *f,
       g_assert_cmpint (order, >, 0);
       member = mt_db_query_int (f->db, 0, "SELECT member_id FROM orders WHERE id = ?", "i", order);
       balance = mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member);
-      g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", device), ==, "rented");
+      mt_assert_query_text (f->db, "rented", "SELECT state FROM devices WHERE id = ?", "i", device);
       g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT expire_at - start_at FROM orders WHERE id = ?", "i", order),
                        ==, 60 * DAY);
       g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT sum (amount_fen) FROM ledger WHERE order_id = ? AND pay_method = ?",
@@ -493,8 +493,8 @@ test_rent_and_end_routes (Fixture       *f,
       g_assert_cmpint (s.refund_fen, ==, 50000);
       g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT amount_fen FROM ledger WHERE order_id = ? AND kind = 'deposit_out' "
                                         "AND pay_method = ?", "it", order, routes[i]), ==, -50000);
-      g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM deposits WHERE order_id = ?", "i", order), ==, "refunded");
-      g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", device), ==, "ready");
+      mt_assert_query_text (f->db, "refunded", "SELECT state FROM deposits WHERE order_id = ?", "i", order);
+      mt_assert_query_text (f->db, "ready", "SELECT state FROM devices WHERE id = ?", "i", device);
       g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==,
                        balance + (g_str_equal (routes[i], "balance") ? 50000 : 0));
       assert_books_balance (f->db);
@@ -557,8 +557,7 @@ test_settlements (Fixture       *f,
       g_assert_cmpint (s.deducted_fen, ==, c->deducted);
       g_assert_cmpint (s.shortfall_fen, ==, c->shortfall);
       g_assert_cmpint (s.refund_fen, ==, c->refund);
-      g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM deposits WHERE order_id = ?", "i", order), ==,
-                       c->deposit_state);
+      mt_assert_query_text (f->db, c->deposit_state, "SELECT state FROM deposits WHERE order_id = ?", "i", order);
       /* the refund goes back online (the rental's route), what the deposit did not cover was paid
        * at the counter */
       ledger_out = mt_db_query_int (f->db, 0, "SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id = ? "
@@ -607,7 +606,7 @@ test_renewals_and_overdue (Fixture       *f,
   g_assert_no_error (error);
   fake_now = expire + 60 * DAY + HOUR;
   g_assert_cmpint (mt_orders_mark_overdue (f->db, &error), >=, 1);
-  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM orders WHERE id = ?", "i", order), ==, "overdue");
+  mt_assert_query_text (f->db, "overdue", "SELECT state FROM orders WHERE id = ?", "i", order);
   g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT power_cut FROM orders WHERE id = ?", "i", order), ==, 0);
   fake_now += 24 * HOUR;
   g_assert_cmpint (mt_orders_mark_overdue (f->db, &error), ==, 0);
@@ -616,7 +615,7 @@ test_renewals_and_overdue (Fixture       *f,
   /* renewing an overdue order covers its late days: active again, no overdue rent at the end */
   g_assert_true (mt_order_renew (f->db, manager, order, 1, "online", &error));
   g_assert_no_error (error);
-  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM orders WHERE id = ?", "i", order), ==, "active");
+  mt_assert_query_text (f->db, "active", "SELECT state FROM orders WHERE id = ?", "i", order);
   {
     MtEndRequest end = { 0 };
     MtSettlement s;
@@ -661,13 +660,13 @@ test_replace (Fixture       *f,
   /* the old one back to ready */
   g_assert_true (mt_order_replace (f->db, manager, order, second, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", first), ==, "ready");
-  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", second), ==, "rented");
+  mt_assert_query_text (f->db, "ready", "SELECT state FROM devices WHERE id = ?", "i", first);
+  mt_assert_query_text (f->db, "rented", "SELECT state FROM devices WHERE id = ?", "i", second);
   /* the old one to repair: a ticket with the fault; the device cannot be rented meanwhile */
   g_assert_true (mt_order_replace (f->db, manager, order, third, "电芯鼓包", &error));
   g_assert_no_error (error);
-  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM devices WHERE id = ?", "i", second), ==, "repair");
-  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT fault FROM repairs WHERE device_id = ?", "i", second), ==, "电芯鼓包");
+  mt_assert_query_text (f->db, "repair", "SELECT state FROM devices WHERE id = ?", "i", second);
+  mt_assert_query_text (f->db, "电芯鼓包", "SELECT fault FROM repairs WHERE device_id = ?", "i", second);
   g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM rentals WHERE order_id = ?", "i", order), ==, 3);
   g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM rentals WHERE order_id = ? AND end_at IS NULL",
                                     "i", order), ==, 1);
@@ -797,7 +796,7 @@ test_deposit_refund_requests (Fixture       *f,
 
       g_assert_true (mt_order_end (f->db, manager, order, &hold, NULL, &error));
       g_assert_no_error (error);
-      g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM deposits WHERE order_id = ?", "i", order), ==, "held");
+      mt_assert_query_text (f->db, "held", "SELECT state FROM deposits WHERE order_id = ?", "i", order);
       refund = mt_db_query_int (f->db, 0, "SELECT r.id FROM deposit_refunds r JOIN deposits d ON d.id = r.deposit_id "
                                           "WHERE d.order_id = ? AND r.state = 'requested'", "i", order);
       g_assert_cmpint (refund, >, 0);
@@ -813,8 +812,8 @@ test_deposit_refund_requests (Fixture       *f,
 
       g_assert_true (mt_deposit_refund_handle (f->db, finance, refund, approve, approve ? NULL : "外壳破损", &error));
       g_assert_no_error (error);
-      g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM deposits WHERE order_id = ?", "i", order), ==,
-                       approve ? "refunded" : "deducted");
+      mt_assert_query_text (f->db, approve ? "refunded" : "deducted", "SELECT state FROM deposits WHERE order_id = ?",
+                            "i", order);
       g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE order_id = ? "
                                                   "AND kind = 'deposit_out' AND pay_method = 'online'", "i", order), ==,
                        approve ? -20000 : 0);
@@ -1727,7 +1726,7 @@ test_random_operations (void)
       const char *method = methods[g_rand_int_range (rand, 0, 3)];
       gboolean ok = FALSE;
 
-      fake_now += g_rand_int_range (rand, 0, 12 * 3600) * G_USEC_PER_SEC;
+      fake_now += (gint64) g_rand_int_range (rand, 0, 12 * 3600) * G_USEC_PER_SEC;
       switch (op)
         {
         case 0:

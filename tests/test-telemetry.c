@@ -321,7 +321,10 @@ test_state_and_alarms (Fixture       *f,
   g_assert_cmpint (mt_db_query_int (f->db, -1, open_sql, NULL), ==, 1);
   g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count (*) FROM alarms WHERE type = 'cell_ov'", NULL), ==, 1);
   alarm = mt_db_query_int (f->db, 0, "SELECT id FROM alarms WHERE type = 'cell_ov'", NULL);
-  g_assert_true (g_str_has_prefix (mt_db_query_text (f->db, "SELECT alarm_no FROM alarms WHERE id = ?", "i", alarm), "BJ"));
+  {
+    g_autofree char *alarm_no = mt_db_query_text (f->db, "SELECT alarm_no FROM alarms WHERE id = ?", "i", alarm);
+    g_assert_true (g_str_has_prefix (alarm_no, "BJ"));
+  }
   count = mt_db_query_int (f->db, 0, "SELECT count FROM alarms WHERE id = ?", "i", alarm);
   wait_for (f, count_sql, count + 2, 10);
   g_assert_cmpint (mt_db_query_int (f->db, -1, open_sql, NULL), ==, 1);
@@ -338,8 +341,12 @@ test_state_and_alarms (Fixture       *f,
                                                     "{\"note\":\"更换电芯\"}", &status);
     g_assert_cmpuint (status, ==, 204);
   }
-  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT state FROM alarms WHERE id = ?", "i", alarm), ==, "handled");
-  g_assert_cmpstr (mt_db_query_text (f->db, "SELECT note FROM alarms WHERE id = ?", "i", alarm), ==, "更换电芯");
+  {
+    g_autofree char *state = mt_db_query_text (f->db, "SELECT state FROM alarms WHERE id = ?", "i", alarm);
+    g_autofree char *note = mt_db_query_text (f->db, "SELECT note FROM alarms WHERE id = ?", "i", alarm);
+    g_assert_cmpstr (state, ==, "handled");
+    g_assert_cmpstr (note, ==, "更换电芯");
+  }
   {
     g_autoptr(JsonNode) answer = mt_test_http_call (f->session, f->url, "POST", path, f->admin, "{}", &status);
     g_assert_cmpuint (status, ==, 409);   /* handled once */

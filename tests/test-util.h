@@ -46,4 +46,9 @@ void         mt_test_demo_cleanup (void);
 /* Removes a database file with its -wal and -shm, and its folder when that is then empty */
 void         mt_test_remove_db    (const char  *path);
 
+/* Asserts the text a query answers (mt_db_query_text's arguments after the database) */
+#define mt_assert_query_text(db, expected, ...) G_STMT_START { \
+    g_autofree char *mt_text_ = mt_db_query_text (db, __VA_ARGS__); \
+    g_assert_cmpstr (mt_text_, ==, expected); } G_STMT_END
+
 G_END_DECLS
