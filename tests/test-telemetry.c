@@ -328,9 +328,12 @@ test_state_and_alarms (Fixture       *f,
   count = mt_db_query_int (f->db, 0, "SELECT count FROM alarms WHERE id = ?", "i", alarm);
   wait_for (f, count_sql, count + 2, 10);
   g_assert_cmpint (mt_db_query_int (f->db, -1, open_sql, NULL), ==, 1);
-  /* the technicians' history: snapshots and a track */
+  /* the technicians' history: snapshots and a track. A reading that repeats the open alarm is not
+   * kept whole each time: the one that opened it, the interval's, then once a minute */
   g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM bms_snapshots WHERE device_id = ?", "i",
                                     f->device_ids[0]), >=, 1);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM bms_snapshots WHERE device_id = ?", "i",
+                                    f->device_ids[0]), <=, 3);
   g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM track_points WHERE device_id = ?", "i",
                                     f->device_ids[0]), >=, 3);
 
@@ -884,6 +887,146 @@ test_geofence (Fixture       *f,
                                               "state = 'open' AND device_id <> ?", "i", device), ==, others);
 }
 
+/* The link's counter @name (GET telemetry/stats) */
+static gint64
+link_stat (Fixture    *f,
+           const char *name)
+{
+  guint status = 0;
+  g_autoptr(JsonNode) stats = mt_test_http_call (f->session, f->url, "GET", "telemetry/stats", f->admin, NULL, &status);
+
+  g_assert_cmpuint (status, ==, 200);
+  return json_object_get_int_member (json_node_get_object (stats), name);
+}
+
+/* Waits until the counter @name reaches @at_least */
+static void
+wait_for_stat (Fixture    *f,
+               const char *name,
+               gint64      at_least,
+               guint       seconds)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (link_stat (f, name) < at_least && g_get_monotonic_time () < end)
+    g_usleep (G_USEC_PER_SEC / 10);
+  g_assert_cmpint (link_stat (f, name), >=, at_least);
+}
+
+/* A reading of @device as JSON */
+static char *
+reading (guint32 seq,
+         gint64  ts_ms,
+         int     soc)
+{
+  MtTelemetry t;
+
+  mt_telemetry_init (&t);
+  t.seq = seq;
+  t.ts_ms = ts_ms;
+  t.state = MT_BMS_IDLE;
+  t.soc = soc;
+  t.pack_mv = 52000;
+  t.current_ma = 0;
+  t.n_cells = 16;
+  for (int k = 0; k < 16; k++)
+    t.cells_mv[k] = 3250;
+  return mt_telemetry_to_json (&t);
+}
+
+/* Issue 14, 8: what hostile devices and gateways send. Retained readings are refused and taken
+ * off the broker (a status may stay); an older reading never becomes the latest state; made-up
+ * device numbers cost bounded memory */
+static void
+test_hostile_devices (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *topic = g_strdup_printf ("mt/v1/dev/%s/telemetry", f->devices[2]);
+  g_autofree char *status_topic = g_strdup_printf ("mt/v1/dev/%s/status", f->devices[2]);
+  g_autofree char *soc_sql = g_strdup_printf ("SELECT soc FROM device_status WHERE device_id = %" G_GINT64_FORMAT,
+                                              f->device_ids[2]);
+  gint64 now_ms = g_get_real_time () / 1000;
+  g_autoptr(GPtrArray) topics = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func (g_free);
+
+  /* a retained reading: taken live (subscribers get it as any reading), but a server that
+   * connects afterwards gets it replayed as retained: refused, and taken off the broker */
+  g_ptr_array_add (topics, g_strdup (topic));
+  g_ptr_array_add (payloads, reading (7, now_ms, 42));
+  mt_test_mqtt_publish_many (f->broker_uri, "mingtang-sim", SIM_PASSWORD, topics, payloads, TRUE);
+  wait_for (f, soc_sql, 42, 10);
+  {
+    g_autofree char *other_db = g_build_filename (f->dir, "other.db", NULL);
+    g_autofree char *other_url = NULL, *token = NULL;
+    const char *other_args[] = { "--broker", f->broker_uri, "--broker-user", "mingtang-server", NULL };
+    g_autoptr(GSubprocess) other = NULL;
+    g_autoptr(JsonNode) answer = NULL;
+    guint status = 0;
+    gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    mt_test_demo_copy (other_db);
+    other = mt_test_server_start_full (other_db, "127.0.0.1:0", other_args, &other_url);
+    token = mt_test_http_sign_in (f->session, other_url, "admin");
+    do
+      {
+        g_clear_pointer (&answer, json_node_unref);
+        g_usleep (G_USEC_PER_SEC / 10);
+        answer = mt_test_http_call (f->session, other_url, "GET", "telemetry/stats", token, NULL, &status);
+      }
+    while (json_object_get_int_member (json_node_get_object (answer), "retained") < 1 && g_get_monotonic_time () < end);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (answer), "retained"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (answer), "stored"), ==, 0);
+    mt_test_server_stop (g_steal_pointer (&other));
+    mt_test_remove_db (other_db);
+  }
+  {
+    g_autofree char *port = g_strdup (strrchr (f->broker_uri, ':') + 1);
+    const char *argv[] = { "mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-u", "mingtang-test", "-P", TEST_PASSWORD,
+                           "-t", topic, "--retained-only", "-W", "2", NULL };
+    g_autoptr(GSubprocess) sub = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL);
+    g_autofree char *out = NULL;
+
+    g_assert_true (g_subprocess_communicate_utf8 (sub, NULL, NULL, &out, NULL, NULL));
+    g_assert_cmpstr (out, ==, "");
+  }
+  /* a retained status is what status is for */
+  g_ptr_array_set_size (topics, 0);
+  g_ptr_array_set_size (payloads, 0);
+  g_ptr_array_add (topics, g_strdup (status_topic));
+  g_ptr_array_add (payloads, mt_status_to_json (TRUE, now_ms));
+  mt_test_mqtt_publish_many (f->broker_uri, "mingtang-sim", SIM_PASSWORD, topics, payloads, TRUE);
+  g_usleep (G_USEC_PER_SEC / 2);
+  g_assert_cmpint (link_stat (f, "retained"), ==, 0);
+
+  /* the latest reading, then an older one (sequence and clock): the older stays history */
+  g_ptr_array_set_size (topics, 0);
+  g_ptr_array_set_size (payloads, 0);
+  g_ptr_array_add (topics, g_strdup (topic));
+  g_ptr_array_add (topics, g_strdup (topic));
+  g_ptr_array_add (payloads, reading (100, now_ms, 55));
+  g_ptr_array_add (payloads, reading (50, now_ms - 60000, 11));
+  mt_test_mqtt_publish_many (f->broker_uri, "mingtang-sim", SIM_PASSWORD, topics, payloads, FALSE);
+  wait_for_stat (f, "stale", 1, 10);
+  g_assert_cmpint (mt_db_query_int (f->db, -1, soc_sql, NULL), ==, 55);
+  /* a device that restarted counts from 1 again, with a newer clock: taken */
+  g_ptr_array_set_size (topics, 1);
+  g_ptr_array_set_size (payloads, 0);
+  g_ptr_array_add (payloads, reading (1, now_ms + 5000, 66));
+  mt_test_mqtt_publish_many (f->broker_uri, "mingtang-sim", SIM_PASSWORD, topics, payloads, FALSE);
+  wait_for (f, soc_sql, 66, 10);
+
+  /* twelve thousand device numbers nobody has: each dropped, at most 10,000 remembered */
+  g_ptr_array_set_size (topics, 0);
+  g_ptr_array_set_size (payloads, 0);
+  for (guint i = 0; i < 12000; i++)
+    g_ptr_array_add (topics, g_strdup_printf ("mt/v1/dev/FAKE%06u/telemetry", i));
+  g_ptr_array_add (payloads, reading (1, now_ms, 50));
+  mt_test_mqtt_publish_many (f->broker_uri, "mingtang-sim", SIM_PASSWORD, topics, payloads, FALSE);
+  wait_for_stat (f, "unknown_device", 12000, 30);
+  g_assert_cmpint (link_stat (f, "unknown_cached"), <=, 10000);
+  g_assert_cmpint (link_stat (f, "unknown_cached"), >, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -903,6 +1046,7 @@ main (int argc, char *argv[])
   ADD ("commands", test_commands);
   ADD ("power-policy", test_power_policy);
   ADD ("acl", test_acl);
+  ADD ("hostile-devices", test_hostile_devices);
   ADD ("geofence", test_geofence);
 #undef ADD
   g_test_add ("/mt/telemetry/journal-policy", Fixture, &quick_sweep, fixture_set_up, test_journal_policy,

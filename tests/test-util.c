@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <MQTTAsync.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -225,6 +226,44 @@ mt_test_broker_start (const char         *dir,
     }
   *uri = g_strdup_printf ("tcp://127.0.0.1:%u", port);
   return broker;
+}
+
+void
+mt_test_mqtt_publish_many (const char *uri,
+                           const char *user,
+                           const char *password,
+                           GPtrArray  *topics,
+                           GPtrArray  *payloads,
+                           gboolean    retained)
+{
+  MQTTAsync client;
+  MQTTAsync_createOptions create = MQTTAsync_createOptions_initializer;
+  MQTTAsync_connectOptions options = MQTTAsync_connectOptions_initializer;
+  g_autofree char *id = g_strdup_printf ("mt-test-%u", g_random_int ());
+  MQTTAsync_token last = 0;
+
+  create.maxBufferedMessages = (int) topics->len + 10;
+  g_assert_cmpint (MQTTAsync_createWithOptions (&client, uri, id, MQTTCLIENT_PERSISTENCE_NONE, NULL, &create), ==,
+                   MQTTASYNC_SUCCESS);
+  options.username = user;
+  options.password = password;
+  options.cleansession = 1;
+  g_assert_cmpint (MQTTAsync_connect (client, &options), ==, MQTTASYNC_SUCCESS);
+  for (guint i = 0; i < 100 && !MQTTAsync_isConnected (client); i++)
+    g_usleep (G_USEC_PER_SEC / 20);
+  g_assert_true (MQTTAsync_isConnected (client));
+  for (guint i = 0; i < topics->len; i++)
+    {
+      MQTTAsync_responseOptions sent = MQTTAsync_responseOptions_initializer;
+      const char *payload = payloads->pdata[payloads->len == 1 ? 0 : i];
+
+      g_assert_cmpint (MQTTAsync_send (client, topics->pdata[i], (int) strlen (payload), payload, 1, retained, &sent),
+                       ==, MQTTASYNC_SUCCESS);
+      last = sent.token;
+    }
+  g_assert_cmpint (MQTTAsync_waitForCompletion (client, last, 60000), ==, MQTTASYNC_SUCCESS);
+  MQTTAsync_disconnect (client, NULL);
+  MQTTAsync_destroy (&client);
 }
 
 void

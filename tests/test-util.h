@@ -31,6 +31,14 @@ GSubprocess *mt_test_broker_start (const char         *dir,
 /* A loopback port nobody listens on now */
 guint16      mt_test_free_port    (void);
 /* mosquitto_pub: one message at QoS 1 to the broker at @uri ("tcp://127.0.0.1:PORT") */
+/* Many messages in one connection, each on its own topic, at QoS 1, retained or not; returns
+ * when the broker has taken them all */
+void         mt_test_mqtt_publish_many (const char        *uri,
+                                        const char        *user,
+                                        const char        *password,
+                                        GPtrArray         *topics,
+                                        GPtrArray         *payloads,
+                                        gboolean           retained);
 void         mt_test_mqtt_publish (const char         *uri,
                                    const char         *user,
                                    const char         *password,

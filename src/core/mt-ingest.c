@@ -26,6 +26,12 @@
  * it holds for every message it numbers: 15,000 at once (a fleet coming online with the wrong
  * relays) made each send cost more than storing a hundred messages. The rest wait here. */
 #define POLICY_WINDOW    256
+/* Device numbers the broker let through that no device has: remembered (so a stranger costs no
+ * query at each message) up to this many, then forgotten all at once */
+#define MAX_UNKNOWN      10000
+/* A message that raises or repeats an alarm stores the whole reading with it, at most this
+ * often per device: the first of an alarm always, then its repeats once a minute */
+#define ALARM_SNAPSHOT_US (60 * G_USEC_PER_SEC)
 
 /* A message parsed on paho's thread, waiting for the main context */
 typedef struct
@@ -33,6 +39,7 @@ typedef struct
   MtTopicKind kind;
   char        device_no[MT_DEVICE_NO_MAX + 1];
   gint64      received;
+  gboolean    retained;     /* the broker kept it: replayed at every (re)connection */
   union
   {
     MtTelemetry telemetry;
@@ -45,7 +52,7 @@ typedef struct
 /* What the link keeps about a device between messages */
 typedef struct
 {
-  gint64        id;            /* 0: no such device (cached too, so a stranger costs no query) */
+  gint64        id;            /* 0: the device is gone (a stranger is never kept here) */
   gint64        operator_id;
   gint64        loaded_at;
   MtAlarmLimits limits;
@@ -54,6 +61,7 @@ typedef struct
   gboolean      has_seq;
   guint32       last_seq;
   gint64        last_snapshot;
+  gint64        last_alarm_snapshot;
   gint64        last_policy_cmd;
   gboolean      policy_queued;  /* waiting in the policy queue */
   MtTelemetry  *latest;       /* its last message in full (the database keeps it with snapshots) */
@@ -145,6 +153,7 @@ struct _MtIngest
   gboolean       fences_loaded;
 
   GHashTable    *devices;     /* device_no → Device */
+  GHashTable    *unknown;     /* device_no → µs it was looked for: at most MAX_UNKNOWN */
   GHashTable    *operators;   /* operator id → OperatorSettings */
   GHashTable    *pending;     /* command id → Pending */
   guint          next_command;
@@ -154,6 +163,7 @@ struct _MtIngest
   GArray        *latencies;   /* publish-to-database, ms, of the latest telemetry (a ring) */
   guint          latency_next;
   gint           received;    /* counted on paho's thread */
+  gint           retained;    /* refused there: retained but not a status */
   gint           dropped[MT_CODEC_N_ERRORS];
   MtIngestStats  stats;       /* the rest, on the main context */
 };
@@ -222,7 +232,24 @@ message_arrived_cb (void              *context,
 
   g_atomic_int_inc (&self->received);
   m->received = g_get_real_time ();
+  m->retained = message->retained != 0;
   ok = mt_topic_parse (self->prefix, topic, m->device_no, &m->kind, &error);
+  /* only a status may be retained (docs/protocol.md): a retained reading, event or ack would come
+   * back at every restart as if new. Refused, and taken off the broker so it stops coming. */
+  if (ok && m->retained && m->kind != MT_TOPIC_STATUS)
+    {
+      g_atomic_int_inc (&self->retained);
+      if (self->db != NULL && message->payloadlen > 0)
+        {
+          MQTTAsync_responseOptions options = MQTTAsync_responseOptions_initializer;
+          MQTTAsync_send (self->client, topic, 0, "", 0, 1, &options);
+        }
+      g_debug ("Refused a retained message on %s", topic);
+      g_free (m);
+      MQTTAsync_freeMessage (&message);
+      MQTTAsync_free (topic);
+      return 1;
+    }
   if (ok)
     switch (m->kind)
       {
@@ -446,24 +473,41 @@ device_lookup (MtIngest   *self,
                const char *device_no,
                gint64      now)
 {
+  static Device nobody;   /* what an unknown number gets: id 0, nothing kept */
   Device *d = g_hash_table_lookup (self->devices, device_no);
+  gpointer looked;
   sqlite3_stmt *stmt;
+  gboolean found;
 
   if (d != NULL && now - d->loaded_at < CACHE_SECONDS * G_USEC_PER_SEC)
     return d;
-  if (d == NULL)
+  if (d == NULL && g_hash_table_lookup_extended (self->unknown, device_no, NULL, &looked) &&
+      now - GPOINTER_TO_SIZE (looked) * G_USEC_PER_SEC < CACHE_SECONDS * G_USEC_PER_SEC)
+    return &nobody;
+  stmt = mt_db_prepare (self->db, NULL, DEVICE_SELECT " AND d.device_no = ?", "t", device_no);
+  found = stmt && sqlite3_step (stmt) == SQLITE_ROW;
+  if (found && d == NULL)
     {
       d = g_new0 (Device, 1);
       g_hash_table_insert (self->devices, g_strdup (device_no), d);
+      g_hash_table_remove (self->unknown, device_no);
     }
-  d->loaded_at = now;
-  d->id = 0;
-  stmt = mt_db_prepare (self->db, NULL, DEVICE_SELECT " AND d.device_no = ?", "t", device_no);
-  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
-    device_fill (self, d, stmt, now);
+  if (d != NULL)
+    {
+      d->loaded_at = now;
+      d->id = 0;
+      if (found)
+        device_fill (self, d, stmt, now);
+    }
   if (stmt)
     sqlite3_reset (stmt);
-  return d;
+  if (d != NULL)
+    return d;
+  /* a number nobody has: bounded, so made-up numbers cannot grow the link's memory */
+  if (g_hash_table_size (self->unknown) >= MAX_UNKNOWN)
+    g_hash_table_remove_all (self->unknown);
+  g_hash_table_insert (self->unknown, g_strdup (device_no), GSIZE_TO_POINTER ((gsize) (now / G_USEC_PER_SEC)));
+  return &nobody;
 }
 
 /* The whole fleet in one query at start: otherwise the first message of each of 100,000
@@ -869,6 +913,7 @@ typedef struct
   gint64    at;
   GArray   *alarms;   /* alarm ids opened */
   guint     raised;   /* alarms opened or counted again */
+  guint     opened;   /* of those, opened now */
 } RuleContext;
 
 static void
@@ -887,6 +932,7 @@ raise_cb (const char *type,
     g_warning ("Alarm %s of device %" G_GINT64_FORMAT " not raised: %s", type, c->device->id, error->message);
   else if (opened)
     {
+      c->opened++;
       c->self->stats.alarms_opened++;
       g_array_append_val (c->alarms, id);
     }
@@ -930,12 +976,19 @@ store_telemetry (MtIngest *self,
 {
   const MtTelemetry *t = &m->u.telemetry;
   g_autofree char *payload = NULL;
-  RuleContext context = { self, d, m->received, alarms, 0 };
+  RuleContext context = { self, d, m->received, alarms, 0, 0 };
   gboolean snapshot;
 
   if (d->has_seq && t->seq == d->last_seq)
     {
       self->stats.repeats++;
+      return;
+    }
+  /* older than the latest by its sequence number and by its clock (a device that restarted
+   * counts from 0 again, with a newer clock): history, never the latest state */
+  if (d->has_seq && d->latest != NULL && (gint32) (t->seq - d->last_seq) < 0 && t->ts_ms <= d->latest->ts_ms)
+    {
+      self->stats.stale++;
       return;
     }
   d->has_seq = TRUE;
@@ -953,11 +1006,14 @@ store_telemetry (MtIngest *self,
   /* the whole message only with a snapshot: every interval, and with every message that raises
    * or repeats an alarm (the alarm's curve shows the reading itself). Written at every message,
    * the large row would cost most of the ingest's disk writes at 100,000 devices. */
-  snapshot = m->received - d->last_snapshot >= d->snapshot_us || context.raised > 0;
+  snapshot = m->received - d->last_snapshot >= d->snapshot_us ||
+             context.opened > 0 || (context.raised > 0 && m->received - d->last_alarm_snapshot >= ALARM_SNAPSHOT_US);
   if (snapshot)
     {
       payload = mt_telemetry_to_json (t);
       d->last_snapshot = m->received;
+      if (context.raised > 0)
+        d->last_alarm_snapshot = m->received;
       mt_db_run (self->db, NULL, "INSERT OR IGNORE INTO bms_snapshots (device_id, at, soc, pack_mv, current_ma, payload) "
                                  "VALUES (?, ?, ?, ?, ?, ?)", "iiiiit", d->id, m->received, (gint64) t->soc,
                  (gint64) t->pack_mv, (gint64) t->current_ma, payload);
@@ -1035,7 +1091,7 @@ handle (MtIngest *self,
     case MT_TOPIC_EVENT:
       {
         const char *type = mt_event_alarm_type (&m->u.event);
-        RuleContext context = { self, d, m->received, alarms, 0 };
+        RuleContext context = { self, d, m->received, alarms, 0, 0 };
 
         self->stats.events++;
         if (type != NULL)
@@ -1441,6 +1497,8 @@ mt_ingest_get_stats (MtIngest      *self,
 {
   *stats = self->stats;
   stats->received = (guint) g_atomic_int_get (&self->received);
+  stats->retained = (guint) g_atomic_int_get (&self->retained);
+  stats->unknown_cached = g_hash_table_size (self->unknown);
   stats->latency_samples = self->latencies->len;
   stats->latency_p50_ms = stats->latency_p99_ms = 0;
   if (self->latencies->len > 0)
@@ -1475,6 +1533,7 @@ mt_ingest_finalize (GObject *object)
   g_hash_table_unref (self->pending);
   g_queue_clear_full (&self->policy_queue, g_free);
   g_hash_table_unref (self->devices);
+  g_hash_table_unref (self->unknown);
   g_hash_table_unref (self->operators);
   g_clear_pointer (&self->fences, g_hash_table_unref);
   g_clear_pointer (&self->fence_links, g_hash_table_unref);
@@ -1513,6 +1572,7 @@ mt_ingest_init (MtIngest *self)
   self->queue = g_async_queue_new ();
   self->latencies = g_array_new (FALSE, FALSE, sizeof (float));
   self->devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) device_free);
+  self->unknown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->operators = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) pending_free);
 }

@@ -35,8 +35,11 @@ typedef struct
   guint64 received;
   guint64 stored;                         /* telemetry messages written */
   guint64 dropped[MT_CODEC_N_ERRORS];     /* refused by the codec, per reason */
-  guint64 unknown_device;
+  guint64 unknown_device;                 /* messages of device numbers nobody has */
+  guint64 unknown_cached;                 /* such numbers remembered now (bounded) */
   guint64 repeats;                        /* a sequence number seen just before */
+  guint64 stale;                          /* older than the latest (sequence and clock) */
+  guint64 retained;                       /* retained telemetry, events and acks refused */
   guint64 events;
   guint64 alarms_opened;
   guint64 commands_sent;

@@ -1987,7 +1987,10 @@ handle_telemetry (Request *req)
       COUNT ("received", stats.received);
       COUNT ("stored", stats.stored);
       COUNT ("unknown_device", stats.unknown_device);
+      COUNT ("unknown_cached", stats.unknown_cached);
       COUNT ("repeats", stats.repeats);
+      COUNT ("stale", stats.stale);
+      COUNT ("retained", stats.retained);
       COUNT ("events", stats.events);
       COUNT ("alarms_opened", stats.alarms_opened);
       COUNT ("commands_sent", stats.commands_sent);
