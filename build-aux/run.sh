@@ -36,19 +36,20 @@ cleanup () {
 }
 trap cleanup EXIT
 
-port=18883
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+free_port () {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+port=$(free_port 18883)
+device_port=$(free_port $((port + 1)))
 secret () { head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 console_password=$(secret)
 sim_password=$(secret)
-touch "$run/passwd"
-chmod 600 "$run/passwd"
-mosquitto_passwd -b "$run/passwd" mingtang-server "$console_password"
-mosquitto_passwd -b "$run/passwd" mingtang-sim "$sim_password"
-sed -e "s|@PASSWORD_FILE@|$run/passwd|" -e "s|@ACL_FILE@|$PWD/data/mosquitto/acl|" -e "s|@PORT@|$port|" \
-  data/mosquitto/mosquitto.conf.in > "$run/mosquitto.conf"
-# started as root, mosquitto would switch to the user "mosquitto", who cannot read this folder
-echo "user $(id -un)" >> "$run/mosquitto.conf"
+# the console ingests as the server would; the simulator is a gateway for the whole fleet
+printf 'mingtang-server:%s\nmingtang-sim:%s\n' "$console_password" "$sim_password" > "$run/services"
+chmod 600 "$run/services"
+bash build-aux/broker.sh "$run" "$port" "$device_port"
 mosquitto -c "$run/mosquitto.conf" 2>"$run/mosquitto.log" &
 pids+=($!)
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done

@@ -692,7 +692,7 @@ test_bms_live (void)
   gint64 sent, alarm;
 
   g_assert_cmpint (device, >, 0);
-  broker = mt_test_broker_start (dir, users, NULL, NULL, &uri);
+  broker = mt_test_broker_start (dir, users, NULL, NULL, &uri, NULL);
   config.uri = uri;
   ingest = mt_ingest_new (db, &config);
   g_assert_true (mt_ingest_start (ingest, &error));
@@ -855,7 +855,7 @@ test_bms_live (void)
   iterate (50);
   mt_test_server_stop (g_steal_pointer (&broker));
   {
-    const char *files[] = { "passwd", "acl", "mosquitto.conf" };
+    const char *files[] = { "passwd", "acl", "mosquitto.conf", "services", "devices", "device-passwd", "acl.extra" };
     for (guint i = 0; i < G_N_ELEMENTS (files); i++)
       {
         g_autofree char *file = g_build_filename (dir, files[i], NULL);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "mt-codec.h"
@@ -33,7 +34,8 @@ typedef struct
   char         *ca;           /* with TLS: the CA's certificate */
   guint16       tls_port;
   char         *path;
-  char         *broker_uri;
+  char         *broker_uri;   /* the service listener */
+  char         *device_uri;   /* the device listener */
   char         *url;
   char         *watch_path;
   GSubprocess  *broker;
@@ -120,10 +122,11 @@ fixture_set_up (Fixture       *f,
     {
       make_certificates (f);
       f->tls_port = mt_test_free_port ();
-      extra_conf = g_strdup_printf ("listener %u 127.0.0.1\ncafile %s\ncertfile %s/broker.pem\nkeyfile %s/broker.key\n",
-                                    f->tls_port, f->ca, f->dir, f->dir);
+      extra_conf = g_strdup_printf ("listener %u 127.0.0.1\ncafile %s\ncertfile %s/broker.pem\nkeyfile %s/broker.key\n"
+                                    "allow_anonymous false\npassword_file %s/passwd\nacl_file %s/acl\n",
+                                    f->tls_port, f->ca, f->dir, f->dir, f->dir, f->dir);
     }
-  f->broker = mt_test_broker_start (f->dir, users, extra_acl, extra_conf, &f->broker_uri);
+  f->broker = mt_test_broker_start (f->dir, users, extra_acl, extra_conf, &f->broker_uri, &f->device_uri);
   g_setenv ("MINGTANG_BROKER_PASSWORD", SERVER_PASSWORD, TRUE);
   server_args[1] = f->broker_uri;
   if (setup && setup->tls)
@@ -162,7 +165,7 @@ fixture_tear_down (Fixture       *f,
     g_free (f->devices[i]);
   {
     const char *files[] = { "passwd", "acl", "mosquitto.conf", "ca.key", "ca.pem", "broker.key", "broker.pem",
-                            "other.key", "other.pem" };
+                            "other.key", "other.pem", "services", "devices", "device-passwd", "acl.extra" };
     for (guint i = 0; i < G_N_ELEMENTS (files); i++)
       {
         g_autofree char *file = g_build_filename (f->dir, files[i], NULL);
@@ -173,6 +176,7 @@ fixture_tear_down (Fixture       *f,
   g_free (f->admin);
   g_free (f->url);
   g_free (f->broker_uri);
+  g_free (f->device_uri);
   g_free (f->watch_path);
   g_free (f->ca);
   g_free (f->path);
@@ -288,7 +292,10 @@ publish_as (Fixture    *f,
             const char *topic,
             const char *payload)
 {
-  mt_test_mqtt_publish (f->broker_uri, user, password, topic, payload);
+  /* a battery on the device listener, the rest on the service listener */
+  gboolean device = strspn (user, "0123456789") == strlen (user);
+
+  mt_test_mqtt_publish (device ? f->device_uri : f->broker_uri, user, password, topic, payload);
 }
 
 /* Telemetry updates the devices' state; an injected over-voltage raises exactly one open
@@ -1027,6 +1034,122 @@ test_hostile_devices (Fixture       *f,
   g_assert_cmpint (link_stat (f, "unknown_cached"), >, 0);
 }
 
+/* Issue 14, 8: a battery signed in with its own password cannot take another's client id: the
+ * device listener makes the user name the client id, so the other battery stays connected and its
+ * offline will is not published. Device accounts do not open the service listener. */
+static void
+test_client_id (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *port = g_strdup (strrchr (f->device_uri, ':') + 1);
+  g_autofree char *service_port = g_strdup (strrchr (f->broker_uri, ':') + 1);
+  g_autofree char *victim_status = g_strdup_printf ("mt/v1/dev/%s/status", f->devices[1]);
+  g_autofree char *victim_cmd = g_strdup_printf ("mt/v1/dev/%s/cmd", f->devices[1]);
+  g_autofree char *own_status = g_strdup_printf ("mt/v1/dev/%s/status", f->devices[0]);
+  const char *victim_argv[] = { "mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-u", f->devices[1], "-P", DEVICE_PASSWORD,
+                                "-i", f->devices[1], "-t", victim_cmd, "--will-topic", victim_status,
+                                "--will-payload", "{\"v\":1,\"online\":false,\"taken\":true}", "--will-qos", "1", NULL };
+  const char *thief_argv[] = { "mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-u", f->devices[0], "-P", DEVICE_PASSWORD,
+                               "-i", f->devices[1], "-q", "1", "-t", own_status, "-m", "{\"v\":1,\"online\":true,\"thief\":1}",
+                               NULL };
+  const char *wrong_door[] = { "mosquitto_pub", "-h", "127.0.0.1", "-p", service_port, "-u", f->devices[0], "-P",
+                               DEVICE_PASSWORD, "-q", "1", "-t", own_status, "-m", "{\"v\":1,\"online\":true}", NULL };
+  g_autoptr(GSubprocess) victim = NULL;
+  g_autoptr(GSubprocess) door = NULL;
+  g_autoptr(GError) error = NULL;
+
+  start_watch (f, "mt/v1/dev/#");
+  victim = g_subprocess_newv (victim_argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  g_usleep (G_USEC_PER_SEC);
+  mt_test_run (thief_argv);
+  wait_for_watch (f, "\"thief\":1", 5);
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_false (watch_has (f, "\"taken\":true"));
+  g_assert_nonnull (g_subprocess_get_identifier (victim));   /* still connected: not ended by a takeover */
+  /* and a battery's account is no service account */
+  door = g_subprocess_newv (wrong_door, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_subprocess_wait_check (door, NULL, NULL));
+  g_subprocess_force_exit (victim);
+  g_subprocess_wait (victim, NULL, NULL);
+}
+
+/* mingtang-server as the devices' credential issuer: a new password per device, printed once;
+ * the broker's device password file written from the hashes; after a reload the device signs in
+ * with it, and once its password is issued again, no longer with the old one */
+static char *
+issue_password (Fixture    *f,
+                const char *device_no)
+{
+  const char *argv[] = { g_getenv ("MINGTANG_SERVER"), "device-credentials", "--database", f->path, device_no, NULL };
+  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL);
+  g_autofree char *out = NULL;
+  g_auto(GStrv) words = NULL;
+
+  g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, NULL));
+  g_assert_true (g_subprocess_get_successful (p));
+  words = g_strsplit (g_strstrip (out), " ", 2);
+  g_assert_cmpstr (words[0], ==, device_no);
+  g_assert_cmpuint (strlen (words[1]), ==, 24);
+  return g_strdup (words[1]);
+}
+
+static void
+reload_device_passwords (Fixture *f)
+{
+  g_autofree char *devices = g_build_filename (f->dir, "devices", NULL);
+  g_autofree char *script = g_build_filename (g_getenv ("MT_SOURCE_ROOT"), "build-aux", "broker.sh", NULL);
+  const char *write[] = { g_getenv ("MINGTANG_SERVER"), "broker-passwords", "--database", f->path, "--output", devices, NULL };
+  const char *conf[] = { "bash", script, f->dir, strrchr (f->broker_uri, ':') + 1, strrchr (f->device_uri, ':') + 1, NULL };
+
+  mt_test_run (write);
+  mt_test_run (conf);
+  g_subprocess_send_signal (f->broker, SIGHUP);
+  g_usleep (G_USEC_PER_SEC / 2);
+}
+
+static gboolean
+device_publishes (Fixture    *f,
+                  const char *device_no,
+                  const char *password)
+{
+  g_autofree char *port = g_strdup (strrchr (f->device_uri, ':') + 1);
+  g_autofree char *topic = g_strdup_printf ("mt/v1/dev/%s/status", device_no);
+  const char *argv[] = { "mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-u", device_no, "-P", password, "-q", "1",
+                         "-t", topic, "-m", "{\"v\":1,\"online\":true}", NULL };
+  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL);
+
+  return g_subprocess_wait_check (p, NULL, NULL);
+}
+
+static void
+test_credentials (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *first = issue_password (f, f->devices[2]);
+  g_autofree char *second = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *devices = g_build_filename (f->dir, "devices", NULL);
+
+  g_assert_false (device_publishes (f, f->devices[2], first));   /* not in the broker's file yet */
+  reload_device_passwords (f);
+  g_assert_true (device_publishes (f, f->devices[2], first));
+  g_assert_false (device_publishes (f, f->devices[2], "wrong-password"));
+  /* the file holds hashes only, never the password */
+  g_assert_true (g_file_get_contents (devices, &file, NULL, NULL));
+  g_assert_null (strstr (file, first));
+  g_assert_nonnull (strstr (file, "$7$101$"));
+  /* rotated: the old password no longer opens the broker */
+  second = issue_password (f, f->devices[2]);
+  g_assert_cmpstr (first, !=, second);
+  reload_device_passwords (f);
+  g_assert_true (device_publishes (f, f->devices[2], second));
+  g_assert_false (device_publishes (f, f->devices[2], first));
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM audit_log WHERE operation = 'credentials'", NULL),
+                   ==, 2);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1047,6 +1170,8 @@ main (int argc, char *argv[])
   ADD ("power-policy", test_power_policy);
   ADD ("acl", test_acl);
   ADD ("hostile-devices", test_hostile_devices);
+  ADD ("client-id", test_client_id);
+  ADD ("credentials", test_credentials);
   ADD ("geofence", test_geofence);
 #undef ADD
   g_test_add ("/mt/telemetry/journal-policy", Fixture, &quick_sweep, fixture_set_up, test_journal_policy,

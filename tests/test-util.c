@@ -170,61 +170,72 @@ mt_test_broker_start (const char         *dir,
                       const char *const  *users,
                       const char         *extra_acl,
                       const char         *extra_conf,
-                      char              **uri)
+                      char              **uri,
+                      char              **device_uri)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   const char *root = g_getenv ("MT_SOURCE_ROOT");   /* set by the test suite */
-  g_autofree char *template_path = g_build_filename (root ? root : ".", "data", "mosquitto", "mosquitto.conf.in", NULL);
-  g_autofree char *acl_path = g_build_filename (root ? root : ".", "data", "mosquitto", "acl", NULL);
-  g_autofree char *passwd = g_build_filename (dir, "passwd", NULL);
-  g_autofree char *acl = g_build_filename (dir, "acl", NULL);
+  g_autofree char *script = g_build_filename (root ? root : ".", "build-aux", "broker.sh", NULL);
   g_autofree char *conf = g_build_filename (dir, "mosquitto.conf", NULL);
-  g_autofree char *template = NULL;
-  g_autofree char *shipped_acl = NULL;
-  g_autofree char *text = NULL;
-  g_autofree char *port_text = NULL;
+  g_autofree char *port_text = NULL, *device_port_text = NULL;
+  g_autoptr(GString) services = g_string_new (NULL);
+  g_autoptr(GString) devices = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
-  guint16 port = mt_test_free_port ();
+  guint16 port = mt_test_free_port (), device_port;
   GSubprocess *broker;
-  GString *filled;
 
-  /* the shipped ACL, and what the test adds (an observer, say) */
-  g_assert_true (g_file_get_contents (acl_path, &shipped_acl, NULL, NULL));
-  text = g_strconcat (shipped_acl, "\n", extra_acl ? extra_acl : "", "\n", NULL);
-  g_assert_true (g_file_set_contents (acl, text, -1, NULL));
-  g_assert_true (g_file_set_contents (passwd, "", 0, NULL));
+  do
+    device_port = mt_test_free_port ();
+  while (device_port == port);
+  /* user names of digits are batteries: the device listener's; the rest are services */
   for (guint i = 0; users && users[i] && users[i + 1]; i += 2)
     {
-      const char *argv[] = { "mosquitto_passwd", "-b", passwd, users[i], users[i + 1], NULL };
-      mt_test_run (argv);
+      gboolean device = users[i][0] != '\0' && strspn (users[i], "0123456789") == strlen (users[i]);
+      g_string_append_printf (device ? devices : services, "%s:%s\n", users[i], users[i + 1]);
     }
-  g_assert_true (g_file_get_contents (template_path, &template, NULL, NULL));
+  {
+    g_autofree char *services_path = g_build_filename (dir, "services", NULL);
+    g_autofree char *devices_path = g_build_filename (dir, "devices", NULL);
+    g_autofree char *acl_path = g_build_filename (dir, "acl.extra", NULL);
+
+    g_assert_true (g_file_set_contents (services_path, services->str, -1, NULL));
+    g_assert_true (g_file_set_contents (devices_path, devices->str, -1, NULL));
+    g_assert_true (g_file_set_contents (acl_path, extra_acl ? extra_acl : "", -1, NULL));
+  }
   port_text = g_strdup_printf ("%u", port);
-  filled = g_string_new (template);
-  g_string_replace (filled, "@PASSWORD_FILE@", passwd, 0);
-  g_string_replace (filled, "@ACL_FILE@", acl, 0);
-  g_string_replace (filled, "@PORT@", port_text, 0);
-  /* started as root, mosquitto would become the user "mosquitto", who cannot read our files */
-  g_string_append_printf (filled, "\nuser %s\n", g_get_user_name ());
+  device_port_text = g_strdup_printf ("%u", device_port);
+  {
+    const char *argv[] = { "bash", script, dir, port_text, device_port_text, NULL };
+    mt_test_run (argv);
+  }
   if (extra_conf != NULL)
-    g_string_append_printf (filled, "%s\n", extra_conf);
-  g_assert_true (g_file_set_contents (conf, filled->str, -1, NULL));
-  g_string_free (filled, TRUE);
+    {
+      g_autofree char *text = NULL;
+      g_autofree char *more = NULL;
+
+      g_assert_true (g_file_get_contents (conf, &text, NULL, NULL));
+      more = g_strconcat (text, "\n", extra_conf, "\n", NULL);
+      g_assert_true (g_file_set_contents (conf, more, -1, NULL));
+    }
 
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   broker = g_subprocess_launcher_spawn (launcher, &error, "mosquitto", "-c", conf, NULL);
   g_assert_no_error (error);
-  /* until it accepts connections */
+  /* until it accepts connections on both */
   for (guint i = 0; i < 100; i++)
     {
       g_autoptr(GSocketClient) client = g_socket_client_new ();
       g_autoptr(GSocketConnection) c = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+      g_autoptr(GSocketConnection) d = c ? g_socket_client_connect_to_host (client, "127.0.0.1", device_port, NULL, NULL)
+                                         : NULL;
 
-      if (c != NULL)
+      if (d != NULL)
         break;
       g_usleep (G_USEC_PER_SEC / 20);
     }
   *uri = g_strdup_printf ("tcp://127.0.0.1:%u", port);
+  if (device_uri != NULL)
+    *device_uri = g_strdup_printf ("tcp://127.0.0.1:%u", device_port);
   return broker;
 }
 

@@ -19,15 +19,17 @@ GSubprocess *mt_test_server_start_full (const char         *database,
                                         const char *const  *extra,
                                         char              **url);
 void         mt_test_server_stop  (GSubprocess *server);
-/* mosquitto on a free loopback port with the shipped configuration and ACL (plus @extra_acl
- * lines, and @extra_conf lines: another listener, say), and @users as NULL-terminated name,
- * password pairs; files in @dir. Sets @uri ("tcp://127.0.0.1:PORT"). Stop it with
- * mt_test_server_stop(). */
+/* mosquitto on free loopback ports with the shipped configuration and ACL (build-aux/broker.sh,
+ * plus @extra_acl lines, and @extra_conf lines: another listener, say), and @users as
+ * NULL-terminated name, password pairs (names of digits are batteries, on the device listener);
+ * files in @dir. Sets @uri to the service listener ("tcp://127.0.0.1:PORT") and @device_uri
+ * (if not NULL) to the device listener. Stop it with mt_test_server_stop(). */
 GSubprocess *mt_test_broker_start (const char         *dir,
                                    const char *const  *users,
                                    const char         *extra_acl,
                                    const char         *extra_conf,
-                                   char              **uri);
+                                   char              **uri,
+                                   char              **device_uri);
 /* A loopback port nobody listens on now */
 guint16      mt_test_free_port    (void);
 /* mosquitto_pub: one message at QoS 1 to the broker at @uri ("tcp://127.0.0.1:PORT") */

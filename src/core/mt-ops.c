@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <sodium.h>
+
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -680,4 +682,123 @@ mt_region_children (MtDb       *db,
   if (stmt)
     sqlite3_reset (stmt);
   return options;
+}
+
+/* ------------------------------------------------------------------ broker credentials */
+
+#define BROKER_HASH_ROUNDS 101
+#define BROKER_SALT_BYTES  12
+#define PASSWORD_LETTERS   "23456789ABCDEFGHJKMNPQRSTUVWXYZ"   /* no 0/O, 1/I/L: read off a label */
+#define PASSWORD_LENGTH    24
+
+char *
+mt_broker_password_hash (const char   *password,
+                         const guint8 *salt,
+                         gsize         salt_len)
+{
+  /* PBKDF2 with one block: SHA-512 gives the 64 bytes mosquitto keeps */
+  guint8 block[64], u[64];
+  gsize len = sizeof u;
+  g_autoptr(GHmac) first = g_hmac_new (G_CHECKSUM_SHA512, (const guchar *) password, strlen (password));
+  static const guint8 index[4] = { 0, 0, 0, 1 };
+  g_autofree char *salt64 = g_base64_encode (salt, salt_len);
+  g_autofree char *hash64 = NULL;
+
+  g_hmac_update (first, salt, salt_len);
+  g_hmac_update (first, index, sizeof index);
+  g_hmac_get_digest (first, u, &len);
+  memcpy (block, u, sizeof block);
+  for (guint i = 1; i < BROKER_HASH_ROUNDS; i++)
+    {
+      g_autoptr(GHmac) round = g_hmac_new (G_CHECKSUM_SHA512, (const guchar *) password, strlen (password));
+
+      g_hmac_update (round, u, sizeof u);
+      len = sizeof u;
+      g_hmac_get_digest (round, u, &len);
+      for (guint k = 0; k < sizeof block; k++)
+        block[k] ^= u[k];
+    }
+  hash64 = g_base64_encode (block, sizeof block);
+  return g_strdup_printf ("$7$%d$%s$%s", BROKER_HASH_ROUNDS, salt64, hash64);
+}
+
+char *
+mt_device_credentials_issue (MtDb          *db,
+                             const MtActor *actor,
+                             const char    *device_no,
+                             GError       **error)
+{
+  g_autofree char *password = g_malloc0 (PASSWORD_LENGTH + 1);
+  g_autofree char *hash = NULL;
+  guint8 salt[BROKER_SALT_BYTES];
+  sqlite3_stmt *stmt;
+  gint64 device_id = 0, operator_id = 0, store_id = 0;
+
+  if (!mt_actor_require (actor, "devices", "edit", error))
+    return NULL;
+  stmt = mt_db_prepare (db, error, "SELECT id, operator_id, coalesce (store_id, 0) FROM devices "
+                                   "WHERE device_no = ? AND deleted = 0 AND state <> 'scrapped'", "t", device_no);
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      device_id = sqlite3_column_int64 (stmt, 0);
+      operator_id = sqlite3_column_int64 (stmt, 1);
+      store_id = sqlite3_column_int64 (stmt, 2);
+    }
+  sqlite3_reset (stmt);
+  if (device_id == 0)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("There is no device “%s” in service"), device_no);
+      return NULL;
+    }
+  if (!mt_actor_owns_row (db, actor, operator_id, store_id))
+    {
+      mt_set_forbidden (error);
+      return NULL;
+    }
+  for (guint i = 0; i < PASSWORD_LENGTH; i++)
+    password[i] = PASSWORD_LETTERS[randombytes_uniform (sizeof PASSWORD_LETTERS - 1)];
+  randombytes_buf (salt, sizeof salt);
+  hash = mt_broker_password_hash (password, salt, sizeof salt);
+  if (!mt_db_begin (db, error))
+    return NULL;
+  if (!mt_db_run (db, error, "INSERT INTO device_credentials (device_id, broker_hash, issued_at, account_id) "
+                             "VALUES (?1, ?2, ?3, nullif (?4, 0)) ON CONFLICT (device_id) DO UPDATE SET "
+                             "broker_hash = excluded.broker_hash, issued_at = excluded.issued_at, "
+                             "account_id = excluded.account_id", "itii", device_id, hash, mt_now (), actor->account_id))
+    {
+      mt_db_rollback (db);
+      return NULL;
+    }
+  mt_audit (db, actor, "credentials", "devices", device_id, "ok", NULL);
+  if (!mt_db_commit (db, error))
+    return NULL;
+  return g_steal_pointer (&password);
+}
+
+gboolean
+mt_broker_passwords_write (MtDb        *db,
+                           const char  *path,
+                           guint       *n_devices,
+                           GError     **error)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  sqlite3_stmt *stmt = mt_db_prepare (db, error, "SELECT d.device_no, c.broker_hash FROM device_credentials c "
+                                                 "JOIN devices d ON d.id = c.device_id WHERE d.deleted = 0 "
+                                                 "AND d.state <> 'scrapped' ORDER BY d.device_no", NULL);
+  guint n = 0;
+
+  if (stmt == NULL)
+    return FALSE;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_string_append_printf (out, "%s:%s\n", sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1));
+      n++;
+    }
+  sqlite3_reset (stmt);
+  if (n_devices)
+    *n_devices = n;
+  /* written beside and renamed over: the broker never reads half a file */
+  return g_file_set_contents_full (path, out->str, out->len, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
 }

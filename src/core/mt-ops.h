@@ -105,6 +105,26 @@ gboolean  mt_setting_set              (MtDb          *db,
 gint64    mt_operator_balance         (MtDb          *db,
                                        gint64         operator_id);
 
+/*
+ * A device's broker credentials (docs/protocol.md, "Broker and credentials"): a new random
+ * password for device @device_no, returned once; the database keeps only its broker hash, which
+ * replaces any earlier one. The system actor, or one that may edit devices in scope.
+ */
+char     *mt_device_credentials_issue (MtDb          *db,
+                                       const MtActor *actor,
+                                       const char    *device_no,
+                                       GError       **error);
+/* The device password file of the broker ("NO:$7$…" lines in mosquitto's format) from every
+ * credential issued to a device not deleted or scrapped, written whole or not at all */
+gboolean  mt_broker_passwords_write   (MtDb          *db,
+                                       const char    *path,
+                                       guint         *n_devices,
+                                       GError       **error);
+/* mosquitto's password hash of @password: PBKDF2-HMAC-SHA512, 101 rounds, 12 bytes of salt */
+char     *mt_broker_password_hash     (const char    *password,
+                                       const guint8  *salt,
+                                       gsize          salt_len);
+
 G_END_DECLS
 
 G_BEGIN_DECLS

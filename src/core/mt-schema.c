@@ -704,6 +704,16 @@ money_triggers (MtDb    *db,
 static const char migration_15[] = "";
 static const char *const synced_15[] = { NULL };
 
+/* Devices' broker credentials: only the hash mosquitto checks, never synced to replicas */
+static const char migration_16[] =
+  "CREATE TABLE device_credentials ("
+  "  device_id INTEGER PRIMARY KEY REFERENCES devices (id),"
+  "  broker_hash TEXT NOT NULL CHECK (broker_hash LIKE '$7$%'),"
+  "  issued_at INTEGER NOT NULL,"
+  "  account_id INTEGER"
+  ");";
+static const char *const synced_16[] = { NULL };
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -720,6 +730,7 @@ const MtMigration mt_migrations[] = {
   { 13, migration_13, synced_13, NULL },
   { 14, migration_14, synced_14, NULL },
   { 15, migration_15, synced_15, money_triggers },
+  { 16, migration_16, synced_16, NULL },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 

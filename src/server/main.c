@@ -14,6 +14,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "mt-ops.h"
 #include "mt-db.h"
 #include "mt-entity.h"
 #include "mt-error.h"
@@ -106,6 +107,64 @@ run_reconcile (const char *database)
   return ok ? 0 : 1;
 }
 
+/* device-credentials NO…: a new broker password for each device, printed once ("NO PASSWORD");
+ * broker-passwords --output FILE: the broker's device password file from the issued ones */
+static int
+run_credentials (const char  *database,
+                 const char  *output,
+                 char       **devices,
+                 gboolean     file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtActor) system = mt_actor_new_system ();
+  MtDb *db;
+  int status = 0;
+
+  if (database == NULL)
+    {
+      g_printerr ("%s\n", _("Give the database with --database or in the configuration file"));
+      return 2;
+    }
+  if (file && output == NULL)
+    {
+      g_printerr ("%s\n", _("Give the password file to write with --output"));
+      return 2;
+    }
+  db = mt_db_open (database, &error);
+  if (db == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (file)
+    {
+      guint n = 0;
+
+      if (!mt_broker_passwords_write (db, output, &n, &error))
+        {
+          g_printerr ("%s\n", error->message);
+          status = 1;
+        }
+      else
+        g_printerr (g_dngettext (GETTEXT_PACKAGE, "%u device in %s\n", "%u devices in %s\n", n), n, output);
+    }
+  for (guint i = 0; !file && devices[i]; i++)
+    {
+      g_autofree char *password = mt_device_credentials_issue (db, system, devices[i], &error);
+
+      if (password == NULL)
+        {
+          g_printerr ("%s: %s\n", devices[i], error->message);
+          g_clear_error (&error);
+          status = 1;
+          continue;
+        }
+      g_print ("%s %s\n", devices[i], password);
+    }
+  mt_db_close (db);
+  return status;
+}
+
 /* The first headquarters admin of a new database */
 static int
 run_init (const char *database,
@@ -185,6 +244,7 @@ main (int   argc,
   g_auto(Config) config = { NULL };
   g_autofree char *config_path = NULL;
   g_autofree char *admin = NULL;
+  g_autofree char *output = NULL;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
@@ -205,6 +265,7 @@ main (int   argc,
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &config.tls_key, N_("TLS private key (PEM)"), N_("FILE") },
     { "log-level", 0, 0, G_OPTION_ARG_STRING, &config.log_level, N_("quiet, info (every request) or debug"), N_("LEVEL") },
     { "admin", 0, 0, G_OPTION_ARG_STRING, &admin, N_("init: user name of the first headquarters admin"), N_("NAME") },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("broker-passwords: the device password file to write"), N_("FILE") },
     { "broker", 'b', 0, G_OPTION_ARG_STRING, &config.broker, N_("MQTT broker of the devices (tcp://HOST:PORT or ssl://…)"), N_("URI") },
     { "broker-user", 0, 0, G_OPTION_ARG_STRING, &config.broker_user, N_("Broker user name (password from MINGTANG_BROKER_PASSWORD)"), N_("NAME") },
     { "broker-prefix", 0, 0, G_OPTION_ARG_STRING, &config.broker_prefix, N_("Topic prefix (default mt/v1)"), N_("PREFIX") },
@@ -219,7 +280,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("[init | reconcile] — the shared Mingtang server"));
+  context = g_option_context_new (_("[init | reconcile | device-credentials NO… | broker-passwords] — the shared Mingtang server"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error) ||
       (config_path && !config_load (&config, config_path, &error)))
@@ -231,6 +292,10 @@ main (int   argc,
     return run_init (config.database, admin);
   if (argc > 1 && g_str_equal (argv[1], "reconcile"))
     return run_reconcile (config.database);
+  if (argc > 2 && g_str_equal (argv[1], "device-credentials"))
+    return run_credentials (config.database, NULL, argv + 2, FALSE);
+  if (argc > 1 && g_str_equal (argv[1], "broker-passwords"))
+    return run_credentials (config.database, output, NULL, TRUE);
   if (argc > 1)
     {
       g_printerr (_("Unknown command “%s”\n"), argv[1]);
