@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Installs what is missing, builds, and runs the whole test suite under Xvfb and a private D-Bus;
-# then the core, billing, server, sync, fuzz-corpus and telemetry tests again in a build with
+# then the core, billing, server, sync, fuzz-corpus and telemetry tests, and the console's
+# sign-out with windows open, again in a build with
 # AddressSanitizer and UndefinedBehaviorSanitizer (${BUILD}-asan; MT_NO_SANITIZE=1 skips it, and
 # so does naming tests to run: ./build-aux/test.sh core server).
 set -euo pipefail
@@ -29,10 +30,12 @@ if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
 fi
 # only what these tests run: the console is not part of this build
 ninja -C "$ASAN_BUILD" tests/test-core tests/test-billing tests/test-server tests/test-sync tests/test-fuzz-http \
-  tests/test-telemetry src/server/mingtang-server src/sim/mingtang-sim po/zh_CN/LC_MESSAGES/mingtang.mo
+  tests/test-telemetry tests/test-app src/server/mingtang-server src/sim/mingtang-sim data/gschemas.compiled \
+  po/zh_CN/LC_MESSAGES/mingtang.mo
 # (leak stacks in full: add fast_unwind_on_malloc=0, at several times the cost)
 export ASAN_OPTIONS=detect_leaks=1
 export LSAN_OPTIONS="suppressions=$PWD/build-aux/lsan.supp"
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-meson test -C "$ASAN_BUILD" --no-rebuild --print-errorlogs core billing server sync fuzz-http telemetry
+xvfb-run -a -s "-screen 0 1600x1000x24" \
+  meson test -C "$ASAN_BUILD" --no-rebuild --print-errorlogs core billing server sync fuzz-http telemetry app-lifetimes
 echo "test.sh: the sanitizer run took $((SECONDS - start)) s" >&2

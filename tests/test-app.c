@@ -12,6 +12,7 @@
 #include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-form-dialog.h"
+#include "mt-tile-source.h"
 #include "mt-list-page.h"
 #include "mt-money-actions.h"
 #include "mt-order-dialog.h"
@@ -1344,16 +1345,32 @@ test_monitor (void)
   g_assert_cmpuint (mt_tile_server_get_count (tiles), >, tiles_before);
   wait_tiles_loaded ();
   {
-    g_autofree char *url = g_strdup (mt_tile_server_get_url (tiles));
-    g_autofree char *folder = NULL;
-    g_autoptr(GDir) dir = NULL;
+    g_autofree char *id = g_strdup_printf ("mingtang-%08x", g_str_hash (mt_tile_server_get_url (tiles)));
+    g_autofree char *folder = g_build_filename (g_get_user_cache_dir (), "mingtang", "tiles", id, "18", NULL);
+    g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+    const char *name;
 
-    /* libshumate names the folder after the address, punctuation made underscores */
-    g_strcanon (url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", '_');
-    folder = g_build_filename (g_get_user_cache_dir (), "shumate", url, "18", NULL);
-    dir = g_dir_open (folder, 0, NULL);
+    /* kept whole: every file in the cache is an image */
     g_assert_nonnull (dir);
-    g_assert_nonnull (g_dir_read_name (dir));
+    g_assert_nonnull ((name = g_dir_read_name (dir)));
+    for (; name != NULL; name = g_dir_read_name (dir))
+      {
+        g_autofree char *column = g_build_filename (folder, name, NULL);
+        g_autoptr(GDir) tiles_dir = g_dir_open (column, 0, NULL);
+        const char *tile;
+
+        while (tiles_dir && (tile = g_dir_read_name (tiles_dir)))
+          {
+            g_autofree char *path = g_build_filename (column, tile, NULL);
+            g_autofree char *data = NULL;
+            gsize size = 0;
+            g_autoptr(GBytes) bytes = NULL;
+
+            g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+            bytes = g_bytes_new (data, size);
+            g_assert_true (mt_tile_bytes_look_valid (bytes));
+          }
+      }
   }
   shumate_viewport_location_to_widget_coords (viewport, GTK_WIDGET (layer), point.lat, point.lng, &x, &y);
   g_assert_true (mt_device_layer_click (layer, x, y));
@@ -1810,6 +1827,190 @@ test_gcj02 (void)
   iterate (50);
 }
 
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static void
+count_cb (guint *count)
+{
+  (*count)++;
+}
+
+/* Runs the main loop until the tile request answers */
+static GBytes *
+fetch_tile (MtTileSource *source,
+            int           x,
+            int           y,
+            int           z,
+            GCancellable *cancellable,
+            GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  shumate_data_source_get_tile_data_async (SHUMATE_DATA_SOURCE (source), x, y, z, cancellable, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return shumate_data_source_get_tile_data_finish (SHUMATE_DATA_SOURCE (source), result, error);
+}
+
+/* Issue 14, 10: a tile reaches the disk whole or not at all, and only images are drawn. A cut
+ * file in the cache (what libshumate's own downloader left when a tile was cancelled while being
+ * written) is dropped and fetched again; a cancelled tile leaves nothing half-written; a server
+ * answering something else than an image is refused and nothing is kept. */
+static void
+test_tile_source (void)
+{
+  MtTileServer *server = mt_tile_server_start ();
+  g_autofree char *dir = g_dir_make_tmp ("mt-tiles-XXXXXX", NULL);
+  g_autoptr(MtTileSource) source = mt_tile_source_new (mt_tile_server_get_url (server), dir, "mingtang-test");
+  g_autoptr(MtTileSource) broken = NULL;
+  g_autofree char *path = mt_tile_source_get_path (source, 3, 5, 4);
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  guint received = 0;
+
+  g_signal_connect_swapped (source, "received-data", G_CALLBACK (count_cb), &received);
+  /* an empty file where the tile should be: not drawn, replaced by the real tile */
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  bytes = fetch_tile (source, 3, 5, 4, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (mt_tile_bytes_look_valid (bytes));
+  g_assert_cmpuint (received, ==, 1);
+  g_assert_cmpuint (mt_tile_server_get_count (server), ==, 1);
+  for (guint i = 0; i < 100; i++)   /* kept by a worker thread */
+    {
+      g_autofree char *kept = NULL;
+      gsize size = 0;
+
+      if (g_file_get_contents (path, &kept, &size, NULL) && size == g_bytes_get_size (bytes))
+        break;
+      iterate (20);
+    }
+  {
+    g_autofree char *kept = NULL;
+    gsize size = 0;
+    g_autoptr(GBytes) kept_bytes = NULL;
+
+    g_assert_true (g_file_get_contents (path, &kept, &size, NULL));
+    kept_bytes = g_bytes_new_take (g_steal_pointer (&kept), size);
+    g_assert_true (g_bytes_equal (kept_bytes, bytes));
+  }
+  /* now from the disk: no download */
+  g_clear_pointer (&bytes, g_bytes_unref);
+  bytes = fetch_tile (source, 3, 5, 4, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mt_tile_server_get_count (server), ==, 1);
+
+  /* many tiles cancelled at once, at every point of their way: nothing cut short is left */
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(GBytes) cancelled = NULL;
+      g_autoptr(GAsyncResult) result = NULL;
+
+      shumate_data_source_get_tile_data_async (SHUMATE_DATA_SOURCE (source), i, 0, 6, cancellable, store_result, &result);
+      iterate (i % 5);
+      g_cancellable_cancel (cancellable);
+      while (result == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      cancelled = shumate_data_source_get_tile_data_finish (SHUMATE_DATA_SOURCE (source), result, NULL);
+      g_assert_true (cancelled == NULL || mt_tile_bytes_look_valid (cancelled));
+    }
+  iterate (500);
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *tile = mt_tile_source_get_path (source, i, 0, 6);
+      g_autofree char *kept = NULL;
+      gsize size = 0;
+
+      if (g_file_get_contents (tile, &kept, &size, NULL))
+        {
+          g_autoptr(GBytes) kept_bytes = g_bytes_new_take (g_steal_pointer (&kept), size);
+          g_assert_true (mt_tile_bytes_look_valid (kept_bytes));
+        }
+    }
+
+  /* a server that answers text: an error, nothing drawn, nothing kept */
+  {
+    g_autofree char *url = g_strdup_printf ("%s", mt_tile_server_get_url (server));
+    g_autofree char *base = g_strndup (url, strstr (url, "/{z}") - url);
+    g_autofree char *bad = g_strconcat (base, "/garbage/{z}/{x}/{y}.png", NULL);
+    g_autofree char *bad_dir = g_build_filename (dir, "bad", NULL);
+    g_autofree char *bad_path = NULL;
+    guint bad_received = 0;
+
+    broken = mt_tile_source_new (bad, bad_dir, "mingtang-test");
+    g_signal_connect_swapped (broken, "received-data", G_CALLBACK (count_cb), &bad_received);
+    g_clear_pointer (&bytes, g_bytes_unref);
+    bytes = fetch_tile (broken, 1, 1, 2, NULL, &error);
+    g_assert_null (bytes);
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+    g_assert_cmpuint (bad_received, ==, 0);
+    iterate (100);
+    bad_path = mt_tile_source_get_path (broken, 1, 1, 2);
+    g_assert_false (g_file_test (bad_path, G_FILE_TEST_EXISTS));
+  }
+  mt_tile_server_stop (server);
+}
+
+/* Issue 14, 9: signing out closes every window that holds the session — a BMS panel, an alarm's
+ * curve, a form — so none keeps using the signed-out actor or database (this test also runs in
+ * the AddressSanitizer build, app-lifetimes) */
+static void
+test_sign_out_windows (void)
+{
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  gint64 device = mt_db_query_int (db, 0, "SELECT id FROM devices WHERE deleted = 0 ORDER BY id LIMIT 1", NULL);
+  gint64 alarm = mt_db_query_int (db, 0, "SELECT max (id) FROM alarms", NULL);
+  GtkWidget *bms, *curve = NULL, *form;
+  GtkWidget *again;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  g_assert_no_error (error);
+  bms = GTK_WIDGET (mt_bms_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window), device, NULL, NULL));
+  gtk_window_present (GTK_WINDOW (bms));
+  g_object_add_weak_pointer (G_OBJECT (bms), (gpointer *) &bms);
+  if (alarm > 0)
+    {
+      curve = GTK_WIDGET (mt_alarm_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window), alarm));
+      gtk_window_present (GTK_WINDOW (curve));
+      g_object_add_weak_pointer (G_OBJECT (curve), (gpointer *) &curve);
+    }
+  form = GTK_WIDGET (mt_form_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window),
+                                         mt_entity_lookup ("stores"), 0));
+  gtk_window_present (GTK_WINDOW (form));
+  g_object_add_weak_pointer (G_OBJECT (form), (gpointer *) &form);
+  /* a window opened from a window opened here goes too */
+  again = GTK_WIDGET (mt_bms_dialog_new (GTK_WINDOW (bms), db, mt_window_get_actor (window), device, NULL, NULL));
+  gtk_window_present (GTK_WINDOW (again));
+  g_object_add_weak_pointer (G_OBJECT (again), (gpointer *) &again);
+  iterate (300);
+
+  mt_window_sign_out (window);
+  g_assert_null (mt_window_get_actor (window));
+  /* their timers would fire now, on a freed actor, were they alive */
+  iterate (1500);
+  g_assert_null (bms);
+  g_assert_null (curve);
+  g_assert_null (form);
+  g_assert_null (again);
+  /* and the window signs in again, as someone else */
+  g_assert_true (mt_window_sign_in (window, "tech", MT_DEMO_PASSWORD, &error));
+  g_assert_no_error (error);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (100);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1851,6 +2052,8 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/mt/app/pages/store-manager", "store", test_walk_pages);
   g_test_add_data_func ("/mt/app/pages/technician", "tech", test_walk_pages);
   g_test_add_data_func ("/mt/app/pages/finance", "finance", test_walk_pages);
+  g_test_add_func ("/mt/app/tile-source", test_tile_source);
+  g_test_add_func ("/mt/app/sign-out-windows", test_sign_out_windows);
   g_test_add_func ("/mt/app/store-form", test_store_form);
   g_test_add_func ("/mt/app/search-in-place", test_search_in_place);
   g_test_add_func ("/mt/app/rental-counter", test_rental_counter);

@@ -69,6 +69,15 @@ tile_cb (SoupServer        *soup,
   int z, x, y;
   g_autoptr(GBytes) png = NULL;
 
+  /* a broken tile server: 200 with something that is not an image */
+  if (g_str_has_prefix (path, "/garbage/"))
+    {
+      static const char text[] = "<html>rate limited</html>";
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_STATIC, text, sizeof text - 1);
+      return;
+    }
+
   if (sscanf (path, "/%d/%d/%d.png", &z, &x, &y) != 3 || z < 0 || z > 22 || x < 0 || y < 0 || x >= (1 << z) ||
       y >= (1 << z))
     {

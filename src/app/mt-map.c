@@ -7,6 +7,10 @@
 #include <math.h>
 
 #include "mt-map.h"
+#include "mt-tile-source.h"
+
+/* the tile servers' usage policies ask that an application name itself */
+#define USER_AGENT "Mingtang/" PACKAGE_VERSION " (battery rental console)"
 #include "mt-ops.h"
 
 #define DEFAULT_TILES       "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -76,8 +80,8 @@ mt_layer_follow_view (ShumateLayer *layer)
                            G_CONNECT_SWAPPED);
 }
 
-/* One source per tile address for the whole process: each source keeps its own disk cache
- * (an SQLite file of libshumate's), and two sources on one cache lock each other out */
+/* One source per tile address for the whole process, each with its own disk cache
+ * (mt-tile-source.c) */
 static ShumateMapSource *
 source_new (MtDb    *db,
             gint64   operator_id,
@@ -102,9 +106,12 @@ source_new (MtDb    *db,
   source = g_hash_table_lookup (sources, id);
   if (source == NULL)
     {
-      source = SHUMATE_MAP_SOURCE (shumate_raster_renderer_new_full_from_url (
+      g_autofree char *cache = g_build_filename (g_get_user_cache_dir (), "mingtang", "tiles", id, NULL);
+      g_autoptr(MtTileSource) data = mt_tile_source_new (tiles, cache, USER_AGENT);
+
+      source = SHUMATE_MAP_SOURCE (shumate_raster_renderer_new_full (
         id, osm ? "OpenStreetMap" : tiles, license, osm ? "https://www.openstreetmap.org/copyright" : "", 0, MAX_ZOOM, 256,
-        SHUMATE_MAP_PROJECTION_MERCATOR, tiles));
+        SHUMATE_MAP_PROJECTION_MERCATOR, SHUMATE_DATA_SOURCE (data)));
       g_hash_table_insert (sources, g_strdup (id), source);
     }
   shumate_map_source_set_license (source, license);
@@ -286,7 +293,7 @@ mt_map_init (MtMap *self)
   if (g_once_init_enter (&once))
     {
       /* the tile servers' usage policies ask that an application name itself */
-      shumate_set_user_agent ("Mingtang/" PACKAGE_VERSION " (battery rental console)");
+      shumate_set_user_agent (USER_AGENT);
       g_once_init_leave (&once, 1);
     }
   self->simple = shumate_simple_map_new ();

@@ -340,11 +340,36 @@ show_actor (MtWindow *self,
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "main");
 }
 
+/* Every window this one opened, directly or through another (forms, BMS panels, alarm curves,
+ * order details): they hold the session's actor and database */
+static void
+close_owned_windows (MtWindow *self)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* GTK's own list, not ours */
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      for (GtkWindow *up = gtk_window_get_transient_for (window); up != NULL; up = gtk_window_get_transient_for (up))
+        if (up == GTK_WINDOW (self))
+          {
+            g_ptr_array_add (owned, g_object_ref (window));
+            break;
+          }
+    }
+  for (guint i = 0; i < owned->len; i++)
+    gtk_window_destroy (owned->pdata[i]);
+}
+
 void
 mt_window_sign_out (MtWindow *self)
 {
   GtkWidget *child;
 
+  /* nothing that uses the session outlives it */
+  close_owned_windows (self);
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "sign-in");
   while ((child = gtk_widget_get_first_child (self->pages)))
     gtk_stack_remove (GTK_STACK (self->pages), child);
