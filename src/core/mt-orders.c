@@ -130,8 +130,9 @@ take_balance (MtDb    *db,
       g_autofree char *has = mt_format_money (balance);
       g_autofree char *needs = mt_format_money (amount_fen);
 
-      g_set_error (error, MT_ERROR, MT_ERROR_INVALID,
-                   _("Payment method: the member's balance is %s, %s is needed"), has, needs);
+      g_autofree char *problem = g_strdup_printf (_("the member's balance is %s, %s is needed"), has, needs);
+
+      mt_set_field_error (error, "pay_method", _("Payment method"), problem);
       return FALSE;
     }
   return mt_db_run (db, error, "UPDATE members SET balance_fen = balance_fen - ?, version = version + 1, "
