@@ -1096,6 +1096,10 @@ test_hostile_input (Fixture *f, gconstpointer data)
     for (guint i = 0; i < G_N_ELEMENTS (wrong); i++)
       expect (f, wrong[i][0], wrong[i][1], admin, wrong[i][0][0] == 'G' || wrong[i][0][0] == 'D' ? NULL : "{}", 405, NULL);
     expect (f, "GET", "nowhere", admin, NULL, 404, NULL);
+    /* query parameters are one line of text */
+    expect (f, "GET", "devices?search=%FF%FE", admin, NULL, 422, "search");
+    expect (f, "GET", "devices?search=a%0Ab", admin, NULL, 422, "search");
+    expect (f, "GET", "devices?state=%C3%28", admin, NULL, 422, "state");
     expect (f, "GET", "devices/1/nowhere", admin, NULL, 404, NULL);
     expect (f, "GET", "devices/x", admin, NULL, 404, NULL);
   }

@@ -229,7 +229,8 @@ mt_listing_set_search (MtListing  *self,
                        const char *text)
 {
   g_free (self->search);
-  self->search = (text && text[0]) ? g_strstrip (g_strdup (text)) : NULL;
+  /* what is searched for is text: bytes that are not UTF-8 become U+FFFD, matching nothing */
+  self->search = (text && text[0]) ? g_strstrip (g_utf8_make_valid (text, -1)) : NULL;
   self->counts_valid = FALSE;
 }
 
@@ -241,7 +242,7 @@ mt_listing_set_filter (MtListing  *self,
   if (value == NULL || value[0] == '\0')
     g_hash_table_remove (self->filters, key);
   else
-    g_hash_table_insert (self->filters, g_strdup (key), g_strdup (value));
+    g_hash_table_insert (self->filters, g_strdup (key), g_utf8_make_valid (value, -1));
   self->counts_valid = FALSE;
 }
 
@@ -250,7 +251,7 @@ mt_listing_set_state (MtListing  *self,
                       const char *state)
 {
   g_free (self->state);
-  self->state = (state && state[0]) ? g_strdup (state) : NULL;
+  self->state = (state && state[0]) ? g_utf8_make_valid (state, -1) : NULL;
 }
 
 void

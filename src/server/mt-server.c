@@ -19,6 +19,7 @@
 #include "mt-json.h"
 #include "mt-session.h"
 #include "mt-tracks.h"
+#include "mt-validate.h"
 
 #define API_PREFIX "/api/v1/"
 #define MAX_LIST 1000
@@ -2311,6 +2312,35 @@ request_parse_body (Request    *req,
   return TRUE;
 }
 
+/* The query's parameters are one-line UTF-8 text: anything else is refused naming the parameter */
+static gboolean
+request_check_query (Request *req)
+{
+  GHashTableIter iter;
+  const char *key, *value;
+
+  if (req->query == NULL)
+    return TRUE;
+  g_hash_table_iter_init (&iter, req->query);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &value))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!g_utf8_validate (key, -1, NULL))
+        {
+          respond_error (req, 400, "malformed", _("The request is not valid UTF-8 text"), NULL);
+          return FALSE;
+        }
+      if (value != NULL && (!g_utf8_validate (value, -1, NULL) ||
+                            !mt_validate_plain_text (value, FALSE, key, key, &error)))
+        {
+          respond_invalid (req, key, _("must be one line of UTF-8 text without control characters"));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* One request, whatever carried it: routed, answered into @req, audited and logged */
 static void
 serve (Request    *req,
@@ -2338,7 +2368,7 @@ serve (Request    *req,
       g_ptr_array_add (segments, NULL);
       req->segments = (char **) g_ptr_array_free (segments, FALSE);
 
-      if (request_parse_body (req, parser, data, length))
+      if (request_check_query (req) && request_parse_body (req, parser, data, length))
         route (req);
     }
   /* whatever changed rows (a sign-in stamps its account too) reaches the consoles at once */

@@ -73,6 +73,8 @@ fuzz_init (void)
   g_assert_no_error (error);
   fuzz_restore ();
   fuzz.server = mt_server_new (fuzz.db);
+  /* a critical or a warning is a bug found: as fatal here as under the test suite's G_DEBUG */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
 }
 
 /* Whether @text is a JSON document */
