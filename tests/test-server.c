@@ -1091,7 +1091,8 @@ test_hostile_input (Fixture *f, gconstpointer data)
     static const char *const wrong[][2] = {
       { "GET", "orders/quote" }, { "PATCH", "devices/1" }, { "GET", "orders/1/renew" }, { "DELETE", "changes" },
       { "POST", "telemetry/status" }, { "GET", "devices/transfer" }, { "PUT", "devices" }, { "GET", "session" },
-      { "POST", "settings/overdue_grace_hours" }, { "GET", "members/1/recharge" },
+      { "POST", "settings/overdue_grace_hours" }, { "GET", "members/1/recharge" }, { "GET", "orders" },
+      { "DELETE", "withdrawals" },
     };
     for (guint i = 0; i < G_N_ELEMENTS (wrong); i++)
       expect (f, wrong[i][0], wrong[i][1], admin, wrong[i][0][0] == 'G' || wrong[i][0][0] == 'D' ? NULL : "{}", 405, NULL);
@@ -1102,6 +1103,7 @@ test_hostile_input (Fixture *f, gconstpointer data)
     expect (f, "GET", "devices?state=%C3%28", admin, NULL, 422, "state");
     expect (f, "GET", "devices/1/nowhere", admin, NULL, 404, NULL);
     expect (f, "GET", "devices/x", admin, NULL, 404, NULL);
+    expect (f, "PUT", "orders/1", admin, "{}", 404, NULL);
   }
 }
 

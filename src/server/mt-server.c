@@ -2134,6 +2134,7 @@ static const struct { const char *pattern; const char *methods; } addresses[] = 
   { "messages/#/send", "POST" },
   { "operators/#/enabled", "PUT" },
   { "settings/*", "GET, PUT" },
+  { "orders|repairs|withdrawals", "POST" },
   { "E", "GET, POST" },
   { "E/#", "GET, PUT, DELETE" },
 };
@@ -2149,8 +2150,7 @@ segment_matches (const char *pattern,
   if (g_str_equal (pattern, "*"))
     return TRUE;
   if (g_str_equal (pattern, "E"))
-    return mt_entity_lookup (segment) != NULL || g_str_equal (segment, "withdrawals") ||
-           g_str_equal (segment, "repairs") || g_str_equal (segment, "orders");
+    return mt_entity_lookup (segment) != NULL;
   {
     g_auto(GStrv) words = g_strsplit (pattern, "|", -1);
     return g_strv_contains ((const char *const *) words, segment);
