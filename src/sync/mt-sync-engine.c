@@ -19,8 +19,8 @@ struct _MtSyncEngine
   char                    *url;        /* ends in "/api/v1/" */
   MtDb                    *replica;
   GHashTable              *columns;    /* table → GStrv of its columns */
-  GHashTable              *fillers;    /* table → GStrv: column, literal, … for NOT NULL columns
-                                        * without a default, should the server withhold them */
+  GHashTable              *fillers;    /* table → GStrv: column, SQL literal, … for every column:
+                                        * what stands in for it when the server withholds it */
   SoupSession             *session;
   char                    *token;
   gboolean                 online;
@@ -365,18 +365,21 @@ table_columns (MtSyncEngine *self,
   return columns[0] ? columns : NULL;
 }
 
-/* A new row's NOT NULL columns without a default that the server did not send (it withholds
- * personal data the account's pages do not show): an empty text or 0 stands in for them */
+/* The columns of a row the server did not send — it withholds personal data the account's pages
+ * do not show (docs/api.md, "Change feed") — take their default, or an empty text or 0 where
+ * they must hold something: in a new row, and in a row kept from before, whose old values (from
+ * before the account lost the right to them) must not stay */
 static void
-append_fillers (MtSyncEngine *self,
-                const char   *table,
-                GPtrArray    *sent,
-                GString      *names,
-                GString      *values)
+append_withheld (MtSyncEngine *self,
+                 const char   *table,
+                 GPtrArray    *sent,
+                 GString      *names,
+                 GString      *values,
+                 GString      *updates)
 {
-  char **fillers = g_hash_table_lookup (self->fillers, table);
+  char **withheld = g_hash_table_lookup (self->fillers, table);
 
-  if (fillers == NULL)
+  if (withheld == NULL)
     {
       g_autofree char *sql = g_strdup_printf ("PRAGMA table_info (%s)", table);
       GStrvBuilder *builder = g_strv_builder_new ();
@@ -386,30 +389,31 @@ append_fillers (MtSyncEngine *self,
         {
           const char *name = (const char *) sqlite3_column_text (stmt, 1);
           const char *type = (const char *) sqlite3_column_text (stmt, 2);
+          const char *fallback = sqlite3_column_int (stmt, 3) ? (g_strcmp0 (type, "TEXT") == 0 ? "''" : "0") : "NULL";
 
-          if (sqlite3_column_int (stmt, 3) && sqlite3_column_type (stmt, 4) == SQLITE_NULL &&
-              !g_str_equal (name, "id") && !g_str_equal (name, "password_hash"))
-            {
-              g_strv_builder_add (builder, name);
-              g_strv_builder_add (builder, g_strcmp0 (type, "TEXT") == 0 ? "''" : "0");
-            }
+          if (g_str_equal (name, "id") || g_str_equal (name, "password_hash"))
+            continue;
+          g_strv_builder_add (builder, name);
+          g_strv_builder_add (builder, sqlite3_column_type (stmt, 4) != SQLITE_NULL
+                                       ? (const char *) sqlite3_column_text (stmt, 4) : fallback);
         }
       if (stmt)
         sqlite3_reset (stmt);
-      fillers = g_strv_builder_end (builder);
+      withheld = g_strv_builder_end (builder);
       g_strv_builder_unref (builder);
-      g_hash_table_insert (self->fillers, g_strdup (table), fillers);
+      g_hash_table_insert (self->fillers, g_strdup (table), withheld);
     }
-  for (guint i = 0; fillers[i]; i += 2)
+  for (guint i = 0; withheld[i]; i += 2)
     {
       gboolean present = FALSE;
 
       for (guint k = 0; k < sent->len && !present; k++)
-        present = g_str_equal (sent->pdata[k], fillers[i]);
+        present = g_str_equal (sent->pdata[k], withheld[i]);
       if (!present)
         {
-          g_string_append_printf (names, ", %s", fillers[i]);
-          g_string_append_printf (values, ", %s", fillers[i + 1]);
+          g_string_append_printf (names, ", %s", withheld[i]);
+          g_string_append_printf (values, ", %s", withheld[i + 1]);
+          g_string_append_printf (updates, ", %s = excluded.%s", withheld[i], withheld[i]);
         }
     }
 }
@@ -449,7 +453,7 @@ apply_upsert (MtSyncEngine  *self,
       g_string_append (sql, ", password_hash");
       g_string_append (values, ", ''");
     }
-  append_fillers (self, table, used, sql, values);
+  append_withheld (self, table, used, sql, values, updates);
   g_string_prepend (sql, "INSERT INTO ");
   g_string_insert (sql, strlen ("INSERT INTO "), table);
   g_string_insert (sql, strlen ("INSERT INTO ") + strlen (table), " (");
@@ -734,7 +738,7 @@ apply_snapshot_page (MtSyncEngine  *self,
 
     for (guint i = 0; i < picked->len; i++)
       g_ptr_array_add (sent, (gpointer) json_array_get_string_element (names, g_array_index (picked, guint, i)));
-    append_fillers (self, table, sent, fill_names, fill_values);
+    append_withheld (self, table, sent, fill_names, fill_values, updates);
     g_string_append_printf (sql, "%s) VALUES (", fill_names->str);
     for (guint i = 0; i < picked->len; i++)
       g_string_append (sql, i ? ", ?" : "?");
