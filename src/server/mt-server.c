@@ -57,6 +57,10 @@ typedef struct
   MtActor           *actor;
   guint              status;
   const char        *error_code;   /* of a refused request, for the audit log */
+  gint64             id;         /* the address's row id ("#"), 0 without */
+  const char        *name;       /* the address's name ("*": a setting, a table), or NULL */
+  const char        *action;     /* the word the address chose among its alternatives ("a|b") */
+  const MtEntity    *entity;     /* the entity of an entity address ("E") */
   GHashTable        *feed_scopes;      /* table → FeedScope: what of it the account gets */
   GHashTable        *feed_statements;  /* SQL → sqlite3_stmt, finalized with the request */
 } Request;
@@ -862,7 +866,7 @@ handle_snapshot_start (Request *req)
 static void
 handle_snapshot_table (Request *req)
 {
-  const FeedTable *table = feed_table (req->segments[1]);
+  const FeedTable *table = feed_table (req->name);
   const char *after_text = req->query ? g_hash_table_lookup (req->query, "after") : NULL;
   const char *limit_text = req->query ? g_hash_table_lookup (req->query, "limit") : NULL;
   gint64 after = 0, limit = 5000, last = 0, n = 0;
@@ -945,67 +949,66 @@ handle_snapshot_table (Request *req)
 
 /* ------------------------------------------------------------------ handlers */
 
+/* POST session {username, password} */
 static void
-handle_session (Request *req)
+op_session_open (Request *req)
 {
   MtServer *self = req->server;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtActor) actor = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *token = NULL;
+  const char *username, *password;
+  guint retry = 0;
 
-  if (g_str_equal (req->method, "POST"))
+  if (!(username = body_string (req, "username", TRUE)) ||
+      !(password = body_string (req, "password", TRUE)))
+    return;
+  token = mt_session_open (self->db, username, password, &actor, &retry, &error);
+  if (token == NULL)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(MtActor) actor = NULL;
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autofree char *token = NULL;
-      const char *username, *password;
-      guint retry = 0;
-
-      if (!(username = body_string (req, "username", TRUE)) ||
-          !(password = body_string (req, "password", TRUE)))
-        return;
-      token = mt_session_open (self->db, username, password, &actor, &retry, &error);
-      if (token == NULL)
+      if (retry > 0)
         {
-          if (retry > 0)
-            {
-              g_autofree char *seconds = g_strdup_printf ("%u", retry);
-              soup_message_headers_replace (req->response_headers,
-                                            "Retry-After", seconds);
-            }
-          return respond_gerror (req, error);
+          g_autofree char *seconds = g_strdup_printf ("%u", retry);
+          soup_message_headers_replace (req->response_headers,
+                                        "Retry-After", seconds);
         }
-      req->actor = g_steal_pointer (&actor);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "token");
-      json_builder_add_string_value (b, token);
-      json_builder_set_member_name (b, "account");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "id");
-      json_builder_add_int_value (b, req->actor->account_id);
-      json_builder_set_member_name (b, "username");
-      json_builder_add_string_value (b, req->actor->username);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, req->actor->name);
-      json_builder_set_member_name (b, "operator_id");
-      json_builder_add_int_value (b, req->actor->operator_id);
-      json_builder_set_member_name (b, "operator");
-      json_builder_add_string_value (b, req->actor->operator_name);
-      json_builder_set_member_name (b, "store_id");
-      json_builder_add_int_value (b, req->actor->store_id);
-      json_builder_set_member_name (b, "role");
-      json_builder_add_string_value (b, req->actor->role_name);
-      json_builder_end_object (b);
-      json_builder_end_object (b);
-      return respond_builder (req, 201, b);
+      return respond_gerror (req, error);
     }
-  if (g_str_equal (req->method, "DELETE"))
-    {
-      const char *auth = soup_message_headers_get_one (req->request_headers,
-                                                       "Authorization");
-      if (auth && g_str_has_prefix (auth, "Bearer "))
-        mt_session_close (self->db, auth + 7);
-      return respond_node (req, 204, NULL);
-    }
-  respond_error (req, 405, "method", _("This address does not take that method"), NULL);
+  req->actor = g_steal_pointer (&actor);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "token");
+  json_builder_add_string_value (b, token);
+  json_builder_set_member_name (b, "account");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_int_value (b, req->actor->account_id);
+  json_builder_set_member_name (b, "username");
+  json_builder_add_string_value (b, req->actor->username);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, req->actor->name);
+  json_builder_set_member_name (b, "operator_id");
+  json_builder_add_int_value (b, req->actor->operator_id);
+  json_builder_set_member_name (b, "operator");
+  json_builder_add_string_value (b, req->actor->operator_name);
+  json_builder_set_member_name (b, "store_id");
+  json_builder_add_int_value (b, req->actor->store_id);
+  json_builder_set_member_name (b, "role");
+  json_builder_add_string_value (b, req->actor->role_name);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  return respond_builder (req, 201, b);
+}
+
+/* DELETE session */
+static void
+op_session_close (Request *req)
+{
+  const char *auth = soup_message_headers_get_one (req->request_headers, "Authorization");
+
+  if (auth && g_str_has_prefix (auth, "Bearer "))
+    mt_session_close (req->server->db, auth + 7);
+  respond_node (req, 204, NULL);
 }
 
 static void
@@ -1071,71 +1074,83 @@ entity_changed (Request        *req,
                 const MtEntity *entity)
 {
   notify_changed (req->server);
-  if (req->server->ingest != NULL && g_str_equal (req->segments[0], "geofences"))
+  if (req->server->ingest != NULL && g_str_equal (mt_entity_get_page (entity), "geofences"))
     mt_ingest_fences_changed (req->server->ingest);
 }
 
+/* GET ENTITY */
 static void
-handle_entity (Request        *req,
-               const MtEntity *entity)
+op_entity_list (Request *req)
 {
-  MtDb *db = req->server->db;
+  handle_list (req, req->entity);
+}
+
+/* GET ENTITY/ID */
+static void
+op_entity_get (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) row = mt_entity_load (req->server->db, req->actor, req->entity, req->id, &error);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  if (row == NULL)
+    return respond_gerror (req, error);
+  g_hash_table_remove (row, "password_hash");
+  add_row_object (b, row);
+  respond_builder (req, 200, b);
+}
+
+/* POST ENTITY {fields} */
+static void
+op_entity_create (Request *req)
+{
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) fields = NULL;
-  const char *table = req->segments[0];
-  gint64 id = 0, version = 0;
+  gint64 id;
 
-  if (req->n_segments > 2 || (req->n_segments == 2 && !parse_id (req->segments[1], &id)))
-    return respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+  if (req->body == NULL)
+    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
+  if (!(fields = body_fields (req, NULL)))
+    return;
+  id = mt_entity_save (req->server->db, req->actor, req->entity, 0, 0, fields, &error);
+  if (id == 0)
+    return respond_gerror (req, error);
+  entity_changed (req, req->entity);
+  respond_saved (req, 201, req->segments[0], id);
+}
 
-  if (g_str_equal (req->method, "GET") && id == 0)
-    return handle_list (req, entity);
-  if (g_str_equal (req->method, "GET"))
-    {
-      g_autoptr(GHashTable) row = mt_entity_load (db, req->actor, entity, id, &error);
-      g_autoptr(JsonBuilder) b = json_builder_new ();
+/* PUT ENTITY/ID {version, fields} */
+static void
+op_entity_update (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) fields = NULL;
+  gint64 version = 0;
 
-      if (row == NULL)
-        return respond_gerror (req, error);
-      g_hash_table_remove (row, "password_hash");
-      add_row_object (b, row);
-      return respond_builder (req, 200, b);
-    }
-  if (g_str_equal (req->method, "POST") && id == 0)
-    {
-      if (req->body == NULL)
-        return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
-      if (!(fields = body_fields (req, NULL)))
-        return;
-      id = mt_entity_save (db, req->actor, entity, 0, 0, fields, &error);
-      if (id == 0)
-        return respond_gerror (req, error);
-      entity_changed (req, entity);
-      return respond_saved (req, 201, table, id);
-    }
-  if (g_str_equal (req->method, "PUT") && id != 0)
-    {
-      if (req->body == NULL)
-        return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
-      if (!body_int (req, "version", TRUE, &version) || !(fields = body_fields (req, "version")))
-        return;
-      if (mt_entity_save (db, req->actor, entity, id, version, fields, &error) == 0)
-        return respond_gerror (req, error);
-      entity_changed (req, entity);
-      return respond_saved (req, 200, table, id);
-    }
-  if (g_str_equal (req->method, "DELETE") && id != 0)
-    {
-      const char *text = req->query ? g_hash_table_lookup (req->query, "version") : NULL;
+  if (req->body == NULL)
+    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
+  if (!body_int (req, "version", TRUE, &version) || !(fields = body_fields (req, "version")))
+    return;
+  if (mt_entity_save (req->server->db, req->actor, req->entity, req->id, version, fields, &error) == 0)
+    return respond_gerror (req, error);
+  entity_changed (req, req->entity);
+  respond_saved (req, 200, req->segments[0], req->id);
+}
 
-      if (text == NULL || !g_ascii_string_to_signed (text, 10, 1, G_MAXINT64, &version, NULL))
-        return respond_invalid (req, "version", _("is required"));
-      if (!mt_entity_delete (db, req->actor, entity, id, version, &error))
-        return respond_gerror (req, error);
-      entity_changed (req, entity);
-      return respond_node (req, 204, NULL);
-    }
-  respond_error (req, 405, "method", _("This address does not take that method"), NULL);
+/* DELETE ENTITY/ID?version=N */
+static void
+op_entity_delete (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = req->query ? g_hash_table_lookup (req->query, "version") : NULL;
+  gint64 version = 0;
+
+  if (text == NULL || !g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &version, NULL))
+    return respond_invalid (req, "version", _("is required"));
+  if (!mt_entity_delete (req->server->db, req->actor, req->entity, req->id, version, &error))
+    return respond_gerror (req, error);
+  entity_changed (req, req->entity);
+  respond_node (req, 204, NULL);
 }
 
 /* A device's rental changed: its discharge relay follows at once */
@@ -1149,36 +1164,30 @@ power_policy (Request *req,
 
 /* POST devices/transfer {ids, operator_id | store_id}, devices/type {ids, type_id},
  * devices/power-cut {ids, on} */
-static gboolean
-handle_device_batch (Request *req)
+static void
+op_devices_batch (Request *req)
 {
   MtDb *db = req->server->db;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) ids = NULL;
-  const char *action = req->segments[1];
+  const char *action = req->action;
   gint64 a = 0, b = 0;
   gboolean ok;
 
-  if (req->n_segments != 2 || !g_str_equal (req->method, "POST") ||
-      !(g_str_equal (action, "transfer") || g_str_equal (action, "type") || g_str_equal (action, "power-cut")))
-    return FALSE;
   if (req->body == NULL)
-    {
-      respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
-      return TRUE;
-    }
+    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
   if (!(ids = body_ids (req, TRUE)))
-    return TRUE;
+    return;
   if (g_str_equal (action, "transfer"))
     {
       if (!body_int (req, "operator_id", FALSE, &a) || !body_int (req, "store_id", FALSE, &b))
-        return TRUE;
+        return;
       ok = mt_devices_transfer (db, req->actor, (gint64 *) ids->data, ids->len, a, b, &error);
     }
   else if (g_str_equal (action, "type"))
     {
       if (!body_int (req, "type_id", TRUE, &a))
-        return TRUE;
+        return;
       ok = mt_devices_set_type (db, req->actor, (gint64 *) ids->data, ids->len, a, &error);
     }
   else
@@ -1186,131 +1195,129 @@ handle_device_batch (Request *req)
       gboolean on;
 
       if (!body_bool (req, "on", &on))
-        return TRUE;
+        return;
       ok = mt_devices_set_power_cut (db, req->actor, (gint64 *) ids->data, ids->len, on, &error);
       for (guint i = 0; ok && i < ids->len; i++)
         power_policy (req, g_array_index (ids, gint64, i));
     }
   respond_done (req, ok, error);
-  return TRUE;
 }
 
-/* POST repairs {device_id, reporter_kind, reporter, fault};
- * POST repairs/ID/steps {version, state, note, cost_fen} */
-static gboolean
-handle_repairs (Request *req)
+/* POST repairs {device_id, reporter_kind, reporter, fault} */
+static void
+op_repair_report (Request *req)
 {
-  MtDb *db = req->server->db;
   g_autoptr(GError) error = NULL;
-  gint64 id = 0, device = 0, version = 0, cost = 0;
-  const char *kind, *reporter, *fault, *state, *note;
+  gint64 id, device = 0;
+  const char *kind, *reporter, *fault;
 
-  if (!g_str_equal (req->method, "POST") || req->body == NULL)
-    return FALSE;
-  if (req->n_segments == 1)
-    {
-      if (!body_int (req, "device_id", TRUE, &device) ||
-          !(kind = body_string (req, "reporter_kind", TRUE)) ||
-          !(reporter = body_string (req, "reporter", FALSE)) ||
-          !(fault = body_string (req, "fault", TRUE)))
-        return TRUE;
-      id = mt_repair_report (db, req->actor, device, kind, reporter, fault, &error);
-      if (id == 0)
-        respond_gerror (req, error);
-      else
-        {
-          notify_changed (req->server);
-          respond_saved (req, 201, "repairs", id);
-        }
-      return TRUE;
-    }
-  if (req->n_segments == 3 && parse_id (req->segments[1], &id) && g_str_equal (req->segments[2], "steps"))
-    {
-      if (!body_int (req, "version", TRUE, &version) || !(state = body_string (req, "state", TRUE)) ||
-          !(note = body_string (req, "note", FALSE)) || !body_int (req, "cost_fen", FALSE, &cost))
-        return TRUE;
-      if (!mt_repair_progress (db, req->actor, id, version, state, note, cost, &error))
-        respond_gerror (req, error);
-      else
-        {
-          notify_changed (req->server);
-          respond_saved (req, 200, "repairs", id);
-        }
-      return TRUE;
-    }
-  return FALSE;
+  if (req->body == NULL)
+    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
+  if (!body_int (req, "device_id", TRUE, &device) ||
+      !(kind = body_string (req, "reporter_kind", TRUE)) ||
+      !(reporter = body_string (req, "reporter", FALSE)) ||
+      !(fault = body_string (req, "fault", TRUE)))
+    return;
+  id = mt_repair_report (req->server->db, req->actor, device, kind, reporter, fault, &error);
+  if (id == 0)
+    return respond_gerror (req, error);
+  notify_changed (req->server);
+  respond_saved (req, 201, "repairs", id);
 }
 
-/* POST messages/ID/send; PUT operators/ID/enabled {enabled}; GET|PUT settings/KEY {value} */
-static gboolean
-handle_actions (Request *req)
+/* POST repairs/ID/steps {version, state, note, cost_fen} */
+static void
+op_repair_steps (Request *req)
 {
-  MtDb *db = req->server->db;
   g_autoptr(GError) error = NULL;
-  const char *what = req->segments[0];
-  gint64 id = 0;
-  gboolean ok;
+  gint64 version = 0, cost = 0;
+  const char *state, *note;
 
-  if (g_str_equal (what, "settings") && req->n_segments == 2)
-    {
-      const MtSettingInfo *info = mt_setting_lookup (req->segments[1]);
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autofree char *value = NULL;
-      const char *text;
+  if (req->body == NULL)
+    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
+  if (!body_int (req, "version", TRUE, &version) || !(state = body_string (req, "state", TRUE)) ||
+      !(note = body_string (req, "note", FALSE)) || !body_int (req, "cost_fen", FALSE, &cost))
+    return;
+  if (!mt_repair_progress (req->server->db, req->actor, req->id, version, state, note, cost, &error))
+    return respond_gerror (req, error);
+  notify_changed (req->server);
+  respond_saved (req, 200, "repairs", req->id);
+}
 
-      if (info == NULL)
-        {
-          respond_error (req, 404, "not-found", _("There is no such setting"), NULL);
-          return TRUE;
-        }
-      if (g_str_equal (req->method, "PUT"))
-        {
-          if (req->body == NULL || !(text = body_string (req, "value", TRUE)))
-            {
-              if (req->body == NULL)
-                respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
-              return TRUE;
-            }
-          if (!mt_setting_set (db, req->actor, info->key, text, &error))
-            {
-              respond_gerror (req, error);
-              return TRUE;
-            }
-          notify_changed (req->server);
-        }
-      else if (!mt_actor_require (req->actor, "settings", "view", &error))
-        {
-          respond_gerror (req, error);
-          return TRUE;
-        }
-      value = mt_setting_get (db, req->actor->operator_id, info->key);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "key");
-      json_builder_add_string_value (b, info->key);
-      json_builder_set_member_name (b, "value");
-      json_builder_add_string_value (b, value ? value : "");
-      json_builder_end_object (b);
-      respond_builder (req, 200, b);
-      return TRUE;
-    }
-  if (req->n_segments != 3 || !parse_id (req->segments[1], &id))
-    return FALSE;
-  if (g_str_equal (what, "messages") && g_str_equal (req->segments[2], "send") &&
-      g_str_equal (req->method, "POST"))
-    ok = mt_message_send (db, req->actor, id, &error);
-  else if (g_str_equal (what, "operators") && g_str_equal (req->segments[2], "enabled") &&
-           g_str_equal (req->method, "PUT") && req->body)
-    {
-      gboolean enabled;
+/* The value of a setting as the account's operator has it */
+static void
+respond_setting (Request             *req,
+                 const MtSettingInfo *info)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *value = mt_setting_get (req->server->db, req->actor->operator_id, info->key);
 
-      if (!body_bool (req, "enabled", &enabled))
-        return TRUE;
-      ok = mt_operator_set_enabled (db, req->actor, id, enabled, &error);
-    }
-  else
-    return FALSE;
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "key");
+  json_builder_add_string_value (b, info->key);
+  json_builder_set_member_name (b, "value");
+  json_builder_add_string_value (b, value ? value : "");
+  json_builder_end_object (b);
+  respond_builder (req, 200, b);
+}
+
+/* GET settings/KEY */
+static void
+op_setting_get (Request *req)
+{
+  const MtSettingInfo *info = mt_setting_lookup (req->name);
+  g_autoptr(GError) error = NULL;
+
+  if (info == NULL)
+    return respond_error (req, 404, "not-found", _("There is no such setting"), NULL);
+  if (!mt_actor_require (req->actor, "settings", "view", &error))
+    return respond_gerror (req, error);
+  respond_setting (req, info);
+}
+
+/* PUT settings/KEY {value} */
+static void
+op_setting_set (Request *req)
+{
+  const MtSettingInfo *info = mt_setting_lookup (req->name);
+  g_autoptr(GError) error = NULL;
+  const char *text;
+
+  if (info == NULL)
+    return respond_error (req, 404, "not-found", _("There is no such setting"), NULL);
+  if (req->body == NULL)
+    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
+  if (!(text = body_string (req, "value", TRUE)))
+    return;
+  if (!mt_setting_set (req->server->db, req->actor, info->key, text, &error))
+    return respond_gerror (req, error);
+  notify_changed (req->server);
+  respond_setting (req, info);
+}
+
+/* POST messages/ID/send */
+static void
+op_message_send (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok = mt_message_send (req->server->db, req->actor, req->id, &error);
+
   respond_done (req, ok, error);
-  return TRUE;
+}
+
+/* PUT operators/ID/enabled {enabled} */
+static void
+op_operator_enabled (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean enabled, ok;
+
+  if (req->body == NULL)
+    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
+  if (!body_bool (req, "enabled", &enabled))
+    return;
+  ok = mt_operator_set_enabled (req->server->db, req->actor, req->id, enabled, &error);
+  respond_done (req, ok, error);
 }
 
 /* ------------------------------------------------------------------ money */
@@ -1415,133 +1422,133 @@ respond_settlement (Request            *req,
   respond_builder (req, 200, b);
 }
 
-/* POST orders/quote, POST orders {store_id, device_id, member_id | mobile name id_card, periods,
- * services, pay_method}; POST orders/ID/renew {periods, pay_method}; POST orders/ID/replace
- * {device_id, fault}; POST orders/ID/settlement and orders/ID/end {damage_fen, pay_method,
- * forced, hold_deposit} */
-static gboolean
-handle_orders (Request *req)
+/* POST orders/quote {rent request}: the breakdown and the contract, nothing written */
+static void
+op_order_quote (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtBillingRule) rule = NULL;
+  g_autofree char *contract = NULL;
+  MtRentRequest r = { 0 };
+  MtQuote quote;
+
+  if (!body_rent_request (req, &r))
+    return;
+  if (!mt_order_quote (req->server->db, req->actor, &r, &quote, &contract, &rule, &error))
+    return respond_gerror (req, error);
+  {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+
+    json_builder_begin_object (b);
+    add_int (b, "periods", quote.periods);
+    add_int (b, "rent_fen", quote.rent_fen);
+    add_int (b, "services_fen", quote.services_fen);
+    add_int (b, "deposit_fen", quote.deposit_fen);
+    add_int (b, "total_fen", quote.total_fen);
+    json_builder_set_member_name (b, "contract");
+    json_builder_add_string_value (b, contract ? contract : "");
+    /* the rule's services, in the order of the services bits */
+    json_builder_set_member_name (b, "services");
+    json_builder_begin_array (b);
+    for (guint i = 0; i < rule->n_services; i++)
+      {
+        json_builder_begin_object (b);
+        json_builder_set_member_name (b, "name");
+        json_builder_add_string_value (b, rule->services[i].name);
+        add_int (b, "price_fen", rule->services[i].price_fen);
+        json_builder_set_member_name (b, "per_period");
+        json_builder_add_boolean_value (b, rule->services[i].per_period);
+        json_builder_end_object (b);
+      }
+    json_builder_end_array (b);
+    json_builder_end_object (b);
+    respond_builder (req, 200, b);
+  }
+}
+
+/* POST orders {rent request}: rents */
+static void
+op_order_rent (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  MtRentRequest r = { 0 };
+  gint64 id;
+
+  if (!body_rent_request (req, &r))
+    return;
+  id = mt_order_rent (req->server->db, req->actor, &r, &error);
+  if (id == 0)
+    return respond_gerror (req, error);
+  power_policy (req, r.device_id);
+  respond_saved (req, 201, "orders", id);
+}
+
+/* POST orders/ID/renew {periods, pay_method} */
+static void
+op_order_renew (Request *req)
 {
   MtDb *db = req->server->db;
   g_autoptr(GError) error = NULL;
-  const char *action = req->n_segments > 2 ? req->segments[2] : NULL;
-  gint64 id = 0;
+  static const char *const allowed[] = { "periods", "pay_method", NULL };
+  gint64 periods = 0;
+  const char *method;
 
-  if (!g_str_equal (req->method, "POST"))
-    return FALSE;
-  if (req->n_segments == 1 || (req->n_segments == 2 && g_str_equal (req->segments[1], "quote")))
+  if (!body_only (req, allowed) || !body_int (req, "periods", TRUE, &periods) ||
+      !(method = body_string (req, "pay_method", TRUE)))
+    return;
+  if (periods < 1 || periods > MT_MAX_PERIODS)
+    respond_invalid (req, "periods", _("is out of range"));
+  else if (!mt_order_renew (db, req->actor, req->id, (guint) periods, method, &error))
+    respond_gerror (req, error);
+  else
+    respond_saved (req, 200, "orders", req->id);
+}
+
+/* POST orders/ID/replace {device_id, fault} */
+static void
+op_order_replace (Request *req)
+{
+  MtDb *db = req->server->db;
+  g_autoptr(GError) error = NULL;
+  static const char *const allowed[] = { "device_id", "fault", NULL };
+  gint64 device = 0;
+  const char *fault;
+
+  if (!body_only (req, allowed) || !body_int (req, "device_id", TRUE, &device) ||
+      !(fault = body_string (req, "fault", FALSE)))
+    return;
+  gint64 old = mt_db_query_int (db, 0, "SELECT device_id FROM orders WHERE id = ?", "i", req->id);
+
+  if (!mt_order_replace (db, req->actor, req->id, device, *fault ? fault : NULL, &error))
+    respond_gerror (req, error);
+  else
     {
-      MtRentRequest r = { 0 };
-      MtQuote quote;
-      g_autofree char *contract = NULL;
-      g_autoptr(MtBillingRule) rule = NULL;
-
-      if (!body_rent_request (req, &r))
-        return TRUE;
-      if (req->n_segments == 1)
-        {
-          id = mt_order_rent (db, req->actor, &r, &error);
-          if (id != 0)
-            power_policy (req, r.device_id);
-          if (id == 0)
-            respond_gerror (req, error);
-          else
-            respond_saved (req, 201, "orders", id);
-        }
-      else if (!mt_order_quote (db, req->actor, &r, &quote, &contract, &rule, &error))
-        respond_gerror (req, error);
-      else
-        {
-          g_autoptr(JsonBuilder) b = json_builder_new ();
-
-          json_builder_begin_object (b);
-          add_int (b, "periods", quote.periods);
-          add_int (b, "rent_fen", quote.rent_fen);
-          add_int (b, "services_fen", quote.services_fen);
-          add_int (b, "deposit_fen", quote.deposit_fen);
-          add_int (b, "total_fen", quote.total_fen);
-          json_builder_set_member_name (b, "contract");
-          json_builder_add_string_value (b, contract ? contract : "");
-          /* the rule's services, in the order of the services bits */
-          json_builder_set_member_name (b, "services");
-          json_builder_begin_array (b);
-          for (guint i = 0; i < rule->n_services; i++)
-            {
-              json_builder_begin_object (b);
-              json_builder_set_member_name (b, "name");
-              json_builder_add_string_value (b, rule->services[i].name);
-              add_int (b, "price_fen", rule->services[i].price_fen);
-              json_builder_set_member_name (b, "per_period");
-              json_builder_add_boolean_value (b, rule->services[i].per_period);
-              json_builder_end_object (b);
-            }
-          json_builder_end_array (b);
-          json_builder_end_object (b);
-          respond_builder (req, 200, b);
-        }
-      return TRUE;
+      power_policy (req, old);
+      power_policy (req, device);
+      respond_saved (req, 200, "orders", req->id);
     }
-  if (req->n_segments != 3 || !parse_id (req->segments[1], &id))
-    return FALSE;
-  if (g_str_equal (action, "renew"))
-    {
-      static const char *const allowed[] = { "periods", "pay_method", NULL };
-      gint64 periods = 0;
-      const char *method;
+}
 
-      if (!body_only (req, allowed) || !body_int (req, "periods", TRUE, &periods) ||
-          !(method = body_string (req, "pay_method", TRUE)))
-        return TRUE;
-      if (periods < 1 || periods > MT_MAX_PERIODS)
-        respond_invalid (req, "periods", _("is out of range"));
-      else if (!mt_order_renew (db, req->actor, id, (guint) periods, method, &error))
-        respond_gerror (req, error);
-      else
-        respond_saved (req, 200, "orders", id);
-      return TRUE;
-    }
-  if (g_str_equal (action, "replace"))
-    {
-      static const char *const allowed[] = { "device_id", "fault", NULL };
-      gint64 device = 0;
-      const char *fault;
+/* POST orders/ID/settlement and orders/ID/end {damage_fen, pay_method, forced, hold_deposit} */
+static void
+op_order_settle (Request *req)
+{
+  MtDb *db = req->server->db;
+  g_autoptr(GError) error = NULL;
+  gboolean end = g_str_equal (req->action, "end");
+  MtEndRequest request = { 0 };
+  MtSettlement s;
+  gboolean ok;
 
-      if (!body_only (req, allowed) || !body_int (req, "device_id", TRUE, &device) ||
-          !(fault = body_string (req, "fault", FALSE)))
-        return TRUE;
-      gint64 old = mt_db_query_int (db, 0, "SELECT device_id FROM orders WHERE id = ?", "i", id);
-
-      if (!mt_order_replace (db, req->actor, id, device, *fault ? fault : NULL, &error))
-        respond_gerror (req, error);
-      else
-        {
-          power_policy (req, old);
-          power_policy (req, device);
-          respond_saved (req, 200, "orders", id);
-        }
-      return TRUE;
-    }
-  if (g_str_equal (action, "settlement") || g_str_equal (action, "end"))
-    {
-      MtEndRequest end = { 0 };
-      MtSettlement s;
-      gboolean ok;
-
-      if (!body_end_request (req, &end))
-        return TRUE;
-      ok = g_str_equal (action, "end") ? mt_order_end (db, req->actor, id, &end, &s, &error)
-                                       : mt_order_settlement (db, req->actor, id, &end, &s, &error);
-      if (!ok)
-        respond_gerror (req, error);
-      else
-        {
-          if (g_str_equal (action, "end"))
-            power_policy (req, mt_db_query_int (db, 0, "SELECT device_id FROM orders WHERE id = ?", "i", id));
-          respond_settlement (req, id, &s);
-        }
-      return TRUE;
-    }
-  return FALSE;
+  if (!body_end_request (req, &request))
+    return;
+  ok = end ? mt_order_end (db, req->actor, req->id, &request, &s, &error)
+           : mt_order_settlement (db, req->actor, req->id, &request, &s, &error);
+  if (!ok)
+    return respond_gerror (req, error);
+  if (end)
+    power_policy (req, mt_db_query_int (db, 0, "SELECT device_id FROM orders WHERE id = ?", "i", req->id));
+  respond_settlement (req, req->id, &s);
 }
 
 /* ------------------------------------------------------------------ telemetry */
@@ -1626,13 +1633,9 @@ handle_command (Request *req)
   g_autofree char *device_no = NULL;
   CommandCall *call;
   const char *name;
-  gint64 id = 0;
+  gint64 id = req->id;
   MtCommand command = { 0 };
 
-  if (!g_str_equal (req->method, "POST"))
-    return respond_error (req, 405, "method", _("Use POST to send a command"), NULL);
-  if (!g_ascii_string_to_signed (req->segments[1], 10, 1, G_MAXINT64, &id, NULL))
-    return respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
   if (!body_only (req, allowed) || !(name = body_string (req, "cmd", TRUE)))
     return;
   if (!mt_command_lookup (name, &command.kind))
@@ -1704,8 +1707,7 @@ handle_latest (Request *req)
   MtTelemetry t;
   sqlite3_stmt *stmt;
 
-  if (!g_ascii_string_to_signed (req->segments[1], 10, 1, G_MAXINT64, &id, NULL))
-    return respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+  id = req->id;
   if (!mt_command_authorize (req->server->db, req->actor, id, MT_CMD_READ_PARAMS, &device_no, &error))
     return respond_gerror (req, error);
   stmt = mt_db_prepare (req->server->db, NULL, "SELECT online, coalesce (last_seen, 0), payload FROM device_status "
@@ -1802,38 +1804,29 @@ handle_status (Request *req)
 }
 
 /* POST geofences/ID/assign {ids, store_id}; POST geofences/ID/unassign {ids} (none: all) */
-static gboolean
-handle_fence_assign (Request *req)
+static void
+op_fence_assign (Request *req)
 {
   static const char *const allowed[] = { "ids", "store_id", NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) ids = NULL;
   g_autoptr(JsonBuilder) b = NULL;
-  gboolean assign;
-  gint64 fence = 0, store = 0, n;
+  gboolean assign = g_str_equal (req->action, "assign");
+  gint64 fence = req->id, store = 0, n;
 
-  if (req->n_segments != 3 || !g_str_equal (req->method, "POST") || !parse_id (req->segments[1], &fence) ||
-      !((assign = g_str_equal (req->segments[2], "assign")) || g_str_equal (req->segments[2], "unassign")))
-    return FALSE;
   if (req->body == NULL)
-    {
-      respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
-      return TRUE;
-    }
+    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
   if (!body_only (req, assign ? allowed : (const char *const[]) { "ids", NULL }) || !(ids = body_ids (req, FALSE)) ||
       (assign && !body_int (req, "store_id", FALSE, &store)))
-    return TRUE;
+    return;
   if (assign && ids->len == 0 && store == 0)
-    {
-      respond_invalid (req, "ids", _("must name devices, or a store_id must be given"));
-      return TRUE;
-    }
+    return respond_invalid (req, "ids", _("must name devices, or a store_id must be given"));
   n = assign ? mt_fence_assign (req->server->db, req->actor, fence, (gint64 *) ids->data, ids->len, store, &error)
              : mt_fence_unassign (req->server->db, req->actor, fence, (gint64 *) ids->data, ids->len, &error);
   if (n < 0)
     {
       respond_gerror (req, error);
-      return TRUE;
+      return;
     }
   notify_changed (req->server);
   if (req->server->ingest != NULL)
@@ -1844,7 +1837,6 @@ handle_fence_assign (Request *req)
   json_builder_add_int_value (b, n);
   json_builder_end_object (b);
   respond_builder (req, 200, b);
-  return TRUE;
 }
 
 /* GET devices/ID/track?from=US&to=US: the device's positions, oldest first */
@@ -1857,8 +1849,7 @@ handle_track (Request *req)
   const char *names[] = { "from", "to" };
   gint64 *values[] = { &from, &to };
 
-  if (!parse_id (req->segments[1], &id))
-    return respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
+  id = req->id;
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       const char *text = req->query ? g_hash_table_lookup (req->query, names[i]) : NULL;
@@ -1914,334 +1905,289 @@ handle_positions (Request *req)
   respond_string (req, 200, g_steal_pointer (&out));
 }
 
-/* POST alarms/ID/handle {note}; POST alarm_types/ID/hide and /show; GET telemetry/stats
- * (headquarters) */
-static gboolean
-handle_telemetry (Request *req)
+/* POST alarms/ID/handle {note} */
+static void
+op_alarm_handle (Request *req)
 {
+  static const char *const allowed[] = { "note", NULL };
   g_autoptr(GError) error = NULL;
-  gint64 id = 0;
-
-  if (g_str_equal (req->segments[0], "alarms") && req->n_segments == 3 && g_str_equal (req->segments[2], "handle") &&
-      g_str_equal (req->method, "POST"))
-    {
-      static const char *const allowed[] = { "note", NULL };
-      const char *note;
-
-      if (!g_ascii_string_to_signed (req->segments[1], 10, 1, G_MAXINT64, &id, NULL))
-        {
-          respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
-          return TRUE;
-        }
-      if (!body_only (req, allowed) || !(note = body_string (req, "note", FALSE)))
-        return TRUE;
-      {
-        gboolean ok = mt_alarm_handle (req->server->db, req->actor, id, note, &error);
-        respond_done (req, ok, error);
-      }
-      return TRUE;
-    }
-  if (g_str_equal (req->segments[0], "alarm_types") && req->n_segments == 3 && g_str_equal (req->method, "POST") &&
-      (g_str_equal (req->segments[2], "hide") || g_str_equal (req->segments[2], "show")))
-    {
-      gboolean ok;
-
-      if (!g_ascii_string_to_signed (req->segments[1], 10, 1, G_MAXINT64, &id, NULL))
-        {
-          respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
-          return TRUE;
-        }
-      ok = mt_alarm_type_set_hidden (req->server->db, req->actor, id, g_str_equal (req->segments[2], "hide"), &error);
-      respond_done (req, ok, error);
-      return TRUE;
-    }
-  if (g_str_equal (req->segments[0], "telemetry") && req->n_segments == 2 && g_str_equal (req->segments[1], "status") &&
-      g_str_equal (req->method, "GET"))
-    {
-      handle_status (req);
-      return TRUE;
-    }
-  if (g_str_equal (req->segments[0], "telemetry") && req->n_segments == 2 &&
-      g_str_equal (req->segments[1], "positions") && g_str_equal (req->method, "GET"))
-    {
-      handle_positions (req);
-      return TRUE;
-    }
-  if (g_str_equal (req->segments[0], "telemetry") && req->n_segments == 2 && g_str_equal (req->segments[1], "stats") &&
-      g_str_equal (req->method, "GET"))
-    {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      MtIngestStats stats = { 0 };
-      static const char *const reasons[MT_CODEC_N_ERRORS] = { "topic", "size", "syntax", "version", "member" };
-
-      if (!mt_actor_is_root (req->actor))
-        {
-          respond_error (req, 403, "forbidden", _("Only headquarters sees the broker link's counters"), NULL);
-          return TRUE;
-        }
-      if (req->server->ingest)
-        mt_ingest_get_stats (req->server->ingest, &stats);
-      json_builder_begin_object (b);
-#define COUNT(name, v) json_builder_set_member_name (b, name); json_builder_add_int_value (b, (gint64) (v))
-      json_builder_set_member_name (b, "connected");
-      json_builder_add_boolean_value (b, req->server->ingest && mt_ingest_is_connected (req->server->ingest));
-      COUNT ("received", stats.received);
-      COUNT ("stored", stats.stored);
-      COUNT ("unknown_device", stats.unknown_device);
-      COUNT ("unknown_cached", stats.unknown_cached);
-      COUNT ("repeats", stats.repeats);
-      COUNT ("stale", stats.stale);
-      COUNT ("retained", stats.retained);
-      COUNT ("events", stats.events);
-      COUNT ("alarms_opened", stats.alarms_opened);
-      COUNT ("commands_sent", stats.commands_sent);
-      COUNT ("acks", stats.acks);
-      COUNT ("batches", stats.batches);
-      json_builder_set_member_name (b, "latency_ms");
-      json_builder_begin_object (b);
-      COUNT ("samples", stats.latency_samples);
-      json_builder_set_member_name (b, "p50");
-      json_builder_add_double_value (b, stats.latency_p50_ms);
-      json_builder_set_member_name (b, "p99");
-      json_builder_add_double_value (b, stats.latency_p99_ms);
-      json_builder_end_object (b);
-      json_builder_set_member_name (b, "dropped");
-      json_builder_begin_object (b);
-      for (guint k = 0; k < MT_CODEC_N_ERRORS; k++)
-        {
-          COUNT (reasons[k], stats.dropped[k]);
-        }
-      json_builder_end_object (b);
-#undef COUNT
-      json_builder_end_object (b);
-      respond_builder (req, 200, b);
-      return TRUE;
-    }
-  return FALSE;
-}
-
-/* POST members/ID/recharge {plan_id | amount_fen, pay_method}; POST members/ID/cards {card_id, pay_method};
- * POST deposit_refunds/ID/approve {}; POST deposit_refunds/ID/reject {reason};
- * POST withdrawals {store_id, amount_fen, payee}; PUT withdrawals/ID/state {state} */
-static gboolean
-handle_money (Request *req)
-{
-  MtDb *db = req->server->db;
-  g_autoptr(GError) error = NULL;
-  const char *what = req->segments[0];
-  gint64 id = 0;
+  const char *note;
   gboolean ok;
 
-  if (g_str_equal (what, "withdrawals") && req->n_segments == 1 && g_str_equal (req->method, "POST"))
-    {
-      static const char *const allowed[] = { "store_id", "amount_fen", "payee", NULL };
-      gint64 store = 0, amount = 0;
-      const char *payee;
-
-      if (!body_only (req, allowed) || !body_int (req, "store_id", FALSE, &store) ||
-          !body_int (req, "amount_fen", TRUE, &amount) || !(payee = body_string (req, "payee", TRUE)))
-        return TRUE;
-      id = mt_withdrawal_request (db, req->actor, store, amount, payee, &error);
-      if (id == 0)
-        respond_gerror (req, error);
-      else
-        respond_saved (req, 201, "withdrawals", id);
-      return TRUE;
-    }
-  if (req->n_segments != 3 || !parse_id (req->segments[1], &id))
-    return FALSE;
-  if (g_str_equal (what, "withdrawals") && g_str_equal (req->segments[2], "state") && g_str_equal (req->method, "PUT"))
-    {
-      static const char *const allowed[] = { "state", NULL };
-      const char *state;
-
-      if (!body_only (req, allowed) || !(state = body_string (req, "state", TRUE)))
-        return TRUE;
-      ok = mt_withdrawal_handle (db, req->actor, id, state, &error);
-      respond_done (req, ok, error);
-      return TRUE;
-    }
-  if (!g_str_equal (req->method, "POST"))
-    return FALSE;
-  if (g_str_equal (what, "members") && g_str_equal (req->segments[2], "recharge"))
-    {
-      static const char *const allowed[] = { "plan_id", "amount_fen", "pay_method", NULL };
-      gint64 plan = 0, amount = 0;
-      const char *method;
-
-      if (!body_only (req, allowed) || !body_int (req, "plan_id", FALSE, &plan) ||
-          !body_int (req, "amount_fen", FALSE, &amount) || !(method = body_string (req, "pay_method", TRUE)))
-        return TRUE;
-      ok = mt_member_recharge (db, req->actor, id, plan, amount, method, &error);
-      respond_done (req, ok, error);
-      return TRUE;
-    }
-  if (g_str_equal (what, "members") && g_str_equal (req->segments[2], "cards"))
-    {
-      static const char *const allowed[] = { "card_id", "pay_method", NULL };
-      gint64 card = 0, bought;
-      const char *method;
-
-      if (!body_only (req, allowed) || !body_int (req, "card_id", TRUE, &card) ||
-          !(method = body_string (req, "pay_method", TRUE)))
-        return TRUE;
-      bought = mt_member_buy_card (db, req->actor, id, card, method, &error);
-      if (bought == 0)
-        respond_gerror (req, error);
-      else
-        respond_saved (req, 201, "member_cards", bought);
-      return TRUE;
-    }
-  if (g_str_equal (what, "deposit_refunds") &&
-      (g_str_equal (req->segments[2], "approve") || g_str_equal (req->segments[2], "reject")))
-    {
-      static const char *const allowed[] = { "reason", NULL };
-      gboolean approve = g_str_equal (req->segments[2], "approve");
-      const char *reason;
-
-      if (!body_only (req, allowed) || !(reason = body_string (req, "reason", !approve)))
-        return TRUE;
-      ok = mt_deposit_refund_handle (db, req->actor, id, approve, reason, &error);
-      respond_done (req, ok, error);
-      return TRUE;
-    }
-  return FALSE;
+  if (!body_only (req, allowed) || !(note = body_string (req, "note", FALSE)))
+    return;
+  ok = mt_alarm_handle (req->server->db, req->actor, req->id, note, &error);
+  respond_done (req, ok, error);
 }
 
-/*
- * The addresses the API answers and the methods each takes: a known address asked with another
- * method is 405 (with Allow), an unknown one 404. Segments: "#" a row id, "*" any name, "E" an
- * entity, "a|b" one of these words.
- */
-static const struct { const char *pattern; const char *methods; } addresses[] = {
-  { "session", "POST, DELETE" },
-  { "changes", "GET" },
-  { "snapshot", "GET" },
-  { "snapshot/*", "GET" },
-  { "devices/transfer|type|power-cut", "POST" },
-  { "devices/#/commands", "POST" },
-  { "devices/#/telemetry|track", "GET" },
-  { "telemetry/status|positions|stats", "GET" },
-  { "alarms/#/handle", "POST" },
-  { "alarm_types/#/hide|show", "POST" },
-  { "geofences/#/assign|unassign", "POST" },
-  { "repairs/#/steps", "POST" },
-  { "orders/quote", "POST" },
-  { "orders/#/renew|replace|settlement|end", "POST" },
-  { "members/#/recharge|cards", "POST" },
-  { "deposit_refunds/#/approve|reject", "POST" },
-  { "withdrawals/#/state", "PUT" },
-  { "messages/#/send", "POST" },
-  { "operators/#/enabled", "PUT" },
-  { "settings/*", "GET, PUT" },
-  { "orders|repairs|withdrawals", "POST" },
-  { "E", "GET, POST" },
-  { "E/#", "GET, PUT, DELETE" },
+/* POST alarm_types/ID/hide and alarm_types/ID/show */
+static void
+op_alarm_type_visibility (Request *req)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok = mt_alarm_type_set_hidden (req->server->db, req->actor, req->id, g_str_equal (req->action, "hide"),
+                                          &error);
+
+  respond_done (req, ok, error);
+}
+
+/* GET telemetry/stats (headquarters): the broker link's counters */
+static void
+op_telemetry_stats (Request *req)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  MtIngestStats stats = { 0 };
+  static const char *const reasons[MT_CODEC_N_ERRORS] = { "topic", "size", "syntax", "version", "member" };
+
+  if (!mt_actor_is_root (req->actor))
+    return respond_error (req, 403, "forbidden", _("Only headquarters sees the broker link's counters"), NULL);
+  if (req->server->ingest)
+    mt_ingest_get_stats (req->server->ingest, &stats);
+  json_builder_begin_object (b);
+#define COUNT(name, v) json_builder_set_member_name (b, name); json_builder_add_int_value (b, (gint64) (v))
+  json_builder_set_member_name (b, "connected");
+  json_builder_add_boolean_value (b, req->server->ingest && mt_ingest_is_connected (req->server->ingest));
+  COUNT ("received", stats.received);
+  COUNT ("stored", stats.stored);
+  COUNT ("unknown_device", stats.unknown_device);
+  COUNT ("unknown_cached", stats.unknown_cached);
+  COUNT ("repeats", stats.repeats);
+  COUNT ("stale", stats.stale);
+  COUNT ("retained", stats.retained);
+  COUNT ("events", stats.events);
+  COUNT ("alarms_opened", stats.alarms_opened);
+  COUNT ("commands_sent", stats.commands_sent);
+  COUNT ("acks", stats.acks);
+  COUNT ("batches", stats.batches);
+  json_builder_set_member_name (b, "latency_ms");
+  json_builder_begin_object (b);
+  COUNT ("samples", stats.latency_samples);
+  json_builder_set_member_name (b, "p50");
+  json_builder_add_double_value (b, stats.latency_p50_ms);
+  json_builder_set_member_name (b, "p99");
+  json_builder_add_double_value (b, stats.latency_p99_ms);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "dropped");
+  json_builder_begin_object (b);
+  for (guint k = 0; k < MT_CODEC_N_ERRORS; k++)
+    {
+      COUNT (reasons[k], stats.dropped[k]);
+    }
+  json_builder_end_object (b);
+#undef COUNT
+  json_builder_end_object (b);
+  respond_builder (req, 200, b);
+}
+
+/* POST withdrawals {store_id, amount_fen, payee} */
+static void
+op_withdrawal_request (Request *req)
+{
+  static const char *const allowed[] = { "store_id", "amount_fen", "payee", NULL };
+  g_autoptr(GError) error = NULL;
+  gint64 id, store = 0, amount = 0;
+  const char *payee;
+
+  if (!body_only (req, allowed) || !body_int (req, "store_id", FALSE, &store) ||
+      !body_int (req, "amount_fen", TRUE, &amount) || !(payee = body_string (req, "payee", TRUE)))
+    return;
+  id = mt_withdrawal_request (req->server->db, req->actor, store, amount, payee, &error);
+  if (id == 0)
+    return respond_gerror (req, error);
+  respond_saved (req, 201, "withdrawals", id);
+}
+
+/* PUT withdrawals/ID/state {state} */
+static void
+op_withdrawal_state (Request *req)
+{
+  static const char *const allowed[] = { "state", NULL };
+  g_autoptr(GError) error = NULL;
+  const char *state;
+  gboolean ok;
+
+  if (!body_only (req, allowed) || !(state = body_string (req, "state", TRUE)))
+    return;
+  ok = mt_withdrawal_handle (req->server->db, req->actor, req->id, state, &error);
+  respond_done (req, ok, error);
+}
+
+/* POST members/ID/recharge {plan_id | amount_fen, pay_method} */
+static void
+op_member_recharge (Request *req)
+{
+  static const char *const allowed[] = { "plan_id", "amount_fen", "pay_method", NULL };
+  g_autoptr(GError) error = NULL;
+  gint64 plan = 0, amount = 0;
+  const char *method;
+  gboolean ok;
+
+  if (!body_only (req, allowed) || !body_int (req, "plan_id", FALSE, &plan) ||
+      !body_int (req, "amount_fen", FALSE, &amount) || !(method = body_string (req, "pay_method", TRUE)))
+    return;
+  ok = mt_member_recharge (req->server->db, req->actor, req->id, plan, amount, method, &error);
+  respond_done (req, ok, error);
+}
+
+/* POST members/ID/cards {card_id, pay_method} */
+static void
+op_member_buy_card (Request *req)
+{
+  static const char *const allowed[] = { "card_id", "pay_method", NULL };
+  g_autoptr(GError) error = NULL;
+  gint64 card = 0, bought;
+  const char *method;
+
+  if (!body_only (req, allowed) || !body_int (req, "card_id", TRUE, &card) ||
+      !(method = body_string (req, "pay_method", TRUE)))
+    return;
+  bought = mt_member_buy_card (req->server->db, req->actor, req->id, card, method, &error);
+  if (bought == 0)
+    return respond_gerror (req, error);
+  respond_saved (req, 201, "member_cards", bought);
+}
+
+/* POST deposit_refunds/ID/approve {}; POST deposit_refunds/ID/reject {reason} */
+static void
+op_deposit_refund (Request *req)
+{
+  static const char *const allowed[] = { "reason", NULL };
+  g_autoptr(GError) error = NULL;
+  gboolean approve = g_str_equal (req->action, "approve");
+  const char *reason;
+  gboolean ok;
+
+  if (!body_only (req, allowed) || !(reason = body_string (req, "reason", !approve)))
+    return;
+  ok = mt_deposit_refund_handle (req->server->db, req->actor, req->id, approve, reason, &error);
+  respond_done (req, ok, error);
+}
+
+/* ------------------------------------------------------------------ the operation table */
+
+typedef struct
+{
+  const char *name;      /* "orders.renew": the operation, in logs and docs/api.md */
+  const char *method;
+  const char *pattern;   /* segments after /api/v1/: a word, "a|b" one of these words (req->action),
+                          * "#" a row id (req->id), "*" a name (req->name), "E" an entity (req->entity) */
+  gboolean    open;      /* answered without a session */
+  void      (*handler) (Request *req);
+} Operation;
+
+static const Operation operations[] = {
+  { "session.open", "POST", "session", TRUE, op_session_open },
+  { "session.close", "DELETE", "session", TRUE, op_session_close },
+  { "changes", "GET", "changes", FALSE, handle_changes },
+  { "snapshot", "GET", "snapshot", FALSE, handle_snapshot_start },
+  { "snapshot.table", "GET", "snapshot/*", FALSE, handle_snapshot_table },
+  { "devices.batch", "POST", "devices/transfer|type|power-cut", FALSE, op_devices_batch },
+  { "devices.command", "POST", "devices/#/commands", FALSE, handle_command },
+  { "devices.telemetry", "GET", "devices/#/telemetry", FALSE, handle_latest },
+  { "devices.track", "GET", "devices/#/track", FALSE, handle_track },
+  { "telemetry.status", "GET", "telemetry/status", FALSE, handle_status },
+  { "telemetry.positions", "GET", "telemetry/positions", FALSE, handle_positions },
+  { "telemetry.stats", "GET", "telemetry/stats", FALSE, op_telemetry_stats },
+  { "alarms.handle", "POST", "alarms/#/handle", FALSE, op_alarm_handle },
+  { "alarm_types.visibility", "POST", "alarm_types/#/hide|show", FALSE, op_alarm_type_visibility },
+  { "geofences.assign", "POST", "geofences/#/assign|unassign", FALSE, op_fence_assign },
+  { "repairs.report", "POST", "repairs", FALSE, op_repair_report },
+  { "repairs.steps", "POST", "repairs/#/steps", FALSE, op_repair_steps },
+  { "orders.quote", "POST", "orders/quote", FALSE, op_order_quote },
+  { "orders.rent", "POST", "orders", FALSE, op_order_rent },
+  { "orders.renew", "POST", "orders/#/renew", FALSE, op_order_renew },
+  { "orders.replace", "POST", "orders/#/replace", FALSE, op_order_replace },
+  { "orders.settle", "POST", "orders/#/settlement|end", FALSE, op_order_settle },
+  { "members.recharge", "POST", "members/#/recharge", FALSE, op_member_recharge },
+  { "members.cards", "POST", "members/#/cards", FALSE, op_member_buy_card },
+  { "deposit_refunds.handle", "POST", "deposit_refunds/#/approve|reject", FALSE, op_deposit_refund },
+  { "withdrawals.request", "POST", "withdrawals", FALSE, op_withdrawal_request },
+  { "withdrawals.state", "PUT", "withdrawals/#/state", FALSE, op_withdrawal_state },
+  { "messages.send", "POST", "messages/#/send", FALSE, op_message_send },
+  { "operators.enabled", "PUT", "operators/#/enabled", FALSE, op_operator_enabled },
+  { "settings.get", "GET", "settings/*", FALSE, op_setting_get },
+  { "settings.set", "PUT", "settings/*", FALSE, op_setting_set },
+  { "entity.list", "GET", "E", FALSE, op_entity_list },
+  { "entity.create", "POST", "E", FALSE, op_entity_create },
+  { "entity.get", "GET", "E/#", FALSE, op_entity_get },
+  { "entity.update", "PUT", "E/#", FALSE, op_entity_update },
+  { "entity.delete", "DELETE", "E/#", FALSE, op_entity_delete },
 };
 
+/* Whether the request's address is @pattern's; its captures into @req when it is */
 static gboolean
-segment_matches (const char *pattern,
-                 const char *segment)
+address_matches (Request    *req,
+                 const char *pattern)
 {
-  gint64 id;
+  g_auto(GStrv) parts = g_strsplit (pattern, "/", -1);
 
-  if (g_str_equal (pattern, "#"))
-    return parse_id (segment, &id);
-  if (g_str_equal (pattern, "*"))
-    return TRUE;
-  if (g_str_equal (pattern, "E"))
-    return mt_entity_lookup (segment) != NULL;
-  {
-    g_auto(GStrv) words = g_strsplit (pattern, "|", -1);
-    return g_strv_contains ((const char *const *) words, segment);
-  }
-}
-
-/* The methods the address of @req takes, or NULL for an unknown address */
-static const char *
-address_methods (Request *req)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (addresses); i++)
+  req->id = 0;
+  req->name = req->action = NULL;
+  req->entity = NULL;
+  if (g_strv_length (parts) != req->n_segments)
+    return FALSE;
+  for (guint k = 0; parts[k]; k++)
     {
-      g_auto(GStrv) parts = g_strsplit (addresses[i].pattern, "/", -1);
-      gboolean match = g_strv_length (parts) == req->n_segments;
+      const char *segment = req->segments[k];
 
-      for (guint k = 0; match && parts[k]; k++)
-        match = segment_matches (parts[k], req->segments[k]);
-      if (match)
-        return addresses[i].methods;
+      if (g_str_equal (parts[k], "#"))
+        {
+          if (!parse_id (segment, &req->id))
+            return FALSE;
+        }
+      else if (g_str_equal (parts[k], "*"))
+        req->name = segment;
+      else if (g_str_equal (parts[k], "E"))
+        {
+          if ((req->entity = mt_entity_lookup (segment)) == NULL)
+            return FALSE;
+        }
+      else
+        {
+          g_auto(GStrv) words = g_strsplit (parts[k], "|", -1);
+
+          if (!g_strv_contains ((const char *const *) words, segment))
+            return FALSE;
+          req->action = segment;
+        }
     }
-  return NULL;
+  return TRUE;
 }
 
-/* Whether the request's method is one its address takes; answered 404 or 405 when not */
-static gboolean
-method_allowed (Request *req)
-{
-  const char *methods = address_methods (req);
-  g_auto(GStrv) list = NULL;
-
-  if (methods == NULL)
-    {
-      respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
-      return FALSE;
-    }
-  list = g_strsplit (methods, ", ", -1);
-  if (g_strv_contains ((const char *const *) list, req->method))
-    return TRUE;
-  soup_message_headers_replace (req->response_headers, "Allow", methods);
-  respond_error (req, 405, "method", _("This address does not take that method"), NULL);
-  return FALSE;
-}
-
+/* The operation of the request's method and address. None: 405 (with Allow) when the address
+ * takes other methods, else 404. Then the session, unless the operation is open. */
 static void
 route (Request *req)
 {
-  const MtEntity *entity;
-  const char *auth;
+  g_autoptr(GString) allowed = g_string_new (NULL);
+  const Operation *op = NULL;
   g_autoptr(GError) error = NULL;
+  const char *auth;
 
-  if (!method_allowed (req))
-    return;
-  if (g_str_equal (req->segments[0], "session") && req->n_segments == 1)
-    return handle_session (req);
-
-  auth = soup_message_headers_get_one (req->request_headers, "Authorization");
-  req->actor = mt_session_actor (req->server->db, auth && g_str_has_prefix (auth, "Bearer ") ? auth + 7 : NULL,
-                                 &error);
-  if (req->actor == NULL)
-    return respond_gerror (req, error);
-
-  if (g_str_equal (req->segments[0], "changes") && req->n_segments == 1 && g_str_equal (req->method, "GET"))
-    return handle_changes (req);
-  if (g_str_equal (req->segments[0], "snapshot") && g_str_equal (req->method, "GET") && req->n_segments <= 2)
-    return req->n_segments == 1 ? handle_snapshot_start (req) : handle_snapshot_table (req);
-  if (g_str_equal (req->segments[0], "devices") && req->n_segments == 2 && handle_device_batch (req))
-    return;
-  if (g_str_equal (req->segments[0], "devices") && req->n_segments == 3 && g_str_equal (req->segments[2], "commands"))
-    return handle_command (req);
-  if (g_str_equal (req->segments[0], "devices") && req->n_segments == 3 && g_str_equal (req->segments[2], "telemetry") &&
-      g_str_equal (req->method, "GET"))
-    return handle_latest (req);
-  if (g_str_equal (req->segments[0], "devices") && req->n_segments == 3 && g_str_equal (req->segments[2], "track") &&
-      g_str_equal (req->method, "GET"))
-    return handle_track (req);
-  if (handle_telemetry (req))
-    return;
-  if (g_str_equal (req->segments[0], "geofences") && handle_fence_assign (req))
-    return;
-  if (g_str_equal (req->segments[0], "repairs") && handle_repairs (req))
-    return;
-  if (g_str_equal (req->segments[0], "orders") && handle_orders (req))
-    return;
-  if (handle_money (req))
-    return;
-  if (handle_actions (req))
-    return;
-  entity = mt_entity_lookup (req->segments[0]);
-  if (entity == NULL)
+  for (guint i = 0; i < G_N_ELEMENTS (operations) && op == NULL; i++)
+    if (address_matches (req, operations[i].pattern))
+      {
+        if (g_str_equal (operations[i].method, req->method))
+          op = &operations[i];
+        else if (strstr (allowed->str, operations[i].method) == NULL)
+          g_string_append_printf (allowed, "%s%s", allowed->len ? ", " : "", operations[i].method);
+      }
+  if (op == NULL && allowed->len == 0)
     return respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
-  handle_entity (req, entity);
+  if (op == NULL)
+    {
+      soup_message_headers_replace (req->response_headers, "Allow", allowed->str);
+      return respond_error (req, 405, "method", _("This address does not take that method"), NULL);
+    }
+  if (!op->open)
+    {
+      auth = soup_message_headers_get_one (req->request_headers, "Authorization");
+      req->actor = mt_session_actor (req->server->db, auth && g_str_has_prefix (auth, "Bearer ") ? auth + 7 : NULL,
+                                     &error);
+      if (req->actor == NULL)
+        return respond_gerror (req, error);
+    }
+  op->handler (req);
 }
 
 /* Messages in the client's language: Chinese when its Accept-Language starts with zh (and the
