@@ -12,6 +12,7 @@
 #include "mt-fences.h"
 #include "mt-tracks.h"
 #include "mt-ingest.h"
+#include "mt-export.h"
 #include "mt-labels.h"
 #include "mt-listing.h"
 #include "mt-ops.h"

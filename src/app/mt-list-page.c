@@ -9,6 +9,7 @@
 #include "mt-error.h"
 #include "mt-fences.h"
 #include "mt-form-dialog.h"
+#include "mt-export.h"
 #include "mt-labels.h"
 #include "mt-list-page.h"
 #include "mt-ops.h"

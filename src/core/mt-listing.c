@@ -6,7 +6,6 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
-#include <xlsxwriter.h>
 
 #include "mt-error.h"
 #include "mt-listing-private.h"
@@ -747,68 +746,6 @@ mt_listing_export_csv (MtListing   *self,
     {
       g_set_error (error, MT_ERROR, MT_ERROR_FAILED, _("Cannot write “%s”: %s"), path,
                    g_strerror (errno));
-      g_unlink (tmp);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-mt_listing_export_xlsx (MtListing   *self,
-                        const char  *path,
-                        GError     **error)
-{
-  g_autofree char *tmp = g_strconcat (path, ".part", NULL);
-  const MtPageInfo *page = mt_page_lookup (self->spec->page);
-  lxw_workbook *wb = workbook_new (tmp);
-  lxw_worksheet *ws;
-  lxw_format *bold, *money;
-  guint r0 = 1;
-  lxw_error rc;
-
-  if (wb == NULL)
-    {
-      g_set_error (error, MT_ERROR, MT_ERROR_FAILED, _("Cannot write “%s”"), path);
-      return FALSE;
-    }
-  ws = workbook_add_worksheet (wb, page ? mt_page_title (page) : NULL);
-  bold = workbook_add_format (wb);
-  format_set_bold (bold);
-  money = workbook_add_format (wb);
-  format_set_num_format (money, "#,##0.00");
-
-  for (guint i = 0; i < self->n_columns; i++)
-    {
-      worksheet_write_string (ws, 0, i, _(self->spec->columns[i].title), bold);
-      worksheet_set_column (ws, i, i, 16, NULL);
-    }
-
-  for (guint offset = 0;; offset += EXPORT_CHUNK)
-    {
-      g_autoptr(GPtrArray) rows = mt_listing_fetch (self, offset, EXPORT_CHUNK);
-
-      for (guint r = 0; r < rows->len; r++, r0++)
-        {
-          MtListRow *row = rows->pdata[r];
-          for (guint i = 0; i < self->n_columns; i++)
-            {
-              const MtListColumn *col = &self->spec->columns[i];
-              if (!isnan (row->numbers[i]) && (col->kind == MT_COL_MONEY || col->kind == MT_COL_INT))
-                worksheet_write_number (ws, r0, i, row->numbers[i],
-                                        col->kind == MT_COL_MONEY ? money : NULL);
-              else
-                worksheet_write_string (ws, r0, i, row->cells[i], NULL);
-            }
-        }
-      if (rows->len < EXPORT_CHUNK)
-        break;
-    }
-
-  rc = workbook_close (wb);
-  if (rc != LXW_NO_ERROR || g_rename (tmp, path) != 0)
-    {
-      g_set_error (error, MT_ERROR, MT_ERROR_FAILED, _("Cannot write “%s”: %s"), path,
-                   rc != LXW_NO_ERROR ? lxw_strerror (rc) : g_strerror (errno));
       g_unlink (tmp);
       return FALSE;
     }

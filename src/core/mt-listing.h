@@ -100,10 +100,6 @@ sqlite3_stmt       *mt_listing_select       (MtListing     *listing,
 gboolean            mt_listing_export_csv   (MtListing     *listing,
                                              const char    *path,
                                              GError       **error);
-gboolean            mt_listing_export_xlsx  (MtListing     *listing,
-                                             const char    *path,
-                                             GError       **error);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtListing, mt_listing_free)
 
 /*

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "mt-error.h"
-#include "mt-ingest.h"
+#include "mt-wake.h"
 #include "mt-sim.h"
 
 typedef struct Sim Sim;

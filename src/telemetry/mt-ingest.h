@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "mt-codec.h"
+#include "mt-wake.h"
 #include "mt-db.h"
 #include "mt-perm.h"
 
@@ -131,12 +132,6 @@ void        mt_command_audit         (MtDb                 *db,
                                       const MtCommand      *command,
                                       MtCommandResult       result,
                                       const MtAck          *ack);
-
-/* A source attached to @context (NULL: the default one) that runs @func whenever another
- * thread sets its ready time to 0 (g_source_set_ready_time); @func sets it back to -1 */
-GSource    *mt_wake_source_new       (GSourceFunc           func,
-                                      gpointer              data,
-                                      GMainContext         *context);
 
 /* Marks silent devices offline, raises offline alarms, drops history past the retention: run by
  * the link every 30 s; @now in µs */

@@ -185,31 +185,6 @@ mt_command_result_name (MtCommandResult result)
   return result <= MT_COMMAND_NOT_SENT ? result_names[result] : NULL;
 }
 
-/* ------------------------------------------------------------------ waking the main context */
-
-static gboolean
-wake_dispatch (GSource     *source,
-               GSourceFunc  callback,
-               gpointer     data)
-{
-  return callback (data);
-}
-
-static GSourceFuncs wake_funcs = { NULL, NULL, wake_dispatch, NULL, NULL, NULL };
-
-GSource *
-mt_wake_source_new (GSourceFunc   func,
-                    gpointer      data,
-                    GMainContext *context)
-{
-  GSource *source = g_source_new (&wake_funcs, sizeof (GSource));
-
-  g_source_set_callback (source, func, data, NULL);
-  g_source_set_ready_time (source, -1);
-  g_source_attach (source, context);
-  return source;
-}
-
 /* ------------------------------------------------------------------ paho's thread */
 
 static void
