@@ -1962,8 +1962,9 @@ test_tile_source (void)
 }
 
 /* Issue 14, 9: signing out closes every window that holds the session — a BMS panel, an alarm's
- * curve, a form — so none keeps using the signed-out actor or database (this test also runs in
- * the AddressSanitizer build, app-lifetimes) */
+ * curve, a form — so none keeps using the signed-out actor or database, and every window and
+ * page of the session is finalized, not only hidden (this test also runs in the
+ * AddressSanitizer build, app-lifetimes) */
 static void
 test_sign_out_windows (void)
 {
@@ -1972,11 +1973,16 @@ test_sign_out_windows (void)
   gint64 device = mt_db_query_int (db, 0, "SELECT id FROM devices WHERE deleted = 0 ORDER BY id LIMIT 1", NULL);
   gint64 alarm = mt_db_query_int (db, 0, "SELECT max (id) FROM alarms", NULL);
   GtkWidget *bms, *curve = NULL, *form;
-  GtkWidget *again;
+  GtkWidget *again, *devices, *monitor;
 
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
   g_assert_no_error (error);
+  /* pages shown during the session: finalized with it, not kept by a timer or a signal */
+  devices = mt_window_show_page (window, "devices");
+  g_object_add_weak_pointer (G_OBJECT (devices), (gpointer *) &devices);
+  monitor = mt_window_show_page (window, "monitor");
+  g_object_add_weak_pointer (G_OBJECT (monitor), (gpointer *) &monitor);
   bms = GTK_WIDGET (mt_bms_dialog_new (GTK_WINDOW (window), db, mt_window_get_actor (window), device, NULL, NULL));
   gtk_window_present (GTK_WINDOW (bms));
   g_object_add_weak_pointer (G_OBJECT (bms), (gpointer *) &bms);
@@ -2004,6 +2010,8 @@ test_sign_out_windows (void)
   g_assert_null (curve);
   g_assert_null (form);
   g_assert_null (again);
+  g_assert_null (devices);
+  g_assert_null (monitor);
   /* and the window signs in again, as someone else */
   g_assert_true (mt_window_sign_in (window, "tech", MT_DEMO_PASSWORD, &error));
   g_assert_no_error (error);
