@@ -819,6 +819,8 @@ test_hostile_bodies (Fixture *f, gconstpointer data)
     "{\"username\":\"\\ud800\",\"password\":\"x\"}",
     "{\"username\":\"x\\udc00\",\"password\":\"x\"}",
     "{\"username\":\"\\ud800\\u0041\",\"password\":\"x\"}",
+    "{\"username\":\"admin\",\"password\":\"x\",\"username\":\"east\"}",
+    "{\"a\":{\"b\":1,\"b\":2}}",
   };
 
   for (guint i = 0; i < 300000; i++)

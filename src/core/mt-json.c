@@ -146,10 +146,11 @@ skip_space (Scan *s)
     s->p++;
 }
 
-MtJsonProblem
-mt_json_check (const char  *data,
-               gsize        length,
-               char       **member)
+static MtJsonProblem
+check (const char  *data,
+       gsize        length,
+       char       **member,
+       GHashTable **names)   /* per open object: its members' names, as written */
 {
   Scan s = { data, data + length, FALSE };
   char stack[MT_JSON_MAX_DEPTH];
@@ -218,6 +219,7 @@ mt_json_check (const char  *data,
             {
               s.p++;
               depth--;
+              g_clear_pointer (&names[depth], g_hash_table_unref);
               state = S_AFTER;
               break;
             }
@@ -242,6 +244,10 @@ mt_json_check (const char  *data,
                 key = start;
                 key_len = s.p - start;
               }
+            if (names[depth - 1] == NULL)
+              names[depth - 1] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+            if (!g_hash_table_add (names[depth - 1], g_strndup (start, s.p - start)))
+              return MT_JSON_DUPLICATE;
             state = S_COLON;
           }
           break;
@@ -256,7 +262,7 @@ mt_json_check (const char  *data,
           if (*s.p == ',')
             state = stack[depth - 1] == '{' ? S_KEY : S_VALUE;
           else if ((*s.p == '}' && stack[depth - 1] == '{') || (*s.p == ']' && stack[depth - 1] == '['))
-            depth--;
+            g_clear_pointer (&names[--depth], g_hash_table_unref);
           else
             return MT_JSON_SYNTAX;
           s.p++;
@@ -266,6 +272,19 @@ mt_json_check (const char  *data,
           g_assert_not_reached ();
         }
     }
+}
+
+MtJsonProblem
+mt_json_check (const char  *data,
+               gsize        length,
+               char       **member)
+{
+  GHashTable *names[MT_JSON_MAX_DEPTH] = { NULL };
+  MtJsonProblem problem = check (data, length, member, names);
+
+  for (guint i = 0; i < MT_JSON_MAX_DEPTH; i++)
+    g_clear_pointer (&names[i], g_hash_table_unref);
+  return problem;
 }
 
 const char *
@@ -285,6 +304,8 @@ mt_json_problem_message (MtJsonProblem problem)
       return _("The request has something after its JSON value");
     case MT_JSON_NUL:
       return _("must not contain control characters");
+    case MT_JSON_DUPLICATE:
+      return _("The request names a member twice");
     default:
       g_return_val_if_reached ("");
     }

@@ -17,11 +17,12 @@ typedef enum
   MT_JSON_VALUES,     /* more than MT_JSON_MAX_VALUES values */
   MT_JSON_TRAILING,   /* something after the value */
   MT_JSON_NUL,        /* a string holds U+0000, which no C string keeps */
+  MT_JSON_DUPLICATE,  /* an object names a member twice (the parser would keep one silently) */
 } MtJsonProblem;
 
 /*
  * Checks that @data (@length bytes, UTF-8 already checked by the caller) is exactly one JSON value
- * within the limits above, without recursion. For MT_JSON_NUL, @member (if not NULL) is set to
+ * within the limits above, without recursion, no object naming a member twice (as written). For MT_JSON_NUL, @member (if not NULL) is set to
  * the top-level member the string is under (or NULL when there is none); free with g_free.
  */
 MtJsonProblem  mt_json_check          (const char   *data,
