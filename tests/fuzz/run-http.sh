@@ -28,6 +28,10 @@ export ASAN_OPTIONS=detect_leaks=1
   -jobs="$jobs" -workers="$jobs" -artifact_prefix="$here/" -dict="$here/http.dict" -print_final_stats=1 \
   "$work/corpus" > "$work/fuzz.log" 2>&1 || true
 cat "$work"/fuzz*.log | grep -E "^(Done|#[0-9]+ +DONE)|stat::number_of_executed_units|stat::average_exec|ERROR|SUMMARY|answered" || true
+if ! grep -qE "^Done" "$work"/fuzz*.log; then
+  echo "fuzz-http: the run did not finish; its logs end with:" >&2
+  tail -n 5 "$work"/fuzz*.log >&2
+fi
 failures=$(find "$here" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \))
 if [ -n "$failures" ]; then
   echo "fuzz-http: failing inputs: $failures" >&2
