@@ -1127,6 +1127,41 @@ test_api_docs (void)
     }
 }
 
+/* MtTxn: leaving the scope without a commit rolls back, a commit keeps, a nested one joins */
+static gboolean
+write_message (MtDb       *db,
+               const char *title,
+               gboolean    commit)
+{
+  g_autoptr(MtTxn) txn = mt_txn_begin (db, NULL);
+
+  g_assert_nonnull (txn);
+  g_assert_true (mt_db_run (db, NULL, "INSERT INTO messages (created_at, updated_at, operator_id, title, body, "
+                                      "audience) VALUES (1, 1, 1, ?, 'x', 'all')", "t", title));
+  return commit ? mt_txn_commit (txn, NULL) : FALSE;
+}
+
+static void
+test_transactions (Fixture *f, gconstpointer data)
+{
+  g_assert_false (write_message (f->db, "回滚", FALSE));
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count (*) FROM messages WHERE title = '回滚'", NULL), ==, 0);
+  g_assert_true (write_message (f->db, "提交", TRUE));
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count (*) FROM messages WHERE title = '提交'", NULL), ==, 1);
+  /* an inner one that fails takes the outer one with it */
+  {
+    g_autoptr(MtTxn) outer = mt_txn_begin (f->db, NULL);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (write_message (f->db, "外层", TRUE));
+    g_assert_false (write_message (f->db, "内层", FALSE));
+    g_assert_false (mt_txn_commit (outer, &error));
+    g_assert_nonnull (error);
+  }
+  g_assert_cmpint (mt_db_query_int (f->db, -1, "SELECT count (*) FROM messages WHERE title IN ('外层', '内层')",
+                                    NULL), ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1162,6 +1197,7 @@ main (int argc, char *argv[])
   ADD ("roles/pages", test_roles_pages);
   ADD ("sign-in/refused", test_sign_in_refused);
   g_test_add_func ("/mt/core/api-docs", test_api_docs);
+  ADD ("transactions", test_transactions);
   ADD ("repairs/lifecycle", test_repairs);
   ADD ("devices/transfer-rented", test_transfer_rented_refused);
   ADD ("listing/export-filtered", test_export_filtered);

@@ -213,6 +213,45 @@ mt_db_rollback (MtDb *db)
   mt_db_exec (db, "ROLLBACK", NULL);
 }
 
+struct _MtTxn
+{
+  MtDb     *db;
+  gboolean  done;   /* committed (or the commit failed and rolled back) */
+};
+
+MtTxn *
+mt_txn_begin (MtDb    *db,
+              GError **error)
+{
+  MtTxn *txn;
+
+  if (!mt_db_begin (db, error))
+    return NULL;
+  txn = g_new0 (MtTxn, 1);
+  txn->db = db;
+  return txn;
+}
+
+gboolean
+mt_txn_commit (MtTxn   *txn,
+               GError **error)
+{
+  g_return_val_if_fail (txn != NULL && !txn->done, FALSE);
+
+  txn->done = TRUE;
+  return mt_db_commit (txn->db, error);
+}
+
+void
+mt_txn_free (MtTxn *txn)
+{
+  if (txn == NULL)
+    return;
+  if (!txn->done)
+    mt_db_rollback (txn->db);
+  g_free (txn);
+}
+
 sqlite3_stmt *
 mt_db_prepare_va (MtDb        *db,
                   GError     **error,

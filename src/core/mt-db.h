@@ -35,6 +35,20 @@ gboolean      mt_db_exec              (MtDb        *db,
                                        GError     **error);
 
 /*
+ * A transaction held in a variable: g_autoptr(MtTxn) txn = mt_txn_begin (db, error) begins it
+ * (nested ones join the outer one, as mt_db_begin), mt_txn_commit() commits it, and leaving the
+ * variable's scope without a commit rolls it back — no "goto fail" to forget.
+ */
+typedef struct _MtTxn MtTxn;
+
+MtTxn        *mt_txn_begin            (MtDb        *db,
+                                       GError     **error);
+gboolean      mt_txn_commit           (MtTxn       *txn,
+                                       GError     **error);
+void          mt_txn_free             (MtTxn       *txn);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtTxn, mt_txn_free)
+
+/*
  * Prepared statements, cached by SQL text, reset and bound on every call.
  * @types has one letter per parameter: i gint64, t const char * (NULL binds NULL),
  * d double, n NULL (no argument), b gboolean.

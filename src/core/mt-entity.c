@@ -839,6 +839,7 @@ mt_entity_save (MtDb           *db,
 {
   g_autoptr(MtColumns) cols = columns_new ();
   g_autoptr(GHashTable) old = NULL;
+  g_autoptr(MtTxn) txn = NULL;
   GHashTableIter iter;
   const char *key;
   gboolean creating = id == 0;
@@ -870,42 +871,36 @@ mt_entity_save (MtDb           *db,
         }
     }
 
-  if (!mt_db_begin (db, error))
+  txn = mt_txn_begin (db, error);
+  if (txn == NULL)
     return 0;
 
   if (!creating)
     {
       old = _mt_entity_fetch_for_change (db, actor, entity, id, version, error);
       if (old == NULL)
-        goto fail;
+        return 0;
     }
 
   for (guint i = 0; entity->fields[i].key; i++)
     {
       if (!field_to_columns (db, actor, &entity->fields[i], fields, old, cols, error))
-        goto fail;
+        return 0;
       if (entity->fields[i].flags & MT_FIELD_EXTRA)
         columns_move_extra (cols, entity->fields[i].key);
     }
 
   if (entity->prepare != NULL && !entity->prepare (db, actor, id, old, fields, cols, error))
-    goto fail;
+    return 0;
 
-  if (cols->cols->len > 0 || creating)
-    if (!write_columns (db, entity, &id, cols, error))
-      goto fail;
+  if ((cols->cols->len > 0 || creating) && !write_columns (db, entity, &id, cols, error))
+    return 0;
 
   if (entity->after_save != NULL && !entity->after_save (db, actor, id, old, cols, error))
-    goto fail;
+    return 0;
 
   mt_audit (db, actor, creating ? "create" : "update", entity->table, id, "ok", NULL);
-  if (!mt_db_commit (db, error))
-    return 0;
-  return id;
-
-fail:
-  mt_db_rollback (db);
-  return 0;
+  return mt_txn_commit (txn, error) ? id : 0;
 }
 
 GHashTable *
@@ -975,27 +970,25 @@ mt_entity_delete (MtDb           *db,
                   GError        **error)
 {
   g_autoptr(GHashTable) old = NULL;
+  g_autoptr(MtTxn) txn = NULL;
   g_autofree char *sql = NULL;
 
   if (!mt_actor_require (actor, entity->page, "delete", error))
     return FALSE;
   if (!check_version (version, error))
     return FALSE;
-  if (!mt_db_begin (db, error))
+  txn = mt_txn_begin (db, error);
+  if (txn == NULL)
     return FALSE;
   old = _mt_entity_fetch_for_change (db, actor, entity, id, version, error);
   if (old == NULL)
-    goto fail;
+    return FALSE;
   if (entity->can_delete != NULL && !entity->can_delete (db, actor, id, old, error))
-    goto fail;
+    return FALSE;
   sql = g_strdup_printf ("UPDATE %s SET deleted = 1, version = version + 1, updated_at = ? "
                          "WHERE id = ?", entity->table);
   if (!mt_db_run (db, error, sql, "ii", mt_now (), id))
-    goto fail;
+    return FALSE;
   mt_audit (db, actor, "delete", entity->table, id, "ok", NULL);
-  return mt_db_commit (db, error);
-
-fail:
-  mt_db_rollback (db);
-  return FALSE;
+  return mt_txn_commit (txn, error);
 }
