@@ -44,6 +44,15 @@ mt_billing_periods (gint64 days,
   return (days + period_days - 1) / period_days;
 }
 
+void
+mt_billing_set_too_costly (GError **error)
+{
+  g_autofree char *most = mt_format_money (MT_MONEY_MAX_FEN);
+  g_autofree char *problem = g_strdup_printf (_("make the order cost more than %s, the most one order may"), most);
+
+  mt_set_field_error (error, "periods", _("Periods"), problem);
+}
+
 gboolean
 mt_billing_quote (const MtBillingRule *rule,
                   guint                periods,
@@ -71,11 +80,8 @@ mt_billing_quote (const MtBillingRule *rule,
   if (!ok || quote->rent_fen > MT_MONEY_MAX_FEN || quote->services_fen > MT_MONEY_MAX_FEN ||
       quote->deposit_fen > MT_MONEY_MAX_FEN || quote->total_fen > MT_MONEY_MAX_FEN)
     {
-      g_autofree char *most = mt_format_money (MT_MONEY_MAX_FEN);
-      g_autofree char *problem = g_strdup_printf (_("make the order cost more than %s, the most one order may"), most);
-
       memset (quote, 0, sizeof *quote);
-      mt_set_field_error (error, "periods", _("Periods"), problem);
+      mt_billing_set_too_costly (error);
       return FALSE;
     }
   return TRUE;

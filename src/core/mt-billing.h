@@ -61,6 +61,8 @@ gboolean       mt_billing_quote         (const MtBillingRule *rule,
                                          gboolean       with_deposit,
                                          MtQuote       *quote,
                                          GError       **error);
+/* The refusal of a quote or renewal whose amounts would pass the money rule, on "periods" */
+void           mt_billing_set_too_costly (GError      **error);
 /* Overdue rent when returned at @end after @expire: whole periods of the rule, 0 if not late */
 gint64         mt_billing_overdue_fen   (gint64         rent_fen,
                                          guint          period_days,

@@ -816,18 +816,6 @@ write_columns (MtDb           *db,
   return TRUE;
 }
 
-/* A change names the version it was made on: only a row version (1 or more) can match */
-static gboolean
-check_version (gint64   version,
-               GError **error)
-{
-  if (version >= 1)
-    return TRUE;
-  mt_set_field_error (error, "version", _("Version"),
-                      _("must be the version of the row you changed, a whole number from 1"));
-  return FALSE;
-}
-
 gint64
 mt_entity_save (MtDb           *db,
                 const MtActor  *actor,
@@ -849,7 +837,7 @@ mt_entity_save (MtDb           *db,
 
   if (!mt_actor_require (actor, entity->page, "edit", error))
     return 0;
-  if (!creating && !check_version (version, error))
+  if (!creating && !mt_validate_version (version, error))
     return 0;
 
   /* Unknown fields are refused, so a typo never silently drops a value */
@@ -975,7 +963,7 @@ mt_entity_delete (MtDb           *db,
 
   if (!mt_actor_require (actor, entity->page, "delete", error))
     return FALSE;
-  if (!check_version (version, error))
+  if (!mt_validate_version (version, error))
     return FALSE;
   txn = mt_txn_begin (db, error);
   if (txn == NULL)

@@ -350,12 +350,8 @@ mt_repair_progress (MtDb          *db,
       mt_set_money_error (error, "cost_fen", _("Repair cost"), MT_MONEY_MAX_FEN);
       return FALSE;
     }
-  if (version < 1)
-    {
-      mt_set_field_error (error, "version", _("Version"),
-                          _("must be the version of the row you changed, a whole number from 1"));
-      return FALSE;
-    }
+  if (!mt_validate_version (version, error))
+    return FALSE;
   if (note != NULL && g_utf8_strlen (note, -1) > 500)
     {
       mt_set_field_error (error, "note", _("Note"), _("may have at most 500 characters"));

@@ -428,6 +428,30 @@ contract_values (GHashTable          *values,
   g_hash_table_insert (values, "services", g_string_free (services, FALSE));
 }
 
+/* What a contract says of a member: its name, mobile and ID card number as stored */
+static gboolean
+member_identity (MtDb     *db,
+                 gint64    member_id,
+                 char    **name,
+                 char    **mobile,
+                 char    **id_card,
+                 GError  **error)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, error, "SELECT name, mobile, id_card FROM members WHERE id = ?",
+                                      "i", member_id);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      *name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      *mobile = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      *id_card = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
 gboolean
 mt_order_quote (MtDb                *db,
                 const MtActor       *actor,
@@ -468,12 +492,8 @@ mt_order_quote (MtDb                *db,
       /* the contract names the member as the stored one will: a known member's own record */
       g_autofree char *name = NULL, *mobile = NULL, *id_card = NULL;
 
-      if (request->member_id != 0)
-        {
-          name = mt_db_query_text (db, "SELECT name FROM members WHERE id = ?", "i", member_id);
-          mobile = mt_db_query_text (db, "SELECT mobile FROM members WHERE id = ?", "i", member_id);
-          id_card = mt_db_query_text (db, "SELECT id_card FROM members WHERE id = ?", "i", member_id);
-        }
+      if (request->member_id != 0 && !member_identity (db, member_id, &name, &mobile, &id_card, error))
+        return FALSE;
       values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
       contract_values (values, &c, rule, request, quote,
                        name ? name : request->name ? request->name : "",
@@ -606,20 +626,8 @@ mt_order_rent (MtDb                *db,
       period_services += rule->services[i].price_fen;
   expire = now + (gint64) r->periods * rule->period_days * DAY;
 
-  {
-    sqlite3_stmt *stmt = mt_db_prepare (db, error, "SELECT name, mobile, id_card FROM members WHERE id = ?",
-                                        "i", member_id);
-
-    if (stmt == NULL)
-      goto fail;
-    if (sqlite3_step (stmt) == SQLITE_ROW)
-      {
-        name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-        mobile = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-        id_card = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      }
-    sqlite3_reset (stmt);
-  }
+  if (!member_identity (db, member_id, &name, &mobile, &id_card, error))
+    goto fail;
   values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   contract_values (values, &c, rule, r, &quote, name, mobile, id_card, now, expire);
   contract = mt_contract_render (rule->contract, values);
@@ -703,10 +711,7 @@ mt_order_renew (MtDb          *db,
       !mt_money_mul (o.period_services_fen, periods, &services) ||
       o.rent_fen + rent > MT_MONEY_MAX_FEN || o.services_fen + services > MT_MONEY_MAX_FEN)
     {
-      g_autofree char *most = mt_format_money (MT_MONEY_MAX_FEN);
-      g_autofree char *problem = g_strdup_printf (_("make the order cost more than %s, the most one order may"), most);
-
-      mt_set_field_error (error, "periods", _("Periods"), problem);
+      mt_billing_set_too_costly (error);
       goto fail;
     }
   /* the new periods follow the old expiry: an overdue order pays for its late days this way */

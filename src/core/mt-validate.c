@@ -337,6 +337,17 @@ mt_parse_fen (const char  *value,
 }
 
 gboolean
+mt_validate_version (gint64   version,
+                     GError **error)
+{
+  if (version >= 1)
+    return TRUE;
+  mt_set_field_error (error, "version", _("Version"),
+                      _("must be the version of the row you changed, a whole number from 1"));
+  return FALSE;
+}
+
+gboolean
 mt_validate_plain_text (const char  *value,
                         gboolean     multiline,
                         const char  *field,

@@ -36,6 +36,9 @@ void      mt_set_money_error          (GError     **error,
                                        const char  *field,
                                        const char  *label,
                                        gint64       max_fen);
+/* A change names the row version it was made on: only a version (1 or more) can match */
+gboolean  mt_validate_version         (gint64       version,
+                                       GError     **error);
 /* Single-line text holds no control characters; @multiline allows line breaks and tabs */
 gboolean  mt_validate_plain_text      (const char  *value,
                                        gboolean     multiline,
