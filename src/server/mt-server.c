@@ -2114,17 +2114,44 @@ static const Operation operations[] = {
   { "entity.delete", "DELETE", "E/#", FALSE, op_entity_delete },
 };
 
-/* Whether the request's address is @pattern's; its captures into @req when it is */
-static gboolean
-address_matches (Request    *req,
-                 const char *pattern)
+/* Each operation's pattern split into its segments, once for the process */
+static char ***
+operation_patterns (void)
 {
-  g_auto(GStrv) parts = g_strsplit (pattern, "/", -1);
+  static char **patterns[G_N_ELEMENTS (operations)];
+  static gsize once = 0;
 
+  if (g_once_init_enter (&once))
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (operations); i++)
+        patterns[i] = g_strsplit (operations[i].pattern, "/", -1);
+      g_once_init_leave (&once, 1);
+    }
+  return patterns;
+}
+
+/* Whether @word is one of @alternatives ("transfer|type|power-cut"), without allocating */
+static gboolean
+word_is_one_of (const char *word,
+                const char *alternatives)
+{
+  gsize n = strlen (word);
+
+  for (const char *p = alternatives; p != NULL; p = strchr (p, '|') ? strchr (p, '|') + 1 : NULL)
+    if (strncmp (p, word, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether the request's address has the segments @parts; its captures into @req when it has */
+static gboolean
+address_matches (Request           *req,
+                 const char *const *parts)
+{
   req->id = 0;
   req->name = req->action = NULL;
   req->entity = NULL;
-  if (g_strv_length (parts) != req->n_segments)
+  if (g_strv_length ((GStrv) parts) != req->n_segments)
     return FALSE;
   for (guint k = 0; parts[k]; k++)
     {
@@ -2142,14 +2169,10 @@ address_matches (Request    *req,
           if ((req->entity = mt_entity_lookup (segment)) == NULL)
             return FALSE;
         }
+      else if (word_is_one_of (segment, parts[k]))
+        req->action = segment;
       else
-        {
-          g_auto(GStrv) words = g_strsplit (parts[k], "|", -1);
-
-          if (!g_strv_contains ((const char *const *) words, segment))
-            return FALSE;
-          req->action = segment;
-        }
+        return FALSE;
     }
   return TRUE;
 }
@@ -2160,12 +2183,13 @@ static void
 route (Request *req)
 {
   g_autoptr(GString) allowed = g_string_new (NULL);
+  char ***patterns = operation_patterns ();
   const Operation *op = NULL;
   g_autoptr(GError) error = NULL;
   const char *auth;
 
   for (guint i = 0; i < G_N_ELEMENTS (operations) && op == NULL; i++)
-    if (address_matches (req, operations[i].pattern))
+    if (address_matches (req, (const char *const *) patterns[i]))
       {
         if (g_str_equal (operations[i].method, req->method))
           op = &operations[i];
