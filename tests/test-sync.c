@@ -9,6 +9,8 @@
 
 #include "mt-demo.h"
 #include "mt-error.h"
+#include "mt-local-backend.h"
+#include "mt-remote-backend.h"
 #include "mt-sync-engine.h"
 #include "test-util.h"
 
@@ -454,6 +456,143 @@ test_personal_columns (Fixture *f, gconstpointer data)
     g_object_unref (engines[u]);
 }
 
+/* ------------------------------------------------------------------ backends */
+
+typedef struct
+{
+  MtBackend *backend;
+  GPtrArray *changed;   /* the operations "changed" named */
+} Side;
+
+static void
+changed_cb (MtBackend *backend, const char *operation, GPtrArray *changed)
+{
+  g_ptr_array_add (changed, g_strdup (operation));
+}
+
+/* One request through @backend: the answer as JSON text, or "error CODE FIELD MESSAGE" */
+static char *
+call_text (MtBackend *backend, MtApiRequest *request)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+
+  mt_backend_call_async (backend, request, NULL, done_cb, &result);
+  answer = mt_backend_call_finish (backend, wait_result (&result), &error);
+  if (answer == NULL)
+    return g_strdup_printf ("error %d %s %s", error->code, mt_error_get_field (error), error->message);
+  return json_to_string (answer, FALSE);
+}
+
+static MtApiRequest *
+renew (gint64 order, gint64 periods, const char *method)
+{
+  MtApiRequest *request = mt_api_request_new ("orders.renew");
+
+  mt_api_request_set_id (request, order);
+  mt_api_request_set_int (request, "periods", periods);
+  mt_api_request_set_text (request, "pay_method", method);
+  return request;
+}
+
+/* The same requests through the local backend (a standalone console's copy of the same data)
+ * and the remote one (the server): the same answers, the same refusals naming the same field,
+ * "changed" after each write; the local one answers off the main thread */
+static void
+test_backends (Fixture *f, gconstpointer data)
+{
+  g_autofree char *local_path = g_build_filename (f->dir, "standalone.db", NULL);
+  g_autoptr(MtSyncEngine) engine = console (f, "admin");
+  g_autoptr(GError) error = NULL;
+  MtDb *db;
+  MtApiRequest *requests[8];
+  g_autofree char *answers[2][G_N_ELEMENTS (requests)] = { { 0 } };
+  Side sides[2];
+  gint64 order, version;
+
+  mt_test_demo_copy (local_path);
+  db = mt_db_open (local_path, &error);
+  g_assert_no_error (error);
+  order = mt_db_query_int (db, 0, "SELECT min (id) FROM orders WHERE state = 'active'", NULL);
+  version = mt_db_query_int (db, 0, "SELECT version FROM stores WHERE id = 3", NULL);
+  g_assert_cmpint (order, >, 0);
+  sides[0].backend = MT_BACKEND (mt_local_backend_new (db, mt_db_query_int (db, 0, "SELECT id FROM accounts WHERE "
+                                                                                  "username = 'admin'", NULL)));
+  sides[1].backend = MT_BACKEND (mt_remote_backend_new (engine));
+
+  requests[0] = renew (order, 1, "offline");
+  requests[1] = renew (order, 0, "offline");                  /* refused on periods */
+  requests[2] = renew (order, 1, "pigeon");                   /* refused on pay_method */
+  requests[3] = mt_api_request_new ("orders.settlement");     /* a read: nothing changes */
+  mt_api_request_set_id (requests[3], order);
+  mt_api_request_set_int (requests[3], "damage_fen", 500);
+  requests[4] = mt_api_request_new ("entity.update");         /* refused on mobile */
+  mt_api_request_set_entity (requests[4], "stores");
+  mt_api_request_set_id (requests[4], 3);
+  mt_api_request_set_int (requests[4], "version", version);
+  {
+    g_autoptr(GHashTable) fields = g_hash_table_new (g_str_hash, g_str_equal);
+
+    g_hash_table_insert (fields, "mobile", "123");
+    mt_api_request_set_fields (requests[4], fields);
+    requests[5] = mt_api_request_new ("entity.update");       /* saved */
+    mt_api_request_set_entity (requests[5], "stores");
+    mt_api_request_set_id (requests[5], 3);
+    mt_api_request_set_int (requests[5], "version", version);
+    g_hash_table_insert (fields, "mobile", "13900001111");
+    mt_api_request_set_fields (requests[5], fields);
+  }
+  requests[6] = mt_api_request_new ("entity.delete");         /* a stale version: conflict */
+  mt_api_request_set_entity (requests[6], "stores");
+  mt_api_request_set_id (requests[6], 3);
+  mt_api_request_set_query (requests[6], "version", "1");
+  requests[7] = mt_api_request_new ("settings.get");
+  mt_api_request_set_name (requests[7], "no-such-setting");
+
+  for (guint s = 0; s < 2; s++)
+    {
+      sides[s].changed = g_ptr_array_new_with_free_func (g_free);
+      g_signal_connect (sides[s].backend, "changed", G_CALLBACK (changed_cb), sides[s].changed);
+      for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+        answers[s][i] = call_text (sides[s].backend, requests[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      g_test_message ("%s: %s", mt_api_request_get_operation (requests[i])->name, answers[0][i]);
+      g_assert_cmpstr (answers[0][i], ==, answers[1][i]);
+    }
+  g_assert_true (g_str_has_prefix (answers[0][0], "{\"id\":"));
+  g_assert_true (g_str_has_prefix (answers[0][1], "error 1 periods "));
+  g_assert_true (g_str_has_prefix (answers[0][2], "error 1 pay_method "));
+  g_assert_nonnull (strstr (answers[0][3], "\"damage_fen\":500"));
+  g_assert_true (g_str_has_prefix (answers[0][4], "error 1 mobile "));
+  g_assert_nonnull (strstr (answers[0][5], "\"id\":3"));
+  g_assert_true (g_str_has_prefix (answers[0][6], "error 3 "));
+  g_assert_true (g_str_has_prefix (answers[0][7], "error 2 "));
+  for (guint s = 0; s < 2; s++)
+    {
+      g_assert_cmpuint (sides[s].changed->len, ==, 2);
+      g_assert_cmpstr (sides[s].changed->pdata[0], ==, "orders.renew");
+      g_assert_cmpstr (sides[s].changed->pdata[1], ==, "entity.update");
+    }
+  g_assert_true (mt_local_backend_get_threaded (MT_LOCAL_BACKEND (sides[0].backend)));
+  /* the console's own connection reads what the worker wrote */
+  g_assert_cmpint (mt_db_query_int (db, 0, "SELECT count (*) FROM stores WHERE id = 3 AND mobile = '13900001111'",
+                                    NULL), ==, 1);
+  /* a remote console's replica holds its write when the answer comes */
+  g_assert_cmpint (replica_int (engine, "SELECT count (*) FROM stores WHERE id = 3 AND mobile = '13900001111'"), ==, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+    mt_api_request_unref (requests[i]);
+  for (guint s = 0; s < 2; s++)
+    {
+      g_ptr_array_unref (sides[s].changed);
+      g_object_unref (sides[s].backend);
+    }
+  mt_db_close (db);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -466,6 +605,7 @@ main (int argc, char *argv[])
               fixture_tear_down);
   g_test_add ("/mt/sync/finance-scope-and-resume", Fixture, NULL, fixture_set_up,
               test_finance_scope_and_resume, fixture_tear_down);
+  g_test_add ("/mt/sync/backends", Fixture, NULL, fixture_set_up, test_backends, fixture_tear_down);
   ret = g_test_run ();
   mt_test_demo_cleanup ();
   return ret;

@@ -20,6 +20,7 @@ typedef enum
   MT_ERROR_CORRUPT,      /* the database file is damaged or not a Mingtang database */
   MT_ERROR_TOO_NEW,      /* the database was written by a newer Mingtang */
   MT_ERROR_THROTTLED,    /* too many failed sign-ins: wait and try again */
+  MT_ERROR_MALFORMED,    /* a request that is not what the API reads (no JSON object) */
 } MtErrorCode;
 
 GQuark       mt_error_quark          (void);

@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 #include <locale.h>
 
+#include "mt-api.h"
 #include "mt-entity.h"
 #include "mt-error.h"
 #include "mt-fences.h"
@@ -59,8 +60,6 @@ typedef struct
   const char        *error_code;   /* of a refused request, for the audit log */
   gint64             id;         /* the address's row id ("#"), 0 without */
   const char        *name;       /* the address's name ("*": a setting, a table), or NULL */
-  const char        *action;     /* the word the address chose among its alternatives ("a|b") */
-  const MtEntity    *entity;     /* the entity of an entity address ("E") */
   GHashTable        *feed_scopes;      /* table → FeedScope: what of it the account gets */
   GHashTable        *feed_statements;  /* SQL → sqlite3_stmt, finalized with the request */
 } Request;
@@ -149,25 +148,12 @@ static void
 respond_gerror (Request      *req,
                 const GError *error)
 {
-  static const struct { int code; guint status; const char *name; } map[] = {
-    { MT_ERROR_INVALID, 422, "invalid" },
-    { MT_ERROR_NOT_FOUND, 404, "not-found" },
-    { MT_ERROR_CONFLICT, 409, "conflict" },
-    { MT_ERROR_FORBIDDEN, 403, "forbidden" },
-    { MT_ERROR_AUTH, 401, "unauthorized" },
-    { MT_ERROR_DISABLED, 401, "disabled" },
-    { MT_ERROR_THROTTLED, 429, "throttled" },
-  };
+  const char *code;
+  guint status = mt_api_error_status (error, &code);
 
-  if (error->domain == MT_ERROR)
-    for (guint i = 0; i < G_N_ELEMENTS (map); i++)
-      if (map[i].code == error->code)
-        {
-          respond_error (req, map[i].status, map[i].name, error->message, mt_error_get_field (error));
-          return;
-        }
-  g_warning ("%s %s: %s", req->method, req->path, error->message);
-  respond_error (req, 500, "failed", error->message, NULL);
+  if (status == 500)
+    g_warning ("%s %s: %s", req->method, req->path, error->message);
+  respond_error (req, status, code, error->message, mt_error_get_field (error));
 }
 
 static void
@@ -180,86 +166,6 @@ respond_invalid (Request    *req,
 }
 
 /* ------------------------------------------------------------------ requests */
-
-static gboolean
-parse_id (const char *text,
-          gint64     *id)
-{
-  return text != NULL && g_ascii_string_to_signed (text, 10, 1, G_MAXINT64, (gint64 *) id, NULL);
-}
-
-/* A JSON value as the core's field text; FALSE for objects and arrays */
-static gboolean
-node_to_text (JsonNode  *node,
-              char     **text)
-{
-  if (JSON_NODE_HOLDS_NULL (node))
-    *text = g_strdup ("");
-  else if (!JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  else if (json_node_get_value_type (node) == G_TYPE_STRING)
-    *text = g_strdup (json_node_get_string (node));
-  else if (json_node_get_value_type (node) == G_TYPE_INT64)
-    *text = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-  else if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    {
-      char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-      /* a number written with a fraction or an exponent stays one, so a whole-number field
-       * (fen, a count) refuses it: 1e3 and 1000.0 are not 1000 */
-      g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node));
-      *text = strpbrk (buf, ".eEn") ? g_strdup (buf) : g_strconcat (buf, ".0", NULL);
-    }
-  else if (json_node_get_value_type (node) == G_TYPE_BOOLEAN)
-    *text = g_strdup (json_node_get_boolean (node) ? "true" : "false");
-  else
-    return FALSE;
-  return TRUE;
-}
-
-/* Body members as the field table of mt_entity_save (all but @skip) */
-static GHashTable *
-body_fields (Request     *req,
-             const char  *skip)
-{
-  GHashTable *fields = mt_fields_new ();
-  g_autoptr(GList) members = json_object_get_members (req->body);
-
-  for (GList *l = members; l; l = l->next)
-    {
-      char *text = NULL;
-
-      if (skip && g_str_equal (l->data, skip))
-        continue;
-      if (!node_to_text (json_object_get_member (req->body, l->data), &text))
-        {
-          respond_invalid (req, l->data, _("must be a text, a number, true or false"));
-          g_hash_table_unref (fields);
-          return NULL;
-        }
-      g_hash_table_insert (fields, g_strdup (l->data), text);
-    }
-  return fields;
-}
-
-static gboolean
-body_int (Request    *req,
-          const char *member,
-          gboolean    required,
-          gint64     *value)
-{
-  JsonNode *node = req->body ? json_object_get_member (req->body, member) : NULL;
-
-  if (node == NULL && !required)
-    return TRUE;
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    {
-      respond_invalid (req, member, node ? _("must be a whole number") : _("is required"));
-      return FALSE;
-    }
-  *value = json_node_get_int (node);
-  return TRUE;
-}
 
 static const char *
 body_string (Request    *req,
@@ -294,79 +200,6 @@ body_bool (Request    *req,
   return TRUE;
 }
 
-/* "ids": [1, 2, 3] */
-static GArray *
-body_ids (Request *req,
-          gboolean required)
-{
-  JsonNode *node = req->body ? json_object_get_member (req->body, "ids") : NULL;
-  JsonArray *array;
-  GArray *ids;
-
-  if (node == NULL && !required)
-    return g_array_new (FALSE, FALSE, sizeof (gint64));
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) || (required && json_array_get_length (json_node_get_array (node)) == 0))
-    {
-      respond_invalid (req, "ids", _("must be a list of row numbers"));
-      return NULL;
-    }
-  array = json_node_get_array (node);
-  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-      gint64 id;
-
-      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_INT64)
-        {
-          respond_invalid (req, "ids", _("must be a list of row numbers"));
-          g_array_unref (ids);
-          return NULL;
-        }
-      id = json_node_get_int (element);
-      g_array_append_val (ids, id);
-    }
-  return ids;
-}
-
-static void
-add_row_object (JsonBuilder *b,
-                GHashTable  *row)
-{
-  GHashTableIter iter;
-  const char *key, *value;
-
-  json_builder_begin_object (b);
-  g_hash_table_iter_init (&iter, row);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &value))
-    {
-      json_builder_set_member_name (b, key);
-      if (g_str_equal (key, "id") || g_str_equal (key, "version"))
-        json_builder_add_int_value (b, g_ascii_strtoll (value, NULL, 10));
-      else
-        json_builder_add_string_value (b, value);
-    }
-  json_builder_end_object (b);
-}
-
-static void
-respond_saved (Request *req,
-               guint    status,
-               const char *table,
-               gint64   id)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autofree char *sql = g_strdup_printf ("SELECT version FROM %s WHERE id = ?", table);
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_int_value (b, id);
-  json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, mt_db_query_int (req->server->db, 0, sql, "i", id));
-  json_builder_end_object (b);
-  respond_builder (req, status, b);
-}
-
 /* ------------------------------------------------------------------ change notifications */
 
 /* Tells the consoles when the journal moved on since the last notice */
@@ -387,18 +220,6 @@ notify_changed (MtServer *self)
       if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
         soup_websocket_connection_send_text (ws, text);
     }
-}
-
-/* 204 and a change notice, or the error */
-static void
-respond_done (Request      *req,
-              gboolean      ok,
-              const GError *error)
-{
-  if (!ok)
-    return respond_gerror (req, error);
-  notify_changed (req->server);
-  respond_node (req, 204, NULL);
 }
 
 static void
@@ -1011,545 +832,7 @@ op_session_close (Request *req)
   respond_node (req, 204, NULL);
 }
 
-static void
-handle_list (Request        *req,
-             const MtEntity *entity)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MtListing) listing = mt_listing_new (req->server->db, req->actor, mt_entity_get_page (entity), &error);
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(GPtrArray) rows = NULL;
-  const char *text;
-  gint64 offset = 0, limit = 100;
-  guint n_columns;
-  const MtListColumn *columns;
-
-  if (listing == NULL)
-    return respond_gerror (req, error);
-  if (req->query && (text = g_hash_table_lookup (req->query, "offset")) &&
-      !g_ascii_string_to_signed (text, 10, 0, G_MAXINT32, &offset, NULL))
-    return respond_invalid (req, "offset", _("must be a whole number"));
-  if (req->query && (text = g_hash_table_lookup (req->query, "limit")) &&
-      !g_ascii_string_to_signed (text, 10, 1, MAX_LIST, &limit, NULL))
-    return respond_invalid (req, "limit", _("must be a number from 1 to 1000"));
-  if (req->query && (text = g_hash_table_lookup (req->query, "search")))
-    mt_listing_set_search (listing, text);
-  if (req->query && (text = g_hash_table_lookup (req->query, "state")))
-    mt_listing_set_state (listing, text);
-
-  columns = mt_listing_get_columns (listing, &n_columns);
-  rows = mt_listing_fetch (listing, (guint) offset, (guint) limit);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "total");
-  json_builder_add_int_value (b, mt_listing_count (listing));
-  json_builder_set_member_name (b, "rows");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < rows->len; i++)
-    {
-      MtListRow *row = rows->pdata[i];
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "id");
-      json_builder_add_int_value (b, row->id);
-      json_builder_set_member_name (b, "version");
-      json_builder_add_int_value (b, row->version);
-      json_builder_set_member_name (b, "cells");
-      json_builder_begin_object (b);
-      for (guint c = 0; c < n_columns; c++)
-        {
-          json_builder_set_member_name (b, columns[c].key);
-          json_builder_add_string_value (b, row->cells[c]);
-        }
-      json_builder_end_object (b);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  respond_builder (req, 200, b);
-}
-
-/* A row was written through the generic entity API */
-static void
-entity_changed (Request        *req,
-                const MtEntity *entity)
-{
-  notify_changed (req->server);
-  if (req->server->ingest != NULL && g_str_equal (mt_entity_get_page (entity), "geofences"))
-    mt_ingest_fences_changed (req->server->ingest);
-}
-
-/* GET ENTITY */
-static void
-op_entity_list (Request *req)
-{
-  handle_list (req, req->entity);
-}
-
-/* GET ENTITY/ID */
-static void
-op_entity_get (Request *req)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) row = mt_entity_load (req->server->db, req->actor, req->entity, req->id, &error);
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-
-  if (row == NULL)
-    return respond_gerror (req, error);
-  g_hash_table_remove (row, "password_hash");
-  add_row_object (b, row);
-  respond_builder (req, 200, b);
-}
-
-/* POST ENTITY {fields} */
-static void
-op_entity_create (Request *req)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) fields = NULL;
-  gint64 id;
-
-  if (req->body == NULL)
-    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
-  if (!(fields = body_fields (req, NULL)))
-    return;
-  id = mt_entity_save (req->server->db, req->actor, req->entity, 0, 0, fields, &error);
-  if (id == 0)
-    return respond_gerror (req, error);
-  entity_changed (req, req->entity);
-  respond_saved (req, 201, req->segments[0], id);
-}
-
-/* PUT ENTITY/ID {version, fields} */
-static void
-op_entity_update (Request *req)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) fields = NULL;
-  gint64 version = 0;
-
-  if (req->body == NULL)
-    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
-  if (!body_int (req, "version", TRUE, &version) || !(fields = body_fields (req, "version")))
-    return;
-  if (mt_entity_save (req->server->db, req->actor, req->entity, req->id, version, fields, &error) == 0)
-    return respond_gerror (req, error);
-  entity_changed (req, req->entity);
-  respond_saved (req, 200, req->segments[0], req->id);
-}
-
-/* DELETE ENTITY/ID?version=N */
-static void
-op_entity_delete (Request *req)
-{
-  g_autoptr(GError) error = NULL;
-  const char *text = req->query ? g_hash_table_lookup (req->query, "version") : NULL;
-  gint64 version = 0;
-
-  if (text == NULL || !g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &version, NULL))
-    return respond_invalid (req, "version", _("is required"));
-  if (!mt_entity_delete (req->server->db, req->actor, req->entity, req->id, version, &error))
-    return respond_gerror (req, error);
-  entity_changed (req, req->entity);
-  respond_node (req, 204, NULL);
-}
-
-/* A device's rental changed: its discharge relay follows at once */
-static void
-power_policy (Request *req,
-              gint64   device_id)
-{
-  if (req->server->ingest != NULL && device_id != 0)
-    mt_ingest_device_changed (req->server->ingest, device_id);
-}
-
-/* POST devices/transfer {ids, operator_id | store_id}, devices/type {ids, type_id},
- * devices/power-cut {ids, on} */
-static void
-op_devices_batch (Request *req)
-{
-  MtDb *db = req->server->db;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) ids = NULL;
-  const char *action = req->action;
-  gint64 a = 0, b = 0;
-  gboolean ok;
-
-  if (req->body == NULL)
-    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
-  if (!(ids = body_ids (req, TRUE)))
-    return;
-  if (g_str_equal (action, "transfer"))
-    {
-      if (!body_int (req, "operator_id", FALSE, &a) || !body_int (req, "store_id", FALSE, &b))
-        return;
-      ok = mt_devices_transfer (db, req->actor, (gint64 *) ids->data, ids->len, a, b, &error);
-    }
-  else if (g_str_equal (action, "type"))
-    {
-      if (!body_int (req, "type_id", TRUE, &a))
-        return;
-      ok = mt_devices_set_type (db, req->actor, (gint64 *) ids->data, ids->len, a, &error);
-    }
-  else
-    {
-      gboolean on;
-
-      if (!body_bool (req, "on", &on))
-        return;
-      ok = mt_devices_set_power_cut (db, req->actor, (gint64 *) ids->data, ids->len, on, &error);
-      for (guint i = 0; ok && i < ids->len; i++)
-        power_policy (req, g_array_index (ids, gint64, i));
-    }
-  respond_done (req, ok, error);
-}
-
-/* POST repairs {device_id, reporter_kind, reporter, fault} */
-static void
-op_repair_report (Request *req)
-{
-  g_autoptr(GError) error = NULL;
-  gint64 id, device = 0;
-  const char *kind, *reporter, *fault;
-
-  if (req->body == NULL)
-    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
-  if (!body_int (req, "device_id", TRUE, &device) ||
-      !(kind = body_string (req, "reporter_kind", TRUE)) ||
-      !(reporter = body_string (req, "reporter", FALSE)) ||
-      !(fault = body_string (req, "fault", TRUE)))
-    return;
-  id = mt_repair_report (req->server->db, req->actor, device, kind, reporter, fault, &error);
-  if (id == 0)
-    return respond_gerror (req, error);
-  notify_changed (req->server);
-  respond_saved (req, 201, "repairs", id);
-}
-
-/* POST repairs/ID/steps {version, state, note, cost_fen} */
-static void
-op_repair_steps (Request *req)
-{
-  g_autoptr(GError) error = NULL;
-  gint64 version = 0, cost = 0;
-  const char *state, *note;
-
-  if (req->body == NULL)
-    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
-  if (!body_int (req, "version", TRUE, &version) || !(state = body_string (req, "state", TRUE)) ||
-      !(note = body_string (req, "note", FALSE)) || !body_int (req, "cost_fen", FALSE, &cost))
-    return;
-  if (!mt_repair_progress (req->server->db, req->actor, req->id, version, state, note, cost, &error))
-    return respond_gerror (req, error);
-  notify_changed (req->server);
-  respond_saved (req, 200, "repairs", req->id);
-}
-
-/* The value of a setting as the account's operator has it */
-static void
-respond_setting (Request             *req,
-                 const MtSettingInfo *info)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autofree char *value = mt_setting_get (req->server->db, req->actor->operator_id, info->key);
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "key");
-  json_builder_add_string_value (b, info->key);
-  json_builder_set_member_name (b, "value");
-  json_builder_add_string_value (b, value ? value : "");
-  json_builder_end_object (b);
-  respond_builder (req, 200, b);
-}
-
-/* GET settings/KEY */
-static void
-op_setting_get (Request *req)
-{
-  const MtSettingInfo *info = mt_setting_lookup (req->name);
-  g_autoptr(GError) error = NULL;
-
-  if (info == NULL)
-    return respond_error (req, 404, "not-found", _("There is no such setting"), NULL);
-  if (!mt_actor_require (req->actor, "settings", "view", &error))
-    return respond_gerror (req, error);
-  respond_setting (req, info);
-}
-
-/* PUT settings/KEY {value} */
-static void
-op_setting_set (Request *req)
-{
-  const MtSettingInfo *info = mt_setting_lookup (req->name);
-  g_autoptr(GError) error = NULL;
-  const char *text;
-
-  if (info == NULL)
-    return respond_error (req, 404, "not-found", _("There is no such setting"), NULL);
-  if (req->body == NULL)
-    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
-  if (!(text = body_string (req, "value", TRUE)))
-    return;
-  if (!mt_setting_set (req->server->db, req->actor, info->key, text, &error))
-    return respond_gerror (req, error);
-  notify_changed (req->server);
-  respond_setting (req, info);
-}
-
-/* POST messages/ID/send */
-static void
-op_message_send (Request *req)
-{
-  g_autoptr(GError) error = NULL;
-  gboolean ok = mt_message_send (req->server->db, req->actor, req->id, &error);
-
-  respond_done (req, ok, error);
-}
-
-/* PUT operators/ID/enabled {enabled} */
-static void
-op_operator_enabled (Request *req)
-{
-  g_autoptr(GError) error = NULL;
-  gboolean enabled, ok;
-
-  if (req->body == NULL)
-    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
-  if (!body_bool (req, "enabled", &enabled))
-    return;
-  ok = mt_operator_set_enabled (req->server->db, req->actor, req->id, enabled, &error);
-  respond_done (req, ok, error);
-}
-
 /* ------------------------------------------------------------------ money */
-
-/* A body with only the members this request takes: anything else is refused naming it */
-static gboolean
-body_only (Request           *req,
-           const char *const *allowed)
-{
-  g_autoptr(GList) members = NULL;
-
-  if (req->body == NULL)
-    {
-      respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
-      return FALSE;
-    }
-  members = json_object_get_members (req->body);
-  for (GList *l = members; l; l = l->next)
-    if (!g_strv_contains (allowed, l->data))
-      {
-        respond_invalid (req, l->data, _("is not a field of this request"));
-        return FALSE;
-      }
-  return TRUE;
-}
-
-/* An optional true/false member, FALSE when absent */
-static gboolean
-body_flag (Request    *req,
-           const char *member,
-           gboolean   *value)
-{
-  *value = FALSE;
-  return !json_object_has_member (req->body, member) || body_bool (req, member, value);
-}
-
-static void
-add_int (JsonBuilder *b,
-         const char  *name,
-         gint64       value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
-
-static gboolean
-body_rent_request (Request       *req,
-                   MtRentRequest *r)
-{
-  static const char *const allowed[] = { "store_id", "device_id", "member_id", "mobile", "name", "id_card",
-                                         "periods", "services", "pay_method", "referrer", NULL };
-  gint64 periods = 0, services = 0;
-
-  if (!body_only (req, allowed) || !body_int (req, "store_id", TRUE, &r->store_id) ||
-      !body_int (req, "device_id", TRUE, &r->device_id) || !body_int (req, "member_id", FALSE, &r->member_id) ||
-      !(r->mobile = body_string (req, "mobile", FALSE)) || !(r->name = body_string (req, "name", FALSE)) ||
-      !(r->id_card = body_string (req, "id_card", FALSE)) || !body_int (req, "periods", TRUE, &periods) ||
-      !body_int (req, "services", FALSE, &services) || !(r->pay_method = body_string (req, "pay_method", TRUE)) ||
-      !(r->referrer = body_string (req, "referrer", FALSE)))
-    return FALSE;
-  if (periods < 1 || periods > MT_MAX_PERIODS || services < 0 || services > 7)
-    {
-      respond_invalid (req, periods < 1 || periods > MT_MAX_PERIODS ? "periods" : "services",
-                       _("is out of range"));
-      return FALSE;
-    }
-  r->periods = (guint) periods;
-  r->services = (guint) services;
-  return TRUE;
-}
-
-static gboolean
-body_end_request (Request      *req,
-                  MtEndRequest *end)
-{
-  static const char *const allowed[] = { "damage_fen", "pay_method", "forced", "hold_deposit", NULL };
-  const char *method;
-
-  if (!body_only (req, allowed) || !body_int (req, "damage_fen", FALSE, &end->damage_fen) ||
-      !(method = body_string (req, "pay_method", FALSE)) || !body_flag (req, "forced", &end->forced) ||
-      !body_flag (req, "hold_deposit", &end->hold_deposit))
-    return FALSE;
-  end->pay_method = *method ? method : NULL;
-  return TRUE;
-}
-
-static void
-respond_settlement (Request            *req,
-                    gint64              order_id,
-                    const MtSettlement *s)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-
-  json_builder_begin_object (b);
-  add_int (b, "order_id", order_id);
-  add_int (b, "overdue_fen", s->overdue_fen);
-  add_int (b, "damage_fen", s->damage_fen);
-  add_int (b, "deducted_fen", s->deducted_fen);
-  add_int (b, "shortfall_fen", s->shortfall_fen);
-  add_int (b, "refund_fen", s->refund_fen);
-  json_builder_end_object (b);
-  respond_builder (req, 200, b);
-}
-
-/* POST orders/quote {rent request}: the breakdown and the contract, nothing written */
-static void
-op_order_quote (Request *req)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MtBillingRule) rule = NULL;
-  g_autofree char *contract = NULL;
-  MtRentRequest r = { 0 };
-  MtQuote quote;
-
-  if (!body_rent_request (req, &r))
-    return;
-  if (!mt_order_quote (req->server->db, req->actor, &r, &quote, &contract, &rule, &error))
-    return respond_gerror (req, error);
-  {
-    g_autoptr(JsonBuilder) b = json_builder_new ();
-
-    json_builder_begin_object (b);
-    add_int (b, "periods", quote.periods);
-    add_int (b, "rent_fen", quote.rent_fen);
-    add_int (b, "services_fen", quote.services_fen);
-    add_int (b, "deposit_fen", quote.deposit_fen);
-    add_int (b, "total_fen", quote.total_fen);
-    json_builder_set_member_name (b, "contract");
-    json_builder_add_string_value (b, contract ? contract : "");
-    /* the rule's services, in the order of the services bits */
-    json_builder_set_member_name (b, "services");
-    json_builder_begin_array (b);
-    for (guint i = 0; i < rule->n_services; i++)
-      {
-        json_builder_begin_object (b);
-        json_builder_set_member_name (b, "name");
-        json_builder_add_string_value (b, rule->services[i].name);
-        add_int (b, "price_fen", rule->services[i].price_fen);
-        json_builder_set_member_name (b, "per_period");
-        json_builder_add_boolean_value (b, rule->services[i].per_period);
-        json_builder_end_object (b);
-      }
-    json_builder_end_array (b);
-    json_builder_end_object (b);
-    respond_builder (req, 200, b);
-  }
-}
-
-/* POST orders {rent request}: rents */
-static void
-op_order_rent (Request *req)
-{
-  g_autoptr(GError) error = NULL;
-  MtRentRequest r = { 0 };
-  gint64 id;
-
-  if (!body_rent_request (req, &r))
-    return;
-  id = mt_order_rent (req->server->db, req->actor, &r, &error);
-  if (id == 0)
-    return respond_gerror (req, error);
-  power_policy (req, r.device_id);
-  respond_saved (req, 201, "orders", id);
-}
-
-/* POST orders/ID/renew {periods, pay_method} */
-static void
-op_order_renew (Request *req)
-{
-  MtDb *db = req->server->db;
-  g_autoptr(GError) error = NULL;
-  static const char *const allowed[] = { "periods", "pay_method", NULL };
-  gint64 periods = 0;
-  const char *method;
-
-  if (!body_only (req, allowed) || !body_int (req, "periods", TRUE, &periods) ||
-      !(method = body_string (req, "pay_method", TRUE)))
-    return;
-  if (periods < 1 || periods > MT_MAX_PERIODS)
-    respond_invalid (req, "periods", _("is out of range"));
-  else if (!mt_order_renew (db, req->actor, req->id, (guint) periods, method, &error))
-    respond_gerror (req, error);
-  else
-    respond_saved (req, 200, "orders", req->id);
-}
-
-/* POST orders/ID/replace {device_id, fault} */
-static void
-op_order_replace (Request *req)
-{
-  MtDb *db = req->server->db;
-  g_autoptr(GError) error = NULL;
-  static const char *const allowed[] = { "device_id", "fault", NULL };
-  gint64 device = 0;
-  const char *fault;
-
-  if (!body_only (req, allowed) || !body_int (req, "device_id", TRUE, &device) ||
-      !(fault = body_string (req, "fault", FALSE)))
-    return;
-  gint64 old = mt_db_query_int (db, 0, "SELECT device_id FROM orders WHERE id = ?", "i", req->id);
-
-  if (!mt_order_replace (db, req->actor, req->id, device, *fault ? fault : NULL, &error))
-    respond_gerror (req, error);
-  else
-    {
-      power_policy (req, old);
-      power_policy (req, device);
-      respond_saved (req, 200, "orders", req->id);
-    }
-}
-
-/* POST orders/ID/settlement and orders/ID/end {damage_fen, pay_method, forced, hold_deposit} */
-static void
-op_order_settle (Request *req)
-{
-  MtDb *db = req->server->db;
-  g_autoptr(GError) error = NULL;
-  gboolean end = g_str_equal (req->action, "end");
-  MtEndRequest request = { 0 };
-  MtSettlement s;
-  gboolean ok;
-
-  if (!body_end_request (req, &request))
-    return;
-  ok = end ? mt_order_end (db, req->actor, req->id, &request, &s, &error)
-           : mt_order_settlement (db, req->actor, req->id, &request, &s, &error);
-  if (!ok)
-    return respond_gerror (req, error);
-  if (end)
-    power_policy (req, mt_db_query_int (db, 0, "SELECT device_id FROM orders WHERE id = ?", "i", req->id));
-  respond_settlement (req, req->id, &s);
-}
 
 /* ------------------------------------------------------------------ telemetry */
 
@@ -1628,7 +911,6 @@ command_done_cb (MtCommandResult  result,
 static void
 handle_command (Request *req)
 {
-  static const char *const allowed[] = { "cmd", "on", "params", NULL };
   g_autoptr(GError) error = NULL;
   g_autofree char *device_no = NULL;
   CommandCall *call;
@@ -1636,7 +918,7 @@ handle_command (Request *req)
   gint64 id = req->id;
   MtCommand command = { 0 };
 
-  if (!body_only (req, allowed) || !(name = body_string (req, "cmd", TRUE)))
+  if (!(name = body_string (req, "cmd", TRUE)))
     return;
   if (!mt_command_lookup (name, &command.kind))
     return respond_invalid (req, "cmd", _("is not a command of the protocol"));
@@ -1803,69 +1085,6 @@ handle_status (Request *req)
   respond_builder (req, 200, b);
 }
 
-/* POST geofences/ID/assign {ids, store_id}; POST geofences/ID/unassign {ids} (none: all) */
-static void
-op_fence_assign (Request *req)
-{
-  static const char *const allowed[] = { "ids", "store_id", NULL };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) ids = NULL;
-  g_autoptr(JsonBuilder) b = NULL;
-  gboolean assign = g_str_equal (req->action, "assign");
-  gint64 fence = req->id, store = 0, n;
-
-  if (req->body == NULL)
-    return respond_error (req, 400, "malformed", _("The request needs a JSON object"), NULL);
-  if (!body_only (req, assign ? allowed : (const char *const[]) { "ids", NULL }) || !(ids = body_ids (req, FALSE)) ||
-      (assign && !body_int (req, "store_id", FALSE, &store)))
-    return;
-  if (assign && ids->len == 0 && store == 0)
-    return respond_invalid (req, "ids", _("must name devices, or a store_id must be given"));
-  n = assign ? mt_fence_assign (req->server->db, req->actor, fence, (gint64 *) ids->data, ids->len, store, &error)
-             : mt_fence_unassign (req->server->db, req->actor, fence, (gint64 *) ids->data, ids->len, &error);
-  if (n < 0)
-    {
-      respond_gerror (req, error);
-      return;
-    }
-  notify_changed (req->server);
-  if (req->server->ingest != NULL)
-    mt_ingest_fences_changed (req->server->ingest);
-  b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, assign ? "assigned" : "removed");
-  json_builder_add_int_value (b, n);
-  json_builder_end_object (b);
-  respond_builder (req, 200, b);
-}
-
-/* GET devices/ID/track?from=US&to=US: the device's positions, oldest first */
-static void
-handle_track (Request *req)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) points = NULL;
-  gint64 id = 0, from = 0, to = 0;
-  const char *names[] = { "from", "to" };
-  gint64 *values[] = { &from, &to };
-
-  id = req->id;
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      const char *text = req->query ? g_hash_table_lookup (req->query, names[i]) : NULL;
-
-      if (text == NULL || !g_ascii_string_to_signed (text, 10, 0, G_MAXINT64, values[i], NULL))
-        return respond_invalid (req, names[i], _("must be a time in microseconds since 1970 (UTC)"));
-    }
-  points = mt_track_load (req->server->db, req->actor, id, from, to, &error);
-  if (points == NULL)
-    return respond_gerror (req, error);
-  {
-    g_autoptr(JsonNode) node = mt_track_to_json ((MtTrackPoint *) points->data, points->len);
-    respond_node (req, 200, node);
-  }
-}
-
 /* GET telemetry/positions: where every located device in scope is, for the location monitor of
  * a connected console: {"rows": [[id, lat, lng, online, last_seen], …]}. Written by hand: 100,000
  * rows through a JSON builder cost most of a second. */
@@ -1903,32 +1122,6 @@ handle_positions (Request *req)
   sqlite3_reset (stmt);
   g_string_append (out, "]}");
   respond_string (req, 200, g_steal_pointer (&out));
-}
-
-/* POST alarms/ID/handle {note} */
-static void
-op_alarm_handle (Request *req)
-{
-  static const char *const allowed[] = { "note", NULL };
-  g_autoptr(GError) error = NULL;
-  const char *note;
-  gboolean ok;
-
-  if (!body_only (req, allowed) || !(note = body_string (req, "note", FALSE)))
-    return;
-  ok = mt_alarm_handle (req->server->db, req->actor, req->id, note, &error);
-  respond_done (req, ok, error);
-}
-
-/* POST alarm_types/ID/hide and alarm_types/ID/show */
-static void
-op_alarm_type_visibility (Request *req)
-{
-  g_autoptr(GError) error = NULL;
-  gboolean ok = mt_alarm_type_set_hidden (req->server->db, req->actor, req->id, g_str_equal (req->action, "hide"),
-                                          &error);
-
-  respond_done (req, ok, error);
 }
 
 /* GET telemetry/stats (headquarters): the broker link's counters */
@@ -1979,223 +1172,65 @@ op_telemetry_stats (Request *req)
   respond_builder (req, 200, b);
 }
 
-/* POST withdrawals {store_id, amount_fen, payee} */
-static void
-op_withdrawal_request (Request *req)
+/* ------------------------------------------------------------------ operations */
+
+/* The operations of the table (mt-api.c) that the server answers itself: sessions, the change
+ * feed and the broker link. The core answers every other. */
+static const struct
 {
-  static const char *const allowed[] = { "store_id", "amount_fen", "payee", NULL };
-  g_autoptr(GError) error = NULL;
-  gint64 id, store = 0, amount = 0;
-  const char *payee;
-
-  if (!body_only (req, allowed) || !body_int (req, "store_id", FALSE, &store) ||
-      !body_int (req, "amount_fen", TRUE, &amount) || !(payee = body_string (req, "payee", TRUE)))
-    return;
-  id = mt_withdrawal_request (req->server->db, req->actor, store, amount, payee, &error);
-  if (id == 0)
-    return respond_gerror (req, error);
-  respond_saved (req, 201, "withdrawals", id);
-}
-
-/* PUT withdrawals/ID/state {state} */
-static void
-op_withdrawal_state (Request *req)
-{
-  static const char *const allowed[] = { "state", NULL };
-  g_autoptr(GError) error = NULL;
-  const char *state;
-  gboolean ok;
-
-  if (!body_only (req, allowed) || !(state = body_string (req, "state", TRUE)))
-    return;
-  ok = mt_withdrawal_handle (req->server->db, req->actor, req->id, state, &error);
-  respond_done (req, ok, error);
-}
-
-/* POST members/ID/recharge {plan_id | amount_fen, pay_method} */
-static void
-op_member_recharge (Request *req)
-{
-  static const char *const allowed[] = { "plan_id", "amount_fen", "pay_method", NULL };
-  g_autoptr(GError) error = NULL;
-  gint64 plan = 0, amount = 0;
-  const char *method;
-  gboolean ok;
-
-  if (!body_only (req, allowed) || !body_int (req, "plan_id", FALSE, &plan) ||
-      !body_int (req, "amount_fen", FALSE, &amount) || !(method = body_string (req, "pay_method", TRUE)))
-    return;
-  ok = mt_member_recharge (req->server->db, req->actor, req->id, plan, amount, method, &error);
-  respond_done (req, ok, error);
-}
-
-/* POST members/ID/cards {card_id, pay_method} */
-static void
-op_member_buy_card (Request *req)
-{
-  static const char *const allowed[] = { "card_id", "pay_method", NULL };
-  g_autoptr(GError) error = NULL;
-  gint64 card = 0, bought;
-  const char *method;
-
-  if (!body_only (req, allowed) || !body_int (req, "card_id", TRUE, &card) ||
-      !(method = body_string (req, "pay_method", TRUE)))
-    return;
-  bought = mt_member_buy_card (req->server->db, req->actor, req->id, card, method, &error);
-  if (bought == 0)
-    return respond_gerror (req, error);
-  respond_saved (req, 201, "member_cards", bought);
-}
-
-/* POST deposit_refunds/ID/approve {}; POST deposit_refunds/ID/reject {reason} */
-static void
-op_deposit_refund (Request *req)
-{
-  static const char *const allowed[] = { "reason", NULL };
-  g_autoptr(GError) error = NULL;
-  gboolean approve = g_str_equal (req->action, "approve");
-  const char *reason;
-  gboolean ok;
-
-  if (!body_only (req, allowed) || !(reason = body_string (req, "reason", !approve)))
-    return;
-  ok = mt_deposit_refund_handle (req->server->db, req->actor, req->id, approve, reason, &error);
-  respond_done (req, ok, error);
-}
-
-/* ------------------------------------------------------------------ the operation table */
-
-typedef struct
-{
-  const char *name;      /* "orders.renew": the operation, in logs and docs/api.md */
-  const char *method;
-  const char *pattern;   /* segments after /api/v1/: a word, "a|b" one of these words (req->action),
-                          * "#" a row id (req->id), "*" a name (req->name), "E" an entity (req->entity) */
-  gboolean    open;      /* answered without a session */
+  const char *name;
   void      (*handler) (Request *req);
-} Operation;
-
-static const Operation operations[] = {
-  { "session.open", "POST", "session", TRUE, op_session_open },
-  { "session.close", "DELETE", "session", TRUE, op_session_close },
-  { "changes", "GET", "changes", FALSE, handle_changes },
-  { "snapshot", "GET", "snapshot", FALSE, handle_snapshot_start },
-  { "snapshot.table", "GET", "snapshot/*", FALSE, handle_snapshot_table },
-  { "devices.batch", "POST", "devices/transfer|type|power-cut", FALSE, op_devices_batch },
-  { "devices.command", "POST", "devices/#/commands", FALSE, handle_command },
-  { "devices.telemetry", "GET", "devices/#/telemetry", FALSE, handle_latest },
-  { "devices.track", "GET", "devices/#/track", FALSE, handle_track },
-  { "telemetry.status", "GET", "telemetry/status", FALSE, handle_status },
-  { "telemetry.positions", "GET", "telemetry/positions", FALSE, handle_positions },
-  { "telemetry.stats", "GET", "telemetry/stats", FALSE, op_telemetry_stats },
-  { "alarms.handle", "POST", "alarms/#/handle", FALSE, op_alarm_handle },
-  { "alarm_types.visibility", "POST", "alarm_types/#/hide|show", FALSE, op_alarm_type_visibility },
-  { "geofences.assign", "POST", "geofences/#/assign|unassign", FALSE, op_fence_assign },
-  { "repairs.report", "POST", "repairs", FALSE, op_repair_report },
-  { "repairs.steps", "POST", "repairs/#/steps", FALSE, op_repair_steps },
-  { "orders.quote", "POST", "orders/quote", FALSE, op_order_quote },
-  { "orders.rent", "POST", "orders", FALSE, op_order_rent },
-  { "orders.renew", "POST", "orders/#/renew", FALSE, op_order_renew },
-  { "orders.replace", "POST", "orders/#/replace", FALSE, op_order_replace },
-  { "orders.settle", "POST", "orders/#/settlement|end", FALSE, op_order_settle },
-  { "members.recharge", "POST", "members/#/recharge", FALSE, op_member_recharge },
-  { "members.cards", "POST", "members/#/cards", FALSE, op_member_buy_card },
-  { "deposit_refunds.handle", "POST", "deposit_refunds/#/approve|reject", FALSE, op_deposit_refund },
-  { "withdrawals.request", "POST", "withdrawals", FALSE, op_withdrawal_request },
-  { "withdrawals.state", "PUT", "withdrawals/#/state", FALSE, op_withdrawal_state },
-  { "messages.send", "POST", "messages/#/send", FALSE, op_message_send },
-  { "operators.enabled", "PUT", "operators/#/enabled", FALSE, op_operator_enabled },
-  { "settings.get", "GET", "settings/*", FALSE, op_setting_get },
-  { "settings.set", "PUT", "settings/*", FALSE, op_setting_set },
-  { "entity.list", "GET", "E", FALSE, op_entity_list },
-  { "entity.create", "POST", "E", FALSE, op_entity_create },
-  { "entity.get", "GET", "E/#", FALSE, op_entity_get },
-  { "entity.update", "PUT", "E/#", FALSE, op_entity_update },
-  { "entity.delete", "DELETE", "E/#", FALSE, op_entity_delete },
+} server_operations[] = {
+  { "session.open", op_session_open },
+  { "session.close", op_session_close },
+  { "changes", handle_changes },
+  { "snapshot", handle_snapshot_start },
+  { "snapshot.table", handle_snapshot_table },
+  { "devices.command", handle_command },
+  { "devices.telemetry", handle_latest },
+  { "telemetry.status", handle_status },
+  { "telemetry.positions", handle_positions },
+  { "telemetry.stats", op_telemetry_stats },
 };
 
-/* Each operation's pattern split into its segments, once for the process */
-static char ***
-operation_patterns (void)
-{
-  static char **patterns[G_N_ELEMENTS (operations)];
-  static gsize once = 0;
-
-  if (g_once_init_enter (&once))
-    {
-      for (guint i = 0; i < G_N_ELEMENTS (operations); i++)
-        patterns[i] = g_strsplit (operations[i].pattern, "/", -1);
-      g_once_init_leave (&once, 1);
-    }
-  return patterns;
-}
-
-/* Whether @word is one of @alternatives ("transfer|type|power-cut"), without allocating */
-static gboolean
-word_is_one_of (const char *word,
-                const char *alternatives)
-{
-  gsize n = strlen (word);
-
-  for (const char *p = alternatives; p != NULL; p = strchr (p, '|') ? strchr (p, '|') + 1 : NULL)
-    if (strncmp (p, word, n) == 0 && (p[n] == '|' || p[n] == '\0'))
-      return TRUE;
-  return FALSE;
-}
-
-/* Whether the request's address has the segments @parts; its captures into @req when it has */
-static gboolean
-address_matches (Request           *req,
-                 const char *const *parts)
-{
-  req->id = 0;
-  req->name = req->action = NULL;
-  req->entity = NULL;
-  if (g_strv_length ((GStrv) parts) != req->n_segments)
-    return FALSE;
-  for (guint k = 0; parts[k]; k++)
-    {
-      const char *segment = req->segments[k];
-
-      if (g_str_equal (parts[k], "#"))
-        {
-          if (!parse_id (segment, &req->id))
-            return FALSE;
-        }
-      else if (g_str_equal (parts[k], "*"))
-        req->name = segment;
-      else if (g_str_equal (parts[k], "E"))
-        {
-          if ((req->entity = mt_entity_lookup (segment)) == NULL)
-            return FALSE;
-        }
-      else if (word_is_one_of (segment, parts[k]))
-        req->action = segment;
-      else
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* The operation of the request's method and address. None: 405 (with Allow) when the address
- * takes other methods, else 404. Then the session, unless the operation is open. */
+/* A device's rental changed: its discharge relay follows at once */
 static void
-route (Request *req)
+power_policy (Request *req,
+              gint64   device_id)
+{
+  if (req->server->ingest != NULL && device_id != 0)
+    mt_ingest_device_changed (req->server->ingest, device_id);
+}
+
+/* An operation of the core, with its effects on the broker link */
+static void
+run_core (Request   *req,
+          MtApiCall *call)
+{
+  g_autoptr(GError) error = NULL;
+
+  call->db = req->server->db;
+  call->actor = req->actor;
+  if (!mt_api_call_run (call, &error))
+    return respond_gerror (req, error);
+  for (guint i = 0; call->devices && i < call->devices->len; i++)
+    power_policy (req, g_array_index (call->devices, gint64, i));
+  if (call->fences_changed && req->server->ingest != NULL)
+    mt_ingest_fences_changed (req->server->ingest);
+  respond_node (req, call->status, call->response);
+}
+
+/* The operation at the request's address (mt_api_route: 404, or 405 with Allow), the session
+ * unless the operation is open, the request's members, then its answer */
+static void
+dispatch (Request *req)
 {
   g_autoptr(GString) allowed = g_string_new (NULL);
-  char ***patterns = operation_patterns ();
-  const Operation *op = NULL;
   g_autoptr(GError) error = NULL;
+  MtApiCall call = { .body = req->body, .query = req->query };
+  const MtApiOperation *op = mt_api_route (req->method, (const char *const *) req->segments, &call, allowed);
   const char *auth;
 
-  for (guint i = 0; i < G_N_ELEMENTS (operations) && op == NULL; i++)
-    if (address_matches (req, (const char *const *) patterns[i]))
-      {
-        if (g_str_equal (operations[i].method, req->method))
-          op = &operations[i];
-        else if (strstr (allowed->str, operations[i].method) == NULL)
-          g_string_append_printf (allowed, "%s%s", allowed->len ? ", " : "", operations[i].method);
-      }
   if (op == NULL && allowed->len == 0)
     return respond_error (req, 404, "not-found", _("There is nothing at this address"), NULL);
   if (op == NULL)
@@ -2203,7 +1238,9 @@ route (Request *req)
       soup_message_headers_replace (req->response_headers, "Allow", allowed->str);
       return respond_error (req, 405, "method", _("This address does not take that method"), NULL);
     }
-  if (!op->open)
+  req->id = call.id;
+  req->name = call.name;
+  if (!(op->flags & MT_API_OPEN))
     {
       auth = soup_message_headers_get_one (req->request_headers, "Authorization");
       req->actor = mt_session_actor (req->server->db, auth && g_str_has_prefix (auth, "Bearer ") ? auth + 7 : NULL,
@@ -2211,7 +1248,18 @@ route (Request *req)
       if (req->actor == NULL)
         return respond_gerror (req, error);
     }
-  op->handler (req);
+  if (!mt_api_check_body (op, req->body, &error))
+    return respond_gerror (req, error);
+  if (op->run != NULL)
+    {
+      run_core (req, &call);
+      mt_api_call_clear (&call);
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (server_operations); i++)
+    if (g_str_equal (server_operations[i].name, op->name))
+      return server_operations[i].handler (req);
+  g_assert_not_reached ();
 }
 
 /* Messages in the client's language: Chinese when its Accept-Language starts with zh (and the
@@ -2339,7 +1387,7 @@ serve (Request    *req,
       req->segments = (char **) g_ptr_array_free (segments, FALSE);
 
       if (request_check_query (req) && request_parse_body (req, parser, data, length))
-        route (req);
+        dispatch (req);
     }
   /* whatever changed rows (a sign-in stamps its account too) reaches the consoles at once */
   if (!g_str_equal (req->method, "GET"))

@@ -282,7 +282,7 @@ parse_answer (MtSyncEngine *self,
   static const struct { const char *name; int code; } codes[] = {
     { "invalid", MT_ERROR_INVALID }, { "not-found", MT_ERROR_NOT_FOUND }, { "conflict", MT_ERROR_CONFLICT },
     { "forbidden", MT_ERROR_FORBIDDEN }, { "unauthorized", MT_ERROR_AUTH }, { "disabled", MT_ERROR_DISABLED },
-    { "throttled", MT_ERROR_THROTTLED },
+    { "throttled", MT_ERROR_THROTTLED }, { "malformed", MT_ERROR_MALFORMED },
   };
   g_autoptr(JsonParser) parser = json_parser_new ();
   guint status = soup_message_get_status (msg);
@@ -1091,6 +1091,13 @@ request_cb (GObject      *source,
   if (answer == NULL)
     {
       g_task_return_error (task, failure);
+      g_object_unref (task);
+      return;
+    }
+  /* a read changed nothing: no need to wait for the replica */
+  if (g_str_equal (soup_message_get_method (msg), "GET"))
+    {
+      g_task_return_pointer (task, answer, (GDestroyNotify) json_node_unref);
       g_object_unref (task);
       return;
     }
