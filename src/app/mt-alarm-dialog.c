@@ -196,8 +196,7 @@ add_row (GtkWidget  *group,
 
 MtAlarmDialog *
 mt_alarm_dialog_new (GtkWindow     *parent,
-                     MtDb          *db,
-                     const MtActor *actor,
+                     MtContext     *context,
                      gint64         alarm_id)
 {
   MtAlarmDialog *self = g_object_new (MT_TYPE_ALARM_DIALOG, "transient-for", parent, "modal", FALSE,
@@ -212,6 +211,7 @@ mt_alarm_dialog_new (GtkWindow     *parent,
   g_autofree char *value = NULL, *title = NULL, *description = NULL;
   gint64 device_id = 0;
   const char *unit = "";
+  MtDb *db = mt_context_get_db (context);
   sqlite3_stmt *stmt;
 
   stmt = mt_db_prepare (db, NULL, "SELECT a.alarm_no, a.type, d.device_no, a.state, a.count, a.first_at, a.latest_at, "
@@ -291,6 +291,5 @@ mt_alarm_dialog_new (GtkWindow     *parent,
   gtk_box_append (GTK_BOX (box), adw_header_bar_new ());
   gtk_box_append (GTK_BOX (box), page);
   adw_window_set_content (ADW_WINDOW (self), box);
-  (void) actor;
   return self;
 }

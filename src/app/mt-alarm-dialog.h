@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "mt-context.h"
 #include "mt-db.h"
 #include "mt-perm.h"
 
@@ -14,8 +15,7 @@ G_DECLARE_FINAL_TYPE (MtAlarmDialog, mt_alarm_dialog, MT, ALARM_DIALOG, AdwWindo
 /* An alarm's details and the curve of its metric around it (from the BMS snapshots: an hour
  * before the first report to an hour after the latest) */
 MtAlarmDialog *mt_alarm_dialog_new       (GtkWindow     *parent,
-                                          MtDb          *db,
-                                          const MtActor *actor,
+                                          MtContext     *context,
                                           gint64         alarm_id);
 /* The points the curve draws (tests) */
 guint          mt_alarm_dialog_get_n_points (MtAlarmDialog *self);

@@ -25,12 +25,13 @@ struct _MtBmsDialog
 {
   AdwWindow      parent_instance;
 
-  MtDb          *db;
-  const MtActor *actor;
+  MtContext     *context;
+  MtDb          *db;             /* the context's */
+  const MtActor *actor;          /* the context's */
   gint64         device_id;
   char          *device_no;
-  MtIngest      *ingest;
-  MtSyncEngine  *engine;
+  MtIngest      *ingest;         /* standalone: the embedded broker link, or NULL */
+  gboolean       connected;      /* the server's link answers: telemetry and commands through it */
   gulong         telemetry_id;
   guint          poll;           /* connected: the server asked for the latest message */
   GCancellable  *polling;        /* the request out, if one is */
@@ -241,7 +242,7 @@ latest_cb (GObject      *source,
 {
   g_autoptr(MtBmsDialog) self = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), res, &error);
+  g_autoptr(JsonNode) answer = mt_context_call_finish (MT_CONTEXT (source), res, &error);
   JsonObject *o;
   JsonNode *node;
   gint64 received;
@@ -273,13 +274,14 @@ static gboolean
 poll_cb (gpointer data)
 {
   MtBmsDialog *self = data;
-  g_autofree char *path = NULL;
+  g_autoptr(MtApiRequest) request = NULL;
 
   if (self->polling != NULL)
     return G_SOURCE_CONTINUE;   /* the last one has not answered yet */
-  path = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/telemetry", self->device_id);
+  request = mt_api_request_new ("devices.telemetry");
+  mt_api_request_set_id (request, self->device_id);
   self->polling = g_cancellable_new ();
-  mt_sync_engine_request_async (self->engine, "GET", path, NULL, self->polling, latest_cb, g_object_ref (self));
+  mt_context_call_async (self->context, request, self->polling, latest_cb, g_object_ref (self));
   return G_SOURCE_CONTINUE;
 }
 
@@ -359,13 +361,13 @@ ingest_done_cb (MtCommandResult  result,
 }
 
 static void
-engine_done_cb (GObject      *source,
+server_done_cb (GObject      *source,
                 GAsyncResult *res,
                 gpointer      data)
 {
   Sent *sent = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), res, &error);
+  g_autoptr(JsonNode) answer = mt_context_call_finish (MT_CONTEXT (source), res, &error);
 
   if (sent->self != NULL)
     {
@@ -401,39 +403,28 @@ mt_bms_dialog_send (MtBmsDialog *self,
   g_autofree char *device_no = NULL;
   Sent *sent;
 
-  if (self->engine != NULL)
+  if (self->connected)
     {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonNode) body = NULL;
-      g_autofree char *path = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/commands", self->device_id);
+      g_autoptr(MtApiRequest) request = mt_api_request_new ("devices.command");
 
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "cmd");
-      json_builder_add_string_value (b, mt_command_name (command->kind));
+      mt_api_request_set_id (request, self->device_id);
+      mt_api_request_set_text (request, "cmd", mt_command_name (command->kind));
       if (command->kind == MT_CMD_CHARGE || command->kind == MT_CMD_DISCHARGE)
-        {
-          json_builder_set_member_name (b, "on");
-          json_builder_add_boolean_value (b, command->on);
-        }
+        mt_api_request_set_bool (request, "on", command->on);
       if (command->kind == MT_CMD_WRITE_PARAMS)
         {
-          json_builder_set_member_name (b, "params");
-          json_builder_begin_object (b);
+          g_autoptr(JsonObject) params = json_object_new ();
+
           for (guint k = 0; k < MT_N_PARAMS; k++)
             if (command->params.mask & (1u << k))
-              {
-                json_builder_set_member_name (b, mt_param_info (k)->key);
-                json_builder_add_int_value (b, command->params.values[k]);
-              }
-          json_builder_end_object (b);
+              json_object_set_int_member (params, mt_param_info (k)->key, command->params.values[k]);
+          mt_api_request_set_object (request, "params", params);
         }
-      json_builder_end_object (b);
-      body = json_builder_get_root (b);
       sent = g_new0 (Sent, 1);
       sent->self = self;
       sent->command = *command;
       g_object_add_weak_pointer (G_OBJECT (self), (gpointer *) &sent->self);
-      mt_sync_engine_request_async (self->engine, "POST", path, body, NULL, engine_done_cb, sent);
+      mt_context_call_async (self->context, request, NULL, server_done_cb, sent);
       return;
     }
   if (!mt_command_authorize (self->db, self->actor, self->device_id, command->kind, &device_no, &error))
@@ -811,7 +802,6 @@ mt_bms_dialog_dispose (GObject *object)
   if (self->polling)
     g_cancellable_cancel (self->polling);
   g_clear_object (&self->ingest);
-  g_clear_object (&self->engine);
   G_OBJECT_CLASS (mt_bms_dialog_parent_class)->dispose (object);
 }
 
@@ -819,6 +809,7 @@ static void
 mt_bms_dialog_finalize (GObject *object)
 {
   g_free (MT_BMS_DIALOG (object)->device_no);
+  g_clear_object (&MT_BMS_DIALOG (object)->context);
   G_OBJECT_CLASS (mt_bms_dialog_parent_class)->finalize (object);
 }
 
@@ -838,11 +829,8 @@ mt_bms_dialog_init (MtBmsDialog *self)
 
 MtBmsDialog *
 mt_bms_dialog_new (GtkWindow     *parent,
-                   MtDb          *db,
-                   const MtActor *actor,
-                   gint64         device_id,
-                   MtIngest      *ingest,
-                   MtSyncEngine  *engine)
+                   MtContext     *context,
+                   gint64         device_id)
 {
   MtBmsDialog *self = g_object_new (MT_TYPE_BMS_DIALOG, "transient-for", parent, "modal", FALSE,
                                     "default-width", 720, "default-height", 760, NULL);
@@ -853,12 +841,15 @@ mt_bms_dialog_new (GtkWindow     *parent,
   g_autofree char *title = NULL;
   static gsize css_once = 0;
 
-  self->db = db;
-  self->actor = actor;
+  MtIngest *ingest = mt_context_get_ingest (context);
+
+  self->context = g_object_ref (context);
+  self->db = mt_context_get_db (context);
+  self->actor = mt_context_get_actor (context);
   self->device_id = device_id;
   self->ingest = ingest ? g_object_ref (ingest) : NULL;
-  self->engine = engine ? g_object_ref (engine) : NULL;
-  self->device_no = mt_db_query_text (db, "SELECT device_no FROM devices WHERE id = ?", "i", device_id);
+  self->connected = mt_context_get_engine (context) != NULL;
+  self->device_no = mt_db_query_text (self->db, "SELECT device_no FROM devices WHERE id = ?", "i", device_id);
   title = g_strdup_printf (_("BMS · %s"), self->device_no ? self->device_no : "");
   gtk_window_set_title (GTK_WINDOW (self), title);
 
@@ -905,7 +896,7 @@ mt_bms_dialog_new (GtkWindow     *parent,
   load_latest (self);
   if (self->ingest)
     self->telemetry_id = g_signal_connect (self->ingest, "telemetry", G_CALLBACK (telemetry_cb), self);
-  else if (self->engine)
+  else if (self->connected)
     {
       /* connected: the server holds the live messages; asked twice a second while open */
       poll_cb (self);

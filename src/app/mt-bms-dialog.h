@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "mt-context.h"
 #include "mt-db.h"
 #include "mt-ingest.h"
 #include "mt-perm.h"
@@ -14,14 +15,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (MtBmsDialog, mt_bms_dialog, MT, BMS_DIALOG, AdwWindow)
 
 /* One battery's BMS (SPEC §3.8): status with the live cell grid, settings, control and
- * statistics. Live through @ingest (the embedded broker link), commands through @engine when
- * connected to a server, else through @ingest; either may be NULL. */
-MtBmsDialog *mt_bms_dialog_new        (GtkWindow     *parent,
-                                       MtDb          *db,
-                                       const MtActor *actor,
-                                       gint64         device_id,
-                                       MtIngest      *ingest,
-                                       MtSyncEngine  *engine);
+ * statistics. Live and commands through the session's link: the server's when connected, else
+ * the embedded broker link (none: the last snapshot, and commands say there is no broker). */
+MtBmsDialog *mt_bms_dialog_new         (GtkWindow     *parent,
+                                       MtContext     *context,
+                                       gint64         device_id);
 /* For tests: the telemetry shown (as if just received), and what the grid shows */
 void         mt_bms_dialog_show_telemetry (MtBmsDialog       *self,
                                            const MtTelemetry *t);

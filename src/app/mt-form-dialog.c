@@ -31,8 +31,9 @@ struct _MtFormDialog
 {
   GtkWindow          parent_instance;
 
-  MtDb              *db;
-  const MtActor     *actor;
+  MtContext         *context;
+  MtDb              *db;       /* the context's */
+  const MtActor     *actor;    /* the context's */
   const MtEntity    *entity;
   gint64             id;
   gint64             version;
@@ -40,7 +41,6 @@ struct _MtFormDialog
   GtkWidget         *error_label;
   GtkWidget         *save_button;
   char              *error;
-  MtSyncEngine      *engine;   /* connected mode: saves go to the server */
   gboolean           closed;   /* disposed: late answers leave it alone */
   MtPositionPicker  *picker;   /* the latitude and longitude on a map, when the entity has them */
   gboolean           picking;  /* the picker is writing the fields: they do not move it back */
@@ -76,7 +76,7 @@ mt_form_dialog_finalize (GObject *object)
 
   g_clear_pointer (&self->fields, g_array_unref);
   g_free (self->error);
-  g_clear_object (&self->engine);
+  g_clear_object (&self->context);
   G_OBJECT_CLASS (mt_form_dialog_parent_class)->finalize (object);
 }
 
@@ -643,18 +643,12 @@ show_error (MtFormDialog *self,
     }
 }
 
+/* Someone else changed the row: what is there now, so the user edits that */
 static void
-conflict_pulled_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      data)
+reload_values (MtFormDialog *self)
 {
-  g_autoptr(MtFormDialog) self = data;
-  g_autoptr(GHashTable) values = NULL;
+  g_autoptr(GHashTable) values = mt_entity_load (self->db, self->actor, self->entity, self->id, NULL);
 
-  mt_sync_engine_pull_finish (MT_SYNC_ENGINE (source), result, NULL);
-  if (self->closed)
-    return;   /* closed meanwhile */
-  values = mt_entity_load (self->db, self->actor, self->entity, self->id, NULL);
   if (values == NULL)
     return;
   values_fen_to_yuan (self->entity, values);
@@ -670,13 +664,26 @@ conflict_pulled_cb (GObject      *source,
 }
 
 static void
-saved_remote_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
+conflict_pulled_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  g_autoptr(MtFormDialog) self = data;
+
+  mt_sync_engine_pull_finish (MT_SYNC_ENGINE (source), result, NULL);
+  if (!self->closed)
+    reload_values (self);
+}
+
+static void
+saved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      data)
 {
   g_autoptr(MtFormDialog) self = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+  g_autoptr(JsonNode) answer = mt_context_call_finish (MT_CONTEXT (source), result, &error);
+  MtSyncEngine *engine = mt_context_get_engine (self->context);
 
   if (self->closed)
     return;
@@ -684,63 +691,26 @@ saved_remote_cb (GObject      *source,
   if (answer == NULL)
     {
       show_error (self, error);
-      /* someone else changed the row: bring it in and show it, so the user edits what is there */
       if (g_error_matches (error, MT_ERROR, MT_ERROR_CONFLICT) && self->id != 0)
-        mt_sync_engine_pull_async (self->engine, NULL, conflict_pulled_cb, g_object_ref (self));
+        {
+          if (engine != NULL)   /* the replica may not hold the winner yet */
+            mt_sync_engine_pull_async (engine, NULL, conflict_pulled_cb, g_object_ref (self));
+          else
+            reload_values (self);
+        }
       return;
     }
   g_clear_pointer (&self->error, g_free);
-  g_signal_emit (self, signals[SAVED], 0,
-                 json_object_get_int_member_with_default (json_node_get_object (answer), "id", self->id));
+  g_signal_emit (self, signals[SAVED], 0, self->id ? self->id : mt_api_answer_id (answer));
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
-/* Connected mode: the same fields, to the server; the answer comes back later */
-static void
-save_remote (MtFormDialog *self,
-             GHashTable   *values)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) body = NULL;
-  g_autofree char *path = NULL;
-  GHashTableIter iter;
-  const char *key, *value;
-
-  json_builder_begin_object (b);
-  if (self->id != 0)
-    {
-      json_builder_set_member_name (b, "version");
-      json_builder_add_int_value (b, self->version);
-    }
-  g_hash_table_iter_init (&iter, values);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &value))
-    {
-      json_builder_set_member_name (b, key);
-      json_builder_add_string_value (b, value);
-    }
-  json_builder_end_object (b);
-  body = json_builder_get_root (b);
-  path = self->id ? g_strdup_printf ("%s/%" G_GINT64_FORMAT, mt_entity_get_page (self->entity), self->id)
-                  : g_strdup (mt_entity_get_page (self->entity));
-  gtk_widget_set_sensitive (self->save_button, FALSE);
-  mt_sync_engine_request_async (self->engine, self->id ? "PUT" : "POST", path, body, NULL,
-                                saved_remote_cb, g_object_ref (self));
-}
-
 void
-mt_form_dialog_set_engine (MtFormDialog *self,
-                           MtSyncEngine *engine)
-{
-  g_return_if_fail (MT_IS_FORM_DIALOG (self));
-  g_set_object (&self->engine, engine);
-}
-
-gint64
 mt_form_dialog_save (MtFormDialog *self)
 {
   g_autoptr(GHashTable) values = mt_fields_new ();
+  g_autoptr(MtApiRequest) request = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 id;
 
   for (guint i = 0; i < self->fields->len; i++)
     {
@@ -758,7 +728,7 @@ mt_form_dialog_save (MtFormDialog *self)
           if (yuan[0] != '\0' && !mt_parse_money (yuan, &fen, f->spec->key, _(f->spec->label), &error))
             {
               show_error (self, error);
-              return 0;
+              return;
             }
           g_hash_table_insert (values, g_strdup (f->spec->key),
                                yuan[0] ? g_strdup_printf ("%" G_GINT64_FORMAT, fen) : g_strdup (""));
@@ -770,27 +740,22 @@ mt_form_dialog_save (MtFormDialog *self)
                              g_strdup (gtk_editable_get_text (GTK_EDITABLE (f->confirm))));
     }
 
-  if (self->engine)
+  request = mt_api_request_new (self->id ? "entity.update" : "entity.create");
+  mt_api_request_set_entity (request, mt_entity_get_page (self->entity));
+  if (self->id != 0)
     {
-      save_remote (self, values);
-      return 0;
+      mt_api_request_set_id (request, self->id);
+      mt_api_request_set_int (request, "version", self->version);
     }
-  id = mt_entity_save (self->db, self->actor, self->entity, self->id, self->version, values, &error);
-  if (id == 0)
-    {
-      show_error (self, error);
-      return 0;
-    }
-  g_clear_pointer (&self->error, g_free);
-  g_signal_emit (self, signals[SAVED], 0, id);
-  return id;
+  mt_api_request_set_fields (request, values);
+  gtk_widget_set_sensitive (self->save_button, FALSE);
+  mt_context_call_async (self->context, request, NULL, saved_cb, g_object_ref (self));
 }
 
 static void
 save_clicked_cb (MtFormDialog *self)
 {
-  if (mt_form_dialog_save (self) != 0)
-    gtk_window_destroy (GTK_WINDOW (self));
+  mt_form_dialog_save (self);
 }
 
 void
@@ -842,8 +807,7 @@ mt_form_dialog_set_value (MtFormDialog *self,
 
 MtFormDialog *
 mt_form_dialog_new (GtkWindow      *parent,
-                    MtDb           *db,
-                    const MtActor  *actor,
+                    MtContext      *context,
                     const MtEntity *entity,
                     gint64          id)
 {
@@ -859,6 +823,10 @@ mt_form_dialog_new (GtkWindow      *parent,
   guint n_fields;
   const MtFieldSpec *specs = mt_entity_get_fields (entity, &n_fields);
 
+  MtDb *db = mt_context_get_db (context);
+  const MtActor *actor = mt_context_get_actor (context);
+
+  self->context = g_object_ref (context);
   self->db = db;
   self->actor = actor;
   self->entity = entity;

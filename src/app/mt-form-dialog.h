@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "mt-context.h"
 #include "mt-db.h"
 #include "mt-entity.h"
 #include "mt-sync-engine.h"
@@ -16,20 +17,17 @@ G_DECLARE_FINAL_TYPE (MtFormDialog, mt_form_dialog, MT, FORM_DIALOG, GtkWindow)
 
 /* An editor for one row of @entity (@id 0: a new row), built from the entity's fields */
 MtFormDialog *mt_form_dialog_new        (GtkWindow      *parent,
-                                         MtDb           *db,
-                                         const MtActor  *actor,
+                                         MtContext      *context,
                                          const MtEntity *entity,
                                          gint64          id);
 void          mt_form_dialog_set_value  (MtFormDialog   *self,
                                          const char     *key,
                                          const char     *value);
-/* Saves as the Save button does; returns the row id or 0 with the error shown */
-gint64        mt_form_dialog_save       (MtFormDialog   *self);
+/* Saves as the Save button does, through the session's backend: ::saved (the row id) and the
+ * dialog closes, or the error is shown on the field at fault */
+void          mt_form_dialog_save       (MtFormDialog   *self);
 const char   *mt_form_dialog_get_error  (MtFormDialog   *self);
 
-/* Connected mode: saves go to the server through @engine (the dialog closes on success) */
-void          mt_form_dialog_set_engine (MtFormDialog *self,
-                                         MtSyncEngine *engine);
 
 /* The latitude and longitude's map, when the entity has them (stores), or NULL */
 MtPositionPicker *mt_form_dialog_get_picker (MtFormDialog   *self);

@@ -30,8 +30,9 @@ struct _MtListPage
 {
   GtkBox              parent_instance;
 
-  MtDb               *db;
-  const MtActor      *actor;
+  MtContext          *context;
+  MtDb               *db;       /* the context's */
+  const MtActor      *actor;    /* the context's */
   MtListing          *listing;
   MtRowModel         *model;
   GtkMultiSelection  *selection;
@@ -47,7 +48,7 @@ struct _MtListPage
   GPtrArray          *filter_options;  /* per filter: GPtrArray of MtOption */
   GPtrArray          *columns;         /* GtkColumnViewColumn, in listing order */
   const MtEntity     *entity;
-  MtSyncEngine       *engine;   /* connected mode: writes go to the server */
+  MtSyncEngine       *engine;   /* the context's server link, or NULL standalone */
   guint               search_timeout;
   /* the stores' map view (列表 / 地图), built when first shown */
   GtkWidget          *views;
@@ -85,8 +86,8 @@ mt_list_page_finalize (GObject *object)
 
   g_clear_object (&self->selection);
   g_clear_object (&self->model);
-  g_clear_object (&self->engine);
   g_clear_pointer (&self->listing, mt_listing_free);
+  g_clear_object (&self->context);
   g_clear_pointer (&self->state_buttons, g_ptr_array_unref);
   g_clear_pointer (&self->filter_options, g_ptr_array_unref);
   g_clear_pointer (&self->columns, g_ptr_array_unref);
@@ -129,44 +130,112 @@ mt_list_page_show_error (MtListPage   *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Requests sent one after another: the first refusal is shown and ends the batch */
+typedef struct
+{
+  MtListPage *page;
+  GPtrArray  *requests;   /* MtApiRequest */
+  guint       next;
+} Batch;
+
 static void
-remote_done_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      data)
+batch_free (Batch *batch)
 {
-  g_autoptr(MtListPage) self = data;
+  g_object_unref (batch->page);
+  g_ptr_array_unref (batch->requests);
+  g_free (batch);
+}
+
+static void batch_send_next (Batch *batch);
+
+static void
+batch_answered_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  Batch *batch = data;
+  MtListPage *self = batch->page;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+  g_autoptr(JsonNode) answer = mt_context_call_finish (MT_CONTEXT (source), result, &error);
 
-  if (gtk_widget_get_root (GTK_WIDGET (self)) == NULL)
-    return;   /* its window closed meanwhile */
-  if (answer == NULL)
-    mt_list_page_show_error (self, error);
-  mt_list_page_reload (self);
+  if (answer == NULL || batch->next == batch->requests->len || gtk_widget_get_root (GTK_WIDGET (self)) == NULL)
+    {
+      if (answer == NULL && gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
+        mt_list_page_show_error (self, error);
+      if (gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
+        mt_list_page_reload (self);
+      batch_free (batch);
+      return;
+    }
+  batch_send_next (batch);
 }
 
-/* Connected mode: one write through the server; its answer (or error) arrives later */
+static void
+batch_send_next (Batch *batch)
+{
+  MtApiRequest *request = batch->requests->pdata[batch->next++];
+
+  mt_context_call_async (batch->page->context, request, NULL, batch_answered_cb, batch);
+}
+
 void
-mt_list_page_remote_write (MtListPage *self,
-                           const char *method,
-                           const char *path,
-                           const char *json)
+mt_list_page_send (MtListPage *self,
+                   GPtrArray  *requests)
 {
-  g_autoptr(JsonNode) body = json ? json_from_string (json, NULL) : NULL;
+  Batch *batch;
 
-  mt_sync_engine_request_async (self->engine, method, path, body, NULL, remote_done_cb, g_object_ref (self));
+  g_return_if_fail (MT_IS_LIST_PAGE (self));
+  if (requests->len == 0)
+    {
+      g_ptr_array_unref (requests);
+      return;
+    }
+  batch = g_new0 (Batch, 1);
+  batch->page = g_object_ref (self);
+  batch->requests = requests;
+  batch_send_next (batch);
 }
 
-/* "[1,2,3]" */
-static char *
-ids_json (GArray *ids)
+/* One request */
+static void
+send_one (MtListPage   *self,
+          MtApiRequest *request)
 {
-  GString *text = g_string_new ("[");
+  GPtrArray *requests = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_api_request_unref);
+
+  g_ptr_array_add (requests, request);
+  mt_list_page_send (self, requests);
+}
+
+static GPtrArray *
+requests_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) mt_api_request_unref);
+}
+
+gboolean
+mt_list_page_send_each_selected (MtListPage   *self,
+                                 MtRowRequest  build,
+                                 gpointer      data)
+{
+  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (self);
+  GPtrArray *requests = requests_new ();
 
   for (guint i = 0; i < ids->len; i++)
-    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i ? "," : "", g_array_index (ids, gint64, i));
-  g_string_append_c (text, ']');
-  return g_string_free (text, FALSE);
+    g_ptr_array_add (requests, build (g_array_index (ids, gint64, i), data));
+  mt_list_page_send (self, requests);
+  return ids->len > 0;
+}
+
+/* An operation on a row: its id and nothing else */
+static MtApiRequest *
+row_request (const char *operation,
+             gint64      id)
+{
+  MtApiRequest *request = mt_api_request_new (operation);
+
+  mt_api_request_set_id (request, id);
+  return request;
 }
 
 static void
@@ -488,22 +557,9 @@ selection_changed_cb (MtListPage *self)
   gtk_action_bar_set_revealed (GTK_ACTION_BAR (self->action_bar), n > 0);
 }
 
-/* Fences changed here: the console's own broker link checks them at once */
-static void
-fences_changed (MtListPage *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  MtIngest *ingest = MT_IS_WINDOW (root) ? mt_window_get_ingest (MT_WINDOW (root)) : NULL;
-
-  if (ingest != NULL)
-    mt_ingest_fences_changed (ingest);
-}
-
 static void
 saved_cb (MtListPage *self)
 {
-  if (g_str_equal (mt_listing_get_page (self->listing), "geofences"))
-    fences_changed (self);
   mt_list_page_reload (self);
 }
 
@@ -512,7 +568,7 @@ setting_response_cb (AdwMessageDialog *dialog,
                      const char       *response,
                      MtListPage       *self)
 {
-  g_autoptr(GError) error = NULL;
+  MtApiRequest *request;
   const char *key = g_object_get_data (G_OBJECT (dialog), "key");
   GtkWidget *input = adw_message_dialog_get_extra_child (dialog);
   const char *value;
@@ -523,23 +579,10 @@ setting_response_cb (AdwMessageDialog *dialog,
     value = gtk_switch_get_active (GTK_SWITCH (input)) ? "true" : "false";
   else
     value = gtk_editable_get_text (GTK_EDITABLE (input));
-  if (self->engine)
-    {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonNode) body = NULL;
-      g_autofree char *path = g_strdup_printf ("settings/%s", key);
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "value");
-      json_builder_add_string_value (b, value);
-      json_builder_end_object (b);
-      body = json_builder_get_root (b);
-      mt_sync_engine_request_async (self->engine, "PUT", path, body, NULL, remote_done_cb, g_object_ref (self));
-      return;
-    }
-  if (!mt_setting_set (self->db, self->actor, key, value, &error))
-    mt_list_page_show_error (self, error);
-  mt_list_page_reload (self);
+  request = mt_api_request_new ("settings.set");
+  mt_api_request_set_name (request, key);
+  mt_api_request_set_text (request, "value", value);
+  send_one (self, request);
 }
 
 /* General settings: one value at a time, with the control its kind needs */
@@ -584,10 +627,8 @@ static void
 open_order (MtListPage *self,
             gint64      order_id)
 {
-  MtOrderDialog *dialog = mt_order_dialog_new (toplevel (self), self->db, self->actor, order_id);
+  MtOrderDialog *dialog = mt_order_dialog_new (toplevel (self), self->context, order_id);
 
-  if (self->engine)
-    mt_order_dialog_set_engine (dialog, self->engine);
   g_signal_connect_swapped (dialog, "changed", G_CALLBACK (saved_cb), self);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -621,9 +662,7 @@ rent_clicked_cb (MtListPage *self)
     }
   if (store == 0)
     store = self->actor->store_id;
-  dialog = mt_rent_dialog_new (toplevel (self), self->db, self->actor, store, device);
-  if (self->engine)
-    mt_rent_dialog_set_engine (dialog, self->engine);
+  dialog = mt_rent_dialog_new (toplevel (self), self->context, store, device);
   g_signal_connect_object (dialog, "rented", G_CALLBACK (rented_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
   mt_rent_dialog_refresh (dialog);
@@ -636,9 +675,8 @@ open_id (MtListPage *self,
 {
   if (self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "edit"))
     {
-      MtFormDialog *dialog = mt_form_dialog_new (toplevel (self), self->db, self->actor, self->entity, id);
-      if (self->engine)
-        mt_form_dialog_set_engine (dialog, self->engine);
+      MtFormDialog *dialog = mt_form_dialog_new (toplevel (self), self->context, self->entity, id);
+
       g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
       gtk_window_present (GTK_WINDOW (dialog));
     }
@@ -658,14 +696,11 @@ open_row (MtListPage *self,
   else if (g_str_equal (page, "bms"))
     mt_telemetry_actions_open_bms (self, mt_row_item_get_id (item));
   else if (g_str_equal (page, "alarms"))
-    gtk_window_present (GTK_WINDOW (mt_alarm_dialog_new (toplevel (self), self->db, self->actor,
-                                                         mt_row_item_get_id (item))));
+    gtk_window_present (GTK_WINDOW (mt_alarm_dialog_new (toplevel (self), self->context, mt_row_item_get_id (item))));
   else if (g_str_equal (page, "repairs"))
     {
-      MtRepairDialog *dialog = mt_repair_dialog_new (toplevel (self), self->db, self->actor,
-                                                     mt_row_item_get_id (item));
-      if (self->engine)
-        mt_repair_dialog_set_engine (dialog, self->engine);
+      MtRepairDialog *dialog = mt_repair_dialog_new (toplevel (self), self->context, mt_row_item_get_id (item));
+
       g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
       gtk_window_present (GTK_WINDOW (dialog));
     }
@@ -706,17 +741,15 @@ new_clicked_cb (MtListPage *self)
 {
   if (g_str_equal (mt_listing_get_page (self->listing), "repairs"))
     {
-      MtRepairDialog *dialog = mt_repair_dialog_new (toplevel (self), self->db, self->actor, 0);
-      if (self->engine)
-        mt_repair_dialog_set_engine (dialog, self->engine);
+      MtRepairDialog *dialog = mt_repair_dialog_new (toplevel (self), self->context, 0);
+
       g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
       gtk_window_present (GTK_WINDOW (dialog));
       return;
     }
   {
-    MtFormDialog *dialog = mt_form_dialog_new (toplevel (self), self->db, self->actor, self->entity, 0);
-    if (self->engine)
-      mt_form_dialog_set_engine (dialog, self->engine);
+    MtFormDialog *dialog = mt_form_dialog_new (toplevel (self), self->context, self->entity, 0);
+
     g_signal_connect_swapped (dialog, "saved", G_CALLBACK (saved_cb), self);
     gtk_window_present (GTK_WINDOW (dialog));
   }
@@ -732,36 +765,26 @@ delete_response_cb (AdwMessageDialog *dialog,
   {
     /* each row with the version the user saw: a row changed meanwhile is not deleted */
     g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+    GPtrArray *requests = requests_new ();
     GtkBitsetIter iter;
     guint pos;
 
     for (gboolean ok = gtk_bitset_iter_init_first (&iter, set, &pos); ok; ok = gtk_bitset_iter_next (&iter, &pos))
       {
         g_autoptr(MtRowItem) item = g_list_model_get_item (G_LIST_MODEL (self->model), pos);
-        g_autoptr(GError) error = NULL;
+        g_autofree char *version = NULL;
+        MtApiRequest *request;
 
         if (item == NULL)
           continue;
-        if (self->engine)
-          {
-            g_autofree char *path = g_strdup_printf ("%s/%" G_GINT64_FORMAT "?version=%" G_GINT64_FORMAT,
-                                                     mt_entity_get_page (self->entity), mt_row_item_get_id (item),
-                                                     mt_row_item_get_version (item));
-            mt_list_page_remote_write (self, "DELETE", path, NULL);
-          }
-        else if (!mt_entity_delete (self->db, self->actor, self->entity, mt_row_item_get_id (item),
-                                    mt_row_item_get_version (item), &error))
-          {
-            mt_list_page_show_error (self, error);
-            break;
-          }
+        version = g_strdup_printf ("%" G_GINT64_FORMAT, mt_row_item_get_version (item));
+        request = row_request ("entity.delete", mt_row_item_get_id (item));
+        mt_api_request_set_entity (request, mt_entity_get_page (self->entity));
+        mt_api_request_set_query (request, "version", version);
+        g_ptr_array_add (requests, request);
       }
-    if (self->engine)
-      return;
+    mt_list_page_send (self, requests);
   }
-  if (g_str_equal (mt_listing_get_page (self->listing), "geofences"))
-    fences_changed (self);
-  mt_list_page_reload (self);
 }
 
 static void
@@ -788,42 +811,24 @@ fence_assign (MtListPage *self,
               GArray     *ids,
               gint64      target)
 {
-  g_autoptr(GError) error = NULL;
+  GPtrArray *requests = requests_new ();
 
   if (kind == BATCH_FENCE)
     {
-      if (self->engine)
-        {
-          g_autofree char *list = ids_json (ids);
-          g_autofree char *json = g_strdup_printf ("{\"ids\":%s}", list);
-          g_autofree char *path = g_strdup_printf ("geofences/%" G_GINT64_FORMAT "/assign", target);
+      MtApiRequest *request = row_request ("geofences.assign", target);
 
-          mt_list_page_remote_write (self, "POST", path, json);
-          return;
-        }
-      if (mt_fence_assign (self->db, self->actor, target, (gint64 *) ids->data, ids->len, 0, &error) < 0)
-        mt_list_page_show_error (self, error);
+      mt_api_request_set_ids (request, "ids", (gint64 *) ids->data, ids->len);
+      g_ptr_array_add (requests, request);
     }
   else
     for (guint i = 0; i < ids->len; i++)
       {
-        gint64 fence = g_array_index (ids, gint64, i);
+        MtApiRequest *request = row_request ("geofences.assign", g_array_index (ids, gint64, i));
 
-        if (self->engine)
-          {
-            g_autofree char *json = g_strdup_printf ("{\"store_id\":%" G_GINT64_FORMAT "}", target);
-            g_autofree char *path = g_strdup_printf ("geofences/%" G_GINT64_FORMAT "/assign", fence);
-
-            mt_list_page_remote_write (self, "POST", path, json);
-          }
-        else if (mt_fence_assign (self->db, self->actor, fence, NULL, 0, target, &error) < 0)
-          {
-            mt_list_page_show_error (self, error);
-            break;
-          }
+        mt_api_request_set_int (request, "store_id", target);
+        g_ptr_array_add (requests, request);
       }
-  fences_changed (self);
-  mt_list_page_reload (self);
+  mt_list_page_send (self, requests);
 }
 
 static void
@@ -836,9 +841,8 @@ batch_response_cb (AdwMessageDialog *dialog,
   BatchKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "kind"));
   guint pos = gtk_drop_down_get_selected (GTK_DROP_DOWN (dropdown));
   g_autoptr(GArray) ids = NULL;
-  g_autoptr(GError) error = NULL;
+  MtApiRequest *request;
   gint64 target;
-  gboolean ok;
 
   if (!g_str_equal (response, "apply") || pos >= options->len)
     return;
@@ -849,25 +853,11 @@ batch_response_cb (AdwMessageDialog *dialog,
       fence_assign (self, kind, ids, target);
       return;
     }
-  if (self->engine)
-    {
-      g_autofree char *list = ids_json (ids);
-      g_autofree char *json = g_strdup_printf ("{\"ids\":%s,\"%s\":%" G_GINT64_FORMAT "}", list,
-                                               kind == BATCH_STORE ? "store_id"
-                                               : kind == BATCH_OPERATOR ? "operator_id" : "type_id", target);
-
-      mt_list_page_remote_write (self, "POST", kind == BATCH_TYPE ? "devices/type" : "devices/transfer", json);
-      return;
-    }
-  if (kind == BATCH_STORE)
-    ok = mt_devices_transfer (self->db, self->actor, (gint64 *) ids->data, ids->len, 0, target, &error);
-  else if (kind == BATCH_OPERATOR)
-    ok = mt_devices_transfer (self->db, self->actor, (gint64 *) ids->data, ids->len, target, 0, &error);
-  else
-    ok = mt_devices_set_type (self->db, self->actor, (gint64 *) ids->data, ids->len, target, &error);
-  if (!ok)
-    mt_list_page_show_error (self, error);
-  mt_list_page_reload (self);
+  request = mt_api_request_new (kind == BATCH_TYPE ? "devices.type" : "devices.transfer");
+  mt_api_request_set_ids (request, "ids", (gint64 *) ids->data, ids->len);
+  mt_api_request_set_int (request, kind == BATCH_STORE ? "store_id" : kind == BATCH_OPERATOR ? "operator_id" : "type_id",
+                          target);
+  send_one (self, request);
 }
 
 static void
@@ -906,34 +896,20 @@ static void type_clicked_cb (MtListPage *self) { batch_choose (self, BATCH_TYPE)
 static void fence_clicked_cb (MtListPage *self) { batch_choose (self, BATCH_FENCE); }
 static void fence_store_clicked_cb (MtListPage *self) { batch_choose (self, BATCH_FENCE_STORE); }
 
+static MtApiRequest *
+unassign_request (gint64   fence,
+                  gpointer data)
+{
+  return row_request ("geofences.unassign", fence);
+}
+
 static void
 unassign_response_cb (AdwMessageDialog *dialog,
                       const char       *response,
                       MtListPage       *self)
 {
-  g_autoptr(GArray) ids = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_str_equal (response, "remove"))
-    return;
-  ids = mt_list_page_get_selected_ids (self);
-  for (guint i = 0; i < ids->len; i++)
-    {
-      gint64 fence = g_array_index (ids, gint64, i);
-
-      if (self->engine)
-        {
-          g_autofree char *path = g_strdup_printf ("geofences/%" G_GINT64_FORMAT "/unassign", fence);
-          mt_list_page_remote_write (self, "POST", path, "{}");
-        }
-      else if (mt_fence_unassign (self->db, self->actor, fence, NULL, 0, &error) < 0)
-        {
-          mt_list_page_show_error (self, error);
-          break;
-        }
-    }
-  fences_changed (self);
-  mt_list_page_reload (self);
+  if (g_str_equal (response, "remove"))
+    mt_list_page_send_each_selected (self, unassign_request, NULL);
 }
 
 static void
@@ -954,19 +930,11 @@ power_cut (MtListPage *self,
            gboolean    on)
 {
   g_autoptr(GArray) ids = mt_list_page_get_selected_ids (self);
-  g_autoptr(GError) error = NULL;
+  MtApiRequest *request = mt_api_request_new ("devices.power_cut");
 
-  if (self->engine)
-    {
-      g_autofree char *list = ids_json (ids);
-      g_autofree char *json = g_strdup_printf ("{\"ids\":%s,\"on\":%s}", list, on ? "true" : "false");
-
-      mt_list_page_remote_write (self, "POST", "devices/power-cut", json);
-      return;
-    }
-  if (!mt_devices_set_power_cut (self->db, self->actor, (gint64 *) ids->data, ids->len, on, &error))
-    mt_list_page_show_error (self, error);
-  mt_list_page_reload (self);
+  mt_api_request_set_ids (request, "ids", (gint64 *) ids->data, ids->len);
+  mt_api_request_set_bool (request, "on", on);
+  send_one (self, request);
 }
 
 static void power_cut_on_cb (MtListPage *self) { power_cut (self, TRUE); }
@@ -989,56 +957,30 @@ copy_ids_cb (MtListPage *self)
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text->str);
 }
 
-static void
-operators_enable (MtListPage *self,
-                  gboolean    enabled)
+static MtApiRequest *
+enabled_request (gint64   id,
+                 gpointer data)
 {
-  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (self);
+  MtApiRequest *request = row_request ("operators.enabled", id);
 
-  for (guint i = 0; self->engine && i < ids->len; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("operators/%" G_GINT64_FORMAT "/enabled", g_array_index (ids, gint64, i));
-      mt_list_page_remote_write (self, "PUT", path, enabled ? "{\"enabled\":true}" : "{\"enabled\":false}");
-    }
-  if (self->engine)
-    return;
-  for (guint i = 0; i < ids->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      if (!mt_operator_set_enabled (self->db, self->actor, g_array_index (ids, gint64, i), enabled, &error))
-        {
-          mt_list_page_show_error (self, error);
-          break;
-        }
-    }
-  mt_list_page_reload (self);
+  mt_api_request_set_bool (request, "enabled", GPOINTER_TO_INT (data));
+  return request;
 }
 
-static void enable_clicked_cb (MtListPage *self) { operators_enable (self, TRUE); }
-static void disable_clicked_cb (MtListPage *self) { operators_enable (self, FALSE); }
+static void enable_clicked_cb (MtListPage *self) { mt_list_page_send_each_selected (self, enabled_request, GINT_TO_POINTER (TRUE)); }
+static void disable_clicked_cb (MtListPage *self) { mt_list_page_send_each_selected (self, enabled_request, GINT_TO_POINTER (FALSE)); }
+
+static MtApiRequest *
+send_request (gint64   id,
+              gpointer data)
+{
+  return row_request ("messages.send", id);
+}
 
 static void
 send_clicked_cb (MtListPage *self)
 {
-  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (self);
-
-  for (guint i = 0; self->engine && i < ids->len; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("messages/%" G_GINT64_FORMAT "/send", g_array_index (ids, gint64, i));
-      mt_list_page_remote_write (self, "POST", path, NULL);
-    }
-  if (self->engine)
-    return;
-  for (guint i = 0; i < ids->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      if (!mt_message_send (self->db, self->actor, g_array_index (ids, gint64, i), &error))
-        {
-          mt_list_page_show_error (self, error);
-          break;
-        }
-    }
-  mt_list_page_reload (self);
+  mt_list_page_send_each_selected (self, send_request, NULL);
 }
 
 /* ------------------------------------------------------------------ export */
@@ -1284,13 +1226,12 @@ build_action_bar (MtListPage *self)
 }
 
 MtListPage *
-mt_list_page_new (MtDb           *db,
-                  const MtActor  *actor,
-                  const char     *page_id,
-                  MtSyncEngine   *engine,
-                  GError        **error)
+mt_list_page_new (MtContext   *context,
+                  const char  *page_id,
+                  GError     **error)
 {
-  g_autoptr(MtListing) listing = mt_listing_new (db, actor, page_id, error);
+  g_autoptr(MtListing) listing = mt_listing_new (mt_context_get_db (context), mt_context_get_actor (context), page_id,
+                                                 error);
   MtListPage *self;
   GtkWidget *bar, *scroller, *menu_button, *spacer;
   g_autoptr(GMenu) menu = g_menu_new ();
@@ -1304,9 +1245,10 @@ mt_list_page_new (MtDb           *db,
     return NULL;
 
   self = g_object_new (MT_TYPE_LIST_PAGE, NULL);
-  self->db = db;
-  self->engine = engine ? g_object_ref (engine) : NULL;
-  self->actor = actor;
+  self->context = g_object_ref (context);
+  self->db = mt_context_get_db (context);
+  self->engine = mt_context_get_engine (context);
+  self->actor = mt_context_get_actor (context);
   self->listing = g_steal_pointer (&listing);
   self->entity = mt_listing_get_entity (self->listing)
                  ? mt_entity_lookup (mt_listing_get_entity (self->listing)) : NULL;
@@ -1331,7 +1273,7 @@ mt_list_page_new (MtDb           *db,
   gtk_box_append (GTK_BOX (bar), spacer);
 
   if ((g_str_equal (page_id, "orders") || g_str_equal (page_id, "devices") || g_str_equal (page_id, "stores")) &&
-      mt_actor_can (actor, "orders", "rent"))
+      mt_actor_can (self->actor, "orders", "rent"))
     {
       GtkWidget *b = button (_("_Rent Out…"), G_CALLBACK (rent_clicked_cb), self);
       if (g_str_equal (page_id, "orders"))
@@ -1339,9 +1281,9 @@ mt_list_page_new (MtDb           *db,
       gtk_widget_set_tooltip_text (b, _("The rental counter: for the selected store or device, if any"));
       gtk_box_append (GTK_BOX (bar), b);
     }
-  if (g_str_equal (page_id, "repairs") && mt_actor_can (actor, "repairs", "report"))
+  if (g_str_equal (page_id, "repairs") && mt_actor_can (self->actor, "repairs", "report"))
     gtk_box_append (GTK_BOX (bar), button (_("_Report Fault…"), G_CALLBACK (new_clicked_cb), self));
-  else if (self->entity && mt_actor_can (actor, mt_entity_get_page (self->entity), "edit"))
+  else if (self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "edit"))
     {
       GtkWidget *b = button (_("_New…"), G_CALLBACK (new_clicked_cb), self);
       gtk_widget_add_css_class (b, "suggested-action");
@@ -1475,41 +1417,13 @@ mt_list_page_get_engine (MtListPage *self)
   return self->engine;
 }
 
-/* ------------------------------------------------------------------ for the action modules */
-
-gboolean
-mt_list_page_for_each_selected (MtListPage  *page,
-                                MtRowAction  one,
-                                gpointer     data,
-                                const char  *method,
-                                const char  *path_format,
-                                const char  *json)
+MtContext *
+mt_list_page_get_context (MtListPage *self)
 {
-  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (page);
-  gboolean ok = ids->len > 0;
-
-  for (guint i = 0; i < ids->len; i++)
-    {
-      gint64 id = g_array_index (ids, gint64, i);
-      g_autoptr(GError) error = NULL;
-
-      if (page->engine)
-        {
-          g_autofree char *path = g_strdup_printf (path_format, id);
-          mt_list_page_remote_write (page, method, path, json);
-          continue;
-        }
-      if (!one (page, id, data, &error))
-        {
-          mt_list_page_show_error (page, error);
-          ok = FALSE;
-          break;
-        }
-    }
-  if (!page->engine)
-    mt_list_page_reload (page);
-  return ok;
+  return self->context;
 }
+
+/* ------------------------------------------------------------------ for the action modules */
 
 GtkWidget *
 mt_list_page_form_dialog (MtListPage *page,

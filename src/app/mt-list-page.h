@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "mt-context.h"
 #include "mt-db.h"
 #include "mt-device-layer.h"
 #include "mt-sync-engine.h"
@@ -15,11 +16,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (MtListPage, mt_list_page, MT, LIST_PAGE, GtkBox)
 
 /* Any list of the admin: filter bar, state counts, lazy sortable columns, selection, actions */
-/* @engine: connected mode (writes go to the server), or NULL */
-MtListPage *mt_list_page_new          (MtDb          *db,
-                                       const MtActor *actor,
+MtListPage *mt_list_page_new          (MtContext     *context,
                                        const char    *page_id,
-                                       MtSyncEngine  *engine,
                                        GError       **error);
 MtListing  *mt_list_page_get_listing  (MtListPage    *self);
 GListModel *mt_list_page_get_model    (MtListPage    *self);
@@ -41,22 +39,16 @@ MtSyncEngine  *mt_list_page_get_engine   (MtListPage    *self);
 GArray        *mt_list_page_get_selected_ids (MtListPage *self);
 void           mt_list_page_show_error   (MtListPage    *self,
                                           const GError  *error);
-/* Connected mode: one write through the server; the page reloads (or shows the error) when
- * the answer comes */
-void           mt_list_page_remote_write (MtListPage    *self,
-                                          const char    *method,
-                                          const char    *path,
-                                          const char    *json);
-
-/* Runs @one for each selected row, or sends @method @path_format (with the id) and @json for
- * each in connected mode; stops at the first refusal and shows it; the page reloads */
-typedef gboolean (*MtRowAction) (MtListPage *page, gint64 id, gpointer data, GError **error);
-gboolean       mt_list_page_for_each_selected (MtListPage  *page,
-                                               MtRowAction  one,
-                                               gpointer     data,
-                                               const char  *method,
-                                               const char  *path_format,
-                                               const char  *json);
+/* Sends @requests (MtApiRequest, taken) one after another through the session; the first
+ * refusal is shown and ends them; the page reloads when they are answered */
+void           mt_list_page_send         (MtListPage    *self,
+                                          GPtrArray     *requests);
+/* One request for each selected row, built by @build */
+typedef MtApiRequest *(*MtRowRequest) (gint64 id, gpointer data);
+gboolean       mt_list_page_send_each_selected (MtListPage   *self,
+                                                MtRowRequest  build,
+                                                gpointer      data);
+MtContext     *mt_list_page_get_context  (MtListPage    *self);
 /* A message dialog over the page with entry and combo @rows (NULL-terminated); @done runs on
  * "ok" with the page and the dialog */
 GtkWidget     *mt_list_page_form_dialog  (MtListPage    *page,

@@ -19,16 +19,17 @@ typedef struct
   const char *reason;
 } RefundChoice;
 
-static gboolean
-refund_one (MtListPage *page,
-            gint64      id,
-            gpointer    data,
-            GError    **error)
+static MtApiRequest *
+refund_request (gint64   id,
+                gpointer data)
 {
   RefundChoice *c = data;
+  MtApiRequest *request = mt_api_request_new (c->approve ? "deposit_refunds.approve" : "deposit_refunds.reject");
 
-  return mt_deposit_refund_handle (mt_list_page_get_db (page), mt_list_page_get_actor (page), id, c->approve,
-                                   c->reason, error);
+  mt_api_request_set_id (request, id);
+  if (!c->approve)
+    mt_api_request_set_text (request, "reason", c->reason);
+  return request;
 }
 
 gboolean
@@ -37,22 +38,8 @@ mt_money_actions_refunds (MtListPage *page,
                           const char *reason)
 {
   RefundChoice choice = { approve, reason };
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *json = NULL;
 
-  json_builder_begin_object (b);
-  if (!approve)
-    {
-      json_builder_set_member_name (b, "reason");
-      json_builder_add_string_value (b, reason ? reason : "");
-    }
-  json_builder_end_object (b);
-  node = json_builder_get_root (b);
-  json = json_to_string (node, FALSE);
-  return mt_list_page_for_each_selected (page, refund_one, &choice, "POST",
-                            approve ? "deposit_refunds/%" G_GINT64_FORMAT "/approve"
-                                    : "deposit_refunds/%" G_GINT64_FORMAT "/reject", json);
+  return mt_list_page_send_each_selected (page, refund_request, &choice);
 }
 
 static void
@@ -82,23 +69,22 @@ reject_refunds_cb (MtListPage *page)
 
 /* ------------------------------------------------------------------ withdrawals */
 
-static gboolean
-withdrawal_one (MtListPage *page,
-                gint64      id,
-                gpointer    data,
-                GError    **error)
+static MtApiRequest *
+withdrawal_request (gint64   id,
+                    gpointer data)
 {
-  return mt_withdrawal_handle (mt_list_page_get_db (page), mt_list_page_get_actor (page), id, data, error);
+  MtApiRequest *request = mt_api_request_new ("withdrawals.state");
+
+  mt_api_request_set_id (request, id);
+  mt_api_request_set_text (request, "state", data);
+  return request;
 }
 
 gboolean
 mt_money_actions_withdrawals (MtListPage *page,
                               const char *state)
 {
-  g_autofree char *json = g_strdup_printf ("{\"state\":\"%s\"}", state);
-
-  return mt_list_page_for_each_selected (page, withdrawal_one, (gpointer) state, "PUT",
-                            "withdrawals/%" G_GINT64_FORMAT "/state", json);
+  return mt_list_page_send_each_selected (page, withdrawal_request, (gpointer) state);
 }
 
 static void
@@ -132,30 +118,15 @@ mt_money_actions_request (MtListPage *page,
       mt_list_page_show_error (page, error);
       return FALSE;
     }
-  if (mt_list_page_get_engine (page))
-    {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonNode) node = NULL;
-      g_autofree char *json = NULL;
+  {
+    GPtrArray *requests = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_api_request_unref);
+    MtApiRequest *request = mt_api_request_new ("withdrawals.request");
 
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "amount_fen");
-      json_builder_add_int_value (b, amount);
-      json_builder_set_member_name (b, "payee");
-      json_builder_add_string_value (b, payee);
-      json_builder_end_object (b);
-      node = json_builder_get_root (b);
-      json = json_to_string (node, FALSE);
-      mt_list_page_remote_write (page, "POST", "withdrawals", json);
-      return TRUE;
-    }
-  if (mt_withdrawal_request (mt_list_page_get_db (page), mt_list_page_get_actor (page), 0, amount, payee,
-                             &error) == 0)
-    {
-      mt_list_page_show_error (page, error);
-      return FALSE;
-    }
-  mt_list_page_reload (page);
+    mt_api_request_set_int (request, "amount_fen", amount);
+    mt_api_request_set_text (request, "payee", payee);
+    g_ptr_array_add (requests, request);
+    mt_list_page_send (page, requests);
+  }
   return TRUE;
 }
 
@@ -191,16 +162,20 @@ typedef struct
   const char *method;
 } Recharge;
 
-static gboolean
-recharge_one (MtListPage *page,
-              gint64      id,
-              gpointer    data,
-              GError    **error)
+static MtApiRequest *
+recharge_request (gint64   id,
+                  gpointer data)
 {
   Recharge *r = data;
+  MtApiRequest *request = mt_api_request_new ("members.recharge");
 
-  return mt_member_recharge (mt_list_page_get_db (page), mt_list_page_get_actor (page), id, r->plan_id, r->amount,
-                             r->method, error);
+  mt_api_request_set_id (request, id);
+  if (r->plan_id != 0)
+    mt_api_request_set_int (request, "plan_id", r->plan_id);
+  else
+    mt_api_request_set_int (request, "amount_fen", r->amount);
+  mt_api_request_set_text (request, "pay_method", r->method);
+  return request;
 }
 
 gboolean
@@ -211,16 +186,13 @@ mt_money_actions_recharge (MtListPage *page,
 {
   Recharge r = { plan_id, 0, pay_method };
   g_autoptr(GError) error = NULL;
-  g_autofree char *json = NULL;
 
   if (plan_id == 0 && !mt_parse_money (amount_yuan, &r.amount, "amount_fen", _("Amount (yuan)"), &error))
     {
       mt_list_page_show_error (page, error);
       return FALSE;
     }
-  json = plan_id ? g_strdup_printf ("{\"plan_id\":%" G_GINT64_FORMAT ",\"pay_method\":\"%s\"}", plan_id, pay_method)
-                 : g_strdup_printf ("{\"amount_fen\":%" G_GINT64_FORMAT ",\"pay_method\":\"%s\"}", r.amount, pay_method);
-  return mt_list_page_for_each_selected (page, recharge_one, &r, "POST", "members/%" G_GINT64_FORMAT "/recharge", json);
+  return mt_list_page_send_each_selected (page, recharge_request, &r);
 }
 
 /* The options' labels, after @first when not NULL */
@@ -302,16 +274,17 @@ typedef struct
   const char *method;
 } CardSale;
 
-static gboolean
-card_one (MtListPage *page,
-          gint64      id,
-          gpointer    data,
-          GError    **error)
+static MtApiRequest *
+card_request (gint64   id,
+              gpointer data)
 {
   CardSale *c = data;
+  MtApiRequest *request = mt_api_request_new ("members.cards");
 
-  return mt_member_buy_card (mt_list_page_get_db (page), mt_list_page_get_actor (page), id, c->card_id, c->method,
-                             error) != 0;
+  mt_api_request_set_id (request, id);
+  mt_api_request_set_int (request, "card_id", c->card_id);
+  mt_api_request_set_text (request, "pay_method", c->method);
+  return request;
 }
 
 gboolean
@@ -320,10 +293,8 @@ mt_money_actions_sell_card (MtListPage *page,
                             const char *pay_method)
 {
   CardSale sale = { card_id, pay_method };
-  g_autofree char *json = g_strdup_printf ("{\"card_id\":%" G_GINT64_FORMAT ",\"pay_method\":\"%s\"}", card_id,
-                                           pay_method);
 
-  return mt_list_page_for_each_selected (page, card_one, &sale, "POST", "members/%" G_GINT64_FORMAT "/cards", json);
+  return mt_list_page_send_each_selected (page, card_request, &sale);
 }
 
 static void

@@ -132,7 +132,7 @@ struct _MtMonitorPage
   GtkWidget     *legend_counts[MT_MAP_N_KINDS];
   gint64         selected;
   gboolean       fitted;
-  MtSyncEngine  *engine;       /* connected: positions come from the server */
+  MtContext     *context;      /* connected: positions come from the server */
   GCancellable  *cancellable;
   guint          positions_timeout;
 };
@@ -463,47 +463,12 @@ positions_received_cb (GObject      *source,
 {
   g_autoptr(MtMonitorPage) self = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
-  JsonArray *rows;
-  sqlite3_stmt *stmt;
-  MtDb *replica;
+  g_autoptr(JsonNode) answer = mt_context_call_finish (MT_CONTEXT (source), result, &error);
 
-  if (answer == NULL || !JSON_NODE_HOLDS_OBJECT (answer) ||
-      (rows = json_object_get_array_member (json_node_get_object (answer), "rows")) == NULL)
+  if (answer == NULL || !mt_sync_engine_keep_positions (mt_context_get_engine (self->context), answer, &error))
     {
-      if (error && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_debug ("No positions from the server: %s", error->message);
-      return;
-    }
-  /* into the replica through the engine's own handle: the pages read theirs only */
-  replica = mt_sync_engine_get_replica (self->engine);
-  if (!mt_db_begin (replica, &error))
-    {
-      g_warning ("Positions not kept: %s", error->message);
-      return;
-    }
-  stmt = mt_db_prepare (replica, &error, "INSERT INTO device_status (device_id, online, lat, lng, last_seen) VALUES "
-                                        "(?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET online = excluded.online, "
-                                        "lat = excluded.lat, lng = excluded.lng, last_seen = excluded.last_seen", NULL);
-  for (guint i = 0; stmt && i < json_array_get_length (rows); i++)
-    {
-      JsonNode *node = json_array_get_element (rows, i);
-      JsonArray *row = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-
-      if (row == NULL || json_array_get_length (row) != 5)
-        continue;
-      sqlite3_bind_int64 (stmt, 1, json_array_get_int_element (row, 0));
-      sqlite3_bind_int (stmt, 2, (int) json_array_get_int_element (row, 3));
-      sqlite3_bind_double (stmt, 3, json_array_get_double_element (row, 1));
-      sqlite3_bind_double (stmt, 4, json_array_get_double_element (row, 2));
-      sqlite3_bind_int64 (stmt, 5, json_array_get_int_element (row, 4));
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        g_debug ("A position not kept: %s", sqlite3_errmsg (mt_db_get_handle (replica)));
-      sqlite3_reset (stmt);
-    }
-  if (!mt_db_commit (replica, &error))
-    {
-      g_warning ("Positions not kept: %s", error->message);
       return;
     }
   points_load (self);
@@ -514,9 +479,12 @@ positions_fetch (gpointer data)
 {
   MtMonitorPage *self = data;
 
-  if (self->engine != NULL && (gtk_widget_get_mapped (GTK_WIDGET (self)) || !self->fitted))
-    mt_sync_engine_request_async (self->engine, "GET", "telemetry/positions", NULL, self->cancellable,
-                                  positions_received_cb, g_object_ref (self));
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) || !self->fitted)
+    {
+      g_autoptr(MtApiRequest) request = mt_api_request_new ("telemetry.positions");
+
+      mt_context_call_async (self->context, request, self->cancellable, positions_received_cb, g_object_ref (self));
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -670,14 +638,21 @@ mt_monitor_page_dispose (GObject *object)
   if (self->cancellable)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->engine);
   G_OBJECT_CLASS (mt_monitor_page_parent_class)->dispose (object);
+}
+
+static void
+mt_monitor_page_finalize (GObject *object)
+{
+  g_clear_object (&MT_MONITOR_PAGE (object)->context);
+  G_OBJECT_CLASS (mt_monitor_page_parent_class)->finalize (object);
 }
 
 static void
 mt_monitor_page_class_init (MtMonitorPageClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = mt_monitor_page_dispose;
+  G_OBJECT_CLASS (klass)->finalize = mt_monitor_page_finalize;
 }
 
 static void
@@ -686,18 +661,19 @@ mt_monitor_page_init (MtMonitorPage *self)
 }
 
 MtMonitorPage *
-mt_monitor_page_new (MtDb          *db,
-                     const MtActor *actor,
-                     MtSyncEngine  *engine,
-                     GError       **error)
+mt_monitor_page_new (MtContext  *context,
+                     GError    **error)
 {
   MtMonitorPage *self;
-  MtListPage *list = mt_list_page_new (db, actor, "monitor", engine, error);
+  MtListPage *list = mt_list_page_new (context, "monitor", error);
+  MtDb *db = mt_context_get_db (context);
+  const MtActor *actor = mt_context_get_actor (context);
   GtkWidget *paned, *overlay;
 
   if (list == NULL)
     return NULL;
   self = g_object_new (MT_TYPE_MONITOR_PAGE, "orientation", GTK_ORIENTATION_HORIZONTAL, NULL);
+  self->context = g_object_ref (context);
   self->db = db;
   self->actor = actor;
   self->list = list;
@@ -730,9 +706,8 @@ mt_monitor_page_new (MtDb          *db,
   g_signal_connect_swapped (mt_list_page_get_selection (list), "selection-changed", G_CALLBACK (list_selection_cb),
                             self);
   points_load (self);
-  if (engine != NULL)
+  if (mt_context_get_engine (context) != NULL)
     {
-      self->engine = g_object_ref (engine);
       self->cancellable = g_cancellable_new ();
       positions_fetch (self);
       self->positions_timeout = g_timeout_add_seconds (60, positions_fetch, self);

@@ -12,9 +12,7 @@ G_DECLARE_FINAL_TYPE (MtMonitorPage, mt_monitor_page, MT, MONITOR_PAGE, GtkBox)
 
 /* 定位监控: the devices of the list's filters on a map, clustered, coloured by state; the
  * selected device's card; following it live */
-MtMonitorPage *mt_monitor_page_new       (MtDb          *db,
-                                          const MtActor *actor,
-                                          MtSyncEngine  *engine,
+MtMonitorPage *mt_monitor_page_new       (MtContext     *context,
                                           GError       **error);
 MtListPage    *mt_monitor_page_get_list  (MtMonitorPage *self);
 MtMap         *mt_monitor_page_get_map   (MtMonitorPage *self);

@@ -18,9 +18,9 @@ struct _MtOrderDialog
 {
   GtkWindow      parent_instance;
 
-  MtDb          *db;
-  const MtActor *actor;
-  MtSyncEngine  *engine;
+  MtContext     *context;
+  MtDb          *db;       /* the context's */
+  const MtActor *actor;    /* the context's */
   gboolean       closed;
   gint64         order_id;
   MtOrderDoc    *doc;
@@ -51,7 +51,6 @@ mt_order_dialog_dispose (GObject *object)
   MtOrderDialog *self = MT_ORDER_DIALOG (object);
 
   self->closed = TRUE;
-  g_clear_object (&self->engine);
   G_OBJECT_CLASS (mt_order_dialog_parent_class)->dispose (object);
 }
 
@@ -62,6 +61,7 @@ mt_order_dialog_finalize (GObject *object)
 
   g_clear_pointer (&self->doc, mt_order_doc_free);
   g_free (self->error);
+  g_clear_object (&self->context);
   G_OBJECT_CLASS (mt_order_dialog_parent_class)->finalize (object);
 }
 
@@ -108,22 +108,20 @@ end_request (MtOrderDialog *self,
   return TRUE;
 }
 
-static JsonNode *
-end_json (const MtEndRequest *end)
+/* The end request's members (orders.settlement, orders.end) for the order */
+static MtApiRequest *
+end_api_request (MtOrderDialog      *self,
+                 const char         *operation,
+                 const MtEndRequest *end)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  MtApiRequest *request = mt_api_request_new (operation);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "damage_fen");
-  json_builder_add_int_value (b, end->damage_fen);
-  json_builder_set_member_name (b, "pay_method");
-  json_builder_add_string_value (b, end->pay_method);
-  json_builder_set_member_name (b, "hold_deposit");
-  json_builder_add_boolean_value (b, end->hold_deposit);
-  json_builder_set_member_name (b, "forced");
-  json_builder_add_boolean_value (b, end->forced);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
+  mt_api_request_set_id (request, self->order_id);
+  mt_api_request_set_int (request, "damage_fen", end->damage_fen);
+  mt_api_request_set_text (request, "pay_method", end->pay_method);
+  mt_api_request_set_bool (request, "hold_deposit", end->hold_deposit);
+  mt_api_request_set_bool (request, "forced", end->forced);
+  return request;
 }
 
 static void
@@ -147,19 +145,26 @@ show_settlement (MtOrderDialog      *self,
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->settle_row), s ? text : problem);
 }
 
-static void
-settlement_remote_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      data)
+typedef struct
 {
-  g_autoptr(MtOrderDialog) self = data;
+  MtOrderDialog *dialog;
+  guint          serial;
+} Asked;
+
+static void
+settlement_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  g_autofree Asked *asked = data;
+  g_autoptr(MtOrderDialog) self = asked->dialog;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+  g_autoptr(JsonNode) answer = mt_context_call_finish (MT_CONTEXT (source), result, &error);
   MtSettlement s = { 0 };
   JsonObject *o;
 
-  if (self->closed || self->settle_row == NULL ||
-      GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (source), "mt-settle-serial")) != self->settle_serial)
+  /* a later question makes this answer stale */
+  if (self->closed || self->settle_row == NULL || asked->serial != self->settle_serial)
     return;
   if (answer == NULL || !JSON_NODE_HOLDS_OBJECT (answer))
     return show_settlement (self, NULL, error ? error->message : "");
@@ -176,26 +181,20 @@ static void
 update_settlement (MtOrderDialog *self)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(MtApiRequest) request = NULL;
   MtEndRequest end;
-  MtSettlement s;
+  Asked *asked;
 
   if (self->settle_row == NULL)
     return;
   self->settle_serial++;
   if (!end_request (self, &end, &error))
     return show_settlement (self, NULL, error->message);
-  if (self->engine)
-    {
-      g_autoptr(JsonNode) body = end_json (&end);
-      g_autofree char *path = g_strdup_printf ("orders/%" G_GINT64_FORMAT "/settlement", self->order_id);
-
-      g_object_set_data (G_OBJECT (self->engine), "mt-settle-serial", GUINT_TO_POINTER (self->settle_serial));
-      mt_sync_engine_request_async (self->engine, "POST", path, body, NULL, settlement_remote_cb, g_object_ref (self));
-      return;
-    }
-  if (!mt_order_settlement (self->db, self->actor, self->order_id, &end, &s, &error))
-    return show_settlement (self, NULL, error->message);
-  show_settlement (self, &s, NULL);
+  request = end_api_request (self, "orders.settlement", &end);
+  asked = g_new0 (Asked, 1);
+  asked->dialog = g_object_ref (self);
+  asked->serial = self->settle_serial;
+  mt_context_call_async (self->context, request, NULL, settlement_cb, asked);
 }
 
 /* ------------------------------------------------------------------ actions */
@@ -211,19 +210,19 @@ done (MtOrderDialog *self)
 }
 
 static void
-action_remote_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      data)
+action_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
 {
   g_autoptr(MtOrderDialog) self = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+  g_autoptr(JsonNode) answer = mt_context_call_finish (MT_CONTEXT (source), result, &error);
 
   if (self->closed)
     return;
   if (answer == NULL)
     return show_error (self, error->message);
-  done (self);   /* the replica is up to date when the answer comes */
+  done (self);   /* the data the dialog reads has the change when the answer comes */
 }
 
 gboolean
@@ -231,29 +230,19 @@ mt_order_dialog_run (MtOrderDialog *self,
                      const char    *action)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) body = NULL;   /* the request, for the server */
-  gboolean ok = FALSE;
+  g_autoptr(MtApiRequest) request = NULL;
 
   g_return_val_if_fail (MT_IS_ORDER_DIALOG (self), FALSE);
-  json_builder_begin_object (b);
   if (g_str_equal (action, "renew") && self->renew_spin)
     {
-      guint periods = (guint) gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->renew_spin));
-      const char *method = mt_pay_row_get (self->renew_pay);
-
-      json_builder_set_member_name (b, "periods");
-      json_builder_add_int_value (b, periods);
-      json_builder_set_member_name (b, "pay_method");
-      json_builder_add_string_value (b, method);
-      json_builder_end_object (b);
-      body = json_builder_get_root (b);
-      ok = self->engine || mt_order_renew (self->db, self->actor, self->order_id, periods, method, &error);
+      request = mt_api_request_new ("orders.renew");
+      mt_api_request_set_id (request, self->order_id);
+      mt_api_request_set_int (request, "periods", gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->renew_spin)));
+      mt_api_request_set_text (request, "pay_method", mt_pay_row_get (self->renew_pay));
     }
   else if (g_str_equal (action, "replace") && self->device_row)
     {
       const char *no = gtk_editable_get_text (GTK_EDITABLE (self->device_row));
-      const char *fault = gtk_editable_get_text (GTK_EDITABLE (self->fault_row));
       gint64 device = mt_db_query_int (self->db, 0, "SELECT id FROM devices WHERE device_no = ? AND deleted = 0",
                                        "t", no);
 
@@ -262,14 +251,10 @@ mt_order_dialog_run (MtOrderDialog *self,
           show_error (self, _("Device number: no device has this number"));
           return FALSE;
         }
-      json_builder_set_member_name (b, "device_id");
-      json_builder_add_int_value (b, device);
-      json_builder_set_member_name (b, "fault");
-      json_builder_add_string_value (b, fault);
-      json_builder_end_object (b);
-      body = json_builder_get_root (b);
-      ok = self->engine || mt_order_replace (self->db, self->actor, self->order_id, device, fault[0] ? fault : NULL,
-                                             &error);
+      request = mt_api_request_new ("orders.replace");
+      mt_api_request_set_id (request, self->order_id);
+      mt_api_request_set_int (request, "device_id", device);
+      mt_api_request_set_text (request, "fault", gtk_editable_get_text (GTK_EDITABLE (self->fault_row)));
     }
   else if (g_str_equal (action, "end") && self->damage_row)
     {
@@ -280,25 +265,11 @@ mt_order_dialog_run (MtOrderDialog *self,
           show_error (self, error->message);
           return FALSE;
         }
-      body = end_json (&end);
-      ok = self->engine || mt_order_end (self->db, self->actor, self->order_id, &end, NULL, &error);
+      request = end_api_request (self, "orders.end", &end);
     }
   else
     return FALSE;
-
-  if (self->engine)
-    {
-      g_autofree char *path = g_strdup_printf ("orders/%" G_GINT64_FORMAT "/%s", self->order_id, action);
-
-      mt_sync_engine_request_async (self->engine, "POST", path, body, NULL, action_remote_cb, g_object_ref (self));
-      return TRUE;
-    }
-  if (!ok)
-    {
-      show_error (self, error->message);
-      return FALSE;
-    }
-  done (self);
+  mt_context_call_async (self->context, request, NULL, action_cb, g_object_ref (self));
   return TRUE;
 }
 
@@ -581,19 +552,9 @@ mt_order_dialog_get_error (MtOrderDialog *self)
   return self->error;
 }
 
-void
-mt_order_dialog_set_engine (MtOrderDialog *self,
-                            MtSyncEngine  *engine)
-{
-  g_return_if_fail (MT_IS_ORDER_DIALOG (self));
-  g_set_object (&self->engine, engine);
-  update_settlement (self);
-}
-
 MtOrderDialog *
 mt_order_dialog_new (GtkWindow     *parent,
-                     MtDb          *db,
-                     const MtActor *actor,
+                     MtContext     *context,
                      gint64         order_id)
 {
   MtOrderDialog *self = g_object_new (MT_TYPE_ORDER_DIALOG, "transient-for", parent, "modal", TRUE,
@@ -603,8 +564,9 @@ mt_order_dialog_new (GtkWindow     *parent,
   GtkWidget *print = gtk_button_new_from_icon_name ("printer-symbolic");
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
 
-  self->db = db;
-  self->actor = actor;
+  self->context = g_object_ref (context);
+  self->db = mt_context_get_db (context);
+  self->actor = mt_context_get_actor (context);
   self->order_id = order_id;
   gtk_widget_set_tooltip_text (print, _("Print the receipt and contract"));
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), print);

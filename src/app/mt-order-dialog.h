@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "mt-context.h"
 #include "mt-db.h"
 #include "mt-perm.h"
 #include "mt-sync-engine.h"
@@ -16,18 +17,15 @@ G_DECLARE_FINAL_TYPE (MtOrderDialog, mt_order_dialog, MT, ORDER_DIALOG, GtkWindo
  * settlement shown first; the receipt and contract as PDF or printed. Emits ::changed after
  * each action. */
 MtOrderDialog *mt_order_dialog_new        (GtkWindow     *parent,
-                                           MtDb          *db,
-                                           const MtActor *actor,
+                                           MtContext     *context,
                                            gint64         order_id);
-/* Connected mode: the actions go to the server */
-void           mt_order_dialog_set_engine (MtOrderDialog *self,
-                                           MtSyncEngine  *engine);
 
 /* For tests and scripted use */
 void           mt_order_dialog_set_field  (MtOrderDialog *self,
                                            const char    *key,   /* periods pay_method device_no fault damage hold forced */
                                            const char    *value);
-/* "renew", "replace" or "end"; standalone: done at once, returns whether it worked */
+/* "renew", "replace" or "end", through the session's backend: ::changed follows, or the error
+ * is shown. FALSE when the request could not be made (a field the dialog checks itself). */
 gboolean       mt_order_dialog_run        (MtOrderDialog *self,
                                            const char    *action);
 const char    *mt_order_dialog_get_settlement (MtOrderDialog *self);

@@ -17,9 +17,9 @@ struct _MtRentDialog
 {
   GtkWindow      parent_instance;
 
-  MtDb          *db;
-  const MtActor *actor;
-  MtSyncEngine  *engine;       /* connected mode */
+  MtContext     *context;
+  MtDb          *db;           /* the context's */
+  const MtActor *actor;        /* the context's */
   gboolean       closed;
   GPtrArray     *stores;       /* MtOption, in the store row's order */
 
@@ -60,7 +60,6 @@ mt_rent_dialog_dispose (GObject *object)
 
   self->closed = TRUE;
   g_clear_handle_id (&self->quote_timeout, g_source_remove);
-  g_clear_object (&self->engine);
   G_OBJECT_CLASS (mt_rent_dialog_parent_class)->dispose (object);
 }
 
@@ -72,6 +71,7 @@ mt_rent_dialog_finalize (GObject *object)
   g_clear_pointer (&self->stores, g_ptr_array_unref);
   g_clear_pointer (&self->service_rows, g_ptr_array_unref);
   g_free (self->error);
+  g_clear_object (&self->context);
   G_OBJECT_CLASS (mt_rent_dialog_parent_class)->finalize (object);
 }
 
@@ -146,32 +146,23 @@ build_request (MtRentDialog  *self,
   return TRUE;
 }
 
-static JsonNode *
-request_json (const MtRentRequest *r)
+/* The rental as orders.quote or orders.rent */
+static MtApiRequest *
+api_request (const char          *operation,
+             const MtRentRequest *r)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  MtApiRequest *request = mt_api_request_new (operation);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "store_id");
-  json_builder_add_int_value (b, r->store_id);
-  json_builder_set_member_name (b, "device_id");
-  json_builder_add_int_value (b, r->device_id);
-  json_builder_set_member_name (b, "mobile");
-  json_builder_add_string_value (b, r->mobile);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, r->name);
-  json_builder_set_member_name (b, "id_card");
-  json_builder_add_string_value (b, r->id_card);
-  json_builder_set_member_name (b, "referrer");
-  json_builder_add_string_value (b, r->referrer);
-  json_builder_set_member_name (b, "periods");
-  json_builder_add_int_value (b, r->periods);
-  json_builder_set_member_name (b, "services");
-  json_builder_add_int_value (b, r->services);
-  json_builder_set_member_name (b, "pay_method");
-  json_builder_add_string_value (b, r->pay_method);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
+  mt_api_request_set_int (request, "store_id", r->store_id);
+  mt_api_request_set_int (request, "device_id", r->device_id);
+  mt_api_request_set_text (request, "mobile", r->mobile);
+  mt_api_request_set_text (request, "name", r->name);
+  mt_api_request_set_text (request, "id_card", r->id_card);
+  mt_api_request_set_text (request, "referrer", r->referrer);
+  mt_api_request_set_int (request, "periods", r->periods);
+  mt_api_request_set_int (request, "services", r->services);
+  mt_api_request_set_text (request, "pay_method", r->pay_method);
+  return request;
 }
 
 /* ------------------------------------------------------------------ the quote */
@@ -256,20 +247,28 @@ quote_failed (MtRentDialog *self,
   show_error (self, message);
 }
 
-static void
-quote_remote_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
+typedef struct
 {
-  g_autoptr(MtRentDialog) self = data;
+  MtRentDialog *dialog;
+  guint         serial;
+  guint         services;   /* the services asked for */
+} Asked;
+
+static void
+quote_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      data)
+{
+  g_autofree Asked *asked = data;
+  g_autoptr(MtRentDialog) self = asked->dialog;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
-  guint serial = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (source), "mt-quote-serial"));
+  g_autoptr(JsonNode) answer = mt_context_call_finish (MT_CONTEXT (source), result, &error);
   JsonObject *o;
   JsonArray *services;
   MtQuote quote = { 0 };
 
-  if (self->closed || serial != self->quote_serial)
+  /* only the newest question counts */
+  if (self->closed || asked->serial != self->quote_serial)
     return;
   if (answer == NULL || !JSON_NODE_HOLDS_OBJECT (answer))
     return quote_failed (self, error ? error->message : _("The server sent an answer that makes no sense"));
@@ -296,6 +295,9 @@ quote_remote_cb (GObject      *source,
         }
       show_services (self, n, names, prices, per_period);
     }
+  /* the services shown changed: quote again with their ticks */
+  if (chosen_services (self) != asked->services)
+    return mt_rent_dialog_refresh (self);
   show_quote (self, &quote, json_object_get_string_member_with_default (o, "contract", ""));
 }
 
@@ -303,55 +305,21 @@ void
 mt_rent_dialog_refresh (MtRentDialog *self)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(MtApiRequest) request = NULL;
   MtRentRequest r;
+  Asked *asked;
 
   g_return_if_fail (MT_IS_RENT_DIALOG (self));
   g_clear_handle_id (&self->quote_timeout, g_source_remove);
   self->quote_serial++;
   if (!build_request (self, &r, &error))
     return quote_failed (self, error->message);
-  if (self->engine)
-    {
-      g_autoptr(JsonNode) body = request_json (&r);
-
-      g_object_set_data (G_OBJECT (self->engine), "mt-quote-serial", GUINT_TO_POINTER (self->quote_serial));
-      mt_sync_engine_request_async (self->engine, "POST", "orders/quote", body, NULL, quote_remote_cb,
-                                    g_object_ref (self));
-    }
-  else
-    {
-      g_autoptr(MtBillingRule) rule = NULL;
-      g_autofree char *contract = NULL;
-      MtQuote quote;
-
-      if (!mt_order_quote (self->db, self->actor, &r, &quote, &contract, &rule, &error))
-        {
-          /* a rule may still be there to offer its services (e.g. only the member is missing) */
-          return quote_failed (self, error->message);
-        }
-      {
-        const char *names[3];
-        gint64 prices[3];
-        gboolean per_period[3];
-
-        for (guint i = 0; i < rule->n_services; i++)
-          {
-            names[i] = rule->services[i].name;
-            prices[i] = rule->services[i].price_fen;
-            per_period[i] = rule->services[i].per_period;
-          }
-        show_services (self, rule->n_services, names, prices, per_period);
-      }
-      /* the services shown may have changed: quote again with their ticks */
-      if (r.services != chosen_services (self))
-        {
-          r.services = chosen_services (self);
-          g_clear_pointer (&contract, g_free);
-          if (!mt_order_quote (self->db, self->actor, &r, &quote, &contract, NULL, &error))
-            return quote_failed (self, error->message);
-        }
-      show_quote (self, &quote, contract);
-    }
+  request = api_request ("orders.quote", &r);
+  asked = g_new0 (Asked, 1);
+  asked->dialog = g_object_ref (self);
+  asked->serial = self->quote_serial;
+  asked->services = r.services;
+  mt_context_call_async (self->context, request, NULL, quote_cb, asked);
 }
 
 static gboolean
@@ -423,13 +391,13 @@ device_activated_cb (MtRentDialog *self)
 /* ------------------------------------------------------------------ renting */
 
 static void
-rented_remote_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      data)
+rented_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
 {
   g_autoptr(MtRentDialog) self = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+  g_autoptr(JsonNode) answer = mt_context_call_finish (MT_CONTEXT (source), result, &error);
   gint64 id;
 
   if (self->closed)
@@ -442,36 +410,23 @@ rented_remote_cb (GObject      *source,
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
-gint64
+gboolean
 mt_rent_dialog_rent (MtRentDialog *self)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(MtApiRequest) request = NULL;
   MtRentRequest r;
-  gint64 id;
 
-  g_return_val_if_fail (MT_IS_RENT_DIALOG (self), 0);
+  g_return_val_if_fail (MT_IS_RENT_DIALOG (self), FALSE);
   if (!build_request (self, &r, &error))
     {
       show_error (self, error->message);
-      return 0;
+      return FALSE;
     }
-  if (self->engine)
-    {
-      g_autoptr(JsonNode) body = request_json (&r);
-
-      gtk_widget_set_sensitive (self->rent_button, FALSE);
-      mt_sync_engine_request_async (self->engine, "POST", "orders", body, NULL, rented_remote_cb, g_object_ref (self));
-      return 0;
-    }
-  id = mt_order_rent (self->db, self->actor, &r, &error);
-  if (id == 0)
-    {
-      show_error (self, error->message);
-      return 0;
-    }
-  g_signal_emit (self, signals[RENTED], 0, id);
-  gtk_window_destroy (GTK_WINDOW (self));
-  return id;
+  request = api_request ("orders.rent", &r);
+  gtk_widget_set_sensitive (self->rent_button, FALSE);
+  mt_context_call_async (self->context, request, NULL, rented_cb, g_object_ref (self));
+  return TRUE;
 }
 
 static void
@@ -528,14 +483,6 @@ mt_rent_dialog_get_error (MtRentDialog *self)
   return self->error;
 }
 
-void
-mt_rent_dialog_set_engine (MtRentDialog *self,
-                           MtSyncEngine *engine)
-{
-  g_return_if_fail (MT_IS_RENT_DIALOG (self));
-  g_set_object (&self->engine, engine);
-}
-
 /* ------------------------------------------------------------------ building */
 
 static GtkWidget *
@@ -570,8 +517,7 @@ entry_row (GtkWidget    *group,
 
 MtRentDialog *
 mt_rent_dialog_new (GtkWindow     *parent,
-                    MtDb          *db,
-                    const MtActor *actor,
+                    MtContext     *context,
                     gint64         store,
                     gint64         device)
 {
@@ -591,8 +537,9 @@ mt_rent_dialog_new (GtkWindow     *parent,
   GtkWidget *view, *scroller;
   g_autoptr(GtkStringList) store_names = gtk_string_list_new (NULL);
 
-  self->db = db;
-  self->actor = actor;
+  self->context = g_object_ref (context);
+  self->db = mt_context_get_db (context);
+  self->actor = mt_context_get_actor (context);
 
   /* header: cancel, the title, rent */
   self->rent_button = gtk_button_new_with_mnemonic (_("_Rent Out"));
@@ -618,7 +565,7 @@ mt_rent_dialog_new (GtkWindow     *parent,
   /* the device: its store, its number (typed or scanned) */
   self->device_group = adw_preferences_group_new ();
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->device_group), _("Device"));
-  self->stores = mt_lookup (db, actor, "stores", NULL, 0);
+  self->stores = mt_lookup (self->db, self->actor, "stores", NULL, 0);
   for (guint i = 0; i < self->stores->len; i++)
     gtk_string_list_append (store_names, ((MtOption *) self->stores->pdata[i])->label);
   self->store_row = adw_combo_row_new ();
@@ -634,7 +581,7 @@ mt_rent_dialog_new (GtkWindow     *parent,
   g_signal_connect_swapped (self->device_row, "entry-activated", G_CALLBACK (device_activated_cb), self);
   if (device != 0)
     {
-      g_autofree char *no = mt_db_query_text (db, "SELECT device_no FROM devices WHERE id = ?", "i", device);
+      g_autofree char *no = mt_db_query_text (self->db, "SELECT device_no FROM devices WHERE id = ?", "i", device);
       gtk_editable_set_text (GTK_EDITABLE (self->device_row), no ? no : "");
     }
 

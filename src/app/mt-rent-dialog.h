@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "mt-context.h"
 #include "mt-db.h"
 #include "mt-perm.h"
 #include "mt-sync-engine.h"
@@ -16,13 +17,9 @@ G_DECLARE_FINAL_TYPE (MtRentDialog, mt_rent_dialog, MT, RENT_DIALOG, GtkWindow)
  * services and payment, with a live quote and the contract. @store_id and @device_id may be 0.
  * Emits ::rented (gint64 order id) when the order is made. */
 MtRentDialog *mt_rent_dialog_new        (GtkWindow     *parent,
-                                         MtDb          *db,
-                                         const MtActor *actor,
+                                         MtContext     *context,
                                          gint64         store_id,
                                          gint64         device_id);
-/* Connected mode: the quote and the order come from the server */
-void          mt_rent_dialog_set_engine (MtRentDialog  *self,
-                                         MtSyncEngine  *engine);
 
 /* For tests and scripted use: what a person types and picks */
 void          mt_rent_dialog_set_field  (MtRentDialog  *self,
@@ -31,11 +28,12 @@ void          mt_rent_dialog_set_field  (MtRentDialog  *self,
 void          mt_rent_dialog_set_service (MtRentDialog *self,
                                           guint         index,
                                           gboolean      on);
-/* Asks for the quote now (standalone: answered at once) */
+/* Asks for the quote now (the answer follows) */
 void          mt_rent_dialog_refresh    (MtRentDialog  *self);
 const char   *mt_rent_dialog_get_total  (MtRentDialog  *self);
 const char   *mt_rent_dialog_get_error  (MtRentDialog  *self);
-/* Rents out (standalone: at once, returns the order id; connected: 0, ::rented follows) */
-gint64        mt_rent_dialog_rent       (MtRentDialog  *self);
+/* Rents out: ::rented (the order id) follows and the dialog closes, or the error is shown.
+ * FALSE when the request could not be made (no such device number). */
+gboolean      mt_rent_dialog_rent       (MtRentDialog  *self);
 
 G_END_DECLS

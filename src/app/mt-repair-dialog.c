@@ -8,14 +8,14 @@
 #include "mt-entity.h"
 #include "mt-ops.h"
 #include "mt-repair-dialog.h"
-#include "mt-sync-engine.h"
 #include "mt-validate.h"
 
 struct _MtRepairDialog
 {
   GtkWindow      parent_instance;
-  MtDb          *db;
-  const MtActor *actor;
+  MtContext     *context;
+  MtDb          *db;       /* the context's */
+  const MtActor *actor;    /* the context's */
   gint64         repair_id;
   gint64         version;
   GtkWidget     *error_label;
@@ -26,7 +26,6 @@ struct _MtRepairDialog
   GtkWidget     *kind_row;
   GtkWidget     *reporter_row;
   const char *const *next_states;
-  MtSyncEngine  *engine;     /* connected mode: the ticket changes on the server */
   gboolean       closed;
 };
 
@@ -41,14 +40,21 @@ mt_repair_dialog_dispose (GObject *object)
   MtRepairDialog *self = MT_REPAIR_DIALOG (object);
 
   self->closed = TRUE;
-  g_clear_object (&self->engine);
   G_OBJECT_CLASS (mt_repair_dialog_parent_class)->dispose (object);
+}
+
+static void
+mt_repair_dialog_finalize (GObject *object)
+{
+  g_clear_object (&MT_REPAIR_DIALOG (object)->context);
+  G_OBJECT_CLASS (mt_repair_dialog_parent_class)->finalize (object);
 }
 
 static void
 mt_repair_dialog_class_init (MtRepairDialogClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = mt_repair_dialog_dispose;
+  G_OBJECT_CLASS (klass)->finalize = mt_repair_dialog_finalize;
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                  NULL, NULL, NULL, G_TYPE_NONE, 0);
   gtk_widget_class_add_binding_action (GTK_WIDGET_CLASS (klass), GDK_KEY_Escape, 0, "window.close", NULL);
@@ -68,13 +74,13 @@ show_error (MtRepairDialog *self,
 }
 
 static void
-saved_remote_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
+saved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      data)
 {
   g_autoptr(MtRepairDialog) self = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+  g_autoptr(JsonNode) answer = mt_context_call_finish (MT_CONTEXT (source), result, &error);
 
   if (self->closed)
     return;
@@ -84,61 +90,12 @@ saved_remote_cb (GObject      *source,
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
-/* Connected mode: the report or the step as the server's API takes it */
-static void
-save_remote (MtRepairDialog *self,
-             gint64          device_id,
-             const char     *state,
-             gint64          cost)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) body = NULL;
-  g_autofree char *path = NULL;
-
-  json_builder_begin_object (b);
-  if (self->repair_id == 0)
-    {
-      guint kind = adw_combo_row_get_selected (ADW_COMBO_ROW (self->kind_row));
-
-      json_builder_set_member_name (b, "device_id");
-      json_builder_add_int_value (b, device_id);
-      json_builder_set_member_name (b, "reporter_kind");
-      json_builder_add_string_value (b, mt_reporter_kinds[kind].value);
-      json_builder_set_member_name (b, "reporter");
-      json_builder_add_string_value (b, gtk_editable_get_text (GTK_EDITABLE (self->reporter_row)));
-      json_builder_set_member_name (b, "fault");
-      path = g_strdup ("repairs");
-    }
-  else
-    {
-      json_builder_set_member_name (b, "version");
-      json_builder_add_int_value (b, self->version);
-      json_builder_set_member_name (b, "state");
-      json_builder_add_string_value (b, state);
-      json_builder_set_member_name (b, "cost_fen");
-      json_builder_add_int_value (b, cost);
-      json_builder_set_member_name (b, "note");
-      path = g_strdup_printf ("repairs/%" G_GINT64_FORMAT "/steps", self->repair_id);
-    }
-  json_builder_add_string_value (b, gtk_editable_get_text (GTK_EDITABLE (self->note_row)));
-  json_builder_end_object (b);
-  body = json_builder_get_root (b);
-  mt_sync_engine_request_async (self->engine, "POST", path, body, NULL, saved_remote_cb, g_object_ref (self));
-}
-
-void
-mt_repair_dialog_set_engine (MtRepairDialog *self,
-                             MtSyncEngine   *engine)
-{
-  g_return_if_fail (MT_IS_REPAIR_DIALOG (self));
-  g_set_object (&self->engine, engine);
-}
-
+/* A fault report (repairs.report) or a step of the ticket (repairs.steps) */
 static void
 save_clicked_cb (MtRepairDialog *self)
 {
   g_autoptr(GError) error = NULL;
-  gboolean ok;
+  g_autoptr(MtApiRequest) request = NULL;
 
   if (self->repair_id == 0)
     {
@@ -153,11 +110,11 @@ save_clicked_cb (MtRepairDialog *self)
           gtk_widget_set_visible (self->error_label, TRUE);
           return;
         }
-      if (self->engine)
-        return save_remote (self, device_id, NULL, 0);
-      ok = mt_repair_report (self->db, self->actor, device_id, mt_reporter_kinds[kind].value,
-                             gtk_editable_get_text (GTK_EDITABLE (self->reporter_row)),
-                             gtk_editable_get_text (GTK_EDITABLE (self->note_row)), &error) != 0;
+      request = mt_api_request_new ("repairs.report");
+      mt_api_request_set_int (request, "device_id", device_id);
+      mt_api_request_set_text (request, "reporter_kind", mt_reporter_kinds[kind].value);
+      mt_api_request_set_text (request, "reporter", gtk_editable_get_text (GTK_EDITABLE (self->reporter_row)));
+      mt_api_request_set_text (request, "fault", gtk_editable_get_text (GTK_EDITABLE (self->note_row)));
     }
   else
     {
@@ -165,26 +122,21 @@ save_clicked_cb (MtRepairDialog *self)
       gint64 cost = 0;
       const char *cost_text = gtk_editable_get_text (GTK_EDITABLE (self->cost_row));
 
-      if (cost_text[0] && !mt_parse_money (cost_text, &cost, "cost", _("Repair cost"), &error))
+      if (self->next_states[0] == NULL)
+        return;   /* a closed ticket takes no more steps */
+      if (cost_text[0] && !mt_parse_money (cost_text, &cost, "cost_fen", _("Repair cost"), &error))
         {
           show_error (self, error);
           return;
         }
-      if (self->engine && self->next_states[0] != NULL)
-        return save_remote (self, 0, self->next_states[pos], cost);
-      ok = self->next_states[0] != NULL &&
-           mt_repair_progress (self->db, self->actor, self->repair_id, self->version,
-                               self->next_states[pos], gtk_editable_get_text (GTK_EDITABLE (self->note_row)),
-                               cost, &error);
+      request = mt_api_request_new ("repairs.steps");
+      mt_api_request_set_id (request, self->repair_id);
+      mt_api_request_set_int (request, "version", self->version);
+      mt_api_request_set_text (request, "state", self->next_states[pos]);
+      mt_api_request_set_text (request, "note", gtk_editable_get_text (GTK_EDITABLE (self->note_row)));
+      mt_api_request_set_int (request, "cost_fen", cost);
     }
-  if (!ok)
-    {
-      if (error)
-        show_error (self, error);
-      return;
-    }
-  g_signal_emit (self, signals[SAVED], 0);
-  gtk_window_destroy (GTK_WINDOW (self));
+  mt_context_call_async (self->context, request, NULL, saved_cb, g_object_ref (self));
 }
 
 static GtkWidget *
@@ -224,8 +176,7 @@ history_group (MtRepairDialog *self)
 
 MtRepairDialog *
 mt_repair_dialog_new (GtkWindow     *parent,
-                      MtDb          *db,
-                      const MtActor *actor,
+                      MtContext     *context,
                       gint64         repair_id)
 {
   MtRepairDialog *self = g_object_new (MT_TYPE_REPAIR_DIALOG, "transient-for", parent, "modal", TRUE,
@@ -238,8 +189,9 @@ mt_repair_dialog_new (GtkWindow     *parent,
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   g_autoptr(GtkStringList) states = gtk_string_list_new (NULL);
 
-  self->db = db;
-  self->actor = actor;
+  self->context = g_object_ref (context);
+  self->db = mt_context_get_db (context);
+  self->actor = mt_context_get_actor (context);
   self->repair_id = repair_id;
 
   adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
@@ -283,7 +235,7 @@ mt_repair_dialog_new (GtkWindow     *parent,
   else
     {
       GtkWidget *info = adw_preferences_group_new ();
-      sqlite3_stmt *stmt = mt_db_prepare (db, NULL,
+      sqlite3_stmt *stmt = mt_db_prepare (self->db, NULL,
                                           "SELECT w.repair_no, d.device_no, w.fault, w.state, w.version, w.cost_fen "
                                           "FROM repairs w JOIN devices d ON d.id = w.device_id WHERE w.id = ?",
                                           "i", repair_id);
@@ -324,8 +276,8 @@ mt_repair_dialog_new (GtkWindow     *parent,
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (form), self->note_row);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (form), self->cost_row);
       gtk_widget_set_sensitive (form, self->next_states[0] != NULL &&
-                                      mt_actor_can (actor, "repairs", "progress"));
-      gtk_widget_set_sensitive (save, self->next_states[0] != NULL && mt_actor_can (actor, "repairs", "progress"));
+                                      mt_actor_can (self->actor, "repairs", "progress"));
+      gtk_widget_set_sensitive (save, self->next_states[0] != NULL && mt_actor_can (self->actor, "repairs", "progress"));
       adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (info));
       adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (history_group (self)));
       adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (form));

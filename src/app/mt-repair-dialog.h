@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "mt-context.h"
 #include "mt-db.h"
 #include "mt-perm.h"
 #include "mt-sync-engine.h"
@@ -14,12 +15,8 @@ G_DECLARE_FINAL_TYPE (MtRepairDialog, mt_repair_dialog, MT, REPAIR_DIALOG, GtkWi
 
 /* The progress of a repair ticket (@repair_id), or a new fault report (@repair_id 0) */
 MtRepairDialog *mt_repair_dialog_new (GtkWindow     *parent,
-                                      MtDb          *db,
-                                      const MtActor *actor,
+                                      MtContext     *context,
                                       gint64         repair_id);
 
-/* Connected mode: the report or progress step goes to the server through @engine */
-void            mt_repair_dialog_set_engine (MtRepairDialog *self,
-                                             MtSyncEngine   *engine);
 
 G_END_DECLS

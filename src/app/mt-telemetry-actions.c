@@ -17,7 +17,6 @@ mt_telemetry_actions_open_bms (MtListPage *page,
                                gint64      device_id)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (page));
-  MtIngest *ingest = MT_IS_WINDOW (root) ? mt_window_get_ingest (MT_WINDOW (root)) : NULL;
   MtBmsDialog *dialog;
 
   if (device_id == 0)
@@ -28,8 +27,7 @@ mt_telemetry_actions_open_bms (MtListPage *page,
         return NULL;
       device_id = g_array_index (ids, gint64, 0);
     }
-  dialog = mt_bms_dialog_new (GTK_WINDOW (root), mt_list_page_get_db (page), mt_list_page_get_actor (page),
-                              device_id, ingest, mt_list_page_get_engine (page));
+  dialog = mt_bms_dialog_new (GTK_WINDOW (root), mt_list_page_get_context (page), device_id);
   gtk_window_present (GTK_WINDOW (dialog));
   return GTK_WIDGET (dialog);
 }
@@ -42,31 +40,22 @@ bms_clicked_cb (MtListPage *page)
 
 /* ------------------------------------------------------------------ alarms */
 
-static gboolean
-handle_one (MtListPage *page,
-            gint64      id,
-            gpointer    data,
-            GError    **error)
+static MtApiRequest *
+handle_request (gint64   id,
+                gpointer data)
 {
-  return mt_alarm_handle (mt_list_page_get_db (page), mt_list_page_get_actor (page), id, data, error);
+  MtApiRequest *request = mt_api_request_new ("alarms.handle");
+
+  mt_api_request_set_id (request, id);
+  mt_api_request_set_text (request, "note", data);
+  return request;
 }
 
 gboolean
 mt_telemetry_actions_handle (MtListPage *page,
                              const char *note)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *json = NULL;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "note");
-  json_builder_add_string_value (b, note ? note : "");
-  json_builder_end_object (b);
-  node = json_builder_get_root (b);
-  json = json_to_string (node, FALSE);
-  return mt_list_page_for_each_selected (page, handle_one, (gpointer) note, "POST", "alarms/%" G_GINT64_FORMAT "/handle",
-                                         json);
+  return mt_list_page_send_each_selected (page, handle_request, (gpointer) note);
 }
 
 static void
@@ -90,23 +79,22 @@ handle_clicked_cb (MtListPage *page)
 
 /* ------------------------------------------------------------------ alarm types */
 
-static gboolean
-hide_one (MtListPage *page,
-          gint64      id,
-          gpointer    data,
-          GError    **error)
+static MtApiRequest *
+visibility_request (gint64   id,
+                    gpointer data)
 {
-  return mt_alarm_type_set_hidden (mt_list_page_get_db (page), mt_list_page_get_actor (page), id,
-                                   GPOINTER_TO_INT (data), error);
+  MtApiRequest *request = mt_api_request_new ("alarm_types.visibility");
+
+  mt_api_request_set_id (request, id);
+  mt_api_request_set_word (request, GPOINTER_TO_INT (data) ? "hide" : "show");
+  return request;
 }
 
 gboolean
 mt_telemetry_actions_hide_types (MtListPage *page,
                                  gboolean    hidden)
 {
-  return mt_list_page_for_each_selected (page, hide_one, GINT_TO_POINTER (hidden), "POST",
-                                         hidden ? "alarm_types/%" G_GINT64_FORMAT "/hide"
-                                                : "alarm_types/%" G_GINT64_FORMAT "/show", "{}");
+  return mt_list_page_send_each_selected (page, visibility_request, GINT_TO_POINTER (hidden));
 }
 
 static void

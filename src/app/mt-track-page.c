@@ -214,9 +214,9 @@ struct _MtTrackPage
 {
   GtkBox         parent_instance;
 
-  MtDb          *db;
-  const MtActor *actor;
-  MtSyncEngine  *engine;
+  MtContext     *context;
+  MtDb          *db;         /* the context's */
+  const MtActor *actor;      /* the context's */
   MtMap         *map;
   MtTrackLayer  *layer;
   GArray        *points;     /* MtTrackPoint */
@@ -521,7 +521,7 @@ track_received_cb (GObject      *source,
 {
   g_autoptr(MtTrackPage) self = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), result, &error);
+  g_autoptr(JsonNode) answer = mt_context_call_finish (MT_CONTEXT (source), result, &error);
   g_autoptr(GArray) points = NULL;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -542,8 +542,6 @@ mt_track_page_load (MtTrackPage *self,
                     gint64       from,
                     gint64       to)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) points = NULL;
   gint64 device = mt_db_query_int (self->db, 0, "SELECT id FROM devices WHERE device_no = ? AND deleted = 0", "t",
                                    device_no ? device_no : "");
 
@@ -560,25 +558,20 @@ mt_track_page_load (MtTrackPage *self,
     gtk_editable_set_text (GTK_EDITABLE (self->from), a);
     gtk_editable_set_text (GTK_EDITABLE (self->to), b);
   }
-  if (self->engine != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("devices/%" G_GINT64_FORMAT "/track?from=%" G_GINT64_FORMAT
-                                               "&to=%" G_GINT64_FORMAT, device, from, to);
+  {
+    g_autoptr(MtApiRequest) request = mt_api_request_new ("devices.track");
+    g_autofree char *from_text = g_strdup_printf ("%" G_GINT64_FORMAT, from);
+    g_autofree char *to_text = g_strdup_printf ("%" G_GINT64_FORMAT, to);
 
-      g_cancellable_cancel (self->cancellable);
-      g_clear_object (&self->cancellable);
-      self->cancellable = g_cancellable_new ();
-      mt_sync_engine_request_async (self->engine, "GET", path, NULL, self->cancellable, track_received_cb,
-                                    g_object_ref (self));
-      return TRUE;
-    }
-  points = mt_track_load (self->db, self->actor, device, from, to, &error);
-  if (points == NULL)
-    {
-      show_error (self, error->message);
-      return FALSE;
-    }
-  track_show (self, points);
+    mt_api_request_set_id (request, device);
+    mt_api_request_set_query (request, "from", from_text);
+    mt_api_request_set_query (request, "to", to_text);
+    /* a newer question makes the older one's answer worthless */
+    g_cancellable_cancel (self->cancellable);
+    g_clear_object (&self->cancellable);
+    self->cancellable = g_cancellable_new ();
+    mt_context_call_async (self->context, request, self->cancellable, track_received_cb, g_object_ref (self));
+  }
   return TRUE;
 }
 
@@ -818,7 +811,6 @@ mt_track_page_dispose (GObject *object)
   if (self->cancellable)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->engine);
   G_OBJECT_CLASS (mt_track_page_parent_class)->dispose (object);
 }
 
@@ -830,6 +822,7 @@ mt_track_page_finalize (GObject *object)
   g_clear_pointer (&self->points, g_array_unref);
   g_clear_pointer (&self->stops, g_array_unref);
   g_free (self->error);
+  g_clear_object (&self->context);
   G_OBJECT_CLASS (mt_track_page_parent_class)->finalize (object);
 }
 
@@ -846,18 +839,16 @@ mt_track_page_init (MtTrackPage *self)
 }
 
 MtTrackPage *
-mt_track_page_new (MtDb          *db,
-                   const MtActor *actor,
-                   MtSyncEngine  *engine)
+mt_track_page_new (MtContext *context)
 {
   MtTrackPage *self = g_object_new (MT_TYPE_TRACK_PAGE, "orientation", GTK_ORIENTATION_HORIZONTAL, NULL);
   GtkWidget *right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
 
-  self->db = db;
-  self->actor = actor;
-  self->engine = engine ? g_object_ref (engine) : NULL;
-  self->map = mt_map_new (db, actor->operator_id);
+  self->context = g_object_ref (context);
+  self->db = mt_context_get_db (context);
+  self->actor = mt_context_get_actor (context);
+  self->map = mt_map_new (self->db, self->actor->operator_id);
   self->layer = g_object_new (MT_TYPE_TRACK_LAYER, "viewport", mt_map_get_viewport (self->map), NULL);
   mt_map_add_layer (self->map, SHUMATE_LAYER (self->layer));
   gtk_box_append (GTK_BOX (right), GTK_WIDGET (self->map));

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "mt-context.h"
 #include "mt-db.h"
 #include "mt-map.h"
 #include "mt-perm.h"
@@ -15,11 +16,9 @@ G_DECLARE_FINAL_TYPE (MtTrackPage, mt_track_page, MT, TRACK_PAGE, GtkBox)
 
 /* 轨迹回放: a device and a time range → its path on the map, where it stopped, and playback
  * with a time slider at 1×–64× (1×: a minute of the track each second) */
-MtTrackPage *mt_track_page_new        (MtDb          *db,
-                                       const MtActor *actor,
-                                       MtSyncEngine  *engine);
-/* Loads the device's track of [@from, @to] (UTC µs); FALSE with the message shown. Connected:
- * asked of the server, "loaded" follows. */
+MtTrackPage *mt_track_page_new        (MtContext     *context);
+/* Loads the device's track of [@from, @to] (UTC µs) through the session's backend: "loaded"
+ * follows, or the error is shown. FALSE with the message shown when there is no such device. */
 gboolean     mt_track_page_load       (MtTrackPage   *self,
                                        const char    *device_no,
                                        gint64         from,

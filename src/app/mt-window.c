@@ -9,6 +9,7 @@
 #include "mt-alarms.h"
 #include "mt-application.h"
 #include "mt-bms-dialog.h"
+#include "mt-context.h"
 #include "mt-demo.h"
 #include "mt-error.h"
 #include "mt-list-page.h"
@@ -24,8 +25,9 @@ struct _MtWindow
 {
   AdwApplicationWindow  parent_instance;
 
-  MtDb                 *db;
-  MtActor              *actor;
+  MtDb                 *db;           /* what the pages read: the context's, or the embedded one */
+  MtContext            *context;      /* the signed-in session, or NULL */
+  const MtActor        *actor;        /* the context's account, or NULL */
   GtkWidget            *stack;        /* sign-in / main */
   GtkWidget            *username;
   GtkWidget            *password;
@@ -42,7 +44,6 @@ struct _MtWindow
   GtkWidget            *offline_banner;
   MtDb                 *local_db;      /* the embedded database, while connected to a server */
   MtSyncEngine         *engine;        /* connected mode: the server link, owning the replica */
-  MtDb                 *replica_db;    /* its read-only connection for the lists */
   char                 *replica_path;
   GCancellable         *connecting;
   GtkWidget            *sidebar;
@@ -90,11 +91,10 @@ mt_window_finalize (GObject *object)
 {
   MtWindow *self = MT_WINDOW (object);
 
-  g_clear_pointer (&self->actor, mt_actor_free);
+  g_clear_object (&self->context);
   g_clear_pointer (&self->page_ids, g_ptr_array_unref);
   g_clear_object (&self->settings);
   g_clear_object (&self->engine);
-  g_clear_pointer (&self->replica_db, mt_db_close);
   g_free (self->replica_path);
   G_OBJECT_CLASS (mt_window_parent_class)->finalize (object);
 }
@@ -177,11 +177,11 @@ mt_window_show_page (MtWindow   *self,
       g_autoptr(GError) error = NULL;
 
       if (g_str_equal (page_id, "monitor"))
-        child = GTK_WIDGET (mt_monitor_page_new (self->db, self->actor, self->engine, &error));
+        child = GTK_WIDGET (mt_monitor_page_new (self->context, &error));
       else if (g_str_equal (page_id, "tracks"))
-        child = GTK_WIDGET (mt_track_page_new (self->db, self->actor, self->engine));
+        child = GTK_WIDGET (mt_track_page_new (self->context));
       else
-        child = GTK_WIDGET (mt_list_page_new (self->db, self->actor, page_id, self->engine, &error));
+        child = GTK_WIDGET (mt_list_page_new (self->context, page_id, &error));
       if (child == NULL)
         {
           g_warning ("Page %s: %s", page_id, error->message);
@@ -298,7 +298,7 @@ mt_window_get_actor (MtWindow *self)
   return self->actor;
 }
 
-static void show_actor (MtWindow *self, MtActor *actor);
+static void show_actor (MtWindow *self, MtActor *actor, MtDb *replica);
 
 gboolean
 mt_window_sign_in (MtWindow    *self,
@@ -310,21 +310,32 @@ mt_window_sign_in (MtWindow    *self,
 
   if (actor == NULL)
     return FALSE;
-  show_actor (self, actor);
+  show_actor (self, actor, NULL);
   return TRUE;
 }
 
-/* Takes @actor and shows what it may use */
+static void context_changed_cb (MtContext *context, const char *operation, MtWindow *self);
+
+/* A session of @actor (taken) begins, on @replica (taken) when connected, and the window shows
+ * what it may use */
 static void
 show_actor (MtWindow *self,
-            MtActor  *actor)
+            MtActor  *actor,
+            MtDb     *replica)
 {
   g_autofree char *who = NULL;
   g_autofree char *balance = NULL;
   g_autofree char *money = NULL;
   GtkWidget *child;
 
-  g_clear_pointer (&self->actor, mt_actor_free);
+  g_clear_object (&self->context);
+  self->context = replica ? mt_context_new_connected (self->engine, replica, actor)
+                          : mt_context_new_standalone (self->local_db, actor);
+  mt_context_set_settings (self->context, self->settings);
+  mt_context_set_ingest (self->context, self->ingest);
+  if (replica == NULL)   /* connected, the replica's own "changed" reloads the page */
+    g_signal_connect (self->context, "changed", G_CALLBACK (context_changed_cb), self);
+  self->db = mt_context_get_db (self->context);
   self->actor = actor;
 
   while ((child = gtk_widget_get_first_child (self->pages)))
@@ -373,17 +384,16 @@ mt_window_sign_out (MtWindow *self)
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "sign-in");
   while ((child = gtk_widget_get_first_child (self->pages)))
     gtk_stack_remove (GTK_STACK (self->pages), child);
-  g_clear_pointer (&self->actor, mt_actor_free);
+  if (self->context)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_clear_object (&self->context);
+  self->actor = NULL;
   gtk_editable_set_text (GTK_EDITABLE (self->password), "");
   gtk_widget_grab_focus (self->username);
   if (self->engine)
     {
       g_signal_handlers_disconnect_by_data (self->engine, self);
-      /* the pages read the replica: drop them before it closes */
-      while ((child = gtk_widget_get_first_child (self->pages)))
-        gtk_stack_remove (GTK_STACK (self->pages), child);
       g_clear_object (&self->engine);
-      g_clear_pointer (&self->replica_db, mt_db_close);
       self->db = self->local_db;
       gtk_info_bar_set_revealed (GTK_INFO_BAR (self->offline_banner), FALSE);
     }
@@ -495,6 +505,15 @@ engine_changed_cb (MtSyncEngine *engine,
     mt_list_page_reload (list);
 }
 
+/* Standalone: a request of this session wrote */
+static void
+context_changed_cb (MtContext  *context,
+                    const char *operation,
+                    MtWindow   *self)
+{
+  engine_changed_cb (NULL, self);
+}
+
 static void
 engine_progress_cb (MtSyncEngine *engine,
                     gint64        rows,
@@ -556,12 +575,10 @@ connected_pull_cb (GObject      *source,
       return;
     }
   connect_finished (self);
-  g_clear_pointer (&self->replica_db, mt_db_close);
-  self->db = self->replica_db = replica;
   g_signal_connect (engine, "notify::online", G_CALLBACK (engine_online_cb), self);
   g_signal_connect (engine, "changed", G_CALLBACK (engine_changed_cb), self);
   mt_sync_engine_start (engine);
-  show_actor (self, actor);
+  show_actor (self, actor, replica);
   if (self->settings)
     {
       g_settings_set_string (self->settings, "last-server", gtk_editable_get_text (GTK_EDITABLE (self->server_url)));
@@ -693,6 +710,13 @@ mt_window_get_engine (MtWindow *self)
   return self->engine;
 }
 
+MtContext *
+mt_window_get_context (MtWindow *self)
+{
+  g_return_val_if_fail (MT_IS_WINDOW (self), NULL);
+  return self->context;
+}
+
 MtDb *
 mt_window_get_database (MtWindow *self)
 {
@@ -809,48 +833,13 @@ status_cb (GObject      *source,
 {
   g_autoptr(MtWindow) self = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = mt_sync_engine_request_finish (MT_SYNC_ENGINE (source), res, &error);
-  MtDb *replica;
-  JsonArray *rows;
+  g_autoptr(JsonNode) answer = mt_context_call_finish (MT_CONTEXT (source), res, &error);
   GtkWidget *child;
 
   self->status_asking = FALSE;
-  if (answer == NULL || self->engine == NULL || MT_SYNC_ENGINE (source) != self->engine)
+  if (answer == NULL || self->engine == NULL || MT_CONTEXT (source) != self->context)
     return;   /* out of reach, or signed out meanwhile: the next tick asks again */
-  replica = mt_sync_engine_get_replica (self->engine);
-  rows = json_object_get_array_member (json_node_get_object (answer), "rows");
-  if (rows == NULL || !mt_db_begin (replica, NULL))
-    return;
-  for (guint i = 0; i < json_array_get_length (rows); i++)
-    {
-      JsonObject *row = json_array_get_object_element (rows, i);
-      sqlite3_stmt *stmt = mt_db_prepare (replica, NULL,
-                                          "INSERT INTO device_status (device_id, online, pack_mv, soc, lat, lng, "
-                                          "last_seen, current_ma, discharge_on) VALUES (?, coalesce (?, 0), ?, ?, ?, ?, ?, "
-                                          "?, ?) ON CONFLICT (device_id) DO UPDATE SET online = excluded.online, "
-                                          "pack_mv = excluded.pack_mv, soc = excluded.soc, lat = excluded.lat, "
-                                          "lng = excluded.lng, last_seen = excluded.last_seen, "
-                                          "current_ma = excluded.current_ma, discharge_on = excluded.discharge_on", NULL);
-
-      if (stmt == NULL || row == NULL)
-        continue;
-      sqlite3_bind_int64 (stmt, 1, json_object_get_int_member_with_default (row, "device_id", 0));
-      for (int k = 0; k < MT_N_STATUS_MEMBERS; k++)
-        {
-          JsonNode *v = json_object_get_member (row, mt_status_members[k]);
-
-          if (v == NULL || JSON_NODE_HOLDS_NULL (v) || !JSON_NODE_HOLDS_VALUE (v))
-            sqlite3_bind_null (stmt, k + 2);
-          else if (json_node_get_value_type (v) == G_TYPE_DOUBLE)
-            sqlite3_bind_double (stmt, k + 2, json_node_get_double (v));
-          else
-            sqlite3_bind_int64 (stmt, k + 2, json_node_get_int (v));
-        }
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        g_debug ("A battery's live state not kept: %s", sqlite3_errmsg (mt_db_get_handle (replica)));
-      sqlite3_reset (stmt);
-    }
-  if (!mt_db_commit (replica, &error))
+  if (!mt_sync_engine_keep_status (self->engine, answer, &error))
     {
       g_warning ("Live state not kept: %s", error->message);
       return;
@@ -871,15 +860,17 @@ ask_status (MtWindow  *self,
   g_autoptr(GArray) ids = MT_IS_MONITOR_PAGE (page) ? mt_monitor_page_get_visible_ids (MT_MONITOR_PAGE (page), 500)
                                                     : g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) rows = mt_list_page_get_loaded_ids (page_list (page), 500 - MIN (ids->len, 500));
-  g_autoptr(GString) path = g_string_new ("telemetry/status?ids=");
+  g_autoptr(GString) list = g_string_new (NULL);
+  g_autoptr(MtApiRequest) request = mt_api_request_new ("telemetry.status");
 
   g_array_append_vals (ids, rows->data, rows->len);
   if (ids->len == 0)
     return;
   for (guint i = 0; i < ids->len; i++)
-    g_string_append_printf (path, "%s%" G_GINT64_FORMAT, i ? "," : "", g_array_index (ids, gint64, i));
+    g_string_append_printf (list, "%s%" G_GINT64_FORMAT, i ? "," : "", g_array_index (ids, gint64, i));
+  mt_api_request_set_query (request, "ids", list->str);
   self->status_asking = TRUE;
-  mt_sync_engine_request_async (self->engine, "GET", path->str, NULL, NULL, status_cb, g_object_ref (self));
+  mt_context_call_async (self->context, request, NULL, status_cb, g_object_ref (self));
 }
 
 static gboolean
@@ -893,7 +884,7 @@ live_tick_cb (gpointer data)
 
   if (list == NULL)
     return G_SOURCE_CONTINUE;
-  if (self->engine != NULL && !self->status_asking && is_live_page (name))
+  if (self->engine != NULL && self->context != NULL && !self->status_asking && is_live_page (name))
     ask_status (self, child);
   if (self->live_dirty && is_live_page (name))
     {
@@ -918,6 +909,8 @@ mt_window_set_ingest (MtWindow *self,
   if (self->ingest)
     g_signal_handlers_disconnect_by_data (self->ingest, self);
   g_set_object (&self->ingest, ingest);
+  if (self->context)
+    mt_context_set_ingest (self->context, ingest);
   if (ingest)
     {
       g_signal_connect (ingest, "telemetry", G_CALLBACK (live_telemetry_cb), self);
@@ -943,7 +936,6 @@ mt_window_open_bms (MtWindow *self,
 
   if (self->actor == NULL || !mt_actor_can_view (self->actor, "bms"))
     return;
-  dialog = mt_bms_dialog_new (GTK_WINDOW (self), self->db, self->actor, device_id, mt_window_get_ingest (self),
-                              self->engine);
+  dialog = mt_bms_dialog_new (GTK_WINDOW (self), self->context, device_id);
   gtk_window_present (GTK_WINDOW (dialog));
 }

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "mt-context.h"
 #include "mt-db.h"
 #include "mt-ingest.h"
 #include "mt-perm.h"
@@ -35,6 +36,8 @@ gboolean    mt_window_is_offline     (MtWindow       *self);
 /* The server link (NULL when standalone) and the database the pages read */
 MtSyncEngine *mt_window_get_engine   (MtWindow       *self);
 MtDb       *mt_window_get_database   (MtWindow       *self);
+/* The signed-in session, or NULL */
+MtContext  *mt_window_get_context    (MtWindow       *self);
 
 /* The embedded broker link (live telemetry, commands), or NULL; the window follows it: live
  * lists refresh, new alarms notify */

@@ -19,6 +19,10 @@
 
 #define MAX_LIST 1000
 
+const char *const mt_status_members[MT_N_STATUS_MEMBERS] = {
+  "online", "pack_mv", "soc", "lat", "lng", "last_seen", "current_ma", "discharge_on"
+};
+
 /* ------------------------------------------------------------------ reading a request */
 
 static JsonNode *
@@ -1192,6 +1196,15 @@ mt_api_request_set_ids (MtApiRequest *self,
   for (guint i = 0; i < n_ids; i++)
     json_array_add_int_element (array, ids[i]);
   json_object_set_array_member (self->body, member, array);
+}
+
+void
+mt_api_request_set_object (MtApiRequest *self,
+                           const char   *member,
+                           JsonObject   *object)
+{
+  if (request_takes (self, member, MT_API_OBJECT))
+    json_object_set_object_member (self->body, member, json_object_ref (object));
 }
 
 void

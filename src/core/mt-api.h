@@ -75,6 +75,11 @@ struct _MtApiCall
   gboolean              fences_changed;
 };
 
+/* A battery's live state as telemetry.status answers it: these members, in the order of their
+ * device_status columns (after device_id) */
+#define MT_N_STATUS_MEMBERS 8
+extern const char *const mt_status_members[MT_N_STATUS_MEMBERS];
+
 /* Every operation, in routing order */
 const MtApiOperation *mt_api_operations   (guint                 *n_operations);
 const MtApiOperation *mt_api_lookup       (const char            *name);
@@ -140,6 +145,9 @@ void                  mt_api_request_set_ids    (MtApiRequest *request,
                                                  const char   *member,
                                                  const gint64 *ids,
                                                  guint         n_ids);
+void                  mt_api_request_set_object (MtApiRequest *request,
+                                                 const char   *member,
+                                                 JsonObject   *object);
 /* An entity's fields (text, as forms hold them) as the body of entity.create / entity.update */
 void                  mt_api_request_set_fields (MtApiRequest *request,
                                                  GHashTable   *fields);

@@ -22,6 +22,9 @@ struct _MtLocalBackend
 
 static void mt_local_backend_iface_init (MtBackendInterface *iface);
 
+enum { EFFECTS, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE_WITH_CODE (MtLocalBackend, mt_local_backend, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (MT_TYPE_BACKEND, mt_local_backend_iface_init))
 
@@ -150,6 +153,21 @@ call_free (gpointer data)
   g_free (call);
 }
 
+typedef struct
+{
+  JsonNode *answer;
+  GArray   *devices;          /* of the call */
+  gboolean  fences_changed;
+} Answer;
+
+static void
+answer_free (Answer *answer)
+{
+  json_node_unref (answer->answer);
+  g_clear_pointer (&answer->devices, g_array_unref);
+  g_free (answer);
+}
+
 /* On the worker: the account as it is now (a changed role applies at once), then the answer */
 static gpointer
 answer_request (MtDb          *db,
@@ -160,7 +178,7 @@ answer_request (MtDb          *db,
   Call *c = data;
   g_autoptr(MtActor) actor = c->account_id ? mt_actor_load (db, c->account_id, error) : mt_actor_new_system ();
   MtApiCall call = { .db = db };
-  JsonNode *answer;
+  Answer *answer;
 
   if (actor == NULL)
     return NULL;
@@ -177,7 +195,10 @@ answer_request (MtDb          *db,
       mt_api_call_clear (&call);
       return NULL;
     }
-  answer = call.response ? json_node_ref (call.response) : json_node_new (JSON_NODE_NULL);
+  answer = g_new0 (Answer, 1);
+  answer->answer = call.response ? json_node_ref (call.response) : json_node_new (JSON_NODE_NULL);
+  answer->devices = g_steal_pointer (&call.devices);
+  answer->fences_changed = call.fences_changed;
   mt_api_call_clear (&call);
   return answer;
 }
@@ -191,13 +212,16 @@ request_done_cb (GObject      *source,
   MtLocalBackend *self = MT_LOCAL_BACKEND (source);
   MtApiRequest *request = g_task_get_task_data (task);
   GError *error = NULL;
-  JsonNode *answer = mt_local_backend_run_finish (self, result, &error);
+  Answer *answer = mt_local_backend_run_finish (self, result, &error);
 
   if (answer == NULL)
     return g_task_return_error (task, error);
+  if (answer->devices != NULL || answer->fences_changed)
+    g_signal_emit (self, signals[EFFECTS], 0, answer->devices, answer->fences_changed);
   if (mt_api_request_get_operation (request)->flags & MT_API_WRITES)
     mt_backend_emit_changed (MT_BACKEND (self), mt_api_request_get_operation (request)->name);
-  g_task_return_pointer (task, answer, (GDestroyNotify) json_node_unref);
+  g_task_return_pointer (task, json_node_ref (answer->answer), (GDestroyNotify) json_node_unref);
+  answer_free (answer);
 }
 
 static void
@@ -216,7 +240,7 @@ local_call_async (MtBackend           *backend,
   call->request = mt_api_request_ref (request);
   call->account_id = self->account_id;
   /* a write once begun is finished: the cancellable only drops the answer */
-  mt_local_backend_run_async (self, answer_request, call, call_free, (GDestroyNotify) json_node_unref, NULL,
+  mt_local_backend_run_async (self, answer_request, call, call_free, (GDestroyNotify) answer_free, NULL,
                               request_done_cb, task);
 }
 
@@ -253,6 +277,16 @@ static void
 mt_local_backend_class_init (MtLocalBackendClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = mt_local_backend_finalize;
+
+  /**
+   * MtLocalBackend::effects:
+   * @devices: (nullable): a GArray of gint64, the devices whose rental or power intent changed
+   * @fences_changed: whether geofences or their devices changed
+   *
+   * What a write means for a broker link (the server does the same with its own)
+   */
+  signals[EFFECTS] = g_signal_new ("effects", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                   G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_BOOLEAN);
 }
 
 static void

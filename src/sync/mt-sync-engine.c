@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "mt-api.h"
 #include "mt-error.h"
 #include "mt-sync-engine.h"
 
@@ -1249,4 +1250,111 @@ mt_sync_engine_stop (MtSyncEngine *self)
         soup_websocket_connection_close (self->events, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
       g_clear_object (&self->events);
     }
+}
+
+/* ------------------------------------------------------------------ live state */
+
+static JsonArray *
+answer_rows (JsonNode  *answer,
+             GError   **error)
+{
+  JsonNode *rows = JSON_NODE_HOLDS_OBJECT (answer) ? json_object_get_member (json_node_get_object (answer), "rows")
+                                                   : NULL;
+
+  if (rows == NULL || !JSON_NODE_HOLDS_ARRAY (rows))
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FAILED, _("The server sent an answer that makes no sense"));
+      return NULL;
+    }
+  return json_node_get_array (rows);
+}
+
+/* Each row of the answer bound by @bind (FALSE: skipped) and written with @sql, in one transaction */
+static gboolean
+keep_rows (MtSyncEngine  *self,
+           JsonNode      *answer,
+           const char    *sql,
+           gboolean     (*bind) (sqlite3_stmt *stmt, JsonNode *row),
+           GError       **error)
+{
+  g_autoptr(MtTxn) txn = NULL;
+  JsonArray *rows;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (MT_IS_SYNC_ENGINE (self), FALSE);
+  if ((rows = answer_rows (answer, error)) == NULL || (txn = mt_txn_begin (self->replica, error)) == NULL ||
+      (stmt = mt_db_prepare (self->replica, error, sql, NULL)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      if (bind (stmt, json_array_get_element (rows, i)) && sqlite3_step (stmt) != SQLITE_DONE)
+        g_debug ("A battery's live state not kept: %s", sqlite3_errmsg (mt_db_get_handle (self->replica)));
+      sqlite3_reset (stmt);
+    }
+  return mt_txn_commit (txn, error);
+}
+
+/* [id, lat, lng, online, last_seen] */
+static gboolean
+bind_position (sqlite3_stmt *stmt,
+               JsonNode     *node)
+{
+  JsonArray *row = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+
+  if (row == NULL || json_array_get_length (row) != 5)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, json_array_get_int_element (row, 0));
+  sqlite3_bind_int (stmt, 2, (int) json_array_get_int_element (row, 3));
+  sqlite3_bind_double (stmt, 3, json_array_get_double_element (row, 1));
+  sqlite3_bind_double (stmt, 4, json_array_get_double_element (row, 2));
+  sqlite3_bind_int64 (stmt, 5, json_array_get_int_element (row, 4));
+  return TRUE;
+}
+
+gboolean
+mt_sync_engine_keep_positions (MtSyncEngine  *self,
+                               JsonNode      *answer,
+                               GError       **error)
+{
+  return keep_rows (self, answer, "INSERT INTO device_status (device_id, online, lat, lng, last_seen) "
+                                  "VALUES (?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
+                                  "online = excluded.online, lat = excluded.lat, lng = excluded.lng, "
+                                  "last_seen = excluded.last_seen", bind_position, error);
+}
+
+/* {device_id, and mt_status_members} */
+static gboolean
+bind_status (sqlite3_stmt *stmt,
+             JsonNode     *node)
+{
+  JsonObject *row = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+  if (row == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, json_object_get_int_member_with_default (row, "device_id", 0));
+  for (int k = 0; k < MT_N_STATUS_MEMBERS; k++)
+    {
+      JsonNode *v = json_object_get_member (row, mt_status_members[k]);
+
+      if (v == NULL || !JSON_NODE_HOLDS_VALUE (v))
+        sqlite3_bind_null (stmt, k + 2);
+      else if (json_node_get_value_type (v) == G_TYPE_DOUBLE)
+        sqlite3_bind_double (stmt, k + 2, json_node_get_double (v));
+      else
+        sqlite3_bind_int64 (stmt, k + 2, json_node_get_int (v));
+    }
+  return TRUE;
+}
+
+gboolean
+mt_sync_engine_keep_status (MtSyncEngine  *self,
+                            JsonNode      *answer,
+                            GError       **error)
+{
+  return keep_rows (self, answer,
+                    "INSERT INTO device_status (device_id, online, pack_mv, soc, lat, lng, last_seen, current_ma, "
+                    "discharge_on) VALUES (?, coalesce (?, 0), ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO "
+                    "UPDATE SET online = excluded.online, pack_mv = excluded.pack_mv, soc = excluded.soc, "
+                    "lat = excluded.lat, lng = excluded.lng, last_seen = excluded.last_seen, "
+                    "current_ma = excluded.current_ma, discharge_on = excluded.discharge_on", bind_status, error);
 }

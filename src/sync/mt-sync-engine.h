@@ -67,4 +67,15 @@ JsonNode     *mt_sync_engine_request_finish (MtSyncEngine  *self,
                                              GAsyncResult  *result,
                                              GError       **error);
 
+/*
+ * The live state the server sends (telemetry.positions, telemetry.status), kept in the replica
+ * (which holds no telemetry of its own) for the pages to read
+ */
+gboolean      mt_sync_engine_keep_positions (MtSyncEngine  *self,
+                                             JsonNode      *answer,
+                                             GError       **error);
+gboolean      mt_sync_engine_keep_status    (MtSyncEngine  *self,
+                                             JsonNode      *answer,
+                                             GError       **error);
+
 G_END_DECLS

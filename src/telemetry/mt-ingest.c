@@ -175,9 +175,6 @@ static guint signals[N_SIGNALS];
 
 static const char *const result_names[] = { "done", "refused", "no_answer", "not_sent" };
 
-const char *const mt_status_members[MT_N_STATUS_MEMBERS] = {
-  "online", "pack_mv", "soc", "lat", "lng", "last_seen", "current_ma", "discharge_on"
-};
 
 const char *
 mt_command_result_name (MtCommandResult result)

@@ -76,10 +76,6 @@ gboolean    mt_ingest_start          (MtIngest             *self,
                                       GError              **error);
 void        mt_ingest_stop           (MtIngest             *self);
 gboolean    mt_ingest_is_connected   (MtIngest             *self);
-/* A battery's live state as GET telemetry/status carries it: these members, in the order of
- * their device_status columns (after device_id) */
-#define MT_N_STATUS_MEMBERS 8
-extern const char *const mt_status_members[MT_N_STATUS_MEMBERS];
 
 /* The device's last telemetry message as this link received it (@received: µs), or FALSE when
  * none came since the link started */
