@@ -2072,6 +2072,73 @@ test_sign_out_windows (void)
   iterate (100);
 }
 
+/* Exports and label sheets run on the session's worker: the files appear whole, the page says
+ * so, a cancelled export leaves nothing behind; the devices page stays usable meanwhile */
+static void
+test_jobs (void)
+{
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("mt-jobs-XXXXXX", NULL);
+  g_autofree char *csv = g_build_filename (dir, "devices.csv", NULL);
+  g_autofree char *xlsx = g_build_filename (dir, "devices.xlsx", NULL);
+  g_autofree char *pdf = g_build_filename (dir, "labels.pdf", NULL);
+  g_autofree char *cancelled = g_build_filename (dir, "cancelled.xlsx", NULL);
+  g_autofree char *contents = NULL;
+  MtListPage *page;
+  guint rows;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  page = MT_LIST_PAGE (mt_window_show_page (window, "devices"));
+  iterate (200);
+  rows = mt_listing_count (mt_list_page_get_listing (page));
+  g_assert_cmpuint (rows, >, 100);
+
+  mt_list_page_export (page, csv, FALSE);
+  settle (window);
+  g_assert_true (g_file_get_contents (csv, &contents, NULL, NULL));
+  {
+    g_auto(GStrv) lines = g_strsplit (contents, "\r\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), ==, rows + 2);   /* header, rows, empty tail */
+  }
+  g_assert_nonnull (strstr (mt_list_page_get_job_message (page), "devices.csv"));
+
+  mt_list_page_export (page, xlsx, TRUE);
+  settle (window);
+  g_assert_true (g_file_test (xlsx, G_FILE_TEST_IS_REGULAR));
+
+  gtk_selection_model_select_item (mt_list_page_get_selection (page), 0, TRUE);
+  gtk_selection_model_select_item (mt_list_page_get_selection (page), 1, FALSE);
+  mt_list_page_write_labels (page, pdf);
+  settle (window);
+  g_assert_true (g_file_get_contents (pdf, &contents, NULL, NULL) && g_str_has_prefix (contents, "%PDF"));
+
+  /* a second export replaces the first; Cancel stops it, and no file is left */
+  mt_list_page_export (page, cancelled, TRUE);
+  mt_list_page_export (page, cancelled, TRUE);
+  {
+    GtkWidget *bar = gtk_widget_get_last_child (GTK_WIDGET (page));
+
+    g_assert_true (GTK_IS_REVEALER (bar) && gtk_revealer_get_reveal_child (GTK_REVEALER (bar)));
+    /* its Cancel button */
+    g_signal_emit_by_name (gtk_widget_get_last_child (gtk_revealer_get_child (GTK_REVEALER (bar))), "clicked");
+  }
+  settle (window);
+  g_assert_cmpstr (mt_list_page_get_job_message (page), ==, _("Cancelled"));
+  g_assert_false (g_file_test (cancelled, G_FILE_TEST_EXISTS));
+  {
+    g_autofree char *part = g_strconcat (cancelled, ".part", NULL);
+    g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  }
+  g_unlink (csv);
+  g_unlink (xlsx);
+  g_unlink (pdf);
+  g_rmdir (dir);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -2116,6 +2183,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/tile-source", test_tile_source);
   g_test_add_func ("/mt/app/sign-out-windows", test_sign_out_windows);
   g_test_add_func ("/mt/app/store-form", test_store_form);
+  g_test_add_func ("/mt/app/jobs", test_jobs);
   g_test_add_func ("/mt/app/search-in-place", test_search_in_place);
   g_test_add_func ("/mt/app/rental-counter", test_rental_counter);
   g_test_add_func ("/mt/app/finance-actions", test_finance_actions);

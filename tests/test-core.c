@@ -500,7 +500,7 @@ test_labels (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
     ids[i] = mt_db_query_int (f->db, 0, "SELECT id FROM devices ORDER BY id LIMIT 1 OFFSET ?", "i", (gint64) i);
-  g_assert_true (mt_devices_write_labels (f->db, admin, ids, G_N_ELEMENTS (ids), path, &error));
+  g_assert_true (mt_devices_write_labels (f->db, admin, ids, G_N_ELEMENTS (ids), path, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (path, &pdf, &len, NULL));
   g_assert_true (g_str_has_prefix (pdf, "%PDF-"));
@@ -514,11 +514,11 @@ test_labels (Fixture *f, gconstpointer data)
   /* a store manager prints only its own devices; nothing is written otherwise */
   foreign = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE coalesce (store_id, 0) <> ? LIMIT 1",
                              "i", store->store_id);
-  g_assert_false (mt_devices_write_labels (f->db, store, &foreign, 1, path, &error));
+  g_assert_false (mt_devices_write_labels (f->db, store, &foreign, 1, path, NULL, NULL, &error));
   g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   g_clear_error (&error);
-  g_assert_false (mt_devices_write_labels (f->db, admin, (gint64[]) { 99999999 }, 1, path, &error));
+  g_assert_false (mt_devices_write_labels (f->db, admin, (gint64[]) { 99999999 }, 1, path, NULL, NULL, &error));
   g_assert_error (error, MT_ERROR, MT_ERROR_NOT_FOUND);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
@@ -539,7 +539,7 @@ test_export_filtered (Fixture *f, gconstpointer data)
   mt_listing_set_filter (listing, "type", "1");
   expected = mt_db_query_int (f->db, 0, "SELECT count(*) FROM devices WHERE state = 'ready' AND type_id = 1", NULL);
   g_assert_cmpint (mt_listing_count (listing), ==, expected);
-  g_assert_true (mt_listing_export_csv (listing, csv, &error));
+  g_assert_true (mt_listing_export_csv (listing, csv, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (csv, &contents, NULL, NULL));
   lines = g_strsplit (contents, "\r\n", -1);
@@ -550,11 +550,45 @@ test_export_filtered (Fixture *f, gconstpointer data)
       g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count(*) FROM devices WHERE device_no = ? "
                                                   "AND state = 'ready' AND type_id = 1", "t", no), ==, 1);
     }
-  g_assert_true (mt_listing_export_xlsx (listing, xlsx, &error));
+  g_assert_true (mt_listing_export_xlsx (listing, xlsx, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_test (xlsx, G_FILE_TEST_IS_REGULAR));
   g_unlink (csv);
   g_unlink (xlsx);
+
+  /* a copy on another connection, as a worker thread exports it: the same rows, its progress
+   * counted; cancelled, nothing is left behind */
+  {
+    g_autoptr(MtDb) other = mt_db_open (mt_db_get_path (f->db), &error);
+    g_autoptr(MtListing) copy = mt_listing_copy (listing, NULL);
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autofree char *again = NULL;
+    MtProgress progress = { 0 };
+
+    g_assert_no_error (error);
+    mt_listing_set_state (listing, NULL);   /* the copy does not follow the original */
+    mt_listing_set_db (copy, other);
+    g_assert_cmpint (mt_listing_count (copy), ==, expected);
+    g_assert_true (mt_listing_export_csv (copy, csv, NULL, &progress, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (progress.total, ==, expected);
+    g_assert_cmpint (progress.done, ==, expected);
+    g_assert_true (g_file_get_contents (csv, &again, NULL, NULL));
+    g_assert_cmpstr (again, ==, contents);
+    g_unlink (csv);
+    g_cancellable_cancel (cancellable);
+    g_assert_false (mt_listing_export_xlsx (copy, xlsx, cancellable, NULL, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+    g_assert_false (mt_listing_export_csv (copy, csv, cancellable, NULL, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_assert_false (g_file_test (csv, G_FILE_TEST_EXISTS));
+    g_assert_false (g_file_test (xlsx, G_FILE_TEST_EXISTS));
+    {
+      g_autofree char *part = g_strconcat (xlsx, ".part", NULL);
+      g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+    }
+  }
 }
 
 static void

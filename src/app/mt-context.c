@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include "mt-context.h"
-#include "mt-local-backend.h"
 #include "mt-remote-backend.h"
 
 struct _MtContext
@@ -14,6 +13,7 @@ struct _MtContext
   MtDb         *owned_db;   /* a replica's connection, closed with the context */
   MtActor      *actor;
   MtBackend    *backend;
+  MtLocalBackend *worker;   /* long jobs (exports, label sheets) on a connection of their own */
   MtSyncEngine *engine;
   MtIngest     *ingest;
   GSettings    *settings;
@@ -33,6 +33,7 @@ mt_context_dispose (GObject *object)
   if (self->backend)
     g_signal_handlers_disconnect_by_data (self->backend, self);
   g_clear_object (&self->backend);
+  g_clear_object (&self->worker);
   g_clear_object (&self->ingest);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (mt_context_parent_class)->dispose (object);
@@ -115,6 +116,7 @@ mt_context_new_standalone (MtDb    *db,
 
   g_return_val_if_fail (db != NULL && actor != NULL, NULL);
   self = context_new (db, actor, MT_BACKEND (mt_local_backend_new (db, actor->account_id)));
+  self->worker = g_object_ref (MT_LOCAL_BACKEND (self->backend));
   g_signal_connect (self->backend, "effects", G_CALLBACK (effects_cb), self);
   return self;
 }
@@ -130,6 +132,8 @@ mt_context_new_connected (MtSyncEngine *engine,
   self = context_new (replica, actor, MT_BACKEND (mt_remote_backend_new (engine)));
   self->owned_db = replica;
   self->engine = g_object_ref (engine);
+  self->worker = mt_local_backend_new (replica, actor->account_id);
+  mt_local_backend_set_read_only (self->worker, TRUE);   /* writes go through the server only */
   return self;
 }
 
@@ -239,4 +243,52 @@ mt_context_get_pending (MtContext *self)
 {
   g_return_val_if_fail (MT_IS_CONTEXT (self), 0);
   return self->pending;
+}
+
+static void
+run_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  MtContext *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  gpointer answer = mt_local_backend_run_finish (MT_LOCAL_BACKEND (source), result, &error);
+
+  self->pending--;
+  if (answer == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, answer, g_task_get_task_data (task));
+}
+
+void
+mt_context_run_async (MtContext           *self,
+                      MtWorkerFunc         func,
+                      gpointer             data,
+                      GDestroyNotify       free_data,
+                      GDestroyNotify       free_result,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (MT_IS_CONTEXT (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, mt_context_run_async);
+  g_task_set_check_cancellable (task, FALSE);   /* the job's result, cancelled or not */
+  g_task_set_task_data (task, free_result, NULL);
+  self->pending++;
+  /* the result is handed over as it is: the inner task must not free it */
+  mt_local_backend_run_async (self->worker, func, data, free_data, NULL, cancellable, run_done_cb, task);
+}
+
+gpointer
+mt_context_run_finish (MtContext     *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "mt-backend.h"
+#include "mt-local-backend.h"
 #include "mt-db.h"
 #include "mt-ingest.h"
 #include "mt-perm.h"
@@ -53,7 +54,20 @@ void           mt_context_call_async     (MtContext           *self,
 JsonNode      *mt_context_call_finish    (MtContext           *self,
                                           GAsyncResult        *result,
                                           GError             **error);
-/* Requests sent and not answered yet (the tests wait for 0) */
+/* A long job (an export, a label sheet) on a worker thread with a connection of its own to the
+ * database the pages read (read only when connected); the main loop goes on meanwhile */
+void           mt_context_run_async      (MtContext           *self,
+                                          MtWorkerFunc         func,
+                                          gpointer             data,
+                                          GDestroyNotify       free_data,
+                                          GDestroyNotify       free_result,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gpointer       mt_context_run_finish     (MtContext           *self,
+                                          GAsyncResult        *result,
+                                          GError             **error);
+/* Requests and jobs not answered yet (the tests wait for 0) */
 guint          mt_context_get_pending    (MtContext     *self);
 
 G_END_DECLS

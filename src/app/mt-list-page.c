@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "mt-entity.h"
 #include "mt-error.h"
@@ -42,6 +43,14 @@ struct _MtListPage
   GPtrArray          *state_buttons;
   GtkWidget          *count_label;
   GtkWidget          *action_bar;
+  /* a long job (an export, a label sheet) running on the session's worker */
+  GtkWidget          *job_bar;
+  GtkWidget          *job_label;
+  GtkWidget          *job_progress_bar;
+  GCancellable       *job_cancellable;
+  MtProgress         *job_progress;   /* shared with the worker (g_rc_box) */
+  guint              job_timer;
+  char               *job_message;    /* what the last job came to, for the tests */
   GtkWidget          *selected_label;
   GtkWidget          *date_from;
   GtkWidget          *date_to;
@@ -68,6 +77,9 @@ mt_list_page_dispose (GObject *object)
   MtListPage *self = MT_LIST_PAGE (object);
 
   g_clear_handle_id (&self->search_timeout, g_source_remove);
+  g_clear_handle_id (&self->job_timer, g_source_remove);
+  if (self->job_cancellable)
+    g_cancellable_cancel (self->job_cancellable);   /* a job of a closed page is not wanted */
   /* Disposing the column view removes its columns, and the sorter says it changed: the page
    * must not reload then, its state buttons and labels are already gone */
   if (self->column_view != NULL)
@@ -88,6 +100,9 @@ mt_list_page_finalize (GObject *object)
   g_clear_object (&self->model);
   g_clear_pointer (&self->listing, mt_listing_free);
   g_clear_object (&self->context);
+  g_clear_object (&self->job_cancellable);
+  g_clear_pointer (&self->job_progress, g_rc_box_release);
+  g_free (self->job_message);
   g_clear_pointer (&self->state_buttons, g_ptr_array_unref);
   g_clear_pointer (&self->filter_options, g_ptr_array_unref);
   g_clear_pointer (&self->columns, g_ptr_array_unref);
@@ -985,25 +1000,230 @@ send_clicked_cb (MtListPage *self)
 
 /* ------------------------------------------------------------------ export */
 
+/* ------------------------------------------------------------------ long jobs */
+
+typedef struct
+{
+  MtListing     *listing;   /* an export: a copy of the page's, given the worker's connection */
+  gboolean       xlsx;
+  GArray        *ids;       /* a label sheet: the devices */
+  const MtActor *actor;     /* the context's: alive while its job runs */
+  char          *path;
+  MtProgress    *progress;  /* g_rc_box, the page's too */
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_clear_pointer (&job->listing, mt_listing_free);
+  g_clear_pointer (&job->ids, g_array_unref);
+  g_free (job->path);
+  g_rc_box_release (job->progress);
+  g_free (job);
+}
+
+/* On the worker: the file, or the error; the path written as the result */
+static gpointer
+export_job_run (MtDb          *db,
+                gpointer       data,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  Job *job = data;
+  gboolean ok;
+
+  mt_listing_set_db (job->listing, db);
+  ok = job->xlsx ? mt_listing_export_xlsx (job->listing, job->path, cancellable, job->progress, error)
+                 : mt_listing_export_csv (job->listing, job->path, cancellable, job->progress, error);
+  return ok ? g_strdup (job->path) : NULL;
+}
+
+static gpointer
+labels_job_run (MtDb          *db,
+                gpointer       data,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  Job *job = data;
+
+  if (!mt_devices_write_labels (db, job->actor, (gint64 *) job->ids->data, job->ids->len, job->path, cancellable,
+                                job->progress, error))
+    return NULL;
+  return g_strdup (job->path);
+}
+
+static void
+job_show (MtListPage *self,
+          const char *text)
+{
+  gtk_label_set_text (GTK_LABEL (self->job_label), text);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->job_bar), TRUE);
+}
+
+/* Ten times a second: how far the job is */
+static gboolean
+job_tick_cb (gpointer data)
+{
+  MtListPage *self = data;
+  gint done = g_atomic_int_get (&self->job_progress->done);
+  gint total = g_atomic_int_get (&self->job_progress->total);
+  g_autofree char *text = NULL;
+
+  if (total > 0)
+    {
+      text = g_strdup_printf (_("Working… %d of %d"), done, total);
+      gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->job_progress_bar), MIN (1.0, (double) done / total));
+    }
+  else
+    {
+      text = g_strdup (_("Working…"));
+      gtk_progress_bar_pulse (GTK_PROGRESS_BAR (self->job_progress_bar));
+    }
+  job_show (self, text);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+job_hide_cb (gpointer data)
+{
+  MtListPage *self = data;
+
+  self->job_timer = 0;
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->job_bar), FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+typedef struct
+{
+  MtListPage   *page;
+  GCancellable *cancellable;   /* the job's own */
+} Started;
+
+static void
+job_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  Started *started = data;
+  g_autoptr(MtListPage) self = started->page;
+  g_autoptr(GCancellable) cancellable = started->cancellable;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = mt_context_run_finish (MT_CONTEXT (source), result, &error);
+  g_autofree char *name = NULL;
+  gboolean current = cancellable == self->job_cancellable;
+
+  g_free (started);
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      /* cancelled, or replaced by a newer job: a file done just before is not wanted either */
+      if (path != NULL)
+        g_unlink (path);
+      g_clear_pointer (&path, g_free);
+      g_clear_error (&error);
+      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
+    }
+  if (!current)
+    return;
+  g_clear_handle_id (&self->job_timer, g_source_remove);
+  g_clear_object (&self->job_cancellable);
+  if (gtk_widget_get_root (GTK_WIDGET (self)) == NULL)
+    return;   /* its window closed meanwhile */
+  g_free (self->job_message);
+  if (path == NULL)
+    {
+      self->job_message = g_strdup (error->message);
+      gtk_revealer_set_reveal_child (GTK_REVEALER (self->job_bar), FALSE);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        mt_list_page_show_error (self, error);
+      return;
+    }
+  name = g_path_get_basename (path);
+  self->job_message = g_strdup_printf (_("Saved as %s"), name);
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->job_progress_bar), 1.0);
+  job_show (self, self->job_message);
+  self->job_timer = g_timeout_add_seconds (5, job_hide_cb, self);
+}
+
+/* Starts @job on the session's worker: a bar shows how far it is, with Cancel */
+static void
+job_start (MtListPage   *self,
+           MtWorkerFunc  run,
+           Job          *job)
+{
+  if (self->job_cancellable != NULL)
+    g_cancellable_cancel (self->job_cancellable);
+  g_clear_object (&self->job_cancellable);
+  g_clear_handle_id (&self->job_timer, g_source_remove);
+  g_clear_pointer (&self->job_progress, g_rc_box_release);
+  self->job_progress = g_rc_box_new0 (MtProgress);
+  job->progress = g_rc_box_acquire (self->job_progress);
+  self->job_cancellable = g_cancellable_new ();
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->job_progress_bar), 0);
+  job_show (self, _("Working…"));
+  self->job_timer = g_timeout_add (100, job_tick_cb, self);
+  {
+    Started *started = g_new0 (Started, 1);
+
+    started->page = g_object_ref (self);
+    started->cancellable = g_object_ref (self->job_cancellable);
+    mt_context_run_async (self->context, run, job, (GDestroyNotify) job_free, g_free, self->job_cancellable,
+                          job_done_cb, started);
+  }
+}
+
+static void
+job_cancel_cb (MtListPage *self)
+{
+  if (self->job_cancellable != NULL)
+    g_cancellable_cancel (self->job_cancellable);
+}
+
+void
+mt_list_page_export (MtListPage *self,
+                     const char *path,
+                     gboolean    xlsx)
+{
+  Job *job = g_new0 (Job, 1);
+
+  g_return_if_fail (MT_IS_LIST_PAGE (self));
+  job->listing = mt_listing_copy (self->listing, NULL);
+  job->xlsx = xlsx;
+  job->path = g_strdup (path);
+  job_start (self, export_job_run, job);
+}
+
+void
+mt_list_page_write_labels (MtListPage *self,
+                           const char *path)
+{
+  Job *job = g_new0 (Job, 1);
+
+  g_return_if_fail (MT_IS_LIST_PAGE (self));
+  job->ids = mt_list_page_get_selected_ids (self);
+  job->actor = self->actor;
+  job->path = g_strdup (path);
+  job_start (self, labels_job_run, job);
+}
+
+const char *
+mt_list_page_get_job_message (MtListPage *self)
+{
+  return self->job_message;
+}
+
 static void
 export_response_cb (GtkNativeDialog *chooser,
                     int              response,
                     MtListPage      *self)
 {
-  g_autoptr(GFile) file = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
   gboolean xlsx = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "xlsx"));
-  gboolean ok;
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      path = g_file_get_path (file);
-      ok = xlsx ? mt_listing_export_xlsx (self->listing, path, &error)
-                : mt_listing_export_csv (self->listing, path, &error);
-      if (!ok)
-        mt_list_page_show_error (self, error);
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = g_file_get_path (file);
+
+      mt_list_page_export (self, path, xlsx);
     }
   g_object_unref (chooser);
 }
@@ -1031,16 +1251,12 @@ labels_response_cb (GtkNativeDialog *chooser,
                     int              response,
                     MtListPage      *self)
 {
-  g_autoptr(GError) error = NULL;
-  GArray *ids = g_object_get_data (G_OBJECT (chooser), "ids");
-
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       g_autofree char *path = g_file_get_path (file);
 
-      if (!mt_devices_write_labels (self->db, self->actor, (gint64 *) ids->data, ids->len, path, &error))
-        mt_list_page_show_error (self, error);
+      mt_list_page_write_labels (self, path);
     }
   g_object_unref (chooser);
 }
@@ -1058,7 +1274,6 @@ labels_clicked_cb (MtListPage *self)
   g_autofree char *name = g_strdup_printf (_("qr-labels-%s.pdf"), stamp);
 
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  g_object_set_data_full (G_OBJECT (chooser), "ids", mt_list_page_get_selected_ids (self), (GDestroyNotify) g_array_unref);
   g_signal_connect (chooser, "response", G_CALLBACK (labels_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
@@ -1067,6 +1282,33 @@ static void export_csv_cb (MtListPage *self) { export (self, FALSE); }
 static void export_xlsx_cb (MtListPage *self) { export (self, TRUE); }
 
 /* ------------------------------------------------------------------ construction */
+
+/* The long job's bar: what it is doing, how far, Cancel */
+static GtkWidget *
+job_bar_new (MtListPage *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+
+  self->job_label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->job_label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (self->job_label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_add_css_class (self->job_label, "numeric");
+  self->job_progress_bar = gtk_progress_bar_new ();
+  gtk_widget_set_hexpand (self->job_progress_bar, TRUE);
+  gtk_widget_set_valign (self->job_progress_bar, GTK_ALIGN_CENTER);
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (job_cancel_cb), self);
+  gtk_box_append (GTK_BOX (box), self->job_label);
+  gtk_box_append (GTK_BOX (box), self->job_progress_bar);
+  gtk_box_append (GTK_BOX (box), cancel);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  self->job_bar = gtk_revealer_new ();
+  gtk_revealer_set_child (GTK_REVEALER (self->job_bar), box);
+  return self->job_bar;
+}
 
 static GtkWidget *
 button (const char *label,
@@ -1375,6 +1617,7 @@ mt_list_page_new (MtContext   *context,
   mt_money_actions_add (self, page_id, bar, self->action_bar);
   mt_telemetry_actions_add (self, page_id, bar, self->action_bar);
   gtk_box_append (GTK_BOX (self), self->action_bar);
+  gtk_box_append (GTK_BOX (self), job_bar_new (self));
 
   update_counts (self);
   return self;

@@ -49,6 +49,15 @@ gboolean       mt_list_page_send_each_selected (MtListPage   *self,
                                                 MtRowRequest  build,
                                                 gpointer      data);
 MtContext     *mt_list_page_get_context  (MtListPage    *self);
+/* Long jobs on the session's worker, the page's bar showing how far they are (with Cancel):
+ * every row of the page's filters as CSV or XLSX, the selected devices' QR label sheet */
+void           mt_list_page_export       (MtListPage    *self,
+                                          const char    *path,
+                                          gboolean       xlsx);
+void           mt_list_page_write_labels (MtListPage    *self,
+                                          const char    *path);
+/* "Saved as …", or the error, of the last job; NULL before one ends */
+const char    *mt_list_page_get_job_message (MtListPage *self);
 /* A message dialog over the page with entry and combo @rows (NULL-terminated); @done runs on
  * "ok" with the page and the dialog */
 GtkWidget     *mt_list_page_form_dialog  (MtListPage    *page,

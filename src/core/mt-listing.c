@@ -223,6 +223,44 @@ mt_listing_get_search_hint (MtListing *self)
   return _("Search");
 }
 
+MtListing *
+mt_listing_copy (MtListing *self,
+                 MtDb      *db)
+{
+  MtListing *copy = g_new0 (MtListing, 1);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  copy->db = db;
+  copy->actor = g_new0 (MtActor, 1);
+  copy->actor->account_id = self->actor->account_id;
+  copy->actor->operator_id = self->actor->operator_id;
+  copy->actor->store_id = self->actor->store_id;
+  copy->actor->operator_path = g_strdup (self->actor->operator_path);
+  copy->spec = self->spec;
+  copy->search = g_strdup (self->search);
+  copy->filters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_iter_init (&iter, self->filters);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (copy->filters, g_strdup (key), g_strdup (value));
+  copy->state = g_strdup (self->state);
+  copy->date_from = self->date_from;
+  copy->date_to = self->date_to;
+  copy->sort_column = self->sort_column;
+  copy->sort_desc = self->sort_desc;
+  copy->n_columns = self->n_columns;
+  copy->base_where = g_strdup (self->base_where);
+  return copy;
+}
+
+void
+mt_listing_set_db (MtListing *self,
+                   MtDb      *db)
+{
+  self->db = db;
+  self->counts_valid = FALSE;
+}
+
 void
 mt_listing_set_search (MtListing  *self,
                        const char *text)
@@ -698,9 +736,11 @@ csv_field (GString    *line,
 }
 
 gboolean
-mt_listing_export_csv (MtListing   *self,
-                       const char  *path,
-                       GError     **error)
+mt_listing_export_csv (MtListing     *self,
+                       const char    *path,
+                       GCancellable  *cancellable,
+                       MtProgress    *progress,
+                       GError       **error)
 {
   g_autofree char *tmp = g_strconcat (path, ".part", NULL);
   g_autoptr(GString) line = g_string_new ("\xEF\xBB\xBF");  /* BOM: spreadsheets read UTF-8 */
@@ -721,10 +761,21 @@ mt_listing_export_csv (MtListing   *self,
     }
   g_string_append (line, "\r\n");
 
+  if (progress != NULL)
+    g_atomic_int_set (&progress->total, (gint) mt_listing_count (self));
   for (guint offset = 0;; offset += EXPORT_CHUNK)
     {
-      g_autoptr(GPtrArray) rows = mt_listing_fetch (self, offset, EXPORT_CHUNK);
+      g_autoptr(GPtrArray) rows = NULL;
 
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          fclose (f);
+          g_unlink (tmp);
+          return FALSE;
+        }
+      rows = mt_listing_fetch (self, offset, EXPORT_CHUNK);
+      if (progress != NULL)
+        g_atomic_int_set (&progress->done, (gint) (offset + rows->len));
       for (guint r = 0; r < rows->len; r++)
         {
           MtListRow *row = rows->pdata[r];

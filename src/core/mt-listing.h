@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include <gio/gio.h>
+
 #include "mt-db.h"
 #include "mt-entity.h"
 #include "mt-perm.h"
@@ -97,9 +99,30 @@ void                mt_list_row_free        (MtListRow     *row);
 sqlite3_stmt       *mt_listing_select       (MtListing     *listing,
                                              const char    *exprs);
 
+/*
+ * What a long job has done, for another thread to show: @done and @total are written with
+ * g_atomic_int_set as the job goes (@total 0 while unknown).
+ */
+typedef struct
+{
+  gint done;
+  gint total;
+} MtProgress;
+
+/* Every row of the listing's filters as CSV at @path (written beside and renamed: the file is
+ * there whole or not at all). @cancellable stops it between chunks (G_IO_ERROR_CANCELLED, no
+ * file); @progress (or NULL) counts the rows. */
 gboolean            mt_listing_export_csv   (MtListing     *listing,
                                              const char    *path,
+                                             GCancellable  *cancellable,
+                                             MtProgress    *progress,
                                              GError       **error);
+/* The listing with its search, filters, state, dates and sort, on another connection (@db may
+ * be NULL until mt_listing_set_db): for a job on a worker thread */
+MtListing          *mt_listing_copy         (MtListing     *listing,
+                                             MtDb          *db);
+void                mt_listing_set_db       (MtListing     *listing,
+                                             MtDb          *db);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtListing, mt_listing_free)
 
 /*

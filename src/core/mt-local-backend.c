@@ -17,6 +17,7 @@ struct _MtLocalBackend
   gint64   account_id;
   GMutex   lock;         /* one answer at a time on the worker's connection */
   MtDb    *worker_db;    /* opened by the first answer */
+  gboolean read_only;
   gboolean threaded;
 };
 
@@ -53,7 +54,13 @@ worker_db (MtLocalBackend  *self,
   if (self->path == NULL)
     return self->main_db;
   if (self->worker_db == NULL)
-    self->worker_db = mt_db_open (self->path, error);
+    {
+      g_autoptr(MtDb) db = mt_db_open (self->path, error);
+
+      if (db == NULL || (self->read_only && !mt_db_exec (db, "PRAGMA query_only = ON", error)))
+        return NULL;
+      self->worker_db = g_steal_pointer (&db);
+    }
   return self->worker_db;
 }
 
@@ -107,6 +114,9 @@ mt_local_backend_run_async (MtLocalBackend      *self,
   g_return_if_fail (MT_IS_LOCAL_BACKEND (self));
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, mt_local_backend_run_async);
+  /* what a job did is its result, cancelled or not: a file written just before is the caller's to
+   * remove */
+  g_task_set_check_cancellable (task, FALSE);
   job = g_new0 (Job, 1);
   job->func = func;
   job->data = data;
@@ -127,6 +137,14 @@ mt_local_backend_run_finish (MtLocalBackend  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+mt_local_backend_set_read_only (MtLocalBackend *self,
+                                gboolean        read_only)
+{
+  g_return_if_fail (MT_IS_LOCAL_BACKEND (self));
+  self->read_only = read_only;
 }
 
 gboolean

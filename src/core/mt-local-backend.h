@@ -18,7 +18,8 @@ MtLocalBackend *mt_local_backend_new          (MtDb                *db,
                                                gint64               account_id);
 
 /* A job on the worker's connection (an export, a label sheet): @func returns a pointer result
- * freed by @free_result, or NULL with @error */
+ * freed by @free_result, or NULL with @error. A cancelled job that finished anyway still gives its
+ * result: the caller decides what to do with it. */
 typedef gpointer (*MtWorkerFunc) (MtDb          *db,
                                   gpointer       data,
                                   GCancellable  *cancellable,
@@ -35,6 +36,9 @@ void            mt_local_backend_run_async    (MtLocalBackend      *self,
 gpointer        mt_local_backend_run_finish   (MtLocalBackend      *self,
                                                GAsyncResult        *result,
                                                GError             **error);
+/* The worker's connection refuses writes (a replica's: jobs only read it) */
+void            mt_local_backend_set_read_only (MtLocalBackend *self,
+                                                gboolean        read_only);
 /* Whether the last answer ran off the thread that asked (for the tests) */
 gboolean        mt_local_backend_get_threaded (MtLocalBackend      *self);
 

@@ -18,9 +18,11 @@
 #define EXPORT_CHUNK 2000   /* rows read at a time: a million rows never sit in memory */
 
 gboolean
-mt_listing_export_xlsx (MtListing   *self,
-                        const char  *path,
-                        GError     **error)
+mt_listing_export_xlsx (MtListing     *self,
+                        const char    *path,
+                        GCancellable  *cancellable,
+                        MtProgress    *progress,
+                        GError       **error)
 {
   g_autofree char *tmp = g_strconcat (path, ".part", NULL);
   const MtPageInfo *page = mt_page_lookup (mt_listing_get_page (self));
@@ -49,10 +51,21 @@ mt_listing_export_xlsx (MtListing   *self,
       worksheet_set_column (ws, i, i, 16, NULL);
     }
 
+  if (progress != NULL)
+    g_atomic_int_set (&progress->total, (gint) mt_listing_count (self));
   for (guint offset = 0;; offset += EXPORT_CHUNK)
     {
-      g_autoptr(GPtrArray) rows = mt_listing_fetch (self, offset, EXPORT_CHUNK);
+      g_autoptr(GPtrArray) rows = NULL;
 
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          workbook_close (wb);
+          g_unlink (tmp);
+          return FALSE;
+        }
+      rows = mt_listing_fetch (self, offset, EXPORT_CHUNK);
+      if (progress != NULL)
+        g_atomic_int_set (&progress->done, (gint) (offset + rows->len));
       for (guint r = 0; r < rows->len; r++, r0++)
         {
           MtListRow *row = rows->pdata[r];

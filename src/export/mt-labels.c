@@ -133,6 +133,8 @@ mt_devices_write_labels (MtDb          *db,
                          const gint64  *ids,
                          guint          n_ids,
                          const char    *path,
+                         GCancellable  *cancellable,
+                         MtProgress    *progress,
                          GError       **error)
 {
   g_autoptr(GArray) labels = g_array_new (FALSE, TRUE, sizeof (Label));
@@ -155,6 +157,8 @@ mt_devices_write_labels (MtDb          *db,
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, _("Device QR labels"));
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "Mingtang");
   cr = cairo_create (surface);
+  if (progress != NULL)
+    g_atomic_int_set (&progress->total, (gint) labels->len);
   for (guint i = 0; i < labels->len; i++)
     {
       const Label *label = &g_array_index (labels, Label, i);
@@ -165,7 +169,19 @@ mt_devices_write_labels (MtDb          *db,
       double text_w = cell_w - QR_SIZE - 14;
 
       if (i > 0 && slot == 0)
-        cairo_show_page (cr);
+        {
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            {
+              cairo_destroy (cr);
+              cairo_surface_finish (surface);
+              cairo_surface_destroy (surface);
+              g_unlink (partial);
+              return FALSE;
+            }
+          if (progress != NULL)
+            g_atomic_int_set (&progress->done, (gint) i);
+          cairo_show_page (cr);
+        }
       /* a light cut line around each label */
       cairo_set_source_rgb (cr, 0.8, 0.8, 0.8);
       cairo_set_line_width (cr, 0.5);
@@ -180,6 +196,8 @@ mt_devices_write_labels (MtDb          *db,
       draw_text (cr, label->owner, "Sans 7", text_x, y + 54, text_w);
     }
   cairo_destroy (cr);
+  if (progress != NULL)
+    g_atomic_int_set (&progress->done, (gint) labels->len);
   return mt_pdf_finish (surface, partial, path, error);
 }
 

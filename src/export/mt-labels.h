@@ -4,6 +4,7 @@
 #include <cairo.h>
 
 #include "mt-db.h"
+#include "mt-listing.h"
 #include "mt-perm.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,8 @@ gboolean  mt_devices_write_labels (MtDb          *db,
                                    const gint64  *ids,
                                    guint          n_ids,
                                    const char    *path,
+                                   GCancellable  *cancellable,
+                                   MtProgress    *progress,
                                    GError       **error);
 
 /* Finishes and frees a PDF @surface written to @partial, then moves it to @path: the file is
