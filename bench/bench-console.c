@@ -9,6 +9,7 @@
 
 #include "bench-stats.h"
 #include "bench-window.h"
+#include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-list-page.h"
 #include "mt-window.h"

@@ -12,6 +12,7 @@
 #include "bench-frames.h"
 #include "bench-stats.h"
 #include "bench-window.h"
+#include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-ingest.h"
 #include "mt-list-page.h"

@@ -17,6 +17,7 @@
 #include "bench-frames.h"
 #include "bench-stats.h"
 #include "bench-window.h"
+#include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-monitor-page.h"
 #include "mt-track-page.h"

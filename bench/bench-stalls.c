@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "bench-window.h"
+#include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-export.h"
 #include "mt-labels.h"

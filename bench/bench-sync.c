@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "bench-stats.h"
+#include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-sync-engine.h"
 

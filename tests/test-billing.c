@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mt-billing.h"
+#include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-entity.h"
 #include "mt-error.h"

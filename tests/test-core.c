@@ -17,6 +17,7 @@
 #include "mt-listing.h"
 #include "mt-ops.h"
 #include "mt-perm.h"
+#include "mt-reads.h"
 #include "mt-validate.h"
 
 typedef struct
@@ -1196,6 +1197,112 @@ test_transactions (Fixture *f, gconstpointer data)
                                     NULL), ==, 0);
 }
 
+/* The console's read models answer within the account's scope only: a store manager reads its
+ * own store's devices, repairs, members and alarms, and another store's read as absent */
+static void
+test_read_models (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(MtActor) store = sign_in (f, "store");
+  gint64 own = mt_db_query_int (f->db, 0, "SELECT min (id) FROM devices WHERE store_id = ? AND deleted = 0", "i",
+                                store->store_id);
+  gint64 other = mt_db_query_int (f->db, 0, "SELECT min (id) FROM devices WHERE (store_id IS NULL OR store_id <> ?) "
+                                            "AND deleted = 0", "i", store->store_id);
+  g_autofree char *own_no = mt_db_query_text (f->db, "SELECT device_no FROM devices WHERE id = ?", "i", own);
+  g_autofree char *other_no = mt_db_query_text (f->db, "SELECT device_no FROM devices WHERE id = ?", "i", other);
+  gint64 ids[] = { own, other };
+  g_autoptr(MtDeviceCard) card = NULL;
+  g_autoptr(GArray) places = NULL;
+  g_auto(GStrv) fences = NULL;
+  char *no;
+
+  g_assert_cmpint (own, >, 0);
+  g_assert_cmpint (other, >, 0);
+  g_assert_cmpint (mt_read_device_id (f->db, store, own_no), ==, own);
+  g_assert_cmpint (mt_read_device_id (f->db, store, other_no), ==, 0);
+  g_assert_cmpint (mt_read_device_id (f->db, admin, other_no), ==, other);
+  g_assert_cmpint (mt_read_device_id (f->db, admin, "no-such-device"), ==, 0);
+  g_assert_null (mt_read_device_no (f->db, store, other));
+  no = mt_read_device_no (f->db, store, own);
+  g_assert_cmpstr (no, ==, own_no);
+  g_free (no);
+  g_assert_cmpint (mt_read_device_store (f->db, store, own), ==, store->store_id);
+  g_assert_cmpint (mt_read_device_store (f->db, store, other), ==, 0);
+  g_assert_null (mt_read_device_card (f->db, store, other));
+  card = mt_read_device_card (f->db, store, own);
+  g_assert_nonnull (card);
+  g_assert_cmpstr (card->device_no, ==, own_no);
+  fences = mt_read_device_fences (f->db, store, other);
+  g_assert_cmpuint (g_strv_length (fences), ==, 0);
+  g_assert_null (mt_read_battery_spec (f->db, store, other));
+  g_assert_cmpint (mt_read_alarm_reports (f->db, store, other, "cell_ov"), ==, 0);
+  {
+    g_autoptr(GArray) snapshots = mt_read_snapshots (f->db, store, other, 0, G_MAXINT64);
+    g_assert_cmpuint (snapshots->len, ==, 0);
+  }
+
+  /* of two devices asked, only the one in scope (when it has a position) */
+  mt_db_run (f->db, NULL, "INSERT OR REPLACE INTO device_status (device_id, online, lat, lng) VALUES (?, 1, 30.2, 120.1), "
+                          "(?, 1, 30.3, 120.2)", "ii", own, other);
+  places = mt_read_device_places (f->db, store, ids, G_N_ELEMENTS (ids));
+  g_assert_cmpuint (places->len, ==, 1);
+  g_assert_cmpint (g_array_index (places, MtPlace, 0).id, ==, own);
+  g_clear_pointer (&places, g_array_unref);
+  places = mt_read_device_places (f->db, admin, ids, G_N_ELEMENTS (ids));
+  g_assert_cmpuint (places->len, ==, 2);
+
+  /* a repair and an alarm of another store read as absent */
+  {
+    gint64 repair = mt_db_query_int (f->db, 0, "SELECT min (id) FROM repairs WHERE store_id IS NULL OR store_id <> ?",
+                                     "i", store->store_id);
+    gint64 alarm = mt_db_query_int (f->db, 0, "SELECT min (id) FROM alarms WHERE store_id IS NULL OR store_id <> ?",
+                                    "i", store->store_id);
+    g_autoptr(MtRepairDetails) details = NULL;
+    g_autoptr(GArray) steps = NULL;
+
+    if (repair > 0)
+      {
+        g_assert_null (mt_read_repair (f->db, store, repair));
+        steps = mt_read_repair_steps (f->db, store, repair);
+        g_assert_cmpuint (steps->len, ==, 0);
+        details = mt_read_repair (f->db, admin, repair);
+        g_assert_nonnull (details);
+      }
+    if (alarm > 0)
+      {
+        g_autoptr(MtAlarmDetails) seen = mt_read_alarm (f->db, admin, alarm);
+
+        g_assert_null (mt_read_alarm (f->db, store, alarm));
+        g_assert_nonnull (seen);
+      }
+  }
+
+  /* a member is found by mobile only for a store in scope */
+  {
+    gint64 other_store = mt_db_query_int (f->db, 0, "SELECT min (id) FROM stores WHERE id <> ? AND deleted = 0", "i",
+                                          store->store_id);
+    g_autofree char *mobile = mt_db_query_text (f->db, "SELECT mobile FROM members WHERE operator_id = ? AND deleted = 0 "
+                                                       "LIMIT 1", "i", store->operator_id);
+    g_autoptr(MtMemberHint) hint = mt_read_member_by_mobile (f->db, store, store->store_id, mobile);
+
+    g_assert_nonnull (hint);
+    g_assert_cmpint (hint->id, >, 0);
+    g_assert_null (mt_read_member_by_mobile (f->db, store, other_store, mobile));
+    g_assert_null (mt_read_member_by_mobile (f->db, store, store->store_id, "19999999999"));
+  }
+
+  /* an order of another store */
+  {
+    gint64 order = mt_db_query_int (f->db, 0, "SELECT min (id) FROM orders WHERE store_id <> ?", "i", store->store_id);
+    g_autofree char *number = NULL;
+    g_autofree char *state = mt_read_order_state (f->db, admin, order, &number);
+
+    g_assert_nonnull (state);
+    g_assert_nonnull (number);
+    g_assert_null (mt_read_order_state (f->db, store, order, NULL));
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1241,6 +1348,7 @@ main (int argc, char *argv[])
   ADD ("listing/counts-follow-changes", test_listing_counts_follow_changes);
   ADD ("geofences", test_geofences);
   ADD ("tracks", test_tracks);
+  ADD ("read-models/scope", test_read_models);
 
   ret = g_test_run ();
   g_unlink (template_path);

@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 
+#include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-error.h"
 #include "mt-local-backend.h"

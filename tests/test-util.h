@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "mt-db.h"
+
 G_BEGIN_DECLS
 
 /* A real mingtang-server ($MINGTANG_SERVER) on a free loopback port over @database; it dies with

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mt-alarm-dialog.h"
+#include "mt-reads.h"
 #include "mt-alarms.h"
 #include "mt-codec.h"
 #include "mt-validate.h"
@@ -206,58 +207,41 @@ mt_alarm_dialog_new (GtkWindow     *parent,
   GtkWidget *curve_group = adw_preferences_group_new ();
   GtkWidget *details = adw_preferences_group_new ();
   GtkWidget *area = gtk_drawing_area_new ();
-  g_autofree char *number = NULL, *type = NULL, *device_no = NULL, *state = NULL, *note = NULL;
-  g_autofree char *handled_by = NULL, *first = NULL, *latest = NULL, *handled_at = NULL, *count = NULL;
+  g_autofree char *first = NULL, *latest = NULL, *handled_at = NULL, *count = NULL;
   g_autofree char *value = NULL, *title = NULL, *description = NULL;
-  gint64 device_id = 0;
   const char *unit = "";
   MtDb *db = mt_context_get_db (context);
-  sqlite3_stmt *stmt;
+  g_autoptr(MtAlarmDetails) alarm = mt_read_alarm (db, mt_context_get_actor (context), alarm_id);
+  g_autoptr(GArray) snapshots = NULL;
+  const char *number = alarm ? alarm->alarm_no : NULL, *type = alarm ? alarm->type : NULL;
 
-  stmt = mt_db_prepare (db, NULL, "SELECT a.alarm_no, a.type, d.device_no, a.state, a.count, a.first_at, a.latest_at, "
-                                  "a.value, a.note, ac.username, a.handled_at, a.device_id FROM alarms a "
-                                  "JOIN devices d ON d.id = a.device_id LEFT JOIN accounts ac ON ac.id = a.handled_by "
-                                  "WHERE a.id = ?", "i", alarm_id);
-  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+  if (alarm != NULL)
     {
-      number = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      type = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      device_no = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      state = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      count = g_strdup_printf ("%d", sqlite3_column_int (stmt, 4));
-      self->first_at = sqlite3_column_int64 (stmt, 5);
-      self->latest_at = sqlite3_column_int64 (stmt, 6);
-      if (sqlite3_column_type (stmt, 7) != SQLITE_NULL)
-        value = g_strdup_printf ("%g", sqlite3_column_double (stmt, 7));
-      note = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
-      handled_by = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
-      if (sqlite3_column_type (stmt, 10) != SQLITE_NULL)
-        handled_at = mt_format_time (sqlite3_column_int64 (stmt, 10));
-      device_id = sqlite3_column_int64 (stmt, 11);
+      count = g_strdup_printf ("%d", alarm->count);
+      self->first_at = alarm->first_at;
+      self->latest_at = alarm->latest_at;
+      if (alarm->has_value)
+        value = g_strdup_printf ("%g", alarm->value);
+      if (alarm->handled_at != 0)
+        handled_at = mt_format_time (alarm->handled_at);
+      /* the metric, from the snapshots an hour either side */
+      snapshots = mt_read_snapshots (db, mt_context_get_actor (context), alarm->device_id, self->first_at - AROUND,
+                                     self->latest_at + AROUND);
     }
-  if (stmt)
-    sqlite3_reset (stmt);
-
-  /* the metric, from the snapshots an hour either side */
-  stmt = mt_db_prepare (db, NULL, "SELECT at, payload FROM bms_snapshots WHERE device_id = ? AND at BETWEEN ? AND ? "
-                                  "ORDER BY at", "iii", device_id, self->first_at - AROUND, self->latest_at + AROUND);
-  while (type && stmt && sqlite3_step (stmt) == SQLITE_ROW)
+  for (guint i = 0; snapshots && i < snapshots->len; i++)
     {
-      const char *payload = (const char *) sqlite3_column_text (stmt, 1);
-      gint64 at = sqlite3_column_int64 (stmt, 0);
+      const MtSnapshot *snapshot = &g_array_index (snapshots, MtSnapshot, i);
       MtTelemetry t;
       double v;
 
-      if (payload && mt_telemetry_parse (payload, strlen (payload), &t, NULL) && metric_of (type, &t, &v, &unit))
+      if (mt_telemetry_parse (snapshot->payload, strlen (snapshot->payload), &t, NULL) && metric_of (type, &t, &v, &unit))
         {
-          g_array_append_val (self->times, at);
+          g_array_append_val (self->times, snapshot->at);
           g_array_append_val (self->values, v);
           g_free (self->unit);
           self->unit = g_strdup (unit);
         }
     }
-  if (stmt)
-    sqlite3_reset (stmt);
 
   title = g_strdup_printf (_("Alarm %s"), number ? number : "");
   gtk_window_set_title (GTK_WINDOW (self), title);
@@ -274,17 +258,17 @@ mt_alarm_dialog_new (GtkWindow     *parent,
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (curve_group), area);
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (details), _("Details"));
-  add_row (details, _("Battery"), device_no);
-  add_row (details, _("State"), g_strcmp0 (state, "open") == 0 ? _("Open") : _("Handled"));
+  add_row (details, _("Battery"), alarm ? alarm->device_no : NULL);
+  add_row (details, _("State"), alarm && g_strcmp0 (alarm->state, "open") == 0 ? _("Open") : _("Handled"));
   add_row (details, _("Reports"), count);
   first = mt_format_time (self->first_at);
   latest = mt_format_time (self->latest_at);
   add_row (details, _("First reported"), first);
   add_row (details, _("Latest report"), latest);
   add_row (details, _("Reading"), value);
-  add_row (details, _("Handled by"), handled_by);
+  add_row (details, _("Handled by"), alarm ? alarm->handled_by : NULL);
   add_row (details, _("Handled at"), handled_at);
-  add_row (details, _("Note"), note);
+  add_row (details, _("Note"), alarm ? alarm->note : NULL);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (curve_group));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (details));
   gtk_widget_set_vexpand (page, TRUE);

@@ -8,7 +8,7 @@
 
 #include "mt-application.h"
 #include "mt-orders.h"
-#include "mt-db.h"
+#include "mt-database.h"
 #include "mt-demo.h"
 #include "mt-ingest.h"
 #include "mt-window.h"

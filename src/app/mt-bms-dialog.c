@@ -11,6 +11,7 @@
 #include "mt-pay-row.h"
 #include "mt-codec.h"
 #include "mt-error.h"
+#include "mt-reads.h"
 #include "mt-validate.h"
 
 /* The status rows, in the order shown */
@@ -216,21 +217,12 @@ mt_bms_dialog_get_cell_mark (MtBmsDialog *self,
 static void
 load_latest (MtBmsDialog *self)
 {
-  sqlite3_stmt *stmt = mt_db_prepare (self->db, NULL, "SELECT online, payload FROM device_status WHERE device_id = ?",
-                                      "i", self->device_id);
-  const char *payload;
   int online = -1;
+  g_autofree char *payload = mt_read_device_latest (self->db, self->actor, self->device_id, &online);
   MtTelemetry t;
 
-  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      online = sqlite3_column_int (stmt, 0);
-      payload = (const char *) sqlite3_column_text (stmt, 1);
-      if (payload != NULL && mt_telemetry_parse (payload, strlen (payload), &t, NULL))
-        mt_bms_dialog_show_telemetry (self, &t);
-    }
-  if (stmt)
-    sqlite3_reset (stmt);
+  if (payload != NULL && mt_telemetry_parse (payload, strlen (payload), &t, NULL))
+    mt_bms_dialog_show_telemetry (self, &t);
   set_row (self, ROW_ONLINE, online == 1 ? _("Online") : online == 0 ? _("Offline") : _("Never reported"));
 }
 
@@ -602,7 +594,6 @@ build_status (MtBmsDialog *self)
   GtkWidget *cells = adw_preferences_group_new ();
   GtkWidget *board = adw_preferences_group_new ();
   g_autofree char *spec = NULL;
-  sqlite3_stmt *stmt;
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (grid_group), _("Cell Voltages"));
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (grid_group),
@@ -637,14 +628,13 @@ build_status (MtBmsDialog *self)
     g_autofree char *battery = g_strdup_printf (_("Battery %s"), self->device_no ? self->device_no : "");
     adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (pack), battery);
   }
-  stmt = mt_db_prepare (self->db, NULL, "SELECT p.chemistry, p.series, p.nominal_mv, p.capacity_mah, d.name FROM devices d "
-                                        "LEFT JOIN device_specs p ON p.id = d.spec_id WHERE d.id = ?", "i", self->device_id);
-  if (stmt && sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    spec = g_strdup_printf (_("%s · %d cells · %.1f V · %.1f Ah"), (const char *) sqlite3_column_text (stmt, 0),
-                            sqlite3_column_int (stmt, 1), sqlite3_column_int (stmt, 2) / 1000.0,
-                            sqlite3_column_int (stmt, 3) / 1000.0);
-  if (stmt)
-    sqlite3_reset (stmt);
+  {
+    g_autoptr(MtBatterySpec) battery = mt_read_battery_spec (self->db, self->actor, self->device_id);
+
+    if (battery != NULL && battery->chemistry != NULL)
+      spec = g_strdup_printf (_("%s · %d cells · %.1f V · %.1f Ah"), battery->chemistry, battery->series,
+                              battery->nominal_mv / 1000.0, battery->capacity_mah / 1000.0);
+  }
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (pack), spec);
   status_row (self, pack, ROW_STATE, _("Working state"));
   status_row (self, pack, ROW_ONLINE, _("Connection"));
@@ -769,9 +759,8 @@ build_statistics (MtBmsDialog *self)
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
     {
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, mt_db_query_int (self->db, 0,
-                                                "SELECT coalesce (sum (count), 0) FROM alarms WHERE device_id = ? "
-                                                "AND type = ? AND deleted = 0", "it", self->device_id, types[i]));
+      g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                mt_read_alarm_reports (self->db, self->actor, self->device_id, types[i]));
       GtkWidget *label = gtk_label_new (count);
 
       gtk_widget_add_css_class (label, "numeric");
@@ -849,7 +838,7 @@ mt_bms_dialog_new (GtkWindow     *parent,
   self->device_id = device_id;
   self->ingest = ingest ? g_object_ref (ingest) : NULL;
   self->connected = mt_context_get_engine (context) != NULL;
-  self->device_no = mt_db_query_text (self->db, "SELECT device_no FROM devices WHERE id = ?", "i", device_id);
+  self->device_no = mt_read_device_no (self->db, self->actor, device_id);
   title = g_strdup_printf (_("BMS · %s"), self->device_no ? self->device_no : "");
   gtk_window_set_title (GTK_WINDOW (self), title);
 

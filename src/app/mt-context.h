@@ -5,7 +5,7 @@
 
 #include "mt-backend.h"
 #include "mt-local-backend.h"
-#include "mt-db.h"
+#include "mt-database.h"
 #include "mt-ingest.h"
 #include "mt-perm.h"
 #include "mt-sync-engine.h"

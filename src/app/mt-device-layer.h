@@ -3,17 +3,20 @@
 
 #include <shumate/shumate.h>
 
+#include "mt-reads.h"
+
 G_BEGIN_DECLS
 
-/* What a device's marker says, in the order a cluster's colour prefers them */
+/* What a device's marker says, in the order a cluster's colour prefers them: the kinds of the
+ * core's places */
 typedef enum
 {
-  MT_MAP_READY,
-  MT_MAP_RENTED,
-  MT_MAP_REPAIR,
-  MT_MAP_OFFLINE,
-  MT_MAP_ALARM,
-  MT_MAP_N_KINDS
+  MT_MAP_READY = MT_PLACE_READY,
+  MT_MAP_RENTED = MT_PLACE_RENTED,
+  MT_MAP_REPAIR = MT_PLACE_REPAIR,
+  MT_MAP_OFFLINE = MT_PLACE_OFFLINE,
+  MT_MAP_ALARM = MT_PLACE_ALARM,
+  MT_MAP_N_KINDS = MT_PLACE_N_KINDS
 } MtMapKind;
 
 typedef struct

@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "mt-fence-editor.h"
+#include "mt-reads.h"
 
 #define HANDLE_PX   7.0
 #define HIT_PX      12.0
@@ -560,16 +561,10 @@ mt_fence_editor_new (MtDb   *db,
   gtk_frame_set_child (GTK_FRAME (frame), GTK_WIDGET (self->map));
   /* a new fence starts over the operator's stores */
   {
-    sqlite3_stmt *stmt = mt_db_prepare (db, NULL, "SELECT min (s.lat), min (s.lng), max (s.lat), max (s.lng) FROM stores s "
-                                                  "JOIN operators o ON o.id = s.operator_id WHERE s.deleted = 0 AND "
-                                                  "s.lat IS NOT NULL AND o.path LIKE (SELECT path FROM operators "
-                                                  "WHERE id = ?) || '%'", "i", operator_id);
+    double south, west, north, east;
 
-    if (stmt && sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-      mt_map_fit (self->map, sqlite3_column_double (stmt, 0), sqlite3_column_double (stmt, 1),
-                  sqlite3_column_double (stmt, 2), sqlite3_column_double (stmt, 3));
-    if (stmt)
-      sqlite3_reset (stmt);
+    if (mt_read_store_bounds (db, operator_id, &south, &west, &north, &east))
+      mt_map_fit (self->map, south, west, north, east);
   }
   gtk_box_append (GTK_BOX (self), frame);
   update_labels (self);

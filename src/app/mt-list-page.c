@@ -20,6 +20,7 @@
 #include "mt-order-dialog.h"
 #include "mt-rent-dialog.h"
 #include "mt-repair-dialog.h"
+#include "mt-reads.h"
 #include "mt-row-model.h"
 #include "mt-sync-engine.h"
 #include "mt-validate.h"
@@ -283,25 +284,20 @@ static void selection_changed_cb (MtListPage *self);
 static void
 map_points_load (MtListPage *self)
 {
-  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (MtMapPoint));
-  sqlite3_stmt *stmt = mt_listing_select (self->listing, "s.id, s.lat, s.lng, s.enabled");
+  g_autoptr(GArray) places = mt_read_listing_places (self->listing);
+  g_autoptr(GArray) points = g_array_sized_new (FALSE, FALSE, sizeof (MtMapPoint), places->len);
   double south = 90, west = 180, north = -90, east = -180;
 
-  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+  for (guint i = 0; i < places->len; i++)
     {
-      MtGeoPoint wgs = { sqlite3_column_double (stmt, 1), sqlite3_column_double (stmt, 2) };
-      MtGeoPoint shown = mt_map_to_display (self->map, wgs);
-      MtMapPoint p = { sqlite3_column_int64 (stmt, 0), shown.lat, shown.lng,
-                       sqlite3_column_int (stmt, 3) ? MT_MAP_READY : MT_MAP_OFFLINE };
+      const MtPlace *place = &g_array_index (places, MtPlace, i);
+      MtGeoPoint shown = mt_map_to_display (self->map, (MtGeoPoint) { place->lat, place->lng });
+      MtMapPoint p = { place->id, shown.lat, shown.lng, (guint8) place->kind };
 
-      if (sqlite3_column_type (stmt, 1) == SQLITE_NULL)
-        continue;   /* no position yet */
       g_array_append_val (points, p);
-      south = MIN (south, wgs.lat), north = MAX (north, wgs.lat);
-      west = MIN (west, wgs.lng), east = MAX (east, wgs.lng);
+      south = MIN (south, place->lat), north = MAX (north, place->lat);
+      west = MIN (west, place->lng), east = MAX (east, place->lng);
     }
-  if (stmt)
-    sqlite3_reset (stmt);
   mt_device_layer_set_points (self->map_layer, (MtMapPoint *) points->data, points->len);
   if (points->len > 0)
     mt_map_fit (self->map, south, west, north, east);
@@ -605,7 +601,7 @@ static void
 edit_setting (MtListPage *self,
               gint64      id)
 {
-  g_autofree char *key = mt_db_query_text (self->db, "SELECT key FROM settings WHERE id = ?", "i", id);
+  g_autofree char *key = mt_read_setting_key (self->db, self->actor, id);
   g_autofree char *value = mt_setting_get (self->db, self->actor->operator_id, key);
   const MtSettingInfo *info = mt_setting_lookup (key);
   GtkWidget *dialog, *input;
@@ -673,7 +669,7 @@ rent_clicked_cb (MtListPage *self)
   else if (g_str_equal (page, "devices") && first)
     {
       device = first;
-      store = mt_db_query_int (self->db, 0, "SELECT coalesce (store_id, 0) FROM devices WHERE id = ?", "i", device);
+      store = mt_read_device_store (self->db, self->actor, device);
     }
   if (store == 0)
     store = self->actor->store_id;

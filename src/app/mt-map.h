@@ -3,7 +3,7 @@
 
 #include <shumate/shumate.h>
 
-#include "mt-db.h"
+#include "mt-database.h"
 #include "mt-geo.h"
 
 G_BEGIN_DECLS

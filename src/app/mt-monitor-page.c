@@ -14,10 +14,6 @@
 #include "mt-window.h"
 #include "mt-validate.h"
 
-#define POINT_EXPRS \
-  "d.id, st.lat, st.lng, d.state, coalesce (st.online, 0), EXISTS (SELECT 1 FROM alarms a WHERE a.device_id = d.id " \
-  "AND a.state = 'open' AND a.deleted = 0)"
-
 /* ------------------------------------------------------------------ the selected device's fences */
 
 #define MT_TYPE_FENCE_SHAPES (mt_fence_shapes_get_type ())
@@ -144,24 +140,6 @@ static const char *const kind_titles[MT_MAP_N_KINDS] = {
   NC_("map legend", "Offline"), NC_("map legend", "Alarm"),
 };
 
-static int
-point_kind (const char *state,
-            gboolean    online,
-            gboolean    alarm)
-{
-  if (alarm)
-    return MT_MAP_ALARM;
-  if (!online)
-    return MT_MAP_OFFLINE;
-  if (g_strcmp0 (state, "rented") == 0)
-    return MT_MAP_RENTED;
-  if (g_strcmp0 (state, "repair") == 0)
-    return MT_MAP_REPAIR;
-  if (g_strcmp0 (state, "scrapped") == 0)
-    return MT_MAP_OFFLINE;
-  return MT_MAP_READY;
-}
-
 /* ------------------------------------------------------------------ the card */
 
 static void
@@ -200,49 +178,41 @@ format_age (gint64 last_seen)
 static void
 card_update (MtMonitorPage *self)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(MtDeviceCard) card = NULL;
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (self->card_grid)))
     gtk_grid_remove (GTK_GRID (self->card_grid), child);
   gtk_widget_set_visible (self->card, self->selected != 0);
-  if (self->selected == 0)
+  if (self->selected == 0 || (card = mt_read_device_card (self->db, self->actor, self->selected)) == NULL)
     return;
-  stmt = mt_db_prepare (self->db, NULL,
-                        "SELECT d.device_no, d.state, st.soc, st.pack_mv, m.name, s.name, st.last_seen, st.lat, st.lng, "
-                        "coalesce (st.online, 0) FROM devices d LEFT JOIN device_status st ON st.device_id = d.id "
-                        "LEFT JOIN members m ON m.id = d.member_id LEFT JOIN stores s ON s.id = d.store_id "
-                        "WHERE d.id = ?", "i", self->selected);
-  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      g_autofree char *soc = NULL, *volts = NULL, *fix = NULL, *age = NULL, *position = NULL;
-      const char *state = mt_choice_label (mt_device_states, (const char *) sqlite3_column_text (stmt, 1));
-      int row = 0;
+  {
+    g_autofree char *soc = NULL, *volts = NULL, *fix = NULL, *age = NULL, *position = NULL;
+    const char *state = mt_choice_label (mt_device_states, card->state);
+    int row = 0;
 
-      gtk_label_set_text (GTK_LABEL (self->card_title), (const char *) sqlite3_column_text (stmt, 0));
-      if (sqlite3_column_type (stmt, 2) != SQLITE_NULL)
-        soc = g_strdup_printf ("%d%%", sqlite3_column_int (stmt, 2));
-      if (sqlite3_column_type (stmt, 3) != SQLITE_NULL)
-        volts = g_strdup_printf ("%.2f V", sqlite3_column_int (stmt, 3) / 1000.0);
-      if (sqlite3_column_type (stmt, 6) != SQLITE_NULL)
-        {
-          fix = mt_format_time (sqlite3_column_int64 (stmt, 6));
-          age = format_age (sqlite3_column_int64 (stmt, 6));
-        }
-      if (sqlite3_column_type (stmt, 7) != SQLITE_NULL)
-        position = g_strdup_printf ("%.5f, %.5f", sqlite3_column_double (stmt, 7), sqlite3_column_double (stmt, 8));
-      card_add (self, row++, _("State"), state ? _(state) : NULL);
-      card_add (self, row++, _("Online"), sqlite3_column_int (stmt, 9) ? _("Yes") : _("No"));
-      card_add (self, row++, _("SOC"), soc);
-      card_add (self, row++, _("Pack voltage"), volts);
-      card_add (self, row++, _("Renter"), (const char *) sqlite3_column_text (stmt, 4));
-      card_add (self, row++, _("Store"), (const char *) sqlite3_column_text (stmt, 5));
-      card_add (self, row++, _("Last fix"), fix);
-      card_add (self, row++, _("Age"), age);
-      card_add (self, row++, _("Position"), position);
-    }
-  if (stmt)
-    sqlite3_reset (stmt);
+    gtk_label_set_text (GTK_LABEL (self->card_title), card->device_no);
+    if (card->soc >= 0)
+      soc = g_strdup_printf ("%d%%", card->soc);
+    if (card->pack_mv >= 0)
+      volts = g_strdup_printf ("%.2f V", card->pack_mv / 1000.0);
+    if (card->last_seen != 0)
+      {
+        fix = mt_format_time (card->last_seen);
+        age = format_age (card->last_seen);
+      }
+    if (card->located)
+      position = g_strdup_printf ("%.5f, %.5f", card->lat, card->lng);
+    card_add (self, row++, _("State"), state ? _(state) : NULL);
+    card_add (self, row++, _("Online"), card->online ? _("Yes") : _("No"));
+    card_add (self, row++, _("SOC"), soc);
+    card_add (self, row++, _("Pack voltage"), volts);
+    card_add (self, row++, _("Renter"), card->renter);
+    card_add (self, row++, _("Store"), card->store);
+    card_add (self, row++, _("Last fix"), fix);
+    card_add (self, row++, _("Age"), age);
+    card_add (self, row++, _("Position"), position);
+  }
 }
 
 char *
@@ -264,15 +234,12 @@ mt_monitor_page_get_card_text (MtMonitorPage *self)
 static void
 fences_show (MtMonitorPage *self)
 {
-  sqlite3_stmt *stmt;
+  g_auto(GStrv) shapes = self->selected ? mt_read_device_fences (self->db, self->actor, self->selected) : NULL;
 
   g_ptr_array_set_size (self->fences->fences, 0);
-  stmt = self->selected == 0 ? NULL
-       : mt_db_prepare (self->db, NULL, "SELECT f.geojson FROM geofence_devices l JOIN geofences f ON f.id = l.fence_id "
-                                        "WHERE l.device_id = ? AND l.deleted = 0 AND f.deleted = 0", "i", self->selected);
-  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+  for (guint k = 0; shapes && shapes[k]; k++)
     {
-      MtFence *fence = mt_fence_parse ((const char *) sqlite3_column_text (stmt, 0), NULL);
+      MtFence *fence = mt_fence_parse (shapes[k], NULL);
 
       if (fence == NULL)
         continue;
@@ -283,8 +250,6 @@ fences_show (MtMonitorPage *self)
           fence->rings[r][i] = mt_map_to_display (self->map, fence->rings[r][i]);
       g_ptr_array_add (self->fences->fences, fence);
     }
-  if (stmt)
-    sqlite3_reset (stmt);
   gtk_widget_queue_draw (GTK_WIDGET (self->fences));
 }
 
@@ -373,27 +338,23 @@ legend_update (MtMonitorPage *self,
 static void
 points_load (MtMonitorPage *self)
 {
-  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (MtMapPoint));
-  sqlite3_stmt *stmt = mt_listing_select (mt_list_page_get_listing (self->list), POINT_EXPRS);
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr(GArray) places = mt_read_listing_places (mt_list_page_get_listing (self->list));
+  g_autoptr(GArray) points = g_array_sized_new (FALSE, FALSE, sizeof (MtMapPoint), places->len);
   double south = 90, west = 180, north = -90, east = -180;
   guint counts[MT_MAP_N_KINDS] = { 0 };
-  gint64 t0 = g_get_monotonic_time ();
 
-  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+  for (guint i = 0; i < places->len; i++)
     {
-      MtGeoPoint wgs = { sqlite3_column_double (stmt, 1), sqlite3_column_double (stmt, 2) };
-      MtGeoPoint shown = mt_map_to_display (self->map, wgs);
-      MtMapPoint p = { sqlite3_column_int64 (stmt, 0), shown.lat, shown.lng,
-                       (guint8) point_kind ((const char *) sqlite3_column_text (stmt, 3), sqlite3_column_int (stmt, 4),
-                                            sqlite3_column_int (stmt, 5)) };
+      const MtPlace *place = &g_array_index (places, MtPlace, i);
+      MtGeoPoint shown = mt_map_to_display (self->map, (MtGeoPoint) { place->lat, place->lng });
+      MtMapPoint p = { place->id, shown.lat, shown.lng, (guint8) place->kind };
 
       g_array_append_val (points, p);
       counts[p.kind]++;
-      south = MIN (south, wgs.lat), north = MAX (north, wgs.lat);
-      west = MIN (west, wgs.lng), east = MAX (east, wgs.lng);
+      south = MIN (south, place->lat), north = MAX (north, place->lat);
+      west = MIN (west, place->lng), east = MAX (east, place->lng);
     }
-  if (stmt)
-    sqlite3_reset (stmt);
   mt_device_layer_set_points (self->layer, (MtMapPoint *) points->data, points->len);
   legend_update (self, counts);
   g_debug ("%u devices on the map in %.0f ms", points->len, (g_get_monotonic_time () - t0) / 1000.0);
@@ -416,30 +377,20 @@ void
 mt_monitor_page_refresh (MtMonitorPage *self)
 {
   g_autoptr(GArray) ids = mt_device_layer_get_visible_ids (self->layer, 5000);
-  g_autoptr(GString) list = g_string_new ("[");
-  sqlite3_stmt *stmt;
+  g_autoptr(GArray) places = NULL;
 
   if (self->selected != 0)
     g_array_append_val (ids, self->selected);
   if (ids->len == 0)
     return;
-  for (guint i = 0; i < ids->len; i++)
-    g_string_append_printf (list, "%s%" G_GINT64_FORMAT, i ? "," : "", g_array_index (ids, gint64, i));
-  g_string_append_c (list, ']');
-  stmt = mt_db_prepare (self->db, NULL, "SELECT " POINT_EXPRS " FROM devices d JOIN device_status st ON "
-                                        "st.device_id = d.id WHERE d.id IN (SELECT value FROM json_each (?)) AND "
-                                        "st.lat IS NOT NULL", "t", list->str);
-  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+  places = mt_read_device_places (self->db, self->actor, (gint64 *) ids->data, ids->len);
+  for (guint i = 0; i < places->len; i++)
     {
-      MtGeoPoint shown = mt_map_to_display (self->map, (MtGeoPoint) { sqlite3_column_double (stmt, 1),
-                                                                      sqlite3_column_double (stmt, 2) });
+      const MtPlace *place = &g_array_index (places, MtPlace, i);
+      MtGeoPoint shown = mt_map_to_display (self->map, (MtGeoPoint) { place->lat, place->lng });
 
-      mt_device_layer_move (self->layer, sqlite3_column_int64 (stmt, 0), shown.lat, shown.lng,
-                            point_kind ((const char *) sqlite3_column_text (stmt, 3), sqlite3_column_int (stmt, 4),
-                                        sqlite3_column_int (stmt, 5)));
+      mt_device_layer_move (self->layer, place->id, shown.lat, shown.lng, place->kind);
     }
-  if (stmt)
-    sqlite3_reset (stmt);
   if (self->selected != 0)
     {
       card_update (self);

@@ -11,6 +11,7 @@
 #include "mt-order-dialog.h"
 #include "mt-orders.h"
 #include "mt-pay-row.h"
+#include "mt-reads.h"
 #include "mt-receipt.h"
 #include "mt-validate.h"
 
@@ -243,8 +244,7 @@ mt_order_dialog_run (MtOrderDialog *self,
   else if (g_str_equal (action, "replace") && self->device_row)
     {
       const char *no = gtk_editable_get_text (GTK_EDITABLE (self->device_row));
-      gint64 device = mt_db_query_int (self->db, 0, "SELECT id FROM devices WHERE device_no = ? AND deleted = 0",
-                                       "t", no);
+      gint64 device = mt_read_device_id (self->db, self->actor, no);
 
       if (device == 0)
         {
@@ -418,7 +418,8 @@ rebuild (MtOrderDialog *self)
   GtkWidget *page = adw_preferences_page_new ();
   GtkWidget *details = adw_preferences_group_new ();
   GtkWidget *money = adw_preferences_group_new ();
-  g_autofree char *state = mt_db_query_text (self->db, "SELECT state FROM orders WHERE id = ?", "i", self->order_id);
+  g_autofree char *no = NULL;
+  g_autofree char *state = mt_read_order_state (self->db, self->actor, self->order_id, &no);
   gboolean open = state && !g_str_equal (state, "ended");
 
   self->renew_spin = self->renew_pay = self->device_row = self->fault_row = NULL;
@@ -431,7 +432,6 @@ rebuild (MtOrderDialog *self)
       return;
     }
   {
-    g_autofree char *no = mt_db_query_text (self->db, "SELECT order_no FROM orders WHERE id = ?", "i", self->order_id);
     g_autofree char *title = g_strdup_printf (_("Order %s"), no ? no : "");
     gtk_window_set_title (GTK_WINDOW (self), title);
   }

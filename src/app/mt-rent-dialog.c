@@ -10,6 +10,7 @@
 #include "mt-error.h"
 #include "mt-orders.h"
 #include "mt-pay-row.h"
+#include "mt-reads.h"
 #include "mt-rent-dialog.h"
 #include "mt-validate.h"
 
@@ -128,8 +129,7 @@ build_request (MtRentDialog  *self,
 
   memset (r, 0, sizeof *r);
   r->store_id = store_id (self);
-  r->device_id = mt_db_query_int (self->db, 0, "SELECT id FROM devices WHERE device_no = ? AND deleted = 0",
-                                  "t", no);
+  r->device_id = mt_read_device_id (self->db, self->actor, no);
   if (r->device_id == 0)
     {
       mt_set_field_error (error, "device_id", _("Device number"),
@@ -351,32 +351,25 @@ static void
 mobile_changed_cb (MtRentDialog *self)
 {
   const char *mobile = gtk_editable_get_text (GTK_EDITABLE (self->mobile_row));
-  gint64 operator_id = mt_db_query_int (self->db, 0, "SELECT operator_id FROM stores WHERE id = ?", "i",
-                                        store_id (self));
-  sqlite3_stmt *stmt = strlen (mobile) == 11
-    ? mt_db_prepare (self->db, NULL, "SELECT name, id_card, balance_fen, id FROM members WHERE mobile = ? "
-                                     "AND operator_id = ? AND deleted = 0", "ti", mobile, operator_id)
-    : NULL;
+  g_autoptr(MtMemberHint) member = strlen (mobile) == 11
+    ? mt_read_member_by_mobile (self->db, self->actor, store_id (self), mobile) : NULL;
 
-  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+  if (member != NULL)
     {
-      g_autofree char *balance = mt_format_money (sqlite3_column_int64 (stmt, 2));
-      gint64 until = mt_member_card_until (self->db, sqlite3_column_int64 (stmt, 3));
-      g_autofree char *card = until ? mt_format_time (until) : NULL;
+      g_autofree char *balance = mt_format_money (member->balance_fen);
+      g_autofree char *card = member->card_until ? mt_format_time (member->card_until) : NULL;
       g_autofree char *text = card ? g_strdup_printf (_("A member already: balance %s, rental card until %s"),
                                                       balance, card)
                                    : g_strdup_printf (_("A member already: balance %s"), balance);
 
-      gtk_editable_set_text (GTK_EDITABLE (self->name_row), (const char *) sqlite3_column_text (stmt, 0));
-      gtk_editable_set_text (GTK_EDITABLE (self->id_card_row), (const char *) sqlite3_column_text (stmt, 1));
+      gtk_editable_set_text (GTK_EDITABLE (self->name_row), member->name ? member->name : "");
+      gtk_editable_set_text (GTK_EDITABLE (self->id_card_row), member->id_card ? member->id_card : "");
       adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->member_group), text);
     }
   else
     adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->member_group),
                                            strlen (mobile) == 11 ? _("A new member: give the name and ID card")
                                                                  : NULL);
-  if (stmt)
-    sqlite3_reset (stmt);
   inputs_changed_cb (self);
 }
 
@@ -581,7 +574,7 @@ mt_rent_dialog_new (GtkWindow     *parent,
   g_signal_connect_swapped (self->device_row, "entry-activated", G_CALLBACK (device_activated_cb), self);
   if (device != 0)
     {
-      g_autofree char *no = mt_db_query_text (self->db, "SELECT device_no FROM devices WHERE id = ?", "i", device);
+      g_autofree char *no = mt_read_device_no (self->db, self->actor, device);
       gtk_editable_set_text (GTK_EDITABLE (self->device_row), no ? no : "");
     }
 

@@ -4,7 +4,7 @@
 #include <adwaita.h>
 
 #include "mt-context.h"
-#include "mt-db.h"
+#include "mt-database.h"
 #include "mt-perm.h"
 #include "mt-sync-engine.h"
 

@@ -7,6 +7,7 @@
 
 #include "mt-entity.h"
 #include "mt-ops.h"
+#include "mt-reads.h"
 #include "mt-repair-dialog.h"
 #include "mt-validate.h"
 
@@ -100,8 +101,7 @@ save_clicked_cb (MtRepairDialog *self)
   if (self->repair_id == 0)
     {
       const char *no = gtk_editable_get_text (GTK_EDITABLE (self->device_row));
-      gint64 device_id = mt_db_query_int (self->db, 0, "SELECT id FROM devices WHERE device_no = ? "
-                                                       "AND deleted = 0", "t", no);
+      gint64 device_id = mt_read_device_id (self->db, self->actor, no);
       guint kind = adw_combo_row_get_selected (ADW_COMBO_ROW (self->kind_row));
 
       if (device_id == 0)
@@ -143,34 +143,25 @@ static GtkWidget *
 history_group (MtRepairDialog *self)
 {
   GtkWidget *group = adw_preferences_group_new ();
-  sqlite3_stmt *stmt;
+  g_autoptr(GArray) steps = mt_read_repair_steps (self->db, self->actor, self->repair_id);
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Progress"));
-  stmt = mt_db_prepare (self->db, NULL,
-                        "SELECT s.state, s.note, s.cost_fen, s.at, coalesce (a.name, '') FROM repair_steps s "
-                        "LEFT JOIN accounts a ON a.id = s.account_id WHERE s.repair_id = ? AND s.deleted = 0 "
-                        "ORDER BY s.at, s.id", "i", self->repair_id);
-  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+  for (guint i = 0; i < steps->len; i++)
     {
+      const MtRepairStep *step = &g_array_index (steps, MtRepairStep, i);
       GtkWidget *row = adw_action_row_new ();
       GtkWidget *note = NULL;
-      g_autofree char *when = mt_format_time (sqlite3_column_int64 (stmt, 3));
-      g_autofree char *cost = mt_format_money (sqlite3_column_int64 (stmt, 2));
-      g_autofree char *who = g_strdup_printf ("%s · %s · %s", when,
-                                              *(const char *) sqlite3_column_text (stmt, 4)
-                                                ? (const char *) sqlite3_column_text (stmt, 4) : _("System"),
-                                              cost);
+      g_autofree char *when = mt_format_time (step->at);
+      g_autofree char *cost = mt_format_money (step->cost_fen);
+      g_autofree char *who = g_strdup_printf ("%s · %s · %s", when, step->by && *step->by ? step->by : _("System"), cost);
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
-                                     mt_choice_label (mt_repair_states, (const char *) sqlite3_column_text (stmt, 0)));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), mt_choice_label (mt_repair_states, step->state));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), who);
-      note = gtk_label_new ((const char *) sqlite3_column_text (stmt, 1));
+      note = gtk_label_new (step->note);
       gtk_widget_add_css_class (note, "mt-data");
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), note);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
-  if (stmt)
-    sqlite3_reset (stmt);
   return group;
 }
 
@@ -235,28 +226,22 @@ mt_repair_dialog_new (GtkWindow     *parent,
   else
     {
       GtkWidget *info = adw_preferences_group_new ();
-      sqlite3_stmt *stmt = mt_db_prepare (self->db, NULL,
-                                          "SELECT w.repair_no, d.device_no, w.fault, w.state, w.version, w.cost_fen "
-                                          "FROM repairs w JOIN devices d ON d.id = w.device_id WHERE w.id = ?",
-                                          "i", repair_id);
+      g_autoptr(MtRepairDetails) repair = mt_read_repair (self->db, self->actor, repair_id);
       g_autofree char *title = NULL;
       g_autofree char *state = NULL;
 
-      if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+      if (repair != NULL)
         {
-          g_autofree char *cost = mt_format_money (sqlite3_column_int64 (stmt, 5));
-          g_autofree char *desc = g_strdup_printf (_("Device %s · %s · cost so far %s"),
-                                                   (const char *) sqlite3_column_text (stmt, 1),
-                                                   (const char *) sqlite3_column_text (stmt, 2), cost);
-          title = g_strdup_printf (_("Repair Progress — %s"), (const char *) sqlite3_column_text (stmt, 0));
-          state = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-          self->version = sqlite3_column_int64 (stmt, 4);
+          g_autofree char *cost = mt_format_money (repair->cost_fen);
+          g_autofree char *desc = g_strdup_printf (_("Device %s · %s · cost so far %s"), repair->device_no,
+                                                   repair->fault, cost);
+          title = g_strdup_printf (_("Repair Progress — %s"), repair->repair_no);
+          state = g_strdup (repair->state);
+          self->version = repair->version;
           adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (info),
                                            mt_choice_label (mt_repair_states, state));
           adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (info), desc);
         }
-      if (stmt)
-        sqlite3_reset (stmt);
       gtk_window_set_title (GTK_WINDOW (self), title ? title : _("Repair Progress"));
 
       self->next_states = mt_repair_next_states (state);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "mt-error.h"
+#include "mt-reads.h"
 #include "mt-track-page.h"
 #include "mt-tracks.h"
 #include "mt-validate.h"
@@ -542,8 +543,7 @@ mt_track_page_load (MtTrackPage *self,
                     gint64       from,
                     gint64       to)
 {
-  gint64 device = mt_db_query_int (self->db, 0, "SELECT id FROM devices WHERE device_no = ? AND deleted = 0", "t",
-                                   device_no ? device_no : "");
+  gint64 device = mt_read_device_id (self->db, self->actor, device_no);
 
   show_error (self, NULL);
   if (device == 0)
@@ -579,7 +579,7 @@ void
 mt_track_page_show_device (MtTrackPage *self,
                            gint64       device_id)
 {
-  g_autofree char *no = mt_db_query_text (self->db, "SELECT device_no FROM devices WHERE id = ?", "i", device_id);
+  g_autofree char *no = mt_read_device_no (self->db, self->actor, device_id);
   gint64 now = g_get_real_time ();
 
   if (no != NULL)

@@ -18,6 +18,7 @@
 #include "mt-sync-engine.h"
 #include <libsecret/secret.h>
 #include "mt-ops.h"
+#include "mt-reads.h"
 #include "mt-validate.h"
 #include "mt-window.h"
 
@@ -547,7 +548,6 @@ connected_pull_cb (GObject      *source,
   const char *username = gtk_editable_get_text (GTK_EDITABLE (self->server_user));
   MtDb *replica = NULL;
   MtActor *actor = NULL;
-  gint64 account;
 
   if (mt_sync_engine_pull_finish (engine, result, &error) < 0)
     {
@@ -556,20 +556,16 @@ connected_pull_cb (GObject      *source,
     }
   /* the window reads the replica on its own connection that cannot write: every change goes
    * through the server, and a write that would not is refused by SQLite, never kept locally */
-  replica = mt_db_open (self->replica_path, &error);
-  if (replica == NULL || !mt_db_exec (replica, "PRAGMA query_only = ON", &error))
+  replica = mt_db_open_read_only (self->replica_path, &error);
+  if (replica == NULL)
     {
-      g_clear_pointer (&replica, mt_db_close);
       connect_failed (self, error);
       return;
     }
-  account = mt_db_query_int (replica, 0, "SELECT id FROM accounts WHERE username = ? AND deleted = 0",
-                             "t", username);
-  actor = account ? mt_actor_load (replica, account, &error) : NULL;
+  actor = mt_actor_load_username (replica, username, NULL);
   if (actor == NULL)
     {
-      if (error == NULL)
-        g_set_error (&error, MT_ERROR, MT_ERROR_FAILED, _("The server sent no account “%s”"), username);
+      g_set_error (&error, MT_ERROR, MT_ERROR_FAILED, _("The server sent no account “%s”"), username);
       mt_db_close (replica);
       connect_failed (self, error);
       return;
@@ -780,39 +776,21 @@ live_alarm_cb (MtIngest *ingest,
 {
   GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
   g_autoptr(GNotification) notification = NULL;
-  g_autofree char *type = NULL;
-  g_autofree char *device_no = NULL;
   g_autofree char *title = NULL;
   g_autofree char *body = NULL;
   g_autofree char *id = NULL;
-  gint64 device_id = 0;
-  sqlite3_stmt *stmt;
+  g_autoptr(MtAlarmDetails) alarm = NULL;
 
   self->alarms_dirty = TRUE;
-  if (self->actor == NULL || app == NULL || !mt_actor_can_view (self->actor, "alarms"))
-    return;
   /* only the account's own devices, and not a type it hides */
-  stmt = mt_db_prepare (self->db, NULL, "SELECT a.device_id, a.operator_id, coalesce (a.store_id, 0), a.type, d.device_no "
-                                        "FROM alarms a JOIN devices d ON d.id = a.device_id WHERE a.id = ? AND a.type NOT IN "
-                                        "(SELECT h.type FROM alarm_hidden h WHERE h.account_id = ? AND h.deleted = 0)",
-                        "ii", alarm_id, self->actor->account_id);
-  if (stmt && sqlite3_step (stmt) == SQLITE_ROW &&
-      mt_actor_owns_row (self->db, self->actor, sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2)))
-    {
-      device_id = sqlite3_column_int64 (stmt, 0);
-      type = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      device_no = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
-    }
-  if (stmt)
-    sqlite3_reset (stmt);
-  if (device_id == 0)
+  if (self->actor == NULL || app == NULL || (alarm = mt_read_alarm_notice (self->db, self->actor, alarm_id)) == NULL)
     return;
-  title = g_strdup_printf (_("Alarm: %s"), mt_alarm_type_title (type));
-  body = g_strdup_printf (_("Battery %s"), device_no);
+  title = g_strdup_printf (_("Alarm: %s"), mt_alarm_type_title (alarm->type));
+  body = g_strdup_printf (_("Battery %s"), alarm->device_no);
   notification = g_notification_new (title);
   g_notification_set_body (notification, body);
   g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
-  g_notification_set_default_action_and_target (notification, "app.open-bms", "x", device_id);
+  g_notification_set_default_action_and_target (notification, "app.open-bms", "x", alarm->device_id);
   id = g_strdup_printf ("alarm-%" G_GINT64_FORMAT, alarm_id);
   g_application_send_notification (app, id, notification);
 }

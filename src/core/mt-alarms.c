@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mt-alarms.h"
+#include "mt-db.h"
 #include "mt-error.h"
 #include "mt-listing-private.h"
 #include "mt-validate.h"

@@ -6,7 +6,7 @@
 #include <glib.h>
 
 #include "mt-codec.h"
-#include "mt-db.h"
+#include "mt-database.h"
 #include "mt-perm.h"
 
 G_BEGIN_DECLS

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mt-billing.h"
+#include "mt-db.h"
 #include "mt-error.h"
 #include "mt-validate.h"
 

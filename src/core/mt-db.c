@@ -668,6 +668,17 @@ mt_db_open (const char  *path,
   return mt_db_open_at_version (path, mt_db_latest_version (), error);
 }
 
+MtDb *
+mt_db_open_read_only (const char  *path,
+                      GError     **error)
+{
+  g_autoptr(MtDb) db = mt_db_open (path, error);
+
+  if (db == NULL || !mt_db_exec (db, "PRAGMA query_only = ON", error))
+    return NULL;
+  return g_steal_pointer (&db);
+}
+
 void
 mt_db_close (MtDb *db)
 {

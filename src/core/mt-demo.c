@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-error.h"
 #include "mt-perm.h"

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "mt-billing.h"
+#include "mt-db.h"
 #include "mt-entity-private.h"
 #include "mt-error.h"
 #include "mt-ops.h"

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <math.h>
 
+#include "mt-db.h"
 #include "mt-entity-private.h"
 #include "mt-fences.h"
 #include "mt-error.h"

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "mt-db.h"
 #include "mt-error.h"
 #include "mt-fences.h"
 

@@ -5,7 +5,7 @@
 
 #include <glib.h>
 
-#include "mt-db.h"
+#include "mt-database.h"
 #include "mt-geo.h"
 #include "mt-perm.h"
 

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 
+#include "mt-db.h"
 #include "mt-error.h"
 #include "mt-listing-private.h"
 #include "mt-validate.h"

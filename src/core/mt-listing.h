@@ -5,7 +5,7 @@
 
 #include <gio/gio.h>
 
-#include "mt-db.h"
+#include "mt-database.h"
 #include "mt-entity.h"
 #include "mt-perm.h"
 
@@ -93,11 +93,6 @@ GPtrArray          *mt_listing_fetch        (MtListing     *listing,
                                              guint          offset,
                                              guint          limit);
 void                mt_list_row_free        (MtListRow     *row);
-/* Every row the listing holds now (scope, search, filters, state), as @exprs over the page's
- * tables: a statement to step and reset, or NULL. For views that need all rows at once (the
- * map), not a page of them. */
-sqlite3_stmt       *mt_listing_select       (MtListing     *listing,
-                                             const char    *exprs);
 
 /*
  * What a long job has done, for another thread to show: @done and @total are written with

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "mt-db.h"
 #include "mt-error.h"
 #include "mt-ops.h"
 #include "mt-validate.h"

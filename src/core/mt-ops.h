@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-#include "mt-db.h"
+#include "mt-database.h"
 #include "mt-entity.h"
 #include "mt-perm.h"
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "mt-db.h"
 #include "mt-error.h"
 #include "mt-perm.h"
 
@@ -332,6 +333,22 @@ mt_actor_load (MtDb    *db,
   sqlite3_reset (stmt);
 
   return g_steal_pointer (&actor);
+}
+
+MtActor *
+mt_actor_load_username (MtDb        *db,
+                        const char  *username,
+                        GError     **error)
+{
+  gint64 account = mt_db_query_int (db, 0, "SELECT id FROM accounts WHERE username = ? AND deleted = 0", "t",
+                                    username ? username : "");
+
+  if (account == 0)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("There is no account “%s”"), username ? username : "");
+      return NULL;
+    }
+  return mt_actor_load (db, account, error);
 }
 
 void

@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-#include "mt-db.h"
+#include "mt-database.h"
 
 G_BEGIN_DECLS
 
@@ -65,6 +65,10 @@ gboolean           mt_permission_is_known  (const char  *perm);
 MtActor  *mt_actor_new_system      (void);
 MtActor  *mt_actor_load            (MtDb        *db,
                                     gint64       account_id,
+                                    GError     **error);
+/* The account with this user name (not deleted), or NULL with MT_ERROR_NOT_FOUND */
+MtActor  *mt_actor_load_username   (MtDb        *db,
+                                    const char  *username,
                                     GError     **error);
 void      mt_actor_free            (MtActor     *actor);
 gboolean  mt_actor_can             (const MtActor *actor,

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <sodium.h>
 
+#include "mt-db.h"
 #include "mt-error.h"
 #include "mt-session.h"
 

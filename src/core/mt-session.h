@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "mt-db.h"
+#include "mt-database.h"
 #include "mt-perm.h"
 
 G_BEGIN_DECLS

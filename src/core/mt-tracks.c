@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "mt-db.h"
 #include "mt-error.h"
 #include "mt-geo.h"
 #include "mt-tracks.h"

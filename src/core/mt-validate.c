@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "mt-db.h"
 #include "mt-error.h"
 #include "mt-validate.h"
 

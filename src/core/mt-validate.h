@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-#include "mt-db.h"
+#include "mt-database.h"
 
 G_BEGIN_DECLS
 

@@ -3,7 +3,7 @@
 
 #include <cairo.h>
 
-#include "mt-db.h"
+#include "mt-database.h"
 #include "mt-listing.h"
 #include "mt-perm.h"
 

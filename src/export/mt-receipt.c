@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <pango/pangocairo.h>
 
+#include "mt-db.h"
 #include "mt-error.h"
 #include "mt-labels.h"
 #include "mt-orders.h"

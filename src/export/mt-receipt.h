@@ -4,7 +4,7 @@
 #include <cairo.h>
 #include <glib.h>
 
-#include "mt-db.h"
+#include "mt-database.h"
 #include "mt-perm.h"
 
 G_BEGIN_DECLS

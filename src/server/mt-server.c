@@ -8,6 +8,7 @@
 #include <locale.h>
 
 #include "mt-api.h"
+#include "mt-db.h"
 #include "mt-entity.h"
 #include "mt-error.h"
 #include "mt-fences.h"

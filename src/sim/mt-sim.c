@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "mt-db.h"
 #include "mt-error.h"
 #include "mt-sim.h"
 

@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "mt-api.h"
+#include "mt-db.h"
 #include "mt-error.h"
 #include "mt-sync-engine.h"
 

@@ -4,7 +4,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "mt-db.h"
+#include "mt-database.h"
 
 G_BEGIN_DECLS
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "mt-alarms.h"
+#include "mt-db.h"
 #include "mt-error.h"
 #include "mt-fences.h"
 #include "mt-ingest.h"

@@ -12,7 +12,7 @@
 
 #include "mt-codec.h"
 #include "mt-wake.h"
-#include "mt-db.h"
+#include "mt-database.h"
 #include "mt-perm.h"
 
 G_BEGIN_DECLS

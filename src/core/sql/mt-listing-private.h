@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "mt-db.h"
 #include "mt-listing.h"
 
 G_BEGIN_DECLS
@@ -26,5 +27,11 @@ typedef struct
 
 extern const MtListSpec _mt_list_specs[];
 extern const MtChoice mt_alarm_types[];
+
+/* Every row the listing holds now (scope, search, filters, state), as @exprs over the page's
+ * tables: a statement to step and reset, or NULL. For views that need all rows at once (the
+ * map), not a page of them. */
+sqlite3_stmt       *mt_listing_select       (MtListing     *listing,
+                                             const char    *exprs);
 
 G_END_DECLS

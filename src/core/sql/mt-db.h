@@ -4,25 +4,22 @@
 #include <glib.h>
 #include <sqlite3.h>
 
+#include "mt-database.h"
+
 G_BEGIN_DECLS
 
-typedef struct _MtDb MtDb;
+/* The SQL level of the database: the core's, and its neighbours' (server, sync, telemetry,
+ * export). The console reads and writes through the core's operations and read models. */
 
 /* The newest schema version this build writes. */
 #define MT_DB_SCHEMA_VERSION (mt_db_latest_version ())
 
-int           mt_db_latest_version    (void);
-MtDb         *mt_db_open              (const char  *path,
-                                       GError     **error);
 MtDb         *mt_db_open_at_version   (const char  *path,
                                        int          version,
                                        GError     **error);
 gboolean      mt_db_migrate           (MtDb        *db,
                                        int          target,
                                        GError     **error);
-void          mt_db_close             (MtDb        *db);
-int           mt_db_get_version       (MtDb        *db);
-const char   *mt_db_get_path          (MtDb        *db);
 sqlite3      *mt_db_get_handle        (MtDb        *db);
 
 gboolean      mt_db_begin             (MtDb        *db,
@@ -88,15 +85,8 @@ gboolean      mt_db_step_error        (MtDb        *db,
                                        int          rc,
                                        GError     **error);
 gint64        mt_db_last_insert_id    (MtDb        *db);
-/* Changes whenever this connection or another one changed the database: a cache key */
-gint64        mt_db_data_stamp        (MtDb        *db);
 int           mt_db_changes           (MtDb        *db);
-gboolean      mt_db_integrity_ok      (MtDb        *db);
 
-/* Now, in UTC microseconds; overridable for tests and the demo generator. */
-gint64        mt_now                  (void);
-void          mt_set_clock            (gint64      (*clock) (void));
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtDb, mt_db_close)
 
 G_END_DECLS

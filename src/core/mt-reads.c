@@ -1,0 +1,579 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-reads"
+
+#include "config.h"
+
+#include "mt-db.h"
+#include "mt-listing-private.h"
+#include "mt-orders.h"
+#include "mt-reads.h"
+
+/* Text of a column, copied (NULL stays NULL) */
+static char *
+column_text (sqlite3_stmt *stmt,
+             int           column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+/* Whether a row with these owner columns (read at @column, @column + 1) is the actor's */
+static gboolean
+owned (MtDb          *db,
+       const MtActor *actor,
+       sqlite3_stmt  *stmt,
+       int            column)
+{
+  return mt_actor_owns_row (db, actor, sqlite3_column_int64 (stmt, column), sqlite3_column_int64 (stmt, column + 1));
+}
+
+/* ------------------------------------------------------------------ devices */
+
+/* Whether the row @sql reads (its owner columns, by id) exists and lies in the actor's scope */
+static gboolean
+row_owned (MtDb          *db,
+           const MtActor *actor,
+           const char    *sql,
+           gint64         id)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, sql, "i", id);
+  gboolean ok = stmt && sqlite3_step (stmt) == SQLITE_ROW && owned (db, actor, stmt, 0);
+
+  if (stmt)
+    sqlite3_reset (stmt);
+  return ok;
+}
+
+static gboolean
+device_owned (MtDb          *db,
+              const MtActor *actor,
+              gint64         device_id)
+{
+  return row_owned (db, actor, "SELECT operator_id, coalesce (store_id, 0) FROM devices WHERE id = ? AND deleted = 0",
+                    device_id);
+}
+
+gint64
+mt_read_device_id (MtDb          *db,
+                   const MtActor *actor,
+                   const char    *device_no)
+{
+  gint64 id = mt_db_query_int (db, 0, "SELECT id FROM devices WHERE device_no = ? AND deleted = 0", "t",
+                               device_no ? device_no : "");
+
+  return id != 0 && device_owned (db, actor, id) ? id : 0;
+}
+
+char *
+mt_read_device_no (MtDb          *db,
+                   const MtActor *actor,
+                   gint64         device_id)
+{
+  if (!device_owned (db, actor, device_id))
+    return NULL;
+  return mt_db_query_text (db, "SELECT device_no FROM devices WHERE id = ?", "i", device_id);
+}
+
+gint64
+mt_read_device_store (MtDb          *db,
+                      const MtActor *actor,
+                      gint64         device_id)
+{
+  if (!device_owned (db, actor, device_id))
+    return 0;
+  return mt_db_query_int (db, 0, "SELECT coalesce (store_id, 0) FROM devices WHERE id = ?", "i", device_id);
+}
+
+/* state, online, an open alarm */
+#define DEVICE_PLACE_EXPRS \
+  "d.id, st.lat, st.lng, d.state, coalesce (st.online, 0), EXISTS (SELECT 1 FROM alarms a WHERE a.device_id = d.id " \
+  "AND a.state = 'open' AND a.deleted = 0)"
+
+static MtPlaceKind
+device_kind (const char *state,
+             gboolean    online,
+             gboolean    alarm)
+{
+  if (alarm)
+    return MT_PLACE_ALARM;
+  if (!online)
+    return MT_PLACE_OFFLINE;
+  if (g_strcmp0 (state, "rented") == 0)
+    return MT_PLACE_RENTED;
+  if (g_strcmp0 (state, "repair") == 0)
+    return MT_PLACE_REPAIR;
+  if (g_strcmp0 (state, "scrapped") == 0)
+    return MT_PLACE_OFFLINE;
+  return MT_PLACE_READY;
+}
+
+/* The places of a statement's rows (id, lat, lng, then the kind's columns) */
+static GArray *
+places_of (sqlite3_stmt *stmt,
+           gboolean      devices)
+{
+  GArray *places = g_array_new (FALSE, FALSE, sizeof (MtPlace));
+
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtPlace p = { sqlite3_column_int64 (stmt, 0), sqlite3_column_double (stmt, 1), sqlite3_column_double (stmt, 2) };
+
+      if (sqlite3_column_type (stmt, 1) == SQLITE_NULL)
+        continue;   /* no position yet */
+      p.kind = devices ? device_kind ((const char *) sqlite3_column_text (stmt, 3), sqlite3_column_int (stmt, 4),
+                                      sqlite3_column_int (stmt, 5))
+                       : sqlite3_column_int (stmt, 3) ? MT_PLACE_READY : MT_PLACE_OFFLINE;
+      g_array_append_val (places, p);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return places;
+}
+
+GArray *
+mt_read_listing_places (MtListing *listing)
+{
+  gboolean stores = g_str_equal (mt_listing_get_page (listing), "stores");
+
+  return places_of (mt_listing_select (listing, stores ? "s.id, s.lat, s.lng, s.enabled" : DEVICE_PLACE_EXPRS),
+                    !stores);
+}
+
+GArray *
+mt_read_device_places (MtDb          *db,
+                       const MtActor *actor,
+                       const gint64  *ids,
+                       guint          n_ids)
+{
+  g_autoptr(GString) list = g_string_new ("[");
+  g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *scope = mt_actor_scope_sql (actor, "d.operator_id", "d.store_id", params);
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+
+  for (guint i = 0; i < n_ids; i++)
+    g_string_append_printf (list, "%s%" G_GINT64_FORMAT, i ? "," : "", ids[i]);
+  g_string_append_c (list, ']');
+  sql = g_strdup_printf ("SELECT " DEVICE_PLACE_EXPRS " FROM devices d JOIN device_status st ON st.device_id = d.id "
+                         "WHERE d.id IN (SELECT value FROM json_each (?)) AND d.deleted = 0 AND %s", scope);
+  stmt = mt_db_prepare (db, NULL, sql, "t", list->str);
+  for (guint i = 0; stmt && i < params->len; i++)
+    sqlite3_bind_text (stmt, i + 2, params->pdata[i], -1, SQLITE_TRANSIENT);
+  return places_of (stmt, TRUE);
+}
+
+MtDeviceCard *
+mt_read_device_card (MtDb          *db,
+                     const MtActor *actor,
+                     gint64         device_id)
+{
+  sqlite3_stmt *stmt;
+  MtDeviceCard *card = NULL;
+
+  if (!device_owned (db, actor, device_id))
+    return NULL;
+  stmt = mt_db_prepare (db, NULL,
+                        "SELECT d.device_no, d.state, st.soc, st.pack_mv, m.name, s.name, st.last_seen, st.lat, st.lng, "
+                        "coalesce (st.online, 0) FROM devices d LEFT JOIN device_status st ON st.device_id = d.id "
+                        "LEFT JOIN members m ON m.id = d.member_id LEFT JOIN stores s ON s.id = d.store_id "
+                        "WHERE d.id = ?", "i", device_id);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      card = g_new0 (MtDeviceCard, 1);
+      card->device_no = column_text (stmt, 0);
+      card->state = column_text (stmt, 1);
+      card->soc = sqlite3_column_type (stmt, 2) == SQLITE_NULL ? -1 : sqlite3_column_int (stmt, 2);
+      card->pack_mv = sqlite3_column_type (stmt, 3) == SQLITE_NULL ? -1 : sqlite3_column_int (stmt, 3);
+      card->renter = column_text (stmt, 4);
+      card->store = column_text (stmt, 5);
+      card->last_seen = sqlite3_column_int64 (stmt, 6);
+      card->located = sqlite3_column_type (stmt, 7) != SQLITE_NULL;
+      card->lat = sqlite3_column_double (stmt, 7);
+      card->lng = sqlite3_column_double (stmt, 8);
+      card->online = sqlite3_column_int (stmt, 9) != 0;
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return card;
+}
+
+void
+mt_device_card_free (MtDeviceCard *card)
+{
+  if (card == NULL)
+    return;
+  g_free (card->device_no);
+  g_free (card->state);
+  g_free (card->renter);
+  g_free (card->store);
+  g_free (card);
+}
+
+GStrv
+mt_read_device_fences (MtDb          *db,
+                       const MtActor *actor,
+                       gint64         device_id)
+{
+  GStrvBuilder *builder = g_strv_builder_new ();
+  sqlite3_stmt *stmt = device_owned (db, actor, device_id)
+    ? mt_db_prepare (db, NULL, "SELECT f.geojson FROM geofence_devices l JOIN geofences f ON f.id = l.fence_id "
+                               "WHERE l.device_id = ? AND l.deleted = 0 AND f.deleted = 0", "i", device_id)
+    : NULL;
+  GStrv fences;
+
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
+  if (stmt)
+    sqlite3_reset (stmt);
+  fences = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  return fences;
+}
+
+char *
+mt_read_device_latest (MtDb          *db,
+                       const MtActor *actor,
+                       gint64         device_id,
+                       int           *online)
+{
+  sqlite3_stmt *stmt;
+  char *payload = NULL;
+
+  *online = -1;
+  if (!device_owned (db, actor, device_id))
+    return NULL;
+  stmt = mt_db_prepare (db, NULL, "SELECT online, payload FROM device_status WHERE device_id = ?", "i", device_id);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      *online = sqlite3_column_int (stmt, 0);
+      payload = column_text (stmt, 1);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return payload;
+}
+
+MtBatterySpec *
+mt_read_battery_spec (MtDb          *db,
+                      const MtActor *actor,
+                      gint64         device_id)
+{
+  sqlite3_stmt *stmt;
+  MtBatterySpec *spec = NULL;
+
+  if (!device_owned (db, actor, device_id))
+    return NULL;
+  stmt = mt_db_prepare (db, NULL, "SELECT p.chemistry, p.series, p.nominal_mv, p.capacity_mah FROM devices d "
+                                  "JOIN device_specs p ON p.id = d.spec_id WHERE d.id = ?", "i", device_id);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      spec = g_new0 (MtBatterySpec, 1);
+      spec->chemistry = column_text (stmt, 0);
+      spec->series = sqlite3_column_int (stmt, 1);
+      spec->nominal_mv = sqlite3_column_int (stmt, 2);
+      spec->capacity_mah = sqlite3_column_int (stmt, 3);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return spec;
+}
+
+void
+mt_battery_spec_free (MtBatterySpec *spec)
+{
+  if (spec == NULL)
+    return;
+  g_free (spec->chemistry);
+  g_free (spec);
+}
+
+gint64
+mt_read_alarm_reports (MtDb          *db,
+                       const MtActor *actor,
+                       gint64         device_id,
+                       const char    *type)
+{
+  if (!device_owned (db, actor, device_id))
+    return 0;
+  return mt_db_query_int (db, 0, "SELECT coalesce (sum (count), 0) FROM alarms WHERE device_id = ? AND type = ? "
+                                 "AND deleted = 0", "it", device_id, type);
+}
+
+static void
+snapshot_clear (MtSnapshot *snapshot)
+{
+  g_free (snapshot->payload);
+}
+
+GArray *
+mt_read_snapshots (MtDb          *db,
+                   const MtActor *actor,
+                   gint64         device_id,
+                   gint64         from,
+                   gint64         to)
+{
+  GArray *snapshots = g_array_new (FALSE, FALSE, sizeof (MtSnapshot));
+  sqlite3_stmt *stmt = device_owned (db, actor, device_id)
+    ? mt_db_prepare (db, NULL, "SELECT at, payload FROM bms_snapshots WHERE device_id = ? AND at BETWEEN ? AND ? "
+                               "ORDER BY at", "iii", device_id, from, to)
+    : NULL;
+
+  g_array_set_clear_func (snapshots, (GDestroyNotify) snapshot_clear);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtSnapshot s = { sqlite3_column_int64 (stmt, 0), column_text (stmt, 1) };
+
+      if (s.payload != NULL)
+        g_array_append_val (snapshots, s);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return snapshots;
+}
+
+gboolean
+mt_read_store_bounds (MtDb   *db,
+                      gint64  operator_id,
+                      double *south,
+                      double *west,
+                      double *north,
+                      double *east)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, "SELECT min (s.lat), min (s.lng), max (s.lat), max (s.lng) FROM stores s "
+                                                "JOIN operators o ON o.id = s.operator_id WHERE s.deleted = 0 AND "
+                                                "s.lat IS NOT NULL AND o.path LIKE (SELECT path FROM operators "
+                                                "WHERE id = ?) || '%'", "i", operator_id);
+  gboolean found = FALSE;
+
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    {
+      found = TRUE;
+      *south = sqlite3_column_double (stmt, 0);
+      *west = sqlite3_column_double (stmt, 1);
+      *north = sqlite3_column_double (stmt, 2);
+      *east = sqlite3_column_double (stmt, 3);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return found;
+}
+
+/* ------------------------------------------------------------------ alarms */
+
+MtAlarmDetails *
+mt_read_alarm (MtDb          *db,
+               const MtActor *actor,
+               gint64         alarm_id)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL,
+                                      "SELECT a.alarm_no, a.type, d.device_no, a.state, a.count, a.first_at, a.latest_at, "
+                                      "a.value, a.note, ac.username, a.handled_at, a.device_id, a.operator_id, "
+                                      "coalesce (a.store_id, 0) FROM alarms a JOIN devices d ON d.id = a.device_id "
+                                      "LEFT JOIN accounts ac ON ac.id = a.handled_by WHERE a.id = ? AND a.deleted = 0",
+                                      "i", alarm_id);
+  MtAlarmDetails *alarm = NULL;
+
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW && owned (db, actor, stmt, 12))
+    {
+      alarm = g_new0 (MtAlarmDetails, 1);
+      alarm->alarm_no = column_text (stmt, 0);
+      alarm->type = column_text (stmt, 1);
+      alarm->device_no = column_text (stmt, 2);
+      alarm->state = column_text (stmt, 3);
+      alarm->count = sqlite3_column_int (stmt, 4);
+      alarm->first_at = sqlite3_column_int64 (stmt, 5);
+      alarm->latest_at = sqlite3_column_int64 (stmt, 6);
+      alarm->has_value = sqlite3_column_type (stmt, 7) != SQLITE_NULL;
+      alarm->value = sqlite3_column_double (stmt, 7);
+      alarm->note = column_text (stmt, 8);
+      alarm->handled_by = column_text (stmt, 9);
+      alarm->handled_at = sqlite3_column_int64 (stmt, 10);
+      alarm->device_id = sqlite3_column_int64 (stmt, 11);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return alarm;
+}
+
+MtAlarmDetails *
+mt_read_alarm_notice (MtDb          *db,
+                      const MtActor *actor,
+                      gint64         alarm_id)
+{
+  g_autoptr(MtAlarmDetails) alarm = NULL;
+
+  if (!mt_actor_can_view (actor, "alarms") || (alarm = mt_read_alarm (db, actor, alarm_id)) == NULL)
+    return NULL;
+  if (mt_db_query_int (db, 0, "SELECT count (*) FROM alarm_hidden WHERE account_id = ? AND type = ? AND deleted = 0",
+                       "it", actor->account_id, alarm->type) > 0)
+    return NULL;
+  return g_steal_pointer (&alarm);
+}
+
+void
+mt_alarm_details_free (MtAlarmDetails *alarm)
+{
+  if (alarm == NULL)
+    return;
+  g_free (alarm->alarm_no);
+  g_free (alarm->type);
+  g_free (alarm->device_no);
+  g_free (alarm->state);
+  g_free (alarm->note);
+  g_free (alarm->handled_by);
+  g_free (alarm);
+}
+
+/* ------------------------------------------------------------------ repairs, orders, members */
+
+static gboolean
+repair_owned (MtDb          *db,
+              const MtActor *actor,
+              gint64         repair_id)
+{
+  return row_owned (db, actor, "SELECT operator_id, coalesce (store_id, 0) FROM repairs WHERE id = ? AND deleted = 0",
+                    repair_id);
+}
+
+MtRepairDetails *
+mt_read_repair (MtDb          *db,
+                const MtActor *actor,
+                gint64         repair_id)
+{
+  sqlite3_stmt *stmt;
+  MtRepairDetails *repair = NULL;
+
+  if (!repair_owned (db, actor, repair_id))
+    return NULL;
+  stmt = mt_db_prepare (db, NULL, "SELECT w.repair_no, d.device_no, w.fault, w.state, w.version, w.cost_fen "
+                                  "FROM repairs w JOIN devices d ON d.id = w.device_id WHERE w.id = ?", "i", repair_id);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      repair = g_new0 (MtRepairDetails, 1);
+      repair->repair_no = column_text (stmt, 0);
+      repair->device_no = column_text (stmt, 1);
+      repair->fault = column_text (stmt, 2);
+      repair->state = column_text (stmt, 3);
+      repair->version = sqlite3_column_int64 (stmt, 4);
+      repair->cost_fen = sqlite3_column_int64 (stmt, 5);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return repair;
+}
+
+void
+mt_repair_details_free (MtRepairDetails *repair)
+{
+  if (repair == NULL)
+    return;
+  g_free (repair->repair_no);
+  g_free (repair->device_no);
+  g_free (repair->fault);
+  g_free (repair->state);
+  g_free (repair);
+}
+
+static void
+repair_step_clear (MtRepairStep *step)
+{
+  g_free (step->state);
+  g_free (step->note);
+  g_free (step->by);
+}
+
+GArray *
+mt_read_repair_steps (MtDb          *db,
+                      const MtActor *actor,
+                      gint64         repair_id)
+{
+  GArray *steps = g_array_new (FALSE, FALSE, sizeof (MtRepairStep));
+  sqlite3_stmt *stmt = repair_owned (db, actor, repair_id)
+    ? mt_db_prepare (db, NULL, "SELECT s.state, s.note, s.cost_fen, s.at, coalesce (a.name, '') FROM repair_steps s "
+                               "LEFT JOIN accounts a ON a.id = s.account_id WHERE s.repair_id = ? AND s.deleted = 0 "
+                               "ORDER BY s.at, s.id", "i", repair_id)
+    : NULL;
+
+  g_array_set_clear_func (steps, (GDestroyNotify) repair_step_clear);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtRepairStep step = { column_text (stmt, 0), column_text (stmt, 1), sqlite3_column_int64 (stmt, 2),
+                            sqlite3_column_int64 (stmt, 3), column_text (stmt, 4) };
+      g_array_append_val (steps, step);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return steps;
+}
+
+char *
+mt_read_order_state (MtDb          *db,
+                     const MtActor *actor,
+                     gint64         order_id,
+                     char         **order_no)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, "SELECT state, order_no, operator_id, coalesce (store_id, 0) "
+                                                "FROM orders WHERE id = ? AND deleted = 0", "i", order_id);
+  char *state = NULL;
+
+  if (order_no != NULL)
+    *order_no = NULL;
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW && owned (db, actor, stmt, 2))
+    {
+      state = column_text (stmt, 0);
+      if (order_no != NULL)
+        *order_no = column_text (stmt, 1);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return state;
+}
+
+MtMemberHint *
+mt_read_member_by_mobile (MtDb          *db,
+                          const MtActor *actor,
+                          gint64         store_id,
+                          const char    *mobile)
+{
+  gint64 operator_id = mt_db_query_int (db, 0, "SELECT operator_id FROM stores WHERE id = ? AND deleted = 0", "i",
+                                        store_id);
+  sqlite3_stmt *stmt;
+  MtMemberHint *member = NULL;
+
+  if (operator_id == 0 || !mt_actor_owns_row (db, actor, operator_id, store_id) || mobile == NULL)
+    return NULL;
+  stmt = mt_db_prepare (db, NULL, "SELECT id, name, id_card, balance_fen FROM members WHERE mobile = ? "
+                                  "AND operator_id = ? AND deleted = 0", "ti", mobile, operator_id);
+  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      member = g_new0 (MtMemberHint, 1);
+      member->id = sqlite3_column_int64 (stmt, 0);
+      member->name = column_text (stmt, 1);
+      member->id_card = column_text (stmt, 2);
+      member->balance_fen = sqlite3_column_int64 (stmt, 3);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  if (member != NULL)
+    member->card_until = mt_member_card_until (db, member->id);
+  return member;
+}
+
+void
+mt_member_hint_free (MtMemberHint *member)
+{
+  if (member == NULL)
+    return;
+  g_free (member->name);
+  g_free (member->id_card);
+  g_free (member);
+}
+
+char *
+mt_read_setting_key (MtDb          *db,
+                     const MtActor *actor,
+                     gint64         setting_id)
+{
+  if (!mt_actor_can_view (actor, "settings"))
+    return NULL;
+  return mt_db_query_text (db, "SELECT key FROM settings WHERE id = ?", "i", setting_id);
+}
