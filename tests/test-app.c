@@ -112,13 +112,66 @@ test_walk_pages (gconstpointer data)
   g_assert_cmpint (g_strv_length (pages), ==, n_visible);
   g_assert_cmpint (n_visible, >, 0);
 
-  /* Every page opens and shows its rows, with no warning (fatal under G_DEBUG) */
+  /* Every page opens and shows its rows, with no warning (fatal under G_DEBUG); its actions are
+   * enabled exactly as the role's permissions say, and a disabled one has no button */
   for (guint i = 0; pages[i]; i++)
     {
+      static const struct { const char *page, *action, *perm_page, *perm; } rules[] = {
+        { "devices", "devices.transfer", "devices", "transfer" },
+        { "devices", "devices.type", "devices", "edit" },
+        { "devices", "devices.geofence", "geofences", "edit" },
+        { "devices", "devices.bms", "bms", "view" },
+        { "devices", "list.rent", "orders", "rent" },
+        { "orders", "list.rent", "orders", "rent" },
+        { "stores", "list.new", "stores", "edit" },
+        { "stores", "list.delete", "stores", "delete" },
+        { "repairs", "list.new", "repairs", "report" },
+        { "alarms", "alarms.handle", "alarms", "handle" },
+        { "deposit_refunds", "refunds.approve", "deposit_refunds", "approve" },
+        { "withdrawals", "withdrawals.request", "withdrawals", "request" },
+        { "withdrawals", "withdrawals.pay", "withdrawals", "approve" },
+        { "members", "members.recharge", "recharges", "recharge" },
+        { "operators", "operators.disable", "operators", "edit" },
+      };
       GtkWidget *page = mt_window_show_page (window, pages[i]);
+      const MtActor *actor = mt_window_get_actor (window);
+
       g_assert_nonnull (page);
       iterate (60);
+      for (guint r = 0; r < G_N_ELEMENTS (rules); r++)
+        if (g_str_equal (rules[r].page, pages[i]) && MT_IS_LIST_PAGE (page))
+          g_assert_cmpint (mt_list_page_action_enabled (MT_LIST_PAGE (page), rules[r].action), ==,
+                           mt_actor_can (actor, rules[r].perm_page, rules[r].perm));
+      if (MT_IS_LIST_PAGE (page))
+        g_assert_true (mt_list_page_action_enabled (MT_LIST_PAGE (page), "list.export-csv"));
     }
+
+  /* the primary menu's About and Keyboard Shortcuts open their windows */
+  {
+    g_autoptr(GList) before = gtk_window_list_toplevels ();
+    g_autoptr(GList) after = NULL;
+    gboolean about = FALSE, shortcuts = FALSE;
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.about", NULL));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
+    iterate (100);
+    after = gtk_window_list_toplevels ();
+    for (GList *l = after; l; l = l->next)
+      if (gtk_widget_get_visible (l->data))
+        {
+          about |= ADW_IS_ABOUT_WINDOW (l->data) && g_list_find (before, l->data) == NULL;
+          shortcuts |= GTK_IS_SHORTCUTS_WINDOW (l->data);   /* the window's own, kept hidden */
+          if (ADW_IS_ABOUT_WINDOW (l->data))
+            gtk_window_destroy (l->data);
+          else
+            gtk_widget_set_visible (l->data, FALSE);
+        }
+    g_assert_true (about);
+    g_assert_true (shortcuts);
+  }
+  /* and Sign Out, as its button does */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL));
+  g_assert_null (mt_window_get_actor (window));
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (50);
 }
@@ -469,33 +522,33 @@ select_row_with_id (MtListPage *page,
   g_error ("row %" G_GINT64_FORMAT " is not on the page", id);
 }
 
-/* Clicks the page's button @label and returns the message dialog it opened */
+/* Activates the page's action @name (as its button or shortcut does) and returns the message
+ * dialog it opened; the action must be enabled for the account */
 static GtkWidget *
-open_dialog_of (MtWindow   *window,
-                const char *label)
+open_dialog_of (MtListPage *page,
+                const char *name)
 {
-  GtkWidget *button = find_button (GTK_WIDGET (window), label);
   g_autoptr(GList) before = gtk_window_list_toplevels ();
   g_autoptr(GList) after = NULL;
 
-  g_assert_nonnull (button);
-  g_signal_emit_by_name (button, "clicked");
+  g_assert_true (mt_list_page_action_enabled (page, name));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), name, NULL));
   iterate (50);
   after = gtk_window_list_toplevels ();
   for (GList *l = after; l; l = l->next)
     if (ADW_IS_MESSAGE_DIALOG (l->data) && g_list_find (before, l->data) == NULL)
       return l->data;
-  g_error ("%s opened no dialog", label);
+  g_error ("%s opened no dialog", name);
 }
 
 /* In the zh_CN run: the dialog @label opens is Chinese, and photographed as @shot */
 static void
-look_at_dialog (MtWindow   *window,
-                const char *label,
+look_at_dialog (MtListPage *page,
+                const char *name,
                 const char *shot)
 {
   const char *messages = setlocale (LC_MESSAGES, NULL);
-  GtkWidget *dialog = open_dialog_of (window, label);
+  GtkWidget *dialog = open_dialog_of (page, name);
 
   iterate (100);
   if (messages && g_str_has_prefix (messages, "zh_CN"))
@@ -537,7 +590,7 @@ test_finance_actions (void)
   page = MT_LIST_PAGE (mt_window_show_page (window, "deposit_refunds"));
   iterate (100);
   select_row_with_id (page, refund);
-  look_at_dialog (window, _("_Reject…"), "refund-reject.png");
+  look_at_dialog (page, "refunds.reject", "refund-reject.png");
   g_assert_true (mt_money_actions_refunds (page, TRUE, NULL));
   settle (window);
   mt_assert_query_text (db, "refunded", "SELECT state FROM deposit_refunds WHERE id = ?", "i", refund);
@@ -549,7 +602,7 @@ test_finance_actions (void)
   g_assert_true (mt_window_sign_in (window, "east", MT_DEMO_PASSWORD, &error));
   page = MT_LIST_PAGE (mt_window_show_page (window, "withdrawals"));
   iterate (50);
-  look_at_dialog (window, _("Request _Withdrawal…"), "withdrawal-request.png");
+  look_at_dialog (page, "withdrawals.request", "withdrawal-request.png");
   g_assert_false (mt_money_actions_request (page, "abc", "华东换电运营"));   /* a bad amount: refused */
   g_assert_true (mt_money_actions_request (page, "12.34", "华东换电运营"));
   settle (window);
@@ -579,8 +632,8 @@ test_finance_actions (void)
   member = mt_db_query_int (db, 0, "SELECT max (id) FROM members WHERE store_id = ?", "i", store);
   balance = mt_db_query_int (db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member);
   select_row_with_id (page, member);
-  look_at_dialog (window, _("_Recharge…"), "recharge.png");
-  look_at_dialog (window, _("Sell Rental _Card…"), "sell-card.png");
+  look_at_dialog (page, "members.recharge", "recharge.png");
+  look_at_dialog (page, "members.sell-card", "sell-card.png");
   g_assert_true (mt_money_actions_recharge (page, 0, "50", "offline"));
   settle (window);
   g_assert_cmpint (mt_db_query_int (db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==,
@@ -1497,11 +1550,11 @@ test_fence_editor (void)
   /* the fences page's New… opens the form with the map */
   {
     GtkWidget *page = mt_window_show_page (window, "geofences");
-    GtkWidget *button = page ? find_button (page, _("_New…")) : NULL;
     g_autoptr(GList) before = gtk_window_list_toplevels ();
 
-    g_assert_nonnull (button);
-    g_signal_emit_by_name (button, "clicked");
+    g_assert_nonnull (page);
+    g_assert_true (mt_list_page_action_enabled (MT_LIST_PAGE (page), "list.new"));
+    g_assert_true (gtk_widget_activate_action (page, "list.new", NULL));
     iterate (50);
     dialog = new_form_dialog (before);
     g_assert_nonnull (dialog);
@@ -1601,7 +1654,7 @@ test_fence_editor (void)
     iterate (100);
     gtk_selection_model_select_item (mt_list_page_get_selection (page), 0, TRUE);
     gtk_selection_model_select_item (mt_list_page_get_selection (page), 1, FALSE);
-    choose = open_dialog_of (window, _("_Geofence…"));
+    choose = open_dialog_of (page, "devices.geofence");
     gtk_drop_down_set_selected (GTK_DROP_DOWN (adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (choose))),
                                 fence_at);
     adw_message_dialog_response (ADW_MESSAGE_DIALOG (choose), "apply");
@@ -1615,7 +1668,7 @@ test_fence_editor (void)
     mt_list_page_reload (page);   /* the fence was saved by a dialog of the test's, not of the page */
     iterate (100);
     select_row_with_id (page, id);
-    choose = open_dialog_of (window, _("Assign a _Store's Devices…"));
+    choose = open_dialog_of (page, "geofences.assign-store");
     gtk_drop_down_set_selected (GTK_DROP_DOWN (adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (choose))),
                                 store_at);
     adw_message_dialog_response (ADW_MESSAGE_DIALOG (choose), "apply");
@@ -1623,7 +1676,7 @@ test_fence_editor (void)
     g_assert_cmpint (mt_db_query_int (db, 0, sql, "i", id), >=, store_devices);
     g_assert_cmpint (mt_db_query_int (db, 0, sql, "i", id), <=, store_devices + 2);
     select_row_with_id (page, id);
-    choose = open_dialog_of (window, _("_Take Off All Devices…"));
+    choose = open_dialog_of (page, "geofences.take-off");
     adw_message_dialog_response (ADW_MESSAGE_DIALOG (choose), "remove");
     settle (window);
     g_assert_cmpint (mt_db_query_int (db, 0, sql, "i", id), ==, 0);

@@ -59,6 +59,7 @@ struct _MtListPage
   GPtrArray          *columns;         /* GtkColumnViewColumn, in listing order */
   const MtEntity     *entity;
   MtSyncEngine       *engine;   /* the context's server link, or NULL standalone */
+  GHashTable         *action_groups;   /* prefix ("list", "devices") → GSimpleActionGroup */
   guint               search_timeout;
   /* the stores' map view (列表 / 地图), built when first shown */
   GtkWidget          *views;
@@ -103,6 +104,7 @@ mt_list_page_finalize (GObject *object)
   g_clear_object (&self->context);
   g_clear_object (&self->job_cancellable);
   g_clear_pointer (&self->job_progress, g_rc_box_release);
+  g_clear_pointer (&self->action_groups, g_hash_table_unref);
   g_free (self->job_message);
   g_clear_pointer (&self->state_buttons, g_ptr_array_unref);
   g_clear_pointer (&self->filter_options, g_ptr_array_unref);
@@ -1201,6 +1203,12 @@ mt_list_page_write_labels (MtListPage *self,
   job_start (self, labels_job_run, job);
 }
 
+void
+mt_list_page_focus_search (MtListPage *self)
+{
+  gtk_widget_grab_focus (self->search);
+}
+
 const char *
 mt_list_page_get_job_message (MtListPage *self)
 {
@@ -1306,15 +1314,63 @@ job_bar_new (MtListPage *self)
   return self->job_bar;
 }
 
-static GtkWidget *
-button (const char *label,
-        GCallback   callback,
-        gpointer    self)
+void
+mt_list_page_add_action (MtListPage *self,
+                         const char *name,
+                         GCallback   callback,
+                         gboolean    enabled)
+{
+  g_auto(GStrv) parts = g_strsplit (name, ".", 2);
+  g_autoptr(GSimpleAction) action = NULL;
+  GSimpleActionGroup *group;
+
+  g_return_if_fail (MT_IS_LIST_PAGE (self) && parts[0] != NULL && parts[1] != NULL);
+  group = g_hash_table_lookup (self->action_groups, parts[0]);
+  if (group == NULL)
+    {
+      group = g_simple_action_group_new ();
+      g_hash_table_insert (self->action_groups, g_strdup (parts[0]), group);
+      gtk_widget_insert_action_group (GTK_WIDGET (self), parts[0], G_ACTION_GROUP (group));
+    }
+  action = g_simple_action_new (parts[1], NULL);
+  g_simple_action_set_enabled (action, enabled);
+  g_signal_connect_object (action, "activate", callback, self, G_CONNECT_SWAPPED);
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (action));
+}
+
+gboolean
+mt_list_page_action_enabled (MtListPage *self,
+                             const char *name)
+{
+  g_auto(GStrv) parts = g_strsplit (name, ".", 2);
+  GActionGroup *group = parts[0] ? g_hash_table_lookup (self->action_groups, parts[0]) : NULL;
+
+  return group != NULL && parts[1] != NULL && g_action_group_get_action_enabled (group, parts[1]);
+}
+
+GtkWidget *
+mt_list_page_action_button (MtListPage *self,
+                            const char *label,
+                            const char *name)
 {
   GtkWidget *b = gtk_button_new_with_mnemonic (label);
 
-  g_signal_connect_swapped (b, "clicked", callback, self);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (b), name);
+  /* what the account may not do has no button */
+  gtk_widget_set_visible (b, mt_list_page_action_enabled (self, name));
   return b;
+}
+
+/* An action of the page with its button in the action bar */
+static void
+bar_action (MtListPage *self,
+            const char *label,
+            const char *name,
+            GCallback   callback,
+            gboolean    enabled)
+{
+  mt_list_page_add_action (self, name, callback, enabled);
+  gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar), mt_list_page_action_button (self, label, name));
 }
 
 static void
@@ -1412,54 +1468,46 @@ build_action_bar (MtListPage *self)
   gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar), self->selected_label);
   if (g_str_equal (page, "devices"))
     {
-      if (mt_actor_can (self->actor, "devices", "transfer"))
-        {
-          gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
-                                     button (_("_Transfer to Store…"), G_CALLBACK (transfer_clicked_cb), self));
-          if (self->actor->store_id == 0)
-            gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
-                                       button (_("To _Operator…"), G_CALLBACK (transfer_operator_clicked_cb), self));
-        }
-      if (mt_actor_can (self->actor, "devices", "edit"))
-        {
-          gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
-                                     button (_("Change _Type…"), G_CALLBACK (type_clicked_cb), self));
-          gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
-                                     button (_("Power-Cut _On"), G_CALLBACK (power_cut_on_cb), self));
-          gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
-                                     button (_("Power-Cut O_ff"), G_CALLBACK (power_cut_off_cb), self));
-        }
-      if (mt_actor_can (self->actor, "geofences", "edit"))
-        gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
-                                   button (_("_Geofence…"), G_CALLBACK (fence_clicked_cb), self));
-      gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
-                                 button (_("_QR Labels…"), G_CALLBACK (labels_clicked_cb), self));
-      gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
-                                 button (_("_Copy IDs"), G_CALLBACK (copy_ids_cb), self));
+      gboolean transfer = mt_actor_can (self->actor, "devices", "transfer");
+      gboolean edit = mt_actor_can (self->actor, "devices", "edit");
+
+      bar_action (self, _("_Transfer to Store…"), "devices.transfer", G_CALLBACK (transfer_clicked_cb), transfer);
+      bar_action (self, _("To _Operator…"), "devices.transfer-operator", G_CALLBACK (transfer_operator_clicked_cb),
+                  transfer && self->actor->store_id == 0);
+      bar_action (self, _("Change _Type…"), "devices.type", G_CALLBACK (type_clicked_cb), edit);
+      bar_action (self, _("Power-Cut _On"), "devices.power-cut-on", G_CALLBACK (power_cut_on_cb), edit);
+      bar_action (self, _("Power-Cut O_ff"), "devices.power-cut-off", G_CALLBACK (power_cut_off_cb), edit);
+      bar_action (self, _("_Geofence…"), "devices.geofence", G_CALLBACK (fence_clicked_cb),
+                  mt_actor_can (self->actor, "geofences", "edit"));
+      bar_action (self, _("_QR Labels…"), "devices.labels", G_CALLBACK (labels_clicked_cb), TRUE);
+      bar_action (self, _("_Copy IDs"), "devices.copy-ids", G_CALLBACK (copy_ids_cb), TRUE);
     }
-  if (g_str_equal (page, "geofences") && mt_actor_can (self->actor, "geofences", "edit"))
+  if (g_str_equal (page, "geofences"))
     {
-      gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
-                                 button (_("Assign a _Store's Devices…"), G_CALLBACK (fence_store_clicked_cb), self));
-      gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
-                                 button (_("_Take Off All Devices…"), G_CALLBACK (unassign_clicked_cb), self));
+      gboolean edit = mt_actor_can (self->actor, "geofences", "edit");
+
+      bar_action (self, _("Assign a _Store's Devices…"), "geofences.assign-store", G_CALLBACK (fence_store_clicked_cb),
+                  edit);
+      bar_action (self, _("_Take Off All Devices…"), "geofences.take-off", G_CALLBACK (unassign_clicked_cb), edit);
     }
-  if (g_str_equal (page, "operators") && mt_actor_can (self->actor, "operators", "edit"))
+  if (g_str_equal (page, "operators"))
     {
-      gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
-                                 button (_("_Enable"), G_CALLBACK (enable_clicked_cb), self));
-      gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
-                                 button (_("_Disable"), G_CALLBACK (disable_clicked_cb), self));
+      gboolean edit = mt_actor_can (self->actor, "operators", "edit");
+
+      bar_action (self, _("_Enable"), "operators.enable", G_CALLBACK (enable_clicked_cb), edit);
+      bar_action (self, _("_Disable"), "operators.disable", G_CALLBACK (disable_clicked_cb), edit);
     }
-  if (g_str_equal (page, "messages") && mt_actor_can (self->actor, "messages", "edit"))
-    gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar),
-                               button (_("_Send"), G_CALLBACK (send_clicked_cb), self));
-  if (self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "delete"))
-    {
-      GtkWidget *del = button (_("_Delete…"), G_CALLBACK (delete_clicked_cb), self);
-      gtk_widget_add_css_class (del, "destructive-action");
-      gtk_action_bar_pack_end (GTK_ACTION_BAR (self->action_bar), del);
-    }
+  if (g_str_equal (page, "messages"))
+    bar_action (self, _("_Send"), "messages.send", G_CALLBACK (send_clicked_cb),
+                mt_actor_can (self->actor, "messages", "edit"));
+  mt_list_page_add_action (self, "list.delete", G_CALLBACK (delete_clicked_cb),
+                           self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "delete"));
+  {
+    GtkWidget *del = mt_list_page_action_button (self, _("_Delete…"), "list.delete");
+
+    gtk_widget_add_css_class (del, "destructive-action");
+    gtk_action_bar_pack_end (GTK_ACTION_BAR (self->action_bar), del);
+  }
   gtk_action_bar_set_revealed (GTK_ACTION_BAR (self->action_bar), FALSE);
 }
 
@@ -1473,8 +1521,6 @@ mt_list_page_new (MtContext   *context,
   MtListPage *self;
   GtkWidget *bar, *scroller, *menu_button, *spacer;
   g_autoptr(GMenu) menu = g_menu_new ();
-  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
-  static const GActionEntry export_actions[] = { { "csv" }, { "xlsx" } };
   guint n_columns;
   const MtListColumn *columns;
   GtkSorter *sorter;
@@ -1484,6 +1530,7 @@ mt_list_page_new (MtContext   *context,
 
   self = g_object_new (MT_TYPE_LIST_PAGE, NULL);
   self->context = g_object_ref (context);
+  self->action_groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->db = mt_context_get_db (context);
   self->engine = mt_context_get_engine (context);
   self->actor = mt_context_get_actor (context);
@@ -1510,35 +1557,41 @@ mt_list_page_new (MtContext   *context,
   gtk_widget_set_hexpand (spacer, TRUE);
   gtk_box_append (GTK_BOX (bar), spacer);
 
-  if ((g_str_equal (page_id, "orders") || g_str_equal (page_id, "devices") || g_str_equal (page_id, "stores")) &&
-      mt_actor_can (self->actor, "orders", "rent"))
+  mt_list_page_add_action (self, "list.rent", G_CALLBACK (rent_clicked_cb),
+                           (g_str_equal (page_id, "orders") || g_str_equal (page_id, "devices") ||
+                            g_str_equal (page_id, "stores")) && mt_actor_can (self->actor, "orders", "rent"));
+  {
+    GtkWidget *b = mt_list_page_action_button (self, _("_Rent Out…"), "list.rent");
+
+    if (g_str_equal (page_id, "orders"))
+      gtk_widget_add_css_class (b, "suggested-action");
+    gtk_widget_set_tooltip_text (b, _("The rental counter: for the selected store or device, if any"));
+    gtk_box_append (GTK_BOX (bar), b);
+  }
+  if (g_str_equal (page_id, "repairs"))
     {
-      GtkWidget *b = button (_("_Rent Out…"), G_CALLBACK (rent_clicked_cb), self);
-      if (g_str_equal (page_id, "orders"))
-        gtk_widget_add_css_class (b, "suggested-action");
-      gtk_widget_set_tooltip_text (b, _("The rental counter: for the selected store or device, if any"));
-      gtk_box_append (GTK_BOX (bar), b);
+      mt_list_page_add_action (self, "list.new", G_CALLBACK (new_clicked_cb),
+                               mt_actor_can (self->actor, "repairs", "report"));
+      gtk_box_append (GTK_BOX (bar), mt_list_page_action_button (self, _("_Report Fault…"), "list.new"));
     }
-  if (g_str_equal (page_id, "repairs") && mt_actor_can (self->actor, "repairs", "report"))
-    gtk_box_append (GTK_BOX (bar), button (_("_Report Fault…"), G_CALLBACK (new_clicked_cb), self));
-  else if (self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "edit"))
+  else
     {
-      GtkWidget *b = button (_("_New…"), G_CALLBACK (new_clicked_cb), self);
+      GtkWidget *b;
+
+      mt_list_page_add_action (self, "list.new", G_CALLBACK (new_clicked_cb),
+                               self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "edit"));
+      b = mt_list_page_action_button (self, _("_New…"), "list.new");
       gtk_widget_add_css_class (b, "suggested-action");
       gtk_box_append (GTK_BOX (bar), b);
     }
 
-  g_menu_append (menu, _("Export as CSV…"), "list.csv");
-  g_menu_append (menu, _("Export as Excel (XLSX)…"), "list.xlsx");
+  mt_list_page_add_action (self, "list.export-csv", G_CALLBACK (export_csv_cb), TRUE);
+  mt_list_page_add_action (self, "list.export-xlsx", G_CALLBACK (export_xlsx_cb), TRUE);
+  g_menu_append (menu, _("Export as CSV…"), "list.export-csv");
+  g_menu_append (menu, _("Export as Excel (XLSX)…"), "list.export-xlsx");
   menu_button = gtk_menu_button_new ();
   gtk_menu_button_set_label (GTK_MENU_BUTTON (menu_button), _("Export"));
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu_button), G_MENU_MODEL (menu));
-  g_action_map_add_action_entries (G_ACTION_MAP (group), export_actions, G_N_ELEMENTS (export_actions), self);
-  g_signal_connect_swapped (g_action_map_lookup_action (G_ACTION_MAP (group), "csv"), "activate",
-                            G_CALLBACK (export_csv_cb), self);
-  g_signal_connect_swapped (g_action_map_lookup_action (G_ACTION_MAP (group), "xlsx"), "activate",
-                            G_CALLBACK (export_xlsx_cb), self);
-  gtk_widget_insert_action_group (GTK_WIDGET (self), "list", G_ACTION_GROUP (group));
   gtk_box_append (GTK_BOX (bar), menu_button);
   gtk_box_append (GTK_BOX (self), bar);
 

@@ -56,6 +56,18 @@ void           mt_list_page_export       (MtListPage    *self,
                                           gboolean       xlsx);
 void           mt_list_page_write_labels (MtListPage    *self,
                                           const char    *path);
+/* The page's actions ("list.new", "devices.transfer", "refunds.approve"…), each enabled by the
+ * account's permissions; @callback gets the page. A button for one is hidden when it is not. */
+void           mt_list_page_add_action   (MtListPage    *self,
+                                          const char    *name,
+                                          GCallback      callback,
+                                          gboolean       enabled);
+gboolean       mt_list_page_action_enabled (MtListPage  *self,
+                                          const char    *name);
+GtkWidget     *mt_list_page_action_button (MtListPage   *self,
+                                          const char    *label,
+                                          const char    *name);
+void           mt_list_page_focus_search (MtListPage    *self);
 /* "Saved as …", or the error, of the last job; NULL before one ends */
 const char    *mt_list_page_get_job_message (MtListPage *self);
 /* A message dialog over the page with entry and combo @rows (NULL-terminated); @done runs on

@@ -366,14 +366,23 @@ check_books_cb (MtListPage *page)
 
 /* ------------------------------------------------------------------ the buttons */
 
+/* An action of the page and its button, in @bar (a box) or the page's action bar */
 static GtkWidget *
-button (const char *label,
+action (MtListPage *page,
+        GtkWidget  *bar,
+        const char *label,
+        const char *name,
         GCallback   callback,
-        MtListPage *page)
+        gboolean    enabled)
 {
-  GtkWidget *b = gtk_button_new_with_mnemonic (label);
+  GtkWidget *b;
 
-  g_signal_connect_swapped (b, "clicked", callback, page);
+  mt_list_page_add_action (page, name, callback, enabled);
+  b = mt_list_page_action_button (page, label, name);
+  if (GTK_IS_ACTION_BAR (bar))
+    gtk_action_bar_pack_start (GTK_ACTION_BAR (bar), b);
+  else
+    gtk_box_append (GTK_BOX (bar), b);
   return b;
 }
 
@@ -384,33 +393,33 @@ mt_money_actions_add (MtListPage *page,
                       GtkWidget  *action_bar)
 {
   const MtActor *actor = mt_list_page_get_actor (page);
-  GtkActionBar *actions = GTK_ACTION_BAR (action_bar);
 
-  if (g_str_equal (page_id, "deposit_refunds") && mt_actor_can (actor, "deposit_refunds", "approve"))
+  if (g_str_equal (page_id, "deposit_refunds"))
     {
-      gtk_action_bar_pack_start (actions, button (_("_Approve Refund"), G_CALLBACK (approve_refunds_cb), page));
-      gtk_action_bar_pack_start (actions, button (_("_Reject…"), G_CALLBACK (reject_refunds_cb), page));
+      gboolean approve = mt_actor_can (actor, "deposit_refunds", "approve");
+
+      action (page, action_bar, _("_Approve Refund"), "refunds.approve", G_CALLBACK (approve_refunds_cb), approve);
+      action (page, action_bar, _("_Reject…"), "refunds.reject", G_CALLBACK (reject_refunds_cb), approve);
     }
   if (g_str_equal (page_id, "withdrawals"))
     {
-      if (mt_actor_can (actor, "withdrawals", "request"))
-        gtk_box_append (GTK_BOX (bar), button (_("Request _Withdrawal…"), G_CALLBACK (request_clicked_cb), page));
-      if (mt_actor_can (actor, "withdrawals", "approve"))
-        {
-          gtk_action_bar_pack_start (actions, button (_("_Approve"), G_CALLBACK (approve_withdrawals_cb), page));
-          gtk_action_bar_pack_start (actions, button (_("Mark _Paid"), G_CALLBACK (pay_withdrawals_cb), page));
-          gtk_action_bar_pack_start (actions, button (_("_Reject"), G_CALLBACK (reject_withdrawals_cb), page));
-        }
+      gboolean approve = mt_actor_can (actor, "withdrawals", "approve");
+
+      action (page, bar, _("Request _Withdrawal…"), "withdrawals.request", G_CALLBACK (request_clicked_cb),
+              mt_actor_can (actor, "withdrawals", "request"));
+      action (page, action_bar, _("_Approve"), "withdrawals.approve", G_CALLBACK (approve_withdrawals_cb), approve);
+      action (page, action_bar, _("Mark _Paid"), "withdrawals.pay", G_CALLBACK (pay_withdrawals_cb), approve);
+      action (page, action_bar, _("_Reject"), "withdrawals.reject", G_CALLBACK (reject_withdrawals_cb), approve);
     }
-  if (g_str_equal (page_id, "transactions") && mt_actor_is_root (actor))
+  if (g_str_equal (page_id, "transactions"))
+    gtk_widget_set_tooltip_text (action (page, bar, _("Check the _Books"), "transactions.check-books",
+                                         G_CALLBACK (check_books_cb), mt_actor_is_root (actor)),
+                                 _("Compare every stored balance with the ledger"));
+  if (g_str_equal (page_id, "members"))
     {
-      GtkWidget *b = button (_("Check the _Books"), G_CALLBACK (check_books_cb), page);
-      gtk_widget_set_tooltip_text (b, _("Compare every stored balance with the ledger"));
-      gtk_box_append (GTK_BOX (bar), b);
-    }
-  if (g_str_equal (page_id, "members") && mt_actor_can (actor, "recharges", "recharge"))
-    {
-      gtk_action_bar_pack_start (actions, button (_("_Recharge…"), G_CALLBACK (recharge_clicked_cb), page));
-      gtk_action_bar_pack_start (actions, button (_("Sell Rental _Card…"), G_CALLBACK (card_clicked_cb), page));
+      gboolean recharge = mt_actor_can (actor, "recharges", "recharge");
+
+      action (page, action_bar, _("_Recharge…"), "members.recharge", G_CALLBACK (recharge_clicked_cb), recharge);
+      action (page, action_bar, _("Sell Rental _Card…"), "members.sell-card", G_CALLBACK (card_clicked_cb), recharge);
     }
 }

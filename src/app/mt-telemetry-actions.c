@@ -109,6 +109,22 @@ show_clicked_cb (MtListPage *page)
   mt_telemetry_actions_hide_types (page, FALSE);
 }
 
+static GtkWidget *
+bar_action (MtListPage *page,
+            GtkWidget  *action_bar,
+            const char *label,
+            const char *name,
+            GCallback   callback,
+            gboolean    enabled)
+{
+  GtkWidget *b;
+
+  mt_list_page_add_action (page, name, callback, enabled);
+  b = mt_list_page_action_button (page, label, name);
+  gtk_action_bar_pack_start (GTK_ACTION_BAR (action_bar), b);
+  return b;
+}
+
 void
 mt_telemetry_actions_add (MtListPage *page,
                           const char *page_id,
@@ -117,30 +133,20 @@ mt_telemetry_actions_add (MtListPage *page,
 {
   const MtActor *actor = mt_list_page_get_actor (page);
 
-  if ((g_str_equal (page_id, "devices") || g_str_equal (page_id, "bms")) && mt_actor_can (actor, "bms", "view"))
+  if (g_str_equal (page_id, "devices") || g_str_equal (page_id, "bms"))
+    gtk_widget_set_tooltip_text (bar_action (page, action_bar, _("_BMS…"), "devices.bms", G_CALLBACK (bms_clicked_cb),
+                                             mt_actor_can (actor, "bms", "view")),
+                                 _("Live battery data, settings and control of the selected device"));
+  if (g_str_equal (page_id, "alarm_types"))
     {
-      GtkWidget *b = gtk_button_new_with_mnemonic (_("_BMS…"));
+      gboolean edit = mt_actor_can (actor, "alarm_types", "edit");
 
-      gtk_widget_set_tooltip_text (b, _("Live battery data, settings and control of the selected device"));
-      g_signal_connect_swapped (b, "clicked", G_CALLBACK (bms_clicked_cb), page);
-      gtk_action_bar_pack_start (GTK_ACTION_BAR (action_bar), b);
+      gtk_widget_set_tooltip_text (bar_action (page, action_bar, _("_Hide from Me"), "alarm-types.hide",
+                                               G_CALLBACK (hide_clicked_cb), edit),
+                                   _("Your alarm list and notifications leave these types out"));
+      bar_action (page, action_bar, _("_Show to Me"), "alarm-types.show", G_CALLBACK (show_clicked_cb), edit);
     }
-  if (g_str_equal (page_id, "alarm_types") && mt_actor_can (actor, "alarm_types", "edit"))
-    {
-      GtkWidget *hide = gtk_button_new_with_mnemonic (_("_Hide from Me"));
-      GtkWidget *show = gtk_button_new_with_mnemonic (_("_Show to Me"));
-
-      gtk_widget_set_tooltip_text (hide, _("Your alarm list and notifications leave these types out"));
-      g_signal_connect_swapped (hide, "clicked", G_CALLBACK (hide_clicked_cb), page);
-      g_signal_connect_swapped (show, "clicked", G_CALLBACK (show_clicked_cb), page);
-      gtk_action_bar_pack_start (GTK_ACTION_BAR (action_bar), hide);
-      gtk_action_bar_pack_start (GTK_ACTION_BAR (action_bar), show);
-    }
-  if (g_str_equal (page_id, "alarms") && mt_actor_can (actor, "alarms", "handle"))
-    {
-      GtkWidget *b = gtk_button_new_with_mnemonic (_("_Handle…"));
-
-      g_signal_connect_swapped (b, "clicked", G_CALLBACK (handle_clicked_cb), page);
-      gtk_action_bar_pack_start (GTK_ACTION_BAR (action_bar), b);
-    }
+  if (g_str_equal (page_id, "alarms"))
+    bar_action (page, action_bar, _("_Handle…"), "alarms.handle", G_CALLBACK (handle_clicked_cb),
+                mt_actor_can (actor, "alarms", "handle"));
 }

@@ -64,6 +64,7 @@ struct _MtWindow
 G_DEFINE_FINAL_TYPE (MtWindow, mt_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static gboolean live_tick_cb (gpointer data);
+static MtListPage *page_list (GtkWidget *page);
 
 /* A closed window stops listening to the server at once: pending requests may keep it alive a
  * while, and their news must not reach widgets that are gone */
@@ -139,21 +140,85 @@ mt_window_class_init (MtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MtWindow, balance_label);
   gtk_widget_class_bind_template_callback (widget_class, sign_in_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, row_selected_cb);
-  gtk_widget_class_bind_template_callback (widget_class, mt_window_sign_out);
   gtk_widget_class_bind_template_callback (widget_class, show_connect_cb);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, connect_clicked_cb);
 }
 
 static void
+sign_out_cb (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       self)
+{
+  mt_window_sign_out (self);
+}
+
+/* Ctrl+F: the search of the list on screen */
+static void
+find_cb (GSimpleAction *action,
+         GVariant      *param,
+         gpointer       data)
+{
+  MtWindow *self = data;
+  MtListPage *list = page_list (gtk_stack_get_visible_child (GTK_STACK (self->pages)));
+
+  if (list != NULL)
+    mt_list_page_focus_search (list);
+}
+
+static void
+about_cb (GSimpleAction *action,
+          GVariant      *param,
+          gpointer       self)
+{
+  static const char *const developers[] = { "Mingtang contributors", NULL };
+  GtkWidget *about = adw_about_window_new ();
+
+  g_object_set (about, "transient-for", self, "modal", TRUE, "application-name", _("Mingtang"),
+                "application-icon", BASE_APPLICATION_ID, "version", PACKAGE_VERSION,
+                "developer-name", _("Mingtang contributors"), "developers", developers,
+                "comments", _("Runs a battery-rental business: headquarters, operators, stores, riders and their "
+                              "batteries, standalone or with a shared server"),
+                "license-type", GTK_LICENSE_GPL_3_0, "copyright", "© 2026 Mingtang contributors",
+                "translator-credits", _("translator-credits"), NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+ensure_style (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+      /* also when the application is not ours (the tests): the console's style is its own */
+      gtk_css_provider_load_from_resource (css, "/com/mtxnyjs/Mingtang/style.css");
+      gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+      g_once_init_leave (&once, 1);
+    }
+}
+
+static void
 mt_window_init (MtWindow *self)
 {
+  static const GActionEntry entries[] = { { "sign-out", sign_out_cb }, { "find", find_cb }, { "about", about_cb } };
   const char *const *demo = mt_demo_accounts ();
   g_autoptr(GString) accounts = g_string_new (NULL);
   g_autofree char *hint = NULL;
   g_autofree char *hint_free = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  ensure_style ();
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  {
+    g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource ("/com/mtxnyjs/Mingtang/gtk/help-overlay.ui");
+
+    gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self),
+                                             GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+  }
   self->page_ids = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; demo[i]; i += 2)
@@ -732,7 +797,16 @@ mt_window_new (GtkApplication *app,
                MtDb           *db)
 {
   MtWindow *self = g_object_new (MT_TYPE_WINDOW, "application", app, NULL);
+  static const struct { const char *action; const char *accels[2]; } accels[] = {
+    { "win.find", { "<Primary>f", NULL } },
+    { "win.show-help-overlay", { "<Primary>question", NULL } },
+    { "list.new", { "<Primary>n", NULL } },
+    { "list.rent", { "<Primary>r", NULL } },
+    { "list.export-xlsx", { "<Primary>e", NULL } },
+  };
 
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (app, accels[i].action, accels[i].accels);
   self->db = self->local_db = db;
   if (MT_IS_APPLICATION (app) && mt_application_get_settings (MT_APPLICATION (app)))
     {
