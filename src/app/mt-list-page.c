@@ -1361,6 +1361,25 @@ mt_list_page_action_button (MtListPage *self,
   return b;
 }
 
+GtkWidget *
+mt_list_page_add_action_button (MtListPage *self,
+                                GtkWidget  *bar,
+                                const char *label,
+                                const char *name,
+                                GCallback   callback,
+                                gboolean    enabled)
+{
+  GtkWidget *b;
+
+  mt_list_page_add_action (self, name, callback, enabled);
+  b = mt_list_page_action_button (self, label, name);
+  if (GTK_IS_ACTION_BAR (bar))
+    gtk_action_bar_pack_start (GTK_ACTION_BAR (bar), b);
+  else
+    gtk_box_append (GTK_BOX (bar), b);
+  return b;
+}
+
 /* An action of the page with its button in the action bar */
 static void
 bar_action (MtListPage *self,
@@ -1369,8 +1388,7 @@ bar_action (MtListPage *self,
             GCallback   callback,
             gboolean    enabled)
 {
-  mt_list_page_add_action (self, name, callback, enabled);
-  gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar), mt_list_page_action_button (self, label, name));
+  mt_list_page_add_action_button (self, self->action_bar, label, name, callback, enabled);
 }
 
 static void

@@ -67,6 +67,13 @@ gboolean       mt_list_page_action_enabled (MtListPage  *self,
 GtkWidget     *mt_list_page_action_button (MtListPage   *self,
                                           const char    *label,
                                           const char    *name);
+/* An action and its button, packed into @bar (a box or an action bar) */
+GtkWidget     *mt_list_page_add_action_button (MtListPage *self,
+                                               GtkWidget  *bar,
+                                               const char *label,
+                                               const char *name,
+                                               GCallback   callback,
+                                               gboolean    enabled);
 void           mt_list_page_focus_search (MtListPage    *self);
 /* "Saved as …", or the error, of the last job; NULL before one ends */
 const char    *mt_list_page_get_job_message (MtListPage *self);

@@ -366,26 +366,6 @@ check_books_cb (MtListPage *page)
 
 /* ------------------------------------------------------------------ the buttons */
 
-/* An action of the page and its button, in @bar (a box) or the page's action bar */
-static GtkWidget *
-action (MtListPage *page,
-        GtkWidget  *bar,
-        const char *label,
-        const char *name,
-        GCallback   callback,
-        gboolean    enabled)
-{
-  GtkWidget *b;
-
-  mt_list_page_add_action (page, name, callback, enabled);
-  b = mt_list_page_action_button (page, label, name);
-  if (GTK_IS_ACTION_BAR (bar))
-    gtk_action_bar_pack_start (GTK_ACTION_BAR (bar), b);
-  else
-    gtk_box_append (GTK_BOX (bar), b);
-  return b;
-}
-
 void
 mt_money_actions_add (MtListPage *page,
                       const char *page_id,
@@ -393,33 +373,36 @@ mt_money_actions_add (MtListPage *page,
                       GtkWidget  *action_bar)
 {
   const MtActor *actor = mt_list_page_get_actor (page);
+  static const struct
+  {
+    const char *page;
+    gboolean    header;    /* in the filter bar, not the selection's action bar */
+    const char *label;
+    const char *name;
+    void      (*activate) (MtListPage *page);
+    const char *perm_page; /* NULL: headquarters only */
+    const char *perm;
+  } actions[] = {
+    { "deposit_refunds", FALSE, N_("_Approve Refund"), "refunds.approve", approve_refunds_cb, "deposit_refunds", "approve" },
+    { "deposit_refunds", FALSE, N_("_Reject…"), "refunds.reject", reject_refunds_cb, "deposit_refunds", "approve" },
+    { "withdrawals", TRUE, N_("Request _Withdrawal…"), "withdrawals.request", request_clicked_cb, "withdrawals", "request" },
+    { "withdrawals", FALSE, N_("_Approve"), "withdrawals.approve", approve_withdrawals_cb, "withdrawals", "approve" },
+    { "withdrawals", FALSE, N_("Mark _Paid"), "withdrawals.pay", pay_withdrawals_cb, "withdrawals", "approve" },
+    { "withdrawals", FALSE, N_("_Reject"), "withdrawals.reject", reject_withdrawals_cb, "withdrawals", "approve" },
+    { "transactions", TRUE, N_("Check the _Books"), "transactions.check-books", check_books_cb, NULL, NULL },
+    { "members", FALSE, N_("_Recharge…"), "members.recharge", recharge_clicked_cb, "recharges", "recharge" },
+    { "members", FALSE, N_("Sell Rental _Card…"), "members.sell-card", card_clicked_cb, "recharges", "recharge" },
+  };
 
-  if (g_str_equal (page_id, "deposit_refunds"))
-    {
-      gboolean approve = mt_actor_can (actor, "deposit_refunds", "approve");
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    if (g_str_equal (page_id, actions[i].page))
+      {
+        gboolean enabled = actions[i].perm_page ? mt_actor_can (actor, actions[i].perm_page, actions[i].perm)
+                                                : mt_actor_is_root (actor);
+        GtkWidget *b = mt_list_page_add_action_button (page, actions[i].header ? bar : action_bar, _(actions[i].label),
+                                                       actions[i].name, G_CALLBACK (actions[i].activate), enabled);
 
-      action (page, action_bar, _("_Approve Refund"), "refunds.approve", G_CALLBACK (approve_refunds_cb), approve);
-      action (page, action_bar, _("_Reject…"), "refunds.reject", G_CALLBACK (reject_refunds_cb), approve);
-    }
-  if (g_str_equal (page_id, "withdrawals"))
-    {
-      gboolean approve = mt_actor_can (actor, "withdrawals", "approve");
-
-      action (page, bar, _("Request _Withdrawal…"), "withdrawals.request", G_CALLBACK (request_clicked_cb),
-              mt_actor_can (actor, "withdrawals", "request"));
-      action (page, action_bar, _("_Approve"), "withdrawals.approve", G_CALLBACK (approve_withdrawals_cb), approve);
-      action (page, action_bar, _("Mark _Paid"), "withdrawals.pay", G_CALLBACK (pay_withdrawals_cb), approve);
-      action (page, action_bar, _("_Reject"), "withdrawals.reject", G_CALLBACK (reject_withdrawals_cb), approve);
-    }
-  if (g_str_equal (page_id, "transactions"))
-    gtk_widget_set_tooltip_text (action (page, bar, _("Check the _Books"), "transactions.check-books",
-                                         G_CALLBACK (check_books_cb), mt_actor_is_root (actor)),
-                                 _("Compare every stored balance with the ledger"));
-  if (g_str_equal (page_id, "members"))
-    {
-      gboolean recharge = mt_actor_can (actor, "recharges", "recharge");
-
-      action (page, action_bar, _("_Recharge…"), "members.recharge", G_CALLBACK (recharge_clicked_cb), recharge);
-      action (page, action_bar, _("Sell Rental _Card…"), "members.sell-card", G_CALLBACK (card_clicked_cb), recharge);
-    }
+        if (g_str_equal (actions[i].name, "transactions.check-books"))
+          gtk_widget_set_tooltip_text (b, _("Compare every stored balance with the ledger"));
+      }
 }

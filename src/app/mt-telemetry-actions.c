@@ -109,22 +109,6 @@ show_clicked_cb (MtListPage *page)
   mt_telemetry_actions_hide_types (page, FALSE);
 }
 
-static GtkWidget *
-bar_action (MtListPage *page,
-            GtkWidget  *action_bar,
-            const char *label,
-            const char *name,
-            GCallback   callback,
-            gboolean    enabled)
-{
-  GtkWidget *b;
-
-  mt_list_page_add_action (page, name, callback, enabled);
-  b = mt_list_page_action_button (page, label, name);
-  gtk_action_bar_pack_start (GTK_ACTION_BAR (action_bar), b);
-  return b;
-}
-
 void
 mt_telemetry_actions_add (MtListPage *page,
                           const char *page_id,
@@ -134,19 +118,19 @@ mt_telemetry_actions_add (MtListPage *page,
   const MtActor *actor = mt_list_page_get_actor (page);
 
   if (g_str_equal (page_id, "devices") || g_str_equal (page_id, "bms"))
-    gtk_widget_set_tooltip_text (bar_action (page, action_bar, _("_BMS…"), "devices.bms", G_CALLBACK (bms_clicked_cb),
+    gtk_widget_set_tooltip_text (mt_list_page_add_action_button (page, action_bar, _("_BMS…"), "devices.bms", G_CALLBACK (bms_clicked_cb),
                                              mt_actor_can (actor, "bms", "view")),
                                  _("Live battery data, settings and control of the selected device"));
   if (g_str_equal (page_id, "alarm_types"))
     {
       gboolean edit = mt_actor_can (actor, "alarm_types", "edit");
 
-      gtk_widget_set_tooltip_text (bar_action (page, action_bar, _("_Hide from Me"), "alarm-types.hide",
+      gtk_widget_set_tooltip_text (mt_list_page_add_action_button (page, action_bar, _("_Hide from Me"), "alarm-types.hide",
                                                G_CALLBACK (hide_clicked_cb), edit),
                                    _("Your alarm list and notifications leave these types out"));
-      bar_action (page, action_bar, _("_Show to Me"), "alarm-types.show", G_CALLBACK (show_clicked_cb), edit);
+      mt_list_page_add_action_button (page, action_bar, _("_Show to Me"), "alarm-types.show", G_CALLBACK (show_clicked_cb), edit);
     }
   if (g_str_equal (page_id, "alarms"))
-    bar_action (page, action_bar, _("_Handle…"), "alarms.handle", G_CALLBACK (handle_clicked_cb),
+    mt_list_page_add_action_button (page, action_bar, _("_Handle…"), "alarms.handle", G_CALLBACK (handle_clicked_cb),
                 mt_actor_can (actor, "alarms", "handle"));
 }
