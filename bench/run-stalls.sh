@@ -22,4 +22,4 @@ chmod 700 "$TMP/runtime"
 export XDG_DATA_HOME="$TMP/data" XDG_CONFIG_HOME="$TMP/config" XDG_CACHE_HOME="$TMP/cache" \
        XDG_RUNTIME_DIR="$TMP/runtime" GSK_RENDERER=cairo NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory
 xvfb-run -a -s "-screen 0 1600x1000x24" dbus-run-session -- \
-  "$BUILD/bench/bench-stalls" "$OUT/stalls.db" "${1:-2400}" 2>&1 | grep -v -e dbus-daemon -e SpiRegistry
+  "$BUILD/bench/bench-stalls" "$OUT/stalls.db" "${1:-2400}" 2>&1 | grep --line-buffered -v -e dbus-daemon -e SpiRegistry

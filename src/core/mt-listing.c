@@ -651,15 +651,15 @@ mt_list_row_free (MtListRow *row)
   g_free (row);
 }
 
-GPtrArray *
-mt_listing_fetch (MtListing *self,
-                  guint      offset,
-                  guint      limit)
+/* The rows' query in the listing's order: a page of it, or every row (@limit 0) */
+static sqlite3_stmt *
+rows_prepare (MtListing *self,
+              guint      offset,
+              guint      limit)
 {
-  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_list_row_free);
   const char *alias = self->spec->alias;
-  Query q;
   sqlite3_stmt *stmt;
+  Query q;
 
   query_init (&q);
   if (alias)
@@ -675,27 +675,65 @@ mt_listing_fetch (MtListing *self,
                             alias ? self->spec->order : "");
   else
     g_string_append_printf (q.sql, " ORDER BY %s", self->spec->order);
-  g_string_append (q.sql, " LIMIT ? OFFSET ?");
-  g_ptr_array_add (q.params, g_variant_ref_sink (g_variant_new_int64 (limit)));
-  g_ptr_array_add (q.params, g_variant_ref_sink (g_variant_new_int64 (offset)));
-
-  stmt = query_prepare (self, &q);
-  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+  if (limit > 0)
     {
-      MtListRow *row = g_new0 (MtListRow, 1);
+      g_string_append (q.sql, " LIMIT ? OFFSET ?");
+      g_ptr_array_add (q.params, g_variant_ref_sink (g_variant_new_int64 (limit)));
+      g_ptr_array_add (q.params, g_variant_ref_sink (g_variant_new_int64 (offset)));
+    }
+  stmt = query_prepare (self, &q);
+  query_clear (&q);
+  return stmt;
+}
 
-      row->id = sqlite3_column_int64 (stmt, 0);
-      row->version = sqlite3_column_int64 (stmt, 1);
-      row->cells = g_new0 (char *, self->n_columns + 1);
-      row->numbers = g_new0 (double, self->n_columns);
-      for (guint i = 0; i < self->n_columns; i++)
-        format_cell (&self->spec->columns[i], stmt, i + 2, &row->cells[i], &row->numbers[i]);
-      g_ptr_array_add (rows, row);
+static MtListRow *
+row_read (MtListing    *self,
+          sqlite3_stmt *stmt)
+{
+  MtListRow *row = g_new0 (MtListRow, 1);
+
+  row->id = sqlite3_column_int64 (stmt, 0);
+  row->version = sqlite3_column_int64 (stmt, 1);
+  row->cells = g_new0 (char *, self->n_columns + 1);
+  row->numbers = g_new0 (double, self->n_columns);
+  for (guint i = 0; i < self->n_columns; i++)
+    format_cell (&self->spec->columns[i], stmt, i + 2, &row->cells[i], &row->numbers[i]);
+  return row;
+}
+
+GPtrArray *
+mt_listing_fetch (MtListing *self,
+                  guint      offset,
+                  guint      limit)
+{
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_list_row_free);
+  sqlite3_stmt *stmt = rows_prepare (self, offset, MAX (limit, 1));
+
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (rows, row_read (self, stmt));
+  if (stmt)
+    sqlite3_reset (stmt);
+  return rows;
+}
+
+gboolean
+mt_listing_each (MtListing     *self,
+                 MtListRowFunc  func,
+                 gpointer       data)
+{
+  sqlite3_stmt *stmt = rows_prepare (self, 0, 0);
+  gboolean all = TRUE;
+
+  while (all && stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtListRow *row = row_read (self, stmt);
+
+      all = func (row, data);
+      mt_list_row_free (row);
     }
   if (stmt)
     sqlite3_reset (stmt);
-  query_clear (&q);
-  return rows;
+  return all;
 }
 
 sqlite3_stmt *
@@ -715,7 +753,7 @@ mt_listing_select (MtListing  *self,
 
 /* ------------------------------------------------------------------ export */
 
-#define EXPORT_CHUNK 2000
+#define EXPORT_CHUNK 2000   /* rows between two writes, looks at the progress and the cancellation */
 
 static void
 csv_field (GString    *line,
@@ -734,6 +772,43 @@ csv_field (GString    *line,
       g_string_append_c (line, *p);
     }
   g_string_append_c (line, '"');
+}
+
+typedef struct
+{
+  MtListing    *listing;
+  GString      *line;
+  FILE         *f;
+  GCancellable *cancellable;
+  MtProgress   *progress;
+  guint         rows;
+  gboolean      ok;
+} CsvExport;
+
+/* One row into the buffer, written out a chunk at a time; FALSE to stop (cancelled) */
+static gboolean
+csv_row (MtListRow *row,
+         gpointer   data)
+{
+  CsvExport *e = data;
+
+  for (guint i = 0; i < e->listing->n_columns; i++)
+    {
+      if (i)
+        g_string_append_c (e->line, ',');
+      csv_field (e->line, row->cells[i]);
+    }
+  g_string_append (e->line, "\r\n");
+  if (++e->rows % EXPORT_CHUNK == 0)
+    {
+      e->ok &= fwrite (e->line->str, 1, e->line->len, e->f) == e->line->len;
+      g_string_truncate (e->line, 0);
+      if (e->progress != NULL)
+        g_atomic_int_set (&e->progress->done, (gint) e->rows);
+      if (g_cancellable_is_cancelled (e->cancellable))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -762,37 +837,28 @@ mt_listing_export_csv (MtListing     *self,
     }
   g_string_append (line, "\r\n");
 
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    {
+      fclose (f);
+      g_unlink (tmp);
+      return FALSE;
+    }
   if (progress != NULL)
     g_atomic_int_set (&progress->total, (gint) mt_listing_count (self));
-  for (guint offset = 0;; offset += EXPORT_CHUNK)
-    {
-      g_autoptr(GPtrArray) rows = NULL;
+  {
+    CsvExport export = { self, line, f, cancellable, progress, 0, TRUE };
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        {
-          fclose (f);
-          g_unlink (tmp);
-          return FALSE;
-        }
-      rows = mt_listing_fetch (self, offset, EXPORT_CHUNK);
-      if (progress != NULL)
-        g_atomic_int_set (&progress->done, (gint) (offset + rows->len));
-      for (guint r = 0; r < rows->len; r++)
-        {
-          MtListRow *row = rows->pdata[r];
-          for (guint i = 0; i < self->n_columns; i++)
-            {
-              if (i)
-                g_string_append_c (line, ',');
-              csv_field (line, row->cells[i]);
-            }
-          g_string_append (line, "\r\n");
-        }
-      ok &= fwrite (line->str, 1, line->len, f) == line->len;
-      g_string_truncate (line, 0);
-      if (rows->len < EXPORT_CHUNK)
-        break;
-    }
+    if (!mt_listing_each (self, csv_row, &export))
+      {
+        fclose (f);
+        g_unlink (tmp);
+        g_cancellable_set_error_if_cancelled (cancellable, error);
+        return FALSE;
+      }
+    ok = export.ok && fwrite (line->str, 1, line->len, f) == line->len;
+    if (progress != NULL)
+      g_atomic_int_set (&progress->done, (gint) export.rows);
+  }
   ok &= fclose (f) == 0;
   if (!ok || g_rename (tmp, path) != 0)
     {

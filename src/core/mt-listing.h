@@ -93,6 +93,13 @@ GPtrArray          *mt_listing_fetch        (MtListing     *listing,
                                              guint          offset,
                                              guint          limit);
 void                mt_list_row_free        (MtListRow     *row);
+/* Every row of the listing's filters, in its order, one at a time (an export: no OFFSET pages,
+ * no row kept); @func returns FALSE to stop, and then so does this */
+typedef gboolean  (*MtListRowFunc)          (MtListRow     *row,
+                                             gpointer       data);
+gboolean            mt_listing_each         (MtListing     *listing,
+                                             MtListRowFunc  func,
+                                             gpointer       data);
 
 /*
  * What a long job has done, for another thread to show: @done and @total are written with

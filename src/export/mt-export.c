@@ -15,7 +15,45 @@
 #include "mt-export.h"
 #include "mt-perm.h"
 
-#define EXPORT_CHUNK 2000   /* rows read at a time: a million rows never sit in memory */
+#define EXPORT_CHUNK 2000   /* rows between two looks at the progress and the cancellation */
+
+typedef struct
+{
+  const MtListColumn *columns;
+  guint               n_columns;
+  lxw_worksheet      *sheet;
+  lxw_format         *money;
+  GCancellable       *cancellable;
+  MtProgress         *progress;
+  guint               rows;
+} XlsxExport;
+
+/* One row into the sheet (under the header); FALSE to stop (cancelled) */
+static gboolean
+xlsx_row (MtListRow *row,
+          gpointer   data)
+{
+  XlsxExport *e = data;
+  guint r = ++e->rows;
+
+  for (guint i = 0; i < e->n_columns; i++)
+    {
+      const MtListColumn *col = &e->columns[i];
+
+      if (!isnan (row->numbers[i]) && (col->kind == MT_COL_MONEY || col->kind == MT_COL_INT))
+        worksheet_write_number (e->sheet, r, i, row->numbers[i], col->kind == MT_COL_MONEY ? e->money : NULL);
+      else
+        worksheet_write_string (e->sheet, r, i, row->cells[i], NULL);
+    }
+  if (r % EXPORT_CHUNK == 0)
+    {
+      if (e->progress != NULL)
+        g_atomic_int_set (&e->progress->done, (gint) r);
+      if (g_cancellable_is_cancelled (e->cancellable))
+        return FALSE;
+    }
+  return TRUE;
+}
 
 gboolean
 mt_listing_export_xlsx (MtListing     *self,
@@ -26,63 +64,43 @@ mt_listing_export_xlsx (MtListing     *self,
 {
   g_autofree char *tmp = g_strconcat (path, ".part", NULL);
   const MtPageInfo *page = mt_page_lookup (mt_listing_get_page (self));
-  guint n_columns;
-  const MtListColumn *columns = mt_listing_get_columns (self, &n_columns);
-  lxw_workbook *wb = workbook_new (tmp);
-  lxw_worksheet *ws;
-  lxw_format *bold, *money;
-  guint r0 = 1;
+  XlsxExport export = { .cancellable = cancellable, .progress = progress };
+  /* rows go to disk as they come: a million of them never sit in memory */
+  lxw_workbook_options options = { .constant_memory = LXW_TRUE };
+  lxw_workbook *wb;
+  lxw_format *bold;
   lxw_error rc;
 
-  if (wb == NULL)
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if ((wb = workbook_new_opt (tmp, &options)) == NULL)
     {
       g_set_error (error, MT_ERROR, MT_ERROR_FAILED, _("Cannot write “%s”"), path);
       return FALSE;
     }
-  ws = workbook_add_worksheet (wb, page ? mt_page_title (page) : NULL);
+  export.columns = mt_listing_get_columns (self, &export.n_columns);
+  export.sheet = workbook_add_worksheet (wb, page ? mt_page_title (page) : NULL);
   bold = workbook_add_format (wb);
   format_set_bold (bold);
-  money = workbook_add_format (wb);
-  format_set_num_format (money, "#,##0.00");
-
-  for (guint i = 0; i < n_columns; i++)
+  export.money = workbook_add_format (wb);
+  format_set_num_format (export.money, "#,##0.00");
+  for (guint i = 0; i < export.n_columns; i++)
     {
-      worksheet_write_string (ws, 0, i, _(columns[i].title), bold);
-      worksheet_set_column (ws, i, i, 16, NULL);
+      worksheet_write_string (export.sheet, 0, i, _(export.columns[i].title), bold);
+      worksheet_set_column (export.sheet, i, i, 16, NULL);
     }
 
   if (progress != NULL)
     g_atomic_int_set (&progress->total, (gint) mt_listing_count (self));
-  for (guint offset = 0;; offset += EXPORT_CHUNK)
+  if (!mt_listing_each (self, xlsx_row, &export))
     {
-      g_autoptr(GPtrArray) rows = NULL;
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        {
-          workbook_close (wb);
-          g_unlink (tmp);
-          return FALSE;
-        }
-      rows = mt_listing_fetch (self, offset, EXPORT_CHUNK);
-      if (progress != NULL)
-        g_atomic_int_set (&progress->done, (gint) (offset + rows->len));
-      for (guint r = 0; r < rows->len; r++, r0++)
-        {
-          MtListRow *row = rows->pdata[r];
-          for (guint i = 0; i < n_columns; i++)
-            {
-              const MtListColumn *col = &columns[i];
-              if (!isnan (row->numbers[i]) && (col->kind == MT_COL_MONEY || col->kind == MT_COL_INT))
-                worksheet_write_number (ws, r0, i, row->numbers[i],
-                                        col->kind == MT_COL_MONEY ? money : NULL);
-              else
-                worksheet_write_string (ws, r0, i, row->cells[i], NULL);
-            }
-        }
-      if (rows->len < EXPORT_CHUNK)
-        break;
+      workbook_close (wb);
+      g_unlink (tmp);
+      g_cancellable_set_error_if_cancelled (cancellable, error);
+      return FALSE;
     }
-
+  if (progress != NULL)
+    g_atomic_int_set (&progress->done, (gint) export.rows);
   rc = workbook_close (wb);
   if (rc != LXW_NO_ERROR || g_rename (tmp, path) != 0)
     {
