@@ -2125,6 +2125,56 @@ test_sign_out_windows (void)
   iterate (100);
 }
 
+/* Every dialog closed as a person closes it (and a page dropped) is finalized at once: nothing
+ * keeps one alive — a timer, a signal, a request still out — while the session goes on */
+static void
+test_closed_windows (void)
+{
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  gint64 device = mt_db_query_int (db, 0, "SELECT id FROM devices WHERE deleted = 0 ORDER BY id LIMIT 1", NULL);
+  gint64 alarm = mt_db_query_int (db, 0, "SELECT max (id) FROM alarms", NULL);
+  gint64 order = mt_db_query_int (db, 0, "SELECT max (id) FROM orders WHERE state IN ('active', 'overdue')", NULL);
+  gint64 repair = mt_db_query_int (db, 0, "SELECT max (id) FROM repairs", NULL);
+  gint64 store = mt_db_query_int (db, 0, "SELECT min (id) FROM stores WHERE deleted = 0", NULL);
+  MtContext *context;
+  GtkWidget *windows[8] = { NULL };
+  guint n = 0;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  context = mt_window_get_context (window);
+  g_object_add_weak_pointer (G_OBJECT (context), (gpointer *) &context);
+  windows[n++] = GTK_WIDGET (mt_bms_dialog_new (GTK_WINDOW (window), context, device));
+  windows[n++] = GTK_WIDGET (mt_order_dialog_new (GTK_WINDOW (window), context, order));
+  windows[n++] = GTK_WIDGET (mt_rent_dialog_new (GTK_WINDOW (window), context, store, 0));
+  windows[n++] = GTK_WIDGET (mt_repair_dialog_new (GTK_WINDOW (window), context, 0));
+  windows[n++] = GTK_WIDGET (mt_form_dialog_new (GTK_WINDOW (window), context, mt_entity_lookup ("stores"), store));
+  if (repair > 0)
+    windows[n++] = GTK_WIDGET (mt_repair_dialog_new (GTK_WINDOW (window), context, repair));
+  if (alarm > 0)
+    windows[n++] = GTK_WIDGET (mt_alarm_dialog_new (GTK_WINDOW (window), context, alarm));
+  for (guint i = 0; i < n; i++)
+    {
+      gtk_window_present (GTK_WINDOW (windows[i]));
+      g_object_add_weak_pointer (G_OBJECT (windows[i]), (gpointer *) &windows[i]);
+    }
+  /* their requests out (quotes, settlements, the BMS's) while they close */
+  mt_rent_dialog_refresh (MT_RENT_DIALOG (windows[2]));
+  iterate (300);
+  for (guint i = 0; i < n; i++)
+    gtk_window_destroy (GTK_WINDOW (windows[i]));
+  settle (window);
+  iterate (200);
+  for (guint i = 0; i < n; i++)
+    if (windows[i] != NULL)
+      g_error ("%s is still alive after it closed", G_OBJECT_TYPE_NAME (windows[i]));
+  g_assert_nonnull (context);   /* the window's session goes on */
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (100);
+  g_assert_null (context);      /* and ends with the window */
+}
+
 /* Exports and label sheets run on the session's worker: the files appear whole, the page says
  * so, a cancelled export leaves nothing behind; the devices page stays usable meanwhile */
 static void
@@ -2235,6 +2285,7 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/mt/app/pages/finance", "finance", test_walk_pages);
   g_test_add_func ("/mt/app/tile-source", test_tile_source);
   g_test_add_func ("/mt/app/sign-out-windows", test_sign_out_windows);
+  g_test_add_func ("/mt/app/closed-windows", test_closed_windows);
   g_test_add_func ("/mt/app/store-form", test_store_form);
   g_test_add_func ("/mt/app/jobs", test_jobs);
   g_test_add_func ("/mt/app/search-in-place", test_search_in_place);
