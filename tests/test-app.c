@@ -2284,8 +2284,8 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/mt/app/pages/technician", "tech", test_walk_pages);
   g_test_add_data_func ("/mt/app/pages/finance", "finance", test_walk_pages);
   g_test_add_func ("/mt/app/tile-source", test_tile_source);
-  g_test_add_func ("/mt/app/sign-out-windows", test_sign_out_windows);
-  g_test_add_func ("/mt/app/closed-windows", test_closed_windows);
+  g_test_add_func ("/mt/app/lifetimes/sign-out-windows", test_sign_out_windows);
+  g_test_add_func ("/mt/app/lifetimes/closed-windows", test_closed_windows);
   g_test_add_func ("/mt/app/store-form", test_store_form);
   g_test_add_func ("/mt/app/jobs", test_jobs);
   g_test_add_func ("/mt/app/search-in-place", test_search_in_place);

@@ -40,6 +40,10 @@ struct _MtListPage
   GtkMultiSelection  *selection;
   GtkWidget          *column_view;
   GtkWidget          *search;
+  GtkWidget          *filter_bar;
+  GtkWidget          *filters;
+  GtkWidget          *header_actions;
+  GtkWidget          *content;
   GtkWidget          *states_box;
   GPtrArray          *state_buttons;
   GtkWidget          *count_label;
@@ -112,11 +116,28 @@ mt_list_page_finalize (GObject *object)
   G_OBJECT_CLASS (mt_list_page_parent_class)->finalize (object);
 }
 
+static void search_changed_cb (MtListPage *self);
+
 static void
 mt_list_page_class_init (MtListPageClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = mt_list_page_dispose;
   G_OBJECT_CLASS (klass)->finalize = mt_list_page_finalize;
+
+  gtk_widget_class_set_template_from_resource (GTK_WIDGET_CLASS (klass), "/com/mtxnyjs/Mingtang/ui/mt-list-page.ui");
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtListPage, filter_bar);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtListPage, search);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtListPage, filters);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtListPage, header_actions);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtListPage, states_box);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtListPage, count_label);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtListPage, content);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtListPage, action_bar);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtListPage, selected_label);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtListPage, job_bar);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtListPage, job_label);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtListPage, job_progress_bar);
+  gtk_widget_class_bind_template_callback (GTK_WIDGET_CLASS (klass), search_changed_cb);
 
   /* The rows were read again from the start: search, filters, state or data changed */
   signals[SIGNAL_RELOADED] = g_signal_new ("reloaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
@@ -126,7 +147,7 @@ mt_list_page_class_init (MtListPageClass *klass)
 static void
 mt_list_page_init (MtListPage *self)
 {
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
+  gtk_widget_init_template (GTK_WIDGET (self));
   self->state_buttons = g_ptr_array_new ();
   self->filter_options = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
   self->columns = g_ptr_array_new ();
@@ -1287,33 +1308,6 @@ static void export_xlsx_cb (MtListPage *self) { export (self, TRUE); }
 
 /* ------------------------------------------------------------------ construction */
 
-/* The long job's bar: what it is doing, how far, Cancel */
-static GtkWidget *
-job_bar_new (MtListPage *self)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
-
-  self->job_label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->job_label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (self->job_label), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_widget_add_css_class (self->job_label, "numeric");
-  self->job_progress_bar = gtk_progress_bar_new ();
-  gtk_widget_set_hexpand (self->job_progress_bar, TRUE);
-  gtk_widget_set_valign (self->job_progress_bar, GTK_ALIGN_CENTER);
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (job_cancel_cb), self);
-  gtk_box_append (GTK_BOX (box), self->job_label);
-  gtk_box_append (GTK_BOX (box), self->job_progress_bar);
-  gtk_box_append (GTK_BOX (box), cancel);
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-  gtk_widget_set_margin_top (box, 6);
-  gtk_widget_set_margin_bottom (box, 6);
-  self->job_bar = gtk_revealer_new ();
-  gtk_revealer_set_child (GTK_REVEALER (self->job_bar), box);
-  return self->job_bar;
-}
-
 void
 mt_list_page_add_action (MtListPage *self,
                          const char *name,
@@ -1451,10 +1445,6 @@ build_states (MtListPage *self)
   const MtChoice *states = mt_listing_get_states (self->listing);
   GtkWidget *first = NULL;
 
-  self->states_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  gtk_widget_add_css_class (self->states_box, "linked");
-  gtk_widget_set_margin_start (self->states_box, 12);
-  gtk_widget_set_margin_bottom (self->states_box, 6);
   if (states == NULL)
     return;
   for (int i = -1; i < 0 || states[i].value; i++)
@@ -1481,9 +1471,6 @@ build_action_bar (MtListPage *self)
 {
   const char *page = mt_listing_get_page (self->listing);
 
-  self->action_bar = gtk_action_bar_new ();
-  self->selected_label = gtk_label_new (NULL);
-  gtk_action_bar_pack_start (GTK_ACTION_BAR (self->action_bar), self->selected_label);
   if (g_str_equal (page, "devices"))
     {
       gboolean transfer = mt_actor_can (self->actor, "devices", "transfer");
@@ -1526,7 +1513,6 @@ build_action_bar (MtListPage *self)
     gtk_widget_add_css_class (del, "destructive-action");
     gtk_action_bar_pack_end (GTK_ACTION_BAR (self->action_bar), del);
   }
-  gtk_action_bar_set_revealed (GTK_ACTION_BAR (self->action_bar), FALSE);
 }
 
 MtListPage *
@@ -1537,8 +1523,7 @@ mt_list_page_new (MtContext   *context,
   g_autoptr(MtListing) listing = mt_listing_new (mt_context_get_db (context), mt_context_get_actor (context), page_id,
                                                  error);
   MtListPage *self;
-  GtkWidget *bar, *scroller, *menu_button, *spacer;
-  g_autoptr(GMenu) menu = g_menu_new ();
+  GtkWidget *bar, *scroller;
   guint n_columns;
   const MtListColumn *columns;
   GtkSorter *sorter;
@@ -1558,22 +1543,11 @@ mt_list_page_new (MtContext   *context,
   self->model = mt_row_model_new (self->listing);
   self->selection = gtk_multi_selection_new (G_LIST_MODEL (g_object_ref (self->model)));
 
-  /* Filter bar */
-  bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_widget_set_margin_start (bar, 12);
-  gtk_widget_set_margin_end (bar, 12);
-  gtk_widget_set_margin_top (bar, 12);
-  gtk_widget_set_margin_bottom (bar, 6);
-  self->search = gtk_search_entry_new ();
-  gtk_editable_set_width_chars (GTK_EDITABLE (self->search), 28);
+  /* Filter bar: the search, the listing's filters, the page's actions */
   g_object_set (self->search, "placeholder-text", mt_listing_get_search_hint (self->listing), NULL);
   gtk_widget_set_tooltip_text (self->search, mt_listing_get_search_hint (self->listing));
-  g_signal_connect_swapped (self->search, "search-changed", G_CALLBACK (search_changed_cb), self);
-  gtk_box_append (GTK_BOX (bar), self->search);
-  build_filters (self, bar);
-  spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  gtk_widget_set_hexpand (spacer, TRUE);
-  gtk_box_append (GTK_BOX (bar), spacer);
+  build_filters (self, self->filters);
+  bar = self->header_actions;
 
   mt_list_page_add_action (self, "list.rent", G_CALLBACK (rent_clicked_cb),
                            (g_str_equal (page_id, "orders") || g_str_equal (page_id, "devices") ||
@@ -1602,29 +1576,12 @@ mt_list_page_new (MtContext   *context,
       gtk_widget_add_css_class (b, "suggested-action");
       gtk_box_append (GTK_BOX (bar), b);
     }
-
   mt_list_page_add_action (self, "list.export-csv", G_CALLBACK (export_csv_cb), TRUE);
   mt_list_page_add_action (self, "list.export-xlsx", G_CALLBACK (export_xlsx_cb), TRUE);
-  g_menu_append (menu, _("Export as CSV…"), "list.export-csv");
-  g_menu_append (menu, _("Export as Excel (XLSX)…"), "list.export-xlsx");
-  menu_button = gtk_menu_button_new ();
-  gtk_menu_button_set_label (GTK_MENU_BUTTON (menu_button), _("Export"));
-  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu_button), G_MENU_MODEL (menu));
-  gtk_box_append (GTK_BOX (bar), menu_button);
-  gtk_box_append (GTK_BOX (self), bar);
+  mt_list_page_add_action (self, "list.cancel-job", G_CALLBACK (job_cancel_cb), TRUE);
 
   /* State counts */
   build_states (self);
-  self->count_label = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->count_label, "dim-label");
-  gtk_widget_set_margin_start (self->count_label, 12);
-  {
-    GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-    gtk_box_append (GTK_BOX (row), self->states_box);
-    gtk_box_append (GTK_BOX (row), self->count_label);
-    gtk_widget_set_margin_bottom (row, 6);
-    gtk_box_append (GTK_BOX (self), row);
-  }
 
   /* Columns */
   self->column_view = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)));
@@ -1670,21 +1627,19 @@ mt_list_page_new (MtContext   *context,
       gtk_widget_add_css_class (views, "linked");
       gtk_box_append (GTK_BOX (views), list_toggle);
       gtk_box_append (GTK_BOX (views), self->map_toggle);
-      gtk_box_insert_child_after (GTK_BOX (bar), views, self->search);
+      gtk_box_insert_child_after (GTK_BOX (self->filter_bar), views, self->search);
       g_signal_connect_swapped (self->map_toggle, "toggled", G_CALLBACK (map_toggled_cb), self);
       self->views = gtk_stack_new ();
       gtk_stack_add_named (GTK_STACK (self->views), scroller, "list");
       gtk_widget_set_vexpand (self->views, TRUE);
-      gtk_box_append (GTK_BOX (self), self->views);
+      gtk_box_append (GTK_BOX (self->content), self->views);
     }
   else
-    gtk_box_append (GTK_BOX (self), scroller);
+    gtk_box_append (GTK_BOX (self->content), scroller);
 
   build_action_bar (self);
   mt_money_actions_add (self, page_id, bar, self->action_bar);
   mt_telemetry_actions_add (self, page_id, bar, self->action_bar);
-  gtk_box_append (GTK_BOX (self), self->action_bar);
-  gtk_box_append (GTK_BOX (self), job_bar_new (self));
 
   update_counts (self);
   return self;
