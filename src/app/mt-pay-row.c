@@ -12,14 +12,22 @@ GtkWidget *
 mt_pay_row_new (const char *title,
                 gboolean    with_balance)
 {
-  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
   GtkWidget *row = adw_combo_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  mt_pay_row_fill (row, with_balance);
+  return row;
+}
+
+void
+mt_pay_row_fill (GtkWidget *row,
+                 gboolean   with_balance)
+{
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
 
   for (guint i = 0; i < (with_balance ? 3 : 2); i++)
     gtk_string_list_append (labels, mt_choice_label (mt_pay_methods, methods[i]));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (labels));
-  return row;
 }
 
 const char *

@@ -9,6 +9,9 @@ G_BEGIN_DECLS
  * balance unless @with_balance is FALSE */
 GtkWidget  *mt_pay_row_new (const char *title,
                             gboolean    with_balance);
+/* The same routes into a combo row of a template */
+void        mt_pay_row_fill (GtkWidget *row,
+                             gboolean   with_balance);
 /* "offline", "online" or "balance" */
 const char *mt_pay_row_get (GtkWidget  *row);
 void        mt_pay_row_set (GtkWidget  *row,

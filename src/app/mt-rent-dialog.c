@@ -43,6 +43,7 @@ struct _MtRentDialog
   GtkWidget     *total_label;
   GtkTextBuffer *contract;
   GtkWidget     *rent_button;
+  GtkWidget     *contract_view;
 
   guint          quote_timeout;
   guint          quote_serial;   /* only the newest answer counts */
@@ -76,6 +77,11 @@ mt_rent_dialog_finalize (GObject *object)
   G_OBJECT_CLASS (mt_rent_dialog_parent_class)->finalize (object);
 }
 
+static void inputs_changed_cb (MtRentDialog *self);
+static void mobile_changed_cb (MtRentDialog *self);
+static void device_activated_cb (MtRentDialog *self);
+static void rent_action (GtkWidget *widget, const char *name, GVariant *param);
+
 static void
 mt_rent_dialog_class_init (MtRentDialogClass *klass)
 {
@@ -88,12 +94,42 @@ mt_rent_dialog_class_init (MtRentDialogClass *klass)
   signals[RENTED] = g_signal_new ("rented", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                   NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
   gtk_widget_class_add_binding_action (GTK_WIDGET_CLASS (klass), GDK_KEY_Escape, 0, "window.close", NULL);
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "rent.rent", NULL, rent_action);
+  gtk_widget_class_set_template_from_resource (GTK_WIDGET_CLASS (klass), "/com/mtxnyjs/Mingtang/ui/mt-rent-dialog.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtRentDialog, name)
+  BIND (error_label);
+  BIND (rent_button);
+  BIND (device_group);
+  BIND (store_row);
+  BIND (device_row);
+  BIND (member_group);
+  BIND (mobile_row);
+  BIND (name_row);
+  BIND (id_card_row);
+  BIND (referrer_row);
+  BIND (periods_spin);
+  BIND (pay_row);
+  BIND (services_group);
+  BIND (rent_label);
+  BIND (services_label);
+  BIND (deposit_label);
+  BIND (total_label);
+  BIND (contract_view);
+#undef BIND
+  gtk_widget_class_bind_template_callback (GTK_WIDGET_CLASS (klass), inputs_changed_cb);
+  gtk_widget_class_bind_template_callback (GTK_WIDGET_CLASS (klass), mobile_changed_cb);
+  gtk_widget_class_bind_template_callback (GTK_WIDGET_CLASS (klass), device_activated_cb);
 }
 
 static void
 mt_rent_dialog_init (MtRentDialog *self)
 {
   self->service_rows = g_ptr_array_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->contract = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->contract_view));
+  mt_pay_row_fill (self->pay_row, TRUE);
+  gtk_adjustment_set_upper (gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (self->periods_spin)), MT_MAX_PERIODS);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "rent.rent", FALSE);
 }
 
 /* ------------------------------------------------------------------ the request */
@@ -236,7 +272,7 @@ show_quote (MtRentDialog  *self,
   set_money (self->deposit_label, quote ? quote->deposit_fen : 0, quote != NULL);
   set_money (self->total_label, quote ? quote->total_fen : 0, quote != NULL);
   gtk_text_buffer_set_text (self->contract, contract ? contract : "", -1);
-  gtk_widget_set_sensitive (self->rent_button, quote != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "rent.rent", quote != NULL);
 }
 
 static void
@@ -395,7 +431,7 @@ rented_cb (GObject      *source,
 
   if (self->closed)
     return;
-  gtk_widget_set_sensitive (self->rent_button, TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "rent.rent", TRUE);
   if (answer == NULL || !JSON_NODE_HOLDS_OBJECT (answer))
     return show_error (self, error ? error->message : _("The server sent an answer that makes no sense"));
   id = json_object_get_int_member_with_default (json_node_get_object (answer), "id", 0);
@@ -417,15 +453,17 @@ mt_rent_dialog_rent (MtRentDialog *self)
       return FALSE;
     }
   request = api_request ("orders.rent", &r);
-  gtk_widget_set_sensitive (self->rent_button, FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "rent.rent", FALSE);
   mt_context_call_async (self->context, request, NULL, rented_cb, g_object_ref (self));
   return TRUE;
 }
 
 static void
-rent_clicked_cb (MtRentDialog *self)
+rent_action (GtkWidget  *widget,
+             const char *name,
+             GVariant   *param)
 {
-  mt_rent_dialog_rent (self);
+  mt_rent_dialog_rent (MT_RENT_DIALOG (widget));
 }
 
 /* ------------------------------------------------------------------ scripted use */
@@ -478,169 +516,32 @@ mt_rent_dialog_get_error (MtRentDialog *self)
 
 /* ------------------------------------------------------------------ building */
 
-static GtkWidget *
-money_row (GtkWidget   *group,
-           const char  *title,
-           GtkWidget  **label)
-{
-  GtkWidget *row = adw_action_row_new ();
-
-  *label = gtk_label_new ("—");
-  gtk_widget_add_css_class (*label, "mt-data");
-  gtk_widget_add_css_class (*label, "numeric");
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), *label);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
-  return row;
-}
-
-static GtkWidget *
-entry_row (GtkWidget    *group,
-           const char   *title,
-           MtRentDialog *self,
-           GCallback     changed)
-{
-  GtkWidget *row = adw_entry_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  g_signal_connect_swapped (row, "changed", changed, self);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
-  return row;
-}
-
 MtRentDialog *
 mt_rent_dialog_new (GtkWindow     *parent,
                     MtContext     *context,
                     gint64         store,
                     gint64         device)
 {
-  MtRentDialog *self = g_object_new (MT_TYPE_RENT_DIALOG, "transient-for", parent, "modal", TRUE,
-                                     "default-width", 1040, "default-height", 720,
-                                     "title", _("Rent Out"), NULL);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
-  GtkWidget *columns = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  GtkWidget *left = adw_preferences_page_new ();
-  GtkWidget *right = adw_preferences_page_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *rental = adw_preferences_group_new ();
-  GtkWidget *quote = adw_preferences_group_new ();
-  GtkWidget *contract_group = adw_preferences_group_new ();
-  GtkWidget *periods_row = adw_action_row_new ();
-  GtkWidget *view, *scroller;
+  MtRentDialog *self = g_object_new (MT_TYPE_RENT_DIALOG, "transient-for", parent, NULL);
   g_autoptr(GtkStringList) store_names = gtk_string_list_new (NULL);
 
   self->context = g_object_ref (context);
   self->db = mt_context_get_db (context);
   self->actor = mt_context_get_actor (context);
 
-  /* header: cancel, the title, rent */
-  self->rent_button = gtk_button_new_with_mnemonic (_("_Rent Out"));
-  gtk_widget_add_css_class (self->rent_button, "suggested-action");
-  gtk_widget_set_sensitive (self->rent_button, FALSE);
-  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->rent_button);
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), self);
-  g_signal_connect_swapped (self->rent_button, "clicked", G_CALLBACK (rent_clicked_cb), self);
-  gtk_window_set_titlebar (GTK_WINDOW (self), header);
-
-  self->error_label = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->error_label, "error");
-  gtk_label_set_wrap (GTK_LABEL (self->error_label), TRUE);
-  gtk_widget_set_margin_top (self->error_label, 12);
-  gtk_widget_set_margin_start (self->error_label, 12);
-  gtk_widget_set_margin_end (self->error_label, 12);
-  gtk_widget_set_visible (self->error_label, FALSE);
-  gtk_box_append (GTK_BOX (box), self->error_label);
-
   /* the device: its store, its number (typed or scanned) */
-  self->device_group = adw_preferences_group_new ();
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->device_group), _("Device"));
   self->stores = mt_lookup (self->db, self->actor, "stores", NULL, 0);
   for (guint i = 0; i < self->stores->len; i++)
     gtk_string_list_append (store_names, ((MtOption *) self->stores->pdata[i])->label);
-  self->store_row = adw_combo_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->store_row), _("Store"));
   adw_combo_row_set_model (ADW_COMBO_ROW (self->store_row), G_LIST_MODEL (store_names));
   for (guint i = 0; i < self->stores->len; i++)
     if (g_ascii_strtoll (((MtOption *) self->stores->pdata[i])->id, NULL, 10) == store)
       adw_combo_row_set_selected (ADW_COMBO_ROW (self->store_row), i);
-  g_signal_connect_swapped (self->store_row, "notify::selected", G_CALLBACK (inputs_changed_cb), self);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->device_group), self->store_row);
-  self->device_row = entry_row (self->device_group, _("Device number (type or scan)"), self,
-                                G_CALLBACK (inputs_changed_cb));
-  g_signal_connect_swapped (self->device_row, "entry-activated", G_CALLBACK (device_activated_cb), self);
   if (device != 0)
     {
       g_autofree char *no = mt_read_device_no (self->db, self->actor, device);
       gtk_editable_set_text (GTK_EDITABLE (self->device_row), no ? no : "");
     }
-
-  /* the member */
-  self->member_group = adw_preferences_group_new ();
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->member_group), _("Member"));
-  self->mobile_row = entry_row (self->member_group, _("Mobile"), self, G_CALLBACK (mobile_changed_cb));
-  self->name_row = entry_row (self->member_group, _("Full name"), self, G_CALLBACK (inputs_changed_cb));
-  self->id_card_row = entry_row (self->member_group, _("ID card"), self, G_CALLBACK (inputs_changed_cb));
-  self->referrer_row = entry_row (self->member_group, _("Referred by (mobile, optional)"), self,
-                                  G_CALLBACK (inputs_changed_cb));
-
-  /* periods, payment */
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (rental), _("Rental"));
-  self->periods_spin = gtk_spin_button_new_with_range (1, MT_MAX_PERIODS, 1);
-  gtk_widget_set_valign (self->periods_spin, GTK_ALIGN_CENTER);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (periods_row), _("Periods"));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (periods_row), self->periods_spin);
-  g_signal_connect_swapped (self->periods_spin, "value-changed", G_CALLBACK (inputs_changed_cb), self);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (rental), periods_row);
-  self->pay_row = mt_pay_row_new (_("Payment method"), TRUE);
-  g_signal_connect_swapped (self->pay_row, "notify::selected", G_CALLBACK (inputs_changed_cb), self);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (rental), self->pay_row);
-  self->services_group = adw_preferences_group_new ();
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->services_group), _("Services"));
-  gtk_widget_set_visible (self->services_group, FALSE);
-
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (left), ADW_PREFERENCES_GROUP (self->device_group));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (left), ADW_PREFERENCES_GROUP (self->member_group));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (left), ADW_PREFERENCES_GROUP (rental));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (left), ADW_PREFERENCES_GROUP (self->services_group));
-
-  /* the quote and the contract */
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (quote), _("Quote"));
-  money_row (quote, _("Rent"), &self->rent_label);
-  money_row (quote, _("Services"), &self->services_label);
-  money_row (quote, _("Deposit"), &self->deposit_label);
-  gtk_widget_add_css_class (money_row (quote, _("To pay now"), &self->total_label), "property");
-  gtk_widget_add_css_class (self->total_label, "title-3");
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (contract_group), _("Contract"));
-  view = gtk_text_view_new ();
-  self->contract = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
-  gtk_text_view_set_editable (GTK_TEXT_VIEW (view), FALSE);
-  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), GTK_WRAP_WORD_CHAR);
-  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 12);
-  gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 12);
-  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 12);
-  gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (view), 12);
-  gtk_widget_add_css_class (view, "mt-data");
-  scroller = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
-  gtk_widget_set_size_request (scroller, -1, 240);
-  gtk_widget_add_css_class (scroller, "card");
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (contract_group), scroller);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (right), ADW_PREFERENCES_GROUP (quote));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (right), ADW_PREFERENCES_GROUP (contract_group));
-
-  gtk_widget_set_hexpand (left, TRUE);
-  gtk_widget_set_hexpand (right, TRUE);
-  gtk_box_append (GTK_BOX (columns), left);
-  gtk_box_append (GTK_BOX (columns), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-  gtk_box_append (GTK_BOX (columns), right);
-  gtk_widget_set_vexpand (columns, TRUE);
-  gtk_box_append (GTK_BOX (box), columns);
-  gtk_window_set_child (GTK_WINDOW (self), box);
-  gtk_window_set_default_widget (GTK_WINDOW (self), self->rent_button);
   gtk_widget_grab_focus (self->device_row);
   return self;
 }

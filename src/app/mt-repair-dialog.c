@@ -20,12 +20,17 @@ struct _MtRepairDialog
   gint64         repair_id;
   gint64         version;
   GtkWidget     *error_label;
-  GtkWidget     *state_row;
-  GtkWidget     *note_row;
-  GtkWidget     *cost_row;
+  GtkWidget     *report_group;
   GtkWidget     *device_row;
   GtkWidget     *kind_row;
   GtkWidget     *reporter_row;
+  GtkWidget     *fault_row;
+  GtkWidget     *info_group;
+  GtkWidget     *history_group;
+  GtkWidget     *step_group;
+  GtkWidget     *state_row;
+  GtkWidget     *note_row;
+  GtkWidget     *cost_row;
   const char *const *next_states;
   gboolean       closed;
 };
@@ -51,19 +56,38 @@ mt_repair_dialog_finalize (GObject *object)
   G_OBJECT_CLASS (mt_repair_dialog_parent_class)->finalize (object);
 }
 
+static void save_action (GtkWidget *widget, const char *name, GVariant *param);
+
 static void
 mt_repair_dialog_class_init (MtRepairDialogClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = mt_repair_dialog_dispose;
   G_OBJECT_CLASS (klass)->finalize = mt_repair_dialog_finalize;
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                  NULL, NULL, NULL, G_TYPE_NONE, 0);
-  gtk_widget_class_add_binding_action (GTK_WIDGET_CLASS (klass), GDK_KEY_Escape, 0, "window.close", NULL);
+  gtk_widget_class_set_template_from_resource (widget_class, "/com/mtxnyjs/Mingtang/ui/mt-repair-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, MtRepairDialog, error_label);
+  gtk_widget_class_bind_template_child (widget_class, MtRepairDialog, report_group);
+  gtk_widget_class_bind_template_child (widget_class, MtRepairDialog, device_row);
+  gtk_widget_class_bind_template_child (widget_class, MtRepairDialog, kind_row);
+  gtk_widget_class_bind_template_child (widget_class, MtRepairDialog, reporter_row);
+  gtk_widget_class_bind_template_child (widget_class, MtRepairDialog, fault_row);
+  gtk_widget_class_bind_template_child (widget_class, MtRepairDialog, info_group);
+  gtk_widget_class_bind_template_child (widget_class, MtRepairDialog, history_group);
+  gtk_widget_class_bind_template_child (widget_class, MtRepairDialog, step_group);
+  gtk_widget_class_bind_template_child (widget_class, MtRepairDialog, state_row);
+  gtk_widget_class_bind_template_child (widget_class, MtRepairDialog, note_row);
+  gtk_widget_class_bind_template_child (widget_class, MtRepairDialog, cost_row);
+  gtk_widget_class_install_action (widget_class, "repair.save", NULL, save_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
 static void
 mt_repair_dialog_init (MtRepairDialog *self)
 {
+  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 static void
@@ -93,8 +117,11 @@ saved_cb (GObject      *source,
 
 /* A fault report (repairs.report) or a step of the ticket (repairs.steps) */
 static void
-save_clicked_cb (MtRepairDialog *self)
+save_action (GtkWidget  *widget,
+             const char *name,
+             GVariant   *param)
 {
+  MtRepairDialog *self = MT_REPAIR_DIALOG (widget);
   g_autoptr(GError) error = NULL;
   g_autoptr(MtApiRequest) request = NULL;
 
@@ -114,7 +141,7 @@ save_clicked_cb (MtRepairDialog *self)
       mt_api_request_set_int (request, "device_id", device_id);
       mt_api_request_set_text (request, "reporter_kind", mt_reporter_kinds[kind].value);
       mt_api_request_set_text (request, "reporter", gtk_editable_get_text (GTK_EDITABLE (self->reporter_row)));
-      mt_api_request_set_text (request, "fault", gtk_editable_get_text (GTK_EDITABLE (self->note_row)));
+      mt_api_request_set_text (request, "fault", gtk_editable_get_text (GTK_EDITABLE (self->fault_row)));
     }
   else
     {
@@ -139,13 +166,13 @@ save_clicked_cb (MtRepairDialog *self)
   mt_context_call_async (self->context, request, NULL, saved_cb, g_object_ref (self));
 }
 
-static GtkWidget *
-history_group (MtRepairDialog *self)
+/* The ticket's steps so far, into the history group */
+static void
+fill_history (MtRepairDialog *self)
 {
-  GtkWidget *group = adw_preferences_group_new ();
+  GtkWidget *group = self->history_group;
   g_autoptr(GArray) steps = mt_read_repair_steps (self->db, self->actor, self->repair_id);
 
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Progress"));
   for (guint i = 0; i < steps->len; i++)
     {
       const MtRepairStep *step = &g_array_index (steps, MtRepairStep, i);
@@ -162,7 +189,6 @@ history_group (MtRepairDialog *self)
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), note);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
-  return group;
 }
 
 MtRepairDialog *
@@ -170,36 +196,12 @@ mt_repair_dialog_new (GtkWindow     *parent,
                       MtContext     *context,
                       gint64         repair_id)
 {
-  MtRepairDialog *self = g_object_new (MT_TYPE_REPAIR_DIALOG, "transient-for", parent, "modal", TRUE,
-                                       "default-width", 640, "default-height", 640, NULL);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
-  GtkWidget *save = gtk_button_new_with_mnemonic (_("_Save"));
-  GtkWidget *page = adw_preferences_page_new ();
-  GtkWidget *form = adw_preferences_group_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  g_autoptr(GtkStringList) states = gtk_string_list_new (NULL);
+  MtRepairDialog *self = g_object_new (MT_TYPE_REPAIR_DIALOG, "transient-for", parent, NULL);
 
   self->context = g_object_ref (context);
   self->db = mt_context_get_db (context);
   self->actor = mt_context_get_actor (context);
   self->repair_id = repair_id;
-
-  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), save);
-  gtk_widget_add_css_class (save, "suggested-action");
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), self);
-  g_signal_connect_swapped (save, "clicked", G_CALLBACK (save_clicked_cb), self);
-  gtk_window_set_titlebar (GTK_WINDOW (self), header);
-
-  self->error_label = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->error_label, "error");
-  gtk_label_set_wrap (GTK_LABEL (self->error_label), TRUE);
-  gtk_widget_set_margin_top (self->error_label, 12);
-  gtk_widget_set_visible (self->error_label, FALSE);
-  gtk_box_append (GTK_BOX (box), self->error_label);
 
   if (repair_id == 0)
     {
@@ -208,27 +210,15 @@ mt_repair_dialog_new (GtkWindow     *parent,
       gtk_window_set_title (GTK_WINDOW (self), _("Report Fault"));
       for (guint i = 0; mt_reporter_kinds[i].value; i++)
         gtk_string_list_append (kinds, _(mt_reporter_kinds[i].label));
-      self->device_row = adw_entry_row_new ();
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->device_row), _("Device number"));
-      self->kind_row = adw_combo_row_new ();
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->kind_row), _("Reported by"));
       adw_combo_row_set_model (ADW_COMBO_ROW (self->kind_row), G_LIST_MODEL (kinds));
-      self->reporter_row = adw_entry_row_new ();
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->reporter_row), _("Reporter"));
-      self->note_row = adw_entry_row_new ();
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->note_row), _("Fault"));
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (form), self->device_row);
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (form), self->kind_row);
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (form), self->reporter_row);
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (form), self->note_row);
-      adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (form));
+      gtk_widget_set_visible (self->report_group, TRUE);
     }
   else
     {
-      GtkWidget *info = adw_preferences_group_new ();
       g_autoptr(MtRepairDetails) repair = mt_read_repair (self->db, self->actor, repair_id);
+      g_autoptr(GtkStringList) states = gtk_string_list_new (NULL);
       g_autofree char *title = NULL;
-      g_autofree char *state = NULL;
+      gboolean progress;
 
       if (repair != NULL)
         {
@@ -236,39 +226,26 @@ mt_repair_dialog_new (GtkWindow     *parent,
           g_autofree char *desc = g_strdup_printf (_("Device %s · %s · cost so far %s"), repair->device_no,
                                                    repair->fault, cost);
           title = g_strdup_printf (_("Repair Progress — %s"), repair->repair_no);
-          state = g_strdup (repair->state);
           self->version = repair->version;
-          adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (info),
-                                           mt_choice_label (mt_repair_states, state));
-          adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (info), desc);
+          adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->info_group),
+                                           mt_choice_label (mt_repair_states, repair->state));
+          adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->info_group), desc);
         }
       gtk_window_set_title (GTK_WINDOW (self), title ? title : _("Repair Progress"));
 
-      self->next_states = mt_repair_next_states (state);
+      self->next_states = mt_repair_next_states (repair ? repair->state : NULL);
       for (guint i = 0; self->next_states[i]; i++)
         gtk_string_list_append (states, mt_choice_label (mt_repair_states, self->next_states[i]));
-      self->state_row = adw_combo_row_new ();
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->state_row), _("New state"));
       adw_combo_row_set_model (ADW_COMBO_ROW (self->state_row), G_LIST_MODEL (states));
       if (self->next_states[0] && self->next_states[1])
         adw_combo_row_set_selected (ADW_COMBO_ROW (self->state_row), 1);
-      self->note_row = adw_entry_row_new ();
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->note_row), _("Note"));
-      self->cost_row = adw_entry_row_new ();
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->cost_row), _("Repair cost (yuan)"));
-      adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (form), _("Next step"));
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (form), self->state_row);
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (form), self->note_row);
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (form), self->cost_row);
-      gtk_widget_set_sensitive (form, self->next_states[0] != NULL &&
-                                      mt_actor_can (self->actor, "repairs", "progress"));
-      gtk_widget_set_sensitive (save, self->next_states[0] != NULL && mt_actor_can (self->actor, "repairs", "progress"));
-      adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (info));
-      adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (history_group (self)));
-      adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (form));
+      fill_history (self);
+      progress = self->next_states[0] != NULL && mt_actor_can (self->actor, "repairs", "progress");
+      gtk_widget_set_sensitive (self->step_group, progress);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "repair.save", progress);
+      gtk_widget_set_visible (self->info_group, TRUE);
+      gtk_widget_set_visible (self->history_group, TRUE);
+      gtk_widget_set_visible (self->step_group, TRUE);
     }
-  gtk_widget_set_vexpand (page, TRUE);
-  gtk_box_append (GTK_BOX (box), page);
-  gtk_window_set_child (GTK_WINDOW (self), box);
   return self;
 }
