@@ -66,19 +66,33 @@ mt_order_dialog_finalize (GObject *object)
   G_OBJECT_CLASS (mt_order_dialog_parent_class)->finalize (object);
 }
 
+static void order_action (GtkWidget *widget, const char *name, GVariant *param);
+
 static void
 mt_order_dialog_class_init (MtOrderDialogClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = mt_order_dialog_dispose;
   G_OBJECT_CLASS (klass)->finalize = mt_order_dialog_finalize;
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                    NULL, G_TYPE_NONE, 0);
-  gtk_widget_class_add_binding_action (GTK_WIDGET_CLASS (klass), GDK_KEY_Escape, 0, "window.close", NULL);
+  gtk_widget_class_set_template_from_resource (widget_class, "/com/mtxnyjs/Mingtang/ui/mt-order-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, MtOrderDialog, error_label);
+  gtk_widget_class_bind_template_child (widget_class, MtOrderDialog, holder);
+  /* the order's actions, as its buttons do them */
+  gtk_widget_class_install_action (widget_class, "order.renew", NULL, order_action);
+  gtk_widget_class_install_action (widget_class, "order.replace", NULL, order_action);
+  gtk_widget_class_install_action (widget_class, "order.end", NULL, order_action);
+  gtk_widget_class_install_action (widget_class, "order.save-pdf", NULL, order_action);
+  gtk_widget_class_install_action (widget_class, "order.print", NULL, order_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
 static void
 mt_order_dialog_init (MtOrderDialog *self)
 {
+  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 static void
@@ -273,23 +287,6 @@ mt_order_dialog_run (MtOrderDialog *self,
   return TRUE;
 }
 
-static void
-renew_clicked_cb (MtOrderDialog *self)
-{
-  mt_order_dialog_run (self, "renew");
-}
-
-static void
-replace_clicked_cb (MtOrderDialog *self)
-{
-  mt_order_dialog_run (self, "replace");
-}
-
-static void
-end_clicked_cb (MtOrderDialog *self)
-{
-  mt_order_dialog_run (self, "end");
-}
 
 /* ------------------------------------------------------------------ documents */
 
@@ -393,11 +390,28 @@ text_row (const char *title,
   return row;
 }
 
+static void pdf_clicked_cb (MtOrderDialog *self);
+static void print_clicked_cb (MtOrderDialog *self);
+
+static void
+order_action (GtkWidget  *widget,
+              const char *name,
+              GVariant   *param)
+{
+  MtOrderDialog *self = MT_ORDER_DIALOG (widget);
+
+  if (g_str_equal (name, "order.save-pdf"))
+    pdf_clicked_cb (self);
+  else if (g_str_equal (name, "order.print"))
+    print_clicked_cb (self);
+  else
+    mt_order_dialog_run (self, name + strlen ("order."));
+}
+
 static GtkWidget *
 group_with_button (const char *title,
                    const char *label,
-                   GCallback   callback,
-                   gpointer    self,
+                   const char *action,
                    gboolean    destructive)
 {
   GtkWidget *group = adw_preferences_group_new ();
@@ -406,7 +420,7 @@ group_with_button (const char *title,
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title);
   gtk_widget_add_css_class (b, destructive ? "destructive-action" : "suggested-action");
   gtk_widget_set_valign (b, GTK_ALIGN_CENTER);
-  g_signal_connect_swapped (b, "clicked", callback, self);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (b), action);
   adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (group), b);
   return group;
 }
@@ -456,7 +470,7 @@ rebuild (MtOrderDialog *self)
 
   if (open && mt_actor_can (self->actor, "orders", "end"))
     {
-      GtkWidget *group = group_with_button (_("End Order"), _("_End Order"), G_CALLBACK (end_clicked_cb), self, TRUE);
+      GtkWidget *group = group_with_button (_("End Order"), _("_End Order"), "order.end", TRUE);
 
       self->damage_row = adw_entry_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->damage_row), _("Damages (yuan)"));
@@ -478,7 +492,7 @@ rebuild (MtOrderDialog *self)
     }
   if (open && mt_actor_can (self->actor, "orders", "renew"))
     {
-      GtkWidget *group = group_with_button (_("Renew"), _("Re_new"), G_CALLBACK (renew_clicked_cb), self, FALSE);
+      GtkWidget *group = group_with_button (_("Renew"), _("Re_new"), "order.renew", FALSE);
       GtkWidget *row = adw_action_row_new ();
 
       self->renew_spin = gtk_spin_button_new_with_range (1, MT_MAX_PERIODS, 1);
@@ -492,8 +506,7 @@ rebuild (MtOrderDialog *self)
     }
   if (open && mt_actor_can (self->actor, "orders", "replace"))
     {
-      GtkWidget *group = group_with_button (_("Replace Device"), _("Re_place"), G_CALLBACK (replace_clicked_cb),
-                                            self, FALSE);
+      GtkWidget *group = group_with_button (_("Replace Device"), _("Re_place"), "order.replace", FALSE);
 
       self->device_row = adw_entry_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->device_row), _("New device number (type or scan)"));
@@ -557,34 +570,12 @@ mt_order_dialog_new (GtkWindow     *parent,
                      MtContext     *context,
                      gint64         order_id)
 {
-  MtOrderDialog *self = g_object_new (MT_TYPE_ORDER_DIALOG, "transient-for", parent, "modal", TRUE,
-                                      "default-width", 760, "default-height", 820, NULL);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *pdf = gtk_button_new_with_mnemonic (_("Save _PDF…"));
-  GtkWidget *print = gtk_button_new_from_icon_name ("printer-symbolic");
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  MtOrderDialog *self = g_object_new (MT_TYPE_ORDER_DIALOG, "transient-for", parent, NULL);
 
   self->context = g_object_ref (context);
   self->db = mt_context_get_db (context);
   self->actor = mt_context_get_actor (context);
   self->order_id = order_id;
-  gtk_widget_set_tooltip_text (print, _("Print the receipt and contract"));
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), print);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), pdf);
-  g_signal_connect_swapped (pdf, "clicked", G_CALLBACK (pdf_clicked_cb), self);
-  g_signal_connect_swapped (print, "clicked", G_CALLBACK (print_clicked_cb), self);
-  gtk_window_set_titlebar (GTK_WINDOW (self), header);
-
-  self->error_label = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->error_label, "error");
-  gtk_label_set_wrap (GTK_LABEL (self->error_label), TRUE);
-  gtk_widget_set_margin_top (self->error_label, 12);
-  gtk_widget_set_visible (self->error_label, FALSE);
-  gtk_box_append (GTK_BOX (box), self->error_label);
-  self->holder = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  gtk_widget_set_vexpand (self->holder, TRUE);
-  gtk_box_append (GTK_BOX (box), self->holder);
-  gtk_window_set_child (GTK_WINDOW (self), box);
   rebuild (self);
   return self;
 }
