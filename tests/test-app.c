@@ -70,7 +70,8 @@ saved_id_cb (MtFormDialog *form,
   *saved = id;
 }
 
-/* Saves as the Save button does and waits for the answer: the row id, or 0 with the error shown */
+/* Saves as the Save button does (its action) and waits for the answer: the row id, or 0 with the
+ * error shown */
 static gint64
 form_save (MtWindow     *window,
            MtFormDialog *form)
@@ -80,7 +81,7 @@ form_save (MtWindow     *window,
 
   g_object_ref (form);
   handler = g_signal_connect (form, "saved", G_CALLBACK (saved_id_cb), &saved);
-  mt_form_dialog_save (form);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (form), "form.save", NULL));
   settle (window);
   g_signal_handler_disconnect (form, handler);
   g_object_unref (form);

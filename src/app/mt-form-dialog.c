@@ -40,6 +40,7 @@ struct _MtFormDialog
   GArray            *fields;   /* Field */
   GtkWidget         *error_label;
   GtkWidget         *save_button;
+  GtkWidget         *group;      /* the fields' rows */
   char              *error;
   gboolean           closed;   /* disposed: late answers leave it alone */
   MtPositionPicker  *picker;   /* the latitude and longitude on a map, when the entity has them */
@@ -80,6 +81,8 @@ mt_form_dialog_finalize (GObject *object)
   G_OBJECT_CLASS (mt_form_dialog_parent_class)->finalize (object);
 }
 
+static void save_action (GtkWidget *widget, const char *name, GVariant *param);
+
 static void
 mt_form_dialog_class_init (MtFormDialogClass *klass)
 {
@@ -89,6 +92,11 @@ mt_form_dialog_class_init (MtFormDialogClass *klass)
                                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
   gtk_widget_class_add_binding_action (GTK_WIDGET_CLASS (klass), GDK_KEY_Escape, 0,
                                        "window.close", NULL);
+  gtk_widget_class_set_template_from_resource (GTK_WIDGET_CLASS (klass), "/com/mtxnyjs/Mingtang/ui/mt-form-dialog.ui");
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtFormDialog, save_button);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtFormDialog, error_label);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtFormDialog, group);
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "form.save", NULL, save_action);
 }
 
 static void
@@ -96,6 +104,7 @@ mt_form_dialog_init (MtFormDialog *self)
 {
   self->fields = g_array_new (FALSE, TRUE, sizeof (Field));
   g_array_set_clear_func (self->fields, field_clear);
+  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 static GtkStringList *
@@ -687,7 +696,7 @@ saved_cb (GObject      *source,
 
   if (self->closed)
     return;
-  gtk_widget_set_sensitive (self->save_button, TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.save", TRUE);
   if (answer == NULL)
     {
       show_error (self, error);
@@ -748,14 +757,16 @@ mt_form_dialog_save (MtFormDialog *self)
       mt_api_request_set_int (request, "version", self->version);
     }
   mt_api_request_set_fields (request, values);
-  gtk_widget_set_sensitive (self->save_button, FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.save", FALSE);
   mt_context_call_async (self->context, request, NULL, saved_cb, g_object_ref (self));
 }
 
 static void
-save_clicked_cb (MtFormDialog *self)
+save_action (GtkWidget  *widget,
+             const char *name,
+             GVariant   *param)
 {
-  mt_form_dialog_save (self);
+  mt_form_dialog_save (MT_FORM_DIALOG (widget));
 }
 
 void
@@ -811,14 +822,9 @@ mt_form_dialog_new (GtkWindow      *parent,
                     const MtEntity *entity,
                     gint64          id)
 {
-  MtFormDialog *self = g_object_new (MT_TYPE_FORM_DIALOG, "transient-for", parent, "modal", TRUE,
-                                     "default-width", 640, "default-height", 720, NULL);
+  MtFormDialog *self = g_object_new (MT_TYPE_FORM_DIALOG, "transient-for", parent, NULL);
   g_autoptr(GHashTable) values = NULL;
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
-  GtkWidget *page = adw_preferences_page_new ();
-  GtkWidget *group = adw_preferences_group_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *group = self->group;
   g_autofree char *title = NULL;
   guint n_fields;
   const MtFieldSpec *specs = mt_entity_get_fields (entity, &n_fields);
@@ -854,27 +860,6 @@ mt_form_dialog_new (GtkWindow      *parent,
              : g_strdup_printf (_("New %s"), mt_entity_get_title (entity));
   gtk_window_set_title (GTK_WINDOW (self), title);
 
-  self->save_button = gtk_button_new_with_mnemonic (_("_Save"));
-  gtk_widget_add_css_class (self->save_button, "suggested-action");
-  g_signal_connect_swapped (self->save_button, "clicked", G_CALLBACK (save_clicked_cb), self);
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), self);
-  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->save_button);
-  gtk_window_set_titlebar (GTK_WINDOW (self), header);
-  gtk_window_set_default_widget (GTK_WINDOW (self), self->save_button);
-
-  self->error_label = gtk_label_new (NULL);
-  gtk_label_set_wrap (GTK_LABEL (self->error_label), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (self->error_label), 0);
-  gtk_widget_add_css_class (self->error_label, "error");
-  gtk_widget_set_margin_start (self->error_label, 24);
-  gtk_widget_set_margin_end (self->error_label, 24);
-  gtk_widget_set_margin_top (self->error_label, 12);
-  gtk_widget_set_visible (self->error_label, FALSE);
-  gtk_box_append (GTK_BOX (box), self->error_label);
-
   for (guint i = 0; i < n_fields; i++)
     {
       Field f = { 0 };
@@ -889,9 +874,5 @@ mt_form_dialog_new (GtkWindow      *parent,
       if (specs[i].kind == MT_FIELD_COORD && g_str_equal (specs[i].key, "lng") && find_field (self, "lat"))
         adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), picker_row_new (self));
     }
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
-  gtk_widget_set_vexpand (page, TRUE);
-  gtk_box_append (GTK_BOX (box), page);
-  gtk_window_set_child (GTK_WINDOW (self), box);
   return self;
 }
