@@ -24,6 +24,17 @@ struct _MtAlarmDialog
   gint64     first_at;
   gint64     latest_at;
   char      *unit;
+  GtkWidget     *curve_group;
+  GtkWidget     *area;
+  GtkWidget     *battery_row;
+  GtkWidget     *state_row;
+  GtkWidget     *reports_row;
+  GtkWidget     *first_row;
+  GtkWidget     *latest_row;
+  GtkWidget     *reading_row;
+  GtkWidget     *handled_by_row;
+  GtkWidget     *handled_at_row;
+  GtkWidget     *note_row;
 };
 
 G_DEFINE_FINAL_TYPE (MtAlarmDialog, mt_alarm_dialog, ADW_TYPE_WINDOW)
@@ -171,7 +182,21 @@ mt_alarm_dialog_finalize (GObject *object)
 static void
 mt_alarm_dialog_class_init (MtAlarmDialogClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->finalize = mt_alarm_dialog_finalize;
+  gtk_widget_class_set_template_from_resource (widget_class, "/com/mtxnyjs/Mingtang/ui/mt-alarm-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, MtAlarmDialog, curve_group);
+  gtk_widget_class_bind_template_child (widget_class, MtAlarmDialog, area);
+  gtk_widget_class_bind_template_child (widget_class, MtAlarmDialog, battery_row);
+  gtk_widget_class_bind_template_child (widget_class, MtAlarmDialog, state_row);
+  gtk_widget_class_bind_template_child (widget_class, MtAlarmDialog, reports_row);
+  gtk_widget_class_bind_template_child (widget_class, MtAlarmDialog, first_row);
+  gtk_widget_class_bind_template_child (widget_class, MtAlarmDialog, latest_row);
+  gtk_widget_class_bind_template_child (widget_class, MtAlarmDialog, reading_row);
+  gtk_widget_class_bind_template_child (widget_class, MtAlarmDialog, handled_by_row);
+  gtk_widget_class_bind_template_child (widget_class, MtAlarmDialog, handled_at_row);
+  gtk_widget_class_bind_template_child (widget_class, MtAlarmDialog, note_row);
 }
 
 static void
@@ -180,19 +205,15 @@ mt_alarm_dialog_init (MtAlarmDialog *self)
   self->times = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->values = g_array_new (FALSE, FALSE, sizeof (double));
   self->unit = g_strdup ("");
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->area), draw_cb, self, NULL);
 }
 
 static void
-add_row (GtkWidget  *group,
-         const char *title,
+set_row (GtkWidget  *row,
          const char *value)
 {
-  GtkWidget *row = adw_action_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value && *value ? value : "—");
-  gtk_widget_add_css_class (row, "property");
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
 }
 
 MtAlarmDialog *
@@ -200,13 +221,8 @@ mt_alarm_dialog_new (GtkWindow     *parent,
                      MtContext     *context,
                      gint64         alarm_id)
 {
-  MtAlarmDialog *self = g_object_new (MT_TYPE_ALARM_DIALOG, "transient-for", parent, "modal", FALSE,
-                                      "default-width", 720, "default-height", 700, NULL);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *page = adw_preferences_page_new ();
-  GtkWidget *curve_group = adw_preferences_group_new ();
-  GtkWidget *details = adw_preferences_group_new ();
-  GtkWidget *area = gtk_drawing_area_new ();
+  MtAlarmDialog *self = g_object_new (MT_TYPE_ALARM_DIALOG, "transient-for", parent, NULL);
+  GtkWidget *curve_group = self->curve_group;
   g_autofree char *first = NULL, *latest = NULL, *handled_at = NULL, *count = NULL;
   g_autofree char *value = NULL, *title = NULL, *description = NULL;
   const char *unit = "";
@@ -252,28 +268,16 @@ mt_alarm_dialog_new (GtkWindow     *parent,
                                     self->values->len), self->values->len)
     : g_strdup (_("No BMS history around this alarm (snapshots are kept for the retention setting)."));
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (curve_group), description);
-  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (area), 220);
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), draw_cb, self, NULL);
-  gtk_widget_add_css_class (area, "card");
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (curve_group), area);
-
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (details), _("Details"));
-  add_row (details, _("Battery"), alarm ? alarm->device_no : NULL);
-  add_row (details, _("State"), alarm && g_strcmp0 (alarm->state, "open") == 0 ? _("Open") : _("Handled"));
-  add_row (details, _("Reports"), count);
   first = mt_format_time (self->first_at);
   latest = mt_format_time (self->latest_at);
-  add_row (details, _("First reported"), first);
-  add_row (details, _("Latest report"), latest);
-  add_row (details, _("Reading"), value);
-  add_row (details, _("Handled by"), alarm ? alarm->handled_by : NULL);
-  add_row (details, _("Handled at"), handled_at);
-  add_row (details, _("Note"), alarm ? alarm->note : NULL);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (curve_group));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (details));
-  gtk_widget_set_vexpand (page, TRUE);
-  gtk_box_append (GTK_BOX (box), adw_header_bar_new ());
-  gtk_box_append (GTK_BOX (box), page);
-  adw_window_set_content (ADW_WINDOW (self), box);
+  set_row (self->battery_row, alarm ? alarm->device_no : NULL);
+  set_row (self->state_row, alarm && g_strcmp0 (alarm->state, "open") == 0 ? _("Open") : _("Handled"));
+  set_row (self->reports_row, count);
+  set_row (self->first_row, first);
+  set_row (self->latest_row, latest);
+  set_row (self->reading_row, value);
+  set_row (self->handled_by_row, alarm ? alarm->handled_by : NULL);
+  set_row (self->handled_at_row, handled_at);
+  set_row (self->note_row, alarm ? alarm->note : NULL);
   return self;
 }

@@ -40,6 +40,11 @@ struct _MtBmsDialog
 
   GtkWidget     *toasts;
   GtkWidget     *stack;
+  GtkWidget     *switcher;
+  GtkWidget     *status_page;
+  GtkWidget     *settings_page;
+  GtkWidget     *control_page;
+  GtkWidget     *statistics_page;
   GtkWidget     *rows[N_ROWS];
   GtkWidget     *cells;          /* GtkFlowBox */
   GtkWidget     *cell_labels[MT_MAX_CELLS];
@@ -809,11 +814,20 @@ mt_bms_dialog_class_init (MtBmsDialogClass *klass)
   G_OBJECT_CLASS (klass)->finalize = mt_bms_dialog_finalize;
   signals[SIGNAL_COMMAND_DONE] = g_signal_new ("command-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                                NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  gtk_widget_class_set_template_from_resource (GTK_WIDGET_CLASS (klass), "/com/mtxnyjs/Mingtang/ui/mt-bms-dialog.ui");
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtBmsDialog, toasts);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtBmsDialog, stack);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtBmsDialog, switcher);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtBmsDialog, status_page);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtBmsDialog, settings_page);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtBmsDialog, control_page);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtBmsDialog, statistics_page);
 }
 
 static void
 mt_bms_dialog_init (MtBmsDialog *self)
 {
+  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 MtBmsDialog *
@@ -821,16 +835,9 @@ mt_bms_dialog_new (GtkWindow     *parent,
                    MtContext     *context,
                    gint64         device_id)
 {
-  MtBmsDialog *self = g_object_new (MT_TYPE_BMS_DIALOG, "transient-for", parent, "modal", FALSE,
-                                    "default-width", 720, "default-height", 760, NULL);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *switcher = adw_view_switcher_title_new ();
-  GtkWidget *bar = adw_view_switcher_bar_new ();
-  g_autofree char *title = NULL;
-  static gsize css_once = 0;
-
+  MtBmsDialog *self = g_object_new (MT_TYPE_BMS_DIALOG, "transient-for", parent, NULL);
   MtIngest *ingest = mt_context_get_ingest (context);
+  g_autofree char *title = NULL;
 
   self->context = g_object_ref (context);
   self->db = mt_context_get_db (context);
@@ -841,46 +848,19 @@ mt_bms_dialog_new (GtkWindow     *parent,
   self->device_no = mt_read_device_no (self->db, self->actor, device_id);
   title = g_strdup_printf (_("BMS · %s"), self->device_no ? self->device_no : "");
   gtk_window_set_title (GTK_WINDOW (self), title);
+  adw_view_switcher_title_set_title (ADW_VIEW_SWITCHER_TITLE (self->switcher), title);
+  {
+    GtkWidget *pages[][2] = { { self->status_page, build_status (self) },
+                              { self->settings_page, build_settings (self) },
+                              { self->control_page, build_control (self) },
+                              { self->statistics_page, build_statistics (self) } };
 
-  if (g_once_init_enter (&css_once))
-    {
-      g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-      gtk_css_provider_load_from_data (css, ".cell-tile { padding: 6px 4px; }"
-                                            ".cell-high { background-color: alpha(@error_color, 0.25); }"
-                                            ".cell-low { background-color: alpha(@accent_color, 0.25); }", -1);
-      gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
-                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-      g_once_init_leave (&css_once, 1);
-    }
-
-  self->stack = adw_view_stack_new ();
-  adw_view_stack_add_titled (ADW_VIEW_STACK (self->stack), build_status (self), "status", _("Status"));
-  adw_view_stack_add_titled (ADW_VIEW_STACK (self->stack), build_settings (self), "settings", _("Settings"));
-  adw_view_stack_add_titled (ADW_VIEW_STACK (self->stack), build_control (self), "control", _("Control"));
-  adw_view_stack_add_titled (ADW_VIEW_STACK (self->stack), build_statistics (self), "statistics", _("Statistics"));
-  adw_view_stack_page_set_icon_name (adw_view_stack_get_page (ADW_VIEW_STACK (self->stack),
-                                     adw_view_stack_get_child_by_name (ADW_VIEW_STACK (self->stack), "status")),
-                                     "battery-good-symbolic");
-  adw_view_stack_page_set_icon_name (adw_view_stack_get_page (ADW_VIEW_STACK (self->stack),
-                                     adw_view_stack_get_child_by_name (ADW_VIEW_STACK (self->stack), "settings")),
-                                     "preferences-system-symbolic");
-  adw_view_stack_page_set_icon_name (adw_view_stack_get_page (ADW_VIEW_STACK (self->stack),
-                                     adw_view_stack_get_child_by_name (ADW_VIEW_STACK (self->stack), "control")),
-                                     "system-shutdown-symbolic");
-  adw_view_stack_page_set_icon_name (adw_view_stack_get_page (ADW_VIEW_STACK (self->stack),
-                                     adw_view_stack_get_child_by_name (ADW_VIEW_STACK (self->stack), "statistics")),
-                                     "x-office-spreadsheet-symbolic");
-  adw_view_switcher_title_set_stack (ADW_VIEW_SWITCHER_TITLE (switcher), ADW_VIEW_STACK (self->stack));
-  adw_view_switcher_title_set_title (ADW_VIEW_SWITCHER_TITLE (switcher), title);
-  adw_view_switcher_bar_set_stack (ADW_VIEW_SWITCHER_BAR (bar), ADW_VIEW_STACK (self->stack));
-  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), switcher);
-  gtk_widget_set_vexpand (self->stack, TRUE);
-  gtk_box_append (GTK_BOX (box), header);
-  gtk_box_append (GTK_BOX (box), self->stack);
-  gtk_box_append (GTK_BOX (box), bar);
-  self->toasts = adw_toast_overlay_new ();
-  adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (self->toasts), box);
-  adw_window_set_content (ADW_WINDOW (self), self->toasts);
+    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+      {
+        gtk_widget_set_vexpand (pages[i][1], TRUE);
+        gtk_box_append (GTK_BOX (pages[i][0]), pages[i][1]);
+      }
+  }
 
   load_latest (self);
   if (self->ingest)
