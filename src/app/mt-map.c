@@ -262,6 +262,22 @@ mt_map_measure (GtkWidget      *widget,
 }
 
 static void
+zoom_in_cb (GtkWidget  *widget,
+            const char *name,
+            GVariant   *param)
+{
+  shumate_map_zoom_in (mt_map_get_map (MT_MAP (widget)));
+}
+
+static void
+zoom_out_cb (GtkWidget  *widget,
+             const char *name,
+             GVariant   *param)
+{
+  shumate_map_zoom_out (mt_map_get_map (MT_MAP (widget)));
+}
+
+static void
 mt_map_class_init (MtMapClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -271,19 +287,14 @@ mt_map_class_init (MtMapClass *klass)
   widget_class->size_allocate = mt_map_size_allocate;
   widget_class->measure = mt_map_measure;
   gtk_widget_class_set_css_name (widget_class, "mt-map");
+  g_type_ensure (SHUMATE_TYPE_SIMPLE_MAP);
+  gtk_widget_class_set_template_from_resource (widget_class, "/com/mtxnyjs/Mingtang/ui/mt-map.ui");
+  gtk_widget_class_bind_template_child (widget_class, MtMap, overlay);
+  gtk_widget_class_bind_template_child (widget_class, MtMap, simple);
+  gtk_widget_class_install_action (widget_class, "map.zoom-in", NULL, zoom_in_cb);
+  gtk_widget_class_install_action (widget_class, "map.zoom-out", NULL, zoom_out_cb);
 }
 
-static void
-zoom_in_cb (MtMap *self)
-{
-  shumate_map_zoom_in (mt_map_get_map (self));
-}
-
-static void
-zoom_out_cb (MtMap *self)
-{
-  shumate_map_zoom_out (mt_map_get_map (self));
-}
 
 static void
 mt_map_init (MtMap *self)
@@ -296,36 +307,9 @@ mt_map_init (MtMap *self)
       shumate_set_user_agent (USER_AGENT);
       g_once_init_leave (&once, 1);
     }
-  self->simple = shumate_simple_map_new ();
-  self->overlay = gtk_overlay_new ();
-  gtk_overlay_set_child (GTK_OVERLAY (self->overlay), GTK_WIDGET (self->simple));
-  gtk_widget_set_parent (self->overlay, GTK_WIDGET (self));
-  /* zoom buttons of our own: libshumate 1.0 has no translation for the tooltips of its own */
-  shumate_simple_map_set_show_zoom_buttons (self->simple, FALSE);
-  {
-    GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-    GtkWidget *in = gtk_button_new_from_icon_name ("zoom-in-symbolic");
-    GtkWidget *out = gtk_button_new_from_icon_name ("zoom-out-symbolic");
-
-    gtk_widget_add_css_class (box, "linked");
-    gtk_widget_set_halign (box, GTK_ALIGN_END);
-    gtk_widget_set_valign (box, GTK_ALIGN_START);
-    gtk_widget_set_margin_top (box, 6);
-    gtk_widget_set_margin_end (box, 6);
-    gtk_widget_set_tooltip_text (in, _("Zoom in"));
-    gtk_widget_set_tooltip_text (out, _("Zoom out"));
-    gtk_widget_add_css_class (in, "osd");
-    gtk_widget_add_css_class (out, "osd");
-    g_signal_connect_swapped (in, "clicked", G_CALLBACK (zoom_in_cb), self);
-    g_signal_connect_swapped (out, "clicked", G_CALLBACK (zoom_out_cb), self);
-    gtk_box_append (GTK_BOX (box), in);
-    gtk_box_append (GTK_BOX (box), out);
-    gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), box);
-  }
+  gtk_widget_init_template (GTK_WIDGET (self));
   /* the tiles' attribution is the provider's text, in its own words */
   gtk_widget_add_css_class (GTK_WIDGET (shumate_simple_map_get_license (self->simple)), "mt-data");
-  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
-  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
 }
 
 MtMap *

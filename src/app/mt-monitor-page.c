@@ -125,6 +125,11 @@ struct _MtMonitorPage
   GtkWidget     *card_title;
   GtkWidget     *card_grid;
   GtkWidget     *follow;
+  GtkWidget     *track_button;
+  GtkWidget     *bms_button;
+  GtkWidget     *paned;
+  GtkWidget     *overlay;
+  GtkWidget     *legend;
   GtkWidget     *legend_counts[MT_MAP_N_KINDS];
   gint64         selected;
   gboolean       fitted;
@@ -295,15 +300,22 @@ activated_cb (MtMonitorPage *self,
 }
 
 static void
-bms_clicked_cb (MtMonitorPage *self)
+bms_clicked_cb (GtkWidget  *widget,
+                const char *name,
+                GVariant   *param)
 {
+  MtMonitorPage *self = MT_MONITOR_PAGE (widget);
+
   if (self->selected != 0)
     mt_telemetry_actions_open_bms (self->list, self->selected);
 }
 
 static void
-track_clicked_cb (MtMonitorPage *self)
+track_clicked_cb (GtkWidget  *widget,
+                  const char *name,
+                  GVariant   *param)
 {
+  MtMonitorPage *self = MT_MONITOR_PAGE (widget);
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   GtkWidget *page;
 
@@ -315,8 +327,12 @@ track_clicked_cb (MtMonitorPage *self)
 }
 
 static void
-close_clicked_cb (MtMonitorPage *self)
+close_clicked_cb (GtkWidget  *widget,
+                  const char *name,
+                  GVariant   *param)
 {
+  MtMonitorPage *self = MT_MONITOR_PAGE (widget);
+
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->follow), FALSE);
   mt_monitor_page_select (self, 0, FALSE);
 }
@@ -463,19 +479,12 @@ follow_toggled_cb (MtMonitorPage *self)
 
 /* ------------------------------------------------------------------ building */
 
-static GtkWidget *
-legend_new (MtMonitorPage *self)
+static void
+legend_fill (MtMonitorPage *self)
 {
   static const char *const colours[MT_MAP_N_KINDS] = { "#2ec27e", "#3584e4", "#e66100", "#9a9996", "#e01b24" };
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *box = self->legend;
 
-  gtk_widget_add_css_class (box, "osd");
-  gtk_widget_add_css_class (box, "mt-map-legend");
-  /* bottom left, above the scale (the tiles' attribution is at the right) */
-  gtk_widget_set_halign (box, GTK_ALIGN_START);
-  gtk_widget_set_valign (box, GTK_ALIGN_END);
-  gtk_widget_set_margin_start (box, 8);
-  gtk_widget_set_margin_bottom (box, 44);
   for (guint k = 0; k < MT_MAP_N_KINDS; k++)
     {
       GtkWidget *dot = gtk_label_new (NULL);
@@ -495,71 +504,6 @@ legend_new (MtMonitorPage *self)
       gtk_box_append (GTK_BOX (item), self->legend_counts[k]);
       gtk_box_append (GTK_BOX (box), item);
     }
-  return box;
-}
-
-static GtkWidget *
-card_new (MtMonitorPage *self)
-{
-  GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
-  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *close = gtk_button_new_from_icon_name ("window-close-symbolic");
-
-  gtk_widget_add_css_class (card, "card");
-  gtk_widget_add_css_class (card, "mt-map-card");
-  /* top left: the map's zoom buttons are at the top right */
-  gtk_widget_set_halign (card, GTK_ALIGN_START);
-  gtk_widget_set_valign (card, GTK_ALIGN_START);
-  gtk_widget_set_margin_top (card, 12);
-  gtk_widget_set_margin_start (card, 12);
-  gtk_widget_set_size_request (card, 280, -1);
-  gtk_widget_set_margin_top (top, 12);
-  gtk_widget_set_margin_start (top, 16);
-  gtk_widget_set_margin_end (top, 8);
-  gtk_widget_set_margin_bottom (buttons, 12);
-  gtk_widget_set_margin_start (buttons, 16);
-  gtk_widget_set_margin_end (buttons, 16);
-
-  self->card_title = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->card_title, "title-3");
-  gtk_widget_add_css_class (self->card_title, "mt-data");
-  gtk_label_set_xalign (GTK_LABEL (self->card_title), 0);
-  gtk_widget_set_hexpand (self->card_title, TRUE);
-  gtk_widget_add_css_class (close, "flat");
-  gtk_widget_set_tooltip_text (close, _("Close"));
-  g_signal_connect_swapped (close, "clicked", G_CALLBACK (close_clicked_cb), self);
-  gtk_box_append (GTK_BOX (top), self->card_title);
-  gtk_box_append (GTK_BOX (top), close);
-  gtk_box_append (GTK_BOX (card), top);
-
-  self->card_grid = gtk_grid_new ();
-  gtk_widget_set_margin_start (self->card_grid, 16);
-  gtk_widget_set_margin_end (self->card_grid, 16);
-  gtk_grid_set_column_spacing (GTK_GRID (self->card_grid), 12);
-  gtk_grid_set_row_spacing (GTK_GRID (self->card_grid), 4);
-  gtk_box_append (GTK_BOX (card), self->card_grid);
-
-  self->follow = gtk_toggle_button_new_with_mnemonic (_("_Follow"));
-  gtk_widget_set_tooltip_text (self->follow, _("Keep the device in the middle of the map as it moves"));
-  g_signal_connect_swapped (self->follow, "toggled", G_CALLBACK (follow_toggled_cb), self);
-  gtk_box_append (GTK_BOX (buttons), self->follow);
-  if (mt_actor_can (self->actor, "tracks", "view"))
-    {
-      GtkWidget *track = gtk_button_new_with_mnemonic (_("_Track…"));
-      gtk_widget_set_tooltip_text (track, _("Play back the device's last day"));
-      g_signal_connect_swapped (track, "clicked", G_CALLBACK (track_clicked_cb), self);
-      gtk_box_append (GTK_BOX (buttons), track);
-    }
-  if (mt_actor_can (self->actor, "bms", "view"))
-    {
-      GtkWidget *bms = gtk_button_new_with_mnemonic (_("_BMS…"));
-      g_signal_connect_swapped (bms, "clicked", G_CALLBACK (bms_clicked_cb), self);
-      gtk_box_append (GTK_BOX (buttons), bms);
-    }
-  gtk_box_append (GTK_BOX (card), buttons);
-  gtk_widget_set_visible (card, FALSE);
-  return card;
 }
 
 MtListPage *
@@ -602,13 +546,31 @@ mt_monitor_page_finalize (GObject *object)
 static void
 mt_monitor_page_class_init (MtMonitorPageClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = mt_monitor_page_dispose;
   G_OBJECT_CLASS (klass)->finalize = mt_monitor_page_finalize;
+  gtk_widget_class_set_template_from_resource (widget_class, "/com/mtxnyjs/Mingtang/ui/mt-monitor-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, MtMonitorPage, paned);
+  gtk_widget_class_bind_template_child (widget_class, MtMonitorPage, overlay);
+  gtk_widget_class_bind_template_child (widget_class, MtMonitorPage, card);
+  gtk_widget_class_bind_template_child (widget_class, MtMonitorPage, card_title);
+  gtk_widget_class_bind_template_child (widget_class, MtMonitorPage, card_grid);
+  gtk_widget_class_bind_template_child (widget_class, MtMonitorPage, follow);
+  gtk_widget_class_bind_template_child (widget_class, MtMonitorPage, track_button);
+  gtk_widget_class_bind_template_child (widget_class, MtMonitorPage, bms_button);
+  gtk_widget_class_bind_template_child (widget_class, MtMonitorPage, legend);
+  gtk_widget_class_bind_template_callback (widget_class, follow_toggled_cb);
+  gtk_widget_class_install_action (widget_class, "monitor.close-card", NULL, close_clicked_cb);
+  gtk_widget_class_install_action (widget_class, "monitor.track", NULL, track_clicked_cb);
+  gtk_widget_class_install_action (widget_class, "monitor.bms", NULL, bms_clicked_cb);
 }
 
 static void
 mt_monitor_page_init (MtMonitorPage *self)
 {
+  gtk_widget_init_template (GTK_WIDGET (self));
+  legend_fill (self);
 }
 
 MtMonitorPage *
@@ -619,11 +581,10 @@ mt_monitor_page_new (MtContext  *context,
   MtListPage *list = mt_list_page_new (context, "monitor", error);
   MtDb *db = mt_context_get_db (context);
   const MtActor *actor = mt_context_get_actor (context);
-  GtkWidget *paned, *overlay;
 
   if (list == NULL)
     return NULL;
-  self = g_object_new (MT_TYPE_MONITOR_PAGE, "orientation", GTK_ORIENTATION_HORIZONTAL, NULL);
+  self = g_object_new (MT_TYPE_MONITOR_PAGE, NULL);
   self->context = g_object_ref (context);
   self->db = db;
   self->actor = actor;
@@ -634,24 +595,15 @@ mt_monitor_page_new (MtContext  *context,
   self->layer = mt_device_layer_new (mt_map_get_viewport (self->map));
   mt_map_add_layer (self->map, SHUMATE_LAYER (self->layer));
   g_signal_connect_swapped (self->layer, "device-activated", G_CALLBACK (activated_cb), self);
-
-  overlay = gtk_overlay_new ();
-  gtk_overlay_set_child (GTK_OVERLAY (overlay), GTK_WIDGET (self->map));
-  self->card = card_new (self);
-  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), self->card);
-  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), legend_new (self));
-
-  paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_overlay_set_child (GTK_OVERLAY (self->overlay), GTK_WIDGET (self->map));
+  /* what the account may not do has no button */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "monitor.track", mt_actor_can (actor, "tracks", "view"));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "monitor.bms", mt_actor_can (actor, "bms", "view"));
+  gtk_widget_set_visible (self->track_button, mt_actor_can (actor, "tracks", "view"));
+  gtk_widget_set_visible (self->bms_button, mt_actor_can (actor, "bms", "view"));
   mt_list_page_set_compact (list);
   gtk_widget_set_size_request (GTK_WIDGET (list), 360, -1);
-  gtk_paned_set_start_child (GTK_PANED (paned), GTK_WIDGET (list));
-  gtk_paned_set_end_child (GTK_PANED (paned), overlay);
-  gtk_paned_set_resize_start_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_position (GTK_PANED (paned), 520);
-  gtk_widget_set_hexpand (paned, TRUE);
-  gtk_box_append (GTK_BOX (self), paned);
+  gtk_paned_set_start_child (GTK_PANED (self->paned), GTK_WIDGET (list));
 
   g_signal_connect_swapped (list, "reloaded", G_CALLBACK (list_reloaded_cb), self);
   g_signal_connect_swapped (mt_list_page_get_selection (list), "selection-changed", G_CALLBACK (list_selection_cb),
