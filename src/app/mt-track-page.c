@@ -241,6 +241,7 @@ struct _MtTrackPage
   GtkWidget     *speed_menu;
   GtkWidget     *slider;
   GtkWidget     *clock;
+  GtkWidget     *right;
   gulong         slider_handler;
 };
 
@@ -422,8 +423,12 @@ speed_changed_cb (MtTrackPage *self)
 }
 
 static void
-play_clicked_cb (MtTrackPage *self)
+play_action (GtkWidget  *widget,
+             const char *name,
+             GVariant   *param)
 {
+  MtTrackPage *self = MT_TRACK_PAGE (widget);
+
   mt_track_page_play (self, self->tick == 0);
 }
 
@@ -474,7 +479,7 @@ track_show (MtTrackPage *self,
     {
       gtk_label_set_text (GTK_LABEL (self->summary), _("No positions in this time range"));
       gtk_label_set_text (GTK_LABEL (self->point), "");
-      gtk_widget_set_sensitive (self->play, FALSE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "track.play", FALSE);
       gtk_widget_set_sensitive (self->slider, FALSE);
       return;
     }
@@ -503,7 +508,7 @@ track_show (MtTrackPage *self,
     }
   gtk_range_set_range (GTK_RANGE (self->slider), 0,
                        MAX (1, (double) (p[points->len - 1].at - p[0].at) / G_USEC_PER_SEC));
-  gtk_widget_set_sensitive (self->play, TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "track.play", TRUE);
   gtk_widget_set_sensitive (self->slider, TRUE);
   for (guint i = 0; i < points->len; i++)
     {
@@ -623,10 +628,21 @@ load_clicked_cb (MtTrackPage *self)
 }
 
 static void
-preset_clicked_cb (GtkButton   *button,
-                   MtTrackPage *self)
+show_action (GtkWidget  *widget,
+             const char *name,
+             GVariant   *param)
 {
-  gint64 days = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "days"));
+  load_clicked_cb (MT_TRACK_PAGE (widget));
+}
+
+/* The last @param days, and the track at once when a device is given */
+static void
+last_days_action (GtkWidget  *widget,
+                  const char *name,
+                  GVariant   *param)
+{
+  MtTrackPage *self = MT_TRACK_PAGE (widget);
+  gint64 days = g_variant_get_int32 (param);
   gint64 now = g_get_real_time ();
   g_autofree char *a = mt_format_time (now - days * 86400 * G_USEC_PER_SEC), *b = mt_format_time (now);
 
@@ -681,128 +697,6 @@ mt_track_page_measure_draw (MtTrackPage *self,
 
 /* ------------------------------------------------------------------ building */
 
-static GtkWidget *
-heading (const char *text)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_widget_add_css_class (label, "heading");
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  return label;
-}
-
-static GtkWidget *
-sidebar_new (MtTrackPage *self)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
-  GtkWidget *presets = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  GtkWidget *load = gtk_button_new_with_mnemonic (_("_Show Track"));
-  GtkWidget *scroller = gtk_scrolled_window_new ();
-  const struct { const char *label; int days; } ranges[] = {
-    { N_("24 hours"), 1 }, { N_("7 days"), 7 }, { N_("30 days"), 30 },
-  };
-
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-  gtk_widget_set_margin_top (box, 12);
-  gtk_widget_set_margin_bottom (box, 12);
-  gtk_widget_set_size_request (box, 320, -1);
-
-  gtk_box_append (GTK_BOX (box), heading (_("Device number")));
-  self->device = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (self->device), _("Device number"));
-  g_signal_connect_swapped (self->device, "activate", G_CALLBACK (load_clicked_cb), self);
-  gtk_box_append (GTK_BOX (box), self->device);
-
-  gtk_box_append (GTK_BOX (box), heading (_("Time range")));
-  gtk_widget_add_css_class (presets, "linked");
-  for (guint i = 0; i < G_N_ELEMENTS (ranges); i++)
-    {
-      GtkWidget *b = gtk_button_new_with_label (_(ranges[i].label));
-      g_object_set_data (G_OBJECT (b), "days", GINT_TO_POINTER (ranges[i].days));
-      g_signal_connect (b, "clicked", G_CALLBACK (preset_clicked_cb), self);
-      gtk_widget_set_hexpand (b, TRUE);
-      gtk_box_append (GTK_BOX (presets), b);
-    }
-  gtk_box_append (GTK_BOX (box), presets);
-  self->from = gtk_entry_new ();
-  self->to = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (self->from), _("Start (2026-11-24 08:00)"));
-  gtk_entry_set_placeholder_text (GTK_ENTRY (self->to), _("End (2026-11-24 18:00)"));
-  g_signal_connect_swapped (self->from, "activate", G_CALLBACK (load_clicked_cb), self);
-  g_signal_connect_swapped (self->to, "activate", G_CALLBACK (load_clicked_cb), self);
-  gtk_box_append (GTK_BOX (box), self->from);
-  gtk_box_append (GTK_BOX (box), self->to);
-  gtk_widget_add_css_class (load, "suggested-action");
-  g_signal_connect_swapped (load, "clicked", G_CALLBACK (load_clicked_cb), self);
-  gtk_box_append (GTK_BOX (box), load);
-
-  self->error_label = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->error_label, "error");
-  gtk_label_set_wrap (GTK_LABEL (self->error_label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (self->error_label), PANGO_WRAP_WORD_CHAR);
-  /* no wider than the sidebar: a wrapping label as wide as it likes is one line tall when
-   * measured alone, two in the sidebar, and GTK's size checks object */
-  gtk_label_set_max_width_chars (GTK_LABEL (self->error_label), 24);
-  gtk_label_set_xalign (GTK_LABEL (self->error_label), 0);
-  gtk_widget_set_visible (self->error_label, FALSE);
-  gtk_box_append (GTK_BOX (box), self->error_label);
-
-  self->summary = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->summary), 0);
-  gtk_box_append (GTK_BOX (box), self->summary);
-  self->point = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->point), 0);
-  gtk_widget_add_css_class (self->point, "mt-data");
-  gtk_box_append (GTK_BOX (box), self->point);
-
-  gtk_box_append (GTK_BOX (box), heading (_("Stops")));
-  self->stop_list = gtk_list_box_new ();
-  gtk_widget_add_css_class (self->stop_list, "boxed-list");
-  g_signal_connect (self->stop_list, "row-activated", G_CALLBACK (stop_activated_cb), self);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), self->stop_list);
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_widget_set_vexpand (scroller, TRUE);
-  gtk_box_append (GTK_BOX (box), scroller);
-  return box;
-}
-
-static GtkWidget *
-playback_bar_new (MtTrackPage *self)
-{
-  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
-
-  gtk_widget_add_css_class (bar, "toolbar");
-  self->play = gtk_button_new_from_icon_name ("media-playback-start-symbolic");
-  gtk_widget_set_tooltip_text (self->play, _("Play"));
-  gtk_widget_set_sensitive (self->play, FALSE);
-  g_signal_connect_swapped (self->play, "clicked", G_CALLBACK (play_clicked_cb), self);
-  for (guint i = 0; i < G_N_ELEMENTS (speeds); i++)
-    {
-      g_autofree char *text = g_strdup_printf ("%u×", speeds[i]);
-      gtk_string_list_append (labels, text);
-    }
-  self->speed_menu = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (labels)), NULL);
-  gtk_widget_set_tooltip_text (self->speed_menu, _("Playback speed: 1× plays a minute of the track each second"));
-  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->speed_menu), 3);
-  self->speed = speeds[3];
-  g_signal_connect_swapped (self->speed_menu, "notify::selected", G_CALLBACK (speed_changed_cb), self);
-  self->slider = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 1);
-  gtk_scale_set_draw_value (GTK_SCALE (self->slider), FALSE);
-  gtk_widget_set_hexpand (self->slider, TRUE);
-  gtk_widget_set_sensitive (self->slider, FALSE);
-  self->slider_handler = g_signal_connect_swapped (self->slider, "value-changed", G_CALLBACK (slider_changed_cb), self);
-  self->clock = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->clock, "numeric");
-  gtk_widget_set_size_request (self->clock, 130, -1);
-  gtk_box_append (GTK_BOX (bar), self->play);
-  gtk_box_append (GTK_BOX (bar), self->speed_menu);
-  gtk_box_append (GTK_BOX (bar), self->slider);
-  gtk_box_append (GTK_BOX (bar), self->clock);
-  return bar;
-}
-
 static void
 mt_track_page_dispose (GObject *object)
 {
@@ -831,19 +725,51 @@ mt_track_page_class_init (MtTrackPageClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = mt_track_page_dispose;
   G_OBJECT_CLASS (klass)->finalize = mt_track_page_finalize;
+  gtk_widget_class_set_template_from_resource (GTK_WIDGET_CLASS (klass), "/com/mtxnyjs/Mingtang/ui/mt-track-page.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtTrackPage, name)
+  BIND (device);
+  BIND (from);
+  BIND (to);
+  BIND (error_label);
+  BIND (summary);
+  BIND (point);
+  BIND (stop_list);
+  BIND (play);
+  BIND (speed_menu);
+  BIND (slider);
+  BIND (clock);
+  BIND (right);
+#undef BIND
+  gtk_widget_class_bind_template_callback (GTK_WIDGET_CLASS (klass), stop_activated_cb);
+  gtk_widget_class_bind_template_callback (GTK_WIDGET_CLASS (klass), speed_changed_cb);
+  gtk_widget_class_bind_template_callback (GTK_WIDGET_CLASS (klass), load_clicked_cb);
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "track.show", NULL, show_action);
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "track.last-days", "i", last_days_action);
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "track.play", NULL, play_action);
 }
 
 static void
 mt_track_page_init (MtTrackPage *self)
 {
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  for (guint i = 0; i < G_N_ELEMENTS (speeds); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%u×", speeds[i]);
+      gtk_string_list_append (labels, text);
+    }
+  gtk_drop_down_set_model (GTK_DROP_DOWN (self->speed_menu), G_LIST_MODEL (labels));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->speed_menu), 3);
+  self->speed = speeds[3];
+  self->slider_handler = g_signal_connect_swapped (self->slider, "value-changed", G_CALLBACK (slider_changed_cb), self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "track.play", FALSE);
 }
 
 MtTrackPage *
 mt_track_page_new (MtContext *context)
 {
-  MtTrackPage *self = g_object_new (MT_TYPE_TRACK_PAGE, "orientation", GTK_ORIENTATION_HORIZONTAL, NULL);
-  GtkWidget *right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  MtTrackPage *self = g_object_new (MT_TYPE_TRACK_PAGE, NULL);
 
   self->context = g_object_ref (context);
   self->db = mt_context_get_db (context);
@@ -851,15 +777,7 @@ mt_track_page_new (MtContext *context)
   self->map = mt_map_new (self->db, self->actor->operator_id);
   self->layer = g_object_new (MT_TYPE_TRACK_LAYER, "viewport", mt_map_get_viewport (self->map), NULL);
   mt_map_add_layer (self->map, SHUMATE_LAYER (self->layer));
-  gtk_box_append (GTK_BOX (right), GTK_WIDGET (self->map));
-  gtk_box_append (GTK_BOX (right), playback_bar_new (self));
-  gtk_paned_set_start_child (GTK_PANED (paned), sidebar_new (self));
-  gtk_paned_set_end_child (GTK_PANED (paned), right);
-  gtk_paned_set_resize_start_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
-  gtk_widget_set_hexpand (paned, TRUE);
-  gtk_box_append (GTK_BOX (self), paned);
+  gtk_box_prepend (GTK_BOX (self->right), GTK_WIDGET (self->map));
   {
     /* the last day, ready for a device number */
     gint64 now = g_get_real_time ();
