@@ -368,6 +368,7 @@ struct _MtFenceEditor
   GtkWidget    *circle;
   GtkWidget    *hint;
   GtkWidget    *info;
+  GtkWidget    *frame;
 };
 
 G_DEFINE_FINAL_TYPE (MtFenceEditor, mt_fence_editor, GTK_TYPE_BOX)
@@ -504,21 +505,32 @@ mt_fence_editor_drag (MtFenceEditor *self,
 }
 
 static void
-clear_clicked_cb (MtFenceEditor *self)
+clear_action (GtkWidget  *widget,
+              const char *name,
+              GVariant   *param)
 {
-  clear (self);
+  clear (MT_FENCE_EDITOR (widget));
 }
 
 static void
 mt_fence_editor_class_init (MtFenceEditorClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/com/mtxnyjs/Mingtang/ui/mt-fence-editor.ui");
+  gtk_widget_class_bind_template_child (widget_class, MtFenceEditor, polygon);
+  gtk_widget_class_bind_template_child (widget_class, MtFenceEditor, circle);
+  gtk_widget_class_bind_template_child (widget_class, MtFenceEditor, hint);
+  gtk_widget_class_bind_template_child (widget_class, MtFenceEditor, info);
+  gtk_widget_class_bind_template_child (widget_class, MtFenceEditor, frame);
+  gtk_widget_class_bind_template_callback (widget_class, shape_toggled_cb);
+  gtk_widget_class_install_action (widget_class, "fence.clear", NULL, clear_action);
 }
 
 static void
 mt_fence_editor_init (MtFenceEditor *self)
 {
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-  gtk_box_set_spacing (GTK_BOX (self), 8);
+  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 MtFenceEditor *
@@ -526,39 +538,13 @@ mt_fence_editor_new (MtDb   *db,
                      gint64  operator_id)
 {
   MtFenceEditor *self = g_object_new (MT_TYPE_FENCE_EDITOR, NULL);
-  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *shapes = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  GtkWidget *clear_button = gtk_button_new_with_mnemonic (_("C_lear"));
-  GtkWidget *frame = gtk_frame_new (NULL);
-
-  self->polygon = gtk_toggle_button_new_with_mnemonic (_("_Polygon"));
-  self->circle = gtk_toggle_button_new_with_mnemonic (_("_Circle"));
-  gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (self->circle), GTK_TOGGLE_BUTTON (self->polygon));
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->polygon), TRUE);
-  g_signal_connect_swapped (self->circle, "toggled", G_CALLBACK (shape_toggled_cb), self);
-  gtk_widget_add_css_class (shapes, "linked");
-  gtk_box_append (GTK_BOX (shapes), self->polygon);
-  gtk_box_append (GTK_BOX (shapes), self->circle);
-  gtk_widget_set_tooltip_text (clear_button, _("Start the drawing again"));
-  g_signal_connect_swapped (clear_button, "clicked", G_CALLBACK (clear_clicked_cb), self);
-  self->hint = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->hint, "dim-label");
-  gtk_label_set_wrap (GTK_LABEL (self->hint), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (self->hint), 0);
-  gtk_widget_set_hexpand (self->hint, TRUE);
-  self->info = gtk_label_new (NULL);
-  gtk_box_append (GTK_BOX (bar), shapes);
-  gtk_box_append (GTK_BOX (bar), clear_button);
-  gtk_box_append (GTK_BOX (bar), self->hint);
-  gtk_box_append (GTK_BOX (bar), self->info);
-  gtk_box_append (GTK_BOX (self), bar);
 
   self->map = mt_map_new (db, operator_id);
   self->layer = g_object_new (MT_TYPE_FENCE_LAYER, "viewport", mt_map_get_viewport (self->map), NULL);
   mt_map_add_layer (self->map, SHUMATE_LAYER (self->layer));
   g_signal_connect_swapped (self->layer, "changed", G_CALLBACK (update_labels), self);
   gtk_widget_set_size_request (GTK_WIDGET (self->map), -1, 420);
-  gtk_frame_set_child (GTK_FRAME (frame), GTK_WIDGET (self->map));
+  gtk_frame_set_child (GTK_FRAME (self->frame), GTK_WIDGET (self->map));
   /* a new fence starts over the operator's stores */
   {
     double south, west, north, east;
@@ -566,7 +552,6 @@ mt_fence_editor_new (MtDb   *db,
     if (mt_read_store_bounds (db, operator_id, &south, &west, &north, &east))
       mt_map_fit (self->map, south, west, north, east);
   }
-  gtk_box_append (GTK_BOX (self), frame);
   update_labels (self);
   return self;
 }

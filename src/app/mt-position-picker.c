@@ -62,6 +62,7 @@ struct _MtPositionPicker
   MtMap      *map;
   GtkWidget  *layer;      /* the pin's layer: draws it and takes the gestures */
   GtkWidget  *label;
+  GtkWidget  *frame;
   gboolean    has;
   MtGeoPoint  shown;      /* the pin, as displayed */
   gboolean    dragging;
@@ -238,13 +239,16 @@ mt_position_picker_class_init (MtPositionPickerClass *klass)
 {
   signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                           NULL, G_TYPE_NONE, 0);
+  gtk_widget_class_set_template_from_resource (GTK_WIDGET_CLASS (klass),
+                                               "/com/mtxnyjs/Mingtang/ui/mt-position-picker.ui");
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtPositionPicker, frame);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtPositionPicker, label);
 }
 
 static void
 mt_position_picker_init (MtPositionPicker *self)
 {
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-  gtk_box_set_spacing (GTK_BOX (self), 6);
+  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 MtPositionPicker *
@@ -252,7 +256,6 @@ mt_position_picker_new (MtDb   *db,
                         gint64  operator_id)
 {
   MtPositionPicker *self = g_object_new (MT_TYPE_POSITION_PICKER, NULL);
-  GtkWidget *frame = gtk_frame_new (NULL);
   GtkGesture *drag = gtk_gesture_drag_new ();
   GtkGesture *click = gtk_gesture_click_new ();
 
@@ -266,12 +269,7 @@ mt_position_picker_new (MtDb   *db,
   g_signal_connect (click, "released", G_CALLBACK (released_cb), self);
   gtk_widget_add_controller (self->layer, GTK_EVENT_CONTROLLER (click));
   gtk_widget_set_size_request (GTK_WIDGET (self->map), -1, 280);
-  gtk_frame_set_child (GTK_FRAME (frame), GTK_WIDGET (self->map));
-  self->label = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->label), 0);
-  gtk_widget_add_css_class (self->label, "dim-label");
-  gtk_box_append (GTK_BOX (self), frame);
-  gtk_box_append (GTK_BOX (self), self->label);
+  gtk_frame_set_child (GTK_FRAME (self->frame), GTK_WIDGET (self->map));
   label_update (self);
   return self;
 }
