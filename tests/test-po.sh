@@ -19,7 +19,7 @@ done < "$TMP/listed"
 
 # Every source, template and data file that marks strings for translation
 grep -rlE '\b(N?C?_|g_dpgettext2|ngettext)\s*\(\s*"|translatable="yes"' \
-  --include='*.c' --include='*.ui' --include='*.in' src ui data 2>/dev/null |
+  --include='*.c' --include='*.ui' --include='*.in' src data 2>/dev/null |
   grep -v '^data/regions/' > "$TMP/marked" || true
 # Data files are translated whole: desktop entries, metainfo, schemas
 find data -name '*.desktop.in*' -o -name '*.metainfo.xml.in*' -o -name '*.gschema.xml' >> "$TMP/marked"
