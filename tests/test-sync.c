@@ -508,7 +508,7 @@ test_backends (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   MtDb *db;
   MtApiRequest *requests[8];
-  g_autofree char *answers[2][G_N_ELEMENTS (requests)] = { { 0 } };
+  char *answers[2][G_N_ELEMENTS (requests)] = { { 0 } };
   Side sides[2];
   gint64 order, version;
 
@@ -585,7 +585,11 @@ test_backends (Fixture *f, gconstpointer data)
   g_assert_cmpint (replica_int (engine, "SELECT count (*) FROM stores WHERE id = 3 AND mobile = '13900001111'"), ==, 1);
 
   for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
-    mt_api_request_unref (requests[i]);
+    {
+      mt_api_request_unref (requests[i]);
+      g_free (answers[0][i]);
+      g_free (answers[1][i]);
+    }
   for (guint s = 0; s < 2; s++)
     {
       g_ptr_array_unref (sides[s].changed);

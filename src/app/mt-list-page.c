@@ -64,6 +64,7 @@ struct _MtListPage
   const MtEntity     *entity;
   MtSyncEngine       *engine;   /* the context's server link, or NULL standalone */
   GHashTable         *action_groups;   /* prefix ("list", "devices") → GSimpleActionGroup */
+  gboolean            disposed;        /* its template's children may still say they changed */
   guint               search_timeout;
   /* the stores' map view (列表 / 地图), built when first shown */
   GtkWidget          *views;
@@ -82,6 +83,7 @@ mt_list_page_dispose (GObject *object)
 {
   MtListPage *self = MT_LIST_PAGE (object);
 
+  self->disposed = TRUE;
   g_clear_handle_id (&self->search_timeout, g_source_remove);
   g_clear_handle_id (&self->job_timer, g_source_remove);
   if (self->job_cancellable)
@@ -417,6 +419,8 @@ search_timeout_cb (gpointer data)
 static void
 search_changed_cb (MtListPage *self)
 {
+  if (self->disposed)
+    return;
   /* Typing stays fluid: the query runs once the keys pause */
   g_clear_handle_id (&self->search_timeout, g_source_remove);
   self->search_timeout = g_timeout_add (150, search_timeout_cb, self);

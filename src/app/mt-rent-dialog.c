@@ -372,6 +372,9 @@ quote_timeout_cb (gpointer data)
 static void
 inputs_changed_cb (MtRentDialog *self)
 {
+  /* its template's rows say they changed as they go with the dialog: no quote for a closed one */
+  if (self->closed)
+    return;
   g_clear_handle_id (&self->quote_timeout, g_source_remove);
   self->quote_timeout = g_timeout_add (250, quote_timeout_cb, self);
 }

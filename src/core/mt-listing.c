@@ -9,6 +9,7 @@
 
 #include "mt-db.h"
 #include "mt-error.h"
+#include "mt-catalog-private.h"
 #include "mt-listing-private.h"
 #include "mt-validate.h"
 
@@ -16,6 +17,7 @@ struct _MtListing
 {
   MtDb              *db;
   MtActor           *actor;   /* a copy of what matters: account, scope */
+  const char        *page_id;
   const MtListSpec  *spec;
   char              *search;
   GHashTable        *filters; /* key → value */
@@ -76,7 +78,7 @@ query_prepare (MtListing *self,
 
   if (stmt == NULL)
     {
-      g_warning ("Listing %s: cannot prepare %s: %s", self->spec->page, q->sql->str,
+      g_warning ("Listing %s: cannot prepare %s: %s", self->page_id, q->sql->str,
                  sqlite3_errmsg (mt_db_get_handle (self->db)));
       return NULL;
     }
@@ -102,9 +104,10 @@ mt_listing_new (MtDb           *db,
   g_autofree char *account = NULL;
   g_auto(GStrv) parts = NULL;
 
-  for (guint i = 0; _mt_list_specs[i].page; i++)
-    if (g_strcmp0 (_mt_list_specs[i].page, page) == 0)
-      spec = &_mt_list_specs[i];
+  const MtCatalogPage *entry = _mt_catalog_lookup (page);
+
+  if (entry != NULL && entry->listing.from != NULL)
+    spec = &entry->listing;
   if (spec == NULL)
     {
       g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("There is no list “%s”"), page);
@@ -120,6 +123,7 @@ mt_listing_new (MtDb           *db,
   self->actor->operator_id = actor->operator_id;
   self->actor->store_id = actor->store_id;
   self->actor->operator_path = g_strdup (actor->operator_path);
+  self->page_id = entry->info.id;
   self->spec = spec;
   self->filters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   while (spec->columns[self->n_columns].key)
@@ -151,7 +155,7 @@ mt_listing_free (MtListing *self)
 const char *
 mt_listing_get_page (MtListing *self)
 {
-  return self->spec->page;
+  return self->page_id;
 }
 
 const MtListColumn *
@@ -219,7 +223,7 @@ const char *
 mt_listing_get_search_hint (MtListing *self)
 {
   for (guint i = 0; i < G_N_ELEMENTS (search_hints); i++)
-    if (g_str_equal (search_hints[i].page, self->spec->page))
+    if (g_str_equal (search_hints[i].page, self->page_id))
       return _(search_hints[i].hint);
   return _("Search");
 }
@@ -238,6 +242,7 @@ mt_listing_copy (MtListing *self,
   copy->actor->operator_id = self->actor->operator_id;
   copy->actor->store_id = self->actor->store_id;
   copy->actor->operator_path = g_strdup (self->actor->operator_path);
+  copy->page_id = self->page_id;
   copy->spec = self->spec;
   copy->search = g_strdup (self->search);
   copy->filters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

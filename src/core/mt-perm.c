@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "mt-catalog-private.h"
 #include "mt-db.h"
 #include "mt-error.h"
 #include "mt-perm.h"
@@ -25,41 +26,6 @@ static const MtGroupInfo groups[] = {
   { "statistics", NC_("sidebar group", "Statistics") },
 };
 
-/* The admin menu, in its order; each page's actions are its permission leaves */
-static const MtPageInfo pages[] = {
-  { "accounts", "system", NC_("page", "Accounts"), "avatar-default-symbolic", "view detail edit delete" },
-  { "roles", "system", NC_("page", "Roles & Permissions"), "system-users-symbolic", "view edit delete" },
-  { "settings", "system", NC_("page", "General Settings"), "preferences-system-symbolic", "view edit" },
-  { "audit", "system", NC_("page", "Audit Log"), "document-open-recent-symbolic", "view" },
-  { "billing", "operations", NC_("page", "Billing Rules"), "accessories-calculator-symbolic", "view edit delete" },
-  { "device_types", "operations", NC_("page", "Device Types"), "view-grid-symbolic", "view edit delete" },
-  { "device_specs", "operations", NC_("page", "Device Specs"), "view-list-symbolic", "view edit delete" },
-  { "campaigns", "operations", NC_("page", "Campaigns"), "starred-symbolic", "view edit" },
-  { "recharge_plans", "operations", NC_("page", "Recharge Denominations"), "view-list-bullet-symbolic", "view edit delete" },
-  { "rental_cards", "operations", NC_("page", "Rental Cards"), "auth-smartcard-symbolic", "view edit delete" },
-  { "messages", "operations", NC_("page", "Messages"), "mail-unread-symbolic", "view edit delete" },
-  { "devices", "devices", NC_("page", "Device List"), "battery-good-symbolic", "view detail edit transfer delete" },
-  { "monitor", "devices", NC_("page", "Location Monitor"), "find-location-symbolic", "view" },
-  { "bms", "devices", NC_("page", "BMS"), "battery-level-70-charging-symbolic", "view control params" },
-  { "tracks", "devices", NC_("page", "Track Playback"), "media-playback-start-symbolic", "view" },
-  { "orders", "finance", NC_("page", "Orders"), "document-edit-symbolic", "view detail rent renew replace end" },
-  { "rentals", "finance", NC_("page", "Rental Records"), "x-office-calendar-symbolic", "view" },
-  { "transactions", "finance", NC_("page", "Transactions"), "view-paged-symbolic", "view" },
-  { "deposits", "finance", NC_("page", "Deposits"), "security-medium-symbolic", "view" },
-  { "deposit_refunds", "finance", NC_("page", "Deposit Refunds"), "edit-undo-symbolic", "view approve" },
-  { "withdrawals", "finance", NC_("page", "Withdrawals"), "send-to-symbolic", "view request approve" },
-  { "splits", "finance", NC_("page", "Revenue Split"), "edit-cut-symbolic", "view edit" },
-  { "referrals", "finance", NC_("page", "Referral Orders"), "emblem-shared-symbolic", "view" },
-  { "members", "members", NC_("page", "Member List"), "system-users-symbolic", "view detail edit id_cards" },
-  { "recharges", "members", NC_("page", "Recharges"), "list-add-symbolic", "view recharge" },
-  { "operators", "operators", NC_("page", "Operator List"), "network-workgroup-symbolic", "view detail edit" },
-  { "stores", "stores", NC_("page", "Store List"), "go-home-symbolic", "view detail edit delete" },
-  { "geofences", "geofences", NC_("page", "Geofences"), "mark-location-symbolic", "view edit delete" },
-  { "repairs", "repairs", NC_("page", "Repair Tickets"), "applications-engineering-symbolic", "view report progress" },
-  { "alarms", "alarms", NC_("page", "Alarm List"), "dialog-warning-symbolic", "view handle" },
-  { "alarm_types", "alarms", NC_("page", "Alarm Types"), "view-conceal-symbolic", "view edit" },
-  { "statistics", "statistics", NC_("page", "Statistics"), "x-office-presentation-symbolic", "view" },
-};
 
 static const struct { const char *id; const char *title; } actions[] = {
   { "view", N_("List") },
@@ -178,17 +144,37 @@ mt_groups (guint *n_groups)
   return groups;
 }
 
+/* The admin menu, in its order, as the catalog has it; each page's actions are its permission
+ * leaves */
 const MtPageInfo *
 mt_pages (guint *n_pages)
 {
-  *n_pages = G_N_ELEMENTS (pages);
+  static MtPageInfo *pages = NULL;
+  static guint n = 0;
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      GArray *all = g_array_new (FALSE, FALSE, sizeof (MtPageInfo));
+      const MtCatalogPage *page;
+
+      for (guint i = 0; (page = _mt_catalog_page (i)) != NULL; i++)
+        g_array_append_val (all, page->info);
+      n = all->len;
+      pages = (MtPageInfo *) (void *) g_array_free (all, FALSE);
+      g_once_init_leave (&once, 1);
+    }
+  *n_pages = n;
   return pages;
 }
 
 const MtPageInfo *
 mt_page_lookup (const char *id)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+  guint n;
+  const MtPageInfo *pages = mt_pages (&n);
+
+  for (guint i = 0; i < n; i++)
     if (g_strcmp0 (pages[i].id, id) == 0)
       return &pages[i];
   return NULL;

@@ -8,7 +8,6 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  const char          *page;
   const char          *from;
   const char          *where;
   const char          *alias;       /* the row's table alias: alias.id, alias.version; NULL = none */
@@ -25,7 +24,6 @@ typedef struct
   const char          *entity;      /* editable entity, or NULL */
 } MtListSpec;
 
-extern const MtListSpec _mt_list_specs[];
 extern const MtChoice mt_alarm_types[];
 
 /* Every row the listing holds now (scope, search, filters, state), as @exprs over the page's
