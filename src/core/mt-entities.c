@@ -110,8 +110,15 @@ static const MtFieldSpec account_fields[] = {
 };
 
 static const MtEntity accounts_entity = {
-  "accounts", "accounts", "accounts", N_("Account"), account_fields,
-  "operator_id", "store_id", "username", NULL, accounts_prepare, NULL, NULL
+  .id = "accounts",
+  .table = "accounts",
+  .page = "accounts",
+  .title = N_("Account"),
+  .fields = account_fields,
+  .op_col = "operator_id",
+  .store_col = "store_id",
+  .unique_field = "username",
+  .prepare = accounts_prepare,
 };
 
 /* ------------------------------------------------------------------ roles */
@@ -164,8 +171,14 @@ static const MtFieldSpec role_fields[] = {
 };
 
 static const MtEntity roles_entity = {
-  "roles", "roles", "roles", N_("Role"), role_fields,
-  NULL, NULL, NULL, roles_scope, roles_prepare, NULL, roles_can_delete
+  .id = "roles",
+  .table = "roles",
+  .page = "roles",
+  .title = N_("Role"),
+  .fields = role_fields,
+  .scope = roles_scope,
+  .prepare = roles_prepare,
+  .can_delete = roles_can_delete,
 };
 
 /* ------------------------------------------------------------------ revenue split ratios */
@@ -371,8 +384,15 @@ static const MtFieldSpec operator_fields[] = {
 };
 
 static const MtEntity operators_entity = {
-  "operators", "operators", "operators", N_("Operator"), operator_fields,
-  NULL, NULL, NULL, operators_scope, operators_prepare, operators_after_save, NULL, operators_load_extra
+  .id = "operators",
+  .table = "operators",
+  .page = "operators",
+  .title = N_("Operator"),
+  .fields = operator_fields,
+  .scope = operators_scope,
+  .prepare = operators_prepare,
+  .after_save = operators_after_save,
+  .load_extra = operators_load_extra,
 };
 
 /* ------------------------------------------------------------------ stores */
@@ -454,8 +474,17 @@ static const MtFieldSpec store_fields[] = {
 };
 
 static const MtEntity stores_entity = {
-  "stores", "stores", "stores", N_("Store"), store_fields,
-  "operator_id", "id", NULL, NULL, stores_prepare, stores_after_save, stores_can_delete, stores_load_extra
+  .id = "stores",
+  .table = "stores",
+  .page = "stores",
+  .title = N_("Store"),
+  .fields = store_fields,
+  .op_col = "operator_id",
+  .store_col = "id",
+  .prepare = stores_prepare,
+  .after_save = stores_after_save,
+  .can_delete = stores_can_delete,
+  .load_extra = stores_load_extra,
 };
 
 /* ------------------------------------------------------------------ device types and specs */
@@ -481,8 +510,13 @@ static const MtFieldSpec device_type_fields[] = {
 };
 
 static const MtEntity device_types_entity = {
-  "device_types", "device_types", "device_types", N_("Device type"), device_type_fields,
-  NULL, NULL, "name", NULL, NULL, NULL, device_types_can_delete
+  .id = "device_types",
+  .table = "device_types",
+  .page = "device_types",
+  .title = N_("Device type"),
+  .fields = device_type_fields,
+  .unique_field = "name",
+  .can_delete = device_types_can_delete,
 };
 
 static gboolean
@@ -537,8 +571,14 @@ static const MtFieldSpec device_spec_fields[] = {
 };
 
 static const MtEntity device_specs_entity = {
-  "device_specs", "device_specs", "device_specs", N_("Device spec"), device_spec_fields,
-  NULL, NULL, "name", NULL, device_specs_prepare, NULL, device_specs_can_delete
+  .id = "device_specs",
+  .table = "device_specs",
+  .page = "device_specs",
+  .title = N_("Device spec"),
+  .fields = device_spec_fields,
+  .unique_field = "name",
+  .prepare = device_specs_prepare,
+  .can_delete = device_specs_can_delete,
 };
 
 /* ------------------------------------------------------------------ devices */
@@ -610,8 +650,16 @@ static const MtFieldSpec device_fields[] = {
 };
 
 static const MtEntity devices_entity = {
-  "devices", "devices", "devices", N_("Device"), device_fields,
-  "operator_id", "store_id", "device_no", NULL, devices_prepare, NULL, devices_can_delete
+  .id = "devices",
+  .table = "devices",
+  .page = "devices",
+  .title = N_("Device"),
+  .fields = device_fields,
+  .op_col = "operator_id",
+  .store_col = "store_id",
+  .unique_field = "device_no",
+  .prepare = devices_prepare,
+  .can_delete = devices_can_delete,
 };
 
 /* ------------------------------------------------------------------ members */
@@ -649,8 +697,15 @@ static const MtFieldSpec member_fields[] = {
 };
 
 static const MtEntity members_entity = {
-  "members", "members", "members", N_("Member"), member_fields,
-  "operator_id", "store_id", "mobile", NULL, members_prepare, NULL, NULL
+  .id = "members",
+  .table = "members",
+  .page = "members",
+  .title = N_("Member"),
+  .fields = member_fields,
+  .op_col = "operator_id",
+  .store_col = "store_id",
+  .unique_field = "mobile",
+  .prepare = members_prepare,
 };
 
 /* ------------------------------------------------------------------ messages */
@@ -678,8 +733,13 @@ static const MtFieldSpec message_fields[] = {
 };
 
 static const MtEntity messages_entity = {
-  "messages", "messages", "messages", N_("Message"), message_fields,
-  "operator_id", NULL, NULL, NULL, messages_prepare, NULL, NULL
+  .id = "messages",
+  .table = "messages",
+  .page = "messages",
+  .title = N_("Message"),
+  .fields = message_fields,
+  .op_col = "operator_id",
+  .prepare = messages_prepare,
 };
 
 /* ------------------------------------------------------------------ registry */
@@ -789,9 +849,16 @@ static const MtFieldSpec billing_rule_fields[] = {
 };
 
 static const MtEntity billing_rules_entity = {
-  "billing_rules", "billing_rules", "billing", N_("Billing rule"), billing_rule_fields,
-  "operator_id", NULL, "region_code", NULL, billing_rules_prepare, billing_rules_after_save, NULL,
-  billing_rules_load_extra
+  .id = "billing_rules",
+  .table = "billing_rules",
+  .page = "billing",
+  .title = N_("Billing rule"),
+  .fields = billing_rule_fields,
+  .op_col = "operator_id",
+  .unique_field = "region_code",
+  .prepare = billing_rules_prepare,
+  .after_save = billing_rules_after_save,
+  .load_extra = billing_rules_load_extra,
 };
 
 /* ------------------------------------------------------------------ campaigns */
@@ -836,8 +903,14 @@ static const MtFieldSpec campaign_fields[] = {
 };
 
 static const MtEntity campaigns_entity = {
-  "campaigns", "campaigns", "campaigns", N_("Campaign"), campaign_fields,
-  "operator_id", NULL, NULL, NULL, campaigns_prepare, NULL, NULL, campaigns_load_extra
+  .id = "campaigns",
+  .table = "campaigns",
+  .page = "campaigns",
+  .title = N_("Campaign"),
+  .fields = campaign_fields,
+  .op_col = "operator_id",
+  .prepare = campaigns_prepare,
+  .load_extra = campaigns_load_extra,
 };
 
 /* ------------------------------------------------------------------ recharge denominations */
@@ -901,8 +974,13 @@ static const MtFieldSpec recharge_plan_fields[] = {
 };
 
 static const MtEntity recharge_plans_entity = {
-  "recharge_plans", "recharge_plans", "recharge_plans", N_("Recharge denomination"), recharge_plan_fields,
-  "operator_id", NULL, NULL, NULL, recharge_plans_prepare, NULL, NULL, NULL
+  .id = "recharge_plans",
+  .table = "recharge_plans",
+  .page = "recharge_plans",
+  .title = N_("Recharge denomination"),
+  .fields = recharge_plan_fields,
+  .op_col = "operator_id",
+  .prepare = recharge_plans_prepare,
 };
 
 /* ------------------------------------------------------------------ rental cards */
@@ -931,8 +1009,13 @@ static const MtFieldSpec rental_card_fields[] = {
 };
 
 static const MtEntity rental_cards_entity = {
-  "rental_cards", "rental_cards", "rental_cards", N_("Rental card"), rental_card_fields,
-  "operator_id", NULL, NULL, NULL, rental_cards_prepare, NULL, NULL, NULL
+  .id = "rental_cards",
+  .table = "rental_cards",
+  .page = "rental_cards",
+  .title = N_("Rental card"),
+  .fields = rental_card_fields,
+  .op_col = "operator_id",
+  .prepare = rental_cards_prepare,
 };
 
 /* ------------------------------------------------------------------ geofences */
@@ -960,8 +1043,13 @@ static const MtFieldSpec geofence_fields[] = {
 };
 
 static const MtEntity geofences_entity = {
-  "geofences", "geofences", "geofences", N_("Geofence"), geofence_fields,
-  "operator_id", NULL, NULL, NULL, NULL, NULL, geofences_can_delete, NULL
+  .id = "geofences",
+  .table = "geofences",
+  .page = "geofences",
+  .title = N_("Geofence"),
+  .fields = geofence_fields,
+  .op_col = "operator_id",
+  .can_delete = geofences_can_delete,
 };
 
 const MtEntity *const _mt_entities[] = {
