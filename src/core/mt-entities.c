@@ -109,7 +109,7 @@ static const MtFieldSpec account_fields[] = {
   END_FIELDS
 };
 
-static const MtEntity accounts_entity = {
+const MtEntity _mt_entity_accounts = {
   .id = "accounts",
   .table = "accounts",
   .page = "accounts",
@@ -170,7 +170,7 @@ static const MtFieldSpec role_fields[] = {
   END_FIELDS
 };
 
-static const MtEntity roles_entity = {
+const MtEntity _mt_entity_roles = {
   .id = "roles",
   .table = "roles",
   .page = "roles",
@@ -383,7 +383,7 @@ static const MtFieldSpec operator_fields[] = {
   END_FIELDS
 };
 
-static const MtEntity operators_entity = {
+const MtEntity _mt_entity_operators = {
   .id = "operators",
   .table = "operators",
   .page = "operators",
@@ -473,7 +473,7 @@ static const MtFieldSpec store_fields[] = {
   END_FIELDS
 };
 
-static const MtEntity stores_entity = {
+const MtEntity _mt_entity_stores = {
   .id = "stores",
   .table = "stores",
   .page = "stores",
@@ -509,7 +509,7 @@ static const MtFieldSpec device_type_fields[] = {
   END_FIELDS
 };
 
-static const MtEntity device_types_entity = {
+const MtEntity _mt_entity_device_types = {
   .id = "device_types",
   .table = "device_types",
   .page = "device_types",
@@ -570,7 +570,7 @@ static const MtFieldSpec device_spec_fields[] = {
   END_FIELDS
 };
 
-static const MtEntity device_specs_entity = {
+const MtEntity _mt_entity_device_specs = {
   .id = "device_specs",
   .table = "device_specs",
   .page = "device_specs",
@@ -649,7 +649,7 @@ static const MtFieldSpec device_fields[] = {
   END_FIELDS
 };
 
-static const MtEntity devices_entity = {
+const MtEntity _mt_entity_devices = {
   .id = "devices",
   .table = "devices",
   .page = "devices",
@@ -696,7 +696,7 @@ static const MtFieldSpec member_fields[] = {
   END_FIELDS
 };
 
-static const MtEntity members_entity = {
+const MtEntity _mt_entity_members = {
   .id = "members",
   .table = "members",
   .page = "members",
@@ -732,7 +732,7 @@ static const MtFieldSpec message_fields[] = {
   END_FIELDS
 };
 
-static const MtEntity messages_entity = {
+const MtEntity _mt_entity_messages = {
   .id = "messages",
   .table = "messages",
   .page = "messages",
@@ -848,7 +848,7 @@ static const MtFieldSpec billing_rule_fields[] = {
   END_FIELDS
 };
 
-static const MtEntity billing_rules_entity = {
+const MtEntity _mt_entity_billing_rules = {
   .id = "billing_rules",
   .table = "billing_rules",
   .page = "billing",
@@ -902,7 +902,7 @@ static const MtFieldSpec campaign_fields[] = {
   END_FIELDS
 };
 
-static const MtEntity campaigns_entity = {
+const MtEntity _mt_entity_campaigns = {
   .id = "campaigns",
   .table = "campaigns",
   .page = "campaigns",
@@ -973,7 +973,7 @@ static const MtFieldSpec recharge_plan_fields[] = {
   END_FIELDS
 };
 
-static const MtEntity recharge_plans_entity = {
+const MtEntity _mt_entity_recharge_plans = {
   .id = "recharge_plans",
   .table = "recharge_plans",
   .page = "recharge_plans",
@@ -1008,7 +1008,7 @@ static const MtFieldSpec rental_card_fields[] = {
   END_FIELDS
 };
 
-static const MtEntity rental_cards_entity = {
+const MtEntity _mt_entity_rental_cards = {
   .id = "rental_cards",
   .table = "rental_cards",
   .page = "rental_cards",
@@ -1042,7 +1042,7 @@ static const MtFieldSpec geofence_fields[] = {
   END_FIELDS
 };
 
-static const MtEntity geofences_entity = {
+const MtEntity _mt_entity_geofences = {
   .id = "geofences",
   .table = "geofences",
   .page = "geofences",
@@ -1052,17 +1052,3 @@ static const MtEntity geofences_entity = {
   .can_delete = geofences_can_delete,
 };
 
-const MtEntity *const _mt_entities[] = {
-  &accounts_entity, &roles_entity, &operators_entity, &stores_entity, &device_types_entity,
-  &device_specs_entity, &devices_entity, &members_entity, &messages_entity, &billing_rules_entity,
-  &campaigns_entity, &recharge_plans_entity, &rental_cards_entity, &geofences_entity, NULL
-};
-
-const MtEntity *
-mt_entity_lookup (const char *id)
-{
-  for (guint i = 0; _mt_entities[i]; i++)
-    if (g_strcmp0 (_mt_entities[i]->id, id) == 0)
-      return _mt_entities[i];
-  return NULL;
-}

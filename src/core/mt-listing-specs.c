@@ -40,7 +40,7 @@ mt_actor_sees_table (const MtActor *actor,
   for (guint i = 0; (page = _mt_catalog_page (i)) != NULL; i++)
     {
       const MtListSpec *spec = &page->listing;
-      const MtEntity *entity = spec->entity ? mt_entity_lookup (spec->entity) : NULL;
+      const MtEntity *entity = page->entity;
 
       if (spec->from == NULL || !mt_actor_can_view (actor, page->info.id))
         continue;

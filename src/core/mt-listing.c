@@ -18,6 +18,7 @@ struct _MtListing
   MtDb              *db;
   MtActor           *actor;   /* a copy of what matters: account, scope */
   const char        *page_id;
+  const MtCatalogPage *page;   /* the catalog's entry */
   const MtListSpec  *spec;
   char              *search;
   GHashTable        *filters; /* key → value */
@@ -124,6 +125,7 @@ mt_listing_new (MtDb           *db,
   self->actor->store_id = actor->store_id;
   self->actor->operator_path = g_strdup (actor->operator_path);
   self->page_id = entry->info.id;
+  self->page = entry;
   self->spec = spec;
   self->filters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   while (spec->columns[self->n_columns].key)
@@ -193,7 +195,7 @@ mt_listing_has_dates (MtListing *self)
 const char *
 mt_listing_get_entity (MtListing *self)
 {
-  return self->spec->entity;
+  return self->page->entity ? self->page->entity->id : NULL;
 }
 
 /* What a page's search box looks in, as the admin's search fields name it */
@@ -243,6 +245,7 @@ mt_listing_copy (MtListing *self,
   copy->actor->store_id = self->actor->store_id;
   copy->actor->operator_path = g_strdup (self->actor->operator_path);
   copy->page_id = self->page_id;
+  copy->page = self->page;
   copy->spec = self->spec;
   copy->search = g_strdup (self->search);
   copy->filters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

@@ -104,8 +104,8 @@ const MtCatalogPage _mt_catalog_devices[] = {
       .state_expr = "d.state",
       .states = mt_device_states,
       .order = "d.id",
-      .entity = "devices",
     },
+    .entity = &_mt_entity_devices,
   },
   {
     .info = { .id = "monitor", .group = "devices", .title = NC_("page", "Location Monitor"), .icon = "find-location-symbolic",

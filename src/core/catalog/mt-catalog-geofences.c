@@ -37,8 +37,8 @@ const MtCatalogPage _mt_catalog_geofences[] = {
       .state_expr = "f.shape",
       .states = shapes,
       .order = "f.id",
-      .entity = "geofences",
     },
+    .entity = &_mt_entity_geofences,
   },
   { { NULL } }
 };

@@ -59,8 +59,8 @@ const MtCatalogPage _mt_catalog_members[] = {
       .states = _mt_catalog_enabled_choices,
       .date_expr = "m.created_at",
       .order = "m.id DESC",
-      .entity = "members",
     },
+    .entity = &_mt_entity_members,
   },
   {
     .info = { .id = "recharges", .group = "members", .title = NC_("page", "Recharges"), .icon = "list-add-symbolic",

@@ -125,8 +125,8 @@ const MtCatalogPage _mt_catalog_operations[] = {
       .search = "rg.name t.name",
       .filters = billing_filters,
       .order = "b.region_code",
-      .entity = "billing_rules",
     },
+    .entity = &_mt_entity_billing_rules,
   },
   {
     .info = { .id = "device_types", .group = "operations", .title = NC_("page", "Device Types"), .icon = "view-grid-symbolic",
@@ -138,8 +138,8 @@ const MtCatalogPage _mt_catalog_operations[] = {
       .columns = type_cols,
       .search = "t.name t.description",
       .order = "t.id",
-      .entity = "device_types",
     },
+    .entity = &_mt_entity_device_types,
   },
   {
     .info = { .id = "device_specs", .group = "operations", .title = NC_("page", "Device Specs"), .icon = "view-list-symbolic",
@@ -154,8 +154,8 @@ const MtCatalogPage _mt_catalog_operations[] = {
       .state_expr = "p.chemistry",
       .states = mt_chemistries,
       .order = "p.id",
-      .entity = "device_specs",
     },
+    .entity = &_mt_entity_device_specs,
   },
   {
     .info = { .id = "campaigns", .group = "operations", .title = NC_("page", "Campaigns"), .icon = "starred-symbolic",
@@ -171,8 +171,8 @@ const MtCatalogPage _mt_catalog_operations[] = {
       .states = _mt_catalog_enabled_choices,
       .date_expr = "c.starts_at",
       .order = "c.starts_at DESC",
-      .entity = "campaigns",
     },
+    .entity = &_mt_entity_campaigns,
   },
   {
     .info = { .id = "recharge_plans", .group = "operations", .title = NC_("page", "Recharge Denominations"), .icon = "view-list-bullet-symbolic",
@@ -187,8 +187,8 @@ const MtCatalogPage _mt_catalog_operations[] = {
       .columns = recharge_plan_cols,
       .search = "c.name o.name",
       .order = "x.operator_id, x.amount_fen",
-      .entity = "recharge_plans",
     },
+    .entity = &_mt_entity_recharge_plans,
   },
   {
     .info = { .id = "rental_cards", .group = "operations", .title = NC_("page", "Rental Cards"), .icon = "auth-smartcard-symbolic",
@@ -204,8 +204,8 @@ const MtCatalogPage _mt_catalog_operations[] = {
       .state_expr = "x.enabled",
       .states = on_sale_choices,
       .order = "x.operator_id, x.days",
-      .entity = "rental_cards",
     },
+    .entity = &_mt_entity_rental_cards,
   },
   {
     .info = { .id = "messages", .group = "operations", .title = NC_("page", "Messages"), .icon = "mail-unread-symbolic",
@@ -221,8 +221,8 @@ const MtCatalogPage _mt_catalog_operations[] = {
       .states = message_states,
       .date_expr = "g.created_at",
       .order = "g.created_at DESC",
-      .entity = "messages",
     },
+    .entity = &_mt_entity_messages,
   },
   { { NULL } }
 };

@@ -38,8 +38,8 @@ const MtCatalogPage _mt_catalog_operators[] = {
       .state_expr = "o.enabled",
       .states = _mt_catalog_enabled_choices,
       .order = "o.path",
-      .entity = "operators",
     },
+    .entity = &_mt_entity_operators,
   },
   { { NULL } }
 };

@@ -46,8 +46,8 @@ const MtCatalogPage _mt_catalog_stores[] = {
       .states = _mt_catalog_enabled_choices,
       .date_expr = "s.created_at",
       .order = "s.id",
-      .entity = "stores",
     },
+    .entity = &_mt_entity_stores,
   },
   { { NULL } }
 };

@@ -110,8 +110,8 @@ const MtCatalogPage _mt_catalog_system[] = {
       .state_expr = "a.enabled",
       .states = _mt_catalog_enabled_choices,
       .order = "a.id",
-      .entity = "accounts",
     },
+    .entity = &_mt_entity_accounts,
   },
   {
     .info = { .id = "roles", .group = "system", .title = NC_("page", "Roles & Permissions"), .icon = "system-users-symbolic",
@@ -127,8 +127,8 @@ const MtCatalogPage _mt_catalog_system[] = {
       .state_expr = "(r.builtin IS NOT NULL)",
       .states = builtin_choices,
       .order = "r.id",
-      .entity = "roles",
     },
+    .entity = &_mt_entity_roles,
   },
   {
     .info = { .id = "settings", .group = "system", .title = NC_("page", "General Settings"), .icon = "preferences-system-symbolic",

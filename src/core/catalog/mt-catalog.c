@@ -92,3 +92,25 @@ _mt_catalog_lookup (const char *id)
       return page;
   return NULL;
 }
+
+const MtEntity *
+_mt_entity_at (guint index)
+{
+  const MtCatalogPage *page;
+
+  for (guint i = 0; (page = _mt_catalog_page (i)) != NULL; i++)
+    if (page->entity != NULL && index-- == 0)
+      return page->entity;
+  return NULL;
+}
+
+const MtEntity *
+mt_entity_lookup (const char *id)
+{
+  const MtEntity *entity;
+
+  for (guint i = 0; (entity = _mt_entity_at (i)) != NULL; i++)
+    if (g_strcmp0 (entity->id, id) == 0)
+      return entity;
+  return NULL;
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "mt-entity-private.h"
 #include "mt-listing-private.h"
 #include "mt-perm.h"
 
@@ -19,6 +20,7 @@ typedef struct
 {
   MtPageInfo info;
   MtListSpec listing;   /* .from NULL: a page without a list of its own */
+  const MtEntity *entity;   /* what its form edits (fields, rules, scope), or NULL */
 } MtCatalogPage;
 
 /* The groups' pages in sidebar order, each array ended by an entry with a NULL id */

@@ -28,7 +28,23 @@ struct _MtEntity
   void             (*load_extra) (MtDb *db, gint64 id, GHashTable *out);
 };
 
-extern const MtEntity *const _mt_entities[];
+/* The entities the catalog's pages edit (src/core/catalog/) */
+extern const MtEntity _mt_entity_accounts;
+extern const MtEntity _mt_entity_roles;
+extern const MtEntity _mt_entity_operators;
+extern const MtEntity _mt_entity_stores;
+extern const MtEntity _mt_entity_device_types;
+extern const MtEntity _mt_entity_device_specs;
+extern const MtEntity _mt_entity_devices;
+extern const MtEntity _mt_entity_members;
+extern const MtEntity _mt_entity_messages;
+extern const MtEntity _mt_entity_billing_rules;
+extern const MtEntity _mt_entity_campaigns;
+extern const MtEntity _mt_entity_recharge_plans;
+extern const MtEntity _mt_entity_rental_cards;
+extern const MtEntity _mt_entity_geofences;
+/* Every entity of the catalog, in its order, or NULL past the last */
+const MtEntity *_mt_entity_at (guint index);
 
 void        _mt_columns_int      (MtColumns *cols, const char *name, gint64 v);
 void        _mt_columns_double   (MtColumns *cols, const char *name, double v);

@@ -21,7 +21,6 @@ typedef struct
   const MtChoice      *states;
   const char          *date_expr;   /* what the date range applies to */
   const char          *order;       /* default order */
-  const char          *entity;      /* editable entity, or NULL */
 } MtListSpec;
 
 extern const MtChoice mt_alarm_types[];
