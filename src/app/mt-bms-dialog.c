@@ -667,16 +667,33 @@ build_status (MtBmsDialog *self)
   return page;
 }
 
+/* A button for one of the dialog's actions (bms.read, bms.write, bms.restart, bms.reset) */
 static GtkWidget *
 button_for (const char *label,
-            GCallback   callback,
-            gpointer    data)
+            const char *action)
 {
   GtkWidget *b = gtk_button_new_with_mnemonic (label);
 
   gtk_widget_set_valign (b, GTK_ALIGN_CENTER);
-  g_signal_connect_swapped (b, "clicked", callback, data);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (b), action);
   return b;
+}
+
+static void
+bms_action (GtkWidget  *widget,
+            const char *name,
+            GVariant   *param)
+{
+  MtBmsDialog *self = MT_BMS_DIALOG (widget);
+
+  if (g_str_equal (name, "bms.read"))
+    read_params_cb (self);
+  else if (g_str_equal (name, "bms.write"))
+    write_params_cb (self);
+  else if (g_str_equal (name, "bms.restart"))
+    restart_cb (self);
+  else if (g_str_equal (name, "bms.reset"))
+    factory_reset_cb (self);
 }
 
 static GtkWidget *
@@ -686,16 +703,16 @@ build_settings (MtBmsDialog *self)
   GtkWidget *group = adw_preferences_group_new ();
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gboolean can_write = mt_actor_can (self->actor, "bms", "params") && (self->actor->caps & MT_CAP_BMS_PARAMS);
-  GtkWidget *write = button_for (_("_Write…"), G_CALLBACK (write_params_cb), self);
+  GtkWidget *write = button_for (_("_Write…"), "bms.write");
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Protection Parameters"));
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
                                          can_write ? _("Factory values are standard for the cells. Change them only "
                                                        "when you know the battery needs it.")
                                                    : _("Your role or operator may read these values, not change them."));
-  gtk_box_append (GTK_BOX (buttons), button_for (_("_Read"), G_CALLBACK (read_params_cb), self));
+  gtk_box_append (GTK_BOX (buttons), button_for (_("_Read"), "bms.read"));
   gtk_widget_add_css_class (write, "destructive-action");
-  gtk_widget_set_sensitive (write, can_write);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "bms.write", can_write);
   gtk_box_append (GTK_BOX (buttons), write);
   adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (group), buttons);
   for (guint k = 0; k < MT_N_PARAMS; k++)
@@ -734,15 +751,16 @@ build_control (MtBmsDialog *self)
   row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Restart"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Offline for a moment"));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button_for (_("R_estart…"), G_CALLBACK (restart_cb), self));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button_for (_("R_estart…"), "bms.restart"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (board), row);
   row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Factory reset"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Every parameter back to its factory value"));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button_for (_("Re_set…"), G_CALLBACK (factory_reset_cb), self));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button_for (_("Re_set…"), "bms.reset"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (board), row);
   gtk_widget_set_sensitive (switches, can);
-  gtk_widget_set_sensitive (board, can);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "bms.restart", can);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "bms.reset", can);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (switches));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (board));
   return page;
@@ -815,6 +833,10 @@ mt_bms_dialog_class_init (MtBmsDialogClass *klass)
   signals[SIGNAL_COMMAND_DONE] = g_signal_new ("command-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                                NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   gtk_widget_class_set_template_from_resource (GTK_WIDGET_CLASS (klass), "/com/mtxnyjs/Mingtang/ui/mt-bms-dialog.ui");
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "bms.read", NULL, bms_action);
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "bms.write", NULL, bms_action);
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "bms.restart", NULL, bms_action);
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "bms.reset", NULL, bms_action);
   gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtBmsDialog, toasts);
   gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtBmsDialog, stack);
   gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtBmsDialog, switcher);

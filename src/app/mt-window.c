@@ -138,10 +138,9 @@ mt_window_class_init (MtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MtWindow, title);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, account_label);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, balance_label);
-  gtk_widget_class_bind_template_callback (widget_class, sign_in_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, row_selected_cb);
-  gtk_widget_class_bind_template_callback (widget_class, show_connect_cb);
-  gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
+  /* Enter in the password rows, as their screens' buttons (win.sign-in, win.connect) */
+  gtk_widget_class_bind_template_callback (widget_class, sign_in_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, connect_clicked_cb);
 }
 
@@ -184,6 +183,25 @@ about_cb (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+/* The sign-in and connect screens' buttons */
+static void
+window_action_cb (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       data)
+{
+  MtWindow *self = data;
+  const char *name = g_action_get_name (G_ACTION (action));
+
+  if (g_str_equal (name, "sign-in"))
+    sign_in_clicked_cb (self);
+  else if (g_str_equal (name, "show-connect"))
+    show_connect_cb (self);
+  else if (g_str_equal (name, "back"))
+    back_clicked_cb (self);
+  else
+    connect_clicked_cb (self);
+}
+
 static void
 ensure_style (void)
 {
@@ -204,7 +222,11 @@ ensure_style (void)
 static void
 mt_window_init (MtWindow *self)
 {
-  static const GActionEntry entries[] = { { "sign-out", sign_out_cb }, { "find", find_cb }, { "about", about_cb } };
+  static const GActionEntry entries[] = {
+    { "sign-out", sign_out_cb }, { "find", find_cb }, { "about", about_cb },
+    { "sign-in", window_action_cb }, { "show-connect", window_action_cb }, { "back", window_action_cb },
+    { "connect", window_action_cb },
+  };
   const char *const *demo = mt_demo_accounts ();
   g_autoptr(GString) accounts = g_string_new (NULL);
   g_autofree char *hint = NULL;
