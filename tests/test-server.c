@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "mt-api.h"
 #include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-orders.h"
@@ -854,6 +855,100 @@ test_hostile_bodies (Fixture *f, gconstpointer data)
   expect (f, "GET", "devices?limit=1", admin, NULL, 200, NULL);
 }
 
+
+/* A member's value of the right type, or of a wrong one */
+static JsonNode *
+member_value (MtApiType type,
+              gboolean  right)
+{
+  static const char *const good[] = { "1", "\"x\"", "true", "[1]", "{}" };
+  static const char *const bad[] = { "\"1\"", "1", "\"true\"", "\"1\"", "[1]" };
+
+  return json_from_string ((right ? good : bad)[type], NULL);
+}
+
+static char *
+body_text (JsonObject *body)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, body);
+  return json_to_string (node, FALSE);
+}
+
+/* The operation table is the contract: for every operation that takes members, one it does not
+ * take, a required one left out and each one of the wrong type are refused naming that member;
+ * one that needs an object refuses none (400). Nothing of it reaches the answer (no row is
+ * written: a body refused is never run). */
+static void
+test_hostile_members (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  g_autoptr(MtDb) db = mt_db_open (f->path, NULL);
+  gint64 orders = mt_db_query_int (db, 0, "SELECT count (*) FROM orders", NULL);
+  gint64 ledger = mt_db_query_int (db, 0, "SELECT count (*) FROM ledger", NULL);
+  guint n_ops, checked = 0;
+  const MtApiOperation *ops = mt_api_operations (&n_ops);
+
+  for (guint o = 0; o < n_ops; o++)
+    {
+      const MtApiOperation *op = &ops[o];
+      g_autoptr(MtApiRequest) request = NULL;
+      g_autofree char *path = NULL;
+      const char *bar;
+
+      if (op->members == NULL && !(op->flags & MT_API_BODY))
+        continue;
+      request = mt_api_request_new (op->name);
+      mt_api_request_set_id (request, 1);
+      mt_api_request_set_name (request, "x");
+      mt_api_request_set_entity (request, "stores");
+      if ((bar = strchr (op->pattern, '|')) != NULL)
+        {
+          const char *start = bar;
+          g_autofree char *word = NULL;
+
+          while (start > op->pattern && start[-1] != '/')
+            start--;
+          word = g_strndup (start, bar - start);
+          mt_api_request_set_word (request, word);
+        }
+      path = mt_api_request_to_path (request);
+
+      if (op->flags & MT_API_BODY)
+        expect (f, op->method, path, admin, NULL, 400, NULL);
+      for (const MtApiMember *m = op->members; m && m->name; m++)
+        for (int variant = 0; variant < 3; variant++)
+          {
+            g_autoptr(JsonObject) body = json_object_new ();
+            g_autofree char *text = NULL;
+
+            /* every other member valid */
+            for (const MtApiMember *other = op->members; other->name; other++)
+              if (other != m)
+                json_object_set_member (body, other->name, member_value (other->type, TRUE));
+            if (variant == 0)
+              json_object_set_member (body, m->name, member_value (m->type, FALSE));   /* wrong type */
+            else if (variant == 1 && !m->required)
+              continue;                                                              /* left out */
+            else if (variant == 2)
+              {
+                if (op->flags & MT_API_FIELDS)
+                  continue;   /* an entity's fields are its table's to refuse */
+                json_object_set_member (body, m->name, member_value (m->type, TRUE));
+                json_object_set_int_member (body, "no_such_member", 1);
+              }
+            text = body_text (body);
+            expect (f, op->method, path, admin, text, 422, variant == 2 ? "no_such_member" : m->name);
+            checked++;
+          }
+    }
+  g_test_message ("%u refusals checked", checked);
+  g_assert_cmpuint (checked, >, 60);
+  g_assert_cmpint (mt_db_query_int (db, 0, "SELECT count (*) FROM orders", NULL), ==, orders);
+  g_assert_cmpint (mt_db_query_int (db, 0, "SELECT count (*) FROM ledger", NULL), ==, ledger);
+}
+
 /* The money rule through the API: whole fen within ¥10,000,000 per amount, every product checked,
  * nothing out of range stored */
 static void
@@ -1129,6 +1224,7 @@ main (int argc, char *argv[])
   ADD ("hostile/versions", test_hostile_versions);
   ADD ("hostile/operators", test_hostile_operators);
   ADD ("hostile/input", test_hostile_input);
+  ADD ("hostile/members", test_hostile_members);
   ret = g_test_run ();
   mt_test_demo_cleanup ();
   return ret;
