@@ -132,6 +132,7 @@ test_walk_pages (gconstpointer data)
         { "withdrawals", "withdrawals.request", "withdrawals", "request" },
         { "withdrawals", "withdrawals.pay", "withdrawals", "approve" },
         { "members", "members.recharge", "recharges", "recharge" },
+        { "member_cards", "member-cards.refund", "member_cards", "refund" },
         { "operators", "operators.disable", "operators", "edit" },
       };
       GtkWidget *page = mt_window_show_page (window, pages[i]);
@@ -645,6 +646,28 @@ test_finance_actions (void)
                                                                      NULL), "offline"));
   settle (window);
   g_assert_cmpint (mt_member_card_until (db, member), >, 0);
+  /* and refunds it from the sales page: the form names the sale and its refund; the 29 whole
+   * days after today's go back in cash */
+  {
+    gint64 sale = mt_db_query_int (db, 0, "SELECT max (id) FROM member_cards WHERE member_id = ?", "i", member);
+    gint64 price = mt_db_query_int (db, 0, "SELECT price_fen FROM member_cards WHERE id = ?", "i", sale);
+
+    page = MT_LIST_PAGE (mt_window_show_page (window, "member_cards"));
+    iterate (100);
+    select_row_with_id (page, sale);
+    look_at_dialog (page, "member-cards.refund", "card-refund.png");
+    g_assert_true (mt_money_actions_refund_cards (page));
+    settle (window);
+    g_assert_cmpint (mt_db_query_int (db, 0, "SELECT refunded_fen FROM member_cards WHERE id = ?", "i", sale), ==,
+                     price * 29 / 30);
+    g_assert_cmpint (mt_member_card_until (db, member), ==, 0);
+    /* twice: the refusal is shown, nothing changes */
+    select_row_with_id (page, sale);
+    g_assert_true (mt_money_actions_refund_cards (page));
+    settle (window);
+    g_assert_cmpint (mt_db_query_int (db, 0, "SELECT count (*) FROM ledger WHERE member_id = ? AND amount_fen = ?",
+                                      "ii", member, -(price * 29 / 30)), ==, 1);
+  }
   gtk_window_destroy (GTK_WINDOW (window));
 
   /* headquarters checks the books from the transactions page */

@@ -1199,6 +1199,183 @@ test_rental_cards (Fixture       *f,
   assert_books_balance (f->db);
 }
 
+static gint64
+card_version (MtDb   *db,
+              gint64  id)
+{
+  return mt_db_query_int (db, 0, "SELECT version FROM member_cards WHERE id = ?", "i", id);
+}
+
+static gint64
+member_balance (MtDb   *db,
+                gint64  member)
+{
+  return mt_db_query_int (db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member);
+}
+
+/* Refunding a rental card sold: the whole days left after today and after the member's
+ * rentals that used it, at the price paid, back the way it was paid; every refusal names its
+ * reason and changes nothing */
+static void
+test_card_refunds (Fixture       *f,
+                   gconstpointer  data)
+{
+  gint64 type = test_type (f->db);
+  gint64 store = store_of (f->db, "store");
+  gint64 other_store = mt_db_query_int (f->db, 0, "SELECT id FROM stores WHERE region_code = '330110'", NULL);
+  gint64 card = mt_db_query_int (f->db, 0, "SELECT id FROM rental_cards WHERE days = 30", NULL);
+  gint64 price = mt_db_query_int (f->db, 0, "SELECT price_fen FROM rental_cards WHERE id = ?", "i", card);
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(MtActor) tech = actor_for (f->db, "tech");
+  g_autoptr(MtActor) finance = actor_for (f->db, "finance");
+  g_autoptr(GError) error = NULL;
+  MtRentRequest r = request_for (store, make_device (f->db, store, type, "RFND000001"), "offline");
+  gint64 member, order, first, second, third, balance, ledger_rows, starts;
+
+  add_rule (f->db, "330106", type, 12000, 30, 20000);
+  add_rule (f->db, "330110", type, 12000, 30, 20000);
+  order = mt_order_rent (f->db, manager, &r, &error);
+  g_assert_no_error (error);
+  member = mt_db_query_int (f->db, 0, "SELECT member_id FROM orders WHERE id = ?", "i", order);
+  g_assert_true (mt_order_end (f->db, manager, order, &(MtEndRequest) { 0 }, NULL, &error));
+  g_assert_true (mt_member_recharge (f->db, manager, member, 0, 5 * price, "offline", &error));
+
+  /* a sale keeps what was paid, how and where */
+  first = mt_member_buy_card (f->db, manager, member, card, "balance", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT price_fen FROM member_cards WHERE id = ?", "i", first), ==, price);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT store_id FROM member_cards WHERE id = ?", "i", first), ==, store);
+  second = mt_member_buy_card (f->db, manager, member, card, "offline", &error);
+  g_assert_no_error (error);
+  third = mt_member_buy_card (f->db, manager, member, card, "online", &error);
+  g_assert_no_error (error);
+  balance = member_balance (f->db, member);
+
+  /* refusals: no permission (technician), a version that is stale or not a version, a sale
+   * that does not exist, one of another store */
+  {
+    MtRentRequest o = request_for (other_store, make_device (f->db, other_store, type, "RFND000009"), "offline");
+    gint64 other_order, other_member, elsewhere;
+
+    o.mobile = "13700000009";
+    other_order = mt_order_rent (f->db, f->system, &o, &error);
+    g_assert_no_error (error);
+    other_member = mt_db_query_int (f->db, 0, "SELECT member_id FROM orders WHERE id = ?", "i", other_order);
+    elsewhere = mt_member_buy_card (f->db, f->system, other_member, card, "offline", &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (mt_member_card_refund (f->db, manager, elsewhere, card_version (f->db, elsewhere), &error), ==, -1);
+    g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+    g_clear_error (&error);
+  }
+  ledger_rows = mt_db_query_int (f->db, 0, "SELECT count (*) FROM ledger", NULL);
+  g_assert_cmpint (mt_member_card_refund (f->db, tech, first, card_version (f->db, first), &error), ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_cmpint (mt_member_card_refund_quote (f->db, tech, first, &error), ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_cmpint (mt_member_card_refund (f->db, manager, first, card_version (f->db, first) + 1, &error), ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_cmpint (mt_member_card_refund (f->db, manager, first, 0, &error), ==, -1);
+  g_assert_cmpstr (mt_error_get_field (error), ==, "version");
+  g_clear_error (&error);
+  g_assert_cmpint (mt_member_card_refund (f->db, manager, 999999, 1, &error), ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM ledger", NULL), ==, ledger_rows);
+  g_assert_cmpint (member_balance (f->db, member), ==, balance);
+
+  /* ten days into the first card: 19 whole days of 30 are left (the day begun is used) */
+  fake_now += 10 * DAY + DAY / 2;
+  g_assert_cmpint (mt_member_card_refund_quote (f->db, finance, first, &error), ==, price * 19 / 30);
+  g_assert_no_error (error);
+  mt_member_card_refund (f->db, manager, first, card_version (f->db, first), &error);
+  g_assert_no_error (error);
+  /* paid from the balance: back to the balance; a negative rent row, split like the sale */
+  g_assert_cmpint (member_balance (f->db, member), ==, balance + price * 19 / 30);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM splits s JOIN ledger l ON l.id = s.ledger_id "
+                                              "WHERE l.member_id = ? AND l.amount_fen = ?", "ii",
+                                    member, -(price * 19 / 30)), ==, 1);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT refunded_fen FROM member_cards WHERE id = ?", "i", first), ==,
+                   price * 19 / 30);
+  assert_books_balance (f->db);
+  /* the later cards moved up by the time given back: the second starts now */
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT starts_at FROM member_cards WHERE id = ?", "i", second), ==,
+                   fake_now);
+  g_assert_cmpint (mt_member_card_until (f->db, member), ==, fake_now + 60 * DAY);
+  /* twice: refused */
+  g_assert_cmpint (mt_member_card_refund (f->db, manager, first, card_version (f->db, first), &error), ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  /* the third card has not started: paid online, refunded in full, online */
+  ledger_rows = mt_db_query_int (f->db, 0, "SELECT count (*) FROM ledger WHERE pay_method = 'online' AND amount_fen = ?",
+                                 "i", -price);
+  g_assert_cmpint (mt_member_card_refund (f->db, finance, third, card_version (f->db, third), &error), ==, price);
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM ledger WHERE pay_method = 'online' AND amount_fen = ?",
+                                    "i", -price), ==, ledger_rows + 1);
+  g_assert_cmpint (member_balance (f->db, member), ==, balance + price * 19 / 30);
+  assert_books_balance (f->db);
+
+  /* a rental that the second card covers uses it: 2 periods from now (60 days) cover all 30 of
+   * its days, so nothing is left to refund */
+  r.device_id = make_device (f->db, store, type, "RFND000002");
+  r.periods = 2;
+  order = mt_order_rent (f->db, manager, &r, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_member_card_refund (f->db, manager, second, card_version (f->db, second), &error), ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_true (mt_order_end (f->db, manager, order, &(MtEndRequest) { 0 }, NULL, &error));
+
+  /* a card whose days have all passed has ended */
+  fake_now += 31 * DAY;
+  g_assert_cmpint (mt_member_card_refund (f->db, manager, second, card_version (f->db, second), &error), ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  /* less than a whole day left: nothing to refund */
+  starts = fake_now;
+  first = mt_member_buy_card (f->db, manager, member, card, "offline", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT starts_at FROM member_cards WHERE id = ?", "i", first), ==, starts);
+  fake_now += 29 * DAY + 1;
+  g_assert_cmpint (mt_member_card_refund (f->db, manager, first, card_version (f->db, first), &error), ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  /* a sale from before the payment was recorded cannot be refunded here */
+  second = mt_member_buy_card (f->db, manager, member, card, "offline", &error);
+  g_assert_no_error (error);
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE member_cards SET pay_method = '' WHERE id = ?", "i", second));
+  g_assert_cmpint (mt_member_card_refund (f->db, manager, second, card_version (f->db, second), &error), ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  /* a store that withdrew its whole share cannot give back what it no longer holds */
+  third = mt_member_buy_card (f->db, manager, member, card, "offline", &error);
+  g_assert_no_error (error);
+  {
+    gint64 earned = mt_db_query_int (f->db, 0, "SELECT sum (store_fen) FROM splits WHERE store_id = ?", "i", store);
+    gint64 withdrawn = mt_db_query_int (f->db, 0, "SELECT coalesce (sum (amount_fen), 0) FROM withdrawals "
+                                                  "WHERE store_id = ? AND state <> 'rejected'", "i", store);
+
+    g_assert_true (mt_db_run (f->db, NULL, "INSERT INTO withdrawals (created_at, updated_at, operator_id, store_id, "
+                                           "amount_fen, payee, state) SELECT ?1, ?1, operator_id, id, ?2, '店长', "
+                                           "'requested' FROM stores WHERE id = ?3", "iii",
+                              fake_now, earned - withdrawn, store));
+  }
+  balance = member_balance (f->db, member);
+  g_assert_cmpint (mt_member_card_refund (f->db, manager, third, card_version (f->db, third), &error), ==, -1);
+  g_assert_error (error, MT_ERROR, MT_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT refunded_fen FROM member_cards WHERE id = ?", "i", third), ==, 0);
+  g_assert_cmpint (member_balance (f->db, member), ==, balance);
+  assert_books_balance (f->db);
+}
+
 /* Campaigns are edited with their first and last day; a denomination's bonus follows them */
 static void
 test_campaign_editor (Fixture       *f,
@@ -1770,6 +1947,14 @@ test_random_operations (void)
           ok = mt_orders_mark_overdue (db, &error) >= 0;
           break;
         case 7:
+          if (g_rand_int_range (rand, 0, 8) == 0)   /* now and then a rental card refunded */
+            {
+              gint64 sale = pick (db, rand, "SELECT id FROM member_cards WHERE state = 'active' AND refunded_at IS NULL");
+
+              ok = mt_member_card_refund (db, system, sale, mt_db_query_int (db, 0, "SELECT version FROM member_cards "
+                                                                                    "WHERE id = ?", "i", sale), &error) >= 0;
+              break;
+            }
           if (g_rand_int_range (rand, 0, 4) == 0)   /* now and then a rental card instead */
             {
               ok = mt_member_buy_card (db, system, pick (db, rand, "SELECT id FROM members"),
@@ -1854,6 +2039,7 @@ main (int argc, char *argv[])
   ADD ("referral", test_referral);
   ADD ("split-ratios", test_split_ratios);
   ADD ("rental-cards", test_rental_cards);
+  ADD ("card-refunds", test_card_refunds);
   ADD ("campaign-editor", test_campaign_editor);
   ADD ("offer-editors", test_offer_editors);
   ADD ("statistics", test_statistics);

@@ -1012,6 +1012,53 @@ test_hostile_money (Fixture *f, gconstpointer data)
   expect (f, "POST", "withdrawals", admin, "{\"amount_fen\":-9223372036854775807,\"payee\":\"x\"}", 422, "amount_fen");
 }
 
+/* A rental card sold and refunded over HTTP: the refund answers what went back; a role without
+ * the permission, a store that does not own the sale, a stale version and a second refund are
+ * refused, and the books still balance */
+static void
+test_card_refund (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  g_autofree char *tech = sign_in (f, "tech");
+  g_autofree char *manager = sign_in (f, "store");
+  gint64 member = db_int (f, "SELECT id FROM members WHERE store_id <> (SELECT store_id FROM accounts "
+                             "WHERE username = 'store') ORDER BY id LIMIT 1");
+  gint64 card = db_int (f, "SELECT id FROM rental_cards WHERE days = 30");
+  g_autofree char *sell = g_strdup_printf ("members/%" G_GINT64_FORMAT "/cards", member);
+  g_autofree char *body = g_strdup_printf ("{\"card_id\":%" G_GINT64_FORMAT ",\"pay_method\":\"online\"}", card);
+  g_autofree char *refund = NULL;
+  g_autoptr(JsonNode) sold = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  guint status = 0;
+  gint64 sale;
+
+  sold = call (f, "POST", sell, admin, body, &status);
+  g_assert_cmpuint (status, ==, 201);
+  sale = json_object_get_int_member (json_node_get_object (sold), "id");
+  refund = g_strdup_printf ("member_cards/%" G_GINT64_FORMAT "/refund", sale);
+  expect (f, "POST", refund, tech, "{\"version\":1}", 403, NULL);
+  expect (f, "POST", refund, manager, "{\"version\":1}", 403, NULL);   /* another store's sale */
+  expect (f, "POST", refund, admin, "{\"version\":2}", 409, NULL);
+  expect (f, "POST", refund, admin, "{\"version\":\"1\"}", 422, "version");
+  expect (f, "POST", "member_cards/999999/refund", admin, "{\"version\":1}", 404, NULL);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM ledger WHERE amount_fen < 0 AND kind = 'rent'"), ==, 0);
+  answer = call (f, "POST", refund, admin, "{\"version\":1}", &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (answer), "refunded_fen"), ==,
+                   db_int (f, "SELECT price_fen * 29 / 30 FROM rental_cards WHERE days = 30"));
+  expect (f, "POST", refund, admin, "{\"version\":2}", 409, NULL);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM ledger WHERE amount_fen < 0 AND kind = 'rent' "
+                              "AND pay_method = 'online'"), ==, 1);
+  {
+    g_autoptr(GError) error = NULL;
+    MtDb *db = mt_db_open (f->path, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (mt_ledger_reconcile (db, NULL));
+    mt_db_close (db);
+  }
+}
+
 /* The row version: only the current one writes; none, 0, a negative one or text is no version */
 static void
 test_hostile_versions (Fixture *f, gconstpointer data)
@@ -1219,6 +1266,7 @@ main (int argc, char *argv[])
   ADD ("change-feed-scope", test_change_feed_scope);
   ADD ("kill-during-writes", test_kill_during_writes);
   ADD ("money", test_money);
+  ADD ("card-refund", test_card_refund);
   ADD ("hostile/bodies", test_hostile_bodies);
   ADD ("hostile/money", test_hostile_money);
   ADD ("hostile/versions", test_hostile_versions);

@@ -259,13 +259,28 @@ mt_list_page_send_each_selected (MtListPage   *self,
                                  MtRowRequest  build,
                                  gpointer      data)
 {
-  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (self);
+  g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
   GPtrArray *requests = requests_new ();
+  gboolean any = FALSE;
+  GtkBitsetIter iter;
+  guint pos;
 
-  for (guint i = 0; i < ids->len; i++)
-    g_ptr_array_add (requests, build (g_array_index (ids, gint64, i), data));
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, set, &pos); ok; ok = gtk_bitset_iter_next (&iter, &pos))
+    {
+      g_autoptr(MtRowItem) item = g_list_model_get_item (G_LIST_MODEL (self->model), pos);
+      MtApiRequest *request;
+
+      if (item == NULL)
+        continue;
+      request = build (mt_row_item_get_id (item), data);
+      /* an operation on a row's version gets the one the user saw: a row changed meanwhile is refused */
+      if (mt_api_request_wants_version (request))
+        mt_api_request_set_int (request, "version", mt_row_item_get_version (item));
+      g_ptr_array_add (requests, request);
+      any = TRUE;
+    }
   mt_list_page_send (self, requests);
-  return ids->len > 0;
+  return any;
 }
 
 /* An operation on a row: its id and nothing else */
@@ -563,6 +578,39 @@ unbind_cell_cb (GtkSignalListItemFactory *factory,
 }
 
 /* ------------------------------------------------------------------ actions */
+
+GPtrArray *
+mt_list_page_get_selected_items (MtListPage *self)
+{
+  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  GtkBitsetIter iter;
+  guint pos;
+
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, set, &pos); ok; ok = gtk_bitset_iter_next (&iter, &pos))
+    {
+      MtRowItem *item = g_list_model_get_item (G_LIST_MODEL (self->model), pos);
+
+      if (item)
+        g_ptr_array_add (items, item);
+    }
+  return items;
+}
+
+const char *
+mt_list_page_item_cell (MtListPage *self,
+                        MtRowItem  *item,
+                        const char *key)
+{
+  guint n;
+  const MtListColumn *cols = mt_listing_get_columns (self->listing, &n);
+
+  for (guint i = 0; i < n; i++)
+    if (g_str_equal (cols[i].key, key))
+      return mt_row_item_get_cell (item, i);
+  g_critical ("The page %s has no column %s", mt_listing_get_page (self->listing), key);
+  return "";
+}
 
 GArray *
 mt_list_page_get_selected_ids (MtListPage *self)

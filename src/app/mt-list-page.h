@@ -9,6 +9,7 @@
 #include "mt-sync-engine.h"
 #include "mt-listing.h"
 #include "mt-perm.h"
+#include "mt-row-model.h"
 
 G_BEGIN_DECLS
 
@@ -43,7 +44,13 @@ void           mt_list_page_show_error   (MtListPage    *self,
  * refusal is shown and ends them; the page reloads when they are answered */
 void           mt_list_page_send         (MtListPage    *self,
                                           GPtrArray     *requests);
-/* One request for each selected row, built by @build */
+/* The selected rows (MtRowItem), and a row's cell in the page's column @key */
+GPtrArray     *mt_list_page_get_selected_items (MtListPage *self);
+const char    *mt_list_page_item_cell    (MtListPage    *self,
+                                          MtRowItem     *item,
+                                          const char    *key);
+/* One request for each selected row, built by @build; an operation that takes a "version" gets
+ * the row's, as the list shows it */
 typedef MtApiRequest *(*MtRowRequest) (gint64 id, gpointer data);
 gboolean       mt_list_page_send_each_selected (MtListPage   *self,
                                                 MtRowRequest  build,

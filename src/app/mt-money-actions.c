@@ -328,6 +328,84 @@ card_clicked_cb (MtListPage *page)
   g_object_set_data_full (G_OBJECT (dialog), "options", cards, (GDestroyNotify) g_ptr_array_unref);
 }
 
+/* ------------------------------------------------------------------ rental card refunds */
+
+static MtApiRequest *
+card_refund_request (gint64   id,
+                     gpointer data)
+{
+  MtApiRequest *request = mt_api_request_new ("member_cards.refund");
+
+  mt_api_request_set_id (request, id);   /* the version is the row's, as the list shows it */
+  return request;
+}
+
+gboolean
+mt_money_actions_refund_cards (MtListPage *page)
+{
+  return mt_list_page_send_each_selected (page, card_refund_request, NULL);
+}
+
+static void
+card_refund_done_cb (MtListPage *page,
+                     const char *response,
+                     GtkWidget  *dialog)
+{
+  mt_money_actions_refund_cards (page);
+}
+
+/* The refund form: each selected sale with what it would refund now, or why it cannot be */
+static void
+card_refund_clicked_cb (MtListPage *page)
+{
+  g_autoptr(GPtrArray) items = mt_list_page_get_selected_items (page);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  g_autofree char *total_text = NULL;
+  g_autofree char *body = NULL;
+  gint64 total = 0;
+  guint refusals = 0;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      MtRowItem *item = items->pdata[i];
+      g_autoptr(GError) error = NULL;
+      gint64 fen = mt_member_card_refund_quote (mt_list_page_get_db (page), mt_list_page_get_actor (page),
+                                                mt_row_item_get_id (item), &error);
+      g_autofree char *title = NULL;
+      g_autofree char *money = NULL;
+      g_autofree char *refund_text = NULL;
+      GtkWidget *row;
+
+      if (fen >= 0)
+        total += fen;
+      else
+        refusals++;
+      if (i >= 6)   /* the form stays short: the total says the rest */
+        continue;
+      row = adw_action_row_new ();
+      title = g_strdup_printf (_("%s · %s"), mt_list_page_item_cell (page, item, "member"),
+                               mt_list_page_item_cell (page, item, "card"));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      money = fen >= 0 ? mt_format_money (fen) : NULL;
+      refund_text = money ? g_strdup_printf (_("Refund %s"), money) : g_strdup (error->message);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), refund_text);
+      g_ptr_array_add (rows, row);
+    }
+  g_ptr_array_add (rows, NULL);
+  total_text = mt_format_money (total);
+  body = refusals == 0
+    ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s goes back for %u card, the way it was paid: the whole days "
+                                    "left after today and after the rentals that used it.",
+                                    "%s goes back for %u cards, the way each was paid: the whole days left after "
+                                    "today and after the rentals that used them.", items->len),
+                       total_text, items->len)
+    : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s goes back; %u card cannot be refunded, as shown.",
+                                    "%s goes back; %u cards cannot be refunded, as shown.", refusals),
+                       total_text, refusals);
+  mt_list_page_form_dialog (page, _("Refund the Rental Cards?"), body, _("_Refund"),
+                            (GtkWidget **) rows->pdata, G_CALLBACK (card_refund_done_cb));
+}
+
 /* ------------------------------------------------------------------ the books */
 
 gboolean
@@ -392,6 +470,7 @@ mt_money_actions_add (MtListPage *page,
     { "transactions", TRUE, N_("Check the _Books"), "transactions.check-books", check_books_cb, NULL, NULL },
     { "members", FALSE, N_("_Recharge…"), "members.recharge", recharge_clicked_cb, "recharges", "recharge" },
     { "members", FALSE, N_("Sell Rental _Card…"), "members.sell-card", card_clicked_cb, "recharges", "recharge" },
+    { "member_cards", FALSE, N_("_Refund…"), "member-cards.refund", card_refund_clicked_cb, "member_cards", "refund" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (actions); i++)

@@ -32,6 +32,9 @@ gboolean  mt_money_actions_sell_card (MtListPage *page,
                                       gint64      card_id,
                                       const char *pay_method);
 
+/* Refunds the selected rental card sales, each at the version the list shows */
+gboolean  mt_money_actions_refund_cards (MtListPage *page);
+
 /* Headquarters: every stored balance against the ledger; @result says so, or lists the
  * differences */
 gboolean  mt_money_actions_check_books (MtListPage  *page,

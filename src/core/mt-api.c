@@ -679,6 +679,23 @@ run_member_buy_card (MtApiCall *call,
   return bought != 0 && answer_saved (call, 201, "member_cards", bought);
 }
 
+/* POST member_cards/ID/refund {version}: {id, refunded_fen} */
+static gboolean
+run_member_card_refund (MtApiCall *call,
+                        GError   **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  gint64 refunded = mt_member_card_refund (call->db, call->actor, call->id, call_int (call, "version"), error);
+
+  if (refunded < 0)
+    return FALSE;
+  json_builder_begin_object (b);
+  add_int (b, "id", call->id);
+  add_int (b, "refunded_fen", refunded);
+  json_builder_end_object (b);
+  return answer_builder (call, 200, b);
+}
+
 /* POST deposit_refunds/ID/approve {}; POST deposit_refunds/ID/reject {reason} */
 static gboolean
 run_deposit_refund (MtApiCall *call,
@@ -768,6 +785,7 @@ static const MtApiOperation operations[] = {
     M (OPT ("plan_id", INT), OPT ("amount_fen", INT), REQ ("pay_method", TEXT)), run_member_recharge },
   { "members.cards", "POST", "members/#/cards", B | W, M (REQ ("card_id", INT), REQ ("pay_method", TEXT)),
     run_member_buy_card },
+  { "member_cards.refund", "POST", "member_cards/#/refund", B | W, M (REQ ("version", INT)), run_member_card_refund },
   { "deposit_refunds.approve", "POST", "deposit_refunds/#/approve", B | W, M (OPT ("reason", TEXT)),
     run_deposit_refund },
   { "deposit_refunds.reject", "POST", "deposit_refunds/#/reject", B | W, M (REQ ("reason", TEXT)),
@@ -1153,6 +1171,14 @@ request_takes (MtApiRequest *self,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+mt_api_request_wants_version (MtApiRequest *self)
+{
+  const MtApiMember *m = find_member (self->op, "version");
+
+  return m != NULL && m->type == MT_API_INT && !json_object_has_member (self->body, "version");
 }
 
 void

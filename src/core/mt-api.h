@@ -132,6 +132,8 @@ void                  mt_api_request_set_name   (MtApiRequest *request,
 void                  mt_api_request_set_query  (MtApiRequest *request,
                                                  const char   *key,
                                                  const char   *value);
+/* Whether the operation takes the row's "version" and it is not set yet */
+gboolean              mt_api_request_wants_version (MtApiRequest *request);
 void                  mt_api_request_set_int    (MtApiRequest *request,
                                                  const char   *member,
                                                  gint64        value);

@@ -530,6 +530,27 @@ mt_demo_generate (MtDb                *db,
            member_ids[i]);
     }
 
+  /* Rental cards sold at the counter: a month card to one member in 25, some still running */
+  for (guint i = 1; i < n_members; i += 25)
+    {
+      guint s = member_store[i];
+      gint64 at = now - (gint64) (g_rand_double (rand) * 60 * DAY);
+      const char *method = i % 2 ? "offline" : "online";
+      g_autofree char *no = g_strdup_printf ("JY%010" G_GUINT64_FORMAT "C", ++txn);
+      gint64 ledger_id;
+
+      RUN ("INSERT INTO member_cards (created_at, updated_at, card_id, member_id, operator_id, store_id, starts_at, "
+           "ends_at, state, price_fen, pay_method) VALUES (?1, ?1, 1, ?2, ?3, ?4, ?1, ?5, 'active', 15000, ?6)",
+           "iiiiit", at, member_ids[i], stores[s].operator_id, stores[s].id, at + 30 * DAY, method);
+      RUN ("INSERT INTO ledger (created_at, updated_at, txn_no, at, operator_id, store_id, member_id, kind, "
+           "amount_fen, pay_method, note) VALUES (?1, ?1, ?2, ?1, ?3, ?4, ?5, 'rent', 15000, ?6, '租赁卡')",
+           "itiiit", at, no, stores[s].operator_id, stores[s].id, member_ids[i], method);
+      ledger_id = mt_db_last_insert_id (db);
+      RUN ("INSERT INTO splits (created_at, updated_at, ledger_id, operator_id, store_id, total_fen, hq_fen, "
+           "operator_fen, store_fen, at) VALUES (?1, ?1, ?2, ?3, ?4, 15000, 3000, 7500, 4500, ?1)",
+           "iiii", at, ledger_id, stores[s].operator_id, stores[s].id);
+    }
+
   /* Referrals, deposit refunds, withdrawals, messages, a geofence per city */
   for (guint i = 1; i + 1 < n_members && i < 60; i += 2)
     RUN ("INSERT INTO referrals (created_at, updated_at, referrer_id, member_id, operator_id, store_id, "

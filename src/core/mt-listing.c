@@ -198,35 +198,12 @@ mt_listing_get_entity (MtListing *self)
   return self->page->entity ? self->page->entity->id : NULL;
 }
 
-/* What a page's search box looks in, as the admin's search fields name it */
-static const struct { const char *page; const char *hint; } search_hints[] = {
-  { "accounts", N_("User name, name or mobile") },
-  { "devices", N_("Device number or name") },
-  { "monitor", N_("Device number") },
-  { "bms", N_("Device number") },
-  { "tracks", N_("Device number") },
-  { "orders", N_("Order or device number, mobile or name") },
-  { "rentals", N_("Order or device number, mobile or name") },
-  { "transactions", N_("Transaction or order number, mobile or name") },
-  { "deposits", N_("Order number, mobile or name") },
-  { "deposit_refunds", N_("Member mobile or name") },
-  { "withdrawals", N_("Operator, store or payee") },
-  { "splits", N_("Transaction or order number") },
-  { "referrals", N_("Referrer, member or order number") },
-  { "members", N_("Name or mobile") },
-  { "recharges", N_("Member name or mobile") },
-  { "stores", N_("Store number, name, manager, mobile or address") },
-  { "operators", N_("Name, contact or phone") },
-  { "repairs", N_("Ticket or device number, reporter or fault") },
-  { "alarms", N_("Alarm or device number") },
-};
 
 const char *
 mt_listing_get_search_hint (MtListing *self)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (search_hints); i++)
-    if (g_str_equal (search_hints[i].page, self->page_id))
-      return _(search_hints[i].hint);
+  if (self->spec->search_hint != NULL)
+    return _(self->spec->search_hint);
   return _("Search");
 }
 

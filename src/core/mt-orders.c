@@ -1373,8 +1373,9 @@ mt_member_buy_card (MtDb          *db,
   start = MAX (now, mt_member_card_until (db, member_id));
   if (!collect (db, member_id, pay_method, price, error) ||
       !mt_db_run (db, error, "INSERT INTO member_cards (created_at, updated_at, card_id, member_id, operator_id, "
-                             "starts_at, ends_at, state) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, 'active')", "iiiiii",
-                  now, card_id, member_id, operator_id, start, start + days * DAY))
+                             "starts_at, ends_at, state, price_fen, pay_method, store_id) "
+                             "VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?8, nullif (?9, 0))", "iiiiiiiti",
+                  now, card_id, member_id, operator_id, start, start + days * DAY, price, pay_method, store_id))
     goto fail;
   id = mt_db_last_insert_id (db);
   if (!ledger_add (db, operator_id, store_id, member_id, 0, "rent", price, pay_method, _("Rental card"), error))
@@ -1524,6 +1525,192 @@ mt_withdrawal_handle (MtDb          *db,
 fail:
   mt_db_rollback (db);
   return FALSE;
+}
+
+/* ------------------------------------------------------------------ rental card refunds */
+
+typedef struct
+{
+  gint64  id, version, member_id, operator_id, store_id, starts_at, ends_at, price_fen, sold_at;
+  gboolean refunded;
+  char    *state;
+  char    *pay_method;
+} MemberCard;
+
+static void
+member_card_clear (MemberCard *c)
+{
+  g_clear_pointer (&c->state, g_free);
+  g_clear_pointer (&c->pay_method, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MemberCard, member_card_clear)
+
+/* Loads a card sold in the actor's scope and works out its refund: the whole days left after
+ * today and after every rental of its member that overlapped it (the rent those periods did
+ * not charge used the card), at the price paid. @from: where the unused time begins. */
+static gboolean
+member_card_refund_figure (MtDb          *db,
+                           const MtActor *actor,
+                           gint64         id,
+                           MemberCard    *c,
+                           gint64        *refund_fen,
+                           gint64        *from,
+                           GError       **error)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, error,
+                                      "SELECT version, member_id, operator_id, coalesce (store_id, 0), starts_at, "
+                                      "ends_at, price_fen, refunded_at IS NOT NULL, state, pay_method, created_at "
+                                      "FROM member_cards WHERE id = ? AND deleted = 0", "i", id);
+  gint64 now = mt_now (), used_until, days, left;
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      g_set_error (error, MT_ERROR, MT_ERROR_NOT_FOUND, _("Rental card sale %lld does not exist"), (long long) id);
+      return FALSE;
+    }
+  c->id = id;
+  c->version = sqlite3_column_int64 (stmt, 0);
+  c->member_id = sqlite3_column_int64 (stmt, 1);
+  c->operator_id = sqlite3_column_int64 (stmt, 2);
+  c->store_id = sqlite3_column_int64 (stmt, 3);
+  c->starts_at = sqlite3_column_int64 (stmt, 4);
+  c->ends_at = sqlite3_column_int64 (stmt, 5);
+  c->price_fen = sqlite3_column_int64 (stmt, 6);
+  c->refunded = sqlite3_column_int64 (stmt, 7) != 0;
+  c->state = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+  c->pay_method = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
+  c->sold_at = sqlite3_column_int64 (stmt, 10);
+  sqlite3_reset (stmt);
+
+  if (!mt_actor_owns_row (db, actor, c->operator_id, c->store_id))
+    {
+      mt_set_forbidden (error);
+      return FALSE;
+    }
+  if (c->refunded)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT, _("This card has already been refunded"));
+      return FALSE;
+    }
+  if (!g_str_equal (c->state, "active") || c->ends_at <= now)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT, _("This card has ended: nothing is left to refund"));
+      return FALSE;
+    }
+  if (c->pay_method[0] == '\0')
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                           _("This card was sold before sales recorded how they were paid: refund it at the counter"));
+      return FALSE;
+    }
+  /* a rental open after the sale could have been quoted or renewed against the card */
+  used_until = mt_db_query_int (db, 0, "SELECT coalesce (max (expire_at), 0) FROM orders WHERE member_id = ?1 "
+                                       "AND deleted = 0 AND start_at < ?2 AND expire_at > ?3 "
+                                       "AND (end_at IS NULL OR end_at > ?4)", "iiii",
+                                c->member_id, c->ends_at, c->starts_at, c->sold_at);
+  *from = MAX (MAX (now, c->starts_at), used_until);
+  days = (c->ends_at - c->starts_at) / DAY;
+  left = *from < c->ends_at ? (c->ends_at - *from) / DAY : 0;
+  *refund_fen = days > 0 ? c->price_fen * left / days : 0;
+  if (*refund_fen <= 0)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                           used_until > now ? _("The card's remaining days were used by rentals: nothing is left to refund")
+                                            : _("Less than one whole day of the card is left: nothing is left to refund"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gint64
+mt_member_card_refund_quote (MtDb          *db,
+                             const MtActor *actor,
+                             gint64         id,
+                             GError       **error)
+{
+  g_auto(MemberCard) c = { 0 };
+  gint64 refund = 0, from = 0;
+
+  if (!mt_actor_require (actor, "member_cards", "refund", error))
+    return -1;
+  return member_card_refund_figure (db, actor, id, &c, &refund, &from, error) ? refund : -1;
+}
+
+/* Whether the operator's and the store's shares still cover what they withdrew */
+static gboolean
+shares_cover_withdrawals (MtDb    *db,
+                          gint64   operator_id,
+                          gint64   store_id,
+                          GError **error)
+{
+  gboolean short_op = mt_db_query_int (db, 0,
+                                       "SELECT (SELECT coalesce (sum (operator_fen), 0) FROM splits WHERE operator_id = ?1) "
+                                       "< (SELECT coalesce (sum (amount_fen), 0) FROM withdrawals WHERE operator_id = ?1 "
+                                       "AND store_id IS NULL AND state <> 'rejected')", "i", operator_id) == 1;
+  gboolean short_store = store_id != 0 &&
+                         mt_db_query_int (db, 0,
+                                          "SELECT (SELECT coalesce (sum (store_fen), 0) FROM splits WHERE store_id = ?1) "
+                                          "< (SELECT coalesce (sum (amount_fen), 0) FROM withdrawals WHERE store_id = ?1 "
+                                          "AND state <> 'rejected')", "i", store_id) == 1;
+
+  if (short_op || short_store)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                           short_op ? _("The refund would take back more than the operator has left after its withdrawals")
+                                    : _("The refund would take back more than the store has left after its withdrawals"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gint64
+mt_member_card_refund (MtDb          *db,
+                       const MtActor *actor,
+                       gint64         id,
+                       gint64         version,
+                       GError       **error)
+{
+  g_auto(MemberCard) c = { 0 };
+  gint64 refund = 0, from = 0, now = mt_now ();
+
+  if (!mt_actor_require (actor, "member_cards", "refund", error) || !mt_validate_version (version, error))
+    return -1;
+  if (!mt_db_begin (db, error))
+    return -1;
+  if (!member_card_refund_figure (db, actor, id, &c, &refund, &from, error))
+    goto fail;
+  if (c.version != version)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                           _("Someone else changed this card meanwhile: it has been reloaded, check it and "
+                             "make your change again"));
+      goto fail;
+    }
+  /* the money goes back the way it came: to the balance, or out in cash or online */
+  if (!ledger_add (db, c.operator_id, c.store_id, c.member_id, 0, "rent", -refund, c.pay_method,
+                   _("Rental card refunded"), error) ||
+      (g_str_equal (c.pay_method, "balance") && !give_balance (db, c.member_id, refund, error)) ||
+      !shares_cover_withdrawals (db, c.operator_id, c.store_id, error))
+    goto fail;
+  if (!mt_db_run (db, error, "UPDATE member_cards SET state = 'used', refunded_fen = ?1, refunded_at = ?2, "
+                             "version = version + 1, updated_at = ?2 WHERE id = ?3", "iii", refund, now, id) ||
+      /* the member's later cards move up into the time given back */
+      !mt_db_run (db, error, "UPDATE member_cards SET starts_at = starts_at - ?1, ends_at = ends_at - ?1, "
+                             "version = version + 1, updated_at = ?2 WHERE member_id = ?3 AND id <> ?4 "
+                             "AND state = 'active' AND deleted = 0 AND starts_at >= ?5", "iiiii",
+                  c.ends_at - from, now, c.member_id, id, c.ends_at))
+    goto fail;
+  mt_audit (db, actor, "card-refund", "member_cards", id, "ok", NULL);
+  if (!mt_db_commit (db, error))
+    return -1;
+  return refund;
+
+fail:
+  mt_db_rollback (db);
+  return -1;
 }
 
 /* ------------------------------------------------------------------ reconcile */

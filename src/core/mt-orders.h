@@ -117,6 +117,21 @@ gint64    mt_member_buy_card          (MtDb                *db,
                                        gint64               card_id,
                                        const char          *pay_method,
                                        GError             **error);
+/* Refunds a rental card sold (@version: the sale's row version): the whole days left after today
+ * and after every rental of its member that overlapped the card, at the price paid
+ * (price × days left ÷ days, in whole fen, rounded down), the way it was paid — to the
+ * balance, or recorded as paid back in cash or online. The card ends; the member's later cards
+ * move up. Returns the fen refunded, or -1. */
+gint64    mt_member_card_refund       (MtDb                *db,
+                                       const MtActor       *actor,
+                                       gint64               id,
+                                       gint64               version,
+                                       GError             **error);
+/* What mt_member_card_refund() would refund now, or -1 with the reason it would refuse */
+gint64    mt_member_card_refund_quote (MtDb                *db,
+                                       const MtActor       *actor,
+                                       gint64               id,
+                                       GError             **error);
 /* What the actor's counter offers: the denominations and the rental cards on sale of its
  * operator, of the operators above it and (for an operator admin) of those below it. A
  * denomination's label names its bonus only while the bonus is given. MtOption ids are row ids;

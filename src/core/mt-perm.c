@@ -42,6 +42,7 @@ static const struct { const char *id; const char *title; } actions[] = {
   { "approve", N_("Approve") },
   { "request", N_("Request") },
   { "recharge", N_("Recharge") },
+  { "refund", N_("Refund") },
   { "report", N_("Report Fault") },
   { "progress", N_("Repair Progress") },
   { "handle", N_("Handle Alarm") },
@@ -57,39 +58,9 @@ static const char *const cap_titles[MT_N_CAPS] = {
   N_("Custom billing rules"),
 };
 
-static const struct { const char *builtin; const char *perms; } builtin_roles[] = {
-  { "hq_admin", "*" },
-  { "operator_admin",
-    "accounts:view accounts:detail accounts:edit accounts:delete settings:view settings:edit "
-    "billing:view billing:edit billing:delete device_types:view device_specs:view "
-    "campaigns:view campaigns:edit recharge_plans:view recharge_plans:edit recharge_plans:delete "
-    "rental_cards:view rental_cards:edit rental_cards:delete messages:view messages:edit messages:delete "
-    "devices:view devices:detail devices:edit devices:transfer devices:delete monitor:view "
-    "bms:view bms:control bms:params tracks:view orders:view orders:detail orders:rent orders:renew "
-    "orders:replace orders:end rentals:view transactions:view deposits:view "
-    "deposit_refunds:view deposit_refunds:approve withdrawals:view withdrawals:request "
-    "withdrawals:approve splits:view splits:edit referrals:view members:view members:detail "
-    "members:edit recharges:view recharges:recharge operators:view operators:detail "
-    "operators:edit stores:view stores:detail stores:edit stores:delete geofences:view "
-    "geofences:edit geofences:delete repairs:view repairs:report repairs:progress "
-    "alarms:view alarms:handle alarm_types:view alarm_types:edit statistics:view" },
-  { "store_manager",
-    "devices:view devices:detail monitor:view bms:view tracks:view orders:view orders:detail "
-    "orders:rent orders:renew orders:replace orders:end rentals:view transactions:view deposits:view "
-    "deposit_refunds:view withdrawals:view withdrawals:request members:view members:detail "
-    "members:edit recharges:view recharges:recharge stores:view stores:detail repairs:view "
-    "repairs:report alarms:view alarms:handle alarm_types:view alarm_types:edit "
-    "messages:view" },
-  { "technician",
-    "device_types:view device_specs:view devices:view devices:detail monitor:view bms:view "
-    "bms:control bms:params tracks:view geofences:view repairs:view repairs:report "
-    "repairs:progress alarms:view alarms:handle alarm_types:view alarm_types:edit" },
-  { "finance",
-    "billing:view recharge_plans:view rental_cards:view orders:view orders:detail rentals:view transactions:view deposits:view "
-    "deposit_refunds:view deposit_refunds:approve withdrawals:view withdrawals:approve "
-    "splits:view splits:edit referrals:view members:view members:detail recharges:view "
-    "statistics:view" },
-};
+/* The built-in roles: headquarters admin holds every permission; the others what the catalog's
+ * pages grant them (MtPageInfo.grants) */
+static const char *const builtin_roles[] = { "operator_admin", "store_manager", "technician", "finance" };
 
 /* Personal columns and the pages that show them (see mt_actor_column_access) */
 static const struct { const char *table, *column, *pages; gboolean id_card; } private_columns[] = {
@@ -212,13 +183,76 @@ mt_capability_title (guint cap)
   return "";
 }
 
+/* "page:action …" that @page grants to @builtin, appended to @out */
+static void
+append_page_grants (GString           *out,
+                    const MtPageInfo  *page,
+                    const char        *builtin)
+{
+  g_auto(GStrv) grants = g_strsplit (page->grants ? page->grants : "", " ", -1);
+
+  for (guint i = 0; grants[i]; i++)
+    {
+      const char *colon = strchr (grants[i], ':');
+      g_auto(GStrv) acts = NULL;
+
+      if (colon == NULL || strncmp (grants[i], builtin, colon - grants[i]) != 0 || builtin[colon - grants[i]] != '\0')
+        continue;
+      acts = g_strsplit (colon + 1, ",", -1);
+      for (guint k = 0; acts[k]; k++)
+        g_string_append_printf (out, "%s%s:%s", out->len ? " " : "", page->id, acts[k]);
+    }
+}
+
 const char *
 mt_builtin_role_permissions (const char *builtin)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (builtin_roles); i++)
-    if (g_strcmp0 (builtin_roles[i].builtin, builtin) == 0)
-      return builtin_roles[i].perms;
+  static gsize built = 0;
+  static char *perms[G_N_ELEMENTS (builtin_roles)];
+
+  if (g_strcmp0 (builtin, "hq_admin") == 0)
+    return "*";
+  if (g_once_init_enter (&built))
+    {
+      guint n_pages;
+      const MtPageInfo *pages = mt_pages (&n_pages);
+
+      for (guint r = 0; r < G_N_ELEMENTS (builtin_roles); r++)
+        {
+          GString *s = g_string_new (NULL);
+
+          for (guint p = 0; p < n_pages; p++)
+            append_page_grants (s, &pages[p], builtin_roles[r]);
+          perms[r] = g_string_free (s, FALSE);
+        }
+      g_once_init_leave (&built, 1);
+    }
+  for (guint r = 0; r < G_N_ELEMENTS (builtin_roles); r++)
+    if (g_strcmp0 (builtin_roles[r], builtin) == 0)
+      return perms[r];
   return NULL;
+}
+
+gboolean
+_mt_catalog_grant_builtin_roles (MtDb        *db,
+                                 const char  *page_id,
+                                 GError     **error)
+{
+  const MtPageInfo *page = mt_page_lookup (page_id);
+
+  g_return_val_if_fail (page != NULL, FALSE);
+  for (guint r = 0; r < G_N_ELEMENTS (builtin_roles); r++)
+    {
+      g_autoptr(GString) add = g_string_new (NULL);
+
+      append_page_grants (add, page, builtin_roles[r]);
+      if (add->len > 0 &&
+          !mt_db_run (db, error, "UPDATE roles SET permissions = trim (permissions || ' ' || ?1), "
+                                 "version = version + 1, updated_at = ?2 WHERE builtin = ?3 AND deleted = 0",
+                      "tit", add->str, mt_now (), builtin_roles[r]))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean

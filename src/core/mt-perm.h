@@ -33,6 +33,8 @@ typedef struct
   const char *title;    /* NC_("page", …): show with mt_page_title() */
   const char *icon;
   const char *actions;  /* space separated: "view detail edit" */
+  const char *grants;   /* what the built-in roles hold here: "store_manager:view,detail finance:view"
+                         * (headquarters admin holds everything) */
 } MtPageInfo;
 
 typedef struct

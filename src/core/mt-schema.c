@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "mt-catalog-private.h"
 #include "mt-db-private.h"
 #include "mt-error.h"
 #include "mt-validate.h"
@@ -662,16 +663,19 @@ const MtMoneyColumn mt_money_columns[] = {
   AMOUNT ("deposits", "deducted_fen"),
   AMOUNT ("deposit_refunds", "amount_fen"),
   AMOUNT ("withdrawals", "amount_fen"),
-  AMOUNT ("splits", "total_fen"),
-  AMOUNT ("splits", "hq_fen"),
-  AMOUNT ("splits", "operator_fen"),
-  AMOUNT ("splits", "store_fen"),
+  /* a refund's split takes the shares back: since migration 17 a split may be negative */
+  { "splits", "total_fen", -MT_MONEY_MAX_FEN, MT_MONEY_MAX_FEN, 17 },
+  { "splits", "hq_fen", -MT_MONEY_MAX_FEN, MT_MONEY_MAX_FEN, 17 },
+  { "splits", "operator_fen", -MT_MONEY_MAX_FEN, MT_MONEY_MAX_FEN, 17 },
+  { "splits", "store_fen", -MT_MONEY_MAX_FEN, MT_MONEY_MAX_FEN, 17 },
   AMOUNT ("referrals", "commission_fen"),
   AMOUNT ("recharge_plans", "amount_fen"),
   AMOUNT ("recharge_plans", "bonus_fen"),
   AMOUNT ("recharges", "amount_fen"),
   AMOUNT ("recharges", "bonus_fen"),
   AMOUNT ("rental_cards", "price_fen"),
+  { "member_cards", "price_fen", 0, MT_MONEY_MAX_FEN, 17 },
+  { "member_cards", "refunded_fen", 0, MT_MONEY_MAX_FEN, 17 },
 };
 #undef AMOUNT
 const guint mt_n_money_columns = G_N_ELEMENTS (mt_money_columns);
@@ -679,16 +683,22 @@ const guint mt_n_money_columns = G_N_ELEMENTS (mt_money_columns);
 /* Migration 15's triggers: an amount that is not an integer or out of its bound aborts the
  * statement, on insert and on update of the column */
 static gboolean
-money_triggers (MtDb    *db,
-                GError **error)
+money_triggers_since (MtDb    *db,
+                      int      since,
+                      GError **error)
 {
   for (guint i = 0; i < mt_n_money_columns; i++)
     {
       const MtMoneyColumn *m = &mt_money_columns[i];
+
+      if (MAX (m->since, 15) != since)
+        continue;
       g_autofree char *when = g_strdup_printf ("typeof (NEW.%1$s) <> 'integer' OR NEW.%1$s NOT BETWEEN %2$"
                                                G_GINT64_FORMAT " AND %3$" G_GINT64_FORMAT,
                                                m->column, m->min, m->max);
       g_autofree char *sql = g_strdup_printf (
+        "DROP TRIGGER IF EXISTS %1$s_%2$s_money_insert;"
+        "DROP TRIGGER IF EXISTS %1$s_%2$s_money_update;"
         "CREATE TRIGGER %1$s_%2$s_money_insert BEFORE INSERT ON %1$s WHEN %3$s "
         "BEGIN SELECT RAISE (ABORT, '" MT_MONEY_TRIGGER_MESSAGE " %1$s.%2$s'); END;"
         "CREATE TRIGGER %1$s_%2$s_money_update BEFORE UPDATE OF %2$s ON %1$s WHEN %3$s "
@@ -699,6 +709,13 @@ money_triggers (MtDb    *db,
         return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+money_triggers (MtDb    *db,
+                GError **error)
+{
+  return money_triggers_since (db, 15, error);
 }
 
 static const char migration_15[] = "";
@@ -713,6 +730,51 @@ static const char migration_16[] =
   "  account_id INTEGER"
   ");";
 static const char *const synced_16[] = { NULL };
+
+/* A rental card sold remembers what was paid, how, at which store, and what was refunded: its
+ * page lists the sales and a refund returns the unused whole days the way they were paid.
+ * Cards sold before keep the card's present price and their member's store; without the
+ * payment method they cannot be refunded here. */
+static const char migration_17[] =
+  "ALTER TABLE member_cards ADD COLUMN price_fen INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE member_cards ADD COLUMN pay_method TEXT NOT NULL DEFAULT '' "
+  "  CHECK (pay_method IN ('', 'offline', 'online', 'balance'));"
+  "ALTER TABLE member_cards ADD COLUMN store_id INTEGER REFERENCES stores (id);"
+  "ALTER TABLE member_cards ADD COLUMN refunded_fen INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE member_cards ADD COLUMN refunded_at INTEGER;"
+  "UPDATE member_cards SET price_fen = coalesce ((SELECT c.price_fen FROM rental_cards c WHERE c.id = card_id), 0), "
+  "  store_id = (SELECT m.store_id FROM members m WHERE m.id = member_id);"
+  "CREATE INDEX member_cards_member ON member_cards (member_id, state);"
+  /* a refund's split takes the shares back, so a split may be negative: the table is made
+   * again without its columns' ">= 0" (its journal and money triggers follow) */
+  "CREATE TABLE splits_17 (" SYNC_COLUMNS
+  "  ledger_id INTEGER NOT NULL REFERENCES ledger (id),"
+  "  order_id INTEGER REFERENCES orders (id),"
+  "  operator_id INTEGER NOT NULL REFERENCES operators (id),"
+  "  store_id INTEGER REFERENCES stores (id),"
+  "  total_fen INTEGER NOT NULL DEFAULT 0,"
+  "  hq_fen INTEGER NOT NULL DEFAULT 0,"
+  "  operator_fen INTEGER NOT NULL DEFAULT 0,"
+  "  store_fen INTEGER NOT NULL DEFAULT 0,"
+  "  at INTEGER NOT NULL,"
+  "  CHECK (hq_fen + operator_fen + store_fen = total_fen)"
+  ");"
+  "INSERT INTO splits_17 SELECT * FROM splits;"
+  "DROP TABLE splits;"
+  "ALTER TABLE splits_17 RENAME TO splits;"
+  "CREATE INDEX splits_ledger ON splits (ledger_id);"
+  "CREATE INDEX splits_at ON splits (at);"
+  "CREATE INDEX splits_operator ON splits (operator_id, operator_fen);"
+  "CREATE INDEX splits_store ON splits (store_id, store_fen);";
+
+static const char *const synced_17[] = { "splits", NULL };
+
+static gboolean
+migration_17_after (MtDb    *db,
+                    GError **error)
+{
+  return money_triggers_since (db, 17, error) && _mt_catalog_grant_builtin_roles (db, "member_cards", error);
+}
 
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
@@ -731,6 +793,7 @@ const MtMigration mt_migrations[] = {
   { 14, migration_14, synced_14, NULL },
   { 15, migration_15, synced_15, money_triggers },
   { 16, migration_16, synced_16, NULL },
+  { 17, migration_17, synced_17, migration_17_after },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 

@@ -8,6 +8,7 @@
 #include <locale.h>
 
 #include "mt-api.h"
+#include "mt-catalog-private.h"
 #include "mt-db.h"
 #include "mt-entity.h"
 #include "mt-error.h"
@@ -256,63 +257,13 @@ websocket_cb (SoupServer              *soup,
 
 /* ------------------------------------------------------------------ change feed */
 
-/*
- * The tables a replica may hold and how their rows are scoped: by owner columns as the core's
- * listings scope them, or through a parent row. A table is fed to an account whose pages show
- * its rows (mt_actor_sees_table), or show its parent's.
- */
-typedef struct
-{
-  const char *table;
-  const char *op_col;        /* owner columns for mt_actor_scope_sql; NULL: shared by everyone */
-  const char *store_col;
-  const char *parent_fk;     /* child rows: this column points at a row of parent */
-  const char *parent;
-  const char *pages;         /* also fed to accounts that view one of these pages */
-} FeedTable;
-
-static const FeedTable feed_tables[] = {
-  { .table = "operators", .op_col = "id" },
-  { .table = "roles", .op_col = "operator_id" },
-  { .table = "accounts", .op_col = "operator_id", .store_col = "store_id" },
-  { .table = "settings", .op_col = "operator_id" },
-  { .table = "stores", .op_col = "operator_id", .store_col = "id" },
-  { .table = "device_types" },
-  { .table = "device_specs" },
-  { .table = "members", .op_col = "operator_id", .store_col = "store_id" },
-  { .table = "devices", .op_col = "operator_id", .store_col = "store_id" },
-  { .table = "repairs", .op_col = "operator_id", .store_col = "store_id" },
-  { .table = "repair_steps", .parent_fk = "repair_id", .parent = "repairs" },
-  { .table = "messages", .op_col = "operator_id" },
-  { .table = "billing_rules", .op_col = "operator_id" },
-  { .table = "billing_services", .parent_fk = "rule_id", .parent = "billing_rules" },
-  { .table = "orders", .op_col = "operator_id", .store_col = "store_id" },
-  { .table = "rentals", .op_col = "operator_id", .store_col = "store_id" },
-  { .table = "ledger", .op_col = "operator_id", .store_col = "store_id" },
-  { .table = "deposits", .op_col = "operator_id", .store_col = "store_id" },
-  { .table = "deposit_refunds", .op_col = "operator_id", .store_col = "store_id" },
-  { .table = "withdrawals", .op_col = "operator_id", .store_col = "store_id" },
-  { .table = "split_rules", .op_col = "operator_id", .store_col = "store_id", .pages = "splits" },
-  { .table = "splits", .op_col = "operator_id", .store_col = "store_id" },
-  { .table = "referrals", .op_col = "operator_id", .store_col = "store_id" },
-  { .table = "campaigns", .op_col = "operator_id" },
-  { .table = "recharge_plans", .op_col = "operator_id", .pages = "recharges" },
-  { .table = "recharges", .op_col = "operator_id", .store_col = "store_id" },
-  { .table = "rental_cards", .op_col = "operator_id", .pages = "campaigns members" },
-  { .table = "member_cards", .op_col = "operator_id", .pages = "members" },
-  { .table = "alarms", .op_col = "operator_id", .store_col = "store_id" },
-  { .table = "alarm_hidden", .pages = "alarms alarm_types" },
-  { .table = "geofences", .op_col = "operator_id" },
-  { .table = "geofence_devices", .parent_fk = "fence_id", .parent = "geofences" },
-};
+/* The tables a replica may hold, and how their rows are scoped: the catalog's (MtCatalogTable) */
+typedef MtCatalogTable FeedTable;
 
 static const FeedTable *
 feed_table (const char *name)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (feed_tables); i++)
-    if (g_str_equal (feed_tables[i].table, name))
-      return &feed_tables[i];
-  return NULL;
+  return _mt_catalog_table_lookup (name);
 }
 
 /* "('operators', 'roles', …)": the journal's fed tables, for SQL */
@@ -325,8 +276,10 @@ feed_tables_sql (void)
     {
       GString *s = g_string_new ("(");
 
-      for (guint i = 0; i < G_N_ELEMENTS (feed_tables); i++)
-        g_string_append_printf (s, "%s'%s'", i ? ", " : "", feed_tables[i].table);
+      const FeedTable *t;
+
+      for (guint i = 0; (t = _mt_catalog_table (i)) != NULL; i++)
+        g_string_append_printf (s, "%s'%s'", i ? ", " : "", t->table);
       g_string_append_c (s, ')');
       g_once_init_leave (&sql, (gsize) g_string_free (s, FALSE));
     }
@@ -663,16 +616,17 @@ handle_snapshot_start (Request *req)
                                                   "SELECT coalesce (max (seq), 0) FROM change_log", NULL));
   json_builder_set_member_name (b, "tables");
   json_builder_begin_array (b);
-  for (guint i = 0; i < G_N_ELEMENTS (feed_tables); i++)
+  for (guint i = 0; _mt_catalog_table (i) != NULL; i++)
     {
-      g_autofree char *head = g_strdup_printf ("SELECT count(*) FROM %s WHERE deleted = 0", feed_tables[i].table);
-      sqlite3_stmt *stmt = feed_statement (req, &feed_tables[i], head, NULL);
+      const FeedTable *table = _mt_catalog_table (i);
+      g_autofree char *head = g_strdup_printf ("SELECT count(*) FROM %s WHERE deleted = 0", table->table);
+      sqlite3_stmt *stmt = feed_statement (req, table, head, NULL);
 
       if (stmt == NULL)
         continue;
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "table");
-      json_builder_add_string_value (b, feed_tables[i].table);
+      json_builder_add_string_value (b, table->table);
       json_builder_set_member_name (b, "rows");
       json_builder_add_int_value (b, sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0);
       json_builder_end_object (b);

@@ -40,7 +40,8 @@ static const MtListColumn alarm_type_cols[] = {
 const MtCatalogPage _mt_catalog_alarms[] = {
   {
     .info = { .id = "alarms", .group = "alarms", .title = NC_("page", "Alarm List"), .icon = "dialog-warning-symbolic",
-              .actions = "view handle" },
+              .actions = "view handle",
+              .grants = "operator_admin:view,handle store_manager:view,handle technician:view,handle" },
     .listing = {
       .from = "alarms a LEFT JOIN devices d ON d.id = a.device_id LEFT JOIN stores s ON s.id = a.store_id",
       .where = "a.deleted = 0 AND a.type NOT IN (SELECT h.type FROM alarm_hidden h WHERE h.account_id = $ACCOUNT "
@@ -50,6 +51,7 @@ const MtCatalogPage _mt_catalog_alarms[] = {
       .store_col = "a.store_id",
       .columns = alarm_cols,
       .search = "a.alarm_no d.device_no",
+      .search_hint = N_("Alarm or device number"),
       .filters = alarm_filters,
       .state_expr = "a.state",
       .states = alarm_states,
@@ -59,7 +61,8 @@ const MtCatalogPage _mt_catalog_alarms[] = {
   },
   {
     .info = { .id = "alarm_types", .group = "alarms", .title = NC_("page", "Alarm Types"), .icon = "view-conceal-symbolic",
-              .actions = "view edit" },
+              .actions = "view edit",
+              .grants = "operator_admin:view,edit store_manager:view,edit technician:view,edit" },
     .listing = {
       .from = ALARM_TYPES_FROM,
       .where = "1",

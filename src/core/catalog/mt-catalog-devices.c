@@ -89,7 +89,8 @@ static const MtListColumn track_cols[] = {
 const MtCatalogPage _mt_catalog_devices[] = {
   {
     .info = { .id = "devices", .group = "devices", .title = NC_("page", "Device List"), .icon = "battery-good-symbolic",
-              .actions = "view detail edit transfer delete" },
+              .actions = "view detail edit transfer delete",
+              .grants = "operator_admin:view,detail,edit,transfer,delete store_manager:view,detail technician:view,detail" },
     .listing = {
       .from = "devices d LEFT JOIN device_types t ON t.id = d.type_id LEFT JOIN operators o ON o.id = d.operator_id "
                   "LEFT JOIN stores s ON s.id = d.store_id LEFT JOIN members m ON m.id = d.member_id "
@@ -100,6 +101,7 @@ const MtCatalogPage _mt_catalog_devices[] = {
       .store_col = "d.store_id",
       .columns = device_cols,
       .search = "d.device_no d.name",
+      .search_hint = N_("Device number or name"),
       .filters = device_filters,
       .state_expr = "d.state",
       .states = mt_device_states,
@@ -109,7 +111,8 @@ const MtCatalogPage _mt_catalog_devices[] = {
   },
   {
     .info = { .id = "monitor", .group = "devices", .title = NC_("page", "Location Monitor"), .icon = "find-location-symbolic",
-              .actions = "view" },
+              .actions = "view",
+              .grants = "operator_admin:view store_manager:view technician:view" },
     .listing = {
       .from = "devices d LEFT JOIN device_status st ON st.device_id = d.id LEFT JOIN stores s "
                   "ON s.id = d.store_id LEFT JOIN members m ON m.id = d.member_id",
@@ -119,6 +122,7 @@ const MtCatalogPage _mt_catalog_devices[] = {
       .store_col = "d.store_id",
       .columns = monitor_cols,
       .search = "d.device_no",
+      .search_hint = N_("Device number"),
       .filters = monitor_filters,
       .state_expr = "d.state",
       .states = mt_device_states,
@@ -127,7 +131,8 @@ const MtCatalogPage _mt_catalog_devices[] = {
   },
   {
     .info = { .id = "bms", .group = "devices", .title = NC_("page", "BMS"), .icon = "battery-level-70-charging-symbolic",
-              .actions = "view control params" },
+              .actions = "view control params",
+              .grants = "operator_admin:view,control,params store_manager:view technician:view,control,params" },
     .listing = {
       .from = "devices d LEFT JOIN device_specs p ON p.id = d.spec_id LEFT JOIN device_status st "
                   "ON st.device_id = d.id",
@@ -137,6 +142,7 @@ const MtCatalogPage _mt_catalog_devices[] = {
       .store_col = "d.store_id",
       .columns = bms_cols,
       .search = "d.device_no",
+      .search_hint = N_("Device number"),
       .state_expr = "coalesce (st.online, 0)",
       .states = online_choices,
       .order = "d.id",
@@ -144,7 +150,8 @@ const MtCatalogPage _mt_catalog_devices[] = {
   },
   {
     .info = { .id = "tracks", .group = "devices", .title = NC_("page", "Track Playback"), .icon = "media-playback-start-symbolic",
-              .actions = "view" },
+              .actions = "view",
+              .grants = "operator_admin:view store_manager:view technician:view" },
     .listing = {
       .from = "track_points tp LEFT JOIN devices d ON d.id = tp.device_id",
       .where = "1",
@@ -152,6 +159,7 @@ const MtCatalogPage _mt_catalog_devices[] = {
       .store_col = "d.store_id",
       .columns = track_cols,
       .search = "d.device_no",
+      .search_hint = N_("Device number"),
       .date_expr = "tp.at",
       .order = "tp.device_id, tp.at",
     },

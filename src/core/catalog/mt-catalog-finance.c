@@ -152,7 +152,8 @@ static const MtListColumn referral_cols[] = {
 const MtCatalogPage _mt_catalog_finance[] = {
   {
     .info = { .id = "orders", .group = "finance", .title = NC_("page", "Orders"), .icon = "document-edit-symbolic",
-              .actions = "view detail rent renew replace end" },
+              .actions = "view detail rent renew replace end",
+              .grants = "operator_admin:view,detail,rent,renew,replace,end store_manager:view,detail,rent,renew,replace,end finance:view,detail" },
     .listing = {
       .from = "orders r LEFT JOIN members m ON m.id = r.member_id LEFT JOIN devices d ON d.id = r.device_id "
                   "LEFT JOIN stores s ON s.id = r.store_id LEFT JOIN device_types t ON t.id = r.type_id",
@@ -162,6 +163,7 @@ const MtCatalogPage _mt_catalog_finance[] = {
       .store_col = "r.store_id",
       .columns = order_cols,
       .search = "r.order_no r.device_id=devices(device_no) r.member_id=members(mobile,name)",
+      .search_hint = N_("Order or device number, mobile or name"),
       .filters = order_filters,
       .state_expr = "r.state",
       .states = mt_order_states,
@@ -171,7 +173,8 @@ const MtCatalogPage _mt_catalog_finance[] = {
   },
   {
     .info = { .id = "rentals", .group = "finance", .title = NC_("page", "Rental Records"), .icon = "x-office-calendar-symbolic",
-              .actions = "view" },
+              .actions = "view",
+              .grants = "operator_admin:view store_manager:view finance:view" },
     .listing = {
       .from = "rentals x LEFT JOIN orders r ON r.id = x.order_id LEFT JOIN devices d ON d.id = x.device_id "
                   "LEFT JOIN members m ON m.id = x.member_id LEFT JOIN stores s ON s.id = x.store_id",
@@ -181,6 +184,7 @@ const MtCatalogPage _mt_catalog_finance[] = {
       .store_col = "x.store_id",
       .columns = rental_cols,
       .search = "x.order_id=orders(order_no) x.device_id=devices(device_no) x.member_id=members(mobile,name)",
+      .search_hint = N_("Order or device number, mobile or name"),
       .state_expr = "x.reason",
       .states = rental_reasons,
       .date_expr = "x.start_at",
@@ -189,7 +193,8 @@ const MtCatalogPage _mt_catalog_finance[] = {
   },
   {
     .info = { .id = "transactions", .group = "finance", .title = NC_("page", "Transactions"), .icon = "view-paged-symbolic",
-              .actions = "view" },
+              .actions = "view",
+              .grants = "operator_admin:view store_manager:view finance:view" },
     .listing = {
       .from = "ledger l LEFT JOIN members m ON m.id = l.member_id LEFT JOIN stores s "
                   "ON s.id = l.store_id LEFT JOIN orders r ON r.id = l.order_id",
@@ -199,6 +204,7 @@ const MtCatalogPage _mt_catalog_finance[] = {
       .store_col = "l.store_id",
       .columns = ledger_cols,
       .search = "l.txn_no l.order_id=orders(order_no) l.member_id=members(mobile,name)",
+      .search_hint = N_("Transaction or order number, mobile or name"),
       .filters = ledger_filters,
       .date_expr = "l.at",
       .order = "l.at DESC",
@@ -206,7 +212,8 @@ const MtCatalogPage _mt_catalog_finance[] = {
   },
   {
     .info = { .id = "deposits", .group = "finance", .title = NC_("page", "Deposits"), .icon = "security-medium-symbolic",
-              .actions = "view" },
+              .actions = "view",
+              .grants = "operator_admin:view store_manager:view finance:view" },
     .listing = {
       .from = "deposits x LEFT JOIN orders r ON r.id = x.order_id LEFT JOIN members m ON m.id = x.member_id "
                   "LEFT JOIN stores s ON s.id = x.store_id",
@@ -216,6 +223,7 @@ const MtCatalogPage _mt_catalog_finance[] = {
       .store_col = "x.store_id",
       .columns = deposit_cols,
       .search = "x.order_id=orders(order_no) x.member_id=members(mobile,name)",
+      .search_hint = N_("Order number, mobile or name"),
       .state_expr = "x.state",
       .states = deposit_states,
       .date_expr = "x.created_at",
@@ -224,7 +232,8 @@ const MtCatalogPage _mt_catalog_finance[] = {
   },
   {
     .info = { .id = "deposit_refunds", .group = "finance", .title = NC_("page", "Deposit Refunds"), .icon = "edit-undo-symbolic",
-              .actions = "view approve" },
+              .actions = "view approve",
+              .grants = "operator_admin:view,approve store_manager:view finance:view,approve" },
     .listing = {
       .from = "deposit_refunds x LEFT JOIN members m ON m.id = x.member_id LEFT JOIN stores s "
                   "ON s.id = x.store_id",
@@ -234,6 +243,7 @@ const MtCatalogPage _mt_catalog_finance[] = {
       .store_col = "x.store_id",
       .columns = refund_cols,
       .search = "x.member_id=members(mobile,name)",
+      .search_hint = N_("Member mobile or name"),
       .state_expr = "x.state",
       .states = refund_states,
       .date_expr = "x.created_at",
@@ -242,7 +252,8 @@ const MtCatalogPage _mt_catalog_finance[] = {
   },
   {
     .info = { .id = "withdrawals", .group = "finance", .title = NC_("page", "Withdrawals"), .icon = "send-to-symbolic",
-              .actions = "view request approve" },
+              .actions = "view request approve",
+              .grants = "operator_admin:view,request,approve store_manager:view,request finance:view,approve" },
     .listing = {
       .from = "withdrawals x LEFT JOIN operators o ON o.id = x.operator_id LEFT JOIN stores s "
                   "ON s.id = x.store_id",
@@ -252,6 +263,7 @@ const MtCatalogPage _mt_catalog_finance[] = {
       .store_col = "x.store_id",
       .columns = withdrawal_cols,
       .search = "o.name s.name x.payee",
+      .search_hint = N_("Operator, store or payee"),
       .state_expr = "x.state",
       .states = withdrawal_states,
       .date_expr = "x.created_at",
@@ -260,7 +272,8 @@ const MtCatalogPage _mt_catalog_finance[] = {
   },
   {
     .info = { .id = "splits", .group = "finance", .title = NC_("page", "Revenue Split"), .icon = "edit-cut-symbolic",
-              .actions = "view edit" },
+              .actions = "view edit",
+              .grants = "operator_admin:view,edit finance:view,edit" },
     .listing = {
       .from = "splits x LEFT JOIN ledger l ON l.id = x.ledger_id LEFT JOIN orders r ON r.id = x.order_id "
                   "LEFT JOIN stores s ON s.id = x.store_id",
@@ -270,13 +283,15 @@ const MtCatalogPage _mt_catalog_finance[] = {
       .store_col = "x.store_id",
       .columns = split_cols,
       .search = "l.txn_no r.order_no",
+      .search_hint = N_("Transaction or order number"),
       .date_expr = "x.at",
       .order = "x.at DESC",
     },
   },
   {
     .info = { .id = "referrals", .group = "finance", .title = NC_("page", "Referral Orders"), .icon = "emblem-shared-symbolic",
-              .actions = "view" },
+              .actions = "view",
+              .grants = "operator_admin:view finance:view" },
     .listing = {
       .from = "referrals x LEFT JOIN members rm ON rm.id = x.referrer_id LEFT JOIN members m "
                   "ON m.id = x.member_id LEFT JOIN orders r ON r.id = x.order_id",
@@ -286,6 +301,7 @@ const MtCatalogPage _mt_catalog_finance[] = {
       .store_col = "x.store_id",
       .columns = referral_cols,
       .search = "rm.name rm.mobile m.name r.order_no",
+      .search_hint = N_("Referrer, member or order number"),
       .date_expr = "x.at",
       .order = "x.at DESC",
     },

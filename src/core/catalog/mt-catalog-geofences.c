@@ -26,7 +26,8 @@ static const MtListColumn fence_cols[] = {
 const MtCatalogPage _mt_catalog_geofences[] = {
   {
     .info = { .id = "geofences", .group = "geofences", .title = NC_("page", "Geofences"), .icon = "mark-location-symbolic",
-              .actions = "view edit delete" },
+              .actions = "view edit delete",
+              .grants = "operator_admin:view,edit,delete technician:view" },
     .listing = {
       .from = "geofences f LEFT JOIN operators o ON o.id = f.operator_id",
       .where = "f.deleted = 0",

@@ -41,10 +41,35 @@ static const MtListColumn recharge_cols[] = {
   END_COLS
 };
 
+static const MtChoice card_states[] = {
+  { "waiting", N_("Not started") }, { "running", N_("Running") }, { "ended", N_("Ended") },
+  { "refunded", N_("Refunded") }, { NULL }
+};
+
+/* A sale's state as its member sees it: the stored state says only whether it still counts */
+#define CARD_STATE "CASE WHEN x.refunded_at IS NOT NULL THEN 'refunded' WHEN x.state <> 'active' OR x.ends_at <= " \
+  NOW_USEC " THEN 'ended' WHEN x.starts_at > " NOW_USEC " THEN 'waiting' ELSE 'running' END"
+
+static const MtListColumn card_sale_cols[] = {
+  COL ("member", N_("Member"), "m.name", MT_COL_TEXT),
+  COL ("mobile", N_("Mobile"), "m.mobile", MT_COL_TEXT),
+  COL ("card", N_("Rental card"), "c.name", MT_COL_TEXT),
+  COL ("price", N_("Price paid"), "x.price_fen", MT_COL_MONEY),
+  CHOICE_COL ("pay_method", N_("Payment"), "nullif (x.pay_method, '')", mt_pay_methods),
+  COL ("starts", N_("Starts"), "x.starts_at", MT_COL_TIME),
+  COL ("ends", N_("Ends"), "x.ends_at", MT_COL_TIME),
+  CHOICE_COL ("state", N_("State"), CARD_STATE, card_states),
+  COL ("refunded", N_("Amount refunded"), "x.refunded_fen", MT_COL_MONEY),
+  COL ("store", N_("Store"), "s.name", MT_COL_TEXT),
+  COL ("sold", N_("Sold at"), "x.created_at", MT_COL_TIME),
+  END_COLS
+};
+
 const MtCatalogPage _mt_catalog_members[] = {
   {
     .info = { .id = "members", .group = "members", .title = NC_("page", "Member List"), .icon = "system-users-symbolic",
-              .actions = "view detail edit id_cards" },
+              .actions = "view detail edit id_cards",
+              .grants = "operator_admin:view,detail,edit store_manager:view,detail,edit finance:view,detail" },
     .listing = {
       .from = "members m LEFT JOIN operators o ON o.id = m.operator_id LEFT JOIN stores s "
                   "ON s.id = m.store_id",
@@ -54,6 +79,7 @@ const MtCatalogPage _mt_catalog_members[] = {
       .store_col = "m.store_id",
       .columns = member_cols,
       .search = "m.name m.mobile",
+      .search_hint = N_("Name or mobile"),
       .filters = member_filters,
       .state_expr = "m.enabled",
       .states = _mt_catalog_enabled_choices,
@@ -64,7 +90,8 @@ const MtCatalogPage _mt_catalog_members[] = {
   },
   {
     .info = { .id = "recharges", .group = "members", .title = NC_("page", "Recharges"), .icon = "list-add-symbolic",
-              .actions = "view recharge" },
+              .actions = "view recharge",
+              .grants = "operator_admin:view,recharge store_manager:view,recharge finance:view" },
     .listing = {
       .from = "recharges x LEFT JOIN members m ON m.id = x.member_id LEFT JOIN stores s "
                   "ON s.id = x.store_id LEFT JOIN campaigns c ON c.id = x.campaign_id",
@@ -74,10 +101,31 @@ const MtCatalogPage _mt_catalog_members[] = {
       .store_col = "x.store_id",
       .columns = recharge_cols,
       .search = "x.member_id=members(name,mobile)",
+      .search_hint = N_("Member name or mobile"),
       .state_expr = "x.pay_method",
       .states = mt_pay_methods,
       .date_expr = "x.at",
       .order = "x.at DESC",
+    },
+  },
+  {
+    .info = { .id = "member_cards", .group = "members", .title = NC_("page", "Rental Card Sales"), .icon = "auth-smartcard-symbolic",
+              .actions = "view refund",
+              .grants = "operator_admin:view,refund store_manager:view,refund finance:view,refund" },
+    .listing = {
+      .from = "member_cards x LEFT JOIN members m ON m.id = x.member_id LEFT JOIN rental_cards c ON c.id = x.card_id "
+                  "LEFT JOIN stores s ON s.id = x.store_id",
+      .where = "x.deleted = 0",
+      .alias = "x",
+      .op_col = "x.operator_id",
+      .store_col = "x.store_id",
+      .columns = card_sale_cols,
+      .search = "x.member_id=members(name,mobile)",
+      .search_hint = N_("Member name or mobile"),
+      .state_expr = CARD_STATE,
+      .states = card_states,
+      .date_expr = "x.created_at",
+      .order = "x.created_at DESC",
     },
   },
   { { NULL } }

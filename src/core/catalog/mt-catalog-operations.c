@@ -114,7 +114,8 @@ static const MtListColumn message_cols[] = {
 const MtCatalogPage _mt_catalog_operations[] = {
   {
     .info = { .id = "billing", .group = "operations", .title = NC_("page", "Billing Rules"), .icon = "accessories-calculator-symbolic",
-              .actions = "view edit delete" },
+              .actions = "view edit delete",
+              .grants = "operator_admin:view,edit,delete finance:view" },
     .listing = {
       .from = "billing_rules b LEFT JOIN regions rg ON rg.code = b.region_code LEFT JOIN device_types t "
                   "ON t.id = b.type_id LEFT JOIN operators o ON o.id = b.operator_id",
@@ -130,7 +131,8 @@ const MtCatalogPage _mt_catalog_operations[] = {
   },
   {
     .info = { .id = "device_types", .group = "operations", .title = NC_("page", "Device Types"), .icon = "view-grid-symbolic",
-              .actions = "view edit delete" },
+              .actions = "view edit delete",
+              .grants = "operator_admin:view technician:view" },
     .listing = {
       .from = "device_types t",
       .where = "t.deleted = 0",
@@ -143,7 +145,8 @@ const MtCatalogPage _mt_catalog_operations[] = {
   },
   {
     .info = { .id = "device_specs", .group = "operations", .title = NC_("page", "Device Specs"), .icon = "view-list-symbolic",
-              .actions = "view edit delete" },
+              .actions = "view edit delete",
+              .grants = "operator_admin:view technician:view" },
     .listing = {
       .from = "device_specs p LEFT JOIN device_types t ON t.id = p.type_id",
       .where = "p.deleted = 0",
@@ -159,7 +162,8 @@ const MtCatalogPage _mt_catalog_operations[] = {
   },
   {
     .info = { .id = "campaigns", .group = "operations", .title = NC_("page", "Campaigns"), .icon = "starred-symbolic",
-              .actions = "view edit" },
+              .actions = "view edit",
+              .grants = "operator_admin:view,edit" },
     .listing = {
       .from = "campaigns c LEFT JOIN operators o ON o.id = c.operator_id",
       .where = "c.deleted = 0",
@@ -176,7 +180,8 @@ const MtCatalogPage _mt_catalog_operations[] = {
   },
   {
     .info = { .id = "recharge_plans", .group = "operations", .title = NC_("page", "Recharge Denominations"), .icon = "view-list-bullet-symbolic",
-              .actions = "view edit delete" },
+              .actions = "view edit delete",
+              .grants = "operator_admin:view,edit,delete finance:view" },
     .listing = {
       .from = "recharge_plans x LEFT JOIN campaigns c ON c.id = x.campaign_id LEFT JOIN operators o "
                   "ON o.id = x.operator_id",
@@ -192,7 +197,8 @@ const MtCatalogPage _mt_catalog_operations[] = {
   },
   {
     .info = { .id = "rental_cards", .group = "operations", .title = NC_("page", "Rental Cards"), .icon = "auth-smartcard-symbolic",
-              .actions = "view edit delete" },
+              .actions = "view edit delete",
+              .grants = "operator_admin:view,edit,delete finance:view" },
     .listing = {
       .from = "rental_cards x LEFT JOIN operators o ON o.id = x.operator_id",
       .where = "x.deleted = 0",
@@ -209,7 +215,8 @@ const MtCatalogPage _mt_catalog_operations[] = {
   },
   {
     .info = { .id = "messages", .group = "operations", .title = NC_("page", "Messages"), .icon = "mail-unread-symbolic",
-              .actions = "view edit delete" },
+              .actions = "view edit delete",
+              .grants = "operator_admin:view,edit,delete store_manager:view" },
     .listing = {
       .from = "messages g LEFT JOIN operators o ON o.id = g.operator_id",
       .where = "g.deleted = 0",

@@ -26,7 +26,8 @@ static const MtListColumn operator_cols[] = {
 const MtCatalogPage _mt_catalog_operators[] = {
   {
     .info = { .id = "operators", .group = "operators", .title = NC_("page", "Operator List"), .icon = "network-workgroup-symbolic",
-              .actions = "view detail edit" },
+              .actions = "view detail edit",
+              .grants = "operator_admin:view,detail,edit" },
     .listing = {
       .from = "operators o LEFT JOIN operators po ON po.id = o.parent_id LEFT JOIN regions rg "
                   "ON rg.code = o.region_code",
@@ -35,6 +36,7 @@ const MtCatalogPage _mt_catalog_operators[] = {
       .op_col = "o.id",
       .columns = operator_cols,
       .search = "o.name o.contact o.phone",
+      .search_hint = N_("Name, contact or phone"),
       .state_expr = "o.enabled",
       .states = _mt_catalog_enabled_choices,
       .order = "o.path",

@@ -32,7 +32,8 @@ static const MtListFilter repair_filters[] = {
 const MtCatalogPage _mt_catalog_repairs[] = {
   {
     .info = { .id = "repairs", .group = "repairs", .title = NC_("page", "Repair Tickets"), .icon = "applications-engineering-symbolic",
-              .actions = "view report progress" },
+              .actions = "view report progress",
+              .grants = "operator_admin:view,report,progress store_manager:view,report technician:view,report,progress" },
     .listing = {
       .from = "repairs w LEFT JOIN devices d ON d.id = w.device_id LEFT JOIN stores s ON s.id = w.store_id",
       .where = "w.deleted = 0",
@@ -41,6 +42,7 @@ const MtCatalogPage _mt_catalog_repairs[] = {
       .store_col = "w.store_id",
       .columns = repair_cols,
       .search = "w.repair_no d.device_no w.reporter w.fault",
+      .search_hint = N_("Ticket or device number, reporter or fault"),
       .filters = repair_filters,
       .state_expr = "w.state",
       .states = mt_repair_states,

@@ -28,7 +28,8 @@ static const MtListColumn statistic_cols[] = {
 const MtCatalogPage _mt_catalog_statistics[] = {
   {
     .info = { .id = "statistics", .group = "statistics", .title = NC_("page", "Statistics"), .icon = "x-office-presentation-symbolic",
-              .actions = "view" },
+              .actions = "view",
+              .grants = "operator_admin:view finance:view" },
     .listing = {
       .from = "stores s LEFT JOIN operators o ON o.id = s.operator_id",
       .where = "s.deleted = 0",

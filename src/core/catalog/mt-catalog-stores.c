@@ -31,7 +31,8 @@ static const MtListFilter store_filters[] = {
 const MtCatalogPage _mt_catalog_stores[] = {
   {
     .info = { .id = "stores", .group = "stores", .title = NC_("page", "Store List"), .icon = "go-home-symbolic",
-              .actions = "view detail edit delete" },
+              .actions = "view detail edit delete",
+              .grants = "operator_admin:view,detail,edit,delete store_manager:view,detail" },
     .listing = {
       .from = "stores s LEFT JOIN operators o ON o.id = s.operator_id LEFT JOIN regions rg "
                   "ON rg.code = s.region_code",
@@ -41,6 +42,7 @@ const MtCatalogPage _mt_catalog_stores[] = {
       .store_col = "s.id",
       .columns = store_cols,
       .search = "s.store_no s.name s.manager s.mobile s.address",
+      .search_hint = N_("Store number, name, manager, mobile or address"),
       .filters = store_filters,
       .state_expr = "s.enabled",
       .states = _mt_catalog_enabled_choices,

@@ -96,7 +96,8 @@ static const MtListColumn setting_cols[] = {
 const MtCatalogPage _mt_catalog_system[] = {
   {
     .info = { .id = "accounts", .group = "system", .title = NC_("page", "Accounts"), .icon = "avatar-default-symbolic",
-              .actions = "view detail edit delete" },
+              .actions = "view detail edit delete",
+              .grants = "operator_admin:view,detail,edit,delete" },
     .listing = {
       .from = "accounts a LEFT JOIN roles r ON r.id = a.role_id LEFT JOIN operators o ON o.id = a.operator_id "
                   "LEFT JOIN stores s ON s.id = a.store_id",
@@ -106,6 +107,7 @@ const MtCatalogPage _mt_catalog_system[] = {
       .store_col = "a.store_id",
       .columns = account_cols,
       .search = "a.username a.name a.mobile",
+      .search_hint = N_("User name, name or mobile"),
       .filters = account_filters,
       .state_expr = "a.enabled",
       .states = _mt_catalog_enabled_choices,
@@ -132,7 +134,8 @@ const MtCatalogPage _mt_catalog_system[] = {
   },
   {
     .info = { .id = "settings", .group = "system", .title = NC_("page", "General Settings"), .icon = "preferences-system-symbolic",
-              .actions = "view edit" },
+              .actions = "view edit",
+              .grants = "operator_admin:view,edit" },
     .listing = {
       .from = "settings g LEFT JOIN operators o ON o.id = g.operator_id",
       .where = "g.deleted = 0",

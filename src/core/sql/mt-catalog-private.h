@@ -36,9 +36,32 @@ extern const MtCatalogPage _mt_catalog_repairs[];
 extern const MtCatalogPage _mt_catalog_alarms[];
 extern const MtCatalogPage _mt_catalog_statistics[];
 
+/*
+ * The tables a replica may hold and how their rows are scoped: by owner columns as the
+ * listings scope them, or through a parent row. A table is fed to an account whose pages show
+ * its rows (mt_actor_sees_table), or show its parent's, or view one of @pages.
+ */
+typedef struct
+{
+  const char *table;
+  const char *op_col;        /* owner columns for mt_actor_scope_sql; NULL: shared by everyone */
+  const char *store_col;
+  const char *parent_fk;     /* child rows: this column points at a row of parent */
+  const char *parent;
+  const char *pages;         /* also fed to accounts that view one of these pages */
+} MtCatalogTable;
+
+/* The synced tables in the order a replica applies them (parents first), or NULL past the last */
+const MtCatalogTable *_mt_catalog_table        (guint       index);
+const MtCatalogTable *_mt_catalog_table_lookup (const char *name);
+
 /* Every page of the catalog in sidebar order, or NULL past the last */
 const MtCatalogPage *_mt_catalog_page (guint index);
 const MtCatalogPage *_mt_catalog_lookup (const char *id);
+
+/* Gives the built-in roles of an existing database what @page_id grants them (for the
+ * migration that adds a page; a new database's roles are made with it) */
+gboolean _mt_catalog_grant_builtin_roles (MtDb *db, const char *page_id, GError **error);
 
 /* What the groups' lists share: expressions, columns, choices */
 #define NOW_US "CAST ((julianday ('now') - 2440587.5) * 86400000000.0 AS INTEGER)"

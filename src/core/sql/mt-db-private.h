@@ -21,6 +21,7 @@ typedef struct
   const char *column;
   gint64      min;
   gint64      max;
+  int         since;   /* the migration that added the column; 0: migration 15 or before */
 } MtMoneyColumn;
 
 #define MT_MONEY_TRIGGER_MESSAGE "mt-money"

@@ -16,6 +16,7 @@ typedef struct
   const char          *scope_or;    /* rows visible whatever their owner */
   const MtListColumn  *columns;
   const char          *search;      /* space-separated expressions matched with LIKE */
+  const char          *search_hint; /* N_(): what the search box looks in, as the admin names it */
   const MtListFilter  *filters;
   const char          *state_expr;  /* the facet counted per state */
   const MtChoice      *states;
