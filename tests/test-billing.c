@@ -16,6 +16,7 @@
 #include "mt-listing.h"
 #include "mt-ops.h"
 #include "mt-orders.h"
+#include "mt-stats.h"
 #include "mt-receipt.h"
 #include "mt-validate.h"
 #include "test-util.h"
@@ -1376,6 +1377,92 @@ test_card_refunds (Fixture       *f,
   assert_books_balance (f->db);
 }
 
+/* The daily aggregates: business days in China Standard Time; each role's figures are the raw
+ * rows of its scope summed; a tampered aggregate is caught by the check */
+static void
+test_stats_scope (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const MtStatsFigure figures[] = {
+    { "rent", "Rent", "l:rent", MT_STATS_FEN },
+    { "rentals", "Rentals", "o:rented", MT_STATS_COUNT },
+    { "net", "Net", "l:rent l:service -l:deposit_out", MT_STATS_FEN },
+  };
+  MtStatsFilter all = { .from_day = 0, .to_day = mt_stats_day_of (fake_now) + 400 };
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  gint64 store = store_of (f->db, "store");
+  g_autofree char *day = NULL;
+
+  /* 2026-12-02 16:00 UTC is the first instant of 3 December in Beijing */
+  g_assert_cmpint (mt_stats_day_of (G_GINT64_CONSTANT (1796227200) * G_USEC_PER_SEC),
+                   ==, mt_stats_day_of (G_GINT64_CONSTANT (1796227199) * G_USEC_PER_SEC) + 1);
+  day = mt_stats_day_format (mt_stats_day_of (G_GINT64_CONSTANT (1796227200) * G_USEC_PER_SEC));
+  g_assert_cmpstr (day, ==, "2026-12-03");
+  g_assert_cmpint (mt_stats_day_start (mt_stats_day_of (G_GINT64_CONSTANT (1796227200) * G_USEC_PER_SEC)), ==,
+                   G_GINT64_CONSTANT (1796227200) * G_USEC_PER_SEC);
+
+  g_assert_true (mt_stats_check (f->db, NULL));
+  for (guint a = 0; a < 4; a++)
+    {
+      static const char *const users[] = { "admin", "east", "hangzhou", "store" };
+      g_autoptr(MtActor) actor = actor_for (f->db, users[a]);
+      g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *scope = mt_actor_scope_sql (actor, "operator_id", "store_id", params);
+      g_autofree char *raw_sql = g_strdup_printf ("SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE kind = 'rent' "
+                                                  "AND order_id IS NOT NULL AND (%s)", scope);
+      g_autofree char *count_sql = g_strdup_printf ("SELECT count (*) FROM orders WHERE deleted = 0 AND (%s)", scope);
+      g_autoptr(MtStatsTable) by_store = mt_stats_query (f->db, actor, &all, MT_STATS_BY_STORE, figures, 3, &error);
+      g_autoptr(MtStatsTable) by_month = mt_stats_query (f->db, actor, &all, MT_STATS_BY_MONTH, figures, 3, &error);
+      gint64 rent = 0, rentals = 0, month_rent = 0;
+
+      g_assert_no_error (error);
+      for (guint r = 0; r < by_store->n_rows; r++)
+        {
+          rent += mt_stats_table_get (by_store, r, 0);
+          rentals += mt_stats_table_get (by_store, r, 1);
+          if (actor->store_id != 0)   /* a store manager sees its own store only */
+            g_assert_cmpint (by_store->keys[r], ==, store);
+          if (r > 0)   /* largest first */
+            g_assert_cmpint (mt_stats_table_get (by_store, r, 0), <=, mt_stats_table_get (by_store, r - 1, 0));
+        }
+      for (guint r = 0; r < by_month->n_rows; r++)
+        month_rent += mt_stats_table_get (by_month, r, 0);
+      g_assert_cmpint (rent, ==, mt_db_query_int (f->db, -1, raw_sql, params->len ? "t" : NULL,
+                                                  params->len ? params->pdata[0] : NULL));
+      g_assert_cmpint (rentals, ==, mt_db_query_int (f->db, -1, count_sql, params->len ? "t" : NULL,
+                                                     params->len ? params->pdata[0] : NULL));
+      g_assert_cmpint (month_rent, ==, rent);
+      g_assert_cmpint (rent, >, 0);
+    }
+
+  /* narrowed to a store, by week: every week of the range, from a Monday */
+  {
+    MtStatsFilter one = all;
+    g_autoptr(MtStatsTable) weeks = NULL;
+
+    one.from_day = mt_stats_day_of (fake_now) - 30;
+    one.to_day = mt_stats_day_of (fake_now);
+    one.store_id = store;
+    weeks = mt_stats_query (f->db, f->system, &one, MT_STATS_BY_WEEK, figures, 3, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (weeks->n_rows, >=, 5);
+    for (guint r = 0; r < weeks->n_rows; r++)
+      {
+        g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc (weeks->keys[r] * 86400);
+
+        g_assert_cmpint (g_date_time_get_day_of_week (t), ==, 1);
+      }
+  }
+
+  /* a tampered aggregate is named by the check */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE stats_daily SET fen = fen + 1 WHERE (day, metric, operator_id, "
+                                         "store_id, type_id, key) IN (SELECT day, metric, operator_id, store_id, "
+                                         "type_id, key FROM stats_daily LIMIT 1)", NULL));
+  g_assert_false (mt_stats_check (f->db, problems));
+  g_assert_cmpuint (problems->len, ==, 2);
+}
+
 /* Campaigns are edited with their first and last day; a denomination's bonus follows them */
 static void
 test_campaign_editor (Fixture       *f,
@@ -1732,7 +1819,15 @@ pick (MtDb       *db,
 static void
 check_invariants (MtDb *db)
 {
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  gboolean stats_ok;
+
   assert_books_balance (db);
+  /* the kept daily aggregates equal a recomputation from the rows */
+  stats_ok = mt_stats_check (db, problems);
+  for (guint i = 0; i < problems->len && i < 10; i++)
+    g_test_message ("%s", (const char *) problems->pdata[i]);
+  g_assert_true (stats_ok);
   g_assert_cmpint (mt_db_query_int (db, -1, "SELECT count(*) FROM members WHERE balance_fen < 0", NULL), ==, 0);
   g_assert_cmpint (mt_db_query_int (db, -1, "SELECT count(*) FROM (SELECT device_id FROM orders WHERE state <> 'ended' "
                                             "GROUP BY device_id HAVING count(*) > 1)", NULL), ==, 0);
@@ -1943,6 +2038,30 @@ test_random_operations (void)
           }
           break;
         case 6:
+          if (g_rand_int_range (rand, 0, 2) == 0)   /* now and then a repair reported or moved on */
+            {
+              gint64 repair = pick (db, rand, "SELECT id FROM repairs WHERE state IN ('pending', 'repairing')");
+              static const char *const next[] = { "repairing", "done", "scrapped" };
+
+              if (repair == 0 || g_rand_int_range (rand, 0, 3) == 0)
+                ok = mt_repair_report (db, system, pick (db, rand, "SELECT id FROM devices WHERE state = 'ready'"),
+                                       "store", "随机门店", "随机故障", &error) > 0;
+              else
+                ok = mt_repair_progress (db, system, repair,
+                                         mt_db_query_int (db, 0, "SELECT version FROM repairs WHERE id = ?", "i", repair),
+                                         next[g_rand_int_range (rand, 0, 3)], "随机进度",
+                                         g_rand_int_range (rand, 0, 5000), &error);
+              break;
+            }
+          if (g_rand_int_range (rand, 0, 10) == 0)   /* a member without orders is removed */
+            {
+              gint64 member = pick (db, rand, "SELECT id FROM members m WHERE deleted = 0 AND NOT EXISTS "
+                                              "(SELECT 1 FROM orders o WHERE o.member_id = m.id)");
+
+              ok = member != 0 && mt_db_run (db, &error, "UPDATE members SET deleted = 1, version = version + 1 "
+                                                         "WHERE id = ?", "i", member);
+              break;
+            }
           fake_now += g_rand_int_range (rand, 1, 40) * DAY;
           ok = mt_orders_mark_overdue (db, &error) >= 0;
           break;
@@ -2040,6 +2159,7 @@ main (int argc, char *argv[])
   ADD ("split-ratios", test_split_ratios);
   ADD ("rental-cards", test_rental_cards);
   ADD ("card-refunds", test_card_refunds);
+  ADD ("stats-scope", test_stats_scope);
   ADD ("campaign-editor", test_campaign_editor);
   ADD ("offer-editors", test_offer_editors);
   ADD ("statistics", test_statistics);

@@ -12,6 +12,7 @@
 #include "mt-error.h"
 #include "mt-local-backend.h"
 #include "mt-remote-backend.h"
+#include "mt-stats.h"
 #include "mt-sync-engine.h"
 #include "test-util.h"
 
@@ -194,6 +195,16 @@ test_replicas (Fixture *f, gconstpointer data)
   g_free (sql);
   sql = g_strdup_printf ("SELECT store_id FROM devices WHERE id = %" G_GINT64_FORMAT, device);
   g_assert_cmpint (replica_int (hq, sql), ==, other_store);
+
+  /* each replica keeps its own daily aggregates as its rows say, within its scope */
+  g_assert_true (mt_stats_check (mt_sync_engine_get_replica (hq), NULL));
+  g_assert_true (mt_stats_check (mt_sync_engine_get_replica (east), NULL));
+  g_assert_true (mt_stats_check (mt_sync_engine_get_replica (store), NULL));
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT count (*) FROM stats_daily WHERE n <> 0 AND store_id NOT IN (0, %" G_GINT64_FORMAT ")",
+                         my_store);
+  g_assert_cmpint (replica_int (store, sql), ==, 0);
+  g_assert_cmpint (replica_int (store, "SELECT count (*) FROM stats_daily WHERE metric = 'l:rent' AND n > 0"), >, 0);
 }
 
 /* Writes answer with the server's errors; offline writes are refused, never queued */

@@ -690,3 +690,41 @@ mt_db_close (MtDb *db)
   g_free (db->path);
   g_free (db);
 }
+
+/* Each row of @sql is a difference: its columns joined make the problem's line */
+gboolean
+mt_db_expect_no_rows (MtDb       *db,
+                      GPtrArray  *problems,
+                      const char *what,
+                      const char *sql)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, sql, NULL);
+  gboolean ok = TRUE;
+  int rc = SQLITE_ERROR;
+
+  while (stmt && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      GString *line = g_string_new (what);
+
+      for (int c = 0; c < sqlite3_column_count (stmt); c++)
+        g_string_append_printf (line, " %s=%s", sqlite3_column_name (stmt, c),
+                                sqlite3_column_text (stmt, c) ? (const char *) sqlite3_column_text (stmt, c) : "NULL");
+      if (problems)
+        g_ptr_array_add (problems, g_string_free (line, FALSE));
+      else
+        g_string_free (line, TRUE);
+      ok = FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      /* a check that cannot be made (a sum past the integer range) is a failure too */
+      g_autofree char *line = g_strdup_printf ("%s the check could not be made: %s", what,
+                                               sqlite3_errmsg (mt_db_get_handle (db)));
+      if (problems)
+        g_ptr_array_add (problems, g_steal_pointer (&line));
+      ok = FALSE;
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return ok;
+}

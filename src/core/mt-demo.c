@@ -464,6 +464,8 @@ mt_demo_generate (MtDb                *db,
           if (!g_str_equal (rstate, "pending"))
             RUN ("INSERT INTO repair_steps (created_at, updated_at, repair_id, state, note, cost_fen, at) "
                  "VALUES (?1, ?1, ?2, ?3, '已检测，更换电芯', 3500, ?1)", "iit", at + DAY / 2, repair_id, rstate);
+          if (g_str_equal (rstate, "done") || g_str_equal (rstate, "scrapped"))
+            RUN ("UPDATE repairs SET closed_at = ? WHERE id = ?", "ii", at + DAY / 2, repair_id);
         }
 
       /* Live state near the store, and a day of track for some rented batteries */

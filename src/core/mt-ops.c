@@ -416,8 +416,9 @@ mt_repair_progress (MtDb          *db,
                   "iittii", mt_now (), repair_id, state, note ? note : "", cost_fen, actor->account_id))
     goto fail;
   if (!mt_db_run (db, error,
-                  "UPDATE repairs SET state = ?, cost_fen = cost_fen + ?, version = version + 1, "
-                  "updated_at = ? WHERE id = ?", "tiii", state, cost_fen, mt_now (), repair_id))
+                  "UPDATE repairs SET state = ?1, cost_fen = cost_fen + ?2, version = version + 1, updated_at = ?3, "
+                  "closed_at = CASE WHEN ?1 IN ('done', 'scrapped') THEN coalesce (closed_at, ?3) END WHERE id = ?4",
+                  "tiii", state, cost_fen, mt_now (), repair_id))
     goto fail;
 
   if (g_str_equal (state, "done"))

@@ -10,6 +10,7 @@
 #include "mt-error.h"
 #include "mt-ops.h"
 #include "mt-orders.h"
+#include "mt-stats.h"
 #include "mt-validate.h"
 
 #define DAY (G_USEC_PER_SEC * (gint64) 86400)
@@ -1715,44 +1716,6 @@ fail:
 
 /* ------------------------------------------------------------------ reconcile */
 
-/* Each row of @sql is a difference: its columns joined make the problem's line */
-static gboolean
-expect_none (MtDb       *db,
-             GPtrArray  *problems,
-             const char *what,
-             const char *sql)
-{
-  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, sql, NULL);
-  gboolean ok = TRUE;
-  int rc = SQLITE_ERROR;
-
-  while (stmt && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      GString *line = g_string_new (what);
-
-      for (int c = 0; c < sqlite3_column_count (stmt); c++)
-        g_string_append_printf (line, " %s=%s", sqlite3_column_name (stmt, c),
-                                sqlite3_column_text (stmt, c) ? (const char *) sqlite3_column_text (stmt, c) : "NULL");
-      if (problems)
-        g_ptr_array_add (problems, g_string_free (line, FALSE));
-      else
-        g_string_free (line, TRUE);
-      ok = FALSE;
-    }
-  if (rc != SQLITE_DONE)
-    {
-      /* a check that cannot be made (a sum past the integer range) is a failure too */
-      g_autofree char *line = g_strdup_printf ("%s the check could not be made: %s", what,
-                                               sqlite3_errmsg (mt_db_get_handle (db)));
-      if (problems)
-        g_ptr_array_add (problems, g_steal_pointer (&line));
-      ok = FALSE;
-    }
-  if (stmt)
-    sqlite3_reset (stmt);
-  return ok;
-}
-
 gboolean
 mt_ledger_reconcile (MtDb      *db,
                      GPtrArray *problems)
@@ -1768,24 +1731,24 @@ mt_ledger_reconcile (MtDb      *db,
                                               "WHERE typeof (%1$s) <> 'integer' OR %1$s NOT BETWEEN %3$"
                                               G_GINT64_FORMAT " AND %4$" G_GINT64_FORMAT,
                                               m->column, m->table, m->min, m->max);
-      ok &= expect_none (db, problems, what, sql);
+      ok &= mt_db_expect_no_rows (db, problems, what, sql);
     }
 
   /* member balances: recharges, bonuses and commissions in; what was paid from the balance out */
-  ok &= expect_none (db, problems, "member balance differs from the ledger:",
+  ok &= mt_db_expect_no_rows (db, problems, "member balance differs from the ledger:",
                      "SELECT m.id, m.balance_fen, coalesce (l.s, 0) AS ledger FROM members m LEFT JOIN "
                      "(SELECT member_id, sum (CASE WHEN kind IN ('recharge', 'bonus', 'commission') THEN amount_fen "
                      "  WHEN pay_method = 'balance' THEN -amount_fen ELSE 0 END) AS s FROM ledger "
                      "  WHERE member_id IS NOT NULL GROUP BY member_id) l ON l.member_id = m.id "
                      "WHERE m.balance_fen <> coalesce (l.s, 0)");
   /* referral commissions: each paid once, as the ledger has it */
-  ok &= expect_none (db, problems, "referral commissions differ from the ledger:",
+  ok &= mt_db_expect_no_rows (db, problems, "referral commissions differ from the ledger:",
                      "SELECT r.total, coalesce (l.total, 0) AS ledger FROM "
                      "(SELECT coalesce (sum (commission_fen), 0) AS total FROM referrals WHERE deleted = 0) r, "
                      "(SELECT sum (amount_fen) AS total FROM ledger WHERE kind = 'commission') l "
                      "WHERE r.total <> coalesce (l.total, 0)");
   /* each order's money: its columns equal its ledger rows */
-  ok &= expect_none (db, problems, "order money differs from the ledger:",
+  ok &= mt_db_expect_no_rows (db, problems, "order money differs from the ledger:",
                      "SELECT o.id, o.rent_fen, l.rent, o.services_fen, l.service, o.overdue_fen, l.overdue, "
                      "o.damage_fen, l.damage, o.deposit_fen, l.deposit_in, o.refund_fen, l.refund FROM orders o JOIN "
                      "(SELECT order_id, sum (CASE kind WHEN 'rent' THEN amount_fen ELSE 0 END) AS rent, "
@@ -1797,11 +1760,11 @@ mt_ledger_reconcile (MtDb      *db,
                      "  FROM ledger WHERE order_id IS NOT NULL GROUP BY order_id) l ON l.order_id = o.id "
                      "WHERE o.rent_fen <> l.rent OR o.services_fen <> l.service OR o.overdue_fen <> l.overdue "
                      "OR o.damage_fen <> l.damage OR o.deposit_fen <> l.deposit_in OR o.refund_fen <> l.refund");
-  ok &= expect_none (db, problems, "order without ledger rows:",
+  ok &= mt_db_expect_no_rows (db, problems, "order without ledger rows:",
                      "SELECT o.id FROM orders o WHERE o.rent_fen > 0 AND NOT EXISTS "
                      "(SELECT 1 FROM ledger l WHERE l.order_id = o.id)");
   /* deposits: what is held equals what came in less what went out or was deducted */
-  ok &= expect_none (db, problems, "deposit differs from the ledger:",
+  ok &= mt_db_expect_no_rows (db, problems, "deposit differs from the ledger:",
                      "SELECT d.id, d.state, d.amount_fen, d.deducted_fen, coalesce (l.held, 0) AS ledger FROM deposits d "
                      "LEFT JOIN (SELECT order_id, sum (amount_fen) AS held, "
                      "  -sum (CASE kind WHEN 'deposit_deduct' THEN amount_fen ELSE 0 END) AS deducted FROM ledger "
@@ -1810,46 +1773,46 @@ mt_ledger_reconcile (MtDb      *db,
                      "WHERE coalesce (l.held, 0) <> CASE d.state WHEN 'held' THEN d.amount_fen - d.deducted_fen ELSE 0 END "
                      "OR coalesce (l.deducted, 0) <> d.deducted_fen");
   /* a deposit is held only by an open order or one whose refund waits for approval */
-  ok &= expect_none (db, problems, "deposit held without an open order or a pending refund:",
+  ok &= mt_db_expect_no_rows (db, problems, "deposit held without an open order or a pending refund:",
                      "SELECT d.id, o.state FROM deposits d JOIN orders o ON o.id = d.order_id "
                      "WHERE d.state = 'held' AND o.state = 'ended' AND NOT EXISTS (SELECT 1 FROM deposit_refunds r "
                      "WHERE r.deposit_id = d.id AND r.state = 'requested')");
-  ok &= expect_none (db, problems, "open order whose deposit is not held:",
+  ok &= mt_db_expect_no_rows (db, problems, "open order whose deposit is not held:",
                      "SELECT o.id, d.state FROM orders o JOIN deposits d ON d.order_id = o.id "
                      "WHERE o.state <> 'ended' AND d.state <> 'held'");
   /* open orders and devices agree */
-  ok &= expect_none (db, problems, "open order whose device is not rented to its member:",
+  ok &= mt_db_expect_no_rows (db, problems, "open order whose device is not rented to its member:",
                      "SELECT o.id, v.state, v.member_id, o.member_id FROM orders o JOIN devices v ON v.id = o.device_id "
                      "WHERE o.state <> 'ended' AND o.deleted = 0 AND (v.state <> 'rented' OR v.member_id <> o.member_id)");
-  ok &= expect_none (db, problems, "rented device without an open order:",
+  ok &= mt_db_expect_no_rows (db, problems, "rented device without an open order:",
                      "SELECT v.id FROM devices v WHERE v.state = 'rented' AND v.deleted = 0 AND NOT EXISTS "
                      "(SELECT 1 FROM orders o WHERE o.device_id = v.id AND o.state <> 'ended' AND o.deleted = 0)");
   /* every income row is split once, in full */
-  ok &= expect_none (db, problems, "income not split exactly once:",
+  ok &= mt_db_expect_no_rows (db, problems, "income not split exactly once:",
                      "SELECT l.id, l.kind, l.amount_fen, count (s.id) AS splits, coalesce (sum (s.total_fen), 0) AS split "
                      "FROM ledger l LEFT JOIN splits s ON s.ledger_id = l.id "
                      "WHERE l.kind IN (" MT_LEDGER_INCOME_KINDS_SQL ") "
                      "GROUP BY l.id HAVING count (s.id) <> 1 OR sum (s.total_fen) <> l.amount_fen");
   /* withdrawals paid equal the ledger's, and nobody withdrew more than it earned */
-  ok &= expect_none (db, problems, "withdrawals paid differ from the ledger:",
+  ok &= mt_db_expect_no_rows (db, problems, "withdrawals paid differ from the ledger:",
                      "SELECT w.operator_id, w.store_id, w.paid, coalesce (l.out, 0) AS ledger FROM "
                      "(SELECT operator_id, store_id, sum (amount_fen) AS paid FROM withdrawals WHERE state = 'paid' "
                      "  GROUP BY operator_id, store_id) w LEFT JOIN "
                      "(SELECT operator_id, store_id, -sum (amount_fen) AS out FROM ledger WHERE kind = 'withdrawal' "
                      "  GROUP BY operator_id, store_id) l ON l.operator_id = w.operator_id "
                      "  AND l.store_id IS w.store_id WHERE w.paid <> coalesce (l.out, 0)");
-  ok &= expect_none (db, problems, "operator withdrew more than its share:",
+  ok &= mt_db_expect_no_rows (db, problems, "operator withdrew more than its share:",
                      "SELECT o.id, coalesce ((SELECT sum (operator_fen) FROM splits WHERE operator_id = o.id), 0) AS earned, "
                      "(SELECT sum (amount_fen) FROM withdrawals WHERE operator_id = o.id AND store_id IS NULL "
                      "  AND state <> 'rejected') AS withdrawn FROM operators o WHERE withdrawn > earned");
-  ok &= expect_none (db, problems, "store withdrew more than its share:",
+  ok &= mt_db_expect_no_rows (db, problems, "store withdrew more than its share:",
                      "SELECT s.id, coalesce ((SELECT sum (store_fen) FROM splits WHERE store_id = s.id), 0) AS earned, "
                      "(SELECT sum (amount_fen) FROM withdrawals WHERE store_id = s.id AND state <> 'rejected') "
                      "AS withdrawn FROM stores s WHERE withdrawn > earned");
   /* the books: money in from outside equals balances + deposits held + income (orders', and
    * rental cards sold) − withdrawals − what the business gave away (bonuses, commissions),
    * with the stored figures */
-  ok &= expect_none (db, problems, "the books do not balance:",
+  ok &= mt_db_expect_no_rows (db, problems, "the books do not balance:",
                      "SELECT e.v AS outside, b.v AS balances, d.v AS deposits, i.v AS income, w.v AS withdrawn, "
                      "g.v AS given FROM "
                      "(SELECT coalesce (sum (amount_fen), 0) AS v FROM ledger WHERE pay_method IN ('offline', 'online')) e, "
@@ -1861,5 +1824,7 @@ mt_ledger_reconcile (MtDb      *db,
                      "(SELECT coalesce (sum (amount_fen), 0) AS v FROM withdrawals WHERE state = 'paid') w, "
                      "(SELECT coalesce (sum (amount_fen), 0) AS v FROM ledger WHERE kind IN ('bonus', 'commission')) g "
                      "WHERE e.v <> b.v + d.v + i.v - w.v - g.v");
+  /* the statistics' daily sums are the rows' */
+  ok &= mt_stats_check (db, problems);
   return ok;
 }

@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 
 /* Orders and money (SPEC §3.5). Every operation is one transaction: the order, the device, the
  * deposit, the ledger and the revenue split change together or not at all. The ledger is
- * append-only; mt_ledger_reconcile() checks every stored balance against it. */
+ * append-only; mt_ledger_reconcile() checks every stored balance against it, and the statistics'
+ * daily sums (mt-stats.h) against their rows. */
 
 #define MT_MAX_PERIODS 120
 

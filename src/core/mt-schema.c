@@ -8,6 +8,7 @@
 
 #include "mt-catalog-private.h"
 #include "mt-db-private.h"
+#include "mt-stats-private.h"
 #include "mt-error.h"
 #include "mt-validate.h"
 
@@ -776,6 +777,15 @@ migration_17_after (MtDb    *db,
   return money_triggers_since (db, 17, error) && _mt_catalog_grant_builtin_roles (db, "member_cards", error);
 }
 
+/* Statistics kept by day (mt-stats.c): a repair's closing time, then the aggregates summed from
+ * the rows there are */
+static const char migration_18[] =
+  "ALTER TABLE repairs ADD COLUMN closed_at INTEGER;"
+  "UPDATE repairs SET closed_at = coalesce ((SELECT max (st.at) FROM repair_steps st WHERE st.repair_id = repairs.id "
+  "  AND st.state = repairs.state), updated_at) WHERE state IN ('done', 'scrapped');";
+
+static const char *const synced_18[] = { NULL };
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -794,6 +804,7 @@ const MtMigration mt_migrations[] = {
   { 15, migration_15, synced_15, money_triggers },
   { 16, migration_16, synced_16, NULL },
   { 17, migration_17, synced_17, migration_17_after },
+  { 18, migration_18, synced_18, _mt_stats_create },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 

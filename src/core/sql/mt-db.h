@@ -85,6 +85,12 @@ gboolean      mt_db_step_error        (MtDb        *db,
                                        int          rc,
                                        GError     **error);
 gint64        mt_db_last_insert_id    (MtDb        *db);
+/* A check: each row of @sql is a difference, added to @problems (when not NULL) as @what and
+ * the row's columns; a query that cannot run is a failure too. TRUE when there is none. */
+gboolean      mt_db_expect_no_rows    (MtDb        *db,
+                                       GPtrArray   *problems,
+                                       const char  *what,
+                                       const char  *sql);
 int           mt_db_changes           (MtDb        *db);
 
 

@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mt-stats"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "mt-db.h"
+#include "mt-error.h"
+#include "mt-stats.h"
+#include "mt-stats-private.h"
+
+/* China Standard Time: the business day the books are kept in, wherever a console runs */
+#define DAY_OFFSET_S 28800
+#define DAY_S 86400
+
+/* The SQL of a business day of an instant in µs */
+#define DAY(x) "((" x ") / 1000000 + 28800) / 86400"
+
+gint64
+mt_stats_day_of (gint64 usec)
+{
+  gint64 s = usec / G_USEC_PER_SEC + DAY_OFFSET_S;
+
+  return s >= 0 ? s / DAY_S : -((-s + DAY_S - 1) / DAY_S);
+}
+
+gint64
+mt_stats_day_start (gint64 day)
+{
+  return (day * DAY_S - DAY_OFFSET_S) * G_USEC_PER_SEC;
+}
+
+char *
+mt_stats_day_format (gint64 day)
+{
+  g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc (day * DAY_S);
+
+  return g_date_time_format (t, "%Y-%m-%d");
+}
+
+/*
+ * What each row adds to the aggregates: (day, metric, operator_id, store_id, type_id, key) and
+ * the amounts (n, fen, secs) of the row "$R". The triggers add the new row's and take away the
+ * old one's, so an insert, an update of a column that counts, a tombstone and a replica applying
+ * the server's rows all keep the sums exact; a rebuild sums the same over the table.
+ */
+typedef struct
+{
+  const char *table;
+  const char *keys;      /* day, metric, operator_id, store_id, type_id, key — over $R */
+  const char *n, *fen, *secs;
+  const char *where;     /* whether the row counts, over $R */
+  const char *columns;   /* an update of these changes what it adds; NULL: rows never change */
+} StatsSource;
+
+static const StatsSource sources[] = {
+  { "ledger",
+    DAY ("$R.at") ", CASE WHEN $R.kind = 'rent' AND $R.order_id IS NULL THEN 'l:card' ELSE 'l:' || $R.kind END, "
+    "$R.operator_id, coalesce ($R.store_id, 0), coalesce ((SELECT o.type_id FROM orders o WHERE o.id = $R.order_id), 0), 0",
+    "1", "$R.amount_fen", "0", "$R.deleted = 0", NULL },
+  { "orders",
+    DAY ("$R.start_at") ", 'o:rented', $R.operator_id, coalesce ($R.store_id, 0), $R.type_id, 0",
+    "1", "0", "0", "$R.deleted = 0", "start_at, operator_id, store_id, type_id, deleted" },
+  { "orders",
+    DAY ("$R.end_at") ", 'o:ended', $R.operator_id, coalesce ($R.store_id, 0), $R.type_id, 0",
+    "1", "0", "($R.end_at - $R.start_at) / 1000000",
+    "$R.deleted = 0 AND $R.end_at IS NOT NULL", "start_at, end_at, operator_id, store_id, type_id, deleted" },
+  { "members",
+    DAY ("$R.created_at") ", 'm:new', $R.operator_id, coalesce ($R.store_id, 0), 0, 0",
+    "1", "0", "0", "$R.deleted = 0", "created_at, operator_id, store_id, deleted" },
+  { "recharges",
+    DAY ("$R.at") ", 'r:plan', $R.operator_id, coalesce ($R.store_id, 0), 0, $R.amount_fen",
+    "1", "$R.bonus_fen", "0", "$R.deleted = 0", "at, operator_id, store_id, amount_fen, bonus_fen, deleted" },
+  { "member_cards",
+    DAY ("$R.created_at") ", 'c:sold', $R.operator_id, coalesce ($R.store_id, 0), 0, $R.card_id",
+    "1", "$R.price_fen", "0", "$R.deleted = 0", "created_at, operator_id, store_id, card_id, price_fen, deleted" },
+  { "member_cards",
+    DAY ("$R.refunded_at") ", 'c:refunded', $R.operator_id, coalesce ($R.store_id, 0), 0, $R.card_id",
+    "1", "$R.refunded_fen", "0", "$R.deleted = 0 AND $R.refunded_at IS NOT NULL",
+    "refunded_at, refunded_fen, operator_id, store_id, card_id, deleted" },
+  { "repairs",
+    DAY ("$R.closed_at") ", 'w:closed', $R.operator_id, coalesce ($R.store_id, 0), 0, "
+    "CASE $R.state WHEN 'scrapped' THEN 1 ELSE 0 END",
+    "1", "$R.cost_fen", "($R.closed_at - $R.created_at) / 1000000", "$R.deleted = 0 AND $R.closed_at IS NOT NULL",
+    "closed_at, created_at, state, cost_fen, operator_id, store_id, deleted" },
+  { "repairs",
+    DAY ("$R.created_at") ", 'w:reported', $R.operator_id, coalesce ($R.store_id, 0), 0, 0",
+    "1", "0", "0", "$R.deleted = 0", "created_at, operator_id, store_id, deleted" },
+  { "alarms",
+    DAY ("$R.created_at") ", 'a:' || $R.type, $R.operator_id, coalesce ($R.store_id, 0), 0, 0",
+    "1", "0", "0", "$R.deleted = 0", "created_at, type, operator_id, store_id, deleted" },
+};
+
+#define KEY_COLS "day, metric, operator_id, store_id, type_id, key"
+
+static char *
+over (const char *text,
+      const char *row)
+{
+  g_auto(GStrv) parts = g_strsplit (text, "$R", -1);
+
+  return g_strjoinv (row, parts);
+}
+
+/* What a row adds, as a SELECT: over the table's rows (@row NULL), or over NEW or OLD with
+ * @sign "" or "-" */
+static char *
+source_select (const StatsSource *s,
+               const char        *row,
+               const char        *sign)
+{
+  const char *r = row ? row : "R";
+  g_autofree char *keys = over (s->keys, r);
+  g_autofree char *n = over (s->n, r);
+  g_autofree char *fen = over (s->fen, r);
+  g_autofree char *secs = over (s->secs, r);
+  g_autofree char *where = over (s->where, r);
+
+  if (row == NULL)
+    return g_strdup_printf ("SELECT %s, %s AS n, %s AS fen, %s AS secs FROM %s R WHERE %s",
+                            keys, n, fen, secs, s->table, where);
+  return g_strdup_printf ("SELECT %s, %s(%s), %s(%s), %s(%s) WHERE %s", keys, sign, n, sign, fen, sign, secs, where);
+}
+
+/* Every row's contributions, summed: the aggregates as the raw rows say they should be */
+static char *
+recomputed_sql (void)
+{
+  GString *sql = g_string_new ("WITH c (" KEY_COLS ", n, fen, secs) AS (");
+
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    {
+      g_autofree char *select = source_select (&sources[i], NULL, NULL);
+
+      g_string_append_printf (sql, "%s%s", i ? " UNION ALL " : "", select);
+    }
+  g_string_append (sql, ") SELECT " KEY_COLS ", sum (n) AS n, sum (fen) AS fen, sum (secs) AS secs FROM c GROUP BY "
+                   KEY_COLS);
+  return g_string_free (sql, FALSE);
+}
+
+#define UPSERT "INSERT INTO stats_daily (" KEY_COLS ", n, fen, secs) "
+#define ON_CONFLICT " ON CONFLICT (" KEY_COLS ") DO UPDATE SET n = n + excluded.n, " \
+  "fen = fen + excluded.fen, secs = secs + excluded.secs"
+
+gboolean
+_mt_stats_create (MtDb    *db,
+                  GError **error)
+{
+  g_autofree char *rebuild = NULL;
+  g_autofree char *recomputed = recomputed_sql ();
+
+  if (!mt_db_exec (db,
+                   "CREATE TABLE stats_daily ("
+                   "  day INTEGER NOT NULL,"
+                   "  metric TEXT NOT NULL,"
+                   "  operator_id INTEGER NOT NULL,"
+                   "  store_id INTEGER NOT NULL,"
+                   "  type_id INTEGER NOT NULL,"
+                   "  key INTEGER NOT NULL,"
+                   "  n INTEGER NOT NULL,"
+                   "  fen INTEGER NOT NULL,"
+                   "  secs INTEGER NOT NULL,"
+                   "  PRIMARY KEY (" KEY_COLS ")"
+                   ") WITHOUT ROWID;", error))
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    {
+      const StatsSource *s = &sources[i];
+      g_autofree char *add_new = source_select (s, "NEW", "");
+      g_autofree char *take_old = source_select (s, "OLD", "-");
+      g_autofree char *sql = NULL;
+
+      sql = g_strdup_printf ("CREATE TRIGGER %s_stats_%u_insert AFTER INSERT ON %s BEGIN "
+                             UPSERT "%s" ON_CONFLICT "; END;", s->table, i, s->table, add_new);
+      if (!mt_db_exec (db, sql, error))
+        return FALSE;
+      if (s->columns == NULL)
+        continue;
+      g_free (sql);
+      sql = g_strdup_printf ("CREATE TRIGGER %s_stats_%u_update AFTER UPDATE OF %s ON %s BEGIN "
+                             UPSERT "%s" ON_CONFLICT "; " UPSERT "%s" ON_CONFLICT "; END;",
+                             s->table, i, s->columns, s->table, take_old, add_new);
+      if (!mt_db_exec (db, sql, error))
+        return FALSE;
+    }
+
+  rebuild = g_strdup_printf ("INSERT INTO stats_daily (" KEY_COLS ", n, fen, secs) %s", recomputed);
+  return mt_db_exec (db, rebuild, error);
+}
+
+gboolean
+mt_stats_check (MtDb      *db,
+                GPtrArray *problems)
+{
+  g_autofree char *recomputed = recomputed_sql ();
+  /* rows whose sums fell back to nothing count as absent */
+  g_autofree char *sql = g_strdup_printf (
+    "WITH kept AS (SELECT * FROM stats_daily WHERE n <> 0 OR fen <> 0 OR secs <> 0), "
+    "now AS (SELECT * FROM (%s) WHERE n <> 0 OR fen <> 0 OR secs <> 0) "
+    "SELECT 'kept' AS side, * FROM (SELECT * FROM kept EXCEPT SELECT * FROM now) "
+    "UNION ALL SELECT 'recomputed' AS side, * FROM (SELECT * FROM now EXCEPT SELECT * FROM kept) LIMIT 50",
+    recomputed);
+
+  return mt_db_expect_no_rows (db, problems, "daily aggregate differs from its rows:", sql);
+}
+
+/* ------------------------------------------------------------------ views */
+
+static const struct
+{
+  const char *bucket;   /* over d (stats_daily) and s (its store) */
+  const char *label;    /* over b, the bucket; NULL: formatted here */
+  gboolean    store;    /* needs the store */
+} groupings[] = {
+  [MT_STATS_BY_DAY] = { "d.day", NULL, FALSE },
+  [MT_STATS_BY_WEEK] = { "(d.day + 3) / 7 * 7 - 3", NULL, FALSE },
+  [MT_STATS_BY_MONTH] = { "CAST (strftime ('%Y%m', d.day * 86400, 'unixepoch') AS INTEGER)", NULL, FALSE },
+  [MT_STATS_BY_OPERATOR] = { "d.operator_id", "(SELECT name FROM operators WHERE id = b)", FALSE },
+  [MT_STATS_BY_STORE] = { "d.store_id", "(SELECT name FROM stores WHERE id = b)", FALSE },
+  [MT_STATS_BY_PROVINCE] = { "CAST (substr (s.region_code, 1, 2) AS INTEGER)",
+                             "(SELECT name FROM regions WHERE code = CAST (b AS TEXT))", TRUE },
+  [MT_STATS_BY_CITY] = { "CAST (substr (s.region_code, 1, 4) AS INTEGER)",
+                         "(SELECT name FROM regions WHERE code = CAST (b AS TEXT))", TRUE },
+  [MT_STATS_BY_DISTRICT] = { "CAST (s.region_code AS INTEGER)",
+                             "(SELECT name FROM regions WHERE code = CAST (b AS TEXT))", TRUE },
+  [MT_STATS_BY_TYPE] = { "d.type_id", "(SELECT name FROM device_types WHERE id = b)", FALSE },
+  [MT_STATS_BY_KEY] = { "d.key", NULL, FALSE },
+};
+
+static gboolean
+is_time (MtStatsBy by)
+{
+  return by == MT_STATS_BY_DAY || by == MT_STATS_BY_WEEK || by == MT_STATS_BY_MONTH;
+}
+
+/* "'l:rent', 'l:card'" of the metrics of @figures, each once, for IN (…) — metrics are the
+ * caller's constants, never input */
+static char *
+metrics_sql (const MtStatsFigure *figures,
+             guint                n_figures)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GString *s = g_string_new (NULL);
+
+  for (guint f = 0; f < n_figures; f++)
+    {
+      g_auto(GStrv) parts = g_strsplit (figures[f].metrics, " ", -1);
+
+      for (guint i = 0; parts[i]; i++)
+        {
+          const char *m = parts[i][0] == '-' ? parts[i] + 1 : parts[i];
+
+          if (*m == '\0' || g_hash_table_contains (seen, m))
+            continue;
+          g_hash_table_add (seen, (gpointer) g_intern_string (m));
+          g_string_append_printf (s, "%s'%s'", s->len ? ", " : "", m);
+        }
+    }
+  return g_string_free (s, FALSE);
+}
+
+static char *
+figure_sql (const MtStatsFigure *figure)
+{
+  static const char *const values[] = { "d.n", "d.fen", "d.secs" };
+  g_auto(GStrv) parts = g_strsplit (figure->metrics, " ", -1);
+  GString *plus = g_string_new (NULL), *minus = g_string_new (NULL);
+
+  for (guint i = 0; parts[i]; i++)
+    {
+      GString *to = parts[i][0] == '-' ? minus : plus;
+      const char *m = parts[i][0] == '-' ? parts[i] + 1 : parts[i];
+
+      if (*m)
+        g_string_append_printf (to, "%s'%s'", to->len ? ", " : "", m);
+    }
+  {
+    g_autofree char *p = g_string_free (plus, FALSE);
+    g_autofree char *n = g_string_free (minus, FALSE);
+
+    return g_strdup_printf ("coalesce (sum (CASE WHEN d.metric IN (%s) THEN %s WHEN d.metric IN (%s) THEN -%s "
+                            "ELSE 0 END), 0)", *p ? p : "''", values[figure->value], *n ? n : "''",
+                            values[figure->value]);
+  }
+}
+
+static char *
+month_label (gint64 yyyymm)
+{
+  return g_strdup_printf ("%04" G_GINT64_FORMAT "-%02" G_GINT64_FORMAT, yyyymm / 100, yyyymm % 100);
+}
+
+static gint64
+next_month (gint64 yyyymm)
+{
+  return yyyymm % 100 == 12 ? (yyyymm / 100 + 1) * 100 + 1 : yyyymm + 1;
+}
+
+static gint64
+month_of_day (gint64 day)
+{
+  g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc (day * DAY_S);
+
+  return g_date_time_get_year (t) * 100 + g_date_time_get_month (t);
+}
+
+MtStatsTable *
+mt_stats_query (MtDb                 *db,
+                const MtActor        *actor,
+                const MtStatsFilter  *filter,
+                MtStatsBy             by,
+                const MtStatsFigure  *figures,
+                guint                 n_figures,
+                GError              **error)
+{
+  g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *metrics = metrics_sql (figures, n_figures);
+  g_autofree char *scope = mt_actor_scope_sql (actor, "d.operator_id", "d.store_id", params);
+  g_autoptr(GHashTable) found = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr(GArray) order = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GString *sql = g_string_new ("SELECT ");
+  gboolean store = groupings[by].store || (filter->region_code && *filter->region_code);
+  g_autoptr(MtStatsTable) table = g_new0 (MtStatsTable, 1);
+  sqlite3_stmt *stmt = NULL;
+  guint p = 1;
+  int rc;
+
+  g_return_val_if_fail (by <= MT_STATS_BY_KEY && n_figures > 0, NULL);
+
+  g_string_append_printf (sql, "%s AS b", groupings[by].bucket);
+  for (guint f = 0; f < n_figures; f++)
+    {
+      g_autofree char *fig = figure_sql (&figures[f]);
+      g_string_append_printf (sql, ", %s", fig);
+    }
+  g_string_append (sql, " FROM stats_daily d");
+  if (store)
+    g_string_append (sql, " LEFT JOIN stores s ON s.id = d.store_id");
+  g_string_append_printf (sql, " WHERE d.day BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT
+                          " AND d.metric IN (%s) AND (%s)", filter->from_day, filter->to_day, metrics, scope);
+  p += params->len;
+  if (filter->operator_id)
+    g_string_append_printf (sql, " AND d.operator_id IN (SELECT id FROM operators WHERE path LIKE "
+                            "(SELECT path FROM operators WHERE id = %" G_GINT64_FORMAT ") || '%%')", filter->operator_id);
+  if (filter->store_id)
+    g_string_append_printf (sql, " AND d.store_id = %" G_GINT64_FORMAT, filter->store_id);
+  if (filter->type_id)
+    g_string_append_printf (sql, " AND d.type_id = %" G_GINT64_FORMAT, filter->type_id);
+  if (filter->region_code && *filter->region_code)
+    g_string_append_printf (sql, " AND s.region_code LIKE ?%u || '%%'", p);
+  g_string_append (sql, " GROUP BY b");
+
+  if (sqlite3_prepare_v2 (mt_db_get_handle (db), sql->str, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_critical ("%s: %s", sql->str, sqlite3_errmsg (mt_db_get_handle (db)));
+      g_string_free (sql, TRUE);
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FAILED, _("The statistics could not be read"));
+      return NULL;
+    }
+  g_string_free (sql, TRUE);
+  for (guint i = 0; i < params->len; i++)
+    sqlite3_bind_text (stmt, i + 1, params->pdata[i], -1, SQLITE_TRANSIENT);
+  if (filter->region_code && *filter->region_code)
+    sqlite3_bind_text (stmt, p, filter->region_code, -1, SQLITE_TRANSIENT);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 *values = g_new0 (gint64, n_figures);
+      gint64 key = sqlite3_column_int64 (stmt, 0);
+
+      for (guint f = 0; f < n_figures; f++)
+        values[f] = sqlite3_column_int64 (stmt, f + 1);
+      g_hash_table_insert (found, g_memdup2 (&key, sizeof key), values);
+      g_array_append_val (order, key);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error_literal (error, MT_ERROR, MT_ERROR_FAILED, _("The statistics could not be read"));
+      return NULL;
+    }
+
+  /* time: every bucket of the range, empty ones as zero; others: largest first figure first */
+  g_array_set_size (order, 0);
+  if (is_time (by))
+    {
+      if (by == MT_STATS_BY_MONTH)
+        for (gint64 m = month_of_day (filter->from_day); m <= month_of_day (filter->to_day); m = next_month (m))
+          g_array_append_val (order, m);
+      else
+        for (gint64 d = by == MT_STATS_BY_WEEK ? (filter->from_day + 3) / 7 * 7 - 3 : filter->from_day;
+             d <= filter->to_day; d += by == MT_STATS_BY_WEEK ? 7 : 1)
+          g_array_append_val (order, d);
+    }
+  else
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, found);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        g_array_append_val (order, *(gint64 *) key);
+    }
+
+  table->n_rows = order->len;
+  table->n_figures = n_figures;
+  table->keys = g_new0 (gint64, MAX (order->len, 1));
+  table->labels = g_new0 (char *, order->len + 1);
+  table->values = g_new0 (gint64, MAX (order->len, 1) * n_figures);
+  for (guint r = 0; r < order->len; r++)
+    {
+      gint64 key = g_array_index (order, gint64, r);
+      gint64 *values = g_hash_table_lookup (found, &key);
+
+      table->keys[r] = key;
+      if (values)
+        memcpy (&table->values[r * n_figures], values, n_figures * sizeof (gint64));
+    }
+  if (!is_time (by))
+    {
+      /* largest first */
+      for (guint i = 1; i < table->n_rows; i++)
+        for (guint j = i; j > 0 && table->values[j * n_figures] > table->values[(j - 1) * n_figures]; j--)
+          {
+            gint64 k = table->keys[j];
+            g_autofree gint64 *tmp = g_memdup2 (&table->values[j * n_figures], n_figures * sizeof (gint64));
+
+            table->keys[j] = table->keys[j - 1];
+            table->keys[j - 1] = k;
+            memcpy (&table->values[j * n_figures], &table->values[(j - 1) * n_figures], n_figures * sizeof (gint64));
+            memcpy (&table->values[(j - 1) * n_figures], tmp, n_figures * sizeof (gint64));
+          }
+    }
+  for (guint r = 0; r < table->n_rows; r++)
+    {
+      gint64 key = table->keys[r];
+
+      switch (by)
+        {
+        case MT_STATS_BY_DAY:
+        case MT_STATS_BY_WEEK:
+          table->labels[r] = mt_stats_day_format (key);
+          break;
+        case MT_STATS_BY_MONTH:
+          table->labels[r] = month_label (key);
+          break;
+        case MT_STATS_BY_KEY:
+          table->labels[r] = g_strdup_printf ("%" G_GINT64_FORMAT, key);
+          break;
+        default:
+          {
+            g_autofree char *q = g_strdup_printf ("SELECT %s FROM (SELECT ? AS b)", groupings[by].label);
+            g_autofree char *name = mt_db_query_text (db, q, "i", key);
+
+            table->labels[r] = name && *name ? g_steal_pointer (&name)
+                             : key == 0 ? g_strdup (by == MT_STATS_BY_STORE ? _("No store") : _("Unknown"))
+                             : g_strdup_printf ("%" G_GINT64_FORMAT, key);
+          }
+        }
+    }
+  return g_steal_pointer (&table);
+}
+
+gint64
+mt_stats_table_get (const MtStatsTable *table,
+                    guint               row,
+                    guint               figure)
+{
+  g_return_val_if_fail (row < table->n_rows && figure < table->n_figures, 0);
+  return table->values[row * table->n_figures + figure];
+}
+
+void
+mt_stats_table_free (MtStatsTable *table)
+{
+  if (table == NULL)
+    return;
+  g_free (table->keys);
+  g_strfreev (table->labels);
+  g_free (table->values);
+  g_free (table);
+}
