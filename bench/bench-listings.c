@@ -45,7 +45,7 @@ main (int argc, char *argv[])
       g_autofree double *search_ms = g_new (double, runs);
       guint rows = 0;
 
-      if (!mt_actor_can_view (actor, pages[p].id))
+      if (!mt_actor_can_view (actor, pages[p].id) || !mt_page_has_list (pages[p].id))
         continue;
       for (guint r = 0; r < runs; r++)
         {

@@ -22,6 +22,7 @@
 #include "mt-repair-dialog.h"
 #include "mt-row-model.h"
 #include "mt-alarms.h"
+#include "mt-stats-page.h"
 #include "mt-window.h"
 #include "mt-telemetry-actions.h"
 #include "mt-alarm-dialog.h"
@@ -684,6 +685,150 @@ test_finance_actions (void)
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (50);
   g_assert_true (mt_ledger_reconcile (db, NULL));
+}
+
+/* The statistics page: every view the role may open reads and draws; figures against the period
+ * before; the keys walk the chart's rows and the callout names the exact values; the table view;
+ * PNG and PDF files; a bar opens the list behind it, narrowed. A store manager's views are its
+ * store's. In the zh_CN run, photographed. */
+static void
+test_statistics_page (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  gboolean chinese = messages && g_str_has_prefix (messages, "zh_CN");
+  g_autofree char *dir = g_dir_make_tmp ("mt-stats-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "chart.png", NULL);
+  g_autofree char *pdf = g_build_filename (dir, "chart.pdf", NULL);
+  g_autoptr(GError) error = NULL;
+  MtWindow *window = mt_window_new (app, db);
+  MtStatsPage *page;
+  g_auto(GStrv) views = NULL;
+  gint64 today;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  page = MT_STATS_PAGE (mt_window_show_page (window, "statistics"));
+  g_assert_nonnull (page);
+  settle (window);
+  views = mt_stats_page_list_views (page);
+  g_assert_cmpuint (g_strv_length (views), ==, 20);
+  for (guint v = 0; views[v]; v++)
+    {
+      g_assert_true (mt_stats_page_show_view (page, views[v]));
+      settle (window);
+      iterate (30);
+      g_assert_nonnull (mt_stats_page_get_table (page));
+      if (chinese)
+        assert_chinese (GTK_WIDGET (page));
+    }
+
+  /* a year of turnover by month: twelve or thirteen months, tiles against the year before */
+  today = mt_stats_day_of (g_get_real_time ());
+  g_assert_true (mt_stats_page_show_view (page, "turnover"));
+  mt_stats_page_set_days (page, today - 364, today);
+  settle (window);
+  iterate (50);
+  g_assert_cmpuint (mt_stats_page_get_table (page)->n_rows, >=, 12);
+  {
+    g_autofree char *tiles = mt_stats_page_get_tiles_text (page);
+    g_test_message ("%s", tiles);
+    g_assert_nonnull (strstr (tiles, "¥"));
+  }
+  /* the keys walk the rows: End is the last month, Left the one before; the callout has the fen */
+  gtk_widget_grab_focus (GTK_WIDGET (mt_stats_page_get_chart (page)));
+  mt_chart_set_selected (mt_stats_page_get_chart (page), (int) mt_stats_page_get_table (page)->n_rows - 1);
+  {
+    g_autofree char *callout = mt_chart_get_callout (mt_stats_page_get_chart (page));
+    const MtStatsTable *t = mt_stats_page_get_table (page);
+    g_autofree char *rent = mt_stats_format_value (MT_STATS_FEN, mt_stats_table_get (t, t->n_rows - 1, 0));
+
+    g_assert_nonnull (callout);
+    g_assert_true (g_str_has_prefix (callout, t->labels[t->n_rows - 1]));
+    g_assert_nonnull (strstr (callout, rent));
+  }
+  iterate (50);
+  if (chinese)
+    save_screenshot (GTK_WIDGET (window), "statistics-turnover.png");
+  g_assert_true (mt_stats_page_save_chart (page, png, &error));
+  g_assert_no_error (error);
+  g_assert_true (mt_stats_page_save_chart (page, pdf, &error));
+  {
+    g_autofree char *head = NULL;
+    gsize len;
+
+    g_assert_true (g_file_get_contents (pdf, &head, &len, NULL));
+    g_assert_true (len > 1000 && g_str_has_prefix (head, "%PDF"));
+    g_clear_pointer (&head, g_free);
+    g_assert_true (g_file_get_contents (png, &head, &len, NULL));
+    g_assert_true (len > 1000 && memcmp (head, "\x89PNG", 4) == 0);
+  }
+
+  /* the same as a table */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "stats.show-table", NULL));
+  iterate (50);
+  if (chinese)
+    save_screenshot (GTK_WIDGET (window), "statistics-table.png");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "stats.show-table", NULL));
+
+  /* by store, and a donut */
+  g_assert_true (mt_stats_page_show_view (page, "store_totals"));
+  settle (window);
+  iterate (50);
+  if (chinese)
+    save_screenshot (GTK_WIDGET (window), "statistics-stores.png");
+  g_assert_true (mt_stats_page_show_view (page, "device_states"));
+  settle (window);
+  mt_chart_set_selected (mt_stats_page_get_chart (page), 1);
+  iterate (50);
+  if (chinese)
+    save_screenshot (GTK_WIDGET (window), "statistics-devices.png");
+
+  /* a month's bar opens the transactions of that month */
+  g_assert_true (mt_stats_page_show_view (page, "turnover"));
+  settle (window);
+  g_signal_emit_by_name (mt_stats_page_get_chart (page), "activated", (int) mt_stats_page_get_table (page)->n_rows - 1);
+  settle (window);
+  iterate (100);
+  {
+    GtkWidget *shown = mt_window_show_page (window, "transactions");
+    MtListing *listing = mt_list_page_get_listing (MT_LIST_PAGE (shown));
+    gint64 narrowed = mt_listing_count (listing);
+
+    g_assert_cmpint (narrowed, >, 0);
+    g_assert_cmpint (narrowed, <, mt_db_query_int (db, 0, "SELECT count (*) FROM ledger", NULL));
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+
+  /* a store manager: no operator views, and its own store only */
+  window = mt_window_new (app, db);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "store", MT_DEMO_PASSWORD, &error));
+  page = MT_STATS_PAGE (mt_window_show_page (window, "statistics"));
+  g_assert_nonnull (page);
+  settle (window);
+  g_assert_false (mt_stats_page_show_view (page, "operator_totals"));
+  g_assert_true (mt_stats_page_show_view (page, "turnover"));
+  settle (window);
+  {
+    const MtStatsTable *t = mt_stats_page_get_table (page);
+    gint64 store = mt_db_query_int (db, 0, "SELECT store_id FROM accounts WHERE username = 'store'", NULL);
+    gint64 shown = 0;
+    g_autofree char *sql = NULL;
+
+    for (guint r = 0; r < t->n_rows; r++)
+      shown += mt_stats_table_get (t, r, 1);   /* services */
+    sql = g_strdup_printf ("SELECT coalesce (sum (amount_fen), 0) FROM ledger WHERE kind = 'service' AND store_id = %"
+                           G_GINT64_FORMAT " AND at >= %" G_GINT64_FORMAT, store,
+                           mt_stats_day_start (mt_stats_day_of (g_get_real_time ()) - 29));
+    g_assert_cmpint (shown, ==, mt_db_query_int (db, -1, sql, NULL));
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+  g_unlink (png);
+  g_unlink (pdf);
+  g_rmdir (dir);
 }
 
 /* ------------------------------------------------------------------ a notification server */
@@ -2315,6 +2460,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/search-in-place", test_search_in_place);
   g_test_add_func ("/mt/app/rental-counter", test_rental_counter);
   g_test_add_func ("/mt/app/finance-actions", test_finance_actions);
+  g_test_add_func ("/mt/app/statistics", test_statistics_page);
   g_test_add_func ("/mt/app/bms-live", test_bms_live);
   g_test_add_func ("/mt/app/connected", test_connected);
   g_test_add_func ("/mt/app/chinese", test_chinese);

@@ -16,7 +16,7 @@
 #include "mt-listing.h"
 #include "mt-ops.h"
 #include "mt-orders.h"
-#include "mt-stats.h"
+#include "mt-stats-views.h"
 #include "mt-receipt.h"
 #include "mt-validate.h"
 #include "test-util.h"
@@ -1463,6 +1463,76 @@ test_stats_scope (Fixture       *f,
   g_assert_cmpuint (problems->len, ==, 2);
 }
 
+/* Every statistics view opens for each role that holds its group, within the role's scope, and
+ * is refused to the others; the permission tree lists the groups */
+static void
+test_stats_views (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const char *const users[] = { "admin", "east", "store", "tech", "finance" };
+  guint n_views, n_groups;
+  const MtStatsView *views = mt_stats_views (&n_views);
+  const MtStatsGroup *groups = mt_stats_groups (&n_groups);
+  MtStatsFilter filter = { .from_day = mt_stats_day_of (fake_now) - 89, .to_day = mt_stats_day_of (fake_now) };
+
+  for (guint g = 0; g < n_groups; g++)
+    {
+      g_autofree char *perm = g_strdup_printf ("statistics:%s", groups[g].id);
+
+      g_assert_true (mt_permission_is_known (perm));
+      g_assert_cmpstr (mt_action_title (groups[g].id), !=, groups[g].id);
+    }
+  g_assert_cmpuint (n_views, >=, 18);
+  for (guint u = 0; u < G_N_ELEMENTS (users); u++)
+    {
+      g_autoptr(MtActor) actor = actor_for (f->db, users[u]);
+      g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *scope = mt_actor_scope_sql (actor, "operator_id", "store_id", params);
+      g_autofree char *devices_sql = g_strdup_printf ("SELECT count (*) FROM devices WHERE deleted = 0 AND (%s)", scope);
+      guint opened = 0;
+
+      for (guint v = 0; v < n_views; v++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(MtStatsTable) table = mt_stats_view_run (f->db, actor, &views[v], &filter, MT_STATS_BY_WEEK, &error);
+
+          if (!mt_actor_can (actor, "statistics", views[v].group))
+            {
+              g_assert_null (table);
+              g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+              continue;
+            }
+          g_assert_no_error (error);
+          g_assert_nonnull (table);
+          g_assert_cmpuint (table->n_figures, ==, mt_stats_view_n_figures (&views[v]));
+          for (guint r = 0; r < table->n_rows; r++)
+            g_assert_nonnull (table->labels[r]);
+          if (views[v].over_time)
+            g_assert_cmpuint (table->n_rows, >=, 13);   /* every week of 90 days */
+          if (g_str_equal (views[v].id, "device_states"))
+            {
+              gint64 sum = 0;
+
+              for (guint r = 0; r < table->n_rows; r++)
+                sum += mt_stats_table_get (table, r, 0);
+              g_assert_cmpint (sum, ==, mt_db_query_int (f->db, -1, devices_sql, params->len ? "t" : NULL,
+                                                         params->len ? params->pdata[0] : NULL));
+            }
+          if (g_str_equal (views[v].id, "store_totals") && actor->store_id != 0)
+            for (guint r = 0; r < table->n_rows; r++)
+              g_assert_cmpint (table->keys[r], ==, actor->store_id);
+          opened++;
+        }
+      g_test_message ("%s opens %u views", users[u], opened);
+      if (g_str_equal (users[u], "admin") || g_str_equal (users[u], "east"))
+        g_assert_cmpuint (opened, ==, n_views);
+      else if (g_str_equal (users[u], "tech"))   /* a technician's pages show no money, nor statistics */
+        g_assert_cmpuint (opened, ==, 0);
+      else
+        g_assert_cmpuint (opened, >, 0);
+    }
+}
+
 /* Campaigns are edited with their first and last day; a denomination's bonus follows them */
 static void
 test_campaign_editor (Fixture       *f,
@@ -1716,72 +1786,7 @@ test_offer_editors (Fixture       *f,
 #undef SET
 }
 
-/* A cell of the statistics page for @store_id, by column key, as its number (money in fen) */
-static double
-statistic_of (MtDb          *db,
-              const MtActor *actor,
-              gint64         store_id,
-              const char    *key)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MtListing) listing = mt_listing_new (db, actor, "statistics", &error);
-  g_autoptr(GPtrArray) rows = NULL;
-  const MtListColumn *cols;
-  guint n_columns;
 
-  g_assert_no_error (error);
-  cols = mt_listing_get_columns (listing, &n_columns);
-  rows = mt_listing_fetch (listing, 0, 1000);
-  for (guint r = 0; r < rows->len; r++)
-    {
-      MtListRow *row = rows->pdata[r];
-
-      if (row->id != store_id)
-        continue;
-      for (guint i = 0; i < n_columns; i++)
-        if (g_str_equal (cols[i].key, key))
-          return cols[i].kind == MT_COL_MONEY ? round (row->numbers[i] * 100) : row->numbers[i];
-    }
-  g_assert_not_reached ();
-}
-
-/* The statistics page: each store's figures are what its rows say, and a rental moves them */
-static void
-test_statistics (Fixture       *f,
-                 gconstpointer  data)
-{
-  g_autoptr(MtActor) admin = actor_for (f->db, "admin");
-  g_autoptr(MtActor) manager = actor_for (f->db, "store");
-  g_autoptr(GError) error = NULL;
-  gint64 store = store_of (f->db, "store");
-  gint64 device = ready_device (f->db, store, 0);
-  MtRentRequest r = request_for (store, device, "offline");
-  double orders = statistic_of (f->db, admin, store, "orders");
-  double held = statistic_of (f->db, admin, store, "deposits_held");
-  double share = statistic_of (f->db, admin, store, "store_share");
-  double recharged = statistic_of (f->db, admin, store, "recharged");
-  double rented = statistic_of (f->db, admin, store, "rented");
-  gint64 order, deposit, member;
-
-  g_assert_cmpfloat (held, ==, (double) mt_db_query_int (f->db, 0, "SELECT coalesce (sum (amount_fen), 0) FROM deposits "
-                                                                  "WHERE store_id = ? AND state = 'held'", "i", store));
-  g_assert_cmpfloat (share, ==, (double) mt_db_query_int (f->db, 0, "SELECT coalesce (sum (store_fen), 0) FROM splits "
-                                                                   "WHERE store_id = ?", "i", store));
-  order = mt_order_rent (f->db, manager, &r, &error);
-  g_assert_no_error (error);
-  deposit = mt_db_query_int (f->db, 0, "SELECT deposit_fen FROM orders WHERE id = ?", "i", order);
-  member = mt_db_query_int (f->db, 0, "SELECT member_id FROM orders WHERE id = ?", "i", order);
-  g_assert_true (mt_member_recharge (f->db, manager, member, 0, 5000, "offline", &error));
-  g_assert_no_error (error);
-  g_assert_cmpfloat (statistic_of (f->db, admin, store, "orders"), ==, orders + 1);
-  g_assert_cmpfloat (statistic_of (f->db, admin, store, "rented"), ==, rented + 1);
-  g_assert_cmpfloat (statistic_of (f->db, admin, store, "deposits_held"), ==, held + deposit);
-  g_assert_cmpfloat (statistic_of (f->db, admin, store, "recharged"), ==, recharged + 5000);
-  g_assert_cmpfloat (statistic_of (f->db, admin, store, "store_share"), >, share);
-  /* the store's manager has no statistics page */
-  g_assert_null (mt_listing_new (f->db, manager, "statistics", &error));
-  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
-}
 
 static void
 test_demo_reconciles (Fixture       *f,
@@ -2160,9 +2165,9 @@ main (int argc, char *argv[])
   ADD ("rental-cards", test_rental_cards);
   ADD ("card-refunds", test_card_refunds);
   ADD ("stats-scope", test_stats_scope);
+  ADD ("stats-views", test_stats_views);
   ADD ("campaign-editor", test_campaign_editor);
   ADD ("offer-editors", test_offer_editors);
-  ADD ("statistics", test_statistics);
   ADD ("withdrawals", test_withdrawals);
 #undef ADD
   g_test_add_func ("/mt/billing/check-changed-catches", test_check_changed_catches);

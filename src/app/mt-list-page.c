@@ -474,6 +474,18 @@ state_toggled_cb (GtkToggleButton *button,
   mt_list_page_reload (self);
 }
 
+static void dates_changed_cb (MtListPage *self);
+
+void
+mt_list_page_set_dates (MtListPage *self,
+                        const char *from,
+                        const char *to)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->date_from), from ? from : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->date_to), to ? to : "");
+  dates_changed_cb (self);
+}
+
 static void
 dates_changed_cb (MtListPage *self)
 {

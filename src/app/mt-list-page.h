@@ -31,6 +31,10 @@ GArray     *mt_list_page_get_loaded_ids (MtListPage  *self,
 GtkSelectionModel *mt_list_page_get_selection (MtListPage *self);
 void        mt_list_page_set_search   (MtListPage    *self,
                                        const char    *text);
+/* The date filter's first and last day, "YYYY-MM-DD" ("" or NULL: open) */
+void        mt_list_page_set_dates    (MtListPage    *self,
+                                       const char    *from,
+                                       const char    *to);
 
 /* For the page's action modules */
 MtDb          *mt_list_page_get_db       (MtListPage    *self);

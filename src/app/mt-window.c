@@ -14,6 +14,7 @@
 #include "mt-error.h"
 #include "mt-list-page.h"
 #include "mt-monitor-page.h"
+#include "mt-stats-page.h"
 #include "mt-track-page.h"
 #include "mt-sync-engine.h"
 #include <libsecret/secret.h>
@@ -251,6 +252,22 @@ mt_window_init (MtWindow *self)
   gtk_label_set_text (GTK_LABEL (self->demo_hint), hint);
 }
 
+/* A statistic's row opens its list, narrowed to the row's dates or name */
+static void
+stats_open_page_cb (MtWindow   *self,
+                    const char *page_id,
+                    const char *search,
+                    const char *from,
+                    const char *to)
+{
+  GtkWidget *page = mt_window_show_page (self, page_id);
+
+  if (page == NULL || !MT_IS_LIST_PAGE (page))
+    return;
+  mt_list_page_set_dates (MT_LIST_PAGE (page), from, to);
+  mt_list_page_set_search (MT_LIST_PAGE (page), search);
+}
+
 GtkWidget *
 mt_window_show_page (MtWindow   *self,
                      const char *page_id)
@@ -268,6 +285,11 @@ mt_window_show_page (MtWindow   *self,
         child = GTK_WIDGET (mt_monitor_page_new (self->context, &error));
       else if (g_str_equal (page_id, "tracks"))
         child = GTK_WIDGET (mt_track_page_new (self->context));
+      else if (g_str_equal (page_id, "statistics"))
+        {
+          child = GTK_WIDGET (mt_stats_page_new (self->context));
+          g_signal_connect_object (child, "open-page", G_CALLBACK (stats_open_page_cb), self, G_CONNECT_SWAPPED);
+        }
       else
         child = GTK_WIDGET (mt_list_page_new (self->context, page_id, &error));
       if (child == NULL)

@@ -207,6 +207,14 @@ mt_listing_get_search_hint (MtListing *self)
   return _("Search");
 }
 
+gboolean
+mt_page_has_list (const char *page)
+{
+  const MtCatalogPage *entry = _mt_catalog_lookup (page);
+
+  return entry != NULL && entry->listing.from != NULL;
+}
+
 MtListing *
 mt_listing_copy (MtListing *self,
                  MtDb      *db)

@@ -11,6 +11,9 @@
 
 G_BEGIN_DECLS
 
+/* Whether the page is a list (the statistics page, the monitor's map… are not all lists) */
+gboolean mt_page_has_list (const char *page);
+
 typedef enum
 {
   MT_COL_TEXT,

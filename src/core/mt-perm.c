@@ -47,6 +47,16 @@ static const struct { const char *id; const char *title; } actions[] = {
   { "progress", N_("Repair Progress") },
   { "handle", N_("Handle Alarm") },
   { "id_cards", N_("See Full ID Card Numbers") },
+  /* the statistics views' groups */
+  { "devices", N_("Device Statistics") },
+  { "trades", N_("Transaction Statistics") },
+  { "operators", N_("Operator Statistics") },
+  { "stores", N_("Store Statistics") },
+  { "members", N_("Member Statistics") },
+  { "deposits", N_("Deposit Statistics") },
+  { "recharges", N_("Recharge Statistics") },
+  { "cards", N_("Rental Card Statistics") },
+  { "repair_fees", N_("Repair Fee Statistics") },
 };
 
 static const char *const cap_titles[MT_N_CAPS] = {
@@ -245,12 +255,17 @@ _mt_catalog_grant_builtin_roles (MtDb        *db,
     {
       g_autoptr(GString) add = g_string_new (NULL);
 
+      g_auto(GStrv) perms = NULL;
+
       append_page_grants (add, page, builtin_roles[r]);
-      if (add->len > 0 &&
-          !mt_db_run (db, error, "UPDATE roles SET permissions = trim (permissions || ' ' || ?1), "
-                                 "version = version + 1, updated_at = ?2 WHERE builtin = ?3 AND deleted = 0",
-                      "tit", add->str, mt_now (), builtin_roles[r]))
-        return FALSE;
+      perms = g_strsplit (add->str, " ", -1);
+      /* each one the role does not hold yet */
+      for (guint i = 0; perms[i] && *perms[i]; i++)
+        if (!mt_db_run (db, error, "UPDATE roles SET permissions = trim (permissions || ' ' || ?1), "
+                                   "version = version + 1, updated_at = ?2 WHERE builtin = ?3 AND deleted = 0 "
+                                   "AND ' ' || permissions || ' ' NOT LIKE '% ' || ?1 || ' %'",
+                        "tit", perms[i], mt_now (), builtin_roles[r]))
+          return FALSE;
     }
   return TRUE;
 }

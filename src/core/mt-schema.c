@@ -786,6 +786,17 @@ static const char migration_18[] =
 
 static const char *const synced_18[] = { NULL };
 
+/* The statistics views' permissions, as the built-in roles have them */
+static const char migration_19[] = "";
+static const char *const synced_19[] = { NULL };
+
+static gboolean
+migration_19_after (MtDb    *db,
+                    GError **error)
+{
+  return _mt_catalog_grant_builtin_roles (db, "statistics", error);
+}
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -805,6 +816,7 @@ const MtMigration mt_migrations[] = {
   { 16, migration_16, synced_16, NULL },
   { 17, migration_17, synced_17, migration_17_after },
   { 18, migration_18, synced_18, _mt_stats_create },
+  { 19, migration_19, synced_19, migration_19_after },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 

@@ -266,7 +266,7 @@ metrics_sql (const MtStatsFigure *figures,
 static char *
 figure_sql (const MtStatsFigure *figure)
 {
-  static const char *const values[] = { "d.n", "d.fen", "d.secs" };
+  static const char *const values[] = { "d.n", "d.fen", "d.secs", "0" };
   g_auto(GStrv) parts = g_strsplit (figure->metrics, " ", -1);
   GString *plus = g_string_new (NULL), *minus = g_string_new (NULL);
 

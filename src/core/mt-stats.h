@@ -41,7 +41,8 @@ typedef enum
 {
   MT_STATS_COUNT,         /* how many rows */
   MT_STATS_FEN,           /* their money */
-  MT_STATS_SECS,          /* their durations */
+  MT_STATS_SECS,          /* their durations (shown in hours) */
+  MT_STATS_PERMILLE,      /* a share, worked out by a view (shown as a percentage) */
 } MtStatsValue;
 
 /* One figure of a view: @value summed over the metrics listed (space-separated; “-l:refund”
