@@ -22,6 +22,7 @@
 #include "mt-repair-dialog.h"
 #include "mt-row-model.h"
 #include "mt-alarms.h"
+#include "mt-home-page.h"
 #include "mt-stats-page.h"
 #include "mt-window.h"
 #include "mt-telemetry-actions.h"
@@ -685,6 +686,61 @@ test_finance_actions (void)
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (50);
   g_assert_true (mt_ledger_reconcile (db, NULL));
+}
+
+/* 主页 is each role's first page: its tiles open their lists in the tile's state; the
+ * management's, the store manager's and the technician's are photographed in the zh_CN run */
+static void
+test_home_page (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  gboolean chinese = messages && g_str_has_prefix (messages, "zh_CN");
+  static const struct { const char *user, *tile, *page, *shot; } roles[] = {
+    { "admin", "overdue", "orders", "home-hq.png" },
+    { "store", "rented", "devices", "home-store.png" },
+    { "tech", "alarms", "alarms", "home-technician.png" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      MtWindow *window = mt_window_new (app, db);
+      MtHomePage *home;
+      g_autofree char *tiles = NULL;
+
+      gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
+      gtk_window_present (GTK_WINDOW (window));
+      g_assert_true (mt_window_sign_in (window, roles[i].user, MT_DEMO_PASSWORD, &error));
+      g_assert_cmpstr (mt_window_get_page (window), ==, "home");
+      home = MT_HOME_PAGE (mt_window_show_page (window, "home"));
+      settle (window);
+      iterate (800);   /* the sign-in screen's crossfade is over */
+      g_assert_nonnull (mt_home_page_get_dashboard (home));
+      tiles = mt_home_page_get_tiles_text (home);
+      g_test_message ("%s:\n%s", roles[i].user, tiles);
+      g_assert_cmpuint (mt_home_page_get_dashboard (home)->tiles->len, >=, 4);
+      if (chinese)
+        {
+          assert_chinese (GTK_WIDGET (window));
+          save_screenshot (GTK_WIDGET (window), roles[i].shot);
+        }
+      g_assert_true (mt_home_page_open_tile (home, roles[i].tile));
+      settle (window);
+      g_assert_cmpstr (mt_window_get_page (window), ==, roles[i].page);
+      {
+        MtListPage *list = MT_LIST_PAGE (mt_window_show_page (window, roles[i].page));
+        const MtDashboardTile *tile = NULL;
+
+        for (guint t = 0; t < mt_home_page_get_dashboard (home)->tiles->len; t++)
+          if (g_str_equal (((MtDashboardTile *) mt_home_page_get_dashboard (home)->tiles->pdata[t])->id, roles[i].tile))
+            tile = mt_home_page_get_dashboard (home)->tiles->pdata[t];
+        g_assert_nonnull (tile);
+        /* the list opened in the tile's state counts what the tile says */
+        g_assert_cmpint (mt_listing_count (mt_list_page_get_listing (list)), ==, tile->value);
+      }
+      gtk_window_destroy (GTK_WINDOW (window));
+      iterate (50);
+    }
 }
 
 /* The statistics page: every view the role may open reads and draws; figures against the period
@@ -2461,6 +2517,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/rental-counter", test_rental_counter);
   g_test_add_func ("/mt/app/finance-actions", test_finance_actions);
   g_test_add_func ("/mt/app/statistics", test_statistics_page);
+  g_test_add_func ("/mt/app/home", test_home_page);
   g_test_add_func ("/mt/app/bms-live", test_bms_live);
   g_test_add_func ("/mt/app/connected", test_connected);
   g_test_add_func ("/mt/app/chinese", test_chinese);

@@ -16,6 +16,7 @@
 #include "mt-listing.h"
 #include "mt-ops.h"
 #include "mt-orders.h"
+#include "mt-dashboard.h"
 #include "mt-stats-views.h"
 #include "mt-receipt.h"
 #include "mt-validate.h"
@@ -1533,6 +1534,73 @@ test_stats_views (Fixture       *f,
     }
 }
 
+static const MtDashboardTile *
+tile_of (const MtDashboard *d,
+         const char        *id)
+{
+  for (guint i = 0; i < d->tiles->len; i++)
+    if (g_str_equal (((MtDashboardTile *) d->tiles->pdata[i])->id, id))
+      return d->tiles->pdata[i];
+  g_error ("no tile %s", id);
+}
+
+/* 主页 for each kind of role: its tiles are its scope's rows counted, today's figures move with a
+ * rental, and each tile names a list the role may open */
+static void
+test_dashboard (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(MtActor) admin = actor_for (f->db, "admin");
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(MtActor) tech = actor_for (f->db, "tech");
+  g_autoptr(GError) error = NULL;
+  gint64 store = store_of (f->db, "store");
+  gint64 type = test_type (f->db);
+  g_autoptr(MtDashboard) hq = mt_dashboard_read (f->db, admin, &error);
+  g_autoptr(MtDashboard) shop = NULL;
+  g_autoptr(MtDashboard) workshop = mt_dashboard_read (f->db, tech, &error);
+  g_autoptr(MtDashboard) after = NULL;
+  MtRentRequest r = request_for (store, make_device (f->db, store, type, "DASH000001"), "offline");
+
+  g_assert_no_error (error);
+  g_assert_cmpint (hq->kind, ==, MT_DASHBOARD_MANAGEMENT);
+  g_assert_cmpint (workshop->kind, ==, MT_DASHBOARD_TECHNICIAN);
+  g_assert_cmpint (tile_of (hq, "rented")->value, ==,
+                   mt_db_query_int (f->db, -1, "SELECT count (*) FROM devices WHERE state = 'rented' AND deleted = 0", NULL));
+  g_assert_cmpint (tile_of (hq, "overdue")->value, ==,
+                   mt_db_query_int (f->db, -1, "SELECT count (*) FROM orders WHERE state = 'overdue' AND deleted = 0", NULL));
+  g_assert_cmpint (tile_of (workshop, "alarms")->value, ==,
+                   mt_db_query_int (f->db, -1, "SELECT count (*) FROM alarms WHERE state = 'open' AND deleted = 0", NULL));
+  g_assert_cmpint (tile_of (workshop, "repairs")->value, ==,
+                   mt_db_query_int (f->db, -1, "SELECT count (*) FROM repairs WHERE state IN ('pending', 'repairing') "
+                                               "AND deleted = 0", NULL));
+  g_assert_cmpuint (hq->chart->n_rows, ==, 30);
+  g_assert_nonnull (hq->ranking);
+  g_assert_null (workshop->ranking);
+  g_assert_cmpint (workshop->chart_kind, ==, MT_CHART_DONUT);
+  for (guint i = 0; i < hq->tiles->len; i++)
+    g_assert_true (mt_actor_can_view (admin, ((MtDashboardTile *) hq->tiles->pdata[i])->page));
+  for (guint i = 0; i < workshop->tiles->len; i++)
+    g_assert_true (mt_actor_can_view (tech, ((MtDashboardTile *) workshop->tiles->pdata[i])->page));
+
+  /* the store manager's is its store's, and a rental moves today's figures */
+  add_rule (f->db, "330106", type, 12000, 30, 20000);
+  shop = mt_dashboard_read (f->db, manager, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (shop->kind, ==, MT_DASHBOARD_STORE);
+  g_assert_cmpint (tile_of (shop, "ready")->value, ==,
+                   mt_db_query_int (f->db, -1, "SELECT count (*) FROM devices WHERE state = 'ready' AND deleted = 0 "
+                                               "AND store_id = ?", "i", store));
+  g_assert_nonnull (mt_order_rent (f->db, manager, &r, &error) ? "rented" : NULL);
+  g_assert_no_error (error);
+  after = mt_dashboard_read (f->db, manager, &error);
+  g_assert_cmpint (tile_of (after, "ready")->value, ==, tile_of (shop, "ready")->value - 1);
+  g_assert_cmpint (tile_of (after, "rented")->value, ==, tile_of (shop, "rented")->value + 1);
+  g_assert_cmpint (tile_of (after, "income_today")->value, ==, tile_of (shop, "income_today")->value + 12000);
+  for (guint i = 0; i < after->tiles->len; i++)
+    g_assert_true (mt_actor_can_view (manager, ((MtDashboardTile *) after->tiles->pdata[i])->page));
+}
+
 /* Campaigns are edited with their first and last day; a denomination's bonus follows them */
 static void
 test_campaign_editor (Fixture       *f,
@@ -2166,6 +2234,7 @@ main (int argc, char *argv[])
   ADD ("card-refunds", test_card_refunds);
   ADD ("stats-scope", test_stats_scope);
   ADD ("stats-views", test_stats_views);
+  ADD ("dashboard", test_dashboard);
   ADD ("campaign-editor", test_campaign_editor);
   ADD ("offer-editors", test_offer_editors);
   ADD ("withdrawals", test_withdrawals);

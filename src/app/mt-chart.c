@@ -215,7 +215,7 @@ draw_donut (MtChart     *self,
             int          width,
             int          height)
 {
-  double cx = MIN (width / 2.0, height / 2.0 + 16), cy = height / 2.0, radius = MIN (cx, cy) - 16;
+  double radius = MIN (150, MIN (width / 2.0, height / 2.0) - 16), cx = radius + 40, cy = height / 2.0;
   double angle = -G_PI / 2, lx = cx * 2 + 24, ly = MAX (16, cy - self->n_rows * 11.0);
   gint64 total = 0;
 

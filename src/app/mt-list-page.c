@@ -474,6 +474,23 @@ state_toggled_cb (GtkToggleButton *button,
   mt_list_page_reload (self);
 }
 
+void
+mt_list_page_set_state (MtListPage *self,
+                        const char *state)
+{
+  /* the first button is "all" */
+  for (guint i = 0; i < self->state_buttons->len; i++)
+    {
+      const char *value = g_object_get_data (G_OBJECT (self->state_buttons->pdata[i]), "state");
+
+      if (g_strcmp0 (value, state) == 0 || (i == 0 && state == NULL))
+        {
+          gtk_toggle_button_set_active (self->state_buttons->pdata[i], TRUE);
+          return;
+        }
+    }
+}
+
 static void dates_changed_cb (MtListPage *self);
 
 void
@@ -481,6 +498,8 @@ mt_list_page_set_dates (MtListPage *self,
                         const char *from,
                         const char *to)
 {
+  if (self->date_from == NULL)   /* a list without dates */
+    return;
   gtk_editable_set_text (GTK_EDITABLE (self->date_from), from ? from : "");
   gtk_editable_set_text (GTK_EDITABLE (self->date_to), to ? to : "");
   dates_changed_cb (self);

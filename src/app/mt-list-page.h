@@ -31,6 +31,9 @@ GArray     *mt_list_page_get_loaded_ids (MtListPage  *self,
 GtkSelectionModel *mt_list_page_get_selection (MtListPage *self);
 void        mt_list_page_set_search   (MtListPage    *self,
                                        const char    *text);
+/* The state filter: one of the listing's states, or NULL for all */
+void        mt_list_page_set_state    (MtListPage    *self,
+                                       const char    *state);
 /* The date filter's first and last day, "YYYY-MM-DD" ("" or NULL: open) */
 void        mt_list_page_set_dates    (MtListPage    *self,
                                        const char    *from,

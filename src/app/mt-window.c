@@ -14,6 +14,7 @@
 #include "mt-error.h"
 #include "mt-list-page.h"
 #include "mt-monitor-page.h"
+#include "mt-home-page.h"
 #include "mt-stats-page.h"
 #include "mt-track-page.h"
 #include "mt-sync-engine.h"
@@ -268,6 +269,28 @@ stats_open_page_cb (MtWindow   *self,
   mt_list_page_set_search (MT_LIST_PAGE (page), search);
 }
 
+const char *
+mt_window_get_page (MtWindow *self)
+{
+  return gtk_stack_get_visible_child_name (GTK_STACK (self->pages));
+}
+
+/* A dashboard tile opens its list, in the tile's state and on its day */
+static void
+home_open_page_cb (MtWindow   *self,
+                   const char *page_id,
+                   const char *state,
+                   const char *from,
+                   const char *to)
+{
+  GtkWidget *page = mt_window_show_page (self, page_id);
+
+  if (page == NULL || !MT_IS_LIST_PAGE (page))
+    return;
+  mt_list_page_set_state (MT_LIST_PAGE (page), *state ? state : NULL);
+  mt_list_page_set_dates (MT_LIST_PAGE (page), from, to);
+}
+
 GtkWidget *
 mt_window_show_page (MtWindow   *self,
                      const char *page_id)
@@ -285,6 +308,11 @@ mt_window_show_page (MtWindow   *self,
         child = GTK_WIDGET (mt_monitor_page_new (self->context, &error));
       else if (g_str_equal (page_id, "tracks"))
         child = GTK_WIDGET (mt_track_page_new (self->context));
+      else if (g_str_equal (page_id, "home"))
+        {
+          child = GTK_WIDGET (mt_home_page_new (self->context));
+          g_signal_connect_object (child, "open-page", G_CALLBACK (home_open_page_cb), self, G_CONNECT_SWAPPED);
+        }
       else if (g_str_equal (page_id, "statistics"))
         {
           child = GTK_WIDGET (mt_stats_page_new (self->context));
@@ -311,8 +339,6 @@ mt_window_show_page (MtWindow   *self,
         break;
       }
   adw_window_title_set_title (ADW_WINDOW_TITLE (self->title), mt_page_title (info));
-  if (self->settings)
-    g_settings_set_string (self->settings, "last-page", page_id);
   return child;
 }
 
@@ -350,7 +376,7 @@ build_sidebar (MtWindow *self)
 
           if (!g_str_equal (pages[p].group, groups[g].id) || !mt_actor_can_view (self->actor, pages[p].id))
             continue;
-          if (!header_added)
+          if (!header_added && groups[g].title != NULL)
             {
               GtkWidget *header = gtk_label_new (mt_group_title (&groups[g]));
               GtkWidget *hrow = gtk_list_box_row_new ();
@@ -513,9 +539,8 @@ static void
 sign_in_clicked_cb (MtWindow *self)
 {
   g_autoptr(GError) error = NULL;
-  /* read before signing in: showing the first page overwrites it */
-  g_autofree char *page = self->settings ? g_settings_get_string (self->settings, "last-page") : NULL;
 
+  /* the first page is 主页, the role's dashboard (the sidebar's first row) */
   gtk_widget_set_visible (self->sign_in_error, FALSE);
   if (!mt_window_sign_in (self, gtk_editable_get_text (GTK_EDITABLE (self->username)),
                           gtk_editable_get_text (GTK_EDITABLE (self->password)), &error))
@@ -526,11 +551,7 @@ sign_in_clicked_cb (MtWindow *self)
     }
   gtk_editable_set_text (GTK_EDITABLE (self->password), "");
   if (self->settings)
-    {
-      g_settings_set_string (self->settings, "last-user", self->actor->username);
-      if (page[0] != '\0')
-        mt_window_show_page (self, page);   /* refused quietly if this account may not see it */
-    }
+    g_settings_set_string (self->settings, "last-user", self->actor->username);
 }
 
 /* ------------------------------------------------------------------ connected mode */

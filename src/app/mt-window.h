@@ -24,6 +24,8 @@ void        mt_window_sign_out       (MtWindow       *self);
 const MtActor *mt_window_get_actor   (MtWindow       *self);
 /* The ids of the sidebar's pages, in order (NULL-terminated, free with g_strfreev) */
 char      **mt_window_list_pages     (MtWindow       *self);
+/* The id of the page shown, or NULL */
+const char *mt_window_get_page       (MtWindow       *self);
 GtkWidget  *mt_window_show_page      (MtWindow       *self,
                                       const char     *page_id);
 

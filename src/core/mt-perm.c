@@ -13,6 +13,7 @@
 #include "mt-perm.h"
 
 static const MtGroupInfo groups[] = {
+  { "home", NULL },   /* the home page stands alone at the top, without a heading */
   { "system", NC_("sidebar group", "System") },
   { "operations", NC_("sidebar group", "Operations") },
   { "devices", NC_("sidebar group", "Devices") },
@@ -165,7 +166,7 @@ const char *
 mt_group_title (const MtGroupInfo *group)
 {
   g_return_val_if_fail (group != NULL, NULL);
-  return g_dpgettext2 (GETTEXT_PACKAGE, "sidebar group", group->title);
+  return group->title ? g_dpgettext2 (GETTEXT_PACKAGE, "sidebar group", group->title) : "";
 }
 
 const char *

@@ -797,6 +797,17 @@ migration_19_after (MtDb    *db,
   return _mt_catalog_grant_builtin_roles (db, "statistics", error);
 }
 
+/* 主页, every role's first page */
+static const char migration_20[] = "";
+static const char *const synced_20[] = { NULL };
+
+static gboolean
+migration_20_after (MtDb    *db,
+                    GError **error)
+{
+  return _mt_catalog_grant_builtin_roles (db, "home", error);
+}
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -817,6 +828,7 @@ const MtMigration mt_migrations[] = {
   { 17, migration_17, synced_17, migration_17_after },
   { 18, migration_18, synced_18, _mt_stats_create },
   { 19, migration_19, synced_19, migration_19_after },
+  { 20, migration_20, synced_20, migration_20_after },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 

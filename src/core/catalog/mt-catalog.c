@@ -59,6 +59,7 @@ const MtChoice mt_alarm_types[] = {
 };
 
 static const MtCatalogPage *const groups[] = {
+  _mt_catalog_home,
   _mt_catalog_system,
   _mt_catalog_operations,
   _mt_catalog_devices,

@@ -24,6 +24,7 @@ typedef struct
 } MtCatalogPage;
 
 /* The groups' pages in sidebar order, each array ended by an entry with a NULL id */
+extern const MtCatalogPage _mt_catalog_home[];
 extern const MtCatalogPage _mt_catalog_system[];
 extern const MtCatalogPage _mt_catalog_operations[];
 extern const MtCatalogPage _mt_catalog_devices[];
