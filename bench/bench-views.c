@@ -10,6 +10,7 @@
 #include "bench-stats.h"
 #include "mt-db.h"
 #include "mt-demo.h"
+#include "mt-dashboard.h"
 #include "mt-stats.h"
 
 static double
@@ -128,6 +129,21 @@ main (int argc, char *argv[])
       else
         g_print ("%-32s %8u %12.1f %12s %8s\n", views[v].name, rows, k, "-", "-");
     }
+  /* 主页 as this account sees it */
+  {
+    g_autofree double *ms = g_new (double, runs);
+
+    for (guint i = 0; i < runs; i++)
+      {
+        g_autoptr(MtDashboard) d = NULL;
+
+        t0 = g_get_monotonic_time ();
+        d = mt_dashboard_read (db, actor, &error);
+        ms[i] = ms_since (t0);
+        g_assert_no_error (error);
+      }
+    g_print ("%-32s %8s %12.1f %12s %8s\n", "dashboard (home page)", "-", bench_percentile (ms, runs, 50), "-", "-");
+  }
   mt_actor_free (actor);
   mt_db_close (db);
   return 0;
