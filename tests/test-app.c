@@ -820,6 +820,34 @@ test_statistics_page (void)
     g_assert_true (len > 1000 && memcmp (head, "\x89PNG", 4) == 0);
   }
 
+  /* the year's report, on the worker: a PDF and a workbook; in the zh_CN run its first two pages
+   * are photographed with poppler */
+  {
+    g_autofree char *report = g_build_filename (dir, "report.pdf", NULL);
+    g_autofree char *workbook = g_build_filename (dir, "report.xlsx", NULL);
+    const char *shots = g_getenv ("MT_SCREENSHOT_DIR");
+
+    mt_stats_page_export_report (page, report, workbook);
+    settle (window);
+    iterate (300);
+    g_assert_nonnull (mt_stats_page_get_report_message (page));
+    g_assert_nonnull (strstr (mt_stats_page_get_report_message (page), report));
+    g_assert_true (g_file_test (report, G_FILE_TEST_EXISTS));
+    g_assert_true (g_file_test (workbook, G_FILE_TEST_EXISTS));
+    if (chinese && shots)
+      {
+        g_autofree char *prefix = g_build_filename (shots, "report-page", NULL);
+        const char *argv[] = { "pdftoppm", "-r", "70", "-f", "1", "-l", "2", "-png", report, prefix, NULL };
+        int status = 0;
+
+        g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                                     &status, NULL));
+        g_assert_cmpint (status, ==, 0);
+      }
+    g_unlink (report);
+    g_unlink (workbook);
+  }
+
   /* the same as a table */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "stats.show-table", NULL));
   iterate (50);

@@ -12,6 +12,7 @@
 #include "mt-error.h"
 #include "mt-local-backend.h"
 #include "mt-remote-backend.h"
+#include "mt-report.h"
 #include "mt-stats.h"
 #include "mt-sync-engine.h"
 #include "test-util.h"
@@ -205,6 +206,69 @@ test_replicas (Fixture *f, gconstpointer data)
                          my_store);
   g_assert_cmpint (replica_int (store, sql), ==, 0);
   g_assert_cmpint (replica_int (store, "SELECT count (*) FROM stats_daily WHERE metric = 'l:rent' AND n > 0"), >, 0);
+}
+
+/* A store manager's report of the last 90 days, written from its replica with the server gone:
+ * a PDF of many pages and a workbook, both whole, its figures those of its store */
+static void
+test_report_offline (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtSyncEngine) store = console (f, "store");
+  MtDb *replica = mt_sync_engine_get_replica (store);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtActor) actor = NULL;
+  g_autofree char *pdf = g_build_filename (f->dir, "report.pdf", NULL);
+  g_autofree char *xlsx = g_build_filename (f->dir, "report.xlsx", NULL);
+  g_autofree char *bytes = NULL;
+  gint64 today = mt_stats_day_of (g_get_real_time ());
+  MtStatsFilter filter = { .from_day = today - 89, .to_day = today };
+  MtProgress progress = { 0 };
+  gsize len;
+
+  mt_test_server_stop (g_steal_pointer (&f->server));
+  actor = mt_actor_load_username (replica, "store", &error);
+  g_assert_no_error (error);
+  g_assert_true (mt_report_write (replica, actor, &filter, pdf, xlsx, NULL, &progress, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (progress.done, ==, progress.total);
+  g_assert_true (g_file_get_contents (pdf, &bytes, &len, NULL));
+  g_assert_true (g_str_has_prefix (bytes, "%PDF"));
+  /* a cover and a page or more for each of the store manager's views */
+  g_assert_cmpuint (len, >, 20000);
+  {
+    /* poppler reads it: the pages are there */
+    const char *argv[] = { "pdfinfo", pdf, NULL };
+    g_autofree char *out = NULL;
+    const char *line;
+    int status = 0;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                                 NULL, &out, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (status, ==, 0);
+    line = strstr (out, "Pages:");
+    g_assert_nonnull (line);
+    g_test_message ("report: %d pages, %zu bytes", atoi (line + 6), len);
+    g_assert_cmpint (atoi (line + 6), >=, 10);
+  }
+  g_clear_pointer (&bytes, g_free);
+  g_assert_true (g_file_get_contents (xlsx, &bytes, &len, NULL));
+  g_assert_true (len > 5000 && bytes[0] == 'P' && bytes[1] == 'K');   /* a zip: the workbook */
+  {
+    g_autofree char *part = g_strconcat (pdf, ".part", NULL);
+
+    g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  }
+  /* an account whose role holds no statistics view gets no report */
+  {
+    g_autoptr(MtActor) tech = mt_actor_load_username (replica, "tech", NULL);
+
+    if (tech != NULL)
+      {
+        g_assert_false (mt_report_write (replica, tech, &filter, pdf, NULL, NULL, NULL, &error));
+        g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+      }
+  }
 }
 
 /* Writes answer with the server's errors; offline writes are refused, never queued */
@@ -622,6 +686,7 @@ main (int argc, char *argv[])
   g_test_add ("/mt/sync/finance-scope-and-resume", Fixture, NULL, fixture_set_up,
               test_finance_scope_and_resume, fixture_tear_down);
   g_test_add ("/mt/sync/backends", Fixture, NULL, fixture_set_up, test_backends, fixture_tear_down);
+  g_test_add ("/mt/sync/report-offline", Fixture, NULL, fixture_set_up, test_report_offline, fixture_tear_down);
   ret = g_test_run ();
   mt_test_demo_cleanup ();
   return ret;

@@ -4,27 +4,14 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <math.h>
-#include <string.h>
-#include <cairo-pdf.h>
 
 #include "mt-chart.h"
+#include "mt-chart-plot.h"
 
 struct _MtChart
 {
-  GtkWidget            parent_instance;
-
-  MtChartKind          kind;
-  const MtStatsFigure *figures;
-  guint                n_figures;   /* all of the table's */
-  GArray              *plotted;     /* guint: the figures drawn (of the first one's kind) */
-  guint                n_rows;
-  char               **labels;
-  gint64              *values;      /* n_rows × n_figures */
-  int                  selected;
-
-  /* where the last drawing put the rows, for the pointer */
-  double               plot_x, plot_w;
+  GtkWidget   parent_instance;
+  MtChartPlot plot;
 };
 
 G_DEFINE_FINAL_TYPE (MtChart, mt_chart, GTK_TYPE_WIDGET)
@@ -32,494 +19,17 @@ G_DEFINE_FINAL_TYPE (MtChart, mt_chart, GTK_TYPE_WIDGET)
 enum { ACTIVATED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-/* The libadwaita palette: blue 3, green 4, yellow 5, orange 3, purple 3, red 3, brown 3, teal */
-static const double palette[][3] = {
-  { 0x35 / 255.0, 0x84 / 255.0, 0xe4 / 255.0 },
-  { 0x2e / 255.0, 0xc2 / 255.0, 0x7e / 255.0 },
-  { 0xe5 / 255.0, 0xa5 / 255.0, 0x0a / 255.0 },
-  { 0xff / 255.0, 0x78 / 255.0, 0x00 / 255.0 },
-  { 0x91 / 255.0, 0x41 / 255.0, 0xac / 255.0 },
-  { 0xe0 / 255.0, 0x1b / 255.0, 0x24 / 255.0 },
-  { 0x98 / 255.0, 0x6a / 255.0, 0x44 / 255.0 },
-  { 0x21 / 255.0, 0x90 / 255.0, 0xa4 / 255.0 },
-};
-#define N_COLORS G_N_ELEMENTS (palette)
-
-typedef struct
-{
-  double r, g, b;
-} Ink;
-
-static gint64
-value_at (MtChart *self,
-          guint    row,
-          guint    figure)
-{
-  return self->values[row * self->n_figures + figure];
-}
-
-static guint
-plotted_at (MtChart *self,
-            guint    i)
-{
-  return g_array_index (self->plotted, guint, i);
-}
-
-static void
-set_color (cairo_t *cr,
-           guint    i,
-           double   alpha)
-{
-  cairo_set_source_rgba (cr, palette[i % N_COLORS][0], palette[i % N_COLORS][1], palette[i % N_COLORS][2], alpha);
-}
-
-/* 1, 2 or 5 × 10^k: a step giving about @n ticks up to @range */
-static double
-nice_step (double range,
-           int    n)
-{
-  double raw = range / MAX (n, 1), mag = pow (10, floor (log10 (raw))), f = raw / mag;
-
-  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
-}
-
-/* An axis label: money in whole yuan, counts and shares as numbers */
-static char *
-axis_label (MtChart *self,
-            double   v)
-{
-  MtStatsValue kind = self->figures[plotted_at (self, 0)].value;
-
-  if (kind == MT_STATS_FEN)
-    {
-      g_autofree char *money = mt_stats_format_value (MT_STATS_FEN, (gint64) llround (v));
-      char *dot = strrchr (money, '.');
-
-      if (dot && (fabs (v) >= 100 || v == 0))
-        *dot = '\0';   /* whole yuan on the axis; the callout has the fen */
-      return g_steal_pointer (&money);
-    }
-  if (kind == MT_STATS_PERMILLE)
-    return g_strdup_printf ("%.0f%%", v / 10);
-  if (kind == MT_STATS_SECS)
-    return g_strdup_printf ("%.0f", v / 3600);
-  return mt_stats_format_value (MT_STATS_COUNT, (gint64) llround (v));
-}
-
-static void
-text_size (PangoLayout *layout,
-           const char  *text,
-           int         *w,
-           int         *h)
-{
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, w, h);
-}
-
-static void
-draw_text (cairo_t     *cr,
-           PangoLayout *layout,
-           const char  *text,
-           double       x,
-           double       y,
-           double       align)   /* 0 left, 0.5 centre, 1 right of x */
-{
-  int w, h;
-
-  text_size (layout, text, &w, &h);
-  cairo_move_to (cr, x - w * align, y);
-  pango_cairo_show_layout (cr, layout);
-}
-
-/* The callout: the row's label and each figure's exact value */
 char *
 mt_chart_get_callout (MtChart *self)
 {
-  GString *s;
-
   g_return_val_if_fail (MT_IS_CHART (self), NULL);
-  if (self->selected < 0 || (guint) self->selected >= self->n_rows)
-    return NULL;
-  s = g_string_new (self->labels[self->selected]);
-  for (guint f = 0; f < self->n_figures; f++)
-    {
-      g_autofree char *v = mt_stats_format_value (self->figures[f].value, value_at (self, self->selected, f));
-
-      g_string_append_printf (s, "\n%s: %s", mt_stats_figure_title (&self->figures[f]), v);
-    }
-  if (self->kind == MT_CHART_DONUT)
-    {
-      gint64 total = 0;
-
-      for (guint r = 0; r < self->n_rows; r++)
-        total += MAX (value_at (self, r, 0), 0);
-      if (total > 0)
-        g_string_append_printf (s, "\n%.1f%%", 100.0 * MAX (value_at (self, self->selected, 0), 0) / total);
-    }
-  return g_string_free (s, FALSE);
+  return mt_chart_plot_callout (&self->plot);
 }
 
-static void
-draw_callout (MtChart     *self,
-              cairo_t     *cr,
-              PangoLayout *layout,
-              const Ink   *fg,
-              double       x,
-              double       y,
-              double       max_x)
+static const PangoFontDescription *
+widget_font (MtChart *self)
 {
-  g_autofree char *text = mt_chart_get_callout (self);
-  int w, h;
-
-  if (text == NULL)
-    return;
-  text_size (layout, text, &w, &h);
-  x = CLAMP (x + 12, 4, max_x - w - 20);
-  cairo_rectangle (cr, x, y, w + 16, h + 12);
-  cairo_set_source_rgba (cr, 0.13, 0.13, 0.15, 0.92);
-  cairo_fill (cr);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_move_to (cr, x + 8, y + 6);
-  pango_cairo_show_layout (cr, layout);
-  (void) fg;
-}
-
-static void
-draw_legend (MtChart     *self,
-             cairo_t     *cr,
-             PangoLayout *layout,
-             const Ink   *fg,
-             double       x,
-             double       y)
-{
-  for (guint i = 0; i < self->plotted->len; i++)
-    {
-      const char *title = mt_stats_figure_title (&self->figures[plotted_at (self, i)]);
-      int w, h;
-
-      set_color (cr, i, 1);
-      cairo_rectangle (cr, x, y + 4, 10, 10);
-      cairo_fill (cr);
-      cairo_set_source_rgb (cr, fg->r, fg->g, fg->b);
-      text_size (layout, title, &w, &h);
-      draw_text (cr, layout, title, x + 16, y, 0);
-      x += 16 + w + 20;
-    }
-}
-
-static void
-draw_donut (MtChart     *self,
-            cairo_t     *cr,
-            PangoLayout *layout,
-            const Ink   *fg,
-            int          width,
-            int          height)
-{
-  double radius = MIN (150, MIN (width / 2.0, height / 2.0) - 16), cx = radius + 40, cy = height / 2.0;
-  double angle = -G_PI / 2, lx = cx * 2 + 24, ly = MAX (16, cy - self->n_rows * 11.0);
-  gint64 total = 0;
-
-  for (guint r = 0; r < self->n_rows; r++)
-    total += MAX (value_at (self, r, 0), 0);
-  self->plot_x = 0;
-  self->plot_w = 0;
-  if (total == 0)
-    {
-      cairo_set_source_rgba (cr, fg->r, fg->g, fg->b, 0.15);
-      cairo_set_line_width (cr, radius * 0.4);
-      cairo_arc (cr, cx, cy, radius * 0.8, 0, 2 * G_PI);
-      cairo_stroke (cr);
-    }
-  for (guint r = 0; r < self->n_rows && total > 0; r++)
-    {
-      double share = (double) MAX (value_at (self, r, 0), 0) / total;
-      double sweep = share * 2 * G_PI;
-
-      set_color (cr, r, (int) r == self->selected || self->selected < 0 ? 1 : 0.45);
-      cairo_set_line_width (cr, radius * ((int) r == self->selected ? 0.5 : 0.4));
-      cairo_arc (cr, cx, cy, radius * 0.8, angle, angle + sweep);
-      cairo_stroke (cr);
-      angle += sweep;
-    }
-  /* the legend: each row with its share */
-  for (guint r = 0; r < self->n_rows; r++)
-    {
-      g_autofree char *value = mt_stats_format_value (self->figures[0].value, value_at (self, r, 0));
-      g_autofree char *line = g_strdup_printf ("%s  %s  %.1f%%", self->labels[r], value,
-                                               total ? 100.0 * MAX (value_at (self, r, 0), 0) / total : 0.0);
-
-      set_color (cr, r, 1);
-      cairo_rectangle (cr, lx, ly + r * 22 + 4, 10, 10);
-      cairo_fill (cr);
-      cairo_set_source_rgba (cr, fg->r, fg->g, fg->b, (int) r == self->selected || self->selected < 0 ? 1 : 0.6);
-      draw_text (cr, layout, line, lx + 16, ly + r * 22, 0);
-    }
-}
-
-static void
-draw_axes_chart (MtChart     *self,
-                 cairo_t     *cr,
-                 PangoLayout *layout,
-                 const Ink   *fg,
-                 int          width,
-                 int          height)
-{
-  double lo = 0, hi = 0, step, top = 32, bottom = height - 28, left, right = width - 12, slot;
-  guint n_plot = self->plotted->len, label_every;
-  int tw, th, max_tw = 0;
-
-  /* the range: stacked bars sum their figures */
-  for (guint r = 0; r < self->n_rows; r++)
-    {
-      double pos = 0, neg = 0;
-
-      for (guint i = 0; i < n_plot; i++)
-        {
-          double v = value_at (self, r, plotted_at (self, i));
-
-          if (self->kind == MT_CHART_STACKED && v >= 0)
-            pos += v;
-          else if (self->kind == MT_CHART_STACKED)
-            neg += v;
-          else
-            {
-              hi = MAX (hi, v);
-              lo = MIN (lo, v);
-            }
-        }
-      hi = MAX (hi, pos);
-      lo = MIN (lo, neg);
-    }
-  if (hi - lo <= 0)
-    hi = self->figures[plotted_at (self, 0)].value == MT_STATS_FEN ? 10000 : 10;
-  step = nice_step (hi - lo, 5);
-  hi = ceil (hi / step) * step;
-  lo = floor (lo / step) * step;
-
-  for (double t = lo; t <= hi + step / 2; t += step)
-    {
-      g_autofree char *label = axis_label (self, t);
-
-      text_size (layout, label, &tw, &th);
-      max_tw = MAX (max_tw, tw);
-    }
-  left = 12 + max_tw + 8;
-  slot = (right - left) / MAX (self->n_rows, 1);
-  self->plot_x = left;
-  self->plot_w = right - left;
-
-#define Y(v) (bottom - ((v) - lo) / (hi - lo) * (bottom - top))
-  /* grid and ticks */
-  cairo_set_line_width (cr, 1);
-  for (double t = lo; t <= hi + step / 2; t += step)
-    {
-      g_autofree char *label = axis_label (self, t);
-      double y = round (Y (t)) + 0.5;
-
-      cairo_set_source_rgba (cr, fg->r, fg->g, fg->b, t == 0 ? 0.35 : 0.1);
-      cairo_move_to (cr, left, y);
-      cairo_line_to (cr, right, y);
-      cairo_stroke (cr);
-      cairo_set_source_rgba (cr, fg->r, fg->g, fg->b, 0.7);
-      text_size (layout, label, &tw, &th);
-      draw_text (cr, layout, label, left - 8, y - th / 2.0, 1);
-    }
-
-  /* the highlighted row's band */
-  if (self->selected >= 0 && (guint) self->selected < self->n_rows)
-    {
-      cairo_set_source_rgba (cr, fg->r, fg->g, fg->b, 0.07);
-      cairo_rectangle (cr, left + self->selected * slot, top, slot, bottom - top);
-      cairo_fill (cr);
-    }
-
-  /* the labels along the bottom, as many as fit */
-  text_size (layout, self->n_rows ? self->labels[0] : "", &tw, &th);
-  label_every = MAX (1, (guint) ceil ((tw + 12) / MAX (slot, 1)));
-  cairo_set_source_rgba (cr, fg->r, fg->g, fg->b, 0.7);
-  for (guint r = 0; r < self->n_rows; r += label_every)
-    {
-      int lw, lh;
-
-      text_size (layout, self->labels[r], &lw, &lh);
-      /* centred under its row, kept inside the chart */
-      draw_text (cr, layout, self->labels[r], CLAMP (left + (r + 0.5) * slot - lw / 2.0, 0, width - lw - 2), bottom + 6, 0);
-    }
-
-  if (self->kind == MT_CHART_BARS || self->kind == MT_CHART_STACKED)
-    {
-      double group = slot * 0.72, bar = self->kind == MT_CHART_STACKED ? group : group / MAX (n_plot, 1);
-
-      for (guint r = 0; r < self->n_rows; r++)
-        {
-          double x0 = left + r * slot + (slot - group) / 2, pos = 0, neg = 0;
-
-          for (guint i = 0; i < n_plot; i++)
-            {
-              double v = value_at (self, r, plotted_at (self, i)), from, to, x;
-
-              if (self->kind == MT_CHART_STACKED)
-                {
-                  double *acc = v >= 0 ? &pos : &neg;
-
-                  from = *acc;
-                  to = *acc + v;
-                  *acc = to;
-                  x = x0;
-                }
-              else
-                {
-                  from = 0;
-                  to = v;
-                  x = x0 + i * bar;
-                }
-              set_color (cr, i, self->selected < 0 || (int) r == self->selected ? 1 : 0.55);
-              cairo_rectangle (cr, x + 0.5, MIN (Y (from), Y (to)), MAX (bar - 1, 1), fabs (Y (to) - Y (from)));
-              cairo_fill (cr);
-            }
-        }
-    }
-  else
-    {
-      for (guint i = 0; i < n_plot; i++)
-        {
-          guint f = plotted_at (self, i);
-
-          if (self->n_rows == 0)
-            break;
-          cairo_new_path (cr);
-          for (guint r = 0; r < self->n_rows; r++)
-            cairo_line_to (cr, left + (r + 0.5) * slot, Y (value_at (self, r, f)));
-          if (self->kind == MT_CHART_AREA && i == 0)   /* the first figure filled, the others lines over it */
-            {
-              cairo_path_t *line = cairo_copy_path (cr);
-
-              cairo_line_to (cr, left + (self->n_rows - 0.5) * slot, Y (MAX (lo, 0)));
-              cairo_line_to (cr, left + 0.5 * slot, Y (MAX (lo, 0)));
-              cairo_close_path (cr);
-              set_color (cr, i, 0.18);
-              cairo_fill (cr);
-              cairo_append_path (cr, line);
-              cairo_path_destroy (line);
-            }
-          set_color (cr, i, 1);
-          cairo_set_line_width (cr, 2);
-          cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-          cairo_stroke (cr);
-          if (self->selected >= 0 && (guint) self->selected < self->n_rows)
-            {
-              cairo_arc (cr, left + (self->selected + 0.5) * slot, Y (value_at (self, self->selected, f)), 4, 0, 2 * G_PI);
-              cairo_fill (cr);
-            }
-        }
-    }
-#undef Y
-  draw_legend (self, cr, layout, fg, left, 4);
-  if (self->selected >= 0 && (guint) self->selected < self->n_rows)
-    draw_callout (self, cr, layout, fg, left + (self->selected + 0.5) * slot, top + 4, width);
-}
-
-/* A row per name, top to bottom: the name, its bars, the first figure's value at their end */
-static void
-draw_ranking (MtChart     *self,
-              cairo_t     *cr,
-              PangoLayout *layout,
-              const Ink   *fg,
-              int          width,
-              int          height)
-{
-  guint n_plot = self->plotted->len;
-  double hi = 0, top = 32, row_h, name_w = 0, left, right = width - 16;
-  int tw, th;
-
-  for (guint r = 0; r < self->n_rows; r++)
-    {
-      text_size (layout, self->labels[r], &tw, &th);
-      name_w = MAX (name_w, tw);
-      for (guint i = 0; i < n_plot; i++)
-        hi = MAX (hi, value_at (self, r, plotted_at (self, i)));
-    }
-  if (hi <= 0)
-    hi = 1;
-  name_w = MIN (name_w, width * 0.3);
-  left = 12 + name_w + 12;
-  row_h = MIN (40, (height - top - 8) / MAX (self->n_rows, 1));
-  self->plot_x = 0;
-  self->plot_w = 0;
-  for (guint r = 0; r < self->n_rows; r++)
-    {
-      double y = top + r * row_h, bar_h = MAX (2, (row_h * 0.7) / MAX (n_plot, 1));
-      g_autofree char *value = mt_stats_format_value (self->figures[plotted_at (self, 0)].value,
-                                                      value_at (self, r, plotted_at (self, 0)));
-      double end = left;
-
-      if ((int) r == self->selected)
-        {
-          cairo_set_source_rgba (cr, fg->r, fg->g, fg->b, 0.07);
-          cairo_rectangle (cr, 0, y, width, row_h);
-          cairo_fill (cr);
-        }
-      cairo_set_source_rgba (cr, fg->r, fg->g, fg->b, 0.8);
-      pango_layout_set_width (layout, (int) name_w * PANGO_SCALE);
-      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-      text_size (layout, self->labels[r], &tw, &th);
-      draw_text (cr, layout, self->labels[r], 12, y + (row_h - th) / 2, 0);
-      pango_layout_set_width (layout, -1);
-      for (guint i = 0; i < n_plot; i++)
-        {
-          double v = MAX (value_at (self, r, plotted_at (self, i)), 0);
-          double w = (right - left - 110) * v / hi;
-
-          set_color (cr, i, self->selected < 0 || (int) r == self->selected ? 1 : 0.55);
-          cairo_rectangle (cr, left, y + row_h * 0.15 + i * bar_h, MAX (w, 1), bar_h - 1);
-          cairo_fill (cr);
-          end = MAX (end, left + w);
-        }
-      cairo_set_source_rgba (cr, fg->r, fg->g, fg->b, 0.8);
-      text_size (layout, value, &tw, &th);
-      draw_text (cr, layout, value, end + 8, y + (row_h - th) / 2, 0);
-    }
-  draw_legend (self, cr, layout, fg, left, 4);
-  if (self->selected >= 0 && (guint) self->selected < self->n_rows)
-    draw_callout (self, cr, layout, fg, width * 0.6, top + self->selected * row_h, width);
-}
-
-static void
-draw_with (MtChart    *self,
-           cairo_t    *cr,
-           int         width,
-           int         height,
-           const Ink  *fg)
-{
-  PangoLayout *layout = pango_cairo_create_layout (cr);
-  const PangoFontDescription *font = pango_context_get_font_description (gtk_widget_get_pango_context (GTK_WIDGET (self)));
-
-  pango_layout_set_font_description (layout, font);
-  if (self->n_rows == 0 || self->plotted->len == 0)
-    {
-      cairo_set_source_rgba (cr, fg->r, fg->g, fg->b, 0.55);
-      draw_text (cr, layout, _("Nothing in this period"), width / 2.0, height / 2.0 - 8, 0.5);
-    }
-  else if (self->kind == MT_CHART_DONUT)
-    {
-      draw_donut (self, cr, layout, fg, width, height);
-      if (self->selected >= 0)
-        draw_callout (self, cr, layout, fg, MIN (width, height) / 2.0, 8, width);
-    }
-  else if (self->kind == MT_CHART_RANKING)
-    draw_ranking (self, cr, layout, fg, width, height);
-  else
-    draw_axes_chart (self, cr, layout, fg, width, height);
-  g_object_unref (layout);
-}
-
-static Ink
-widget_ink (MtChart *self)
-{
-  GdkRGBA color;
-
-  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), &color);
-  return (Ink) { color.red, color.green, color.blue };
+  return pango_context_get_font_description (gtk_widget_get_pango_context (GTK_WIDGET (self)));
 }
 
 void
@@ -528,10 +38,15 @@ mt_chart_draw (MtChart *self,
                int      width,
                int      height)
 {
-  Ink fg = widget_ink (self);
+  GdkRGBA color;
+  double ink[3];
 
   g_return_if_fail (MT_IS_CHART (self));
-  draw_with (self, cr, width, height, &fg);
+  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), &color);
+  ink[0] = color.red;
+  ink[1] = color.green;
+  ink[2] = color.blue;
+  mt_chart_plot_draw (&self->plot, cr, width, height, ink, widget_font (self));
 }
 
 gboolean
@@ -541,34 +56,8 @@ mt_chart_save (MtChart     *self,
                int          height,
                GError     **error)
 {
-  Ink ink = { 0.14, 0.14, 0.16 };   /* on paper: dark text on white, whatever the style */
-  gboolean pdf = g_str_has_suffix (path, ".pdf");
-  cairo_surface_t *surface = pdf ? cairo_pdf_surface_create (path, width, height)
-                                 : cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * 2, height * 2);
-  cairo_t *cr = cairo_create (surface);
-  cairo_status_t status;
-  int selected = self->selected;
-
-  if (!pdf)
-    cairo_scale (cr, 2, 2);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  self->selected = -1;
-  draw_with (self, cr, width, height, &ink);
-  self->selected = selected;
-  cairo_destroy (cr);
-  if (!pdf)
-    cairo_surface_write_to_png (surface, path);
-  cairo_surface_finish (surface);
-  status = cairo_surface_status (surface);
-  cairo_surface_destroy (surface);
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not write %s: %s"), path,
-                   cairo_status_to_string (status));
-      return FALSE;
-    }
-  return TRUE;
+  g_return_val_if_fail (MT_IS_CHART (self), FALSE);
+  return mt_chart_plot_save (&self->plot, path, width, height, widget_font (self), error);
 }
 
 static void
@@ -596,10 +85,10 @@ mt_chart_set_selected (MtChart *self,
                        int      row)
 {
   g_return_if_fail (MT_IS_CHART (self));
-  row = self->n_rows ? CLAMP (row, -1, (int) self->n_rows - 1) : -1;
-  if (row == self->selected)
+  row = self->plot.n_rows ? CLAMP (row, -1, (int) self->plot.n_rows - 1) : -1;
+  if (row == self->plot.selected)
     return;
-  self->selected = row;
+  self->plot.selected = row;
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -608,36 +97,7 @@ int
 mt_chart_get_selected (MtChart *self)
 {
   g_return_val_if_fail (MT_IS_CHART (self), -1);
-  return self->selected;
-}
-
-/* The row under @x (and @y, for the donut's legend), or -1 */
-static int
-row_at (MtChart *self,
-        double   x,
-        double   y)
-{
-  if (self->n_rows == 0)
-    return -1;
-  if (self->kind == MT_CHART_DONUT)
-    {
-      int height = gtk_widget_get_height (GTK_WIDGET (self));
-      double ly = MAX (16, height / 2.0 - self->n_rows * 11.0);
-      int r = (int) floor ((y - ly) / 22);
-
-      return r >= 0 && (guint) r < self->n_rows ? r : -1;
-    }
-  if (self->kind == MT_CHART_RANKING)
-    {
-      int height = gtk_widget_get_height (GTK_WIDGET (self));
-      double row_h = MIN (40, (height - 32 - 8) / (double) self->n_rows);
-      int r = (int) floor ((y - 32) / row_h);
-
-      return r >= 0 && (guint) r < self->n_rows ? r : -1;
-    }
-  if (x < self->plot_x || x >= self->plot_x + self->plot_w)
-    return -1;
-  return (int) ((x - self->plot_x) / (self->plot_w / self->n_rows));
+  return self->plot.selected;
 }
 
 static void
@@ -646,7 +106,7 @@ motion_cb (GtkEventControllerMotion *motion,
            double                    y,
            MtChart                  *self)
 {
-  mt_chart_set_selected (self, row_at (self, x, y));
+  mt_chart_set_selected (self, mt_chart_plot_row_at (&self->plot, x, y, gtk_widget_get_height (GTK_WIDGET (self))));
 }
 
 static void
@@ -664,7 +124,7 @@ released_cb (GtkGestureClick *click,
              double           y,
              MtChart         *self)
 {
-  int row = row_at (self, x, y);
+  int row = mt_chart_plot_row_at (&self->plot, x, y, gtk_widget_get_height (GTK_WIDGET (self)));
 
   gtk_widget_grab_focus (GTK_WIDGET (self));
   if (row >= 0)
@@ -681,17 +141,17 @@ key_cb (GtkEventControllerKey *key,
         GdkModifierType        state,
         MtChart               *self)
 {
-  int last = (int) self->n_rows - 1;
+  int last = (int) self->plot.n_rows - 1;
 
   switch (keyval)
     {
     case GDK_KEY_Left:
     case GDK_KEY_Up:
-      mt_chart_set_selected (self, self->selected < 0 ? last : MAX (self->selected - 1, 0));
+      mt_chart_set_selected (self, self->plot.selected < 0 ? last : MAX (self->plot.selected - 1, 0));
       return TRUE;
     case GDK_KEY_Right:
     case GDK_KEY_Down:
-      mt_chart_set_selected (self, self->selected < 0 ? 0 : MIN (self->selected + 1, last));
+      mt_chart_set_selected (self, self->plot.selected < 0 ? 0 : MIN (self->plot.selected + 1, last));
       return TRUE;
     case GDK_KEY_Home:
       mt_chart_set_selected (self, 0);
@@ -702,8 +162,8 @@ key_cb (GtkEventControllerKey *key,
     case GDK_KEY_Return:
     case GDK_KEY_KP_Enter:
     case GDK_KEY_space:
-      if (self->selected >= 0)
-        g_signal_emit (self, signals[ACTIVATED], 0, self->selected);
+      if (self->plot.selected >= 0)
+        g_signal_emit (self, signals[ACTIVATED], 0, self->plot.selected);
       return TRUE;
     default:
       return FALSE;
@@ -718,22 +178,7 @@ mt_chart_set_data (MtChart             *self,
                    guint                n_figures)
 {
   g_return_if_fail (MT_IS_CHART (self));
-  g_return_if_fail (table == NULL || table->n_figures == n_figures);
-
-  self->kind = kind;
-  self->figures = figures;
-  self->n_figures = n_figures;
-  g_clear_pointer (&self->labels, g_strfreev);
-  g_clear_pointer (&self->values, g_free);
-  g_array_set_size (self->plotted, 0);
-  self->n_rows = table ? table->n_rows : 0;
-  self->labels = table ? g_strdupv (table->labels) : g_new0 (char *, 1);
-  self->values = table ? g_memdup2 (table->values, MAX (self->n_rows, 1) * n_figures * sizeof (gint64))
-                       : g_new0 (gint64, 1);
-  for (guint f = 0; f < n_figures; f++)
-    if (figures[f].value == figures[0].value && (kind != MT_CHART_DONUT || f == 0))
-      g_array_append_val (self->plotted, f);
-  self->selected = -1;
+  mt_chart_plot_set (&self->plot, kind, table, figures, n_figures);
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -756,9 +201,7 @@ mt_chart_finalize (GObject *object)
 {
   MtChart *self = MT_CHART (object);
 
-  g_array_unref (self->plotted);
-  g_strfreev (self->labels);
-  g_free (self->values);
+  mt_chart_plot_clear (&self->plot);
   G_OBJECT_CLASS (mt_chart_parent_class)->finalize (object);
 }
 
@@ -789,10 +232,7 @@ mt_chart_init (MtChart *self)
   GtkGesture *click = gtk_gesture_click_new ();
   GtkEventController *key = gtk_event_controller_key_new ();
 
-  self->plotted = g_array_new (FALSE, FALSE, sizeof (guint));
-  self->labels = g_new0 (char *, 1);
-  self->values = g_new0 (gint64, 1);
-  self->selected = -1;
+  mt_chart_plot_init (&self->plot);
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);

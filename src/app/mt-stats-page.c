@@ -5,8 +5,10 @@
 
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "mt-entity.h"
+#include "mt-report.h"
 #include "mt-stats-page.h"
 #include "mt-validate.h"
 
@@ -43,6 +45,10 @@ struct _MtStatsPage
   gint64        to_day;
   gboolean      show_table;
   gboolean      building;
+  gboolean      disposed;
+  MtProgress    report_progress;
+  guint         report_tick;
+  char         *report_message;   /* how the last report ended */
 };
 
 G_DEFINE_FINAL_TYPE (MtStatsPage, mt_stats_page, GTK_TYPE_BOX)
@@ -369,7 +375,8 @@ read_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   Answer *answer = mt_context_run_finish (MT_CONTEXT (source), result, &error);
 
-  if (g_cancellable_is_cancelled (self->cancellable))
+  /* a page gone, or a read that a newer one replaced */
+  if (self->disposed || g_task_get_cancellable (G_TASK (result)) != self->cancellable)
     {
       g_clear_pointer (&answer, answer_free);
       return;
@@ -563,6 +570,142 @@ save_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* ------------------------------------------------------------------ the report */
+
+typedef struct
+{
+  MtContext     *context;
+  MtStatsFilter  filter;
+  char          *pdf;
+  char          *xlsx;
+  MtProgress    *progress;
+} ReportJob;
+
+static void
+report_job_free (ReportJob *job)
+{
+  g_object_unref (job->context);
+  g_free (job->pdf);
+  g_free (job->xlsx);
+  g_free (job);
+}
+
+static gpointer
+report_job (MtDb          *db,
+            gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  ReportJob *job = data;
+
+  if (!mt_report_write (db, mt_context_get_actor (job->context), &job->filter, job->pdf, job->xlsx, cancellable,
+                        job->progress, error))
+    return NULL;
+  return g_strdup (job->pdf);
+}
+
+static gboolean
+report_tick_cb (gpointer data)
+{
+  MtStatsPage *self = data;
+  g_autofree char *text = g_strdup_printf (_("Writing the report… %d of %d views"),
+                                           g_atomic_int_get (&self->report_progress.done),
+                                           g_atomic_int_get (&self->report_progress.total));
+
+  gtk_label_set_text (GTK_LABEL (self->period_label), text);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+report_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_autoptr(MtStatsPage) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pdf = mt_context_run_finish (MT_CONTEXT (source), result, &error);
+
+  g_clear_handle_id (&self->report_tick, g_source_remove);
+  if (self->disposed)
+    return;
+  g_free (self->report_message);
+  self->report_message = pdf ? g_strdup_printf (_("Report saved as %s, with its workbook beside it"), pdf)
+                             : g_strdup (error->message);
+  gtk_label_set_text (GTK_LABEL (self->period_label), self->report_message);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "stats.export-report", TRUE);
+}
+
+void
+mt_stats_page_export_report (MtStatsPage *self,
+                             const char  *pdf,
+                             const char  *xlsx)
+{
+  ReportJob *job = g_new0 (ReportJob, 1);
+
+  job->context = g_object_ref (self->context);
+  job->filter.from_day = self->from_day;
+  job->filter.to_day = self->to_day;
+  job->filter.operator_id = chosen_id (self->operator_choice, self->operators);
+  job->filter.store_id = chosen_id (self->store_choice, self->stores);
+  job->pdf = g_strdup (pdf);
+  job->xlsx = g_strdup (xlsx);
+  job->progress = &self->report_progress;
+  g_clear_pointer (&self->report_message, g_free);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "stats.export-report", FALSE);
+  if (self->report_tick == 0)
+    self->report_tick = g_timeout_add (200, report_tick_cb, self);
+  mt_context_run_async (self->context, report_job, job, (GDestroyNotify) report_job_free, g_free, NULL,
+                        report_done_cb, g_object_ref (self));
+}
+
+const char *
+mt_stats_page_get_report_message (MtStatsPage *self)
+{
+  return self->report_message;
+}
+
+static void
+report_response_cb (GtkNativeDialog *dialog,
+                    int              response,
+                    MtStatsPage     *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autofree char *pdf = NULL;
+      g_autofree char *xlsx = NULL;
+
+      if (path != NULL)
+        {
+          g_autofree char *base = g_str_has_suffix (path, ".pdf") ? g_strndup (path, strlen (path) - 4) : g_strdup (path);
+
+          pdf = g_strconcat (base, ".pdf", NULL);
+          xlsx = g_strconcat (base, ".xlsx", NULL);
+          mt_stats_page_export_report (self, pdf, xlsx);
+        }
+    }
+  g_object_unref (dialog);
+}
+
+static void
+export_report_action (GtkWidget  *widget,
+                      const char *name,
+                      GVariant   *parameter)
+{
+  MtStatsPage *self = MT_STATS_PAGE (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_("Export Report"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                              GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  g_autofree char *from = mt_stats_day_format (self->from_day);
+  g_autofree char *to = mt_stats_day_format (self->to_day);
+  g_autofree char *file = g_strdup_printf (_("Report %s to %s.pdf"), from, to);
+
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), file);
+  g_signal_connect (dialog, "response", G_CALLBACK (report_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 /* ------------------------------------------------------------------ public */
 
 gboolean
@@ -734,8 +877,10 @@ mt_stats_page_dispose (GObject *object)
 {
   MtStatsPage *self = MT_STATS_PAGE (object);
 
+  self->disposed = TRUE;
   if (self->cancellable)
     g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->report_tick, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), MT_TYPE_STATS_PAGE);
   G_OBJECT_CLASS (mt_stats_page_parent_class)->dispose (object);
 }
@@ -753,6 +898,7 @@ mt_stats_page_finalize (GObject *object)
   g_clear_pointer (&self->types, g_ptr_array_unref);
   g_clear_pointer (&self->current, mt_stats_table_free);
   g_clear_pointer (&self->previous, mt_stats_table_free);
+  g_free (self->report_message);
   G_OBJECT_CLASS (mt_stats_page_parent_class)->finalize (object);
 }
 
@@ -791,6 +937,7 @@ mt_stats_page_class_init (MtStatsPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, filters_changed_cb);
   gtk_widget_class_install_action (widget_class, "stats.show-table", NULL, show_table_action);
   gtk_widget_class_install_action (widget_class, "stats.save", "s", save_action);
+  gtk_widget_class_install_action (widget_class, "stats.export-report", NULL, export_report_action);
 }
 
 static void

@@ -35,6 +35,12 @@ const MtStatsTable *mt_stats_page_get_table  (MtStatsPage *self);
 char               *mt_stats_page_get_tiles_text (MtStatsPage *self);
 /* The ids of the views offered, in order */
 GStrv               mt_stats_page_list_views (MtStatsPage *self);
+/* The period's report for the page's scope, as PDF and XLSX, on the session's worker; the page
+ * shows how far it is, then how it ended (mt_stats_page_get_report_message, NULL meanwhile) */
+void                mt_stats_page_export_report (MtStatsPage *self,
+                                                 const char  *pdf,
+                                                 const char  *xlsx);
+const char         *mt_stats_page_get_report_message (MtStatsPage *self);
 gboolean            mt_stats_page_save_chart (MtStatsPage *self,
                                               const char  *path,
                                               GError     **error);

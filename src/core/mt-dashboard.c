@@ -14,15 +14,15 @@
 #define INCOME "l:rent l:card l:service l:overdue l:damage l:repair_fee"
 
 static const MtStatsFigure income_figures[] = {
-  { "income", N_("Income"), INCOME, MT_STATS_FEN }, { NULL }
+  { "income", NC_("statistics figure", "Income"), INCOME, MT_STATS_FEN }, { NULL }
 };
 static const MtStatsFigure today_figures[] = {
-  { "rented", N_("Rentals"), "o:rented", MT_STATS_COUNT },
-  { "returned", N_("Returns"), "o:ended", MT_STATS_COUNT },
-  { "income", N_("Income"), INCOME, MT_STATS_FEN },
+  { "rented", NC_("statistics figure", "Rentals"), "o:rented", MT_STATS_COUNT },
+  { "returned", NC_("statistics figure", "Returns"), "o:ended", MT_STATS_COUNT },
+  { "income", NC_("statistics figure", "Income"), INCOME, MT_STATS_FEN },
 };
 static const MtStatsFigure alarm_figures[] = {
-  { "alarms", N_("Open alarms"), "", MT_STATS_COUNT }, { NULL }
+  { "alarms", NC_("statistics figure", "Open alarms"), "", MT_STATS_COUNT }, { NULL }
 };
 
 MtDashboardKind

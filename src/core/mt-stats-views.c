@@ -30,78 +30,78 @@ static const MtStatsGroup groups[] = {
 #define END_FIGURES { NULL }
 
 static const MtStatsFigure device_state_figures[] = {
-  { "devices", N_("Devices"), "", MT_STATS_COUNT }, END_FIGURES
+  { "devices", NC_("statistics figure", "Devices"), "", MT_STATS_COUNT }, END_FIGURES
 };
 static const MtStatsFigure online_figures[] = {
-  { "devices", N_("Devices"), "", MT_STATS_COUNT }, END_FIGURES
+  { "devices", NC_("statistics figure", "Devices"), "", MT_STATS_COUNT }, END_FIGURES
 };
 static const MtStatsFigure repair_figures[] = {
-  { "reported", N_("Reported"), "w:reported", MT_STATS_COUNT },
-  { "closed", N_("Repaired or scrapped"), "w:closed", MT_STATS_COUNT },
+  { "reported", NC_("statistics figure", "Reported"), "w:reported", MT_STATS_COUNT },
+  { "closed", NC_("statistics figure", "Repaired or scrapped"), "w:closed", MT_STATS_COUNT },
   END_FIGURES
 };
 static const MtStatsFigure rental_figures[] = {
-  { "rented", N_("Rentals"), "o:rented", MT_STATS_COUNT },
-  { "returned", N_("Returns"), "o:ended", MT_STATS_COUNT },
+  { "rented", NC_("statistics figure", "Rentals"), "o:rented", MT_STATS_COUNT },
+  { "returned", NC_("statistics figure", "Returns"), "o:ended", MT_STATS_COUNT },
   END_FIGURES
 };
 static const MtStatsFigure type_usage_figures[] = {
-  { "usage", N_("Share rented"), "", MT_STATS_PERMILLE },
-  { "rented", N_("Rented"), "", MT_STATS_COUNT },
-  { "devices", N_("Devices"), "", MT_STATS_COUNT },
+  { "usage", NC_("statistics figure", "Share rented"), "", MT_STATS_PERMILLE },
+  { "rented", NC_("statistics figure", "Rented"), "", MT_STATS_COUNT },
+  { "devices", NC_("statistics figure", "Devices"), "", MT_STATS_COUNT },
   END_FIGURES
 };
 static const MtStatsFigure turnover_figures[] = {
-  { "rent", N_("Rent"), "l:rent l:card l:overdue", MT_STATS_FEN },
-  { "services", N_("Services"), "l:service", MT_STATS_FEN },
-  { "deposits", N_("Deposits received"), "l:deposit_in", MT_STATS_FEN },
-  { "refunds", N_("Deposits refunded"), "-l:deposit_out", MT_STATS_FEN },
-  { "net", N_("Net income"), INCOME, MT_STATS_FEN },
+  { "rent", NC_("statistics figure", "Rent"), "l:rent l:card l:overdue", MT_STATS_FEN },
+  { "services", NC_("statistics figure", "Services"), "l:service", MT_STATS_FEN },
+  { "deposits", NC_("statistics figure", "Deposits received"), "l:deposit_in", MT_STATS_FEN },
+  { "refunds", NC_("statistics figure", "Deposits refunded"), "-l:deposit_out", MT_STATS_FEN },
+  { "net", NC_("statistics figure", "Net income"), INCOME, MT_STATS_FEN },
   END_FIGURES
 };
 static const MtStatsFigure income_figures[] = {
-  { "income", N_("Income"), INCOME, MT_STATS_FEN },
-  { "rentals", N_("Rentals"), "o:rented", MT_STATS_COUNT },
+  { "income", NC_("statistics figure", "Income"), INCOME, MT_STATS_FEN },
+  { "rentals", NC_("statistics figure", "Rentals"), "o:rented", MT_STATS_COUNT },
   END_FIGURES
 };
 static const MtStatsFigure type_share_figures[] = {
-  { "rentals", N_("Rentals"), "o:rented", MT_STATS_COUNT }, END_FIGURES
+  { "rentals", NC_("statistics figure", "Rentals"), "o:rented", MT_STATS_COUNT }, END_FIGURES
 };
 static const MtStatsFigure growth_figures[] = {
-  { "new", N_("New"), "", MT_STATS_COUNT },
-  { "total", N_("In all"), "", MT_STATS_COUNT },
+  { "new", NC_("statistics figure", "New"), "", MT_STATS_COUNT },
+  { "total", NC_("statistics figure", "In all"), "", MT_STATS_COUNT },
   END_FIGURES
 };
 static const MtStatsFigure member_figures[] = {
-  { "new", N_("New members"), "m:new", MT_STATS_COUNT },
-  { "rentals", N_("Rentals"), "o:rented", MT_STATS_COUNT },
+  { "new", NC_("statistics figure", "New members"), "m:new", MT_STATS_COUNT },
+  { "rentals", NC_("statistics figure", "Rentals"), "o:rented", MT_STATS_COUNT },
   END_FIGURES
 };
 static const MtStatsFigure deposit_figures[] = {
-  { "in", N_("Received"), "l:deposit_in", MT_STATS_FEN },
-  { "out", N_("Refunded"), "-l:deposit_out", MT_STATS_FEN },
-  { "deducted", N_("Deducted"), "-l:deposit_deduct", MT_STATS_FEN },
+  { "in", NC_("statistics figure", "Received"), "l:deposit_in", MT_STATS_FEN },
+  { "out", NC_("statistics figure", "Refunded"), "-l:deposit_out", MT_STATS_FEN },
+  { "deducted", NC_("statistics figure", "Deducted"), "-l:deposit_deduct", MT_STATS_FEN },
   END_FIGURES
 };
 static const MtStatsFigure recharge_figures[] = {
-  { "recharged", N_("Recharged"), "l:recharge", MT_STATS_FEN },
-  { "bonus", N_("Bonus given"), "l:bonus", MT_STATS_FEN },
+  { "recharged", NC_("statistics figure", "Recharged"), "l:recharge", MT_STATS_FEN },
+  { "bonus", NC_("statistics figure", "Bonus given"), "l:bonus", MT_STATS_FEN },
   END_FIGURES
 };
 static const MtStatsFigure denomination_figures[] = {
-  { "count", N_("Recharges"), "r:plan", MT_STATS_COUNT },
-  { "bonus", N_("Bonus given"), "r:plan", MT_STATS_FEN },
+  { "count", NC_("statistics figure", "Recharges"), "r:plan", MT_STATS_COUNT },
+  { "bonus", NC_("statistics figure", "Bonus given"), "r:plan", MT_STATS_FEN },
   END_FIGURES
 };
 static const MtStatsFigure card_figures[] = {
-  { "sold", N_("Cards sold"), "c:sold", MT_STATS_COUNT },
-  { "revenue", N_("Revenue"), "c:sold", MT_STATS_FEN },
-  { "refunded", N_("Refunded"), "c:refunded", MT_STATS_FEN },
+  { "sold", NC_("statistics figure", "Cards sold"), "c:sold", MT_STATS_COUNT },
+  { "revenue", NC_("statistics figure", "Revenue"), "c:sold", MT_STATS_FEN },
+  { "refunded", NC_("statistics figure", "Refunded"), "c:refunded", MT_STATS_FEN },
   END_FIGURES
 };
 static const MtStatsFigure repair_fee_figures[] = {
-  { "costs", N_("Repair costs"), "w:closed", MT_STATS_FEN },
-  { "charged", N_("Charged to members"), "l:repair_fee", MT_STATS_FEN },
+  { "costs", NC_("statistics figure", "Repair costs"), "w:closed", MT_STATS_FEN },
+  { "charged", NC_("statistics figure", "Charged to members"), "l:repair_fee", MT_STATS_FEN },
   END_FIGURES
 };
 
@@ -456,7 +456,7 @@ mt_stats_view_n_figures (const MtStatsView *view)
 const char *
 mt_stats_figure_title (const MtStatsFigure *figure)
 {
-  return _(figure->title);
+  return g_dpgettext2 (GETTEXT_PACKAGE, "statistics figure", figure->title);
 }
 
 gboolean

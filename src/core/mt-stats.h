@@ -50,7 +50,7 @@ typedef enum
 typedef struct
 {
   const char   *id;
-  const char   *title;     /* N_() */
+  const char   *title;     /* NC_("statistics figure", …): show with mt_stats_figure_title() */
   const char   *metrics;
   MtStatsValue  value;
 } MtStatsFigure;

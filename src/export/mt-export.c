@@ -13,6 +13,7 @@
 
 #include "mt-error.h"
 #include "mt-export.h"
+#include "mt-xlsx-private.h"
 #include "mt-perm.h"
 
 #define EXPORT_CHUNK 2000   /* rows between two looks at the progress and the cancellation */
@@ -69,7 +70,6 @@ mt_listing_export_xlsx (MtListing     *self,
   lxw_workbook_options options = { .constant_memory = LXW_TRUE };
   lxw_workbook *wb;
   lxw_format *bold;
-  lxw_error rc;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
@@ -101,7 +101,17 @@ mt_listing_export_xlsx (MtListing     *self,
     }
   if (progress != NULL)
     g_atomic_int_set (&progress->done, (gint) export.rows);
-  rc = workbook_close (wb);
+  return _mt_xlsx_finish (wb, tmp, path, error);
+}
+
+gboolean
+_mt_xlsx_finish (lxw_workbook *wb,
+                 const char   *tmp,
+                 const char   *path,
+                 GError      **error)
+{
+  lxw_error rc = workbook_close (wb);
+
   if (rc != LXW_NO_ERROR || g_rename (tmp, path) != 0)
     {
       g_set_error (error, MT_ERROR, MT_ERROR_FAILED, _("Cannot write “%s”: %s"), path,
