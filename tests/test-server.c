@@ -12,6 +12,7 @@
 #include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-orders.h"
+#include "mt-stats.h"
 #include "test-http.h"
 #include "test-util.h"
 
@@ -1059,6 +1060,114 @@ test_card_refund (Fixture *f, gconstpointer data)
   }
 }
 
+/* A file the server answers with, and its content type */
+static GBytes *
+fetch_file (Fixture    *f,
+            const char *path,
+            const char *token,
+            guint      *status,
+            char      **type)
+{
+  g_autoptr(SoupMessage) msg = new_message (f, "GET", path, token, NULL);
+  GBytes *bytes = soup_session_send_and_read (f->session, msg, NULL, NULL);
+
+  *status = soup_message_get_status (msg);
+  *type = g_strdup (soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL));
+  return bytes;
+}
+
+/* The monthly reports: a server with a report folder writes last month's for every operator,
+ * lists those an account may read and serves them; a store, an operator below and a name that
+ * is not a report are refused */
+static void
+test_monthly_reports (Fixture *f, gconstpointer data)
+{
+  g_autofree char *reports = g_build_filename (f->dir, "reports", NULL);
+  const char *extra[] = { "--report-dir", reports, NULL };
+  g_autoptr(GDateTime) today = g_date_time_new_from_unix_utc (mt_stats_day_of (g_get_real_time ()) * 86400);
+  g_autoptr(GDateTime) last = g_date_time_add_months (today, -1);
+  g_autofree char *month = g_date_time_format (last, "%Y-%m");
+  g_autofree char *hq_pdf = g_strdup_printf ("%s/1/%s.pdf", reports, month);
+  g_autofree char *hq_xlsx = g_strdup_printf ("%s/1/%s.xlsx", reports, month);
+  g_autofree char *admin = NULL;
+  g_autofree char *store = NULL;
+  g_autofree char *hangzhou = NULL;
+  g_autofree char *hq_name = g_strdup_printf ("reports/1-%s.pdf", month);
+  g_autofree char *hz_name = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  gint64 hz_id, end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  guint status = 0;
+
+  mt_test_server_stop (g_steal_pointer (&f->server));
+  g_clear_pointer (&f->url, g_free);
+  f->server = mt_test_server_start_full (f->path, "127.0.0.1:0", extra, &f->url);
+  while (!(g_file_test (hq_pdf, G_FILE_TEST_EXISTS) && g_file_test (hq_xlsx, G_FILE_TEST_EXISTS)) &&
+         g_get_monotonic_time () < end)
+    g_usleep (100000);
+  g_assert_true (g_file_test (hq_pdf, G_FILE_TEST_EXISTS));
+  /* every operator has its own */
+  hz_id = db_int (f, "SELECT operator_id FROM accounts WHERE username = 'hangzhou'");
+  hz_name = g_strdup_printf ("reports/%" G_GINT64_FORMAT "-%s.xlsx", hz_id, month);
+  while (db_int (f, "SELECT count (*) FROM operators WHERE deleted = 0") > 0 && g_get_monotonic_time () < end)
+    {
+      g_autofree char *p = g_strdup_printf ("%s/%" G_GINT64_FORMAT "/%s.pdf", reports,
+                                            db_int (f, "SELECT max (id) FROM operators WHERE deleted = 0"), month);
+      if (g_file_test (p, G_FILE_TEST_EXISTS))
+        break;
+      g_usleep (100000);
+    }
+  g_usleep (300000);   /* the last workbook beside it */
+
+  admin = sign_in (f, "admin");
+  store = sign_in (f, "store");
+  hangzhou = sign_in (f, "hangzhou");
+  list = call (f, "GET", "reports", admin, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (list), "reports")), ==,
+                    (guint) db_int (f, "SELECT count (*) FROM operators WHERE deleted = 0"));
+  g_clear_pointer (&list, json_node_unref);
+  list = call (f, "GET", "reports", store, NULL, &status);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (list), "reports")), ==, 0);
+  {
+    g_autofree char *type = NULL;
+    g_autoptr(GBytes) pdf = fetch_file (f, hq_name, admin, &status, &type);
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpstr (type, ==, "application/pdf");
+    g_assert_true (g_bytes_get_size (pdf) > 10000 && memcmp (g_bytes_get_data (pdf, NULL), "%PDF", 4) == 0);
+  }
+  {
+    g_autofree char *type = NULL;
+    g_autoptr(GBytes) xlsx = fetch_file (f, hz_name, hangzhou, &status, &type);
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_true (g_bytes_get_size (xlsx) > 1000 && memcmp (g_bytes_get_data (xlsx, NULL), "PK", 2) == 0);
+  }
+  expect (f, "GET", hq_name, hangzhou, NULL, 403, NULL);   /* headquarters' is above it */
+  expect (f, "GET", hq_name, store, NULL, 403, NULL);
+  expect (f, "GET", "reports/1-2026-13.pdf", admin, NULL, 404, NULL);
+  expect (f, "GET", "reports/1-2026-11.pdf.exe", admin, NULL, 404, NULL);
+  expect (f, "GET", "reports/..%2F..%2Fshared.db", admin, NULL, 400, NULL);   /* no path in a name */
+  expect (f, "GET", "reports/1-2026-11.pdf%00", admin, NULL, 400, NULL);
+  expect (f, "GET", "reports/1-1999-01.pdf", admin, NULL, 404, NULL);
+  expect (f, "GET", hq_name, NULL, NULL, 401, NULL);
+
+  /* the command line writes a month on demand, once */
+  mt_test_server_stop (g_steal_pointer (&f->server));
+  {
+    const char *argv[] = { g_getenv ("MINGTANG_SERVER"), "reports", "--database", f->path, "--report-dir", reports,
+                           "--month", month, NULL };
+    g_autofree char *out = NULL;
+    int code = 0;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &code, NULL));
+    g_assert_true (g_spawn_check_wait_status (code, NULL));
+    g_assert_nonnull (strstr (out, "0 "));   /* all there already */
+  }
+  server_start (f);
+  mt_test_remove_tree (reports);
+}
+
 /* The row version: only the current one writes; none, 0, a negative one or text is no version */
 static void
 test_hostile_versions (Fixture *f, gconstpointer data)
@@ -1267,6 +1376,7 @@ main (int argc, char *argv[])
   ADD ("kill-during-writes", test_kill_during_writes);
   ADD ("money", test_money);
   ADD ("card-refund", test_card_refund);
+  ADD ("monthly-reports", test_monthly_reports);
   ADD ("hostile/bodies", test_hostile_bodies);
   ADD ("hostile/money", test_hostile_money);
   ADD ("hostile/versions", test_hostile_versions);

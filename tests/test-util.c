@@ -293,3 +293,21 @@ mt_test_mqtt_publish (const char *uri,
   g_assert_no_error (error);
   g_assert_true (g_subprocess_wait (p, NULL, &error));
 }
+
+void
+mt_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        mt_test_remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}

@@ -63,4 +63,7 @@ void         mt_test_remove_db    (const char  *path);
     g_autofree char *mt_text_ = mt_db_query_text (db, __VA_ARGS__); \
     g_assert_cmpstr (mt_text_, ==, expected); } G_STMT_END
 
+/* Removes @path and everything under it */
+void         mt_test_remove_tree     (const char  *path);
+
 G_END_DECLS

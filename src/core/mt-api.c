@@ -755,6 +755,8 @@ static const MtApiOperation operations[] = {
   { "telemetry.status", "GET", "telemetry/status" },
   { "telemetry.positions", "GET", "telemetry/positions" },
   { "telemetry.stats", "GET", "telemetry/stats" },
+  { "reports.list", "GET", "reports" },
+  { "reports.file", "GET", "reports/*" },
 
   /* answered by the core */
   { "devices.transfer", "POST", "devices/transfer", B | W,

@@ -524,3 +524,66 @@ mt_report_write (MtDb                *db,
     return FALSE;
   return (pdf_path == NULL || write_pdf (&r, pdf_path, error)) && (xlsx_path == NULL || write_xlsx (&r, xlsx_path, error));
 }
+
+/* ------------------------------------------------------------------ monthly */
+
+gboolean
+mt_report_write_month (MtDb        *db,
+                       const char  *dir,
+                       int          year,
+                       int          month,
+                       guint       *written,
+                       GError     **error)
+{
+  g_autoptr(GDateTime) first = g_date_time_new_utc (year, month, 1, 0, 0, 0);
+  g_autoptr(GDateTime) next = first ? g_date_time_add_months (first, 1) : NULL;
+  MtStatsFilter filter = { 0 };
+  sqlite3_stmt *stmt;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  guint n = 0;
+
+  if (first == NULL || month < 1 || month > 12)
+    {
+      g_set_error (error, MT_ERROR, MT_ERROR_INVALID, _("There is no month %04d-%02d"), year, month);
+      return FALSE;
+    }
+  filter.from_day = g_date_time_to_unix (first) / 86400;
+  filter.to_day = g_date_time_to_unix (next) / 86400 - 1;
+  stmt = mt_db_prepare (db, error, "SELECT id FROM operators WHERE deleted = 0 ORDER BY id", NULL);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      g_autofree char *sub = g_strdup_printf ("%s/%" G_GINT64_FORMAT, dir, id);
+      g_autofree char *pdf = g_strdup_printf ("%s/%04d-%02d.pdf", sub, year, month);
+      g_autofree char *xlsx = g_strdup_printf ("%s/%04d-%02d.xlsx", sub, year, month);
+      g_autoptr(MtActor) actor = NULL;
+
+      if (g_file_test (pdf, G_FILE_TEST_EXISTS) && g_file_test (xlsx, G_FILE_TEST_EXISTS))
+        continue;
+      if (g_mkdir_with_parents (sub, 0750) != 0)
+        {
+          g_set_error (error, MT_ERROR, MT_ERROR_FAILED, _("Cannot write “%s”: %s"), sub, g_strerror (errno));
+          return FALSE;
+        }
+      /* everything of the operator and the operators under it, as its headquarters sees it */
+      actor = mt_actor_new_system ();
+      actor->operator_id = id;
+      g_free (actor->operator_path);
+      actor->operator_path = mt_db_query_text (db, "SELECT path FROM operators WHERE id = ?", "i", id);
+      g_free (actor->operator_name);
+      actor->operator_name = mt_db_query_text (db, "SELECT name FROM operators WHERE id = ?", "i", id);
+      if (!mt_report_write (db, actor, &filter, pdf, xlsx, NULL, NULL, error))
+        return FALSE;
+      n++;
+    }
+  if (written)
+    *written = n;
+  return TRUE;
+}

@@ -23,4 +23,13 @@ gboolean mt_report_write (MtDb                *db,
                           MtProgress          *progress,
                           GError             **error);
 
+/* The monthly reports: for each operator without them yet, DIR/OPERATOR-ID/YYYY-MM.pdf and .xlsx
+ * of everything under it that month; @written (or NULL) says how many were made */
+gboolean mt_report_write_month (MtDb        *db,
+                                const char  *dir,
+                                int          year,
+                                int          month,
+                                guint       *written,
+                                GError     **error);
+
 G_END_DECLS

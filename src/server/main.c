@@ -20,6 +20,7 @@
 #include "mt-error.h"
 #include "mt-perm.h"
 #include "mt-orders.h"
+#include "mt-report.h"
 #include "mt-server.h"
 
 typedef struct
@@ -35,6 +36,7 @@ typedef struct
   char *broker_prefix;
   char *broker_ca;
   char *telemetry_sweep;
+  char *report_dir;
 } Config;
 
 static void
@@ -51,12 +53,60 @@ config_clear (Config *config)
   g_free (config->broker_prefix);
   g_free (config->broker_ca);
   g_free (config->telemetry_sweep);
+  g_free (config->report_dir);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Config, config_clear)
 
 /* [server] listen=, database=, tls-cert=, tls-key=, log-level=, broker=, broker-user=,
  * broker-password=, broker-prefix=, broker-ca=, telemetry-sweep=; flags override the file */
+/* reports: the monthly reports of @month ("YYYY-MM", NULL: last month) into @dir, for every
+ * operator without them yet */
+static int
+run_reports (const char *database,
+             const char *dir,
+             const char *month)
+{
+  g_autoptr(GError) error = NULL;
+  int year = 0, mon = 0;
+  guint written = 0;
+  MtDb *db;
+
+  if (database == NULL || dir == NULL)
+    {
+      g_printerr ("%s\n", _("Give the database and --report-dir, on the command line or in the configuration file"));
+      return 2;
+    }
+  if (month != NULL)
+    {
+      if (sscanf (month, "%4d-%2d", &year, &mon) != 2 || mon < 1 || mon > 12)
+        {
+          g_printerr (_("--month needs YYYY-MM, not “%s”\n"), month);
+          return 2;
+        }
+    }
+  else
+    {
+      g_autoptr(GDateTime) today = g_date_time_new_from_unix_utc (mt_stats_day_of (mt_now ()) * 86400);
+      g_autoptr(GDateTime) last = g_date_time_add_months (today, -1);
+
+      year = g_date_time_get_year (last);
+      mon = g_date_time_get_month (last);
+    }
+  db = mt_db_open (database, &error);
+  if (db == NULL || !mt_report_write_month (db, dir, year, mon, &written, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      if (db)
+        mt_db_close (db);
+      return 1;
+    }
+  g_print (g_dngettext (GETTEXT_PACKAGE, "%u report written for %04d-%02d\n", "%u reports written for %04d-%02d\n",
+                        written), written, year, mon);
+  mt_db_close (db);
+  return 0;
+}
+
 static gboolean
 config_load (Config      *config,
              const char  *path,
@@ -65,10 +115,10 @@ config_load (Config      *config,
   g_autoptr(GKeyFile) file = g_key_file_new ();
   static const char *const keys[] = { "listen", "database", "tls-cert", "tls-key", "log-level", "broker",
                                       "broker-user", "broker-password", "broker-prefix", "broker-ca",
-                                      "telemetry-sweep" };
+                                      "telemetry-sweep", "report-dir" };
   char **slots[] = { &config->listen, &config->database, &config->tls_cert, &config->tls_key,
                      &config->log_level, &config->broker, &config->broker_user, &config->broker_password,
-                     &config->broker_prefix, &config->broker_ca, &config->telemetry_sweep };
+                     &config->broker_prefix, &config->broker_ca, &config->telemetry_sweep, &config->report_dir };
 
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
     return FALSE;
@@ -245,6 +295,7 @@ main (int   argc,
   g_autofree char *config_path = NULL;
   g_autofree char *admin = NULL;
   g_autofree char *output = NULL;
+  g_autofree char *month = NULL;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
@@ -270,6 +321,9 @@ main (int   argc,
     { "broker-user", 0, 0, G_OPTION_ARG_STRING, &config.broker_user, N_("Broker user name (password from MINGTANG_BROKER_PASSWORD)"), N_("NAME") },
     { "broker-prefix", 0, 0, G_OPTION_ARG_STRING, &config.broker_prefix, N_("Topic prefix (default mt/v1)"), N_("PREFIX") },
     { "broker-ca", 0, 0, G_OPTION_ARG_FILENAME, &config.broker_ca, N_("CA certificate of an ssl:// broker"), N_("FILE") },
+    { "report-dir", 0, 0, G_OPTION_ARG_FILENAME, &config.report_dir,
+      N_("Where each operator's monthly report goes (written when a month ends)"), N_("DIR") },
+    { "month", 0, 0, G_OPTION_ARG_STRING, &month, N_("reports: the month to write (default last month)"), N_("YYYY-MM") },
     { "telemetry-sweep", 0, 0, G_OPTION_ARG_STRING, &config.telemetry_sweep,
       N_("Seconds between looks for silent batteries and changed rentals (default 30)"), N_("SECONDS") },
     { NULL }
@@ -280,7 +334,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("[init | reconcile | device-credentials NO… | broker-passwords] — the shared Mingtang server"));
+  context = g_option_context_new (_("[init | reconcile | reports | device-credentials NO… | broker-passwords] — the shared Mingtang server"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error) ||
       (config_path && !config_load (&config, config_path, &error)))
@@ -292,6 +346,8 @@ main (int   argc,
     return run_init (config.database, admin);
   if (argc > 1 && g_str_equal (argv[1], "reconcile"))
     return run_reconcile (config.database);
+  if (argc > 1 && g_str_equal (argv[1], "reports"))
+    return run_reports (config.database, config.report_dir, month);
   if (argc > 2 && g_str_equal (argv[1], "device-credentials"))
     return run_credentials (config.database, NULL, argv + 2, FALSE);
   if (argc > 1 && g_str_equal (argv[1], "broker-passwords"))
@@ -364,6 +420,8 @@ main (int   argc,
         }
       mt_server_set_ingest (server, ingest);
     }
+  if (config.report_dir != NULL)
+    mt_server_set_report_dir (server, config.report_dir);
   url = mt_server_get_url (server);
   /* the first line of output: scripts and tests read the address from it */
   printf ("listening on %s\n", url);

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
+#include <stdio.h>
 
 #include "mt-api.h"
 #include "mt-catalog-private.h"
@@ -16,6 +17,7 @@
 #include "mt-listing.h"
 #include "mt-ops.h"
 #include "mt-orders.h"
+#include "mt-report.h"
 #include "mt-server.h"
 #include "mt-alarms.h"
 #include "mt-ingest.h"
@@ -39,6 +41,9 @@ struct _MtServer
   gint64      notified_seq;   /* the journal's end the consoles were last told of */
   guint       overdue_id;     /* the periodic overdue check */
   MtIngest   *ingest;         /* the broker link, or NULL without a broker */
+  char       *report_dir;     /* where the monthly reports go, or NULL */
+  guint       report_id;      /* the hourly look for a month without its reports */
+  gboolean    reporting;      /* a month's reports are being written */
 };
 
 G_DEFINE_FINAL_TYPE (MtServer, mt_server, G_TYPE_OBJECT)
@@ -51,6 +56,7 @@ typedef struct
   SoupMessageHeaders *request_headers;
   SoupMessageHeaders *response_headers;
   GBytes             *response; /* the answer's body, or NULL */
+  const char         *content_type;   /* of a body that is not JSON */
   gboolean            paused;   /* answered later (a device command) */
   const char         *method;
   char             **segments;   /* the path after /api/v1/, split at '/' */
@@ -92,8 +98,9 @@ request_send (Request           *req,
 {
   soup_server_message_set_status (msg, req->status, NULL);
   if (req->response != NULL)
-    soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_COPY,
-                                      g_bytes_get_data (req->response, NULL), g_bytes_get_size (req->response));
+    soup_server_message_set_response (msg, req->content_type ? req->content_type : "application/json; charset=utf-8",
+                                      SOUP_MEMORY_COPY, g_bytes_get_data (req->response, NULL),
+                                      g_bytes_get_size (req->response));
 }
 
 /* A body written by hand, taken over */
@@ -1131,6 +1138,99 @@ op_telemetry_stats (Request *req)
 
 /* The operations of the table (mt-api.c) that the server answers itself: sessions, the change
  * feed and the broker link. The core answers every other. */
+/* ------------------------------------------------------------------ monthly reports */
+
+/* Whether the account may fetch operator @id's reports: its own operator or one under it, an
+ * account not of a store, holding the statistics */
+static gboolean
+may_read_reports_of (Request *req,
+                     gint64   id)
+{
+  return req->actor->store_id == 0 && mt_actor_can_view (req->actor, "statistics") &&
+         mt_actor_owns_operator (req->server->db, req->actor, id);
+}
+
+/* GET reports: the months written for the operators the account may read */
+static void
+op_reports_list (Request *req)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GDir) top = req->server->report_dir ? g_dir_open (req->server->report_dir, 0, NULL) : NULL;
+  const char *entry;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "reports");
+  json_builder_begin_array (b);
+  while (top && (entry = g_dir_read_name (top)) != NULL)
+    {
+      gint64 id = g_ascii_strtoll (entry, NULL, 10);
+      g_autofree char *sub = g_build_filename (req->server->report_dir, entry, NULL);
+      g_autoptr(GDir) months = NULL;
+      g_autofree char *name = NULL;
+      const char *file;
+
+      if (id <= 0 || !may_read_reports_of (req, id) || (months = g_dir_open (sub, 0, NULL)) == NULL)
+        continue;
+      name = mt_db_query_text (req->server->db, "SELECT name FROM operators WHERE id = ?", "i", id);
+      while ((file = g_dir_read_name (months)) != NULL)
+        {
+          g_autofree char *month = NULL;
+          g_autofree char *pdf = NULL;
+          g_autofree char *xlsx = NULL;
+
+          if (!g_str_has_suffix (file, ".pdf") || strlen (file) != 11)
+            continue;
+          month = g_strndup (file, 7);
+          pdf = g_strdup_printf ("%" G_GINT64_FORMAT "-%s.pdf", id, month);
+          xlsx = g_strdup_printf ("%" G_GINT64_FORMAT "-%s.xlsx", id, month);
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "operator_id");
+          json_builder_add_int_value (b, id);
+          json_builder_set_member_name (b, "operator");
+          json_builder_add_string_value (b, name ? name : "");
+          json_builder_set_member_name (b, "month");
+          json_builder_add_string_value (b, month);
+          json_builder_set_member_name (b, "pdf");
+          json_builder_add_string_value (b, pdf);
+          json_builder_set_member_name (b, "xlsx");
+          json_builder_add_string_value (b, xlsx);
+          json_builder_end_object (b);
+        }
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  respond_builder (req, 200, b);
+}
+
+/* GET reports/OPERATOR-YYYY-MM.pdf (or .xlsx): the file */
+static void
+op_reports_file (Request *req)
+{
+  const char *name = req->name;
+  gint64 id = 0;
+  int year = 0, month = 0, used = 0;
+  char ext[6] = "";
+  g_autofree char *path = NULL;
+  g_autofree char *bytes = NULL;
+  gsize length;
+
+  if (sscanf (name, "%" G_GINT64_FORMAT "-%4d-%2d.%5s%n", &id, &year, &month, ext, &used) != 4 ||
+      (size_t) used != strlen (name) || id <= 0 || month < 1 || month > 12 ||
+      (!g_str_equal (ext, "pdf") && !g_str_equal (ext, "xlsx")))
+    return respond_error (req, 404, "not-found", _("There is no such report"), NULL);
+  if (!may_read_reports_of (req, id))
+    return respond_error (req, 403, "forbidden", _("This account may not read that operator's reports"), NULL);
+  path = g_strdup_printf ("%s/%" G_GINT64_FORMAT "/%04d-%02d.%s", req->server->report_dir ? req->server->report_dir : "",
+                          id, year, month, ext);
+  if (req->server->report_dir == NULL || !g_file_get_contents (path, &bytes, &length, NULL))
+    return respond_error (req, 404, "not-found", _("There is no such report"), NULL);
+  req->status = 200;
+  g_clear_pointer (&req->response, g_bytes_unref);
+  req->response = g_bytes_new_take (g_steal_pointer (&bytes), length);
+  req->content_type = g_str_equal (ext, "pdf") ? "application/pdf"
+                    : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+}
+
 static const struct
 {
   const char *name;
@@ -1146,6 +1246,8 @@ static const struct
   { "telemetry.status", handle_status },
   { "telemetry.positions", handle_positions },
   { "telemetry.stats", op_telemetry_stats },
+  { "reports.list", op_reports_list },
+  { "reports.file", op_reports_file },
 };
 
 /* A device's rental changed: its discharge relay follows at once */
@@ -1419,6 +1521,8 @@ mt_server_dispose (GObject *object)
   MtServer *self = MT_SERVER (object);
 
   g_clear_handle_id (&self->overdue_id, g_source_remove);
+  g_clear_handle_id (&self->report_id, g_source_remove);
+  g_clear_pointer (&self->report_dir, g_free);
   g_clear_object (&self->ingest);
   if (self->soup)
     soup_server_disconnect (self->soup);
@@ -1444,6 +1548,99 @@ mt_server_set_ingest (MtServer *self,
                       MtIngest *ingest)
 {
   g_set_object (&self->ingest, ingest);
+}
+
+typedef struct
+{
+  char *db_path;
+  char *dir;
+  int   year;
+  int   month;
+} ReportsJob;
+
+static void
+reports_job_free (ReportsJob *job)
+{
+  g_free (job->db_path);
+  g_free (job->dir);
+  g_free (job);
+}
+
+/* A month's reports on a thread with its own connection: the server goes on answering */
+static void
+reports_thread (GTask        *task,
+                gpointer      source,
+                gpointer      data,
+                GCancellable *cancellable)
+{
+  ReportsJob *job = data;
+  GError *error = NULL;
+  MtDb *db = mt_db_open (job->db_path, &error);
+  guint written = 0;
+
+  if (db != NULL)
+    {
+      mt_report_write_month (db, job->dir, job->year, job->month, &written, &error);
+      mt_db_close (db);
+    }
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, written);
+}
+
+static void
+reports_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  MtServer *self = MT_SERVER (source);
+  g_autoptr(GError) error = NULL;
+  gssize written = g_task_propagate_int (G_TASK (result), &error);
+
+  self->reporting = FALSE;
+  if (error != NULL)
+    g_warning ("The monthly reports were not written: %s", error->message);
+  else if (written > 0)
+    g_message ("%" G_GSSIZE_FORMAT " monthly reports written to %s", written, self->report_dir);
+}
+
+/* Last month's reports, for each operator still without them */
+static gboolean
+reports_tick_cb (gpointer data)
+{
+  MtServer *self = data;
+  g_autoptr(GDateTime) today = g_date_time_new_from_unix_utc (mt_stats_day_of (mt_now ()) * 86400);
+  g_autoptr(GDateTime) last = g_date_time_add_months (today, -1);
+  g_autoptr(GTask) task = NULL;
+  ReportsJob *job;
+
+  if (self->reporting || self->report_dir == NULL)
+    return G_SOURCE_CONTINUE;
+  self->reporting = TRUE;
+  job = g_new0 (ReportsJob, 1);
+  job->db_path = g_strdup (mt_db_get_path (self->db));
+  job->dir = g_strdup (self->report_dir);
+  job->year = g_date_time_get_year (last);
+  job->month = g_date_time_get_month (last);
+  task = g_task_new (self, NULL, reports_done_cb, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) reports_job_free);
+  g_task_run_in_thread (task, reports_thread);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+mt_server_set_report_dir (MtServer   *self,
+                          const char *dir)
+{
+  g_clear_handle_id (&self->report_id, g_source_remove);
+  g_free (self->report_dir);
+  self->report_dir = g_strdup (dir);
+  if (dir == NULL)
+    return;
+  /* now, then every hour: the first look after a month ends writes its reports */
+  reports_tick_cb (self);
+  self->report_id = g_timeout_add_seconds (3600, reports_tick_cb, self);
 }
 
 MtServer *

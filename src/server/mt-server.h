@@ -18,6 +18,11 @@ MtServer  *mt_server_new        (MtDb        *db);
 /* Commands and the power policy go through @ingest (the server keeps a reference) */
 void       mt_server_set_ingest (MtServer    *self,
                                  MtIngest    *ingest);
+/* Each operator's report of last month goes to @dir/OPERATOR-ID/YYYY-MM.pdf and .xlsx, written
+ * once a month ends (looked for now and every hour); GET reports and reports/NAME serve them.
+ * NULL: no reports. */
+void       mt_server_set_report_dir (MtServer   *self,
+                                     const char *dir);
 /* Listens on @address:@port (port 0: any free one); TLS when @certificate is set */
 gboolean   mt_server_listen     (MtServer    *self,
                                  const char  *address,
