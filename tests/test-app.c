@@ -768,7 +768,12 @@ test_statistics_page (void)
   g_assert_nonnull (page);
   settle (window);
   views = mt_stats_page_list_views (page);
-  g_assert_cmpuint (g_strv_length (views), ==, 20);
+  {
+    guint n_views;
+
+    mt_stats_views (&n_views);
+    g_assert_cmpuint (g_strv_length (views), ==, n_views);   /* headquarters opens them all */
+  }
   for (guint v = 0; views[v]; v++)
     {
       g_assert_true (mt_stats_page_show_view (page, views[v]));

@@ -1525,6 +1525,35 @@ test_stats_views (Fixture       *f,
           opened++;
         }
       g_test_message ("%s opens %u views", users[u], opened);
+      /* narrowed to Zhejiang (33): only its stores */
+      if (mt_actor_can (actor, "statistics", "stores"))
+        {
+          MtStatsFilter zj = filter;
+          g_autoptr(MtStatsTable) t = NULL;
+          g_autoptr(GPtrArray) regions = mt_stats_regions (f->db, actor);
+
+          zj.region_code = "33";
+          t = mt_stats_view_run (f->db, actor, mt_stats_view_lookup ("store_totals"), &zj, MT_STATS_BY_DAY, NULL);
+          g_assert_nonnull (t);
+          for (guint r = 0; r < t->n_rows; r++)
+            g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT substr (region_code, 1, 2) = '33' FROM stores WHERE id = ?",
+                                              "i", t->keys[r]), ==, 1);
+          g_assert_cmpuint (regions->len, >, 0);
+        }
+      /* the deposits held are the held rows' */
+      if (mt_actor_can (actor, "statistics", "deposits"))
+        {
+          g_autoptr(MtStatsTable) t = mt_stats_view_run (f->db, actor, mt_stats_view_lookup ("deposits_now"), &filter,
+                                                         MT_STATS_BY_DAY, NULL);
+          g_autofree char *held_sql = g_strdup_printf ("SELECT coalesce (sum (amount_fen - deducted_fen), 0) FROM deposits d "
+                                                       "WHERE deleted = 0 AND state = 'held' AND NOT EXISTS (SELECT 1 FROM "
+                                                       "deposit_refunds r WHERE r.deposit_id = d.id AND r.state = 'requested') "
+                                                       "AND (%s)", scope);
+
+          g_assert_cmpint (mt_stats_table_get (t, 0, 0), ==,
+                           mt_db_query_int (f->db, -1, held_sql, params->len ? "t" : NULL,
+                                            params->len ? params->pdata[0] : NULL));
+        }
       if (g_str_equal (users[u], "admin") || g_str_equal (users[u], "east"))
         g_assert_cmpuint (opened, ==, n_views);
       else if (g_str_equal (users[u], "tech"))   /* a technician's pages show no money, nor statistics */

@@ -25,6 +25,7 @@ struct _MtStatsPage
   GtkWidget    *operator_choice;
   GtkWidget    *store_choice;
   GtkWidget    *type_choice;
+  GtkWidget    *region_choice;
   GtkWidget    *table_toggle;
   GtkWidget    *period_label;
   GtkWidget    *tiles;
@@ -37,6 +38,7 @@ struct _MtStatsPage
   GPtrArray    *operators;   /* MtOption */
   GPtrArray    *stores;
   GPtrArray    *types;
+  GPtrArray    *regions;     /* MtOption: province code, name */
   MtStatsTable *current;
   MtStatsTable *previous;
   const MtStatsView *shown;  /* the view of current */
@@ -84,6 +86,18 @@ chosen_id (GtkWidget *choice,
   if (options == NULL || i == 0 || i == GTK_INVALID_LIST_POSITION || i - 1 >= options->len)
     return 0;
   return g_ascii_strtoll (((MtOption *) options->pdata[i - 1])->id, NULL, 10);
+}
+
+/* The chosen option's id as text (a region's code), or NULL for "all" */
+static char *
+chosen_code (GtkWidget *choice,
+             GPtrArray *options)
+{
+  guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (choice));
+
+  if (options == NULL || i == 0 || i == GTK_INVALID_LIST_POSITION || i - 1 >= options->len)
+    return NULL;
+  return g_strdup (((MtOption *) options->pdata[i - 1])->id);
 }
 
 static gint64
@@ -144,6 +158,7 @@ typedef struct
 {
   MtContext         *context;
   const MtStatsView *view;
+  char              *region;   /* the filters' region_code */
   MtStatsFilter      filter;
   MtStatsFilter      before;
   MtStatsBy          grain;
@@ -159,6 +174,7 @@ static void
 job_free (Job *job)
 {
   g_object_unref (job->context);
+  g_free (job->region);
   g_free (job);
 }
 
@@ -425,6 +441,8 @@ reload (MtStatsPage *self)
   job->filter.operator_id = chosen_id (self->operator_choice, self->operators);
   job->filter.store_id = chosen_id (self->store_choice, self->stores);
   job->filter.type_id = chosen_id (self->type_choice, self->types);
+  job->region = chosen_code (self->region_choice, self->regions);
+  job->filter.region_code = job->region;
   length = self->to_day - self->from_day + 1;
   job->before = job->filter;
   job->before.from_day = self->from_day - length;
@@ -576,6 +594,7 @@ typedef struct
 {
   MtContext     *context;
   MtStatsFilter  filter;
+  char          *region;
   char          *pdf;
   char          *xlsx;
   MtProgress    *progress;
@@ -585,6 +604,7 @@ static void
 report_job_free (ReportJob *job)
 {
   g_object_unref (job->context);
+  g_free (job->region);
   g_free (job->pdf);
   g_free (job->xlsx);
   g_free (job);
@@ -647,6 +667,8 @@ mt_stats_page_export_report (MtStatsPage *self,
   job->filter.to_day = self->to_day;
   job->filter.operator_id = chosen_id (self->operator_choice, self->operators);
   job->filter.store_id = chosen_id (self->store_choice, self->stores);
+  job->region = chosen_code (self->region_choice, self->regions);
+  job->filter.region_code = job->region;
   job->pdf = g_strdup (pdf);
   job->xlsx = g_strdup (xlsx);
   job->progress = &self->report_progress;
@@ -850,9 +872,11 @@ build (MtStatsPage *self)
       self->stores = mt_lookup (db, actor, "stores", NULL, 0);
     }
   self->types = mt_lookup (db, actor, "device_types", NULL, 0);
+  self->regions = mt_stats_regions (db, actor);
   fill_choice (self->operator_choice, _("All Operators"), self->operators);
   fill_choice (self->store_choice, _("All Stores"), self->stores);
   fill_choice (self->type_choice, _("All Device Types"), self->types);
+  fill_choice (self->region_choice, _("All Provinces"), self->regions);
 
   gtk_drop_down_set_selected (GTK_DROP_DOWN (self->range_choice), RANGE_30);
   update_days_from_range (self);
@@ -896,6 +920,7 @@ mt_stats_page_finalize (GObject *object)
   g_clear_pointer (&self->operators, g_ptr_array_unref);
   g_clear_pointer (&self->stores, g_ptr_array_unref);
   g_clear_pointer (&self->types, g_ptr_array_unref);
+  g_clear_pointer (&self->regions, g_ptr_array_unref);
   g_clear_pointer (&self->current, mt_stats_table_free);
   g_clear_pointer (&self->previous, mt_stats_table_free);
   g_free (self->report_message);
@@ -924,6 +949,7 @@ mt_stats_page_class_init (MtStatsPageClass *klass)
   BIND (operator_choice);
   BIND (store_choice);
   BIND (type_choice);
+  BIND (region_choice);
   BIND (table_toggle);
   BIND (period_label);
   BIND (tiles);

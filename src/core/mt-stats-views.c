@@ -83,6 +83,11 @@ static const MtStatsFigure deposit_figures[] = {
   { "deducted", NC_("statistics figure", "Deducted"), "-l:deposit_deduct", MT_STATS_FEN },
   END_FIGURES
 };
+static const MtStatsFigure deposit_now_figures[] = {
+  { "amount", NC_("statistics figure", "Amount"), "", MT_STATS_FEN },
+  { "count", NC_("statistics figure", "Deposits"), "", MT_STATS_COUNT },
+  END_FIGURES
+};
 static const MtStatsFigure recharge_figures[] = {
   { "recharged", NC_("statistics figure", "Recharged"), "l:recharge", MT_STATS_FEN },
   { "bonus", NC_("statistics figure", "Bonus given"), "l:bonus", MT_STATS_FEN },
@@ -343,6 +348,50 @@ run_growth (MtDb                *db,
   return t;
 }
 
+/* The deposits as they stand: held for open rentals, waiting for an approved refund */
+static MtStatsTable *
+run_deposits_now (MtDb                *db,
+                  const MtActor       *actor,
+                  const MtStatsView   *view,
+                  const MtStatsFilter *filter,
+                  MtStatsBy            grain,
+                  GError             **error)
+{
+  static const char *const sources[] = {
+    "SELECT 0, coalesce (sum (d.amount_fen - d.deducted_fen), 0), count (*) FROM deposits d LEFT JOIN stores s "
+    "ON s.id = d.store_id WHERE d.deleted = 0 AND d.state = 'held' AND NOT EXISTS (SELECT 1 FROM deposit_refunds r "
+    "WHERE r.deposit_id = d.id AND r.state = 'requested') AND (%s)",
+    "SELECT 1, coalesce (sum (d.amount_fen), 0), count (*) FROM deposit_refunds d LEFT JOIN stores s "
+    "ON s.id = d.store_id WHERE d.deleted = 0 AND d.state = 'requested' AND (%s)",
+  };
+  static const char *const titles[] = { N_("Held for rentals"), N_("Waiting for a refund") };
+  MtStatsTable *t = table_new (2, 2);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *scope = mt_actor_scope_sql (actor, "d.operator_id", "d.store_id", params);
+      g_autoptr(GString) sql = g_string_new (NULL);
+      g_autoptr(GArray) rows = NULL;
+
+      g_string_printf (sql, sources[i], scope);
+      if (params->len > 0)
+        g_string_replace (sql, "LIKE ?", "LIKE ?1", 1);
+      append_filter (sql, filter, "d.operator_id", "d.store_id", FALSE);
+      rows = run_rows (db, sql->str, params, filter, 2, error);
+      if (rows == NULL)
+        {
+          mt_stats_table_free (t);
+          return NULL;
+        }
+      t->keys[i] = i;
+      t->labels[i] = g_strdup (_(titles[i]));
+      t->values[i * 2] = rows->len >= 3 ? g_array_index (rows, gint64, 1) : 0;
+      t->values[i * 2 + 1] = rows->len >= 3 ? g_array_index (rows, gint64, 2) : 0;
+    }
+  return t;
+}
+
 /* ------------------------------------------------------------------ the views */
 
 static const MtStatsView views[] = {
@@ -394,6 +443,9 @@ static const MtStatsView views[] = {
   { .id = "deposits", .group = "deposits", .title = NC_("statistics view", "Deposits"),
     .chart = MT_CHART_BARS, .over_time = TRUE, .figures = deposit_figures,
     .drill = "deposits" },
+  { .id = "deposits_now", .group = "deposits", .title = NC_("statistics view", "Deposits Held and Pending"),
+    .chart = MT_CHART_DONUT, .figures = deposit_now_figures, .live = TRUE,
+    .drill = "deposits", .run = run_deposits_now },
   { .id = "recharges", .group = "recharges", .title = NC_("statistics view", "Recharges"),
     .chart = MT_CHART_STACKED, .over_time = TRUE, .figures = recharge_figures,
     .drill = "recharges" },
@@ -407,6 +459,31 @@ static const MtStatsView views[] = {
     .chart = MT_CHART_BARS, .over_time = TRUE, .figures = repair_fee_figures,
     .drill = "repairs" },
 };
+
+GPtrArray *
+mt_stats_regions (MtDb          *db,
+                  const MtActor *actor)
+{
+  g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *scope = mt_actor_scope_sql (actor, "s.operator_id", "s.id", params);
+  g_autofree char *sql = g_strdup_printf ("SELECT p.code, p.name FROM regions p WHERE p.level = 1 AND p.code IN "
+                                          "(SELECT DISTINCT substr (s.region_code, 1, 2) FROM stores s "
+                                          "WHERE s.deleted = 0 AND (%s)) ORDER BY p.code", scope);
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, sql, params->len ? "t" : NULL, params->len ? params->pdata[0] : NULL);
+  GPtrArray *options = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_option_free);
+
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtOption *o = g_new0 (MtOption, 1);
+
+      o->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      o->label = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      g_ptr_array_add (options, o);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return options;
+}
 
 const MtStatsGroup *
 mt_stats_groups (guint *n_groups)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "mt-entity.h"
 #include "mt-stats.h"
 
 G_BEGIN_DECLS
@@ -69,6 +70,10 @@ MtStatsTable       *mt_stats_view_run        (MtDb               *db,
                                               const MtStatsFilter *filter,
                                               MtStatsBy           grain,
                                               GError            **error);
+/* The provinces where the account's stores are, for narrowing a view (MtOption: code, name;
+ * free with g_ptr_array_unref) */
+GPtrArray          *mt_stats_regions         (MtDb               *db,
+                                              const MtActor      *actor);
 /* A figure's value as it is shown: "¥1,234.00", "1,234", "56.7%", "3.5 h" */
 char               *mt_stats_format_value    (MtStatsValue        kind,
                                               gint64              value);
