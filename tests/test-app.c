@@ -1609,6 +1609,101 @@ test_connected (void)
   mt_test_remove_db (shared);
 }
 
+/* Connected: the server's monthly reports are listed in the statistics page and saved from
+ * there; one of an operator above the account is refused */
+static void
+test_connected_reports (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("mt-reports-XXXXXX", NULL);
+  g_autofree char *shared = g_build_filename (dir, "shared.db", NULL);
+  g_autofree char *reports = g_build_filename (dir, "reports", NULL);
+  g_autofree char *saved = g_build_filename (dir, "saved.pdf", NULL);
+  g_autofree char *url = NULL;
+  g_autoptr(GDateTime) today = g_date_time_new_from_unix_utc (mt_stats_day_of (g_get_real_time ()) * 86400);
+  g_autoptr(GDateTime) last = g_date_time_add_months (today, -1);
+  g_autofree char *month = g_date_time_format (last, "%Y-%m");
+  const char *extra[] = { "--report-dir", reports, NULL };
+  gint64 east = 0, end, expected;
+  GSubprocess *server;
+  MtWindow *window;
+  MtStatsPage *page;
+
+  if (g_getenv ("MINGTANG_SERVER") == NULL)
+    {
+      g_test_skip ("needs MINGTANG_SERVER");
+      return;
+    }
+  mt_test_demo_copy (shared);
+  {
+    MtDb *server_db = mt_db_open (shared, NULL);
+
+    east = mt_db_query_int (server_db, 0, "SELECT operator_id FROM accounts WHERE username = 'east'", NULL);
+    expected = mt_db_query_int (server_db, 0, "SELECT count (*) FROM operators WHERE deleted = 0 AND path LIKE "
+                                              "(SELECT path FROM operators WHERE id = ?) || '%'", "i", east);
+    mt_db_close (server_db);
+  }
+  server = mt_test_server_start_full (shared, "127.0.0.1:0", extra, &url);
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autofree char *xlsx = g_strdup_printf ("%s/%" G_GINT64_FORMAT "/%s.xlsx", reports, east, month);
+
+      if (g_file_test (xlsx, G_FILE_TEST_EXISTS) || g_get_monotonic_time () > end)
+        break;
+      g_usleep (100000);
+    }
+  g_usleep (2 * G_USEC_PER_SEC);   /* the operators after it */
+
+  window = mt_window_new (app, db);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 860);
+  gtk_window_present (GTK_WINDOW (window));
+  mt_window_connect (window, url, "east", MT_DEMO_PASSWORD);
+  g_assert_true (wait_until (signed_in, window, TRUE, 20));
+  page = MT_STATS_PAGE (mt_window_show_page (window, "statistics"));
+  g_assert_nonnull (page);
+  settle (window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "stats.past-reports", NULL));
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (mt_stats_page_get_n_past_reports (page) < 0 && g_get_monotonic_time () < end)
+    iterate (20);
+  g_assert_cmpint (mt_stats_page_get_n_past_reports (page), ==, expected);
+  iterate (200);
+  {
+    g_autofree char *name = g_strdup_printf ("%" G_GINT64_FORMAT "-%s.pdf", east, month);
+    g_autofree char *bytes = NULL;
+    g_autofree char *hq = g_strdup_printf ("1-%s.pdf", month);
+    gsize len = 0;
+
+    mt_stats_page_download_report (page, name, saved);
+    end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (mt_stats_page_get_report_message (page) == NULL && g_get_monotonic_time () < end)
+      iterate (20);
+    g_assert_true (g_file_get_contents (saved, &bytes, &len, NULL));
+    g_assert_true (len > 10000 && g_str_has_prefix (bytes, "%PDF"));
+    g_unlink (saved);
+    /* headquarters' report is above east */
+    mt_stats_page_download_report (page, hq, saved);
+    end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (mt_stats_page_get_report_message (page) == NULL && g_get_monotonic_time () < end)
+      iterate (20);
+    g_assert_nonnull (mt_stats_page_get_report_message (page));
+    g_assert_false (g_file_test (saved, G_FILE_TEST_EXISTS));
+  }
+  {
+    g_autoptr(GList) tops = gtk_window_list_toplevels ();
+
+    for (GList *l = tops; l; l = l->next)
+      if (ADW_IS_MESSAGE_DIALOG (l->data))
+        gtk_window_destroy (GTK_WINDOW (l->data));
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+  mt_test_server_stop (server);
+  mt_test_remove_db (shared);
+  mt_test_remove_tree (reports);
+  g_rmdir (dir);
+}
+
 /* Until no tile has been asked for in half a second (at most 10 s) */
 static void
 wait_tiles_loaded (void)
@@ -2553,6 +2648,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/home", test_home_page);
   g_test_add_func ("/mt/app/bms-live", test_bms_live);
   g_test_add_func ("/mt/app/connected", test_connected);
+  g_test_add_func ("/mt/app/connected/reports", test_connected_reports);
   g_test_add_func ("/mt/app/chinese", test_chinese);
   g_test_add_func ("/mt/app/monitor", test_monitor);
   g_test_add_func ("/mt/app/fence-editor", test_fence_editor);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mt-entity.h"
+#include "mt-api.h"
 #include "mt-report.h"
 #include "mt-stats-page.h"
 #include "mt-validate.h"
@@ -27,6 +28,7 @@ struct _MtStatsPage
   GtkWidget    *type_choice;
   GtkWidget    *region_choice;
   GtkWidget    *table_toggle;
+  GtkWidget    *past_button;
   GtkWidget    *period_label;
   GtkWidget    *tiles;
   GtkWidget    *stack;
@@ -48,6 +50,7 @@ struct _MtStatsPage
   gboolean      show_table;
   gboolean      building;
   gboolean      disposed;
+  int           n_past;   /* the server's monthly reports last listed, -1 while asked */
   MtProgress    report_progress;
   guint         report_tick;
   char         *report_message;   /* how the last report ended */
@@ -728,6 +731,163 @@ export_report_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* ------------------------------------------------------------------ the server's monthly reports */
+
+typedef struct
+{
+  MtStatsPage *page;
+  char        *file;
+} Download;
+
+static void
+download_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  Download *d = data;
+  g_autoptr(GError) error = NULL;
+
+  mt_sync_engine_download_finish (MT_SYNC_ENGINE (source), result, &error);
+  g_free (d->page->report_message);
+  d->page->report_message = error ? g_strdup (error->message) : g_strdup_printf (_("Report saved as %s"), d->file);
+  if (!d->page->disposed)
+    gtk_label_set_text (GTK_LABEL (d->page->period_label), d->page->report_message);
+  g_object_unref (d->page);
+  g_free (d->file);
+  g_free (d);
+}
+
+void
+mt_stats_page_download_report (MtStatsPage *self,
+                               const char  *name,
+                               const char  *file)
+{
+  MtSyncEngine *engine = mt_context_get_engine (self->context);
+  g_autoptr(MtApiRequest) request = NULL;
+  g_autofree char *path = NULL;
+  Download *d;
+
+  g_return_if_fail (engine != NULL);
+  request = mt_api_request_new ("reports.file");
+  mt_api_request_set_name (request, name);
+  path = mt_api_request_to_path (request);
+  d = g_new0 (Download, 1);
+  d->page = g_object_ref (self);
+  d->file = g_strdup (file);
+  g_clear_pointer (&self->report_message, g_free);
+  mt_sync_engine_download_async (engine, path, file, NULL, download_done_cb, d);
+}
+
+static void
+past_save_response_cb (GtkNativeDialog *dialog,
+                       int              response,
+                       MtStatsPage     *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path)
+        mt_stats_page_download_report (self, g_object_get_data (G_OBJECT (dialog), "name"), path);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+past_clicked_cb (GtkButton   *button,
+                 MtStatsPage *self)
+{
+  const char *name = g_object_get_data (G_OBJECT (button), "name");
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_("Save the Report"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                              GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+
+  g_object_set_data_full (G_OBJECT (dialog), "name", g_strdup (name), g_free);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  g_signal_connect (dialog, "response", G_CALLBACK (past_save_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static GtkWidget *
+past_button (MtStatsPage *self,
+             const char  *label,
+             const char  *name)
+{
+  GtkWidget *button = gtk_button_new_with_label (label);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  g_object_set_data_full (G_OBJECT (button), "name", g_strdup (name), g_free);
+  g_signal_connect (button, "clicked", G_CALLBACK (past_clicked_cb), self);
+  return button;
+}
+
+static void
+past_listed_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_autoptr(MtStatsPage) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = mt_context_call_finish (MT_CONTEXT (source), result, &error);
+  JsonArray *reports;
+  GtkWidget *dialog, *list, *scroller;
+
+  if (self->disposed)
+    return;
+  if (answer == NULL)
+    {
+      gtk_label_set_text (GTK_LABEL (self->period_label), error->message);
+      return;
+    }
+  reports = json_object_get_array_member (json_node_get_object (answer), "reports");
+  self->n_past = reports ? json_array_get_length (reports) : 0;
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), _("Monthly Reports"),
+                                   self->n_past ? _("The server writes each operator's report when a month ends.")
+                                                : _("The server has written no monthly report this account may read."));
+  list = gtk_list_box_new ();
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  for (int i = 0; i < self->n_past; i++)
+    {
+      JsonObject *r = json_array_get_object_element (reports, i);
+      GtkWidget *row = adw_action_row_new ();
+      g_autofree char *title = g_strdup_printf (_("%s · %s"), json_object_get_string_member (r, "month"),
+                                                json_object_get_string_member (r, "operator"));
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      gtk_widget_add_css_class (row, "mt-data");
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), past_button (self, "PDF", json_object_get_string_member (r, "pdf")));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), past_button (self, "Excel", json_object_get_string_member (r, "xlsx")));
+      gtk_list_box_append (GTK_LIST_BOX (list), row);
+    }
+  scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), list);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 360);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), scroller);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+past_reports_action (GtkWidget  *widget,
+                     const char *name,
+                     GVariant   *parameter)
+{
+  MtStatsPage *self = MT_STATS_PAGE (widget);
+  g_autoptr(MtApiRequest) request = mt_api_request_new ("reports.list");
+
+  self->n_past = -1;
+  mt_context_call_async (self->context, request, NULL, past_listed_cb, g_object_ref (self));
+}
+
+int
+mt_stats_page_get_n_past_reports (MtStatsPage *self)
+{
+  return self->n_past;
+}
+
 /* ------------------------------------------------------------------ public */
 
 gboolean
@@ -877,6 +1037,9 @@ build (MtStatsPage *self)
   fill_choice (self->store_choice, _("All Stores"), self->stores);
   fill_choice (self->type_choice, _("All Device Types"), self->types);
   fill_choice (self->region_choice, _("All Provinces"), self->regions);
+  /* the server's monthly reports, when there is a server */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "stats.past-reports", mt_context_get_engine (self->context) != NULL);
+  gtk_widget_set_visible (self->past_button, mt_context_get_engine (self->context) != NULL);
 
   gtk_drop_down_set_selected (GTK_DROP_DOWN (self->range_choice), RANGE_30);
   update_days_from_range (self);
@@ -951,6 +1114,7 @@ mt_stats_page_class_init (MtStatsPageClass *klass)
   BIND (type_choice);
   BIND (region_choice);
   BIND (table_toggle);
+  BIND (past_button);
   BIND (period_label);
   BIND (tiles);
   BIND (stack);
@@ -964,6 +1128,7 @@ mt_stats_page_class_init (MtStatsPageClass *klass)
   gtk_widget_class_install_action (widget_class, "stats.show-table", NULL, show_table_action);
   gtk_widget_class_install_action (widget_class, "stats.save", "s", save_action);
   gtk_widget_class_install_action (widget_class, "stats.export-report", NULL, export_report_action);
+  gtk_widget_class_install_action (widget_class, "stats.past-reports", NULL, past_reports_action);
 }
 
 static void

@@ -41,6 +41,13 @@ void                mt_stats_page_export_report (MtStatsPage *self,
                                                  const char  *pdf,
                                                  const char  *xlsx);
 const char         *mt_stats_page_get_report_message (MtStatsPage *self);
+/* Connected: the server's monthly reports (stats.past-reports lists them in a dialog), and one
+ * of them (its name as listed) saved to @file; the outcome in mt_stats_page_get_report_message */
+void                mt_stats_page_download_report (MtStatsPage *self,
+                                                   const char  *name,
+                                                   const char  *file);
+/* How many the last listing had, -1 while the server is asked */
+int                 mt_stats_page_get_n_past_reports (MtStatsPage *self);
 gboolean            mt_stats_page_save_chart (MtStatsPage *self,
                                               const char  *path,
                                               GError     **error);

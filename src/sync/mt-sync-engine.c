@@ -1140,6 +1140,80 @@ mt_sync_engine_request_finish (MtSyncEngine  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ------------------------------------------------------------------ files */
+
+static void
+download_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  MtSyncEngine *self = g_task_get_source_object (task);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  const char *path = g_task_get_task_data (task);
+  GError *failure = NULL;
+
+  if (bytes == NULL)
+    {
+      offline_error (self, error, &failure);
+      g_task_return_error (task, failure);
+      return;
+    }
+  set_online (self, TRUE);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
+    {
+      /* the server's refusal, as for any request */
+      JsonNode *answer = parse_answer (self, msg, bytes, &failure);
+
+      g_clear_pointer (&answer, json_node_unref);
+      if (failure == NULL)
+        failure = g_error_new (MT_ERROR, MT_ERROR_FAILED, _("The server answered %u"), soup_message_get_status (msg));
+      g_task_return_error (task, failure);
+      return;
+    }
+  if (!g_file_set_contents (path, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), &failure))
+    {
+      g_task_return_error (task, failure);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+mt_sync_engine_download_async (MtSyncEngine        *self,
+                               const char          *path,
+                               const char          *file,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(SoupMessage) msg = NULL;
+  GTask *task;
+
+  g_return_if_fail (MT_IS_SYNC_ENGINE (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_task_data (task, g_strdup (file), g_free);
+  msg = new_message (self, "GET", path, NULL);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, MT_ERROR, MT_ERROR_FAILED, _("“%s” is not a valid address"), path);
+      g_object_unref (task);
+      return;
+    }
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable, download_cb, task);
+}
+
+gboolean
+mt_sync_engine_download_finish (MtSyncEngine  *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* ------------------------------------------------------------------ events */
 
 static void

@@ -67,6 +67,18 @@ JsonNode     *mt_sync_engine_request_finish (MtSyncEngine  *self,
                                              GAsyncResult  *result,
                                              GError       **error);
 
+/* A file the server serves at @path (after /api/v1/: a monthly report), written whole to @file;
+ * the server's refusals and MT_ERROR_OFFLINE as for a request */
+void          mt_sync_engine_download_async  (MtSyncEngine        *self,
+                                              const char          *path,
+                                              const char          *file,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean      mt_sync_engine_download_finish (MtSyncEngine        *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
 /*
  * The live state the server sends (telemetry.positions, telemetry.status), kept in the replica
  * (which holds no telemetry of its own) for the pages to read
