@@ -12,6 +12,7 @@
 #include "mt-demo.h"
 #include "mt-dashboard.h"
 #include "mt-stats.h"
+#include "mt-stats-views.h"
 
 static double
 ms_since (gint64 t0)
@@ -129,6 +130,44 @@ main (int argc, char *argv[])
       else
         g_print ("%-32s %8u %12.1f %12s %8s\n", views[v].name, rows, k, "-", "-");
     }
+  /* every view of the statistics page the account may open, as the page reads it: the period
+   * and the period before (30 days by day, a year by month) */
+  {
+    guint n_views;
+    const MtStatsView *all = mt_stats_views (&n_views);
+
+    g_print ("%-32s %12s %12s\n", "statistics page view", "30 days ms", "year ms");
+    for (guint v = 0; v < n_views; v++)
+      {
+        double medians[2];
+
+        if (!mt_stats_view_allowed (&all[v], actor))
+          continue;
+        for (guint k = 0; k < 2; k++)
+          {
+            g_autofree double *ms = g_new (double, runs);
+            gint64 days = k == 0 ? 30 : 365;
+            MtStatsFilter now = { .from_day = today - days + 1, .to_day = today };
+            MtStatsFilter before = { .from_day = today - 2 * days + 1, .to_day = today - days };
+
+            for (guint i = 0; i < runs; i++)
+              {
+                g_autoptr(MtStatsTable) a = NULL;
+                g_autoptr(MtStatsTable) b = NULL;
+
+                t0 = g_get_monotonic_time ();
+                a = mt_stats_view_run (db, actor, &all[v], &now, k == 0 ? MT_STATS_BY_DAY : MT_STATS_BY_MONTH, &error);
+                if (!all[v].live)
+                  b = mt_stats_view_run (db, actor, &all[v], &before, k == 0 ? MT_STATS_BY_DAY : MT_STATS_BY_MONTH, NULL);
+                ms[i] = ms_since (t0);
+                g_assert_no_error (error);
+              }
+            medians[k] = bench_percentile (ms, runs, 50);
+          }
+        g_print ("%-32s %12.1f %12.1f\n", all[v].id, medians[0], medians[1]);
+      }
+  }
+
   /* 主页 as this account sees it */
   {
     g_autofree double *ms = g_new (double, runs);

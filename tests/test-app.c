@@ -873,6 +873,21 @@ test_statistics_page (void)
   if (chinese)
     save_screenshot (GTK_WIDGET (window), "statistics-devices.png");
 
+  /* the members' retention: month by month, whatever the grain */
+  g_assert_true (mt_stats_page_show_view (page, "retention"));
+  settle (window);
+  {
+    const MtStatsTable *t = mt_stats_page_get_table (page);
+
+    g_assert_nonnull (t);
+    g_assert_cmpuint (t->n_rows, >=, 1);
+    g_assert_cmpint (t->keys[t->n_rows - 1], >, 200001);   /* yyyymm */
+    g_assert_cmpint (mt_stats_table_get (t, t->n_rows - 1, 0), >, 0);
+  }
+  iterate (50);
+  if (chinese)
+    save_screenshot (GTK_WIDGET (window), "statistics-retention.png");
+
   /* a month's bar opens the transactions of that month */
   g_assert_true (mt_stats_page_show_view (page, "turnover"));
   settle (window);

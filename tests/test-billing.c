@@ -1462,6 +1462,19 @@ test_stats_scope (Fixture       *f,
                                          "type_id, key FROM stats_daily LIMIT 1)", NULL));
   g_assert_false (mt_stats_check (f->db, problems));
   g_assert_cmpuint (problems->len, ==, 2);
+
+  /* and a member's month, as much */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE stats_daily SET fen = fen - 1 WHERE (day, metric, operator_id, "
+                                         "store_id, type_id, key) IN (SELECT day, metric, operator_id, store_id, "
+                                         "type_id, key FROM stats_daily LIMIT 1)", NULL));
+  g_ptr_array_set_size (problems, 0);
+  g_assert_true (mt_stats_check (f->db, problems));
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE stats_member_months SET m3 = m3 + 1 WHERE (year, operator_id, "
+                                         "store_id, member_id) IN (SELECT year, operator_id, store_id, member_id "
+                                         "FROM stats_member_months LIMIT 1)", NULL));
+  g_assert_false (mt_stats_check (f->db, problems));
+  g_assert_cmpuint (problems->len, ==, 2);
+  g_assert_nonnull (strstr (problems->pdata[0], "monthly members"));
 }
 
 /* Every statistics view opens for each role that holds its group, within the role's scope, and
@@ -1508,7 +1521,7 @@ test_stats_views (Fixture       *f,
           g_assert_cmpuint (table->n_figures, ==, mt_stats_view_n_figures (&views[v]));
           for (guint r = 0; r < table->n_rows; r++)
             g_assert_nonnull (table->labels[r]);
-          if (views[v].over_time)
+          if (views[v].over_time && !views[v].monthly)
             g_assert_cmpuint (table->n_rows, >=, 13);   /* every week of 90 days */
           if (g_str_equal (views[v].id, "device_states"))
             {
@@ -1518,6 +1531,58 @@ test_stats_views (Fixture       *f,
                 sum += mt_stats_table_get (table, r, 0);
               g_assert_cmpint (sum, ==, mt_db_query_int (f->db, -1, devices_sql, params->len ? "t" : NULL,
                                                          params->len ? params->pdata[0] : NULL));
+            }
+          if (g_str_equal (views[v].id, "retention"))
+            {
+              /* each month's members and those of them who rented the month before, counted
+               * from the orders themselves */
+              g_autofree char *month_sql = g_strdup_printf (
+                "SELECT count (DISTINCT a.member_id) FROM orders a WHERE a.deleted = 0 AND "
+                "strftime ('%%Y%%m', a.start_at / 1000000 + 28800, 'unixepoch') = ?1 AND ?2 IS NOT NULL AND ?3 IS NOT NULL "
+                "AND (%s)", scope);
+              g_autofree char *back_sql = g_strdup_printf (
+                "SELECT count (DISTINCT a.member_id) FROM orders a WHERE a.deleted = 0 AND "
+                "strftime ('%%Y%%m', a.start_at / 1000000 + 28800, 'unixepoch') = ?1 AND (%s) AND EXISTS ("
+                "SELECT 1 FROM orders WHERE member_id = a.member_id AND deleted = 0 AND "
+                "strftime ('%%Y%%m', start_at / 1000000 + 28800, 'unixepoch') = ?2 AND ?3 IS NOT NULL AND (%s))", scope, scope);
+              gint64 seen = 0, back = 0;
+
+              g_assert_cmpuint (table->n_rows, >=, 3);
+              for (guint r = 0; r < table->n_rows; r++)
+                {
+                  gint64 key = table->keys[r], before = key % 100 == 1 ? key - 89 : key - 1;
+                  g_autofree char *month = g_strdup_printf ("%" G_GINT64_FORMAT, key);
+                  g_autofree char *previous = g_strdup_printf ("%" G_GINT64_FORMAT, before);
+                  g_autofree char *m_sql = g_strdup (month_sql);
+                  g_autofree char *b_sql = g_strdup (back_sql);
+                  gint64 active, came_back, active_before;
+
+                  if (params->len > 0)
+                    {
+                      /* the scope's path is the third parameter */
+                      g_autoptr(GString) a = g_string_new (m_sql), b = g_string_new (b_sql);
+                      g_string_replace (a, "LIKE ?", "LIKE ?3", 0);
+                      g_string_replace (b, "LIKE ?", "LIKE ?3", 0);
+                      g_free (m_sql);
+                      g_free (b_sql);
+                      m_sql = g_string_free (g_steal_pointer (&a), FALSE);
+                      b_sql = g_string_free (g_steal_pointer (&b), FALSE);
+                    }
+                  active = mt_db_query_int (f->db, -1, m_sql, "ttt", month, previous,
+                                            params->len ? params->pdata[0] : "");
+                  active_before = mt_db_query_int (f->db, -1, m_sql, "ttt", previous, month,
+                                                   params->len ? params->pdata[0] : "");
+                  came_back = mt_db_query_int (f->db, -1, b_sql, "ttt", month, previous,
+                                               params->len ? params->pdata[0] : "");
+                  g_assert_cmpint (mt_stats_table_get (table, r, 0), ==, active);
+                  g_assert_cmpint (mt_stats_table_get (table, r, 1), ==, came_back);
+                  g_assert_cmpint (mt_stats_table_get (table, r, 2), ==, active_before ? came_back * 1000 / active_before : 0);
+                  seen += active;
+                  back += came_back;
+                }
+              g_assert_cmpint (seen, >, 0);
+              if (actor->store_id == 0)
+                g_assert_cmpint (back, >, 0);
             }
           if (g_str_equal (views[v].id, "store_totals") && actor->store_id != 0)
             for (guint r = 0; r < table->n_rows; r++)

@@ -220,8 +220,8 @@ figure_total (const MtStatsTable  *table,
 
   if (table == NULL || table->n_rows == 0)
     return 0;
-  /* a running total is its last row */
-  if (g_str_equal (figure->id, "total"))
+  /* a running total, a month's members: the last row */
+  if (figure->at_end)
     return mt_stats_table_get (table, table->n_rows - 1, f);
   for (guint r = 0; r < table->n_rows; r++)
     sum += mt_stats_table_get (table, r, f);
@@ -284,7 +284,7 @@ show_tiles (MtStatsPage *self)
       g_autofree char *trend = NULL;
       const char *css = NULL;
 
-      if (figure->value == MT_STATS_PERMILLE)
+      if (figure->value == MT_STATS_PERMILLE && !figure->at_end)
         continue;   /* a share does not add up */
       value = mt_stats_format_value (figure->value, now);
       if (view->live || self->previous == NULL)
@@ -307,7 +307,16 @@ show_tiles (MtStatsPage *self)
               css = change >= 0 ? "success" : "error";
             }
         }
-      gtk_box_append (GTK_BOX (self->tiles), tile_new (mt_stats_figure_title (figure), value, trend, css));
+      if (view->monthly && figure->at_end && self->current->n_rows > 0)
+        {
+          /* a month's figure names its month */
+          g_autofree char *title = g_strdup_printf (_("%s · %s"), mt_stats_figure_title (figure),
+                                                    self->current->labels[self->current->n_rows - 1]);
+
+          gtk_box_append (GTK_BOX (self->tiles), tile_new (title, value, trend, css));
+        }
+      else
+        gtk_box_append (GTK_BOX (self->tiles), tile_new (mt_stats_figure_title (figure), value, trend, css));
       shown++;
     }
   /* a few tiles keep a tile's width; four share the row */
@@ -418,6 +427,17 @@ read_cb (GObject      *source,
   show_period (self);
 }
 
+/* The rows' time bucket: the grain chosen, or the view's own */
+static MtStatsBy
+shown_grain (MtStatsPage       *self,
+             const MtStatsView *view)
+{
+  if (view->monthly)
+    return MT_STATS_BY_MONTH;
+  return (MtStatsBy[]) { MT_STATS_BY_DAY, MT_STATS_BY_WEEK, MT_STATS_BY_MONTH }
+         [MIN (gtk_drop_down_get_selected (GTK_DROP_DOWN (self->grain_choice)), 2)];
+}
+
 static void
 reload (MtStatsPage *self)
 {
@@ -435,7 +455,7 @@ reload (MtStatsPage *self)
   gtk_widget_set_visible (self->from_entry, !view->live &&
                           gtk_drop_down_get_selected (GTK_DROP_DOWN (self->range_choice)) == RANGE_CUSTOM);
   gtk_widget_set_visible (self->to_entry, gtk_widget_get_visible (self->from_entry));
-  gtk_widget_set_sensitive (self->grain_choice, view->over_time);
+  gtk_widget_set_sensitive (self->grain_choice, view->over_time && !view->monthly);
   job = g_new0 (Job, 1);
   job->context = g_object_ref (self->context);
   job->view = view;
@@ -450,8 +470,7 @@ reload (MtStatsPage *self)
   job->before = job->filter;
   job->before.from_day = self->from_day - length;
   job->before.to_day = self->from_day - 1;
-  job->grain = (MtStatsBy[]) { MT_STATS_BY_DAY, MT_STATS_BY_WEEK, MT_STATS_BY_MONTH }
-               [MIN (gtk_drop_down_get_selected (GTK_DROP_DOWN (self->grain_choice)), 2)];
+  job->grain = shown_grain (self, view);
   mt_context_run_async (self->context, read_job, job, (GDestroyNotify) job_free, (GDestroyNotify) answer_free,
                         self->cancellable, read_cb, g_object_ref (self));
 }
@@ -524,9 +543,11 @@ chart_activated_cb (MtStatsPage *self,
     {
       gint64 first = self->current->keys[row], last = first;
 
-      if (gtk_drop_down_get_selected (GTK_DROP_DOWN (self->grain_choice)) == 1)
+      MtStatsBy grain = shown_grain (self, view);
+
+      if (grain == MT_STATS_BY_WEEK)
         last = first + 6;
-      else if (gtk_drop_down_get_selected (GTK_DROP_DOWN (self->grain_choice)) == 2)
+      else if (grain == MT_STATS_BY_MONTH)
         {
           g_autoptr(GDateTime) m = g_date_time_new_utc ((int) (first / 100), (int) (first % 100), 1, 0, 0, 0);
           g_autoptr(GDateTime) next = g_date_time_add_months (m, 1);

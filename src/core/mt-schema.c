@@ -808,6 +808,10 @@ migration_20_after (MtDb    *db,
   return _mt_catalog_grant_builtin_roles (db, "home", error);
 }
 
+/* Who rented in each month, for the members' retention (mt-stats.c) */
+static const char migration_21[] = "";
+static const char *const synced_21[] = { NULL };
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -829,6 +833,7 @@ const MtMigration mt_migrations[] = {
   { 18, migration_18, synced_18, _mt_stats_create },
   { 19, migration_19, synced_19, migration_19_after },
   { 20, migration_20, synced_20, migration_20_after },
+  { 21, migration_21, synced_21, _mt_stats_members_create },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 

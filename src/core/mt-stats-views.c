@@ -69,12 +69,19 @@ static const MtStatsFigure type_share_figures[] = {
 };
 static const MtStatsFigure growth_figures[] = {
   { "new", NC_("statistics figure", "New"), "", MT_STATS_COUNT },
-  { "total", NC_("statistics figure", "In all"), "", MT_STATS_COUNT },
+  { "total", NC_("statistics figure", "In all"), "", MT_STATS_COUNT, .at_end = TRUE },
   END_FIGURES
 };
 static const MtStatsFigure member_figures[] = {
   { "new", NC_("statistics figure", "New members"), "m:new", MT_STATS_COUNT },
   { "rentals", NC_("statistics figure", "Rentals"), "o:rented", MT_STATS_COUNT },
+  END_FIGURES
+};
+static const MtStatsFigure retention_figures[] = {
+  { "active", NC_("statistics figure", "Members who rented"), "", MT_STATS_COUNT, .at_end = TRUE },
+  { "returning", NC_("statistics figure", "Rented the month before too"), "", MT_STATS_COUNT, .at_end = TRUE },
+  { "retention", NC_("statistics figure", "Retention"), "", MT_STATS_PERMILLE, .at_end = TRUE },
+  { "new", NC_("statistics figure", "New members"), "", MT_STATS_COUNT },
   END_FIGURES
 };
 static const MtStatsFigure deposit_figures[] = {
@@ -392,6 +399,121 @@ run_deposits_now (MtDb                *db,
   return t;
 }
 
+/* A business day's month as a count of months (year × 12 + month − 1) */
+static gint64
+month_index (gint64 day)
+{
+  g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc (day * 86400);
+
+  return g_date_time_get_year (t) * 12 + g_date_time_get_month (t) - 1;
+}
+
+/* Month by month: the members who rented, those of them who had rented the month before too
+ * (and that share of the month before's), and the new members — from the members' months kept
+ * with the orders. A member counts once however many stores they rented at. */
+static MtStatsTable *
+run_retention (MtDb                *db,
+               const MtActor       *actor,
+               const MtStatsView   *view,
+               const MtStatsFilter *filter,
+               MtStatsBy            grain,
+               GError             **error)
+{
+  static const MtStatsFigure new_members[] = { { "new", NULL, "m:new", MT_STATS_COUNT } };
+  gint64 last = month_index (filter->to_day);
+  gint64 first = MAX (month_index (filter->from_day), last - 59);   /* five years at most */
+  gint64 base = first - 1;   /* the month before the first: bit 0 */
+  guint n_months = (guint) (last - first + 1);
+  g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *scope = mt_actor_scope_sql (actor, "o.operator_id", "o.store_id", params);
+  /* the stores' rows when a store or a region narrows the view, the whole business's for
+   * headquarters, the operators' otherwise */
+  gboolean by_store = actor->store_id != 0 || filter->store_id != 0 || (filter->region_code && *filter->region_code);
+  const char *level = by_store ? ">= 0" : mt_actor_is_root (actor) && filter->operator_id == 0 ? "= -2" : "= -1";
+  g_autoptr(GString) sql = g_string_new ("SELECT o.member_id, o.year, 0");
+  g_autoptr(GArray) rows = NULL;
+  g_autoptr(GHashTable) active = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr(MtStatsTable) created = NULL;
+  GHashTableIter iter;
+  gpointer value;
+  MtStatsTable *t;
+  gint64 *before;
+
+  for (guint m = 1; m <= 12; m++)
+    g_string_append_printf (sql, " | ((o.m%u > 0) << %u)", m, m - 1);
+  g_string_append_printf (sql, " FROM stats_member_months o%s WHERE o.year BETWEEN %" G_GINT64_FORMAT
+                          " AND %" G_GINT64_FORMAT " AND o.store_id %s AND (%s)",
+                          filter->region_code && *filter->region_code ? " LEFT JOIN stores s ON s.id = o.store_id" : "",
+                          base / 12, last / 12, level, scope);
+  if (params->len > 0)   /* the scope's path is ?1 */
+    g_string_replace (sql, "LIKE ?", "LIKE ?1", 1);
+  append_filter (sql, filter, "o.operator_id", "o.store_id", FALSE);
+  rows = run_rows (db, sql->str, params, filter, 2, error);
+  if (rows == NULL)
+    return NULL;
+
+  /* each member's months as bits from the month before the first */
+  for (guint r = 0; r + 3 <= rows->len; r += 3)
+    {
+      const gint64 *row = &g_array_index (rows, gint64, r);
+      guint64 bits = 0, *kept;
+
+      for (guint m = 0; m < 12; m++)
+        {
+          gint64 at = row[1] * 12 + m - base;
+
+          if ((row[2] >> m) & 1 && at >= 0 && at <= (gint64) n_months)
+            bits |= G_GUINT64_CONSTANT (1) << at;
+        }
+      if (bits == 0)
+        continue;
+      kept = g_hash_table_lookup (active, &row[0]);
+      if (kept == NULL)
+        g_hash_table_insert (active, g_memdup2 (&row[0], sizeof (gint64)), g_memdup2 (&bits, sizeof bits));
+      else
+        *kept |= bits;
+    }
+
+  t = table_new (n_months, 4);
+  before = g_new0 (gint64, n_months);
+  g_hash_table_iter_init (&iter, active);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      guint64 bits = *(guint64 *) value;
+
+      for (guint i = 0; i < n_months; i++)
+        {
+          gboolean now = (bits >> (i + 1)) & 1, then = (bits >> i) & 1;
+
+          t->values[i * 4] += now;
+          t->values[i * 4 + 1] += now && then;
+          before[i] += then;
+        }
+    }
+  for (guint i = 0; i < n_months; i++)
+    {
+      gint64 m = first + i;
+
+      t->keys[i] = (m / 12) * 100 + m % 12 + 1;
+      t->labels[i] = g_strdup_printf ("%04" G_GINT64_FORMAT "-%02" G_GINT64_FORMAT, m / 12, m % 12 + 1);
+      t->values[i * 4 + 2] = before[i] ? t->values[i * 4 + 1] * 1000 / before[i] : 0;
+    }
+  g_free (before);
+
+  /* the new members, by the months of the period itself */
+  created = mt_stats_query (db, actor, filter, MT_STATS_BY_MONTH, new_members, 1, error);
+  if (created == NULL)
+    {
+      mt_stats_table_free (t);
+      return NULL;
+    }
+  for (guint r = 0; r < created->n_rows; r++)
+    for (guint i = 0; i < n_months; i++)
+      if (t->keys[i] == created->keys[r])
+        t->values[i * 4 + 3] = mt_stats_table_get (created, r, 0);
+  return t;
+}
+
 /* ------------------------------------------------------------------ the views */
 
 static const MtStatsView views[] = {
@@ -440,6 +562,9 @@ static const MtStatsView views[] = {
   { .id = "members", .group = "members", .title = NC_("statistics view", "New and Active Members"),
     .chart = MT_CHART_BARS, .over_time = TRUE, .figures = member_figures,
     .drill = "members" },
+  { .id = "retention", .group = "members", .title = NC_("statistics view", "Member Retention"),
+    .chart = MT_CHART_BARS, .over_time = TRUE, .monthly = TRUE, .figures = retention_figures,
+    .drill = "members", .run = run_retention },
   { .id = "deposits", .group = "deposits", .title = NC_("statistics view", "Deposits"),
     .chart = MT_CHART_BARS, .over_time = TRUE, .figures = deposit_figures,
     .drill = "deposits" },

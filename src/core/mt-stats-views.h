@@ -40,6 +40,7 @@ struct _MtStatsView
   const char          *title;       /* NC_("statistics view", …) */
   MtChartKind          chart;
   gboolean             over_time;   /* rows are time buckets of the chosen grain */
+  gboolean             monthly;     /* …always by calendar month, whatever grain is chosen */
   MtStatsBy            by;          /* otherwise what a row is */
   const MtStatsFigure *figures;     /* ended by { NULL }; the chart draws those of the first's kind */
   gboolean             live;        /* the fleet as it is now: no time range */

@@ -192,6 +192,112 @@ _mt_stats_create (MtDb    *db,
   return mt_db_exec (db, rebuild, error);
 }
 
+/*
+ * Who rented, by calendar month: rows counting the rentals each member began in each month
+ * (m1 … m12) of a year, kept by the orders' triggers like the daily sums, at three levels: a
+ * store (store_id ≥ 0, 0 for none), all an operator's stores (store_id −1) and the whole
+ * business (store_id −2, operator_id 0). Distinct members cannot be summed from days; a year of
+ * them is one short row per member.
+ */
+#define MONTH_KEYS "store_id, year, operator_id, member_id"
+
+static const char *const month_levels[][2] = {   /* store, operator */
+  { "coalesce ($R.store_id, 0)", "$R.operator_id" },
+  { "-1", "$R.operator_id" },
+  { "-2", "0" },
+};
+
+/* The business year or month (%Y, %m) of an instant in µs, as SQL */
+static char *
+calendar_of (const char *format,
+             const char *instant)
+{
+  return g_strconcat ("CAST (strftime ('", format, "', (", instant, ") / 1000000 + 28800, 'unixepoch') AS INTEGER)",
+                      NULL);
+}
+
+/* "SELECT store, year, operator, member, ±(month = 1), … WHERE it counts" over NEW or OLD */
+static char *
+member_month_select (const char *row,
+                     const char *sign,
+                     guint       level)
+{
+  g_autoptr(GString) sql = g_string_new (NULL);
+  g_autofree char *start = g_strconcat (row, ".start_at", NULL);
+  g_autofree char *year = calendar_of ("%Y", start);
+  g_autofree char *month = calendar_of ("%m", start);
+  g_autofree char *store = over (month_levels[level][0], row);
+  g_autofree char *op = over (month_levels[level][1], row);
+
+  g_string_printf (sql, "SELECT %s, %s, %s, %s.member_id", store, year, op, row);
+  for (guint m = 1; m <= 12; m++)
+    g_string_append_printf (sql, ", %s(%s = %u)", sign, month, m);
+  g_string_append_printf (sql, " WHERE %s.deleted = 0", row);
+  return g_string_free (g_steal_pointer (&sql), FALSE);
+}
+
+static char *
+member_months_recomputed_sql (void)
+{
+  g_autofree char *year = calendar_of ("%Y", "start_at");
+  g_autofree char *month = calendar_of ("%m", "start_at");
+  g_autoptr(GString) sql = g_string_new (NULL);
+
+  for (guint level = 0; level < G_N_ELEMENTS (month_levels); level++)
+    {
+      g_autofree char *store = over (month_levels[level][0], "R");
+      g_autofree char *op = over (month_levels[level][1], "R");
+
+      g_string_append_printf (sql, "%sSELECT %s AS store_id, %s AS year, %s AS operator_id, member_id",
+                              level ? " UNION ALL " : "", store, year, op);
+      for (guint m = 1; m <= 12; m++)
+        g_string_append_printf (sql, ", sum (%s = %u) AS m%u", month, m, m);
+      g_string_append (sql, " FROM orders R WHERE deleted = 0 GROUP BY 1, 2, 3, 4");
+    }
+  return g_string_free (g_steal_pointer (&sql), FALSE);
+}
+
+gboolean
+_mt_stats_members_create (MtDb    *db,
+                          GError **error)
+{
+  g_autoptr(GString) table = g_string_new ("CREATE TABLE stats_member_months (store_id INTEGER NOT NULL, "
+                                           "year INTEGER NOT NULL, operator_id INTEGER NOT NULL, "
+                                           "member_id INTEGER NOT NULL");
+  g_autoptr(GString) upsert = g_string_new ("INSERT INTO stats_member_months (" MONTH_KEYS);
+  g_autoptr(GString) conflict = g_string_new (" ON CONFLICT (" MONTH_KEYS ") DO UPDATE SET ");
+  g_autoptr(GString) on_insert = g_string_new ("CREATE TRIGGER orders_member_months_insert AFTER INSERT ON orders BEGIN ");
+  g_autoptr(GString) on_update = g_string_new ("CREATE TRIGGER orders_member_months_update AFTER UPDATE OF start_at, "
+                                               "operator_id, store_id, member_id, deleted ON orders BEGIN ");
+  g_autofree char *recomputed = member_months_recomputed_sql ();
+  g_autofree char *rebuild = NULL;
+
+  for (guint m = 1; m <= 12; m++)
+    {
+      g_string_append_printf (table, ", m%u INTEGER NOT NULL", m);
+      g_string_append_printf (upsert, ", m%u", m);
+      g_string_append_printf (conflict, "%sm%u = m%u + excluded.m%u", m > 1 ? ", " : "", m, m, m);
+    }
+  g_string_append (table, ", PRIMARY KEY (" MONTH_KEYS ")) WITHOUT ROWID;");
+  g_string_append (upsert, ") ");
+  for (guint level = 0; level < G_N_ELEMENTS (month_levels); level++)
+    {
+      g_autofree char *add_new = member_month_select ("NEW", "", level);
+      g_autofree char *take_old = member_month_select ("OLD", "-", level);
+
+      g_string_append_printf (on_insert, "%s%s%s; ", upsert->str, add_new, conflict->str);
+      g_string_append_printf (on_update, "%s%s%s; %s%s%s; ", upsert->str, take_old, conflict->str,
+                              upsert->str, add_new, conflict->str);
+    }
+  g_string_append (on_insert, "END;");
+  g_string_append (on_update, "END;");
+  rebuild = g_strdup_printf ("%s%s", upsert->str, recomputed);
+  return mt_db_exec (db, table->str, error) &&
+         mt_db_exec (db, on_insert->str, error) &&
+         mt_db_exec (db, on_update->str, error) &&
+         mt_db_exec (db, rebuild, error);
+}
+
 gboolean
 mt_stats_check (MtDb      *db,
                 GPtrArray *problems)
@@ -205,7 +311,17 @@ mt_stats_check (MtDb      *db,
     "UNION ALL SELECT 'recomputed' AS side, * FROM (SELECT * FROM now EXCEPT SELECT * FROM kept) LIMIT 50",
     recomputed);
 
-  return mt_db_expect_no_rows (db, problems, "daily aggregate differs from its rows:", sql);
+  g_autofree char *months = member_months_recomputed_sql ();
+  g_autofree char *months_sql = g_strdup_printf (
+    "WITH kept AS (SELECT * FROM stats_member_months WHERE max (m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12) > 0 "
+    "OR min (m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12) < 0), "
+    "now AS (SELECT * FROM (%s) WHERE max (m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12) > 0) "
+    "SELECT 'kept' AS side, * FROM (SELECT * FROM kept EXCEPT SELECT * FROM now) "
+    "UNION ALL SELECT 'recomputed' AS side, * FROM (SELECT * FROM now EXCEPT SELECT * FROM kept) LIMIT 50",
+    months);
+  gboolean ok = mt_db_expect_no_rows (db, problems, "daily aggregate differs from its rows:", sql);
+
+  return mt_db_expect_no_rows (db, problems, "monthly members differ from the orders:", months_sql) && ok;
 }
 
 /* ------------------------------------------------------------------ views */

@@ -53,6 +53,8 @@ typedef struct
   const char   *title;     /* NC_("statistics figure", …): show with mt_stats_figure_title() */
   const char   *metrics;
   MtStatsValue  value;
+  gboolean      at_end;    /* the period's figure is its last row's (a running total, a month's
+                            * members), not the rows' sum */
 } MtStatsFigure;
 
 /* What to sum: business days @from_day … @to_day (inclusive), narrowed to an operator's subtree,

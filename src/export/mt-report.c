@@ -84,7 +84,7 @@ figure_total (const MtStatsTable  *t,
 
   if (t->n_rows == 0)
     return 0;
-  if (g_str_equal (figure->id, "total"))   /* a running total: its last row */
+  if (figure->at_end)   /* a running total, a month's members: its last row */
     return mt_stats_table_get (t, t->n_rows - 1, f);
   for (guint r = 0; r < t->n_rows; r++)
     sum += mt_stats_table_get (t, r, f);
@@ -252,7 +252,8 @@ table_rows (cairo_t       *cr,
           const MtStatsFigure *fig = &s->view->figures[f];
           g_autofree char *v = NULL;
 
-          if (total && fig->value == MT_STATS_PERMILLE)
+          /* a share, or members month by month, has no total */
+          if (total && (fig->value == MT_STATS_PERMILLE || (fig->at_end && s->view->monthly)))
             continue;
           v = mt_stats_format_value (fig->value, total ? figure_total (s->table, fig, f)
                                                        : mt_stats_table_get (s->table, i, f));
