@@ -59,7 +59,7 @@ main (int argc, char *argv[])
     db = mt_db_open (argv[1], &error);
     if (db == NULL)
       g_error ("%s", error->message);
-    g_print ("open: %.0f ms (schema %d → %d%s)\n", (g_get_monotonic_time () - t0) / 1000.0, version,
+    g_print ("open: %.0f ms (schema %d -> %d%s)\n", (g_get_monotonic_time () - t0) / 1000.0, version,
              (int) mt_db_query_int (db, 0, "PRAGMA user_version", NULL),
              version < 18 ? ": no aggregates before, summed from the rows now" :
              version < 21 ? ": the members' months summed from the orders now" : "");

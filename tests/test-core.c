@@ -1162,6 +1162,12 @@ describe_entity (GString        *out,
         when = "optional, may be empty";
       else
         when = "optional";
+      if (f->initial != NULL)
+        {
+          g_autofree char *with = g_strdup_printf ("%s; `%s` when a new record leaves it out", when, f->initial);
+          g_string_append_printf (out, "| `%s` | %s | %s | %s |\n", f->key, type, bounds, with);
+          continue;
+        }
       g_string_append_printf (out, "| `%s` | %s | %s | %s |\n", f->key, type, bounds, when);
     }
   g_string_append_c (out, '\n');
@@ -1240,6 +1246,90 @@ test_transactions (Fixture *f, gconstpointer data)
 
 /* The console's read models answer within the account's scope only: a store manager reads its
  * own store's devices, repairs, members and alarms, and another store's read as absent */
+/* The header's search: devices by the start of their number, members by the start of their
+ * mobile or name, within the account's scope and the pages it views; exact first, no duplicates */
+static void
+test_quick_search (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(MtActor) store = sign_in (f, "store");
+  g_autoptr(MtActor) tech = sign_in (f, "tech");
+  gint64 own = mt_db_query_int (f->db, 0, "SELECT min (id) FROM devices WHERE store_id = ? AND deleted = 0", "i",
+                                store->store_id);
+  g_autofree char *own_no = mt_db_query_text (f->db, "SELECT device_no FROM devices WHERE id = ?", "i", own);
+  g_autofree char *other_no = mt_db_query_text (f->db, "SELECT device_no FROM devices WHERE (store_id IS NULL OR "
+                                                "store_id <> ?) AND deleted = 0 ORDER BY id LIMIT 1", "i",
+                                                store->store_id);
+  g_autofree char *mobile = mt_db_query_text (f->db, "SELECT mobile FROM members WHERE store_id = ? AND deleted = 0 "
+                                              "ORDER BY id LIMIT 1", "i", store->store_id);
+  g_autofree char *prefix = g_strndup (own_no, strlen (own_no) - 2);
+  g_autofree char *mobile_prefix = g_strndup (mobile, 7);
+  g_autoptr(GPtrArray) hits = NULL;
+
+  /* the whole number: that device, as the first */
+  hits = mt_read_quick_search (f->db, admin, own_no, 8);
+  g_assert_cmpuint (hits->len, >=, 1);
+  g_assert_cmpint (((MtQuickHit *) hits->pdata[0])->kind, ==, MT_QUICK_DEVICE);
+  g_assert_cmpint (((MtQuickHit *) hits->pdata[0])->id, ==, own);
+  g_assert_cmpstr (((MtQuickHit *) hits->pdata[0])->key, ==, own_no);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  /* a prefix: every device beginning with it, at most the limit */
+  hits = mt_read_quick_search (f->db, admin, prefix, 5);
+  g_assert_cmpuint (hits->len, >=, 2);
+  g_assert_cmpuint (hits->len, <=, 15);
+  for (guint i = 0; i < hits->len; i++)
+    {
+      const MtQuickHit *hit = hits->pdata[i];
+
+      if (hit->kind == MT_QUICK_DEVICE)
+        g_assert_true (g_str_has_prefix (hit->title, prefix));
+    }
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  /* another store's device is not found by the store manager; its own is */
+  hits = mt_read_quick_search (f->db, store, other_no, 8);
+  for (guint i = 0; i < hits->len; i++)
+    g_assert_false (((MtQuickHit *) hits->pdata[i])->kind == MT_QUICK_DEVICE);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = mt_read_quick_search (f->db, store, own_no, 8);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  /* a member by the start of the mobile, once, with the mobile as the key */
+  hits = mt_read_quick_search (f->db, store, mobile_prefix, 8);
+  {
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < hits->len; i++)
+      {
+        const MtQuickHit *hit = hits->pdata[i];
+
+        g_assert_cmpint (hit->kind, ==, MT_QUICK_MEMBER);
+        g_assert_true (g_str_has_prefix (hit->key, mobile_prefix));
+        g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT store_id FROM members WHERE id = ?", "i", hit->id), ==,
+                         store->store_id);
+        found |= g_str_equal (hit->key, mobile);
+        for (guint j = 0; j < i; j++)
+          g_assert_false (((MtQuickHit *) hits->pdata[j])->id == hit->id);
+      }
+    g_assert_true (found);
+  }
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  /* a technician sees devices but not members */
+  g_assert_false (mt_actor_can_view (tech, "members"));
+  hits = mt_read_quick_search (f->db, tech, mobile, 8);
+  g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  /* nothing typed, or text that is not text: nothing */
+  hits = mt_read_quick_search (f->db, admin, "  ", 8);
+  g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = mt_read_quick_search (f->db, admin, "\xff\xfe", 8);
+  g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  /* a quote or a percent sign is just text */
+  hits = mt_read_quick_search (f->db, admin, "'%", 8);
+  g_assert_cmpuint (hits->len, ==, 0);
+}
+
 static void
 test_read_models (Fixture *f, gconstpointer data)
 {
@@ -1390,6 +1480,7 @@ main (int argc, char *argv[])
   ADD ("geofences", test_geofences);
   ADD ("tracks", test_tracks);
   ADD ("read-models/scope", test_read_models);
+  ADD ("read-models/quick-search", test_quick_search);
 
   ret = g_test_run ();
   g_unlink (template_path);

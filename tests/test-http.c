@@ -59,7 +59,16 @@ mt_test_http_sign_in (SoupSession *session,
                       const char  *url,
                       const char  *user)
 {
-  g_autofree char *body = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", user, MT_DEMO_PASSWORD);
+  return mt_test_http_sign_in_with (session, url, user, MT_DEMO_PASSWORD);
+}
+
+char *
+mt_test_http_sign_in_with (SoupSession *session,
+                           const char  *url,
+                           const char  *user,
+                           const char  *password)
+{
+  g_autofree char *body = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", user, password);
   guint status = 0;
   g_autoptr(JsonNode) answer = mt_test_http_call (session, url, "POST", "session", NULL, body, &status);
 

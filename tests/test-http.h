@@ -25,5 +25,9 @@ JsonNode *mt_test_http_call    (SoupSession *session,
 char     *mt_test_http_sign_in (SoupSession *session,
                                 const char  *url,
                                 const char  *user);
+char       *mt_test_http_sign_in_with (SoupSession *session,
+                                       const char  *url,
+                                       const char  *user,
+                                       const char  *password);
 
 G_END_DECLS

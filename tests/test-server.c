@@ -1221,9 +1221,46 @@ test_hostile_operators (Fixture *f, gconstpointer data)
   guint status = 0;
 
   create_operator (f, admin, "{\"name\":\"华北换电运营\",\"parent_id\":1,\"contact\":\"张三\","
-                   "\"phone\":\"13912345678\"}", "/1/");
+                   "\"phone\":\"13912345678\",\"account_username\":\"huabei\",\"account_password\":\"north-pass-1\","
+                   "\"account_password_confirm\":\"north-pass-1\"}", "/1/");
   create_operator (f, east, "{\"name\":\"宁波分部\",\"parent_id\":2,\"contact\":\"李四\","
-                   "\"phone\":\"13912345679\",\"region_code\":\"3302\"}", "/1/2/");
+                   "\"phone\":\"13912345679\",\"region_code\":\"3302\",\"account_username\":\"ningbo\","
+                   "\"account_password\":\"ningbo-pass-1\",\"account_password_confirm\":\"ningbo-pass-1\"}", "/1/2/");
+  /* each with its administrator, who signs in to its own operator, offline payment on */
+  {
+    g_autofree char *ningbo = mt_test_http_sign_in_with (f->session, f->url, "ningbo", "ningbo-pass-1");
+    g_autoptr(JsonNode) me = call (f, "GET", "operators?search=宁波", ningbo, NULL, &status);
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (me), "total"), ==, 1);
+    g_assert_cmpint (db_int (f, "SELECT count (*) FROM accounts a JOIN roles r ON r.id = a.role_id JOIN operators o "
+                                "ON o.id = a.operator_id WHERE a.username = 'ningbo' AND r.builtin = 'operator_admin' "
+                                "AND o.name = '宁波分部' AND a.mobile = '13912345679' AND a.store_id IS NULL"), ==, 1);
+    g_assert_cmpint (db_int (f, "SELECT caps FROM operators WHERE name = '华北换电运营'"), ==, 8);
+  }
+  /* an operator and its account are made together or not at all */
+  {
+    gint64 operators = db_int (f, "SELECT count (*) FROM operators");
+    gint64 accounts = db_int (f, "SELECT count (*) FROM accounts");
+
+    expect (f, "POST", "operators", admin, "{\"name\":\"重名账号\",\"parent_id\":1,\"contact\":\"王五\","
+            "\"phone\":\"13912345670\",\"account_username\":\"east\",\"account_password\":\"secret-pass\","
+            "\"account_password_confirm\":\"secret-pass\"}", 422, "account_username");
+    expect (f, "POST", "operators", admin, "{\"name\":\"密码不符\",\"parent_id\":1,\"contact\":\"王五\","
+            "\"phone\":\"13912345670\",\"account_username\":\"mismatch\",\"account_password\":\"secret-pass\","
+            "\"account_password_confirm\":\"secret-pasS\"}", 422, "account_password");
+    expect (f, "POST", "operators", admin, "{\"name\":\"没有账号\",\"parent_id\":1,\"contact\":\"王五\","
+            "\"phone\":\"13912345670\"}", 422, "account_username");
+    expect (f, "POST", "operators", admin, "{\"name\":\"短账号\",\"parent_id\":1,\"contact\":\"王五\","
+            "\"phone\":\"13912345670\",\"account_username\":\"ab\",\"account_password\":\"secret-pass\","
+            "\"account_password_confirm\":\"secret-pass\"}", 422, "account_username");
+    /* a capability the parent lacks is refused, and none is given by default beyond the parent's */
+    expect (f, "POST", "operators", east, "{\"name\":\"超出能力\",\"parent_id\":2,\"contact\":\"王五\","
+            "\"phone\":\"13912345670\",\"caps\":\"63\",\"account_username\":\"toomuch\","
+            "\"account_password\":\"secret-pass\",\"account_password_confirm\":\"secret-pass\"}", 422, "caps");
+    g_assert_cmpint (db_int (f, "SELECT count (*) FROM operators"), ==, operators);
+    g_assert_cmpint (db_int (f, "SELECT count (*) FROM accounts"), ==, accounts);
+  }
   /* the new operator is in east's scope: it lists it */
   {
     g_autoptr(JsonNode) a = call (f, "GET", "operators?search=宁波", east, NULL, &status);

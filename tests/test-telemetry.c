@@ -11,8 +11,11 @@
 
 #include "mt-codec.h"
 #include "mt-db.h"
+#include "mt-error.h"
 #include "mt-fences.h"
 #include "mt-ingest.h"
+#include "mt-ops.h"
+#include "mt-perm.h"
 #include "test-http.h"
 #include "test-util.h"
 
@@ -1150,6 +1153,97 @@ test_credentials (Fixture       *f,
                    ==, 2);
 }
 
+/* The store end's power rights: a store manager cuts and restores its own batteries' power
+ * (the discharge relay) and sets the unrented power-cut when its operator holds the
+ * capabilities; without them, or outside its store, or as a role without the right, refused */
+static void
+test_power_rights (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("mt-power-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "test.db", NULL);
+  g_autoptr(GError) error = NULL;
+  MtDb *db;
+  gint64 store_id, own, other, operator_id;
+  guint64 caps;
+
+  mt_test_demo_copy (path);
+  db = mt_db_open (path, &error);
+  g_assert_no_error (error);
+  store_id = mt_db_query_int (db, 0, "SELECT store_id FROM accounts WHERE username = 'store'", NULL);
+  operator_id = mt_db_query_int (db, 0, "SELECT operator_id FROM stores WHERE id = ?", "i", store_id);
+  own = mt_db_query_int (db, 0, "SELECT id FROM devices WHERE store_id = ? AND deleted = 0 LIMIT 1", "i", store_id);
+  other = mt_db_query_int (db, 0, "SELECT id FROM devices WHERE store_id <> ? AND deleted = 0 LIMIT 1", "i", store_id);
+  /* the store's operator (and its parents) with both capabilities to begin with */
+  g_assert_true (mt_db_run (db, NULL, "UPDATE operators SET caps = caps | ? WHERE (SELECT path FROM operators "
+                                      "WHERE id = ?2) LIKE path || '%'", "ii",
+                            (gint64) (MT_CAP_BMS_CONTROL | MT_CAP_UNRENTED_POWER_CUT), operator_id));
+  caps = (guint64) mt_db_query_int (db, 0, "SELECT caps FROM operators WHERE id = ?", "i", operator_id);
+  g_assert_true ((caps & (MT_CAP_BMS_CONTROL | MT_CAP_UNRENTED_POWER_CUT)) == (MT_CAP_BMS_CONTROL | MT_CAP_UNRENTED_POWER_CUT));
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      gint64 id = mt_db_query_int (db, 0, "SELECT id FROM accounts WHERE username = 'store'", NULL);
+      g_autoptr(MtActor) manager = mt_actor_load (db, id, &error);
+      g_autoptr(MtActor) tech = mt_actor_load (db, mt_db_query_int (db, 0, "SELECT id FROM accounts WHERE username = 'tech'",
+                                                                    NULL), &error);
+      g_autofree char *device_no = NULL;
+      gboolean ok;
+
+      g_assert_no_error (error);
+      g_assert_true (mt_actor_can (manager, "devices", "power"));
+      g_assert_false (mt_actor_can (manager, "devices", "edit"));
+      g_assert_false (mt_actor_can (manager, "bms", "control"));
+      ok = mt_command_authorize (db, manager, own, MT_CMD_DISCHARGE, &device_no, &error);
+      if (pass == 0)
+        {
+          /* the capabilities held: its own battery's power, cut and restored, and the policy */
+          g_assert_no_error (error);
+          g_assert_true (ok);
+          g_assert_nonnull (device_no);
+          g_assert_true (mt_devices_set_power_cut (db, manager, &own, 1, TRUE, &error));
+          g_assert_no_error (error);
+          g_assert_cmpint (mt_db_query_int (db, -1, "SELECT power_cut_unrented FROM devices WHERE id = ?", "i", own), ==, 1);
+          g_assert_true (mt_devices_set_power_cut (db, manager, &own, 1, FALSE, &error));
+          g_assert_no_error (error);
+          /* not another store's, and not the other relay nor the board */
+          g_assert_false (mt_command_authorize (db, manager, other, MT_CMD_DISCHARGE, NULL, &error));
+          g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+          g_clear_error (&error);
+          g_assert_false (mt_devices_set_power_cut (db, manager, &other, 1, TRUE, &error));
+          g_assert_nonnull (error);
+          g_clear_error (&error);
+          g_assert_false (mt_command_authorize (db, manager, own, MT_CMD_CHARGE, NULL, &error));
+          g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+          g_clear_error (&error);
+          g_assert_false (mt_command_authorize (db, manager, own, MT_CMD_RESTART, NULL, &error));
+          g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+          g_clear_error (&error);
+          /* a technician has the relays through BMS control, but not the unrented policy */
+          g_assert_false (mt_devices_set_power_cut (db, tech, &own, 1, TRUE, &error));
+          g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+          g_clear_error (&error);
+          /* the operator loses both capabilities */
+          g_assert_true (mt_db_run (db, NULL, "UPDATE operators SET caps = caps & ~? WHERE id = ?", "ii",
+                                    (gint64) (MT_CAP_BMS_CONTROL | MT_CAP_UNRENTED_POWER_CUT), operator_id));
+        }
+      else
+        {
+          g_assert_false (ok);
+          g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+          g_clear_error (&error);
+          g_assert_false (mt_devices_set_power_cut (db, manager, &own, 1, TRUE, &error));
+          g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+          g_clear_error (&error);
+          g_assert_cmpint (mt_db_query_int (db, -1, "SELECT power_cut_unrented FROM devices WHERE id = ?", "i", own), ==, 0);
+          /* turning the policy off stays possible */
+          g_assert_true (mt_devices_set_power_cut (db, manager, &own, 1, FALSE, &error));
+          g_assert_no_error (error);
+        }
+    }
+  mt_db_close (db);
+  mt_test_remove_tree (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1159,6 +1253,7 @@ main (int argc, char *argv[])
   int status;
 
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/mt/telemetry/power-rights", test_power_rights);
   if (g_getenv ("MINGTANG_SERVER") == NULL || g_getenv ("MINGTANG_SIM") == NULL || mosquitto == NULL)
     {
       g_test_skip ("needs MINGTANG_SERVER, MINGTANG_SIM and mosquitto");

@@ -737,12 +737,16 @@ build_control (MtBmsDialog *self)
   GtkWidget *board = adw_preferences_group_new ();
   GtkWidget *row;
   gboolean can = mt_actor_can (self->actor, "bms", "control") && (self->actor->caps & MT_CAP_BMS_CONTROL);
+  /* the store end cuts and restores the power (the discharge relay) with devices:power */
+  gboolean can_power = (can || mt_actor_can (self->actor, "devices", "power")) &&
+                       (self->actor->caps & MT_CAP_BMS_CONTROL);
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (switches), _("Switches"));
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (switches),
-                                         can ? _("Each change is confirmed, sent to the battery and recorded in the "
-                                                 "audit log with its result.")
-                                             : _("Your role or operator may not control batteries."));
+                                         can || can_power
+                                         ? _("Each change is confirmed, sent to the battery and recorded in the "
+                                             "audit log with its result.")
+                                         : _("Your role or operator may not control batteries."));
   mt_switch_row_add (switches, _("Charge switch"), _("The charge relay"), &self->charge);
   mt_switch_row_add (switches, _("Discharge switch"), _("The discharge relay: off cuts the power"), &self->discharge);
   g_signal_connect (self->charge, "notify::active", G_CALLBACK (switch_cb), self);
@@ -758,7 +762,8 @@ build_control (MtBmsDialog *self)
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Every parameter back to its factory value"));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), button_for (_("Re_set…"), "bms.reset"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (board), row);
-  gtk_widget_set_sensitive (switches, can);
+  gtk_widget_set_sensitive (gtk_widget_get_ancestor (self->charge, ADW_TYPE_ACTION_ROW), can);
+  gtk_widget_set_sensitive (gtk_widget_get_ancestor (self->discharge, ADW_TYPE_ACTION_ROW), can_power);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "bms.restart", can);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "bms.reset", can);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (switches));

@@ -9,6 +9,7 @@
 #include "mt-billing.h"
 #include "mt-error.h"
 #include "mt-form-dialog.h"
+#include "mt-permission-tree.h"
 #include "mt-sync-engine.h"
 #include "mt-fence-editor.h"
 #include "mt-position-picker.h"
@@ -322,6 +323,9 @@ build_field (MtFormDialog *self,
   const char *label = _(spec->label);
   gboolean readonly = self->id != 0 && (spec->flags & MT_FIELD_CREATE_ONLY);
 
+  if (value == NULL && self->id == 0)
+    value = spec->initial;
+
   switch (spec->kind)
     {
     case MT_FIELD_BOOL:
@@ -341,6 +345,7 @@ build_field (MtFormDialog *self,
     case MT_FIELD_REF:
       {
         g_autoptr(GtkStringList) labels = NULL;
+        g_autofree char *own_id = NULL;
         guint selected = 0;
 
         if (spec->kind == MT_FIELD_CHOICE)
@@ -357,6 +362,16 @@ build_field (MtFormDialog *self,
         else
           f->options = mt_lookup (self->db, self->actor, spec->ref, NULL, 0);
         labels = labels_of (f->options, (spec->flags & MT_FIELD_OPTIONAL) ? _("None") : _("Choose…"));
+        /* a new record starts in the account's own operator and store */
+        if (value == NULL && self->id == 0 && spec->kind == MT_FIELD_REF)
+          {
+            gint64 own = g_str_equal (spec->ref, "operators") && g_str_equal (spec->key, "operator_id")
+                         ? self->actor->operator_id
+                         : g_str_equal (spec->ref, "stores") ? self->actor->store_id : 0;
+
+            if (own != 0)
+              value = own_id = g_strdup_printf ("%" G_GINT64_FORMAT, own);
+          }
         for (guint i = 0; value && i < f->options->len; i++)
           if (g_str_equal (((MtOption *) f->options->pdata[i])->id, value))
             selected = i + 1;
@@ -397,7 +412,6 @@ build_field (MtFormDialog *self,
       {
         GtkWidget *flow = gtk_flow_box_new ();
         guint64 caps = value ? g_ascii_strtoull (value, NULL, 10) : 0;
-        g_auto(GStrv) perms = g_strsplit (value ? value : "", " ", -1);
 
         f->checks = g_ptr_array_new ();
         f->row = adw_expander_row_new ();
@@ -419,28 +433,13 @@ build_field (MtFormDialog *self,
           }
         else
           {
-            guint n_pages;
-            const MtPageInfo *pages = mt_pages (&n_pages);
-
-            for (guint p = 0; p < n_pages; p++)
-              {
-                GtkWidget *row = adw_action_row_new ();
-                GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-                g_auto(GStrv) acts = g_strsplit (pages[p].actions, " ", -1);
-
-                adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), mt_page_title (&pages[p]));
-                for (guint a = 0; acts[a]; a++)
-                  {
-                    g_autofree char *key = g_strconcat (pages[p].id, ":", acts[a], NULL);
-                    GtkWidget *check = check_for (mt_action_title (acts[a]), key,
-                                                  g_strv_contains ((const char *const *) perms, key));
-                    g_ptr_array_add (f->checks, check);
-                    gtk_box_append (GTK_BOX (box), check);
-                  }
-                adw_action_row_add_suffix (ADW_ACTION_ROW (row), box);
-                adw_expander_row_add_row (ADW_EXPANDER_ROW (f->row), row);
-              }
+            /* the admin's tree: group → page → action */
+            g_object_unref (g_object_ref_sink (f->row));
             g_object_unref (g_object_ref_sink (flow));
+            f->widget = GTK_WIDGET (mt_permission_tree_new (self->actor));
+            mt_permission_tree_set_permissions (MT_PERMISSION_TREE (f->widget), value);
+            f->row = boxed_row (title_label (label), f->widget);
+            return f->row;
           }
         adw_expander_row_set_expanded (ADW_EXPANDER_ROW (f->row), TRUE);
         return f->row;
@@ -484,6 +483,9 @@ build_field (MtFormDialog *self,
         adw_preferences_row_set_title (ADW_PREFERENCES_ROW (f->row), self->id ? _("New password (leave empty to keep)") : label);
         f->confirm = adw_password_entry_row_new ();
         adw_preferences_row_set_title (ADW_PREFERENCES_ROW (f->confirm), confirm_title);
+        /* a password set only with the record (an operator's first account) is not edited here */
+        gtk_widget_set_visible (f->row, !readonly);
+        gtk_widget_set_visible (f->confirm, !readonly);
         return f->row;
       }
 
@@ -537,17 +539,7 @@ field_value (Field *f)
       }
 
     case MT_FIELD_PERMISSIONS:
-      {
-        GString *s = g_string_new ("");
-        for (guint i = 0; i < f->checks->len; i++)
-          if (gtk_check_button_get_active (f->checks->pdata[i]))
-            {
-              if (s->len)
-                g_string_append_c (s, ' ');
-              g_string_append (s, g_object_get_data (f->checks->pdata[i], "value"));
-            }
-        return g_string_free (s, FALSE);
-      }
+      return mt_permission_tree_get_permissions (MT_PERMISSION_TREE (f->widget));
 
     case MT_FIELD_GEOMETRY:
       return mt_fence_editor_get_geojson (MT_FENCE_EDITOR (f->widget));
@@ -623,6 +615,20 @@ MtPositionPicker *
 mt_form_dialog_get_picker (MtFormDialog *self)
 {
   return self->picker;
+}
+
+GtkWidget *
+mt_form_dialog_get_field_widget (MtFormDialog *self,
+                                 const char   *key)
+{
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *f = &g_array_index (self->fields, Field, i);
+
+      if (g_str_equal (f->spec->key, key))
+        return f->widget;
+    }
+  return NULL;
 }
 
 const char *
@@ -802,6 +808,7 @@ mt_form_dialog_set_value (MtFormDialog *self,
           break;
         case MT_FIELD_CAPS:
         case MT_FIELD_PERMISSIONS:
+          mt_permission_tree_set_permissions (MT_PERMISSION_TREE (f->widget), value);
           break;
         case MT_FIELD_GEOMETRY:
           mt_fence_editor_set_geojson (MT_FENCE_EDITOR (f->widget), value);

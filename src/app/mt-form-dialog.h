@@ -31,5 +31,8 @@ const char   *mt_form_dialog_get_error  (MtFormDialog   *self);
 
 /* The latitude and longitude's map, when the entity has them (stores), or NULL */
 MtPositionPicker *mt_form_dialog_get_picker (MtFormDialog   *self);
+/* The widget that edits field @key (a role's MtPermissionTree…), or NULL */
+GtkWidget    *mt_form_dialog_get_field_widget (MtFormDialog *self,
+                                               const char   *key);
 
 G_END_DECLS

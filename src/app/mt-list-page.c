@@ -1558,13 +1558,15 @@ build_action_bar (MtListPage *self)
     {
       gboolean transfer = mt_actor_can (self->actor, "devices", "transfer");
       gboolean edit = mt_actor_can (self->actor, "devices", "edit");
+      gboolean power = edit || mt_actor_can (self->actor, "devices", "power");
 
       bar_action (self, _("_Transfer to Store…"), "devices.transfer", G_CALLBACK (transfer_clicked_cb), transfer);
       bar_action (self, _("To _Operator…"), "devices.transfer-operator", G_CALLBACK (transfer_operator_clicked_cb),
                   transfer && self->actor->store_id == 0);
       bar_action (self, _("Change _Type…"), "devices.type", G_CALLBACK (type_clicked_cb), edit);
-      bar_action (self, _("Power-Cut _On"), "devices.power-cut-on", G_CALLBACK (power_cut_on_cb), edit);
-      bar_action (self, _("Power-Cut O_ff"), "devices.power-cut-off", G_CALLBACK (power_cut_off_cb), edit);
+      bar_action (self, _("Power-Cut _On"), "devices.power-cut-on", G_CALLBACK (power_cut_on_cb),
+                  power && (self->actor->caps & MT_CAP_UNRENTED_POWER_CUT));
+      bar_action (self, _("Power-Cut O_ff"), "devices.power-cut-off", G_CALLBACK (power_cut_off_cb), power);
       bar_action (self, _("_Geofence…"), "devices.geofence", G_CALLBACK (fence_clicked_cb),
                   mt_actor_can (self->actor, "geofences", "edit"));
       bar_action (self, _("_QR Labels…"), "devices.labels", G_CALLBACK (labels_clicked_cb), TRUE);

@@ -12,9 +12,12 @@
 #include "mt-context.h"
 #include "mt-demo.h"
 #include "mt-error.h"
+#include "mt-form-dialog.h"
 #include "mt-list-page.h"
+#include "mt-quick-search.h"
 #include "mt-monitor-page.h"
 #include "mt-home-page.h"
+#include "mt-stats.h"
 #include "mt-stats-page.h"
 #include "mt-track-page.h"
 #include "mt-sync-engine.h"
@@ -54,6 +57,11 @@ struct _MtWindow
   GtkWidget            *title;
   GtkWidget            *account_label;
   GtkWidget            *balance_label;
+  GtkWidget            *balance_button;
+  GtkWidget            *quick_search;
+  GtkWidget            *new_button;
+  MtHeaderBalance       balance;        /* what the header's balance opens */
+  GCancellable         *balance_reading;
   GPtrArray            *page_ids;
   GSettings            *settings;     /* the application's, or NULL */
   MtIngest             *ingest;       /* the embedded broker link, or NULL */
@@ -66,6 +74,7 @@ struct _MtWindow
 G_DEFINE_FINAL_TYPE (MtWindow, mt_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static gboolean live_tick_cb (gpointer data);
+static void quick_open_cb (MtWindow *self, int kind, const char *key);
 static MtListPage *page_list (GtkWidget *page);
 
 /* A closed window stops listening to the server at once: pending requests may keep it alive a
@@ -76,6 +85,8 @@ mt_window_dispose (GObject *object)
   MtWindow *self = MT_WINDOW (object);
 
   g_clear_handle_id (&self->live_timer, g_source_remove);
+  g_cancellable_cancel (self->balance_reading);
+  g_clear_object (&self->balance_reading);
   if (self->ingest)
     g_signal_handlers_disconnect_by_data (self->ingest, self);
   g_clear_object (&self->ingest);
@@ -120,6 +131,7 @@ mt_window_class_init (MtWindowClass *klass)
   /* referenced so that the linker keeps the templates of this static library (their
    * constructor registers them) */
   g_assert (mt_app_get_resource () != NULL);
+  g_type_ensure (MT_TYPE_QUICK_SEARCH);
   gtk_widget_class_set_template_from_resource (widget_class, "/com/mtxnyjs/Mingtang/ui/mt-window.ui");
   gtk_widget_class_bind_template_child (widget_class, MtWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, username);
@@ -140,6 +152,10 @@ mt_window_class_init (MtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MtWindow, title);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, account_label);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, balance_label);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, balance_button);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, quick_search);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, new_button);
+  gtk_widget_class_bind_template_callback (widget_class, quick_open_cb);
   gtk_widget_class_bind_template_callback (widget_class, row_selected_cb);
   /* Enter in the password rows, as their screens' buttons (win.sign-in, win.connect) */
   gtk_widget_class_bind_template_callback (widget_class, sign_in_clicked_cb);
@@ -152,6 +168,116 @@ sign_out_cb (GSimpleAction *action,
              gpointer       self)
 {
   mt_window_sign_out (self);
+}
+
+/* The header's search chose a device or a member: its list, narrowed to it */
+static void
+quick_open_cb (MtWindow   *self,
+               int         kind,
+               const char *key)
+{
+  GtkWidget *page = mt_window_show_page (self, kind == MT_QUICK_DEVICE ? "devices" : "members");
+
+  if (page != NULL && MT_IS_LIST_PAGE (page))
+    mt_list_page_set_search (MT_LIST_PAGE (page), key);
+}
+
+/* Ctrl+K: the header's search */
+static void
+find_anything_cb (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       data)
+{
+  MtWindow *self = data;
+
+  if (self->actor != NULL)
+    gtk_widget_grab_focus (self->quick_search);
+}
+
+/* 建设备, 建客户: a new device or member from any page */
+static void
+new_record_cb (GSimpleAction *action,
+               GVariant      *param,
+               gpointer       data)
+{
+  MtWindow *self = data;
+  const char *entity = g_str_equal (g_action_get_name (G_ACTION (action)), "new-device") ? "devices" : "members";
+  MtFormDialog *dialog;
+
+  if (self->context == NULL || !mt_actor_can (self->actor, entity, "edit"))
+    return;
+  dialog = mt_form_dialog_new (GTK_WINDOW (self), self->context, mt_entity_lookup (entity), 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The header's balance opens the ledger behind it */
+static void
+open_balance_cb (GSimpleAction *action,
+                 GVariant      *param,
+                 gpointer       data)
+{
+  MtWindow *self = data;
+  GtkWidget *page;
+
+  if (self->actor == NULL || self->balance.page == NULL)
+    return;
+  page = mt_window_show_page (self, self->balance.page);
+  if (page != NULL && MT_IS_LIST_PAGE (page) && self->balance.today)
+    {
+      g_autofree char *today = mt_stats_day_format (mt_stats_day_of (mt_now ()));
+
+      mt_list_page_set_dates (MT_LIST_PAGE (page), today, today);
+    }
+}
+
+static gpointer
+balance_job (MtDb          *db,
+             gpointer       data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  MtHeaderBalance *balance = g_new0 (MtHeaderBalance, 1);
+
+  if (!mt_read_header_balance (db, mt_context_get_actor (data), balance))
+    balance->title = NULL;
+  return balance;
+}
+
+static void
+balance_read_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(MtWindow) self = user_data;
+  g_autofree MtHeaderBalance *balance = mt_context_run_finish (MT_CONTEXT (source), result, NULL);
+  g_autofree char *money = NULL;
+  g_autofree char *text = NULL;
+
+  if (balance == NULL || self->actor == NULL)
+    return;
+  self->balance = *balance;
+  gtk_widget_set_visible (self->balance_button, balance->title != NULL);
+  if (balance->title == NULL)
+    return;
+  money = mt_format_money (balance->fen);
+  /* TRANSLATORS: the header's balance: "Available balance ¥1,234.00" */
+  text = g_strdup_printf (_("%s %s"), balance->title, money);
+  gtk_label_set_text (GTK_LABEL (self->balance_label), text);
+  gtk_widget_set_tooltip_text (self->balance_button, balance->today ? _("Open today's transactions")
+                                                                    : _("Open the ledger behind it"));
+}
+
+/* The balance is summed on the session's worker: a big ledger never holds the window up */
+static void
+refresh_balance (MtWindow *self)
+{
+  if (self->context == NULL)
+    return;
+  g_cancellable_cancel (self->balance_reading);
+  g_clear_object (&self->balance_reading);
+  self->balance_reading = g_cancellable_new ();
+  mt_context_run_async (self->context, balance_job, g_object_ref (self->context), g_object_unref, g_free,
+                        self->balance_reading, balance_read_cb, g_object_ref (self));
 }
 
 /* Ctrl+F: the search of the list on screen */
@@ -227,7 +353,8 @@ mt_window_init (MtWindow *self)
   static const GActionEntry entries[] = {
     { "sign-out", sign_out_cb }, { "find", find_cb }, { "about", about_cb },
     { "sign-in", window_action_cb }, { "show-connect", window_action_cb }, { "back", window_action_cb },
-    { "connect", window_action_cb },
+    { "connect", window_action_cb }, { "new-device", new_record_cb }, { "new-member", new_record_cb },
+    { "open-balance", open_balance_cb }, { "find-anything", find_anything_cb },
   };
   const char *const *demo = mt_demo_accounts ();
   g_autoptr(GString) accounts = g_string_new (NULL);
@@ -267,6 +394,20 @@ stats_open_page_cb (MtWindow   *self,
     return;
   mt_list_page_set_dates (MT_LIST_PAGE (page), from, to);
   mt_list_page_set_search (MT_LIST_PAGE (page), search);
+}
+
+MtQuickSearch *
+mt_window_get_quick_search (MtWindow *self)
+{
+  g_return_val_if_fail (MT_IS_WINDOW (self), NULL);
+  return MT_QUICK_SEARCH (self->quick_search);
+}
+
+const char *
+mt_window_get_balance_text (MtWindow *self)
+{
+  g_return_val_if_fail (MT_IS_WINDOW (self), NULL);
+  return gtk_widget_get_visible (self->balance_button) ? gtk_label_get_text (GTK_LABEL (self->balance_label)) : NULL;
 }
 
 const char *
@@ -460,8 +601,6 @@ show_actor (MtWindow *self,
             MtDb     *replica)
 {
   g_autofree char *who = NULL;
-  g_autofree char *balance = NULL;
-  g_autofree char *money = NULL;
   GtkWidget *child;
 
   g_clear_object (&self->context);
@@ -479,9 +618,16 @@ show_actor (MtWindow *self,
 
   who = g_strdup_printf ("%s · %s", actor->name, actor->operator_name);
   gtk_label_set_text (GTK_LABEL (self->account_label), who);
-  money = mt_format_money (mt_operator_balance (self->db, actor->operator_id));
-  balance = g_strdup_printf (_("Balance %s"), money);
-  gtk_label_set_text (GTK_LABEL (self->balance_label), balance);
+  memset (&self->balance, 0, sizeof self->balance);
+  gtk_widget_set_visible (self->balance_button, FALSE);
+  refresh_balance (self);
+  mt_quick_search_set_context (MT_QUICK_SEARCH (self->quick_search), self->context);
+  gtk_widget_set_visible (self->quick_search, mt_actor_can_view (actor, "devices") || mt_actor_can_view (actor, "members"));
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "new-device")),
+                               mt_actor_can (actor, "devices", "edit"));
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "new-member")),
+                               mt_actor_can (actor, "members", "edit"));
+  gtk_widget_set_visible (self->new_button, mt_actor_can (actor, "devices", "edit") || mt_actor_can (actor, "members", "edit"));
 
   build_sidebar (self);
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "main");
@@ -522,6 +668,8 @@ mt_window_sign_out (MtWindow *self)
     gtk_stack_remove (GTK_STACK (self->pages), child);
   if (self->context)
     g_signal_handlers_disconnect_by_data (self->context, self);
+  g_cancellable_cancel (self->balance_reading);
+  mt_quick_search_set_context (MT_QUICK_SEARCH (self->quick_search), NULL);
   g_clear_object (&self->context);
   self->actor = NULL;
   gtk_editable_set_text (GTK_EDITABLE (self->password), "");
@@ -634,6 +782,7 @@ engine_changed_cb (MtSyncEngine *engine,
 
   if (list != NULL)
     mt_list_page_reload (list);
+  refresh_balance (self);
 }
 
 /* Standalone: a request of this session wrote */
@@ -864,6 +1013,7 @@ mt_window_new (GtkApplication *app,
   MtWindow *self = g_object_new (MT_TYPE_WINDOW, "application", app, NULL);
   static const struct { const char *action; const char *accels[2]; } accels[] = {
     { "win.find", { "<Primary>f", NULL } },
+    { "win.find-anything", { "<Primary>k", NULL } },
     { "win.show-help-overlay", { "<Primary>question", NULL } },
     { "list.new", { "<Primary>n", NULL } },
     { "list.rent", { "<Primary>r", NULL } },

@@ -7,6 +7,7 @@
 #include "mt-database.h"
 #include "mt-ingest.h"
 #include "mt-perm.h"
+#include "mt-quick-search.h"
 #include "mt-sync-engine.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,9 @@ const MtActor *mt_window_get_actor   (MtWindow       *self);
 char      **mt_window_list_pages     (MtWindow       *self);
 /* The id of the page shown, or NULL */
 const char *mt_window_get_page       (MtWindow       *self);
+/* The header's search (设备号/客户), and its balance as shown (NULL when the role has none) */
+MtQuickSearch *mt_window_get_quick_search (MtWindow  *self);
+const char *mt_window_get_balance_text (MtWindow     *self);
 GtkWidget  *mt_window_show_page      (MtWindow       *self,
                                       const char     *page_id);
 

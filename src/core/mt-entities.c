@@ -295,7 +295,13 @@ split_load (MtDb       *db,
 static void
 operators_load_extra (MtDb *db, gint64 id, GHashTable *out)
 {
+  char *username = mt_db_query_text (db, "SELECT a.username FROM accounts a JOIN roles r ON r.id = a.role_id "
+                                         "WHERE a.operator_id = ? AND a.store_id IS NULL AND a.deleted = 0 "
+                                         "AND r.builtin = 'operator_admin' ORDER BY a.id LIMIT 1", "i", id);
+
   split_load (db, OPERATOR_SPLIT, id, out);
+  if (username != NULL)
+    g_hash_table_insert (out, g_strdup ("account_username"), username);
 }
 
 static void
@@ -336,6 +342,8 @@ operators_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
       _mt_columns_text (cols, "path", parent_path ? parent_path : "");
     }
   parent_caps = mt_db_query_int (db, 0, "SELECT caps FROM operators WHERE id = ?", "i", parent_id);
+  if (old == NULL && g_hash_table_lookup (fields, "caps") == NULL)
+    _mt_columns_int (cols, "caps", _mt_columns_get_int (cols, "caps", 0) & parent_caps);
   caps = _mt_columns_get_int (cols, "caps", old ? _mt_row_int (old, "caps") : 0);
   if ((caps & ~parent_caps) != 0)
     {
@@ -343,7 +351,51 @@ operators_prepare (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old,
                           _("can only include what the parent operator has"));
       return FALSE;
     }
+  if (old == NULL)
+    {
+      g_autofree char *username = g_strdup (_mt_columns_extra_text (cols, "account_username"));
+
+      if (g_utf8_strlen (username, -1) < 3)
+        {
+          mt_set_field_error (error, "account_username", _("Login account"), _("must be at least 3 characters"));
+          return FALSE;
+        }
+      if (mt_db_query_int (db, 0, "SELECT count (*) FROM accounts WHERE username = ? AND deleted = 0", "t",
+                           username) > 0)
+        {
+          mt_set_field_error (error, "account_username", _("Login account"), _("is already taken"));
+          return FALSE;
+        }
+      if (mt_db_query_int (db, 0, "SELECT count (*) FROM roles WHERE builtin = 'operator_admin' AND deleted = 0",
+                           NULL) == 0)
+        {
+          g_set_error_literal (error, MT_ERROR, MT_ERROR_CONFLICT,
+                               _("The built-in operator administrator role is missing: its login account cannot be made"));
+          return FALSE;
+        }
+    }
   return split_prepare (db, actor, id, OPERATOR_SPLIT, cols, error);
+}
+
+/* A new operator's login account: its administrator, named by the form */
+static gboolean
+operator_account_create (MtDb           *db,
+                         const MtActor  *actor,
+                         gint64          operator_id,
+                         MtColumns      *cols,
+                         GError        **error)
+{
+  gint64 now = mt_now ();
+
+  if (!mt_db_run (db, error, "INSERT INTO accounts (created_at, updated_at, username, password_hash, name, mobile, "
+                             "operator_id, store_id, role_id, enabled) SELECT ?1, ?1, ?2, ?3, o.contact, o.phone, o.id, "
+                             "NULL, (SELECT id FROM roles WHERE builtin = 'operator_admin' AND deleted = 0 "
+                             "ORDER BY id LIMIT 1), 1 FROM operators o WHERE o.id = ?4",
+                  "itti", now, _mt_columns_extra_text (cols, "account_username"),
+                  _mt_columns_extra_text (cols, "account_password"), operator_id))
+    return FALSE;
+  mt_audit (db, actor, "create", "accounts", mt_db_last_insert_id (db), "ok", NULL);
+  return TRUE;
 }
 
 static gboolean
@@ -360,7 +412,8 @@ operators_after_save (MtDb *db, const MtActor *actor, gint64 id, GHashTable *old
   parent_path = mt_db_query_text (db, "SELECT path FROM operators WHERE id = "
                                       "(SELECT parent_id FROM operators WHERE id = ?)", "i", id);
   path = g_strdup_printf ("%s%" G_GINT64_FORMAT "/", parent_path, id);
-  return mt_db_run (db, error, "UPDATE operators SET path = ? WHERE id = ?", "ti", path, id);
+  return mt_db_run (db, error, "UPDATE operators SET path = ? WHERE id = ?", "ti", path, id) &&
+         operator_account_create (db, actor, id, cols, error);
 }
 
 static gboolean
@@ -377,8 +430,13 @@ static const MtFieldSpec operator_fields[] = {
   { "contact", N_("Contact"), MT_FIELD_TEXT, MT_FIELD_REQUIRED, .max = 40 },
   { "phone", N_("Phone"), MT_FIELD_MOBILE, MT_FIELD_REQUIRED },
   { "id_card", N_("ID card number"), MT_FIELD_ID_CARD, MT_FIELD_OPTIONAL },
-  { "caps", N_("Capabilities"), MT_FIELD_CAPS, 0 },
+  /* offline payment unless said otherwise, as far as the parent has it */
+  { "caps", N_("Capabilities"), MT_FIELD_CAPS, 0, .initial = "8" },
   { "enabled", N_("Enabled"), MT_FIELD_BOOL, 0 },
+  /* its login account, made with it */
+  { "account_username", N_("Login account"), MT_FIELD_TEXT,
+    MT_FIELD_REQUIRED | MT_FIELD_CREATE_ONLY | MT_FIELD_EXTRA, .max = 32 },
+  { "account_password", N_("Password"), MT_FIELD_PASSWORD, MT_FIELD_REQUIRED | MT_FIELD_CREATE_ONLY | MT_FIELD_EXTRA },
   SPLIT_FIELDS,
   END_FIELDS
 };

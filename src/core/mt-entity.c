@@ -415,6 +415,8 @@ field_to_columns (MtDb              *db,
   const char *label = _(f->label);
   gboolean empty;
 
+  if (value == NULL && creating)
+    value = f->initial;
   if (value == NULL)
     {
       if (creating && (f->flags & MT_FIELD_REQUIRED))
@@ -486,7 +488,8 @@ field_to_columns (MtDb              *db,
         if (!mt_validate_password (value, confirm ? confirm : value, f->key, label, error))
           return FALSE;
         hash = mt_password_hash (value);
-        _mt_columns_text (cols, "password_hash", hash);
+        /* a password the entity keeps elsewhere travels under its own key */
+        _mt_columns_text (cols, (f->flags & MT_FIELD_EXTRA) ? f->key : "password_hash", hash);
         return TRUE;
       }
 

@@ -55,6 +55,7 @@ typedef struct
   gint64          min;
   gint64          max;
   const char     *hint;    /* N_() placeholder, or NULL */
+  const char     *initial; /* a new record's value when none is given, or NULL */
 } MtFieldSpec;
 
 typedef struct _MtEntity MtEntity;

@@ -34,6 +34,7 @@ static const struct { const char *id; const char *title; } actions[] = {
   { "edit", N_("Edit") },
   { "delete", N_("Delete") },
   { "transfer", N_("Transfer") },
+  { "power", N_("Remote Power Cut") },
   { "control", N_("Charge/Discharge Control") },
   { "params", N_("BMS Parameters") },
   { "rent", N_("Rent Out") },

@@ -3,10 +3,15 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <string.h>
+
 #include "mt-db.h"
 #include "mt-listing-private.h"
+#include "mt-ops.h"
 #include "mt-orders.h"
 #include "mt-reads.h"
+#include "mt-stats.h"
 
 /* Text of a column, copied (NULL stays NULL) */
 static char *
@@ -566,6 +571,146 @@ mt_member_hint_free (MtMemberHint *member)
   g_free (member->name);
   g_free (member->id_card);
   g_free (member);
+}
+
+static void
+quick_hit_free (MtQuickHit *hit)
+{
+  g_free (hit->title);
+  g_free (hit->subtitle);
+  g_free (hit->key);
+  g_free (hit);
+}
+
+/* Rows of (id, title, subtitle, key) from @sql (?1 the text, ?2 the end of its range, ?3 the
+ * scope's path when it has one) */
+static void
+quick_collect (MtDb        *db,
+               GPtrArray   *hits,
+               MtQuickKind  kind,
+               const char  *sql,
+               const char  *text,
+               const char  *end,
+               GPtrArray   *params,
+               guint        limit)
+{
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, sql, params->len ? "ttt" : "tt", text, end,
+                                      params->len ? params->pdata[0] : NULL);
+
+  while (stmt && limit-- > 0 && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtQuickHit *hit = g_new0 (MtQuickHit, 1);
+
+      hit->kind = kind;
+      hit->id = sqlite3_column_int64 (stmt, 0);
+      hit->title = column_text (stmt, 1);
+      hit->subtitle = column_text (stmt, 2);
+      hit->key = column_text (stmt, 3);
+      if (kind == MT_QUICK_DEVICE)
+        {
+          /* the type and the state, as the list names it */
+          char *with_state = g_strdup_printf ("%s · %s", hit->subtitle,
+                                              mt_choice_label (mt_device_states,
+                                                               (const char *) sqlite3_column_text (stmt, 4)));
+          g_free (hit->subtitle);
+          hit->subtitle = with_state;
+        }
+      for (guint i = 0; i < hits->len; i++)
+        {
+          const MtQuickHit *seen = hits->pdata[i];
+
+          if (seen->kind == kind && seen->id == hit->id)
+            g_clear_pointer (&hit, quick_hit_free);
+        }
+      if (hit != NULL)
+        g_ptr_array_add (hits, hit);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+}
+
+GPtrArray *
+mt_read_quick_search (MtDb          *db,
+                      const MtActor *actor,
+                      const char    *text,
+                      guint          limit)
+{
+  GPtrArray *hits = g_ptr_array_new_with_free_func ((GDestroyNotify) quick_hit_free);
+  g_autofree char *clean = g_strstrip (g_strdup (text ? text : ""));
+  /* a prefix's range: every text that begins with it sorts before it followed by U+10FFFF */
+  g_autofree char *end = g_strconcat (clean, "\xf4\x8f\xbf\xbf", NULL);
+
+  if (clean[0] == '\0' || !g_utf8_validate (clean, -1, NULL))
+    return hits;
+  if (mt_actor_can_view (actor, "devices"))
+    {
+      g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *scope = mt_actor_scope_sql (actor, "d.operator_id", "d.store_id", params);
+      g_autofree char *sql = g_strdup_printf (
+        "SELECT d.id, d.device_no, coalesce (t.name, ''), d.device_no, d.state "
+        "FROM devices d LEFT JOIN device_types t ON t.id = d.type_id "
+        "WHERE d.deleted = 0 AND d.device_no >= ?1 AND d.device_no < ?2 AND (%s) ORDER BY d.device_no LIMIT %u",
+        scope, limit);
+
+      quick_collect (db, hits, MT_QUICK_DEVICE, sql, clean, end, params, limit);
+    }
+  if (mt_actor_can_view (actor, "members"))
+    {
+      static const char *const columns[] = { "m.mobile", "m.name" };
+
+      for (guint c = 0; c < G_N_ELEMENTS (columns); c++)
+        {
+          g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
+          g_autofree char *scope = mt_actor_scope_sql (actor, "m.operator_id", "m.store_id", params);
+          g_autofree char *sql = g_strdup_printf (
+            "SELECT m.id, m.name, m.mobile || coalesce (' · ' || s.name, ''), m.mobile "
+            "FROM members m LEFT JOIN stores s ON s.id = m.store_id "
+            "WHERE m.deleted = 0 AND %1$s >= ?1 AND %1$s < ?2 AND (%2$s) ORDER BY %1$s = ?1 DESC, %1$s LIMIT %3$u",
+            columns[c], scope, limit);
+
+          quick_collect (db, hits, MT_QUICK_MEMBER, sql, clean, end, params, limit);
+        }
+    }
+  return hits;
+}
+
+gboolean
+mt_read_header_balance (MtDb            *db,
+                        const MtActor   *actor,
+                        MtHeaderBalance *balance)
+{
+  memset (balance, 0, sizeof *balance);
+  if (actor->store_id != 0)
+    {
+      static const MtStatsFigure income[] = {
+        { "income", NULL, "l:rent l:card l:service l:overdue l:damage l:repair_fee", MT_STATS_FEN },
+      };
+      gint64 today = mt_stats_day_of (mt_now ());
+      MtStatsFilter filter = { .from_day = today, .to_day = today };
+      g_autoptr(MtStatsTable) t = NULL;
+
+      if (!mt_actor_can_view (actor, "transactions"))
+        return FALSE;
+      t = mt_stats_query (db, actor, &filter, MT_STATS_BY_DAY, income, 1, NULL);
+      balance->title = _("Takings today");
+      balance->fen = t && t->n_rows > 0 ? mt_stats_table_get (t, t->n_rows - 1, 0) : 0;
+      balance->page = "transactions";
+      balance->today = TRUE;
+      return TRUE;
+    }
+  if (!mt_actor_can_view (actor, "splits") && !mt_actor_can_view (actor, "withdrawals"))
+    return FALSE;
+  balance->page = mt_actor_can_view (actor, "splits") ? "splits" : "withdrawals";
+  balance->fen = mt_operator_balance (db, actor->operator_id);
+  if (mt_actor_is_root (actor))
+    {
+      /* headquarters' share of every split besides what its own stores bring */
+      balance->title = _("Headquarters balance");
+      balance->fen += mt_db_query_int (db, 0, "SELECT coalesce (sum (hq_fen), 0) FROM splits WHERE deleted = 0", NULL);
+    }
+  else
+    balance->title = _("Available balance");
+  return TRUE;
 }
 
 char *

@@ -215,6 +215,44 @@ MtMemberHint *mt_read_member_by_mobile (MtDb          *db,
 void          mt_member_hint_free      (MtMemberHint  *member);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtMemberHint, mt_member_hint_free)
 
+/* What the header's search finds as it is typed (设备号/客户): devices whose number begins with
+ * the text, members whose mobile or name does, within the account's scope and the pages it may
+ * view; at most @limit of each, exact matches first. Indexed ranges, never a scan. */
+typedef enum
+{
+  MT_QUICK_DEVICE,
+  MT_QUICK_MEMBER,
+} MtQuickKind;
+
+typedef struct
+{
+  MtQuickKind  kind;
+  gint64       id;
+  char        *title;      /* the device number, the member's name */
+  char        *subtitle;   /* the type and state, the mobile and store */
+  char        *key;        /* what opens it in its list: the number, the mobile */
+} MtQuickHit;
+
+GPtrArray    *mt_read_quick_search     (MtDb          *db,
+                                        const MtActor *actor,
+                                        const char    *text,
+                                        guint          limit);
+
+/* The balance the header shows, the one that belongs to the account's level, to roles that see
+ * the finance pages: headquarters' share, an operator's available balance (its income less what
+ * it withdrew), a store's takings today. FALSE (nothing to show) for other roles. */
+typedef struct
+{
+  const char *title;   /* translated: "Available balance" … */
+  gint64      fen;
+  const char *page;    /* the ledger it opens: "splits", "transactions" */
+  gboolean    today;   /* the page narrowed to today */
+} MtHeaderBalance;
+
+gboolean      mt_read_header_balance   (MtDb            *db,
+                                        const MtActor   *actor,
+                                        MtHeaderBalance *balance);
+
 /* The key of a settings row, or NULL */
 char         *mt_read_setting_key      (MtDb          *db,
                                         const MtActor *actor,

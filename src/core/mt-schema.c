@@ -812,6 +812,19 @@ migration_20_after (MtDb    *db,
 static const char migration_21[] = "";
 static const char *const synced_21[] = { NULL };
 
+/* The devices page's remote power cut, as the built-in roles have it; members found by the
+ * beginning of their mobile from the header's search, whatever their operator */
+static const char migration_22[] =
+  "CREATE INDEX members_mobile_prefix ON members (mobile) WHERE deleted = 0;";
+static const char *const synced_22[] = { NULL };
+
+static gboolean
+migration_22_after (MtDb    *db,
+                    GError **error)
+{
+  return _mt_catalog_grant_builtin_roles (db, "devices", error);
+}
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -834,6 +847,7 @@ const MtMigration mt_migrations[] = {
   { 19, migration_19, synced_19, migration_19_after },
   { 20, migration_20, synced_20, migration_20_after },
   { 21, migration_21, synced_21, _mt_stats_members_create },
+  { 22, migration_22, synced_22, migration_22_after },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 

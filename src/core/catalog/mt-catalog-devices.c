@@ -89,8 +89,9 @@ static const MtListColumn track_cols[] = {
 const MtCatalogPage _mt_catalog_devices[] = {
   {
     .info = { .id = "devices", .group = "devices", .title = NC_("page", "Device List"), .icon = "battery-good-symbolic",
-              .actions = "view detail edit transfer delete",
-              .grants = "operator_admin:view,detail,edit,transfer,delete store_manager:view,detail technician:view,detail" },
+              .actions = "view detail edit transfer delete power",
+              .grants = "operator_admin:view,detail,edit,transfer,delete,power store_manager:view,detail,power "
+                        "technician:view,detail" },
     .listing = {
       .from = "devices d LEFT JOIN device_types t ON t.id = d.type_id LEFT JOIN operators o ON o.id = d.operator_id "
                   "LEFT JOIN stores s ON s.id = d.store_id LEFT JOIN members m ON m.id = d.member_id "
