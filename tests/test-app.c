@@ -368,6 +368,133 @@ test_permission_tree (void)
   iterate (50);
 }
 
+/* The first open window of @type, or NULL */
+static GtkWindow *
+find_window (GType type)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+
+  for (guint t = 0; t < g_list_model_get_n_items (tops); t++)
+    {
+      g_autoptr(GtkWindow) top = g_list_model_get_item (tops, t);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (top, type) && gtk_widget_get_visible (GTK_WIDGET (top)))
+        return top;
+    }
+  return NULL;
+}
+
+static void
+close_windows (GType type)
+{
+  GtkWindow *top;
+
+  while ((top = find_window (type)) != NULL)
+    gtk_window_destroy (top);
+}
+
+/* 操作: each row's actions as the admin shows them, as row.ID actions with the row's id; the
+ * role's permissions decide which there are */
+static void
+test_row_actions (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  gboolean chinese = messages && g_str_has_prefix (messages, "zh_CN");
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *page;
+  gint64 device, order, store, alarm;
+  GListModel *columns;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1500, 860);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+
+  /* devices: BMS 轨迹 编辑 更多, the column last */
+  page = mt_window_show_page (window, "devices");
+  settle (window);
+  iterate (200);
+  columns = gtk_column_view_get_columns (GTK_COLUMN_VIEW (mt_list_page_get_column_view (MT_LIST_PAGE (page))));
+  {
+    g_autoptr(GtkColumnViewColumn) last = g_list_model_get_item (columns, g_list_model_get_n_items (columns) - 1);
+
+    g_assert_cmpstr (gtk_column_view_column_get_title (last), ==, _("Actions"));
+  }
+  if (chinese)
+    save_screenshot (GTK_WIDGET (window), "devices-actions.png");
+  device = mt_db_query_int (db, 0, "SELECT id FROM devices WHERE deleted = 0 ORDER BY id LIMIT 1", NULL);
+  g_assert_true (gtk_widget_activate_action (page, "row.edit", "x", device));
+  iterate (100);
+  g_assert_nonnull (find_window (MT_TYPE_FORM_DIALOG));
+  close_windows (MT_TYPE_FORM_DIALOG);
+  /* the row acted on is the one selected */
+  {
+    g_autoptr(GArray) ids = mt_list_page_get_selected_ids (MT_LIST_PAGE (page));
+
+    g_assert_cmpuint (ids->len, ==, 1);
+    g_assert_cmpint (g_array_index (ids, gint64, 0), ==, device);
+  }
+  g_assert_true (gtk_widget_activate_action (page, "row.bms", "x", device));
+  iterate (100);
+  g_assert_nonnull (find_window (MT_TYPE_BMS_DIALOG));
+  close_windows (MT_TYPE_BMS_DIALOG);
+  g_assert_true (gtk_widget_activate_action (page, "row.track", "x", device));
+  settle (window);
+  g_assert_cmpstr (mt_window_get_page (window), ==, "tracks");
+
+  /* orders: 详情 结束订单 更换设备 续期, each opening the order where it acts */
+  page = mt_window_show_page (window, "orders");
+  settle (window);
+  order = mt_db_query_int (db, 0, "SELECT id FROM orders WHERE state = 'active' AND deleted = 0 ORDER BY id DESC LIMIT 1",
+                           NULL);
+  g_assert_true (gtk_widget_activate_action (page, "row.end", "x", order));
+  iterate (100);
+  g_assert_nonnull (find_window (MT_TYPE_ORDER_DIALOG));
+  close_windows (MT_TYPE_ORDER_DIALOG);
+  g_assert_true (gtk_widget_activate_action (page, "row.renew", "x", order));
+  iterate (100);
+  g_assert_nonnull (find_window (MT_TYPE_ORDER_DIALOG));
+  close_windows (MT_TYPE_ORDER_DIALOG);
+
+  /* alarms: 处理 详情 曲线 */
+  page = mt_window_show_page (window, "alarms");
+  settle (window);
+  alarm = mt_db_query_int (db, 0, "SELECT id FROM alarms WHERE deleted = 0 ORDER BY id DESC LIMIT 1", NULL);
+  g_assert_true (gtk_widget_activate_action (page, "row.curve", "x", alarm));
+  iterate (100);
+  g_assert_nonnull (find_window (MT_TYPE_ALARM_DIALOG));
+  close_windows (MT_TYPE_ALARM_DIALOG);
+
+  /* stores: 编辑 详情 删除 */
+  page = mt_window_show_page (window, "stores");
+  settle (window);
+  store = mt_db_query_int (db, 0, "SELECT id FROM stores WHERE deleted = 0 ORDER BY id LIMIT 1", NULL);
+  if (chinese)
+    save_screenshot (GTK_WIDGET (window), "stores-list.png");
+  g_assert_true (gtk_widget_activate_action (page, "row.detail", "x", store));
+  iterate (100);
+  g_assert_nonnull (find_window (ADW_TYPE_MESSAGE_DIALOG));
+  close_windows (ADW_TYPE_MESSAGE_DIALOG);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+
+  /* a store manager: BMS and 轨迹, no 编辑 of devices */
+  window = mt_window_new (app, db);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "store", MT_DEMO_PASSWORD, &error));
+  page = mt_window_show_page (window, "devices");
+  settle (window);
+  device = mt_db_query_int (db, 0, "SELECT id FROM devices WHERE store_id = ? AND deleted = 0 ORDER BY id LIMIT 1", "i",
+                            mt_window_get_actor (window)->store_id);
+  g_assert_false (gtk_widget_activate_action (page, "row.edit", "x", device));
+  g_assert_true (gtk_widget_activate_action (page, "row.bms", "x", device));
+  iterate (100);
+  g_assert_nonnull (find_window (MT_TYPE_BMS_DIALOG));
+  close_windows (MT_TYPE_BMS_DIALOG);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
 static void
 test_store_form (void)
 {
@@ -933,6 +1060,26 @@ test_header (void)
         }
       else
         g_assert_cmpuint (mt_quick_search_get_n_hits (search), ==, 0);
+
+      /* the sidebar's groups fold away; a page shown from elsewhere stays in sight */
+      if (i == 0)
+        {
+          mt_window_show_page (window, "home");
+          g_assert_true (mt_window_sidebar_shows (window, "accounts"));
+          g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-group", "s", "system"));
+          g_assert_false (mt_window_sidebar_shows (window, "accounts"));
+          g_assert_false (mt_window_sidebar_shows (window, "roles"));
+          if (chinese)
+            save_screenshot (GTK_WIDGET (window), "sidebar-folded.png");
+          mt_window_show_page (window, "accounts");
+          g_assert_true (mt_window_sidebar_shows (window, "accounts"));
+          g_assert_false (mt_window_sidebar_shows (window, "roles"));
+          g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-group", "s", "system"));
+          g_assert_true (mt_window_sidebar_shows (window, "roles"));
+          /* the last page of a long sidebar, scrolled into sight */
+          mt_window_show_page (window, "statistics");
+          iterate (100);
+        }
 
       /* 建客户: the member form, from the page shown */
       if (roles[i].new_member)
@@ -2927,6 +3074,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/store-form", test_store_form);
   g_test_add_func ("/mt/app/operator-form", test_operator_form);
   g_test_add_func ("/mt/app/permission-tree", test_permission_tree);
+  g_test_add_func ("/mt/app/row-actions", test_row_actions);
   g_test_add_func ("/mt/app/jobs", test_jobs);
   g_test_add_func ("/mt/app/search-in-place", test_search_in_place);
   g_test_add_func ("/mt/app/rental-counter", test_rental_counter);

@@ -1246,6 +1246,43 @@ test_transactions (Fixture *f, gconstpointer data)
 
 /* The console's read models answer within the account's scope only: a store manager reads its
  * own store's devices, repairs, members and alarms, and another store's read as absent */
+/* Stores and billing rules narrowed to a province, their region shown as 省 市 区 in full */
+static void
+test_province_filter (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  static const char *const pages[] = { "stores", "billing" };
+
+  for (guint p = 0; p < G_N_ELEMENTS (pages); p++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MtListing) listing = mt_listing_new (f->db, admin, pages[p], &error);
+      g_autoptr(GPtrArray) rows = NULL;
+      guint all, region = 0, n_columns;
+      const MtListColumn *columns = mt_listing_get_columns (listing, &n_columns);
+
+      g_assert_no_error (error);
+      for (guint c = 0; c < n_columns; c++)
+        if (g_str_equal (columns[c].key, "region"))
+          region = c;
+      all = mt_listing_count (listing);
+      mt_listing_set_filter (listing, "province", "33");
+      g_assert_cmpuint (mt_listing_count (listing), >, 0);
+      g_assert_cmpuint (mt_listing_count (listing), <, all);
+      rows = mt_listing_fetch (listing, 0, 100);
+      for (guint r = 0; r < rows->len; r++)
+        {
+          const char *cell = ((MtListRow *) rows->pdata[r])->cells[region];
+          g_auto(GStrv) parts = g_strsplit (cell, " ", -1);
+
+          g_assert_true (g_str_has_prefix (cell, "浙江省"));
+          /* a store's district: its province, city and district */
+          if (g_str_equal (pages[p], "stores"))
+            g_assert_cmpuint (g_strv_length (parts), ==, 3);
+        }
+    }
+}
+
 /* The header's search: devices by the start of their number, members by the start of their
  * mobile or name, within the account's scope and the pages it views; exact first, no duplicates */
 static void
@@ -1481,6 +1518,7 @@ main (int argc, char *argv[])
   ADD ("tracks", test_tracks);
   ADD ("read-models/scope", test_read_models);
   ADD ("read-models/quick-search", test_quick_search);
+  ADD ("listing/province-filter", test_province_filter);
 
   ret = g_test_run ();
   g_unlink (template_path);

@@ -23,6 +23,7 @@
 #include "mt-reads.h"
 #include "mt-row-model.h"
 #include "mt-sync-engine.h"
+#include "mt-track-page.h"
 #include "mt-validate.h"
 #include "mt-window.h"
 #include "mt-device-layer.h"
@@ -558,18 +559,26 @@ sorter_changed_cb (GtkSorter       *sorter,
 
 /* ------------------------------------------------------------------ cells */
 
+static void row_pressed_cb (GtkGestureClick *click, int n_press, double x, double y, MtListPage *self);
+
 static void
 setup_cell_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
                gpointer                  user_data)
 {
   GtkWidget *label = gtk_label_new (NULL);
+  GtkGesture *menu_click = gtk_gesture_click_new ();
 
   /* "mt-data": shows stored data, not interface text (the translation test skips it) */
   gtk_widget_add_css_class (label, "mt-data");
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_list_item_set_child (item, label);
+  /* the right button: the row's actions */
+  g_object_set_data (G_OBJECT (label), "list-item", item);
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (menu_click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (menu_click, "pressed", G_CALLBACK (row_pressed_cb), user_data);
+  gtk_widget_add_controller (label, GTK_EVENT_CONTROLLER (menu_click));
 }
 
 static void
@@ -740,7 +749,7 @@ edit_setting (MtListPage *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-static void
+static MtOrderDialog *
 open_order (MtListPage *self,
             gint64      order_id)
 {
@@ -748,6 +757,7 @@ open_order (MtListPage *self,
 
   g_signal_connect_swapped (dialog, "changed", G_CALLBACK (saved_cb), self);
   gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
 }
 
 static void
@@ -799,6 +809,26 @@ open_id (MtListPage *self,
     }
 }
 
+/* Details: every column of the row */
+static void
+show_details (MtListPage *self,
+              MtRowItem  *item)
+{
+  guint n;
+  const MtListColumn *cols = mt_listing_get_columns (self->listing, &n);
+  g_autoptr(GString) body = g_string_new (NULL);
+  GtkWidget *dialog;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_append_printf (body, _("%s: %s"), _(cols[i].title), mt_row_item_get_cell (item, i));
+      g_string_append_c (body, '\n');
+    }
+  dialog = adw_message_dialog_new (toplevel (self), _("Details"), body->str);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 open_row (MtListPage *self,
           guint       position)
@@ -826,23 +856,7 @@ open_row (MtListPage *self,
   else if (self->entity && mt_actor_can (self->actor, mt_entity_get_page (self->entity), "edit"))
     open_id (self, mt_row_item_get_id (item));
   else
-    {
-      /* Details: every column of the row */
-      guint n;
-      const MtListColumn *cols = mt_listing_get_columns (self->listing, &n);
-      GString *body = g_string_new (NULL);
-      GtkWidget *dialog;
-
-      for (guint i = 0; i < n; i++)
-        {
-          g_string_append_printf (body, _("%s: %s"), _(cols[i].title), mt_row_item_get_cell (item, i));
-          g_string_append_c (body, '\n');
-        }
-      dialog = adw_message_dialog_new (toplevel (self), _("Details"), body->str);
-      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-      gtk_window_present (GTK_WINDOW (dialog));
-      g_string_free (body, TRUE);
-    }
+    show_details (self, item);
 }
 
 static void
@@ -851,6 +865,341 @@ activate_cb (GtkColumnView *view,
              MtListPage    *self)
 {
   open_row (self, position);
+}
+
+/* ------------------------------------------------------------------ row actions (操作) */
+
+/*
+ * What the admin shows in each row's 操作 column: a button per action, the same in the row's
+ * context menu, and a shortcut acting on the selected row. Each is the action "row.ID" with the
+ * row's id as its target; the account's permissions decide which there are.
+ */
+typedef struct
+{
+  const char *page;
+  const char *id;
+  const char *label;      /* N_() */
+  const char *accel;
+  const char *perm_page;
+  const char *perm;
+} RowAction;
+
+static const RowAction row_actions[] = {
+  { "devices", "bms", N_("BMS"), "<Alt>b", "bms", "view" },
+  { "devices", "track", N_("Track"), "<Alt>t", "tracks", "view" },
+  { "devices", "edit", N_("Edit"), "F2", "devices", "edit" },
+  { "devices", "more", N_("More"), "<Alt>m", "devices", "view" },
+  { "orders", "detail", N_("Details"), "<Alt>d", "orders", "detail" },
+  { "orders", "end", N_("End Order"), "<Alt>e", "orders", "end" },
+  { "orders", "replace", N_("Replace Device"), "<Alt>r", "orders", "replace" },
+  { "orders", "renew", N_("Renew"), "<Alt>n", "orders", "renew" },
+  { "repairs", "progress", N_("Progress"), "<Alt>p", "repairs", "progress" },
+  { "repairs", "detail", N_("Details"), "<Alt>d", "repairs", "view" },
+  { "alarms", "handle", N_("Handle"), "<Alt>h", "alarms", "handle" },
+  { "alarms", "detail", N_("Details"), "<Alt>d", "alarms", "view" },
+  { "alarms", "curve", N_("Curve"), "<Alt>c", "alarms", "view" },
+  { "stores", "edit", N_("Edit"), "F2", "stores", "edit" },
+  { "stores", "detail", N_("Details"), "<Alt>d", "stores", "view" },
+  { "stores", "delete", N_("Delete"), "Delete", "stores", "delete" },
+};
+
+static gboolean
+row_action_allowed (MtListPage      *self,
+                    const RowAction *a)
+{
+  return g_str_equal (a->page, mt_listing_get_page (self->listing)) && mt_actor_can (self->actor, a->perm_page, a->perm);
+}
+
+/* The row of @id alone selected (the selection's actions then act on it); its position */
+static gboolean
+select_id (MtListPage *self,
+           gint64      id,
+           guint      *position)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(MtRowItem) item = g_list_model_get_item (G_LIST_MODEL (self->model), i);
+
+      if (item != NULL && mt_row_item_get_id (item) == id)
+        {
+          gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), i, TRUE);
+          if (position)
+            *position = i;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static GMenuModel *
+devices_more_menu (void)
+{
+  GMenu *menu = g_menu_new ();
+
+  g_menu_append (menu, _("_Transfer to Store…"), "devices.transfer");
+  g_menu_append (menu, _("Change _Type…"), "devices.type");
+  g_menu_append (menu, _("Power-Cut _On"), "devices.power-cut-on");
+  g_menu_append (menu, _("Power-Cut O_ff"), "devices.power-cut-off");
+  g_menu_append (menu, _("_Geofence…"), "devices.geofence");
+  g_menu_append (menu, _("_QR Labels…"), "devices.labels");
+  g_menu_append (menu, _("_Rent Out…"), "list.rent");
+  return G_MENU_MODEL (menu);
+}
+
+static void
+row_action_cb (GSimpleAction *action,
+               GVariant      *parameter,
+               gpointer       data)
+{
+  MtListPage *self = data;
+  const char *name = g_action_get_name (G_ACTION (action));
+  gint64 id = g_variant_get_int64 (parameter);
+  const char *page = mt_listing_get_page (self->listing);
+  guint position = 0;
+
+  if (id <= 0 || !select_id (self, id, &position))
+    return;
+  if (g_str_equal (name, "bms"))
+    mt_telemetry_actions_open_bms (self, id);
+  else if (g_str_equal (name, "track"))
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+      GtkWidget *tracks = MT_IS_WINDOW (root) ? mt_window_show_page (MT_WINDOW (root), "tracks") : NULL;
+
+      if (tracks != NULL && MT_IS_TRACK_PAGE (tracks))
+        mt_track_page_show_device (MT_TRACK_PAGE (tracks), id);
+    }
+  else if (g_str_equal (name, "edit"))
+    open_id (self, id);
+  else if (g_str_equal (name, "more"))
+    {
+      /* the selection's own actions, for this row */
+      g_autoptr(GMenuModel) model = devices_more_menu ();
+      GtkWidget *menu = gtk_popover_menu_new_from_model (model);
+      GtkWidget *anchor = self->column_view;
+
+      gtk_widget_set_parent (menu, anchor);
+      g_signal_connect (menu, "closed", G_CALLBACK (gtk_widget_unparent), NULL);
+      gtk_popover_popup (GTK_POPOVER (menu));
+    }
+  else if (g_str_equal (page, "orders"))
+    {
+      MtOrderDialog *dialog = open_order (self, id);
+
+      if (!g_str_equal (name, "detail"))
+        mt_order_dialog_focus (dialog, name);
+    }
+  else if (g_str_equal (page, "repairs"))
+    open_row (self, position);
+  else if (g_str_equal (name, "handle"))
+    gtk_widget_activate_action (GTK_WIDGET (self), "alarms.handle", NULL);
+  else if (g_str_equal (page, "alarms"))
+    {
+      MtAlarmDialog *dialog = mt_alarm_dialog_new (toplevel (self), self->context, id);
+
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+  else if (g_str_equal (name, "detail"))
+    {
+      g_autoptr(MtRowItem) item = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+
+      show_details (self, item);
+    }
+  else if (g_str_equal (name, "delete"))
+    gtk_widget_activate_action (GTK_WIDGET (self), "list.delete", NULL);
+}
+
+/* A cell of the 操作 column: its buttons' target follows the row bound to it */
+static void
+actions_item_changed_cb (MtRowItem *row,
+                         GtkWidget *box)
+{
+  GVariant *target = g_variant_new_int64 (mt_row_item_get_id (row));
+
+  g_variant_ref_sink (target);
+  for (GtkWidget *b = gtk_widget_get_first_child (box); b; b = gtk_widget_get_next_sibling (b))
+    if (GTK_IS_ACTIONABLE (b))
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (b), target);
+    else
+      g_object_set_data_full (G_OBJECT (b), "row-id", g_memdup2 (&(gint64) { mt_row_item_get_id (row) }, sizeof (gint64)),
+                              g_free);
+  g_variant_unref (target);
+}
+
+/* 更多 opens on its row: the row selected first, so the menu's selection actions act on it */
+static void
+more_shown_cb (GtkWidget  *popover,
+               MtListPage *self)
+{
+  const gint64 *id = g_object_get_data (G_OBJECT (gtk_widget_get_parent (popover)), "row-id");
+
+  if (id != NULL)
+    select_id (self, *id, NULL);
+}
+
+static void
+setup_actions_cell_cb (GtkSignalListItemFactory *factory,
+                       GtkListItem              *item,
+                       MtListPage               *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
+
+  for (guint i = 0; i < G_N_ELEMENTS (row_actions); i++)
+    if (row_action_allowed (self, &row_actions[i]))
+      {
+        g_autofree char *name = g_strconcat ("row.", row_actions[i].id, NULL);
+        GtkWidget *b;
+
+        if (g_str_equal (row_actions[i].id, "more"))
+          {
+            g_autoptr(GMenuModel) menu = devices_more_menu ();
+
+            b = gtk_menu_button_new ();
+            gtk_menu_button_set_label (GTK_MENU_BUTTON (b), _(row_actions[i].label));
+            gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (b), menu);
+            gtk_menu_button_set_has_frame (GTK_MENU_BUTTON (b), FALSE);
+            gtk_widget_add_css_class (b, "row-action");
+            g_signal_connect (gtk_menu_button_get_popover (GTK_MENU_BUTTON (b)), "show", G_CALLBACK (more_shown_cb), self);
+            gtk_box_append (GTK_BOX (box), b);
+            continue;
+          }
+        b = gtk_button_new_with_label (_(row_actions[i].label));
+        gtk_widget_add_css_class (b, "flat");
+        gtk_widget_add_css_class (b, "row-action");
+        gtk_actionable_set_action_name (GTK_ACTIONABLE (b), name);
+        gtk_actionable_set_action_target (GTK_ACTIONABLE (b), "x", (gint64) 0);
+        gtk_widget_set_focus_on_click (b, FALSE);
+        gtk_box_append (GTK_BOX (box), b);
+      }
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+bind_actions_cell_cb (GtkSignalListItemFactory *factory,
+                      GtkListItem              *item,
+                      MtListPage               *self)
+{
+  MtRowItem *row = gtk_list_item_get_item (item);
+
+  if (row == NULL)
+    return;
+  actions_item_changed_cb (row, gtk_list_item_get_child (item));
+  g_signal_connect_object (row, "changed", G_CALLBACK (actions_item_changed_cb), gtk_list_item_get_child (item), 0);
+}
+
+static void
+unbind_actions_cell_cb (GtkSignalListItemFactory *factory,
+                        GtkListItem              *item,
+                        MtListPage               *self)
+{
+  MtRowItem *row = gtk_list_item_get_item (item);
+
+  if (row)
+    g_signal_handlers_disconnect_by_func (row, actions_item_changed_cb, gtk_list_item_get_child (item));
+}
+
+/* A shortcut acts on the first selected row */
+static gboolean
+row_shortcut_cb (GtkWidget *widget,
+                 GVariant  *args,
+                 gpointer   data)
+{
+  MtListPage *self = g_object_get_data (G_OBJECT (widget), "mt-list-page");
+  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (self);
+  g_autofree char *name = g_strconcat ("row.", (const char *) data, NULL);
+
+  if (ids->len == 0)
+    return FALSE;
+  return gtk_widget_activate_action (GTK_WIDGET (self), name, "x", g_array_index (ids, gint64, 0));
+}
+
+/* The right button on a row: the row selected, its actions as a menu where it was clicked */
+static void
+row_pressed_cb (GtkGestureClick *click,
+                int              n_press,
+                double           x,
+                double           y,
+                MtListPage      *self)
+{
+  GtkWidget *cell = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (click));
+  GtkListItem *item = g_object_get_data (G_OBJECT (cell), "list-item");
+  MtRowItem *row = item ? gtk_list_item_get_item (item) : NULL;
+  g_autoptr(GMenu) menu = g_menu_new ();
+  GtkWidget *popover;
+
+  if (row == NULL || mt_row_item_get_id (row) == 0)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (row_actions); i++)
+    if (row_action_allowed (self, &row_actions[i]) && !g_str_equal (row_actions[i].id, "more"))
+      {
+        g_autofree char *name = g_strconcat ("row.", row_actions[i].id, NULL);
+        g_autoptr(GMenuItem) entry = g_menu_item_new (_(row_actions[i].label), NULL);
+
+        g_menu_item_set_action_and_target_value (entry, name, g_variant_new_int64 (mt_row_item_get_id (row)));
+        g_menu_append_item (menu, entry);
+      }
+  if (g_str_equal (mt_listing_get_page (self->listing), "devices"))
+    {
+      g_autoptr(GMenuModel) more = devices_more_menu ();
+
+      g_menu_append_section (menu, NULL, more);
+    }
+  if (g_menu_model_get_n_items (G_MENU_MODEL (menu)) == 0)
+    return;
+  select_id (self, mt_row_item_get_id (row), NULL);
+  popover = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
+  gtk_widget_set_parent (popover, cell);
+  gtk_popover_set_pointing_to (GTK_POPOVER (popover), &(GdkRectangle) { (int) x, (int) y, 1, 1 });
+  gtk_popover_set_has_arrow (GTK_POPOVER (popover), FALSE);
+  gtk_widget_set_halign (popover, GTK_ALIGN_START);
+  g_signal_connect (popover, "closed", G_CALLBACK (gtk_widget_unparent), NULL);
+  gtk_popover_popup (GTK_POPOVER (popover));
+  gtk_gesture_set_state (GTK_GESTURE (click), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
+static void
+build_row_actions (MtListPage *self)
+{
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+  GtkListItemFactory *factory;
+  GtkColumnViewColumn *column;
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (row_actions); i++)
+    {
+      g_autoptr(GSimpleAction) action = NULL;
+
+      if (!row_action_allowed (self, &row_actions[i]))
+        continue;
+      action = g_simple_action_new (row_actions[i].id, G_VARIANT_TYPE_INT64);
+      g_signal_connect (action, "activate", G_CALLBACK (row_action_cb), self);
+      g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (action));
+      gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                            gtk_shortcut_new (gtk_shortcut_trigger_parse_string (row_actions[i].accel),
+                                                              gtk_callback_action_new (row_shortcut_cb,
+                                                                                       (gpointer) row_actions[i].id,
+                                                                                       NULL)));
+      any = TRUE;
+    }
+  if (!any)
+    {
+      g_object_unref (shortcuts);
+      return;
+    }
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "row", G_ACTION_GROUP (group));
+  g_object_set_data (G_OBJECT (self->column_view), "mt-list-page", self);
+  gtk_widget_add_controller (self->column_view, shortcuts);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_actions_cell_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_actions_cell_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_actions_cell_cb), self);
+  column = gtk_column_view_column_new (_("Actions"), factory);
+  gtk_column_view_append_column (GTK_COLUMN_VIEW (self->column_view), column);
+  g_object_unref (column);
 }
 
 static void
@@ -1679,7 +2028,7 @@ mt_list_page_new (MtContext   *context,
       GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
       GtkColumnViewColumn *column;
 
-      g_signal_connect (factory, "setup", G_CALLBACK (setup_cell_cb), NULL);
+      g_signal_connect (factory, "setup", G_CALLBACK (setup_cell_cb), self);
       g_signal_connect (factory, "bind", G_CALLBACK (bind_cell_cb), GUINT_TO_POINTER (i));
       g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell_cb), NULL);
       column = gtk_column_view_column_new (_(columns[i].title), factory);
@@ -1692,6 +2041,7 @@ mt_list_page_new (MtContext   *context,
       g_ptr_array_add (self->columns, column);
       g_object_unref (column);
     }
+  build_row_actions (self);
   sorter = gtk_column_view_get_sorter (GTK_COLUMN_VIEW (self->column_view));
   g_signal_connect (sorter, "changed", G_CALLBACK (sorter_changed_cb), self);
   g_signal_connect (self->column_view, "activate", G_CALLBACK (activate_cb), self);
@@ -1728,6 +2078,13 @@ mt_list_page_new (MtContext   *context,
 
   update_counts (self);
   return self;
+}
+
+GtkWidget *
+mt_list_page_get_column_view (MtListPage *self)
+{
+  g_return_val_if_fail (MT_IS_LIST_PAGE (self), NULL);
+  return self->column_view;
 }
 
 MtListing *

@@ -22,6 +22,8 @@ MtListPage *mt_list_page_new          (MtContext     *context,
                                        GError       **error);
 MtListing  *mt_list_page_get_listing  (MtListPage    *self);
 GListModel *mt_list_page_get_model    (MtListPage    *self);
+/* The table (its columns: the listing's, then 操作 when the role has row actions) */
+GtkWidget     *mt_list_page_get_column_view (MtListPage *self);
 void        mt_list_page_reload       (MtListPage    *self);
 /* Live data changed: the rows on hand are read again in place (selection and scroll stay) */
 void        mt_list_page_refresh      (MtListPage    *self);

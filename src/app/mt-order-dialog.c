@@ -525,6 +525,20 @@ rebuild (MtOrderDialog *self)
 }
 
 void
+mt_order_dialog_focus (MtOrderDialog *self,
+                       const char    *action)
+{
+  GtkWidget *field = g_str_equal (action, "renew") ? self->renew_spin
+                     : g_str_equal (action, "replace") ? self->device_row
+                     : g_str_equal (action, "end") ? self->damage_row : NULL;
+
+  g_return_if_fail (MT_IS_ORDER_DIALOG (self));
+  /* the page scrolls to what has the focus */
+  if (field != NULL)
+    gtk_widget_grab_focus (field);
+}
+
+void
 mt_order_dialog_set_field (MtOrderDialog *self,
                            const char    *key,
                            const char    *value)

@@ -28,6 +28,9 @@ void           mt_order_dialog_set_field  (MtOrderDialog *self,
  * is shown. FALSE when the request could not be made (a field the dialog checks itself). */
 gboolean       mt_order_dialog_run        (MtOrderDialog *self,
                                            const char    *action);
+/* Brings "renew", "replace" or "end" into sight, its first field focused (a row's 操作) */
+void           mt_order_dialog_focus      (MtOrderDialog *self,
+                                           const char    *action);
 const char    *mt_order_dialog_get_settlement (MtOrderDialog *self);
 const char    *mt_order_dialog_get_error  (MtOrderDialog *self);
 gboolean       mt_order_dialog_write_pdf  (MtOrderDialog *self,

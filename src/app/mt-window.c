@@ -63,6 +63,7 @@ struct _MtWindow
   MtHeaderBalance       balance;        /* what the header's balance opens */
   GCancellable         *balance_reading;
   GPtrArray            *page_ids;
+  GHashTable           *collapsed;      /* the sidebar's groups folded away */
   GSettings            *settings;     /* the application's, or NULL */
   MtIngest             *ingest;       /* the embedded broker link, or NULL */
   gboolean              live_dirty;   /* telemetry arrived since the last refresh */
@@ -75,6 +76,9 @@ G_DEFINE_FINAL_TYPE (MtWindow, mt_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static gboolean live_tick_cb (gpointer data);
 static void quick_open_cb (MtWindow *self, int kind, const char *key);
+static void show_groups (MtWindow *self);
+static gboolean scroll_to_selected_cb (gpointer data);
+static void toggle_group_cb (GSimpleAction *action, GVariant *param, gpointer data);
 static MtListPage *page_list (GtkWidget *page);
 
 /* A closed window stops listening to the server at once: pending requests may keep it alive a
@@ -108,6 +112,7 @@ mt_window_finalize (GObject *object)
 
   g_clear_object (&self->context);
   g_clear_pointer (&self->page_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->collapsed, g_hash_table_unref);
   g_clear_object (&self->settings);
   g_clear_object (&self->engine);
   g_free (self->replica_path);
@@ -355,6 +360,7 @@ mt_window_init (MtWindow *self)
     { "sign-in", window_action_cb }, { "show-connect", window_action_cb }, { "back", window_action_cb },
     { "connect", window_action_cb }, { "new-device", new_record_cb }, { "new-member", new_record_cb },
     { "open-balance", open_balance_cb }, { "find-anything", find_anything_cb },
+    { "toggle-group", toggle_group_cb, "s" },
   };
   const char *const *demo = mt_demo_accounts ();
   g_autoptr(GString) accounts = g_string_new (NULL);
@@ -371,6 +377,7 @@ mt_window_init (MtWindow *self)
                                              GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
   }
   self->page_ids = g_ptr_array_new_with_free_func (g_free);
+  self->collapsed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; demo[i]; i += 2)
     g_string_append_printf (accounts, "\n%s (%s)", demo[i], _(demo[i + 1]));
@@ -394,6 +401,17 @@ stats_open_page_cb (MtWindow   *self,
     return;
   mt_list_page_set_dates (MT_LIST_PAGE (page), from, to);
   mt_list_page_set_search (MT_LIST_PAGE (page), search);
+}
+
+gboolean
+mt_window_sidebar_shows (MtWindow   *self,
+                         const char *page_id)
+{
+  g_return_val_if_fail (MT_IS_WINDOW (self), FALSE);
+  for (GtkWidget *row = gtk_widget_get_first_child (self->sidebar); row; row = gtk_widget_get_next_sibling (row))
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "page"), page_id) == 0)
+      return gtk_widget_get_visible (row);
+  return FALSE;
 }
 
 MtQuickSearch *
@@ -479,6 +497,8 @@ mt_window_show_page (MtWindow   *self,
           gtk_list_box_select_row (GTK_LIST_BOX (self->sidebar), GTK_LIST_BOX_ROW (row));
         break;
       }
+  show_groups (self);
+  g_idle_add (scroll_to_selected_cb, g_object_ref (self));
   adw_window_title_set_title (ADW_WINDOW_TITLE (self->title), mt_page_title (info));
   return child;
 }
@@ -492,6 +512,67 @@ row_selected_cb (GtkListBox    *box,
 
   if (page_id)
     mt_window_show_page (self, page_id);
+}
+
+/* The sidebar's rows as its groups are folded: a folded group keeps only its selected page */
+static void
+show_groups (MtWindow *self)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (self->sidebar); row; row = gtk_widget_get_next_sibling (row))
+    {
+      const char *group = g_object_get_data (G_OBJECT (row), "group");
+      const char *header = g_object_get_data (G_OBJECT (row), "header-of");
+
+      if (header != NULL)
+        {
+          gboolean folded = g_hash_table_contains (self->collapsed, header);
+
+          gtk_image_set_from_icon_name (g_object_get_data (G_OBJECT (row), "arrow"),
+                                        folded ? "pan-end-symbolic" : "pan-down-symbolic");
+          gtk_accessible_update_state (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_STATE_EXPANDED, !folded, -1);
+        }
+      else if (group != NULL)
+        gtk_widget_set_visible (row, !g_hash_table_contains (self->collapsed, group) ||
+                                     gtk_list_box_row_is_selected (GTK_LIST_BOX_ROW (row)));
+    }
+}
+
+/* The selected page's row in sight, however far down the sidebar it is */
+static gboolean
+scroll_to_selected_cb (gpointer data)
+{
+  MtWindow *self = data;
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (GTK_LIST_BOX (self->sidebar));
+  GtkWidget *scroller = gtk_widget_get_ancestor (self->sidebar, GTK_TYPE_SCROLLED_WINDOW);
+  graphene_rect_t bounds;
+
+  if (row != NULL && scroller != NULL &&
+      gtk_widget_compute_bounds (GTK_WIDGET (row), self->sidebar, &bounds))
+    {
+      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+      double top = bounds.origin.y, bottom = top + bounds.size.height;
+      double value = gtk_adjustment_get_value (adj), page = gtk_adjustment_get_page_size (adj);
+
+      if (top < value)
+        gtk_adjustment_set_value (adj, top);
+      else if (bottom > value + page)
+        gtk_adjustment_set_value (adj, bottom - page);
+    }
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+toggle_group_cb (GSimpleAction *action,
+                 GVariant      *param,
+                 gpointer       data)
+{
+  MtWindow *self = data;
+  const char *group = g_variant_get_string (param, NULL);
+
+  if (!g_hash_table_remove (self->collapsed, group))
+    g_hash_table_add (self->collapsed, g_strdup (group));
+  show_groups (self);
 }
 
 static void
@@ -519,18 +600,30 @@ build_sidebar (MtWindow *self)
             continue;
           if (!header_added && groups[g].title != NULL)
             {
+              /* the group's title folds its pages away and back (win.toggle-group) */
               GtkWidget *header = gtk_label_new (mt_group_title (&groups[g]));
+              GtkWidget *hbox = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+              GtkWidget *arrow = gtk_image_new_from_icon_name ("pan-down-symbolic");
               GtkWidget *hrow = gtk_list_box_row_new ();
 
               gtk_label_set_xalign (GTK_LABEL (header), 0);
+              gtk_widget_set_hexpand (header, TRUE);
               gtk_widget_add_css_class (header, "heading");
-              gtk_widget_add_css_class (header, "dim-label");
-              gtk_widget_set_margin_start (header, 12);
-              gtk_widget_set_margin_top (header, 12);
-              gtk_widget_set_margin_bottom (header, 3);
-              gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (hrow), header);
+              gtk_widget_add_css_class (hbox, "dim-label");
+              gtk_box_append (GTK_BOX (hbox), header);
+              gtk_box_append (GTK_BOX (hbox), arrow);
+              gtk_widget_set_margin_start (hbox, 12);
+              gtk_widget_set_margin_end (hbox, 12);
+              gtk_widget_set_margin_top (hbox, 12);
+              gtk_widget_set_margin_bottom (hbox, 3);
+              gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (hrow), hbox);
               gtk_list_box_row_set_selectable (GTK_LIST_BOX_ROW (hrow), FALSE);
-              gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (hrow), FALSE);
+              gtk_actionable_set_action_name (GTK_ACTIONABLE (hrow), "win.toggle-group");
+              gtk_actionable_set_action_target (GTK_ACTIONABLE (hrow), "s", groups[g].id);
+              g_object_set_data (G_OBJECT (hrow), "arrow", arrow);
+              g_object_set_data (G_OBJECT (hrow), "header-of", (gpointer) groups[g].id);
+              gtk_accessible_update_property (GTK_ACCESSIBLE (hrow), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                              mt_group_title (&groups[g]), -1);
               gtk_list_box_append (GTK_LIST_BOX (self->sidebar), hrow);
               header_added = TRUE;
             }
@@ -546,6 +639,7 @@ build_sidebar (MtWindow *self)
           gtk_widget_set_margin_bottom (box, 6);
           gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
           g_object_set_data (G_OBJECT (row), "page", (gpointer) pages[p].id);
+          g_object_set_data (G_OBJECT (row), "group", (gpointer) groups[g].id);
           gtk_list_box_append (GTK_LIST_BOX (self->sidebar), row);
           g_ptr_array_add (self->page_ids, g_strdup (pages[p].id));
           if (first == NULL)
@@ -554,6 +648,7 @@ build_sidebar (MtWindow *self)
     }
   if (first)
     gtk_list_box_select_row (GTK_LIST_BOX (self->sidebar), first);
+  show_groups (self);
 }
 
 char **

@@ -27,6 +27,9 @@ const MtActor *mt_window_get_actor   (MtWindow       *self);
 char      **mt_window_list_pages     (MtWindow       *self);
 /* The id of the page shown, or NULL */
 const char *mt_window_get_page       (MtWindow       *self);
+/* Whether the sidebar shows @page_id's row (its group not folded away, or the page selected) */
+gboolean    mt_window_sidebar_shows  (MtWindow       *self,
+                                      const char     *page_id);
 /* The header's search (设备号/客户), and its balance as shown (NULL when the role has none) */
 MtQuickSearch *mt_window_get_quick_search (MtWindow  *self);
 const char *mt_window_get_balance_text (MtWindow     *self);

@@ -329,6 +329,22 @@ mt_lookup (MtDb          *db,
   const char *extra = "1";
   sqlite3_stmt *stmt;
 
+  if (g_str_equal (ref, "provinces"))
+    {
+      /* the 31 provinces by their GB/T 2260 code */
+      stmt = mt_db_prepare (db, NULL, "SELECT code, name FROM regions WHERE parent_code IS NULL ORDER BY code", NULL);
+      while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          MtOption *o = g_new0 (MtOption, 1);
+
+          o->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+          o->label = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+          g_ptr_array_add (options, o);
+        }
+      if (stmt)
+        sqlite3_reset (stmt);
+      return options;
+    }
   if (g_str_equal (ref, "operators"))
     {
       if (actor->store_id != 0)

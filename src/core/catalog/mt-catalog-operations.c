@@ -16,7 +16,7 @@ static const MtChoice message_states[] = { { "draft", N_("Draft") }, { "sent", N
 
 /* ------------------------------------------------------------------ operations */
 static const MtListColumn billing_cols[] = {
-  COL ("region", N_("Region"), "rg.name", MT_COL_TEXT),
+  COL ("region", N_("Region"), REGION_PATH ("b.region_code"), MT_COL_TEXT),
   COL ("type", N_("Device type"), "t.name", MT_COL_TEXT),
   COL ("rent", N_("Rent"), "b.rent_fen", MT_COL_MONEY),
   COL ("period", N_("Days per period"), "b.period_days", MT_COL_INT),
@@ -27,6 +27,7 @@ static const MtListColumn billing_cols[] = {
 };
 
 static const MtListFilter billing_filters[] = {
+  { "province", N_("Province"), "CAST (substr (b.region_code, 1, 2) AS INTEGER)", NULL, "provinces" },
   { "type", N_("Device type"), "b.type_id", NULL, "device_types" },
   { NULL }
 };

@@ -16,15 +16,17 @@ static const MtListColumn store_cols[] = {
   COL ("operator", N_("Operator"), "o.name", MT_COL_TEXT),
   COL ("manager", N_("Manager"), "s.manager", MT_COL_TEXT),
   COL ("mobile", N_("Main account"), "s.mobile", MT_COL_TEXT),
-  COL ("region", N_("Region"), "(SELECT p.name FROM regions p WHERE p.code = substr (s.region_code, 1, 2)) || ' ' || (SELECT c.name FROM regions c WHERE c.code = substr (s.region_code, 1, 4)) || ' ' || rg.name", MT_COL_TEXT),
+  COL ("region", N_("Region"), REGION_PATH ("s.region_code"), MT_COL_TEXT),
   COL ("hours", N_("Business hours"), "printf ('%02d:%02d-%02d:%02d', s.open_minute / 60, s.open_minute % 60, s.close_minute / 60, s.close_minute % 60)", MT_COL_TEXT),
   COL ("devices", N_("Devices"), "(SELECT count(*) FROM devices x WHERE x.store_id = s.id AND x.deleted = 0)", MT_COL_INT),
   BOOL_COL ("enabled", N_("State"), "s.enabled", _mt_catalog_enabled_choices),
+  COL ("created_at", N_("Created"), "s.created_at", MT_COL_TIME),
   END_COLS
 };
 
 static const MtListFilter store_filters[] = {
   { "operator", N_("Operator"), "s.operator_id", NULL, "operators" },
+  { "province", N_("Province"), "CAST (substr (s.region_code, 1, 2) AS INTEGER)", NULL, "provinces" },
   { NULL }
 };
 

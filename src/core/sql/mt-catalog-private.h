@@ -69,6 +69,15 @@ gboolean _mt_catalog_grant_builtin_roles (MtDb *db, const char *page_id, GError 
 #define DAY_US "86400000000"
 #define COL(k, t, e, kind) { k, t, e, kind, NULL, 0 }
 #define CHOICE_COL(k, t, e, c) { k, t, e, MT_COL_CHOICE, c, 0 }
+/* A GB/T 2260 code's full path, 省 市 区, whatever its level */
+#define REGION_PATH(code) \
+  "CASE length (" code ") WHEN 2 THEN (SELECT name FROM regions WHERE code = " code ") " \
+  "WHEN 4 THEN (SELECT name FROM regions WHERE code = substr (" code ", 1, 2)) || ' ' || " \
+  "(SELECT name FROM regions WHERE code = " code ") " \
+  "ELSE (SELECT name FROM regions WHERE code = substr (" code ", 1, 2)) || ' ' || " \
+  "(SELECT name FROM regions WHERE code = substr (" code ", 1, 4)) || ' ' || " \
+  "(SELECT name FROM regions WHERE code = " code ") END"
+
 #define BOOL_COL(k, t, e, c) { k, t, e, MT_COL_BOOL, c, 0 }
 #define END_COLS { NULL }
 /* Rows of the operators above the signed-in account's: their offers reach it too */
