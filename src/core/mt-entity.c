@@ -10,6 +10,7 @@
 #include "mt-db.h"
 #include "mt-entity-private.h"
 #include "mt-fences.h"
+#include "mt-ops.h"
 #include "mt-error.h"
 #include "mt-validate.h"
 
@@ -332,18 +333,8 @@ mt_lookup (MtDb          *db,
   if (g_str_equal (ref, "provinces"))
     {
       /* the 31 provinces by their GB/T 2260 code */
-      stmt = mt_db_prepare (db, NULL, "SELECT code, name FROM regions WHERE parent_code IS NULL ORDER BY code", NULL);
-      while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          MtOption *o = g_new0 (MtOption, 1);
-
-          o->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-          o->label = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-          g_ptr_array_add (options, o);
-        }
-      if (stmt)
-        sqlite3_reset (stmt);
-      return options;
+      g_ptr_array_unref (options);
+      return mt_region_children (db, NULL);
     }
   if (g_str_equal (ref, "operators"))
     {
