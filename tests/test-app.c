@@ -11,6 +11,7 @@
 #include "mt-error.h"
 #include "mt-db.h"
 #include "mt-demo.h"
+#include "mt-date-picker.h"
 #include "mt-form-dialog.h"
 #include "mt-permission-tree.h"
 #include "mt-tile-source.h"
@@ -438,6 +439,15 @@ test_row_actions (void)
   iterate (100);
   g_assert_nonnull (find_window (MT_TYPE_BMS_DIALOG));
   close_windows (MT_TYPE_BMS_DIALOG);
+  /* the QR code as its label has it */
+  {
+    guint before = g_list_model_get_n_items (gtk_window_get_toplevels ());
+
+    g_assert_true (gtk_widget_activate_action (page, "row.qr", "x", device));
+    iterate (100);
+    g_assert_cmpuint (g_list_model_get_n_items (gtk_window_get_toplevels ()), ==, before + 1);
+    close_windows (ADW_TYPE_WINDOW);
+  }
   g_assert_true (gtk_widget_activate_action (page, "row.track", "x", device));
   settle (window);
   g_assert_cmpstr (mt_window_get_page (window), ==, "tracks");
@@ -456,6 +466,24 @@ test_row_actions (void)
   g_assert_nonnull (find_window (MT_TYPE_ORDER_DIALOG));
   close_windows (MT_TYPE_ORDER_DIALOG);
 
+  /* a day from the calendar narrows the orders as a typed date does */
+  {
+    GtkWidget *from = mt_list_page_get_date_entry (MT_LIST_PAGE (page), FALSE);
+    GtkWidget *to = mt_list_page_get_date_entry (MT_LIST_PAGE (page), TRUE);
+    guint all = mt_listing_count (mt_list_page_get_listing (MT_LIST_PAGE (page)));
+    g_autofree char *day = mt_db_query_text (db, "SELECT date (max (start_at) / 1000000, 'unixepoch', 'localtime') "
+                                                 "FROM orders", NULL);
+
+    g_assert_true (mt_date_picker_choose (from, day));
+    g_assert_true (mt_date_picker_choose (to, day));
+    settle (window);
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (from)), ==, day);
+    g_assert_cmpuint (mt_listing_count (mt_list_page_get_listing (MT_LIST_PAGE (page))), <, all);
+    g_assert_cmpuint (mt_listing_count (mt_list_page_get_listing (MT_LIST_PAGE (page))), >, 0);
+    mt_list_page_set_dates (MT_LIST_PAGE (page), "", "");
+    settle (window);
+  }
+
   /* alarms: 处理 详情 曲线 */
   page = mt_window_show_page (window, "alarms");
   settle (window);
@@ -464,6 +492,25 @@ test_row_actions (void)
   iterate (100);
   g_assert_nonnull (find_window (MT_TYPE_ALARM_DIALOG));
   close_windows (MT_TYPE_ALARM_DIALOG);
+  /* 设置报警类型 as a dialog over the list */
+  {
+    guint before = g_list_model_get_n_items (gtk_window_get_toplevels ());
+    GtkWindow *types = NULL;
+
+    g_assert_true (gtk_widget_activate_action (page, "alarms.types", NULL));
+    iterate (100);
+    g_assert_cmpuint (g_list_model_get_n_items (gtk_window_get_toplevels ()), ==, before + 1);
+    for (guint t = 0; types == NULL && t < g_list_model_get_n_items (gtk_window_get_toplevels ()); t++)
+      {
+        g_autoptr(GtkWindow) top = g_list_model_get_item (gtk_window_get_toplevels (), t);
+
+        if (gtk_window_get_transient_for (top) == GTK_WINDOW (window) && gtk_window_get_modal (top))
+          types = top;
+      }
+    g_assert_nonnull (types);
+    g_assert_nonnull (gtk_widget_get_first_child (GTK_WIDGET (types)));
+    gtk_window_destroy (types);
+  }
 
   /* stores: 编辑 详情 删除 */
   page = mt_window_show_page (window, "stores");
@@ -519,7 +566,13 @@ test_store_form (void)
   g_assert_cmpint (form_save (window, form), ==, 0);
   g_assert_nonnull (strstr (mt_form_dialog_get_error (form), _("Main account (mobile)")));
   mt_form_dialog_set_value (form, "mobile", "13812345678");
+  /* business hours from the two time choices */
+  mt_form_dialog_set_value (form, "hours", "07:30-21:00");
+  if (g_str_has_prefix (setlocale (LC_MESSAGES, NULL) ? setlocale (LC_MESSAGES, NULL) : "", "zh_CN"))
+    save_screenshot (GTK_WIDGET (form), "store-form.png");
   g_assert_cmpint (form_save (window, form), >, 0);   /* and the dialog closes */
+  g_assert_cmpint (mt_db_query_int (db, 0, "SELECT open_minute * 10000 + close_minute FROM stores WHERE name = '界面门店'",
+                                    NULL), ==, 450 * 10000 + 1260);
   g_assert_cmpint (mt_db_query_int (db, 0, "SELECT count(*) FROM stores", NULL), ==, stores + 1);
 
   {

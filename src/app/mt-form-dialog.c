@@ -9,6 +9,7 @@
 #include "mt-billing.h"
 #include "mt-error.h"
 #include "mt-form-dialog.h"
+#include "mt-date-picker.h"
 #include "mt-permission-tree.h"
 #include "mt-sync-engine.h"
 #include "mt-fence-editor.h"
@@ -313,6 +314,96 @@ values_fen_to_yuan (const MtEntity *entity,
     }
 }
 
+/* A field that must be filled in says so in its title: "Name *" (not a password kept as it is
+ * when editing, nor a value fixed once the record exists) */
+static void
+mark_required (MtFormDialog *self,
+               Field        *f)
+{
+  const char *title;
+  g_autofree char *marked = NULL;
+
+  if (!(f->spec->flags & MT_FIELD_REQUIRED) || !ADW_IS_PREFERENCES_ROW (f->row) ||
+      (self->id != 0 && (f->spec->kind == MT_FIELD_PASSWORD || (f->spec->flags & MT_FIELD_CREATE_ONLY))))
+    return;
+  title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (f->row));
+  if (title == NULL || *title == '\0')
+    return;
+  /* TRANSLATORS: a form field that must be filled in */
+  marked = g_strdup_printf (_("%s *"), title);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (f->row), marked);
+  if (f->confirm != NULL)
+    {
+      g_autofree char *confirm = g_strdup_printf (_("%s *"),
+                                                  adw_preferences_row_get_title (ADW_PREFERENCES_ROW (f->confirm)));
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (f->confirm), confirm);
+    }
+  gtk_widget_set_tooltip_text (f->row, gtk_widget_get_tooltip_text (f->row) ? gtk_widget_get_tooltip_text (f->row)
+                                                                          : _("Required"));
+}
+
+/* "HH:MM" of a minute of the day */
+static char *
+minute_text (int minute)
+{
+  return g_strdup_printf ("%02d:%02d", minute / 60, minute % 60);
+}
+
+/* A time of day by the half hour (24:00 for a closing time), with @minute chosen */
+static GtkWidget *
+time_choice_new (int      minute,
+                 gboolean closing)
+{
+  g_autoptr(GtkStringList) times = gtk_string_list_new (NULL);
+  guint selected = 0, n = 0;
+  gboolean placed = FALSE;
+
+  for (int m = closing ? 30 : 0; m <= (closing ? 24 * 60 : 24 * 60 - 30); m += 30)
+    {
+      g_autofree char *text = NULL;
+
+      if (!placed && minute < m)
+        {
+          /* a stored time off the half hours keeps its place */
+          g_autofree char *own = minute_text (minute);
+
+          gtk_string_list_append (times, own);
+          selected = n++;
+          placed = TRUE;
+        }
+      text = minute_text (m);
+      gtk_string_list_append (times, text);
+      if (m == minute)
+        selected = n, placed = TRUE;
+      n++;
+    }
+  if (!placed)
+    {
+      g_autofree char *own = minute_text (minute);
+
+      gtk_string_list_append (times, own);
+      selected = n;
+    }
+  {
+    GtkWidget *choice = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (times)), NULL);
+
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (choice), selected);
+    return choice;
+  }
+}
+
+static void
+select_time (GtkWidget  *choice,
+             const char *text)
+{
+  GListModel *model = gtk_drop_down_get_model (GTK_DROP_DOWN (choice));
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (model), i), text))
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (choice), i);
+}
+
 static GtkWidget *
 build_field (MtFormDialog *self,
              Field        *f,
@@ -489,16 +580,41 @@ build_field (MtFormDialog *self,
         return f->row;
       }
 
+    case MT_FIELD_HOURS:
+      {
+        /* opening and closing times, by the half hour (and the minute stored, if another) */
+        GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+        int open = 8 * 60, close = 22 * 60;
+
+        if (value == NULL || !mt_parse_hours (value, &open, &close, spec->key, label, NULL))
+          mt_parse_hours (spec->hint ? spec->hint : "08:00-22:00", &open, &close, spec->key, label, NULL);
+        f->row = adw_action_row_new ();
+        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (f->row), label);
+        for (guint end = 0; end < 2; end++)
+          {
+            f->levels[end] = time_choice_new (end ? close : open, end == 1);
+            gtk_widget_set_valign (f->levels[end], GTK_ALIGN_CENTER);
+            gtk_accessible_update_property (GTK_ACCESSIBLE (f->levels[end]), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                            end ? _("Closes at") : _("Opens at"), -1);
+            gtk_box_append (GTK_BOX (box), f->levels[end]);
+            if (end == 0)
+              gtk_box_append (GTK_BOX (box), gtk_label_new ("–"));
+          }
+        adw_action_row_add_suffix (ADW_ACTION_ROW (f->row), box);
+        gtk_widget_set_sensitive (f->row, !readonly);
+        return f->row;
+      }
+
     default:
       f->row = f->widget = adw_entry_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (f->row), label);
       if (value)
         gtk_editable_set_text (GTK_EDITABLE (f->widget), value);
-      else if (spec->hint && spec->kind == MT_FIELD_HOURS)
-        gtk_editable_set_text (GTK_EDITABLE (f->widget), _(spec->hint));
       gtk_widget_set_sensitive (f->row, !readonly);
-      if (spec->hint && spec->kind != MT_FIELD_HOURS)
+      if (spec->hint)
         gtk_widget_set_tooltip_text (f->row, _(spec->hint));
+      if (spec->kind == MT_FIELD_DATE)
+        adw_entry_row_add_suffix (ADW_ENTRY_ROW (f->row), mt_date_picker_new (GTK_EDITABLE (f->widget)));
       return f->row;
     }
 }
@@ -540,6 +656,15 @@ field_value (Field *f)
 
     case MT_FIELD_PERMISSIONS:
       return mt_permission_tree_get_permissions (MT_PERMISSION_TREE (f->widget));
+
+    case MT_FIELD_HOURS:
+      {
+        GtkStringObject *open = gtk_drop_down_get_selected_item (GTK_DROP_DOWN (f->levels[0]));
+        GtkStringObject *close = gtk_drop_down_get_selected_item (GTK_DROP_DOWN (f->levels[1]));
+
+        return g_strdup_printf ("%s-%s", open ? gtk_string_object_get_string (open) : "",
+                                close ? gtk_string_object_get_string (close) : "");
+      }
 
     case MT_FIELD_GEOMETRY:
       return mt_fence_editor_get_geojson (MT_FENCE_EDITOR (f->widget));
@@ -807,8 +932,24 @@ mt_form_dialog_set_value (MtFormDialog *self,
           gtk_editable_set_text (GTK_EDITABLE (f->confirm), value);
           break;
         case MT_FIELD_CAPS:
+          for (guint c = 0; c < f->checks->len; c++)
+            gtk_check_button_set_active (f->checks->pdata[c],
+                                         (g_ascii_strtoull (value, NULL, 10) &
+                                          g_ascii_strtoull (g_object_get_data (f->checks->pdata[c], "value"), NULL, 10)) != 0);
+          break;
         case MT_FIELD_PERMISSIONS:
           mt_permission_tree_set_permissions (MT_PERMISSION_TREE (f->widget), value);
+          break;
+        case MT_FIELD_HOURS:
+          {
+            g_auto(GStrv) ends = g_strsplit (value, "-", 2);
+
+            if (ends[0] && ends[1])
+              {
+                select_time (f->levels[0], g_strstrip (ends[0]));
+                select_time (f->levels[1], g_strstrip (ends[1]));
+              }
+          }
           break;
         case MT_FIELD_GEOMETRY:
           mt_fence_editor_set_geojson (MT_FENCE_EDITOR (f->widget), value);
@@ -876,6 +1017,7 @@ mt_form_dialog_new (GtkWindow      *parent,
       g_array_append_val (self->fields, f);
       stored = &g_array_index (self->fields, Field, self->fields->len - 1);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), build_field (self, stored, values));
+      mark_required (self, stored);
       if (stored->confirm)
         adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), stored->confirm);
       if (specs[i].kind == MT_FIELD_COORD && g_str_equal (specs[i].key, "lng") && find_field (self, "lat"))

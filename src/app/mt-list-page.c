@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "mt-date-picker.h"
 #include "mt-entity.h"
 #include "mt-error.h"
 #include "mt-fences.h"
@@ -888,6 +889,7 @@ static const RowAction row_actions[] = {
   { "devices", "bms", N_("BMS"), "<Alt>b", "bms", "view" },
   { "devices", "track", N_("Track"), "<Alt>t", "tracks", "view" },
   { "devices", "edit", N_("Edit"), "F2", "devices", "edit" },
+  { "devices", "qr", N_("QR Code"), "<Alt>q", "devices", "view" },
   { "devices", "more", N_("More"), "<Alt>m", "devices", "view" },
   { "orders", "detail", N_("Details"), "<Alt>d", "orders", "detail" },
   { "orders", "end", N_("End Order"), "<Alt>e", "orders", "end" },
@@ -949,6 +951,50 @@ devices_more_menu (void)
 }
 
 static void
+draw_qr_cb (GtkDrawingArea *area,
+            cairo_t        *cr,
+            int             width,
+            int             height,
+            gpointer        data)
+{
+  double size = MIN (width, height);
+
+  /* white under the code, whatever the style: scanners want it */
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_rectangle (cr, (width - size) / 2, (height - size) / 2, size, size);
+  cairo_fill (cr);
+  mt_labels_draw_qr (cr, data, (width - size) / 2, (height - size) / 2, size);
+}
+
+/* A device's QR code on screen, as its label has it, to scan at the counter */
+static void
+show_qr (MtListPage *self,
+         gint64      id)
+{
+  g_autofree char *number = mt_read_device_no (self->db, self->actor, id);
+  GtkWidget *box, *area, *label;
+
+  if (number == NULL)
+    return;
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  area = gtk_drawing_area_new ();
+  gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (area), 280);
+  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (area), 280);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), draw_qr_cb, g_strdup (number), g_free);
+  gtk_widget_set_margin_start (area, 24);
+  gtk_widget_set_margin_end (area, 24);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (area), GTK_ACCESSIBLE_PROPERTY_LABEL, number, -1);
+  gtk_box_append (GTK_BOX (box), area);
+  label = gtk_label_new (number);
+  gtk_widget_add_css_class (label, "title-2");
+  gtk_widget_add_css_class (label, "mt-data");
+  gtk_widget_set_margin_bottom (label, 18);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_box_append (GTK_BOX (box), label);
+  mt_list_page_present_window (self, _("QR Code"), number, box, -1, -1);
+}
+
+static void
 row_action_cb (GSimpleAction *action,
                GVariant      *parameter,
                gpointer       data)
@@ -973,6 +1019,8 @@ row_action_cb (GSimpleAction *action,
     }
   else if (g_str_equal (name, "edit"))
     open_id (self, id);
+  else if (g_str_equal (name, "qr"))
+    show_qr (self, id);
   else if (g_str_equal (name, "more"))
     {
       /* the selection's own actions, for this row */
@@ -1866,6 +1914,19 @@ build_filters (MtListPage *self,
       gtk_editable_set_width_chars (GTK_EDITABLE (self->date_to), 14);
       g_signal_connect_swapped (self->date_from, "activate", G_CALLBACK (dates_changed_cb), self);
       g_signal_connect_swapped (self->date_to, "activate", G_CALLBACK (dates_changed_cb), self);
+      mt_date_picker_attach (GTK_ENTRY (self->date_from));
+      mt_date_picker_attach (GTK_ENTRY (self->date_to));
+      if (mt_listing_get_date_hint (self->listing))
+        {
+          /* TRANSLATORS: a list's date range when it is not the rows' own time: "Rent expiry from" */
+          g_autofree char *from = g_strdup_printf (_("%s from"), mt_listing_get_date_hint (self->listing));
+          g_autofree char *to = g_strdup_printf (_("%s to"), mt_listing_get_date_hint (self->listing));
+
+          gtk_entry_set_placeholder_text (GTK_ENTRY (self->date_from), from);
+          gtk_entry_set_placeholder_text (GTK_ENTRY (self->date_to), to);
+          gtk_widget_set_tooltip_text (self->date_from, mt_listing_get_date_hint (self->listing));
+          gtk_widget_set_tooltip_text (self->date_to, mt_listing_get_date_hint (self->listing));
+        }
       gtk_box_append (GTK_BOX (bar), self->date_from);
       gtk_box_append (GTK_BOX (bar), self->date_to);
     }
@@ -2078,6 +2139,38 @@ mt_list_page_new (MtContext   *context,
 
   update_counts (self);
   return self;
+}
+
+GtkWidget *
+mt_list_page_present_window (MtListPage *self,
+                             const char *title,
+                             const char *subtitle,
+                             GtkWidget  *content,
+                             int         width,
+                             int         height)
+{
+  GtkWidget *window = adw_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *header = adw_header_bar_new ();
+
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), adw_window_title_new (title, subtitle ? subtitle : ""));
+  gtk_box_append (GTK_BOX (box), header);
+  gtk_widget_set_vexpand (content, TRUE);
+  gtk_box_append (GTK_BOX (box), content);
+  adw_window_set_content (ADW_WINDOW (window), box);
+  gtk_window_set_transient_for (GTK_WINDOW (window), toplevel (self));
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+GtkWidget *
+mt_list_page_get_date_entry (MtListPage *self,
+                             gboolean    to)
+{
+  g_return_val_if_fail (MT_IS_LIST_PAGE (self), NULL);
+  return to ? self->date_to : self->date_from;
 }
 
 GtkWidget *

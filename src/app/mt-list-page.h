@@ -22,6 +22,16 @@ MtListPage *mt_list_page_new          (MtContext     *context,
                                        GError       **error);
 MtListing  *mt_list_page_get_listing  (MtListPage    *self);
 GListModel *mt_list_page_get_model    (MtListPage    *self);
+/* A modal window over the page with a header (@title, @subtitle) and @content; -1: natural size */
+GtkWidget     *mt_list_page_present_window (MtListPage *self,
+                                            const char *title,
+                                            const char *subtitle,
+                                            GtkWidget  *content,
+                                            int         width,
+                                            int         height);
+/* The "from" or "to" date entry of a list with dates (its calendar attached), or NULL */
+GtkWidget     *mt_list_page_get_date_entry (MtListPage *self,
+                                            gboolean    to);
 /* The table (its columns: the listing's, then 操作 when the role has row actions) */
 GtkWidget     *mt_list_page_get_column_view (MtListPage *self);
 void        mt_list_page_reload       (MtListPage    *self);

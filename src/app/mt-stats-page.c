@@ -10,6 +10,7 @@
 #include "mt-entity.h"
 #include "mt-api.h"
 #include "mt-report.h"
+#include "mt-date-picker.h"
 #include "mt-stats-page.h"
 #include "mt-validate.h"
 
@@ -1157,6 +1158,8 @@ mt_stats_page_init (MtStatsPage *self)
 {
   g_type_ensure (MT_TYPE_CHART);
   gtk_widget_init_template (GTK_WIDGET (self));
+  mt_date_picker_attach (GTK_ENTRY (self->from_entry));
+  mt_date_picker_attach (GTK_ENTRY (self->to_entry));
   self->views = g_ptr_array_new ();
   self->chart = mt_chart_new ();
   gtk_frame_set_child (GTK_FRAME (self->chart_frame), GTK_WIDGET (self->chart));

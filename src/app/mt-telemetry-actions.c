@@ -109,6 +109,25 @@ show_clicked_cb (MtListPage *page)
   mt_telemetry_actions_hide_types (page, FALSE);
 }
 
+/* 设置报警类型: the alarm types, shown or hidden for me, in a dialog over the alarm list */
+static void
+types_clicked_cb (MtListPage *page)
+{
+  g_autoptr(GError) error = NULL;
+  MtListPage *types = mt_list_page_new (mt_list_page_get_context (page), "alarm_types", &error);
+  GtkWidget *window;
+
+  if (types == NULL)
+    {
+      mt_list_page_show_error (page, error);
+      return;
+    }
+  window = mt_list_page_present_window (page, _("Alarm Types"), NULL, GTK_WIDGET (types), 720, 620);
+  /* what is hidden or shown again changes the list behind */
+  g_signal_connect_object (window, "destroy", G_CALLBACK (mt_list_page_reload), page, G_CONNECT_SWAPPED);
+  mt_list_page_reload (types);
+}
+
 void
 mt_telemetry_actions_add (MtListPage *page,
                           const char *page_id,
@@ -131,6 +150,10 @@ mt_telemetry_actions_add (MtListPage *page,
       mt_list_page_add_action_button (page, action_bar, _("_Show to Me"), "alarm-types.show", G_CALLBACK (show_clicked_cb), edit);
     }
   if (g_str_equal (page_id, "alarms"))
-    mt_list_page_add_action_button (page, action_bar, _("_Handle…"), "alarms.handle", G_CALLBACK (handle_clicked_cb),
-                mt_actor_can (actor, "alarms", "handle"));
+    {
+      mt_list_page_add_action_button (page, action_bar, _("_Handle…"), "alarms.handle", G_CALLBACK (handle_clicked_cb),
+                                      mt_actor_can (actor, "alarms", "handle"));
+      mt_list_page_add_action_button (page, bar, _("Alarm _Types…"), "alarms.types", G_CALLBACK (types_clicked_cb),
+                                      mt_actor_can_view (actor, "alarm_types"));
+    }
 }

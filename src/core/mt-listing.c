@@ -193,6 +193,12 @@ mt_listing_has_dates (MtListing *self)
 }
 
 const char *
+mt_listing_get_date_hint (MtListing *self)
+{
+  return self->spec->date_hint ? _(self->spec->date_hint) : NULL;
+}
+
+const char *
 mt_listing_get_entity (MtListing *self)
 {
   return self->page->entity ? self->page->entity->id : NULL;

@@ -70,6 +70,8 @@ const MtListFilter *mt_listing_get_filters  (MtListing     *listing,
                                              guint         *n_filters);
 const MtChoice     *mt_listing_get_states   (MtListing     *listing);
 gboolean            mt_listing_has_dates    (MtListing     *listing);
+/* What the date range applies to, translated, when the page says (the devices' rent expiry) */
+const char         *mt_listing_get_date_hint (MtListing    *listing);
 const char         *mt_listing_get_entity   (MtListing     *listing);
 /* What the search box looks in, translated, for its placeholder */
 const char         *mt_listing_get_search_hint (MtListing  *listing);

@@ -294,7 +294,8 @@ mt_repair_report (MtDb          *db,
                   "store_id, reporter_kind, reporter, fault, state, previous_state) "
                   "VALUES (?1, ?1, ?2, ?3, ?4, nullif (?5, 0), ?6, ?7, ?8, 'pending', ?9)",
                   "itiiitttt", mt_now (), no, device_id, operator_id, store_id, reporter_kind,
-                  reporter ? reporter : "", fault, state))
+                  /* who reported it: the name given, or the account that filed it */
+                  reporter && *reporter ? reporter : (actor->name ? actor->name : ""), fault, state))
     goto fail;
   repair_id = mt_db_last_insert_id (db);
   if (!mt_db_run (db, error,

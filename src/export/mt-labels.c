@@ -39,12 +39,12 @@ label_clear (Label *label)
   g_free (label->owner);
 }
 
-static void
-draw_qr (cairo_t    *cr,
-         const char *text,
-         double      x,
-         double      y,
-         double      size)
+void
+mt_labels_draw_qr (cairo_t    *cr,
+                   const char *text,
+                   double      x,
+                   double      y,
+                   double      size)
 {
   QRcode *code = QRcode_encodeString (text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
   double module;
@@ -188,7 +188,7 @@ mt_devices_write_labels (MtDb          *db,
       cairo_rectangle (cr, x + 2, y + 2, cell_w - 4, cell_h - 4);
       cairo_stroke (cr);
 
-      draw_qr (cr, label->number, x + 4, y + (cell_h - QR_SIZE) / 2, QR_SIZE);
+      mt_labels_draw_qr (cr, label->number, x + 4, y + (cell_h - QR_SIZE) / 2, QR_SIZE);
       cairo_set_source_rgb (cr, 0, 0, 0);
       draw_text (cr, label->number, "Monospace Bold 10", text_x, y + 20, text_w);
       draw_text (cr, label->type, "Sans 8", text_x, y + 38, text_w);

@@ -22,6 +22,14 @@ gboolean  mt_devices_write_labels (MtDb          *db,
                                    MtProgress    *progress,
                                    GError       **error);
 
+/* A device's QR code (its number, as on the labels) in a @size square at (@x, @y), black on
+ * whatever is under it, with its quiet zone */
+void      mt_labels_draw_qr       (cairo_t         *cr,
+                                   const char      *text,
+                                   double           x,
+                                   double           y,
+                                   double           size);
+
 /* Finishes and frees a PDF @surface written to @partial, then moves it to @path: the file is
  * there whole, or not at all */
 gboolean  mt_pdf_finish           (cairo_surface_t *surface,

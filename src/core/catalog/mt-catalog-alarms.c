@@ -15,6 +15,7 @@ static const MtChoice alarm_states[] = { { "open", N_("Open") }, { "handled", N_
 static const MtListColumn alarm_cols[] = {
   COL ("alarm_no", N_("Alarm number"), "a.alarm_no", MT_COL_TEXT),
   COL ("device_no", N_("Device number"), "d.device_no", MT_COL_TEXT),
+  COL ("device_type", N_("Device type"), "t.name", MT_COL_TEXT),
   CHOICE_COL ("type", N_("Alarm type"), "a.type", mt_alarm_types),
   CHOICE_COL ("state", N_("State"), "a.state", alarm_states),
   COL ("count", N_("Count"), "a.count", MT_COL_INT),
@@ -43,7 +44,8 @@ const MtCatalogPage _mt_catalog_alarms[] = {
               .actions = "view handle",
               .grants = "operator_admin:view,handle store_manager:view,handle technician:view,handle" },
     .listing = {
-      .from = "alarms a LEFT JOIN devices d ON d.id = a.device_id LEFT JOIN stores s ON s.id = a.store_id",
+      .from = "alarms a LEFT JOIN devices d ON d.id = a.device_id LEFT JOIN stores s ON s.id = a.store_id "
+              "LEFT JOIN device_types t ON t.id = d.type_id",
       .where = "a.deleted = 0 AND a.type NOT IN (SELECT h.type FROM alarm_hidden h WHERE h.account_id = $ACCOUNT "
                    "AND h.deleted = 0)",
       .alias = "a",

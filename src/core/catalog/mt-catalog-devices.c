@@ -106,6 +106,8 @@ const MtCatalogPage _mt_catalog_devices[] = {
       .filters = device_filters,
       .state_expr = "d.state",
       .states = mt_device_states,
+      .date_expr = "d.rent_expiry",
+      .date_hint = N_("Rental expiry"),
       .order = "d.id",
     },
     .entity = &_mt_entity_devices,

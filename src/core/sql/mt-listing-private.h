@@ -21,6 +21,7 @@ typedef struct
   const char          *state_expr;  /* the facet counted per state */
   const MtChoice      *states;
   const char          *date_expr;   /* what the date range applies to */
+  const char          *date_hint;   /* N_(): what that date is, when not the row's own time */
   const char          *order;       /* default order */
 } MtListSpec;
 
