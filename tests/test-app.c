@@ -25,6 +25,7 @@
 #include "mt-row-model.h"
 #include "mt-alarms.h"
 #include "mt-home-page.h"
+#include "mt-member-dialog.h"
 #include "mt-stats-page.h"
 #include "mt-window.h"
 #include "mt-telemetry-actions.h"
@@ -136,6 +137,7 @@ test_walk_pages (gconstpointer data)
         { "withdrawals", "withdrawals.request", "withdrawals", "request" },
         { "withdrawals", "withdrawals.pay", "withdrawals", "approve" },
         { "members", "members.recharge", "recharges", "recharge" },
+        { "members", "members.withdraw", "members", "withdraw" },
         { "member_cards", "member-cards.refund", "member_cards", "refund" },
         { "operators", "operators.disable", "operators", "edit" },
       };
@@ -968,6 +970,30 @@ test_finance_actions (void)
   settle (window);
   g_assert_cmpint (mt_db_query_int (db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==,
                    balance + 5000);
+  /* its details, from the row's 详情 */
+  {
+    MtMemberDialog *details;
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "row.detail", "x", member));
+    iterate (200);
+    details = MT_MEMBER_DIALOG (find_window (MT_TYPE_MEMBER_DIALOG));
+    g_assert_nonnull (details);
+    g_assert_cmpint (mt_member_dialog_count (details, "balance"), >, 0);
+    if (g_str_has_prefix (setlocale (LC_MESSAGES, NULL) ? setlocale (LC_MESSAGES, NULL) : "", "zh_CN"))
+      {
+        assert_chinese (GTK_WIDGET (details));
+        save_screenshot (GTK_WIDGET (details), "member-details.png");
+      }
+    gtk_window_destroy (GTK_WINDOW (details));
+  }
+  /* and pays ¥20 of it back out in cash (余额提现) */
+  select_row_with_id (page, member);
+  look_at_dialog (page, "members.withdraw", "withdraw.png");
+  select_row_with_id (page, member);
+  g_assert_true (mt_money_actions_withdraw (page, "20", "offline"));
+  settle (window);
+  g_assert_cmpint (mt_db_query_int (db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==,
+                   balance + 3000);
   /* and sells it a month card */
   select_row_with_id (page, member);
   g_assert_true (mt_money_actions_sell_card (page, mt_db_query_int (db, 0, "SELECT id FROM rental_cards WHERE days = 30",

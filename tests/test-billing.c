@@ -16,6 +16,7 @@
 #include "mt-listing.h"
 #include "mt-ops.h"
 #include "mt-orders.h"
+#include "mt-reads.h"
 #include "mt-dashboard.h"
 #include "mt-stats-views.h"
 #include "mt-receipt.h"
@@ -862,6 +863,149 @@ test_recharges (Fixture       *f,
   g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
   g_clear_error (&error);
   assert_books_balance (f->db);
+}
+
+/* 会员详情: a member's histories as the account may see them, newest first */
+static void
+test_member_details (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(MtActor) tech = actor_for (f->db, "tech");
+  g_autoptr(MtActor) admin = actor_for (f->db, "admin");
+  g_autoptr(MtMemberDetails) details = NULL;
+  gint64 store = store_of (f->db, "store");
+  gint64 member = mt_db_query_int (f->db, 0, "SELECT m.id FROM members m JOIN orders o ON o.member_id = m.id "
+                                             "WHERE m.store_id = ? AND m.deleted = 0 GROUP BY m.id "
+                                             "ORDER BY count (*) DESC LIMIT 1", "i", store);
+  gint64 other = mt_db_query_int (f->db, 0, "SELECT id FROM members WHERE store_id <> ? AND deleted = 0 LIMIT 1",
+                                  "i", store);
+
+  g_assert_cmpint (member, >, 0);
+  details = mt_read_member_details (f->db, manager, member, 100);
+  g_assert_nonnull (details);
+  g_assert_cmpint (details->balance_fen, ==, mt_db_query_int (f->db, -1, "SELECT balance_fen FROM members WHERE id = ?",
+                                                              "i", member));
+  g_assert_cmpint (details->withdrawable_fen, ==, mt_member_withdrawable (f->db, member));
+  g_assert_cmpint (details->sections[MT_MEMBER_ORDERS]->len, ==,
+                   MIN (100, mt_db_query_int (f->db, -1, "SELECT count (*) FROM orders WHERE member_id = ? AND deleted = 0",
+                                              "i", member)));
+  g_assert_cmpint (details->sections[MT_MEMBER_DEPOSITS]->len, ==,
+                   MIN (100, mt_db_query_int (f->db, -1, "SELECT count (*) FROM deposits WHERE member_id = ? AND deleted = 0",
+                                              "i", member)));
+  g_assert_cmpuint (details->sections[MT_MEMBER_ORDERS]->len, >, 0);
+  for (guint s = 0; s < MT_MEMBER_N_SECTIONS; s++)
+    for (guint i = 1; i < details->sections[s]->len; i++)
+      g_assert_cmpint (g_array_index (details->sections[s], MtMemberLine, i).at, <=,
+                       g_array_index (details->sections[s], MtMemberLine, i - 1).at);
+  /* the codes named as the lists name them */
+  for (guint i = 0; i < details->sections[MT_MEMBER_ORDERS]->len; i++)
+    {
+      const char *state = g_array_index (details->sections[MT_MEMBER_ORDERS], MtMemberLine, i).detail;
+      g_autofree char *code = mt_db_query_text (f->db, "SELECT state FROM orders WHERE member_id = ? AND deleted = 0 "
+                                                       "ORDER BY start_at DESC LIMIT 1 OFFSET ?", "ii", member, (gint64) i);
+
+      g_assert_cmpstr (state, ==, mt_choice_label (mt_order_states, code));
+    }
+  /* headquarters sees it too; another store's member, a role without members, nobody: nothing */
+  g_clear_pointer (&details, mt_member_details_free);
+  details = mt_read_member_details (f->db, admin, member, 10);
+  g_assert_nonnull (details);
+  g_assert_cmpuint (details->sections[MT_MEMBER_ORDERS]->len, <=, 10);
+  g_assert_null (mt_read_member_details (f->db, manager, other, 10));
+  g_assert_null (mt_read_member_details (f->db, tech, member, 10));
+  g_assert_null (mt_read_member_details (f->db, admin, G_MAXINT32, 10));
+}
+
+/* 余额提现: a member takes its own money out at the counter; the bonus not spent yet stays (a
+ * balance payment spends the bonus first); refusals name their field and write nothing */
+static void
+test_member_withdrawals (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(MtActor) manager = actor_for (f->db, "store");
+  g_autoptr(MtActor) tech = actor_for (f->db, "tech");
+  g_autoptr(MtActor) finance = actor_for (f->db, "finance");
+  g_autoptr(GHashTable) fields = mt_fields_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 store = store_of (f->db, "store");
+  gint64 other = mt_db_query_int (f->db, 0, "SELECT id FROM members WHERE store_id <> ? AND balance_fen > 0 "
+                                            "ORDER BY id LIMIT 1", "i", store);
+  gint64 plan = mt_db_query_int (f->db, 0, "SELECT id FROM recharge_plans WHERE amount_fen = 20000", NULL);
+  gint64 card = mt_db_query_int (f->db, 0, "SELECT id FROM rental_cards WHERE enabled = 1 AND deleted = 0 "
+                                           "AND price_fen BETWEEN 1500 AND 20000 ORDER BY price_fen LIMIT 1", NULL);
+  gint64 member, ledger, price;
+
+  g_hash_table_insert (fields, g_strdup ("name"), g_strdup ("提现会员"));
+  g_hash_table_insert (fields, g_strdup ("mobile"), g_strdup ("13912300077"));
+  g_hash_table_insert (fields, g_strdup ("operator_id"), g_strdup_printf ("%" G_GINT64_FORMAT, manager->operator_id));
+  g_hash_table_insert (fields, g_strdup ("store_id"), g_strdup_printf ("%" G_GINT64_FORMAT, store));
+  member = mt_entity_save (f->db, manager, mt_entity_lookup ("members"), 0, 0, fields, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (card, >, 0);
+  price = mt_db_query_int (f->db, 0, "SELECT price_fen FROM rental_cards WHERE id = ?", "i", card);
+
+  /* ¥200 with its ¥15 bonus: ¥215 held, ¥200 of it the member's own */
+  g_assert_true (mt_member_recharge (f->db, manager, member, plan, 0, "online", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==, 21500);
+  g_assert_cmpint (mt_member_withdrawable (f->db, member), ==, 20000);
+
+  ledger = count (f->db, "ledger");
+  /* more than its own, nothing, a negative amount, a route that is not money out */
+  g_assert_false (mt_member_withdraw (f->db, manager, member, 20001, "offline", &error));
+  g_assert_cmpstr (mt_error_get_field (error), ==, "amount_fen");
+  g_clear_error (&error);
+  g_assert_false (mt_member_withdraw (f->db, manager, member, 0, "offline", &error));
+  g_assert_cmpstr (mt_error_get_field (error), ==, "amount_fen");
+  g_clear_error (&error);
+  g_assert_false (mt_member_withdraw (f->db, manager, member, -100, "offline", &error));
+  g_assert_cmpstr (mt_error_get_field (error), ==, "amount_fen");
+  g_clear_error (&error);
+  g_assert_false (mt_member_withdraw (f->db, manager, member, 100, "balance", &error));
+  g_assert_cmpstr (mt_error_get_field (error), ==, "pay_method");
+  g_clear_error (&error);
+  /* roles without the right, another store's member */
+  g_assert_false (mt_member_withdraw (f->db, tech, member, 100, "offline", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_false (mt_member_withdraw (f->db, finance, member, 100, "offline", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_assert_false (mt_member_withdraw (f->db, manager, other, 100, "offline", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  /* a store that takes no offline payments pays out none either */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE stores SET pay_offline = 0 WHERE id = ?", "i", store));
+  g_assert_false (mt_member_withdraw (f->db, manager, member, 100, "offline", &error));
+  g_assert_cmpstr (mt_error_get_field (error), ==, "pay_method");
+  g_clear_error (&error);
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE stores SET pay_offline = 1 WHERE id = ?", "i", store));
+  g_assert_cmpint (count (f->db, "ledger"), ==, ledger);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==, 21500);
+
+  /* ¥50 out in cash: the balance and the ledger say so, the books balance */
+  g_assert_true (mt_member_withdraw (f->db, manager, member, 5000, "offline", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==, 16500);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT amount_fen FROM ledger WHERE member_id = ? AND kind = 'withdrawal' "
+                                              "AND pay_method = 'offline' AND store_id = ?", "ii", member, store), ==, -5000);
+  g_assert_cmpint (mt_member_withdrawable (f->db, member), ==, 15000);
+  assert_books_balance (f->db);
+
+  /* a card paid from the balance spends the bonus first: then all of it is the member's */
+  g_assert_cmpint (mt_member_buy_card (f->db, manager, member, card, "balance", &error), >, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_member_withdrawable (f->db, member), ==, 16500 - price);
+  g_assert_true (mt_member_withdraw (f->db, manager, member, 16500 - price, "online", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==, 0);
+  g_assert_cmpint (mt_member_withdrawable (f->db, member), ==, 0);
+  g_assert_false (mt_member_withdraw (f->db, manager, member, 1, "online", &error));
+  g_assert_cmpstr (mt_error_get_field (error), ==, "amount_fen");
+  g_clear_error (&error);
+  assert_books_balance (f->db);
+  g_assert_true (mt_ledger_reconcile (f->db, NULL));
 }
 
 static void
@@ -2322,6 +2466,8 @@ main (int argc, char *argv[])
   ADD ("refusals-and-scope", test_refusals_and_scope);
   ADD ("deposit-refund-requests", test_deposit_refund_requests);
   ADD ("recharges", test_recharges);
+  ADD ("member-withdrawals", test_member_withdrawals);
+  ADD ("member-details", test_member_details);
   ADD ("referral", test_referral);
   ADD ("split-ratios", test_split_ratios);
   ADD ("rental-cards", test_rental_cards);

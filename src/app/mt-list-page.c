@@ -29,6 +29,7 @@
 #include "mt-window.h"
 #include "mt-device-layer.h"
 #include "mt-map.h"
+#include "mt-member-dialog.h"
 
 struct _MtListPage
 {
@@ -900,6 +901,7 @@ static const RowAction row_actions[] = {
   { "alarms", "handle", N_("Handle"), "<Alt>h", "alarms", "handle" },
   { "alarms", "detail", N_("Details"), "<Alt>d", "alarms", "view" },
   { "alarms", "curve", N_("Curve"), "<Alt>c", "alarms", "view" },
+  { "members", "detail", N_("Details"), "<Alt>d", "members", "detail" },
   { "stores", "edit", N_("Edit"), "F2", "stores", "edit" },
   { "stores", "detail", N_("Details"), "<Alt>d", "stores", "view" },
   { "stores", "delete", N_("Delete"), "Delete", "stores", "delete" },
@@ -1043,6 +1045,8 @@ row_action_cb (GSimpleAction *action,
     open_row (self, position);
   else if (g_str_equal (name, "handle"))
     gtk_widget_activate_action (GTK_WIDGET (self), "alarms.handle", NULL);
+  else if (g_str_equal (page, "members"))
+    gtk_window_present (GTK_WINDOW (mt_member_dialog_new (toplevel (self), self->context, id)));
   else if (g_str_equal (page, "alarms"))
     {
       MtAlarmDialog *dialog = mt_alarm_dialog_new (toplevel (self), self->context, id);

@@ -7,6 +7,7 @@
 
 #include "mt-entity.h"
 #include "mt-money-actions.h"
+#include "mt-error.h"
 #include "mt-orders.h"
 #include "mt-pay-row.h"
 #include "mt-validate.h"
@@ -266,6 +267,72 @@ recharge_clicked_cb (MtListPage *page)
   g_object_set_data_full (G_OBJECT (dialog), "options", plans, (GDestroyNotify) g_ptr_array_unref);
 }
 
+/* ------------------------------------------------------------------ balance withdrawal */
+
+static MtApiRequest *
+withdraw_request (gint64   id,
+                  gpointer data)
+{
+  Recharge *w = data;
+  MtApiRequest *request = mt_api_request_new ("members.withdraw");
+
+  mt_api_request_set_id (request, id);
+  mt_api_request_set_int (request, "amount_fen", w->amount);
+  mt_api_request_set_text (request, "pay_method", w->method);
+  return request;
+}
+
+gboolean
+mt_money_actions_withdraw (MtListPage *page,
+                           const char *amount_yuan,
+                           const char *pay_method)
+{
+  Recharge w = { 0, 0, pay_method };
+  g_autoptr(GError) error = NULL;
+
+  if (!mt_parse_money (amount_yuan, &w.amount, "amount_fen", _("Amount (yuan)"), &error))
+    {
+      mt_list_page_show_error (page, error);
+      return FALSE;
+    }
+  return mt_list_page_send_each_selected (page, withdraw_request, &w);
+}
+
+static void
+withdraw_done_cb (MtListPage *page,
+                  const char *response,
+                  GtkWidget  *dialog)
+{
+  mt_money_actions_withdraw (page, mt_dialog_row_text (dialog, "amount"),
+                             mt_pay_row_get (g_object_get_data (G_OBJECT (dialog), "method")));
+}
+
+/* 余额提现: the selected member's own money out at the counter */
+static void
+withdraw_clicked_cb (MtListPage *page)
+{
+  g_autoptr(GArray) ids = mt_list_page_get_selected_ids (page);
+  GtkWidget *method_row = mt_pay_row_new (_("Paid out by"), FALSE);
+  GtkWidget *rows[] = { mt_entry_row_new (_("Amount (yuan)")), method_row, NULL };
+  g_autofree char *most = NULL;
+  g_autofree char *note = NULL;
+  GtkWidget *dialog;
+
+  if (ids->len != 1)
+    {
+      g_autoptr(GError) error = g_error_new_literal (MT_ERROR, MT_ERROR_INVALID, _("Choose one member to pay out"));
+
+      mt_list_page_show_error (page, error);
+      return;
+    }
+  most = mt_format_money (mt_member_withdrawable (mt_list_page_get_db (page), g_array_index (ids, gint64, 0)));
+  note = g_strdup_printf (_("At most %s: the balance less the bonus not spent yet."), most);
+  dialog = mt_list_page_form_dialog (page, _("Balance Withdrawal"), note, _("_Pay Out"), rows,
+                                     G_CALLBACK (withdraw_done_cb));
+  g_object_set_data (G_OBJECT (dialog), "amount", rows[0]);
+  g_object_set_data (G_OBJECT (dialog), "method", method_row);
+}
+
 /* ------------------------------------------------------------------ rental cards */
 
 typedef struct
@@ -470,6 +537,7 @@ mt_money_actions_add (MtListPage *page,
     { "transactions", TRUE, N_("Check the _Books"), "transactions.check-books", check_books_cb, NULL, NULL },
     { "members", FALSE, N_("_Recharge…"), "members.recharge", recharge_clicked_cb, "recharges", "recharge" },
     { "members", FALSE, N_("Sell Rental _Card…"), "members.sell-card", card_clicked_cb, "recharges", "recharge" },
+    { "members", FALSE, N_("_Withdraw Balance…"), "members.withdraw", withdraw_clicked_cb, "members", "withdraw" },
     { "member_cards", FALSE, N_("_Refund…"), "member-cards.refund", card_refund_clicked_cb, "member_cards", "refund" },
   };
 

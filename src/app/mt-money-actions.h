@@ -23,6 +23,10 @@ gboolean  mt_money_actions_withdrawals (MtListPage *page,
 gboolean  mt_money_actions_request (MtListPage *page,
                                     const char *amount_yuan,
                                     const char *payee);
+/* Pays @amount_yuan of the selected member's balance out (余额提现) */
+gboolean  mt_money_actions_withdraw (MtListPage *page,
+                                     const char *amount_yuan,
+                                     const char *pay_method);
 gboolean  mt_money_actions_recharge (MtListPage *page,
                                      gint64      plan_id,
                                      const char *amount_yuan,

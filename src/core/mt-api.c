@@ -668,6 +668,16 @@ run_member_recharge (MtApiCall *call,
          answer_done (call);
 }
 
+/* POST members/ID/withdraw {amount_fen, pay_method} */
+static gboolean
+run_member_withdraw (MtApiCall *call,
+                     GError   **error)
+{
+  return mt_member_withdraw (call->db, call->actor, call->id, call_int (call, "amount_fen"),
+                             call_text (call, "pay_method"), error) &&
+         answer_done (call);
+}
+
 /* POST members/ID/cards {card_id, pay_method} */
 static gboolean
 run_member_buy_card (MtApiCall *call,
@@ -785,6 +795,8 @@ static const MtApiOperation operations[] = {
   { "orders.end", "POST", "orders/#/end", B | W, END_MEMBERS, run_order_settle },
   { "members.recharge", "POST", "members/#/recharge", B | W,
     M (OPT ("plan_id", INT), OPT ("amount_fen", INT), REQ ("pay_method", TEXT)), run_member_recharge },
+  { "members.withdraw", "POST", "members/#/withdraw", B | W,
+    M (REQ ("amount_fen", INT), REQ ("pay_method", TEXT)), run_member_withdraw },
   { "members.cards", "POST", "members/#/cards", B | W, M (REQ ("card_id", INT), REQ ("pay_method", TEXT)),
     run_member_buy_card },
   { "member_cards.refund", "POST", "member_cards/#/refund", B | W, M (REQ ("version", INT)), run_member_card_refund },

@@ -1176,6 +1176,67 @@ fail:
   return FALSE;
 }
 
+gint64
+mt_member_withdrawable (MtDb   *db,
+                        gint64  member_id)
+{
+  return mt_db_query_int (db, 0,
+                          "SELECT max (0, m.balance_fen - max (0, "
+                          "  coalesce ((SELECT sum (amount_fen) FROM ledger WHERE member_id = m.id AND kind = 'bonus'), 0) "
+                          "  - coalesce ((SELECT sum (amount_fen) FROM ledger WHERE member_id = m.id "
+                          "      AND pay_method = 'balance'), 0))) "
+                          "FROM members m WHERE m.id = ? AND m.deleted = 0", "i", member_id);
+}
+
+gboolean
+mt_member_withdraw (MtDb          *db,
+                    const MtActor *actor,
+                    gint64         member_id,
+                    gint64         amount_fen,
+                    const char    *pay_method,
+                    GError       **error)
+{
+  gint64 operator_id = 0, store_id = 0, allowed;
+
+  if (!mt_actor_require (actor, "members", "withdraw", error))
+    return FALSE;
+  if (g_strcmp0 (pay_method, "offline") != 0 && g_strcmp0 (pay_method, "online") != 0)
+    {
+      mt_set_field_error (error, "pay_method", _("Payment method"), _("is not one of the offered choices"));
+      return FALSE;
+    }
+  if (amount_fen < 1 || amount_fen > MT_MONEY_MAX_FEN)
+    {
+      mt_set_field_error (error, "amount_fen", _("Amount"), _("must be more than ¥0.00"));
+      return FALSE;
+    }
+  if (!mt_db_begin (db, error))
+    return FALSE;
+  if (!member_owner (db, actor, member_id, &operator_id, &store_id, error) ||
+      !check_pay_method (db, actor, store_id, pay_method, error))
+    goto fail;
+  allowed = mt_member_withdrawable (db, member_id);
+  if (amount_fen > allowed)
+    {
+      g_autofree char *most = mt_format_money (allowed);
+      g_autofree char *problem = g_strdup_printf (_("is more than the %s the member may take out (the bonus not "
+                                                    "spent yet stays)"), most);
+
+      mt_set_field_error (error, "amount_fen", _("Amount"), problem);
+      goto fail;
+    }
+  if (!mt_db_run (db, error, "UPDATE members SET balance_fen = balance_fen - ?, version = version + 1, "
+                             "updated_at = ? WHERE id = ?", "iii", amount_fen, mt_now (), member_id) ||
+      !ledger_add (db, operator_id, store_id, member_id, 0, "withdrawal", -amount_fen, pay_method, NULL, error))
+    goto fail;
+  mt_audit (db, actor, "withdraw", "members", member_id, "ok", NULL);
+  return mt_db_commit (db, error);
+
+fail:
+  mt_db_rollback (db);
+  return FALSE;
+}
+
 gboolean
 mt_deposit_refund_handle (MtDb          *db,
                           const MtActor *actor,
@@ -1734,10 +1795,12 @@ mt_ledger_reconcile (MtDb      *db,
       ok &= mt_db_expect_no_rows (db, problems, what, sql);
     }
 
-  /* member balances: recharges, bonuses and commissions in; what was paid from the balance out */
+  /* member balances: recharges, bonuses and commissions in; what was paid from the balance and
+   * what the member took out (withdrawals, negative) out */
   ok &= mt_db_expect_no_rows (db, problems, "member balance differs from the ledger:",
                      "SELECT m.id, m.balance_fen, coalesce (l.s, 0) AS ledger FROM members m LEFT JOIN "
-                     "(SELECT member_id, sum (CASE WHEN kind IN ('recharge', 'bonus', 'commission') THEN amount_fen "
+                     "(SELECT member_id, sum (CASE WHEN kind IN ('recharge', 'bonus', 'commission', 'withdrawal') "
+                     "  THEN amount_fen "
                      "  WHEN pay_method = 'balance' THEN -amount_fen ELSE 0 END) AS s FROM ledger "
                      "  WHERE member_id IS NOT NULL GROUP BY member_id) l ON l.member_id = m.id "
                      "WHERE m.balance_fen <> coalesce (l.s, 0)");

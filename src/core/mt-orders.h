@@ -110,6 +110,19 @@ gboolean  mt_member_recharge          (MtDb                *db,
                                        const char          *pay_method,
                                        GError             **error);
 
+/* What a member may take out of its balance: the balance less the bonus not spent yet (what is
+ * paid from the balance spends the bonus first); commissions and recharges are its own money */
+gint64    mt_member_withdrawable      (MtDb                *db,
+                                       gint64               member_id);
+/* 余额提现 at the counter: @amount_fen of the member's own money paid out (offline or online,
+ * as the member's store takes them), in the ledger as a withdrawal. Needs members:withdraw. */
+gboolean  mt_member_withdraw          (MtDb                *db,
+                                       const MtActor       *actor,
+                                       gint64               member_id,
+                                       gint64               amount_fen,
+                                       const char          *pay_method,
+                                       GError             **error);
+
 /* Sells a rental card (租赁卡) to a member: while it runs, renting and renewing charge no rent
  * for the periods it covers. Returns the member_cards id, or 0. */
 gint64    mt_member_buy_card          (MtDb                *db,

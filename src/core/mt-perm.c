@@ -35,6 +35,7 @@ static const struct { const char *id; const char *title; } actions[] = {
   { "delete", N_("Delete") },
   { "transfer", N_("Transfer") },
   { "power", N_("Remote Power Cut") },
+  { "withdraw", N_("Balance Withdrawal") },
   { "control", N_("Charge/Discharge Control") },
   { "params", N_("BMS Parameters") },
   { "rent", N_("Rent Out") },

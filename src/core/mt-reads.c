@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "mt-catalog-private.h"
 #include "mt-db.h"
 #include "mt-listing-private.h"
 #include "mt-ops.h"
@@ -672,6 +673,141 @@ mt_read_quick_search (MtDb          *db,
         }
     }
   return hits;
+}
+
+static void
+member_line_clear (MtMemberLine *line)
+{
+  g_free (line->what);
+  g_free (line->detail);
+}
+
+/* A code in *@text replaced by its label among @choices (none: left as it is) */
+static void
+relabel (char           **text,
+         const MtChoice  *choices)
+{
+  char *shown;
+
+  if (choices == NULL || *text == NULL)
+    return;
+  shown = g_strdup (mt_choice_label (choices, *text));
+  g_free (*text);
+  *text = shown;
+}
+
+/* Rows of (at, what, detail, fen or NULL) from @sql over ?1 the member and ?2 the limit */
+static GArray *
+member_lines (MtDb           *db,
+              const char     *sql,
+              gint64          member_id,
+              guint           limit,
+              const MtChoice *whats,
+              const MtChoice *states)
+{
+  GArray *lines = g_array_new (FALSE, TRUE, sizeof (MtMemberLine));
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, sql, "ii", member_id, (gint64) limit);
+
+  g_array_set_clear_func (lines, (GDestroyNotify) member_line_clear);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtMemberLine line = { sqlite3_column_int64 (stmt, 0), column_text (stmt, 1), column_text (stmt, 2),
+                            sqlite3_column_type (stmt, 3) == SQLITE_NULL ? G_MININT64 : sqlite3_column_int64 (stmt, 3) };
+
+      /* the codes as the lists name them */
+      relabel (&line.what, whats);
+      relabel (&line.detail, states);
+      g_array_append_val (lines, line);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return lines;
+}
+
+MtMemberDetails *
+mt_read_member_details (MtDb          *db,
+                        const MtActor *actor,
+                        gint64         member_id,
+                        guint          limit)
+{
+  static const char *const sections[MT_MEMBER_N_SECTIONS] = {
+    [MT_MEMBER_ORDERS] =
+      "SELECT o.start_at, o.order_no || ' · ' || coalesce (d.device_no, ''), o.state, "
+      "o.rent_fen + o.services_fen + o.overdue_fen + o.damage_fen FROM orders o LEFT JOIN devices d ON d.id = o.device_id "
+      "WHERE o.member_id = ?1 AND o.deleted = 0 ORDER BY o.start_at DESC LIMIT ?2",
+    [MT_MEMBER_BALANCE] =
+      "SELECT at, kind, pay_method, CASE WHEN pay_method = 'balance' THEN -amount_fen ELSE amount_fen END FROM ledger "
+      "WHERE member_id = ?1 AND deleted = 0 AND (kind IN ('recharge', 'bonus', 'commission', 'withdrawal') "
+      "OR pay_method = 'balance') ORDER BY at DESC, id DESC LIMIT ?2",
+    [MT_MEMBER_DEPOSITS] =
+      "SELECT d.created_at, coalesce (o.order_no, ''), d.state, d.amount_fen - d.deducted_fen FROM deposits d "
+      "LEFT JOIN orders o ON o.id = d.order_id WHERE d.member_id = ?1 AND d.deleted = 0 "
+      "ORDER BY d.created_at DESC LIMIT ?2",
+    [MT_MEMBER_CARDS] =
+      "SELECT x.starts_at, coalesce (c.name, ''), " CARD_STATE ", x.price_fen FROM member_cards x "
+      "LEFT JOIN rental_cards c ON c.id = x.card_id WHERE x.member_id = ?1 AND x.deleted = 0 "
+      "ORDER BY x.starts_at DESC LIMIT ?2",
+    [MT_MEMBER_REPAIRS] =
+      "SELECT w.created_at, w.repair_no || ' · ' || coalesce (dv.device_no, '') || ' · ' || w.fault, w.state, "
+      "nullif (w.cost_fen, 0) FROM repairs w JOIN orders o ON o.device_id = w.device_id AND o.member_id = ?1 "
+      "AND o.deleted = 0 AND w.created_at BETWEEN o.start_at AND coalesce (o.end_at, w.created_at) "
+      "LEFT JOIN devices dv ON dv.id = w.device_id WHERE w.deleted = 0 GROUP BY w.id "
+      "ORDER BY w.created_at DESC LIMIT ?2",
+  };
+  /* what the codes are called: the kind and the route of a ledger row, a state */
+  const MtChoice *whats[MT_MEMBER_N_SECTIONS] = { [MT_MEMBER_BALANCE] = mt_ledger_kinds };
+  const MtChoice *states[MT_MEMBER_N_SECTIONS] = {
+    [MT_MEMBER_ORDERS] = mt_order_states,
+    [MT_MEMBER_BALANCE] = mt_pay_methods,
+    [MT_MEMBER_DEPOSITS] = _mt_catalog_deposit_states,
+    [MT_MEMBER_CARDS] = _mt_catalog_card_states,
+    [MT_MEMBER_REPAIRS] = mt_repair_states,
+  };
+  MtMemberDetails *details;
+  sqlite3_stmt *stmt;
+  gint64 operator_id = 0, store_id = 0;
+
+  stmt = mt_db_prepare (db, NULL, "SELECT m.name, m.mobile, coalesce (s.name, ''), m.balance_fen, m.operator_id, "
+                                  "coalesce (m.store_id, 0) FROM members m LEFT JOIN stores s ON s.id = m.store_id "
+                                  "WHERE m.id = ? AND m.deleted = 0", "i", member_id);
+  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      if (stmt)
+        sqlite3_reset (stmt);
+      return NULL;
+    }
+  details = g_new0 (MtMemberDetails, 1);
+  details->id = member_id;
+  details->name = column_text (stmt, 0);
+  details->mobile = column_text (stmt, 1);
+  details->store = column_text (stmt, 2);
+  details->balance_fen = sqlite3_column_int64 (stmt, 3);
+  operator_id = sqlite3_column_int64 (stmt, 4);
+  store_id = sqlite3_column_int64 (stmt, 5);
+  sqlite3_reset (stmt);
+  if (!mt_actor_can_view (actor, "members") || !mt_actor_owns_row (db, actor, operator_id, store_id))
+    {
+      mt_member_details_free (details);
+      return NULL;
+    }
+  details->withdrawable_fen = mt_member_withdrawable (db, member_id);
+  details->card_until = mt_member_card_until (db, member_id);
+  for (guint s = 0; s < MT_MEMBER_N_SECTIONS; s++)
+    details->sections[s] = member_lines (db, sections[s], member_id, limit, whats[s], states[s]);
+  return details;
+}
+
+void
+mt_member_details_free (MtMemberDetails *details)
+{
+  if (details == NULL)
+    return;
+  g_free (details->name);
+  g_free (details->mobile);
+  g_free (details->store);
+  for (guint s = 0; s < MT_MEMBER_N_SECTIONS; s++)
+    g_clear_pointer (&details->sections[s], g_array_unref);
+  g_free (details);
 }
 
 gboolean

@@ -253,6 +253,45 @@ gboolean      mt_read_header_balance   (MtDb            *db,
                                         const MtActor   *actor,
                                         MtHeaderBalance *balance);
 
+/* A member's details (会员详情), within the account's scope: who, the balance and what of it may
+ * be taken out, the rental card, and the latest of each history (newest first) */
+typedef struct
+{
+  gint64  at;          /* UTC µs */
+  char   *what;        /* an order's number and device, a ledger kind, a card's name… */
+  char   *detail;      /* its state, store, note */
+  gint64  fen;         /* its money, or G_MININT64 when none */
+} MtMemberLine;
+
+typedef enum
+{
+  MT_MEMBER_ORDERS,
+  MT_MEMBER_BALANCE,     /* recharges, bonuses, balance payments, withdrawals, commissions */
+  MT_MEMBER_DEPOSITS,
+  MT_MEMBER_CARDS,
+  MT_MEMBER_REPAIRS,     /* tickets of the devices it had while they were reported */
+  MT_MEMBER_N_SECTIONS
+} MtMemberSection;
+
+typedef struct
+{
+  gint64     id;
+  char      *name;
+  char      *mobile;
+  char      *store;
+  gint64     balance_fen;
+  gint64     withdrawable_fen;
+  gint64     card_until;     /* 0 without a running card */
+  GArray    *sections[MT_MEMBER_N_SECTIONS];   /* MtMemberLine */
+} MtMemberDetails;
+
+MtMemberDetails *mt_read_member_details (MtDb          *db,
+                                         const MtActor *actor,
+                                         gint64         member_id,
+                                         guint          limit);
+void          mt_member_details_free   (MtMemberDetails *details);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtMemberDetails, mt_member_details_free)
+
 /* The key of a settings row, or NULL */
 char         *mt_read_setting_key      (MtDb          *db,
                                         const MtActor *actor,

@@ -825,6 +825,17 @@ migration_22_after (MtDb    *db,
   return _mt_catalog_grant_builtin_roles (db, "devices", error);
 }
 
+/* A member's balance withdrawal at the counter, as the built-in roles have it */
+static const char migration_23[] = "";
+static const char *const synced_23[] = { NULL };
+
+static gboolean
+migration_23_after (MtDb    *db,
+                    GError **error)
+{
+  return _mt_catalog_grant_builtin_roles (db, "members", error);
+}
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -848,6 +859,7 @@ const MtMigration mt_migrations[] = {
   { 20, migration_20, synced_20, migration_20_after },
   { 21, migration_21, synced_21, _mt_stats_members_create },
   { 22, migration_22, synced_22, migration_22_after },
+  { 23, migration_23, synced_23, migration_23_after },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 

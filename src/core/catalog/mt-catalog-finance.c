@@ -10,7 +10,7 @@
 #include "mt-orders.h"
 #include "mt-ops.h"
 
-static const MtChoice deposit_states[] = {
+const MtChoice _mt_catalog_deposit_states[] = {
   { "held", N_("Held") }, { "deducted", N_("Deducted") }, { "refunded", N_("Refunded") }, { NULL }
 };
 
@@ -98,7 +98,7 @@ static const MtListColumn deposit_cols[] = {
   COL ("mobile", N_("Mobile"), "m.mobile", MT_COL_TEXT),
   COL ("amount", N_("Deposit"), "x.amount_fen", MT_COL_MONEY),
   COL ("deducted", N_("Deducted"), "x.deducted_fen", MT_COL_MONEY),
-  CHOICE_COL ("state", N_("State"), "x.state", deposit_states),
+  CHOICE_COL ("state", N_("State"), "x.state", _mt_catalog_deposit_states),
   COL ("store", N_("Store"), "s.name", MT_COL_TEXT),
   COL ("created", N_("Received"), "x.created_at", MT_COL_TIME),
   END_COLS
@@ -225,7 +225,7 @@ const MtCatalogPage _mt_catalog_finance[] = {
       .search = "x.order_id=orders(order_no) x.member_id=members(mobile,name)",
       .search_hint = N_("Order number, mobile or name"),
       .state_expr = "x.state",
-      .states = deposit_states,
+      .states = _mt_catalog_deposit_states,
       .date_expr = "x.created_at",
       .order = "x.created_at DESC",
     },

@@ -41,14 +41,10 @@ static const MtListColumn recharge_cols[] = {
   END_COLS
 };
 
-static const MtChoice card_states[] = {
+const MtChoice _mt_catalog_card_states[] = {
   { "waiting", N_("Not started") }, { "running", N_("Running") }, { "ended", N_("Ended") },
   { "refunded", N_("Refunded") }, { NULL }
 };
-
-/* A sale's state as its member sees it: the stored state says only whether it still counts */
-#define CARD_STATE "CASE WHEN x.refunded_at IS NOT NULL THEN 'refunded' WHEN x.state <> 'active' OR x.ends_at <= " \
-  NOW_USEC " THEN 'ended' WHEN x.starts_at > " NOW_USEC " THEN 'waiting' ELSE 'running' END"
 
 static const MtListColumn card_sale_cols[] = {
   COL ("member", N_("Member"), "m.name", MT_COL_TEXT),
@@ -58,7 +54,7 @@ static const MtListColumn card_sale_cols[] = {
   CHOICE_COL ("pay_method", N_("Payment"), "nullif (x.pay_method, '')", mt_pay_methods),
   COL ("starts", N_("Starts"), "x.starts_at", MT_COL_TIME),
   COL ("ends", N_("Ends"), "x.ends_at", MT_COL_TIME),
-  CHOICE_COL ("state", N_("State"), CARD_STATE, card_states),
+  CHOICE_COL ("state", N_("State"), CARD_STATE, _mt_catalog_card_states),
   COL ("refunded", N_("Amount refunded"), "x.refunded_fen", MT_COL_MONEY),
   COL ("store", N_("Store"), "s.name", MT_COL_TEXT),
   COL ("sold", N_("Sold at"), "x.created_at", MT_COL_TIME),
@@ -68,8 +64,9 @@ static const MtListColumn card_sale_cols[] = {
 const MtCatalogPage _mt_catalog_members[] = {
   {
     .info = { .id = "members", .group = "members", .title = NC_("page", "Member List"), .icon = "system-users-symbolic",
-              .actions = "view detail edit id_cards",
-              .grants = "operator_admin:view,detail,edit store_manager:view,detail,edit finance:view,detail" },
+              .actions = "view detail edit id_cards withdraw",
+              .grants = "operator_admin:view,detail,edit,withdraw store_manager:view,detail,edit,withdraw "
+                        "finance:view,detail" },
     .listing = {
       .from = "members m LEFT JOIN operators o ON o.id = m.operator_id LEFT JOIN stores s "
                   "ON s.id = m.store_id",
@@ -123,7 +120,7 @@ const MtCatalogPage _mt_catalog_members[] = {
       .search = "x.member_id=members(name,mobile)",
       .search_hint = N_("Member name or mobile"),
       .state_expr = CARD_STATE,
-      .states = card_states,
+      .states = _mt_catalog_card_states,
       .date_expr = "x.created_at",
       .order = "x.created_at DESC",
     },

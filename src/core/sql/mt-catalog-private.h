@@ -78,6 +78,14 @@ gboolean _mt_catalog_grant_builtin_roles (MtDb *db, const char *page_id, GError 
   "(SELECT name FROM regions WHERE code = substr (" code ", 1, 4)) || ' ' || " \
   "(SELECT name FROM regions WHERE code = " code ") END"
 
+/* A rental card sale's state as its member sees it (over a member_cards row x): the stored state
+ * says only whether it still counts */
+#define CARD_STATE "CASE WHEN x.refunded_at IS NOT NULL THEN 'refunded' WHEN x.state <> 'active' OR x.ends_at <= " \
+  NOW_USEC " THEN 'ended' WHEN x.starts_at > " NOW_USEC " THEN 'waiting' ELSE 'running' END"
+
+extern const MtChoice _mt_catalog_deposit_states[];
+extern const MtChoice _mt_catalog_card_states[];
+
 #define BOOL_COL(k, t, e, c) { k, t, e, MT_COL_BOOL, c, 0 }
 #define END_COLS { NULL }
 /* Rows of the operators above the signed-in account's: their offers reach it too */
