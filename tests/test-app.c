@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mt-error.h"
+#include "mt-billing.h"
 #include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-date-picker.h"
@@ -425,6 +426,25 @@ test_row_actions (void)
   }
   if (chinese)
     save_screenshot (GTK_WIDGET (window), "devices-actions.png");
+  /* 全部 / 在线 / 离线 */
+  {
+    guint total = 0;
+    g_autofree guint *counts = mt_listing_filter_counts (mt_list_page_get_listing (MT_LIST_PAGE (page)), "online",
+                                                         &total);
+    gint64 online = mt_db_query_int (db, -1, "SELECT count (*) FROM devices d LEFT JOIN device_status st ON "
+                                             "st.device_id = d.id WHERE d.deleted = 0 AND coalesce (st.online, 0) = 1",
+                                     NULL);
+
+    g_assert_nonnull (counts);
+    g_assert_cmpint (counts[0], ==, online);
+    g_assert_cmpint (total, ==, mt_listing_count (mt_list_page_get_listing (MT_LIST_PAGE (page))));
+    g_assert_true (mt_list_page_set_online (MT_LIST_PAGE (page), "1"));
+    settle (window);
+    g_assert_cmpint (mt_listing_count (mt_list_page_get_listing (MT_LIST_PAGE (page))), ==, online);
+    g_assert_true (mt_list_page_set_online (MT_LIST_PAGE (page), NULL));
+    settle (window);
+    g_assert_cmpint (mt_listing_count (mt_list_page_get_listing (MT_LIST_PAGE (page))), ==, total);
+  }
   device = mt_db_query_int (db, 0, "SELECT id FROM devices WHERE deleted = 0 ORDER BY id LIMIT 1", NULL);
   g_assert_true (gtk_widget_activate_action (page, "row.edit", "x", device));
   iterate (100);
@@ -540,6 +560,58 @@ test_row_actions (void)
   iterate (100);
   g_assert_nonnull (find_window (MT_TYPE_BMS_DIALOG));
   close_windows (MT_TYPE_BMS_DIALOG);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
+/* 合同模板: placeholders by their names and the simple formatting, through the editor's actions
+ * (its menu button and its right-click menu share them) */
+static void
+test_contract_editor (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  gboolean chinese = messages && g_str_has_prefix (messages, "zh_CN");
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  MtFormDialog *form;
+  GtkWidget *view;
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+  g_autofree char *party_a = NULL;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  form = mt_form_dialog_new (GTK_WINDOW (window), mt_window_get_context (window), mt_entity_lookup ("billing_rules"),
+                             mt_db_query_int (db, 0, "SELECT min (id) FROM billing_rules WHERE deleted = 0", NULL));
+  gtk_window_set_default_size (GTK_WINDOW (form), 760, 900);
+  gtk_window_present (GTK_WINDOW (form));
+  iterate (100);
+  view = mt_form_dialog_get_field_widget (form, "contract");
+  g_assert_true (GTK_IS_TEXT_VIEW (view));
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  gtk_text_buffer_set_text (buffer, "租赁合同\n", -1);
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  gtk_text_buffer_place_cursor (buffer, &start);
+  g_assert_true (gtk_widget_activate_action (view, "contract.format", "s", "heading"));
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  gtk_text_buffer_place_cursor (buffer, &end);
+  g_assert_true (gtk_widget_activate_action (view, "contract.insert", "s", "party_a"));
+  g_assert_true (gtk_widget_activate_action (view, "contract.format", "s", "table"));
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  party_a = g_strdup_printf ("{%s}", mt_contract_placeholder_title ("party_a"));
+  g_assert_true (g_str_has_prefix (text, "# 租赁合同\n"));
+  g_assert_nonnull (strstr (text, party_a));
+  g_assert_nonnull (strstr (text, "|---|---|"));
+  if (chinese)
+    {
+      g_assert_cmpstr (party_a, ==, "{甲方}");
+      gtk_widget_grab_focus (view);   /* the page scrolls to the contract */
+      iterate (300);
+      save_screenshot (GTK_WIDGET (form), "contract-editor.png");
+    }
+  gtk_window_destroy (GTK_WINDOW (form));
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (50);
 }
@@ -3154,6 +3226,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/operator-form", test_operator_form);
   g_test_add_func ("/mt/app/permission-tree", test_permission_tree);
   g_test_add_func ("/mt/app/row-actions", test_row_actions);
+  g_test_add_func ("/mt/app/contract-editor", test_contract_editor);
   g_test_add_func ("/mt/app/jobs", test_jobs);
   g_test_add_func ("/mt/app/search-in-place", test_search_in_place);
   g_test_add_func ("/mt/app/rental-counter", test_rental_counter);

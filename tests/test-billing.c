@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <pango/pango.h>
 #include <math.h>
 #include <string.h>
 
@@ -171,6 +172,34 @@ test_contract (void)
   g_assert_cmpstr (text, ==, "乙方张三，租金¥120.00，{unknown}，{未闭合");
   for (guint i = 0; mt_contract_placeholders ()[i]; i++)
     g_assert_nonnull (mt_contract_placeholder_title (mt_contract_placeholders ()[i]));
+  /* by key, by the Chinese name, by the title in the console's language: the same value */
+  g_clear_pointer (&text, g_free);
+  text = mt_contract_render ("{甲方}/{乙方}/{租金}/{Party B}/{party_b}/{租期x}", values);
+  g_assert_cmpstr (text, ==, "{甲方}/张三/¥120.00/张三/张三/{租期x}");
+  g_clear_pointer (&text, g_free);
+  {
+    g_autofree char *titled = g_strdup_printf ("{%s}", mt_contract_placeholder_title ("rent"));
+
+    text = mt_contract_render (titled, values);
+    g_assert_cmpstr (text, ==, "¥120.00");
+  }
+
+  /* the simple markup as the PDF draws it; everything else is text */
+  {
+    g_autofree char *markup = mt_contract_to_pango ("# 租赁合同\n## 第一条\n甲方**须**按时<交付>&\n- 一项\n"
+                                                   "| 项目 | 金额 |\n|---|---|\n| 租金 | ¥120 |\n**未闭合");
+    g_auto(GStrv) lines = g_strsplit (markup, "\n", -1);
+
+    g_assert_true (pango_parse_markup (markup, -1, 0, NULL, NULL, NULL, NULL));
+    g_assert_cmpstr (lines[0], ==, "<span size=\"x-large\" weight=\"bold\">租赁合同</span>");
+    g_assert_cmpstr (lines[1], ==, "<span size=\"large\" weight=\"bold\">第一条</span>");
+    g_assert_cmpstr (lines[2], ==, "甲方<b>须</b>按时&lt;交付&gt;&amp;");
+    g_assert_cmpstr (lines[3], ==, "  • 一项");
+    g_assert_cmpstr (lines[4], ==, "项目  │  金额");
+    g_assert_true (g_str_has_prefix (lines[5], "───"));
+    g_assert_cmpstr (lines[6], ==, "租金  │  ¥120");
+    g_assert_cmpstr (lines[7], ==, "**未闭合");
+  }
 }
 
 /* ------------------------------------------------------------------ on a database */
@@ -321,7 +350,8 @@ add_rule (MtDb       *db,
                             "ti", region, type_id));
   g_assert_true (mt_db_run (db, NULL, "INSERT INTO billing_rules (created_at, updated_at, operator_id, region_code, "
                                       "type_id, rent_fen, period_days, deposit_fen, contract) VALUES "
-                                      "(?1, ?1, 1, ?2, ?3, ?4, ?5, ?6, '乙方{party_b}租用{device}，押金{deposit}')",
+                                      "(?1, ?1, 1, ?2, ?3, ?4, ?5, ?6, '# 租赁合同' || char (10) || "
+                                      "'乙方{乙方}租用{device}，押金**{deposit}**' || char (10) || '- 按时归还')",
                             "itiiii", fake_now, region, type_id, rent_fen, (gint64) period_days, deposit_fen));
   return mt_db_last_insert_id (db);
 }
@@ -483,6 +513,21 @@ test_rent_and_end_routes (Fixture       *f,
           for (gsize at = 0; at + 12 <= len; at++)
             pages += memcmp (contents + at, "/Type /Page", 11) == 0 && contents[at + 11] != 's';
           g_assert_cmpuint (pages, ==, 2);
+          /* the contract's markup is drawn, not printed: its heading and bold, no marks left */
+          {
+            const char *argv[] = { "pdftotext", pdf, "-", NULL };
+            g_autofree char *out = NULL;
+            int status = 0;
+
+            g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                                         NULL, NULL, &out, NULL, &status, NULL));
+            g_assert_cmpint (status, ==, 0);
+            g_assert_nonnull (strstr (out, "租赁合同"));
+            g_assert_nonnull (strstr (out, "¥500.00"));
+            g_assert_null (strstr (out, "**"));
+            g_assert_null (strstr (out, "# "));
+            g_assert_null (strstr (out, "{乙方}"));
+          }
           g_unlink (pdf);
           g_assert_null (mt_order_doc_load (f->db, other, order, &error));
           g_assert_error (error, MT_ERROR, MT_ERROR_FORBIDDEN);

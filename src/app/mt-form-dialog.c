@@ -230,42 +230,108 @@ data_item_factory (void)
   return factory;
 }
 
+/* The contract editor's actions, on its text view: contract.insert (a placeholder's key, put in
+ * by its name in the console's language) and contract.format ("heading", "bold", "list",
+ * "table": the simple markup the contract PDF draws) */
 static void
-placeholder_clicked_cb (GtkButton *button,
-                        GtkWidget *view)
+contract_insert_cb (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       view)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
-  g_autofree char *text = g_strdup_printf ("{%s}", (const char *) g_object_get_data (G_OBJECT (button), "key"));
+  const char *title = mt_contract_placeholder_title (g_variant_get_string (param, NULL));
+  g_autofree char *text = title ? g_strdup_printf ("{%s}", title) : NULL;
 
+  if (text == NULL)
+    return;
+  gtk_text_buffer_delete_selection (buffer, TRUE, TRUE);
   gtk_text_buffer_insert_at_cursor (buffer, text, -1);
-  gtk_popover_popdown (GTK_POPOVER (gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_POPOVER)));
   gtk_widget_grab_focus (view);
 }
 
-/* "Insert": the contract's placeholders, each put in at the cursor */
-static GtkWidget *
-placeholder_menu (GtkWidget *view)
+static void
+contract_format_cb (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       view)
 {
-  GtkWidget *menu = gtk_menu_button_new ();
-  GtkWidget *popover = gtk_popover_new ();
-  GtkWidget *list = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  const char *how = g_variant_get_string (param, NULL);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_selection_bounds (buffer, &start, &end);
+  gtk_text_buffer_begin_user_action (buffer);
+  if (g_str_equal (how, "bold"))
+    {
+      /* around the selection, or an empty pair to type in */
+      GtkTextMark *mark = gtk_text_buffer_create_mark (buffer, NULL, &end, FALSE);
+
+      gtk_text_buffer_insert (buffer, &start, "**", -1);
+      gtk_text_buffer_get_iter_at_mark (buffer, &end, mark);
+      gtk_text_buffer_insert (buffer, &end, "**", -1);
+      gtk_text_buffer_delete_mark (buffer, mark);
+    }
+  else if (g_str_equal (how, "heading") || g_str_equal (how, "list"))
+    {
+      gtk_text_iter_set_line_offset (&start, 0);
+      gtk_text_buffer_insert (buffer, &start, g_str_equal (how, "heading") ? "# " : "- ", -1);
+    }
+  else if (g_str_equal (how, "table"))
+    {
+      /* TRANSLATORS: a contract's table as first put in: a header row, its rule, an empty row */
+      g_autofree char *table = g_strdup_printf ("\n| %s | %s |\n|---|---|\n|  |  |\n", _("Item"), _("Amount"));
+
+      gtk_text_buffer_insert (buffer, &end, table, -1);
+    }
+  gtk_text_buffer_end_user_action (buffer);
+  gtk_widget_grab_focus (view);
+}
+
+static GMenuModel *
+contract_menu_model (void)
+{
+  GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) names = g_menu_new ();
+  g_autoptr(GMenu) format = g_menu_new ();
   const char *const *keys = mt_contract_placeholders ();
 
   for (guint i = 0; keys[i]; i++)
     {
-      GtkWidget *b = gtk_button_new_with_label (mt_contract_placeholder_title (keys[i]));
+      g_autoptr(GMenuItem) item = g_menu_item_new (mt_contract_placeholder_title (keys[i]), NULL);
 
-      gtk_widget_add_css_class (b, "flat");
-      gtk_widget_set_halign (gtk_button_get_child (GTK_BUTTON (b)), GTK_ALIGN_START);
-      g_object_set_data (G_OBJECT (b), "key", (gpointer) keys[i]);
-      g_signal_connect (b, "clicked", G_CALLBACK (placeholder_clicked_cb), view);
-      gtk_box_append (GTK_BOX (list), b);
+      g_menu_item_set_action_and_target_value (item, "contract.insert", g_variant_new_string (keys[i]));
+      g_menu_append_item (names, item);
     }
-  gtk_popover_set_child (GTK_POPOVER (popover), list);
-  gtk_menu_button_set_popover (GTK_MENU_BUTTON (menu), popover);
+  g_menu_append (format, _("Heading"), "contract.format::heading");
+  g_menu_append (format, _("Bold"), "contract.format::bold");
+  g_menu_append (format, _("List Item"), "contract.format::list");
+  g_menu_append (format, _("Table"), "contract.format::table");
+  g_menu_append_submenu (menu, _("Insert Placeholder"), G_MENU_MODEL (names));
+  g_menu_append_section (menu, _("Format"), G_MENU_MODEL (format));
+  return G_MENU_MODEL (menu);
+}
+
+/* The contract's tools: its actions on the view, the same in its right-click menu, and a menu
+ * button beside its title */
+static GtkWidget *
+placeholder_menu (GtkWidget *view,
+                  GtkWidget *bar)
+{
+  static const GActionEntry entries[] = {
+    { "insert", contract_insert_cb, "s" }, { "format", contract_format_cb, "s" },
+  };
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr(GMenuModel) model = contract_menu_model ();
+  GtkWidget *menu = gtk_menu_button_new ();
+
+  g_action_map_add_action_entries (G_ACTION_MAP (group), entries, G_N_ELEMENTS (entries), view);
+  /* the view's right-click menu and the bar's button both reach them */
+  gtk_widget_insert_action_group (view, "contract", G_ACTION_GROUP (group));
+  gtk_widget_insert_action_group (bar, "contract", G_ACTION_GROUP (group));
+  gtk_text_view_set_extra_menu (GTK_TEXT_VIEW (view), model);
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu), model);
   gtk_menu_button_set_label (GTK_MENU_BUTTON (menu), _("Insert Placeholder"));
   gtk_widget_set_tooltip_text (menu, _("Party A, party B, mobile, ID card, store, device, dates and amounts, "
-                                       "filled in for each order"));
+                                       "filled in for each order; headings, bold, lists and a table"));
   return menu;
 }
 
@@ -561,7 +627,7 @@ build_field (MtFormDialog *self,
         gtk_widget_set_hexpand (title, TRUE);
         gtk_box_append (GTK_BOX (top), title);
         if (g_str_equal (spec->key, "contract"))
-          gtk_box_append (GTK_BOX (top), placeholder_menu (f->widget));
+          gtk_box_append (GTK_BOX (top), placeholder_menu (f->widget, top));
         f->row = boxed_row (top, scroller);
         return f->row;
       }

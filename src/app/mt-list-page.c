@@ -50,6 +50,7 @@ struct _MtListPage
   GtkWidget          *states_box;
   GPtrArray          *state_buttons;
   GtkWidget          *count_label;
+  GPtrArray          *online_buttons;  /* devices: 全部 / 在线 / 离线 with their counts */
   GtkWidget          *action_bar;
   /* a long job (an export, a label sheet) running on the session's worker */
   GtkWidget          *job_bar;
@@ -117,6 +118,7 @@ mt_list_page_finalize (GObject *object)
   g_free (self->job_message);
   g_clear_pointer (&self->state_buttons, g_ptr_array_unref);
   g_clear_pointer (&self->filter_options, g_ptr_array_unref);
+  g_clear_pointer (&self->online_buttons, g_ptr_array_unref);
   g_clear_pointer (&self->columns, g_ptr_array_unref);
   G_OBJECT_CLASS (mt_list_page_parent_class)->finalize (object);
 }
@@ -314,6 +316,20 @@ update_counts (MtListPage *self)
             ? g_strdup_printf (_("All %u"), total)
             : g_strdup_printf ("%s %u", _(states[i - 1].label), counts[i - 1]);
           gtk_button_set_label (self->state_buttons->pdata[i], label);
+        }
+    }
+  if (self->online_buttons != NULL)
+    {
+      guint total = 0;
+      g_autofree guint *counts = mt_listing_filter_counts (self->listing, "online", &total);
+
+      for (guint i = 0; counts && i < self->online_buttons->len; i++)
+        {
+          g_autofree char *label = i == 0 ? g_strdup_printf (_("All %u"), total)
+                                          : g_strdup_printf ("%s %u", i == 1 ? _("Online") : _("Offline"),
+                                                             counts[i - 1]);
+
+          gtk_button_set_label (self->online_buttons->pdata[i], label);
         }
     }
   text = g_strdup_printf (ngettext ("%u row", "%u rows", g_list_model_get_n_items (G_LIST_MODEL (self->model))),
@@ -1963,6 +1979,66 @@ build_states (MtListPage *self)
     }
 }
 
+/* 全部 / 在线 / 离线: the devices' online filter as counted buttons, in place of its drop-down */
+static void
+online_toggled_cb (GtkToggleButton *button,
+                   MtListPage      *self)
+{
+  if (!gtk_toggle_button_get_active (button))
+    return;
+  mt_listing_set_filter (self->listing, "online", g_object_get_data (G_OBJECT (button), "value"));
+  mt_list_page_reload (self);
+}
+
+static void
+build_online_facet (MtListPage *self)
+{
+  static const char *const values[] = { NULL, "1", "0" };
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *first = NULL;
+
+  if (!g_str_equal (mt_listing_get_page (self->listing), "devices"))
+    return;
+  self->online_buttons = g_ptr_array_new ();
+  gtk_widget_add_css_class (box, "linked");
+  gtk_widget_set_margin_start (box, 12);
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      GtkWidget *b = gtk_toggle_button_new ();
+
+      g_object_set_data (G_OBJECT (b), "value", (gpointer) values[i]);
+      if (first)
+        gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (b), GTK_TOGGLE_BUTTON (first));
+      else
+        {
+          first = b;
+          gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (b), TRUE);
+        }
+      g_signal_connect (b, "toggled", G_CALLBACK (online_toggled_cb), self);
+      g_ptr_array_add (self->online_buttons, b);
+      gtk_box_append (GTK_BOX (box), b);
+    }
+  gtk_box_append (GTK_BOX (self->states_box), box);
+  /* the drop-down would say the same twice */
+  for (GtkWidget *w = gtk_widget_get_first_child (self->filters); w; w = gtk_widget_get_next_sibling (w))
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (w), "filter-key"), "online") == 0)
+      gtk_widget_set_visible (w, FALSE);
+}
+
+/* Chooses 全部 (NULL), 在线 ("1") or 离线 ("0") as a click on its button does */
+gboolean
+mt_list_page_set_online (MtListPage *self,
+                         const char *value)
+{
+  for (guint i = 0; self->online_buttons && i < self->online_buttons->len; i++)
+    if (g_strcmp0 (g_object_get_data (self->online_buttons->pdata[i], "value"), value) == 0)
+      {
+        gtk_toggle_button_set_active (self->online_buttons->pdata[i], TRUE);
+        return TRUE;
+      }
+  return FALSE;
+}
+
 static void
 build_action_bar (MtListPage *self)
 {
@@ -2081,6 +2157,7 @@ mt_list_page_new (MtContext   *context,
 
   /* State counts */
   build_states (self);
+  build_online_facet (self);
 
   /* Columns */
   self->column_view = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)));

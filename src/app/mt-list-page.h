@@ -29,6 +29,9 @@ GtkWidget     *mt_list_page_present_window (MtListPage *self,
                                             GtkWidget  *content,
                                             int         width,
                                             int         height);
+/* The devices' 全部 / 在线 / 离线 buttons: @value NULL, "1" or "0"; FALSE on another list */
+gboolean       mt_list_page_set_online     (MtListPage *self,
+                                            const char *value);
 /* The "from" or "to" date entry of a list with dates (its calendar attached), or NULL */
 GtkWidget     *mt_list_page_get_date_entry (MtListPage *self,
                                             gboolean    to);

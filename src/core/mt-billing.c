@@ -182,19 +182,34 @@ mt_billing_match (MtDb    *db,
   return mt_billing_rule_load (db, rule_id, error);
 }
 
-static const struct { const char *key; const char *title; } placeholders[] = {
-  { "party_a", N_("Party A (operator)") },
-  { "party_b", N_("Party B (member)") },
-  { "mobile", N_("Mobile") },
-  { "id_card", N_("ID card") },
-  { "store", N_("Store") },
-  { "device", N_("Device number") },
-  { "start", N_("Start") },
-  { "expiry", N_("Expiry") },
-  { "rent", N_("Rent") },
-  { "deposit", N_("Deposit") },
-  { "services", N_("Services") },
+/* A placeholder is written {key}, {its title} in the console's language, or {its Chinese name}
+ * — the names the contracts are written with, whatever language renders them */
+static const struct { const char *key; const char *title; const char *chinese; } placeholders[] = {
+  { "party_a", NC_("contract placeholder", "Party A"), "甲方" },
+  { "party_b", NC_("contract placeholder", "Party B"), "乙方" },
+  { "mobile", NC_("contract placeholder", "Phone"), "电话" },
+  { "id_card", NC_("contract placeholder", "ID card"), "身份证" },
+  { "store", NC_("contract placeholder", "Store"), "门店" },
+  { "device", NC_("contract placeholder", "Device number"), "设备号" },
+  { "term", NC_("contract placeholder", "Rental term"), "租期" },
+  { "start", NC_("contract placeholder", "Start"), "起租时间" },
+  { "expiry", NC_("contract placeholder", "Expiry"), "到期时间" },
+  { "rent", NC_("contract placeholder", "Rent"), "租金" },
+  { "deposit", NC_("contract placeholder", "Deposit"), "押金" },
+  { "services", NC_("contract placeholder", "Services"), "服务" },
+  { "total", NC_("contract placeholder", "Amount"), "金额" },
 };
+
+static const char *
+placeholder_key (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (placeholders); i++)
+    if (g_str_equal (name, placeholders[i].key) || g_str_equal (name, placeholders[i].chinese) ||
+        g_str_equal (name, placeholders[i].title) ||
+        g_str_equal (name, g_dpgettext2 (GETTEXT_PACKAGE, "contract placeholder", placeholders[i].title)))
+      return placeholders[i].key;
+  return NULL;
+}
 
 const char *const *
 mt_contract_placeholders (void)
@@ -212,8 +227,72 @@ mt_contract_placeholder_title (const char *placeholder)
 {
   for (guint i = 0; i < G_N_ELEMENTS (placeholders); i++)
     if (g_strcmp0 (placeholders[i].key, placeholder) == 0)
-      return _(placeholders[i].title);
+      return g_dpgettext2 (GETTEXT_PACKAGE, "contract placeholder", placeholders[i].title);
   return NULL;
+}
+
+/* One line of a contract as Pango markup: "# " and "## " headings, "- " items, "| a | b |"
+ * table rows (a "|---|" row draws the rule under a header), **bold** anywhere */
+static void
+line_to_pango (GString    *out,
+               const char *line)
+{
+  g_autofree char *escaped = NULL;
+  const char *open = "", *close = "";
+  g_autoptr(GString) text = NULL;
+  gboolean bold = FALSE;
+
+  if (g_str_has_prefix (line, "## "))
+    open = "<span size=\"large\" weight=\"bold\">", close = "</span>", line += 3;
+  else if (g_str_has_prefix (line, "# "))
+    open = "<span size=\"x-large\" weight=\"bold\">", close = "</span>", line += 2;
+  escaped = g_markup_escape_text (line, -1);
+  text = g_string_new (NULL);
+  if (g_str_has_prefix (escaped, "- ") || g_str_has_prefix (escaped, "* "))
+    g_string_append_printf (text, "  • %s", escaped + 2);
+  else if (escaped[0] == '|')
+    {
+      g_auto(GStrv) cells = g_strsplit (escaped + 1, "|", -1);
+      guint n = g_strv_length (cells);
+
+      /* the last cell is what follows the closing bar */
+      if (n > 0 && g_strstrip (cells[n - 1])[0] == '\0')
+        n--;
+      if (n > 0 && strspn (g_strstrip (cells[0]), "-: ") == strlen (cells[0]) && cells[0][0] != '\0')
+        g_string_append (text, "────────────────────────────");
+      else
+        for (guint c = 0; c < n; c++)
+          g_string_append_printf (text, "%s%s", c ? "  │  " : "", g_strstrip (cells[c]));
+    }
+  else
+    g_string_append (text, escaped);
+  /* **bold**: the pairs that close */
+  g_string_append (out, open);
+  for (const char *p = text->str; *p; p++)
+    if (p[0] == '*' && p[1] == '*' && (bold || strstr (p + 2, "**") != NULL))
+      {
+        g_string_append (out, bold ? "</b>" : "<b>");
+        bold = !bold;
+        p++;
+      }
+    else
+      g_string_append_c (out, *p);
+  g_string_append (out, close);
+}
+
+char *
+mt_contract_to_pango (const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; lines[i]; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, '\n');
+      line_to_pango (out, lines[i]);
+    }
+  return g_string_free (out, FALSE);
 }
 
 char *
@@ -237,7 +316,7 @@ mt_contract_render (const char *template_text,
         }
       g_string_append_len (out, p, open - p);
       key = g_strndup (open + 1, close - open - 1);
-      value = g_hash_table_lookup (values, key);
+      value = placeholder_key (key) ? g_hash_table_lookup (values, placeholder_key (key)) : NULL;
       if (value)
         g_string_append (out, value);
       else

@@ -85,6 +85,9 @@ const char *const *mt_contract_placeholders (void);
 const char    *mt_contract_placeholder_title (const char *placeholder);
 /* @template with each {placeholder} replaced from @values (placeholder → text); unknown
  * placeholders stay as they are */
+/* The contract's simple markup (# headings, **bold**, - items, | table | rows) as Pango markup,
+ * everything else escaped */
+char          *mt_contract_to_pango     (const char    *text);
 char          *mt_contract_render       (const char    *template_text,
                                          GHashTable    *values);
 

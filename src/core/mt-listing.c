@@ -34,6 +34,7 @@ struct _MtListing
   guint              counts_total;
   gboolean           counts_valid;
   gint64             counts_stamp;
+  const char        *skip_filter;   /* a filter left out while its own choices are counted */
 };
 
 typedef struct
@@ -447,7 +448,7 @@ build_where (MtListing *self,
         {
           const MtListFilter *f = &spec->filters[i];
 
-          if (!g_str_equal (f->key, key))
+          if (!g_str_equal (f->key, key) || g_strcmp0 (self->skip_filter, key) == 0)
             continue;
           if (f->conds != NULL)
             {
@@ -535,6 +536,48 @@ mt_listing_state_counts (MtListing *self,
   ensure_counts (self);
   *total = self->counts_total;
   return g_memdup2 (self->counts, n_states * sizeof (guint));
+}
+
+guint *
+mt_listing_filter_counts (MtListing  *self,
+                          const char *key,
+                          guint      *total)
+{
+  const MtListFilter *filter = NULL;
+  guint n_choices = 0, *counts;
+  sqlite3_stmt *stmt;
+  Query q;
+
+  *total = 0;
+  for (guint i = 0; self->spec->filters && self->spec->filters[i].key; i++)
+    if (g_str_equal (self->spec->filters[i].key, key))
+      filter = &self->spec->filters[i];
+  if (filter == NULL || filter->choices == NULL || filter->conds != NULL)
+    return NULL;
+  while (filter->choices[n_choices].value)
+    n_choices++;
+  counts = g_new0 (guint, MAX (n_choices, 1));
+  query_init (&q);
+  g_string_append_printf (q.sql, "SELECT %s, count(*)", filter->expr);
+  self->skip_filter = key;
+  build_where (self, &q, TRUE, TRUE);
+  self->skip_filter = NULL;
+  g_string_append (q.sql, " GROUP BY 1");
+  stmt = query_prepare (self, &q);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *v = (const char *) sqlite3_column_text (stmt, 0);
+      guint c = (guint) sqlite3_column_int64 (stmt, 1);
+
+      *total += c;
+      for (guint i = 0; v && i < n_choices; i++)
+        if (g_str_equal (filter->choices[i].value, v))
+          counts[i] += c;
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  query_clear (&q);
+  return counts;
 }
 
 static void

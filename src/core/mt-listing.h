@@ -91,6 +91,11 @@ gboolean            mt_listing_set_sort     (MtListing     *listing,
                                              gboolean       descending);
 
 guint               mt_listing_count        (MtListing     *listing);
+/* Counts per choice of the filter @key (same order as its choices), with every other filter,
+ * the search and the state; NULL for a filter without fixed choices */
+guint              *mt_listing_filter_counts (MtListing    *listing,
+                                              const char   *key,
+                                              guint        *total);
 /* Counts per state of the facet (same order as the states), ignoring the state filter */
 guint              *mt_listing_state_counts (MtListing     *listing,
                                              guint         *total);

@@ -427,6 +427,9 @@ contract_values (GHashTable          *values,
   g_hash_table_insert (values, "rent", mt_format_money (quote->rent_fen));
   g_hash_table_insert (values, "deposit", mt_format_money (quote->deposit_fen));
   g_hash_table_insert (values, "services", g_string_free (services, FALSE));
+  g_hash_table_insert (values, "term", g_strdup_printf (_("%s to %s"), (char *) g_hash_table_lookup (values, "start"),
+                                                        (char *) g_hash_table_lookup (values, "expiry")));
+  g_hash_table_insert (values, "total", mt_format_money (quote->total_fen));
 }
 
 /* What a contract says of a member: its name, mobile and ID card number as stored */

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <pango/pangocairo.h>
 
+#include "mt-billing.h"
 #include "mt-db.h"
 #include "mt-error.h"
 #include "mt-labels.h"
@@ -223,6 +224,19 @@ new_layout (cairo_t    *cr,
   return layout;
 }
 
+/* The contract laid out from its simple markup (headings, bold, items, table rows) */
+static PangoLayout *
+contract_layout (cairo_t    *cr,
+                 double      width,
+                 const char *contract)
+{
+  PangoLayout *layout = new_layout (cr, "Sans 11", width, "");
+  g_autofree char *markup = mt_contract_to_pango (contract);
+
+  pango_layout_set_markup (layout, markup, -1);
+  return layout;
+}
+
 /* Draws @text at (x, y) and returns the y below it */
 static double
 show (cairo_t    *cr,
@@ -261,7 +275,7 @@ mt_order_doc_paginate (MtOrderDoc *doc,
   doc->contract_breaks = g_array_new (FALSE, FALSE, sizeof (guint));
   if (doc->contract[0] == '\0')
     return 1;   /* no contract: the receipt alone */
-  layout = new_layout (cr, "Sans 11", width - 2 * MARGIN, doc->contract);
+  layout = contract_layout (cr, width - 2 * MARGIN, doc->contract);
   pango_layout_set_spacing (layout, 4 * PANGO_SCALE);
   n = pango_layout_get_line_count (layout);
   doc->n_contract_lines = n;
@@ -335,7 +349,7 @@ draw_contract (MtOrderDoc *doc,
   guint first = g_array_index (doc->contract_breaks, guint, part);
   guint end = part + 1 < doc->contract_breaks->len ? g_array_index (doc->contract_breaks, guint, part + 1)
                                                    : doc->n_contract_lines;
-  PangoLayout *layout = new_layout (cr, "Sans 11", w, doc->contract);
+  PangoLayout *layout = contract_layout (cr, w, doc->contract);
 
   pango_layout_set_spacing (layout, 4 * PANGO_SCALE);
   cairo_set_source_rgb (cr, 0, 0, 0);
