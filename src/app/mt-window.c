@@ -61,7 +61,9 @@ struct _MtWindow
   GtkWidget            *quick_search;
   GtkWidget            *new_button;
   MtHeaderBalance       balance;        /* what the header's balance opens */
-  GCancellable         *balance_reading;
+  GCancellable         *balance_reading;  /* the read on the way, or NULL */
+  gboolean              balance_again;    /* written since it began: read once more after it */
+  guint                 balance_timer;
   GPtrArray            *page_ids;
   GHashTable           *collapsed;      /* the sidebar's groups folded away */
   GSettings            *settings;     /* the application's, or NULL */
@@ -76,6 +78,7 @@ G_DEFINE_FINAL_TYPE (MtWindow, mt_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static gboolean live_tick_cb (gpointer data);
 static void quick_open_cb (MtWindow *self, int kind, const char *key);
+static void reset_balance (MtWindow *self);
 static void show_groups (MtWindow *self);
 static gboolean scroll_to_selected_cb (gpointer data);
 static void toggle_group_cb (GSimpleAction *action, GVariant *param, gpointer data);
@@ -89,8 +92,7 @@ mt_window_dispose (GObject *object)
   MtWindow *self = MT_WINDOW (object);
 
   g_clear_handle_id (&self->live_timer, g_source_remove);
-  g_cancellable_cancel (self->balance_reading);
-  g_clear_object (&self->balance_reading);
+  reset_balance (self);
   if (self->ingest)
     g_signal_handlers_disconnect_by_data (self->ingest, self);
   g_clear_object (&self->ingest);
@@ -248,16 +250,39 @@ balance_job (MtDb          *db,
   return balance;
 }
 
+static void refresh_balance (MtWindow *self);
+
+static gboolean
+balance_again_cb (gpointer data)
+{
+  MtWindow *self = data;
+
+  self->balance_timer = 0;
+  refresh_balance (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 balance_read_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(MtWindow) self = user_data;
+  g_autoptr(GCancellable) reading = user_data;
+  MtWindow *self = g_object_get_data (G_OBJECT (reading), "window");
   g_autofree MtHeaderBalance *balance = mt_context_run_finish (MT_CONTEXT (source), result, NULL);
   g_autofree char *money = NULL;
   g_autofree char *text = NULL;
 
+  /* a read of a session gone, or of a window gone: nothing of it is shown */
+  if (self == NULL || reading != self->balance_reading)
+    return;
+  g_clear_object (&self->balance_reading);
+  if (self->balance_again && self->balance_timer == 0)
+    {
+      /* the writes since: once more, a little later (a big ledger sums for a while) */
+      self->balance_again = FALSE;
+      self->balance_timer = g_timeout_add_seconds (5, balance_again_cb, self);
+    }
   if (balance == NULL || self->actor == NULL)
     return;
   self->balance = *balance;
@@ -272,17 +297,36 @@ balance_read_cb (GObject      *source,
                                                                     : _("Open the ledger behind it"));
 }
 
-/* The balance is summed on the session's worker: a big ledger never holds the window up */
+/* The balance is summed on the session's worker: a big ledger never holds the window up, and
+ * one read at a time — writes meanwhile ask for one more, after it */
 static void
 refresh_balance (MtWindow *self)
 {
   if (self->context == NULL)
     return;
-  g_cancellable_cancel (self->balance_reading);
-  g_clear_object (&self->balance_reading);
+  if (self->balance_reading != NULL || self->balance_timer != 0)
+    {
+      self->balance_again = TRUE;
+      return;
+    }
   self->balance_reading = g_cancellable_new ();
+  g_object_set_data (G_OBJECT (self->balance_reading), "window", self);
   mt_context_run_async (self->context, balance_job, g_object_ref (self->context), g_object_unref, g_free,
-                        self->balance_reading, balance_read_cb, g_object_ref (self));
+                        self->balance_reading, balance_read_cb, g_object_ref (self->balance_reading));
+}
+
+/* A new session: whatever the last one was reading is dropped */
+static void
+reset_balance (MtWindow *self)
+{
+  if (self->balance_reading != NULL)
+    {
+      g_object_set_data (G_OBJECT (self->balance_reading), "window", NULL);
+      g_cancellable_cancel (self->balance_reading);
+      g_clear_object (&self->balance_reading);
+    }
+  g_clear_handle_id (&self->balance_timer, g_source_remove);
+  self->balance_again = FALSE;
 }
 
 /* Ctrl+F: the search of the list on screen */
@@ -713,6 +757,7 @@ show_actor (MtWindow *self,
 
   who = g_strdup_printf ("%s · %s", actor->name, actor->operator_name);
   gtk_label_set_text (GTK_LABEL (self->account_label), who);
+  reset_balance (self);
   memset (&self->balance, 0, sizeof self->balance);
   gtk_widget_set_visible (self->balance_button, FALSE);
   refresh_balance (self);
@@ -763,7 +808,7 @@ mt_window_sign_out (MtWindow *self)
     gtk_stack_remove (GTK_STACK (self->pages), child);
   if (self->context)
     g_signal_handlers_disconnect_by_data (self->context, self);
-  g_cancellable_cancel (self->balance_reading);
+  reset_balance (self);
   mt_quick_search_set_context (MT_QUICK_SEARCH (self->quick_search), NULL);
   g_clear_object (&self->context);
   self->actor = NULL;
