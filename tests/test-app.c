@@ -1208,6 +1208,10 @@ test_header (void)
           g_assert_cmpstr (mt_window_get_page (window), ==, "members");
           g_assert_cmpint (mt_listing_count (mt_list_page_get_listing (MT_LIST_PAGE (mt_window_show_page (window, "members")))),
                            >=, 1);
+          /* and the member's details over it */
+          iterate (100);
+          g_assert_nonnull (find_window (MT_TYPE_MEMBER_DIALOG));
+          close_windows (MT_TYPE_MEMBER_DIALOG);
         }
       else
         g_assert_cmpuint (mt_quick_search_get_n_hits (search), ==, 0);

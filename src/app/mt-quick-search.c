@@ -156,7 +156,7 @@ open_hit (MtQuickSearch *self,
   hit = self->hits->pdata[index];
   key = g_strdup (hit->key);
   gtk_popover_popdown (GTK_POPOVER (self->popover));
-  g_signal_emit (self, signals[OPEN], 0, (int) hit->kind, key);
+  g_signal_emit (self, signals[OPEN], 0, (int) hit->kind, key, hit->id);
 }
 
 static void
@@ -258,9 +258,9 @@ mt_quick_search_class_init (MtQuickSearchClass *klass)
   widget_class->size_allocate = mt_quick_search_size_allocate;
   widget_class->grab_focus = mt_quick_search_grab_focus;
 
-  /* ::open (kind, key): a hit was chosen */
+  /* ::open (kind, key, id): a hit was chosen */
   signals[OPEN] = g_signal_new ("open", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
+                                G_TYPE_NONE, 3, G_TYPE_INT, G_TYPE_STRING, G_TYPE_INT64);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/com/mtxnyjs/Mingtang/ui/mt-quick-search.ui");
   gtk_widget_class_bind_template_child (widget_class, MtQuickSearch, entry);

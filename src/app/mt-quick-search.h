@@ -15,7 +15,7 @@ G_DECLARE_FINAL_TYPE (MtQuickSearch, mt_quick_search, MT, QUICK_SEARCH, GtkWidge
  * The header's search (设备号/客户): as it is typed, the devices and members it begins (read on
  * the session's worker, an older answer dropped when a newer key arrived) in a list under the
  * entry; Enter or a click opens one: ::open (MtQuickKind, its key: the device number or the
- * mobile). Without a session it finds nothing.
+ * mobile, its id). Without a session it finds nothing.
  */
 MtQuickSearch *mt_quick_search_new         (void);
 void           mt_quick_search_set_context (MtQuickSearch *self,

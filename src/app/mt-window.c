@@ -14,6 +14,7 @@
 #include "mt-error.h"
 #include "mt-form-dialog.h"
 #include "mt-list-page.h"
+#include "mt-member-dialog.h"
 #include "mt-quick-search.h"
 #include "mt-monitor-page.h"
 #include "mt-home-page.h"
@@ -77,7 +78,7 @@ struct _MtWindow
 G_DEFINE_FINAL_TYPE (MtWindow, mt_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static gboolean live_tick_cb (gpointer data);
-static void quick_open_cb (MtWindow *self, int kind, const char *key);
+static void quick_open_cb (MtWindow *self, int kind, const char *key, gint64 id);
 static void reset_balance (MtWindow *self);
 static void show_groups (MtWindow *self);
 static gboolean scroll_to_selected_cb (gpointer data);
@@ -177,16 +178,20 @@ sign_out_cb (GSimpleAction *action,
   mt_window_sign_out (self);
 }
 
-/* The header's search chose a device or a member: its list, narrowed to it */
+/* The header's search chose a device or a member: its list, narrowed to it, and a member's
+ * details over it */
 static void
 quick_open_cb (MtWindow   *self,
                int         kind,
-               const char *key)
+               const char *key,
+               gint64      id)
 {
   GtkWidget *page = mt_window_show_page (self, kind == MT_QUICK_DEVICE ? "devices" : "members");
 
   if (page != NULL && MT_IS_LIST_PAGE (page))
     mt_list_page_set_search (MT_LIST_PAGE (page), key);
+  if (kind == MT_QUICK_MEMBER && self->context != NULL && mt_actor_can (self->actor, "members", "detail"))
+    gtk_window_present (GTK_WINDOW (mt_member_dialog_new (GTK_WINDOW (self), self->context, id)));
 }
 
 /* Ctrl+K: the header's search */
