@@ -263,6 +263,8 @@ test_search_in_place (void)
 }
 
 static void save_screenshot (GtkWidget *widget, const char *name);
+static GtkWindow *find_window (GType type);
+static void close_windows (GType type);
 
 /* Signs in as headquarters and opens @page_id's new-record form through its list.new action */
 static MtFormDialog *
@@ -280,13 +282,7 @@ open_new_form (MtWindow   *window,
   settle (window);
   g_assert_true (gtk_widget_activate_action (page, "list.new", NULL));
   iterate (200);
-  for (guint t = 0; form == NULL && t < g_list_model_get_n_items (gtk_window_get_toplevels ()); t++)
-    {
-      g_autoptr(GtkWindow) top = g_list_model_get_item (gtk_window_get_toplevels (), t);
-
-      if (MT_IS_FORM_DIALOG (top))
-        form = MT_FORM_DIALOG (top);
-    }
+  form = MT_FORM_DIALOG (find_window (MT_TYPE_FORM_DIALOG));
   g_assert_nonnull (form);
   return form;
 }
@@ -1244,18 +1240,10 @@ test_header (void)
           g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-member", NULL));
           iterate (100);
           g_assert_cmpuint (g_list_model_get_n_items (gtk_window_get_toplevels ()), ==, before + 1);
-          for (guint t = 0; t < g_list_model_get_n_items (gtk_window_get_toplevels ()); t++)
-            {
-              g_autoptr(GtkWindow) top = g_list_model_get_item (gtk_window_get_toplevels (), t);
-
-              if (MT_IS_FORM_DIALOG (top))
-                {
-                  if (chinese && i == 1)
-                    save_screenshot (GTK_WIDGET (top), "header-new-member.png");
-                  gtk_window_destroy (top);
-                  break;
-                }
-            }
+          g_assert_nonnull (find_window (MT_TYPE_FORM_DIALOG));
+          if (chinese && i == 1)
+            save_screenshot (GTK_WIDGET (find_window (MT_TYPE_FORM_DIALOG)), "header-new-member.png");
+          close_windows (MT_TYPE_FORM_DIALOG);
         }
       gtk_window_destroy (GTK_WINDOW (window));
       iterate (50);

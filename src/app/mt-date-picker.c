@@ -6,18 +6,15 @@
 #include <glib/gi18n.h>
 
 #include "mt-date-picker.h"
+#include "mt-validate.h"
 
+/* The entry's date, as the core reads a typed one, or NULL */
 static GDateTime *
 parse_local_date (const char *text)
 {
-  int y = 0, m = 0, d = 0;
-  char tail = 0;
+  gint64 at = 0;
 
-  if (text == NULL || sscanf (text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
-    return NULL;
-  if (!g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y))
-    return NULL;
-  return g_date_time_new_local (y, m, d, 0, 0, 0);
+  return mt_parse_date (text, &at) ? g_date_time_new_from_unix_local (at / G_USEC_PER_SEC) : NULL;
 }
 
 /* @popover's calendar wrote a day into "target" */

@@ -175,6 +175,20 @@ check_pay_method (MtDb          *db,
   return TRUE;
 }
 
+/* Money that crosses the counter (a recharge in, a withdrawal out): cash or online, never the
+ * balance itself */
+static gboolean
+check_outside_route (const char  *method,
+                     GError     **error)
+{
+  if (g_strcmp0 (method, "offline") != 0 && g_strcmp0 (method, "online") != 0)
+    {
+      mt_set_field_error (error, "pay_method", _("Payment method"), _("is not one of the offered choices"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Takes a payment by @method: from the balance (refused when short), or in cash or online.
  * The ledger row is the caller's. */
 static gboolean
@@ -1118,13 +1132,8 @@ mt_member_recharge (MtDb          *db,
   sqlite3_stmt *stmt;
   gboolean found;
 
-  if (!mt_actor_require (actor, "recharges", "recharge", error))
+  if (!mt_actor_require (actor, "recharges", "recharge", error) || !check_outside_route (pay_method, error))
     return FALSE;
-  if (g_strcmp0 (pay_method, "offline") != 0 && g_strcmp0 (pay_method, "online") != 0)
-    {
-      mt_set_field_error (error, "pay_method", _("Payment method"), _("is not one of the offered choices"));
-      return FALSE;
-    }
   if (!mt_db_begin (db, error))
     return FALSE;
   if (!member_owner (db, actor, member_id, &operator_id, &store_id, error))
@@ -1201,13 +1210,8 @@ mt_member_withdraw (MtDb          *db,
 {
   gint64 operator_id = 0, store_id = 0, allowed;
 
-  if (!mt_actor_require (actor, "members", "withdraw", error))
+  if (!mt_actor_require (actor, "members", "withdraw", error) || !check_outside_route (pay_method, error))
     return FALSE;
-  if (g_strcmp0 (pay_method, "offline") != 0 && g_strcmp0 (pay_method, "online") != 0)
-    {
-      mt_set_field_error (error, "pay_method", _("Payment method"), _("is not one of the offered choices"));
-      return FALSE;
-    }
   if (amount_fen < 1 || amount_fen > MT_MONEY_MAX_FEN)
     {
       mt_set_field_error (error, "amount_fen", _("Amount"), _("must be more than ¥0.00"));
@@ -1228,8 +1232,7 @@ mt_member_withdraw (MtDb          *db,
       mt_set_field_error (error, "amount_fen", _("Amount"), problem);
       goto fail;
     }
-  if (!mt_db_run (db, error, "UPDATE members SET balance_fen = balance_fen - ?, version = version + 1, "
-                             "updated_at = ? WHERE id = ?", "iii", amount_fen, mt_now (), member_id) ||
+  if (!take_balance (db, member_id, amount_fen, error) ||
       !ledger_add (db, operator_id, store_id, member_id, 0, "withdrawal", -amount_fen, pay_method, NULL, error))
     goto fail;
   mt_audit (db, actor, "withdraw", "members", member_id, "ok", NULL);
