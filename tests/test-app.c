@@ -725,7 +725,7 @@ save_screenshot (GtkWidget  *widget,
 /* Words in Latin letters that are right in a Chinese interface: units, acronyms, formats */
 static const char *const latin_allowed[] = {
   "BMS", "SOC", "CSV", "Excel", "XLSX", "PDF", "SQLite", "mV", "mA", "mAh", "Ah", "V", "km", "h",
-  "LFP", "NMC", "LMO", "LTO", "MINGTANG_PASSWORD", "A", "C", NULL
+  "LFP", "NMC", "LMO", "LTO", "MINGTANG_PASSWORD", "A", "C", "MCU", "EXT", NULL
 };
 
 static void
@@ -1614,6 +1614,153 @@ telemetry_sum_pack (MtTelemetry *t)
     t->pack_mv += t->cells_mv[k];
 }
 
+/* An offline battery: its last stored reading with its age instead of an empty page; relays it
+ * never reported are unknown, not off; the settings in volts, a value finer than the board keeps
+ * refused before anything is sent */
+static void
+test_bms_offline (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  gboolean chinese = messages && g_str_has_prefix (messages, "zh_CN");
+  gint64 device = mt_db_query_int (db, 0, "SELECT id FROM devices WHERE state = 'ready' ORDER BY id DESC LIMIT 1", NULL);
+  gint64 at = g_get_real_time () - (gint64) 3 * 3600 * G_USEC_PER_SEC - (gint64) 60 * G_USEC_PER_SEC;
+  g_autofree char *payload = NULL;
+  g_autofree char *ago = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) state = NULL;
+  GActionGroup *relays;
+  MtTelemetry t;
+  MtWindow *window;
+  MtBmsDialog *bms;
+  GtkWidget *on, *off, *entry = NULL;
+
+  g_assert_cmpint (device, >, 0);
+  mt_telemetry_init (&t);
+  telemetry_fill (&t, 77, 41, 0, 20, 3650, 2);
+  t.state = MT_BMS_IDLE;
+  telemetry_sum_pack (&t);
+  t.n_temps = 2;
+  t.temps_dc[0] = 180;
+  t.temps_dc[1] = 176;
+  payload = mt_telemetry_to_json (&t);
+  g_assert_true (mt_db_run (db, NULL, "CREATE TEMP TABLE saved_status AS SELECT * FROM device_status WHERE device_id = ?",
+                            "i", device));
+  g_assert_true (mt_db_run (db, NULL, "INSERT OR REPLACE INTO device_status (device_id, online, pack_mv, soc, last_seen, "
+                                      "payload) VALUES (?, 0, ?, 41, ?, ?)", "iiit", device, (gint64) t.pack_mv, at, payload));
+  g_assert_true (mt_db_run (db, NULL, "INSERT INTO bms_snapshots (device_id, at, soc, pack_mv, current_ma, payload) "
+                                      "VALUES (?, ?, 41, ?, 0, ?)", "iiit", device, at, (gint64) t.pack_mv, payload));
+
+  window = mt_window_new (app, db);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  bms = mt_bms_dialog_new (GTK_WINDOW (window), mt_window_get_context (window), device);
+  gtk_window_present (GTK_WINDOW (bms));
+  iterate (150);
+
+  /* the reading, said to be three hours old, the battery offline */
+  ago = mt_format_age (at);
+  g_assert_nonnull (mt_bms_dialog_get_age_text (bms));
+  g_assert_nonnull (strstr (mt_bms_dialog_get_age_text (bms), ago));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "connection"), ==, _("Offline"));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "soc"), ==, "41%");
+  g_assert_cmpstr (mt_bms_dialog_get_cell_text (bms, 0), ==, "3.650 V");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "temp2"), ==, "17.6 °C");
+  /* what the board did not send is not made up */
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "charge_relay"), ==, "—");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "ext1"), ==, "—");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "mcu"), ==, "—");
+  if (chinese)
+    {
+      mt_bms_dialog_set_tab (bms, "status");
+      iterate (150);
+      assert_chinese (GTK_WIDGET (bms));
+      save_screenshot (GTK_WIDGET (bms), "bms-offline.png");
+    }
+
+  /* the relays: unknown, neither button pressed; asking to switch one asks first, and saying no
+   * leaves it unknown */
+  relays = mt_bms_dialog_get_relays (bms);
+  state = g_action_group_get_action_state (relays, "charge");
+  g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "unknown");
+  mt_bms_dialog_set_tab (bms, "control");
+  iterate (100);
+  on = find_button (GTK_WIDGET (bms), g_dpgettext2 (NULL, "relay", "On"));
+  off = find_button (GTK_WIDGET (bms), g_dpgettext2 (NULL, "relay", "Off"));
+  g_assert_nonnull (on);
+  g_assert_nonnull (off);
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (on)));
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (off)));
+  if (chinese)
+    {
+      assert_chinese (GTK_WIDGET (bms));
+      save_screenshot (GTK_WIDGET (bms), "bms-control-unknown.png");
+    }
+  g_assert_null (find_window (ADW_TYPE_MESSAGE_DIALOG));
+  g_action_group_activate_action (relays, "charge", g_variant_new_string ("off"));
+  iterate (50);
+  g_assert_nonnull (find_window (ADW_TYPE_MESSAGE_DIALOG));
+  close_windows (ADW_TYPE_MESSAGE_DIALOG);
+  iterate (50);
+  g_clear_pointer (&state, g_variant_unref);
+  state = g_action_group_get_action_state (relays, "charge");
+  g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "unknown");
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (off)));
+
+  /* a reading arrives: the relay shows its state, the age is no longer said */
+  t.charge_on = 0;
+  t.discharge_on = 1;
+  mt_bms_dialog_show_telemetry (bms, &t);
+  iterate (20);
+  g_assert_null (mt_bms_dialog_get_age_text (bms));
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (off)));
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (on)));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "charge_relay"), ==, _("Off"));
+
+  /* settings in volts: 4.2505 V is finer than the board keeps, nothing asked or sent; 4.2 V asks */
+  mt_bms_dialog_set_tab (bms, "settings");
+  iterate (100);
+  for (GtkWidget *w = GTK_WIDGET (bms); w != NULL && entry == NULL;)
+    {
+      /* the first entry row: the cell over-voltage protection */
+      GtkWidget *child = gtk_widget_get_first_child (w);
+
+      if (ADW_IS_ENTRY_ROW (w) && gtk_widget_get_mapped (w))
+        entry = w;
+      else if (child)
+        w = child;
+      else
+        {
+          while (w && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w ? gtk_widget_get_next_sibling (w) : NULL;
+        }
+    }
+  g_assert_nonnull (entry);
+  g_assert_nonnull (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (entry)), "2.000–4.800 V"));
+  if (chinese)
+    {
+      assert_chinese (GTK_WIDGET (bms));
+      save_screenshot (GTK_WIDGET (bms), "bms-settings.png");
+    }
+  gtk_editable_set_text (GTK_EDITABLE (entry), "4.2505");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (bms), "bms.write", NULL));
+  iterate (50);
+  g_assert_null (find_window (ADW_TYPE_MESSAGE_DIALOG));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "4,2");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (bms), "bms.write", NULL));
+  iterate (50);
+  g_assert_nonnull (find_window (ADW_TYPE_MESSAGE_DIALOG));
+  close_windows (ADW_TYPE_MESSAGE_DIALOG);
+
+  gtk_window_destroy (GTK_WINDOW (bms));
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+  g_assert_true (mt_db_run (db, NULL, "DELETE FROM bms_snapshots WHERE device_id = ? AND at = ?", "ii", device, at));
+  g_assert_true (mt_db_run (db, NULL, "DELETE FROM device_status WHERE device_id = ?", "i", device));
+  g_assert_true (mt_db_run (db, NULL, "INSERT INTO device_status SELECT * FROM saved_status", NULL));
+  g_assert_true (mt_db_run (db, NULL, "DROP TABLE saved_status", NULL));
+}
+
 static void
 test_bms_live (void)
 {
@@ -1668,10 +1815,28 @@ test_bms_live (void)
   t.temps_dc[0] = 262;
   t.temps_dc[1] = MT_ABSENT;
   t.charge_on = t.discharge_on = 1;
-  t.balancing = 1u << 4;
+  t.balancing = 1u << 4 | 1u << 11;
   t.has_pos = TRUE;
   t.lat = 30.27;
   t.lng = 120.15;
+  /* the board's description, as the admin's page shows it */
+  t.chem = MT_CHEM_LFP;
+  t.balance_type = MT_BALANCE_PASSIVE;
+  t.n_ext = 2;
+  t.ext_dc[0] = 215;
+  t.ext_dc[1] = MT_ABSENT;
+  t.board_dc = 301;
+  t.preheat = 1;
+  t.relay = 0;
+  t.fw_major = 2;
+  t.fw_minor = 7;
+  t.remaining_mah = 35200;
+  t.nominal_mah = 55000;
+  g_strlcpy (t.mcu, "STM32F103", sizeof t.mcu);
+  g_strlcpy (t.vendor, "MT01", sizeof t.vendor);
+  g_strlcpy (t.cabinet, "MTC-1", sizeof t.cabinet);
+  g_strlcpy (t.tower, "460-00-12345", sizeof t.tower);
+  g_strlcpy (t.made, "2024-05-17", sizeof t.made);
   {
     g_autofree char *payload = mt_telemetry_to_json (&t);
     mt_test_mqtt_publish (uri, "mingtang-sim", "sim-secret", topic, payload);
@@ -1683,10 +1848,53 @@ test_bms_live (void)
   g_test_message ("message to cell grid: %.0f ms after mosquitto_pub returned",
                   (g_get_monotonic_time () - sent) / 1000.0);
   g_assert_cmpstr (mt_bms_dialog_get_cell_text (bms, 4), ==, "4.010 V");
-  g_assert_cmpstr (mt_bms_dialog_get_cell_mark (bms, 4), ==, "highest");
+  g_assert_cmpstr (mt_bms_dialog_get_cell_mark (bms, 4), ==, "highest,balancing");
   g_assert_cmpstr (mt_bms_dialog_get_cell_mark (bms, 8), ==, "lowest");
+  g_assert_cmpstr (mt_bms_dialog_get_cell_mark (bms, 11), ==, "balancing");
   g_assert_cmpstr (mt_bms_dialog_get_cell_mark (bms, 0), ==, "");
   g_assert_cmpstr (mt_bms_dialog_get_cell_text (bms, 19), ==, "3.901 V");
+  /* every value of the admin's page, in words and units; live: nothing said about its age */
+  g_assert_null (mt_bms_dialog_get_age_text (bms));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "chem"), ==, g_dpgettext2 (NULL, "chemistry", "LFP"));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "state"), ==, _("Discharging"));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "series"), ==, "20");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "remaining"), ==, "35.2 Ah");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "nominal"), ==, "55.0 Ah");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "soc"), ==, "64%");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "charge_current"), ==, "0.0 A");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "discharge_current"), ==, "9.5 A");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "cell_high"), ==, "4.010 V  #5");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "cell_low"), ==, "3.705 V  #9");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "cell_delta"), ==, "305 mV");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "balance_type"), ==, _("Passive"));
+  {
+    g_autofree char *two = g_strdup_printf (g_dngettext (NULL, "Balancing %d cell", "Balancing %d cells", 2), 2);
+    g_assert_cmpstr (mt_bms_dialog_get_field (bms, "balance_state"), ==, two);
+  }
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "board_temp"), ==, "30.1 °C");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "temp1"), ==, "26.2 °C");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "temp2"), ==, _("open"));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "ext1"), ==, "21.5 °C");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "ext2"), ==, _("open"));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "charge_prot"), ==, _("Normal"));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "discharge_prot"), ==, _("Normal"));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "short"), ==, _("Normal"));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "charge_relay"), ==, _("On"));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "preheat"), ==, _("On"));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "relay_fn"), ==, _("Not available"));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "mcu"), ==, "STM32F103");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "vendor"), ==, "MT01");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "fw_major"), ==, "2");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "fw_minor"), ==, "7");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "cabinet"), ==, "MTC-1");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "tower"), ==, "460-00-12345");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "made"), ==, "2024-05-17");
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "connection"), ==, _("Online"));
+  /* the relays as the battery says: On shown pressed */
+  {
+    g_autoptr(GVariant) state = g_action_group_get_action_state (mt_bms_dialog_get_relays (bms), "discharge");
+    g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "on");
+  }
   /* the device list follows within its one-second refresh, in place */
   iterate (1300);
   {
@@ -1705,6 +1913,12 @@ test_bms_live (void)
           assert_chinese (GTK_WIDGET (bms));
           save_screenshot (GTK_WIDGET (bms), shot);
         }
+      /* the whole status page at once */
+      mt_bms_dialog_set_tab (bms, "status");
+      gtk_window_set_default_size (GTK_WINDOW (bms), 760, 1680);
+      iterate (300);
+      save_screenshot (GTK_WIDGET (bms), "bms-status-full.png");
+      gtk_window_set_default_size (GTK_WINDOW (bms), 720, 760);
     }
 
   /* an over-voltage: one open alarm; handled from the alarm list with a note */
@@ -1721,6 +1935,9 @@ test_bms_live (void)
   alarm = mt_db_query_int (db, 0, "SELECT id FROM alarms WHERE device_id = ? AND type = 'cell_ov' AND state = 'open'",
                            "i", device);
   g_assert_cmpint (alarm, >, 0);
+  /* the protection on the charge side, the discharge side normal */
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "charge_prot"), ==, mt_alarm_type_title ("cell_ov"));
+  g_assert_cmpstr (mt_bms_dialog_get_field (bms, "discharge_prot"), ==, _("Normal"));
   gtk_window_destroy (GTK_WINDOW (bms));
 
   /* its details and curve: the cell climbing to the protection over the last hour */
@@ -3227,6 +3444,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/home", test_home_page);
   g_test_add_func ("/mt/app/header", test_header);
   g_test_add_func ("/mt/app/bms-live", test_bms_live);
+  g_test_add_func ("/mt/app/bms-offline", test_bms_offline);
   g_test_add_func ("/mt/app/connected", test_connected);
   g_test_add_func ("/mt/app/connected/reports", test_connected_reports);
   g_test_add_func ("/mt/app/chinese", test_chinese);

@@ -40,6 +40,19 @@ sample (MtTelemetry *t)
   t->lng = 120.155072;
   t->speed_kmh = 21.5;
   g_strlcpy (t->fw, "固件 \"2.3\"\\1", sizeof t->fw);
+  t->chem = MT_CHEM_LFP;
+  t->balance_type = MT_BALANCE_ACTIVE;
+  t->n_ext = 2;
+  t->ext_dc[0] = MT_ABSENT;
+  t->ext_dc[1] = -15;
+  t->preheat = 1;
+  t->relay = 0;
+  t->fw_major = 65535;
+  t->fw_minor = 0;
+  g_strlcpy (t->mcu, "GD32F303", sizeof t->mcu);
+  g_strlcpy (t->vendor, "厂商01", sizeof t->vendor);
+  g_strlcpy (t->cabinet, "换电柜-A", sizeof t->cabinet);
+  g_strlcpy (t->made, "2024-02-29", sizeof t->made);
 }
 
 static void
@@ -77,6 +90,20 @@ test_telemetry_round_trip (void)
   g_assert_cmpfloat_with_epsilon (back.lng, 120.155072, 1e-9);
   g_assert_cmpfloat_with_epsilon (back.speed_kmh, 21.5, 1e-9);
   g_assert_cmpstr (back.fw, ==, t.fw);
+  /* the board's description */
+  g_assert_cmpint (back.chem, ==, MT_CHEM_LFP);
+  g_assert_cmpint (back.balance_type, ==, MT_BALANCE_ACTIVE);
+  g_assert_cmpint (back.n_ext, ==, 2);
+  g_assert_cmpint (back.ext_dc[0], ==, MT_ABSENT);
+  g_assert_cmpint (back.ext_dc[1], ==, -15);
+  g_assert_cmpint (back.preheat, ==, 1);
+  g_assert_cmpint (back.relay, ==, 0);
+  g_assert_cmpint (back.fw_major, ==, 65535);
+  g_assert_cmpint (back.fw_minor, ==, 0);
+  g_assert_cmpstr (back.mcu, ==, "GD32F303");
+  g_assert_cmpstr (back.vendor, ==, "厂商01");
+  g_assert_cmpstr (back.cabinet, ==, "换电柜-A");
+  g_assert_cmpstr (back.made, ==, "2024-02-29");
   mt_telemetry_cell_extremes (&back, &hi, &lo);
   g_assert_cmpint (hi, ==, 19);
   g_assert_cmpint (lo, ==, 0);
@@ -92,6 +119,12 @@ test_telemetry_round_trip (void)
   g_assert_false (back.has_pos);
   g_assert_cmpint (back.n_temps, ==, 0);
   g_assert_cmpint (back.board_dc, ==, MT_ABSENT);
+  g_assert_cmpint (back.chem, ==, MT_ABSENT);
+  g_assert_cmpint (back.balance_type, ==, MT_ABSENT);
+  g_assert_cmpint (back.preheat, ==, MT_ABSENT);
+  g_assert_cmpint (back.fw_major, ==, MT_ABSENT);
+  g_assert_cmpint (back.n_ext, ==, 0);
+  g_assert_cmpstr (back.made, ==, "");
 }
 
 typedef struct
@@ -125,6 +158,20 @@ test_telemetry_refusals (void)
     { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"pos\":[1,2]}", MT_CODEC_ERROR_MEMBER, "“pos”" },
     { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"charge_on\":1}", MT_CODEC_ERROR_MEMBER, "“charge_on”" },
     { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"fw\":\"123456789012345678901234567890123\"}", MT_CODEC_ERROR_MEMBER, "“fw”" },
+    { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"chem\":\"lipo\"}", MT_CODEC_ERROR_MEMBER, "“chem”" },
+    { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"chem\":1}", MT_CODEC_ERROR_MEMBER, "“chem”" },
+    { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"balance\":\"passive-aggressive\"}", MT_CODEC_ERROR_MEMBER, "“balance”" },
+    { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"ext_dc\":[1,2,3]}", MT_CODEC_ERROR_MEMBER, "“ext_dc”" },
+    { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"ext_dc\":[-401]}", MT_CODEC_ERROR_MEMBER, "“ext_dc”" },
+    { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"preheat\":\"yes\"}", MT_CODEC_ERROR_MEMBER, "“preheat”" },
+    { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"relay\":0}", MT_CODEC_ERROR_MEMBER, "“relay”" },
+    { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"fw_major\":65536}", MT_CODEC_ERROR_MEMBER, "“fw_major”" },
+    { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"fw_minor\":-1}", MT_CODEC_ERROR_MEMBER, "“fw_minor”" },
+    { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"mcu\":\"123456789012345678901234567890123\"}", MT_CODEC_ERROR_MEMBER, "“mcu”" },
+    { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"made\":\"2023-02-29\"}", MT_CODEC_ERROR_MEMBER, "“made”" },
+    { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"made\":\"2023-2-9\"}", MT_CODEC_ERROR_MEMBER, "“made”" },
+    { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"made\":\"2023-12-01x\"}", MT_CODEC_ERROR_MEMBER, "“made”" },
+    { "{" BASE ",\"soc\":5,\"cells_mv\":[1],\"made\":20231201}", MT_CODEC_ERROR_MEMBER, "“made”" },
     { "{\"v\":1,\"seq\":4294967296,\"ts\":1}", MT_CODEC_ERROR_MEMBER, "“seq”" },
     { "{\"v\":1,\"seq\":1,\"ts\":0}", MT_CODEC_ERROR_MEMBER, "“ts”" },
     { "{\"v\":1,\"seq\":1,\"ts\":1,\"state\":\"flying\"}", MT_CODEC_ERROR_MEMBER, "“state”" },
@@ -151,6 +198,78 @@ test_telemetry_refusals (void)
     g_assert_false (mt_telemetry_parse (big, strlen (big), &t, &error));
     g_assert_error (error, MT_CODEC_ERROR, MT_CODEC_ERROR_SIZE);
   }
+}
+
+/* BMS parameters as people write them: V, A, °C, Ah, exact both ways */
+static void
+test_param_units (void)
+{
+  static const struct { MtParam param; int value; const char *shown; } shown[] = {
+    { MT_PARAM_CELL_OV, 4250, "4.250" },
+    { MT_PARAM_PACK_OV, 85000, "85.0" },
+    { MT_PARAM_PACK_OV, 85050, "85.05" },
+    { MT_PARAM_PACK_UV, 56001, "56.001" },
+    { MT_PARAM_CHARGE_OC, 30000, "30.0" },
+    { MT_PARAM_CHARGE_OC, 100, "0.1" },
+    { MT_PARAM_DISCHARGE_TEMP_LOW, -200, "-20.0" },
+    { MT_PARAM_DISCHARGE_TEMP_LOW, -5, "-0.5" },
+    { MT_PARAM_CHARGE_TEMP_LOW, 0, "0.0" },
+    { MT_PARAM_BALANCE_DELTA, 30, "30" },
+    { MT_PARAM_NOMINAL_CAPACITY, 55000, "55.0" },
+    { MT_PARAM_NOMINAL_CAPACITY, 55123, "55.123" },
+  };
+  static const struct { MtParam param; const char *text; int value; } read[] = {
+    { MT_PARAM_CELL_OV, "4.25", 4250 },
+    { MT_PARAM_CELL_OV, " 4,2 ", 4200 },
+    { MT_PARAM_CELL_OV, "4", 4000 },
+    { MT_PARAM_DISCHARGE_TEMP_LOW, "-20", -200 },
+    { MT_PARAM_DISCHARGE_TEMP_LOW, "-0.5", -5 },
+    { MT_PARAM_CHARGE_OC, "+30.5", 30500 },
+    { MT_PARAM_BALANCE_DELTA, "30", 30 },
+  };
+  static const struct { MtParam param; const char *text; const char *says; } refused[] = {
+    { MT_PARAM_CELL_OV, "", "number" },
+    { MT_PARAM_CELL_OV, "abc", "number" },
+    { MT_PARAM_CELL_OV, "4.2V", "number" },
+    { MT_PARAM_CELL_OV, ".5", "number" },
+    { MT_PARAM_CELL_OV, "4.2505", "3" },
+    { MT_PARAM_BALANCE_DELTA, "30.5", "0" },
+    { MT_PARAM_CELL_OV, "4.801", "4.800" },
+    { MT_PARAM_CELL_OV, "1.999", "2.000" },
+    { MT_PARAM_DISCHARGE_TEMP_LOW, "-40.1", "-40.0" },
+    { MT_PARAM_CHARGE_OC, "99999999999", "number" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (shown); i++)
+    {
+      g_autofree char *text = mt_param_format (shown[i].param, shown[i].value);
+      gint64 back = 0;
+
+      g_assert_cmpstr (text, ==, shown[i].shown);
+      g_assert_true (mt_param_parse (shown[i].param, text, &back, NULL));
+      g_assert_cmpint (back, ==, shown[i].value);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (read); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gint64 v = 0;
+
+      g_assert_true (mt_param_parse (read[i].param, read[i].text, &v, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (v, ==, read[i].value);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gint64 v = 0;
+
+      g_test_message ("%s", refused[i].text);
+      g_assert_false (mt_param_parse (refused[i].param, refused[i].text, &v, &error));
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, refused[i].says));
+      /* the message names the parameter */
+      g_assert_nonnull (strstr (error->message, mt_param_info (refused[i].param)->title));
+    }
 }
 
 static void
@@ -342,6 +461,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/mt/codec/telemetry-round-trip", test_telemetry_round_trip);
   g_test_add_func ("/mt/codec/telemetry-refusals", test_telemetry_refusals);
+  g_test_add_func ("/mt/codec/param-units", test_param_units);
   g_test_add_func ("/mt/codec/topics", test_topics);
   g_test_add_func ("/mt/codec/events-and-status", test_events_and_status);
   g_test_add_func ("/mt/codec/commands", test_commands);

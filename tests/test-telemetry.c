@@ -326,6 +326,31 @@ test_state_and_alarms (Fixture       *f,
                                             started);
     wait_for (f, sql, 12, 20);
   }
+  /* the simulator speaks the whole BMS page: the board's description comes with its readings */
+  {
+    g_autofree char *payload = mt_db_query_text (f->db, "SELECT payload FROM device_status WHERE device_id = ?", "i",
+                                                 f->device_ids[1]);
+    g_autoptr(GError) error = NULL;
+    MtTelemetry t;
+
+    g_assert_true (mt_telemetry_parse (payload, strlen (payload), &t, &error));
+    g_assert_no_error (error);
+    g_assert_true (t.chem == MT_CHEM_NMC || t.chem == MT_CHEM_LFP);
+    g_assert_cmpint (t.balance_type, ==, MT_BALANCE_PASSIVE);
+    g_assert_cmpint (t.n_ext, ==, 2);
+    g_assert_cmpint (t.ext_dc[1], ==, MT_ABSENT);
+    g_assert_cmpint (t.preheat, !=, MT_ABSENT);
+    g_assert_cmpint (t.relay, !=, MT_ABSENT);
+    g_assert_cmpint (t.fw_major, >=, 0);
+    g_assert_cmpint (t.fw_minor, >=, 0);
+    g_assert_cmpint (t.board_dc, !=, MT_ABSENT);
+    g_assert_cmpint (t.charge_on, ==, 1);
+    g_assert_cmpstr (t.mcu, !=, "");
+    g_assert_cmpstr (t.vendor, !=, "");
+    g_assert_cmpstr (t.cabinet, !=, "");
+    g_assert_cmpstr (t.tower, !=, "");
+    g_assert_cmpint (strlen (t.made), ==, 10);
+  }
   /* one open alarm, counting the repeats */
   wait_for (f, count_sql, 3, 20);
   g_assert_cmpint (mt_db_query_int (f->db, -1, open_sql, NULL), ==, 1);

@@ -14,13 +14,70 @@
 #include "mt-reads.h"
 #include "mt-validate.h"
 
-/* The status rows, in the order shown */
+/* The status page's groups and fields, in the order shown: every value the admin's BMS page has */
+enum { GROUP_PACK, GROUP_CELLS, GROUP_TEMPS, GROUP_PROTECTION, GROUP_BOARD, N_GROUPS };
+
 enum
 {
-  ROW_STATE, ROW_ONLINE, ROW_SOC, ROW_PACK, ROW_CURRENT, ROW_CELL_HIGH, ROW_CELL_LOW, ROW_CELL_DELTA,
-  ROW_CAPACITY, ROW_CYCLES, ROW_TEMPS, ROW_BOARD, ROW_PROTECTION, ROW_BALANCING, ROW_RELAYS,
-  ROW_FIRMWARE, ROW_UPDATED, N_ROWS
+  F_STATE, F_CONNECTION, F_SOC, F_REMAINING, F_NOMINAL, F_PACK, F_CHARGE_CURRENT, F_DISCHARGE_CURRENT, F_CYCLES,
+  F_CHEM, F_SERIES, F_CELL_HIGH, F_CELL_LOW, F_CELL_DELTA, F_BALANCE_TYPE, F_BALANCE_STATE,
+  F_BOARD_TEMP, F_TEMP1, F_TEMP2, F_EXT1, F_EXT2,
+  F_CHARGE_PROT, F_DISCHARGE_PROT, F_SHORT, F_CHARGE_RELAY, F_DISCHARGE_RELAY,
+  F_PREHEAT, F_RELAY_FN, F_MCU, F_VENDOR, F_FW_MAJOR, F_FW_MINOR, F_FIRMWARE, F_HARDWARE, F_CABINET, F_TOWER,
+  F_MADE, F_UPDATED, N_FIELDS
 };
+
+static const struct
+{
+  const char *key;
+  int         group;
+  const char *title;
+  gboolean    data;     /* the board's own text (a model, a code): shown as sent */
+} fields[N_FIELDS] = {
+  { "state", GROUP_PACK, N_("Working state") },
+  { "connection", GROUP_PACK, N_("Connection") },
+  { "soc", GROUP_PACK, N_("State of charge") },
+  { "remaining", GROUP_PACK, N_("Remaining capacity") },
+  { "nominal", GROUP_PACK, N_("Nominal capacity") },
+  { "pack", GROUP_PACK, N_("Pack voltage") },
+  { "charge_current", GROUP_PACK, N_("Charge current") },
+  { "discharge_current", GROUP_PACK, N_("Discharge current") },
+  { "cycles", GROUP_PACK, N_("Cycles") },
+  { "chem", GROUP_CELLS, N_("Battery type") },
+  { "series", GROUP_CELLS, N_("Cells in series") },
+  { "cell_high", GROUP_CELLS, N_("Highest cell voltage") },
+  { "cell_low", GROUP_CELLS, N_("Lowest cell voltage") },
+  { "cell_delta", GROUP_CELLS, N_("Largest cell difference") },
+  { "balance_type", GROUP_CELLS, N_("Balancing type") },
+  { "balance_state", GROUP_CELLS, N_("Balancing state") },
+  { "board_temp", GROUP_TEMPS, N_("Board temperature") },
+  { "temp1", GROUP_TEMPS, N_("Battery temperature 1") },
+  { "temp2", GROUP_TEMPS, N_("Battery temperature 2") },
+  { "ext1", GROUP_TEMPS, N_("EXT1 temperature") },
+  { "ext2", GROUP_TEMPS, N_("EXT2 temperature") },
+  { "charge_prot", GROUP_PROTECTION, N_("Charge protection") },
+  { "discharge_prot", GROUP_PROTECTION, N_("Discharge protection") },
+  { "short", GROUP_PROTECTION, N_("Short-circuit protection") },
+  { "charge_relay", GROUP_PROTECTION, N_("Charge relay") },
+  { "discharge_relay", GROUP_PROTECTION, N_("Discharge relay") },
+  { "preheat", GROUP_BOARD, N_("Pre-heating") },
+  { "relay_fn", GROUP_BOARD, N_("Relay function") },
+  { "mcu", GROUP_BOARD, N_("MCU"), TRUE },
+  { "vendor", GROUP_BOARD, N_("Vendor code"), TRUE },
+  { "fw_major", GROUP_BOARD, N_("Major version") },
+  { "fw_minor", GROUP_BOARD, N_("Minor version") },
+  { "firmware", GROUP_BOARD, N_("Firmware"), TRUE },
+  { "hardware", GROUP_BOARD, N_("Hardware"), TRUE },
+  { "cabinet", GROUP_BOARD, N_("Cabinet system"), TRUE },
+  { "tower", GROUP_BOARD, N_("Tower code"), TRUE },
+  { "made", GROUP_BOARD, N_("Production date") },
+  { "updated", GROUP_BOARD, N_("Last reading") },
+};
+
+/* The relays' states as the control page's actions hold them */
+#define RELAY_ON      "on"
+#define RELAY_OFF     "off"
+#define RELAY_UNKNOWN "unknown"
 
 struct _MtBmsDialog
 {
@@ -37,6 +94,10 @@ struct _MtBmsDialog
   guint          poll;           /* connected: the server asked for the latest message */
   GCancellable  *polling;        /* the request out, if one is */
   gint64         polled_received;
+  int            online;         /* -1 never reported, 0, 1 */
+  gboolean       live;           /* a reading arrived while the window is open */
+  gint64         reading_at;     /* when the reading shown arrived (UTC µs), 0 unknown */
+  MtBatterySpec *spec;           /* its type's, for what the board does not send */
 
   GtkWidget     *toasts;
   GtkWidget     *stack;
@@ -45,14 +106,16 @@ struct _MtBmsDialog
   GtkWidget     *settings_page;
   GtkWidget     *control_page;
   GtkWidget     *statistics_page;
-  GtkWidget     *rows[N_ROWS];
+  GtkWidget     *age_group;      /* over the status: how old the reading is, when not live */
+  GtkWidget     *age;
+  GtkWidget     *values[N_FIELDS];
   GtkWidget     *cells;          /* GtkFlowBox */
   GtkWidget     *cell_labels[MT_MAX_CELLS];
-  char           cell_marks[MT_MAX_CELLS][8];
+  GtkWidget     *cell_balancing[MT_MAX_CELLS];
+  char           cell_marks[MT_MAX_CELLS][24];
   GtkWidget     *params[MT_N_PARAMS];
-  GtkWidget     *charge;
-  GtkWidget     *discharge;
-  gboolean       updating;       /* switches set from telemetry, not by the user */
+  GtkWidget     *relay_rows[2];  /* charge, discharge */
+  GSimpleActionGroup *relays;    /* relay.charge, relay.discharge: "on", "off", "unknown" */
 };
 
 G_DEFINE_FINAL_TYPE (MtBmsDialog, mt_bms_dialog, ADW_TYPE_WINDOW)
@@ -68,11 +131,23 @@ toast (MtBmsDialog *self,
 }
 
 static void
-set_row (MtBmsDialog *self,
-         guint        row,
-         const char  *text)
+set_field (MtBmsDialog *self,
+           guint        field,
+           const char  *text)
 {
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->rows[row]), text && *text ? text : "—");
+  gboolean known = text != NULL && *text != '\0';
+
+  gtk_label_set_text (GTK_LABEL (self->values[field]), known ? text : "—");
+  gtk_widget_set_tooltip_text (self->values[field], known ? NULL : _("Not reported by this battery"));
+}
+
+static void
+set_field_take (MtBmsDialog *self,
+                guint        field,
+                char        *text)
+{
+  set_field (self, field, text);
+  g_free (text);
 }
 
 static char *
@@ -82,126 +157,244 @@ volts (int mv)
 }
 
 static char *
+amperes (int ma)
+{
+  return g_strdup_printf ("%.1f A", ma / 1000.0);
+}
+
+static char *
+amp_hours (int mah)
+{
+  return mah == MT_ABSENT ? NULL : g_strdup_printf ("%.1f Ah", mah / 1000.0);
+}
+
+/* A sensor: its reading, "open" when the board says it is not connected */
+static char *
 celsius (int dc)
 {
   /* TRANSLATORS: a temperature sensor that is not connected */
   return dc == MT_ABSENT ? g_strdup (_("open")) : g_strdup_printf ("%.1f °C", dc / 10.0);
 }
 
+static const char *
+yes_no (int v,
+        const char *yes,
+        const char *no)
+{
+  return v == MT_ABSENT ? NULL : v ? yes : no;
+}
+
+/* The protections of one side active now, or "Normal" */
+static char *
+protections (const MtTelemetry *t,
+             guint32            side)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint k = 0; k < MT_N_PROTS; k++)
+    if (t->prot & side & (1u << k))
+      g_string_append_printf (text, "%s%s", text->len ? "、" : "", mt_alarm_type_title (mt_prot_name (k)));
+  if (text->len == 0)
+    g_string_append (text, _("Normal"));
+  return g_string_free (text, FALSE);
+}
+
+static const char *
+relay_state (int on)
+{
+  return on == MT_ABSENT ? RELAY_UNKNOWN : on ? RELAY_ON : RELAY_OFF;
+}
+
+/* The control page's relay: its action's state and its row's words */
+static void
+show_relay (MtBmsDialog *self,
+            guint        which,
+            const char  *state)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self->relays), which ? "discharge" : "charge");
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (state));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->relay_rows[which]),
+                               g_str_equal (state, RELAY_ON) ? _("On: the relay is closed")
+                               : g_str_equal (state, RELAY_OFF) ? _("Off: the relay is open")
+                               : _("State unknown: the battery has not reported it"));
+}
+
+/* How old the reading shown is, over the page, unless it arrived while the window is open */
+static void
+show_age (MtBmsDialog *self)
+{
+  g_autofree char *when = self->reading_at > 0 ? mt_format_time (self->reading_at) : NULL;
+  g_autofree char *ago = self->reading_at > 0 ? mt_format_age (self->reading_at) : NULL;
+  g_autofree char *text = NULL;
+
+  if (self->online == -1 && self->reading_at == 0)
+    text = g_strdup (_("This battery has never reported: no reading to show yet."));
+  else if (self->online == 0)
+    text = when ? g_strdup_printf (_("Offline. The last known reading, received %s (%s)."), ago, when)
+                : g_strdup (_("Offline. The last known reading; when it arrived is not known."));
+  else if (!self->live)
+    text = when ? g_strdup_printf (_("The last stored reading, received %s (%s); live values replace it as they "
+                                     "arrive."), ago, when)
+                : g_strdup (_("The last stored reading; live values replace it as they arrive."));
+  gtk_widget_set_visible (self->age_group, text != NULL);
+  gtk_label_set_text (GTK_LABEL (self->age), text ? text : "");
+}
+
+static void
+show_connection (MtBmsDialog *self,
+                 int          online)
+{
+  self->online = online;
+  set_field (self, F_CONNECTION, online == 1 ? _("Online") : online == 0 ? _("Offline") : _("Never reported"));
+  show_age (self);
+}
+
 /* ------------------------------------------------------------------ status */
+
+/* "nmc" or a battery type's "NMC": in words */
+static const char *
+chemistry_title (const char *chem)
+{
+  if (chem == NULL)
+    return NULL;
+  if (g_ascii_strcasecmp (chem, "NMC") == 0)
+    return C_("chemistry", "NMC");
+  if (g_ascii_strcasecmp (chem, "LFP") == 0)
+    return C_("chemistry", "LFP");
+  if (g_ascii_strcasecmp (chem, "LTO") == 0)
+    return C_("chemistry", "LTO");
+  return chem;
+}
+
+static void
+show_reading (MtBmsDialog       *self,
+              const MtTelemetry *t)
+{
+  static const char *const states[] = { N_("Idle"), N_("Charging"), N_("Discharging") };
+  const guint32 charge_side = 1u << MT_PROT_CELL_OV | 1u << MT_PROT_PACK_OV | 1u << MT_PROT_CHARGE_OC |
+                              1u << MT_PROT_TEMP_HIGH | 1u << MT_PROT_TEMP_LOW;
+  const guint32 discharge_side = 1u << MT_PROT_CELL_UV | 1u << MT_PROT_PACK_UV | 1u << MT_PROT_DISCHARGE_OC |
+                                 1u << MT_PROT_SHORT_CIRCUIT | 1u << MT_PROT_TEMP_HIGH | 1u << MT_PROT_TEMP_LOW;
+  int hi, lo, n_balancing = 0;
+  int nominal = t->nominal_mah != MT_ABSENT ? t->nominal_mah : self->spec ? self->spec->capacity_mah : MT_ABSENT;
+  const char *chem = NULL;
+
+  set_field (self, F_STATE, _(states[t->state]));
+  set_field_take (self, F_SOC, g_strdup_printf ("%d%%", t->soc));
+  set_field_take (self, F_REMAINING, amp_hours (t->remaining_mah));
+  set_field_take (self, F_NOMINAL, amp_hours (nominal));
+  set_field_take (self, F_PACK, volts (t->pack_mv));
+  set_field_take (self, F_CHARGE_CURRENT, amperes (MAX (t->current_ma, 0)));
+  set_field_take (self, F_DISCHARGE_CURRENT, amperes (MAX (-t->current_ma, 0)));
+  set_field_take (self, F_CYCLES, t->cycles == MT_ABSENT ? NULL : g_strdup_printf ("%d", t->cycles));
+
+  /* the board's type, else its battery type's */
+  chem = chemistry_title (t->chem >= 0 && t->chem < MT_N_CHEMS ? mt_chemistry_name (t->chem)
+                          : self->spec ? self->spec->chemistry : NULL);
+  set_field (self, F_CHEM, chem);
+  set_field_take (self, F_SERIES, g_strdup_printf ("%d", t->n_cells));
+  mt_telemetry_cell_extremes (t, &hi, &lo);
+  set_field_take (self, F_CELL_HIGH, hi >= 0 ? g_strdup_printf ("%.3f V  #%d", t->cells_mv[hi] / 1000.0, hi + 1) : NULL);
+  set_field_take (self, F_CELL_LOW, lo >= 0 ? g_strdup_printf ("%.3f V  #%d", t->cells_mv[lo] / 1000.0, lo + 1) : NULL);
+  set_field_take (self, F_CELL_DELTA, hi >= 0 ? g_strdup_printf ("%d mV", t->cells_mv[hi] - t->cells_mv[lo]) : NULL);
+  set_field (self, F_BALANCE_TYPE, t->balance_type == MT_BALANCE_PASSIVE ? _("Passive")
+                                   : t->balance_type == MT_BALANCE_ACTIVE ? _("Active") : NULL);
+  for (int k = 0; k < t->n_cells; k++)
+    n_balancing += (t->balancing >> k) & 1;
+  set_field_take (self, F_BALANCE_STATE, n_balancing == 0 ? g_strdup (_("Not balancing"))
+                  : g_strdup_printf (g_dngettext (NULL, "Balancing %d cell", "Balancing %d cells", n_balancing),
+                                     n_balancing));
+
+  set_field_take (self, F_BOARD_TEMP, t->board_dc == MT_ABSENT ? NULL : celsius (t->board_dc));
+  set_field_take (self, F_TEMP1, t->n_temps > 0 ? celsius (t->temps_dc[0]) : NULL);
+  set_field_take (self, F_TEMP2, t->n_temps > 1 ? celsius (t->temps_dc[1]) : NULL);
+  set_field_take (self, F_EXT1, t->n_ext > 0 ? celsius (t->ext_dc[0]) : NULL);
+  set_field_take (self, F_EXT2, t->n_ext > 1 ? celsius (t->ext_dc[1]) : NULL);
+
+  set_field_take (self, F_CHARGE_PROT, protections (t, charge_side));
+  set_field_take (self, F_DISCHARGE_PROT, protections (t, discharge_side));
+  set_field (self, F_SHORT, t->prot & (1u << MT_PROT_SHORT_CIRCUIT) ? _("Tripped") : _("Normal"));
+  set_field (self, F_CHARGE_RELAY, yes_no (t->charge_on, _("On"), _("Off")));
+  set_field (self, F_DISCHARGE_RELAY, yes_no (t->discharge_on, _("On"), _("Off")));
+
+  set_field (self, F_PREHEAT, yes_no (t->preheat, _("On"), _("Off")));
+  set_field (self, F_RELAY_FN, yes_no (t->relay, _("Available"), _("Not available")));
+  set_field (self, F_MCU, t->mcu);
+  set_field (self, F_VENDOR, t->vendor);
+  set_field_take (self, F_FW_MAJOR, t->fw_major == MT_ABSENT ? NULL : g_strdup_printf ("%d", t->fw_major));
+  set_field_take (self, F_FW_MINOR, t->fw_minor == MT_ABSENT ? NULL : g_strdup_printf ("%d", t->fw_minor));
+  set_field (self, F_FIRMWARE, t->fw);
+  set_field (self, F_HARDWARE, t->hw);
+  set_field (self, F_CABINET, t->cabinet);
+  set_field (self, F_TOWER, t->tower);
+  set_field (self, F_MADE, t->made);
+  set_field_take (self, F_UPDATED, mt_format_time (self->reading_at > 0 ? self->reading_at : t->ts_ms * 1000));
+
+  /* the cell grid: one tile a cell, the highest and lowest marked, the cells balancing now */
+  for (int k = 0; k < MT_MAX_CELLS; k++)
+    {
+      GtkWidget *box = gtk_widget_get_parent (self->cell_labels[k]);
+      gboolean balancing = k < t->n_cells && (t->balancing & (1u << k));
+      const char *mark = hi == lo ? "" : k == hi ? "highest" : k == lo ? "lowest" : "";
+
+      gtk_widget_set_visible (gtk_widget_get_parent (box), k < t->n_cells);
+      if (k >= t->n_cells)
+        continue;
+      {
+        g_autofree char *v = g_strdup_printf ("%.3f V", t->cells_mv[k] / 1000.0);
+
+        gtk_label_set_text (GTK_LABEL (self->cell_labels[k]), v);
+      }
+      gtk_widget_remove_css_class (box, "cell-high");
+      gtk_widget_remove_css_class (box, "cell-low");
+      if (*mark)
+        gtk_widget_add_css_class (box, k == hi ? "cell-high" : "cell-low");
+      if (balancing)
+        gtk_widget_add_css_class (box, "cell-balancing");
+      else
+        gtk_widget_remove_css_class (box, "cell-balancing");
+      gtk_widget_set_visible (self->cell_balancing[k], balancing);
+      g_snprintf (self->cell_marks[k], sizeof self->cell_marks[k], "%s%s%s", mark, *mark && balancing ? "," : "",
+                  balancing ? "balancing" : "");
+      gtk_widget_set_tooltip_text (box, *mark == 'h' ? _("Highest cell") : *mark == 'l' ? _("Lowest cell") : NULL);
+    }
+
+  show_relay (self, 0, relay_state (t->charge_on));
+  show_relay (self, 1, relay_state (t->discharge_on));
+}
 
 void
 mt_bms_dialog_show_telemetry (MtBmsDialog       *self,
                               const MtTelemetry *t)
 {
-  static const char *const states[] = { N_("Idle"), N_("Charging"), N_("Discharging") };
-  g_autofree char *pack = volts (t->pack_mv);
-  g_autofree char *soc = g_strdup_printf ("%d%%", t->soc);
-  g_autofree char *current = NULL;
-  g_autofree char *capacity = NULL;
-  g_autofree char *cycles = NULL;
-  g_autofree char *board = celsius (t->board_dc);
-  g_autofree char *updated = NULL;
-  GString *temps = g_string_new (NULL);
-  GString *prot = g_string_new (NULL);
-  GString *balancing = g_string_new (NULL);
-  int hi, lo;
+  /* a reading as it arrives: live, and the battery online */
+  self->live = TRUE;
+  self->reading_at = g_get_real_time ();
+  show_reading (self, t);
+  show_connection (self, 1);
+}
 
-  set_row (self, ROW_STATE, _(states[t->state]));
-  set_row (self, ROW_SOC, soc);
-  set_row (self, ROW_PACK, pack);
-  current = t->current_ma == 0 ? g_strdup ("0 A")
-            : g_strdup_printf (t->current_ma > 0 ? _("%.1f A charging") : _("%.1f A discharging"),
-                               ABS (t->current_ma) / 1000.0);
-  set_row (self, ROW_CURRENT, current);
-  mt_telemetry_cell_extremes (t, &hi, &lo);
-  if (hi >= 0)
-    {
-      g_autofree char *high = g_strdup_printf ("#%d  %.3f V", hi + 1, t->cells_mv[hi] / 1000.0);
-      g_autofree char *low = g_strdup_printf ("#%d  %.3f V", lo + 1, t->cells_mv[lo] / 1000.0);
-      g_autofree char *delta = g_strdup_printf ("%d mV", t->cells_mv[hi] - t->cells_mv[lo]);
+const char *
+mt_bms_dialog_get_field (MtBmsDialog *self,
+                         const char  *key)
+{
+  for (guint k = 0; k < N_FIELDS; k++)
+    if (g_str_equal (fields[k].key, key))
+      return gtk_label_get_text (GTK_LABEL (self->values[k]));
+  return NULL;
+}
 
-      set_row (self, ROW_CELL_HIGH, high);
-      set_row (self, ROW_CELL_LOW, low);
-      set_row (self, ROW_CELL_DELTA, delta);
-    }
-  if (t->remaining_mah != MT_ABSENT && t->nominal_mah != MT_ABSENT)
-    capacity = g_strdup_printf (_("%.1f Ah of %.1f Ah"), t->remaining_mah / 1000.0, t->nominal_mah / 1000.0);
-  set_row (self, ROW_CAPACITY, capacity);
-  if (t->cycles != MT_ABSENT)
-    cycles = g_strdup_printf ("%d", t->cycles);
-  set_row (self, ROW_CYCLES, cycles);
-  for (int k = 0; k < t->n_temps; k++)
-    {
-      g_autofree char *one = celsius (t->temps_dc[k]);
-      g_string_append_printf (temps, "%s%s", k ? " · " : "", one);
-    }
-  set_row (self, ROW_TEMPS, temps->str);
-  set_row (self, ROW_BOARD, board);
-  for (guint k = 0; k < MT_N_PROTS; k++)
-    if (t->prot & (1u << k))
-      g_string_append_printf (prot, "%s%s", prot->len ? "、" : "", mt_alarm_type_title (mt_prot_name (k)));
-  set_row (self, ROW_PROTECTION, prot->len ? prot->str : _("None"));
-  for (int k = 0; k < t->n_cells; k++)
-    if (t->balancing & (1u << k))
-      g_string_append_printf (balancing, "%s#%d", balancing->len ? " " : "", k + 1);
-  set_row (self, ROW_BALANCING, balancing->len ? balancing->str : _("Not balancing"));
-  {
-    g_autofree char *relays = g_strdup_printf (_("charge %s · discharge %s"),
-                                               t->charge_on == 0 ? _("off") : t->charge_on == 1 ? _("on") : "—",
-                                               t->discharge_on == 0 ? _("off") : t->discharge_on == 1 ? _("on") : "—");
-    set_row (self, ROW_RELAYS, relays);
-  }
-  {
-    g_autofree char *firmware = g_strdup_printf ("%s · %s", t->fw[0] ? t->fw : "—", t->hw[0] ? t->hw : "—");
-    set_row (self, ROW_FIRMWARE, firmware);
-  }
-  updated = mt_format_time (t->ts_ms * 1000);
-  set_row (self, ROW_UPDATED, updated);
-  set_row (self, ROW_ONLINE, _("Online"));
+GActionGroup *
+mt_bms_dialog_get_relays (MtBmsDialog *self)
+{
+  return G_ACTION_GROUP (self->relays);
+}
 
-  /* the cell grid: one tile a cell, the highest and lowest marked */
-  for (int k = 0; k < MT_MAX_CELLS; k++)
-    {
-      GtkWidget *tile = self->cell_labels[k] ? gtk_widget_get_parent (gtk_widget_get_parent (self->cell_labels[k])) : NULL;
-
-      if (tile)
-        gtk_widget_set_visible (tile, k < t->n_cells);
-      if (k >= t->n_cells)
-        continue;
-      {
-        g_autofree char *v = g_strdup_printf ("%.3f V", t->cells_mv[k] / 1000.0);
-        GtkWidget *box = gtk_widget_get_parent (self->cell_labels[k]);
-
-        gtk_label_set_text (GTK_LABEL (self->cell_labels[k]), v);
-        gtk_widget_remove_css_class (box, "cell-high");
-        gtk_widget_remove_css_class (box, "cell-low");
-        g_strlcpy (self->cell_marks[k], "", sizeof self->cell_marks[k]);
-        if (k == hi && hi != lo)
-          {
-            gtk_widget_add_css_class (box, "cell-high");
-            g_strlcpy (self->cell_marks[k], "highest", sizeof self->cell_marks[k]);
-          }
-        else if (k == lo && hi != lo)
-          {
-            gtk_widget_add_css_class (box, "cell-low");
-            g_strlcpy (self->cell_marks[k], "lowest", sizeof self->cell_marks[k]);
-          }
-        gtk_widget_set_tooltip_text (box, k == hi && hi != lo ? _("Highest cell")
-                                          : k == lo && hi != lo ? _("Lowest cell") : NULL);
-      }
-    }
-
-  self->updating = TRUE;
-  if (t->charge_on != MT_ABSENT)
-    gtk_switch_set_active (GTK_SWITCH (self->charge), t->charge_on);
-  if (t->discharge_on != MT_ABSENT)
-    gtk_switch_set_active (GTK_SWITCH (self->discharge), t->discharge_on);
-  self->updating = FALSE;
-
-  g_string_free (temps, TRUE);
-  g_string_free (prot, TRUE);
-  g_string_free (balancing, TRUE);
+const char *
+mt_bms_dialog_get_age_text (MtBmsDialog *self)
+{
+  return gtk_widget_get_visible (self->age_group) ? gtk_label_get_text (GTK_LABEL (self->age)) : NULL;
 }
 
 const char *
@@ -218,17 +411,21 @@ mt_bms_dialog_get_cell_mark (MtBmsDialog *self,
   return cell < MT_MAX_CELLS ? self->cell_marks[cell] : NULL;
 }
 
-/* The last message the database holds for the device (the full one is kept with snapshots) */
+/* The last full reading the database holds for the device (kept with snapshots), with its age */
 static void
 load_latest (MtBmsDialog *self)
 {
   int online = -1;
-  g_autofree char *payload = mt_read_device_latest (self->db, self->actor, self->device_id, &online);
+  gint64 received = 0;
+  g_autofree char *payload = mt_read_device_latest (self->db, self->actor, self->device_id, &online, &received);
   MtTelemetry t;
 
   if (payload != NULL && mt_telemetry_parse (payload, strlen (payload), &t, NULL))
-    mt_bms_dialog_show_telemetry (self, &t);
-  set_row (self, ROW_ONLINE, online == 1 ? _("Online") : online == 0 ? _("Offline") : _("Never reported"));
+    {
+      self->reading_at = received;
+      show_reading (self, &t);
+    }
+  show_connection (self, online);
 }
 
 /* Connected: the server's answer to GET devices/ID/telemetry */
@@ -243,6 +440,7 @@ latest_cb (GObject      *source,
   JsonObject *o;
   JsonNode *node;
   gint64 received;
+  int online;
 
   if (answer == NULL || g_cancellable_is_cancelled (self->polling))
     {
@@ -252,8 +450,7 @@ latest_cb (GObject      *source,
   g_clear_object (&self->polling);
   o = json_node_get_object (answer);
   node = json_object_get_member (o, "online");
-  set_row (self, ROW_ONLINE, node == NULL || JSON_NODE_HOLDS_NULL (node) ? _("Never reported")
-                             : json_node_get_boolean (node) ? _("Online") : _("Offline"));
+  online = node == NULL || JSON_NODE_HOLDS_NULL (node) ? -1 : json_node_get_boolean (node) ? 1 : 0;
   received = json_object_get_int_member_with_default (o, "received", 0);
   node = json_object_get_member (o, "telemetry");
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) && (received == 0 || received != self->polled_received))
@@ -261,10 +458,17 @@ latest_cb (GObject      *source,
       g_autofree char *payload = json_to_string (node, FALSE);
       MtTelemetry t;
 
+      /* a second reading while open is live; the first may be the stored one */
+      if (self->polled_received != 0 && received > self->polled_received)
+        self->live = TRUE;
       self->polled_received = received;
       if (mt_telemetry_parse (payload, strlen (payload), &t, NULL))
-        mt_bms_dialog_show_telemetry (self, &t);
+        {
+          self->reading_at = received;
+          show_reading (self, &t);
+        }
     }
+  show_connection (self, online);
 }
 
 static gboolean
@@ -307,13 +511,14 @@ fill_params (MtBmsDialog    *self,
   for (guint k = 0; k < MT_N_PARAMS; k++)
     if (params->mask & (1u << k))
       {
-        g_autofree char *v = g_strdup_printf ("%d", params->values[k]);
+        g_autofree char *v = mt_param_format (k, params->values[k]);
         gtk_editable_set_text (GTK_EDITABLE (self->params[k]), v);
       }
 }
 
 static void
 command_result (MtBmsDialog     *self,
+                const MtCommand *command,
                 MtCommandResult  result,
                 const char      *error,
                 const MtParams  *params)
@@ -324,6 +529,9 @@ command_result (MtBmsDialog     *self,
     {
     case MT_COMMAND_DONE:
       text = g_strdup (_("Done: the battery confirmed it"));
+      /* the relay switched: shown until the next reading says otherwise */
+      if (command->kind == MT_CMD_CHARGE || command->kind == MT_CMD_DISCHARGE)
+        show_relay (self, command->kind == MT_CMD_DISCHARGE, command->on ? RELAY_ON : RELAY_OFF);
       break;
     case MT_COMMAND_REFUSED:
       text = g_strdup_printf (_("The battery refused: %s"), error ? error : "");
@@ -351,7 +559,7 @@ ingest_done_cb (MtCommandResult  result,
   if (sent->self != NULL)
     {
       mt_command_audit (sent->self->db, sent->self->actor, sent->self->device_id, &sent->command, result, ack);
-      command_result (sent->self, result, ack ? ack->error : NULL, ack ? &ack->params : NULL);
+      command_result (sent->self, &sent->command, result, ack ? ack->error : NULL, ack ? &ack->params : NULL);
       g_object_remove_weak_pointer (G_OBJECT (sent->self), (gpointer *) &sent->self);
     }
   g_free (sent);
@@ -384,7 +592,7 @@ server_done_cb (GObject      *source,
           for (guint k = 0; p && k < MT_N_PARAMS; k++)
             if (json_object_has_member (p, mt_param_info (k)->key))
               mt_params_set (&params, k, json_object_get_int_member (p, mt_param_info (k)->key), NULL);
-          command_result (sent->self, g_str_equal (result, "done") ? MT_COMMAND_DONE : MT_COMMAND_REFUSED,
+          command_result (sent->self, &sent->command, g_str_equal (result, "done") ? MT_COMMAND_DONE : MT_COMMAND_REFUSED,
                           json_object_get_string_member_with_default (o, "error", NULL), &params);
         }
       g_object_remove_weak_pointer (G_OBJECT (sent->self), (gpointer *) &sent->self);
@@ -447,7 +655,6 @@ typedef struct
 {
   MtBmsDialog *self;
   MtCommand    command;
-  GtkWidget   *revert;    /* a switch to put back when the user says no */
 } Confirm;
 
 static void
@@ -457,12 +664,6 @@ confirm_response_cb (AdwMessageDialog *dialog,
 {
   if (g_str_equal (response, "go"))
     mt_bms_dialog_send (c->self, &c->command);
-  else if (c->revert != NULL)
-    {
-      c->self->updating = TRUE;
-      gtk_switch_set_active (GTK_SWITCH (c->revert), !gtk_switch_get_active (GTK_SWITCH (c->revert)));
-      c->self->updating = FALSE;
-    }
 }
 
 static void
@@ -471,15 +672,13 @@ confirm (MtBmsDialog     *self,
          const char      *heading,
          const char      *body,
          const char      *go,
-         gboolean         destructive,
-         GtkWidget       *revert)
+         gboolean         destructive)
 {
   GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
   Confirm *c = g_new0 (Confirm, 1);
 
   c->self = self;
   c->command = *command;
-  c->revert = revert;
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "go", go, NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "go",
                                               destructive ? ADW_RESPONSE_DESTRUCTIVE : ADW_RESPONSE_SUGGESTED);
@@ -489,25 +688,33 @@ confirm (MtBmsDialog     *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* relay.charge / relay.discharge with "on" or "off": asks, then sends; the state follows the
+ * battery's answer and its readings, never the click */
 static void
-switch_cb (GtkSwitch   *sw,
-           GParamSpec  *pspec,
-           MtBmsDialog *self)
+relay_activate (GSimpleAction *action,
+                GVariant      *param,
+                gpointer       data)
 {
-  gboolean on = gtk_switch_get_active (sw);
-  MtCommand command = { .kind = GTK_WIDGET (sw) == self->charge ? MT_CMD_CHARGE : MT_CMD_DISCHARGE, .on = on };
+  MtBmsDialog *self = data;
+  gboolean on = g_str_equal (g_variant_get_string (param, NULL), RELAY_ON);
+  MtCommand command = { .kind = g_str_equal (g_action_get_name (G_ACTION (action)), "charge") ? MT_CMD_CHARGE
+                                                                                            : MT_CMD_DISCHARGE,
+                        .on = on };
+  g_autoptr(GVariant) state = g_action_get_state (G_ACTION (action));
 
-  if (self->updating)
+  if (!on && !g_str_equal (g_variant_get_string (param, NULL), RELAY_OFF))
     return;
+  if (g_str_equal (g_variant_get_string (state, NULL), g_variant_get_string (param, NULL)))
+    return;   /* already so */
   if (command.kind == MT_CMD_CHARGE)
     confirm (self, &command, on ? _("Turn Charging On?") : _("Turn Charging Off?"),
              on ? _("The battery can be charged again.") : _("The battery will refuse to charge."),
-             on ? _("Turn _On") : _("Turn _Off"), !on, GTK_WIDGET (sw));
+             on ? _("Turn _On") : _("Turn _Off"), !on);
   else
     confirm (self, &command, on ? _("Turn Discharging On?") : _("Turn Discharging Off?"),
              on ? _("The battery powers the vehicle again.")
                 : _("The battery stops giving power: a vehicle in use will stop."),
-             on ? _("Turn _On") : _("Turn _Off"), !on, GTK_WIDGET (sw));
+             on ? _("Turn _On") : _("Turn _Off"), !on);
 }
 
 static void
@@ -516,7 +723,7 @@ restart_cb (MtBmsDialog *self)
   MtCommand command = { .kind = MT_CMD_RESTART };
 
   confirm (self, &command, _("Restart the BMS?"), _("The battery goes offline for a moment and comes back."),
-           _("_Restart"), FALSE, NULL);
+           _("_Restart"), FALSE);
 }
 
 static void
@@ -526,7 +733,7 @@ factory_reset_cb (MtBmsDialog *self)
 
   confirm (self, &command, _("Reset to Factory Values?"),
            _("Every protection parameter goes back to its factory value; the nominal capacity is kept."),
-           _("_Reset"), TRUE, NULL);
+           _("_Reset"), TRUE);
 }
 
 /* ------------------------------------------------------------------ settings */
@@ -552,12 +759,9 @@ write_params_cb (MtBmsDialog *self)
 
       if (text[0] == '\0')
         continue;
-      if (!g_ascii_string_to_signed (text, 10, G_MININT32, G_MAXINT32, &v, NULL) ||
-          !mt_params_set (&command.params, k, v, &error))
+      if (!mt_param_parse (k, text, &v, &error) || !mt_params_set (&command.params, k, v, &error))
         {
-          g_autofree char *message = error ? g_strdup (error->message)
-                                           : g_strdup_printf (_("%s must be a whole number"), _(mt_param_info (k)->title));
-          toast (self, message);
+          toast (self, error->message);
           gtk_widget_grab_focus (self->params[k]);
           return;
         }
@@ -569,47 +773,104 @@ write_params_cb (MtBmsDialog *self)
     }
   confirm (self, &command, _("Write the Parameters?"),
            _("Factory values suit the battery's cells. Wrong protection values can damage the battery or stop "
-             "it from protecting itself."), _("_Write"), TRUE, NULL);
+             "it from protecting itself."), _("_Write"), TRUE);
 }
 
 /* ------------------------------------------------------------------ building */
 
+/* A value over its label, the value prominent */
 static GtkWidget *
-status_row (MtBmsDialog *self,
-            GtkWidget   *group,
-            guint        row,
-            const char  *title)
+field_tile (MtBmsDialog *self,
+            guint        field)
 {
-  GtkWidget *r = adw_action_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *label = gtk_label_new (_(fields[field].title));
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (r), "—");
-  gtk_widget_add_css_class (r, "property");
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), r);
-  self->rows[row] = r;
-  return r;
+  gtk_widget_add_css_class (box, "bms-field");
+  self->values[field] = gtk_label_new ("—");
+  gtk_label_set_xalign (GTK_LABEL (self->values[field]), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->values[field]), TRUE);
+  gtk_label_set_selectable (GTK_LABEL (self->values[field]), TRUE);
+  gtk_widget_add_css_class (self->values[field], "title-4");
+  gtk_widget_add_css_class (self->values[field], "numeric");
+  if (fields[field].data)
+    gtk_widget_add_css_class (self->values[field], "mt-data");
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_widget_add_css_class (label, "caption");
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_box_append (GTK_BOX (box), self->values[field]);
+  gtk_box_append (GTK_BOX (box), label);
+  return box;
+}
+
+static GtkWidget *
+tiles_box (int min_per_line,
+           int max_per_line)
+{
+  GtkWidget *flow = gtk_flow_box_new ();
+
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (flow), GTK_SELECTION_NONE);
+  gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (flow), min_per_line);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (flow), max_per_line);
+  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (flow), TRUE);
+  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (flow), 6);
+  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (flow), 6);
+  return flow;
 }
 
 static GtkWidget *
 build_status (MtBmsDialog *self)
 {
+  static const char *const titles[N_GROUPS] = {
+    N_("Pack"), N_("Cells"), N_("Temperatures"), N_("Protection and Relays"), N_("Board"),
+  };
   GtkWidget *page = adw_preferences_page_new ();
+  GtkWidget *groups[N_GROUPS], *flows[N_GROUPS];
   GtkWidget *grid_group = adw_preferences_group_new ();
-  GtkWidget *pack = adw_preferences_group_new ();
-  GtkWidget *cells = adw_preferences_group_new ();
-  GtkWidget *board = adw_preferences_group_new ();
-  g_autofree char *spec = NULL;
+  GtkWidget *age_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *icon = gtk_image_new_from_icon_name ("document-open-recent-symbolic");
 
+  /* how old the reading is, when it is not live */
+  self->age_group = adw_preferences_group_new ();
+  self->age = gtk_label_new (NULL);
+  gtk_label_set_wrap (GTK_LABEL (self->age), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (self->age), 0);
+  gtk_widget_set_hexpand (self->age, TRUE);
+  gtk_widget_add_css_class (age_box, "card");
+  gtk_widget_add_css_class (age_box, "bms-age");
+  gtk_box_append (GTK_BOX (age_box), icon);
+  gtk_box_append (GTK_BOX (age_box), self->age);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->age_group), age_box);
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (self->age_group));
+
+  for (guint g = 0; g < N_GROUPS; g++)
+    {
+      groups[g] = adw_preferences_group_new ();
+      adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (groups[g]), _(titles[g]));
+      flows[g] = tiles_box (2, 4);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (groups[g]), flows[g]);
+    }
+  for (guint f = 0; f < N_FIELDS; f++)
+    gtk_flow_box_append (GTK_FLOW_BOX (flows[fields[f].group]), field_tile (self, f));
+  {
+    g_autofree char *battery = g_strdup_printf (_("Battery %s"), self->device_no ? self->device_no : "");
+    g_autofree char *spec = NULL;
+
+    if (self->spec != NULL && self->spec->chemistry != NULL)
+      spec = g_strdup_printf (_("%s · %d cells · %.1f V · %.1f Ah"), chemistry_title (self->spec->chemistry),
+                              self->spec->series,
+                              self->spec->nominal_mv / 1000.0, self->spec->capacity_mah / 1000.0);
+    adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (groups[GROUP_PACK]), battery);
+    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (groups[GROUP_PACK]), spec);
+  }
+
+  /* the cell grid: a tile a cell, marked when it balances */
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (grid_group), _("Cell Voltages"));
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (grid_group),
-                                         _("Live; the highest cell is marked red, the lowest blue."));
-  self->cells = gtk_flow_box_new ();
-  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (self->cells), GTK_SELECTION_NONE);
-  gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (self->cells), 5);
-  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->cells), 10);
-  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (self->cells), TRUE);
-  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (self->cells), 6);
-  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->cells), 6);
+                                         _("Live; the highest cell is marked red, the lowest blue, and the cells "
+                                           "balancing now are outlined."));
+  self->cells = tiles_box (5, 10);
   for (int k = 0; k < MT_MAX_CELLS; k++)
     {
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
@@ -622,48 +883,23 @@ build_status (MtBmsDialog *self)
       gtk_widget_add_css_class (name, "caption");
       self->cell_labels[k] = gtk_label_new ("—");
       gtk_widget_add_css_class (self->cell_labels[k], "numeric");
+      /* TRANSLATORS: under a cell's voltage, when the board bleeds it to even the cells */
+      self->cell_balancing[k] = gtk_label_new (_("balancing"));
+      gtk_widget_add_css_class (self->cell_balancing[k], "caption");
+      gtk_widget_add_css_class (self->cell_balancing[k], "accent");
+      gtk_widget_set_visible (self->cell_balancing[k], FALSE);
       gtk_box_append (GTK_BOX (box), name);
       gtk_box_append (GTK_BOX (box), self->cell_labels[k]);
+      gtk_box_append (GTK_BOX (box), self->cell_balancing[k]);
       gtk_flow_box_append (GTK_FLOW_BOX (self->cells), box);
       gtk_widget_set_visible (gtk_widget_get_parent (box), FALSE);
     }
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (grid_group), self->cells);
 
-  {
-    g_autofree char *battery = g_strdup_printf (_("Battery %s"), self->device_no ? self->device_no : "");
-    adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (pack), battery);
-  }
-  {
-    g_autoptr(MtBatterySpec) battery = mt_read_battery_spec (self->db, self->actor, self->device_id);
-
-    if (battery != NULL && battery->chemistry != NULL)
-      spec = g_strdup_printf (_("%s · %d cells · %.1f V · %.1f Ah"), battery->chemistry, battery->series,
-                              battery->nominal_mv / 1000.0, battery->capacity_mah / 1000.0);
-  }
-  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (pack), spec);
-  status_row (self, pack, ROW_STATE, _("Working state"));
-  status_row (self, pack, ROW_ONLINE, _("Connection"));
-  status_row (self, pack, ROW_SOC, _("State of charge"));
-  status_row (self, pack, ROW_PACK, _("Pack voltage"));
-  status_row (self, pack, ROW_CURRENT, _("Current"));
-  status_row (self, pack, ROW_CAPACITY, _("Remaining capacity"));
-  status_row (self, pack, ROW_CYCLES, _("Cycles"));
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (cells), _("Cells and Temperatures"));
-  status_row (self, cells, ROW_CELL_HIGH, _("Highest cell"));
-  status_row (self, cells, ROW_CELL_LOW, _("Lowest cell"));
-  status_row (self, cells, ROW_CELL_DELTA, _("Difference"));
-  status_row (self, cells, ROW_TEMPS, _("Cell temperatures"));
-  status_row (self, cells, ROW_BOARD, _("Board temperature"));
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (board), _("Protection and Board"));
-  status_row (self, board, ROW_PROTECTION, _("Protection active"));
-  status_row (self, board, ROW_BALANCING, _("Balancing"));
-  status_row (self, board, ROW_RELAYS, _("Relays"));
-  status_row (self, board, ROW_FIRMWARE, _("Firmware · hardware"));
-  status_row (self, board, ROW_UPDATED, _("Last update"));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (groups[GROUP_PACK]));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (grid_group));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (pack));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (cells));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (board));
+  for (guint g = GROUP_CELLS; g < N_GROUPS; g++)
+    adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (groups[g]));
   return page;
 }
 
@@ -718,7 +954,9 @@ build_settings (MtBmsDialog *self)
   for (guint k = 0; k < MT_N_PARAMS; k++)
     {
       const MtParamInfo *info = mt_param_info (k);
-      g_autofree char *title = g_strdup_printf ("%s (%s, %d–%d)", _(info->title), info->unit, info->min, info->max);
+      g_autofree char *min = mt_param_format (k, info->min);
+      g_autofree char *max = mt_param_format (k, info->max);
+      g_autofree char *title = g_strdup_printf ("%s (%s–%s %s)", _(info->title), min, max, info->shown_unit);
 
       self->params[k] = adw_entry_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->params[k]), title);
@@ -727,6 +965,36 @@ build_settings (MtBmsDialog *self)
     }
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
   return page;
+}
+
+/* A relay's row: its state in words, and On / Off buttons that show the state (neither when it
+ * is unknown) */
+static GtkWidget *
+relay_row (MtBmsDialog *self,
+           GtkWidget   *group,
+           guint        which,
+           const char  *title)
+{
+  static const char *const names[] = { "relay.charge", "relay.discharge" };
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *on = gtk_toggle_button_new_with_label (C_("relay", "On"));
+  GtkWidget *off = gtk_toggle_button_new_with_label (C_("relay", "Off"));
+
+  gtk_widget_add_css_class (buttons, "linked");
+  gtk_widget_set_valign (buttons, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (on), names[which]);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (on), "s", RELAY_ON);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (off), names[which]);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (off), "s", RELAY_OFF);
+  gtk_box_append (GTK_BOX (buttons), on);
+  gtk_box_append (GTK_BOX (buttons), off);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), buttons);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+  self->relay_rows[which] = row;
+  show_relay (self, which, RELAY_UNKNOWN);
+  return row;
 }
 
 static GtkWidget *
@@ -741,16 +1009,17 @@ build_control (MtBmsDialog *self)
   gboolean can_power = (can || mt_actor_can (self->actor, "devices", "power")) &&
                        (self->actor->caps & MT_CAP_BMS_CONTROL);
 
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (switches), _("Switches"));
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (switches), _("Relays"));
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (switches),
                                          can || can_power
                                          ? _("Each change is confirmed, sent to the battery and recorded in the "
                                              "audit log with its result.")
                                          : _("Your role or operator may not control batteries."));
-  mt_switch_row_add (switches, _("Charge switch"), _("The charge relay"), &self->charge);
-  mt_switch_row_add (switches, _("Discharge switch"), _("The discharge relay: off cuts the power"), &self->discharge);
-  g_signal_connect (self->charge, "notify::active", G_CALLBACK (switch_cb), self);
-  g_signal_connect (self->discharge, "notify::active", G_CALLBACK (switch_cb), self);
+  relay_row (self, switches, 0, _("Charge relay"));
+  relay_row (self, switches, 1, _("Discharge relay (power)"));
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->relays), "charge")), can);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->relays), "discharge")),
+                               can_power);
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (board), _("Board"));
   row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Restart"));
@@ -762,8 +1031,6 @@ build_control (MtBmsDialog *self)
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Every parameter back to its factory value"));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), button_for (_("Re_set…"), "bms.reset"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (board), row);
-  gtk_widget_set_sensitive (gtk_widget_get_ancestor (self->charge, ADW_TYPE_ACTION_ROW), can);
-  gtk_widget_set_sensitive (gtk_widget_get_ancestor (self->discharge, ADW_TYPE_ACTION_ROW), can_power);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "bms.restart", can);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "bms.reset", can);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (switches));
@@ -819,6 +1086,7 @@ mt_bms_dialog_dispose (GObject *object)
   if (self->polling)
     g_cancellable_cancel (self->polling);
   g_clear_object (&self->ingest);
+  g_clear_object (&self->relays);
   G_OBJECT_CLASS (mt_bms_dialog_parent_class)->dispose (object);
 }
 
@@ -826,6 +1094,7 @@ static void
 mt_bms_dialog_finalize (GObject *object)
 {
   g_free (MT_BMS_DIALOG (object)->device_no);
+  mt_battery_spec_free (MT_BMS_DIALOG (object)->spec);
   g_clear_object (&MT_BMS_DIALOG (object)->context);
   G_OBJECT_CLASS (mt_bms_dialog_parent_class)->finalize (object);
 }
@@ -854,7 +1123,16 @@ mt_bms_dialog_class_init (MtBmsDialogClass *klass)
 static void
 mt_bms_dialog_init (MtBmsDialog *self)
 {
+  static const GActionEntry relays[] = {
+    { "charge", relay_activate, "s", "'unknown'", NULL },
+    { "discharge", relay_activate, "s", "'unknown'", NULL },
+  };
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->online = -1;
+  self->relays = g_simple_action_group_new ();
+  g_action_map_add_action_entries (G_ACTION_MAP (self->relays), relays, G_N_ELEMENTS (relays), self);
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "relay", G_ACTION_GROUP (self->relays));
 }
 
 MtBmsDialog *
@@ -873,6 +1151,7 @@ mt_bms_dialog_new (GtkWindow     *parent,
   self->ingest = ingest ? g_object_ref (ingest) : NULL;
   self->connected = mt_context_get_engine (context) != NULL;
   self->device_no = mt_read_device_no (self->db, self->actor, device_id);
+  self->spec = mt_read_battery_spec (self->db, self->actor, device_id);
   title = g_strdup_printf (_("BMS · %s"), self->device_no ? self->device_no : "");
   gtk_window_set_title (GTK_WINDOW (self), title);
   adw_view_switcher_title_set_title (ADW_VIEW_SWITCHER_TITLE (self->switcher), title);

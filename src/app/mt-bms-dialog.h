@@ -25,9 +25,17 @@ void         mt_bms_dialog_show_telemetry (MtBmsDialog       *self,
                                            const MtTelemetry *t);
 const char  *mt_bms_dialog_get_cell_text  (MtBmsDialog       *self,
                                            guint              cell);
-/* "highest", "lowest" or "" for the cell */
+/* "highest", "lowest" or "", then ",balancing" / "balancing" when it balances now */
 const char  *mt_bms_dialog_get_cell_mark  (MtBmsDialog       *self,
                                            guint              cell);
+/* A status value by its key ("chem", "ext1", "charge_prot" … see the dialog's table) */
+const char  *mt_bms_dialog_get_field      (MtBmsDialog       *self,
+                                           const char        *key);
+/* The relays' actions ("charge", "discharge", state "on", "off" or "unknown"), inserted as
+ * "relay" */
+GActionGroup *mt_bms_dialog_get_relays    (MtBmsDialog       *self);
+/* What is said over the status when the reading is not live (its age), or NULL */
+const char  *mt_bms_dialog_get_age_text   (MtBmsDialog       *self);
 void         mt_bms_dialog_set_tab        (MtBmsDialog       *self,
                                            const char        *tab);
 /* Sends a command as the Control and Settings tabs do; the result arrives as a toast and as

@@ -166,20 +166,6 @@ card_add (MtMonitorPage *self,
   gtk_grid_attach (GTK_GRID (self->card_grid), text, 1, row, 1, 1);
 }
 
-static char *
-format_age (gint64 last_seen)
-{
-  gint64 minutes = (g_get_real_time () - last_seen) / (60 * G_USEC_PER_SEC);
-
-  if (minutes < 1)
-    return g_strdup (_("just now"));
-  if (minutes < 60)
-    return g_strdup_printf (g_dngettext (NULL, "%d minute ago", "%d minutes ago", minutes), (int) minutes);
-  if (minutes < 48 * 60)
-    return g_strdup_printf (g_dngettext (NULL, "%d hour ago", "%d hours ago", minutes / 60), (int) (minutes / 60));
-  return g_strdup_printf (g_dngettext (NULL, "%d day ago", "%d days ago", minutes / 1440), (int) (minutes / 1440));
-}
-
 static void
 card_update (MtMonitorPage *self)
 {
@@ -204,7 +190,7 @@ card_update (MtMonitorPage *self)
     if (card->last_seen != 0)
       {
         fix = mt_format_time (card->last_seen);
-        age = format_age (card->last_seen);
+        age = mt_format_age (card->last_seen);
       }
     if (card->located)
       position = g_strdup_printf ("%.5f, %.5f", card->lat, card->lng);

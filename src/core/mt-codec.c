@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mt-codec.h"
@@ -693,12 +694,73 @@ mt_bms_state_name (MtBmsState state)
   return state <= MT_BMS_DISCHARGING ? state_names[state] : NULL;
 }
 
+static const char *const chem_names[] = { "nmc", "lfp", "lto" };
+static const char *const balance_names[] = { "passive", "active" };
+
+const char *
+mt_chemistry_name (MtChemistry chem)
+{
+  return chem < MT_N_CHEMS ? chem_names[chem] : NULL;
+}
+
+/* An optional string member that must be one of @names; *out its index, or left as is */
+static gboolean
+j_get_enum (JParser           *j,
+            const char        *what,
+            const char        *key,
+            const char *const *names,
+            guint              n_names,
+            const char        *rule,
+            int               *out,
+            GError           **error)
+{
+  char text[16] = "";
+  int node = j_member (j, 0, key);
+
+  if (node < 0)
+    return TRUE;
+  if (j->nodes[node].kind == J_STRING && strlen (j->nodes[node].str) < sizeof text)
+    {
+      g_strlcpy (text, j->nodes[node].str, sizeof text);
+      for (guint k = 0; k < n_names; k++)
+        if (g_str_equal (text, names[k]))
+          {
+            *out = (int) k;
+            return TRUE;
+          }
+    }
+  return member_error (error, what, key, rule);
+}
+
+/* An optional date "YYYY-MM-DD" that exists */
+static gboolean
+j_get_date (JParser    *j,
+            const char *what,
+            const char *key,
+            char       *out,
+            GError    **error)
+{
+  int node = j_member (j, 0, key);
+  unsigned y = 0, m = 0, d = 0;
+  int end = 0;
+
+  if (node < 0)
+    return TRUE;
+  if (j->nodes[node].kind != J_STRING || strlen (j->nodes[node].str) != 10 ||
+      sscanf (j->nodes[node].str, "%4u-%2u-%2u%n", &y, &m, &d, &end) != 3 || end != 10 ||
+      y < 1970 || y > 9999 || !g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y))
+    return member_error (error, what, key, _("must be a date written YYYY-MM-DD"));
+  g_strlcpy (out, j->nodes[node].str, 11);
+  return TRUE;
+}
+
 void
 mt_telemetry_init (MtTelemetry *t)
 {
   memset (t, 0, sizeof *t);
   t->board_dc = t->remaining_mah = t->nominal_mah = t->cycles = MT_ABSENT;
   t->charge_on = t->discharge_on = t->vibration = MT_ABSENT;
+  t->chem = t->balance_type = t->preheat = t->relay = t->fw_major = t->fw_minor = MT_ABSENT;
   t->speed_kmh = -1;
 }
 
@@ -788,6 +850,8 @@ state_ok:
   INT ("remaining_mah", FALSE, 0, 10000000, t->remaining_mah);
   INT ("nominal_mah", FALSE, 0, 10000000, t->nominal_mah);
   INT ("cycles", FALSE, 0, 1000000, t->cycles);
+  INT ("fw_major", FALSE, 0, 65535, t->fw_major);
+  INT ("fw_minor", FALSE, 0, 65535, t->fw_minor);
 #undef INT
   if (!j_get_int_array (j, what, "cells_mv", TRUE, 1, MT_MAX_CELLS, 0, 5000, FALSE, t->cells_mv, &t->n_cells, error) ||
       !j_get_int_array (j, what, "temps_dc", FALSE, 0, MT_MAX_TEMPS, -400, 1500, TRUE, t->temps_dc, &t->n_temps, error) ||
@@ -796,7 +860,18 @@ state_ok:
       !j_get_bool (j, 0, what, "vibration", &t->vibration, error) ||
       !j_get_string (j, 0, what, "fw", FALSE, 32, t->fw, error) ||
       !j_get_string (j, 0, what, "hw", FALSE, 32, t->hw, error) ||
-      !j_get_string (j, 0, what, "tower", FALSE, 32, t->tower, error))
+      !j_get_string (j, 0, what, "tower", FALSE, 32, t->tower, error) ||
+      !j_get_string (j, 0, what, "mcu", FALSE, 32, t->mcu, error) ||
+      !j_get_string (j, 0, what, "vendor", FALSE, 32, t->vendor, error) ||
+      !j_get_string (j, 0, what, "cabinet", FALSE, 32, t->cabinet, error) ||
+      !j_get_bool (j, 0, what, "preheat", &t->preheat, error) ||
+      !j_get_bool (j, 0, what, "relay", &t->relay, error) ||
+      !j_get_int_array (j, what, "ext_dc", FALSE, 0, MT_MAX_EXT_TEMPS, -400, 1500, TRUE, t->ext_dc, &t->n_ext, error) ||
+      !j_get_enum (j, what, "chem", chem_names, G_N_ELEMENTS (chem_names), _("must be nmc, lfp or lto"),
+                   &t->chem, error) ||
+      !j_get_enum (j, what, "balance", balance_names, G_N_ELEMENTS (balance_names),
+                   _("must be passive or active"), &t->balance_type, error) ||
+      !j_get_date (j, what, "made", t->made, error))
     goto out;
 
   if ((node = j_member (j, 0, "prot")) >= 0)
@@ -845,6 +920,28 @@ out:
   return ok;
 }
 
+/* Temperature sensors, an open one as null; nothing without sensors */
+static void
+put_sensors (GString    *out,
+             const char *key,
+             const int  *values,
+             int         n)
+{
+  if (n <= 0)
+    return;
+  g_string_append_printf (out, ",\"%s\":[", key);
+  for (int k = 0; k < n; k++)
+    {
+      if (k)
+        g_string_append_c (out, ',');
+      if (values[k] == MT_ABSENT)
+        g_string_append (out, "null");
+      else
+        g_string_append_printf (out, "%d", values[k]);
+    }
+  g_string_append_c (out, ']');
+}
+
 char *
 mt_telemetry_to_json (const MtTelemetry *t)
 {
@@ -860,20 +957,7 @@ mt_telemetry_to_json (const MtTelemetry *t)
   for (int k = 0; k < t->n_cells; k++)
     g_string_append_printf (out, k ? ",%d" : "%d", t->cells_mv[k]);
   g_string_append_c (out, ']');
-  if (t->n_temps > 0)
-    {
-      g_string_append (out, ",\"temps_dc\":[");
-      for (int k = 0; k < t->n_temps; k++)
-        {
-          if (k)
-            g_string_append_c (out, ',');
-          if (t->temps_dc[k] == MT_ABSENT)
-            g_string_append (out, "null");
-          else
-            g_string_append_printf (out, "%d", t->temps_dc[k]);
-        }
-      g_string_append_c (out, ']');
-    }
+  put_sensors (out, "temps_dc", t->temps_dc, t->n_temps);
   if (t->board_dc != MT_ABSENT)
     put_int_member (out, "board_dc", t->board_dc);
   if (t->remaining_mah != MT_ABSENT)
@@ -925,11 +1009,28 @@ mt_telemetry_to_json (const MtTelemetry *t)
       g_string_append (out, ",\"hw\":");
       put_string (out, t->hw);
     }
-  if (t->tower[0])
-    {
-      g_string_append (out, ",\"tower\":");
-      put_string (out, t->tower);
-    }
+  {
+    const struct { const char *key; const char *value; } texts[] = {
+      { "tower", t->tower }, { "mcu", t->mcu }, { "vendor", t->vendor }, { "cabinet", t->cabinet },
+      { "made", t->made },
+      { "chem", t->chem >= 0 && t->chem < MT_N_CHEMS ? chem_names[t->chem] : "" },
+      { "balance", t->balance_type >= 0 && t->balance_type < MT_N_BALANCE_TYPES ? balance_names[t->balance_type] : "" },
+    };
+
+    for (guint k = 0; k < G_N_ELEMENTS (texts); k++)
+      if (texts[k].value[0])
+        {
+          g_string_append_printf (out, ",\"%s\":", texts[k].key);
+          put_string (out, texts[k].value);
+        }
+  }
+  if (t->fw_major != MT_ABSENT)
+    put_int_member (out, "fw_major", t->fw_major);
+  if (t->fw_minor != MT_ABSENT)
+    put_int_member (out, "fw_minor", t->fw_minor);
+  put_bool_member (out, "preheat", t->preheat);
+  put_bool_member (out, "relay", t->relay);
+  put_sensors (out, "ext_dc", t->ext_dc, t->n_ext);
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);
 }
@@ -1059,25 +1160,111 @@ mt_status_to_json (gboolean online,
 /* ------------------------------------------------------------------ parameters */
 
 static const MtParamInfo params[MT_N_PARAMS] = {
-  { "cell_ov_mv", N_("Cell over-voltage protection"), "mV", 2000, 4800, 4250 },
-  { "cell_ov_release_mv", N_("Cell over-voltage release"), "mV", 2000, 4800, 4150 },
-  { "cell_uv_mv", N_("Cell under-voltage protection"), "mV", 1500, 3800, 2800 },
-  { "cell_uv_release_mv", N_("Cell under-voltage release"), "mV", 1500, 3800, 3000 },
-  { "pack_ov_mv", N_("Pack over-voltage protection"), "mV", 1000, 200000, 85000 },
-  { "pack_ov_release_mv", N_("Pack over-voltage release"), "mV", 1000, 200000, 83000 },
-  { "pack_uv_mv", N_("Pack under-voltage protection"), "mV", 1000, 200000, 56000 },
-  { "pack_uv_release_mv", N_("Pack under-voltage release"), "mV", 1000, 200000, 60000 },
-  { "charge_oc_ma", N_("Charge over-current"), "mA", 100, 1000000, 30000 },
-  { "discharge_oc_ma", N_("Discharge over-current"), "mA", 100, 1000000, 60000 },
-  { "charge_temp_high_dc", N_("Charge temperature high"), "0.1 °C", -400, 1500, 550 },
-  { "charge_temp_low_dc", N_("Charge temperature low"), "0.1 °C", -400, 1500, 0 },
-  { "discharge_temp_high_dc", N_("Discharge temperature high"), "0.1 °C", -400, 1500, 650 },
-  { "discharge_temp_low_dc", N_("Discharge temperature low"), "0.1 °C", -400, 1500, -200 },
-  { "balance_start_mv", N_("Balance start voltage"), "mV", 0, 4800, 3400 },
-  { "balance_delta_mv", N_("Balance start delta"), "mV", 1, 1000, 30 },
-  { "low_voltage_alarm_mv", N_("Low-voltage alarm"), "mV", 1500, 4000, 3100 },
-  { "nominal_mah", N_("Nominal capacity"), "mAh", 1000, 10000000, 55000 },
+  { "cell_ov_mv", N_("Cell over-voltage protection"), "mV", 2000, 4800, 4250, "V", 1000, 3 },
+  { "cell_ov_release_mv", N_("Cell over-voltage release"), "mV", 2000, 4800, 4150, "V", 1000, 3 },
+  { "cell_uv_mv", N_("Cell under-voltage protection"), "mV", 1500, 3800, 2800, "V", 1000, 3 },
+  { "cell_uv_release_mv", N_("Cell under-voltage release"), "mV", 1500, 3800, 3000, "V", 1000, 3 },
+  { "pack_ov_mv", N_("Pack over-voltage protection"), "mV", 1000, 200000, 85000, "V", 1000, 1 },
+  { "pack_ov_release_mv", N_("Pack over-voltage release"), "mV", 1000, 200000, 83000, "V", 1000, 1 },
+  { "pack_uv_mv", N_("Pack under-voltage protection"), "mV", 1000, 200000, 56000, "V", 1000, 1 },
+  { "pack_uv_release_mv", N_("Pack under-voltage release"), "mV", 1000, 200000, 60000, "V", 1000, 1 },
+  { "charge_oc_ma", N_("Charge over-current"), "mA", 100, 1000000, 30000, "A", 1000, 1 },
+  { "discharge_oc_ma", N_("Discharge over-current"), "mA", 100, 1000000, 60000, "A", 1000, 1 },
+  { "charge_temp_high_dc", N_("Charge temperature high"), "0.1 °C", -400, 1500, 550, "°C", 10, 1 },
+  { "charge_temp_low_dc", N_("Charge temperature low"), "0.1 °C", -400, 1500, 0, "°C", 10, 1 },
+  { "discharge_temp_high_dc", N_("Discharge temperature high"), "0.1 °C", -400, 1500, 650, "°C", 10, 1 },
+  { "discharge_temp_low_dc", N_("Discharge temperature low"), "0.1 °C", -400, 1500, -200, "°C", 10, 1 },
+  { "balance_start_mv", N_("Balance start voltage"), "mV", 0, 4800, 3400, "V", 1000, 3 },
+  { "balance_delta_mv", N_("Balance start delta"), "mV", 1, 1000, 30, "mV", 1, 0 },
+  { "low_voltage_alarm_mv", N_("Low-voltage alarm"), "mV", 1500, 4000, 3100, "V", 1000, 3 },
+  { "nominal_mah", N_("Nominal capacity"), "mAh", 1000, 10000000, 55000, "Ah", 1000, 1 },
 };
+
+char *
+mt_param_format (MtParam param,
+                 int     value)
+{
+  const MtParamInfo *info = &params[param];
+  int decimals = info->decimals, digits = 0;
+  gint64 whole, part, mag = ABS ((gint64) value);
+  int tenths = 1;
+
+  for (int s = info->scale; s > 1; s /= 10)
+    digits++;
+  /* more decimals only when the value needs them to be exact */
+  for (int k = 0; k < digits - decimals; k++)
+    tenths *= 10;
+  while (decimals < digits && mag % tenths != 0)
+    {
+      decimals++;
+      tenths /= 10;
+    }
+  whole = mag / info->scale;
+  part = mag % info->scale;
+  if (decimals == 0)
+    return g_strdup_printf ("%s%" G_GINT64_FORMAT, value < 0 ? "-" : "", whole);
+  for (int k = decimals; k < digits; k++)
+    part /= 10;
+  return g_strdup_printf ("%s%" G_GINT64_FORMAT ".%0*" G_GINT64_FORMAT, value < 0 ? "-" : "", whole, decimals, part);
+}
+
+static gboolean
+param_range_error (const MtParamInfo *info,
+                   GError           **error)
+{
+  g_autofree char *min = mt_param_format ((MtParam) (info - params), info->min);
+  g_autofree char *max = mt_param_format ((MtParam) (info - params), info->max);
+
+  g_set_error (error, MT_CODEC_ERROR, MT_CODEC_ERROR_MEMBER, _("%s must be from %s to %s %s"),
+               _(info->title), min, max, info->shown_unit);
+  return FALSE;
+}
+
+gboolean
+mt_param_parse (MtParam      param,
+                const char  *text,
+                gint64      *value,
+                GError     **error)
+{
+  const MtParamInfo *info = &params[param];
+  g_autofree char *t = g_strstrip (g_strdup (text ? text : ""));
+  const char *p = t;
+  gboolean negative = FALSE;
+  gint64 whole = 0, part = 0;
+  int digits = 0, scale_digits = 0, n = 0;
+
+  for (int s = info->scale; s > 1; s /= 10)
+    scale_digits++;
+  if (*p == '-' || *p == '+')
+    negative = *p++ == '-';
+  for (; g_ascii_isdigit (*p) && n < 10; p++, n++)
+    whole = whole * 10 + (*p - '0');
+  if ((*p == '.' || *p == ',') && n > 0)
+    for (p++; g_ascii_isdigit (*p); p++)
+      {
+        if (++digits > scale_digits)
+          {
+            g_set_error (error, MT_CODEC_ERROR, MT_CODEC_ERROR_MEMBER,
+                         g_dngettext (NULL, "%s takes at most %d decimal", "%s takes at most %d decimals",
+                                      scale_digits),
+                         _(info->title), scale_digits);
+            return FALSE;
+          }
+        part = part * 10 + (*p - '0');
+      }
+  if (n == 0 || *p != '\0')
+    {
+      g_set_error (error, MT_CODEC_ERROR, MT_CODEC_ERROR_MEMBER, _("%s must be a number in %s"),
+                   _(info->title), info->shown_unit);
+      return FALSE;
+    }
+  for (; digits < scale_digits; digits++)
+    part *= 10;
+  *value = (whole * info->scale + part) * (negative ? -1 : 1);
+  if (*value < info->min || *value > info->max)
+    return param_range_error (info, error);
+  return TRUE;
+}
 
 const MtParamInfo *
 mt_param_info (MtParam param)

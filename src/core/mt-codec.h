@@ -79,6 +79,27 @@ typedef enum
 
 const char *mt_bms_state_name (MtBmsState state);
 
+/* The cells' chemistry a board reports ("chem") */
+typedef enum
+{
+  MT_CHEM_NMC,     /* 三元 */
+  MT_CHEM_LFP,     /* 磷酸铁锂 */
+  MT_CHEM_LTO,     /* 钛酸锂 */
+  MT_N_CHEMS
+} MtChemistry;
+
+const char *mt_chemistry_name (MtChemistry chem);
+
+/* How the board balances its cells ("balance") */
+typedef enum
+{
+  MT_BALANCE_PASSIVE,
+  MT_BALANCE_ACTIVE,
+  MT_N_BALANCE_TYPES
+} MtBalanceType;
+
+#define MT_MAX_EXT_TEMPS 2
+
 /* Absent optional integers are MT_ABSENT */
 #define MT_ABSENT G_MININT32
 
@@ -110,6 +131,19 @@ typedef struct
   char       fw[33];
   char       hw[33];
   char       tower[33];
+  /* the board's description, sent with every reading or now and then; all optional */
+  int        chem;                     /* MtChemistry or MT_ABSENT */
+  int        balance_type;             /* MtBalanceType or MT_ABSENT */
+  int        n_ext;
+  int        ext_dc[MT_MAX_EXT_TEMPS];  /* EXT1, EXT2: MT_ABSENT is an open sensor */
+  int        preheat;                  /* 0, 1 or MT_ABSENT: the pre-heating function is on */
+  int        relay;                    /* 0, 1 or MT_ABSENT: switches by relays (otherwise MOS) */
+  int        fw_major;                 /* MT_ABSENT, or 0 – 65535 */
+  int        fw_minor;
+  char       mcu[33];
+  char       vendor[33];
+  char       cabinet[33];
+  char       made[11];                 /* YYYY-MM-DD, the date it left the factory */
 } MtTelemetry;
 
 void        mt_telemetry_init     (MtTelemetry       *t);
@@ -191,6 +225,9 @@ typedef struct
   int         min;
   int         max;
   int         factory;
+  const char *shown_unit;   /* what people read: "V", "A", "°C", "Ah", "mV" */
+  int         scale;        /* protocol units in one shown unit: 1000, 10 or 1 */
+  int         decimals;     /* decimals shown at least */
 } MtParamInfo;
 
 const MtParamInfo *mt_param_info (MtParam param);
@@ -202,6 +239,18 @@ typedef struct
   guint32 mask;                 /* 1 << MtParam of the values present */
   int     values[MT_N_PARAMS];
 } MtParams;
+
+/* A value in the shown unit without the unit ("4.250", "85.0", "-20.0"), exact: more decimals
+ * when the protocol's integer needs them */
+char       *mt_param_format       (MtParam      param,
+                                   int          value);
+/* Reads a value in the shown unit ("4.25", "4,25", "-20") into the protocol's integer; refuses
+ * text that is not a number, finer than the protocol keeps, or out of range, naming the
+ * parameter and its range in the shown unit */
+gboolean    mt_param_parse        (MtParam      param,
+                                   const char  *text,
+                                   gint64      *value,
+                                   GError     **error);
 
 /* Every parameter at its factory value */
 void        mt_params_factory     (MtParams   *params);

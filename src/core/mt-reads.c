@@ -239,19 +239,24 @@ char *
 mt_read_device_latest (MtDb          *db,
                        const MtActor *actor,
                        gint64         device_id,
-                       int           *online)
+                       int           *online,
+                       gint64        *received)
 {
   sqlite3_stmt *stmt;
   char *payload = NULL;
 
   *online = -1;
+  *received = 0;
   if (!device_owned (db, actor, device_id))
     return NULL;
-  stmt = mt_db_prepare (db, NULL, "SELECT online, payload FROM device_status WHERE device_id = ?", "i", device_id);
+  stmt = mt_db_prepare (db, NULL, "SELECT online, payload, coalesce ((SELECT max (at) FROM bms_snapshots WHERE "
+                                  "device_id = ?1), last_seen, 0) FROM device_status WHERE device_id = ?1",
+                        "i", device_id);
   if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
     {
       *online = sqlite3_column_int (stmt, 0);
       payload = column_text (stmt, 1);
+      *received = sqlite3_column_int64 (stmt, 2);
     }
   if (stmt)
     sqlite3_reset (stmt);

@@ -82,12 +82,14 @@ GStrv         mt_read_device_fences    (MtDb          *db,
                                         const MtActor *actor,
                                         gint64         device_id);
 
-/* The last message the database holds for the device: @online -1 when it never reported;
- * the payload (NULL without) as the codec reads it */
+/* The last full message the database holds for the device: @online -1 when it never reported;
+ * the payload (NULL without) as the codec reads it; @received when it arrived (UTC µs, the
+ * snapshot's time, else the last message's), 0 unknown */
 char         *mt_read_device_latest    (MtDb          *db,
                                         const MtActor *actor,
                                         gint64         device_id,
-                                        int           *online);
+                                        int           *online,
+                                        gint64        *received);
 
 typedef struct
 {

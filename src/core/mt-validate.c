@@ -464,6 +464,20 @@ mt_format_money (gint64 fen)
 }
 
 char *
+mt_format_age (gint64 utc_usec)
+{
+  gint64 minutes = (g_get_real_time () - utc_usec) / (60 * G_USEC_PER_SEC);
+
+  if (minutes < 1)
+    return g_strdup (_("just now"));
+  if (minutes < 60)
+    return g_strdup_printf (g_dngettext (NULL, "%d minute ago", "%d minutes ago", minutes), (int) minutes);
+  if (minutes < 48 * 60)
+    return g_strdup_printf (g_dngettext (NULL, "%d hour ago", "%d hours ago", minutes / 60), (int) (minutes / 60));
+  return g_strdup_printf (g_dngettext (NULL, "%d day ago", "%d days ago", minutes / 1440), (int) (minutes / 1440));
+}
+
+char *
 mt_format_time (gint64 utc_usec)
 {
   g_autoptr(GDateTime) local = g_date_time_new_from_unix_local (utc_usec / G_USEC_PER_SEC);

@@ -104,6 +104,8 @@ char     *mt_format_money             (gint64       fen);
 char     *mt_format_yuan              (gint64       fen);
 /* Local time, "2026-11-24 15:42" */
 char     *mt_format_time              (gint64       utc_usec);
+/* How long ago: "just now", "5 minutes ago", "3 hours ago", "2 days ago" */
+char     *mt_format_age               (gint64       utc_usec);
 char     *mt_format_date              (gint64       utc_usec);
 /* Parses a local date "YYYY-MM-DD" to UTC µs at local midnight */
 gboolean  mt_parse_date               (const char  *value,

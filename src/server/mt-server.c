@@ -954,13 +954,16 @@ handle_latest (Request *req)
   id = req->id;
   if (!mt_command_authorize (req->server->db, req->actor, id, MT_CMD_READ_PARAMS, &device_no, &error))
     return respond_gerror (req, error);
-  stmt = mt_db_prepare (req->server->db, NULL, "SELECT online, coalesce (last_seen, 0), payload FROM device_status "
-                                               "WHERE device_id = ?", "i", id);
+  /* the stored message arrived with its snapshot */
+  stmt = mt_db_prepare (req->server->db, NULL, "SELECT online, coalesce (last_seen, 0), payload, coalesce ((SELECT "
+                                               "max (at) FROM bms_snapshots WHERE device_id = ?1), 0) FROM "
+                                               "device_status WHERE device_id = ?1", "i", id);
   if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
     {
       online = sqlite3_column_int (stmt, 0);
       last_seen = sqlite3_column_int64 (stmt, 1);
       payload = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      received = sqlite3_column_int64 (stmt, 3);
     }
   if (stmt)
     sqlite3_reset (stmt);

@@ -84,6 +84,12 @@ fleet_add (MtSimFleet *fleet,
   d->params.values[MT_PARAM_CELL_UV_RELEASE] = cell_uv_mv + 200;
   d->params.values[MT_PARAM_PACK_OV] = cell_ov_mv * d->series;
   d->params.values[MT_PARAM_PACK_UV] = cell_uv_mv * d->series;
+  /* a lithium iron phosphate window is low: its cells stop near 3.65 V */
+  d->chem = cell_ov_mv <= 3800 ? MT_CHEM_LFP : MT_CHEM_NMC;
+  d->preheat = g_rand_int_range (fleet->rand, 0, 100) < 30;
+  d->relay = g_rand_int_range (fleet->rand, 0, 100) < 20;
+  g_snprintf (d->made, sizeof d->made, "%04d-%02d-%02d", g_rand_int_range (fleet->rand, 2021, 2026),
+              g_rand_int_range (fleet->rand, 1, 13), g_rand_int_range (fleet->rand, 1, 29));
   d->seq = g_rand_int (fleet->rand);
   d->next_publish = (gint64) (g_rand_double (fleet->rand) * fleet->interval_s * G_USEC_PER_SEC);
   g_ptr_array_add (fleet->devices, d);
@@ -332,7 +338,23 @@ mt_sim_device_telemetry (MtSimDevice *d,
   t->lng = CLAMP (d->lng, -180, 180);
   t->speed_kmh = d->speed_kmh;
   g_strlcpy (t->fw, "MT-BMS 2.3.1", sizeof t->fw);
-  g_strlcpy (t->hw, "MT-B20S-V4", sizeof t->hw);
+  g_snprintf (t->hw, sizeof t->hw, "MT-B%dS-V4", d->series);
+  t->fw_major = 2;
+  t->fw_minor = 3;
+  g_strlcpy (t->mcu, "STM32F103", sizeof t->mcu);
+  g_strlcpy (t->vendor, "MT01", sizeof t->vendor);
+  g_strlcpy (t->cabinet, "MTC-1", sizeof t->cabinet);
+  /* the tower (base station) its 4G module hears: the area it is in */
+  g_snprintf (t->tower, sizeof t->tower, "460-00-%05d", (int) (fabs (d->lat * 100) + fabs (d->lng * 10)) % 65536);
+  g_strlcpy (t->made, d->made, sizeof t->made);
+  t->chem = d->chem;
+  t->balance_type = MT_BALANCE_PASSIVE;
+  t->preheat = d->preheat;
+  t->relay = d->relay;
+  /* EXT1 reads the enclosure; nothing is wired to EXT2 */
+  t->n_ext = 2;
+  t->ext_dc[0] = (int) round (d->temp_dc - 15);
+  t->ext_dc[1] = MT_ABSENT;
 }
 
 void

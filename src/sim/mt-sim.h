@@ -43,6 +43,11 @@ typedef struct
   gboolean    charge_on;
   gboolean    discharge_on;
   MtParams    params;
+  /* the board's description, sent with every reading */
+  int         chem;               /* MtChemistry */
+  gboolean    preheat;
+  gboolean    relay;
+  char        made[11];
   guint32     seq;
   guint       faults;
   gint64      offline_until;      /* restarting: silent until then (µs) */
