@@ -15,6 +15,8 @@
 #include "mt-date-picker.h"
 #include "mt-form-dialog.h"
 #include "mt-permission-tree.h"
+#include "mt-geocoder.h"
+#include "mt-outline-layer.h"
 #include "mt-tile-source.h"
 #include "mt-list-page.h"
 #include "mt-money-actions.h"
@@ -725,7 +727,7 @@ save_screenshot (GtkWidget  *widget,
 /* Words in Latin letters that are right in a Chinese interface: units, acronyms, formats */
 static const char *const latin_allowed[] = {
   "BMS", "SOC", "CSV", "Excel", "XLSX", "PDF", "SQLite", "mV", "mA", "mAh", "Ah", "V", "km", "h",
-  "LFP", "NMC", "LMO", "LTO", "MINGTANG_PASSWORD", "A", "C", "MCU", "EXT", NULL
+  "LFP", "NMC", "LMO", "LTO", "MINGTANG_PASSWORD", "A", "C", "MCU", "EXT", "m", NULL
 };
 
 static void
@@ -2927,6 +2929,188 @@ new_form_dialog (GList *before)
   return NULL;
 }
 
+/* Tiles that cannot be fetched: the provinces' outline drawn instead, with a message saying why,
+ * gone again when tiles come back */
+static void
+test_map_fallback (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  gboolean chinese = messages && g_str_has_prefix (messages, "zh_CN");
+  g_autoptr(MtActor) admin = mt_sign_in (db, "admin", MT_DEMO_PASSWORD, NULL);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window = gtk_window_new ();
+  MtMap *map;
+  const char *text = NULL;
+
+  g_assert_true (mt_setting_set (db, admin, "tile_url", mt_tile_server_get_down_url (tiles), &error));
+  map = mt_map_new (db, admin->operator_id);
+  g_assert_false (mt_map_is_gcj02 (map));
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (map));
+  gtk_window_present (GTK_WINDOW (window));
+  for (guint i = 0; i < 100 && (text = mt_map_get_fallback_text (map)) == NULL; i++)
+    iterate (50);
+  g_assert_nonnull (text);
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "127.0.0.1"));
+  g_assert_nonnull (strstr (text, "503"));
+  g_assert_nonnull (mt_map_get_outline (map));
+  iterate (200);
+  /* the whole country in view: every province drawn */
+  g_assert_cmpuint (mt_outline_layer_get_drawn (MT_OUTLINE_LAYER (mt_map_get_outline (map))), >=, 30);
+  if (chinese)
+    {
+      assert_chinese (window);
+      save_screenshot (window, "map-fallback.png");
+    }
+  /* close in on Hangzhou: Zhejiang and its neighbours only */
+  mt_map_go_to (map, (MtGeoPoint) { 30.27, 120.15 }, 8);
+  iterate (200);
+  g_assert_cmpuint (mt_outline_layer_get_drawn (MT_OUTLINE_LAYER (mt_map_get_outline (map))), <, 10);
+  g_assert_cmpuint (mt_outline_layer_get_drawn (MT_OUTLINE_LAYER (mt_map_get_outline (map))), >=, 1);
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* tiles that come: no outline, no message */
+  g_assert_true (mt_setting_set (db, admin, "tile_url", mt_tile_server_get_url (tiles), &error));
+  window = gtk_window_new ();
+  map = mt_map_new (db, admin->operator_id);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (map));
+  gtk_window_present (GTK_WINDOW (window));
+  wait_tiles_loaded ();
+  g_assert_null (mt_map_get_fallback_text (map));
+  g_assert_null (mt_map_get_outline (map));
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
+/* 地图搜索 in the store editor: regions and stores as it is typed, the geocoder on Enter (a fake
+ * one here: its hostile entries left out, its failures said); a result moves the map, a point
+ * puts the pin there */
+static void
+test_map_search (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  gboolean chinese = messages && g_str_has_prefix (messages, "zh_CN");
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtActor) admin = mt_sign_in (db, "admin", MT_DEMO_PASSWORD, NULL);
+  g_autofree char *store_name = mt_db_query_text (db, "SELECT name FROM stores WHERE lat IS NOT NULL AND deleted = 0 "
+                                                      "ORDER BY id LIMIT 1", NULL);
+  double store_lat = mt_db_query_double (db, 0, "SELECT lat FROM stores WHERE name = ?", "t", store_name);
+  MtFormDialog *form;
+  MtPositionPicker *picker;
+  GtkWidget *entry;
+  MtGeoPoint p;
+  guint searches;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  form = mt_form_dialog_new (GTK_WINDOW (window), mt_window_get_context (window), mt_entity_lookup ("stores"), 0);
+  gtk_window_present (GTK_WINDOW (form));
+  picker = mt_form_dialog_get_picker (form);
+  g_assert_nonnull (picker);
+  entry = gtk_widget_get_first_child (GTK_WIDGET (picker));
+  g_assert_true (GTK_IS_SEARCH_ENTRY (entry));
+
+  /* a region as it is typed: over its stores or its province */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "杭州");
+  for (guint i = 0; i < 40 && mt_position_picker_get_n_results (picker) == 0; i++)
+    iterate (50);
+  g_assert_cmpuint (mt_position_picker_get_n_results (picker), >=, 1);
+  g_assert_cmpstr (mt_position_picker_get_result (picker, 0), ==, "杭州市");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (picker), "picker.choose", "i", 0));
+  iterate (100);
+  g_assert_false (mt_position_picker_get_position (picker, &p));   /* a region moves the map, no pin */
+  /* a store by its name: the pin where it is */
+  gtk_editable_set_text (GTK_EDITABLE (entry), store_name);
+  for (guint i = 0; i < 40 && g_strcmp0 (mt_position_picker_get_result (picker, 0), store_name) != 0; i++)
+    iterate (50);
+  g_assert_cmpstr (mt_position_picker_get_result (picker, 0), ==, store_name);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (picker), "picker.choose", "i", 0));
+  g_assert_true (mt_position_picker_get_position (picker, &p));
+  g_assert_cmpfloat_with_epsilon (p.lat, store_lat, 1e-6);
+
+  /* no geocoder set: Enter says so */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "西湖");
+  iterate (300);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (picker), "picker.search-online", NULL));
+  g_assert_false (mt_position_picker_is_asking (picker));
+
+  /* the geocoder: its two good places first, the hostile ones left out */
+  g_assert_true (mt_setting_set (db, admin, "geocoder_url", mt_tile_server_get_geocoder_url (tiles), &error));
+  searches = mt_tile_server_get_searches (tiles);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (picker), "picker.search-online", NULL));
+  g_assert_true (mt_position_picker_is_asking (picker));
+  for (guint i = 0; i < 100 && mt_position_picker_is_asking (picker); i++)
+    iterate (50);
+  g_assert_cmpuint (mt_tile_server_get_searches (tiles), ==, searches + 1);
+  g_assert_cmpstr (mt_position_picker_get_result (picker, 0), ==, "西湖");
+  g_assert_cmpstr (mt_position_picker_get_result (picker, 1), ==, "西湖公园");
+  for (guint i = 2; i < mt_position_picker_get_n_results (picker); i++)
+    {
+      const char *name = mt_position_picker_get_result (picker, i);
+
+      g_assert_null (strstr (name, "beyond"));
+      g_assert_null (strstr (name, "number"));
+    }
+  /* the parser itself: a place with bounds that make no sense keeps its point, not the bounds */
+  {
+    static const char answer[] = "[{\"display_name\":\"bad bounds, here\",\"lat\":\"31\",\"lon\":\"121\","
+                                 "\"boundingbox\":[\"40\",\"30\",\"x\",\"1\"]}, {\"lat\":1e999,\"lon\":1,\"name\":\"x\"}]";
+    g_autoptr(GPtrArray) parsed = mt_geocoder_parse (answer, sizeof answer - 1, &error);
+    const MtFoundPlace *place;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (parsed->len, ==, 1);
+    place = parsed->pdata[0];
+    g_assert_cmpstr (place->name, ==, "bad bounds");
+    g_assert_cmpstr (place->detail, ==, "here");
+    g_assert_cmpfloat (place->south, ==, 0);
+    g_assert_null (mt_geocoder_parse ("{\"lat\":1}", 10, NULL));
+    g_assert_null (mt_geocoder_parse ("[", 1, NULL));
+  }
+  if (chinese)
+    {
+      GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (find_scroller (GTK_WIDGET (form))));
+
+      GtkWidget *scroller = find_scroller (GTK_WIDGET (form));
+      graphene_point_t at;
+
+      iterate (200);
+      /* the search and its results at the top of the form */
+      g_assert_true (gtk_widget_compute_point (GTK_WIDGET (picker), gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller)),
+                                               &GRAPHENE_POINT_INIT (0, 0), &at));
+      gtk_adjustment_set_value (adjustment, at.y - 60);
+      iterate (200);
+      assert_chinese (GTK_WIDGET (form));
+      save_screenshot (GTK_WIDGET (form), "map-search.png");
+    }
+  /* a park without bounds: the pin on it */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (picker), "picker.choose", "i", 1));
+  g_assert_true (mt_position_picker_get_position (picker, &p));
+  g_assert_cmpfloat_with_epsilon (p.lat, 26.09, 1e-6);
+  g_assert_cmpfloat_with_epsilon (p.lng, 119.29, 1e-6);
+
+  /* a geocoder that fails, or answers nonsense: said, nothing lost */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "error");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (picker), "picker.search-online", NULL));
+  for (guint i = 0; i < 100 && mt_position_picker_is_asking (picker); i++)
+    iterate (50);
+  g_assert_nonnull (strstr (mt_position_picker_get_status (picker), "503"));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "garbage");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (picker), "picker.search-online", NULL));
+  for (guint i = 0; i < 100 && mt_position_picker_is_asking (picker); i++)
+    iterate (50);
+  g_assert_cmpstr (mt_position_picker_get_status (picker), ==, _("The geocoder's answer is not a list of places"));
+  g_assert_true (mt_position_picker_get_position (picker, &p));
+  g_assert_cmpfloat_with_epsilon (p.lat, 26.09, 1e-6);
+
+  g_assert_true (mt_setting_set (db, admin, "geocoder_url", "none", &error));
+  gtk_window_destroy (GTK_WINDOW (form));
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
 /* The stores on a map (列表 / 地图), a click opening the store; the store editor's map puts the
  * store where it is clicked, and the latitude and longitude follow */
 static void
@@ -3452,6 +3636,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/fence-editor", test_fence_editor);
   g_test_add_func ("/mt/app/playback", test_playback);
   g_test_add_func ("/mt/app/store-map", test_store_map);
+  g_test_add_func ("/mt/app/map-fallback", test_map_fallback);
+  g_test_add_func ("/mt/app/map-search", test_map_search);
   g_test_add_func ("/mt/app/gcj02", test_gcj02);
   ret = g_test_run ();
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -487,6 +488,125 @@ test_settings (Fixture *f, gconstpointer data)
   g_assert_true (mt_setting_set (f->db, admin, "overdue_power_cut", "0", &error));
   value = mt_setting_get (f->db, admin->operator_id, "overdue_power_cut");
   g_assert_cmpstr (value, ==, "false");
+  g_clear_pointer (&value, g_free);
+
+  /* map tiles: a preset by name, Tianditu only with a key, or an address of one's own */
+  {
+    static const char *const refused[] = {
+      "tianditu", "tianditu:", "tianditu:abc", "tianditu:0123456789abcdef'", "amap:key", "osm2",
+      "ftp://tiles.example/{z}/{x}/{y}.png", "https://tiles.example/{z}/{x}.png",
+    };
+    g_autoptr(MtTileChoice) osm = NULL;
+    g_autoptr(MtTileChoice) amap = NULL;
+    g_autoptr(MtTileChoice) tianditu = NULL;
+    g_autoptr(MtTileChoice) own = NULL;
+    g_autoptr(MtTileChoice) env = NULL;
+    g_autofree char *shown = NULL;
+
+    for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+      {
+        g_test_message ("%s", refused[i]);
+        g_assert_false (mt_setting_set (f->db, admin, "tile_url", refused[i], &error));
+        g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+        g_assert_cmpstr (mt_error_get_field (error), ==, "tile_url");
+        g_clear_error (&error);
+      }
+    g_assert_true (mt_setting_set (f->db, admin, "tile_url", "osm", &error));
+    osm = mt_tile_choice_get (f->db, admin->operator_id, NULL);
+    g_assert_cmpstr (osm->url, ==, "https://tile.openstreetmap.org/{z}/{x}/{y}.png");
+    g_assert_false (osm->gcj02);
+    g_assert_null (osm->labels_url);
+    g_assert_true (mt_setting_set (f->db, admin, "tile_url", "amap", &error));
+    amap = mt_tile_choice_get (f->db, admin->operator_id, NULL);
+    g_assert_true (amap->gcj02);
+    g_assert_cmpstr (amap->servers, ==, "1234");
+    g_assert_nonnull (strstr (amap->url, "autonavi.com"));
+    g_assert_true (mt_setting_set (f->db, admin, "tile_url", "tianditu:0123456789abcdef0123456789abcdef", &error));
+    g_assert_no_error (error);
+    tianditu = mt_tile_choice_get (f->db, admin->operator_id, NULL);
+    g_assert_false (tianditu->gcj02);
+    g_assert_nonnull (strstr (tianditu->url, "tk=0123456789abcdef0123456789abcdef"));
+    g_assert_nonnull (strstr (tianditu->url, "LAYER=vec"));
+    g_assert_nonnull (strstr (tianditu->labels_url, "LAYER=cva"));
+    value = mt_setting_get (f->db, admin->operator_id, "tile_url");
+    shown = mt_setting_format ("tile_url", value);
+    g_assert_cmpstr (shown, ==, _("Tianditu"));
+    g_clear_pointer (&value, g_free);
+    /* one's own address keeps its attribution and coordinates; the environment wins over all */
+    g_assert_true (mt_setting_set (f->db, admin, "tile_url", "https://tiles.example/{z}/{x}/{y}.png", &error));
+    g_assert_true (mt_setting_set (f->db, admin, "tile_gcj02", "true", &error));
+    own = mt_tile_choice_get (f->db, admin->operator_id, NULL);
+    g_assert_true (own->gcj02);
+    g_assert_cmpstr (own->name, ==, "tiles.example");
+    env = mt_tile_choice_get (f->db, admin->operator_id, "http://127.0.0.1:9/{z}/{x}/{y}.png");
+    g_assert_false (env->gcj02);
+    g_assert_cmpstr (env->url, ==, "http://127.0.0.1:9/{z}/{x}/{y}.png");
+  }
+  /* the geocoder: none, or an address with {q} */
+  g_assert_false (mt_setting_set (f->db, admin, "geocoder_url", "https://geo.example/search", &error));
+  g_assert_error (error, MT_ERROR, MT_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_true (mt_setting_set (f->db, admin, "geocoder_url", "http://127.0.0.1:1/search?q={q}", &error));
+  g_assert_true (mt_setting_set (f->db, admin, "geocoder_url", "none", &error));
+  g_assert_no_error (error);
+}
+
+/* 地图搜索 offline: shipped regions at their stores or over their province, and stores by name
+ * or address, within the account's scope */
+static void
+test_place_search (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(MtActor) store = sign_in (f, "store");
+  g_autoptr(GPtrArray) places = NULL;
+  g_autofree char *store_name = NULL;
+  g_autofree char *other_name = NULL;
+  const MtFoundPlace *p;
+  const MtProvinceOutline *zhejiang = mt_china_outline_province ("33");
+
+  /* a province no store is in: its outline's bounds */
+  g_assert_nonnull (zhejiang);
+  places = mt_read_places (f->db, admin, "西藏", 5);
+  g_assert_cmpuint (places->len, >=, 1);
+  p = places->pdata[0];
+  g_assert_cmpstr (p->name, ==, "西藏自治区");
+  g_assert_cmpfloat (p->south, <, 29.65);
+  g_assert_cmpfloat (p->north, >, 29.65);
+  g_assert_cmpfloat (p->west, <, 91.1);
+  g_assert_cmpfloat (p->east, >, 91.1);
+  g_clear_pointer (&places, g_ptr_array_unref);
+  /* a city: the whole name first, with its province named */
+  places = mt_read_places (f->db, admin, "杭州市", 5);
+  g_assert_cmpuint (places->len, >=, 1);
+  p = places->pdata[0];
+  g_assert_cmpstr (p->name, ==, "杭州市");
+  g_assert_cmpstr (p->detail, ==, "浙江省");
+  g_assert_cmpfloat (p->at.lat, >, zhejiang->south);
+  g_assert_cmpfloat (p->at.lat, <, zhejiang->north);
+  g_clear_pointer (&places, g_ptr_array_unref);
+  /* stores: the account's own, by name, at their position; another operator's store not found */
+  store_name = mt_db_query_text (f->db, "SELECT name FROM stores WHERE id = ?", "i", store->store_id);
+  other_name = mt_db_query_text (f->db, "SELECT name FROM stores WHERE operator_id <> ? AND lat IS NOT NULL "
+                                        "ORDER BY id LIMIT 1", "i", store->operator_id);
+  places = mt_read_places (f->db, store, store_name, 5);
+  g_assert_cmpuint (places->len, >=, 1);
+  p = places->pdata[places->len - 1];
+  g_assert_cmpstr (p->name, ==, store_name);
+  g_assert_cmpfloat (p->south, ==, 0);
+  g_clear_pointer (&places, g_ptr_array_unref);
+  if (other_name != NULL && g_strcmp0 (other_name, store_name) != 0)
+    {
+      places = mt_read_places (f->db, store, other_name, 5);
+      for (guint i = 0; i < places->len; i++)
+        g_assert_cmpstr (((MtFoundPlace *) places->pdata[i])->name, !=, other_name);
+      g_clear_pointer (&places, g_ptr_array_unref);
+    }
+  /* nothing, or hostile text: no place, no error */
+  places = mt_read_places (f->db, admin, "  ", 5);
+  g_assert_cmpuint (places->len, ==, 0);
+  g_clear_pointer (&places, g_ptr_array_unref);
+  places = mt_read_places (f->db, admin, "%' OR 1=1 --", 5);
+  g_assert_cmpuint (places->len, ==, 0);
 }
 
 static void
@@ -1511,6 +1631,7 @@ main (int argc, char *argv[])
   ADD ("devices/transfer-rented", test_transfer_rented_refused);
   ADD ("listing/export-filtered", test_export_filtered);
   ADD ("settings/validate", test_settings);
+  ADD ("place-search", test_place_search);
   ADD ("devices/qr-labels", test_labels);
   ADD ("listing/every-page", test_every_listing);
   ADD ("listing/counts-follow-changes", test_listing_counts_follow_changes);

@@ -431,6 +431,67 @@ test_track (void)
   }
 }
 
+/* The shipped outline: every provincial-level division once, and cities in their province only */
+static gboolean
+province_contains (const MtProvinceOutline *province,
+                   MtGeoPoint               p)
+{
+  /* each ring on its own: a province of islands is inside any of them */
+  for (guint r = 0; r < province->rings->len; r++)
+    {
+      GArray *ring = province->rings->pdata[r];
+      const MtGeoPoint *points = (const MtGeoPoint *) ring->data;
+      guint size = ring->len;
+
+      if (mt_geo_polygon_contains (&points, &size, 1, p))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_china_outline (void)
+{
+  static const struct { const char *code; double lat, lng; } cities[] = {
+    { "11", 39.9042, 116.4074 },   /* Beijing */
+    { "31", 31.2304, 121.4737 },   /* Shanghai */
+    { "33", 30.2741, 120.1551 },   /* Hangzhou */
+    { "44", 23.1291, 113.2644 },   /* Guangzhou */
+    { "51", 30.5728, 104.0668 },   /* Chengdu */
+    { "65", 43.8256, 87.6168 },    /* Urumqi */
+    { "54", 29.6520, 91.1721 },    /* Lhasa */
+    { "81", 22.2800, 114.1600 },   /* Hong Kong */
+  };
+  const GPtrArray *all = mt_china_outline ();
+  g_autoptr(GHashTable) codes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_assert_nonnull (all);
+  g_assert_cmpuint (all->len, ==, 34);
+  for (guint i = 0; i < all->len; i++)
+    {
+      const MtProvinceOutline *p = all->pdata[i];
+
+      g_assert_true (g_hash_table_add (codes, (gpointer) p->code));
+      g_assert_cmpuint (p->rings->len, >=, 1);
+      g_assert_cmpfloat (p->south, >, 3);
+      g_assert_cmpfloat (p->north, <, 54);
+      g_assert_cmpfloat (p->west, >, 73);
+      g_assert_cmpfloat (p->east, <, 136);
+      g_assert_true (g_utf8_validate (p->name, -1, NULL));
+    }
+  for (guint c = 0; c < G_N_ELEMENTS (cities); c++)
+    for (guint i = 0; i < all->len; i++)
+      {
+        const MtProvinceOutline *p = all->pdata[i];
+        MtGeoPoint at = { cities[c].lat, cities[c].lng };
+
+        g_test_message ("%s in %s", cities[c].code, p->code);
+        g_assert_true (province_contains (p, at) == g_str_equal (p->code, cities[c].code));
+      }
+  g_assert_cmpstr (mt_china_outline_province ("330100")->name, ==, "浙江省");
+  g_assert_null (mt_china_outline_province ("99"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -444,5 +505,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/geo/fence-invalid", test_fence_invalid);
   g_test_add_func ("/mt/geo/fence-distance", test_fence_distance);
   g_test_add_func ("/mt/geo/track", test_track);
+  g_test_add_func ("/mt/geo/china-outline", test_china_outline);
   return g_test_run ();
 }

@@ -11,6 +11,9 @@ struct _MtTileServer
 {
   SoupServer *soup;
   char       *url;
+  char       *down_url;
+  char       *geocoder_url;
+  guint       searches;
   guint       count;
 };
 
@@ -69,6 +72,41 @@ tile_cb (SoupServer        *soup,
   int z, x, y;
   g_autoptr(GBytes) png = NULL;
 
+  /* a geocoder of the Nominatim kind: a place with its bounds, one with a number for a
+   * coordinate, and what a hostile one may send besides */
+  if (g_str_equal (path, "/search"))
+    {
+      const char *q = query ? g_hash_table_lookup (query, "q") : NULL;
+      static const char places[] =
+        "[{\"display_name\":\"西湖, 西湖区, 杭州市, 浙江省, 中国\",\"lat\":\"30.2431\",\"lon\":\"120.1497\","
+        "\"boundingbox\":[\"30.21\",\"30.27\",\"120.12\",\"120.17\"]},"
+        "{\"name\":\"西湖公园\",\"display_name\":\"西湖公园, 鼓楼区, 福州市, 福建省, 中国\",\"lat\":26.09,\"lon\":119.29},"
+        "{\"display_name\":\"beyond the pole\",\"lat\":\"95\",\"lon\":\"1\"},"
+        "{\"display_name\":\"not a number\",\"lat\":\"3O.2\",\"lon\":\"120\"},"
+        "{\"lat\":\"30\",\"lon\":\"120\"}, 5, null, [1, 2],"
+        "{\"display_name\":\"bad bounds\",\"lat\":\"31\",\"lon\":\"121\",\"boundingbox\":[\"40\",\"30\",\"x\",\"1\"]}]";
+
+      self->searches++;
+      if (g_strcmp0 (q, "garbage") == 0)
+        soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, "<html>busy</html>", 17);
+      else if (g_strcmp0 (q, "error") == 0)
+        {
+          soup_server_message_set_status (msg, 503, NULL);
+          return;
+        }
+      else if (q != NULL && g_str_has_prefix (q, "西湖"))
+        soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, places, sizeof places - 1);
+      else
+        soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "[]", 2);
+      soup_server_message_set_status (msg, 200, NULL);
+      return;
+    }
+  /* a tile server that is down */
+  if (g_str_has_prefix (path, "/down/"))
+    {
+      soup_server_message_set_status (msg, 503, NULL);
+      return;
+    }
   /* a broken tile server: 200 with something that is not an image */
   if (g_str_has_prefix (path, "/garbage/"))
     {
@@ -105,6 +143,8 @@ mt_tile_server_start (void)
     g_error ("No tile server: %s", error->message);
   uris = soup_server_get_uris (self->soup);
   self->url = g_strdup_printf ("http://127.0.0.1:%d/{z}/{x}/{y}.png", g_uri_get_port (uris->data));
+  self->down_url = g_strdup_printf ("http://127.0.0.1:%d/down/{z}/{x}/{y}.png", g_uri_get_port (uris->data));
+  self->geocoder_url = g_strdup_printf ("http://127.0.0.1:%d/search?format=jsonv2&q={q}", g_uri_get_port (uris->data));
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   return self;
 }
@@ -113,6 +153,24 @@ const char *
 mt_tile_server_get_url (MtTileServer *self)
 {
   return self->url;
+}
+
+const char *
+mt_tile_server_get_down_url (MtTileServer *self)
+{
+  return self->down_url;
+}
+
+const char *
+mt_tile_server_get_geocoder_url (MtTileServer *self)
+{
+  return self->geocoder_url;
+}
+
+guint
+mt_tile_server_get_searches (MtTileServer *self)
+{
+  return self->searches;
 }
 
 guint
@@ -127,5 +185,7 @@ mt_tile_server_stop (MtTileServer *self)
   soup_server_disconnect (self->soup);
   g_object_unref (self->soup);
   g_free (self->url);
+  g_free (self->down_url);
+  g_free (self->geocoder_url);
   g_free (self);
 }

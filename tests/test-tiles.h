@@ -12,6 +12,12 @@ typedef struct _MtTileServer MtTileServer;
 MtTileServer *mt_tile_server_start     (void);
 /* "http://127.0.0.1:PORT/{z}/{x}/{y}.png" */
 const char   *mt_tile_server_get_url   (MtTileServer *server);
+/* Its tiles' address answering 503 to every tile: a tile server that is down */
+const char   *mt_tile_server_get_down_url (MtTileServer *server);
+/* A Nominatim-style search on it ("…/search?format=jsonv2&q={q}"): "西湖…" finds two good places
+ * among hostile entries, "garbage" is not JSON, "error" is a 503, anything else nothing */
+const char   *mt_tile_server_get_geocoder_url (MtTileServer *server);
+guint         mt_tile_server_get_searches (MtTileServer *server);
 /* Tiles served so far */
 guint         mt_tile_server_get_count (MtTileServer *server);
 void          mt_tile_server_stop      (MtTileServer *server);

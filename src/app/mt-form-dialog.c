@@ -793,7 +793,7 @@ picker_row_new (MtFormDialog *self)
 {
   GtkWidget *row;
 
-  self->picker = mt_position_picker_new (self->db, self->actor->operator_id);
+  self->picker = mt_position_picker_new (self->context);
   row = boxed_row (title_label (_("Position on the map")), GTK_WIDGET (self->picker));
   coords_changed_cb (self);
   g_signal_connect_swapped (self->picker, "changed", G_CALLBACK (picker_changed_cb), self);

@@ -717,16 +717,80 @@ setting_response_cb (AdwMessageDialog *dialog,
   GtkWidget *input = adw_message_dialog_get_extra_child (dialog);
   const char *value;
 
+  g_autofree char *composed = NULL;
+
   if (!g_str_equal (response, "save"))
     return;
   if (GTK_IS_SWITCH (input))
     value = gtk_switch_get_active (GTK_SWITCH (input)) ? "true" : "false";
+  else if (g_object_get_data (G_OBJECT (input), "presets") != NULL)
+    {
+      /* map tiles: a preset, a preset with its key, or an address */
+      GtkWidget *presets = g_object_get_data (G_OBJECT (input), "presets");
+      GtkWidget *entry = g_object_get_data (G_OBJECT (input), "entry");
+      guint n, chosen = gtk_drop_down_get_selected (GTK_DROP_DOWN (presets));
+      const MtTilePreset *list = mt_tile_presets (&n);
+      g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry))));
+
+      if (chosen < n)
+        composed = list[chosen].needs_key ? g_strdup_printf ("%s:%s", list[chosen].id, text) : g_strdup (list[chosen].id);
+      else
+        composed = g_steal_pointer (&text);
+      value = composed;
+    }
   else
     value = gtk_editable_get_text (GTK_EDITABLE (input));
   request = mt_api_request_new ("settings.set");
   mt_api_request_set_name (request, key);
   mt_api_request_set_text (request, "value", value);
   send_one (self, request);
+}
+
+/* The tiles' editor: the entry asks for a key or an address as the choice needs one */
+static void
+tile_preset_changed_cb (GtkDropDown *presets,
+                        GParamSpec  *pspec,
+                        GtkWidget   *entry)
+{
+  guint n, chosen = gtk_drop_down_get_selected (presets);
+  const MtTilePreset *list = mt_tile_presets (&n);
+
+  gtk_widget_set_visible (entry, chosen >= n || list[chosen].needs_key);
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), chosen < n ? _("The key Tianditu issued")
+                                                                : "https://…/{z}/{x}/{y}.png");
+}
+
+static GtkWidget *
+tile_editor_new (const char *value)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  GtkStringList *titles = gtk_string_list_new (NULL);
+  GtkWidget *presets, *entry = gtk_entry_new ();
+  guint n, chosen;
+  const MtTilePreset *list = mt_tile_presets (&n);
+
+  for (guint i = 0; i < n; i++)
+    gtk_string_list_append (titles, _(list[i].title));
+  gtk_string_list_append (titles, _("An address of your own"));
+  presets = gtk_drop_down_new (G_LIST_MODEL (titles), NULL);
+  for (chosen = 0; chosen < n; chosen++)
+    if (g_strcmp0 (value, list[chosen].id) == 0 ||
+        (list[chosen].needs_key && value && g_str_has_prefix (value, list[chosen].id) &&
+         value[strlen (list[chosen].id)] == ':'))
+      break;
+  if (chosen < n && list[chosen].needs_key)
+    gtk_editable_set_text (GTK_EDITABLE (entry), value + strlen (list[chosen].id) + 1);
+  else if (chosen == n)
+    gtk_editable_set_text (GTK_EDITABLE (entry), value ? value : "");
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (presets), chosen);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  g_signal_connect (presets, "notify::selected", G_CALLBACK (tile_preset_changed_cb), entry);
+  tile_preset_changed_cb (GTK_DROP_DOWN (presets), NULL, entry);
+  gtk_box_append (GTK_BOX (box), presets);
+  gtk_box_append (GTK_BOX (box), entry);
+  g_object_set_data (G_OBJECT (box), "presets", presets);
+  g_object_set_data (G_OBJECT (box), "entry", entry);
+  return box;
 }
 
 /* General settings: one value at a time, with the control its kind needs */
@@ -748,6 +812,8 @@ edit_setting (MtListPage *self,
       gtk_switch_set_active (GTK_SWITCH (input), g_strcmp0 (value, "true") == 0);
       gtk_widget_set_halign (input, GTK_ALIGN_CENTER);
     }
+  else if (info->kind == MT_SETTING_TILE_URL)
+    input = tile_editor_new (value);
   else
     {
       input = gtk_entry_new ();

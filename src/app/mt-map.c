@@ -7,15 +7,16 @@
 #include <math.h>
 
 #include "mt-map.h"
+#include "mt-outline-layer.h"
 #include "mt-tile-source.h"
 
 /* the tile servers' usage policies ask that an application name itself */
 #define USER_AGENT "Mingtang/" PACKAGE_VERSION " (battery rental console)"
 #include "mt-ops.h"
 
-#define DEFAULT_TILES       "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-#define DEFAULT_ATTRIBUTION "© OpenStreetMap contributors"
 #define MAX_ZOOM            19
+/* tiles failed in a row, none drawn between: the map cannot be had */
+#define FAILURES_SHOWN      3
 
 struct _MtMap
 {
@@ -23,6 +24,12 @@ struct _MtMap
 
   GtkWidget        *overlay;
   ShumateSimpleMap *simple;
+  GtkWidget        *fallback;      /* the message over the outline */
+  GtkWidget        *fallback_label;
+  ShumateLayer     *outline;       /* China's provinces, while no tile can be had */
+  char             *tiles_name;    /* whose tiles: "OpenStreetMap", a host */
+  char             *problem;       /* known before any tile is asked for (a key missing) */
+  guint             failures;
   gboolean          gcj02;
   gboolean          fit_pending;
   double            fit[4];   /* south, west, north, east (display) */
@@ -81,41 +88,90 @@ mt_layer_follow_view (ShumateLayer *layer)
 }
 
 /* One source per tile address for the whole process, each with its own disk cache
- * (mt-tile-source.c) */
+ * (mt-tile-source.c); its MtTileSource kept as "tiles" on it */
 static ShumateMapSource *
-source_new (MtDb    *db,
-            gint64   operator_id,
-            gboolean *gcj02)
+source_for (const char *url,
+            const char *servers,
+            const char *name,
+            const char *attribution,
+            int         max_zoom)
 {
   static GHashTable *sources = NULL;
-  g_autofree char *url = db ? mt_setting_get (db, operator_id, "tile_url") : NULL;
-  g_autofree char *attribution = db ? mt_setting_get (db, operator_id, "tile_attribution") : NULL;
-  g_autofree char *gcj = db ? mt_setting_get (db, operator_id, "tile_gcj02") : NULL;
-  g_autofree char *id = NULL;
-  /* the environment overrides the settings: a machine with a tile server of its own nearby */
-  const char *tiles = g_getenv ("MINGTANG_TILE_URL") ? g_getenv ("MINGTANG_TILE_URL") : url && *url ? url : DEFAULT_TILES;
-  gboolean osm = g_str_has_prefix (tiles, "https://tile.openstreetmap.org/");
-  const char *license = attribution && *attribution ? attribution : (osm ? DEFAULT_ATTRIBUTION : "");
+  g_autofree char *id = g_strdup_printf ("mingtang-%08x", g_str_hash (url));
   ShumateMapSource *source;
 
-  *gcj02 = g_strcmp0 (gcj, "true") == 0;
   if (sources == NULL)
     sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   /* the disk cache is kept per source: another address must not show the old tiles */
-  id = g_strdup_printf ("mingtang-%08x", g_str_hash (tiles));
   source = g_hash_table_lookup (sources, id);
   if (source == NULL)
     {
       g_autofree char *cache = g_build_filename (g_get_user_cache_dir (), "mingtang", "tiles", id, NULL);
-      g_autoptr(MtTileSource) data = mt_tile_source_new (tiles, cache, USER_AGENT);
+      MtTileSource *data = mt_tile_source_new (url, cache, USER_AGENT);
 
+      mt_tile_source_set_servers (data, servers);
       source = SHUMATE_MAP_SOURCE (shumate_raster_renderer_new_full (
-        id, osm ? "OpenStreetMap" : tiles, license, osm ? "https://www.openstreetmap.org/copyright" : "", 0, MAX_ZOOM, 256,
-        SHUMATE_MAP_PROJECTION_MERCATOR, SHUMATE_DATA_SOURCE (data)));
+        id, name, attribution, "", 0, max_zoom, 256, SHUMATE_MAP_PROJECTION_MERCATOR, SHUMATE_DATA_SOURCE (data)));
+      g_object_set_data_full (G_OBJECT (source), "tiles", data, g_object_unref);
       g_hash_table_insert (sources, g_strdup (id), source);
     }
-  shumate_map_source_set_license (source, license);
+  shumate_map_source_set_license (source, attribution);
   return g_object_ref (source);
+}
+
+/* Just over the tiles, under every other layer (libshumate 1.0 exports no way to insert an
+ * overlay layer, nor to get its base layer: the map's first child is the tiles') */
+static void
+insert_over_tiles (MtMap        *self,
+                   ShumateLayer *layer)
+{
+  ShumateMap *map = mt_map_get_map (self);
+  GtkWidget *base = gtk_widget_get_first_child (GTK_WIDGET (map));
+
+  while (base != NULL && !SHUMATE_IS_MAP_LAYER (base))
+    base = gtk_widget_get_next_sibling (base);
+  if (base != NULL)
+    shumate_map_insert_layer_above (map, layer, SHUMATE_LAYER (base));
+  else
+    shumate_map_add_layer (map, layer);
+}
+
+static void
+fallback_update (MtMap *self)
+{
+  gboolean shown = self->problem != NULL || self->failures >= FAILURES_SHOWN;
+
+  if (shown && self->outline == NULL)
+    {
+      /* under the other layers, over the (blank) tiles */
+      self->outline = mt_outline_layer_new (mt_map_get_viewport (self), self->gcj02);
+      insert_over_tiles (self, self->outline);
+    }
+  if (self->outline != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (self->outline), shown);
+  gtk_widget_set_visible (self->fallback, shown);
+}
+
+static void
+fetched_cb (MtTileSource *tiles,
+            gboolean      ok,
+            const char   *reason,
+            MtMap        *self)
+{
+  if (ok)
+    self->failures = 0;
+  else
+    {
+      self->failures++;
+      if (self->problem == NULL && self->failures == FAILURES_SHOWN)
+        {
+          g_autofree char *text = g_strdup_printf (_("Map tiles cannot be fetched from %s (%s). The provinces' "
+                                                     "outline is shown instead; positions stay exact."),
+                                                   self->tiles_name, reason ? reason : "");
+          gtk_label_set_text (GTK_LABEL (self->fallback_label), text);
+        }
+    }
+  fallback_update (self);
 }
 
 ShumateMap *
@@ -135,6 +191,18 @@ mt_map_add_layer (MtMap        *self,
                   ShumateLayer *layer)
 {
   shumate_simple_map_add_overlay_layer (self->simple, layer);
+}
+
+const char *
+mt_map_get_fallback_text (MtMap *self)
+{
+  return gtk_widget_get_visible (self->fallback) ? gtk_label_get_text (GTK_LABEL (self->fallback_label)) : NULL;
+}
+
+ShumateLayer *
+mt_map_get_outline (MtMap *self)
+{
+  return self->outline != NULL && gtk_widget_get_visible (GTK_WIDGET (self->outline)) ? self->outline : NULL;
 }
 
 gboolean
@@ -240,6 +308,8 @@ mt_map_dispose (GObject *object)
 {
   MtMap *self = MT_MAP (object);
 
+  g_clear_pointer (&self->tiles_name, g_free);
+  g_clear_pointer (&self->problem, g_free);
   if (self->overlay != NULL)
     gtk_widget_unparent (self->overlay);
   self->overlay = NULL;
@@ -291,6 +361,8 @@ mt_map_class_init (MtMapClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/com/mtxnyjs/Mingtang/ui/mt-map.ui");
   gtk_widget_class_bind_template_child (widget_class, MtMap, overlay);
   gtk_widget_class_bind_template_child (widget_class, MtMap, simple);
+  gtk_widget_class_bind_template_child (widget_class, MtMap, fallback);
+  gtk_widget_class_bind_template_child (widget_class, MtMap, fallback_label);
   gtk_widget_class_install_action (widget_class, "map.zoom-in", NULL, zoom_in_cb);
   gtk_widget_class_install_action (widget_class, "map.zoom-out", NULL, zoom_out_cb);
 }
@@ -317,9 +389,31 @@ mt_map_new (MtDb   *db,
             gint64  operator_id)
 {
   MtMap *self = g_object_new (MT_TYPE_MAP, NULL);
-  g_autoptr(ShumateMapSource) source = source_new (db, operator_id, &self->gcj02);
+  /* the environment overrides the settings: a machine with a tile server of its own nearby */
+  g_autoptr(MtTileChoice) choice = mt_tile_choice_get (db, operator_id, g_getenv ("MINGTANG_TILE_URL"));
+  g_autoptr(ShumateMapSource) source = source_for (choice->url, choice->servers, choice->name, choice->attribution,
+                                                   choice->max_zoom);
 
+  self->gcj02 = choice->gcj02;
+  self->tiles_name = g_strdup (choice->name);
   shumate_simple_map_set_map_source (self->simple, source);
+  g_signal_connect_object (g_object_get_data (G_OBJECT (source), "tiles"), "fetched", G_CALLBACK (fetched_cb), self, 0);
+  if (choice->labels_url != NULL)
+    {
+      /* the place names, a layer of their own over the tiles */
+      g_autoptr(ShumateMapSource) labels = source_for (choice->labels_url, choice->servers, choice->name, "",
+                                                       choice->max_zoom);
+      ShumateMapLayer *layer = shumate_map_layer_new (labels, mt_map_get_viewport (self));
+
+      insert_over_tiles (self, SHUMATE_LAYER (layer));
+    }
+  if (g_str_has_prefix (choice->url, "https://t{s}.tianditu.gov.cn/") && g_str_has_suffix (choice->url, "tk="))
+    {
+      self->problem = g_strdup (_("Tianditu's tiles need a key: set it under General Settings, Map tiles "
+                                  "(tianditu:KEY). The provinces' outline is shown meanwhile."));
+      gtk_label_set_text (GTK_LABEL (self->fallback_label), self->problem);
+    }
+  fallback_update (self);
   shumate_map_set_animate_zoom (mt_map_get_map (self), FALSE);
   shumate_scale_set_unit (shumate_simple_map_get_scale (self->simple), SHUMATE_UNIT_METRIC);
   /* China when nothing else is known yet */

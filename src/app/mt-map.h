@@ -11,8 +11,10 @@ G_BEGIN_DECLS
 #define MT_TYPE_MAP (mt_map_get_type ())
 G_DECLARE_FINAL_TYPE (MtMap, mt_map, MT, MAP, GtkWidget)
 
-/* A map on the tiles of the operator's settings (tile_url, tile_attribution, tile_gcj02):
- * OpenStreetMap by default, with its attribution; tiles cached on disk by libshumate.
+/* A map on the tiles of the operator's settings (tile_url: OpenStreetMap, AutoNavi, Tianditu or
+ * an address of one's own; mt_tile_choice_get()), with their attribution, cached on disk. When
+ * no tile can be fetched (or a key is missing), China's provinces are drawn from the shipped
+ * outline with a message saying why.
  * Positions in and out of the map's own API are WGS-84 unless a name says "display". */
 MtMap           *mt_map_new              (MtDb        *db,
                                           gint64       operator_id);
@@ -20,6 +22,10 @@ ShumateMap      *mt_map_get_map          (MtMap       *self);
 ShumateViewport *mt_map_get_viewport     (MtMap       *self);
 void             mt_map_add_layer        (MtMap       *self,
                                           ShumateLayer *layer);
+/* What the map says over the outline when its tiles cannot be had, or NULL */
+const char      *mt_map_get_fallback_text (MtMap      *self);
+/* The outline layer while it is shown, or NULL */
+ShumateLayer    *mt_map_get_outline      (MtMap       *self);
 /* Whether the tiles are in GCJ-02, so what is drawn is shifted from WGS-84 */
 gboolean         mt_map_is_gcj02         (MtMap       *self);
 MtGeoPoint       mt_map_to_display       (MtMap       *self,

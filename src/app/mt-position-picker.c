@@ -3,10 +3,14 @@
 
 #include "config.h"
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "mt-geocoder.h"
+#include "mt-ops.h"
 #include "mt-position-picker.h"
+#include "mt-reads.h"
 
 #define PIN_HIT_PX 16.0
 
@@ -63,6 +67,13 @@ struct _MtPositionPicker
   GtkWidget  *layer;      /* the pin's layer: draws it and takes the gestures */
   GtkWidget  *label;
   GtkWidget  *frame;
+  GtkWidget  *search;
+  GtkWidget  *results;
+  GtkWidget  *results_revealer;
+  MtContext  *context;
+  GPtrArray  *found;      /* MtFoundPlace, as the rows show them */
+  GCancellable *asking;   /* the geocoder's search out, if one is */
+  char       *status;     /* the last row's words: searching, nothing, the geocoder's error */
   gboolean    has;
   MtGeoPoint  shown;      /* the pin, as displayed */
   gboolean    dragging;
@@ -234,15 +245,228 @@ mt_position_picker_get_map (MtPositionPicker *self)
   return self->map;
 }
 
+/* ------------------------------------------------------------------ 地图搜索 */
+
+static void
+results_show (MtPositionPicker *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (self->results)) != NULL)
+    gtk_list_box_remove (GTK_LIST_BOX (self->results), child);
+  for (guint i = 0; i < self->found->len; i++)
+    {
+      const MtFoundPlace *place = self->found->pdata[i];
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), place->name);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), place->detail);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row),
+                                 gtk_image_new_from_icon_name (place->south != 0 || place->north != 0
+                                                               ? "find-location-symbolic" : "mark-location-symbolic"));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      /* names and addresses as they are written */
+      gtk_widget_add_css_class (row, "mt-data");
+      gtk_list_box_append (GTK_LIST_BOX (self->results), row);
+    }
+  if (self->status != NULL)
+    {
+      GtkWidget *label = gtk_label_new (self->status);
+
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_widget_set_margin_top (label, 8);
+      gtk_widget_set_margin_bottom (label, 8);
+      gtk_widget_set_margin_start (label, 12);
+      gtk_widget_set_margin_end (label, 12);
+      gtk_list_box_append (GTK_LIST_BOX (self->results), label);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (gtk_widget_get_parent (label)), FALSE);
+    }
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->results_revealer), self->found->len > 0 || self->status != NULL);
+}
+
+static void
+set_status (MtPositionPicker *self,
+            const char       *text)
+{
+  g_free (self->status);
+  self->status = g_strdup (text);
+}
+
+/* What the shipped regions and the account's stores hold: at once, as the text changes */
+static void
+search_changed_cb (MtPositionPicker *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search));
+
+  if (self->asking)
+    g_cancellable_cancel (self->asking);
+  g_clear_object (&self->asking);
+  g_clear_pointer (&self->found, g_ptr_array_unref);
+  self->found = self->context ? mt_read_places (mt_context_get_db (self->context), mt_context_get_actor (self->context),
+                                                text, 6)
+                              : g_ptr_array_new_with_free_func ((GDestroyNotify) mt_found_place_free);
+  set_status (self, *text && self->found->len == 0 ? _("No region or store by that name; press Enter to ask the "
+                                                       "geocoder") : NULL);
+  results_show (self);
+}
+
+static void
+geocoded_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) places = mt_geocoder_search_finish (result, &error);
+  MtPositionPicker *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = MT_POSITION_PICKER (data);
+  g_clear_object (&self->asking);
+  if (places == NULL)
+    set_status (self, error->message);
+  else
+    {
+      /* the geocoder's first, then what was found here */
+      for (guint i = 0; i < self->found->len; i++)
+        g_ptr_array_add (places, g_steal_pointer (&self->found->pdata[i]));
+      g_ptr_array_set_free_func (self->found, NULL);
+      g_ptr_array_unref (self->found);
+      self->found = g_steal_pointer (&places);
+      set_status (self, self->found->len == 0 ? _("Nothing found by that name") : NULL);
+    }
+  results_show (self);
+}
+
+/* Enter: the geocoder of the settings too, when there is one */
+static void
+search_activate_cb (MtPositionPicker *self)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->search))));
+  g_autofree char *url = NULL;
+
+  search_changed_cb (self);
+  if (self->context == NULL || *text == '\0')
+    return;
+  url = mt_setting_get (mt_context_get_db (self->context), mt_context_get_actor (self->context)->operator_id,
+                        "geocoder_url");
+  if (url == NULL || g_str_equal (url, "none"))
+    {
+      if (self->found->len == 0)
+        set_status (self, _("No region or store by that name, and no geocoder is set (General Settings, Map search "
+                            "address)"));
+      results_show (self);
+      return;
+    }
+  set_status (self, _("Asking the geocoder…"));
+  results_show (self);
+  self->asking = g_cancellable_new ();
+  mt_geocoder_search_async (url, text, self->asking, geocoded_cb, self);
+}
+
+/* Goes to the place: its bounds, or the point itself with the pin on it */
+static void
+result_activated_cb (MtPositionPicker *self,
+                     GtkListBoxRow    *row)
+{
+  int i = gtk_list_box_row_get_index (row);
+  const MtFoundPlace *place;
+
+  if (i < 0 || (guint) i >= self->found->len)
+    return;
+  place = self->found->pdata[i];
+  if (place->south != 0 || place->north != 0)
+    mt_map_fit (self->map, place->south, place->west, place->north, place->east);
+  if (place->south == 0 && place->north == 0)
+    {
+      mt_position_picker_set_position (self, TRUE, place->at);
+      mt_map_go_to (self->map, place->at, 16);
+      g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+    }
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->results_revealer), FALSE);
+}
+
+guint
+mt_position_picker_get_n_results (MtPositionPicker *self)
+{
+  return self->found ? self->found->len : 0;
+}
+
+const char *
+mt_position_picker_get_result (MtPositionPicker *self,
+                               guint             i)
+{
+  return self->found && i < self->found->len ? ((MtFoundPlace *) self->found->pdata[i])->name : NULL;
+}
+
+const char *
+mt_position_picker_get_status (MtPositionPicker *self)
+{
+  return self->status;
+}
+
+gboolean
+mt_position_picker_is_asking (MtPositionPicker *self)
+{
+  return self->asking != NULL;
+}
+
+static void
+choose_action (GtkWidget  *widget,
+               const char *name,
+               GVariant   *param)
+{
+  MtPositionPicker *self = MT_POSITION_PICKER (widget);
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->results), g_variant_get_int32 (param));
+
+  if (row != NULL)
+    result_activated_cb (self, row);
+}
+
+static void
+search_online_action (GtkWidget  *widget,
+                      const char *name,
+                      GVariant   *param)
+{
+  search_activate_cb (MT_POSITION_PICKER (widget));
+}
+
+static void
+mt_position_picker_dispose (GObject *object)
+{
+  MtPositionPicker *self = MT_POSITION_PICKER (object);
+
+  if (self->asking)
+    g_cancellable_cancel (self->asking);
+  g_clear_object (&self->asking);
+  g_clear_pointer (&self->found, g_ptr_array_unref);
+  g_clear_pointer (&self->status, g_free);
+  g_clear_object (&self->context);
+  G_OBJECT_CLASS (mt_position_picker_parent_class)->dispose (object);
+}
+
 static void
 mt_position_picker_class_init (MtPositionPickerClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = mt_position_picker_dispose;
   signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                           NULL, G_TYPE_NONE, 0);
   gtk_widget_class_set_template_from_resource (GTK_WIDGET_CLASS (klass),
                                                "/com/mtxnyjs/Mingtang/ui/mt-position-picker.ui");
   gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtPositionPicker, frame);
   gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtPositionPicker, label);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtPositionPicker, search);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtPositionPicker, results);
+  gtk_widget_class_bind_template_child (GTK_WIDGET_CLASS (klass), MtPositionPicker, results_revealer);
+  gtk_widget_class_bind_template_callback (GTK_WIDGET_CLASS (klass), search_changed_cb);
+  gtk_widget_class_bind_template_callback (GTK_WIDGET_CLASS (klass), search_activate_cb);
+  gtk_widget_class_bind_template_callback (GTK_WIDGET_CLASS (klass), result_activated_cb);
+  /* a result by its row, and the geocoder asked, as the list and Enter do */
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "picker.choose", "i", choose_action);
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "picker.search-online", NULL, search_online_action);
 }
 
 static void
@@ -252,14 +476,15 @@ mt_position_picker_init (MtPositionPicker *self)
 }
 
 MtPositionPicker *
-mt_position_picker_new (MtDb   *db,
-                        gint64  operator_id)
+mt_position_picker_new (MtContext *context)
 {
   MtPositionPicker *self = g_object_new (MT_TYPE_POSITION_PICKER, NULL);
   GtkGesture *drag = gtk_gesture_drag_new ();
   GtkGesture *click = gtk_gesture_click_new ();
 
-  self->map = mt_map_new (db, operator_id);
+  self->context = g_object_ref (context);
+  self->found = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_found_place_free);
+  self->map = mt_map_new (mt_context_get_db (context), mt_context_get_actor (context)->operator_id);
   self->layer = g_object_new (MT_TYPE_PIN_LAYER, "viewport", mt_map_get_viewport (self->map), NULL);
   MT_PIN_LAYER (self->layer)->picker = self;
   mt_map_add_layer (self->map, SHUMATE_LAYER (self->layer));

@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <libsoup/soup.h>
 #include <errno.h>
 #include <string.h>
@@ -22,9 +23,13 @@ struct _MtTileSource
 {
   ShumateDataSource parent_instance;
   char             *url_template;
+  char             *servers;     /* what {s} takes, or NULL */
   char             *cache_dir;
   SoupSession      *session;
 };
+
+enum { SIGNAL_FETCHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (MtTileSource, mt_tile_source, SHUMATE_TYPE_DATA_SOURCE)
 
@@ -85,6 +90,13 @@ tile_url (MtTileSource *self,
   g_string_replace (url, "{y}", ys, 0);
   g_string_replace (url, "{z}", zs, 0);
   g_string_replace (url, "{tmsy}", tms, 0);
+  if (self->servers != NULL && *self->servers)
+    {
+      /* one server a tile, the same one each time (its cache stays warm) */
+      char server[2] = { self->servers[(guint) (x + y) % strlen (self->servers)], '\0' };
+
+      g_string_replace (url, "{s}", server, 0);
+    }
   return g_string_free (g_steal_pointer (&url), FALSE);
 }
 
@@ -137,6 +149,7 @@ downloaded_cb (GObject      *object,
 
   if (bytes != NULL && SOUP_STATUS_IS_SUCCESSFUL (status) && mt_tile_bytes_look_valid (bytes))
     {
+      g_signal_emit (self, signals[SIGNAL_FETCHED], 0, TRUE, NULL);
       g_signal_emit_by_name (self, "received-data", r->x, r->y, r->z, bytes);
       store (self, r, bytes);
       g_task_return_pointer (task, g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref);
@@ -146,6 +159,13 @@ downloaded_cb (GObject      *object,
     {
       g_task_return_pointer (task, g_bytes_ref (r->cached), (GDestroyNotify) g_bytes_unref);
       return;
+    }
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *reason = error ? g_strdup (error->message)
+                                : bytes && SOUP_STATUS_IS_SUCCESSFUL (status) ? g_strdup (_("what came back is not an image"))
+                                : g_strdup_printf (_("the server answered %u"), status);
+      g_signal_emit (self, signals[SIGNAL_FETCHED], 0, FALSE, reason);
     }
   if (error != NULL)
     g_task_return_error (task, g_steal_pointer (&error));
@@ -201,6 +221,8 @@ cache_read_cb (GObject      *object,
         }
       g_signal_emit_by_name (self, "received-data", r->x, r->y, r->z, bytes);
       if (fresh)
+        g_signal_emit (self, signals[SIGNAL_FETCHED], 0, TRUE, NULL);
+      if (fresh)
         {
           g_task_return_pointer (task, g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref);
           g_object_unref (task);
@@ -252,6 +274,7 @@ mt_tile_source_finalize (GObject *object)
   MtTileSource *self = MT_TILE_SOURCE (object);
 
   g_free (self->url_template);
+  g_free (self->servers);
   g_free (self->cache_dir);
   g_clear_object (&self->session);
   G_OBJECT_CLASS (mt_tile_source_parent_class)->finalize (object);
@@ -263,6 +286,9 @@ mt_tile_source_class_init (MtTileSourceClass *klass)
   G_OBJECT_CLASS (klass)->finalize = mt_tile_source_finalize;
   SHUMATE_DATA_SOURCE_CLASS (klass)->get_tile_data_async = get_tile_data_async;
   SHUMATE_DATA_SOURCE_CLASS (klass)->get_tile_data_finish = get_tile_data_finish;
+  /* a tile drawn (TRUE), or none to draw: not fetched and none kept (FALSE, with why) */
+  signals[SIGNAL_FETCHED] = g_signal_new ("fetched", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                          NULL, G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_STRING);
 }
 
 static void
@@ -283,4 +309,12 @@ mt_tile_source_new (const char *url_template,
   self->session = soup_session_new_with_options ("user-agent", user_agent, "max-conns-per-host", 2,
                                                  "max-conns", 2, NULL);
   return self;
+}
+
+void
+mt_tile_source_set_servers (MtTileSource *self,
+                            const char   *servers)
+{
+  g_free (self->servers);
+  self->servers = g_strdup (servers);
 }

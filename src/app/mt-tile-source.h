@@ -17,6 +17,10 @@ MtTileSource *mt_tile_source_new         (const char   *url_template,
                                           const char   *cache_dir,
                                           const char   *user_agent);
 /* The file a tile is kept in */
+/* The values {s} of the address takes, one character each ("1234"): a tile's is chosen by its
+ * position */
+void          mt_tile_source_set_servers (MtTileSource *self,
+                                          const char   *servers);
 char         *mt_tile_source_get_path    (MtTileSource *self,
                                           int           x,
                                           int           y,

@@ -211,8 +211,9 @@ mt_demo_generate (MtDb                *db,
   RUN ("INSERT INTO settings (created_at, updated_at, operator_id, key, value) VALUES "
        "(?1, ?1, ?2, 'platform_name', '明唐换电'), (?1, ?1, ?2, 'overdue_grace_hours', '24'), "
        "(?1, ?1, ?2, 'overdue_power_cut', 'true'), (?1, ?1, ?2, 'track_retention_days', '180'), "
-       "(?1, ?1, ?2, 'tile_url', 'https://tile.openstreetmap.org/{z}/{x}/{y}.png'), "
-       "(?1, ?1, ?2, 'tile_attribution', '© OpenStreetMap contributors'), (?1, ?1, ?2, 'tile_gcj02', 'false')", "ii",
+       "(?1, ?1, ?2, 'tile_url', 'osm'), "
+       "(?1, ?1, ?2, 'tile_attribution', '© OpenStreetMap contributors'), (?1, ?1, ?2, 'tile_gcj02', 'false'), "
+       "(?1, ?1, ?2, 'geocoder_url', 'none')", "ii",
        start, op_ids[0]);
 
   /* Stores */

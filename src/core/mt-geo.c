@@ -2,7 +2,10 @@
 
 #include "config.h"
 
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
+#include <string.h>
 
 #include "mt-geo.h"
 
@@ -204,4 +207,92 @@ mt_geo_gcj02_to_wgs84 (MtGeoPoint p)
         break;
     }
   return guess;
+}
+
+/* ------------------------------------------------------------------ China's outline */
+
+static GPtrArray *
+outline_load (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_resources_lookup_data ("/com/mtxnyjs/Mingtang/core/china-outline.json",
+                                                     G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  GPtrArray *provinces;
+  JsonArray *list;
+
+  if (bytes == NULL ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
+    {
+      g_warning ("China's outline cannot be read: %s", error->message);
+      return NULL;
+    }
+  list = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "provinces");
+  provinces = g_ptr_array_new ();
+  for (guint i = 0; list && i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = json_array_get_object_element (list, i);
+      JsonArray *rings = json_object_get_array_member (o, "rings");
+      MtProvinceOutline *p = g_new0 (MtProvinceOutline, 1);
+      double largest = -1;
+
+      g_strlcpy (p->code, json_object_get_string_member (o, "code"), sizeof p->code);
+      p->name = g_strdup (json_object_get_string_member (o, "name"));
+      p->rings = g_ptr_array_new ();
+      p->south = p->west = G_MAXDOUBLE;
+      p->north = p->east = -G_MAXDOUBLE;
+      for (guint r = 0; rings && r < json_array_get_length (rings); r++)
+        {
+          JsonArray *flat = json_array_get_array_element (rings, r);
+          GArray *ring = g_array_sized_new (FALSE, FALSE, sizeof (MtGeoPoint), json_array_get_length (flat) / 2);
+          double s = G_MAXDOUBLE, w = G_MAXDOUBLE, n = -G_MAXDOUBLE, e = -G_MAXDOUBLE;
+
+          for (guint k = 0; k + 1 < json_array_get_length (flat); k += 2)
+            {
+              MtGeoPoint pt = { json_array_get_double_element (flat, k + 1), json_array_get_double_element (flat, k) };
+
+              g_array_append_val (ring, pt);
+              s = MIN (s, pt.lat), n = MAX (n, pt.lat), w = MIN (w, pt.lng), e = MAX (e, pt.lng);
+            }
+          g_ptr_array_add (p->rings, ring);
+          p->south = MIN (p->south, s), p->north = MAX (p->north, n);
+          p->west = MIN (p->west, w), p->east = MAX (p->east, e);
+          if ((n - s) * (e - w) > largest)
+            {
+              largest = (n - s) * (e - w);
+              p->label = (MtGeoPoint) { (s + n) / 2, (w + e) / 2 };
+            }
+        }
+      g_ptr_array_add (provinces, p);
+    }
+  return provinces;
+}
+
+const GPtrArray *
+mt_china_outline (void)
+{
+  static gsize once = 0;
+  static GPtrArray *provinces = NULL;
+
+  if (g_once_init_enter (&once))
+    {
+      provinces = outline_load ();
+      g_once_init_leave (&once, 1);
+    }
+  return provinces;
+}
+
+const MtProvinceOutline *
+mt_china_outline_province (const char *code)
+{
+  const GPtrArray *all = mt_china_outline ();
+
+  for (guint i = 0; all && code && i < all->len; i++)
+    {
+      const MtProvinceOutline *p = all->pdata[i];
+
+      if (strncmp (p->code, code, 2) == 0)
+        return p;
+    }
+  return NULL;
 }

@@ -60,4 +60,19 @@ gboolean   mt_geo_in_china        (MtGeoPoint        p);
 MtGeoPoint mt_geo_wgs84_to_gcj02  (MtGeoPoint        p);
 MtGeoPoint mt_geo_gcj02_to_wgs84  (MtGeoPoint        p);
 
+/* China's provinces as outlines (data/regions/china-outline.json, from DCW-GMT): what the maps
+ * draw when no tile can be fetched, and where an offline place search goes */
+typedef struct
+{
+  char        code[3];        /* GB/T 2260: "33" */
+  char       *name;           /* "浙江省" */
+  GPtrArray  *rings;          /* GArray of MtGeoPoint each, WGS-84 */
+  double      south, west, north, east;
+  MtGeoPoint  label;          /* where its name goes: the middle of its largest ring's bounds */
+} MtProvinceOutline;
+
+/* Loaded once for the process, never freed; NULL (and a warning) if the data is broken */
+const GPtrArray *mt_china_outline          (void);
+const MtProvinceOutline *mt_china_outline_province (const char *code);
+
 G_END_DECLS

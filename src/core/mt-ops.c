@@ -512,10 +512,146 @@ static const MtSettingInfo settings[] = {
   { "low_soc_percent", N_("Low SOC alarm below (%)"), MT_SETTING_INT, 0, 100 },
   { "imbalance_mv", N_("Cell imbalance alarm above (mV)"), MT_SETTING_INT, 10, 2000 },
   { "referral_commission", N_("Referral commission per first rental (yuan)"), MT_SETTING_INT, 0, 1000 },
-  { "tile_url", N_("Map tile address"), MT_SETTING_TILE_URL, 1, 500 },
+  { "tile_url", N_("Map tiles"), MT_SETTING_TILE_URL, 1, 500 },
   { "tile_attribution", N_("Map tile attribution"), MT_SETTING_TEXT, 1, 200 },
   { "tile_gcj02", N_("Map tiles use China's GCJ-02 coordinates"), MT_SETTING_BOOL },
+  { "geocoder_url", N_("Map search address (geocoder)"), MT_SETTING_GEOCODER_URL, 1, 500 },
 };
+
+/* ------------------------------------------------------------------ map tiles */
+
+#define OSM_TILES    "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+#define TIANDITU_WMTS "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=%s" \
+                      "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=%s"
+
+static const MtTilePreset tile_presets[] = {
+  { "osm", N_("OpenStreetMap") },
+  /* AutoNavi's tiles are drawn in GCJ-02, China's shifted coordinates */
+  { "amap", N_("AutoNavi (GCJ-02)") },
+  { "tianditu", N_("Tianditu"), TRUE },
+};
+
+const MtTilePreset *
+mt_tile_presets (guint *n_presets)
+{
+  *n_presets = G_N_ELEMENTS (tile_presets);
+  return tile_presets;
+}
+
+/* A Tianditu key: the hexadecimal token its console issues */
+static gboolean
+tile_key_is_valid (const char *key)
+{
+  gsize n = key ? strlen (key) : 0;
+
+  if (n < 8 || n > 64)
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    if (!g_ascii_isalnum (key[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+tile_url_validate (const char *value,
+                   const char *key,
+                   const char *label,
+                   GError    **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (tile_presets); i++)
+    {
+      gsize n = strlen (tile_presets[i].id);
+
+      if (strncmp (value, tile_presets[i].id, n) != 0)
+        continue;
+      if (!tile_presets[i].needs_key && value[n] == '\0')
+        return TRUE;
+      if (tile_presets[i].needs_key && (value[n] == '\0' || value[n] == ':'))
+        {
+          if (value[n] == ':' && tile_key_is_valid (value + n + 1))
+            return TRUE;
+          mt_set_field_error (error, key, label, _("needs the key Tianditu issued: 8 to 64 letters and digits"));
+          return FALSE;
+        }
+    }
+  if (!(g_str_has_prefix (value, "https://") || g_str_has_prefix (value, "http://")) ||
+      !strstr (value, "{z}") || !strstr (value, "{x}") || !strstr (value, "{y}") ||
+      strchr (value, ' ') != NULL)
+    {
+      mt_set_field_error (error, key, label,
+                          _("must be osm, amap, tianditu:KEY, or an http or https address with {z}, {x} and {y}, "
+                            "such as https://tile.openstreetmap.org/{z}/{x}/{y}.png"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+MtTileChoice *
+mt_tile_choice_get (MtDb       *db,
+                    gint64      operator_id,
+                    const char *url_override)
+{
+  g_autofree char *url = url_override ? g_strdup (url_override) : db ? mt_setting_get (db, operator_id, "tile_url") : NULL;
+  MtTileChoice *c = g_new0 (MtTileChoice, 1);
+
+  c->max_zoom = 19;
+  if (url == NULL || *url == '\0' || g_str_equal (url, "osm") || g_str_equal (url, OSM_TILES))
+    {
+      c->url = g_strdup (OSM_TILES);
+      c->attribution = g_strdup ("© OpenStreetMap contributors");
+      c->name = g_strdup (_("OpenStreetMap"));
+      return c;
+    }
+  if (g_str_equal (url, "amap"))
+    {
+      c->url = g_strdup ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+                         "&x={x}&y={y}&z={z}");
+      c->servers = g_strdup ("1234");
+      c->attribution = g_strdup ("© 高德地图 AutoNavi");
+      c->name = g_strdup (_("AutoNavi (GCJ-02)"));
+      c->gcj02 = TRUE;
+      c->max_zoom = 18;
+      return c;
+    }
+  if (g_str_has_prefix (url, "tianditu"))
+    {
+      /* a key missing or bad leaves the address without one: the server refuses, the map says why */
+      const char *key = g_str_has_prefix (url, "tianditu:") && tile_key_is_valid (url + 9) ? url + 9 : "";
+
+      c->url = g_strdup_printf (TIANDITU_WMTS, "vec", "vec", key);
+      c->labels_url = g_strdup_printf (TIANDITU_WMTS, "cva", "cva", key);
+      c->servers = g_strdup ("01234567");
+      c->attribution = g_strdup ("© 天地图 国家地理信息公共服务平台");
+      c->name = g_strdup (_("Tianditu"));
+      c->max_zoom = 18;
+      return c;
+    }
+  /* an address of one's own: its attribution and coordinates as set beside it */
+  {
+    g_autofree char *attribution = url_override || db == NULL ? NULL : mt_setting_get (db, operator_id, "tile_attribution");
+    g_autofree char *gcj = url_override || db == NULL ? NULL : mt_setting_get (db, operator_id, "tile_gcj02");
+    g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_PARSE_RELAXED, NULL);
+
+    c->url = g_steal_pointer (&url);
+    c->attribution = g_strdup (attribution ? attribution : "");
+    c->name = g_strdup (uri && g_uri_get_host (uri) ? g_uri_get_host (uri) : c->url);
+    c->gcj02 = g_strcmp0 (gcj, "true") == 0;
+  }
+  return c;
+}
+
+void
+mt_tile_choice_free (MtTileChoice *c)
+{
+  if (c == NULL)
+    return;
+  g_free (c->url);
+  g_free (c->servers);
+  g_free (c->labels_url);
+  g_free (c->attribution);
+  g_free (c->name);
+  g_free (c);
+}
 
 const MtSettingInfo *
 mt_settings (guint *n_settings)
@@ -542,6 +678,14 @@ mt_setting_format (const char *key,
 
   if (info && info->kind == MT_SETTING_BOOL && mt_parse_bool (value, &on, key, key, NULL))
     return g_strdup (on ? _("Yes") : _("No"));
+  if (info && info->kind == MT_SETTING_GEOCODER_URL && g_strcmp0 (value, "none") == 0)
+    return g_strdup (_("None: regions and stores only"));
+  if (info && info->kind == MT_SETTING_TILE_URL && value != NULL)
+    for (guint i = 0; i < G_N_ELEMENTS (tile_presets); i++)
+      if (g_str_equal (value, tile_presets[i].id) ||
+          (tile_presets[i].needs_key && g_str_has_prefix (value, tile_presets[i].id) &&
+           value[strlen (tile_presets[i].id)] == ':'))
+        return g_strdup (_(tile_presets[i].title));
   return g_strdup (value);
 }
 
@@ -568,13 +712,17 @@ setting_validate (const MtSettingInfo  *info,
       *normalized = g_strdup (on ? "true" : "false");
       return TRUE;
     case MT_SETTING_TILE_URL:
-      if (!(g_str_has_prefix (value, "https://") || g_str_has_prefix (value, "http://")) ||
-          !strstr (value, "{z}") || !strstr (value, "{x}") || !strstr (value, "{y}") ||
-          strchr (value, ' ') != NULL)
+      if (!tile_url_validate (value, info->key, label, error))
+        return FALSE;
+      G_GNUC_FALLTHROUGH;
+    case MT_SETTING_GEOCODER_URL:
+      if (info->kind == MT_SETTING_GEOCODER_URL && !g_str_equal (value, "none") &&
+          (!(g_str_has_prefix (value, "https://") || g_str_has_prefix (value, "http://")) ||
+           !strstr (value, "{q}") || strchr (value, ' ') != NULL))
         {
           mt_set_field_error (error, info->key, label,
-                              _("must be an http or https address with {z}, {x} and {y}, such as "
-                                "https://tile.openstreetmap.org/{z}/{x}/{y}.png"));
+                              _("must be none, or an http or https address with {q} where the words go, such as "
+                                "https://nominatim.openstreetmap.org/search?format=jsonv2&q={q}"));
           return FALSE;
         }
       G_GNUC_FALLTHROUGH;

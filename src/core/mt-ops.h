@@ -77,7 +77,8 @@ typedef enum
   MT_SETTING_TEXT,
   MT_SETTING_INT,
   MT_SETTING_BOOL,
-  MT_SETTING_TILE_URL,   /* http(s) URL with {z}, {x} and {y} */
+  MT_SETTING_GEOCODER_URL, /* "none", or an http(s) URL with {q} (a Nominatim-style search) */
+  MT_SETTING_TILE_URL,   /* a preset ("osm", "amap", "tianditu:KEY") or an http(s) URL with {z}, {x}, {y} */
 } MtSettingKind;
 
 typedef struct
@@ -101,6 +102,35 @@ gboolean  mt_setting_set              (MtDb          *db,
                                        const char    *key,
                                        const char    *value,
                                        GError       **error);
+/* Map tiles: the presets the tile_url setting offers by name, for maps in China */
+typedef struct
+{
+  const char *id;            /* "osm", "amap", "tianditu" */
+  const char *title;         /* N_() */
+  gboolean    needs_key;     /* written "id:KEY" */
+} MtTilePreset;
+
+const MtTilePreset *mt_tile_presets   (guint         *n_presets);
+
+/* The tiles an operator's settings choose (tile_url, or a preset's), ready to fetch */
+typedef struct
+{
+  char     *url;             /* {z} {x} {y}, {tmsy}; {s} one of @servers */
+  char     *servers;         /* the values {s} takes, one character each, or NULL */
+  char     *labels_url;      /* place names drawn over the tiles (Tianditu's), or NULL */
+  char     *attribution;
+  char     *name;            /* translated: the preset's title, or the address's host */
+  gboolean  gcj02;
+  int       max_zoom;
+} MtTileChoice;
+
+/* @url_override (the environment's) wins over the settings when not NULL */
+MtTileChoice *mt_tile_choice_get      (MtDb          *db,
+                                       gint64         operator_id,
+                                       const char    *url_override);
+void          mt_tile_choice_free     (MtTileChoice  *choice);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtTileChoice, mt_tile_choice_free)
+
 /* The operator's available balance in fen, derived from the ledger */
 gint64    mt_operator_balance         (MtDb          *db,
                                        gint64         operator_id);

@@ -635,6 +635,93 @@ quick_collect (MtDb        *db,
     sqlite3_reset (stmt);
 }
 
+void
+mt_found_place_free (MtFoundPlace *place)
+{
+  if (place == NULL)
+    return;
+  g_free (place->name);
+  g_free (place->detail);
+  g_free (place);
+}
+
+GPtrArray *
+mt_read_places (MtDb          *db,
+                const MtActor *actor,
+                const char    *text,
+                guint          limit)
+{
+  GPtrArray *places = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_found_place_free);
+  g_autofree char *clean = g_strstrip (g_strdup (text ? text : ""));
+  g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *scope = mt_actor_scope_sql (actor, "s.operator_id", "s.id", params);
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+
+  if (clean[0] == '\0' || !g_utf8_validate (clean, -1, NULL) || strlen (clean) > 100)
+    return places;
+  /* regions: the whole name first, then names that begin with it, then the rest; with the
+   * bounds of the account's stores there (a district's stores say where it is) */
+  sql = g_strdup_printf (
+    "SELECT r.code, r.name, trim (coalesce (p2.name || ' ', '') || coalesce (p1.name, '')), "
+    "  min (s.lat), min (s.lng), max (s.lat), max (s.lng) "
+    "FROM regions r LEFT JOIN regions p1 ON p1.code = r.parent_code LEFT JOIN regions p2 ON p2.code = p1.parent_code "
+    "LEFT JOIN stores s ON s.region_code LIKE r.code || '%%' AND s.deleted = 0 AND s.lat IS NOT NULL AND (%s) "
+    "WHERE instr (r.name, ?1) > 0 GROUP BY r.code "
+    "ORDER BY r.name = ?1 DESC, instr (r.name, ?1), r.level, r.code LIMIT ?2", scope);
+  stmt = mt_db_prepare (db, NULL, sql, params->len ? "tit" : "ti", clean, (gint64) limit,
+                        params->len ? params->pdata[0] : NULL);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const MtProvinceOutline *province = mt_china_outline_province ((const char *) sqlite3_column_text (stmt, 0));
+      MtFoundPlace *place = g_new0 (MtFoundPlace, 1);
+
+      place->name = column_text (stmt, 1);
+      place->detail = column_text (stmt, 2);
+      if (sqlite3_column_type (stmt, 3) != SQLITE_NULL)
+        {
+          /* around its stores, at least a few kilometres across */
+          place->south = sqlite3_column_double (stmt, 3) - 0.02;
+          place->west = sqlite3_column_double (stmt, 4) - 0.02;
+          place->north = sqlite3_column_double (stmt, 5) + 0.02;
+          place->east = sqlite3_column_double (stmt, 6) + 0.02;
+        }
+      else if (province != NULL)
+        {
+          place->south = province->south, place->west = province->west;
+          place->north = province->north, place->east = province->east;
+        }
+      else
+        {
+          mt_found_place_free (place);
+          continue;
+        }
+      place->at = (MtGeoPoint) { (place->south + place->north) / 2, (place->west + place->east) / 2 };
+      g_ptr_array_add (places, place);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  g_clear_pointer (&sql, g_free);
+  /* the account's stores by name or address, where they are */
+  sql = g_strdup_printf ("SELECT s.name, s.address, s.lat, s.lng FROM stores s WHERE s.deleted = 0 AND "
+                         "s.lat IS NOT NULL AND (instr (s.name, ?1) > 0 OR instr (s.address, ?1) > 0) AND (%s) "
+                         "ORDER BY instr (s.name, ?1) = 0, s.name LIMIT ?2", scope);
+  stmt = mt_db_prepare (db, NULL, sql, params->len ? "tit" : "ti", clean, (gint64) limit,
+                        params->len ? params->pdata[0] : NULL);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      MtFoundPlace *place = g_new0 (MtFoundPlace, 1);
+
+      place->name = column_text (stmt, 0);
+      place->detail = column_text (stmt, 1);
+      place->at = (MtGeoPoint) { sqlite3_column_double (stmt, 2), sqlite3_column_double (stmt, 3) };
+      g_ptr_array_add (places, place);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return places;
+}
+
 GPtrArray *
 mt_read_quick_search (MtDb          *db,
                       const MtActor *actor,

@@ -3,6 +3,7 @@
 
 #include "mt-database.h"
 #include "mt-listing.h"
+#include "mt-geo.h"
 #include "mt-perm.h"
 
 G_BEGIN_DECLS
@@ -216,6 +217,23 @@ MtMemberHint *mt_read_member_by_mobile (MtDb          *db,
                                         const char    *mobile);
 void          mt_member_hint_free      (MtMemberHint  *member);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtMemberHint, mt_member_hint_free)
+
+/* 地图搜索 without a network: the shipped regions whose name holds the text (shown at their
+ * stores' positions when they have any, else over their province's outline) and the account's
+ * stores whose name or address holds it, at their positions */
+typedef struct
+{
+  char       *name;      /* "西湖区", "杭州换电站" */
+  char       *detail;    /* "浙江省 杭州市", the store's address */
+  MtGeoPoint  at;        /* WGS-84 */
+  double      south, west, north, east;   /* what to show, or all 0 for a point */
+} MtFoundPlace;
+
+GPtrArray    *mt_read_places           (MtDb          *db,
+                                        const MtActor *actor,
+                                        const char    *text,
+                                        guint          limit);
+void          mt_found_place_free      (MtFoundPlace  *place);
 
 /* What the header's search finds as it is typed (设备号/客户): devices whose number begins with
  * the text, members whose mobile or name does, within the account's scope and the pages it may
