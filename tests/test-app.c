@@ -17,6 +17,7 @@
 #include "mt-permission-tree.h"
 #include "mt-geocoder.h"
 #include "mt-outline-layer.h"
+#include "mt-recharge-dialog.h"
 #include "mt-tile-source.h"
 #include "mt-list-page.h"
 #include "mt-money-actions.h"
@@ -1123,6 +1124,65 @@ wait_quick_search (MtWindow *window)
   while (mt_quick_search_get_pending (search) > 0)
     g_main_context_iteration (NULL, TRUE);
   settle (window);
+}
+
+/* 充值 in the header: a store manager recharges a member found by mobile; nothing is sent before
+ * a member and an amount are there; the member's details show the result. A technician has no 充值. */
+static void
+test_header_recharge (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  gboolean chinese = messages && g_str_has_prefix (messages, "zh_CN");
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  gint64 store = mt_db_query_int (db, 0, "SELECT store_id FROM accounts WHERE username = 'store'", NULL);
+  gint64 member = mt_db_query_int (db, 0, "SELECT id FROM members WHERE store_id = ? AND deleted = 0 ORDER BY id LIMIT 1",
+                                   "i", store);
+  g_autofree char *mobile = mt_db_query_text (db, "SELECT mobile FROM members WHERE id = ?", "i", member);
+  gint64 before = mt_db_query_int (db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member);
+  gint64 recharges = mt_db_query_int (db, 0, "SELECT count (*) FROM ledger WHERE member_id = ? AND kind = 'recharge'",
+                                      "i", member);
+  MtRechargeDialog *dialog;
+
+  g_assert_cmpint (member, >, 0);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "tech", MT_DEMO_PASSWORD, &error));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "recharge"));
+  mt_window_sign_out (window);
+  g_assert_true (mt_window_sign_in (window, "store", MT_DEMO_PASSWORD, &error));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "recharge"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.recharge", NULL));
+  iterate (100);
+  dialog = MT_RECHARGE_DIALOG (find_window (MT_TYPE_RECHARGE_DIALOG));
+  g_assert_nonnull (dialog);
+
+  /* a mobile no member has, then a bad amount: Recharge stays off */
+  mt_recharge_dialog_fill (dialog, "13900000000", 0, "50", "offline");
+  g_assert_cmpint (mt_recharge_dialog_get_member (dialog), ==, 0);
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "recharge"));
+  mt_recharge_dialog_fill (dialog, mobile, 0, "5O", "offline");
+  g_assert_cmpint (mt_recharge_dialog_get_member (dialog), ==, member);
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "recharge"));
+  mt_recharge_dialog_fill (dialog, mobile, 0, "-5", "offline");
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "recharge"));
+  mt_recharge_dialog_fill (dialog, mobile, 0, "50", "offline");
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "recharge"));
+  if (chinese)
+    {
+      iterate (100);
+      assert_chinese (GTK_WIDGET (dialog));
+      save_screenshot (GTK_WIDGET (dialog), "header-recharge.png");
+    }
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "recharge");
+  for (guint i = 0; i < 100 && find_window (MT_TYPE_MEMBER_DIALOG) == NULL; i++)
+    iterate (50);
+  g_assert_nonnull (find_window (MT_TYPE_MEMBER_DIALOG));
+  g_assert_cmpint (mt_db_query_int (db, 0, "SELECT balance_fen FROM members WHERE id = ?", "i", member), ==, before + 5000);
+  g_assert_cmpint (mt_db_query_int (db, 0, "SELECT count (*) FROM ledger WHERE member_id = ? AND kind = 'recharge'",
+                                    "i", member), ==, recharges + 1);
+  close_windows (MT_TYPE_MEMBER_DIALOG);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
 }
 
 static void
@@ -3627,6 +3687,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/statistics", test_statistics_page);
   g_test_add_func ("/mt/app/home", test_home_page);
   g_test_add_func ("/mt/app/header", test_header);
+  g_test_add_func ("/mt/app/header-recharge", test_header_recharge);
   g_test_add_func ("/mt/app/bms-live", test_bms_live);
   g_test_add_func ("/mt/app/bms-offline", test_bms_offline);
   g_test_add_func ("/mt/app/connected", test_connected);

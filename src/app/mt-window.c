@@ -16,6 +16,7 @@
 #include "mt-list-page.h"
 #include "mt-member-dialog.h"
 #include "mt-quick-search.h"
+#include "mt-recharge-dialog.h"
 #include "mt-monitor-page.h"
 #include "mt-home-page.h"
 #include "mt-stats.h"
@@ -59,6 +60,7 @@ struct _MtWindow
   GtkWidget            *account_label;
   GtkWidget            *balance_label;
   GtkWidget            *balance_button;
+  GtkWidget            *recharge_button;
   GtkWidget            *quick_search;
   GtkWidget            *new_button;
   MtHeaderBalance       balance;        /* what the header's balance opens */
@@ -80,6 +82,7 @@ G_DEFINE_FINAL_TYPE (MtWindow, mt_window, ADW_TYPE_APPLICATION_WINDOW)
 static gboolean live_tick_cb (gpointer data);
 static void quick_open_cb (MtWindow *self, int kind, const char *key, gint64 id);
 static void reset_balance (MtWindow *self);
+static void refresh_balance (MtWindow *self);
 static void show_groups (MtWindow *self);
 static gboolean scroll_to_selected_cb (gpointer data);
 static void toggle_group_cb (GSimpleAction *action, GVariant *param, gpointer data);
@@ -161,6 +164,7 @@ mt_window_class_init (MtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MtWindow, account_label);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, balance_label);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, balance_button);
+  gtk_widget_class_bind_template_child (widget_class, MtWindow, recharge_button);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, quick_search);
   gtk_widget_class_bind_template_child (widget_class, MtWindow, new_button);
   gtk_widget_class_bind_template_callback (widget_class, quick_open_cb);
@@ -219,6 +223,30 @@ new_record_cb (GSimpleAction *action,
   if (self->context == NULL || !mt_actor_can (self->actor, entity, "edit"))
     return;
   dialog = mt_form_dialog_new (GTK_WINDOW (self), self->context, mt_entity_lookup (entity), 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* 充值: a member's recharge from any page; the header's balance read again after it */
+static void
+recharged_cb (MtRechargeDialog *dialog,
+              gint64            member_id,
+              MtWindow         *self)
+{
+  refresh_balance (self);
+}
+
+static void
+recharge_cb (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       data)
+{
+  MtWindow *self = data;
+  MtRechargeDialog *dialog;
+
+  if (self->context == NULL || !mt_actor_can (self->actor, "recharges", "recharge"))
+    return;
+  dialog = mt_recharge_dialog_new (GTK_WINDOW (self), self->context);
+  g_signal_connect_object (dialog, "recharged", G_CALLBACK (recharged_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -408,7 +436,7 @@ mt_window_init (MtWindow *self)
     { "sign-out", sign_out_cb }, { "find", find_cb }, { "about", about_cb },
     { "sign-in", window_action_cb }, { "show-connect", window_action_cb }, { "back", window_action_cb },
     { "connect", window_action_cb }, { "new-device", new_record_cb }, { "new-member", new_record_cb },
-    { "open-balance", open_balance_cb }, { "find-anything", find_anything_cb },
+    { "open-balance", open_balance_cb }, { "find-anything", find_anything_cb }, { "recharge", recharge_cb },
     { "toggle-group", toggle_group_cb, "s" },
   };
   const char *const *demo = mt_demo_accounts ();
@@ -773,6 +801,9 @@ show_actor (MtWindow *self,
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "new-member")),
                                mt_actor_can (actor, "members", "edit"));
   gtk_widget_set_visible (self->new_button, mt_actor_can (actor, "devices", "edit") || mt_actor_can (actor, "members", "edit"));
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "recharge")),
+                               mt_actor_can (actor, "recharges", "recharge"));
+  gtk_widget_set_visible (self->recharge_button, mt_actor_can (actor, "recharges", "recharge"));
 
   build_sidebar (self);
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "main");
