@@ -161,6 +161,8 @@ mt_demo_generate (MtDb                *db,
   guint n_orders = options->n_orders ? options->n_orders : n_devices * 10;
   guint64 txn = 0, order_serial = 0;
   guint n_stores = G_N_ELEMENTS (cities);
+  double store_weight[G_N_ELEMENTS (cities)];
+  guint season_day[1001];
   static const char *const builtin[] = { "hq_admin", "operator_admin", "store_manager", "technician", "finance" };
   static const char *const builtin_names[] = { N_("Headquarters admin"), N_("Operator admin"),
                                                N_("Store manager"), N_("Technician"), N_("Finance") };
@@ -325,6 +327,40 @@ mt_demo_generate (MtDb                *db,
       member_store[i] = s;
     }
 
+  /* How busy each store is (a city centre more than a suburb: 0.4× to 1.8×, the mean 1), and the
+   * season: riders rent more in the summer and little around the Spring Festival. Orders of the
+   * past are spread over the year by that density (its inverse, by day). */
+  {
+    double sum = 0;
+
+    for (guint s = 0; s < n_stores; s++)
+      sum += store_weight[s] = 0.4 + 1.4 * g_rand_double (rand);
+    for (guint s = 0; s < n_stores; s++)
+      store_weight[s] *= n_stores / sum;
+  }
+  {
+    static const double month_density[12] = { 0.6, 0.45, 0.8, 0.9, 1.0, 1.2, 1.3, 1.3, 1.1, 1.0, 0.9, 0.8 };
+    guint n_days = (guint) ((now - 40 * DAY - start) / DAY);
+    double total = 0, *cumulative = g_new (double, n_days + 1);
+
+    cumulative[0] = 0;
+    for (guint d = 0; d < n_days; d++)
+      {
+        g_autoptr(GDateTime) day = g_date_time_new_from_unix_utc ((start + (gint64) d * DAY) / G_USEC_PER_SEC);
+
+        total += month_density[g_date_time_get_month (day) - 1];
+        cumulative[d + 1] = total;
+      }
+    /* season_day[q]: the day a share q / 1000 of the year's orders have begun by */
+    for (guint q = 0, d = 0; q <= 1000; q++)
+      {
+        while (d < n_days && cumulative[d + 1] < total * q / 1000.0)
+          d++;
+        season_day[q] = d;
+      }
+    g_free (cumulative);
+  }
+
   /* Devices and their order history */
   for (guint i = 0; i < n_devices; i++)
     {
@@ -334,13 +370,16 @@ mt_demo_generate (MtDb                *db,
       const char *state = r < 0.45 ? "rented" : r < 0.85 ? "ready" : r < 0.95 ? "repair" : "scrapped";
       g_autofree char *no = g_strdup_printf ("%010u", 2306000000u + i);
       gint64 device_id;
-      guint history = n_orders / n_devices + (g_rand_double (rand) < (double) (n_orders % n_devices) / n_devices);
+      double expected = (double) n_orders / n_devices * store_weight[s];
+      guint history = (guint) expected + (g_rand_double (rand) < expected - (guint) expected);
       gint64 t0 = start + (gint64) (g_rand_double (rand) * 20 * DAY);
       gboolean no_store = g_rand_double (rand) < 0.04 && !g_str_equal (state, "rented");
+      /* the name the store knows it by: its city and a number */
+      g_autofree char *name = g_strdup_printf ("%s%03u号", cities[s].city, i / n_stores + 1);
 
       RUN ("INSERT INTO devices (created_at, updated_at, device_no, name, type_id, spec_id, operator_id, "
            "store_id, state, power_cut_unrented) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, nullif (?7, 0), 'ready', ?8)",
-           "ittiiiib", start, no, "", type_ids[t], spec_ids[t], stores[s].operator_id,
+           "ittiiiib", start, no, name, type_ids[t], spec_ids[t], stores[s].operator_id,
            no_store ? (gint64) 0 : stores[s].id, g_rand_double (rand) < 0.2);
       device_id = mt_db_last_insert_id (db);
 
@@ -352,6 +391,7 @@ mt_demo_generate (MtDb                *db,
           gint64 member = member_ids[m];
           guint periods = 1 + g_rand_int_range (rand, 0, 3);
           gint64 begin, expire, end = 0, order_id;
+          gboolean held;
           gint64 rent = types[t].rent_fen * periods, services = 1000 * periods;
           const char *method = g_rand_double (rand) < 0.7 ? "online" : "offline";
           const char *ostate;
@@ -367,7 +407,11 @@ mt_demo_generate (MtDb                *db,
             }
           else
             {
-              begin = t0 + (gint64) k * (300 * DAY / MAX (history, 1));
+              /* the k-th of the device's past orders, where the season puts that share of them */
+              double share = (k + g_rand_double (rand)) / MAX (history, 1);
+
+              begin = start + (gint64) season_day[(guint) (share * 1000)] * DAY + (gint64) (g_rand_double (rand) * DAY);
+              begin = MAX (begin, t0);
               if (begin > now - 40 * DAY)
                 begin = now - 40 * DAY - (gint64) (g_rand_double (rand) * DAY);
             }
@@ -377,6 +421,8 @@ mt_demo_generate (MtDb                *db,
           if (end && end <= begin)
             end = begin + DAY;
           ostate = !current ? "ended" : expire < now ? "overdue" : "active";
+          /* ended in the last three days, one in eight: its deposit waits for the refund's approval */
+          held = !current && end > now - 3 * DAY && g_rand_double (rand) < 0.12;
           d = g_date_time_new_from_unix_utc (begin / G_USEC_PER_SEC);
           ymd = g_date_time_format (d, "%Y%m%d");
           order_no = g_strdup_printf ("DD%s%08" G_GUINT64_FORMAT, ymd, ++order_serial);
@@ -388,14 +434,19 @@ mt_demo_generate (MtDb                *db,
                "?16, ?17, 1000, 1)", "itiiiiittiiiiii" "ii",
                begin, order_no, stores[s].operator_id, stores[s].id, member, device_id, type_ids[t],
                ostate, method, (gint64) periods, expire, end, rent, services, types[t].deposit_fen,
-               current ? (gint64) 0 : types[t].deposit_fen, types[t].rent_fen);
+               current || held ? (gint64) 0 : types[t].deposit_fen, types[t].rent_fen);
           order_id = mt_db_last_insert_id (db);
           RUN ("INSERT INTO rentals (created_at, updated_at, order_id, device_id, member_id, operator_id, "
                "store_id, reason, start_at, end_at) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, 'rent', ?1, nullif (?7, 0))",
                "iiiiiii", begin, order_id, device_id, member, stores[s].operator_id, stores[s].id, end);
           RUN ("INSERT INTO deposits (created_at, updated_at, order_id, member_id, operator_id, store_id, "
                "amount_fen, state) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)", "iiiiiit", begin, order_id,
-               member, stores[s].operator_id, stores[s].id, types[t].deposit_fen, current ? "held" : "refunded");
+               member, stores[s].operator_id, stores[s].id, types[t].deposit_fen,
+               current || held ? "held" : "refunded");
+          if (held)
+            RUN ("INSERT INTO deposit_refunds (created_at, updated_at, deposit_id, member_id, operator_id, store_id, "
+                 "amount_fen, state, reason) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, 'requested', '退租')", "iiiiii",
+                 end, mt_db_last_insert_id (db), member, stores[s].operator_id, stores[s].id, types[t].deposit_fen);
 
           {
             g_autofree char *no_rent = g_strdup_printf ("JY%s%010" G_GUINT64_FORMAT, ymd, ++txn);
@@ -429,7 +480,7 @@ mt_demo_generate (MtDb                *db,
                  "itiiiiit", begin, n2, stores[s].operator_id, stores[s].id, member, order_id,
                  types[t].deposit_fen, method);
           }
-          if (!current)
+          if (!current && !held)
             {
               g_autofree char *n3 = g_strdup_printf ("JY%s%010" G_GUINT64_FORMAT, ymd, ++txn);
               RUN ("INSERT INTO ledger (created_at, updated_at, txn_no, at, operator_id, store_id, member_id, "
@@ -496,19 +547,79 @@ mt_demo_generate (MtDb                *db,
                      lng + 0.12 * (cos (a) - 1), (gint64) (parked ? 0 : 18 + p % 9), MAX ((gint64) 5, soc - p / 6));
                 moved += parked ? 0 : 1;
               }
-          if (i % 25 == 0 && online)
-            {
-              static const char *const alarm_types[] = { "low_soc", "temp_high", "imbalance", "vibration", "offline", "geofence" };
-              const char *type = alarm_types[(i / 25) % G_N_ELEMENTS (alarm_types)];
-              g_autofree char *ano = g_strdup_printf ("BJ%" G_GINT64_FORMAT "%s", (now / G_USEC_PER_SEC) - i, no + 6);
-              gboolean handled = i % 50 == 0;
+          /* alarms at about the rate a fleet raises them: four in ten batteries had one this
+           * month, a few two; the last two days' still open, the rest handled with a note */
+          {
+            static const struct { const char *type; double share; } kinds[] = {
+              { "low_soc", 0.30 }, { "vibration", 0.15 }, { "temp_high", 0.10 }, { "imbalance", 0.10 },
+              { "geofence", 0.08 }, { "cell_ov", 0.07 }, { "discharge_oc", 0.05 }, { "cell_uv", 0.05 },
+              { "offline", 0.10 },
+            };
+            static const char *const notes[] = { "已电话联系骑手", "已到店检查，正常", "已更换电芯", "骑手已回店充电",
+                                                 "误报，已确认" };
+            double roll = g_rand_double (rand);
+            guint n_alarms = roll < 0.06 ? 2 : roll < 0.40 ? 1 : 0;
+            const char *open_type = NULL;
 
-              RUN ("INSERT INTO alarms (created_at, updated_at, alarm_no, device_id, operator_id, store_id, type, "
-                   "state, count, first_at, latest_at, note) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?1, ?9, ?10)",
-                   "itiiitti" "it", now - 3 * DAY + i * G_USEC_PER_SEC, ano, device_id, stores[s].operator_id,
-                   stores[s].id, type, handled ? "handled" : "open", (gint64) (1 + i % 7), now - i * G_USEC_PER_SEC,
-                   handled ? "已电话联系骑手" : "");
-            }
+            for (guint a = 0; a < n_alarms; a++)
+              {
+                double pick = g_rand_double (rand);
+                const char *type = kinds[G_N_ELEMENTS (kinds) - 1].type;
+                gint64 first = now - (gint64) (g_rand_double (rand) * 30 * DAY);
+                gint64 latest = MIN (now, first + (gint64) (g_rand_double (rand) * 6 * 3600) * G_USEC_PER_SEC);
+                gboolean open;
+                g_autofree char *ano = NULL;
+
+                for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+                  if ((pick -= kinds[k].share) < 0)
+                    {
+                      type = kinds[k].type;
+                      break;
+                    }
+                if (g_str_equal (type, "offline") == online)
+                  type = online ? "low_soc" : "offline";
+                /* one open alarm of a type a device */
+                open = first > now - 2 * DAY && g_rand_double (rand) < 0.7 && g_strcmp0 (open_type, type) != 0;
+                if (open)
+                  open_type = type;
+                ano = g_strdup_printf ("BJ%" G_GINT64_FORMAT "%s%u", first / G_USEC_PER_SEC, no, a);
+                RUN ("INSERT INTO alarms (created_at, updated_at, alarm_no, device_id, operator_id, store_id, type, "
+                     "state, count, first_at, latest_at, note, handled_by, handled_at) VALUES (?1, ?1, ?2, ?3, ?4, "
+                     "nullif (?5, 0), ?6, ?7, ?8, ?1, ?9, ?10, CASE WHEN ?11 THEN (SELECT id FROM accounts WHERE "
+                     "username = 'tech') END, CASE WHEN ?11 THEN ?12 END)",
+                     "itiiitti" "itbi", first, ano, device_id, stores[s].operator_id,
+                     no_store ? (gint64) 0 : stores[s].id, type, open ? "open" : "handled",
+                     (gint64) (1 + g_rand_int_range (rand, 0, 9)), latest,
+                     open ? "" : notes[g_rand_int_range (rand, 0, G_N_ELEMENTS (notes))], !open,
+                     latest + (gint64) (g_rand_double (rand) * 12 * 3600) * G_USEC_PER_SEC);
+              }
+          }
+        }
+
+      /* a repair finished: about one battery in twelve back in service after one */
+      if (g_str_equal (state, "ready") && g_rand_double (rand) < 0.08)
+        {
+          static const char *const fixes[] = { "更换电芯", "更换 BMS 保护板", "更换外壳", "重新焊接连接片" };
+          g_autofree char *rno = g_strdup_printf ("WX%010u", i);
+          gint64 at = now - (gint64) ((10 + g_rand_double (rand) * 80) * DAY);
+          gint64 days = 1 + g_rand_int_range (rand, 0, 5);
+          gint64 cost = 1500 + 500 * g_rand_int_range (rand, 0, 14);
+          const char *fix = fixes[g_rand_int_range (rand, 0, G_N_ELEMENTS (fixes))];
+          gint64 repair_id;
+
+          RUN ("INSERT INTO repairs (created_at, updated_at, repair_no, device_id, operator_id, store_id, "
+               "reporter_kind, reporter, fault, state, cost_fen, closed_at) VALUES (?1, ?9, ?2, ?3, ?4, nullif (?5, 0), "
+               "?6, ?7, ?8, 'done', ?10, ?9)", "itiiitt" "tii",
+               at, rno, device_id, stores[s].operator_id, no_store ? (gint64) 0 : stores[s].id,
+               i % 3 == 0 ? "member" : "store", i % 3 == 0 ? "会员报修" : "门店报修",
+               i % 2 ? "续航明显下降" : "无法充电", at + days * DAY, cost);
+          repair_id = mt_db_last_insert_id (db);
+          RUN ("INSERT INTO repair_steps (created_at, updated_at, repair_id, state, note, at) "
+               "VALUES (?1, ?1, ?2, 'pending', '收到报修', ?1)", "ii", at, repair_id);
+          RUN ("INSERT INTO repair_steps (created_at, updated_at, repair_id, state, note, at) "
+               "VALUES (?1, ?1, ?2, 'repairing', '已检测', ?1)", "ii", at + DAY / 3, repair_id);
+          RUN ("INSERT INTO repair_steps (created_at, updated_at, repair_id, state, note, cost_fen, at) "
+               "VALUES (?1, ?1, ?2, 'done', ?3, ?4, ?1)", "iiti", at + days * DAY, repair_id, fix, cost);
         }
     }
 
@@ -569,13 +680,14 @@ mt_demo_generate (MtDb                *db,
   RUN ("UPDATE members SET balance_fen = balance_fen + (SELECT sum (commission_fen) FROM referrals r "
        "WHERE r.referrer_id = members.id) WHERE id IN (SELECT referrer_id FROM referrals)", NULL);
   RUN ("INSERT INTO deposit_refunds (created_at, updated_at, deposit_id, member_id, operator_id, store_id, "
-       "amount_fen, state, reason) SELECT ?1, ?1, id, member_id, operator_id, store_id, amount_fen, "
-       "'refunded', '退租' "
+       "amount_fen, state, reason, handled_by, handled_at) SELECT ?1, ?1, id, member_id, operator_id, store_id, "
+       "amount_fen, 'refunded', '退租', (SELECT id FROM accounts WHERE username = 'finance'), ?1 "
        "FROM deposits WHERE state = 'refunded' AND id % 40 = 0", "i", now - 2 * DAY);
   for (guint i = 1; i < G_N_ELEMENTS (operators); i++)
     RUN ("INSERT INTO withdrawals (created_at, updated_at, operator_id, amount_fen, state, payee) "
-         "VALUES (?1, ?1, ?2, 500000, 'paid', ?3), (?4, ?4, ?2, 200000, 'requested', ?3)", "iiti",
-         now - 40 * DAY, op_ids[i], operators[i].name, now - DAY);
+         "VALUES (?1, ?1, ?2, 500000, 'paid', ?3), (?4, ?4, ?2, 200000, 'requested', ?3), "
+         "(?5, ?5, ?2, 100000, 'approved', ?3)", "iiti" "i",
+         now - 40 * DAY, op_ids[i], operators[i].name, now - DAY, now - 3 * DAY);
   /* the paid ones left through the ledger */
   RUN ("INSERT INTO ledger (created_at, updated_at, txn_no, at, operator_id, kind, amount_fen, pay_method) "
        "SELECT created_at, created_at, 'JYTX' || id, created_at, operator_id, 'withdrawal', -amount_fen, 'online' "
