@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mt-alarms.h"
+#include "mt-backup.h"
 #include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-stats.h"
@@ -18,6 +19,7 @@
 #include "mt-labels.h"
 #include "mt-listing.h"
 #include "mt-ops.h"
+#include "mt-orders.h"
 #include "mt-perm.h"
 #include "mt-reads.h"
 #include "mt-validate.h"
@@ -607,6 +609,218 @@ test_place_search (Fixture *f, gconstpointer data)
   g_clear_pointer (&places, g_ptr_array_unref);
   places = mt_read_places (f->db, admin, "%' OR 1=1 --", 5);
   g_assert_cmpuint (places->len, ==, 0);
+}
+
+static char *
+file_digest (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, NULL))
+    return g_strdup ("absent");
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, len);
+}
+
+/* A backup of the live database holds it all and passes every check; what it holds is said */
+static void
+test_backup_write (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (f->dir, "backups", NULL);
+  g_autofree char *path = NULL;
+  g_autoptr(GPtrArray) listed = NULL;
+  MtBackupInfo info = { 0 };
+  gint64 orders = mt_db_query_int (f->db, 0, "SELECT count (*) FROM orders WHERE deleted = 0", NULL);
+
+  /* written while this connection holds a write open elsewhere in the file's life: WAL */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE members SET name = name WHERE id = 1", NULL));
+  path = mt_backup_write (f->path, dir, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (path);
+  g_assert_false (g_file_test (g_strconcat (path, ".part", NULL), G_FILE_TEST_EXISTS));
+  g_assert_true (mt_backup_check (path, &info, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (info.version, ==, mt_db_latest_version ());
+  g_assert_cmpint (info.orders, ==, orders);
+  g_assert_cmpint (info.devices, ==, mt_db_query_int (f->db, 0, "SELECT count (*) FROM devices WHERE deleted = 0", NULL));
+  g_assert_nonnull (info.last_order_no);
+  g_assert_cmpint (info.last_order_at, >, 0);
+  g_assert_cmpint (info.size, >, 0);
+  mt_backup_info_clear (&info);
+  /* the backup is a file of its own, checked without a trace left beside it */
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+    g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+    g_assert_false (g_file_test (shm, G_FILE_TEST_EXISTS));
+  }
+  listed = mt_backup_list (dir);
+  g_assert_cmpuint (listed->len, ==, 1);
+  g_assert_cmpstr (listed->pdata[0], ==, path);
+  g_assert_cmpint (mt_backup_latest_time (dir), >, g_get_real_time () - 60 * G_USEC_PER_SEC);
+}
+
+/* Rotation keeps the newest of each of the last days, weeks and months */
+static void
+test_backup_rotate (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (f->dir, "rotate", NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_local (2026, 12, 3, 3, 0, 0);
+  g_autoptr(GPtrArray) left = NULL;
+  g_autoptr(GHashTable) kept = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  /* a backup a day for 400 days, two on the last day, and a stranger that is not a backup */
+  for (int d = 0; d < 400; d++)
+    {
+      g_autoptr(GDateTime) at = g_date_time_add_days (now, -d);
+      g_autofree char *stamp = g_date_time_format (at, "%Y%m%d-%H%M%S");
+      g_autofree char *name = g_strdup_printf ("%s/mingtang-%s.db", dir, stamp);
+
+      g_assert_true (g_file_set_contents (name, "x", 1, NULL));
+    }
+  g_assert_true (g_file_set_contents (g_build_filename (dir, "mingtang-20261203-120000.db", NULL), "x", 1, NULL));
+  g_assert_true (g_file_set_contents (g_build_filename (dir, "notes.txt", NULL), "x", 1, NULL));
+  g_assert_cmpuint (mt_backup_rotate (dir, 7, 4, 12, &error), >, 370);
+  g_assert_no_error (error);
+  left = mt_backup_list (dir);
+  for (guint i = 0; i < left->len; i++)
+    g_hash_table_add (kept, g_path_get_basename (left->pdata[i]));
+  /* 7 days (the later of the last day's two), weeks and months besides: at most 7 + 4 + 12 */
+  g_assert_cmpuint (left->len, <=, 23);
+  g_assert_cmpuint (left->len, >=, 12 + 7 - 2);
+  g_assert_true (g_hash_table_contains (kept, "mingtang-20261203-120000.db"));
+  g_assert_false (g_hash_table_contains (kept, "mingtang-20261203-030000.db"));
+  g_assert_true (g_hash_table_contains (kept, "mingtang-20261127-030000.db"));    /* the 7th day */
+  g_assert_false (g_hash_table_contains (kept, "mingtang-20251101-030000.db"));   /* 13 months back */
+  g_assert_true (g_file_test (g_build_filename (dir, "notes.txt", NULL), G_FILE_TEST_EXISTS));
+}
+
+/* Restore: an older schema's backup is migrated and takes the database's place, the database it
+ * replaced kept aside; a damaged or foreign backup is refused naming why, nothing touched */
+static void
+test_backup_restore (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old = g_build_filename (f->dir, "v16.db", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *aside = NULL;
+  g_autofree char *good = NULL;
+  g_autofree char *dir = g_build_filename (f->dir, "backups", NULL);
+  MtBackupInfo info = { 0 };
+  MtDb *db;
+
+  good = mt_backup_write (f->path, dir, &error);
+  g_assert_no_error (error);
+  mt_db_close (f->db);
+  f->db = NULL;
+
+  /* refused, each with its reason, the database left as it was */
+  {
+    g_autofree char *text = g_build_filename (f->dir, "notes.db", NULL);
+    g_autofree char *foreign = g_build_filename (f->dir, "foreign.db", NULL);
+    g_autofree char *cut = g_build_filename (f->dir, "cut.db", NULL);
+    g_autofree char *newer = g_build_filename (f->dir, "newer.db", NULL);
+    g_autofree char *unbalanced = g_build_filename (f->dir, "unbalanced.db", NULL);
+    g_autofree char *flipped = g_build_filename (f->dir, "flipped.db", NULL);
+    g_autofree char *contents = NULL;
+    gsize len = 0;
+    sqlite3 *handle = NULL;
+    const struct { const char *path; int code; const char *says; } cases[] = {
+      { text, MT_ERROR_CORRUPT, _("it is not a database") },
+      { foreign, MT_ERROR_CORRUPT, _("it is an SQLite database, but not a Mingtang database") },
+      { cut, MT_ERROR_CORRUPT, NULL },
+      { flipped, MT_ERROR_CORRUPT, NULL },
+      { newer, MT_ERROR_TOO_NEW, "999" },
+      { unbalanced, MT_ERROR_CORRUPT, "balance_fen" },
+      { g_build_filename (f->dir, "absent.db", NULL), MT_ERROR_CORRUPT, _("the file cannot be read") },
+    };
+
+    g_assert_true (g_file_set_contents (text, "订单, 金额\n1, 2\n", -1, NULL));
+    g_assert_cmpint (sqlite3_open (foreign, &handle), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (handle, "CREATE TABLE t (x); INSERT INTO t VALUES (1)", NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (handle);
+    g_assert_true (g_file_get_contents (good, &contents, &len, NULL));
+    g_assert_true (g_file_set_contents (cut, contents, len / 2, NULL));
+    /* a page in the middle overwritten: what a failing disk leaves */
+    memset (contents + len / 2, 0x5a, 4096);
+    g_assert_true (g_file_set_contents (flipped, contents, len, NULL));
+    g_clear_pointer (&contents, g_free);
+    g_assert_true (g_file_get_contents (good, &contents, &len, NULL));
+    g_assert_true (g_file_set_contents (newer, contents, len, NULL));
+    g_assert_cmpint (sqlite3_open (newer, &handle), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (handle, "PRAGMA user_version = 999", NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (handle);
+    g_assert_true (g_file_set_contents (unbalanced, contents, len, NULL));
+    g_assert_cmpint (sqlite3_open (unbalanced, &handle), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (handle, "UPDATE members SET balance_fen = balance_fen + 1 WHERE id = "
+                                           "(SELECT min (id) FROM members)", NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (handle);
+
+    before = file_digest (f->path);
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autoptr(GError) refused = NULL;
+        g_autofree char *staging = g_strconcat (f->path, ".restoring", NULL);
+
+        g_test_message ("%s", cases[i].path);
+        g_assert_false (mt_backup_check (cases[i].path, NULL, &refused));
+        g_assert_error (refused, MT_ERROR, cases[i].code);
+        g_clear_error (&refused);
+        g_assert_false (mt_backup_restore (cases[i].path, f->path, &aside, &refused));
+        g_assert_error (refused, MT_ERROR, cases[i].code);
+        g_test_message ("%s", refused->message);
+        if (cases[i].says)
+          g_assert_nonnull (strstr (refused->message, cases[i].says));
+        g_assert_null (aside);
+        g_assert_false (g_file_test (staging, G_FILE_TEST_EXISTS));
+        {
+          g_autofree char *now = file_digest (f->path);
+          g_assert_cmpstr (now, ==, before);
+        }
+      }
+  }
+
+  /* a backup of schema 16 with a member and money: migrated on the way in */
+  db = mt_db_open_at_version (old, 16, &error);
+  g_assert_no_error (error);
+  g_assert_true (mt_db_exec (db, "INSERT INTO operators (created_at, updated_at, path, name) VALUES (1, 1, '/1/', 'HQ');"
+                                 "INSERT INTO roles (created_at, updated_at, operator_id, name, builtin, permissions) "
+                                 "VALUES (1, 1, 1, '店长', 'store_manager', 'devices:view members:view')", &error));
+  g_assert_no_error (error);
+  mt_db_close (db);
+  g_assert_true (mt_backup_check (old, &info, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (info.version, ==, 16);
+  g_assert_cmpint (info.orders, ==, 0);
+  mt_backup_info_clear (&info);
+  g_assert_true (mt_backup_restore (old, f->path, &aside, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (aside);
+  {
+    g_autofree char *kept = file_digest (aside);
+    g_assert_cmpstr (kept, ==, before);   /* the database replaced, whole, aside */
+  }
+  f->db = mt_db_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (mt_db_get_version (f->db), ==, mt_db_latest_version ());
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM operators", NULL), ==, 1);
+  {
+    /* the role was given what the pages added since schema 16 */
+    g_autofree char *perms = mt_db_query_text (f->db, "SELECT ' ' || permissions || ' ' FROM roles", NULL);
+    g_assert_nonnull (strstr (perms, " member_cards:refund "));
+  }
+  g_assert_true (mt_ledger_reconcile (f->db, NULL));
+  /* and back to the good one */
+  mt_db_close (f->db);
+  g_clear_pointer (&aside, g_free);
+  g_assert_true (mt_backup_restore (good, f->path, &aside, &error));
+  g_assert_no_error (error);
+  f->db = mt_db_open (f->path, &error);
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM orders", NULL), >, 1000);
 }
 
 static void
@@ -1632,6 +1846,9 @@ main (int argc, char *argv[])
   ADD ("listing/export-filtered", test_export_filtered);
   ADD ("settings/validate", test_settings);
   ADD ("place-search", test_place_search);
+  ADD ("backup/write", test_backup_write);
+  ADD ("backup/rotate", test_backup_rotate);
+  ADD ("backup/restore", test_backup_restore);
   ADD ("devices/qr-labels", test_labels);
   ADD ("listing/every-page", test_every_listing);
   ADD ("listing/counts-follow-changes", test_listing_counts_follow_changes);

@@ -13,6 +13,7 @@
 #include "mt-demo.h"
 #include "mt-orders.h"
 #include "mt-stats.h"
+#include "mt-backup.h"
 #include "test-http.h"
 #include "test-util.h"
 
@@ -573,6 +574,154 @@ test_concurrent_versions (Fixture *f, gconstpointer data)
   g_assert_cmpuint (race.other, ==, 0);
   g_assert_cmpint (db_int (f, "SELECT version FROM stores WHERE id = 3"), ==, version + 1);
   g_assert_true (db_intact (f));
+}
+
+/* One writer of the backup test: recharges its member again and again through the API, and
+ * keeps when each recharge was acknowledged */
+typedef struct
+{
+  const char *url;
+  const char *token;
+  gint64      member;
+  gint64      stop_at;    /* monotonic */
+  GArray     *acked;      /* gint64 real time of each 200 */
+  guint       failed;
+} Writer;
+
+static gpointer
+writer_thread (gpointer data)
+{
+  Writer *w = data;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *path = g_strdup_printf ("members/%" G_GINT64_FORMAT "/recharge", w->member);
+
+  while (g_get_monotonic_time () < w->stop_at)
+    {
+      g_autoptr(SoupMessage) msg = mt_test_http_message (w->url, "POST", path, w->token,
+                                                         "{\"amount_fen\":100,\"pay_method\":\"online\"}");
+      g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, NULL);
+
+      if (body != NULL && SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
+        {
+          gint64 at = g_get_real_time ();
+          g_array_append_val (w->acked, at);
+        }
+      else
+        w->failed++;
+    }
+  return NULL;
+}
+
+/* mingtang-server backup while ten clients write through the API: every write acknowledged
+ * before it began is in it, it is whole, its books balance; then restored, the server comes back
+ * on it */
+static void
+test_backup_while_writing (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  g_autofree char *dir = g_build_filename (f->dir, "backups", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) backup = NULL;
+  g_autofree char *out = NULL;
+  Writer writers[10];
+  GThread *threads[10];
+  gint64 before[10], began;
+  MtBackupInfo info = { 0 };
+  MtDb *copy;
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT count (*) FROM ledger WHERE member_id = %u AND kind = 'recharge'",
+                                              i + 1);
+
+      writers[i] = (Writer) { f->url, admin, (gint64) i + 1, g_get_monotonic_time () + 4 * G_USEC_PER_SEC,
+                              g_array_new (FALSE, FALSE, sizeof (gint64)), 0 };
+      before[i] = db_int (f, sql);
+      threads[i] = g_thread_new ("writer", writer_thread, &writers[i]);
+    }
+  g_usleep (G_USEC_PER_SEC);
+  /* a process of its own, as cron or an operator runs it, the server and the writers going on */
+  began = g_get_real_time ();
+  backup = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("MINGTANG_SERVER"), "backup", "--database",
+                                        f->path, "--to", dir, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (backup, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (backup), ==, 0);
+  g_strstrip (out);
+  g_test_message ("backup: %s", out);
+  for (guint i = 0; i < 10; i++)
+    g_thread_join (threads[i]);
+
+  /* whole, its books balanced */
+  g_assert_true (mt_backup_check (out, &info, &error));
+  g_assert_no_error (error);
+  mt_backup_info_clear (&info);
+  /* every recharge answered before the backup began is in it */
+  copy = mt_db_open (out, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 10; i++)
+    {
+      guint acked_before = 0;
+      g_autofree char *sql = g_strdup_printf ("SELECT count (*) FROM ledger WHERE member_id = %u AND kind = 'recharge'",
+                                              i + 1);
+      gint64 in_backup = mt_db_query_int (copy, 0, sql, NULL) - before[i];
+
+      for (guint k = 0; k < writers[i].acked->len; k++)
+        acked_before += g_array_index (writers[i].acked, gint64, k) < began;
+      g_test_message ("writer %u: %u answered before the backup, %" G_GINT64_FORMAT " in it, %u in all, %u failed",
+                      i, acked_before, in_backup, writers[i].acked->len, writers[i].failed);
+      g_assert_cmpuint (acked_before, >, 0);
+      g_assert_cmpint (in_backup, >=, acked_before);
+      g_assert_cmpint (in_backup, <=, writers[i].acked->len + 1);
+      g_assert_cmpuint (writers[i].failed, ==, 0);
+      g_array_unref (writers[i].acked);
+    }
+  mt_db_close (copy);
+
+  /* the server stopped, the backup restored in the database's place, the server back on it */
+  mt_test_server_stop (g_steal_pointer (&f->server));
+  {
+    g_autoptr(GSubprocess) restore = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("MINGTANG_SERVER"),
+                                                                  "restore", out, "--database", f->path, NULL);
+    g_autofree char *said = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_communicate_utf8 (restore, NULL, NULL, &said, NULL, &error));
+    g_assert_cmpint (g_subprocess_get_exit_status (restore), ==, 0);
+    g_test_message ("%s", said);
+  }
+  server_start (f);
+  g_assert_true (db_intact (f));
+  /* a file that is not a backup: refused, the database as it was */
+  {
+    g_autofree char *junk = g_build_filename (f->dir, "junk.db", NULL);
+    g_autoptr(GSubprocess) restore = NULL;
+    g_autofree char *said = NULL;
+    gint64 orders = db_int (f, "SELECT count (*) FROM orders");
+
+    g_assert_true (g_file_set_contents (junk, "not a database at all", -1, NULL));
+    restore = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("MINGTANG_SERVER"), "restore", junk,
+                                           "--database", f->path, NULL);
+    g_assert_true (g_subprocess_communicate_utf8 (restore, NULL, NULL, &said, NULL, &error));
+    g_assert_cmpint (g_subprocess_get_exit_status (restore), ==, 1);
+    g_assert_cmpint (db_int (f, "SELECT count (*) FROM orders"), ==, orders);
+    g_unlink (junk);
+  }
+  mt_test_remove_tree (dir);
+  {
+    /* the database the restore replaced, kept aside */
+    g_autoptr(GDir) d = g_dir_open (f->dir, 0, NULL);
+    const char *name;
+
+    while ((name = g_dir_read_name (d)) != NULL)
+      if (strstr (name, ".before-restore-") != NULL)
+        {
+          g_autofree char *aside = g_build_filename (f->dir, name, NULL);
+          g_unlink (aside);
+        }
+  }
 }
 
 /* Everything a change feed pages out, as "table:id" → op */
@@ -1404,6 +1553,7 @@ main (int argc, char *argv[])
 
   g_test_init (&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add ("/mt/server/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("backup-while-writing", test_backup_while_writing);
   ADD ("track", test_track);
   ADD ("sessions", test_sessions);
   ADD ("actions", test_actions);

@@ -4,6 +4,8 @@
  *                   --tls-key FILE] [--log-level quiet|info|debug] [--broker URI
  *                   --broker-user NAME] (broker password from MINGTANG_BROKER_PASSWORD)
  *   mingtang-server init --database FILE --admin NAME   (password from MINGTANG_ADMIN_PASSWORD)
+ *   mingtang-server backup --database FILE --to DIR     (while it runs, writes going on)
+ *   mingtang-server restore BACKUP --database FILE      (the server stopped; checked first)
  */
 #define G_LOG_DOMAIN "mingtang-server"
 
@@ -12,8 +14,10 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 
+#include "mt-backup.h"
 #include "mt-ops.h"
 #include "mt-db.h"
 #include "mt-entity.h"
@@ -37,6 +41,9 @@ typedef struct
   char *broker_ca;
   char *telemetry_sweep;
   char *report_dir;
+  char *backup_dir;
+  char *backup_hour;
+  char *backup_keep;
 } Config;
 
 static void
@@ -54,6 +61,9 @@ config_clear (Config *config)
   g_free (config->broker_ca);
   g_free (config->telemetry_sweep);
   g_free (config->report_dir);
+  g_free (config->backup_dir);
+  g_free (config->backup_hour);
+  g_free (config->backup_keep);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Config, config_clear)
@@ -115,10 +125,11 @@ config_load (Config      *config,
   g_autoptr(GKeyFile) file = g_key_file_new ();
   static const char *const keys[] = { "listen", "database", "tls-cert", "tls-key", "log-level", "broker",
                                       "broker-user", "broker-password", "broker-prefix", "broker-ca",
-                                      "telemetry-sweep", "report-dir" };
+                                      "telemetry-sweep", "report-dir", "backup-dir", "backup-hour", "backup-keep" };
   char **slots[] = { &config->listen, &config->database, &config->tls_cert, &config->tls_key,
                      &config->log_level, &config->broker, &config->broker_user, &config->broker_password,
-                     &config->broker_prefix, &config->broker_ca, &config->telemetry_sweep, &config->report_dir };
+                     &config->broker_prefix, &config->broker_ca, &config->telemetry_sweep, &config->report_dir,
+                     &config->backup_dir, &config->backup_hour, &config->backup_keep };
 
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
     return FALSE;
@@ -155,6 +166,173 @@ run_reconcile (const char *database)
   g_print ("%s\n", ok ? _("The books balance to the fen.") : _("The books do not balance."));
   mt_db_close (db);
   return ok ? 0 : 1;
+}
+
+/* How many backups rotation keeps: "DAILY,WEEKLY,MONTHLY" (default 7,4,12) */
+static gboolean
+parse_keep (const char *text,
+            guint       keep[3])
+{
+  g_auto(GStrv) parts = NULL;
+
+  keep[0] = 7, keep[1] = 4, keep[2] = 12;
+  if (text == NULL)
+    return TRUE;
+  parts = g_strsplit (text, ",", -1);
+  if (g_strv_length (parts) != 3)
+    return FALSE;
+  for (guint i = 0; i < 3; i++)
+    {
+      guint64 n;
+
+      if (!g_ascii_string_to_unsigned (g_strstrip (parts[i]), 10, 0, 1000, &n, NULL))
+        return FALSE;
+      keep[i] = (guint) n;
+    }
+  return keep[0] + keep[1] + keep[2] > 0;
+}
+
+/* backup --to DIR: a consistent copy now, the older ones rotated; the new file's path printed.
+ * Safe while the server runs: a connection of its own reads one snapshot. */
+static int
+run_backup (const char *database,
+            const char *dir,
+            const char *keep_text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  gint64 started = g_get_monotonic_time ();
+  guint keep[3];
+  GStatBuf st;
+
+  if (database == NULL || dir == NULL)
+    {
+      g_printerr ("%s\n", _("Give the database and the backup folder (--to, or backup-dir in the configuration file)"));
+      return 2;
+    }
+  if (!parse_keep (keep_text, keep))
+    {
+      g_printerr (_("backup-keep needs DAILY,WEEKLY,MONTHLY counts, such as 7,4,12, not “%s”\n"), keep_text);
+      return 2;
+    }
+  if (!g_file_test (database, G_FILE_TEST_IS_REGULAR))
+    {
+      g_printerr (_("There is no database “%s”\n"), database);
+      return 2;
+    }
+  path = mt_backup_write (database, dir, &error);
+  if (path == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  if (g_stat (path, &st) == 0)
+    g_message ("Backed up to %s: %.1f MB in %.1f s", path, st.st_size / 1e6,
+               (g_get_monotonic_time () - started) / 1e6);
+  mt_backup_rotate (dir, keep[0], keep[1], keep[2], &error);
+  if (error != NULL)
+    g_warning ("%s", error->message);
+  printf ("%s\n", path);
+  return 0;
+}
+
+/* restore FILE: the backup checked (a Mingtang database, whole, its books balanced, migrated if
+ * older), then in the database's place, the replaced one kept aside */
+static int
+run_restore (const char *database,
+             const char *backup)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *aside = NULL;
+  MtBackupInfo info = { 0 };
+
+  if (database == NULL)
+    {
+      g_printerr ("%s\n", _("Give the database with --database or in the configuration file"));
+      return 2;
+    }
+  if (!mt_backup_check (backup, &info, &error) || !mt_backup_restore (backup, database, &aside, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      mt_backup_info_clear (&info);
+      return 1;
+    }
+  {
+    g_autofree char *devices = g_strdup_printf ("%" G_GINT64_FORMAT, info.devices);
+    g_autofree char *members = g_strdup_printf ("%" G_GINT64_FORMAT, info.members);
+    g_autofree char *orders = g_strdup_printf ("%" G_GINT64_FORMAT, info.orders);
+
+    /* TRANSLATORS: what a restored backup holds */
+    printf (_("Restored %s: schema %d, %s devices, %s members, %s orders, the last %s.\n"), backup, info.version,
+            devices, members, orders, info.last_order_no ? info.last_order_no : "—");
+  }
+  if (aside)
+    printf (_("The database it replaced is kept as %s.\n"), aside);
+  mt_backup_info_clear (&info);
+  return 0;
+}
+
+/* The scheduled backup: once a day after backup-hour (local), in a thread of its own */
+typedef struct
+{
+  char  *database;
+  char  *dir;
+  guint  hour;
+  guint  keep[3];
+  gboolean running;
+} Schedule;
+
+static void
+backup_thread (GTask        *task,
+               gpointer      source,
+               gpointer      data,
+               GCancellable *cancellable)
+{
+  Schedule *schedule = data;
+  g_autoptr(GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+  g_autofree char *path = mt_backup_write (schedule->database, schedule->dir, &error);
+
+  if (path == NULL)
+    g_warning ("The scheduled backup failed: %s", error->message);
+  else
+    {
+      g_message ("Backed up to %s in %.1f s", path, (g_get_monotonic_time () - started) / 1e6);
+      if (mt_backup_rotate (schedule->dir, schedule->keep[0], schedule->keep[1], schedule->keep[2], &error) > 0 ||
+          error != NULL)
+        if (error != NULL)
+          g_warning ("%s", error->message);
+    }
+  g_task_return_boolean (task, path != NULL);
+}
+
+static void
+backup_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  ((Schedule *) data)->running = FALSE;
+}
+
+static gboolean
+schedule_cb (gpointer data)
+{
+  Schedule *schedule = data;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) today = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
+                                                      g_date_time_get_day_of_month (now), 0, 0, 0);
+  gint64 latest = mt_backup_latest_time (schedule->dir);
+
+  if (!schedule->running && (guint) g_date_time_get_hour (now) >= schedule->hour &&
+      latest < g_date_time_to_unix (today) * G_USEC_PER_SEC)
+    {
+      g_autoptr(GTask) task = g_task_new (NULL, NULL, backup_done_cb, schedule);
+
+      schedule->running = TRUE;
+      g_task_set_task_data (task, schedule, NULL);
+      g_task_run_in_thread (task, backup_thread);
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 /* device-credentials NO…: a new broker password for each device, printed once ("NO PASSWORD");
@@ -296,6 +474,8 @@ main (int   argc,
   g_autofree char *admin = NULL;
   g_autofree char *output = NULL;
   g_autofree char *month = NULL;
+  g_autofree char *backup_to = NULL;
+  Schedule schedule = { NULL };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
@@ -324,6 +504,13 @@ main (int   argc,
     { "report-dir", 0, 0, G_OPTION_ARG_FILENAME, &config.report_dir,
       N_("Where each operator's monthly report goes (written when a month ends)"), N_("DIR") },
     { "month", 0, 0, G_OPTION_ARG_STRING, &month, N_("reports: the month to write (default last month)"), N_("YYYY-MM") },
+    { "to", 0, 0, G_OPTION_ARG_FILENAME, &backup_to, N_("backup: the folder to write the backup in (default backup-dir)"), N_("DIR") },
+    { "backup-dir", 0, 0, G_OPTION_ARG_FILENAME, &config.backup_dir,
+      N_("Where the daily backups go (none without it)"), N_("DIR") },
+    { "backup-hour", 0, 0, G_OPTION_ARG_STRING, &config.backup_hour,
+      N_("The hour (local, 0–23) after which each day's backup is made (default 3)"), N_("HOUR") },
+    { "backup-keep", 0, 0, G_OPTION_ARG_STRING, &config.backup_keep,
+      N_("Backups kept: the newest of so many days, weeks and months (default 7,4,12)"), N_("D,W,M") },
     { "telemetry-sweep", 0, 0, G_OPTION_ARG_STRING, &config.telemetry_sweep,
       N_("Seconds between looks for silent batteries and changed rentals (default 30)"), N_("SECONDS") },
     { NULL }
@@ -334,7 +521,8 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("[init | reconcile | reports | device-credentials NO… | broker-passwords] — the shared Mingtang server"));
+  context = g_option_context_new (_("[init | reconcile | reports | backup | restore BACKUP | device-credentials NO… | "
+                                    "broker-passwords] — the shared Mingtang server"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error) ||
       (config_path && !config_load (&config, config_path, &error)))
@@ -348,6 +536,10 @@ main (int   argc,
     return run_reconcile (config.database);
   if (argc > 1 && g_str_equal (argv[1], "reports"))
     return run_reports (config.database, config.report_dir, month);
+  if (argc > 1 && g_str_equal (argv[1], "backup"))
+    return run_backup (config.database, backup_to ? backup_to : config.backup_dir, config.backup_keep);
+  if (argc == 3 && g_str_equal (argv[1], "restore"))
+    return run_restore (config.database, argv[2]);
   if (argc > 2 && g_str_equal (argv[1], "device-credentials"))
     return run_credentials (config.database, NULL, argv + 2, FALSE);
   if (argc > 1 && g_str_equal (argv[1], "broker-passwords"))
@@ -422,6 +614,24 @@ main (int   argc,
     }
   if (config.report_dir != NULL)
     mt_server_set_report_dir (server, config.report_dir);
+  if (config.backup_dir != NULL)
+    {
+      guint64 hour = 3;
+
+      if ((config.backup_hour != NULL && !g_ascii_string_to_unsigned (config.backup_hour, 10, 0, 23, &hour, NULL)) ||
+          !parse_keep (config.backup_keep, schedule.keep))
+        {
+          g_printerr ("%s\n", _("backup-hour needs an hour from 0 to 23 and backup-keep DAILY,WEEKLY,MONTHLY counts"));
+          mt_db_close (db);
+          return 2;
+        }
+      schedule.database = config.database;
+      schedule.dir = config.backup_dir;
+      schedule.hour = (guint) hour;
+      /* looked at once a minute, and at once */
+      schedule_cb (&schedule);
+      g_timeout_add_seconds (60, schedule_cb, &schedule);
+    }
   url = mt_server_get_url (server);
   /* the first line of output: scripts and tests read the address from it */
   printf ("listening on %s\n", url);
@@ -431,6 +641,9 @@ main (int   argc,
   g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_main_loop_run (loop);
+  /* a backup under way finishes before the process ends */
+  while (schedule.running)
+    g_main_context_iteration (NULL, TRUE);
 
   if (ingest)
     mt_ingest_stop (ingest);
