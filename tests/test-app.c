@@ -16,6 +16,8 @@
 #include "mt-form-dialog.h"
 #include "mt-permission-tree.h"
 #include "mt-geocoder.h"
+#include "mt-backup.h"
+#include "mt-backup-actions.h"
 #include "mt-outline-layer.h"
 #include "mt-recharge-dialog.h"
 #include "mt-tile-source.h"
@@ -728,7 +730,7 @@ save_screenshot (GtkWidget  *widget,
 /* Words in Latin letters that are right in a Chinese interface: units, acronyms, formats */
 static const char *const latin_allowed[] = {
   "BMS", "SOC", "CSV", "Excel", "XLSX", "PDF", "SQLite", "mV", "mA", "mAh", "Ah", "V", "km", "h",
-  "LFP", "NMC", "LMO", "LTO", "MINGTANG_PASSWORD", "A", "C", "MCU", "EXT", "m", NULL
+  "LFP", "NMC", "LMO", "LTO", "MINGTANG_PASSWORD", "A", "C", "MCU", "EXT", "m", "kB", "MB", "GB", "db", NULL
 };
 
 static void
@@ -1124,6 +1126,227 @@ wait_quick_search (MtWindow *window)
   while (mt_quick_search_get_pending (search) > 0)
     g_main_context_iteration (NULL, TRUE);
   settle (window);
+}
+
+static void
+restore_asked_cb (MtWindow   *window,
+                  const char *backup,
+                  char      **asked)
+{
+  g_free (*asked);
+  *asked = g_strdup (backup);
+}
+
+/* The newest AdwMessageDialog open, or NULL */
+static AdwMessageDialog *
+newest_message_dialog (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+  AdwMessageDialog *found = NULL;
+
+  for (guint t = 0; t < g_list_model_get_n_items (tops); t++)
+    {
+      g_autoptr(GtkWindow) top = g_list_model_get_item (tops, t);
+
+      if (ADW_IS_MESSAGE_DIALOG (top) && gtk_widget_get_visible (GTK_WIDGET (top)))
+        found = ADW_MESSAGE_DIALOG (top);
+    }
+  return found;
+}
+
+static AdwMessageDialog *
+wait_message_dialog (const char *heading)
+{
+  for (guint i = 0; i < 200; i++)
+    {
+      AdwMessageDialog *d = newest_message_dialog ();
+
+      if (d != NULL && g_strcmp0 (adw_message_dialog_get_heading (d), heading) == 0)
+        return d;
+      iterate (50);
+    }
+  return NULL;
+}
+
+/* Back Up Now and Restore… at a standalone console: the backup made, listed, checked, what it
+ * holds said before the question; a file that is not a backup refused naming why, nothing
+ * asked. Only headquarters' administrator may restore. */
+static void
+test_backup_restore_ui (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  gboolean chinese = messages && g_str_has_prefix (messages, "zh_CN");
+  g_autofree char *dir = g_dir_make_tmp ("mt-backup-ui-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "mingtang.db", NULL);
+  g_autofree char *folder = g_build_filename (dir, "backups", NULL);
+  g_autofree char *junk = g_build_filename (dir, "订单导出.db", NULL);
+  g_autofree char *asked = NULL;
+  g_autoptr(GSettings) settings = g_settings_new ("com.mtxnyjs.Mingtang");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *orders = NULL;
+  const char *made = NULL;
+  AdwMessageDialog *dialog;
+  MtWindow *window;
+  MtDb *own;
+
+  mt_test_demo_copy (path);
+  own = mt_db_open (path, &error);
+  g_assert_no_error (error);
+  orders = g_strdup_printf ("%" G_GINT64_FORMAT, mt_db_query_int (own, 0, "SELECT count (*) FROM orders", NULL));
+  g_settings_set_string (settings, "backup-folder", folder);
+  window = mt_window_new (app, own);
+  g_signal_connect (window, "restore-database", G_CALLBACK (restore_asked_cb), &asked);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* a store manager has no Restore… */
+  g_assert_true (mt_window_sign_in (window, "store", MT_DEMO_PASSWORD, &error));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "restore"));
+  mt_window_sign_out (window);
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "restore"));
+
+  /* Back Up Now */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.backup-now", NULL));
+  for (guint i = 0; i < 200 && (made = g_object_get_data (G_OBJECT (window), "mt-last-backup")) == NULL; i++)
+    iterate (50);
+  g_assert_nonnull (made);
+  g_assert_true (g_str_has_prefix (made, folder));
+  g_assert_true (g_file_test (made, G_FILE_TEST_IS_REGULAR));
+  dialog = wait_message_dialog (_("Backed Up"));
+  g_assert_nonnull (dialog);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* Restore…: the folder's backups, the chosen one checked, what it holds said */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.restore", NULL));
+  dialog = wait_message_dialog (_("Restore a Backup"));
+  g_assert_nonnull (dialog);
+  g_assert_true (adw_message_dialog_has_response (dialog, "check"));
+  if (chinese)
+    {
+      iterate (100);
+      assert_chinese (GTK_WIDGET (dialog));
+      save_screenshot (GTK_WIDGET (dialog), "restore-choose.png");
+    }
+  adw_message_dialog_response (dialog, "check");
+  dialog = wait_message_dialog (_("Restore This Backup?"));
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), orders));
+  if (chinese)
+    {
+      iterate (100);
+      assert_chinese (GTK_WIDGET (dialog));
+      save_screenshot (GTK_WIDGET (dialog), "restore-confirm.png");
+    }
+  g_assert_null (asked);
+  adw_message_dialog_response (dialog, "restore");
+  g_assert_cmpstr (asked, ==, made);
+
+  /* a file that is not a backup: refused, nothing asked */
+  g_clear_pointer (&asked, g_free);
+  g_assert_true (g_file_set_contents (junk, "订单,金额\n", -1, NULL));
+  mt_window_restore_from (window, junk);
+  dialog = wait_message_dialog (_("This Backup Cannot Be Restored"));
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), _("it is not a database")));
+  if (chinese)
+    {
+      iterate (100);
+      assert_chinese (GTK_WIDGET (dialog));
+      save_screenshot (GTK_WIDGET (dialog), "restore-refused.png");
+    }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_null (asked);
+
+  /* the preferences say where and when */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.preferences", NULL));
+  iterate (200);
+  {
+    GtkWindow *prefs = find_window (ADW_TYPE_PREFERENCES_WINDOW);
+
+    g_assert_nonnull (prefs);
+    g_assert_nonnull (find_label_with_text (GTK_WIDGET (prefs), folder));
+    if (chinese)
+      {
+        assert_chinese (GTK_WIDGET (prefs));
+        save_screenshot (GTK_WIDGET (prefs), "preferences-backups.png");
+      }
+    gtk_window_destroy (prefs);
+  }
+  close_windows (ADW_TYPE_MESSAGE_DIALOG);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+  mt_db_close (own);
+  g_settings_reset (settings, "backup-folder");
+  mt_test_remove_tree (dir);
+}
+
+static void
+opened_cb (const char *path,
+           gpointer    data)
+{
+  g_free (*(char **) data);
+  *(char **) data = g_strdup (path ? path : "");
+}
+
+/* A database that cannot be opened: the dialog offers the latest backup, which takes its place
+ * (the damaged file kept aside) */
+static void
+test_damaged_database (void)
+{
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  gboolean chinese = messages && g_str_has_prefix (messages, "zh_CN");
+  g_autofree char *dir = g_dir_make_tmp ("mt-damaged-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "mingtang.db", NULL);
+  g_autofree char *folder = g_build_filename (dir, "backups", NULL);
+  g_autofree char *backup = NULL;
+  g_autofree char *opened = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GSettings) settings = g_settings_new ("com.mtxnyjs.Mingtang");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) listing = NULL;
+  GtkWidget *dialog;
+  gboolean aside = FALSE;
+  gsize len;
+  MtDb *reopened;
+  const char *name;
+
+  g_settings_set_string (settings, "backup-folder", folder);
+  mt_test_demo_copy (path);
+  backup = mt_backup_write (path, folder, &error);
+  g_assert_no_error (error);
+  /* the disk failed: the file's middle overwritten */
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  memset (contents + 4096, 0x5a, len / 2);
+  g_assert_true (g_file_set_contents (path, contents, len, NULL));
+  g_assert_null (mt_db_open (path, &error));
+  g_assert_nonnull (error);
+
+  dialog = mt_damaged_dialog_new (NULL, path, error, opened_cb, &opened);
+  gtk_window_present (GTK_WINDOW (dialog));
+  iterate (100);
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "restore"));
+  if (chinese)
+    {
+      assert_chinese (dialog);
+      save_screenshot (dialog, "damaged-database.png");
+    }
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "restore");
+  iterate (50);
+  g_assert_cmpstr (opened, ==, path);
+  g_clear_error (&error);
+  reopened = mt_db_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (mt_db_integrity_ok (reopened));
+  g_assert_cmpint (mt_db_query_int (reopened, 0, "SELECT count (*) FROM orders", NULL), >, 1000);
+  mt_db_close (reopened);
+  listing = g_dir_open (dir, 0, NULL);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    aside |= strstr (name, ".before-restore-") != NULL;
+  g_assert_true (aside);
+  close_windows (ADW_TYPE_MESSAGE_DIALOG);
+  iterate (50);
+  g_settings_reset (settings, "backup-folder");
+  mt_test_remove_tree (dir);
 }
 
 /* 充值 in the header: a store manager recharges a member found by mobile; nothing is sent before
@@ -3688,6 +3911,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/home", test_home_page);
   g_test_add_func ("/mt/app/header", test_header);
   g_test_add_func ("/mt/app/header-recharge", test_header_recharge);
+  g_test_add_func ("/mt/app/backup-restore", test_backup_restore_ui);
+  g_test_add_func ("/mt/app/damaged-database", test_damaged_database);
   g_test_add_func ("/mt/app/bms-live", test_bms_live);
   g_test_add_func ("/mt/app/bms-offline", test_bms_offline);
   g_test_add_func ("/mt/app/connected", test_connected);

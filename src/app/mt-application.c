@@ -7,6 +7,8 @@
 #include <glib/gstdio.h>
 
 #include "mt-application.h"
+#include "mt-backup.h"
+#include "mt-backup-actions.h"
 #include "mt-orders.h"
 #include "mt-database.h"
 #include "mt-demo.h"
@@ -23,6 +25,7 @@ struct _MtApplication
   char           *page;
   GSettings      *settings;   /* NULL when the schema is not installed */
   guint           overdue_id;
+  guint           backup_id;  /* the daily backup's look, hourly */
   MtIngest       *ingest;     /* the embedded broker link, when a broker is given */
 };
 
@@ -34,6 +37,7 @@ mt_application_finalize (GObject *object)
   MtApplication *self = MT_APPLICATION (object);
 
   g_clear_handle_id (&self->overdue_id, g_source_remove);
+  g_clear_handle_id (&self->backup_id, g_source_remove);
   if (self->ingest)
     mt_ingest_stop (self->ingest);
   g_clear_object (&self->ingest);
@@ -54,6 +58,17 @@ overdue_cb (gpointer data)
 
   if (mt_orders_mark_overdue (self->db, &error) < 0)
     g_warning ("The overdue check failed: %s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The standalone database's daily backup: looked at hourly, made when the last is a day old */
+static gboolean
+backup_cb (gpointer data)
+{
+  MtApplication *self = data;
+
+  if (self->db != NULL)
+    mt_backup_auto (mt_db_get_path (self->db));
   return G_SOURCE_CONTINUE;
 }
 
@@ -107,8 +122,101 @@ open_database (MtApplication  *self,
    * and every few minutes */
   overdue_cb (self);
   self->overdue_id = g_timeout_add_seconds (MT_OVERDUE_CHECK_SECONDS, overdue_cb, self);
+  backup_cb (self);
+  self->backup_id = g_timeout_add_seconds (3600, backup_cb, self);
   start_broker_link (self);
   return TRUE;
+}
+
+static void
+close_database (MtApplication *self)
+{
+  g_clear_handle_id (&self->overdue_id, g_source_remove);
+  g_clear_handle_id (&self->backup_id, g_source_remove);
+  if (self->ingest)
+    mt_ingest_stop (self->ingest);
+  g_clear_object (&self->ingest);
+  g_clear_pointer (&self->db, mt_db_close);
+}
+
+static void open_window (MtApplication *self);
+
+/* A window's Restore…: every window closed, the database closed, the backup in its place (the
+ * replaced file kept aside), opened again at the sign-in screen. A failure leaves the database as
+ * it was, and says why. */
+static void
+restore_database_cb (MtWindow      *window,
+                     const char    *backup,
+                     MtApplication *self)
+{
+  g_autofree char *path = g_strdup (mt_db_get_path (self->db));
+  g_autofree char *from = g_strdup (backup);
+  g_autofree char *aside = NULL;
+  g_autoptr(GError) error = NULL;
+  GList *windows;
+
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
+    gtk_window_destroy (windows->data);
+  close_database (self);
+  g_application_hold (G_APPLICATION (self));
+  if (!mt_backup_restore (from, path, &aside, &error))
+    g_warning ("Not restored: %s", error->message);
+  else
+    g_message ("Restored %s; the database it replaced is %s", from, aside ? aside : "—");
+  g_free (self->db_path);
+  self->db_path = g_strdup (path);
+  g_clear_pointer (&self->user, g_free);
+  open_window (self);
+  if (error != NULL)
+    {
+      GtkWidget *dialog = adw_message_dialog_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                                  _("Not Restored"), error->message);
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+  g_application_release (G_APPLICATION (self));
+}
+
+/* The damaged database's dialog chose a file to open (restored, or another), or to close */
+static void
+damaged_done (const char *path,
+              gpointer    data)
+{
+  MtApplication *self = data;
+
+  if (path == NULL)
+    return;
+  g_free (self->db_path);
+  self->db_path = g_strdup (path);
+  open_window (self);
+}
+
+static void
+open_window (MtApplication *self)
+{
+  GtkWindow *window;
+  g_autoptr(GError) error = NULL;
+
+  if (self->db == NULL && !open_database (self, &error))
+    {
+      g_autofree char *path = self->db_path
+        ? g_strdup (self->db_path) : g_build_filename (g_get_user_data_dir (), "mingtang", "mingtang.db", NULL);
+      GtkWidget *dialog;
+
+      close_database (self);
+      dialog = mt_damaged_dialog_new (GTK_APPLICATION (self), path, error, damaged_done, self);
+      gtk_window_present (GTK_WINDOW (dialog));
+      return;
+    }
+  window = GTK_WINDOW (mt_window_new (GTK_APPLICATION (self), self->db));
+  mt_window_set_ingest (MT_WINDOW (window), self->ingest);
+  g_signal_connect_object (window, "restore-database", G_CALLBACK (restore_database_cb), self, 0);
+  if (self->user && self->password &&
+      !mt_window_sign_in (MT_WINDOW (window), self->user, self->password, &error))
+    g_printerr ("%s\n", error->message);
+  if (self->page && mt_window_get_actor (MT_WINDOW (window)))
+    mt_window_show_page (MT_WINDOW (window), self->page);
+  gtk_window_present (window);
 }
 
 static void
@@ -116,27 +224,11 @@ mt_application_activate (GApplication *app)
 {
   MtApplication *self = MT_APPLICATION (app);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  g_autoptr(GError) error = NULL;
 
   if (window == NULL)
-    {
-      if (self->db == NULL && !open_database (self, &error))
-        {
-          GtkWidget *dialog = adw_message_dialog_new (NULL, _("Cannot open the database"), error->message);
-          adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-          gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (app));
-          gtk_window_present (GTK_WINDOW (dialog));
-          return;
-        }
-      window = GTK_WINDOW (mt_window_new (GTK_APPLICATION (app), self->db));
-      mt_window_set_ingest (MT_WINDOW (window), self->ingest);
-      if (self->user && self->password &&
-          !mt_window_sign_in (MT_WINDOW (window), self->user, self->password, &error))
-        g_printerr ("%s\n", error->message);
-      if (self->page && mt_window_get_actor (MT_WINDOW (window)))
-        mt_window_show_page (MT_WINDOW (window), self->page);
-    }
-  gtk_window_present (window);
+    open_window (self);
+  else
+    gtk_window_present (window);
 }
 
 static int

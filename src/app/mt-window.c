@@ -15,6 +15,7 @@
 #include "mt-form-dialog.h"
 #include "mt-list-page.h"
 #include "mt-member-dialog.h"
+#include "mt-backup-actions.h"
 #include "mt-quick-search.h"
 #include "mt-recharge-dialog.h"
 #include "mt-monitor-page.h"
@@ -79,6 +80,9 @@ struct _MtWindow
 
 G_DEFINE_FINAL_TYPE (MtWindow, mt_window, ADW_TYPE_APPLICATION_WINDOW)
 
+enum { SIGNAL_RESTORE_DATABASE, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 static gboolean live_tick_cb (gpointer data);
 static void quick_open_cb (MtWindow *self, int kind, const char *key, gint64 id);
 static void reset_balance (MtWindow *self);
@@ -138,6 +142,10 @@ mt_window_class_init (MtWindowClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = mt_window_dispose;
   G_OBJECT_CLASS (klass)->finalize = mt_window_finalize;
+  /* Restore… chose a backup that passed its checks, and the user said Restore: the application
+   * puts it in the database's place */
+  signals[SIGNAL_RESTORE_DATABASE] = g_signal_new ("restore-database", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   /* referenced so that the linker keeps the templates of this static library (their
    * constructor registers them) */
@@ -375,6 +383,41 @@ find_cb (GSimpleAction *action,
     mt_list_page_focus_search (list);
 }
 
+/* Back Up Now, Restore…, Preferences: the database this console uses on its own */
+static void
+restore_chosen (const char *backup,
+                gpointer    data)
+{
+  g_signal_emit (data, signals[SIGNAL_RESTORE_DATABASE], 0, backup);
+}
+
+static void
+backup_action_cb (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       data)
+{
+  MtWindow *self = data;
+  const char *name = g_action_get_name (G_ACTION (action));
+  const char *path = mt_db_get_path (self->local_db);
+
+  if (g_str_equal (name, "backup-now"))
+    mt_backup_now (GTK_WINDOW (self), path);
+  else if (g_str_equal (name, "restore"))
+    {
+      if (self->engine == NULL && self->actor != NULL && mt_actor_is_root (self->actor))
+        mt_backup_restore_choose (GTK_WINDOW (self), path, restore_chosen, self);
+    }
+  else
+    gtk_window_present (GTK_WINDOW (mt_preferences_new (GTK_WINDOW (self), path, self->engine != NULL)));
+}
+
+void
+mt_window_restore_from (MtWindow   *self,
+                        const char *backup)
+{
+  mt_backup_restore_from (GTK_WINDOW (self), backup, restore_chosen, self);
+}
+
 static void
 about_cb (GSimpleAction *action,
           GVariant      *param,
@@ -438,6 +481,7 @@ mt_window_init (MtWindow *self)
     { "connect", window_action_cb }, { "new-device", new_record_cb }, { "new-member", new_record_cb },
     { "open-balance", open_balance_cb }, { "find-anything", find_anything_cb }, { "recharge", recharge_cb },
     { "toggle-group", toggle_group_cb, "s" },
+    { "backup-now", backup_action_cb }, { "restore", backup_action_cb }, { "preferences", backup_action_cb },
   };
   const char *const *demo = mt_demo_accounts ();
   g_autoptr(GString) accounts = g_string_new (NULL);
@@ -801,6 +845,9 @@ show_actor (MtWindow *self,
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "new-member")),
                                mt_actor_can (actor, "members", "edit"));
   gtk_widget_set_visible (self->new_button, mt_actor_can (actor, "devices", "edit") || mt_actor_can (actor, "members", "edit"));
+  /* a restore replaces the whole business: headquarters' administrator, at a console of its own */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "restore")),
+                               self->engine == NULL && mt_actor_is_root (actor));
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "recharge")),
                                mt_actor_can (actor, "recharges", "recharge"));
   gtk_widget_set_visible (self->recharge_button, mt_actor_can (actor, "recharges", "recharge"));

@@ -57,4 +57,9 @@ MtIngest   *mt_window_get_ingest     (MtWindow       *self);
 void        mt_window_open_bms       (MtWindow       *self,
                                       gint64          device_id);
 
+/* Restore… with @backup chosen: its check, then the question (what Restore… does after the
+ * choice); "restore-database" (path) when the user says Restore */
+void           mt_window_restore_from    (MtWindow       *self,
+                                          const char     *backup);
+
 G_END_DECLS

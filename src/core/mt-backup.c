@@ -198,11 +198,10 @@ check_into (const char   *path,
     }
   else
     {
-      g_autofree char *why = g_strdup_printf (_("it is damaged (%s)"), handle ? sqlite3_errmsg (handle) : sqlite3_errstr (rc));
-
+      g_debug ("%s: %s", path, handle ? sqlite3_errmsg (handle) : sqlite3_errstr (rc));
       sqlite3_finalize (stmt);
       sqlite3_close_v2 (handle);
-      return refuse (error, MT_ERROR_CORRUPT, path, why);
+      return refuse (error, MT_ERROR_CORRUPT, path, _("it is damaged: SQLite cannot read it"));
     }
   sqlite3_finalize (stmt);
   stmt = NULL;
@@ -224,14 +223,13 @@ check_into (const char   *path,
   if (rc != SQLITE_OK || sqlite3_step (stmt) != SQLITE_ROW ||
       g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "ok") != 0)
     {
-      g_autofree char *why = g_strdup_printf (_("it is damaged (%s)"),
-                                              stmt && sqlite3_column_text (stmt, 0)
-                                              ? (const char *) sqlite3_column_text (stmt, 0)
-                                              : sqlite3_errmsg (handle));
-
+      /* what SQLite found goes to the log, for whoever looks closer */
+      g_message ("%s fails the integrity check: %s", path,
+                 stmt && sqlite3_column_text (stmt, 0) ? (const char *) sqlite3_column_text (stmt, 0)
+                                                        : sqlite3_errmsg (handle));
       sqlite3_finalize (stmt);
       sqlite3_close_v2 (handle);
-      return refuse (error, MT_ERROR_CORRUPT, path, why);
+      return refuse (error, MT_ERROR_CORRUPT, path, _("it is damaged: the integrity check found errors in it"));
     }
   sqlite3_finalize (stmt);
 
@@ -262,8 +260,14 @@ check_into (const char   *path,
 
       if (!balanced)
         {
-          g_autofree char *why = g_strdup_printf (_("its books do not balance (%s)"),
-                                                  problems->len ? (const char *) problems->pdata[0] : "");
+          g_autofree char *why = g_strdup_printf (g_dngettext (NULL, "its books do not balance (%u difference "
+                                                                     "from the ledger)",
+                                                               "its books do not balance (%u differences "
+                                                               "from the ledger)", problems->len),
+                                                  problems->len);
+
+          for (guint i = 0; i < problems->len; i++)
+            g_message ("%s: %s", path, (const char *) problems->pdata[i]);
 
           refuse (error, MT_ERROR_CORRUPT, path, why);
           mt_db_close (db);

@@ -83,7 +83,7 @@ set_sqlite_error (GError    **error,
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       g_set_error (error, MT_ERROR, MT_ERROR_CORRUPT,
-                   _("The database is damaged or is not a Mingtang database (%s)"), msg);
+                   _("The database is damaged or is not a Mingtang database (SQLite error %d)"), rc);
       return;
 
     case SQLITE_CONSTRAINT:
