@@ -1238,8 +1238,32 @@ test_backup_restore_ui (void)
       save_screenshot (GTK_WIDGET (dialog), "restore-confirm.png");
     }
   g_assert_null (asked);
-  adw_message_dialog_response (dialog, "restore");
+  /* written after the backup: the restore takes it back */
+  g_assert_true (mt_db_run (own, NULL, "UPDATE members SET name = '备份之后', version = version + 1 WHERE id = 1", NULL));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "restore");
   g_assert_cmpstr (asked, ==, made);
+  /* what the application does with it: every window closed, the backup in the database's place,
+   * a window again on it */
+  close_windows (ADW_TYPE_MESSAGE_DIALOG);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+  {
+    g_autofree char *aside = NULL;
+    g_autofree char *name = NULL;
+
+    g_assert_true (mt_backup_swap (&own, asked, &aside, &error));
+    g_assert_no_error (error);
+    g_assert_nonnull (aside);
+    name = mt_db_query_text (own, "SELECT name FROM members WHERE id = 1", NULL);
+    g_assert_cmpstr (name, !=, "备份之后");
+    g_assert_true (mt_ledger_reconcile (own, NULL));
+    g_unlink (aside);
+  }
+  window = mt_window_new (app, own);
+  g_signal_connect (window, "restore-database", G_CALLBACK (restore_asked_cb), &asked);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  g_assert_no_error (error);
 
   /* a file that is not a backup: refused, nothing asked */
   g_clear_pointer (&asked, g_free);

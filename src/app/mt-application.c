@@ -31,17 +31,14 @@ struct _MtApplication
 
 G_DEFINE_FINAL_TYPE (MtApplication, mt_application, ADW_TYPE_APPLICATION)
 
+static void close_database (MtApplication *self);
+
 static void
 mt_application_finalize (GObject *object)
 {
   MtApplication *self = MT_APPLICATION (object);
 
-  g_clear_handle_id (&self->overdue_id, g_source_remove);
-  g_clear_handle_id (&self->backup_id, g_source_remove);
-  if (self->ingest)
-    mt_ingest_stop (self->ingest);
-  g_clear_object (&self->ingest);
-  g_clear_pointer (&self->db, mt_db_close);
+  close_database (self);
   g_free (self->db_path);
   g_free (self->user);
   g_free (self->password);
@@ -157,12 +154,22 @@ restore_database_cb (MtWindow      *window,
 
   while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
     gtk_window_destroy (windows->data);
-  close_database (self);
   g_application_hold (G_APPLICATION (self));
-  if (!mt_backup_restore (from, path, &aside, &error))
+  if (self->ingest)
+    mt_ingest_stop (self->ingest);
+  g_clear_object (&self->ingest);
+  if (!mt_backup_swap (&self->db, from, &aside, &error))
     g_warning ("Not restored: %s", error->message);
   else
     g_message ("Restored %s; the database it replaced is %s", from, aside ? aside : "—");
+  /* opened again (the restored one, or the one there was): its timers and link start anew */
+  if (self->db != NULL)
+    {
+      MtDb *db = g_steal_pointer (&self->db);
+
+      close_database (self);
+      mt_db_close (db);
+    }
   g_free (self->db_path);
   self->db_path = g_strdup (path);
   g_clear_pointer (&self->user, g_free);
