@@ -770,7 +770,7 @@ test_backup_restore (Fixture *f, gconstpointer data)
         g_assert_false (mt_backup_check (cases[i].path, NULL, &refused));
         g_assert_error (refused, MT_ERROR, cases[i].code);
         g_clear_error (&refused);
-        g_assert_false (mt_backup_restore (cases[i].path, f->path, &aside, &refused));
+        g_assert_false (mt_backup_restore (cases[i].path, f->path, NULL, &aside, &refused));
         g_assert_error (refused, MT_ERROR, cases[i].code);
         g_test_message ("%s", refused->message);
         if (cases[i].says)
@@ -797,7 +797,9 @@ test_backup_restore (Fixture *f, gconstpointer data)
   g_assert_cmpint (info.version, ==, 16);
   g_assert_cmpint (info.orders, ==, 0);
   mt_backup_info_clear (&info);
-  g_assert_true (mt_backup_restore (old, f->path, &aside, &error));
+  g_assert_true (mt_backup_restore (old, f->path, &info, &aside, &error));
+  g_assert_cmpint (info.version, ==, 16);
+  mt_backup_info_clear (&info);
   g_assert_no_error (error);
   g_assert_nonnull (aside);
   {
@@ -817,7 +819,7 @@ test_backup_restore (Fixture *f, gconstpointer data)
   /* and back to the good one */
   mt_db_close (f->db);
   g_clear_pointer (&aside, g_free);
-  g_assert_true (mt_backup_restore (good, f->path, &aside, &error));
+  g_assert_true (mt_backup_restore (good, f->path, NULL, &aside, &error));
   g_assert_no_error (error);
   f->db = mt_db_open (f->path, &error);
   g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) FROM orders", NULL), >, 1000);

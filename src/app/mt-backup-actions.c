@@ -401,7 +401,7 @@ mt_backup_swap (MtDb       **db,
   gboolean ok;
 
   g_clear_pointer (db, mt_db_close);
-  ok = mt_backup_restore (backup, path, kept_aside, error);
+  ok = mt_backup_restore (backup, path, NULL, kept_aside, error);
   *db = mt_db_open (path, &reopen);
   if (*db == NULL)
     {
@@ -575,7 +575,7 @@ damaged_response_cb (AdwMessageDialog *dialog,
       for (guint i = 0; i < backups->len; i++)
         {
           g_clear_error (&error);
-          if (mt_backup_restore (backups->pdata[i], d->db_path, NULL, &error))
+          if (mt_backup_restore (backups->pdata[i], d->db_path, NULL, NULL, &error))
             {
               d->done (d->db_path, d->data);
               return;

@@ -334,17 +334,18 @@ move_database (const char *from,
 }
 
 gboolean
-mt_backup_restore (const char  *backup,
-                   const char  *target,
-                   char       **kept_aside,
-                   GError     **error)
+mt_backup_restore (const char    *backup,
+                   const char    *target,
+                   MtBackupInfo  *info,
+                   char         **kept_aside,
+                   GError       **error)
 {
   g_autofree char *staging = g_strconcat (target, ".restoring", NULL);
   g_autofree char *aside = NULL;
 
   if (kept_aside)
     *kept_aside = NULL;
-  if (!check_into (backup, NULL, staging, error))
+  if (!check_into (backup, info, staging, error))
     return FALSE;
   if (g_file_test (target, G_FILE_TEST_EXISTS))
     {

@@ -44,9 +44,11 @@ gboolean   mt_backup_check       (const char    *path,
                                   GError       **error);
 /* Replaces the database at @target (its connections closed) by the checked, migrated backup;
  * the database it replaces is kept aside as TARGET.before-restore-YYYYMMDD-HHMMSS (returned in
- * @kept_aside, NULL when there was none). On any failure @target is untouched. */
+ * @kept_aside, NULL when there was none); @info (may be NULL) says what the backup held. On any
+ * failure @target is untouched. */
 gboolean   mt_backup_restore     (const char    *backup,
                                   const char    *target,
+                                  MtBackupInfo  *info,
                                   char         **kept_aside,
                                   GError       **error);
 /* The backups in @dir, newest first (their paths) */

@@ -251,7 +251,7 @@ run_restore (const char *database,
       g_printerr ("%s\n", _("Give the database with --database or in the configuration file"));
       return 2;
     }
-  if (!mt_backup_check (backup, &info, &error) || !mt_backup_restore (backup, database, &aside, &error))
+  if (!mt_backup_restore (backup, database, &info, &aside, &error))
     {
       g_printerr ("%s\n", error->message);
       mt_backup_info_clear (&info);
