@@ -638,7 +638,10 @@ test_backup_write (Fixture *f, gconstpointer data)
   path = mt_backup_write (f->path, dir, &error);
   g_assert_no_error (error);
   g_assert_nonnull (path);
-  g_assert_false (g_file_test (g_strconcat (path, ".part", NULL), G_FILE_TEST_EXISTS));
+  {
+    g_autofree char *part = g_strconcat (path, ".part", NULL);
+    g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  }
   g_assert_true (mt_backup_check (path, &info, &error));
   g_assert_no_error (error);
   g_assert_cmpint (info.version, ==, mt_db_latest_version ());
@@ -670,7 +673,9 @@ test_backup_rotate (Fixture *f, gconstpointer data)
   g_autofree char *dir = g_build_filename (f->dir, "rotate", NULL);
   g_autoptr(GDateTime) now = g_date_time_new_local (2026, 12, 3, 3, 0, 0);
   g_autoptr(GPtrArray) left = NULL;
-  g_autoptr(GHashTable) kept = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *last_day = g_build_filename (dir, "mingtang-20261203-120000.db", NULL);
+  g_autofree char *stranger = g_build_filename (dir, "notes.txt", NULL);
 
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   /* a backup a day for 400 days, two on the last day, and a stranger that is not a backup */
@@ -682,8 +687,8 @@ test_backup_rotate (Fixture *f, gconstpointer data)
 
       g_assert_true (g_file_set_contents (name, "x", 1, NULL));
     }
-  g_assert_true (g_file_set_contents (g_build_filename (dir, "mingtang-20261203-120000.db", NULL), "x", 1, NULL));
-  g_assert_true (g_file_set_contents (g_build_filename (dir, "notes.txt", NULL), "x", 1, NULL));
+  g_assert_true (g_file_set_contents (last_day, "x", 1, NULL));
+  g_assert_true (g_file_set_contents (stranger, "x", 1, NULL));
   g_assert_cmpuint (mt_backup_rotate (dir, 7, 4, 12, &error), >, 370);
   g_assert_no_error (error);
   left = mt_backup_list (dir);
@@ -696,7 +701,7 @@ test_backup_rotate (Fixture *f, gconstpointer data)
   g_assert_false (g_hash_table_contains (kept, "mingtang-20261203-030000.db"));
   g_assert_true (g_hash_table_contains (kept, "mingtang-20261127-030000.db"));    /* the 7th day */
   g_assert_false (g_hash_table_contains (kept, "mingtang-20251101-030000.db"));   /* 13 months back */
-  g_assert_true (g_file_test (g_build_filename (dir, "notes.txt", NULL), G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (stranger, G_FILE_TEST_EXISTS));
 }
 
 /* Restore: an older schema's backup is migrated and takes the database's place, the database it
@@ -726,6 +731,7 @@ test_backup_restore (Fixture *f, gconstpointer data)
     g_autofree char *newer = g_build_filename (f->dir, "newer.db", NULL);
     g_autofree char *unbalanced = g_build_filename (f->dir, "unbalanced.db", NULL);
     g_autofree char *flipped = g_build_filename (f->dir, "flipped.db", NULL);
+    g_autofree char *absent = g_build_filename (f->dir, "absent.db", NULL);
     g_autofree char *contents = NULL;
     gsize len = 0;
     sqlite3 *handle = NULL;
@@ -736,7 +742,7 @@ test_backup_restore (Fixture *f, gconstpointer data)
       { flipped, MT_ERROR_CORRUPT, NULL },
       { newer, MT_ERROR_TOO_NEW, "999" },
       { unbalanced, MT_ERROR_CORRUPT, NULL },
-      { g_build_filename (f->dir, "absent.db", NULL), MT_ERROR_CORRUPT, _("the file cannot be read") },
+      { absent, MT_ERROR_CORRUPT, _("the file cannot be read") },
     };
 
     g_assert_true (g_file_set_contents (text, "订单, 金额\n1, 2\n", -1, NULL));
