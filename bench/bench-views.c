@@ -11,6 +11,8 @@
 #include "mt-db.h"
 #include "mt-demo.h"
 #include "mt-dashboard.h"
+#include "mt-perm.h"
+#include "mt-reads.h"
 #include "mt-stats.h"
 #include "mt-stats-views.h"
 
@@ -182,6 +184,28 @@ main (int argc, char *argv[])
         g_assert_no_error (error);
       }
     g_print ("%-32s %8s %12.1f %12s %8s\n", "dashboard (home page)", "-", bench_percentile (ms, runs, 50), "-", "-");
+  }
+  /* the header's balance: kept with its rows (issue 19), beside the rows summed as it was before */
+  {
+    g_autofree double *kept = g_new (double, runs);
+    g_autofree double *summed = g_new (double, runs);
+    MtHeaderBalance balance;
+
+    for (guint i = 0; i < runs; i++)
+      {
+        t0 = g_get_monotonic_time ();
+        mt_read_header_balance (db, actor, &balance);
+        kept[i] = ms_since (t0);
+        t0 = g_get_monotonic_time ();
+        mt_db_query_int (db, 0, "SELECT (SELECT coalesce (sum (operator_fen), 0) FROM splits WHERE operator_id = ?1 "
+                                "AND deleted = 0) - (SELECT coalesce (sum (amount_fen), 0) FROM withdrawals WHERE "
+                                "operator_id = ?1 AND store_id IS NULL AND state IN ('approved', 'paid') AND deleted = 0) "
+                                "+ CASE WHEN ?2 THEN (SELECT coalesce (sum (hq_fen), 0) FROM splits WHERE deleted = 0) "
+                                "ELSE 0 END", "ib", actor->operator_id, mt_actor_is_root (actor));
+        summed[i] = ms_since (t0);
+      }
+    g_print ("%-32s %8s %12.2f %12.1f %8s\n", "header balance (kept / summed)", "-", bench_percentile (kept, runs, 50),
+             bench_percentile (summed, runs, 50), "-");
   }
   mt_actor_free (actor);
   mt_db_close (db);

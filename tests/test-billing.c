@@ -1108,6 +1108,37 @@ test_withdrawals (Fixture       *f,
   g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT store_id FROM withdrawals WHERE id = ?", "i", id), ==,
                    manager->store_id);
   assert_books_balance (f->db);
+
+  /* the header's balances, kept with the rows (issue 19): what the rows summed again say, through
+   * requests, rejections, approvals and payments; one set wrong by a fen is named */
+  {
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+    gint64 op = east->operator_id;
+    gint64 summed = mt_db_query_int (f->db, 0, "SELECT coalesce (sum (operator_fen), 0) FROM splits WHERE operator_id = ? "
+                                               "AND deleted = 0", "i", op)
+                    - mt_db_query_int (f->db, 0, "SELECT coalesce (sum (amount_fen), 0) FROM withdrawals WHERE "
+                                                 "operator_id = ? AND store_id IS NULL AND deleted = 0 AND state IN "
+                                                 "('approved', 'paid')", "i", op);
+
+    g_assert_cmpint (mt_operator_balance (f->db, op), ==, summed);
+    g_assert_cmpint (mt_headquarters_share (f->db), ==,
+                     mt_db_query_int (f->db, 0, "SELECT coalesce (sum (hq_fen), 0) FROM splits WHERE deleted = 0", NULL));
+    /* a tombstoned withdrawal gives its money back to the balance */
+    id = mt_withdrawal_request (f->db, east, 0, 500, "华东换电运营", &error);
+    g_assert_true (mt_withdrawal_handle (f->db, admin, id, "approved", &error));
+    g_assert_cmpint (mt_operator_balance (f->db, op), ==, summed - 500);
+    g_assert_true (mt_db_run (f->db, NULL, "UPDATE withdrawals SET deleted = 1, version = version + 1 WHERE id = ?", "i", id));
+    g_assert_cmpint (mt_operator_balance (f->db, op), ==, summed);
+    g_assert_true (mt_ledger_reconcile (f->db, NULL));
+    g_assert_true (mt_db_run (f->db, NULL, "UPDATE operator_balances SET split_fen = split_fen + 1 WHERE operator_id = ?",
+                              "i", op));
+    g_assert_false (mt_ledger_reconcile (f->db, problems));
+    g_assert_cmpuint (problems->len, ==, 1);
+    g_assert_true (g_str_has_prefix (problems->pdata[0], "operator balance differs"));
+    g_assert_true (mt_db_run (f->db, NULL, "UPDATE operator_balances SET split_fen = split_fen - 1 WHERE operator_id = ?",
+                              "i", op));
+    g_assert_true (mt_ledger_reconcile (f->db, NULL));
+  }
 }
 
 /* The billing rule editor's entity: any region level, three services at most, one rule per

@@ -801,14 +801,15 @@ gint64
 mt_operator_balance (MtDb   *db,
                      gint64  operator_id)
 {
-  /* Income the operator collected itself, minus what it withdrew */
-  return mt_db_query_int (db, 0,
-                          "SELECT coalesce (sum (operator_fen), 0) FROM splits WHERE operator_id = ?1 "
-                          "AND deleted = 0", "i", operator_id)
-         - mt_db_query_int (db, 0,
-                            "SELECT coalesce (sum (amount_fen), 0) FROM withdrawals WHERE operator_id = ?1 "
-                            "AND store_id IS NULL AND state IN ('approved', 'paid') AND deleted = 0",
-                            "i", operator_id);
+  /* Income the operator collected itself, minus what it withdrew: kept with the rows */
+  return mt_db_query_int (db, 0, "SELECT split_fen - withdrawn_fen FROM operator_balances WHERE operator_id = ?",
+                          "i", operator_id);
+}
+
+gint64
+mt_headquarters_share (MtDb *db)
+{
+  return mt_db_query_int (db, 0, "SELECT split_fen FROM operator_balances WHERE operator_id = 0", NULL);
 }
 
 GPtrArray *

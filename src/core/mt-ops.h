@@ -131,9 +131,12 @@ MtTileChoice *mt_tile_choice_get      (MtDb          *db,
 void          mt_tile_choice_free     (MtTileChoice  *choice);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtTileChoice, mt_tile_choice_free)
 
-/* The operator's available balance in fen, derived from the ledger */
+/* The operator's available balance in fen: what its splits brought less what it withdrew, kept
+ * with those rows (migration 24) and proved by mt_ledger_reconcile() */
 gint64    mt_operator_balance         (MtDb          *db,
                                        gint64         operator_id);
+/* Headquarters' share of every split, kept the same way */
+gint64    mt_headquarters_share       (MtDb          *db);
 
 /*
  * A device's broker credentials (docs/protocol.md, "Broker and credentials"): a new random

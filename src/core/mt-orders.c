@@ -1862,6 +1862,20 @@ mt_ledger_reconcile (MtDb      *db,
                      "FROM ledger l LEFT JOIN splits s ON s.ledger_id = l.id "
                      "WHERE l.kind IN (" MT_LEDGER_INCOME_KINDS_SQL ") "
                      "GROUP BY l.id HAVING count (s.id) <> 1 OR sum (s.total_fen) <> l.amount_fen");
+  /* the balances the header shows, kept with the rows: equal to the rows summed again */
+  ok &= mt_db_expect_no_rows (db, problems, "operator balance differs from its splits and withdrawals:",
+                     "WITH s AS (SELECT operator_id, sum (operator_fen) AS fen FROM splits WHERE deleted = 0 "
+                     "  GROUP BY operator_id UNION ALL SELECT 0, coalesce (sum (hq_fen), 0) FROM splits WHERE deleted = 0), "
+                     "w AS (SELECT operator_id, sum (amount_fen) AS fen FROM withdrawals WHERE deleted = 0 AND "
+                     "  store_id IS NULL AND state IN ('approved', 'paid') GROUP BY operator_id), "
+                     "ids AS (SELECT operator_id FROM s UNION SELECT operator_id FROM w UNION "
+                     "  SELECT operator_id FROM operator_balances) "
+                     "SELECT i.operator_id, coalesce (b.split_fen, 0) AS kept_split, coalesce (s.fen, 0) AS split, "
+                     "  coalesce (b.withdrawn_fen, 0) AS kept_withdrawn, coalesce (w.fen, 0) AS withdrawn "
+                     "FROM ids i LEFT JOIN operator_balances b ON b.operator_id = i.operator_id "
+                     "LEFT JOIN s ON s.operator_id = i.operator_id LEFT JOIN w ON w.operator_id = i.operator_id "
+                     "WHERE coalesce (b.split_fen, 0) <> coalesce (s.fen, 0) "
+                     "   OR coalesce (b.withdrawn_fen, 0) <> coalesce (w.fen, 0)");
   /* withdrawals paid equal the ledger's, and nobody withdrew more than it earned */
   ok &= mt_db_expect_no_rows (db, problems, "withdrawals paid differ from the ledger:",
                      "SELECT w.operator_id, w.store_id, w.paid, coalesce (l.out, 0) AS ledger FROM "

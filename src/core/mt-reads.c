@@ -934,7 +934,7 @@ mt_read_header_balance (MtDb            *db,
     {
       /* headquarters' share of every split besides what its own stores bring */
       balance->title = _("Headquarters balance");
-      balance->fen += mt_db_query_int (db, 0, "SELECT coalesce (sum (hq_fen), 0) FROM splits WHERE deleted = 0", NULL);
+      balance->fen += mt_headquarters_share (db);
     }
   else
     balance->title = _("Available balance");

@@ -836,6 +836,64 @@ migration_23_after (MtDb    *db,
   return _mt_catalog_grant_builtin_roles (db, "members", error);
 }
 
+/* Issue 19: the balance the header shows, kept with its rows instead of summed at each look. Per
+ * operator what its splits brought and what it withdrew; row 0 holds headquarters' share of every
+ * split. Triggers keep it in the same transaction as the rows; mt_ledger_reconcile() proves it. */
+#define SPLIT_LIVE(r) "CASE WHEN " r ".deleted = 0 THEN "
+#define WITHDRAWN(r) "CASE WHEN " r ".deleted = 0 AND " r ".store_id IS NULL AND " r ".state IN ('approved', 'paid') " \
+                     "THEN " r ".amount_fen ELSE 0 END"
+static const char migration_24[] =
+  "CREATE TABLE operator_balances ("
+  "  operator_id INTEGER PRIMARY KEY,"
+  "  split_fen INTEGER NOT NULL DEFAULT 0,"
+  "  withdrawn_fen INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE TRIGGER splits_balance_insert AFTER INSERT ON splits BEGIN "
+  "  INSERT INTO operator_balances (operator_id, split_fen) VALUES (NEW.operator_id, " SPLIT_LIVE ("NEW") "NEW.operator_fen ELSE 0 END), "
+  "    (0, " SPLIT_LIVE ("NEW") "NEW.hq_fen ELSE 0 END) "
+  "    ON CONFLICT (operator_id) DO UPDATE SET split_fen = split_fen + excluded.split_fen; "
+  "END;"
+  "CREATE TRIGGER splits_balance_update AFTER UPDATE ON splits BEGIN "
+  "  INSERT INTO operator_balances (operator_id, split_fen) VALUES "
+  "    (OLD.operator_id, -(" SPLIT_LIVE ("OLD") "OLD.operator_fen ELSE 0 END)), "
+  "    (0, -(" SPLIT_LIVE ("OLD") "OLD.hq_fen ELSE 0 END)) "
+  "    ON CONFLICT (operator_id) DO UPDATE SET split_fen = split_fen + excluded.split_fen; "
+  "  INSERT INTO operator_balances (operator_id, split_fen) VALUES (NEW.operator_id, " SPLIT_LIVE ("NEW") "NEW.operator_fen ELSE 0 END), "
+  "    (0, " SPLIT_LIVE ("NEW") "NEW.hq_fen ELSE 0 END) "
+  "    ON CONFLICT (operator_id) DO UPDATE SET split_fen = split_fen + excluded.split_fen; "
+  "END;"
+  "CREATE TRIGGER splits_balance_delete AFTER DELETE ON splits BEGIN "
+  "  INSERT INTO operator_balances (operator_id, split_fen) VALUES "
+  "    (OLD.operator_id, -(" SPLIT_LIVE ("OLD") "OLD.operator_fen ELSE 0 END)), "
+  "    (0, -(" SPLIT_LIVE ("OLD") "OLD.hq_fen ELSE 0 END)) "
+  "    ON CONFLICT (operator_id) DO UPDATE SET split_fen = split_fen + excluded.split_fen; "
+  "END;"
+  "CREATE TRIGGER withdrawals_balance_insert AFTER INSERT ON withdrawals BEGIN "
+  "  INSERT INTO operator_balances (operator_id, withdrawn_fen) VALUES (NEW.operator_id, " WITHDRAWN ("NEW") ") "
+  "    ON CONFLICT (operator_id) DO UPDATE SET withdrawn_fen = withdrawn_fen + excluded.withdrawn_fen; "
+  "END;"
+  "CREATE TRIGGER withdrawals_balance_update AFTER UPDATE ON withdrawals BEGIN "
+  "  INSERT INTO operator_balances (operator_id, withdrawn_fen) VALUES (OLD.operator_id, -(" WITHDRAWN ("OLD") ")) "
+  "    ON CONFLICT (operator_id) DO UPDATE SET withdrawn_fen = withdrawn_fen + excluded.withdrawn_fen; "
+  "  INSERT INTO operator_balances (operator_id, withdrawn_fen) VALUES (NEW.operator_id, " WITHDRAWN ("NEW") ") "
+  "    ON CONFLICT (operator_id) DO UPDATE SET withdrawn_fen = withdrawn_fen + excluded.withdrawn_fen; "
+  "END;"
+  "CREATE TRIGGER withdrawals_balance_delete AFTER DELETE ON withdrawals BEGIN "
+  "  INSERT INTO operator_balances (operator_id, withdrawn_fen) VALUES (OLD.operator_id, -(" WITHDRAWN ("OLD") ")) "
+  "    ON CONFLICT (operator_id) DO UPDATE SET withdrawn_fen = withdrawn_fen + excluded.withdrawn_fen; "
+  "END;"
+  /* what there is already */
+  "INSERT INTO operator_balances (operator_id, split_fen) "
+  "  SELECT operator_id, sum (operator_fen) FROM splits WHERE deleted = 0 GROUP BY operator_id "
+  "  UNION ALL SELECT 0, coalesce (sum (hq_fen), 0) FROM splits WHERE deleted = 0 "
+  "  ON CONFLICT (operator_id) DO UPDATE SET split_fen = split_fen + excluded.split_fen;"
+  "INSERT INTO operator_balances (operator_id, withdrawn_fen) "
+  "  SELECT operator_id, sum (amount_fen) FROM withdrawals w WHERE " WITHDRAWN ("w") " > 0 GROUP BY operator_id "
+  "  ON CONFLICT (operator_id) DO UPDATE SET withdrawn_fen = withdrawn_fen + excluded.withdrawn_fen;";
+static const char *const synced_24[] = { NULL };
+#undef SPLIT_LIVE
+#undef WITHDRAWN
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -860,6 +918,7 @@ const MtMigration mt_migrations[] = {
   { 21, migration_21, synced_21, _mt_stats_members_create },
   { 22, migration_22, synced_22, migration_22_after },
   { 23, migration_23, synced_23, migration_23_after },
+  { 24, migration_24, synced_24, NULL },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 
