@@ -138,42 +138,51 @@ close_database (MtApplication *self)
 
 static void open_window (MtApplication *self);
 
-/* A window's Restore…: every window closed, the database closed, the backup in its place (the
- * replaced file kept aside), opened again at the sign-in screen. A failure leaves the database as
- * it was, and says why. */
-static void
-restore_database_cb (MtWindow      *window,
-                     const char    *backup,
-                     MtApplication *self)
+/* A window's Restore…: every window closed, the database closed, the backup checked and put in
+ * its place on a thread (the replaced file kept aside) under a window that says so, then opened
+ * again at the sign-in screen. A failure leaves the database as it was, and says why. */
+typedef struct
 {
-  g_autofree char *path = g_strdup (mt_db_get_path (self->db));
-  g_autofree char *from = g_strdup (backup);
-  g_autofree char *aside = NULL;
-  g_autoptr(GError) error = NULL;
-  GList *windows;
+  MtApplication *self;
+  char          *backup;
+  char          *path;
+  char          *aside;
+  GtkWidget     *progress;
+} Swap;
 
-  while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
-    gtk_window_destroy (windows->data);
-  g_application_hold (G_APPLICATION (self));
-  if (self->ingest)
-    mt_ingest_stop (self->ingest);
-  g_clear_object (&self->ingest);
-  if (!mt_backup_swap (&self->db, from, &aside, &error))
+static void
+swap_thread (GTask        *task,
+             gpointer      source,
+             gpointer      data,
+             GCancellable *cancellable)
+{
+  Swap *swap = data;
+  GError *error = NULL;
+
+  if (mt_backup_restore (swap->backup, swap->path, NULL, &swap->aside, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+swap_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  Swap *swap = data;
+  MtApplication *self = swap->self;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     g_warning ("Not restored: %s", error->message);
   else
-    g_message ("Restored %s; the database it replaced is %s", from, aside ? aside : "—");
-  /* opened again (the restored one, or the one there was): its timers and link start anew */
-  if (self->db != NULL)
-    {
-      MtDb *db = g_steal_pointer (&self->db);
-
-      close_database (self);
-      mt_db_close (db);
-    }
+    g_message ("Restored %s; the database it replaced is %s", swap->backup, swap->aside ? swap->aside : "—");
   g_free (self->db_path);
-  self->db_path = g_strdup (path);
+  self->db_path = g_strdup (swap->path);
   g_clear_pointer (&self->user, g_free);
   open_window (self);
+  gtk_window_destroy (GTK_WINDOW (swap->progress));
   if (error != NULL)
     {
       GtkWidget *dialog = adw_message_dialog_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
@@ -182,6 +191,55 @@ restore_database_cb (MtWindow      *window,
       gtk_window_present (GTK_WINDOW (dialog));
     }
   g_application_release (G_APPLICATION (self));
+  g_free (swap->backup);
+  g_free (swap->path);
+  g_free (swap->aside);
+  g_free (swap);
+}
+
+static void
+restore_database_cb (MtWindow      *window,
+                     const char    *backup,
+                     MtApplication *self)
+{
+  Swap *swap = g_new0 (Swap, 1);
+  g_autoptr(GTask) task = NULL;
+  GtkWidget *box, *spinner, *label;
+  GList *windows;
+
+  swap->self = self;
+  swap->backup = g_strdup (backup);
+  swap->path = g_strdup (mt_db_get_path (self->db));
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
+    gtk_window_destroy (windows->data);
+  g_application_hold (G_APPLICATION (self));
+  close_database (self);
+
+  /* a big database takes minutes to check and copy: said, not a blank screen */
+  swap->progress = adw_window_new ();
+  gtk_window_set_title (GTK_WINDOW (swap->progress), _("Restoring"));
+  gtk_window_set_deletable (GTK_WINDOW (swap->progress), FALSE);
+  gtk_window_set_default_size (GTK_WINDOW (swap->progress), 420, -1);
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+  gtk_widget_set_margin_top (box, 36);
+  gtk_widget_set_margin_bottom (box, 36);
+  gtk_widget_set_margin_start (box, 36);
+  gtk_widget_set_margin_end (box, 36);
+  spinner = gtk_spinner_new ();
+  gtk_spinner_start (GTK_SPINNER (spinner));
+  gtk_widget_set_size_request (spinner, 32, 32);
+  label = gtk_label_new (_("Checking the backup and putting it in place. A big database takes a few minutes."));
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
+  gtk_box_append (GTK_BOX (box), spinner);
+  gtk_box_append (GTK_BOX (box), label);
+  adw_window_set_content (ADW_WINDOW (swap->progress), box);
+  gtk_window_set_application (GTK_WINDOW (swap->progress), GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (swap->progress));
+
+  task = g_task_new (NULL, NULL, swap_done_cb, swap);
+  g_task_set_task_data (task, swap, NULL);
+  g_task_run_in_thread (task, swap_thread);
 }
 
 /* The damaged database's dialog chose a file to open (restored, or another), or to close */

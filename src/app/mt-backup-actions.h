@@ -40,7 +40,8 @@ void       mt_backup_restore_from    (GtkWindow    *parent,
 
 /* The restore itself, once every window on *@db is closed: the database closed, the backup in
  * its place (the replaced file kept aside, its name in @kept_aside), opened again into *@db. On
- * failure the database is opened again as it was, and FALSE says why. */
+ * failure the database is opened again as it was, and FALSE says why. (The application does the
+ * same on a thread under a progress window, its timers and broker link stopped meanwhile.) */
 gboolean   mt_backup_swap            (MtDb       **db,
                                       const char  *backup,
                                       char       **kept_aside,
