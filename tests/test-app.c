@@ -1250,8 +1250,13 @@ test_backup_restore_ui (void)
   {
     g_autofree char *aside = NULL;
     g_autofree char *name = NULL;
+    g_autofree char *db_path = g_strdup (mt_db_get_path (own));
 
-    g_assert_true (mt_backup_swap (&own, asked, &aside, &error));
+    /* as MtApplication does it (there on a thread): closed, restored, opened again */
+    mt_db_close (own);
+    g_assert_true (mt_backup_restore (asked, db_path, NULL, &aside, &error));
+    g_assert_no_error (error);
+    own = mt_db_open (db_path, &error);
     g_assert_no_error (error);
     g_assert_nonnull (aside);
     name = mt_db_query_text (own, "SELECT name FROM members WHERE id = 1", NULL);

@@ -390,28 +390,6 @@ mt_backup_restore_choose (GtkWindow    *parent,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-gboolean
-mt_backup_swap (MtDb       **db,
-                const char  *backup,
-                char       **kept_aside,
-                GError     **error)
-{
-  g_autofree char *path = g_strdup (mt_db_get_path (*db));
-  g_autoptr(GError) reopen = NULL;
-  gboolean ok;
-
-  g_clear_pointer (db, mt_db_close);
-  ok = mt_backup_restore (backup, path, NULL, kept_aside, error);
-  *db = mt_db_open (path, &reopen);
-  if (*db == NULL)
-    {
-      if (ok)
-        g_propagate_error (error, g_steal_pointer (&reopen));
-      return FALSE;
-    }
-  return ok;
-}
-
 /* ------------------------------------------------------------------ preferences */
 
 static void

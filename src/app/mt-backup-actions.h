@@ -3,8 +3,6 @@
 
 #include <adwaita.h>
 
-#include "mt-database.h"
-
 G_BEGIN_DECLS
 
 /*
@@ -37,15 +35,6 @@ void       mt_backup_restore_from    (GtkWindow    *parent,
                                       const char   *backup,
                                       MtRestoreFunc restore,
                                       gpointer      data);
-
-/* The restore itself, once every window on *@db is closed: the database closed, the backup in
- * its place (the replaced file kept aside, its name in @kept_aside), opened again into *@db. On
- * failure the database is opened again as it was, and FALSE says why. (The application does the
- * same on a thread under a progress window, its timers and broker link stopped meanwhile.) */
-gboolean   mt_backup_swap            (MtDb       **db,
-                                      const char  *backup,
-                                      char       **kept_aside,
-                                      GError     **error);
 
 /* The preferences: daily backups, their folder, the last one, Back Up Now; a connected
  * console's note that its replica needs none */
