@@ -18,6 +18,7 @@
 #include "mt-export.h"
 #include "mt-labels.h"
 #include "mt-listing.h"
+#include "mt-listing-private.h"
 #include "mt-ops.h"
 #include "mt-orders.h"
 #include "mt-perm.h"
@@ -984,6 +985,18 @@ test_every_listing (Fixture *f, gconstpointer data)
           n = mt_listing_count (listing);
           g_clear_pointer (&rows, g_ptr_array_unref);
           rows = mt_listing_fetch (listing, 0, n + 10);
+          if (!mt_listing_count_is_exact (listing))
+            {
+              /* past the limit the count says "more than", and counts them all when asked */
+              g_assert_cmpuint (n, ==, MT_LISTING_COUNT_LIMIT + 1);
+              g_assert_cmpuint (rows->len, >, MT_LISTING_COUNT_LIMIT);
+              mt_listing_set_count_limit (listing, 0);
+              n = mt_listing_count (listing);
+              g_assert_true (mt_listing_count_is_exact (listing));
+              g_clear_pointer (&rows, g_ptr_array_unref);
+              rows = mt_listing_fetch (listing, 0, n + 10);
+              mt_listing_set_count_limit (listing, MT_LISTING_COUNT_LIMIT);
+            }
           g_assert_cmpuint (rows->len, ==, n);
         }
     }
@@ -1008,6 +1021,297 @@ test_listing_counts_follow_changes (Fixture *f, gconstpointer data)
   counts = mt_listing_state_counts (listing, &total);
   g_assert_cmpuint (counts[2], ==, before + 1);   /* ready · rented · repair · scrapped */
   g_free (counts);
+}
+
+static int
+compare_lines (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Every row of the listing, each as "id|cells", sorted: what a plan found */
+static GPtrArray *
+listing_rows (MtListing *listing)
+{
+  g_autoptr(GPtrArray) rows = mt_listing_fetch (listing, 0, 1000000);
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      MtListRow *row = rows->pdata[i];
+      g_autofree char *cells = g_strjoinv ("|", row->cells);
+
+      g_ptr_array_add (lines, g_strdup_printf ("%" G_GINT64_FORMAT "|%s", row->id, cells));
+    }
+  g_ptr_array_sort (lines, compare_lines);
+  return lines;
+}
+
+/* The ids @sql selects with the search text bound as ?1 and its LIKE pattern as ?2 */
+static GArray *
+oracle_ids (MtDb       *db,
+            const char *sql,
+            const char *text)
+{
+  g_autoptr(GString) pattern = g_string_new ("%");
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '%' || *p == '_' || *p == '\\')
+        g_string_append_c (pattern, '\\');
+      g_string_append_c (pattern, *p);
+    }
+  g_string_append_c (pattern, '%');
+  stmt = mt_db_prepare (db, NULL, sql, "tt", text, pattern->str);
+  g_assert_nonnull (stmt);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (stmt);
+  return ids;
+}
+
+/* A search reads indexes when its matches are few and scans the list when they are many: every
+ * way of planning it finds the same rows, the ones its words say (numbers from their start,
+ * mobiles and names anywhere), and nothing a hostile text could smuggle in */
+static void
+test_listing_search_plans (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(MtActor) store = sign_in (f, "store");
+  g_autofree char *device = mt_db_query_text (f->db, "SELECT d.device_no FROM orders r JOIN devices d ON d.id = r.device_id "
+                                                     "ORDER BY r.id LIMIT 1", NULL);
+  g_autofree char *mobile = mt_db_query_text (f->db, "SELECT mobile FROM members ORDER BY id LIMIT 1 OFFSET 7", NULL);
+  g_autofree char *name = mt_db_query_text (f->db, "SELECT name FROM members ORDER BY id LIMIT 1 OFFSET 7", NULL);
+  g_autofree char *order = mt_db_query_text (f->db, "SELECT order_no FROM orders ORDER BY id LIMIT 1 OFFSET 5", NULL);
+  g_autofree char *txn = mt_db_query_text (f->db, "SELECT txn_no FROM ledger ORDER BY id LIMIT 1 OFFSET 9", NULL);
+  g_autofree char *order_start = g_ascii_strdown (order, 8);
+  g_autofree char *surname = g_utf8_substring (name, 0, 1);
+  g_autofree char *tail = g_strdup (device + strlen (device) - 4);
+  g_autofree char *long_text = g_strnfill (400, '9');
+  const char *texts[] = { "13", device, tail, mobile, name, surname, order, order_start, txn, "%", "_", "\\", "'",
+                          "\xf4\x8f\xbf\xbf", long_text };
+  const char *pages[] = { "orders", "rentals", "transactions", "deposits", "deposit_refunds", "splits", "members",
+                          "devices", "monitor", "bms", "tracks", "recharges", "repairs", "alarms", "stores" };
+  const struct { guint ids_max, index_rows; } plans[] = { { 20000, 20000 }, { 0, 0 }, { 100000, 0 }, { 100000, 100000 } };
+  guint found = 0;
+
+  for (guint a = 0; a < 2; a++)
+    for (guint p = 0; p < G_N_ELEMENTS (pages); p++)
+      for (guint t = 0; t < G_N_ELEMENTS (texts); t++)
+        {
+          g_autoptr(GPtrArray) first = NULL;
+          MtActor *actor = a == 0 ? admin : store;
+
+          if (!mt_actor_can_view (actor, pages[p]))
+            continue;
+          for (guint k = 0; k < G_N_ELEMENTS (plans); k++)
+            {
+              g_autoptr(GError) error = NULL;
+              g_autoptr(MtListing) listing = mt_listing_new (f->db, actor, pages[p], &error);
+              g_autoptr(GPtrArray) rows = NULL;
+
+              g_assert_no_error (error);
+              _mt_listing_set_planning (listing, plans[k].ids_max, plans[k].index_rows, TRUE);
+              mt_listing_set_count_limit (listing, 0);
+              mt_listing_set_search (listing, texts[t]);
+              rows = listing_rows (listing);
+              g_assert_cmpuint (mt_listing_count (listing), ==, rows->len);
+              g_assert_true (mt_listing_count_is_exact (listing));
+              if (first == NULL)
+                {
+                  first = g_steal_pointer (&rows);
+                  found += first->len > 0;
+                  continue;
+                }
+              if (rows->len != first->len)
+                g_error ("%s, “%s”, plan %u: %u rows, plan 0: %u", pages[p], texts[t], k, rows->len, first->len);
+              for (guint i = 0; i < rows->len; i++)
+                g_assert_cmpstr (rows->pdata[i], ==, first->pdata[i]);
+            }
+        }
+  g_assert_cmpuint (found, >, 40);
+
+  /* what the words say, against plain SQL over the joined rows */
+  for (guint t = 0; t < G_N_ELEMENTS (texts); t++)
+    {
+      static const struct { const char *page, *sql; } oracles[] = {
+        { "orders", "SELECT r.id FROM orders r LEFT JOIN devices d ON d.id = r.device_id LEFT JOIN members m "
+                    "ON m.id = r.member_id WHERE r.deleted = 0 AND (substr (r.order_no, 1, length (?1)) IN (?1, upper (?1)) "
+                    "OR d.device_no LIKE ?2 ESCAPE '\\' OR m.mobile LIKE ?2 ESCAPE '\\' OR m.name LIKE ?2 ESCAPE '\\') "
+                    "ORDER BY r.id" },
+        { "transactions", "SELECT l.id FROM ledger l LEFT JOIN orders r ON r.id = l.order_id LEFT JOIN members m "
+                          "ON m.id = l.member_id WHERE l.deleted = 0 AND (substr (l.txn_no, 1, length (?1)) IN (?1, upper (?1)) "
+                          "OR substr (r.order_no, 1, length (?1)) IN (?1, upper (?1)) OR m.mobile LIKE ?2 ESCAPE '\\' "
+                          "OR m.name LIKE ?2 ESCAPE '\\') ORDER BY l.id" },
+        { "devices", "SELECT id FROM devices WHERE deleted = 0 AND (device_no LIKE ?2 ESCAPE '\\' "
+                     "OR name LIKE ?2 ESCAPE '\\') ORDER BY id" },
+      };
+
+      for (guint o = 0; o < G_N_ELEMENTS (oracles); o++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(MtListing) listing = mt_listing_new (f->db, admin, oracles[o].page, &error);
+          g_autoptr(GArray) expected = oracle_ids (f->db, oracles[o].sql, texts[t]);
+          g_autoptr(GPtrArray) rows = NULL;
+          g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+          mt_listing_set_search (listing, texts[t]);
+          rows = mt_listing_fetch (listing, 0, 1000000);
+          for (guint i = 0; i < rows->len; i++)
+            g_array_append_val (ids, ((MtListRow *) rows->pdata[i])->id);
+          g_array_sort (ids, compare_ids);
+          g_assert_cmpuint (ids->len, ==, expected->len);
+          for (guint i = 0; i < ids->len; i++)
+            g_assert_cmpint (g_array_index (ids, gint64, i), ==, g_array_index (expected, gint64, i));
+        }
+    }
+}
+
+/* The big lists' counts kept per owner and state equal the rows counted, for every scope and
+ * the owner filters, and stay so through inserts, moves, state changes and tombstones; a count
+ * that drifted is found by the check */
+static void
+assert_kept_counts (Fixture *f)
+{
+  const char *users[] = { "admin", "east", "hangzhou", "store", "finance" };
+  const char *pages[] = { "devices", "members", "orders", "rentals", "deposits", "transactions", "splits" };
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  gint64 store_id = mt_db_query_int (f->db, 0, "SELECT store_id FROM orders WHERE store_id IS NOT NULL LIMIT 1", NULL);
+  g_autofree char *store = g_strdup_printf ("%" G_GINT64_FORMAT, store_id);
+
+  g_assert_true (mt_listing_counts_check (f->db, problems));
+  g_assert_cmpuint (problems->len, ==, 0);
+  for (guint u = 0; u < G_N_ELEMENTS (users); u++)
+    {
+      g_autoptr(MtActor) actor = sign_in (f, users[u]);
+
+      for (guint p = 0; p < G_N_ELEMENTS (pages); p++)
+        for (guint filtered = 0; filtered < 2; filtered++)
+          {
+            g_autoptr(MtListing) kept = NULL, counted = NULL;
+            g_autofree guint *kept_states = NULL, *counted_states = NULL;
+            guint kept_total = 0, counted_total = 0;
+            const MtChoice *states;
+
+            if (!mt_actor_can_view (actor, pages[p]))
+              continue;
+            kept = mt_listing_new (f->db, actor, pages[p], NULL);
+            counted = mt_listing_new (f->db, actor, pages[p], NULL);
+            _mt_listing_set_planning (counted, 20000, 20000, FALSE);
+            mt_listing_set_count_limit (counted, 0);
+            if (filtered && mt_listing_get_filters (kept, &(guint) { 0 }) != NULL)
+              {
+                mt_listing_set_filter (kept, "store", store);
+                mt_listing_set_filter (counted, "store", store);
+              }
+            g_assert_cmpuint (mt_listing_count (kept), ==, mt_listing_count (counted));
+            g_assert_true (mt_listing_count_is_exact (kept));
+            states = mt_listing_get_states (kept);
+            kept_states = mt_listing_state_counts (kept, &kept_total);
+            counted_states = mt_listing_state_counts (counted, &counted_total);
+            g_assert_cmpuint (kept_total, ==, counted_total);
+            for (guint i = 0; states && states[i].value; i++)
+              {
+                g_assert_cmpuint (kept_states[i], ==, counted_states[i]);
+                mt_listing_set_state (kept, states[i].value);
+                mt_listing_set_state (counted, states[i].value);
+                g_assert_cmpuint (mt_listing_count (kept), ==, mt_listing_count (counted));
+              }
+          }
+    }
+}
+
+static void
+test_listing_kept_counts (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  gint64 device = mt_db_query_int (f->db, 0, "SELECT id FROM devices WHERE state = 'ready' LIMIT 1", NULL);
+  gint64 other_op = mt_db_query_int (f->db, 0, "SELECT max (id) FROM operators", NULL);
+  gint64 order = mt_db_query_int (f->db, 0, "SELECT id FROM orders WHERE state = 'active' LIMIT 1", NULL);
+  gint64 member = mt_db_query_int (f->db, 0, "SELECT member_id FROM orders WHERE id = ?", "i", order);
+  gint64 before = mt_db_query_int (f->db, 0, "SELECT sum (n) FROM list_counts WHERE tbl = 'devices'", NULL);
+
+  assert_kept_counts (f);
+
+  /* writes of every kind, straight in SQL: the triggers keep up whoever writes */
+  g_assert_true (mt_db_run (f->db, NULL, "INSERT INTO devices (version, created_at, updated_at, deleted, device_no, name, "
+                                         "type_id, spec_id, operator_id, store_id, state, member_id, rent_expiry, "
+                                         "power_cut_unrented) SELECT 1, created_at, updated_at, 0, 'KEPT-1', name, type_id, "
+                                         "spec_id, operator_id, NULL, 'ready', NULL, NULL, power_cut_unrented FROM devices "
+                                         "WHERE id = ?", "i", device));
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT sum (n) FROM list_counts WHERE tbl = 'devices'", NULL), ==, before + 1);
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE devices SET state = 'repair' WHERE id = ?", "i", device));
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE devices SET operator_id = ?, store_id = NULL WHERE id = ?", "ii",
+                            other_op, device));
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE devices SET deleted = 1 WHERE device_no = 'KEPT-1'", NULL));
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT sum (n) FROM list_counts WHERE tbl = 'devices'", NULL), ==, before);
+  mt_db_run (f->db, &error, "UPDATE orders SET state = 'overdue' WHERE id = ?", "i", order);
+  g_assert_no_error (error);
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE members SET enabled = 0 WHERE id = ?", "i", member));
+  /* the books are written once: a row more */
+  mt_db_run (f->db, &error, "INSERT INTO ledger (version, created_at, updated_at, deleted, txn_no, at, operator_id, store_id, "
+                            "member_id, order_id, kind, amount_fen, pay_method, note) SELECT 1, created_at, updated_at, 0, "
+                            "txn_no || 'K', at, operator_id, NULL, member_id, order_id, kind, amount_fen, pay_method, note "
+                            "FROM ledger WHERE order_id = ? LIMIT 1", "i", order);
+  g_assert_no_error (error);
+  mt_db_run (f->db, &error, "INSERT INTO splits (version, created_at, updated_at, deleted, ledger_id, order_id, operator_id, "
+                            "store_id, total_fen, hq_fen, operator_fen, store_fen, at) SELECT 1, created_at, updated_at, 0, "
+                            "?, order_id, operator_id, NULL, total_fen, hq_fen, operator_fen, store_fen, at FROM splits "
+                            "WHERE order_id = ? LIMIT 1", "ii", mt_db_last_insert_id (f->db), order);
+  g_assert_no_error (error);
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE deposits SET state = 'refunded' WHERE order_id = ?", "i", order));
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE rentals SET reason = 'replace' WHERE order_id = ?", "i", order));
+  assert_kept_counts (f);
+
+  /* a count that drifted from its rows is named */
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE list_counts SET n = n + 1 WHERE tbl = 'orders' AND state = 'active'",
+                            NULL));
+  g_assert_false (mt_listing_counts_check (f->db, problems));
+  g_assert_cmpuint (problems->len, >, 0);
+  g_assert_nonnull (strstr (problems->pdata[0], "list count differs"));
+}
+
+/* Past the count limit a count says "more than" and costs no more; asked, it counts them all */
+static void
+test_listing_count_limit (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(MtListing) listing = mt_listing_new (f->db, admin, "transactions", NULL);
+  guint all;
+
+  mt_listing_set_count_limit (listing, 0);
+  all = mt_listing_count (listing);
+  g_assert_cmpuint (all, >, 20);
+  mt_listing_set_count_limit (listing, 5);
+  /* no search: the kept count, exact */
+  g_assert_cmpuint (mt_listing_count (listing), ==, all);
+  g_assert_true (mt_listing_count_is_exact (listing));
+  /* a date range: counted, up to the limit */
+  mt_listing_set_dates (listing, 1, G_MAXINT64);
+  g_assert_cmpuint (mt_listing_count (listing), ==, 6);
+  g_assert_false (mt_listing_count_is_exact (listing));
+  mt_listing_set_count_limit (listing, all);
+  g_assert_cmpuint (mt_listing_count (listing), ==, all);
+  g_assert_true (mt_listing_count_is_exact (listing));
+  mt_listing_set_count_limit (listing, all - 1);
+  g_assert_cmpuint (mt_listing_count (listing), ==, all);
+  g_assert_false (mt_listing_count_is_exact (listing));
 }
 
 static void
@@ -1860,6 +2164,9 @@ main (int argc, char *argv[])
   ADD ("devices/qr-labels", test_labels);
   ADD ("listing/every-page", test_every_listing);
   ADD ("listing/counts-follow-changes", test_listing_counts_follow_changes);
+  ADD ("listing/search-plans", test_listing_search_plans);
+  ADD ("listing/kept-counts", test_listing_kept_counts);
+  ADD ("listing/count-limit", test_listing_count_limit);
   ADD ("geofences", test_geofences);
   ADD ("tracks", test_tracks);
   ADD ("read-models/scope", test_read_models);

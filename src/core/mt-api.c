@@ -242,8 +242,12 @@ run_entity_list (MtApiCall *call,
 
   columns = mt_listing_get_columns (listing, &n_columns);
   rows = mt_listing_fetch (listing, (guint) offset, (guint) limit);
+  /* counted past the page asked for, up to the limit beyond it: "total_exact": false says more */
+  mt_listing_set_count_limit (listing, (guint) MIN (offset + limit + MT_LISTING_COUNT_LIMIT, G_MAXINT32));
   json_builder_begin_object (b);
   add_int (b, "total", mt_listing_count (listing));
+  json_builder_set_member_name (b, "total_exact");
+  json_builder_add_boolean_value (b, mt_listing_count_is_exact (listing));
   json_builder_set_member_name (b, "rows");
   json_builder_begin_array (b);
   for (guint i = 0; i < rows->len; i++)

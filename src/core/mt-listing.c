@@ -10,6 +10,7 @@
 #include "mt-db.h"
 #include "mt-error.h"
 #include "mt-catalog-private.h"
+#include "mt-db-private.h"
 #include "mt-listing-private.h"
 #include "mt-validate.h"
 
@@ -33,7 +34,18 @@ struct _MtListing
   guint             *counts;
   guint              counts_total;
   gboolean           counts_valid;
+  gboolean           counts_exact;   /* FALSE: counts_total is count_limit + 1, "more than" */
   gint64             counts_stamp;
+  guint              count_limit;    /* 0: every row counted */
+  gboolean           last_exact;     /* of the last count asked for */
+  /* the search's terms, and which of their lookups are few enough to be read by index */
+  GPtrArray         *terms;
+  gboolean           terms_valid;
+  gint64             terms_stamp;
+  gboolean           terms_indexed;  /* every term answered by an index: no scan */
+  guint              ids_max;        /* IDS_MAX, INDEX_ROWS and the kept counts, unless a test */
+  guint              index_rows;
+  gboolean           use_kept;
   const char        *skip_filter;   /* a filter left out while its own choices are counted */
 };
 
@@ -42,6 +54,61 @@ typedef struct
   GString   *sql;
   GPtrArray *params;  /* GVariant: int64 or string */
 } Query;
+
+/*
+ * A term of the search (MtListSpec.search): a column of the list's own table, or a lookup of
+ * the rows of another table whose id the list's column holds. Matching rows of a lookup (or of
+ * the list's own table, for its own text columns) are read once, up to IDS_MAX, and given to the
+ * list's queries as ids. When every term is expected to match at most INDEX_ROWS rows of the
+ * list, the list is read through the indexes on those columns; otherwise it is scanned in its
+ * order, which then finds a page soon, and counted only up to the count limit.
+ */
+#define IDS_MAX 20000
+#define INDEX_ROWS 20000
+
+static void
+planning_init (MtListing *self)
+{
+  self->ids_max = IDS_MAX;
+  self->index_rows = INDEX_ROWS;
+  self->use_kept = TRUE;
+}
+
+void
+_mt_listing_set_planning (MtListing *self,
+                          guint      ids_max,
+                          guint      index_rows,
+                          gboolean   use_kept)
+{
+  self->ids_max = ids_max;
+  self->index_rows = index_rows;
+  self->use_kept = use_kept;
+  self->terms_valid = FALSE;
+  self->counts_valid = FALSE;
+}
+
+typedef struct
+{
+  char      *expr;      /* own column ("r.order_no") or the list's column holding the id */
+  char      *table;     /* a lookup's table, or NULL */
+  GStrv      columns;   /* a lookup's columns */
+  gboolean  *prefix;    /* per column (one for an own column): matched from the start */
+  char      *ids;       /* matching ids as a JSON array (a lookup's, or the list's own for an own
+                         * text column), NULL: too many */
+  gboolean   own_ids;   /* ids of the list's own rows: shared by its own text columns */
+  gboolean   sparse;    /* answered by an index */
+} SearchTerm;
+
+static void
+search_term_free (SearchTerm *t)
+{
+  g_free (t->expr);
+  g_free (t->table);
+  g_strfreev (t->columns);
+  g_free (t->prefix);
+  g_free (t->ids);
+  g_free (t);
+}
 
 static void
 query_init (Query *q)
@@ -129,6 +196,8 @@ mt_listing_new (MtDb           *db,
   self->page = entry;
   self->spec = spec;
   self->filters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  mt_listing_set_count_limit (self, MT_LISTING_COUNT_LIMIT);
+  planning_init (self);
   while (spec->columns[self->n_columns].key)
     self->n_columns++;
 
@@ -151,6 +220,7 @@ mt_listing_free (MtListing *self)
   g_free (self->state);
   g_free (self->base_where);
   g_free (self->counts);
+  g_clear_pointer (&self->terms, g_ptr_array_unref);
   g_hash_table_destroy (self->filters);
   g_free (self);
 }
@@ -251,6 +321,10 @@ mt_listing_copy (MtListing *self,
   copy->sort_desc = self->sort_desc;
   copy->n_columns = self->n_columns;
   copy->base_where = g_strdup (self->base_where);
+  copy->count_limit = self->count_limit;
+  copy->ids_max = self->ids_max;
+  copy->index_rows = self->index_rows;
+  copy->use_kept = self->use_kept;
   return copy;
 }
 
@@ -260,6 +334,25 @@ mt_listing_set_db (MtListing *self,
 {
   self->db = db;
   self->counts_valid = FALSE;
+  self->terms_valid = FALSE;
+}
+
+void
+mt_listing_set_count_limit (MtListing *self,
+                            guint      limit)
+{
+  /* a list bounded by the fleet's size or less is always counted exactly */
+  if (self->spec->kept == NULL && !self->spec->bounded)
+    limit = 0;
+  if (limit != self->count_limit)
+    self->counts_valid = FALSE;
+  self->count_limit = limit;
+}
+
+gboolean
+mt_listing_count_is_exact (MtListing *self)
+{
+  return self->last_exact;
 }
 
 void
@@ -269,7 +362,10 @@ mt_listing_set_search (MtListing  *self,
   g_free (self->search);
   /* what is searched for is text: bytes that are not UTF-8 become U+FFFD, matching nothing */
   self->search = (text && text[0]) ? g_strstrip (g_utf8_make_valid (text, -1)) : NULL;
+  if (self->search != NULL && self->search[0] == '\0')
+    g_clear_pointer (&self->search, g_free);
   self->counts_valid = FALSE;
+  self->terms_valid = FALSE;
 }
 
 void
@@ -372,6 +468,263 @@ prune_from (const char *from,
   return g_string_free (out, FALSE);
 }
 
+/* The upper end of the texts that begin with @prefix: U+10FFFF sorts after every character */
+#define PREFIX_END "\xf4\x8f\xbf\xbf"
+
+static void
+add_text (Query      *q,
+          const char *text)
+{
+  g_ptr_array_add (q->params, g_variant_ref_sink (g_variant_new_string (text)));
+}
+
+/* @column begins with the search as typed, or in capitals (numbers are kept in capitals) */
+static void
+append_prefix (Query      *q,
+               const char *plus,
+               const char *column,
+               const char *text)
+{
+  g_autofree char *upper = g_ascii_strup (text, -1);
+  g_autofree char *end = g_strconcat (text, PREFIX_END, NULL);
+  g_autofree char *upper_end = g_strconcat (upper, PREFIX_END, NULL);
+  gboolean both = !g_str_equal (upper, text);
+
+  g_string_append_printf (q->sql, "(%s%s >= ? AND %s%s < ?", plus, column, plus, column);
+  add_text (q, text);
+  add_text (q, end);
+  if (both)
+    {
+      g_string_append_printf (q->sql, " OR %s%s >= ? AND %s%s < ?", plus, column, plus, column);
+      add_text (q, upper);
+      add_text (q, upper_end);
+    }
+  g_string_append_c (q->sql, ')');
+}
+
+/* A term's condition on its table's own columns (a lookup's, or the list's own column) */
+static void
+append_match (Query       *q,
+              const char  *plus,
+              const char  *column,
+              gboolean     prefix,
+              const char  *text,
+              const char  *pattern)
+{
+  if (prefix)
+    append_prefix (q, plus, column, text);
+  else
+    {
+      g_string_append_printf (q->sql, "%s LIKE ? ESCAPE '\\'", column);
+      add_text (q, pattern);
+    }
+}
+
+/* "col", "^col" or "x.fk=table(col,^col)" */
+static SearchTerm *
+search_term_parse (const char *word)
+{
+  SearchTerm *t = g_new0 (SearchTerm, 1);
+  const char *in = strchr (word, '=');
+
+  if (in == NULL)
+    {
+      t->prefix = g_new0 (gboolean, 1);
+      t->prefix[0] = word[0] == '^';
+      t->expr = g_strdup (word + t->prefix[0]);
+      return t;
+    }
+  {
+    const char *open = strchr (in, '(');
+    g_autofree char *list = g_strndup (open + 1, strlen (open + 1) - 1);
+
+    t->expr = g_strndup (word, in - word);
+    t->table = g_strndup (in + 1, open - in - 1);
+    t->columns = g_strsplit (list, ",", -1);
+    t->prefix = g_new0 (gboolean, g_strv_length (t->columns));
+    for (guint c = 0; t->columns[c]; c++)
+      if (t->columns[c][0] == '^')
+        {
+          t->prefix[c] = TRUE;
+          memmove (t->columns[c], t->columns[c] + 1, strlen (t->columns[c]));
+        }
+  }
+  return t;
+}
+
+/* How many rows of @table match any of @columns, up to @max + 1; with @ids, their ids as a JSON
+ * array (NULL past @max) */
+static guint
+search_probe (MtListing  *self,
+              const char *table,
+              GStrv       columns,
+              gboolean   *prefix,
+              guint       max,
+              char      **ids)
+{
+  g_autofree char *pattern = escape_like (self->search);
+  g_autoptr(GString) json = g_string_new ("[");
+  sqlite3_stmt *stmt;
+  guint n = 0;
+  Query q;
+
+  query_init (&q);
+  g_string_append_printf (q.sql, "SELECT %s FROM %s WHERE ", ids ? "id" : "1", table);
+  for (guint c = 0; columns[c]; c++)
+    {
+      if (c > 0)
+        g_string_append (q.sql, " OR ");
+      append_match (&q, "", columns[c], prefix[c], self->search, pattern);
+    }
+  g_string_append_printf (q.sql, " LIMIT %u", max + 1);
+  stmt = query_prepare (self, &q);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      if (ids)
+        g_string_append_printf (json, "%s%" G_GINT64_FORMAT, n ? "," : "", (gint64) sqlite3_column_int64 (stmt, 0));
+      n++;
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  query_clear (&q);
+  g_string_append_c (json, ']');
+  if (ids)
+    *ids = n <= max ? g_strdup (json->str) : NULL;
+  return n;
+}
+
+/* Roughly how many rows @table has (its highest id) */
+static double
+table_size (MtListing  *self,
+            const char *table)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT max (id) FROM %s", table);
+
+  return (double) mt_db_query_int (self->db, 0, sql, NULL);
+}
+
+/* The search's terms, and whether each can be read by index, for the data as it is now */
+static void
+ensure_terms (MtListing *self)
+{
+  gint64 stamp = mt_db_data_stamp (self->db);
+  g_autofree char *base = g_strndup (self->spec->from, strcspn (self->spec->from, " "));
+  g_autofree char *own_prefix = self->spec->alias ? g_strconcat (self->spec->alias, ".", NULL) : NULL;
+  g_autoptr(GPtrArray) own = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *own_ids = NULL;
+  g_auto(GStrv) words = NULL;
+  guint n_own = 0;
+
+  if (self->terms_valid && self->terms_stamp == stamp)
+    return;
+  g_clear_pointer (&self->terms, g_ptr_array_unref);
+  self->terms = g_ptr_array_new_with_free_func ((GDestroyNotify) search_term_free);
+  self->terms_indexed = TRUE;
+  words = g_strsplit (self->spec->search, " ", -1);
+  for (guint i = 0; words[i]; i++)
+    {
+      SearchTerm *t = search_term_parse (words[i]);
+
+      if (t->table != NULL)
+        {
+          /* the list's rows expected: the ids found times the list's rows per row of the table */
+          guint n = search_probe (self, t->table, t->columns, t->prefix, self->ids_max, &t->ids);
+          double per_row = table_size (self, base) / MAX (table_size (self, t->table), 1);
+
+          t->sparse = t->ids != NULL && n * MAX (per_row, 1) <= self->index_rows;
+        }
+      else if (t->prefix[0])
+        {
+          /* a number of the list's own table, from its start: "r.order_no" of "orders r …" */
+          char *column[] = { t->expr + strcspn (t->expr, ".") + (strchr (t->expr, '.') ? 1 : 0), NULL };
+
+          t->sparse = search_probe (self, base, column, t->prefix, self->index_rows, NULL) <= self->index_rows;
+        }
+      else if (own_prefix && g_str_has_prefix (t->expr, own_prefix))
+        {
+          /* a text column of the list's own table: found with the others, as ids */
+          t->own_ids = TRUE;
+          g_ptr_array_add (own, g_strdup (t->expr + strlen (own_prefix)));
+        }
+      g_ptr_array_add (self->terms, t);
+    }
+  if (own->len > 0)
+    {
+      g_autofree gboolean *contains = g_new0 (gboolean, own->len);
+
+      g_ptr_array_add (own, NULL);
+      n_own = search_probe (self, base, (GStrv) own->pdata, contains, self->ids_max, &own_ids);
+    }
+  for (guint i = 0; i < self->terms->len; i++)
+    {
+      SearchTerm *t = self->terms->pdata[i];
+
+      if (t->own_ids)
+        {
+          t->ids = g_strdup (own_ids);
+          t->sparse = own_ids != NULL && n_own <= self->index_rows;
+        }
+      self->terms_indexed &= t->sparse;
+    }
+  self->terms_valid = TRUE;
+  self->terms_stamp = stamp;
+}
+
+/* The search: when every term has few matches, each is a condition an index answers (SQLite
+ * reads the union of the indexes); otherwise the list is scanned in its order, every condition
+ * kept off the indexes with a unary +, and a page stops as soon as it is full */
+static void
+append_search (MtListing *self,
+               Query     *q)
+{
+  g_autofree char *pattern = escape_like (self->search);
+  gboolean own_done = FALSE;
+  const char *plus;
+
+  ensure_terms (self);
+  plus = self->terms_indexed ? "" : "+";
+  g_string_append (q->sql, " AND (");
+  for (guint i = 0; i < self->terms->len; i++)
+    {
+      SearchTerm *t = self->terms->pdata[i];
+
+      if (t->own_ids && t->ids != NULL)
+        {
+          /* the own text columns found together: once, as the rows' ids */
+          if (!own_done)
+            {
+              g_string_append_printf (q->sql, "%s%s%s.id IN (SELECT value FROM json_each (?))", i > 0 ? " OR " : "",
+                                      plus, self->spec->alias);
+              add_text (q, t->ids);
+            }
+          own_done = TRUE;
+          continue;
+        }
+      if (i > 0)
+        g_string_append (q->sql, " OR ");
+      if (t->table == NULL)
+        append_match (q, plus, t->expr, t->prefix[0], self->search, pattern);
+      else if (t->ids != NULL)
+        {
+          g_string_append_printf (q->sql, "%s%s IN (SELECT value FROM json_each (?))", plus, t->expr);
+          add_text (q, t->ids);
+        }
+      else
+        {
+          /* many: looked up once, the list scanned against them */
+          g_string_append_printf (q->sql, "+%s IN (SELECT id FROM %s WHERE ", t->expr, t->table);
+          for (guint c = 0; t->columns[c]; c++)
+            {
+              if (c > 0)
+                g_string_append (q->sql, " OR ");
+              append_match (q, "", t->columns[c], t->prefix[c], self->search, pattern);
+            }
+          g_string_append_c (q->sql, ')');
+        }
+    }
+  g_string_append_c (q->sql, ')');
+}
+
 static void
 build_where (MtListing *self,
              Query     *q,
@@ -402,44 +755,7 @@ build_where (MtListing *self,
     }
 
   if (self->search && spec->search)
-    {
-      g_auto(GStrv) exprs = g_strsplit (spec->search, " ", -1);
-      g_autofree char *pattern = escape_like (self->search);
-
-      g_string_append (q->sql, " AND (");
-      for (guint i = 0; exprs[i]; i++)
-        {
-          const char *in = strchr (exprs[i], '=');
-
-          if (i > 0)
-            g_string_append (q->sql, " OR ");
-          if (in == NULL)
-            {
-              g_string_append_printf (q->sql, "%s LIKE ? ESCAPE '\\'", exprs[i]);
-              g_ptr_array_add (q->params, g_variant_ref_sink (g_variant_new_string (pattern)));
-              continue;
-            }
-          /* "r.member_id=members(mobile,name)": the rows whose member matches, looked up in
-           * the member ids that match — no join of every row. The unary + keeps SQLite from
-           * walking the index once per id, which is slower than one scan when many match. */
-          {
-            g_autofree char *id_expr = g_strndup (exprs[i], in - exprs[i]);
-            const char *open = strchr (in, '(');
-            g_autofree char *table = g_strndup (in + 1, open - in - 1);
-            g_autofree char *list = g_strndup (open + 1, strlen (open + 1) - 1);
-            g_auto(GStrv) columns = g_strsplit (list, ",", -1);
-
-            g_string_append_printf (q->sql, "+%s IN (SELECT id FROM %s WHERE ", id_expr, table);
-            for (guint c = 0; columns[c]; c++)
-              {
-                g_string_append_printf (q->sql, "%s%s LIKE ? ESCAPE '\\'", c ? " OR " : "", columns[c]);
-                g_ptr_array_add (q->params, g_variant_ref_sink (g_variant_new_string (pattern)));
-              }
-            g_string_append (q->sql, ")");
-          }
-        }
-      g_string_append (q->sql, ")");
-    }
+    append_search (self, q);
 
   g_hash_table_iter_init (&iter, self->filters);
   while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &value))
@@ -489,37 +805,152 @@ build_where (MtListing *self,
   }
 }
 
-static void ensure_counts (MtListing *self);
+/* The rows of the query so far counted, up to the count limit; grouped by @group when not NULL.
+ * Past the limit the total is limit + 1 and FALSE is returned. */
+static gboolean
+count_rows (MtListing  *self,
+            gboolean    with_state,
+            const char *group,
+            guint      *counts,
+            guint      *total)
+{
+  const MtChoice *states = self->spec->states;
+  sqlite3_stmt *stmt;
+  Query q;
+
+  query_init (&q);
+  g_string_append_printf (q.sql, "SELECT %s AS g", group ? group : "NULL");
+  build_where (self, &q, with_state, TRUE);
+  if (self->count_limit > 0)
+    g_string_append_printf (q.sql, " LIMIT %u", self->count_limit + 1);
+  g_string_prepend (q.sql, "SELECT g, count (*) FROM (");
+  g_string_append (q.sql, ") GROUP BY 1");
+  *total = 0;
+  stmt = query_prepare (self, &q);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *v = (const char *) sqlite3_column_text (stmt, 0);
+      guint c = (guint) sqlite3_column_int64 (stmt, 1);
+
+      *total += c;
+      for (guint i = 0; group && states[i].value; i++)
+        if (g_strcmp0 (states[i].value, v) == 0)
+          counts[i] += c;
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  query_clear (&q);
+  return self->count_limit == 0 || *total <= self->count_limit;
+}
+
+/* The counts kept in list_counts, when they answer the listing as it is: no search, no dates,
+ * and filters only on the owner's operator or store */
+static gboolean
+count_kept (MtListing *self,
+            guint     *counts,
+            guint     *total)
+{
+  const MtListSpec *spec = self->spec;
+  g_autoptr(GPtrArray) scope_params = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *scope = NULL;
+  GHashTableIter iter;
+  const char *key, *value;
+  sqlite3_stmt *stmt;
+  Query q;
+
+  if (!self->use_kept || spec->kept == NULL || self->search != NULL || self->date_from > 0 || self->date_to > 0
+      || spec->scope_or != NULL)
+    return FALSE;
+  query_init (&q);
+  g_string_append (q.sql, "SELECT c.state, sum (c.n) FROM list_counts c WHERE c.tbl = ?");
+  add_text (&q, spec->kept);
+  g_hash_table_iter_init (&iter, self->filters);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &value))
+    {
+      const char *column = NULL;
+
+      for (guint i = 0; spec->filters && spec->filters[i].key; i++)
+        if (g_str_equal (spec->filters[i].key, key) && spec->filters[i].conds == NULL)
+          column = g_strcmp0 (spec->filters[i].expr, spec->op_col) == 0 ? "c.operator_id"
+                   : g_strcmp0 (spec->filters[i].expr, spec->store_col) == 0 ? "c.store_id" : NULL;
+      if (column == NULL)
+        {
+          query_clear (&q);
+          return FALSE;
+        }
+      g_string_append_printf (q.sql, " AND %s = ?", column);
+      query_add_value (&q, value);
+    }
+  scope = mt_actor_scope_sql (self->actor, "c.operator_id", "c.store_id", scope_params);
+  g_string_append_printf (q.sql, " AND %s GROUP BY 1", scope);
+  for (guint i = 0; i < scope_params->len; i++)
+    add_text (&q, scope_params->pdata[i]);
+
+  *total = 0;
+  stmt = query_prepare (self, &q);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *v = (const char *) sqlite3_column_text (stmt, 0);
+      guint c = (guint) sqlite3_column_int64 (stmt, 1);
+
+      *total += c;
+      for (guint i = 0; spec->states && spec->states[i].value; i++)
+        if (g_strcmp0 (spec->states[i].value, v) == 0)
+          counts[i] += c;
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  query_clear (&q);
+  return TRUE;
+}
+
+/* The count of every state (or of the rows, without states), with the search and filters but
+ * not the state: read from list_counts when they answer, else counted up to the limit */
+static void
+ensure_counts (MtListing *self)
+{
+  const MtChoice *states = self->spec->state_expr ? self->spec->states : NULL;
+  guint n_states = 0;
+  gint64 stamp = mt_db_data_stamp (self->db);
+
+  if (self->counts_valid && self->counts_stamp == stamp)
+    return;
+  while (states && states[n_states].value)
+    n_states++;
+  g_free (self->counts);
+  self->counts = g_new0 (guint, MAX (n_states, 1));
+  if (count_kept (self, self->counts, &self->counts_total))
+    self->counts_exact = TRUE;
+  else
+    {
+      memset (self->counts, 0, MAX (n_states, 1) * sizeof (guint));
+      self->counts_exact = count_rows (self, FALSE, states ? self->spec->state_expr : NULL, self->counts,
+                                       &self->counts_total);
+    }
+  self->counts_valid = TRUE;
+  self->counts_stamp = stamp;
+}
 
 guint
 mt_listing_count (MtListing *self)
 {
-  Query q;
-  sqlite3_stmt *stmt;
-  guint n = 0;
+  const MtChoice *states = self->spec->state_expr ? self->spec->states : NULL;
+  guint total = 0;
 
-  /* With states, one grouped query answers both the count and the state buttons */
-  if (self->spec->states && self->spec->state_expr)
+  ensure_counts (self);
+  self->last_exact = self->counts_exact;
+  if (states == NULL || self->state == NULL)
+    return self->counts_total;
+  if (self->counts_exact)
     {
-      ensure_counts (self);
-      if (self->state == NULL)
-        return self->counts_total;
-      for (guint i = 0; self->spec->states[i].value; i++)
-        if (g_str_equal (self->spec->states[i].value, self->state))
+      for (guint i = 0; states[i].value; i++)
+        if (g_str_equal (states[i].value, self->state))
           return self->counts[i];
       return 0;
     }
-
-  query_init (&q);
-  g_string_append (q.sql, "SELECT count(*)");
-  build_where (self, &q, TRUE, TRUE);
-  stmt = query_prepare (self, &q);
-  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
-    n = (guint) sqlite3_column_int64 (stmt, 0);
-  if (stmt)
-    sqlite3_reset (stmt);
-  query_clear (&q);
-  return n;
+  /* more rows than the limit in all: this state's own, up to the limit */
+  self->last_exact = count_rows (self, TRUE, NULL, NULL, &total);
+  return total;
 }
 
 guint *
@@ -534,6 +965,7 @@ mt_listing_state_counts (MtListing *self,
   while (self->spec->states[n_states].value)
     n_states++;
   ensure_counts (self);
+  self->last_exact = self->counts_exact;
   *total = self->counts_total;
   return g_memdup2 (self->counts, n_states * sizeof (guint));
 }
@@ -580,46 +1012,28 @@ mt_listing_filter_counts (MtListing  *self,
   return counts;
 }
 
-static void
-ensure_counts (MtListing *self)
+gboolean
+mt_listing_counts_check (MtDb      *db,
+                         GPtrArray *problems)
 {
-  const MtChoice *states = self->spec->states;
-  guint n_states = 0;
-  guint *counts;
-  guint *total;
-  Query q;
-  sqlite3_stmt *stmt;
-  gint64 stamp = mt_db_data_stamp (self->db);
+  g_autoptr(GString) now = g_string_new (NULL);
+  g_autofree char *sql = NULL;
 
-  if (self->counts_valid && self->counts_stamp == stamp)
-    return;
-  while (states[n_states].value)
-    n_states++;
-  g_free (self->counts);
-  counts = self->counts = g_new0 (guint, n_states);
-  total = &self->counts_total;
-  *total = 0;
-
-  query_init (&q);
-  g_string_append_printf (q.sql, "SELECT %s, count(*)", self->spec->state_expr);
-  build_where (self, &q, FALSE, TRUE);
-  g_string_append (q.sql, " GROUP BY 1");
-  stmt = query_prepare (self, &q);
-  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+  for (const MtKeptList *list = mt_kept_lists; list->table; list++)
     {
-      const char *v = (const char *) sqlite3_column_text (stmt, 0);
-      guint c = (guint) sqlite3_column_int64 (stmt, 1);
+      g_autofree char *state = list->state ? g_strdup_printf ("coalesce (CAST (%s AS TEXT), '')", list->state)
+                                           : g_strdup ("''");
 
-      *total += c;
-      for (guint i = 0; i < n_states; i++)
-        if (g_strcmp0 (states[i].value, v) == 0)
-          counts[i] += c;
+      g_string_append_printf (now, "%sSELECT '%s', coalesce (operator_id, 0), coalesce (store_id, 0), %s, count (*) "
+                              "FROM %s WHERE deleted = 0 GROUP BY 2, 3, 4", now->len ? " UNION ALL " : "",
+                              list->table, state, list->table);
     }
-  if (stmt)
-    sqlite3_reset (stmt);
-  query_clear (&q);
-  self->counts_valid = TRUE;
-  self->counts_stamp = stamp;
+  sql = g_strdup_printf ("WITH kept AS (SELECT tbl, operator_id, store_id, state, n FROM list_counts WHERE n <> 0), "
+                         "now AS (%s) "
+                         "SELECT 'kept' AS side, * FROM (SELECT * FROM kept EXCEPT SELECT * FROM now) "
+                         "UNION ALL SELECT 'recounted' AS side, * FROM (SELECT * FROM now EXCEPT SELECT * FROM kept) "
+                         "LIMIT 50", now->str);
+  return mt_db_expect_no_rows (db, problems, "list count differs from its rows:", sql);
 }
 
 static void
@@ -886,7 +1300,11 @@ mt_listing_export_csv (MtListing     *self,
       return FALSE;
     }
   if (progress != NULL)
-    g_atomic_int_set (&progress->total, (gint) mt_listing_count (self));
+    {
+      /* every row is read anyway: the progress counts them all */
+      mt_listing_set_count_limit (self, 0);
+      g_atomic_int_set (&progress->total, (gint) mt_listing_count (self));
+    }
   {
     CsvExport export = { self, line, f, cancellable, progress, 0, TRUE };
 

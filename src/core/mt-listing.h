@@ -90,13 +90,25 @@ gboolean            mt_listing_set_sort     (MtListing     *listing,
                                              const char    *column_key,
                                              gboolean       descending);
 
+/* Past this many rows a count that the kept counts do not answer stops: "10,000+" */
+#define MT_LISTING_COUNT_LIMIT 10000
+
+/* The rows there are, counted up to the count limit: past it, the limit + 1 and
+ * mt_listing_count_is_exact() FALSE. Without a search, dates or filters other than the owner's, the
+ * big lists' counts are kept with their rows and exact however many. */
 guint               mt_listing_count        (MtListing     *listing);
+/* Whether the last count asked for (mt_listing_count, mt_listing_state_counts) is exact */
+gboolean            mt_listing_count_is_exact (MtListing   *listing);
+/* Where counting stops (MT_LISTING_COUNT_LIMIT at first); 0 counts every row */
+void                mt_listing_set_count_limit (MtListing  *listing,
+                                                guint       limit);
 /* Counts per choice of the filter @key (same order as its choices), with every other filter,
  * the search and the state; NULL for a filter without fixed choices */
 guint              *mt_listing_filter_counts (MtListing    *listing,
                                               const char   *key,
                                               guint        *total);
-/* Counts per state of the facet (same order as the states), ignoring the state filter */
+/* Counts per state of the facet (same order as the states), ignoring the state filter; when the
+ * total is past the count limit (not exact) the states' counts are only of the rows counted */
 guint              *mt_listing_state_counts (MtListing     *listing,
                                              guint         *total);
 GPtrArray          *mt_listing_fetch        (MtListing     *listing,

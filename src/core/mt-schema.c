@@ -894,6 +894,88 @@ static const char *const synced_24[] = { NULL };
 #undef SPLIT_LIVE
 #undef WITHDRAWN
 
+/* Issue 19: the rows of the big lists counted per owner and state, kept with the rows by
+ * triggers in the same transaction, so that a list's first look reads a few hundred numbers instead
+ * of counting millions of rows. A row counts while it is not deleted, as the lists show them;
+ * mt_listing_counts_check() proves the counts against the rows. */
+static const char migration_25[] =
+  "CREATE TABLE list_counts ("
+  "  tbl TEXT NOT NULL,"
+  "  operator_id INTEGER NOT NULL,"   /* 0: none */
+  "  store_id INTEGER NOT NULL,"      /* 0: none */
+  "  state TEXT NOT NULL,"            /* '' for a list without states */
+  "  n INTEGER NOT NULL,"
+  "  PRIMARY KEY (tbl, operator_id, store_id, state)"
+  ") WITHOUT ROWID;"
+  /* the revenue split list searched by order number reads the order's splits by index */
+  "CREATE INDEX splits_order ON splits (order_id);";
+static const char *const synced_25[] = { NULL };
+
+const MtKeptList mt_kept_lists[] = {
+  { "devices", "state" },
+  { "members", "enabled" },
+  { "orders", "state" },
+  { "rentals", "reason" },
+  { "deposits", "state" },
+  { "ledger", NULL },
+  { "splits", NULL },
+  { NULL }
+};
+
+/* The key of a row of @table in list_counts, over the row @r (NEW or OLD) */
+static char *
+kept_key (const MtKeptList *list,
+          const char       *r)
+{
+  g_autofree char *state = list->state ? g_strdup_printf ("coalesce (CAST (%s.%s AS TEXT), '')", r, list->state)
+                                       : g_strdup ("''");
+
+  return g_strdup_printf ("'%s', coalesce (%s.operator_id, 0), coalesce (%s.store_id, 0), %s", list->table, r, r,
+                          state);
+}
+
+char *
+_mt_schema_kept_counts_sql (const MtKeptList *list)
+{
+  g_autofree char *new_key = kept_key (list, "NEW");
+  g_autofree char *old_key = kept_key (list, "OLD");
+  g_autofree char *changed = list->state
+    ? g_strdup_printf (" OR OLD.%s IS NOT NEW.%s", list->state, list->state) : g_strdup ("");
+  g_autofree char *key = list->state ? g_strdup_printf ("coalesce (CAST (%s AS TEXT), '')", list->state)
+                                     : g_strdup ("''");
+  const char *t = list->table;
+
+  return g_strdup_printf (
+    "CREATE TRIGGER %1$s_count_insert AFTER INSERT ON %1$s WHEN NEW.deleted = 0 BEGIN "
+    "  INSERT INTO list_counts VALUES (%2$s, 1) ON CONFLICT DO UPDATE SET n = n + 1; "
+    "END;"
+    "CREATE TRIGGER %1$s_count_update AFTER UPDATE ON %1$s WHEN OLD.deleted IS NOT NEW.deleted "
+    "  OR OLD.operator_id IS NOT NEW.operator_id OR OLD.store_id IS NOT NEW.store_id%4$s BEGIN "
+    "  INSERT INTO list_counts SELECT %3$s, -1 WHERE OLD.deleted = 0 ON CONFLICT DO UPDATE SET n = n - 1; "
+    "  INSERT INTO list_counts SELECT %2$s, 1 WHERE NEW.deleted = 0 ON CONFLICT DO UPDATE SET n = n + 1; "
+    "END;"
+    "CREATE TRIGGER %1$s_count_delete AFTER DELETE ON %1$s WHEN OLD.deleted = 0 BEGIN "
+    "  INSERT INTO list_counts VALUES (%3$s, -1) ON CONFLICT DO UPDATE SET n = n - 1; "
+    "END;"
+    "INSERT INTO list_counts SELECT '%1$s', coalesce (operator_id, 0), coalesce (store_id, 0), %5$s, count (*) "
+    "  FROM %1$s WHERE deleted = 0 GROUP BY 2, 3, 4;",
+    t, new_key, old_key, changed, key);
+}
+
+static gboolean
+migration_25_after (MtDb    *db,
+                    GError **error)
+{
+  for (const MtKeptList *list = mt_kept_lists; list->table; list++)
+    {
+      g_autofree char *sql = _mt_schema_kept_counts_sql (list);
+
+      if (!mt_db_exec (db, sql, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 const MtMigration mt_migrations[] = {
   { 1, migration_1, synced_1, _mt_schema_load_regions },
   { 2, migration_2, synced_2, NULL },
@@ -919,6 +1001,7 @@ const MtMigration mt_migrations[] = {
   { 22, migration_22, synced_22, migration_22_after },
   { 23, migration_23, synced_23, migration_23_after },
   { 24, migration_24, synced_24, NULL },
+  { 25, migration_25, synced_25, migration_25_after },
 };
 const guint mt_n_migrations = G_N_ELEMENTS (mt_migrations);
 

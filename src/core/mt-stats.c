@@ -9,6 +9,7 @@
 #include "mt-db.h"
 #include "mt-error.h"
 #include "mt-stats.h"
+#include "mt-listing-private.h"
 #include "mt-stats-private.h"
 
 /* China Standard Time: the business day the books are kept in, wherever a console runs */
@@ -321,6 +322,7 @@ mt_stats_check (MtDb      *db,
     months);
   gboolean ok = mt_db_expect_no_rows (db, problems, "daily aggregate differs from its rows:", sql);
 
+  ok &= mt_listing_counts_check (db, problems);
   return mt_db_expect_no_rows (db, problems, "monthly members differ from the orders:", months_sql) && ok;
 }
 

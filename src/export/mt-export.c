@@ -91,7 +91,11 @@ mt_listing_export_xlsx (MtListing     *self,
     }
 
   if (progress != NULL)
-    g_atomic_int_set (&progress->total, (gint) mt_listing_count (self));
+    {
+      /* every row is read anyway: the progress counts them all */
+      mt_listing_set_count_limit (self, 0);
+      g_atomic_int_set (&progress->total, (gint) mt_listing_count (self));
+    }
   if (!mt_listing_each (self, xlsx_row, &export))
     {
       workbook_close (wb);

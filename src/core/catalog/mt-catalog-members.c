@@ -82,6 +82,7 @@ const MtCatalogPage _mt_catalog_members[] = {
       .states = _mt_catalog_enabled_choices,
       .date_expr = "m.created_at",
       .order = "m.id DESC",
+      .kept = "members",
     },
     .entity = &_mt_entity_members,
   },

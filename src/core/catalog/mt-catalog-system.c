@@ -160,6 +160,7 @@ const MtCatalogPage _mt_catalog_system[] = {
       .states = audit_results,
       .date_expr = "x.at",
       .order = "x.at DESC",
+      .bounded = TRUE,
     },
   },
   { { NULL } }

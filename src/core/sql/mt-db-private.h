@@ -29,10 +29,21 @@ typedef struct
 extern const MtMoneyColumn mt_money_columns[];
 extern const guint mt_n_money_columns;
 
+/* The lists whose rows are counted per operator, store and state in list_counts (migration 25) */
+typedef struct
+{
+  const char *table;
+  const char *state;   /* the state column, or NULL */
+} MtKeptList;
+
+extern const MtKeptList mt_kept_lists[];
+
 extern const MtMigration mt_migrations[];
 extern const guint mt_n_migrations;
 
 char     *_mt_schema_journal_sql  (const char *table);
 gboolean  _mt_schema_load_regions (MtDb *db, GError **error);
+/* list_counts' triggers for @list and its counts of the rows there are */
+char     *_mt_schema_kept_counts_sql (const MtKeptList *list);
 
 G_END_DECLS

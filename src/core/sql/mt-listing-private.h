@@ -15,7 +15,9 @@ typedef struct
   const char          *store_col;
   const char          *scope_or;    /* rows visible whatever their owner */
   const MtListColumn  *columns;
-  const char          *search;      /* space-separated expressions matched with LIKE */
+  /* Space-separated terms: "col" contains the text; "^col" begins with it (a number of a big
+   * table: an index range); "x.fk=table(col,^col)" the rows whose fk is a row of table matching */
+  const char          *search;
   const char          *search_hint; /* N_(): what the search box looks in, as the admin names it */
   const MtListFilter  *filters;
   const char          *state_expr;  /* the facet counted per state */
@@ -23,6 +25,9 @@ typedef struct
   const char          *date_expr;   /* what the date range applies to */
   const char          *date_hint;   /* N_(): what that date is, when not the row's own time */
   const char          *order;       /* default order */
+  const char          *kept;        /* list_counts' tbl counting this list's rows (where = deleted = 0) */
+  gboolean             bounded;     /* counted only up to the count limit (so is every kept list) when
+                                     * its counts are not kept: a table that grows without end */
 } MtListSpec;
 
 extern const MtChoice mt_alarm_types[];
@@ -32,5 +37,16 @@ extern const MtChoice mt_alarm_types[];
  * map), not a page of them. */
 sqlite3_stmt       *mt_listing_select       (MtListing     *listing,
                                              const char    *exprs);
+
+/* For tests: how searches and counts are planned — matching ids handed over as a list up to
+ * @ids_max, indexes read while at most @index_rows rows are expected, list_counts used or not */
+void                _mt_listing_set_planning (MtListing    *listing,
+                                              guint         ids_max,
+                                              guint         index_rows,
+                                              gboolean      use_kept);
+
+/* Whether list_counts agrees with the rows it counts; each difference appended to @problems */
+gboolean            mt_listing_counts_check (MtDb          *db,
+                                             GPtrArray     *problems);
 
 G_END_DECLS
