@@ -132,7 +132,9 @@ main (int argc, char *argv[])
   /* BENCH_PAGES=devices,orders limits the pages */
   {
     static const char *const pages[][2] = { { "devices", "2306001234" }, { "members", "1390" },
-                                            { "orders", "ZL2026" } };
+                                            { "orders", "DD2026" }, { "rentals", "1390" },
+                                            { "transactions", "JY2026" }, { "deposits", "1390" },
+                                            { "splits", "JY2026" }, { "tracks", "2306001234" } };
     const char *only = g_getenv ("BENCH_PAGES");
 
     for (guint i = 0; i < G_N_ELEMENTS (pages); i++)

@@ -268,6 +268,61 @@ test_search_in_place (void)
 }
 
 static void save_screenshot (GtkWidget *widget, const char *name);
+
+/* A search matching more rows than are worth counting says "more than" and its states' names
+ * alone; scrolled to the end, the list counts as many more and grows; the search cleared, the
+ * kept count is exact again */
+static void
+test_count_limit (void)
+{
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  gint64 all = mt_db_query_int (db, 0, "SELECT count (*) FROM ledger WHERE deleted = 0", NULL);
+  g_autofree char *more = g_strdup_printf (g_dgettext (GETTEXT_PACKAGE, "More than %u rows"), MT_LISTING_COUNT_LIMIT);
+  g_autofree char *exact = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u row", "%u rows", (gulong) all), (guint) all);
+  MtListPage *page;
+  GListModel *model;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1500, 950);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  page = MT_LIST_PAGE (mt_window_show_page (window, "transactions"));
+  iterate (100);
+  g_assert_cmpint (all, >, MT_LISTING_COUNT_LIMIT + 100);
+  g_assert_nonnull (find_label_with_text (GTK_WIDGET (page), exact));
+
+  mt_list_page_set_search (page, "1");
+  iterate (100);
+  model = mt_list_page_get_model (page);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, MT_LISTING_COUNT_LIMIT + 1);
+  g_assert_nonnull (find_label_with_text (GTK_WIDGET (page), more));
+  iterate (600);   /* the sign-in screen's crossfade over */
+  save_screenshot (GTK_WIDGET (window), "count-limit.png");
+
+  /* near the end: counted further */
+  g_object_unref (g_list_model_get_item (model, MT_LISTING_COUNT_LIMIT - 10));
+  for (guint i = 0; i < 50 && g_list_model_get_n_items (model) == MT_LISTING_COUNT_LIMIT + 1; i++)
+    iterate (100);
+  g_assert_cmpuint (g_list_model_get_n_items (model), >, MT_LISTING_COUNT_LIMIT + 1);
+  g_assert_null (find_label_with_text (GTK_WIDGET (page), more));
+  {
+    g_autoptr(MtListing) listing = mt_listing_new (db, mt_window_get_actor (window), "transactions", NULL);
+
+    mt_listing_set_search (listing, "1");
+    mt_listing_set_count_limit (listing, 0);
+    g_assert_cmpuint (g_list_model_get_n_items (model), <=, mt_listing_count (listing));
+  }
+
+  mt_list_page_set_search (page, NULL);
+  iterate (100);
+  g_assert_cmpuint (g_list_model_get_n_items (mt_list_page_get_model (page)), ==, (guint) all);
+  g_assert_nonnull (find_label_with_text (GTK_WIDGET (page), exact));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
+
 static GtkWindow *find_window (GType type);
 static void close_windows (GType type);
 
@@ -3934,6 +3989,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/contract-editor", test_contract_editor);
   g_test_add_func ("/mt/app/jobs", test_jobs);
   g_test_add_func ("/mt/app/search-in-place", test_search_in_place);
+  g_test_add_func ("/mt/app/count-limit", test_count_limit);
   g_test_add_func ("/mt/app/rental-counter", test_rental_counter);
   g_test_add_func ("/mt/app/finance-actions", test_finance_actions);
   g_test_add_func ("/mt/app/statistics", test_statistics_page);

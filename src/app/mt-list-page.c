@@ -109,6 +109,8 @@ mt_list_page_finalize (GObject *object)
   MtListPage *self = MT_LIST_PAGE (object);
 
   g_clear_object (&self->selection);
+  if (self->model != NULL)
+    mt_row_model_detach (self->model);
   g_clear_object (&self->model);
   g_clear_pointer (&self->listing, mt_listing_free);
   g_clear_object (&self->context);
@@ -299,22 +301,39 @@ row_request (const char *operation,
   return request;
 }
 
+/* "N rows", or "More than N rows" while the rows are counted only as far as they are shown */
+static void
+update_row_count (MtListPage *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  g_autofree char *text = NULL;
+
+  if (mt_row_model_is_complete (self->model))
+    text = g_strdup_printf (ngettext ("%u row", "%u rows", n), n);
+  else
+    /* TRANSLATORS: a count stopped there: "More than 10000 rows" */
+    text = g_strdup_printf (_("More than %u rows"), n - 1);
+  gtk_label_set_text (GTK_LABEL (self->count_label), text);
+}
+
 static void
 update_counts (MtListPage *self)
 {
   const MtChoice *states = mt_listing_get_states (self->listing);
-  g_autofree char *text = NULL;
 
   if (states != NULL)
     {
       guint total = 0;
       g_autofree guint *counts = mt_listing_state_counts (self->listing, &total);
+      gboolean exact = mt_listing_count_is_exact (self->listing);
 
+      /* past the count limit the states' numbers are not known: their names alone */
       for (guint i = 0; i < self->state_buttons->len; i++)
         {
           g_autofree char *label = i == 0
-            ? g_strdup_printf (_("All %u"), total)
-            : g_strdup_printf ("%s %u", _(states[i - 1].label), counts[i - 1]);
+            ? (exact ? g_strdup_printf (_("All %u"), total) : g_strdup_printf (_("All %u+"), MT_LISTING_COUNT_LIMIT))
+            : exact ? g_strdup_printf ("%s %u", _(states[i - 1].label), counts[i - 1])
+                    : g_strdup (_(states[i - 1].label));
           gtk_button_set_label (self->state_buttons->pdata[i], label);
         }
     }
@@ -332,9 +351,7 @@ update_counts (MtListPage *self)
           gtk_button_set_label (self->online_buttons->pdata[i], label);
         }
     }
-  text = g_strdup_printf (ngettext ("%u row", "%u rows", g_list_model_get_n_items (G_LIST_MODEL (self->model))),
-                          g_list_model_get_n_items (G_LIST_MODEL (self->model)));
-  gtk_label_set_text (GTK_LABEL (self->count_label), text);
+  update_row_count (self);
 }
 
 static void selection_changed_cb (MtListPage *self);
@@ -2182,6 +2199,8 @@ mt_list_page_new (MtContext   *context,
   self->entity = mt_listing_get_entity (self->listing)
                  ? mt_entity_lookup (mt_listing_get_entity (self->listing)) : NULL;
   self->model = mt_row_model_new (self->listing);
+  /* rows counted further as the list is scrolled to its end */
+  g_signal_connect_object (self->model, "items-changed", G_CALLBACK (update_row_count), self, G_CONNECT_SWAPPED);
   self->selection = gtk_multi_selection_new (G_LIST_MODEL (g_object_ref (self->model)));
 
   /* Filter bar: the search, the listing's filters, the page's actions */

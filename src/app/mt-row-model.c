@@ -70,6 +70,8 @@ struct _MtRowModel
   GObject     parent_instance;
   MtListing  *listing;
   guint       n_items;
+  gboolean    exact;    /* FALSE: n_items is where counting stopped, there are more */
+  guint       growing;  /* the idle that counts further */
   GHashTable *pages;  /* page index → GPtrArray of MtRowItem */
 };
 
@@ -90,6 +92,28 @@ mt_row_model_get_n_items (GListModel *model)
   return MT_ROW_MODEL (model)->n_items;
 }
 
+static void
+count_rows (MtRowModel *self)
+{
+  self->n_items = mt_listing_count (self->listing);
+  self->exact = mt_listing_count_is_exact (self->listing);
+}
+
+/* Near the end of the rows counted so far: count as many more, and add them */
+static gboolean
+grow_cb (gpointer data)
+{
+  MtRowModel *self = data;
+  guint old = self->n_items;
+
+  self->growing = 0;
+  mt_listing_set_count_limit (self->listing, old - 1 + MT_LISTING_COUNT_LIMIT);
+  count_rows (self);
+  if (self->n_items > old)
+    g_list_model_items_changed (G_LIST_MODEL (self), old, 0, self->n_items - old);
+  return G_SOURCE_REMOVE;
+}
+
 static gpointer
 mt_row_model_get_item (GListModel *model,
                        guint       position)
@@ -98,8 +122,10 @@ mt_row_model_get_item (GListModel *model,
   guint page = position / PAGE_SIZE;
   GPtrArray *items;
 
-  if (position >= self->n_items)
+  if (position >= self->n_items || self->listing == NULL)
     return NULL;
+  if (!self->exact && self->growing == 0 && position + PAGE_SIZE >= self->n_items)
+    self->growing = g_idle_add_full (G_PRIORITY_DEFAULT, grow_cb, self, NULL);
 
   items = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page));
   /* a page may be partly there: the first page after a reset keeps only the rows it had */
@@ -137,6 +163,7 @@ mt_row_model_finalize (GObject *object)
 {
   MtRowModel *self = MT_ROW_MODEL (object);
 
+  g_clear_handle_id (&self->growing, g_source_remove);
   g_clear_pointer (&self->pages, g_hash_table_destroy);
   G_OBJECT_CLASS (mt_row_model_parent_class)->finalize (object);
 }
@@ -159,8 +186,23 @@ mt_row_model_new (MtListing *listing)
   MtRowModel *self = g_object_new (MT_TYPE_ROW_MODEL, NULL);
 
   self->listing = listing;
-  self->n_items = mt_listing_count (listing);
+  count_rows (self);
   return self;
+}
+
+void
+mt_row_model_detach (MtRowModel *self)
+{
+  g_return_if_fail (MT_IS_ROW_MODEL (self));
+  g_clear_handle_id (&self->growing, g_source_remove);
+  self->listing = NULL;
+}
+
+gboolean
+mt_row_model_is_complete (MtRowModel *self)
+{
+  g_return_val_if_fail (MT_IS_ROW_MODEL (self), TRUE);
+  return self->exact;
 }
 
 MtListing *
@@ -186,7 +228,10 @@ mt_row_model_reset (MtRowModel *self)
   if (first != NULL)
     g_ptr_array_ref (first);
   g_hash_table_remove_all (self->pages);
-  self->n_items = mt_listing_count (self->listing);
+  /* a new question: counted up to the limit again, further as the rows are scrolled to */
+  g_clear_handle_id (&self->growing, g_source_remove);
+  mt_listing_set_count_limit (self->listing, MT_LISTING_COUNT_LIMIT);
+  count_rows (self);
 
   if (first != NULL && self->n_items > 0)
     {

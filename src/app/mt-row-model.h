@@ -21,6 +21,11 @@ G_DECLARE_FINAL_TYPE (MtRowModel, mt_row_model, MT, ROW_MODEL, GObject)
 /* A lazy list over a listing: rows are read from SQLite a page at a time, when shown */
 MtRowModel *mt_row_model_new     (MtListing  *listing);
 MtListing  *mt_row_model_get_listing (MtRowModel *self);
+/* FALSE while the rows are counted only up to where they are shown: more follow as the list is
+ * scrolled to its end */
+gboolean    mt_row_model_is_complete (MtRowModel *self);
+/* The listing is going away: the model reads nothing more (GTK may hold it a while longer) */
+void        mt_row_model_detach  (MtRowModel *self);
 /* Re-runs the query (after a filter, sort or data change) */
 
 /* Reads the listing again: its rows changed, or its search, filters or order */
