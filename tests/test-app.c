@@ -269,6 +269,124 @@ test_search_in_place (void)
 
 static void save_screenshot (GtkWidget *widget, const char *name);
 
+static void
+count_calls (guint *count)
+{
+  (*count)++;
+}
+
+/* A job that keeps the session's worker until *data is 0 */
+static gpointer
+hold_job (MtDb          *db,
+          gpointer       data,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  while (g_atomic_int_get ((gint *) data))
+    g_usleep (5000);
+  return g_strdup ("held");
+}
+
+static gboolean
+count_frames (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       data)
+{
+  (*(guint *) data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+static GtkWidget *
+find_search_entry (GtkWidget *widget)
+{
+  if (GTK_IS_SEARCH_ENTRY (widget) && gtk_widget_get_mapped (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_search_entry (child);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* Typed keys are answered on the worker once they pause: the list stays as it was meanwhile, an
+ * answer to keys typed over is never shown, and the last text's rows come */
+static void
+test_search_typed (void)
+{
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wanted = mt_db_query_text (db, "SELECT device_no FROM devices ORDER BY id LIMIT 1 OFFSET 11", NULL);
+  guint shown = 0;
+  MtListPage *page;
+  GtkWidget *entry;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  page = MT_LIST_PAGE (mt_window_show_page (window, "devices"));
+  iterate (100);
+  g_signal_connect_swapped (page, "reloaded", G_CALLBACK (count_calls), &shown);
+  entry = find_search_entry (GTK_WIDGET (page));
+  g_assert_nonnull (entry);
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "2");
+  iterate (20);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "23");
+  g_assert_cmpuint (g_list_model_get_n_items (mt_list_page_get_model (page)), ==, 300);   /* not asked yet */
+  iterate (200);   /* asked: the keys paused */
+  gtk_editable_set_text (GTK_EDITABLE (entry), wanted);
+  settle (window);
+  for (guint i = 0; i < 50 && g_list_model_get_n_items (mt_list_page_get_model (page)) != 1; i++)
+    {
+      iterate (100);
+      settle (window);
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (mt_list_page_get_model (page)), ==, 1);
+  {
+    g_autoptr(MtRowItem) item = g_list_model_get_item (mt_list_page_get_model (page), 0);
+
+    g_assert_cmpstr (mt_row_item_get_cell (item, 0), ==, wanted);
+    g_assert_cmpstr (mt_listing_get_search (mt_list_page_get_listing (page)), ==, wanted);
+  }
+  /* "2" was typed over before it was asked; "23" may have been answered before the last text: at
+   * most those two answers shown, and the last one is the last text's */
+  g_assert_cmpuint (shown, >=, 1);
+  g_assert_cmpuint (shown, <=, 2);
+
+  /* the worker busy with something long: typed keys wait for it, and the window goes on */
+  {
+    gint hold = 1;
+    guint frames = 0;
+
+    mt_context_run_async (mt_window_get_context (window), hold_job, &hold, NULL, g_free, NULL, NULL, NULL);
+    gtk_editable_set_text (GTK_EDITABLE (entry), "");
+    iterate (400);
+    g_assert_cmpuint (g_list_model_get_n_items (mt_list_page_get_model (page)), ==, 1);   /* not answered yet */
+    gtk_widget_add_tick_callback (GTK_WIDGET (page), count_frames, &frames, NULL);
+    gtk_widget_queue_draw (GTK_WIDGET (page));
+    iterate (300);
+    g_assert_cmpuint (frames, >, 0);   /* drawn meanwhile */
+    g_atomic_int_set (&hold, 0);
+    settle (window);
+    for (guint i = 0; i < 50 && g_list_model_get_n_items (mt_list_page_get_model (page)) != 300; i++)
+      iterate (100);
+    g_assert_cmpuint (g_list_model_get_n_items (mt_list_page_get_model (page)), ==, 300);
+  }
+
+  /* a filter chosen while an answer is awaited asks with the text as it is */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  mt_list_page_reload (page);
+  g_assert_cmpuint (g_list_model_get_n_items (mt_list_page_get_model (page)), ==, 300);
+  settle (window);
+  iterate (300);
+  g_assert_cmpuint (g_list_model_get_n_items (mt_list_page_get_model (page)), ==, 300);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
 /* A search matching more rows than are worth counting says "more than" and its states' names
  * alone; scrolled to the end, the list counts as many more and grows; the search cleared, the
  * kept count is exact again */
@@ -3990,6 +4108,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/jobs", test_jobs);
   g_test_add_func ("/mt/app/search-in-place", test_search_in_place);
   g_test_add_func ("/mt/app/count-limit", test_count_limit);
+  g_test_add_func ("/mt/app/search-typed", test_search_typed);
   g_test_add_func ("/mt/app/rental-counter", test_rental_counter);
   g_test_add_func ("/mt/app/finance-actions", test_finance_actions);
   g_test_add_func ("/mt/app/statistics", test_statistics_page);

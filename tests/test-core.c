@@ -19,6 +19,7 @@
 #include "mt-labels.h"
 #include "mt-listing.h"
 #include "mt-listing-private.h"
+#include "mt-local-backend.h"
 #include "mt-ops.h"
 #include "mt-orders.h"
 #include "mt-perm.h"
@@ -1314,6 +1315,49 @@ test_listing_count_limit (Fixture *f, gconstpointer data)
   g_assert_false (mt_listing_count_is_exact (listing));
 }
 
+/* A query that takes long, on the worker: a recursive count to a hundred million */
+static gpointer
+slow_job (MtDb          *db,
+          gpointer       data,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  gint64 *answer = g_new0 (gint64, 1);
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                                                "WHERE i < 100000000) SELECT count (*) FROM n", NULL);
+
+  *answer = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : -sqlite3_errcode (mt_db_get_handle (db));
+  sqlite3_reset (stmt);
+  return answer;
+}
+
+static void
+job_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  *(gint64 **) data = mt_local_backend_run_finish (MT_LOCAL_BACKEND (source), result, NULL);
+}
+
+/* A job nobody waits for any more stops in the middle of its query: the next key's search does
+ * not queue behind the last one's */
+static void
+test_worker_interrupted (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtLocalBackend) backend = mt_local_backend_new (f->db, 0);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree gint64 *answer = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  mt_local_backend_run_async (backend, slow_job, NULL, NULL, g_free, cancellable, job_done_cb, &answer);
+  g_usleep (100000);
+  g_cancellable_cancel (cancellable);
+  while (answer == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (*answer, ==, -SQLITE_INTERRUPT);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 5 * G_USEC_PER_SEC);
+}
+
 static void
 test_migrations (void)
 {
@@ -2167,6 +2211,7 @@ main (int argc, char *argv[])
   ADD ("listing/search-plans", test_listing_search_plans);
   ADD ("listing/kept-counts", test_listing_kept_counts);
   ADD ("listing/count-limit", test_listing_count_limit);
+  ADD ("listing/worker-interrupted", test_worker_interrupted);
   ADD ("geofences", test_geofences);
   ADD ("tracks", test_tracks);
   ADD ("read-models/scope", test_read_models);

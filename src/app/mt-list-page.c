@@ -70,6 +70,8 @@ struct _MtListPage
   GHashTable         *action_groups;   /* prefix ("list", "devices") → GSimpleActionGroup */
   gboolean            disposed;        /* its template's children may still say they changed */
   guint               search_timeout;
+  GCancellable       *searching;       /* the typed search being answered on the worker */
+  guint               search_serial;   /* of the last one asked: older answers are dropped */
   /* the stores' map view (列表 / 地图), built when first shown */
   GtkWidget          *views;
   GtkWidget          *map_toggle;
@@ -89,6 +91,8 @@ mt_list_page_dispose (GObject *object)
 
   self->disposed = TRUE;
   g_clear_handle_id (&self->search_timeout, g_source_remove);
+  g_cancellable_cancel (self->searching);
+  g_clear_object (&self->searching);
   g_clear_handle_id (&self->job_timer, g_source_remove);
   if (self->job_cancellable)
     g_cancellable_cancel (self->job_cancellable);   /* a job of a closed page is not wanted */
@@ -426,12 +430,20 @@ map_toggled_cb (MtListPage *self)
   mt_list_page_show_map (self, gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->map_toggle)));
 }
 
+static void search_drop (MtListPage *self);
+
 void
 mt_list_page_reload (MtListPage *self)
 {
   /* Two steps: remove every row, then add the new ones. One items-changed (0, old, new) makes
    * GTK 4.8's list item manager look up every added position to reuse widgets, paging in the
    * whole table; an addition alone binds only the rows on screen. */
+  /* a typed search not answered yet is part of the question: asked here, with the rest */
+  if (self->searching != NULL || self->search_timeout != 0)
+    {
+      search_drop (self);
+      mt_listing_set_search (self->listing, gtk_editable_get_text (GTK_EDITABLE (self->search)));
+    }
   /* rows keep their positions across a reset, not their meaning: drop the selection first */
   gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
   mt_row_model_reset (self->model);
@@ -456,15 +468,112 @@ mt_list_page_get_loaded_ids (MtListPage *self,
   return mt_row_model_get_loaded_ids (self->model, max);
 }
 
+/* A typed search is answered on the session's worker: the count, the states' counts and the
+ * first page, on the worker's connection, with a copy of the listing. The window keeps drawing
+ * meanwhile; a key typed before the answer stops the query where it is and asks again. */
+typedef struct
+{
+  MtListing *listing;
+  guint      serial;
+} SearchJob;
+
+typedef struct
+{
+  MtListing *listing;
+  GPtrArray *rows;
+  guint      serial;
+} SearchAnswer;
+
+static void
+search_job_free (SearchJob *job)
+{
+  g_clear_pointer (&job->listing, mt_listing_free);
+  g_free (job);
+}
+
+static void
+search_answer_free (SearchAnswer *answer)
+{
+  g_clear_pointer (&answer->listing, mt_listing_free);
+  g_clear_pointer (&answer->rows, g_ptr_array_unref);
+  g_free (answer);
+}
+
+static gpointer
+search_job (MtDb          *db,
+            gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  SearchJob *job = data;
+  SearchAnswer *answer = g_new0 (SearchAnswer, 1);
+
+  answer->serial = job->serial;
+  answer->listing = g_steal_pointer (&job->listing);
+  mt_listing_set_db (answer->listing, db);
+  mt_listing_count (answer->listing);
+  g_free (mt_listing_state_counts (answer->listing, &(guint) { 0 }));
+  answer->rows = mt_listing_fetch (answer->listing, 0, 100);
+  mt_listing_set_db (answer->listing, NULL);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    {
+      search_answer_free (answer);
+      return NULL;
+    }
+  return answer;
+}
+
+static void
+search_answered_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  g_autoptr(MtListPage) self = data;
+  SearchAnswer *answer = mt_context_run_finish (MT_CONTEXT (source), result, NULL);
+
+  if (answer == NULL)
+    return;
+  if (!self->disposed && answer->serial == self->search_serial)
+    {
+      g_clear_object (&self->searching);
+      mt_listing_set_search (self->listing, mt_listing_get_search (answer->listing));
+      mt_listing_adopt (self->listing, answer->listing);
+      gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
+      mt_row_model_reset_with (self->model, answer->rows);
+      selection_changed_cb (self);
+      update_counts (self);
+      if (self->map_layer != NULL)
+        map_points_load (self);
+      g_signal_emit (self, signals[SIGNAL_RELOADED], 0);
+    }
+  search_answer_free (answer);
+}
+
 static gboolean
 search_timeout_cb (gpointer data)
 {
   MtListPage *self = data;
+  SearchJob *job = g_new0 (SearchJob, 1);
 
   self->search_timeout = 0;
-  mt_listing_set_search (self->listing, gtk_editable_get_text (GTK_EDITABLE (self->search)));
-  mt_list_page_reload (self);
+  job->listing = mt_listing_copy (self->listing, NULL);
+  mt_listing_set_search (job->listing, gtk_editable_get_text (GTK_EDITABLE (self->search)));
+  job->serial = ++self->search_serial;
+  self->searching = g_cancellable_new ();
+  mt_context_run_async (self->context, search_job, job, (GDestroyNotify) search_job_free,
+                        (GDestroyNotify) search_answer_free, self->searching, search_answered_cb,
+                        g_object_ref (self));
   return G_SOURCE_REMOVE;
+}
+
+/* The question asked before is not wanted any more */
+static void
+search_drop (MtListPage *self)
+{
+  g_clear_handle_id (&self->search_timeout, g_source_remove);
+  g_cancellable_cancel (self->searching);
+  g_clear_object (&self->searching);
+  self->search_serial++;
 }
 
 static void
@@ -472,8 +581,8 @@ search_changed_cb (MtListPage *self)
 {
   if (self->disposed)
     return;
-  /* Typing stays fluid: the query runs once the keys pause */
-  g_clear_handle_id (&self->search_timeout, g_source_remove);
+  /* Typing stays fluid: the query runs once the keys pause, on the worker */
+  search_drop (self);
   self->search_timeout = g_timeout_add (150, search_timeout_cb, self);
 }
 
@@ -482,8 +591,10 @@ mt_list_page_set_search (MtListPage *self,
                          const char *text)
 {
   gtk_editable_set_text (GTK_EDITABLE (self->search), text ? text : "");
-  g_clear_handle_id (&self->search_timeout, g_source_remove);
-  search_timeout_cb (self);
+  /* asked for, not typed: answered at once */
+  search_drop (self);
+  mt_listing_set_search (self->listing, text);
+  mt_list_page_reload (self);
 }
 
 static void

@@ -218,9 +218,16 @@ mt_row_model_get_listing (MtRowModel *self)
 void
 mt_row_model_reset (MtRowModel *self)
 {
+  mt_row_model_reset_with (self, NULL);
+}
+
+void
+mt_row_model_reset_with (MtRowModel *self,
+                         GPtrArray  *first_rows)
+{
   guint old = self->n_items;
   GPtrArray *first;
-  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) rows = first_rows ? g_ptr_array_ref (first_rows) : NULL;
   guint kept = 0;
 
   g_return_if_fail (MT_IS_ROW_MODEL (self));
@@ -235,7 +242,8 @@ mt_row_model_reset (MtRowModel *self)
 
   if (first != NULL && self->n_items > 0)
     {
-      rows = mt_listing_fetch (self->listing, 0, PAGE_SIZE);
+      if (rows == NULL)
+        rows = mt_listing_fetch (self->listing, 0, PAGE_SIZE);
       /* a page read after the count may hold rows added since: never keep more than there were */
       kept = MIN (MIN (first->len, rows->len), old);
       g_ptr_array_set_size (first, kept);
@@ -249,6 +257,20 @@ mt_row_model_reset (MtRowModel *self)
       /* rows after the kept ones are made on demand by get_item */
       if (kept > 0)
         g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), g_ptr_array_ref (first));
+    }
+  else if (rows != NULL && self->n_items > 0)
+    {
+      /* nothing on hand: the page read elsewhere is the first */
+      GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint i = 0; i < rows->len && i < self->n_items; i++)
+        {
+          MtRowItem *item = g_object_new (MT_TYPE_ROW_ITEM, NULL);
+
+          item->row = g_steal_pointer (&rows->pdata[i]);
+          g_ptr_array_add (items, item);
+        }
+      g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), items);
     }
 
   g_list_model_items_changed (G_LIST_MODEL (self), kept, old - kept, self->n_items - kept);

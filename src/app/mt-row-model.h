@@ -30,6 +30,9 @@ void        mt_row_model_detach  (MtRowModel *self);
 
 /* Reads the listing again: its rows changed, or its search, filters or order */
 void        mt_row_model_reset   (MtRowModel *self);
+/* The same with the first page already read (elsewhere, with the listing's counts adopted) */
+void        mt_row_model_reset_with (MtRowModel *self,
+                                     GPtrArray  *first_rows);
 /* Reads the rows on hand again in place (live data changed); a reset if their number changed */
 void        mt_row_model_refresh (MtRowModel *self);
 /* The ids of the rows read so far (the pages shown), at most @max */

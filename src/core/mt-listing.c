@@ -147,8 +147,10 @@ query_prepare (MtListing *self,
 
   if (stmt == NULL)
     {
-      g_warning ("Listing %s: cannot prepare %s: %s", self->page_id, q->sql->str,
-                 sqlite3_errmsg (mt_db_get_handle (self->db)));
+      /* a query stopped because nobody wants its answer any more is no fault */
+      if (sqlite3_errcode (mt_db_get_handle (self->db)) != SQLITE_INTERRUPT)
+        g_warning ("Listing %s: cannot prepare %s: %s", self->page_id, q->sql->str,
+                   sqlite3_errmsg (mt_db_get_handle (self->db)));
       return NULL;
     }
   for (guint i = 0; i < q->params->len; i++)
@@ -335,6 +337,37 @@ mt_listing_set_db (MtListing *self,
   self->db = db;
   self->counts_valid = FALSE;
   self->terms_valid = FALSE;
+}
+
+const char *
+mt_listing_get_search (MtListing *self)
+{
+  return self->search;
+}
+
+void
+mt_listing_adopt (MtListing *self,
+                  MtListing *from)
+{
+  gint64 stamp = mt_db_data_stamp (self->db);
+
+  g_return_if_fail (self->spec == from->spec);
+  if (g_strcmp0 (self->search, from->search) != 0)
+    return;
+  g_free (self->counts);
+  self->counts = g_steal_pointer (&from->counts);
+  self->counts_total = from->counts_total;
+  self->counts_exact = from->counts_exact;
+  self->counts_valid = from->counts_valid && self->counts != NULL;
+  self->counts_stamp = stamp;
+  self->count_limit = from->count_limit;
+  self->last_exact = from->last_exact;
+  g_clear_pointer (&self->terms, g_ptr_array_unref);
+  self->terms = g_steal_pointer (&from->terms);
+  self->terms_indexed = from->terms_indexed;
+  self->terms_valid = from->terms_valid && self->terms != NULL;
+  self->terms_stamp = stamp;
+  from->counts_valid = from->terms_valid = FALSE;
 }
 
 void

@@ -78,6 +78,12 @@ const char         *mt_listing_get_search_hint (MtListing  *listing);
 
 void                mt_listing_set_search   (MtListing     *listing,
                                              const char    *text);
+const char         *mt_listing_get_search   (MtListing     *listing);
+/* What @from (a copy with the same search and filters) worked out on another connection — its
+ * counts and how its search is read — taken over by @listing, valid until the data changes: an
+ * answer found on a worker thread shown without asking again */
+void                mt_listing_adopt        (MtListing     *listing,
+                                             MtListing     *from);
 void                mt_listing_set_filter   (MtListing     *listing,
                                              const char    *key,
                                              const char    *value);

@@ -64,6 +64,12 @@ worker_db (MtLocalBackend  *self,
   return self->worker_db;
 }
 
+static int
+job_interrupt_cb (void *data)
+{
+  return g_cancellable_is_cancelled (data);
+}
+
 static void
 job_thread (GTask        *task,
             gpointer      source,
@@ -79,7 +85,13 @@ job_thread (GTask        *task,
   g_mutex_lock (&self->lock);
   self->threaded = g_thread_self () != job->caller;
   if ((db = worker_db (self, &error)) != NULL && !g_cancellable_set_error_if_cancelled (cancellable, &error))
-    result = job->func (db, job->data, cancellable, &error);
+    {
+      /* a job nobody waits for any more stops in the middle of its query */
+      if (cancellable != NULL)
+        sqlite3_progress_handler (mt_db_get_handle (db), 2000, job_interrupt_cb, cancellable);
+      result = job->func (db, job->data, cancellable, &error);
+      sqlite3_progress_handler (mt_db_get_handle (db), 0, NULL, NULL);
+    }
   g_mutex_unlock (&self->lock);
   if (result == NULL && error == NULL)
     g_set_error_literal (&error, MT_ERROR, MT_ERROR_FAILED, _("The work could not be done"));
@@ -214,7 +226,10 @@ answer_request (MtDb          *db,
       return NULL;
     }
   answer = g_new0 (Answer, 1);
-  answer->answer = call.response ? json_node_ref (call.response) : json_node_new (JSON_NODE_NULL);
+  if (call.response_text != NULL)
+    answer->answer = json_from_string (call.response_text->str, NULL);
+  else
+    answer->answer = call.response ? json_node_ref (call.response) : json_node_new (JSON_NODE_NULL);
   answer->devices = g_steal_pointer (&call.devices);
   answer->fences_changed = call.fences_changed;
   mt_api_call_clear (&call);
