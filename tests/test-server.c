@@ -1546,6 +1546,90 @@ test_hostile_input (Fixture *f, gconstpointer data)
   }
 }
 
+typedef struct
+{
+  Fixture    *f;
+  const char *token;
+  const char *path;
+  gint64      total;   /* what every answer said, or -1 when they differed or failed */
+} Reader;
+
+static gpointer
+reader_cb (gpointer data)
+{
+  Reader *r = data;
+  g_autoptr(SoupSession) session = soup_session_new ();
+
+  for (guint i = 0; i < 25; i++)
+    {
+      guint status = 0;
+      g_autoptr(JsonNode) answer = mt_test_http_call (session, r->f->url, "GET", r->path, r->token, NULL, &status);
+
+      if (status != 200 || answer == NULL)
+        r->total = -1;
+      else if (r->total != -1)
+        {
+          gint64 total = json_object_get_int_member (json_node_get_object (answer), "total");
+
+          r->total = (r->total == 0 || r->total == total) ? total : -1;
+        }
+    }
+  return NULL;
+}
+
+/* Lists are read on the server's reader threads: side by side they all answer, the same, while a
+ * write goes on; a cell with what JSON must escape comes back as it is stored; a refused
+ * session on a reader ends as it would on the writer */
+static void
+test_list_answers (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = sign_in (f, "admin");
+  g_autofree char *no = NULL;
+  const char *odd = "a\"b\\c\nd\te\x01 中\x7f/";
+  Reader readers[6];
+  GThread *threads[6];
+  guint status = 0;
+
+  {
+    g_autoptr(GError) error = NULL;
+    MtDb *db = mt_db_open (f->path, &error);
+
+    g_assert_no_error (error);
+    no = mt_db_query_text (db, "SELECT device_no FROM devices ORDER BY id LIMIT 1", NULL);
+    g_assert_true (mt_db_run (db, NULL, "UPDATE devices SET name = ? WHERE device_no = ?", "tt", odd, no));
+    mt_db_close (db);
+  }
+  {
+    g_autofree char *path = g_strdup_printf ("devices?search=%s", no);
+    g_autoptr(JsonNode) answer = call (f, "GET", path, admin, NULL, &status);
+    JsonObject *row;
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_nonnull (answer);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (answer), "total"), ==, 1);
+    g_assert_true (json_object_get_boolean_member (json_node_get_object (answer), "total_exact"));
+    row = json_array_get_object_element (json_object_get_array_member (json_node_get_object (answer), "rows"), 0);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (row, "cells"), "name"), ==, odd);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    {
+      readers[i] = (Reader) { f, admin, i % 2 ? "members?limit=50&search=1" : "devices?limit=100", 0 };
+      threads[i] = g_thread_new ("reader", reader_cb, &readers[i]);
+    }
+  /* a write meanwhile, on the writer */
+  {
+    g_autoptr(JsonNode) answer = call (f, "POST", "device_types", admin, "{\"name\":\"并发型号\"}", &status);
+    g_assert_cmpuint (status, ==, 201);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_cmpint (readers[i].total, >, 0);
+    }
+  g_assert_cmpint (readers[0].total, ==, db_int (f, "SELECT count (*) FROM devices WHERE deleted = 0"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1555,6 +1639,7 @@ main (int argc, char *argv[])
 #define ADD(name, fn) g_test_add ("/mt/server/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("backup-while-writing", test_backup_while_writing);
   ADD ("track", test_track);
+  ADD ("list-answers", test_list_answers);
   ADD ("sessions", test_sessions);
   ADD ("actions", test_actions);
   ADD ("bad-input", test_bad_input);

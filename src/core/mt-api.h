@@ -71,6 +71,8 @@ struct _MtApiCall
   /* the answer */
   guint                 status;
   JsonNode             *response;  /* NULL: none (204) */
+  GString              *response_text;   /* or the answer written as JSON text already (a long
+                                         * list): then response is NULL */
   GArray               *devices;   /* gint64: devices whose rental or power intent changed */
   gboolean              fences_changed;
 };

@@ -44,6 +44,8 @@ struct _MtServer
   char       *report_dir;     /* where the monthly reports go, or NULL */
   guint       report_id;      /* the hourly look for a month without its reports */
   gboolean    reporting;      /* a month's reports are being written */
+  GThreadPool  *readers;      /* the reads' threads, or NULL (a database without a file) */
+  GMainContext *context;      /* where answers are sent from */
 };
 
 G_DEFINE_FINAL_TYPE (MtServer, mt_server, G_TYPE_OBJECT)
@@ -51,6 +53,7 @@ G_DEFINE_FINAL_TYPE (MtServer, mt_server, G_TYPE_OBJECT)
 typedef struct
 {
   MtServer           *server;
+  MtDb               *db;       /* the server's, or a reader's own connection */
   SoupServerMessage  *msg;      /* NULL when handled without a connection (mt_server_handle) */
   const char         *path;
   SoupMessageHeaders *request_headers;
@@ -815,7 +818,7 @@ command_done_cb (MtCommandResult  result,
 {
   CommandCall *call = data;
   g_autoptr(MtActor) actor = mt_actor_load (call->server->db, call->account_id, NULL);
-  Request req = { .server = call->server, .msg = call->msg, .method = "POST", .actor = actor, .status = 500,
+  Request req = { .server = call->server, .db = call->server->db, .msg = call->msg, .method = "POST", .actor = actor, .status = 500,
                   .request_headers = soup_server_message_get_request_headers (call->msg),
                   .response_headers = soup_server_message_get_response_headers (call->msg) };
   locale_t previous = uselocale (call->locale);
@@ -1269,7 +1272,7 @@ run_core (Request   *req,
 {
   g_autoptr(GError) error = NULL;
 
-  call->db = req->server->db;
+  call->db = req->db;
   call->actor = req->actor;
   if (!mt_api_call_run (call, &error))
     return respond_gerror (req, error);
@@ -1277,7 +1280,10 @@ run_core (Request   *req,
     power_policy (req, g_array_index (call->devices, gint64, i));
   if (call->fences_changed && req->server->ingest != NULL)
     mt_ingest_fences_changed (req->server->ingest);
-  respond_node (req, call->status, call->response);
+  if (call->response_text != NULL)
+    respond_string (req, call->status, g_steal_pointer (&call->response_text));
+  else
+    respond_node (req, call->status, call->response);
 }
 
 /* The operation at the request's address (mt_api_route: 404, or 405 with Allow), the session
@@ -1303,7 +1309,7 @@ dispatch (Request *req)
   if (!(op->flags & MT_API_OPEN))
     {
       auth = soup_message_headers_get_one (req->request_headers, "Authorization");
-      req->actor = mt_session_actor (req->server->db, auth && g_str_has_prefix (auth, "Bearer ") ? auth + 7 : NULL,
+      req->actor = mt_session_actor (req->db, auth && g_str_has_prefix (auth, "Bearer ") ? auth + 7 : NULL,
                                      &error);
       if (req->actor == NULL)
         return respond_gerror (req, error);
@@ -1474,6 +1480,178 @@ serve (Request    *req,
   uselocale (previous);
 }
 
+/* ------------------------------------------------------------------ readers */
+
+/*
+ * Reads on a pool of threads: a GET the core answers (a list, a row, a track, a setting) is
+ * answered on a reader thread with a read-only connection of its own, so that reads go on side by
+ * side and never wait behind a write; writes and the server's own operations stay on the main
+ * thread's connection. The message is paused meanwhile; the reader works on copies of what it
+ * needs and the answer is put on the message back on the main thread.
+ */
+typedef struct
+{
+  MtServer           *server;
+  SoupServerMessage  *msg;
+  char               *path;
+  char               *method;
+  GHashTable         *query;
+  SoupMessageHeaders *request_headers;
+  SoupMessageHeaders *response_headers;
+  GBytes             *response;
+  char               *content_type;
+  guint               status;
+  char               *refused_token;   /* a session refused: looked at again by the writer */
+} ReadJob;
+
+static void
+read_job_free (ReadJob *job)
+{
+  g_object_unref (job->server);
+  g_object_unref (job->msg);
+  g_free (job->path);
+  g_free (job->method);
+  g_clear_pointer (&job->query, g_hash_table_unref);
+  soup_message_headers_unref (job->request_headers);
+  soup_message_headers_unref (job->response_headers);
+  g_clear_pointer (&job->response, g_bytes_unref);
+  g_free (job->content_type);
+  g_free (job->refused_token);
+  g_free (job);
+}
+
+/* each reader thread's connection, closed when the thread ends */
+static GPrivate reader_db = G_PRIVATE_INIT ((GDestroyNotify) mt_db_close);
+
+static void
+copy_header (const char *name,
+             const char *value,
+             gpointer    data)
+{
+  soup_message_headers_append (data, name, value);
+}
+
+static gboolean
+read_job_done (gpointer data)
+{
+  ReadJob *job = data;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (job->msg);
+
+  /* a session refused on a reader (an account disabled) is ended by the writer's connection
+   * before the refusal is sent, as on the main thread */
+  if (job->refused_token != NULL)
+    {
+      MtActor *actor = mt_session_actor (job->server->db, job->refused_token, NULL);
+
+      g_clear_pointer (&actor, mt_actor_free);
+    }
+  soup_message_headers_foreach (job->response_headers, copy_header, headers);
+  soup_server_message_set_status (job->msg, job->status, NULL);
+  if (job->response != NULL)
+    soup_server_message_set_response (job->msg, job->content_type ? job->content_type
+                                                                  : "application/json; charset=utf-8",
+                                      SOUP_MEMORY_COPY, g_bytes_get_data (job->response, NULL),
+                                      g_bytes_get_size (job->response));
+  soup_server_message_unpause (job->msg);
+  read_job_free (job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reader_thread (gpointer data,
+               gpointer user_data)
+{
+  ReadJob *job = data;
+  MtServer *self = job->server;
+  MtDb *db = g_private_get (&reader_db);
+  Request req = { .server = self, .path = job->path, .query = job->query, .status = 500, .method = job->method,
+                  .request_headers = job->request_headers, .response_headers = job->response_headers };
+
+  if (db == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      db = mt_db_open_read_only (mt_db_get_path (self->db), &error);
+      if (db == NULL)
+        g_warning ("A reader cannot open the database: %s", error->message);
+      g_private_set (&reader_db, db);
+    }
+  req.db = db != NULL ? db : NULL;
+  if (db != NULL)
+    serve (&req, NULL, 0);
+  else
+    respond_error (&req, 503, "unavailable", _("The server cannot read the database now"), NULL);
+  job->status = req.status;
+  if (req.status == 401)
+    {
+      const char *auth = soup_message_headers_get_one (job->request_headers, "Authorization");
+
+      if (auth != NULL && g_str_has_prefix (auth, "Bearer "))
+        job->refused_token = g_strdup (auth + 7);
+    }
+  job->response = g_steal_pointer (&req.response);
+  job->content_type = g_strdup (req.content_type);
+  g_main_context_invoke (self->context, read_job_done, job);
+}
+
+/* Whether the request is a read the core answers, for a reader */
+static gboolean
+is_core_read (const char *method,
+              const char *path)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GPtrArray) segments = g_ptr_array_new ();
+  g_autoptr(GString) allowed = g_string_new (NULL);
+  MtApiCall call = { 0 };
+  const MtApiOperation *op;
+  gboolean read;
+
+  if (!g_str_equal (method, "GET") || !g_str_has_prefix (path, API_PREFIX))
+    return FALSE;
+  parts = g_strsplit (path + strlen (API_PREFIX), "/", -1);
+  for (guint i = 0; parts[i]; i++)
+    if (parts[i][0] != '\0')
+      g_ptr_array_add (segments, parts[i]);
+  g_ptr_array_add (segments, NULL);
+  op = mt_api_route (method, (const char *const *) segments->pdata, &call, allowed);
+  read = op != NULL && op->run != NULL && !(op->flags & MT_API_WRITES);
+  mt_api_call_clear (&call);
+  return read;
+}
+
+static gboolean
+read_on_reader (MtServer          *self,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query)
+{
+  ReadJob *job;
+
+  if (self->readers == NULL || !is_core_read (soup_server_message_get_method (msg), path))
+    return FALSE;
+  job = g_new0 (ReadJob, 1);
+  job->server = g_object_ref (self);
+  job->msg = g_object_ref (msg);
+  job->path = g_strdup (path);
+  job->method = g_strdup (soup_server_message_get_method (msg));
+  if (query != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      job->query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_hash_table_iter_init (&iter, query);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (job->query, g_strdup (key), g_strdup (value));
+    }
+  job->request_headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  soup_message_headers_foreach (soup_server_message_get_request_headers (msg), copy_header, job->request_headers);
+  job->response_headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  soup_server_message_pause (msg);
+  g_thread_pool_push (self->readers, job, NULL);
+  return TRUE;
+}
+
 static void
 api_cb (SoupServer        *soup,
         SoupServerMessage *msg,
@@ -1482,11 +1660,13 @@ api_cb (SoupServer        *soup,
         gpointer           data)
 {
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  Request req = { .server = data, .msg = msg, .path = path, .query = query, .status = 500,
-                  .method = soup_server_message_get_method (msg),
+  Request req = { .server = data, .db = ((MtServer *) data)->db, .msg = msg, .path = path, .query = query,
+                  .status = 500, .method = soup_server_message_get_method (msg),
                   .request_headers = soup_server_message_get_request_headers (msg),
                   .response_headers = soup_server_message_get_response_headers (msg) };
 
+  if (read_on_reader (data, msg, path, query))
+    return;
   serve (&req, body->data, body->length);
   if (!req.paused)
     request_send (&req, msg);
@@ -1505,7 +1685,7 @@ mt_server_handle (MtServer           *self,
                   GBytes            **response)
 {
   g_autoptr(GHashTable) fields = query && query[0] ? soup_form_decode (query) : NULL;
-  Request req = { .server = self, .path = path, .query = fields, .status = 500, .method = method,
+  Request req = { .server = self, .db = self->db, .path = path, .query = fields, .status = 500, .method = method,
                   .request_headers = request_headers, .response_headers = response_headers };
 
   g_return_val_if_fail (MT_IS_SERVER (self), 0);
@@ -1529,6 +1709,10 @@ mt_server_dispose (GObject *object)
   g_clear_object (&self->ingest);
   if (self->soup)
     soup_server_disconnect (self->soup);
+  /* the reads under way finish, their answers are dropped with the messages */
+  if (self->readers != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->readers), FALSE, TRUE);
+  g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->soup);
   g_clear_pointer (&self->sockets, g_ptr_array_unref);
   G_OBJECT_CLASS (mt_server_parent_class)->dispose (object);
@@ -1652,6 +1836,9 @@ mt_server_new (MtDb *db)
   MtServer *self = g_object_new (MT_TYPE_SERVER, NULL);
 
   self->db = db;
+  self->context = g_main_context_ref_thread_default ();
+  if (mt_db_get_path (db) != NULL && strcmp (mt_db_get_path (db), ":memory:") != 0)
+    self->readers = g_thread_pool_new (reader_thread, NULL, MIN (MAX (g_get_num_processors (), 2), 8), TRUE, NULL);
   return self;
 }
 
