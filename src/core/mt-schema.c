@@ -842,6 +842,15 @@ migration_23_after (MtDb    *db,
 #define SPLIT_LIVE(r) "CASE WHEN " r ".deleted = 0 THEN "
 #define WITHDRAWN(r) "CASE WHEN " r ".deleted = 0 AND " r ".store_id IS NULL AND " r ".state IN ('approved', 'paid') " \
                      "THEN " r ".amount_fen ELSE 0 END"
+/* the balances of the rows there are */
+#define OPERATOR_BALANCES_FILL \
+  "INSERT INTO operator_balances (operator_id, split_fen) " \
+  "  SELECT operator_id, sum (operator_fen) FROM splits WHERE deleted = 0 GROUP BY operator_id " \
+  "  UNION ALL SELECT 0, coalesce (sum (hq_fen), 0) FROM splits WHERE deleted = 0 " \
+  "  ON CONFLICT (operator_id) DO UPDATE SET split_fen = split_fen + excluded.split_fen;" \
+  "INSERT INTO operator_balances (operator_id, withdrawn_fen) " \
+  "  SELECT operator_id, sum (amount_fen) FROM withdrawals w WHERE " WITHDRAWN ("w") " > 0 GROUP BY operator_id " \
+  "  ON CONFLICT (operator_id) DO UPDATE SET withdrawn_fen = withdrawn_fen + excluded.withdrawn_fen;"
 static const char migration_24[] =
   "CREATE TABLE operator_balances ("
   "  operator_id INTEGER PRIMARY KEY,"
@@ -883,14 +892,26 @@ static const char migration_24[] =
   "    ON CONFLICT (operator_id) DO UPDATE SET withdrawn_fen = withdrawn_fen + excluded.withdrawn_fen; "
   "END;"
   /* what there is already */
-  "INSERT INTO operator_balances (operator_id, split_fen) "
-  "  SELECT operator_id, sum (operator_fen) FROM splits WHERE deleted = 0 GROUP BY operator_id "
-  "  UNION ALL SELECT 0, coalesce (sum (hq_fen), 0) FROM splits WHERE deleted = 0 "
-  "  ON CONFLICT (operator_id) DO UPDATE SET split_fen = split_fen + excluded.split_fen;"
-  "INSERT INTO operator_balances (operator_id, withdrawn_fen) "
-  "  SELECT operator_id, sum (amount_fen) FROM withdrawals w WHERE " WITHDRAWN ("w") " > 0 GROUP BY operator_id "
-  "  ON CONFLICT (operator_id) DO UPDATE SET withdrawn_fen = withdrawn_fen + excluded.withdrawn_fen;";
+  OPERATOR_BALANCES_FILL;
 static const char *const synced_24[] = { NULL };
+
+/* What the triggers keep — balances, list counts, statistics — worked out again from the rows,
+ * after rows were written in bulk with the triggers away (the demo) */
+gboolean
+_mt_schema_rebuild_kept (MtDb    *db,
+                         GError **error)
+{
+  if (!mt_db_exec (db, "DELETE FROM operator_balances; " OPERATOR_BALANCES_FILL " DELETE FROM list_counts;", error))
+    return FALSE;
+  for (const MtKeptList *list = mt_kept_lists; list->table; list++)
+    {
+      g_autofree char *fill = _mt_schema_kept_fill_sql (list);
+
+      if (!mt_db_exec (db, fill, error))
+        return FALSE;
+    }
+  return _mt_stats_rebuild (db, error);
+}
 #undef SPLIT_LIVE
 #undef WITHDRAWN
 
@@ -935,14 +956,23 @@ kept_key (const MtKeptList *list,
 }
 
 char *
+_mt_schema_kept_fill_sql (const MtKeptList *list)
+{
+  g_autofree char *key = list->state ? g_strdup_printf ("coalesce (CAST (%s AS TEXT), '')", list->state)
+                                     : g_strdup ("''");
+
+  return g_strdup_printf ("INSERT INTO list_counts SELECT '%1$s', coalesce (operator_id, 0), coalesce (store_id, 0), "
+                          "%2$s, count (*) FROM %1$s WHERE deleted = 0 GROUP BY 2, 3, 4;", list->table, key);
+}
+
+char *
 _mt_schema_kept_counts_sql (const MtKeptList *list)
 {
   g_autofree char *new_key = kept_key (list, "NEW");
   g_autofree char *old_key = kept_key (list, "OLD");
   g_autofree char *changed = list->state
     ? g_strdup_printf (" OR OLD.%s IS NOT NEW.%s", list->state, list->state) : g_strdup ("");
-  g_autofree char *key = list->state ? g_strdup_printf ("coalesce (CAST (%s AS TEXT), '')", list->state)
-                                     : g_strdup ("''");
+  g_autofree char *fill = _mt_schema_kept_fill_sql (list);
   const char *t = list->table;
 
   return g_strdup_printf (
@@ -957,9 +987,8 @@ _mt_schema_kept_counts_sql (const MtKeptList *list)
     "CREATE TRIGGER %1$s_count_delete AFTER DELETE ON %1$s WHEN OLD.deleted = 0 BEGIN "
     "  INSERT INTO list_counts VALUES (%3$s, -1) ON CONFLICT DO UPDATE SET n = n - 1; "
     "END;"
-    "INSERT INTO list_counts SELECT '%1$s', coalesce (operator_id, 0), coalesce (store_id, 0), %5$s, count (*) "
-    "  FROM %1$s WHERE deleted = 0 GROUP BY 2, 3, 4;",
-    t, new_key, old_key, changed, key);
+    "%5$s",
+    t, new_key, old_key, changed, fill);
 }
 
 static gboolean

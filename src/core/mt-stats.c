@@ -259,6 +259,29 @@ member_months_recomputed_sql (void)
 }
 
 gboolean
+_mt_stats_rebuild (MtDb    *db,
+                   GError **error)
+{
+  g_autofree char *daily = recomputed_sql ();
+  g_autofree char *months = member_months_recomputed_sql ();
+  g_autofree char *sql = NULL;
+  g_autoptr(GString) columns = g_string_new (MONTH_KEYS);
+
+  for (guint m = 1; m <= 12; m++)
+    g_string_append_printf (columns, ", m%u", m);
+  sql = g_strdup_printf ("DELETE FROM stats_daily; INSERT INTO stats_daily (" KEY_COLS ", n, fen, secs) %s; ",
+                         daily);
+  if (!mt_db_exec (db, sql, error))
+    return FALSE;
+  g_free (sql);
+  sql = g_strdup_printf ("DELETE FROM stats_member_months; INSERT INTO stats_member_months (%s) %s;",
+                         columns->str, months);
+  if (!mt_db_exec (db, sql, error))
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
 _mt_stats_members_create (MtDb    *db,
                           GError **error)
 {

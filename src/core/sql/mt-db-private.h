@@ -45,5 +45,9 @@ char     *_mt_schema_journal_sql  (const char *table);
 gboolean  _mt_schema_load_regions (MtDb *db, GError **error);
 /* list_counts' triggers for @list and its counts of the rows there are */
 char     *_mt_schema_kept_counts_sql (const MtKeptList *list);
+/* @list's counts of the rows there are, into list_counts */
+char     *_mt_schema_kept_fill_sql (const MtKeptList *list);
+/* Balances, list counts and statistics worked out again from the rows */
+gboolean  _mt_schema_rebuild_kept (MtDb *db, GError **error);
 
 G_END_DECLS
