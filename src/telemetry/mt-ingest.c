@@ -1056,7 +1056,8 @@ handle (MtIngest *self,
       g_debug ("Dropped a message of the unknown device %s", m->device_no);
       return;
     }
-  mt_db_exec (self->db, "SAVEPOINT message", NULL);
+  /* prepared once, as every statement of a message: compiling it again costs more than running it */
+  mt_db_run (self->db, NULL, "SAVEPOINT message", NULL);
   switch (m->kind)
     {
     case MT_TOPIC_TELEMETRY:
@@ -1082,7 +1083,7 @@ handle (MtIngest *self,
     default:
       break;
     }
-  mt_db_exec (self->db, "RELEASE message", NULL);
+  mt_db_run (self->db, NULL, "RELEASE message", NULL);
 }
 
 static void
