@@ -1190,7 +1190,7 @@ static void
 assert_kept_counts (Fixture *f)
 {
   const char *users[] = { "admin", "east", "hangzhou", "store", "finance" };
-  const char *pages[] = { "devices", "members", "orders", "rentals", "deposits", "transactions", "splits" };
+  const char *pages[] = { "devices", "members", "orders", "rentals", "deposits", "transactions", "splits", "bms" };
   g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
   gint64 store_id = mt_db_query_int (f->db, 0, "SELECT store_id FROM orders WHERE store_id IS NOT NULL LIMIT 1", NULL);
   g_autofree char *store = g_strdup_printf ("%" G_GINT64_FORMAT, store_id);
@@ -1260,6 +1260,15 @@ test_listing_kept_counts (Fixture *f, gconstpointer data)
   g_assert_true (mt_db_run (f->db, NULL, "UPDATE devices SET state = 'repair' WHERE id = ?", "i", device));
   g_assert_true (mt_db_run (f->db, NULL, "UPDATE devices SET operator_id = ?, store_id = NULL WHERE id = ?", "ii",
                             other_op, device));
+  /* the BMS list counts by the status's online flag: a status comes, flips, goes */
+  g_assert_true (mt_db_run (f->db, NULL, "INSERT INTO device_status (device_id, online, last_seen) SELECT id, 1, 1 "
+                                         "FROM devices WHERE device_no = 'KEPT-1'", NULL));
+  g_assert_true (mt_db_run (f->db, NULL, "UPDATE device_status SET online = 1 - online WHERE device_id IN "
+                                         "(SELECT id FROM devices ORDER BY id LIMIT 5)", NULL));
+  g_assert_true (mt_db_run (f->db, NULL, "DELETE FROM device_status WHERE device_id = (SELECT max (device_id) "
+                                         "FROM device_status WHERE device_id <> (SELECT id FROM devices WHERE "
+                                         "device_no = 'KEPT-1'))", NULL));
+  assert_kept_counts (f);
   g_assert_true (mt_db_run (f->db, NULL, "UPDATE devices SET deleted = 1 WHERE device_no = 'KEPT-1'", NULL));
   g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT sum (n) FROM list_counts WHERE tbl = 'devices'", NULL), ==, before);
   mt_db_run (f->db, &error, "UPDATE orders SET state = 'overdue' WHERE id = ?", "i", order);

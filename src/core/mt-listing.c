@@ -1061,6 +1061,7 @@ mt_listing_counts_check (MtDb      *db,
                               "FROM %s WHERE deleted = 0 GROUP BY 2, 3, 4", now->len ? " UNION ALL " : "",
                               list->table, state, list->table);
     }
+  g_string_append_printf (now, " UNION ALL %s", mt_bms_counts_select);
   sql = g_strdup_printf ("WITH kept AS (SELECT tbl, operator_id, store_id, state, n FROM list_counts WHERE n <> 0), "
                          "now AS (%s) "
                          "SELECT 'kept' AS side, * FROM (SELECT * FROM kept EXCEPT SELECT * FROM now) "

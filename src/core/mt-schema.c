@@ -910,6 +910,12 @@ _mt_schema_rebuild_kept (MtDb    *db,
       if (!mt_db_exec (db, fill, error))
         return FALSE;
     }
+  {
+    g_autofree char *fill = g_strdup_printf ("INSERT INTO list_counts %s", mt_bms_counts_select);
+
+    if (!mt_db_exec (db, fill, error))
+      return FALSE;
+  }
   return _mt_stats_rebuild (db, error);
 }
 #undef SPLIT_LIVE
@@ -991,10 +997,59 @@ _mt_schema_kept_counts_sql (const MtKeptList *list)
     t, new_key, old_key, changed, fill);
 }
 
+/* The BMS list: the devices counted by whether their status says online (no status: offline),
+ * kept by the devices' triggers and by their status's, whose online flag telemetry changes */
+#define BMS_ONLINE(d) "coalesce ((SELECT CAST (online AS TEXT) FROM device_status WHERE device_id = " d ".id), '0')"
+#define BMS_KEY(d, online) "'bms', coalesce (" d ".operator_id, 0), coalesce (" d ".store_id, 0), " online
+static const char bms_counts[] =
+  "CREATE TRIGGER devices_bms_insert AFTER INSERT ON devices WHEN NEW.deleted = 0 BEGIN "
+  "  INSERT INTO list_counts VALUES (" BMS_KEY ("NEW", BMS_ONLINE ("NEW")) ", 1) ON CONFLICT DO UPDATE SET n = n + 1; "
+  "END;"
+  "CREATE TRIGGER devices_bms_update AFTER UPDATE ON devices WHEN OLD.deleted IS NOT NEW.deleted "
+  "  OR OLD.operator_id IS NOT NEW.operator_id OR OLD.store_id IS NOT NEW.store_id BEGIN "
+  "  INSERT INTO list_counts SELECT " BMS_KEY ("OLD", BMS_ONLINE ("OLD")) ", -1 WHERE OLD.deleted = 0 "
+  "    ON CONFLICT DO UPDATE SET n = n - 1; "
+  "  INSERT INTO list_counts SELECT " BMS_KEY ("NEW", BMS_ONLINE ("NEW")) ", 1 WHERE NEW.deleted = 0 "
+  "    ON CONFLICT DO UPDATE SET n = n + 1; "
+  "END;"
+  "CREATE TRIGGER devices_bms_delete AFTER DELETE ON devices WHEN OLD.deleted = 0 BEGIN "
+  "  INSERT INTO list_counts VALUES (" BMS_KEY ("OLD", BMS_ONLINE ("OLD")) ", -1) ON CONFLICT DO UPDATE SET n = n - 1; "
+  "END;"
+  /* a status row moves its device from what it counted as before (offline without one) */
+  "CREATE TRIGGER device_status_bms_insert AFTER INSERT ON device_status BEGIN "
+  "  INSERT INTO list_counts SELECT " BMS_KEY ("d", "'0'") ", -1 FROM devices d WHERE d.id = NEW.device_id "
+  "    AND d.deleted = 0 ON CONFLICT DO UPDATE SET n = n - 1; "
+  "  INSERT INTO list_counts SELECT " BMS_KEY ("d", "coalesce (CAST (NEW.online AS TEXT), '0')") ", 1 FROM devices d "
+  "    WHERE d.id = NEW.device_id AND d.deleted = 0 ON CONFLICT DO UPDATE SET n = n + 1; "
+  "END;"
+  "CREATE TRIGGER device_status_bms_update AFTER UPDATE OF online, device_id ON device_status "
+  "  WHEN OLD.online IS NOT NEW.online OR OLD.device_id IS NOT NEW.device_id BEGIN "
+  "  INSERT INTO list_counts SELECT " BMS_KEY ("d", "coalesce (CAST (OLD.online AS TEXT), '0')") ", -1 FROM devices d "
+  "    WHERE d.id = OLD.device_id AND d.deleted = 0 ON CONFLICT DO UPDATE SET n = n - 1; "
+  "  INSERT INTO list_counts SELECT " BMS_KEY ("d", "'0'") ", 1 FROM devices d WHERE d.id = OLD.device_id "
+  "    AND d.deleted = 0 ON CONFLICT DO UPDATE SET n = n + 1; "
+  "  INSERT INTO list_counts SELECT " BMS_KEY ("d", "'0'") ", -1 FROM devices d WHERE d.id = NEW.device_id "
+  "    AND d.deleted = 0 ON CONFLICT DO UPDATE SET n = n - 1; "
+  "  INSERT INTO list_counts SELECT " BMS_KEY ("d", "coalesce (CAST (NEW.online AS TEXT), '0')") ", 1 FROM devices d "
+  "    WHERE d.id = NEW.device_id AND d.deleted = 0 ON CONFLICT DO UPDATE SET n = n + 1; "
+  "END;"
+  "CREATE TRIGGER device_status_bms_delete AFTER DELETE ON device_status BEGIN "
+  "  INSERT INTO list_counts SELECT " BMS_KEY ("d", "coalesce (CAST (OLD.online AS TEXT), '0')") ", -1 FROM devices d "
+  "    WHERE d.id = OLD.device_id AND d.deleted = 0 ON CONFLICT DO UPDATE SET n = n - 1; "
+  "  INSERT INTO list_counts SELECT " BMS_KEY ("d", "'0'") ", 1 FROM devices d WHERE d.id = OLD.device_id "
+  "    AND d.deleted = 0 ON CONFLICT DO UPDATE SET n = n + 1; "
+  "END;";
+
+const char mt_bms_counts_select[] =
+  "SELECT 'bms', coalesce (d.operator_id, 0), coalesce (d.store_id, 0), coalesce (CAST (st.online AS TEXT), '0'), "
+  "count (*) FROM devices d LEFT JOIN device_status st ON st.device_id = d.id WHERE d.deleted = 0 GROUP BY 2, 3, 4";
+
 static gboolean
 migration_25_after (MtDb    *db,
                     GError **error)
 {
+  g_autofree char *fill = g_strdup_printf ("INSERT INTO list_counts %s", mt_bms_counts_select);
+
   for (const MtKeptList *list = mt_kept_lists; list->table; list++)
     {
       g_autofree char *sql = _mt_schema_kept_counts_sql (list);
@@ -1002,7 +1057,7 @@ migration_25_after (MtDb    *db,
       if (!mt_db_exec (db, sql, error))
         return FALSE;
     }
-  return TRUE;
+  return mt_db_exec (db, bms_counts, error) && mt_db_exec (db, fill, error);
 }
 
 const MtMigration mt_migrations[] = {

@@ -150,6 +150,7 @@ const MtCatalogPage _mt_catalog_devices[] = {
       .state_expr = "coalesce (st.online, 0)",
       .states = online_choices,
       .order = "d.id",
+      .kept = "bms",
     },
   },
   {

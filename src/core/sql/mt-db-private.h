@@ -37,6 +37,8 @@ typedef struct
 } MtKeptList;
 
 extern const MtKeptList mt_kept_lists[];
+/* The BMS list's counts recounted from the rows (list_counts' 'bms': by online) */
+extern const char mt_bms_counts_select[];
 
 extern const MtMigration mt_migrations[];
 extern const guint mt_n_migrations;
