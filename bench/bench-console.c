@@ -134,7 +134,7 @@ main (int argc, char *argv[])
     static const char *const pages[][2] = { { "devices", "2306001234" }, { "members", "1390" },
                                             { "orders", "DD2026" }, { "rentals", "1390" },
                                             { "transactions", "JY2026" }, { "deposits", "1390" },
-                                            { "splits", "JY2026" }, { "tracks", "2306001234" } };
+                                            { "splits", "JY2026" } };
     const char *only = g_getenv ("BENCH_PAGES");
 
     for (guint i = 0; i < G_N_ELEMENTS (pages); i++)

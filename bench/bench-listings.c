@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Every listing of the console against a big database, without GTK: the grouped count behind
  * the state buttons, the first page of rows, and searches — "13" (a third of the members' mobiles
- * hold it), a full device number, a full mobile, a full order number, a full transaction number —
+ * hold it), a full device number, a full mobile, a full order number, a full transaction number, the
+ * start most transaction numbers share ("JY2026") —
  * each timed as the list does it: count, state counts, first page. Medians of RUNS. */
 #include "config.h"
 
@@ -13,7 +14,7 @@
 #include "mt-db.h"
 #include "mt-listing.h"
 
-#define N_PROBES 5
+#define N_PROBES 6
 
 static double
 ms_since (gint64 t0)
@@ -48,15 +49,15 @@ main (int argc, char *argv[])
     g_autofree char *mobile = mt_db_query_text (db, "SELECT mobile FROM members ORDER BY id LIMIT 1 OFFSET 4321", NULL);
     g_autofree char *order = mt_db_query_text (db, "SELECT order_no FROM orders ORDER BY id LIMIT 1 OFFSET 4321", NULL);
     g_autofree char *txn = mt_db_query_text (db, "SELECT txn_no FROM ledger ORDER BY id LIMIT 1 OFFSET 4321", NULL);
-    const char *probes[N_PROBES] = { "13", device, mobile, order, txn };
+    const char *probes[N_PROBES] = { "13", device, mobile, order, txn, "JY2026" };
     double loads[3] = { 0 };
 
     if (getloadavg (loads, 3) < 0)
       loads[0] = -1;
     g_print ("load %.2f; searches: \"13\", device %s, mobile %s, order %s, transaction %s\n", loads[0],
              device, mobile, order, txn);
-    g_print ("%-16s %9s %8s %8s %8s %8s %8s %8s %8s\n", "page", "rows", "count", "page", "\"13\"", "device",
-             "mobile", "order", "txn");
+    g_print ("%-16s %9s %8s %8s %8s %8s %8s %8s %8s %8s\n", "page", "rows", "count", "page", "\"13\"", "device",
+             "mobile", "order", "txn", "JY2026");
     for (guint p = 0; p < n_pages; p++)
       {
         g_autofree double *count_ms = g_new (double, runs);

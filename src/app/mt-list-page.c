@@ -345,12 +345,14 @@ update_counts (MtListPage *self)
     {
       guint total = 0;
       g_autofree guint *counts = mt_listing_filter_counts (self->listing, "online", &total);
+      gboolean exact = mt_listing_count_is_exact (self->listing);
 
       for (guint i = 0; counts && i < self->online_buttons->len; i++)
         {
-          g_autofree char *label = i == 0 ? g_strdup_printf (_("All %u"), total)
-                                          : g_strdup_printf ("%s %u", i == 1 ? _("Online") : _("Offline"),
-                                                             counts[i - 1]);
+          const char *name = i == 1 ? _("Online") : _("Offline");
+          g_autofree char *label = i == 0 ? (exact ? g_strdup_printf (_("All %u"), total)
+                                                   : g_strdup_printf (_("All %u+"), MT_LISTING_COUNT_LIMIT))
+                                          : exact ? g_strdup_printf ("%s %u", name, counts[i - 1]) : g_strdup (name);
 
           gtk_button_set_label (self->online_buttons->pdata[i], label);
         }
@@ -1302,6 +1304,16 @@ more_shown_cb (GtkWidget  *popover,
 }
 
 static void
+more_create_popup (GtkMenuButton *button,
+                   gpointer       data)
+{
+  g_autoptr(GMenuModel) menu = devices_more_menu ();
+
+  gtk_menu_button_set_menu_model (button, menu);
+  g_signal_connect (gtk_menu_button_get_popover (button), "show", G_CALLBACK (more_shown_cb), data);
+}
+
+static void
 setup_actions_cell_cb (GtkSignalListItemFactory *factory,
                        GtkListItem              *item,
                        MtListPage               *self)
@@ -1316,14 +1328,13 @@ setup_actions_cell_cb (GtkSignalListItemFactory *factory,
 
         if (g_str_equal (row_actions[i].id, "more"))
           {
-            g_autoptr(GMenuModel) menu = devices_more_menu ();
-
+            /* the menu is built when it is opened: a popover for every row the list makes would
+             * cost more than the rows themselves when a search makes them again */
             b = gtk_menu_button_new ();
             gtk_menu_button_set_label (GTK_MENU_BUTTON (b), _(row_actions[i].label));
-            gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (b), menu);
+            gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (b), more_create_popup, self, NULL);
             gtk_menu_button_set_has_frame (GTK_MENU_BUTTON (b), FALSE);
             gtk_widget_add_css_class (b, "row-action");
-            g_signal_connect (gtk_menu_button_get_popover (GTK_MENU_BUTTON (b)), "show", G_CALLBACK (more_shown_cb), self);
             gtk_box_append (GTK_BOX (box), b);
             continue;
           }

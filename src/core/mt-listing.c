@@ -744,15 +744,17 @@ append_search (MtListing *self,
         }
       else
         {
-          /* many: looked up once, the list scanned against them */
-          g_string_append_printf (q->sql, "+%s IN (SELECT id FROM %s WHERE ", t->expr, t->table);
+          /* too many to hand over: the list scanned, each of its rows' own looked at by its id
+           * (the scan stops at a full page and at the count limit, long before the lookup's
+           * matches would have been gathered) */
+          g_string_append_printf (q->sql, "EXISTS (SELECT 1 FROM %s WHERE id = %s AND (", t->table, t->expr);
           for (guint c = 0; t->columns[c]; c++)
             {
               if (c > 0)
                 g_string_append (q->sql, " OR ");
               append_match (q, "", t->columns[c], t->prefix[c], self->search, pattern);
             }
-          g_string_append_c (q->sql, ')');
+          g_string_append (q->sql, "))");
         }
     }
   g_string_append_c (q->sql, ')');
@@ -878,10 +880,26 @@ count_rows (MtListing  *self,
 
 /* The counts kept in list_counts, when they answer the listing as it is: no search, no dates,
  * and filters only on the owner's operator or store */
+static gboolean count_kept_in (MtListing *self, const char *tbl, const MtChoice *choices, const char *skip,
+                               guint *counts, guint *total);
+
 static gboolean
 count_kept (MtListing *self,
             guint     *counts,
             guint     *total)
+{
+  return count_kept_in (self, self->spec->kept, self->spec->state_expr ? self->spec->states : NULL, NULL, counts,
+                        total);
+}
+
+/* From list_counts' rows of @tbl, by @choices (their state column), leaving the filter @skip out */
+static gboolean
+count_kept_in (MtListing      *self,
+               const char     *tbl,
+               const MtChoice *choices,
+               const char     *skip,
+               guint          *counts,
+               guint          *total)
 {
   const MtListSpec *spec = self->spec;
   g_autoptr(GPtrArray) scope_params = g_ptr_array_new_with_free_func (g_free);
@@ -891,16 +909,19 @@ count_kept (MtListing *self,
   sqlite3_stmt *stmt;
   Query q;
 
-  if (!self->use_kept || spec->kept == NULL || self->search != NULL || self->date_from > 0 || self->date_to > 0
+  if (!self->use_kept || tbl == NULL || self->search != NULL || self->date_from > 0 || self->date_to > 0
       || spec->scope_or != NULL)
     return FALSE;
   query_init (&q);
   g_string_append (q.sql, "SELECT c.state, sum (c.n) FROM list_counts c WHERE c.tbl = ?");
-  add_text (&q, spec->kept);
+  add_text (&q, tbl);
   g_hash_table_iter_init (&iter, self->filters);
   while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &value))
     {
       const char *column = NULL;
+
+      if (g_strcmp0 (key, skip) == 0)
+        continue;
 
       for (guint i = 0; spec->filters && spec->filters[i].key; i++)
         if (g_str_equal (spec->filters[i].key, key) && spec->filters[i].conds == NULL)
@@ -927,8 +948,8 @@ count_kept (MtListing *self,
       guint c = (guint) sqlite3_column_int64 (stmt, 1);
 
       *total += c;
-      for (guint i = 0; spec->states && spec->states[i].value; i++)
-        if (g_strcmp0 (spec->states[i].value, v) == 0)
+      for (guint i = 0; choices && choices[i].value; i++)
+        if (g_strcmp0 (choices[i].value, v) == 0)
           counts[i] += c;
     }
   if (stmt)
@@ -1022,12 +1043,24 @@ mt_listing_filter_counts (MtListing  *self,
   while (filter->choices[n_choices].value)
     n_choices++;
   counts = g_new0 (guint, MAX (n_choices, 1));
+  /* kept: without a search, dates or a state, and only owner filters besides */
+  if (filter->kept != NULL && self->state == NULL &&
+      count_kept_in (self, filter->kept, filter->choices, key, counts, total))
+    {
+      self->last_exact = TRUE;
+      return counts;
+    }
+  memset (counts, 0, MAX (n_choices, 1) * sizeof (guint));
+  *total = 0;
   query_init (&q);
-  g_string_append_printf (q.sql, "SELECT %s, count(*)", filter->expr);
+  g_string_append_printf (q.sql, "SELECT %s AS g", filter->expr);
   self->skip_filter = key;
   build_where (self, &q, TRUE, TRUE);
   self->skip_filter = NULL;
-  g_string_append (q.sql, " GROUP BY 1");
+  if (self->count_limit > 0)
+    g_string_append_printf (q.sql, " LIMIT %u", self->count_limit + 1);
+  g_string_prepend (q.sql, "SELECT g, count (*) FROM (");
+  g_string_append (q.sql, ") GROUP BY 1");
   stmt = query_prepare (self, &q);
   while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
     {
@@ -1042,6 +1075,7 @@ mt_listing_filter_counts (MtListing  *self,
   if (stmt)
     sqlite3_reset (stmt);
   query_clear (&q);
+  self->last_exact = self->count_limit == 0 || *total <= self->count_limit;
   return counts;
 }
 

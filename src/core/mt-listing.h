@@ -46,6 +46,7 @@ typedef struct
   const MtChoice     *choices;  /* fixed options, or NULL with ref */
   const char         *ref;      /* mt_lookup() options */
   const char *const  *conds;    /* with choices: an SQL condition per choice instead of expr */
+  const char         *kept;     /* list_counts' tbl counting the choices by owner, or NULL */
 } MtListFilter;
 
 typedef struct
@@ -109,7 +110,8 @@ gboolean            mt_listing_count_is_exact (MtListing   *listing);
 void                mt_listing_set_count_limit (MtListing  *listing,
                                                 guint       limit);
 /* Counts per choice of the filter @key (same order as its choices), with every other filter,
- * the search and the state; NULL for a filter without fixed choices */
+ * the search and the state; NULL for a filter without fixed choices. Counted up to the count
+ * limit (mt_listing_count_is_exact() says whether they are exact) unless kept. */
 guint              *mt_listing_filter_counts (MtListing    *listing,
                                               const char   *key,
                                               guint        *total);

@@ -39,7 +39,7 @@ static const MtListColumn device_cols[] = {
 static const MtListFilter device_filters[] = {
   { "type", N_("Device type"), "d.type_id", NULL, "device_types" },
   { "store", N_("Store"), "d.store_id", NULL, "stores" },
-  { "online", N_("Online"), "coalesce (st.online, 0)", online_choices },
+  { "online", N_("Online"), "coalesce (st.online, 0)", online_choices, .kept = "bms" },
   { "expiry", N_("Expiry"), NULL, _mt_catalog_expiry_choices, NULL, device_expiry_conds },
   { "power_cut", N_("Unrented power-cut"), "d.power_cut_unrented", _mt_catalog_yes_no },
   { NULL }
