@@ -223,6 +223,12 @@ find_button (GtkWidget  *widget,
   return NULL;
 }
 
+static void
+count_calls (guint *count)
+{
+  (*count)++;
+}
+
 /* A search shows what it found on screen (rows are read again in place), and forgets the
  * selection: batch actions never reach a row the user did not pick */
 static void
@@ -263,17 +269,39 @@ test_search_in_place (void)
   g_assert_cmpuint (g_list_model_get_n_items (mt_list_page_get_model (page)), ==, 300);
   g_assert_nonnull (find_label_with_text (GTK_WIDGET (page), first));
 
+  /* the rows on hand stay the same objects, read again, however far down they were: only the end
+   * of the list grows or shrinks, and GTK keeps its row widgets */
+  {
+    GListModel *rows = mt_list_page_get_model (page);
+    g_autoptr(MtRowItem) top = g_list_model_get_item (rows, 0);
+    g_autoptr(MtRowItem) lower = g_list_model_get_item (rows, 150);
+    g_autoptr(MtRowItem) top_after = NULL;
+    g_autoptr(MtRowItem) lower_after = NULL;
+    guint changes = 0;
+
+    g_signal_connect_swapped (rows, "items-changed", G_CALLBACK (count_calls), &changes);
+    mt_list_page_set_search (page, "230600");   /* every device: nothing added or removed */
+    g_assert_cmpuint (changes, ==, 0);
+    top_after = g_list_model_get_item (rows, 0);
+    lower_after = g_list_model_get_item (rows, 150);
+    g_assert_true (top_after == top);
+    g_assert_true (lower_after == lower);
+    mt_list_page_set_search (page, "23060001");   /* a hundred: the end shrinks */
+    g_assert_cmpuint (changes, ==, 1);
+    g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 100);
+    g_clear_object (&top_after);
+    top_after = g_list_model_get_item (rows, 0);
+    g_assert_true (top_after == top);
+    g_assert_cmpstr (mt_row_item_get_cell (top_after, 0), ==, "2306000100");
+    g_signal_handlers_disconnect_by_data (rows, &changes);
+    mt_list_page_set_search (page, NULL);
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (50);
 }
 
 static void save_screenshot (GtkWidget *widget, const char *name);
-
-static void
-count_calls (guint *count)
-{
-  (*count)++;
-}
 
 /* A job that keeps the session's worker until *data is 0 */
 static gpointer

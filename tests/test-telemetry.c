@@ -1011,6 +1011,20 @@ test_hostile_devices (Fixture       *f,
   g_autoptr(GPtrArray) topics = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func (g_free);
 
+  /* the server's subscription in place first (a plain reading it stores): a retained one sent
+   * before would reach it replayed, as retained, and be refused */
+  g_ptr_array_add (topics, g_strdup (topic));
+  g_ptr_array_add (payloads, reading (6, now_ms - 1, 41));
+  for (guint i = 0; i < 100 && mt_db_query_int (f->db, -1, soc_sql, NULL) != 41; i++)
+    {
+      if (i % 10 == 0)   /* sent again each second until the server has it */
+        mt_test_mqtt_publish_many (f->broker_uri, "mingtang-sim", SIM_PASSWORD, topics, payloads, FALSE);
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+  g_assert_cmpint (mt_db_query_int (f->db, -1, soc_sql, NULL), ==, 41);
+  g_ptr_array_set_size (topics, 0);
+  g_ptr_array_set_size (payloads, 0);
+
   /* a retained reading: taken live (subscribers get it as any reading), but a server that
    * connects afterwards gets it replayed as retained: refused, and taken off the broker */
   g_ptr_array_add (topics, g_strdup (topic));

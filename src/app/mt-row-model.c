@@ -221,6 +221,85 @@ mt_row_model_reset (MtRowModel *self)
   mt_row_model_reset_with (self, NULL);
 }
 
+/* At most this many pages read again in place on a reset; more and the positions after the first
+ * page are replaced instead */
+#define IN_PLACE_PAGES 8
+
+static int
+compare_pages (gconstpointer a,
+               gconstpointer b)
+{
+  return (int) GPOINTER_TO_UINT (a) - (int) GPOINTER_TO_UINT (b);
+}
+
+/* A reset that keeps the item objects GTK holds: every page read so far is read again in place (its
+ * items emit ::changed) and only the end of the list grows or shrinks. GTK 4.8 then keeps its row
+ * widgets, where replacing the positions after the first page made it tear down and build them all
+ * again at every key typed. */
+static gboolean
+reset_in_place (MtRowModel *self,
+                guint       old,
+                GPtrArray  *first_rows)
+{
+  g_autoptr(GList) pages = NULL;
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
+  guint common;
+
+  if (g_hash_table_size (self->pages) > IN_PLACE_PAGES)
+    return FALSE;
+  count_rows (self);
+  common = MIN (old, self->n_items);
+  pages = g_list_sort (g_hash_table_get_keys (self->pages), compare_pages);
+  for (GList *l = pages; l; l = l->next)
+    {
+      guint page = GPOINTER_TO_UINT (l->data);
+      guint start = page * PAGE_SIZE;
+      GPtrArray *items = g_hash_table_lookup (self->pages, l->data);
+      g_autoptr(GPtrArray) rows = NULL;
+      guint keep;
+
+      if (start >= common)
+        {
+          g_hash_table_remove (self->pages, l->data);
+          continue;
+        }
+      rows = page == 0 && first_rows ? g_ptr_array_ref (first_rows)
+                                     : mt_listing_fetch (self->listing, start, PAGE_SIZE);
+      /* a page read after the count may hold rows added since: never more than the count */
+      keep = MIN (MIN (items->len, rows->len), common - start);
+      for (guint i = 0; i < keep; i++)
+        {
+          MtRowItem *item = items->pdata[i];
+
+          mt_list_row_free (item->row);
+          item->row = g_steal_pointer (&rows->pdata[i]);
+          g_ptr_array_add (changed, g_object_ref (item));
+        }
+      g_ptr_array_set_size (items, keep);
+      if (keep == 0)
+        g_hash_table_remove (self->pages, l->data);
+    }
+  if (first_rows != NULL && g_hash_table_lookup (self->pages, GUINT_TO_POINTER (0)) == NULL && self->n_items > 0)
+    {
+      /* no first page on hand (GTK holds none of its items): the page read elsewhere is it */
+      GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint i = 0; i < first_rows->len && i < self->n_items; i++)
+        {
+          MtRowItem *item = g_object_new (MT_TYPE_ROW_ITEM, NULL);
+
+          item->row = g_steal_pointer (&first_rows->pdata[i]);
+          g_ptr_array_add (items, item);
+        }
+      g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), items);
+    }
+  if (old != self->n_items)
+    g_list_model_items_changed (G_LIST_MODEL (self), common, old - common, self->n_items - common);
+  for (guint i = 0; i < changed->len; i++)
+    g_signal_emit (changed->pdata[i], item_signals[ITEM_CHANGED], 0);
+  return TRUE;
+}
+
 void
 mt_row_model_reset_with (MtRowModel *self,
                          GPtrArray  *first_rows)
@@ -231,13 +310,16 @@ mt_row_model_reset_with (MtRowModel *self,
   guint kept = 0;
 
   g_return_if_fail (MT_IS_ROW_MODEL (self));
+  /* a new question: counted up to the limit again, further as the rows are scrolled to */
+  g_clear_handle_id (&self->growing, g_source_remove);
+  mt_listing_set_count_limit (self->listing, MT_LISTING_COUNT_LIMIT);
+  if (reset_in_place (self, old, first_rows))
+    return;
+
   first = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (0));
   if (first != NULL)
     g_ptr_array_ref (first);
   g_hash_table_remove_all (self->pages);
-  /* a new question: counted up to the limit again, further as the rows are scrolled to */
-  g_clear_handle_id (&self->growing, g_source_remove);
-  mt_listing_set_count_limit (self->listing, MT_LISTING_COUNT_LIMIT);
   count_rows (self);
 
   if (first != NULL && self->n_items > 0)
