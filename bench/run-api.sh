@@ -9,17 +9,7 @@ source "$(dirname "$0")/../build-aux/build.sh"
 DB=${BENCH_DB:-bench/out/bench-100k.db}
 RUNS=${1:-3}
 [ -f "$DB" ] || { echo "run bench/run.sh first (it generates $DB)"; exit 1; }
-command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo; $sudo apt-get install -y -q wrk; }
-WORK=$(mktemp -d)
-SERVER_DB=$WORK/shared.db
-cp "$DB" "$SERVER_DB"
-"$BUILD/src/server/mingtang-server" --database "$SERVER_DB" --listen 127.0.0.1:0 --log-level quiet > "$WORK/out" &
-PID=$!
-trap 'kill $PID; rm -rf "$WORK"' EXIT
-until [ -s "$WORK/out" ]; do sleep 0.1; done
-URL=$(head -1 "$WORK/out" | cut -d' ' -f3)
-TOKEN=$(curl -s -X POST "${URL}api/v1/session" -d '{"username":"admin","password":"mingtang2026"}' |
-        sed 's/.*"token":"\([^"]*\)".*/\1/')
+source "$(dirname "$0")/server.sh"
 curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "${URL}api/v1/devices?limit=100"   # warm
 echo "database: $(du -h "$SERVER_DB" | cut -f1), cores: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 

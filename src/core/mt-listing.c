@@ -840,6 +840,32 @@ build_where (MtListing *self,
   }
 }
 
+/* Runs the grouped count @q ("value, count" rows) into @counts by @choices (may be NULL) and @total */
+static void
+run_grouped (MtListing      *self,
+             Query          *q,
+             const MtChoice *choices,
+             guint          *counts,
+             guint          *total)
+{
+  sqlite3_stmt *stmt = query_prepare (self, q);
+
+  *total = 0;
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *v = (const char *) sqlite3_column_text (stmt, 0);
+      guint c = (guint) sqlite3_column_int64 (stmt, 1);
+
+      *total += c;
+      for (guint i = 0; choices && choices[i].value; i++)
+        if (g_strcmp0 (choices[i].value, v) == 0)
+          counts[i] += c;
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  query_clear (q);
+}
+
 /* The rows of the query so far counted, up to the count limit; grouped by @group when not NULL.
  * Past the limit the total is limit + 1 and FALSE is returned. */
 static gboolean
@@ -850,7 +876,6 @@ count_rows (MtListing  *self,
             guint      *total)
 {
   const MtChoice *states = self->spec->states;
-  sqlite3_stmt *stmt;
   Query q;
 
   query_init (&q);
@@ -860,21 +885,7 @@ count_rows (MtListing  *self,
     g_string_append_printf (q.sql, " LIMIT %u", self->count_limit + 1);
   g_string_prepend (q.sql, "SELECT g, count (*) FROM (");
   g_string_append (q.sql, ") GROUP BY 1");
-  *total = 0;
-  stmt = query_prepare (self, &q);
-  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      const char *v = (const char *) sqlite3_column_text (stmt, 0);
-      guint c = (guint) sqlite3_column_int64 (stmt, 1);
-
-      *total += c;
-      for (guint i = 0; group && states[i].value; i++)
-        if (g_strcmp0 (states[i].value, v) == 0)
-          counts[i] += c;
-    }
-  if (stmt)
-    sqlite3_reset (stmt);
-  query_clear (&q);
+  run_grouped (self, &q, group ? states : NULL, counts, total);
   return self->count_limit == 0 || *total <= self->count_limit;
 }
 
@@ -906,7 +917,6 @@ count_kept_in (MtListing      *self,
   g_autofree char *scope = NULL;
   GHashTableIter iter;
   const char *key, *value;
-  sqlite3_stmt *stmt;
   Query q;
 
   if (!self->use_kept || tbl == NULL || self->search != NULL || self->date_from > 0 || self->date_to > 0
@@ -940,21 +950,7 @@ count_kept_in (MtListing      *self,
   for (guint i = 0; i < scope_params->len; i++)
     add_text (&q, scope_params->pdata[i]);
 
-  *total = 0;
-  stmt = query_prepare (self, &q);
-  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      const char *v = (const char *) sqlite3_column_text (stmt, 0);
-      guint c = (guint) sqlite3_column_int64 (stmt, 1);
-
-      *total += c;
-      for (guint i = 0; choices && choices[i].value; i++)
-        if (g_strcmp0 (choices[i].value, v) == 0)
-          counts[i] += c;
-    }
-  if (stmt)
-    sqlite3_reset (stmt);
-  query_clear (&q);
+  run_grouped (self, &q, choices, counts, total);
   return TRUE;
 }
 
@@ -1031,7 +1027,6 @@ mt_listing_filter_counts (MtListing  *self,
 {
   const MtListFilter *filter = NULL;
   guint n_choices = 0, *counts;
-  sqlite3_stmt *stmt;
   Query q;
 
   *total = 0;
@@ -1061,20 +1056,7 @@ mt_listing_filter_counts (MtListing  *self,
     g_string_append_printf (q.sql, " LIMIT %u", self->count_limit + 1);
   g_string_prepend (q.sql, "SELECT g, count (*) FROM (");
   g_string_append (q.sql, ") GROUP BY 1");
-  stmt = query_prepare (self, &q);
-  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      const char *v = (const char *) sqlite3_column_text (stmt, 0);
-      guint c = (guint) sqlite3_column_int64 (stmt, 1);
-
-      *total += c;
-      for (guint i = 0; v && i < n_choices; i++)
-        if (g_str_equal (filter->choices[i].value, v))
-          counts[i] += c;
-    }
-  if (stmt)
-    sqlite3_reset (stmt);
-  query_clear (&q);
+  run_grouped (self, &q, filter->choices, counts, total);
   self->last_exact = self->count_limit == 0 || *total <= self->count_limit;
   return counts;
 }
