@@ -115,6 +115,46 @@ test_validate_id_card (void)
   g_assert_false (mt_validate_id_card ("440305199013071236", "id", "ID", NULL)); /* month 13 */
 }
 
+/* Times shown in local time as GDateTime would write them, across daylight-saving changes and in
+ * another zone once TZ changes */
+static void
+test_format_local (void)
+{
+  const char *zones[] = { "Asia/Shanghai", "America/New_York", "UTC", "Australia/Lord_Howe" };
+  g_autofree char *saved = g_strdup (g_getenv ("TZ"));
+
+  for (guint z = 0; z < G_N_ELEMENTS (zones); z++)
+    {
+      g_setenv ("TZ", zones[z], TRUE);
+      /* 2026-03-07 … 2026-03-10 and 2026-10-31 … 2026-11-03 by 17 minutes, and a few far ones */
+      for (gint64 start = 1772841600, k = 0; k < 2; k++, start = 1793404800)
+        for (gint64 t = start; t < start + 3 * 86400; t += 17 * 60)
+          {
+            g_autoptr(GDateTime) d = g_date_time_new_from_unix_local (t);
+            g_autofree char *time = g_date_time_format (d, "%Y-%m-%d %H:%M");
+            g_autofree char *date = g_date_time_format (d, "%Y-%m-%d");
+            g_autofree char *ours = mt_format_time (t * G_USEC_PER_SEC + 999999);
+            g_autofree char *our_date = mt_format_date (t * G_USEC_PER_SEC);
+
+            g_assert_cmpstr (ours, ==, time);
+            g_assert_cmpstr (our_date, ==, date);
+          }
+    }
+  /* the last second GDateTime knows, past the year 9999 in a zone ahead of UTC: nothing, as it */
+  {
+    g_autoptr(GDateTime) d = g_date_time_new_from_unix_local (253402300799);
+    g_autofree char *expected = d ? g_date_time_format (d, "%Y-%m-%d %H:%M") : g_strdup ("");
+    g_autofree char *far = mt_format_time ((gint64) 253402300799 * G_USEC_PER_SEC);
+
+    g_assert_cmpstr (far, ==, expected);
+    g_assert_cmpstr (far, ==, "");   /* Lord Howe is ahead of UTC */
+  }
+  if (saved)
+    g_setenv ("TZ", saved, TRUE);
+  else
+    g_unsetenv ("TZ");
+}
+
 static void
 test_validate_money_hours (void)
 {
@@ -2194,6 +2234,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/core/validate/mobile", test_validate_mobile);
   g_test_add_func ("/mt/core/validate/id-card", test_validate_id_card);
   g_test_add_func ("/mt/core/validate/money-hours", test_validate_money_hours);
+  g_test_add_func ("/mt/core/validate/format-local", test_format_local);
   g_test_add_func ("/mt/core/migrations", test_migrations);
   g_test_add_func ("/mt/core/demo/deterministic", test_demo_deterministic);
 #define ADD(name, fn) g_test_add ("/mt/core/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)

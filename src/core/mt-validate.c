@@ -477,20 +477,81 @@ mt_format_age (gint64 utc_usec)
   return g_strdup_printf (g_dngettext (NULL, "%d day ago", "%d days ago", minutes / 1440), (int) (minutes / 1440));
 }
 
+/* The local time zone, kept per thread while TZ says the same: a list page formats hundreds of
+ * times, and looking the zone up again for each (GLib reads the system's zone file's state) cost
+ * more than the rest of the formatting */
+typedef struct
+{
+  char      *tz;
+  GTimeZone *zone;
+} LocalZone;
+
+static void
+local_zone_free (gpointer data)
+{
+  LocalZone *cache = data;
+
+  g_free (cache->tz);
+  g_time_zone_unref (cache->zone);
+  g_free (cache);
+}
+
+static GPrivate local_zone_cache = G_PRIVATE_INIT (local_zone_free);
+
+static GTimeZone *
+local_zone (void)
+{
+  LocalZone *cache = g_private_get (&local_zone_cache);
+  const char *tz = g_getenv ("TZ");
+
+  if (cache == NULL || g_strcmp0 (cache->tz, tz) != 0)
+    {
+      cache = g_new0 (LocalZone, 1);
+      cache->tz = g_strdup (tz);
+      cache->zone = g_time_zone_new_local ();
+      g_private_replace (&local_zone_cache, cache);
+    }
+  return cache->zone;
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" in local time, without a GDateTime */
+static char *
+format_local (gint64   utc_usec,
+              gboolean with_time)
+{
+  GTimeZone *zone = local_zone ();
+  gint64 t = utc_usec / G_USEC_PER_SEC;   /* as before: toward zero */
+  gint interval = g_time_zone_find_interval (zone, G_TIME_TYPE_UNIVERSAL, t);
+  gint64 local = t + (interval >= 0 ? g_time_zone_get_offset (zone, interval) : 0);
+  gint64 days = local / 86400 - (local % 86400 < 0);
+  gint64 secs = local - days * 86400;
+  GDate date;
+
+  /* 1970-01-01 is the Julian day 719163 counted from 0001-01-01 as day 1 */
+  if (days + 719163 < 1 || days + 719163 > G_MAXUINT32)
+    return g_strdup ("");
+  g_date_clear (&date, 1);
+  g_date_set_julian (&date, (guint32) (days + 719163));
+  /* as GDateTime: nothing past the year 9999 */
+  if (!g_date_valid (&date) || g_date_get_year (&date) > 9999)
+    return g_strdup ("");
+  if (!with_time)
+    return g_strdup_printf ("%04d-%02d-%02d", g_date_get_year (&date), g_date_get_month (&date),
+                            g_date_get_day (&date));
+  return g_strdup_printf ("%04d-%02d-%02d %02d:%02d", g_date_get_year (&date), g_date_get_month (&date),
+                          g_date_get_day (&date), (int) (secs / 3600), (int) (secs % 3600 / 60));
+}
+
 char *
 mt_format_time (gint64 utc_usec)
 {
-  g_autoptr(GDateTime) local = g_date_time_new_from_unix_local (utc_usec / G_USEC_PER_SEC);
-
-  return local ? g_date_time_format (local, "%Y-%m-%d %H:%M") : g_strdup ("");
+  return format_local (utc_usec, TRUE);
 }
 
 char *
 mt_format_date (gint64 utc_usec)
 {
-  g_autoptr(GDateTime) local = g_date_time_new_from_unix_local (utc_usec / G_USEC_PER_SEC);
-
-  return local ? g_date_time_format (local, "%Y-%m-%d") : g_strdup ("");
+  return format_local (utc_usec, FALSE);
 }
 
 gboolean
