@@ -434,26 +434,32 @@ map_toggled_cb (MtListPage *self)
 
 static void search_drop (MtListPage *self);
 
+/* The listing's answer shown: its rows (the first page already read when @first_rows is given,
+ * mt_row_model_reset_with), the counts, the map */
+static void
+show_answer (MtListPage *self,
+             GPtrArray  *first_rows)
+{
+  /* rows keep their positions across a reset, not their meaning: drop the selection first */
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
+  mt_row_model_reset_with (self->model, first_rows);
+  selection_changed_cb (self);
+  update_counts (self);
+  if (self->map_layer != NULL)
+    map_points_load (self);
+  g_signal_emit (self, signals[SIGNAL_RELOADED], 0);
+}
+
 void
 mt_list_page_reload (MtListPage *self)
 {
-  /* Two steps: remove every row, then add the new ones. One items-changed (0, old, new) makes
-   * GTK 4.8's list item manager look up every added position to reuse widgets, paging in the
-   * whole table; an addition alone binds only the rows on screen. */
   /* a typed search not answered yet is part of the question: asked here, with the rest */
   if (self->searching != NULL || self->search_timeout != 0)
     {
       search_drop (self);
       mt_listing_set_search (self->listing, gtk_editable_get_text (GTK_EDITABLE (self->search)));
     }
-  /* rows keep their positions across a reset, not their meaning: drop the selection first */
-  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
-  mt_row_model_reset (self->model);
-  selection_changed_cb (self);
-  update_counts (self);
-  if (self->map_layer != NULL)
-    map_points_load (self);
-  g_signal_emit (self, signals[SIGNAL_RELOADED], 0);
+  show_answer (self, NULL);
 }
 
 /* Live data changed (telemetry): the rows on hand are read again where they are */
@@ -540,13 +546,7 @@ search_answered_cb (GObject      *source,
       g_clear_object (&self->searching);
       mt_listing_set_search (self->listing, mt_listing_get_search (answer->listing));
       mt_listing_adopt (self->listing, answer->listing);
-      gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
-      mt_row_model_reset_with (self->model, answer->rows);
-      selection_changed_cb (self);
-      update_counts (self);
-      if (self->map_layer != NULL)
-        map_points_load (self);
-      g_signal_emit (self, signals[SIGNAL_RELOADED], 0);
+      show_answer (self, answer->rows);
     }
   search_answer_free (answer);
 }

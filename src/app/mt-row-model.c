@@ -114,6 +114,30 @@ grow_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The page's items, made for @rows (read for the page) after those it has, up to @n of them */
+static GPtrArray *
+page_fill (MtRowModel *self,
+           guint       page,
+           GPtrArray  *rows,
+           guint       n)
+{
+  GPtrArray *items = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page));
+
+  if (items == NULL)
+    {
+      items = g_ptr_array_new_with_free_func (g_object_unref);
+      g_hash_table_insert (self->pages, GUINT_TO_POINTER (page), items);
+    }
+  for (guint i = items->len; i < MIN (rows->len, n); i++)
+    {
+      MtRowItem *item = g_object_new (MT_TYPE_ROW_ITEM, NULL);
+
+      item->row = g_steal_pointer (&rows->pdata[i]);
+      g_ptr_array_add (items, item);
+    }
+  return items;
+}
+
 static gpointer
 mt_row_model_get_item (GListModel *model,
                        guint       position)
@@ -133,17 +157,7 @@ mt_row_model_get_item (GListModel *model,
     {
       g_autoptr(GPtrArray) rows = mt_listing_fetch (self->listing, page * PAGE_SIZE, PAGE_SIZE);
 
-      if (items == NULL)
-        {
-          items = g_ptr_array_new_with_free_func (g_object_unref);
-          g_hash_table_insert (self->pages, GUINT_TO_POINTER (page), items);
-        }
-      for (guint i = items->len; i < rows->len; i++)
-        {
-          MtRowItem *item = g_object_new (MT_TYPE_ROW_ITEM, NULL);
-          item->row = g_steal_pointer (&rows->pdata[i]);
-          g_ptr_array_add (items, item);
-        }
+      items = page_fill (self, page, rows, rows->len);
     }
   if (position % PAGE_SIZE >= items->len)
     return NULL;
@@ -279,20 +293,9 @@ reset_in_place (MtRowModel *self,
       if (keep == 0)
         g_hash_table_remove (self->pages, l->data);
     }
+  /* no first page on hand (GTK holds none of its items): the page read elsewhere is it */
   if (first_rows != NULL && g_hash_table_lookup (self->pages, GUINT_TO_POINTER (0)) == NULL && self->n_items > 0)
-    {
-      /* no first page on hand (GTK holds none of its items): the page read elsewhere is it */
-      GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
-
-      for (guint i = 0; i < first_rows->len && i < self->n_items; i++)
-        {
-          MtRowItem *item = g_object_new (MT_TYPE_ROW_ITEM, NULL);
-
-          item->row = g_steal_pointer (&first_rows->pdata[i]);
-          g_ptr_array_add (items, item);
-        }
-      g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), items);
-    }
+    page_fill (self, 0, first_rows, self->n_items);
   if (old != self->n_items)
     g_list_model_items_changed (G_LIST_MODEL (self), common, old - common, self->n_items - common);
   for (guint i = 0; i < changed->len; i++)
@@ -341,19 +344,7 @@ mt_row_model_reset_with (MtRowModel *self,
         g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), g_ptr_array_ref (first));
     }
   else if (rows != NULL && self->n_items > 0)
-    {
-      /* nothing on hand: the page read elsewhere is the first */
-      GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
-
-      for (guint i = 0; i < rows->len && i < self->n_items; i++)
-        {
-          MtRowItem *item = g_object_new (MT_TYPE_ROW_ITEM, NULL);
-
-          item->row = g_steal_pointer (&rows->pdata[i]);
-          g_ptr_array_add (items, item);
-        }
-      g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), items);
-    }
+    page_fill (self, 0, rows, self->n_items);   /* nothing on hand: the page read elsewhere is the first */
 
   g_list_model_items_changed (G_LIST_MODEL (self), kept, old - kept, self->n_items - kept);
   for (guint i = 0; i < kept; i++)

@@ -1425,6 +1425,20 @@ request_check_query (Request *req)
   return TRUE;
 }
 
+/* The path's segments after /api/v1/, empty ones left out */
+static char **
+path_segments (const char *path)
+{
+  g_auto(GStrv) parts = g_strsplit (path + strlen (API_PREFIX), "/", -1);
+  GPtrArray *segments = g_ptr_array_new ();
+
+  for (guint i = 0; parts[i]; i++)
+    if (parts[i][0] != '\0')
+      g_ptr_array_add (segments, g_strdup (parts[i]));
+  g_ptr_array_add (segments, NULL);
+  return (char **) g_ptr_array_free (segments, FALSE);
+}
+
 /* One request, whatever carried it: routed, answered into @req, audited and logged */
 static void
 serve (Request    *req,
@@ -1442,15 +1456,8 @@ serve (Request    *req,
     respond_error (req, 413, "too-large", _("The request is too large"), NULL);
   else
     {
-      g_auto(GStrv) parts = g_strsplit (req->path + strlen (API_PREFIX), "/", -1);
-      GPtrArray *segments = g_ptr_array_new ();
-
-      for (guint i = 0; parts[i]; i++)
-        if (parts[i][0] != '\0')
-          g_ptr_array_add (segments, g_strdup (parts[i]));
-      req->n_segments = segments->len;
-      g_ptr_array_add (segments, NULL);
-      req->segments = (char **) g_ptr_array_free (segments, FALSE);
+      req->segments = path_segments (req->path);
+      req->n_segments = g_strv_length (req->segments);
 
       if (request_check_query (req) && request_parse_body (req, parser, data, length))
         dispatch (req);
@@ -1576,7 +1583,7 @@ reader_thread (gpointer data,
         g_warning ("A reader cannot open the database: %s", error->message);
       g_private_set (&reader_db, db);
     }
-  req.db = db != NULL ? db : NULL;
+  req.db = db;
   if (db != NULL)
     serve (&req, NULL, 0);
   else
@@ -1599,8 +1606,7 @@ static gboolean
 is_core_read (const char *method,
               const char *path)
 {
-  g_auto(GStrv) parts = NULL;
-  g_autoptr(GPtrArray) segments = g_ptr_array_new ();
+  g_auto(GStrv) segments = NULL;
   g_autoptr(GString) allowed = g_string_new (NULL);
   MtApiCall call = { 0 };
   const MtApiOperation *op;
@@ -1608,12 +1614,8 @@ is_core_read (const char *method,
 
   if (!g_str_equal (method, "GET") || !g_str_has_prefix (path, API_PREFIX))
     return FALSE;
-  parts = g_strsplit (path + strlen (API_PREFIX), "/", -1);
-  for (guint i = 0; parts[i]; i++)
-    if (parts[i][0] != '\0')
-      g_ptr_array_add (segments, parts[i]);
-  g_ptr_array_add (segments, NULL);
-  op = mt_api_route (method, (const char *const *) segments->pdata, &call, allowed);
+  segments = path_segments (path);
+  op = mt_api_route (method, (const char *const *) segments, &call, allowed);
   read = op != NULL && op->run != NULL && !(op->flags & MT_API_WRITES);
   mt_api_call_clear (&call);
   return read;
