@@ -112,6 +112,11 @@ main (int argc, char *argv[])
           kept[i] = ms_since (t0);
           g_assert_no_error (error);
           rows = table->n_rows;
+        }
+      /* the raw reference after the kept runs: its scan of the ledger would push the kept rows
+       * out of SQLite's cache between them */
+      for (guint i = 0; i < runs; i++)
+        {
           if (views[v].raw && i < 3)
             {
               sqlite3_stmt *stmt = mt_db_prepare (db, NULL, views[v].raw, "ii", mt_stats_day_start (filter.from_day),

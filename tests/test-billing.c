@@ -1697,6 +1697,85 @@ test_stats_scope (Fixture       *f,
   g_assert_nonnull (strstr (problems->pdata[0], "monthly members"));
 }
 
+/* Every grouping of the kept rows, put in buckets after SQL has summed them by their column and
+ * metric, equals the buckets worked out by SQL row by row: days, Monday weeks, calendar months,
+ * operators, stores, provinces, cities, districts (rows of no store under 0), device types and
+ * keys; a figure that adds
+ * some metrics and takes another away; narrowed to a region and not */
+static void
+test_stats_buckets (Fixture       *f,
+                    gconstpointer  data)
+{
+  static const MtStatsFigure figures[] = {
+    { "net", "Net", "l:rent l:service -l:deposit_out", MT_STATS_FEN },
+    { "rentals", "Rentals", "o:rented", MT_STATS_COUNT },
+    { "share", "Share", "l:rent", MT_STATS_PERMILLE },
+  };
+  static const char *const buckets[] = {
+    [MT_STATS_BY_DAY] = "d.day",
+    [MT_STATS_BY_WEEK] = "(d.day + 3) / 7 * 7 - 3",
+    [MT_STATS_BY_MONTH] = "CAST (strftime ('%Y%m', d.day * 86400, 'unixepoch') AS INTEGER)",
+    [MT_STATS_BY_OPERATOR] = "d.operator_id",
+    [MT_STATS_BY_STORE] = "d.store_id",
+    [MT_STATS_BY_PROVINCE] = "coalesce (CAST (substr (s.region_code, 1, 2) AS INTEGER), 0)",
+    [MT_STATS_BY_CITY] = "coalesce (CAST (substr (s.region_code, 1, 4) AS INTEGER), 0)",
+    [MT_STATS_BY_DISTRICT] = "coalesce (CAST (s.region_code AS INTEGER), 0)",
+    [MT_STATS_BY_TYPE] = "d.type_id",
+    [MT_STATS_BY_KEY] = "d.key",
+  };
+  g_autoptr(MtActor) east = actor_for (f->db, "east");
+
+  for (guint a = 0; a < 2; a++)
+    for (guint narrowed = 0; narrowed < 2; narrowed++)
+      for (MtStatsBy by = MT_STATS_BY_DAY; by <= MT_STATS_BY_KEY; by++)
+        {
+          const MtActor *actor = a == 0 ? f->system : east;
+          MtStatsFilter filter = { .from_day = 0, .to_day = mt_stats_day_of (fake_now) + 40,
+                                   .region_code = narrowed ? "33" : NULL };
+          g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
+          g_autofree char *scope = mt_actor_scope_sql (actor, "d.operator_id", "d.store_id", params);
+          g_autofree char *sql = g_strdup_printf ("SELECT %s AS b, sum (CASE WHEN d.metric IN ('l:rent', 'l:service') "
+                                                  "THEN d.fen WHEN d.metric = 'l:deposit_out' THEN -d.fen ELSE 0 END), "
+                                                  "sum (CASE WHEN d.metric = 'o:rented' THEN d.n ELSE 0 END) "
+                                                  "FROM stats_daily d LEFT JOIN stores s ON s.id = d.store_id "
+                                                  "WHERE d.metric IN ('l:rent', 'l:service', 'l:deposit_out', 'o:rented') "
+                                                  "AND (%s) AND (?2 IS NULL OR s.region_code LIKE ?2 || '%%') GROUP BY b",
+                                                  buckets[by], scope);
+          g_autoptr(GError) error = NULL;
+          g_autoptr(MtStatsTable) table = mt_stats_query (f->db, actor, &filter, by, figures, 3, &error);
+          g_autoptr(GHashTable) rows = g_hash_table_new (g_int64_hash, g_int64_equal);
+          sqlite3_stmt *stmt;
+          guint n = 0;
+
+          g_assert_no_error (error);
+          for (guint r = 0; r < table->n_rows; r++)
+            {
+              g_hash_table_insert (rows, &table->keys[r], GUINT_TO_POINTER (r + 1));
+              g_assert_cmpint (mt_stats_table_get (table, r, 2), ==, 0);   /* a share is the view's to work out */
+            }
+          stmt = mt_db_prepare (f->db, &error, sql, "tt", params->len ? (char *) params->pdata[0] : NULL,
+                                filter.region_code);
+          g_assert_no_error (error);
+          while (sqlite3_step (stmt) == SQLITE_ROW)
+            {
+              gint64 b = sqlite3_column_int64 (stmt, 0);
+              guint r = GPOINTER_TO_UINT (g_hash_table_lookup (rows, &b));
+
+              if (by == MT_STATS_BY_MONTH && b < 197001)
+                continue;   /* the range's months start in 1970 */
+              g_assert_cmpuint (r, >, 0);
+              g_assert_cmpint (mt_stats_table_get (table, r - 1, 0), ==, sqlite3_column_int64 (stmt, 1));
+              g_assert_cmpint (mt_stats_table_get (table, r - 1, 1), ==, sqlite3_column_int64 (stmt, 2));
+              n++;
+            }
+          sqlite3_reset (stmt);
+          /* time views list every bucket of the range, the others only those with rows */
+          if (by > MT_STATS_BY_MONTH)
+            g_assert_cmpuint (n, ==, table->n_rows);
+          g_assert_cmpuint (n, >, 0);
+        }
+}
+
 /* Every statistics view opens for each role that holds its group, within the role's scope, and
  * is refused to the others; the permission tree lists the groups */
 static void
@@ -2549,6 +2628,7 @@ main (int argc, char *argv[])
   ADD ("rental-cards", test_rental_cards);
   ADD ("card-refunds", test_card_refunds);
   ADD ("stats-scope", test_stats_scope);
+  ADD ("stats-buckets", test_stats_buckets);
   ADD ("stats-views", test_stats_views);
   ADD ("dashboard", test_dashboard);
   ADD ("campaign-editor", test_campaign_editor);

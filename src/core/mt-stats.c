@@ -351,25 +351,27 @@ mt_stats_check (MtDb      *db,
 
 /* ------------------------------------------------------------------ views */
 
+/* A view's rows are read grouped by a column of stats_daily (@column) and the metric, and put in
+ * buckets here: days into weeks and months, stores into their province, city or district
+ * (@region: how many digits of the store's region code, 0 for all of it). SQLite groups by
+ * sorting, so any bucket worked out in SQL (strftime, a join to the stores, a CASE per figure)
+ * is paid for every one of the year's rows; here it is paid once per group. */
 static const struct
 {
-  const char *bucket;   /* over d (stats_daily) and s (its store) */
+  const char *column;
   const char *label;    /* over b, the bucket; NULL: formatted here */
-  gboolean    store;    /* needs the store */
+  gint        region;   /* -1: not by region */
 } groupings[] = {
-  [MT_STATS_BY_DAY] = { "d.day", NULL, FALSE },
-  [MT_STATS_BY_WEEK] = { "(d.day + 3) / 7 * 7 - 3", NULL, FALSE },
-  [MT_STATS_BY_MONTH] = { "CAST (strftime ('%Y%m', d.day * 86400, 'unixepoch') AS INTEGER)", NULL, FALSE },
-  [MT_STATS_BY_OPERATOR] = { "d.operator_id", "(SELECT name FROM operators WHERE id = b)", FALSE },
-  [MT_STATS_BY_STORE] = { "d.store_id", "(SELECT name FROM stores WHERE id = b)", FALSE },
-  [MT_STATS_BY_PROVINCE] = { "CAST (substr (s.region_code, 1, 2) AS INTEGER)",
-                             "(SELECT name FROM regions WHERE code = CAST (b AS TEXT))", TRUE },
-  [MT_STATS_BY_CITY] = { "CAST (substr (s.region_code, 1, 4) AS INTEGER)",
-                         "(SELECT name FROM regions WHERE code = CAST (b AS TEXT))", TRUE },
-  [MT_STATS_BY_DISTRICT] = { "CAST (s.region_code AS INTEGER)",
-                             "(SELECT name FROM regions WHERE code = CAST (b AS TEXT))", TRUE },
-  [MT_STATS_BY_TYPE] = { "d.type_id", "(SELECT name FROM device_types WHERE id = b)", FALSE },
-  [MT_STATS_BY_KEY] = { "d.key", NULL, FALSE },
+  [MT_STATS_BY_DAY] = { "d.day", NULL, -1 },
+  [MT_STATS_BY_WEEK] = { "d.day", NULL, -1 },
+  [MT_STATS_BY_MONTH] = { "d.day", NULL, -1 },
+  [MT_STATS_BY_OPERATOR] = { "d.operator_id", "(SELECT name FROM operators WHERE id = b)", -1 },
+  [MT_STATS_BY_STORE] = { "d.store_id", "(SELECT name FROM stores WHERE id = b)", -1 },
+  [MT_STATS_BY_PROVINCE] = { "d.store_id", "(SELECT name FROM regions WHERE code = CAST (b AS TEXT))", 2 },
+  [MT_STATS_BY_CITY] = { "d.store_id", "(SELECT name FROM regions WHERE code = CAST (b AS TEXT))", 4 },
+  [MT_STATS_BY_DISTRICT] = { "d.store_id", "(SELECT name FROM regions WHERE code = CAST (b AS TEXT))", 0 },
+  [MT_STATS_BY_TYPE] = { "d.type_id", "(SELECT name FROM device_types WHERE id = b)", -1 },
+  [MT_STATS_BY_KEY] = { "d.key", NULL, -1 },
 };
 
 static gboolean
@@ -404,29 +406,18 @@ metrics_sql (const MtStatsFigure *figures,
   return g_string_free (s, FALSE);
 }
 
-static char *
-figure_sql (const MtStatsFigure *figure)
+/* +1 when @figure adds @metric, -1 when it takes it away, 0 when it does not name it */
+static int
+figure_sign (const MtStatsFigure *figure,
+             const char          *metric)
 {
-  static const char *const values[] = { "d.n", "d.fen", "d.secs", "0" };
   g_auto(GStrv) parts = g_strsplit (figure->metrics, " ", -1);
-  GString *plus = g_string_new (NULL), *minus = g_string_new (NULL);
+  int sign = 0;
 
-  for (guint i = 0; parts[i]; i++)
-    {
-      GString *to = parts[i][0] == '-' ? minus : plus;
-      const char *m = parts[i][0] == '-' ? parts[i] + 1 : parts[i];
-
-      if (*m)
-        g_string_append_printf (to, "%s'%s'", to->len ? ", " : "", m);
-    }
-  {
-    g_autofree char *p = g_string_free (plus, FALSE);
-    g_autofree char *n = g_string_free (minus, FALSE);
-
-    return g_strdup_printf ("coalesce (sum (CASE WHEN d.metric IN (%s) THEN %s WHEN d.metric IN (%s) THEN -%s "
-                            "ELSE 0 END), 0)", *p ? p : "''", values[figure->value], *n ? n : "''",
-                            values[figure->value]);
-  }
+  for (guint i = 0; parts[i] && sign <= 0; i++)
+    if (parts[i][0] == '-' ? g_str_equal (parts[i] + 1, metric) : g_str_equal (parts[i], metric))
+      sign = parts[i][0] == '-' ? -1 : 1;
+  return sign;
 }
 
 static char *
@@ -441,12 +432,67 @@ next_month (gint64 yyyymm)
   return yyyymm % 100 == 12 ? (yyyymm / 100 + 1) * 100 + 1 : yyyymm + 1;
 }
 
+/* 202612 of a business day (days since 1970-01-01) */
 static gint64
 month_of_day (gint64 day)
 {
-  g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc (day * DAY_S);
+  GDate date;
 
-  return g_date_time_get_year (t) * 100 + g_date_time_get_month (t);
+  g_date_clear (&date, 1);
+  g_date_set_julian (&date, (guint32) (day + 719163));   /* day 1 of GDate is 0001-01-01 */
+  return g_date_get_year (&date) * 100 + g_date_get_month (&date);
+}
+
+static gint64
+week_of_day (gint64 day)
+{
+  return (day + 3) / 7 * 7 - 3;
+}
+
+/* The stores' region codes, by store id, when a view groups or filters by region */
+static GHashTable *
+store_regions (MtDb *db)
+{
+  GHashTable *regions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, "SELECT id, region_code FROM stores WHERE region_code IS NOT NULL",
+                                      NULL);
+
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_hash_table_insert (regions, g_memdup2 (&id, sizeof id), g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  return regions;
+}
+
+/* The leading @digits of a region code as a number (all of it for 0), 0 when there is none */
+static gint64
+region_bucket (const char *code,
+               gint        digits)
+{
+  char prefix[16];
+
+  if (code == NULL)
+    return 0;
+  g_strlcpy (prefix, code, digits > 0 ? MIN ((gsize) digits + 1, sizeof prefix) : sizeof prefix);
+  return g_ascii_strtoll (prefix, NULL, 10);
+}
+
+static gint64
+bucket_of (MtStatsBy   by,
+           gint64      raw,
+           GHashTable *regions)
+{
+  if (by == MT_STATS_BY_WEEK)
+    return week_of_day (raw);
+  if (by == MT_STATS_BY_MONTH)
+    return month_of_day (raw);
+  if (groupings[by].region >= 0)
+    return region_bucket (g_hash_table_lookup (regions, &raw), groupings[by].region);
+  return raw;
 }
 
 MtStatsTable *
@@ -462,9 +508,11 @@ mt_stats_query (MtDb                 *db,
   g_autofree char *metrics = metrics_sql (figures, n_figures);
   g_autofree char *scope = mt_actor_scope_sql (actor, "d.operator_id", "d.store_id", params);
   g_autoptr(GHashTable) found = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr(GHashTable) signs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) regions = NULL;
   g_autoptr(GArray) order = g_array_new (FALSE, FALSE, sizeof (gint64));
-  GString *sql = g_string_new ("SELECT ");
-  gboolean store = groupings[by].store || (filter->region_code && *filter->region_code);
+  gboolean by_region = filter->region_code && *filter->region_code;
+  GString *sql = g_string_new (NULL);
   g_autoptr(MtStatsTable) table = g_new0 (MtStatsTable, 1);
   sqlite3_stmt *stmt = NULL;
   guint p = 1;
@@ -472,17 +520,10 @@ mt_stats_query (MtDb                 *db,
 
   g_return_val_if_fail (by <= MT_STATS_BY_KEY && n_figures > 0, NULL);
 
-  g_string_append_printf (sql, "%s AS b", groupings[by].bucket);
-  for (guint f = 0; f < n_figures; f++)
-    {
-      g_autofree char *fig = figure_sql (&figures[f]);
-      g_string_append_printf (sql, ", %s", fig);
-    }
-  g_string_append (sql, " FROM stats_daily d");
-  if (store)
-    g_string_append (sql, " LEFT JOIN stores s ON s.id = d.store_id");
-  g_string_append_printf (sql, " WHERE d.day BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT
-                          " AND d.metric IN (%s) AND (%s)", filter->from_day, filter->to_day, metrics, scope);
+  g_string_append_printf (sql, "SELECT %s, d.metric, sum (d.n), sum (d.fen), sum (d.secs) FROM stats_daily d "
+                          "WHERE d.day BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT
+                          " AND d.metric IN (%s) AND (%s)", groupings[by].column, filter->from_day, filter->to_day,
+                          metrics, scope);
   p += params->len;
   if (filter->operator_id)
     g_string_append_printf (sql, " AND d.operator_id IN (SELECT id FROM operators WHERE path LIKE "
@@ -491,9 +532,9 @@ mt_stats_query (MtDb                 *db,
     g_string_append_printf (sql, " AND d.store_id = %" G_GINT64_FORMAT, filter->store_id);
   if (filter->type_id)
     g_string_append_printf (sql, " AND d.type_id = %" G_GINT64_FORMAT, filter->type_id);
-  if (filter->region_code && *filter->region_code)
-    g_string_append_printf (sql, " AND s.region_code LIKE ?%u || '%%'", p);
-  g_string_append (sql, " GROUP BY b");
+  if (by_region)
+    g_string_append_printf (sql, " AND d.store_id IN (SELECT id FROM stores WHERE region_code LIKE ?%u || '%%')", p);
+  g_string_append_printf (sql, " GROUP BY %s, d.metric", groupings[by].column);
 
   if (sqlite3_prepare_v2 (mt_db_get_handle (db), sql->str, -1, &stmt, NULL) != SQLITE_OK)
     {
@@ -505,18 +546,34 @@ mt_stats_query (MtDb                 *db,
   g_string_free (sql, TRUE);
   for (guint i = 0; i < params->len; i++)
     sqlite3_bind_text (stmt, i + 1, params->pdata[i], -1, SQLITE_TRANSIENT);
-  if (filter->region_code && *filter->region_code)
+  if (by_region)
     sqlite3_bind_text (stmt, p, filter->region_code, -1, SQLITE_TRANSIENT);
+  if (groupings[by].region >= 0)
+    regions = store_regions (db);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      gint64 *values = g_new0 (gint64, n_figures);
-      gint64 key = sqlite3_column_int64 (stmt, 0);
+      const char *metric = (const char *) sqlite3_column_text (stmt, 1);
+      gint64 key = bucket_of (by, sqlite3_column_int64 (stmt, 0), regions);
+      gint64 sums[] = { sqlite3_column_int64 (stmt, 2), sqlite3_column_int64 (stmt, 3),
+                        sqlite3_column_int64 (stmt, 4), 0 };
+      gint64 *values = g_hash_table_lookup (found, &key);
+      int *sign = g_hash_table_lookup (signs, metric);
 
+      if (values == NULL)
+        {
+          values = g_new0 (gint64, n_figures);
+          g_hash_table_insert (found, g_memdup2 (&key, sizeof key), values);
+        }
+      if (sign == NULL)
+        {
+          sign = g_new (int, n_figures);
+          for (guint f = 0; f < n_figures; f++)
+            sign[f] = figure_sign (&figures[f], metric);
+          g_hash_table_insert (signs, g_strdup (metric), sign);
+        }
       for (guint f = 0; f < n_figures; f++)
-        values[f] = sqlite3_column_int64 (stmt, f + 1);
-      g_hash_table_insert (found, g_memdup2 (&key, sizeof key), values);
-      g_array_append_val (order, key);
+        values[f] += sign[f] * sums[MIN ((guint) figures[f].value, G_N_ELEMENTS (sums) - 1)];
     }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
@@ -526,14 +583,13 @@ mt_stats_query (MtDb                 *db,
     }
 
   /* time: every bucket of the range, empty ones as zero; others: largest first figure first */
-  g_array_set_size (order, 0);
   if (is_time (by))
     {
       if (by == MT_STATS_BY_MONTH)
         for (gint64 m = month_of_day (filter->from_day); m <= month_of_day (filter->to_day); m = next_month (m))
           g_array_append_val (order, m);
       else
-        for (gint64 d = by == MT_STATS_BY_WEEK ? (filter->from_day + 3) / 7 * 7 - 3 : filter->from_day;
+        for (gint64 d = by == MT_STATS_BY_WEEK ? week_of_day (filter->from_day) : filter->from_day;
              d <= filter->to_day; d += by == MT_STATS_BY_WEEK ? 7 : 1)
           g_array_append_val (order, d);
     }
