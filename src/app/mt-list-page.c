@@ -23,6 +23,7 @@
 #include "mt-repair-dialog.h"
 #include "mt-reads.h"
 #include "mt-row-model.h"
+#include "mt-staged-selection.h"
 #include "mt-sync-engine.h"
 #include "mt-track-page.h"
 #include "mt-validate.h"
@@ -41,6 +42,7 @@ struct _MtListPage
   MtListing          *listing;
   MtRowModel         *model;
   GtkMultiSelection  *selection;
+  MtStagedSelection  *staged;   /* the selection as the column view shows it: rows let in by frames */
   GtkWidget          *column_view;
   GtkWidget          *search;
   GtkWidget          *filter_bar;
@@ -112,6 +114,7 @@ mt_list_page_finalize (GObject *object)
 {
   MtListPage *self = MT_LIST_PAGE (object);
 
+  g_clear_object (&self->staged);
   g_clear_object (&self->selection);
   if (self->model != NULL)
     mt_row_model_detach (self->model);
@@ -442,6 +445,9 @@ show_answer (MtListPage *self,
 {
   /* rows keep their positions across a reset, not their meaning: drop the selection first */
   gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
+  /* a list that grows from a few rows to many lets them in a frame at a time */
+  if (self->staged != NULL)
+    mt_staged_selection_restage (self->staged);
   mt_row_model_reset_with (self->model, first_rows);
   selection_changed_cb (self);
   update_counts (self);
@@ -2367,7 +2373,9 @@ mt_list_page_new (MtContext   *context,
   build_online_facet (self);
 
   /* Columns */
-  self->column_view = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)));
+  self->column_view = gtk_column_view_new (NULL);
+  self->staged = mt_staged_selection_new (GTK_SELECTION_MODEL (self->selection), self->column_view);
+  gtk_column_view_set_model (GTK_COLUMN_VIEW (self->column_view), GTK_SELECTION_MODEL (self->staged));
   gtk_column_view_set_show_column_separators (GTK_COLUMN_VIEW (self->column_view), TRUE);
   gtk_column_view_set_reorderable (GTK_COLUMN_VIEW (self->column_view), FALSE);
   gtk_widget_add_css_class (self->column_view, "data-table");
