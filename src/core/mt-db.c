@@ -653,7 +653,7 @@ mt_db_open_at_version (const char  *path,
     return NULL;
   if (!mt_db_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
                        "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
-                       "PRAGMA cache_size = -32000; PRAGMA mmap_size = 1073741824;", error))
+                       "PRAGMA cache_size = -32000; PRAGMA mmap_size = 2147418112;", error))
     return NULL;
   if (!mt_db_migrate (db, version, error))
     return NULL;

@@ -43,6 +43,9 @@ struct _MtListing
   gboolean           terms_valid;
   gint64             terms_stamp;
   gboolean           terms_indexed;  /* every term answered by an index: no scan */
+  double             terms_expected; /* the list's rows the terms are expected to match */
+  double             base_rows;      /* roughly how many rows the list's table has */
+  guint              page_end;       /* while a page is read in the list's order: its end */
   guint              ids_max;        /* IDS_MAX, INDEX_ROWS and the kept counts, unless a test */
   guint              index_rows;
   gboolean           use_kept;
@@ -97,6 +100,7 @@ typedef struct
                          * text column), NULL: too many */
   gboolean   own_ids;   /* ids of the list's own rows: shared by its own text columns */
   gboolean   sparse;    /* answered by an index */
+  double     expected;  /* the list's rows it is expected to match */
 } SearchTerm;
 
 static void
@@ -365,6 +369,8 @@ mt_listing_adopt (MtListing *self,
   g_clear_pointer (&self->terms, g_ptr_array_unref);
   self->terms = g_steal_pointer (&from->terms);
   self->terms_indexed = from->terms_indexed;
+  self->terms_expected = from->terms_expected;
+  self->base_rows = from->base_rows;
   self->terms_valid = from->terms_valid && self->terms != NULL;
   self->terms_stamp = stamp;
   from->counts_valid = from->terms_valid = FALSE;
@@ -653,6 +659,8 @@ ensure_terms (MtListing *self)
   g_clear_pointer (&self->terms, g_ptr_array_unref);
   self->terms = g_ptr_array_new_with_free_func ((GDestroyNotify) search_term_free);
   self->terms_indexed = TRUE;
+  self->terms_expected = 0;
+  self->base_rows = table_size (self, base);
   words = g_strsplit (self->spec->search, " ", -1);
   for (guint i = 0; words[i]; i++)
     {
@@ -662,16 +670,18 @@ ensure_terms (MtListing *self)
         {
           /* the list's rows expected: the ids found times the list's rows per row of the table */
           guint n = search_probe (self, t->table, t->columns, t->prefix, self->ids_max, &t->ids);
-          double per_row = table_size (self, base) / MAX (table_size (self, t->table), 1);
+          double per_row = self->base_rows / MAX (table_size (self, t->table), 1);
 
-          t->sparse = t->ids != NULL && n * MAX (per_row, 1) <= self->index_rows;
+          t->expected = n * MAX (per_row, 1);
+          t->sparse = t->ids != NULL && t->expected <= self->index_rows;
         }
       else if (t->prefix[0])
         {
           /* a number of the list's own table, from its start: "r.order_no" of "orders r …" */
           char *column[] = { t->expr + strcspn (t->expr, ".") + (strchr (t->expr, '.') ? 1 : 0), NULL };
 
-          t->sparse = search_probe (self, base, column, t->prefix, self->index_rows, NULL) <= self->index_rows;
+          t->expected = search_probe (self, base, column, t->prefix, self->index_rows, NULL);
+          t->sparse = t->expected <= self->index_rows;
         }
       else if (own_prefix && g_str_has_prefix (t->expr, own_prefix))
         {
@@ -695,12 +705,27 @@ ensure_terms (MtListing *self)
       if (t->own_ids)
         {
           t->ids = g_strdup (own_ids);
+          t->expected = n_own;
           t->sparse = own_ids != NULL && n_own <= self->index_rows;
         }
       self->terms_indexed &= t->sparse;
+      self->terms_expected += t->expected;
     }
   self->terms_valid = TRUE;
   self->terms_stamp = stamp;
+}
+
+/* Whether the search is read through its indexes. A count (or every row) gathers all the
+ * matches either way: by index when they are few. A page in the list's own order also could be
+ * scanned for, stopping when full: reading M matches by index costs about M rows, scanning costs
+ * about (the page's end) × N / M of the table's N rows, so the index is used when M² ≤ end × N */
+static gboolean
+search_indexed (MtListing *self)
+{
+  if (!self->terms_indexed)
+    return FALSE;
+  return self->page_end == 0 || self->sort_column != NULL ||
+         self->terms_expected * self->terms_expected <= (double) self->page_end * self->base_rows;
 }
 
 /* The search: when every term has few matches, each is a condition an index answers (SQLite
@@ -715,7 +740,7 @@ append_search (MtListing *self,
   const char *plus;
 
   ensure_terms (self);
-  plus = self->terms_indexed ? "" : "+";
+  plus = search_indexed (self) ? "" : "+";
   g_string_append (q->sql, " AND (");
   for (guint i = 0; i < self->terms->len; i++)
     {
@@ -1174,7 +1199,9 @@ rows_prepare (MtListing *self,
     g_string_append (q.sql, "SELECT 0, 0");
   for (guint i = 0; i < self->n_columns; i++)
     g_string_append_printf (q.sql, ", %s", self->spec->columns[i].expr);
+  self->page_end = limit > 0 ? offset + limit : 0;
   build_where (self, &q, TRUE, FALSE);
+  self->page_end = 0;
   if (self->sort_column)
     g_string_append_printf (q.sql, " ORDER BY %s %s%s%s", self->sort_column->expr,
                             self->sort_desc ? "DESC" : "ASC", alias ? ", " : "",
