@@ -29,6 +29,7 @@ struct _MtListing
   const MtListColumn *sort_column;
   gboolean           sort_desc;
   guint              n_columns;
+  const char      ***labels;         /* per column with choices: their labels, translated once */
   char              *base_where;
   /* state counts of the current search and filters, valid while nothing changed */
   guint             *counts;
@@ -226,6 +227,9 @@ mt_listing_free (MtListing *self)
   g_free (self->state);
   g_free (self->base_where);
   g_free (self->counts);
+  for (guint i = 0; self->labels && i < self->n_columns; i++)
+    g_free (self->labels[i]);
+  g_free (self->labels);
   g_clear_pointer (&self->terms, g_ptr_array_unref);
   g_hash_table_destroy (self->filters);
   g_free (self);
@@ -1111,13 +1115,69 @@ mt_listing_counts_check (MtDb      *db,
   return mt_db_expect_no_rows (db, problems, "list count differs from its rows:", sql);
 }
 
-static void
-format_cell (const MtListColumn *col,
-             sqlite3_stmt       *stmt,
-             int                 i,
-             char              **text,
-             double             *number)
+/* A choice column's label for @value (a yes/no column's without choices: Yes or No), as
+ * mt_choice_label() says, the column's labels translated once for the listing rather than at every
+ * cell (gettext takes a lock and looks the text up: a page of 100 rows asked it a thousand times) */
+static const char *
+choice_label (MtListing  *self,
+              guint       column,
+              const char *value)
 {
+  const MtListColumn *col = &self->spec->columns[column];
+  const MtChoice *choices = col->choices;
+
+  if (choices == NULL && col->kind != MT_COL_BOOL)
+    return value ? value : "";
+  if (self->labels == NULL)
+    self->labels = g_new0 (const char **, self->n_columns);
+  if (self->labels[column] == NULL)
+    {
+      guint n = 0;
+
+      while (choices && choices[n].value)
+        n++;
+      self->labels[column] = g_new0 (const char *, MAX (n, 2));
+      for (guint i = 0; i < n; i++)
+        self->labels[column][i] = _(choices[i].label);
+      if (choices == NULL)
+        {
+          self->labels[column][0] = _("No");
+          self->labels[column][1] = _("Yes");
+        }
+    }
+  if (choices == NULL)
+    return self->labels[column][g_strcmp0 (value, "0") != 0];
+  for (guint i = 0; choices[i].value; i++)
+    if (g_strcmp0 (choices[i].value, value) == 0)
+      return self->labels[column][i];
+  return value ? value : "";
+}
+
+/* "-1234" without printf */
+static char *
+format_int (gint64 v)
+{
+  char buf[24], *p = buf + sizeof buf;
+  guint64 u = v < 0 ? -(guint64) v : (guint64) v;
+
+  *--p = '\0';
+  do
+    *--p = (char) ('0' + u % 10);
+  while ((u /= 10) > 0);
+  if (v < 0)
+    *--p = '-';
+  return g_strdup (p);
+}
+
+static void
+format_cell (MtListing    *self,
+             guint         column,
+             sqlite3_stmt *stmt,
+             int           i,
+             char        **text,
+             double       *number)
+{
+  const MtListColumn *col = &self->spec->columns[column];
   gint64 v;
 
   *number = NAN;
@@ -1133,7 +1193,7 @@ format_cell (const MtListColumn *col,
       *text = g_strdup ((const char *) sqlite3_column_text (stmt, i));
       break;
     case MT_COL_INT:
-      *text = g_strdup_printf ("%" G_GINT64_FORMAT, v);
+      *text = format_int (v);
       *number = (double) v;
       break;
     case MT_COL_MONEY:
@@ -1147,13 +1207,10 @@ format_cell (const MtListColumn *col,
       *text = mt_format_date (v);
       break;
     case MT_COL_CHOICE:
-      *text = g_strdup (mt_choice_label (col->choices, (const char *) sqlite3_column_text (stmt, i)));
+      *text = g_strdup (choice_label (self, column, (const char *) sqlite3_column_text (stmt, i)));
       break;
     case MT_COL_BOOL:
-      if (col->choices)
-        *text = g_strdup (mt_choice_label (col->choices, v ? "1" : "0"));
-      else
-        *text = g_strdup (v ? _("Yes") : _("No"));
+      *text = g_strdup (choice_label (self, column, v ? "1" : "0"));
       break;
     case MT_COL_PERCENT:
       *text = g_strdup_printf ("%" G_GINT64_FORMAT "%%", v);
@@ -1230,7 +1287,7 @@ row_read (MtListing    *self,
   row->cells = g_new0 (char *, self->n_columns + 1);
   row->numbers = g_new0 (double, self->n_columns);
   for (guint i = 0; i < self->n_columns; i++)
-    format_cell (&self->spec->columns[i], stmt, i + 2, &row->cells[i], &row->numbers[i]);
+    format_cell (self, i, stmt, i + 2, &row->cells[i], &row->numbers[i]);
   return row;
 }
 
