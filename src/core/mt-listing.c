@@ -30,6 +30,9 @@ struct _MtListing
   gboolean           sort_desc;
   guint              n_columns;
   const char      ***labels;         /* per column with choices: their labels, translated once */
+  GString           *cell_text;      /* a row's texts while it is read, their ends, its numbers */
+  gsize             *cell_ends;
+  double            *cell_numbers;
   char              *base_where;
   /* state counts of the current search and filters, valid while nothing changed */
   guint             *counts;
@@ -230,6 +233,10 @@ mt_listing_free (MtListing *self)
   for (guint i = 0; self->labels && i < self->n_columns; i++)
     g_free (self->labels[i]);
   g_free (self->labels);
+  if (self->cell_text)
+    g_string_free (self->cell_text, TRUE);
+  g_free (self->cell_ends);
+  g_free (self->cell_numbers);
   g_clear_pointer (&self->terms, g_ptr_array_unref);
   g_hash_table_destroy (self->filters);
   g_free (self);
@@ -1153,28 +1160,37 @@ choice_label (MtListing  *self,
   return value ? value : "";
 }
 
-/* "-1234" without printf */
-static char *
-format_int (gint64 v)
+/* "-1234" without printf, appended */
+static void
+append_int (GString *out,
+            gint64   v)
 {
   char buf[24], *p = buf + sizeof buf;
   guint64 u = v < 0 ? -(guint64) v : (guint64) v;
 
-  *--p = '\0';
   do
     *--p = (char) ('0' + u % 10);
   while ((u /= 10) > 0);
   if (v < 0)
     *--p = '-';
-  return g_strdup (p);
+  g_string_append_len (out, p, buf + sizeof buf - p);
 }
 
+static void
+append_owned (GString *out,
+              char    *text)
+{
+  g_string_append (out, text);
+  g_free (text);
+}
+
+/* The cell's text appended to @out (without its end), its number in @number */
 static void
 format_cell (MtListing    *self,
              guint         column,
              sqlite3_stmt *stmt,
              int           i,
-             char        **text,
+             GString      *out,
              double       *number)
 {
   const MtListColumn *col = &self->spec->columns[column];
@@ -1182,47 +1198,45 @@ format_cell (MtListing    *self,
 
   *number = NAN;
   if (sqlite3_column_type (stmt, i) == SQLITE_NULL)
-    {
-      *text = g_strdup ("");
-      return;
-    }
+    return;
   v = sqlite3_column_int64 (stmt, i);
   switch (col->kind)
     {
     case MT_COL_TEXT:
-      *text = g_strdup ((const char *) sqlite3_column_text (stmt, i));
+      g_string_append_len (out, (const char *) sqlite3_column_text (stmt, i), sqlite3_column_bytes (stmt, i));
       break;
     case MT_COL_INT:
-      *text = format_int (v);
+      append_int (out, v);
       *number = (double) v;
       break;
     case MT_COL_MONEY:
-      *text = mt_format_money (v);
+      append_owned (out, mt_format_money (v));
       *number = (double) v / 100.0;
       break;
     case MT_COL_TIME:
-      *text = mt_format_time (v);
+      append_owned (out, mt_format_time (v));
       break;
     case MT_COL_DATE:
-      *text = mt_format_date (v);
+      append_owned (out, mt_format_date (v));
       break;
     case MT_COL_CHOICE:
-      *text = g_strdup (choice_label (self, column, (const char *) sqlite3_column_text (stmt, i)));
+      g_string_append (out, choice_label (self, column, (const char *) sqlite3_column_text (stmt, i)));
       break;
     case MT_COL_BOOL:
-      *text = g_strdup (choice_label (self, column, v ? "1" : "0"));
+      g_string_append (out, choice_label (self, column, v ? "1" : "0"));
       break;
     case MT_COL_PERCENT:
-      *text = g_strdup_printf ("%" G_GINT64_FORMAT "%%", v);
+      append_int (out, v);
+      g_string_append_c (out, '%');
       *number = (double) v;
       break;
     case MT_COL_VOLTAGE:
-      *text = g_strdup_printf ("%.2f V", v / 1000.0);
+      g_string_append_printf (out, "%.2f V", v / 1000.0);
       *number = v / 1000.0;
       break;
     case MT_COL_COORD:
       *number = sqlite3_column_double (stmt, i);
-      *text = g_strdup_printf ("%.6f", *number);
+      g_string_append_printf (out, "%.6f", *number);
       break;
     default:
       g_assert_not_reached ();
@@ -1232,11 +1246,7 @@ format_cell (MtListing    *self,
 void
 mt_list_row_free (MtListRow *row)
 {
-  if (row == NULL)
-    return;
-  g_strfreev (row->cells);
-  g_free (row->numbers);
-  g_free (row);
+  g_free (row);   /* its cells, numbers and texts are of the same block */
 }
 
 /* The rows' query in the listing's order: a page of it, or every row (@limit 0) */
@@ -1280,14 +1290,40 @@ static MtListRow *
 row_read (MtListing    *self,
           sqlite3_stmt *stmt)
 {
-  MtListRow *row = g_new0 (MtListRow, 1);
+  gsize head = sizeof (MtListRow) + (self->n_columns + 1) * sizeof (char *) + self->n_columns * sizeof (double);
+  gsize *ends;
+  double *numbers;
+  MtListRow *row;
+  char *texts;
 
+  /* one block a row: the row, its numbers, its cell pointers, then its texts */
+  if (self->cell_text == NULL)
+    {
+      self->cell_text = g_string_sized_new (1024);
+      self->cell_ends = g_new (gsize, self->n_columns + 1);
+      self->cell_numbers = g_new (double, self->n_columns + 1);
+    }
+  ends = self->cell_ends;
+  numbers = self->cell_numbers;
+  g_string_truncate (self->cell_text, 0);
+  for (guint i = 0; i < self->n_columns; i++)
+    {
+      format_cell (self, i, stmt, i + 2, self->cell_text, &numbers[i]);
+      g_string_append_c (self->cell_text, '\0');
+      ends[i] = self->cell_text->len;
+    }
+  head = (head + 7) & ~(gsize) 7;
+  row = g_malloc (head + self->cell_text->len);
   row->id = sqlite3_column_int64 (stmt, 0);
   row->version = sqlite3_column_int64 (stmt, 1);
-  row->cells = g_new0 (char *, self->n_columns + 1);
-  row->numbers = g_new0 (double, self->n_columns);
+  row->numbers = (double *) (row + 1);
+  row->cells = (char **) (row->numbers + self->n_columns);
+  texts = (char *) row + head;
+  memcpy (texts, self->cell_text->str, self->cell_text->len);
+  memcpy (row->numbers, numbers, self->n_columns * sizeof (double));
   for (guint i = 0; i < self->n_columns; i++)
-    format_cell (self, i, stmt, i + 2, &row->cells[i], &row->numbers[i]);
+    row->cells[i] = texts + (i ? ends[i - 1] : 0);
+  row->cells[self->n_columns] = NULL;
   return row;
 }
 
