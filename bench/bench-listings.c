@@ -56,13 +56,15 @@ main (int argc, char *argv[])
       loads[0] = -1;
     g_print ("load %.2f; searches: \"13\", device %s, mobile %s, order %s, transaction %s\n", loads[0],
              device, mobile, order, txn);
-    g_print ("%-16s %9s %8s %8s %8s %8s %8s %8s %8s %8s\n", "page", "rows", "count", "page", "\"13\"", "device",
-             "mobile", "order", "txn", "JY2026");
+    g_print ("%-16s %9s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "page", "rows", "count", "page", "\"13\"", "device",
+             "mobile", "order", "txn", "JY2026", "middle", "next");
     for (guint p = 0; p < n_pages; p++)
       {
         g_autofree double *count_ms = g_new (double, runs);
         g_autofree double *page_ms = g_new (double, runs);
         g_autofree double *search_ms = g_new (double, runs * N_PROBES);
+        g_autofree double *deep_ms = g_new (double, runs);
+        g_autofree double *next_ms = g_new (double, runs);
         guint rows = 0;
         gboolean exact = TRUE;
 
@@ -85,6 +87,21 @@ main (int argc, char *argv[])
             first = mt_listing_fetch (listing, 0, 100);
             page_ms[r] = ms_since (t0);
 
+            /* a page in the middle, counted off from the start; then the one after it, found by
+             * the keys of the middle one's last row */
+            {
+              guint middle = rows / 2 / 100 * 100;
+              g_autoptr(GPtrArray) deep = NULL;
+              g_autoptr(GPtrArray) next = NULL;
+
+              t0 = g_get_monotonic_time ();
+              deep = mt_listing_fetch (listing, middle, 100);
+              deep_ms[r] = ms_since (t0);
+              t0 = g_get_monotonic_time ();
+              next = mt_listing_fetch (listing, middle + 100, 100);
+              next_ms[r] = ms_since (t0);
+            }
+
             for (guint s = 0; s < N_PROBES; s++)
               {
                 g_autoptr(GPtrArray) found = NULL;
@@ -102,7 +119,7 @@ main (int argc, char *argv[])
                  bench_percentile (page_ms, runs, 50));
         for (guint s = 0; s < N_PROBES; s++)
           g_print (" %8.1f", bench_percentile (search_ms + s * runs, runs, 50));
-        g_print ("\n");
+        g_print (" %8.1f %8.1f\n", bench_percentile (deep_ms, runs, 50), bench_percentile (next_ms, runs, 50));
       }
   }
   mt_actor_free (actor);

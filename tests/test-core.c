@@ -1364,6 +1364,125 @@ test_listing_count_limit (Fixture *f, gconstpointer data)
   g_assert_false (mt_listing_count_is_exact (listing));
 }
 
+/* The ids of @listing's pages of @size read one after the other from the start */
+static GArray *
+pages_in_turn (MtListing *listing,
+               guint      size,
+               guint     *keyed)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  for (guint offset = 0;; offset += size)
+    {
+      g_autoptr(GPtrArray) rows = mt_listing_fetch (listing, offset, size);
+
+      if (offset > 0 && _mt_listing_last_page_keyed (listing))
+        (*keyed)++;
+      for (guint i = 0; i < rows->len; i++)
+        g_array_append_val (ids, ((MtListRow *) rows->pdata[i])->id);
+      if (rows->len < size)
+        return ids;
+    }
+}
+
+static gboolean
+collect_id (MtListRow *row,
+            gpointer   data)
+{
+  g_array_append_val ((GArray *) data, row->id);
+  return TRUE;
+}
+
+/* Pages read in turn are found after the last row of the one before (keyset paging), and hold
+ * the same rows as pages counted off from the start and as the whole list read at once — with
+ * rows that tie on the order (transactions of one instant), as headquarters and as a store, with
+ * a search and a state; a page read out of turn, a changed question or changed data are counted
+ * off again */
+static void
+test_listing_keyset (Fixture *f, gconstpointer data)
+{
+  static const char *const users[] = { "admin", "store" };
+  static const struct { const char *page, *search, *state; gboolean keys; } cases[] = {
+    { "transactions", NULL, NULL, TRUE }, { "transactions", "1", NULL, TRUE }, { "orders", NULL, NULL, TRUE },
+    { "orders", NULL, "active", TRUE }, { "rentals", NULL, NULL, TRUE }, { "splits", NULL, NULL, TRUE },
+    { "devices", NULL, NULL, TRUE }, { "members", "13", NULL, TRUE }, { "deposits", NULL, NULL, TRUE },
+    { "audit", NULL, NULL, FALSE },   /* rows without an id of their own: counted off */
+  };
+
+  g_assert_cmpint (mt_db_query_int (f->db, 0, "SELECT count (*) - count (DISTINCT at) FROM ledger", NULL), >, 100);
+  for (guint u = 0; u < G_N_ELEMENTS (users); u++)
+    for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+      {
+        g_autoptr(MtActor) actor = sign_in (f, users[u]);
+        g_autoptr(MtListing) listing = mt_listing_new (f->db, actor, cases[c].page, NULL);
+        g_autoptr(MtListing) whole = mt_listing_new (f->db, actor, cases[c].page, NULL);
+        g_autoptr(GArray) all = g_array_new (FALSE, FALSE, sizeof (gint64));
+        g_autoptr(GArray) keyed_ids = NULL;
+        guint keyed = 0, size;
+
+        if (listing == NULL && u > 0)
+          continue;   /* not a store's to see */
+        g_assert_nonnull (listing);
+        mt_listing_set_search (listing, cases[c].search);
+        mt_listing_set_search (whole, cases[c].search);
+        mt_listing_set_state (listing, cases[c].state);
+        mt_listing_set_state (whole, cases[c].state);
+        g_assert_true (mt_listing_each (whole, collect_id, all));
+        size = all->len > 100 ? 37 : 3;   /* a store's lists are short */
+        keyed_ids = pages_in_turn (listing, size, &keyed);
+        g_test_message ("%s %s: %u rows, %u pages found by keys", users[u], cases[c].page, all->len, keyed);
+        g_assert_cmpuint (keyed_ids->len, ==, all->len);
+        g_assert_cmpmem (keyed_ids->data, keyed_ids->len * sizeof (gint64), all->data, all->len * sizeof (gint64));
+        g_assert_cmpuint (all->len, >, size);
+        g_assert_cmpuint (keyed, ==, cases[c].keys ? all->len / size : 0);
+        /* each page counted off on its own (a listing with no keys at hand) holds the same rows */
+        for (guint offset = 0; offset < all->len; offset += size)
+          {
+            g_autoptr(MtListing) alone = mt_listing_new (f->db, actor, cases[c].page, NULL);
+            g_autoptr(GPtrArray) rows = NULL;
+
+            mt_listing_set_search (alone, cases[c].search);
+            mt_listing_set_state (alone, cases[c].state);
+            rows = mt_listing_fetch (alone, offset, size);
+            g_assert_false (_mt_listing_last_page_keyed (alone));
+            for (guint i = 0; i < rows->len; i++)
+              g_assert_cmpint (((MtListRow *) rows->pdata[i])->id, ==, g_array_index (all, gint64, offset + i));
+          }
+      }
+
+  /* keys are dropped when the question or the data change */
+  {
+    g_autoptr(MtActor) admin = sign_in (f, "admin");
+    g_autoptr(MtListing) listing = mt_listing_new (f->db, admin, "transactions", NULL);
+    g_autoptr(GPtrArray) first = mt_listing_fetch (listing, 0, 50);
+    g_autoptr(GPtrArray) second = NULL;
+    g_autoptr(GPtrArray) again = NULL;
+    gint64 newest;
+
+    g_clear_pointer (&second, g_ptr_array_unref);
+    second = mt_listing_fetch (listing, 50, 50);
+    g_assert_true (_mt_listing_last_page_keyed (listing));
+    g_clear_pointer (&second, g_ptr_array_unref);
+    second = mt_listing_fetch (listing, 200, 50);   /* out of turn */
+    g_assert_false (_mt_listing_last_page_keyed (listing));
+    mt_listing_set_search (listing, "JY");
+    g_clear_pointer (&second, g_ptr_array_unref);
+    second = mt_listing_fetch (listing, 50, 50);
+    g_assert_false (_mt_listing_last_page_keyed (listing));
+    mt_listing_set_search (listing, NULL);
+    g_clear_pointer (&first, g_ptr_array_unref);
+    first = mt_listing_fetch (listing, 0, 50);
+    /* a transaction newer than all: every row moves down one, the next page counted off */
+    newest = mt_db_query_int (f->db, 0, "SELECT max (at) FROM ledger", NULL) + 1;
+    g_assert_true (mt_db_run (f->db, NULL, "INSERT INTO ledger (created_at, updated_at, txn_no, at, operator_id, kind, "
+                                           "amount_fen, pay_method) SELECT ?1, ?1, 'JYKEYSET', ?1, operator_id, kind, amount_fen, pay_method "
+                                           "FROM ledger LIMIT 1", "i", newest));
+    again = mt_listing_fetch (listing, 50, 50);
+    g_assert_false (_mt_listing_last_page_keyed (listing));
+    g_assert_cmpint (((MtListRow *) again->pdata[0])->id, ==, ((MtListRow *) first->pdata[49])->id);
+  }
+}
+
 /* A query that takes long, on the worker: a recursive count to a hundred million */
 static gpointer
 slow_job (MtDb          *db,
@@ -2261,6 +2380,7 @@ main (int argc, char *argv[])
   ADD ("listing/search-plans", test_listing_search_plans);
   ADD ("listing/kept-counts", test_listing_kept_counts);
   ADD ("listing/count-limit", test_listing_count_limit);
+  ADD ("listing/keyset", test_listing_keyset);
   ADD ("listing/worker-interrupted", test_worker_interrupted);
   ADD ("geofences", test_geofences);
   ADD ("tracks", test_tracks);

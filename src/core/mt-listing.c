@@ -30,6 +30,16 @@ struct _MtListing
   gboolean           sort_desc;
   guint              n_columns;
   const char      ***labels;         /* per column with choices: their labels, translated once */
+  /* keyset paging: the default order's terms (and the id last), one direction for all */
+  gboolean           order_parsed;
+  GStrv              order_terms;    /* NULL: the order cannot be paged by keys */
+  gboolean           order_desc;
+  char              *order_sql;      /* "x.at DESC, x.id DESC" */
+  GHashTable        *after;          /* a page's start → the keys (GPtrArray of GVariant) of the row before it */
+  char              *after_question; /* the query those keys are of */
+  gint64             after_stamp;
+  guint              keys_read;      /* the keys' columns in the rows' query being read, 0: none */
+  gboolean           last_keyed;
   GString           *cell_text;      /* a row's texts while it is read, their ends, its numbers */
   gsize             *cell_ends;
   double            *cell_numbers;
@@ -166,6 +176,8 @@ query_prepare (MtListing *self,
       GVariant *v = q->params->pdata[i];
       if (g_variant_is_of_type (v, G_VARIANT_TYPE_INT64))
         sqlite3_bind_int64 (stmt, i + 1, g_variant_get_int64 (v));
+      else if (g_variant_is_of_type (v, G_VARIANT_TYPE_DOUBLE))
+        sqlite3_bind_double (stmt, i + 1, g_variant_get_double (v));
       else
         sqlite3_bind_text (stmt, i + 1, g_variant_get_string (v, NULL), -1, SQLITE_TRANSIENT);
     }
@@ -237,6 +249,10 @@ mt_listing_free (MtListing *self)
     g_string_free (self->cell_text, TRUE);
   g_free (self->cell_ends);
   g_free (self->cell_numbers);
+  g_strfreev (self->order_terms);
+  g_free (self->order_sql);
+  g_clear_pointer (&self->after, g_hash_table_unref);
+  g_free (self->after_question);
   g_clear_pointer (&self->terms, g_ptr_array_unref);
   g_hash_table_destroy (self->filters);
   g_free (self);
@@ -735,7 +751,8 @@ search_indexed (MtListing *self)
 {
   if (!self->terms_indexed)
     return FALSE;
-  return self->page_end == 0 || self->sort_column != NULL ||
+  /* (a table without an id of its own has no size here: read by index) */
+  return self->page_end == 0 || self->sort_column != NULL || self->base_rows < 1 ||
          self->terms_expected * self->terms_expected <= (double) self->page_end * self->base_rows;
 }
 
@@ -1249,6 +1266,77 @@ mt_list_row_free (MtListRow *row)
   g_free (row);   /* its cells, numbers and texts are of the same block */
 }
 
+/* The list's own order, parsed once: its terms, and the id after them so that no two rows tie.
+ * A page that follows the one read before is then found by the keys of that page's last row
+ * (WHERE (terms) < (keys), an index range) instead of skipping every row before it (OFFSET reads
+ * them all: a million of them for a page in the middle of a big list). Orders that mix
+ * directions are paged by OFFSET. */
+static void
+order_parse (MtListing *self)
+{
+  const char *alias = self->spec->alias;
+  g_auto(GStrv) parts = g_strsplit (self->spec->order, ",", -1);
+  g_autoptr(GPtrArray) terms = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *id = alias ? g_strconcat (alias, ".id", NULL) : NULL;
+  gboolean mixed = FALSE;
+
+  self->order_parsed = TRUE;
+  for (guint i = 0; parts[i]; i++)
+    {
+      g_autofree char *term = g_strstrip (g_strdup (parts[i]));
+      gboolean desc = g_str_has_suffix (term, " DESC");
+
+      if (desc || g_str_has_suffix (term, " ASC"))
+        term[strlen (term) - (desc ? 5 : 4)] = '\0';
+      g_strstrip (term);
+      if (i == 0)
+        self->order_desc = desc;
+      mixed |= desc != self->order_desc;
+      g_ptr_array_add (terms, g_steal_pointer (&term));
+    }
+  if (id == NULL || mixed || terms->len == 0)
+    {
+      self->order_sql = g_strdup (self->spec->order);
+      return;
+    }
+  if (!g_str_equal (terms->pdata[terms->len - 1], id))
+    g_ptr_array_add (terms, g_strdup (id));
+  {
+    GString *sql = g_string_new (NULL);
+
+    for (guint i = 0; i < terms->len; i++)
+      g_string_append_printf (sql, "%s%s%s", i ? ", " : "", (char *) terms->pdata[i],
+                              self->order_desc ? " DESC" : "");
+    self->order_sql = g_string_free (sql, FALSE);
+  }
+  g_ptr_array_add (terms, NULL);
+  self->order_terms = (GStrv) g_ptr_array_steal (terms, NULL);
+}
+
+/* What the listing asks, whatever plan reads it: keys found for one question are of no use to
+ * another (the SQL itself differs between pages when a search is read by index for the first
+ * pages and by scanning for later ones) */
+static char *
+question_of (MtListing *self)
+{
+  g_autoptr(GList) keys = g_list_sort (g_hash_table_get_keys (self->filters), (GCompareFunc) strcmp);
+  GString *s = g_string_new (NULL);
+
+  g_string_append_printf (s, "%" G_GINT64_FORMAT "\n%s\n%s\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%s\n%d",
+                          self->actor->account_id, self->search ? self->search : "", self->state ? self->state : "",
+                          self->date_from, self->date_to, self->sort_column ? self->sort_column->key : "",
+                          self->sort_desc);
+  for (GList *l = keys; l; l = l->next)
+    g_string_append_printf (s, "\n%s=%s", (char *) l->data, (char *) g_hash_table_lookup (self->filters, l->data));
+  return g_string_free (s, FALSE);
+}
+
+gboolean
+_mt_listing_last_page_keyed (MtListing *self)
+{
+  return self->last_keyed;
+}
+
 /* The rows' query in the listing's order: a page of it, or every row (@limit 0) */
 static sqlite3_stmt *
 rows_prepare (MtListing *self,
@@ -1266,15 +1354,53 @@ rows_prepare (MtListing *self,
     g_string_append (q.sql, "SELECT 0, 0");
   for (guint i = 0; i < self->n_columns; i++)
     g_string_append_printf (q.sql, ", %s", self->spec->columns[i].expr);
+  if (!self->order_parsed)
+    order_parse (self);
+  self->keys_read = 0;
+  self->last_keyed = FALSE;
+  if (self->order_terms != NULL && self->sort_column == NULL && limit > 0)
+    for (guint i = 0; self->order_terms[i]; i++, self->keys_read++)
+      g_string_append_printf (q.sql, ", %s", self->order_terms[i]);
   self->page_end = limit > 0 ? offset + limit : 0;
   build_where (self, &q, TRUE, FALSE);
   self->page_end = 0;
+  if (self->keys_read > 0)
+    {
+      g_autofree char *question = question_of (self);
+      gint64 stamp = mt_db_data_stamp (self->db);
+      GPtrArray *keys;
+
+      /* keys are good while the question and the data are the same */
+      if (self->after == NULL || g_strcmp0 (question, self->after_question) != 0 || stamp != self->after_stamp)
+        {
+          g_clear_pointer (&self->after, g_hash_table_unref);
+          self->after = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+          g_free (self->after_question);
+          self->after_question = g_steal_pointer (&question);
+          self->after_stamp = stamp;
+        }
+      keys = offset > 0 ? g_hash_table_lookup (self->after, GUINT_TO_POINTER (offset)) : NULL;
+      if (keys != NULL)
+        {
+          g_autofree char *terms = g_strjoinv (", ", self->order_terms);
+
+          g_string_append_printf (q.sql, " AND (%s) %s (", terms, self->order_desc ? "<" : ">");
+          for (guint i = 0; i < keys->len; i++)
+            {
+              g_string_append (q.sql, i ? ", ?" : "?");
+              g_ptr_array_add (q.params, g_variant_ref (keys->pdata[i]));
+            }
+          g_string_append_c (q.sql, ')');
+          self->last_keyed = TRUE;
+          offset = 0;
+        }
+    }
   if (self->sort_column)
     g_string_append_printf (q.sql, " ORDER BY %s %s%s%s", self->sort_column->expr,
                             self->sort_desc ? "DESC" : "ASC", alias ? ", " : "",
                             alias ? self->spec->order : "");
   else
-    g_string_append_printf (q.sql, " ORDER BY %s", self->spec->order);
+    g_string_append_printf (q.sql, " ORDER BY %s", self->order_sql);
   if (limit > 0)
     {
       g_string_append (q.sql, " LIMIT ? OFFSET ?");
@@ -1327,6 +1453,33 @@ row_read (MtListing    *self,
   return row;
 }
 
+/* The order's keys of the row at hand, or NULL when one is NULL or not a number or text */
+static GPtrArray *
+row_keys (MtListing    *self,
+          sqlite3_stmt *stmt)
+{
+  GPtrArray *keys = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  int first = 2 + (int) self->n_columns;
+
+  for (int i = first; i < first + (int) self->keys_read; i++)
+    switch (sqlite3_column_type (stmt, i))
+      {
+      case SQLITE_INTEGER:
+        g_ptr_array_add (keys, g_variant_ref_sink (g_variant_new_int64 (sqlite3_column_int64 (stmt, i))));
+        break;
+      case SQLITE_FLOAT:
+        g_ptr_array_add (keys, g_variant_ref_sink (g_variant_new_double (sqlite3_column_double (stmt, i))));
+        break;
+      case SQLITE_TEXT:
+        g_ptr_array_add (keys, g_variant_ref_sink (g_variant_new_string ((const char *) sqlite3_column_text (stmt, i))));
+        break;
+      default:   /* NULL sorts apart from values: counted off instead */
+        g_ptr_array_unref (keys);
+        return NULL;
+      }
+  return keys;
+}
+
 GPtrArray *
 mt_listing_fetch (MtListing *self,
                   guint      offset,
@@ -1334,11 +1487,21 @@ mt_listing_fetch (MtListing *self,
 {
   GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_list_row_free);
   sqlite3_stmt *stmt = rows_prepare (self, offset, MAX (limit, 1));
+  g_autoptr(GPtrArray) keys = NULL;
 
   while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (rows, row_read (self, stmt));
+    {
+      g_ptr_array_add (rows, row_read (self, stmt));
+      if (self->keys_read > 0 && rows->len == MAX (limit, 1))
+        keys = row_keys (self, stmt);
+    }
   if (stmt)
     sqlite3_reset (stmt);
+  /* the next page starts after this one's last row (a few hundred pages' keys kept at most) */
+  if (keys != NULL && g_hash_table_size (self->after) >= 256)
+    g_hash_table_remove_all (self->after);
+  if (keys != NULL)
+    g_hash_table_insert (self->after, GUINT_TO_POINTER (offset + rows->len), g_steal_pointer (&keys));
   return rows;
 }
 

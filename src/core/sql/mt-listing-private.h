@@ -45,6 +45,10 @@ void                _mt_listing_set_planning (MtListing    *listing,
                                               guint         index_rows,
                                               gboolean      use_kept);
 
+/* For tests: whether the last page read was found after the previous page's last row (keyset
+ * paging) rather than by counting rows off from the start */
+gboolean            _mt_listing_last_page_keyed (MtListing *listing);
+
 /* Whether list_counts agrees with the rows it counts; each difference appended to @problems */
 gboolean            mt_listing_counts_check (MtDb          *db,
                                              GPtrArray     *problems);
