@@ -360,8 +360,8 @@ test_search_typed (void)
   g_assert_nonnull (entry);
 
   gtk_editable_set_text (GTK_EDITABLE (entry), "2");
-  iterate (20);
-  gtk_editable_set_text (GTK_EDITABLE (entry), "23");
+  g_main_context_iteration (NULL, FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "23");   /* the next key, sooner than the pause */
   g_assert_cmpuint (g_list_model_get_n_items (mt_list_page_get_model (page)), ==, 300);   /* not asked yet */
   iterate (200);   /* asked: the keys paused */
   gtk_editable_set_text (GTK_EDITABLE (entry), wanted);
@@ -566,6 +566,72 @@ test_rows_staged (void)
   for (guint i = 0; i < 50 && g_list_model_get_n_items (shown) < all; i++)
     iterate (20);
   g_assert_cmpuint (g_list_model_get_n_items (shown), ==, all);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (50);
+}
+
+
+static void
+count_changed (MtRowItem *item,
+               guint     *n)
+{
+  (*n)++;
+}
+
+/* A page far into a big list is not counted off on the main thread: its rows come empty at once
+ * and are filled from the worker; the page after it is then read at once by the keys found there;
+ * a load asked for before a new question is dropped */
+static void
+test_far_pages (void)
+{
+  MtWindow *window = mt_window_new (app, db);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MtRowItem) far = NULL;
+  g_autoptr(MtRowItem) next = NULL;
+  g_autoptr(MtListing) listing = NULL;
+  g_autoptr(GPtrArray) expected = NULL;
+  guint changed = 0;
+  MtListPage *page;
+  GListModel *model;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error));
+  page = MT_LIST_PAGE (mt_window_show_page (window, "transactions"));
+  iterate (100);
+  model = mt_list_page_get_model (page);
+  g_assert_cmpuint (g_list_model_get_n_items (model), >, 10200);
+  listing = mt_listing_new (db, mt_window_get_actor (window), "transactions", NULL);
+  expected = mt_listing_fetch (listing, 10000, 200);
+
+  far = g_list_model_get_item (model, 10000);
+  g_assert_cmpint (mt_row_item_get_id (far), ==, 0);   /* empty while read on the worker */
+  g_assert_cmpstr (mt_row_item_get_cell (far, 0), ==, "");
+  g_assert_true (mt_row_model_is_loading (MT_ROW_MODEL (model)));
+  g_signal_connect (far, "changed", G_CALLBACK (count_changed), &changed);
+  for (guint i = 0; i < 100 && mt_row_model_is_loading (MT_ROW_MODEL (model)); i++)
+    iterate (20);
+  g_assert_false (mt_row_model_is_loading (MT_ROW_MODEL (model)));
+  g_assert_cmpuint (changed, ==, 1);
+  g_assert_cmpint (mt_row_item_get_id (far), ==, ((MtListRow *) expected->pdata[0])->id);
+  g_assert_cmpstr (mt_row_item_get_cell (far, 0), ==, ((MtListRow *) expected->pdata[0])->cells[0]);
+
+  /* the page after it: read here at once, after the worker's page's last row */
+  next = g_list_model_get_item (model, 10100);
+  g_assert_false (mt_row_model_is_loading (MT_ROW_MODEL (model)));
+  g_assert_cmpint (mt_row_item_get_id (next), ==, ((MtListRow *) expected->pdata[100])->id);
+
+  /* a far page asked for, then another question: its answer is not shown */
+  {
+    g_autoptr(MtRowItem) other = g_list_model_get_item (model, 5000);
+
+    g_assert_cmpint (mt_row_item_get_id (other), ==, 0);
+    mt_list_page_set_search (page, mt_row_item_get_cell (next, 0));   /* one transaction */
+    g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+    g_assert_false (mt_row_model_is_loading (MT_ROW_MODEL (model)));
+    iterate (300);
+    g_assert_cmpint (mt_row_item_get_id (other), ==, 0);
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (50);
@@ -4265,6 +4331,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/mt/app/search-in-place", test_search_in_place);
   g_test_add_func ("/mt/app/count-limit", test_count_limit);
   g_test_add_func ("/mt/app/rows-staged", test_rows_staged);
+  g_test_add_func ("/mt/app/far-pages", test_far_pages);
   g_test_add_func ("/mt/app/search-typed", test_search_typed);
   g_test_add_func ("/mt/app/rental-counter", test_rental_counter);
   g_test_add_func ("/mt/app/finance-actions", test_finance_actions);

@@ -73,6 +73,7 @@ struct _MtListPage
   gboolean            disposed;        /* its template's children may still say they changed */
   guint               search_timeout;
   GCancellable       *searching;       /* the typed search being answered on the worker */
+  GCancellable       *paging;          /* pages far into the list being read on the worker */
   guint               search_serial;   /* of the last one asked: older answers are dropped */
   /* the stores' map view (列表 / 地图), built when first shown */
   GtkWidget          *views;
@@ -122,6 +123,7 @@ mt_list_page_finalize (GObject *object)
   g_clear_pointer (&self->listing, mt_listing_free);
   g_clear_object (&self->context);
   g_clear_object (&self->job_cancellable);
+  g_clear_object (&self->paging);
   g_clear_pointer (&self->job_progress, g_rc_box_release);
   g_clear_pointer (&self->action_groups, g_hash_table_unref);
   g_free (self->job_message);
@@ -448,6 +450,12 @@ show_answer (MtListPage *self,
   /* a list that grows from a few rows to many lets them in a frame at a time */
   if (self->staged != NULL)
     mt_staged_selection_restage (self->staged);
+  /* pages of the old question still being read are not wanted */
+  if (self->paging != NULL)
+    {
+      g_cancellable_cancel (self->paging);
+      g_clear_object (&self->paging);
+    }
   mt_row_model_reset_with (self->model, first_rows);
   selection_changed_cb (self);
   update_counts (self);
@@ -481,6 +489,89 @@ mt_list_page_get_loaded_ids (MtListPage *self,
 {
   return mt_row_model_get_loaded_ids (self->model, max);
 }
+
+/* A page far into a big list is read on the worker (counting off half a million rows takes
+ * seconds): its rows are shown empty meanwhile, and the keys found there let the pages after it
+ * be read at once */
+typedef struct
+{
+  MtListing *listing;
+  GPtrArray *rows;
+  guint      page;
+  guint      serial;
+  gint64     stamp;
+} PageJob;
+
+static void
+page_job_free (PageJob *job)
+{
+  g_clear_pointer (&job->listing, mt_listing_free);
+  g_clear_pointer (&job->rows, g_ptr_array_unref);
+  g_free (job);
+}
+
+static gpointer
+page_job (MtDb          *db,
+          gpointer       data,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  PageJob *job = data;
+  PageJob *answer = g_memdup2 (job, sizeof *job);
+
+  job->listing = NULL;
+  mt_listing_set_db (answer->listing, db);
+  answer->rows = mt_listing_fetch (answer->listing, answer->page * 100, 100);
+  mt_listing_set_db (answer->listing, NULL);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    {
+      page_job_free (answer);
+      return NULL;
+    }
+  return answer;
+}
+
+static void
+page_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  g_autoptr(MtListPage) self = data;
+  PageJob *answer = mt_context_run_finish (MT_CONTEXT (source), result, NULL);
+
+  if (answer == NULL)
+    return;
+  if (!self->disposed)
+    {
+      mt_listing_adopt_keys (self->listing, answer->listing, answer->stamp);
+      mt_row_model_page_loaded (self->model, answer->page, answer->serial, answer->rows);
+    }
+  page_job_free (answer);
+}
+
+static void
+page_load_cb (MtRowModel *model,
+              guint       page,
+              guint       serial,
+              gpointer    data)
+{
+  MtListPage *self = data;
+  PageJob *job;
+
+  if (self->disposed)
+    return;
+  if (self->paging == NULL)
+    self->paging = g_cancellable_new ();
+  job = g_new0 (PageJob, 1);
+  job->listing = mt_listing_copy (self->listing, NULL);
+  job->page = page;
+  job->serial = serial;
+  job->stamp = mt_db_data_stamp (self->db);
+  mt_context_run_async (self->context, page_job, job, (GDestroyNotify) page_job_free, (GDestroyNotify) page_job_free,
+                        self->paging, page_read_cb, g_object_ref (self));
+}
+
+#define SEARCH_PAUSE_MS 40
 
 /* A typed search is answered on the session's worker: the count, the states' counts and the
  * first page, on the worker's connection, with a copy of the listing. The window keeps drawing
@@ -589,9 +680,10 @@ search_changed_cb (MtListPage *self)
 {
   if (self->disposed)
     return;
-  /* Typing stays fluid: the query runs once the keys pause, on the worker */
+  /* Typing stays fluid: the query runs on the worker once the keys pause for a moment (a key
+   * typed after that stops it where it is, so the pause only spares work while keys come fast) */
   search_drop (self);
-  self->search_timeout = g_timeout_add (150, search_timeout_cb, self);
+  self->search_timeout = g_timeout_add (SEARCH_PAUSE_MS, search_timeout_cb, self);
 }
 
 void
@@ -2327,6 +2419,7 @@ mt_list_page_new (MtContext   *context,
   self->entity = mt_listing_get_entity (self->listing)
                  ? mt_entity_lookup (mt_listing_get_entity (self->listing)) : NULL;
   self->model = mt_row_model_new (self->listing);
+  mt_row_model_set_loader (self->model, page_load_cb, self);
   /* rows counted further as the list is scrolled to its end */
   g_signal_connect_object (self->model, "items-changed", G_CALLBACK (update_row_count), self, G_CONNECT_SWAPPED);
   self->selection = gtk_multi_selection_new (G_LIST_MODEL (g_object_ref (self->model)));

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include "mt-row-model.h"
 
 #define PAGE_SIZE 100
@@ -73,6 +75,10 @@ struct _MtRowModel
   gboolean    exact;    /* FALSE: n_items is where counting stopped, there are more */
   guint       growing;  /* the idle that counts further */
   GHashTable *pages;  /* page index → GPtrArray of MtRowItem */
+  MtRowModelLoader loader;
+  gpointer    loader_data;
+  guint       serial;   /* of the question: loads asked for an older one are dropped */
+  GHashTable *loading;  /* pages being read by the loader */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -138,6 +144,56 @@ page_fill (MtRowModel *self,
   return items;
 }
 
+/* An empty row of the listing's columns, shown while its page is read elsewhere */
+static MtListRow *
+placeholder_row (MtRowModel *self)
+{
+  guint n = 0;
+  MtListRow *row;
+  char *empty;
+
+  mt_listing_get_columns (self->listing, &n);
+  row = g_malloc0 (sizeof (MtListRow) + n * sizeof (double) + (n + 1) * sizeof (char *) + 1);
+  row->numbers = (double *) (row + 1);
+  row->cells = (char **) (row->numbers + n);
+  empty = (char *) (row->cells + n + 1);
+  for (guint i = 0; i < n; i++)
+    {
+      row->numbers[i] = NAN;
+      row->cells[i] = empty;
+    }
+  return row;
+}
+
+/* Whether page @page is read by the loader rather than here */
+static gboolean
+is_far (MtRowModel *self,
+        guint       page)
+{
+  return self->loader != NULL && !mt_listing_page_is_near (self->listing, page * PAGE_SIZE);
+}
+
+/* Page @page asked of the loader, its items empty meanwhile */
+static GPtrArray *
+page_load (MtRowModel *self,
+           guint       page)
+{
+  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = MIN (PAGE_SIZE, self->n_items - page * PAGE_SIZE);
+
+  for (guint i = 0; i < n; i++)
+    {
+      MtRowItem *item = g_object_new (MT_TYPE_ROW_ITEM, NULL);
+
+      item->row = placeholder_row (self);
+      g_ptr_array_add (items, item);
+    }
+  g_hash_table_insert (self->pages, GUINT_TO_POINTER (page), items);
+  g_hash_table_add (self->loading, GUINT_TO_POINTER (page));
+  self->loader (self, page, self->serial, self->loader_data);
+  return items;
+}
+
 static gpointer
 mt_row_model_get_item (GListModel *model,
                        guint       position)
@@ -152,6 +208,8 @@ mt_row_model_get_item (GListModel *model,
     self->growing = g_idle_add_full (G_PRIORITY_DEFAULT, grow_cb, self, NULL);
 
   items = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page));
+  if (items == NULL && is_far (self, page))
+    items = page_load (self, page);
   /* a page may be partly there: the first page after a reset keeps only the rows it had */
   if (items == NULL || position % PAGE_SIZE >= items->len)
     {
@@ -179,6 +237,7 @@ mt_row_model_finalize (GObject *object)
 
   g_clear_handle_id (&self->growing, g_source_remove);
   g_clear_pointer (&self->pages, g_hash_table_destroy);
+  g_clear_pointer (&self->loading, g_hash_table_destroy);
   G_OBJECT_CLASS (mt_row_model_parent_class)->finalize (object);
 }
 
@@ -192,6 +251,7 @@ static void
 mt_row_model_init (MtRowModel *self)
 {
   self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+  self->loading = g_hash_table_new (NULL, NULL);
 }
 
 MtRowModel *
@@ -210,6 +270,58 @@ mt_row_model_detach (MtRowModel *self)
   g_return_if_fail (MT_IS_ROW_MODEL (self));
   g_clear_handle_id (&self->growing, g_source_remove);
   self->listing = NULL;
+  self->loader = NULL;
+  self->serial++;
+}
+
+void
+mt_row_model_set_loader (MtRowModel       *self,
+                         MtRowModelLoader  loader,
+                         gpointer          data)
+{
+  g_return_if_fail (MT_IS_ROW_MODEL (self));
+  self->loader = loader;
+  self->loader_data = data;
+}
+
+void
+mt_row_model_page_loaded (MtRowModel *self,
+                          guint       page,
+                          guint       serial,
+                          GPtrArray  *rows)
+{
+  GPtrArray *items;
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_if_fail (MT_IS_ROW_MODEL (self));
+  if (serial != self->serial || !g_hash_table_remove (self->loading, GUINT_TO_POINTER (page)))
+    return;   /* asked for a question since replaced */
+  items = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page));
+  for (guint i = 0; items && i < items->len && i < rows->len; i++)
+    {
+      MtRowItem *item = items->pdata[i];
+
+      mt_list_row_free (item->row);
+      item->row = g_steal_pointer (&rows->pdata[i]);
+      g_ptr_array_add (changed, g_object_ref (item));
+    }
+  for (guint i = 0; i < changed->len; i++)
+    g_signal_emit (changed->pdata[i], item_signals[ITEM_CHANGED], 0);
+}
+
+gboolean
+mt_row_model_is_loading (MtRowModel *self)
+{
+  g_return_val_if_fail (MT_IS_ROW_MODEL (self), FALSE);
+  return g_hash_table_size (self->loading) > 0;
+}
+
+/* A new question (a reset): loads of the old one are not wanted */
+static void
+loads_drop (MtRowModel *self)
+{
+  self->serial++;
+  g_hash_table_remove_all (self->loading);
 }
 
 gboolean
@@ -261,6 +373,7 @@ reset_in_place (MtRowModel *self,
 
   if (g_hash_table_size (self->pages) > IN_PLACE_PAGES)
     return FALSE;
+  loads_drop (self);
   count_rows (self);
   common = MIN (old, self->n_items);
   pages = g_list_sort (g_hash_table_get_keys (self->pages), compare_pages);
@@ -275,6 +388,15 @@ reset_in_place (MtRowModel *self,
       if (start >= common)
         {
           g_hash_table_remove (self->pages, l->data);
+          continue;
+        }
+      if (is_far (self, page) && !(page == 0 && first_rows))
+        {
+          /* far into the list: its rows stay until the loader brings them again */
+          keep = MIN (items->len, common - start);
+          g_ptr_array_set_size (items, keep);
+          g_hash_table_add (self->loading, l->data);
+          self->loader (self, page, self->serial, self->loader_data);
           continue;
         }
       rows = page == 0 && first_rows ? g_ptr_array_ref (first_rows)
@@ -322,6 +444,7 @@ mt_row_model_reset_with (MtRowModel *self,
   first = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (0));
   if (first != NULL)
     g_ptr_array_ref (first);
+  loads_drop (self);
   g_hash_table_remove_all (self->pages);
   count_rows (self);
 
@@ -389,11 +512,20 @@ mt_row_model_refresh (MtRowModel *self)
       mt_row_model_reset (self);
       return;
     }
+  loads_drop (self);
   g_hash_table_iter_init (&iter, self->pages);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       GPtrArray *items = value;
-      g_autoptr(GPtrArray) rows = mt_listing_fetch (self->listing, GPOINTER_TO_UINT (key) * PAGE_SIZE, PAGE_SIZE);
+      g_autoptr(GPtrArray) rows = NULL;
+
+      if (is_far (self, GPOINTER_TO_UINT (key)))
+        {
+          g_hash_table_add (self->loading, key);
+          self->loader (self, GPOINTER_TO_UINT (key), self->serial, self->loader_data);
+          continue;
+        }
+      rows = mt_listing_fetch (self->listing, GPOINTER_TO_UINT (key) * PAGE_SIZE, PAGE_SIZE);
 
       for (guint i = 0; i < items->len && i < rows->len; i++)
         {

@@ -35,6 +35,25 @@ void        mt_row_model_reset_with (MtRowModel *self,
                                      GPtrArray  *first_rows);
 /* Reads the rows on hand again in place (live data changed); a reset if their number changed */
 void        mt_row_model_refresh (MtRowModel *self);
+/* Reads page @page (rows @page × 100 …) of @model's listing elsewhere (the worker) and hands its
+ * rows to mt_row_model_page_loaded() with @serial */
+typedef void (*MtRowModelLoader) (MtRowModel *model,
+                                  guint       page,
+                                  guint       serial,
+                                  gpointer    data);
+
+/* With a loader, a page far into a big list (counted off from its start: seconds for a page in
+ * the middle of a million rows) is shown at once as empty rows and filled when the loader answers */
+void        mt_row_model_set_loader  (MtRowModel       *self,
+                                      MtRowModelLoader  loader,
+                                      gpointer          data);
+void        mt_row_model_page_loaded (MtRowModel       *self,
+                                      guint             page,
+                                      guint             serial,
+                                      GPtrArray        *rows);
+/* Whether any page is being read elsewhere */
+gboolean    mt_row_model_is_loading  (MtRowModel       *self);
+
 /* The ids of the rows read so far (the pages shown), at most @max */
 GArray     *mt_row_model_get_loaded_ids (MtRowModel *self,
                                          guint       max);

@@ -1331,6 +1331,58 @@ question_of (MtListing *self)
   return g_string_free (s, FALSE);
 }
 
+/* Rows counted off from the start in no time (a few milliseconds) */
+#define NEAR_ROWS 2000
+
+/* The keys of the page at @offset, when they are of the question asked now over the data as it is */
+static GPtrArray *
+keys_for (MtListing *self,
+          guint      offset)
+{
+  g_autofree char *question = NULL;
+
+  if (self->after == NULL || offset == 0)
+    return NULL;
+  question = question_of (self);
+  if (g_strcmp0 (question, self->after_question) != 0 || mt_db_data_stamp (self->db) != self->after_stamp)
+    return NULL;
+  return g_hash_table_lookup (self->after, GUINT_TO_POINTER (offset));
+}
+
+gboolean
+mt_listing_page_is_near (MtListing *self,
+                         guint      offset)
+{
+  if (!self->order_parsed)
+    order_parse (self);
+  return offset <= NEAR_ROWS || (self->order_terms != NULL && self->sort_column == NULL && keys_for (self, offset));
+}
+
+void
+mt_listing_adopt_keys (MtListing *self,
+                       MtListing *from,
+                       gint64     stamp)
+{
+  g_autofree char *question = question_of (self);
+  GHashTableIter iter;
+  gpointer offset, keys;
+
+  /* @from's own stamp is of its connection: the data are the same while @self's has not moved */
+  if (from->after == NULL || g_strcmp0 (question, from->after_question) != 0 || mt_db_data_stamp (self->db) != stamp)
+    return;
+  if (self->after == NULL || g_strcmp0 (question, self->after_question) != 0 || stamp != self->after_stamp)
+    {
+      g_clear_pointer (&self->after, g_hash_table_unref);
+      self->after = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+      g_free (self->after_question);
+      self->after_question = g_steal_pointer (&question);
+      self->after_stamp = stamp;
+    }
+  g_hash_table_iter_init (&iter, from->after);
+  while (g_hash_table_iter_next (&iter, &offset, &keys))
+    g_hash_table_insert (self->after, offset, g_ptr_array_ref (keys));
+}
+
 gboolean
 _mt_listing_last_page_keyed (MtListing *self)
 {

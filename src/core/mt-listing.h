@@ -85,6 +85,16 @@ const char         *mt_listing_get_search   (MtListing     *listing);
  * answer found on a worker thread shown without asking again */
 void                mt_listing_adopt        (MtListing     *listing,
                                              MtListing     *from);
+/* Whether the page at @offset is read at once: near the start, or right after a page read
+ * before (its keys at hand). A page far into a big list is counted off from the start: read it
+ * on the worker (a copy of the listing), then take the copy's keys with mt_listing_adopt_keys(). */
+gboolean            mt_listing_page_is_near (MtListing     *listing,
+                                             guint          offset);
+/* The keys @from (copied from @listing when its data stamp was @stamp) found for pages of the
+ * same question, while the data have not changed since (see above) */
+void                mt_listing_adopt_keys   (MtListing     *listing,
+                                             MtListing     *from,
+                                             gint64         stamp);
 void                mt_listing_set_filter   (MtListing     *listing,
                                              const char    *key,
                                              const char    *value);
