@@ -64,30 +64,16 @@ reloaded_cb (MtListPage *page,
   reloads++;
 }
 
-/* The page's search entry: the first GtkSearchEntry under it */
+/* The first widget of @type under @widget */
 static GtkWidget *
-find_search_entry (GtkWidget *widget)
+find_of_type (GtkWidget *widget,
+              GType      type)
 {
-  if (GTK_IS_SEARCH_ENTRY (widget))
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
     return widget;
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_search_entry (child);
-
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_column_view (GtkWidget *widget)
-{
-  if (GTK_IS_COLUMN_VIEW (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_column_view (child);
+      GtkWidget *found = find_of_type (child, type);
 
       if (found)
         return found;
@@ -135,7 +121,7 @@ bench_page (MtWindow   *window,
       /* the scrollbar dragged to the middle of the list: painted (its rows may come empty), then
        * its rows read (on the worker when far) and painted */
       {
-        GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (find_column_view (page),
+        GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (find_of_type (page, GTK_TYPE_COLUMN_VIEW),
                                                                                    GTK_TYPE_SCROLLED_WINDOW));
         GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (scroller);
         MtRowModel *model = MT_ROW_MODEL (mt_list_page_get_model (MT_LIST_PAGE (page)));
@@ -163,7 +149,7 @@ bench_page (MtWindow   *window,
       for (guint i = 1; typed[i - 1]; i++)
         {
           g_autofree char *prefix = g_strndup (typed, i);
-          GtkWidget *entry = find_search_entry (page);
+          GtkWidget *entry = find_of_type (page, GTK_TYPE_SEARCH_ENTRY);
           guint before = reloads;
           gint64 give_up;
 

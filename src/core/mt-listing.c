@@ -1331,6 +1331,25 @@ question_of (MtListing *self)
   return g_string_free (s, FALSE);
 }
 
+/* The keys kept are those of @question (taken) over the data at @stamp: those of another are
+ * dropped (keys are good while the question and the data are the same) */
+static void
+keys_of (MtListing *self,
+         char      *question,
+         gint64     stamp)
+{
+  if (self->after != NULL && g_strcmp0 (question, self->after_question) == 0 && stamp == self->after_stamp)
+    {
+      g_free (question);
+      return;
+    }
+  g_clear_pointer (&self->after, g_hash_table_unref);
+  self->after = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+  g_free (self->after_question);
+  self->after_question = question;
+  self->after_stamp = stamp;
+}
+
 /* Rows counted off from the start in no time (a few milliseconds) */
 #define NEAR_ROWS 2000
 
@@ -1370,14 +1389,7 @@ mt_listing_adopt_keys (MtListing *self,
   /* @from's own stamp is of its connection: the data are the same while @self's has not moved */
   if (from->after == NULL || g_strcmp0 (question, from->after_question) != 0 || mt_db_data_stamp (self->db) != stamp)
     return;
-  if (self->after == NULL || g_strcmp0 (question, self->after_question) != 0 || stamp != self->after_stamp)
-    {
-      g_clear_pointer (&self->after, g_hash_table_unref);
-      self->after = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
-      g_free (self->after_question);
-      self->after_question = g_steal_pointer (&question);
-      self->after_stamp = stamp;
-    }
+  keys_of (self, g_steal_pointer (&question), stamp);
   g_hash_table_iter_init (&iter, from->after);
   while (g_hash_table_iter_next (&iter, &offset, &keys))
     g_hash_table_insert (self->after, offset, g_ptr_array_ref (keys));
@@ -1422,15 +1434,7 @@ rows_prepare (MtListing *self,
       gint64 stamp = mt_db_data_stamp (self->db);
       GPtrArray *keys;
 
-      /* keys are good while the question and the data are the same */
-      if (self->after == NULL || g_strcmp0 (question, self->after_question) != 0 || stamp != self->after_stamp)
-        {
-          g_clear_pointer (&self->after, g_hash_table_unref);
-          self->after = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
-          g_free (self->after_question);
-          self->after_question = g_steal_pointer (&question);
-          self->after_stamp = stamp;
-        }
+      keys_of (self, g_steal_pointer (&question), stamp);
       keys = offset > 0 ? g_hash_table_lookup (self->after, GUINT_TO_POINTER (offset)) : NULL;
       if (keys != NULL)
         {
