@@ -494,7 +494,9 @@ mt_row_model_get_loaded_ids (MtRowModel *self,
       for (guint i = 0; i < items->len && ids->len < max; i++)
         {
           gint64 id = mt_row_item_get_id (items->pdata[i]);
-          g_array_append_val (ids, id);
+
+          if (id != 0)   /* not a row still being read */
+            g_array_append_val (ids, id);
         }
     }
   return ids;

@@ -135,11 +135,35 @@ static void back_clicked_cb (MtWindow *self);
 static void connect_clicked_cb (MtWindow *self);
 static void row_selected_cb (GtkListBox *box, GtkListBoxRow *row, MtWindow *self);
 
+/*
+ * GTK 4.8's icon cache keeps the last hundred icons looked up in a ring; the icon pushed out is
+ * released by whichever thread pushed it, GTK's icon-loading thread included. When that release
+ * is the last, the icon is finalized there while the main thread may be finding it in the cache
+ * and taking a reference to it: "g_object_ref: assertion '!object_already_finalized' failed",
+ * then a use after free. An icon that was looked up is kept instead of being disposed (its last
+ * reference taken back: a few hundred small icons for the process's life), so that none is ever
+ * finalized under the cache.
+ */
+static void
+icon_keep_dispose (GObject *object)
+{
+  g_object_ref (object);   /* not chained up: the icon stays whole, and in the cache */
+}
+
+static void
+icons_keep (void)
+{
+  GObjectClass *klass = g_type_class_ref (GTK_TYPE_ICON_PAINTABLE);   /* kept: the class stays */
+
+  klass->dispose = icon_keep_dispose;
+}
+
 static void
 mt_window_class_init (MtWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  icons_keep ();
   G_OBJECT_CLASS (klass)->dispose = mt_window_dispose;
   G_OBJECT_CLASS (klass)->finalize = mt_window_finalize;
   /* Restore… chose a backup that passed its checks, and the user said Restore: the application

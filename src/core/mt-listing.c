@@ -1289,6 +1289,7 @@ order_parse (MtListing *self)
       if (desc || g_str_has_suffix (term, " ASC"))
         term[strlen (term) - (desc ? 5 : 4)] = '\0';
       g_strstrip (term);
+      mixed |= strchr (term, '(') != NULL;   /* an expression with its own commas: not split here */
       if (i == 0)
         self->order_desc = desc;
       mixed |= desc != self->order_desc;
