@@ -32,6 +32,18 @@
 #include "mt-map.h"
 #include "mt-member-dialog.h"
 
+/* How long the keys pause before a typed search is asked (the search entry's delay; GTK's own is
+ * 150 ms) */
+#define SEARCH_PAUSE_MS 40
+
+/* The listing far pages are read with on the worker, shared by their jobs (refcounted) */
+typedef struct
+{
+  MtListing *listing;
+} Pager;
+
+static void pager_drop (MtListPage *self);
+
 struct _MtListPage
 {
   GtkBox              parent_instance;
@@ -71,9 +83,9 @@ struct _MtListPage
   MtSyncEngine       *engine;   /* the context's server link, or NULL standalone */
   GHashTable         *action_groups;   /* prefix ("list", "devices") → GSimpleActionGroup */
   gboolean            disposed;        /* its template's children may still say they changed */
-  guint               search_timeout;
   GCancellable       *searching;       /* the typed search being answered on the worker */
   GCancellable       *paging;          /* pages far into the list being read on the worker */
+  Pager              *pager;           /* the listing those pages are read with, on the worker */
   guint               search_serial;   /* of the last one asked: older answers are dropped */
   /* the stores' map view (列表 / 地图), built when first shown */
   GtkWidget          *views;
@@ -93,7 +105,6 @@ mt_list_page_dispose (GObject *object)
   MtListPage *self = MT_LIST_PAGE (object);
 
   self->disposed = TRUE;
-  g_clear_handle_id (&self->search_timeout, g_source_remove);
   g_cancellable_cancel (self->searching);
   g_clear_object (&self->searching);
   g_clear_handle_id (&self->job_timer, g_source_remove);
@@ -124,6 +135,7 @@ mt_list_page_finalize (GObject *object)
   g_clear_object (&self->context);
   g_clear_object (&self->job_cancellable);
   g_clear_object (&self->paging);
+  pager_drop (self);
   g_clear_pointer (&self->job_progress, g_rc_box_release);
   g_clear_pointer (&self->action_groups, g_hash_table_unref);
   g_free (self->job_message);
@@ -166,6 +178,7 @@ static void
 mt_list_page_init (MtListPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_search_entry_set_search_delay (GTK_SEARCH_ENTRY (self->search), SEARCH_PAUSE_MS);
   self->state_buttons = g_ptr_array_new ();
   self->filter_options = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
   self->columns = g_ptr_array_new ();
@@ -456,6 +469,7 @@ show_answer (MtListPage *self,
       g_cancellable_cancel (self->paging);
       g_clear_object (&self->paging);
     }
+  pager_drop (self);
   mt_row_model_reset_with (self->model, first_rows);
   selection_changed_cb (self);
   update_counts (self);
@@ -468,7 +482,7 @@ void
 mt_list_page_reload (MtListPage *self)
 {
   /* a typed search not answered yet is part of the question: asked here, with the rest */
-  if (self->searching != NULL || self->search_timeout != 0)
+  if (self->searching != NULL)
     {
       search_drop (self);
       mt_listing_set_search (self->listing, gtk_editable_get_text (GTK_EDITABLE (self->search)));
@@ -493,9 +507,16 @@ mt_list_page_get_loaded_ids (MtListPage *self,
 /* A page far into a big list is read on the worker (counting off half a million rows takes
  * seconds): its rows are shown empty meanwhile, and the keys found there let the pages after it
  * be read at once */
+static void
+pager_clear (Pager *pager)
+{
+  g_clear_pointer (&pager->listing, mt_listing_free);
+}
+
 typedef struct
 {
-  MtListing *listing;
+  Pager     *pager;     /* a reference */
+  MtListing *listing;   /* an answer's: a copy of the pager's listing, with its keys */
   GPtrArray *rows;
   guint      page;
   guint      serial;
@@ -505,11 +526,15 @@ typedef struct
 static void
 page_job_free (PageJob *job)
 {
+  if (job->pager != NULL)
+    g_atomic_rc_box_release_full (job->pager, (GDestroyNotify) pager_clear);
   g_clear_pointer (&job->listing, mt_listing_free);
   g_clear_pointer (&job->rows, g_ptr_array_unref);
   g_free (job);
 }
 
+/* On the worker, one job after another: the pager's listing is theirs alone, and the keys it
+ * finds for a page serve the next page asked for */
 static gpointer
 page_job (MtDb          *db,
           gpointer       data,
@@ -517,12 +542,16 @@ page_job (MtDb          *db,
           GError       **error)
 {
   PageJob *job = data;
-  PageJob *answer = g_memdup2 (job, sizeof *job);
+  PageJob *answer = g_new0 (PageJob, 1);
+  MtListing *listing = job->pager->listing;
 
-  job->listing = NULL;
-  mt_listing_set_db (answer->listing, db);
-  answer->rows = mt_listing_fetch (answer->listing, answer->page * 100, 100);
-  mt_listing_set_db (answer->listing, NULL);
+  answer->page = job->page;
+  answer->serial = job->serial;
+  answer->stamp = job->stamp;
+  mt_listing_set_db (listing, db);
+  answer->rows = mt_listing_fetch (listing, answer->page * 100, 100);
+  mt_listing_set_db (listing, NULL);
+  answer->listing = mt_listing_copy (listing, NULL);
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     {
       page_job_free (answer);
@@ -562,8 +591,13 @@ page_load_cb (MtRowModel *model,
     return;
   if (self->paging == NULL)
     self->paging = g_cancellable_new ();
+  if (self->pager == NULL)
+    {
+      self->pager = g_atomic_rc_box_new0 (Pager);
+      self->pager->listing = mt_listing_copy (self->listing, NULL);
+    }
   job = g_new0 (PageJob, 1);
-  job->listing = mt_listing_copy (self->listing, NULL);
+  job->pager = g_atomic_rc_box_acquire (self->pager);
   job->page = page;
   job->serial = serial;
   job->stamp = mt_db_data_stamp (self->db);
@@ -571,7 +605,15 @@ page_load_cb (MtRowModel *model,
                         self->paging, page_read_cb, g_object_ref (self));
 }
 
-#define SEARCH_PAUSE_MS 40
+/* The pager of an old question let go (its jobs hold it while they run) */
+static void
+pager_drop (MtListPage *self)
+{
+  if (self->pager != NULL)
+    g_atomic_rc_box_release_full (self->pager, (GDestroyNotify) pager_clear);
+  self->pager = NULL;
+}
+
 
 /* A typed search is answered on the session's worker: the count, the states' counts and the
  * first page, on the worker's connection, with a copy of the listing. The window keeps drawing
@@ -648,13 +690,12 @@ search_answered_cb (GObject      *source,
   search_answer_free (answer);
 }
 
-static gboolean
-search_timeout_cb (gpointer data)
+/* The entry's text asked on the worker */
+static void
+search_ask (MtListPage *self)
 {
-  MtListPage *self = data;
   SearchJob *job = g_new0 (SearchJob, 1);
 
-  self->search_timeout = 0;
   job->listing = mt_listing_copy (self->listing, NULL);
   mt_listing_set_search (job->listing, gtk_editable_get_text (GTK_EDITABLE (self->search)));
   job->serial = ++self->search_serial;
@@ -662,14 +703,12 @@ search_timeout_cb (gpointer data)
   mt_context_run_async (self->context, search_job, job, (GDestroyNotify) search_job_free,
                         (GDestroyNotify) search_answer_free, self->searching, search_answered_cb,
                         g_object_ref (self));
-  return G_SOURCE_REMOVE;
 }
 
 /* The question asked before is not wanted any more */
 static void
 search_drop (MtListPage *self)
 {
-  g_clear_handle_id (&self->search_timeout, g_source_remove);
   g_cancellable_cancel (self->searching);
   g_clear_object (&self->searching);
   self->search_serial++;
@@ -678,12 +717,18 @@ search_drop (MtListPage *self)
 static void
 search_changed_cb (MtListPage *self)
 {
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->search))));
+
   if (self->disposed)
     return;
-  /* Typing stays fluid: the query runs on the worker once the keys pause for a moment (a key
-   * typed after that stops it where it is, so the pause only spares work while keys come fast) */
+  /* the text the list shows already (set by mt_list_page_set_search: the entry says so later) */
+  if (self->searching == NULL && g_strcmp0 (text[0] ? text : NULL, mt_listing_get_search (self->listing)) == 0)
+    return;
+  /* Typing stays fluid: the entry says the text changed once the keys pause for a moment
+   * (SEARCH_PAUSE_MS, its search delay), and the query runs on the worker; a key typed after that
+   * stops it where it is */
   search_drop (self);
-  self->search_timeout = g_timeout_add (SEARCH_PAUSE_MS, search_timeout_cb, self);
+  search_ask (self);
 }
 
 void

@@ -358,6 +358,31 @@ compare_pages (gconstpointer a,
   return (int) GPOINTER_TO_UINT (a) - (int) GPOINTER_TO_UINT (b);
 }
 
+/* Whether GTK holds any item of a page (shows its rows): a reference besides the page's own */
+static gboolean
+page_is_held (GPtrArray *items)
+{
+  for (guint i = 0; i < items->len; i++)
+    if (g_atomic_int_get (&G_OBJECT (items->pdata[i])->ref_count) > 1)
+      return TRUE;
+  return FALSE;
+}
+
+/* The far pages let go (their first positions in @starts), below @end, said to have changed */
+static void
+far_changed (MtRowModel *self,
+             GArray     *starts,
+             guint       end)
+{
+  for (guint i = 0; i < starts->len; i++)
+    {
+      guint start = g_array_index (starts, guint, i);
+      guint n = MIN (PAGE_SIZE, end - start);
+
+      g_list_model_items_changed (G_LIST_MODEL (self), start, n, n);
+    }
+}
+
 /* A reset that keeps the item objects GTK holds: every page read so far is read again in place (its
  * items emit ::changed) and only the end of the list grows or shrinks. GTK 4.8 then keeps its row
  * widgets, where replacing the positions after the first page made it tear down and build them all
@@ -369,6 +394,7 @@ reset_in_place (MtRowModel *self,
 {
   g_autoptr(GList) pages = NULL;
   g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) far = g_array_new (FALSE, FALSE, sizeof (guint));
   guint common;
 
   if (g_hash_table_size (self->pages) > IN_PLACE_PAGES)
@@ -392,11 +418,11 @@ reset_in_place (MtRowModel *self,
         }
       if (is_far (self, page) && !(page == 0 && first_rows))
         {
-          /* far into the list: its rows stay until the loader brings them again */
-          keep = MIN (items->len, common - start);
-          g_ptr_array_set_size (items, keep);
-          g_hash_table_add (self->loading, l->data);
-          self->loader (self, page, self->serial, self->loader_data);
+          /* far into the list: let go; said to have changed if GTK shows its rows (it asks for
+           * them again, and the loader reads them) */
+          if (page_is_held (items))
+            g_array_append_val (far, start);
+          g_hash_table_remove (self->pages, l->data);
           continue;
         }
       rows = page == 0 && first_rows ? g_ptr_array_ref (first_rows)
@@ -420,6 +446,7 @@ reset_in_place (MtRowModel *self,
     page_fill (self, 0, first_rows, self->n_items);
   if (old != self->n_items)
     g_list_model_items_changed (G_LIST_MODEL (self), common, old - common, self->n_items - common);
+  far_changed (self, far, common);
   for (guint i = 0; i < changed->len; i++)
     g_signal_emit (changed->pdata[i], item_signals[ITEM_CHANGED], 0);
   return TRUE;
@@ -523,8 +550,15 @@ mt_row_model_refresh (MtRowModel *self)
 
       if (is_far (self, GPOINTER_TO_UINT (key)))
         {
-          g_hash_table_add (self->loading, key);
-          self->loader (self, GPOINTER_TO_UINT (key), self->serial, self->loader_data);
+          /* far into the list: read again by the loader, in place, while GTK shows it; let go
+           * when it does not */
+          if (page_is_held (items))
+            {
+              g_hash_table_add (self->loading, key);
+              self->loader (self, GPOINTER_TO_UINT (key), self->serial, self->loader_data);
+            }
+          else
+            g_hash_table_iter_remove (&iter);
           continue;
         }
       rows = mt_listing_fetch (self->listing, GPOINTER_TO_UINT (key) * PAGE_SIZE, PAGE_SIZE);

@@ -358,6 +358,19 @@ mt_listing_copy (MtListing *self,
   copy->ids_max = self->ids_max;
   copy->index_rows = self->index_rows;
   copy->use_kept = self->use_kept;
+  /* the keys found for its pages (immutable arrays, shared) */
+  if (self->after != NULL)
+    {
+      GHashTableIter iter;
+      gpointer offset, keys;
+
+      copy->after = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+      g_hash_table_iter_init (&iter, self->after);
+      while (g_hash_table_iter_next (&iter, &offset, &keys))
+        g_hash_table_insert (copy->after, offset, g_ptr_array_ref (keys));
+      copy->after_question = g_strdup (self->after_question);
+      copy->after_stamp = self->after_stamp;
+    }
   return copy;
 }
 
