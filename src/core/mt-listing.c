@@ -379,8 +379,13 @@ mt_listing_set_db (MtListing *self,
                    MtDb      *db)
 {
   self->db = db;
-  self->counts_valid = FALSE;
-  self->terms_valid = FALSE;
+  /* what was worked out on another connection is checked against this one's data stamp again;
+   * let go of one (NULL), the listing keeps it for mt_listing_adopt() */
+  if (db != NULL)
+    {
+      self->counts_valid = FALSE;
+      self->terms_valid = FALSE;
+    }
 }
 
 const char *
