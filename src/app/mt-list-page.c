@@ -521,7 +521,6 @@ typedef struct
   GPtrArray *rows;
   guint      page;
   guint      serial;
-  gint64     stamp;
 } PageJob;
 
 static void
@@ -548,7 +547,6 @@ page_job (MtDb          *db,
 
   answer->page = job->page;
   answer->serial = job->serial;
-  answer->stamp = job->stamp;
   mt_listing_set_db (listing, db);
   answer->rows = mt_listing_fetch (listing, answer->page * 100, 100);
   mt_listing_set_db (listing, NULL);
@@ -573,7 +571,7 @@ page_read_cb (GObject      *source,
     return;
   if (!self->disposed)
     {
-      mt_listing_adopt_keys (self->listing, answer->listing, answer->stamp);
+      mt_listing_adopt_keys (self->listing, answer->listing);
       mt_row_model_page_loaded (self->model, answer->page, answer->serial, answer->rows);
     }
   page_job_free (answer);
@@ -601,7 +599,6 @@ page_load_cb (MtRowModel *model,
   job->pager = g_atomic_rc_box_acquire (self->pager);
   job->page = page;
   job->serial = serial;
-  job->stamp = mt_db_data_stamp (self->db);
   mt_context_run_async (self->context, page_job, job, (GDestroyNotify) page_job_free, (GDestroyNotify) page_job_free,
                         self->paging, page_read_cb, g_object_ref (self));
 }

@@ -144,6 +144,31 @@ page_fill (MtRowModel *self,
   return items;
 }
 
+/* The first @n of a page's items take the rows read again for them (@rows' are taken); each is
+ * added to @changed, to emit ::changed once the model is consistent */
+static void
+items_take_rows (GPtrArray *items,
+                 GPtrArray *rows,
+                 guint      n,
+                 GPtrArray *changed)
+{
+  for (guint i = 0; i < n && i < items->len && i < rows->len; i++)
+    {
+      MtRowItem *item = items->pdata[i];
+
+      mt_list_row_free (item->row);
+      item->row = g_steal_pointer (&rows->pdata[i]);
+      g_ptr_array_add (changed, g_object_ref (item));
+    }
+}
+
+static void
+items_changed_emit (GPtrArray *changed)
+{
+  for (guint i = 0; i < changed->len; i++)
+    g_signal_emit (changed->pdata[i], item_signals[ITEM_CHANGED], 0);
+}
+
 /* An empty row of the listing's columns, shown while its page is read elsewhere */
 static MtListRow *
 placeholder_row (MtRowModel *self)
@@ -173,6 +198,15 @@ is_far (MtRowModel *self,
   return self->loader != NULL && !mt_listing_page_is_near (self->listing, page * PAGE_SIZE);
 }
 
+/* Page @page asked of the loader, for the question asked now */
+static void
+load_ask (MtRowModel *self,
+          guint       page)
+{
+  g_hash_table_add (self->loading, GUINT_TO_POINTER (page));
+  self->loader (self, page, self->serial, self->loader_data);
+}
+
 /* Page @page asked of the loader, its items empty meanwhile */
 static GPtrArray *
 page_load (MtRowModel *self,
@@ -189,8 +223,7 @@ page_load (MtRowModel *self,
       g_ptr_array_add (items, item);
     }
   g_hash_table_insert (self->pages, GUINT_TO_POINTER (page), items);
-  g_hash_table_add (self->loading, GUINT_TO_POINTER (page));
-  self->loader (self, page, self->serial, self->loader_data);
+  load_ask (self, page);
   return items;
 }
 
@@ -297,16 +330,9 @@ mt_row_model_page_loaded (MtRowModel *self,
   if (serial != self->serial || !g_hash_table_remove (self->loading, GUINT_TO_POINTER (page)))
     return;   /* asked for a question since replaced */
   items = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page));
-  for (guint i = 0; items && i < items->len && i < rows->len; i++)
-    {
-      MtRowItem *item = items->pdata[i];
-
-      mt_list_row_free (item->row);
-      item->row = g_steal_pointer (&rows->pdata[i]);
-      g_ptr_array_add (changed, g_object_ref (item));
-    }
-  for (guint i = 0; i < changed->len; i++)
-    g_signal_emit (changed->pdata[i], item_signals[ITEM_CHANGED], 0);
+  if (items != NULL)
+    items_take_rows (items, rows, items->len, changed);
+  items_changed_emit (changed);
 }
 
 gboolean
@@ -416,7 +442,7 @@ reset_in_place (MtRowModel *self,
           g_hash_table_remove (self->pages, l->data);
           continue;
         }
-      if (is_far (self, page) && !(page == 0 && first_rows))
+      if (is_far (self, page))
         {
           /* far into the list: let go; said to have changed if GTK shows its rows (it asks for
            * them again, and the loader reads them) */
@@ -429,14 +455,7 @@ reset_in_place (MtRowModel *self,
                                      : mt_listing_fetch (self->listing, start, PAGE_SIZE);
       /* a page read after the count may hold rows added since: never more than the count */
       keep = MIN (MIN (items->len, rows->len), common - start);
-      for (guint i = 0; i < keep; i++)
-        {
-          MtRowItem *item = items->pdata[i];
-
-          mt_list_row_free (item->row);
-          item->row = g_steal_pointer (&rows->pdata[i]);
-          g_ptr_array_add (changed, g_object_ref (item));
-        }
+      items_take_rows (items, rows, keep, changed);
       g_ptr_array_set_size (items, keep);
       if (keep == 0)
         g_hash_table_remove (self->pages, l->data);
@@ -447,8 +466,7 @@ reset_in_place (MtRowModel *self,
   if (old != self->n_items)
     g_list_model_items_changed (G_LIST_MODEL (self), common, old - common, self->n_items - common);
   far_changed (self, far, common);
-  for (guint i = 0; i < changed->len; i++)
-    g_signal_emit (changed->pdata[i], item_signals[ITEM_CHANGED], 0);
+  items_changed_emit (changed);
   return TRUE;
 }
 
@@ -459,6 +477,7 @@ mt_row_model_reset_with (MtRowModel *self,
   guint old = self->n_items;
   GPtrArray *first;
   g_autoptr(GPtrArray) rows = first_rows ? g_ptr_array_ref (first_rows) : NULL;
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
   guint kept = 0;
 
   g_return_if_fail (MT_IS_ROW_MODEL (self));
@@ -482,13 +501,7 @@ mt_row_model_reset_with (MtRowModel *self,
       /* a page read after the count may hold rows added since: never keep more than there were */
       kept = MIN (MIN (first->len, rows->len), old);
       g_ptr_array_set_size (first, kept);
-      for (guint i = 0; i < kept; i++)
-        {
-          MtRowItem *item = first->pdata[i];
-
-          mt_list_row_free (item->row);
-          item->row = g_steal_pointer (&rows->pdata[i]);
-        }
+      items_take_rows (first, rows, kept, changed);
       /* rows after the kept ones are made on demand by get_item */
       if (kept > 0)
         g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), g_ptr_array_ref (first));
@@ -497,8 +510,7 @@ mt_row_model_reset_with (MtRowModel *self,
     page_fill (self, 0, rows, self->n_items);   /* nothing on hand: the page read elsewhere is the first */
 
   g_list_model_items_changed (G_LIST_MODEL (self), kept, old - kept, self->n_items - kept);
-  for (guint i = 0; i < kept; i++)
-    g_signal_emit (first->pdata[i], item_signals[ITEM_CHANGED], 0);
+  items_changed_emit (changed);
   g_clear_pointer (&first, g_ptr_array_unref);
 }
 
@@ -532,6 +544,7 @@ mt_row_model_get_loaded_ids (MtRowModel *self,
 void
 mt_row_model_refresh (MtRowModel *self)
 {
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
   gpointer key, value;
 
@@ -554,22 +567,14 @@ mt_row_model_refresh (MtRowModel *self)
            * when it does not */
           if (page_is_held (items))
             {
-              g_hash_table_add (self->loading, key);
-              self->loader (self, GPOINTER_TO_UINT (key), self->serial, self->loader_data);
+              load_ask (self, GPOINTER_TO_UINT (key));
             }
           else
             g_hash_table_iter_remove (&iter);
           continue;
         }
       rows = mt_listing_fetch (self->listing, GPOINTER_TO_UINT (key) * PAGE_SIZE, PAGE_SIZE);
-
-      for (guint i = 0; i < items->len && i < rows->len; i++)
-        {
-          MtRowItem *item = items->pdata[i];
-
-          mt_list_row_free (item->row);
-          item->row = g_steal_pointer (&rows->pdata[i]);
-          g_signal_emit (item, item_signals[ITEM_CHANGED], 0);
-        }
+      items_take_rows (items, rows, items->len, changed);
     }
+  items_changed_emit (changed);
 }

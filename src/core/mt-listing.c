@@ -38,6 +38,7 @@ struct _MtListing
   GHashTable        *after;          /* a page's start → the keys (GPtrArray of GVariant) of the row before it */
   char              *after_question; /* the query those keys are of */
   gint64             after_stamp;
+  gint64             copied_stamp;   /* a copy's: its original's data stamp when it was copied */
   guint              keys_read;      /* the keys' columns in the rows' query being read, 0: none */
   gboolean           last_keyed;
   GString           *cell_text;      /* a row's texts while it is read, their ends, its numbers */
@@ -82,6 +83,9 @@ typedef struct
  */
 #define IDS_MAX 20000
 #define INDEX_ROWS 20000
+
+static void keys_of (MtListing *self, char *question, gint64 stamp);
+static void keys_merge (MtListing *into, MtListing *from);
 
 static void
 planning_init (MtListing *self)
@@ -358,18 +362,12 @@ mt_listing_copy (MtListing *self,
   copy->ids_max = self->ids_max;
   copy->index_rows = self->index_rows;
   copy->use_kept = self->use_kept;
+  copy->copied_stamp = self->db != NULL ? mt_db_data_stamp (self->db) : self->copied_stamp;
   /* the keys found for its pages (immutable arrays, shared) */
   if (self->after != NULL)
     {
-      GHashTableIter iter;
-      gpointer offset, keys;
-
-      copy->after = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
-      g_hash_table_iter_init (&iter, self->after);
-      while (g_hash_table_iter_next (&iter, &offset, &keys))
-        g_hash_table_insert (copy->after, offset, g_ptr_array_ref (keys));
-      copy->after_question = g_strdup (self->after_question);
-      copy->after_stamp = self->after_stamp;
+      keys_of (copy, g_strdup (self->after_question), self->after_stamp);
+      keys_merge (copy, self);
     }
   return copy;
 }
@@ -1290,7 +1288,7 @@ mt_list_row_free (MtListRow *row)
  * them all: a million of them for a page in the middle of a big list). Orders that mix
  * directions are paged by OFFSET. */
 static void
-order_parse (MtListing *self)
+order_parse_now (MtListing *self)
 {
   const char *alias = self->spec->alias;
   g_auto(GStrv) parts = g_strsplit (self->spec->order, ",", -1);
@@ -1332,6 +1330,13 @@ order_parse (MtListing *self)
   self->order_terms = (GStrv) g_ptr_array_steal (terms, NULL);
 }
 
+static void
+order_parse (MtListing *self)
+{
+  if (!self->order_parsed)
+    order_parse_now (self);
+}
+
 /* What the listing asks, whatever plan reads it: keys found for one question are of no use to
  * another (the SQL itself differs between pages when a search is read by index for the first
  * pages and by scanning for later ones) */
@@ -1369,6 +1374,19 @@ keys_of (MtListing *self,
   self->after_stamp = stamp;
 }
 
+/* The keys @from holds added to @into's (the arrays are never changed once made: shared) */
+static void
+keys_merge (MtListing *into,
+            MtListing *from)
+{
+  GHashTableIter iter;
+  gpointer offset, keys;
+
+  g_hash_table_iter_init (&iter, from->after);
+  while (g_hash_table_iter_next (&iter, &offset, &keys))
+    g_hash_table_insert (into->after, offset, g_ptr_array_ref (keys));
+}
+
 /* Rows counted off from the start in no time (a few milliseconds) */
 #define NEAR_ROWS 2000
 
@@ -1391,27 +1409,23 @@ gboolean
 mt_listing_page_is_near (MtListing *self,
                          guint      offset)
 {
-  if (!self->order_parsed)
-    order_parse (self);
+  order_parse (self);
   return offset <= NEAR_ROWS || (self->order_terms != NULL && self->sort_column == NULL && keys_for (self, offset));
 }
 
 void
 mt_listing_adopt_keys (MtListing *self,
-                       MtListing *from,
-                       gint64     stamp)
+                       MtListing *from)
 {
   g_autofree char *question = question_of (self);
-  GHashTableIter iter;
-  gpointer offset, keys;
+  gint64 stamp = mt_db_data_stamp (self->db);
 
-  /* @from's own stamp is of its connection: the data are the same while @self's has not moved */
-  if (from->after == NULL || g_strcmp0 (question, from->after_question) != 0 || mt_db_data_stamp (self->db) != stamp)
+  /* @from's own stamp is of its connection: the data are the same while @self's has not moved
+   * since @from (or the listing it was copied from) was copied from it */
+  if (from->after == NULL || g_strcmp0 (question, from->after_question) != 0 || from->copied_stamp != stamp)
     return;
   keys_of (self, g_steal_pointer (&question), stamp);
-  g_hash_table_iter_init (&iter, from->after);
-  while (g_hash_table_iter_next (&iter, &offset, &keys))
-    g_hash_table_insert (self->after, offset, g_ptr_array_ref (keys));
+  keys_merge (self, from);
 }
 
 gboolean
@@ -1437,8 +1451,7 @@ rows_prepare (MtListing *self,
     g_string_append (q.sql, "SELECT 0, 0");
   for (guint i = 0; i < self->n_columns; i++)
     g_string_append_printf (q.sql, ", %s", self->spec->columns[i].expr);
-  if (!self->order_parsed)
-    order_parse (self);
+  order_parse (self);
   self->keys_read = 0;
   self->last_keyed = FALSE;
   if (self->order_terms != NULL && self->sort_column == NULL && limit > 0)

@@ -90,11 +90,10 @@ void                mt_listing_adopt        (MtListing     *listing,
  * on the worker (a copy of the listing), then take the copy's keys with mt_listing_adopt_keys(). */
 gboolean            mt_listing_page_is_near (MtListing     *listing,
                                              guint          offset);
-/* The keys @from (copied from @listing when its data stamp was @stamp) found for pages of the
- * same question, while the data have not changed since (see above) */
+/* The keys @from (a copy of @listing, or a copy of a copy) found for pages of the same question,
+ * while the data have not changed since @listing was copied (see above) */
 void                mt_listing_adopt_keys   (MtListing     *listing,
-                                             MtListing     *from,
-                                             gint64         stamp);
+                                             MtListing     *from);
 void                mt_listing_set_filter   (MtListing     *listing,
                                              const char    *key,
                                              const char    *value);
