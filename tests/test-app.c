@@ -190,6 +190,23 @@ test_walk_pages (gconstpointer data)
   iterate (50);
 }
 
+/* The first descendant of @widget of @type, or NULL */
+static GtkWidget *
+find_of_type (GtkWidget *widget,
+              GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_of_type (child, type);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
 static GtkWidget *
 find_label_with_text (GtkWidget  *widget,
                       const char *text)
@@ -468,23 +485,6 @@ test_count_limit (void)
   iterate (50);
 }
 
-
-/* The first descendant of @widget of @type, or NULL */
-static GtkWidget *
-find_of_type (GtkWidget *widget,
-              GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_of_type (child, type);
-
-      if (found)
-        return found;
-    }
-  return NULL;
-}
 
 /* The row widgets a column view has made (its list view's children named "row") */
 static guint
@@ -3368,19 +3368,6 @@ test_monitor (void)
   iterate (50);
 }
 
-static GtkWidget *
-find_fence_editor (GtkWidget *widget)
-{
-  if (MT_IS_FENCE_EDITOR (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_fence_editor (child);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
 
 static MtFormDialog *new_form_dialog (GList *before);
 
@@ -3417,7 +3404,7 @@ test_fence_editor (void)
     dialog = new_form_dialog (before);
     g_assert_nonnull (dialog);
   }
-  editor = MT_FENCE_EDITOR (find_fence_editor (GTK_WIDGET (dialog)));
+  editor = MT_FENCE_EDITOR (find_of_type (GTK_WIDGET (dialog), MT_TYPE_FENCE_EDITOR));
   g_assert_nonnull (editor);
   map = mt_fence_editor_get_map (editor);
   op = g_strdup_printf ("%" G_GINT64_FORMAT, actor->operator_id);
@@ -3460,7 +3447,7 @@ test_fence_editor (void)
   /* opened again: the same fence on the map */
   dialog = mt_form_dialog_new (GTK_WINDOW (window), mt_window_get_context (window), mt_entity_lookup ("geofences"), id);
   gtk_window_present (GTK_WINDOW (dialog));
-  editor = MT_FENCE_EDITOR (find_fence_editor (GTK_WIDGET (dialog)));
+  editor = MT_FENCE_EDITOR (find_of_type (GTK_WIDGET (dialog), MT_TYPE_FENCE_EDITOR));
   again = mt_fence_editor_get_geojson (editor);
   g_assert_cmpstr (again, ==, stored);
   wait_tiles_loaded ();
@@ -3615,19 +3602,6 @@ test_playback (void)
   iterate (50);
 }
 
-static GtkWidget *
-find_scroller (GtkWidget *widget)
-{
-  if (GTK_IS_SCROLLED_WINDOW (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_scroller (child);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
 
 static MtFormDialog *
 new_form_dialog (GList *before)
@@ -3782,9 +3756,8 @@ test_map_search (void)
   }
   if (chinese)
     {
-      GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (find_scroller (GTK_WIDGET (form))));
-
-      GtkWidget *scroller = find_scroller (GTK_WIDGET (form));
+      GtkWidget *scroller = find_of_type (GTK_WIDGET (form), GTK_TYPE_SCROLLED_WINDOW);
+      GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
       graphene_point_t at;
 
       iterate (200);
@@ -3898,7 +3871,9 @@ test_store_map (void)
   }
   {
     /* down to the map, as a person would scroll */
-    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (find_scroller (GTK_WIDGET (dialog))));
+    GtkWidget *scroller = find_of_type (GTK_WIDGET (dialog), GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+
     gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
   }
   wait_tiles_loaded ();
@@ -3950,7 +3925,7 @@ test_gcj02 (void)
 
   dialog = GTK_WIDGET (mt_form_dialog_new (GTK_WINDOW (window), mt_window_get_context (window), mt_entity_lookup ("geofences"), 0));
   gtk_window_present (GTK_WINDOW (dialog));
-  editor = MT_FENCE_EDITOR (find_fence_editor (dialog));
+  editor = MT_FENCE_EDITOR (find_of_type (dialog, MT_TYPE_FENCE_EDITOR));
   for (guint i = 0; i < 40 && gtk_widget_get_width (GTK_WIDGET (mt_fence_editor_get_map (editor))) == 0; i++)
     iterate (50);
   w = gtk_widget_get_width (GTK_WIDGET (mt_fence_editor_get_map (editor)));
