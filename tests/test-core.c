@@ -25,6 +25,7 @@
 #include "mt-perm.h"
 #include "mt-reads.h"
 #include "mt-validate.h"
+#include "test-util.h"
 
 typedef struct
 {
@@ -1483,6 +1484,79 @@ test_listing_keyset (Fixture *f, gconstpointer data)
   }
 }
 
+/* A search answered on another connection (a worker's copy of the listing) is taken over whole:
+ * its counts, state counts and first page are not read again, and the page after the copy's
+ * is found by its keys; a copy asked another question, or data changed since, give nothing */
+static void
+test_listing_adopt (Fixture *f, gconstpointer data)
+{
+  g_autoptr(MtActor) admin = sign_in (f, "admin");
+  g_autoptr(MtListing) alone = mt_listing_new (f->db, admin, "orders", NULL);
+  g_autoptr(MtDb) worker = mt_db_open (f->path, NULL);
+  g_autofree guint *states = NULL, *states_again = NULL;
+  g_autoptr(GPtrArray) page = NULL, expected = NULL;
+  guint total, expected_total, state_total, n_states = 0, statements = 0;
+
+  while (mt_listing_get_states (alone)[n_states].value)
+    n_states++;
+  g_assert_cmpuint (n_states, >, 2);
+  mt_listing_set_search (alone, "13");
+  expected_total = mt_listing_count (alone);
+  for (guint round = 0; round < 3; round++)
+    {
+      g_autoptr(MtListing) listing = mt_listing_new (f->db, admin, "orders", NULL);
+      g_autoptr(MtListing) copy = mt_listing_copy (listing, NULL);
+      g_autoptr(GPtrArray) first = NULL;
+
+      g_assert_nonnull (worker);
+      /* round 1: the copy asked another question; round 2: the data changed since the copy */
+      mt_listing_set_search (copy, round == 1 ? "14" : "13");
+      mt_listing_set_db (copy, worker);
+      total = mt_listing_count (copy);
+      g_free (mt_listing_state_counts (copy, &state_total));
+      first = mt_listing_fetch (copy, 0, 50);
+      mt_listing_set_db (copy, NULL);
+      g_assert_cmpuint (total, >, 100);
+      g_assert_cmpuint (first->len, ==, 50);
+      if (round != 1)
+        g_assert_cmpuint (total, ==, expected_total);
+      if (round == 2)
+        g_assert_true (mt_db_run (f->db, NULL, "UPDATE orders SET updated_at = updated_at + 1 WHERE id = "
+                                               "(SELECT max (id) FROM orders)", ""));
+
+      mt_listing_set_search (listing, "13");
+      mt_listing_adopt (listing, copy);
+      statements = 0;
+      mt_test_count_statements (f->db, &statements);
+      g_assert_cmpuint (mt_listing_count (listing), ==, expected_total);
+      states = mt_listing_state_counts (listing, &state_total);
+      g_clear_pointer (&page, g_ptr_array_unref);
+      page = mt_listing_fetch (listing, 50, 50);
+      mt_test_count_statements (f->db, NULL);
+      g_test_message ("round %u: %u statements", round, statements);
+      if (round == 0)
+        {
+          /* the page itself: one statement, found after the copy's first page */
+          g_assert_cmpuint (statements, ==, 1);
+          g_assert_true (_mt_listing_last_page_keyed (listing));
+        }
+      else
+        {
+          g_assert_cmpuint (statements, >, 1);
+          g_assert_false (_mt_listing_last_page_keyed (listing));
+        }
+      g_clear_pointer (&expected, g_ptr_array_unref);
+      expected = mt_listing_fetch (alone, 50, 50);
+      states_again = mt_listing_state_counts (alone, &state_total);
+      g_assert_cmpmem (states, n_states * sizeof (guint), states_again, n_states * sizeof (guint));
+      g_clear_pointer (&states, g_free);
+      g_clear_pointer (&states_again, g_free);
+      g_assert_cmpuint (page->len, ==, expected->len);
+      for (guint i = 0; i < page->len; i++)
+        g_assert_cmpint (((MtListRow *) page->pdata[i])->id, ==, ((MtListRow *) expected->pdata[i])->id);
+    }
+}
+
 /* A query that takes long, on the worker: a recursive count to a hundred million */
 static gpointer
 slow_job (MtDb          *db,
@@ -2381,6 +2455,7 @@ main (int argc, char *argv[])
   ADD ("listing/kept-counts", test_listing_kept_counts);
   ADD ("listing/count-limit", test_listing_count_limit);
   ADD ("listing/keyset", test_listing_keyset);
+  ADD ("listing/adopt", test_listing_adopt);
   ADD ("listing/worker-interrupted", test_worker_interrupted);
   ADD ("geofences", test_geofences);
   ADD ("tracks", test_tracks);

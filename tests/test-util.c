@@ -311,3 +311,28 @@ mt_test_remove_tree (const char *path)
     }
   g_rmdir (path);
 }
+
+/* Statements run on a connection, PRAGMAs (its data stamp) aside */
+static int
+statement_counted_cb (unsigned int  type,
+                      void         *data,
+                      void         *statement,
+                      void         *sql)
+{
+  if (g_ascii_strncasecmp (sql, "PRAGMA", 6) != 0)
+    {
+      g_test_message ("statement: %s", (char *) sql);
+      (*(guint *) data)++;
+    }
+  return 0;
+}
+
+void
+mt_test_count_statements (MtDb  *db,
+                          guint *counter)
+{
+  if (counter != NULL)
+    sqlite3_trace_v2 (mt_db_get_handle (db), SQLITE_TRACE_STMT, statement_counted_cb, counter);
+  else
+    sqlite3_trace_v2 (mt_db_get_handle (db), 0, NULL, NULL);
+}

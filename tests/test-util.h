@@ -55,6 +55,10 @@ GSubprocessLauncher *mt_test_launcher_new (GSubprocessFlags flags);
 /* A copy of a demo database (generated once per test program) at @path */
 void         mt_test_demo_copy    (const char  *path);
 void         mt_test_demo_cleanup (void);
+/* Counts the statements run on @db from now on in @counter (PRAGMAs aside: its data stamp), or
+ * stops counting (@counter NULL) */
+void         mt_test_count_statements (MtDb  *db,
+                                       guint *counter);
 /* Removes a database file with its -wal and -shm, and its folder when that is then empty */
 void         mt_test_remove_db    (const char  *path);
 

@@ -23,6 +23,7 @@
 #include "mt-repair-dialog.h"
 #include "mt-reads.h"
 #include "mt-row-model.h"
+#include "mt-position-selection.h"
 #include "mt-staged-selection.h"
 #include "mt-sync-engine.h"
 #include "mt-track-page.h"
@@ -54,7 +55,7 @@ struct _MtListPage
   const MtActor      *actor;    /* the context's */
   MtListing          *listing;
   MtRowModel         *model;
-  GtkMultiSelection  *selection;
+  MtPositionSelection *selection;
   MtStagedSelection  *staged;   /* the selection as the column view shows it: rows let in by frames */
   GtkWidget          *column_view;
   GtkWidget          *search;
@@ -614,12 +615,14 @@ pager_drop (MtListPage *self)
 
 
 /* A typed search is answered on the session's worker: the count, the states' counts and the
- * first page, on the worker's connection, with a copy of the listing. The window keeps drawing
- * meanwhile; a key typed before the answer stops the query where it is and asks again. */
+ * first rows (as many as the view holds), on the worker's connection, with a copy of the
+ * listing. The window keeps drawing meanwhile; a key typed before the answer stops the query
+ * where it is and asks again. */
 typedef struct
 {
   MtListing *listing;
   guint      serial;
+  guint      n_rows;
 } SearchJob;
 
 typedef struct
@@ -658,7 +661,7 @@ search_job (MtDb          *db,
   mt_listing_set_db (answer->listing, db);
   mt_listing_count (answer->listing);
   g_free (mt_listing_state_counts (answer->listing, &(guint) { 0 }));
-  answer->rows = mt_listing_fetch (answer->listing, 0, 100);
+  answer->rows = mt_listing_fetch (answer->listing, 0, job->n_rows);
   mt_listing_set_db (answer->listing, NULL);
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     {
@@ -696,6 +699,8 @@ search_ask (MtListPage *self)
 
   job->listing = mt_listing_copy (self->listing, NULL);
   mt_listing_set_search (job->listing, gtk_editable_get_text (GTK_EDITABLE (self->search)));
+  /* the rows GTK holds are read there too: none is left to read here when the answer comes */
+  job->n_rows = mt_row_model_get_rows_held (self->model);
   job->serial = ++self->search_serial;
   self->searching = g_cancellable_new ();
   mt_context_run_async (self->context, search_job, job, (GDestroyNotify) search_job_free,
@@ -2464,7 +2469,7 @@ mt_list_page_new (MtContext   *context,
   mt_row_model_set_loader (self->model, page_load_cb, self);
   /* rows counted further as the list is scrolled to its end */
   g_signal_connect_object (self->model, "items-changed", G_CALLBACK (update_row_count), self, G_CONNECT_SWAPPED);
-  self->selection = gtk_multi_selection_new (G_LIST_MODEL (g_object_ref (self->model)));
+  self->selection = mt_position_selection_new (G_LIST_MODEL (self->model));
 
   /* Filter bar: the search, the listing's filters, the page's actions */
   g_object_set (self->search, "placeholder-text", mt_listing_get_search_hint (self->listing), NULL);

@@ -409,6 +409,40 @@ far_changed (MtRowModel *self,
     }
 }
 
+/* Rows @start … of @rows (taken from it), at most a page */
+static GPtrArray *
+rows_slice (GPtrArray *rows,
+            guint      start)
+{
+  GPtrArray *page = g_ptr_array_new_with_free_func ((GDestroyNotify) mt_list_row_free);
+
+  for (guint i = start; i < rows->len && i < start + PAGE_SIZE; i++)
+    g_ptr_array_add (page, g_steal_pointer (&rows->pdata[i]));
+  return page;
+}
+
+guint
+mt_row_model_get_rows_held (MtRowModel *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  guint end = PAGE_SIZE;
+
+  g_return_val_if_fail (MT_IS_ROW_MODEL (self), PAGE_SIZE);
+  /* more pages than a reset reads again in place: it keeps the first alone */
+  if (g_hash_table_size (self->pages) > IN_PLACE_PAGES)
+    return PAGE_SIZE;
+  g_hash_table_iter_init (&iter, self->pages);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      guint page = GPOINTER_TO_UINT (key);
+
+      if (page > 0 && page_is_held (value) && !is_far (self, page))
+        end = MAX (end, (page + 1) * PAGE_SIZE);
+    }
+  return end;
+}
+
 /* A reset that keeps the item objects GTK holds: every page read so far is read again in place (its
  * items emit ::changed) and only the end of the list grows or shrinks. GTK 4.8 then keeps its row
  * widgets, where replacing the positions after the first page made it tear down and build them all
@@ -437,7 +471,8 @@ reset_in_place (MtRowModel *self,
       g_autoptr(GPtrArray) rows = NULL;
       guint keep;
 
-      if (start >= common)
+      /* past the list's new end, or no row of it in GTK's hands (it asks again if it shows them) */
+      if (start >= common || (page > 0 && !page_is_held (items)))
         {
           g_hash_table_remove (self->pages, l->data);
           continue;
@@ -451,8 +486,8 @@ reset_in_place (MtRowModel *self,
           g_hash_table_remove (self->pages, l->data);
           continue;
         }
-      rows = page == 0 && first_rows ? g_ptr_array_ref (first_rows)
-                                     : mt_listing_fetch (self->listing, start, PAGE_SIZE);
+      rows = first_rows != NULL && start < first_rows->len ? rows_slice (first_rows, start)
+                                                            : mt_listing_fetch (self->listing, start, PAGE_SIZE);
       /* a page read after the count may hold rows added since: never more than the count */
       keep = MIN (MIN (items->len, rows->len), common - start);
       items_take_rows (items, rows, keep, changed);
@@ -462,7 +497,11 @@ reset_in_place (MtRowModel *self,
     }
   /* no first page on hand (GTK holds none of its items): the page read elsewhere is it */
   if (first_rows != NULL && g_hash_table_lookup (self->pages, GUINT_TO_POINTER (0)) == NULL && self->n_items > 0)
-    page_fill (self, 0, first_rows, self->n_items);
+    {
+      g_autoptr(GPtrArray) first = rows_slice (first_rows, 0);
+
+      page_fill (self, 0, first, self->n_items);
+    }
   if (old != self->n_items)
     g_list_model_items_changed (G_LIST_MODEL (self), common, old - common, self->n_items - common);
   far_changed (self, far, common);
@@ -476,7 +515,7 @@ mt_row_model_reset_with (MtRowModel *self,
 {
   guint old = self->n_items;
   GPtrArray *first;
-  g_autoptr(GPtrArray) rows = first_rows ? g_ptr_array_ref (first_rows) : NULL;
+  g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
   guint kept = 0;
 
@@ -486,6 +525,7 @@ mt_row_model_reset_with (MtRowModel *self,
   mt_listing_set_count_limit (self->listing, MT_LISTING_COUNT_LIMIT);
   if (reset_in_place (self, old, first_rows))
     return;
+  rows = first_rows != NULL ? rows_slice (first_rows, 0) : NULL;
 
   first = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (0));
   if (first != NULL)

@@ -30,9 +30,12 @@ void        mt_row_model_detach  (MtRowModel *self);
 
 /* Reads the listing again: its rows changed, or its search, filters or order */
 void        mt_row_model_reset   (MtRowModel *self);
-/* The same with the first page already read (elsewhere, with the listing's counts adopted) */
+/* The same with the first rows already read (elsewhere, with the listing's counts adopted): as
+ * many as mt_row_model_get_rows_held() said, so that none is read here (@first_rows are taken) */
 void        mt_row_model_reset_with (MtRowModel *self,
                                      GPtrArray  *first_rows);
+/* How many rows from the start a reset reads again (the pages GTK holds rows of; a page at least) */
+guint       mt_row_model_get_rows_held (MtRowModel *self);
 /* Reads the rows on hand again in place (live data changed); a reset if their number changed */
 void        mt_row_model_refresh (MtRowModel *self);
 /* Reads page @page (rows @page × 100 …) of @model's listing elsewhere (the worker) and hands its

@@ -85,6 +85,7 @@ typedef struct
 #define INDEX_ROWS 20000
 
 static void keys_of (MtListing *self, char *question, gint64 stamp);
+static char *question_of (MtListing *self);
 static void keys_merge (MtListing *into, MtListing *from);
 
 static void
@@ -397,9 +398,11 @@ mt_listing_adopt (MtListing *self,
                   MtListing *from)
 {
   gint64 stamp = mt_db_data_stamp (self->db);
+  g_autofree char *question = question_of (self), *asked = question_of (from);
 
   g_return_if_fail (self->spec == from->spec);
-  if (g_strcmp0 (self->search, from->search) != 0)
+  /* another question, or data changed since the copy was made: its answer may be stale */
+  if (!g_str_equal (question, asked) || from->copied_stamp != stamp)
     return;
   g_free (self->counts);
   self->counts = g_steal_pointer (&from->counts);
@@ -417,6 +420,7 @@ mt_listing_adopt (MtListing *self,
   self->terms_valid = from->terms_valid && self->terms != NULL;
   self->terms_stamp = stamp;
   from->counts_valid = from->terms_valid = FALSE;
+  mt_listing_adopt_keys (self, from);
 }
 
 void
@@ -1441,6 +1445,7 @@ rows_prepare (MtListing *self,
               guint      limit)
 {
   const char *alias = self->spec->alias;
+  GPtrArray *keys;
   sqlite3_stmt *stmt;
   Query q;
 
@@ -1457,31 +1462,30 @@ rows_prepare (MtListing *self,
   if (self->order_terms != NULL && self->sort_column == NULL && limit > 0)
     for (guint i = 0; self->order_terms[i]; i++, self->keys_read++)
       g_string_append_printf (q.sql, ", %s", self->order_terms[i]);
-  self->page_end = limit > 0 ? offset + limit : 0;
-  build_where (self, &q, TRUE, FALSE);
-  self->page_end = 0;
+  keys = NULL;
   if (self->keys_read > 0)
     {
-      g_autofree char *question = question_of (self);
-      gint64 stamp = mt_db_data_stamp (self->db);
-      GPtrArray *keys;
-
-      keys_of (self, g_steal_pointer (&question), stamp);
+      /* the keys kept are those of this question and data (this page's are added to them) */
+      keys_of (self, question_of (self), mt_db_data_stamp (self->db));
       keys = offset > 0 ? g_hash_table_lookup (self->after, GUINT_TO_POINTER (offset)) : NULL;
-      if (keys != NULL)
-        {
-          g_autofree char *terms = g_strjoinv (", ", self->order_terms);
+    }
+  /* the rows a scan in the list's order passes: from the start, or from the page before's last */
+  self->page_end = limit == 0 ? 0 : keys != NULL ? limit : offset + limit;
+  build_where (self, &q, TRUE, FALSE);
+  self->page_end = 0;
+  if (keys != NULL)
+    {
+      g_autofree char *terms = g_strjoinv (", ", self->order_terms);
 
-          g_string_append_printf (q.sql, " AND (%s) %s (", terms, self->order_desc ? "<" : ">");
-          for (guint i = 0; i < keys->len; i++)
-            {
-              g_string_append (q.sql, i ? ", ?" : "?");
-              g_ptr_array_add (q.params, g_variant_ref (keys->pdata[i]));
-            }
-          g_string_append_c (q.sql, ')');
-          self->last_keyed = TRUE;
-          offset = 0;
+      g_string_append_printf (q.sql, " AND (%s) %s (", terms, self->order_desc ? "<" : ">");
+      for (guint i = 0; i < keys->len; i++)
+        {
+          g_string_append (q.sql, i ? ", ?" : "?");
+          g_ptr_array_add (q.params, g_variant_ref (keys->pdata[i]));
         }
+      g_string_append_c (q.sql, ')');
+      self->last_keyed = TRUE;
+      offset = 0;
     }
   if (self->sort_column)
     g_string_append_printf (q.sql, " ORDER BY %s %s%s%s", self->sort_column->expr,

@@ -81,8 +81,9 @@ void                mt_listing_set_search   (MtListing     *listing,
                                              const char    *text);
 const char         *mt_listing_get_search   (MtListing     *listing);
 /* What @from (a copy with the same search and filters) worked out on another connection — its
- * counts and how its search is read — taken over by @listing, valid until the data changes: an
- * answer found on a worker thread shown without asking again */
+ * counts, how its search is read and the keys of the pages it read — taken over by @listing,
+ * valid until the data changes: an answer found on a worker thread shown without asking again,
+ * and the pages after it read from where it stopped */
 void                mt_listing_adopt        (MtListing     *listing,
                                              MtListing     *from);
 /* Whether the page at @offset is read at once: near the start, or right after a page read
