@@ -57,6 +57,7 @@ struct _MtListPage
   MtRowModel         *model;
   MtPositionSelection *selection;
   MtStagedSelection  *staged;   /* the selection as the column view shows it: rows let in by frames */
+  char               *actions_markup;   /* the 操作 column's links */
   GtkWidget          *column_view;
   GtkWidget          *search;
   GtkWidget          *filter_bar;
@@ -140,6 +141,7 @@ mt_list_page_finalize (GObject *object)
   pager_drop (self);
   g_clear_pointer (&self->job_progress, g_rc_box_release);
   g_clear_pointer (&self->action_groups, g_hash_table_unref);
+  g_free (self->actions_markup);
   g_free (self->job_message);
   g_clear_pointer (&self->state_buttons, g_ptr_array_unref);
   g_clear_pointer (&self->filter_options, g_ptr_array_unref);
@@ -1309,6 +1311,25 @@ devices_more_menu (void)
   return G_MENU_MODEL (menu);
 }
 
+/* @model as a menu on @anchor, pointing at @at (NULL: the whole anchor); gone once closed */
+static void
+menu_popup (GtkWidget          *anchor,
+            GMenuModel         *model,
+            const GdkRectangle *at)
+{
+  GtkWidget *popover = gtk_popover_menu_new_from_model (model);
+
+  gtk_widget_set_parent (popover, anchor);
+  if (at != NULL)
+    {
+      gtk_popover_set_pointing_to (GTK_POPOVER (popover), at);
+      gtk_popover_set_has_arrow (GTK_POPOVER (popover), FALSE);
+      gtk_widget_set_halign (popover, GTK_ALIGN_START);
+    }
+  g_signal_connect (popover, "closed", G_CALLBACK (gtk_widget_unparent), NULL);
+  gtk_popover_popup (GTK_POPOVER (popover));
+}
+
 static void
 draw_qr_cb (GtkDrawingArea *area,
             cairo_t        *cr,
@@ -1384,12 +1405,8 @@ row_action_cb (GSimpleAction *action,
     {
       /* the selection's own actions, for this row */
       g_autoptr(GMenuModel) model = devices_more_menu ();
-      GtkWidget *menu = gtk_popover_menu_new_from_model (model);
-      GtkWidget *anchor = self->column_view;
 
-      gtk_widget_set_parent (menu, anchor);
-      g_signal_connect (menu, "closed", G_CALLBACK (gtk_widget_unparent), NULL);
-      gtk_popover_popup (GTK_POPOVER (menu));
+      menu_popup (self->column_view, model, NULL);
     }
   else if (g_str_equal (page, "orders"))
     {
@@ -1420,102 +1437,71 @@ row_action_cb (GSimpleAction *action,
     gtk_widget_activate_action (GTK_WIDGET (self), "list.delete", NULL);
 }
 
-/* A cell of the 操作 column: its buttons' target follows the row bound to it */
-static void
-actions_item_changed_cb (MtRowItem *row,
-                         GtkWidget *box)
+/* A link of the 操作 column: its action on the row the cell shows now; 更多 a menu there */
+static gboolean
+action_link_cb (GtkLabel   *label,
+                const char *uri,
+                MtListPage *self)
 {
-  GVariant *target = g_variant_new_int64 (mt_row_item_get_id (row));
+  GtkListItem *item = g_object_get_data (G_OBJECT (label), "list-item");
+  MtRowItem *row = item ? gtk_list_item_get_item (item) : NULL;
+  gint64 id = row ? mt_row_item_get_id (row) : 0;
+  g_autofree char *name = g_strconcat ("row.", uri, NULL);
 
-  g_variant_ref_sink (target);
-  for (GtkWidget *b = gtk_widget_get_first_child (box); b; b = gtk_widget_get_next_sibling (b))
-    if (GTK_IS_ACTIONABLE (b))
-      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (b), target);
-    else
-      g_object_set_data_full (G_OBJECT (b), "row-id", g_memdup2 (&(gint64) { mt_row_item_get_id (row) }, sizeof (gint64)),
-                              g_free);
-  g_variant_unref (target);
+  if (id == 0)
+    return TRUE;   /* a row still being read */
+  if (g_str_equal (uri, "more"))
+    {
+      g_autoptr(GMenuModel) menu = devices_more_menu ();
+      int width = gtk_widget_get_width (GTK_WIDGET (label));
+
+      /* the menu's actions act on the selection: this row */
+      select_id (self, id, NULL);
+      menu_popup (GTK_WIDGET (label), menu, &(GdkRectangle) { MAX (width - 24, 0), 0, 1, gtk_widget_get_height (GTK_WIDGET (label)) });
+      return TRUE;
+    }
+  gtk_widget_activate_action (GTK_WIDGET (label), name, "x", id);
+  return TRUE;
 }
 
-/* 更多 opens on its row: the row selected first, so the menu's selection actions act on it */
-static void
-more_shown_cb (GtkWidget  *popover,
-               MtListPage *self)
+/* The 操作 column's links, the same for every row: made once per page */
+static char *
+actions_markup (MtListPage *self)
 {
-  const gint64 *id = g_object_get_data (G_OBJECT (gtk_widget_get_parent (popover)), "row-id");
+  GString *markup = g_string_new (NULL);
 
-  if (id != NULL)
-    select_id (self, *id, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (row_actions); i++)
+    if (row_action_allowed (self, &row_actions[i]))
+      {
+        g_autofree char *label = g_markup_escape_text (_(row_actions[i].label), -1);
+        guint key = 0;
+        GdkModifierType mods = 0;
+        g_autofree char *accel = NULL, *title = NULL;
+
+        gtk_accelerator_parse (row_actions[i].accel, &key, &mods);
+        accel = gtk_accelerator_get_label (key, mods);
+        title = g_markup_escape_text (accel, -1);
+        g_string_append_printf (markup, "%s<a href=\"%s\" title=\"%s\">%s</a>", markup->len ? "   " : "",
+                                row_actions[i].id, title, label);
+      }
+  return g_string_free (markup, FALSE);
 }
 
-static void
-more_create_popup (GtkMenuButton *button,
-                   gpointer       data)
-{
-  g_autoptr(GMenuModel) menu = devices_more_menu ();
-
-  gtk_menu_button_set_menu_model (button, menu);
-  g_signal_connect (gtk_menu_button_get_popover (button), "show", G_CALLBACK (more_shown_cb), data);
-}
-
+/* One label a row, its actions as links: five buttons a row cost more to make than the rest of
+ * the row (the device list's first page took a fifth longer) */
 static void
 setup_actions_cell_cb (GtkSignalListItemFactory *factory,
                        GtkListItem              *item,
                        MtListPage               *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
+  GtkWidget *label = gtk_label_new (NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (row_actions); i++)
-    if (row_action_allowed (self, &row_actions[i]))
-      {
-        g_autofree char *name = g_strconcat ("row.", row_actions[i].id, NULL);
-        GtkWidget *b;
-
-        if (g_str_equal (row_actions[i].id, "more"))
-          {
-            /* the menu is built when it is opened: a popover for every row the list makes would
-             * cost more than the rows themselves when a search makes them again */
-            b = gtk_menu_button_new ();
-            gtk_menu_button_set_label (GTK_MENU_BUTTON (b), _(row_actions[i].label));
-            gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (b), more_create_popup, self, NULL);
-            gtk_menu_button_set_has_frame (GTK_MENU_BUTTON (b), FALSE);
-            gtk_widget_add_css_class (b, "row-action");
-            gtk_box_append (GTK_BOX (box), b);
-            continue;
-          }
-        b = gtk_button_new_with_label (_(row_actions[i].label));
-        gtk_widget_add_css_class (b, "flat");
-        gtk_widget_add_css_class (b, "row-action");
-        gtk_actionable_set_action_name (GTK_ACTIONABLE (b), name);
-        gtk_actionable_set_action_target (GTK_ACTIONABLE (b), "x", (gint64) 0);
-        gtk_widget_set_focus_on_click (b, FALSE);
-        gtk_box_append (GTK_BOX (box), b);
-      }
-  gtk_list_item_set_child (item, box);
-}
-
-static void
-bind_actions_cell_cb (GtkSignalListItemFactory *factory,
-                      GtkListItem              *item,
-                      MtListPage               *self)
-{
-  MtRowItem *row = gtk_list_item_get_item (item);
-
-  if (row == NULL)
-    return;
-  actions_item_changed_cb (row, gtk_list_item_get_child (item));
-  g_signal_connect_object (row, "changed", G_CALLBACK (actions_item_changed_cb), gtk_list_item_get_child (item), 0);
-}
-
-static void
-unbind_actions_cell_cb (GtkSignalListItemFactory *factory,
-                        GtkListItem              *item,
-                        MtListPage               *self)
-{
-  MtRowItem *row = gtk_list_item_get_item (item);
-
-  if (row)
-    g_signal_handlers_disconnect_by_func (row, actions_item_changed_cb, gtk_list_item_get_child (item));
+  gtk_label_set_markup (GTK_LABEL (label), self->actions_markup);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "row-actions");
+  g_object_set_data (G_OBJECT (label), "list-item", item);
+  g_signal_connect (label, "activate-link", G_CALLBACK (action_link_cb), self);
+  gtk_list_item_set_child (item, label);
 }
 
 /* A shortcut acts on the first selected row */
@@ -1545,7 +1531,6 @@ row_pressed_cb (GtkGestureClick *click,
   GtkListItem *item = g_object_get_data (G_OBJECT (cell), "list-item");
   MtRowItem *row = item ? gtk_list_item_get_item (item) : NULL;
   g_autoptr(GMenu) menu = g_menu_new ();
-  GtkWidget *popover;
 
   if (row == NULL || mt_row_item_get_id (row) == 0)
     return;
@@ -1567,13 +1552,7 @@ row_pressed_cb (GtkGestureClick *click,
   if (g_menu_model_get_n_items (G_MENU_MODEL (menu)) == 0)
     return;
   select_id (self, mt_row_item_get_id (row), NULL);
-  popover = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
-  gtk_widget_set_parent (popover, cell);
-  gtk_popover_set_pointing_to (GTK_POPOVER (popover), &(GdkRectangle) { (int) x, (int) y, 1, 1 });
-  gtk_popover_set_has_arrow (GTK_POPOVER (popover), FALSE);
-  gtk_widget_set_halign (popover, GTK_ALIGN_START);
-  g_signal_connect (popover, "closed", G_CALLBACK (gtk_widget_unparent), NULL);
-  gtk_popover_popup (GTK_POPOVER (popover));
+  menu_popup (cell, G_MENU_MODEL (menu), &(GdkRectangle) { (int) x, (int) y, 1, 1 });
   gtk_gesture_set_state (GTK_GESTURE (click), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
@@ -1611,10 +1590,9 @@ build_row_actions (MtListPage *self)
   g_object_set_data (G_OBJECT (self->column_view), "mt-list-page", self);
   gtk_widget_add_controller (self->column_view, shortcuts);
 
+  self->actions_markup = actions_markup (self);
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (setup_actions_cell_cb), self);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_actions_cell_cb), self);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_actions_cell_cb), self);
   column = gtk_column_view_column_new (_("Actions"), factory);
   gtk_column_view_append_column (GTK_COLUMN_VIEW (self->column_view), column);
   g_object_unref (column);
