@@ -1451,6 +1451,31 @@ test_listing_keyset (Fixture *f, gconstpointer data)
           }
       }
 
+  /* a page deep in a list sorted by a column of a joined table, read alone (its ids first),
+   * holds the rows the whole list has there */
+  for (guint u = 0; u < G_N_ELEMENTS (users); u++)
+    for (guint desc = 0; desc < 2; desc++)
+      {
+        g_autoptr(MtActor) actor = sign_in (f, users[u]);
+        g_autoptr(MtListing) whole = mt_listing_new (f->db, actor, "orders", NULL);
+        g_autoptr(GArray) all = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+        g_assert_true (mt_listing_set_sort (whole, desc ? "store" : "member", desc));
+        g_assert_true (mt_listing_each (whole, collect_id, all));
+        g_assert_cmpuint (all->len, >, (u == 0 ? 2000 : 30));
+        for (guint offset = all->len / 3; offset < all->len; offset += all->len / 4)
+          {
+            g_autoptr(MtListing) alone = mt_listing_new (f->db, actor, "orders", NULL);
+            g_autoptr(GPtrArray) rows = NULL;
+
+            g_assert_true (mt_listing_set_sort (alone, desc ? "store" : "member", desc));
+            rows = mt_listing_fetch (alone, offset, 37);
+            g_assert_cmpuint (rows->len, ==, MIN (37, all->len - offset));
+            for (guint i = 0; i < rows->len; i++)
+              g_assert_cmpint (((MtListRow *) rows->pdata[i])->id, ==, g_array_index (all, gint64, offset + i));
+          }
+      }
+
   /* keys are dropped when the question or the data change */
   {
     g_autoptr(MtActor) admin = sign_in (f, "admin");

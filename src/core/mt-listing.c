@@ -83,6 +83,8 @@ typedef struct
  */
 #define IDS_MAX 20000
 #define INDEX_ROWS 20000
+/* A page this far into a list, with no keys at hand, is read by its ids first */
+#define DEFER_ROWS 1000
 
 static void keys_of (MtListing *self, char *question, gint64 stamp);
 static char *question_of (MtListing *self);
@@ -954,6 +956,12 @@ count_rows (MtListing  *self,
   query_init (&q);
   g_string_append_printf (q.sql, "SELECT %s AS g", group ? group : "NULL");
   build_where (self, &q, with_state, TRUE);
+  /* a search scanned for (too many matches for its indexes) is counted from the newest rows, as
+   * the lists show them: a number shared by this year's rows alone ("JY2026") reached its limit
+   * after 10,000 rows from the end, not after two million of last year's from the start */
+  if (self->count_limit > 0 && self->search != NULL && self->spec->search != NULL &&
+      self->spec->alias != NULL && !search_indexed (self))
+    g_string_append_printf (q.sql, " ORDER BY %s.id DESC", self->spec->alias);
   if (self->count_limit > 0)
     g_string_append_printf (q.sql, " LIMIT %u", self->count_limit + 1);
   g_string_prepend (q.sql, "SELECT g, count (*) FROM (");
@@ -1445,6 +1453,7 @@ rows_prepare (MtListing *self,
               guint      limit)
 {
   const char *alias = self->spec->alias;
+  g_autofree char *order = NULL;
   GPtrArray *keys;
   sqlite3_stmt *stmt;
   Query q;
@@ -1469,6 +1478,35 @@ rows_prepare (MtListing *self,
       keys_of (self, question_of (self), mt_db_data_stamp (self->db));
       keys = offset > 0 ? g_hash_table_lookup (self->after, GUINT_TO_POINTER (offset)) : NULL;
     }
+  if (self->sort_column)
+    order = g_strdup_printf ("%s %s%s%s", self->sort_column->expr, self->sort_desc ? "DESC" : "ASC",
+                             alias ? ", " : "", alias ? self->spec->order : "");
+  else
+    order = g_strdup (self->order_sql);
+  if (keys == NULL && limit > 0 && offset >= DEFER_ROWS && alias != NULL)
+    {
+      /* deep in the list with no keys at hand: the page's ids counted off first — from the
+       * order's index alone when it holds the live rows, the joins left out —, then the rows of
+       * those ids (counting off whole rows read every row before the page, and its joins) */
+      Query ids;
+
+      query_init (&ids);
+      g_string_append_printf (ids.sql, "SELECT %s.id", alias);
+      self->page_end = offset + limit;
+      build_where (self, &ids, TRUE, self->sort_column == NULL);   /* a chosen sort may need a join */
+      self->page_end = 0;
+      g_string_append_printf (ids.sql, " ORDER BY %s LIMIT ? OFFSET ?", order);
+      g_string_append_printf (q.sql, " FROM %s WHERE %s.id IN (%s) ORDER BY %s", self->spec->from, alias,
+                              ids.sql->str, order);
+      for (guint i = 0; i < ids.params->len; i++)
+        g_ptr_array_add (q.params, g_variant_ref (ids.params->pdata[i]));
+      g_ptr_array_add (q.params, g_variant_ref_sink (g_variant_new_int64 (limit)));
+      g_ptr_array_add (q.params, g_variant_ref_sink (g_variant_new_int64 (offset)));
+      query_clear (&ids);
+      stmt = query_prepare (self, &q);
+      query_clear (&q);
+      return stmt;
+    }
   /* the rows a scan in the list's order passes: from the start, or from the page before's last */
   self->page_end = limit == 0 ? 0 : keys != NULL ? limit : offset + limit;
   build_where (self, &q, TRUE, FALSE);
@@ -1487,12 +1525,7 @@ rows_prepare (MtListing *self,
       self->last_keyed = TRUE;
       offset = 0;
     }
-  if (self->sort_column)
-    g_string_append_printf (q.sql, " ORDER BY %s %s%s%s", self->sort_column->expr,
-                            self->sort_desc ? "DESC" : "ASC", alias ? ", " : "",
-                            alias ? self->spec->order : "");
-  else
-    g_string_append_printf (q.sql, " ORDER BY %s", self->order_sql);
+  g_string_append_printf (q.sql, " ORDER BY %s", order);
   if (limit > 0)
     {
       g_string_append (q.sql, " LIMIT ? OFFSET ?");
