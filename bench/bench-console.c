@@ -13,6 +13,7 @@
 #include "mt-demo.h"
 #include "mt-list-page.h"
 #include "mt-row-model.h"
+#include "mt-track-page.h"
 #include "mt-window.h"
 
 static guint paints = 0;
@@ -182,6 +183,61 @@ bench_page (MtWindow   *window,
            percentile (filled_ms, 100));
 }
 
+/* Track playback: the page opened, then the busiest battery's last day of track asked for
+ * (Enter in its device field) until it is drawn. The page has no search as you type: its device
+ * is looked up when asked. */
+static void
+bench_tracks (MtWindow *window,
+              MtDb     *db,
+              guint     runs)
+{
+  g_autoptr(GArray) open_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) load_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  gint64 device = mt_db_query_int (db, 0, "SELECT device_id FROM track_points GROUP BY 1 ORDER BY count (*) DESC "
+                                          "LIMIT 1", NULL);
+  g_autofree char *device_no = mt_db_query_text (db, "SELECT device_no FROM devices WHERE id = ?", "i", device);
+  gint64 last = mt_db_query_int (db, 0, "SELECT max (at) FROM track_points WHERE device_id = ?", "i", device);
+  g_autoptr(GError) error = NULL;
+  guint points = 0;
+
+  if (device_no == NULL)
+    {
+      g_print ("tracks     no track points in this database\n");
+      return;
+    }
+  for (guint run = 0; run < runs; run++)
+    {
+      GtkWidget *page;
+      gint64 t0, give_up;
+      double ms;
+
+      if (!mt_window_sign_in (window, "admin", MT_DEMO_PASSWORD, &error))
+        g_error ("%s", error->message);
+      mt_window_show_page (window, "settings");
+      wait_painted (GTK_WIDGET (window));
+      t0 = g_get_monotonic_time ();
+      page = mt_window_show_page (window, "tracks");
+      wait_painted (GTK_WIDGET (window));
+      ms = (g_get_monotonic_time () - t0) / 1000.0;
+      g_array_append_val (open_ms, ms);
+
+      t0 = g_get_monotonic_time ();
+      give_up = t0 + 10 * G_USEC_PER_SEC;
+      if (!mt_track_page_load (MT_TRACK_PAGE (page), device_no, last - (gint64) 86400 * G_USEC_PER_SEC, last + 1))
+        g_error ("%s", mt_track_page_get_error (MT_TRACK_PAGE (page)));
+      while (mt_track_page_get_n_points (MT_TRACK_PAGE (page)) == 0 && mt_track_page_get_error (MT_TRACK_PAGE (page)) == NULL &&
+             g_get_monotonic_time () < give_up)
+        g_main_context_iteration (NULL, TRUE);
+      wait_painted (GTK_WIDGET (window));
+      ms = (g_get_monotonic_time () - t0) / 1000.0;
+      g_array_append_val (load_ms, ms);
+      points = mt_track_page_get_n_points (MT_TRACK_PAGE (page));
+    }
+  g_print ("%-10s page painted: median %6.1f ms (max %6.1f); a day of battery %s's track (%u points) asked "
+           "→ drawn: median %6.1f ms (max %6.1f)\n", "tracks", percentile (open_ms, 50), percentile (open_ms, 100),
+           device_no, points, percentile (load_ms, 50), percentile (load_ms, 100));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -215,6 +271,8 @@ main (int argc, char *argv[])
     for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
       if (only == NULL || strstr (only, pages[i][0]))
         bench_page (window, pages[i][0], pages[i][1], runs);
+    if (only == NULL || strstr (only, "tracks"))
+      bench_tracks (window, db, runs);
   }
   g_print ("resident memory after all pages: %.0f MB\n", rss_mb ());
 

@@ -1582,6 +1582,56 @@ test_listing_adopt (Fixture *f, gconstpointer data)
     }
 }
 
+/* The plan SQLite makes for @sql, its lines joined */
+static char *
+plan_of (MtDb       *db,
+         const char *sql)
+{
+  g_autofree char *explain = g_strconcat ("EXPLAIN QUERY PLAN ", sql, NULL);
+  sqlite3_stmt *stmt = mt_db_prepare (db, NULL, explain, NULL);
+  GString *plan = g_string_new (NULL);
+
+  g_assert_nonnull (stmt);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (plan, "%s\n", sqlite3_column_text (stmt, 3));
+  sqlite3_reset (stmt);
+  return g_string_free (plan, FALSE);
+}
+
+/* The live rows' order indexes (migration 26) serve the deep page read that asks for them, and
+ * no other query of the live rows: read through one in its order, the ledger's per-store counts
+ * took twice as long as reading the table */
+static void
+test_live_indexes (Fixture *f, gconstpointer data)
+{
+  static const struct { const char *table, *column; } lists[] = {
+    { "orders", "start_at" }, { "rentals", "start_at" }, { "ledger", "at" }, { "deposits", "created_at" },
+    { "splits", "at" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    {
+      g_autofree char *index = g_strdup_printf ("%s_%s_live", lists[i].table,
+                                                g_str_equal (lists[i].column, "start_at") ? "start" :
+                                                g_str_equal (lists[i].column, "created_at") ? "created" : "at");
+      g_autofree char *deep = g_strdup_printf ("SELECT id FROM %s WHERE deleted = 0 AND id > 0 ORDER BY %s DESC, id DESC "
+                                               "LIMIT 100 OFFSET 1000", lists[i].table, lists[i].column);
+      g_autofree char *counts = g_strdup_printf ("SELECT operator_id, store_id, count (*) FROM %s WHERE deleted = 0 "
+                                                 "GROUP BY 1, 2", lists[i].table);
+      g_autofree char *sum = g_strdup_printf ("SELECT count (*) FROM %s WHERE deleted = 0", lists[i].table);
+      g_autofree char *page = g_strdup_printf ("SELECT id FROM %s WHERE deleted = 0 ORDER BY %s DESC, id DESC LIMIT 100",
+                                               lists[i].table, lists[i].column);
+      g_autofree char *deep_plan = plan_of (f->db, deep), *counts_plan = plan_of (f->db, counts);
+      g_autofree char *sum_plan = plan_of (f->db, sum), *page_plan = plan_of (f->db, page);
+
+      g_test_message ("%s: %s", lists[i].table, deep_plan);
+      g_assert_nonnull (strstr (deep_plan, index));
+      g_assert_null (strstr (counts_plan, "_live"));
+      g_assert_null (strstr (sum_plan, "_live"));
+      g_assert_null (strstr (page_plan, "_live"));
+    }
+}
+
 /* A query that takes long, on the worker: a recursive count to a hundred million */
 static gpointer
 slow_job (MtDb          *db,
@@ -2481,6 +2531,7 @@ main (int argc, char *argv[])
   ADD ("listing/count-limit", test_listing_count_limit);
   ADD ("listing/keyset", test_listing_keyset);
   ADD ("listing/adopt", test_listing_adopt);
+  ADD ("listing/live-indexes", test_live_indexes);
   ADD ("listing/worker-interrupted", test_worker_interrupted);
   ADD ("geofences", test_geofences);
   ADD ("tracks", test_tracks);

@@ -1495,7 +1495,8 @@ rows_prepare (MtListing *self,
       self->page_end = offset + limit;
       build_where (self, &ids, TRUE, self->sort_column == NULL);   /* a chosen sort may need a join */
       self->page_end = 0;
-      g_string_append_printf (ids.sql, " ORDER BY %s LIMIT ? OFFSET ?", order);
+      /* true of every row: what the live rows' order indexes ask for (see migration 26) */
+      g_string_append_printf (ids.sql, " AND %s.id > 0 ORDER BY %s LIMIT ? OFFSET ?", alias, order);
       g_string_append_printf (q.sql, " FROM %s WHERE %s.id IN (%s) ORDER BY %s", self->spec->from, alias,
                               ids.sql->str, order);
       for (guint i = 0; i < ids.params->len; i++)
