@@ -1060,17 +1060,23 @@ migration_25_after (MtDb    *db,
   return mt_db_exec (db, bms_counts, error) && mt_db_exec (db, fill, error);
 }
 
-/* The big lists' orders over their live rows alone: a page deep in a list (counted off, its
- * rows' ids first: see rows_prepare) is read from the index without a row of the table. Only
- * that read states "id > 0" (true of every row): without statistics SQLite would otherwise
- * take a partial index of the live rows for any query of them, and read the whole table through
- * it in the index's order (the ledger's per-store counts took twice as long) */
+/* The big lists' orders over their live rows alone (MtListSpec.live_index): the order's column,
+ * the row's id that ends it, then the columns the list's search looks at. A page deep in a list
+ * (its rows' ids counted off first) is read from the index without a row of the table; a search
+ * with too many matches for its own indexes scans the index in the list's order, reading a table
+ * row only for a match. Only those reads name the index, and state "id > 0" (true of every row)
+ * as it requires: without statistics SQLite would otherwise take a partial index of the live
+ * rows for any query of them, and read the whole table through it in the index's order (the
+ * ledger's per-store counts took twice as long) */
 static const char migration_26[] =
-  "CREATE INDEX orders_start_live ON orders (start_at) WHERE deleted = 0 AND id > 0;"
-  "CREATE INDEX rentals_start_live ON rentals (start_at) WHERE deleted = 0 AND id > 0;"
-  "CREATE INDEX ledger_at_live ON ledger (at) WHERE deleted = 0 AND id > 0;"
-  "CREATE INDEX deposits_created_live ON deposits (created_at) WHERE deleted = 0 AND id > 0;"
-  "CREATE INDEX splits_at_live ON splits (at) WHERE deleted = 0 AND id > 0;";
+  "CREATE INDEX orders_start_live ON orders (start_at, id, state, order_no, device_id, member_id) "
+  "  WHERE deleted = 0 AND id > 0;"
+  "CREATE INDEX rentals_start_live ON rentals (start_at, id, reason, order_id, device_id, member_id) "
+  "  WHERE deleted = 0 AND id > 0;"
+  "CREATE INDEX ledger_at_live ON ledger (at, id, txn_no, order_id, member_id) WHERE deleted = 0 AND id > 0;"
+  "CREATE INDEX deposits_created_live ON deposits (created_at, id, state, order_id, member_id) "
+  "  WHERE deleted = 0 AND id > 0;"
+  "CREATE INDEX splits_at_live ON splits (at, id, ledger_id, order_id) WHERE deleted = 0 AND id > 0;";
 static const char *const synced_26[] = { NULL };
 
 const MtMigration mt_migrations[] = {
