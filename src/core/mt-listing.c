@@ -61,7 +61,7 @@ struct _MtListing
   double             terms_expected; /* the list's rows the terms are expected to match */
   double             base_rows;      /* roughly how many rows the list's table has */
   guint              page_end;       /* while a page is read in the list's order: its end */
-  gboolean           use_live;       /* while a query is made: read through the spec's live_index */
+  gboolean           use_index;      /* while a query is made: read through the spec's order_index */
   guint              ids_max;        /* IDS_MAX, INDEX_ROWS and the kept counts, unless a test */
   guint              index_rows;
   gboolean           use_kept;
@@ -769,10 +769,10 @@ ensure_terms (MtListing *self)
  * matches either way: by index when they are few. A page in the list's own order also could be
  * scanned for, stopping when full: reading M matches by index costs about M rows, scanning costs
  * about (the page's end) × N / M of the table's N rows, so the index is used when M² ≤ end × N.
- * A list with a live rows' index holding its searched columns scans that index, a table row read
- * for a match alone: a row scanned past costs a twentieth of a match read by index (rentals
+ * A list whose order's index holds its searched columns scans that index, a table row read for
+ * a match alone: a row scanned past costs a twentieth of a match read by index (rentals
  * matching "139", 12,000 of a million: 300 rows by index 68 ms, scanned for 6 ms) */
-#define LIVE_SCAN_GAIN 20
+#define INDEX_SCAN_GAIN 20
 static gboolean
 search_indexed (MtListing *self)
 {
@@ -780,8 +780,8 @@ search_indexed (MtListing *self)
     return FALSE;
   /* (a table without an id of its own has no size here: read by index) */
   return self->page_end == 0 || self->sort_column != NULL || self->base_rows < 1 ||
-         (self->spec->live_index && self->sort_column == NULL ? LIVE_SCAN_GAIN : 1) * self->terms_expected *
-         self->terms_expected <= (double) self->page_end * self->base_rows;
+         (self->spec->order_index ? INDEX_SCAN_GAIN : 1) * self->terms_expected * self->terms_expected <=
+         (double) self->page_end * self->base_rows;
 }
 
 /* The search: when every term has few matches, each is a condition an index answers (SQLite
@@ -839,10 +839,10 @@ append_search (MtListing *self,
         }
     }
   g_string_append_c (q->sql, ')');
-  /* a page scanned for in the list's order: through its live rows' index, which holds the
+  /* a page scanned for in the list's order: through its order's index, which holds the
    * columns searched (a table row read only for a match) */
   if (plus[0] != '\0' && self->page_end > 0 && self->sort_column == NULL)
-    self->use_live = TRUE;
+    self->use_index = TRUE;
 }
 
 /* @from with its first table read through @index */
@@ -928,23 +928,20 @@ build_where (MtListing *self,
       g_ptr_array_add (q->params, g_variant_ref_sink (g_variant_new_int64 (self->date_to)));
     }
 
-  /* "id > 0", true of every row, is what the live rows' indexes require (see migration 26) */
-  if (self->use_live && spec->live_index != NULL)
-    g_string_append_printf (q->sql, " AND %s.id > 0", spec->alias);
   {
     g_autofree char *from = prune ? prune_from (spec->from, q->sql->str) : g_strdup (spec->from);
     g_autofree char *clause = NULL;
 
-    if (self->use_live && spec->live_index != NULL)
+    if (self->use_index && spec->order_index != NULL)
       {
         g_autofree char *plain = g_steal_pointer (&from);
 
-        from = from_indexed (plain, spec->live_index);
+        from = from_indexed (plain, spec->order_index);
       }
     clause = g_strdup_printf (" FROM %s", from);
     g_string_insert (q->sql, from_at, clause);
   }
-  self->use_live = FALSE;
+  self->use_index = FALSE;
 }
 
 /* Runs the grouped count @q ("value, count" rows) into @counts by @choices (may be NULL) and @total */
@@ -1518,14 +1515,14 @@ rows_prepare (MtListing *self,
   if (keys == NULL && limit > 0 && offset >= DEFER_ROWS && alias != NULL)
     {
       /* deep in the list with no keys at hand: the page's ids counted off first — from the
-       * order's index alone when it holds the live rows, the joins left out —, then the rows of
-       * those ids (counting off whole rows read every row before the page, and its joins) */
+       * order's index alone where it holds the tombstone, the joins left out —, then the rows
+       * of those ids (counting off whole rows read every row before the page, and its joins) */
       Query ids;
 
       query_init (&ids);
       g_string_append_printf (ids.sql, "SELECT %s.id", alias);
       self->page_end = offset + limit;
-      self->use_live = self->sort_column == NULL;
+      self->use_index = self->sort_column == NULL;
       build_where (self, &ids, TRUE, self->sort_column == NULL);   /* a chosen sort may need a join */
       self->page_end = 0;
       g_string_append_printf (ids.sql, " ORDER BY %s LIMIT ? OFFSET ?", order);

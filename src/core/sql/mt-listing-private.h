@@ -28,9 +28,10 @@ typedef struct
   const char          *kept;        /* list_counts' tbl counting this list's rows (where = deleted = 0) */
   gboolean             bounded;     /* counted only up to the count limit (so is every kept list) when
                                      * its counts are not kept: a table that grows without end */
-  /* The index of the default order over the live rows, holding the columns the search looks at
-   * (migration 26): a page deep in the list and a search scanned for read it (INDEXED BY) */
-  const char          *live_index;
+  /* The index of the default order, then the row's id and tombstone and the columns the search
+   * looks at (migration 28): a page deep in the list and a search scanned for read it by name,
+   * a table row only for a match */
+  const char          *order_index;
 } MtListSpec;
 
 extern const MtChoice mt_alarm_types[];
