@@ -142,7 +142,13 @@ struct _MtIngest
   GMainContext  *context;
   GSource       *wake;        /* dispatched on the main context when messages wait */
   gboolean       interactive;
-  GAsyncQueue   *queue;
+  /* Messages parsed on paho's thread wait in @incoming (under @lock); the main context swaps it
+   * for @batch, emptied, and handles @batch from @batch_next on: the arrays keep their room, so
+   * a message costs no allocation of ours on its way */
+  GArray        *incoming;
+  GArray        *batch;
+  guint          batch_next;
+  gboolean       draining;      /* the batch's messages are in hand (signals emitted on them) */
   guint          sweep;
   guint          retry;
   guint          sweep_seconds;
@@ -200,7 +206,7 @@ message_arrived_cb (void              *context,
 {
   MtIngest *self = context;
   g_autoptr(GError) error = NULL;
-  Msg *m = g_new (Msg, 1);
+  Msg msg, *m = &msg;
   gboolean ok;
 
   g_atomic_int_inc (&self->received);
@@ -218,7 +224,6 @@ message_arrived_cb (void              *context,
           MQTTAsync_send (self->client, topic, 0, "", 0, 1, &options);
         }
       g_debug ("Refused a retained message on %s", topic);
-      g_free (m);
       MQTTAsync_freeMessage (&message);
       MQTTAsync_free (topic);
       return 1;
@@ -247,7 +252,6 @@ message_arrived_cb (void              *context,
     {
       g_atomic_int_inc (&self->dropped[error->code]);
       g_debug ("Dropped a message on %s: %s", topic, error->message);
-      g_free (m);
     }
   MQTTAsync_freeMessage (&message);
   MQTTAsync_free (topic);
@@ -256,11 +260,9 @@ message_arrived_cb (void              *context,
       g_mutex_lock (&self->lock);
       if (!self->closing)
         {
-          g_async_queue_push (self->queue, m);
+          g_array_append_val (self->incoming, msg);
           wake_main (self);
         }
-      else
-        g_free (m);
       g_mutex_unlock (&self->lock);
     }
   return 1;
@@ -1086,29 +1088,58 @@ handle (MtIngest *self,
   mt_db_run (self->db, NULL, "RELEASE message", NULL);
 }
 
+/* The messages waiting on paho's side taken over once the batch in hand is done (the batch's
+ * messages stay where they are until the next drain) */
 static void
-msg_free (gpointer data)
+batch_refill (MtIngest *self)
 {
-  g_free (data);
+  GArray *spare;
+
+  if (self->batch_next < self->batch->len)
+    return;
+  g_array_set_size (self->batch, 0);
+  self->batch_next = 0;
+  g_mutex_lock (&self->lock);
+  spare = self->incoming;
+  self->incoming = self->batch;
+  self->batch = spare;
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+messages_wait (MtIngest *self)
+{
+  gboolean waiting;
+
+  g_mutex_lock (&self->lock);
+  waiting = self->incoming->len > 0;
+  g_mutex_unlock (&self->lock);
+  return waiting || self->batch_next < self->batch->len;
 }
 
 static gboolean
 drain (MtIngest *self)
 {
   g_autoptr(GArray) alarms = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func (msg_free);
   g_autoptr(GPtrArray) live = g_ptr_array_new ();
   gboolean in_transaction = FALSE;
   gint64 deadline = self->interactive ? g_get_monotonic_time () + INTERACTIVE_SLICE_US : G_MAXINT64;
-  Msg *m;
+  guint done = 0;
 
-  while (done->len < BATCH_MAX && (m = g_async_queue_try_pop (self->queue)) != NULL)
+  /* a handler of the signals below draining again would move the batch under them */
+  if (self->draining)
+    return FALSE;
+  self->draining = TRUE;
+  batch_refill (self);
+  while (done < BATCH_MAX && self->batch_next < self->batch->len)
     {
+      Msg *m = &g_array_index (self->batch, Msg, self->batch_next++);
+
       if (!in_transaction && self->db != NULL)
         in_transaction = mt_db_begin (self->db, NULL);
       handle (self, m, alarms, live);
-      g_ptr_array_add (done, m);
-      if (done->len % 32 == 0 && g_get_monotonic_time () >= deadline)
+      done++;
+      if (done % 32 == 0 && g_get_monotonic_time () >= deadline)
         break;   /* the rest in the next slice, after the window had its turn */
     }
   if (in_transaction)
@@ -1132,7 +1163,7 @@ drain (MtIngest *self)
           g_array_index (self->latencies, float, self->latency_next++ % LATENCY_SAMPLES) = ms;
       }
   }
-  if (done->len > 0)
+  if (done > 0)
     self->stats.batches++;
   policy_pump (self);
   for (guint i = 0; i < live->len; i++)
@@ -1142,7 +1173,8 @@ drain (MtIngest *self)
     }
   for (guint i = 0; i < alarms->len; i++)
     g_signal_emit (self, signals[SIGNAL_ALARM], 0, g_array_index (alarms, gint64, i));
-  return g_async_queue_length (self->queue) > 0;
+  self->draining = FALSE;
+  return messages_wait (self);
 }
 
 static gboolean
@@ -1501,11 +1533,9 @@ static void
 mt_ingest_finalize (GObject *object)
 {
   MtIngest *self = MT_INGEST (object);
-  Msg *m;
 
-  while ((m = g_async_queue_try_pop (self->queue)) != NULL)
-    g_free (m);
-  g_async_queue_unref (self->queue);
+  g_array_unref (self->incoming);
+  g_array_unref (self->batch);
   g_array_unref (self->latencies);
   g_hash_table_unref (self->pending);
   g_queue_clear_full (&self->policy_queue, g_free);
@@ -1546,7 +1576,8 @@ static void
 mt_ingest_init (MtIngest *self)
 {
   g_mutex_init (&self->lock);
-  self->queue = g_async_queue_new ();
+  self->incoming = g_array_sized_new (FALSE, FALSE, sizeof (Msg), 1024);
+  self->batch = g_array_sized_new (FALSE, FALSE, sizeof (Msg), 1024);
   self->latencies = g_array_new (FALSE, FALSE, sizeof (float));
   self->devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) device_free);
   self->unknown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
