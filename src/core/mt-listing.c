@@ -90,6 +90,7 @@ typedef struct
 static void keys_of (MtListing *self, char *question, gint64 stamp);
 static char *question_of (MtListing *self);
 static void keys_merge (MtListing *into, MtListing *from);
+static void keys_take (MtListing *self, MtListing *from, char *question, gint64 stamp);
 
 static void
 planning_init (MtListing *self)
@@ -423,7 +424,7 @@ mt_listing_adopt (MtListing *self,
   self->terms_valid = from->terms_valid && self->terms != NULL;
   self->terms_stamp = stamp;
   from->counts_valid = from->terms_valid = FALSE;
-  mt_listing_adopt_keys (self, from);
+  keys_take (self, from, g_steal_pointer (&question), stamp);
 }
 
 void
@@ -1454,19 +1455,29 @@ mt_listing_page_is_near (MtListing *self,
   return offset <= NEAR_ROWS || (self->order_terms != NULL && self->sort_column == NULL && keys_for (self, offset));
 }
 
+/* @from's keys taken by @self, asking @question (taken) over the data at @stamp. @from's own
+ * stamp is of its connection: the data are the same while @self's has not moved since @from (or
+ * the listing it was copied from) was copied from it */
+static void
+keys_take (MtListing *self,
+           MtListing *from,
+           char      *question,
+           gint64     stamp)
+{
+  if (from->after == NULL || g_strcmp0 (question, from->after_question) != 0 || from->copied_stamp != stamp)
+    {
+      g_free (question);
+      return;
+    }
+  keys_of (self, question, stamp);
+  keys_merge (self, from);
+}
+
 void
 mt_listing_adopt_keys (MtListing *self,
                        MtListing *from)
 {
-  g_autofree char *question = question_of (self);
-  gint64 stamp = mt_db_data_stamp (self->db);
-
-  /* @from's own stamp is of its connection: the data are the same while @self's has not moved
-   * since @from (or the listing it was copied from) was copied from it */
-  if (from->after == NULL || g_strcmp0 (question, from->after_question) != 0 || from->copied_stamp != stamp)
-    return;
-  keys_of (self, g_steal_pointer (&question), stamp);
-  keys_merge (self, from);
+  keys_take (self, from, question_of (self), mt_db_data_stamp (self->db));
 }
 
 gboolean
