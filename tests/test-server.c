@@ -428,12 +428,6 @@ race_done_cb (GObject *source, GAsyncResult *result, gpointer data)
     g_main_loop_quit (race->loop);
 }
 
-/* A battery type whose every billing rule has services and a contract: the demo's one district
- * rule has neither, and which batteries are free to rent depends on the day the demo is made */
-#define FULL_RULES(type) type " IN (SELECT type_id FROM billing_rules) AND " type " NOT IN (SELECT " \
-  "r.type_id FROM billing_rules r WHERE r.contract = '' OR NOT EXISTS (SELECT 1 FROM billing_services s " \
-  "WHERE s.rule_id = r.id))"
-
 /* Money through the server: two rentals of one device at once, another store's order, a
  * withdrawal above the balance, and the books after it all */
 static void
@@ -445,7 +439,7 @@ test_money (Fixture *f, gconstpointer data)
   gint64 other_store = db_int (f, "SELECT id FROM stores WHERE operator_id = 5 AND id <> "
                                   "(SELECT store_id FROM accounts WHERE username = 'store') LIMIT 1");
   g_autofree char *device_sql = g_strdup_printf ("SELECT id FROM devices WHERE store_id = %" G_GINT64_FORMAT
-                                                 " AND state = 'ready' AND " FULL_RULES ("type_id")
+                                                 " AND state = 'ready' AND " MT_TEST_FULL_RULES ("type_id")
                                                  " ORDER BY id LIMIT 1", store);
   gint64 device = db_int (f, device_sql);
   Race race = { 0, 0, 0, 2, g_main_loop_new (NULL, FALSE), 201 };
@@ -1503,7 +1497,7 @@ test_hostile_input (Fixture *f, gconstpointer data)
   {
     gint64 store = db_int (f, "SELECT store_id FROM accounts WHERE username = 'store'");
     gint64 ready = db_int (f, "SELECT d.id FROM devices d JOIN accounts a ON a.store_id = d.store_id "
-                              "WHERE a.username = 'store' AND d.state = 'ready' AND " FULL_RULES ("d.type_id")
+                              "WHERE a.username = 'store' AND d.state = 'ready' AND " MT_TEST_FULL_RULES ("d.type_id")
                               " ORDER BY d.id LIMIT 1");
     gint64 member = db_int (f, "SELECT id FROM members WHERE operator_id = 5 AND id_card <> '' ORDER BY id LIMIT 1");
     g_autofree char *name = NULL, *mobile = NULL;

@@ -55,6 +55,14 @@ GSubprocessLauncher *mt_test_launcher_new (GSubprocessFlags flags);
 /* A copy of a demo database (generated once per test program) at @path */
 void         mt_test_demo_copy    (const char  *path);
 void         mt_test_demo_cleanup (void);
+/* SQL: the battery type in the column @type has live billing rules, each with services and a
+ * contract (the demo's one district rule has neither, and which batteries are free to rent
+ * depends on the day the demo is made) */
+#define MT_TEST_FULL_RULES(type) \
+  type " IN (SELECT type_id FROM billing_rules WHERE deleted = 0) AND " type " NOT IN (SELECT " \
+  "r.type_id FROM billing_rules r WHERE r.deleted = 0 AND (r.contract = '' OR NOT EXISTS (SELECT 1 " \
+  "FROM billing_services s WHERE s.rule_id = r.id AND s.deleted = 0)))"
+
 /* Counts the statements run on @db from now on in @counter (PRAGMAs aside: its data stamp), or
  * stops counting (@counter NULL) */
 void         mt_test_count_statements (MtDb  *db,
